@@ -1,0 +1,69 @@
+// Package ct is gswitch's userspace connection tracker, in the spirit of
+// Open vSwitch's lib/conntrack.c: TCP (window tracking), UDP, ICMP/ICMPv6 and
+// other IP protocols over IPv4 and IPv6, zones, marks, 128-bit labels, NAT,
+// helpers (FTP, TFTP) with expectations, fragment reassembly, limits and
+// tunable timeouts.
+//
+// It imports only packet (and its own leaf packages). The pipeline calls
+// Tracker.Execute for the ct action; the control socket calls the dump,
+// flush and tuning methods.
+package ct
+
+import "gswitch/packet"
+
+// NAT flags (the wire values of NXAST_NAT's flags field).
+const (
+	NATSrc        = 1 << 0
+	NATDst        = 1 << 1
+	NATPersistent = 1 << 2
+	NATHash       = 1 << 3 // proto_hash
+	NATRandom     = 1 << 4 // proto_random
+)
+
+// NAT range-present bits (the wire values of NXAST_NAT's range_present).
+const (
+	NATRangeIPv4Min  = 1 << 0
+	NATRangeIPv4Max  = 1 << 1
+	NATRangeIPv6Min  = 1 << 2
+	NATRangeIPv6Max  = 1 << 3
+	NATRangeProtoMin = 1 << 4
+	NATRangeProtoMax = 1 << 5
+)
+
+// NAT is the nat(...) part of a ct action. A NAT with Flags&(NATSrc|NATDst)
+// == 0 is a bare "nat": apply the connection's existing translation.
+type NAT struct {
+	Flags        uint16
+	RangePresent uint16
+	// Address range, 16 bytes; an IPv4 address is in the first 4 bytes.
+	AddrMin, AddrMax [16]byte
+	PortMin, PortMax uint16
+}
+
+// IsV6 reports whether the range is an IPv6 range.
+func (n *NAT) IsV6() bool { return n.RangePresent&(NATRangeIPv6Min|NATRangeIPv6Max) != 0 }
+
+// Well-known ALG identifiers (the alg= of ct, the NXAST_CT alg field: the
+// helper's well-known port).
+const (
+	AlgNone = 0
+	AlgFTP  = 21
+	AlgTFTP = 69
+)
+
+// Params is what one ct action asks for; the pipeline builds it once, when a
+// flow is installed, and passes it with every batch.
+type Params struct {
+	Zone   uint16
+	Commit bool
+	Force  bool
+	Alg    uint16
+	// exec(set_field:V/M->ct_mark) and exec(set_field:V/M->ct_label)
+	SetMark   bool
+	Mark      uint32
+	MarkMask  uint32
+	SetLabel  bool
+	Label     packet.U128
+	LabelMask packet.U128
+	NAT       *NAT // nil: no nat
+}

@@ -1,0 +1,144 @@
+package packet
+
+import "sync"
+
+// Buffer sizes. A frame with GSO from a TAP or AF_PACKET port can be up to
+// 64 KiB; Headroom lets push_vlan grow a frame without a copy.
+const (
+	Headroom = 64
+	BufSize  = 65536 + Headroom + 64
+	MaxBatch = 64
+)
+
+// Offload describes a frame whose checksum or segmentation the kernel left
+// to us (the virtio_net_hdr of PACKET_VNET_HDR and IFF_VNET_HDR ports).
+type Offload struct {
+	CsumStart  uint16 // offset where the partial checksum starts (valid with FlagCsumPartial)
+	CsumOffset uint16 // where, from CsumStart, the checksum field is
+	GSOType    uint8  // 0 none, 1 TCPv4, 3 UDP, 4 TCPv6 (VIRTIO_NET_HDR_GSO_*)
+	GSOSize    uint16 // segment payload size
+	HdrLen     uint16 // headers length, as the kernel reported it
+}
+
+// Packet is one frame and everything the datapath knows about it. Packets
+// come from a Pool and go back to it; the datapath never keeps one past the
+// batch that carried it (ct keeps copies it needs, e.g. fragments).
+type Packet struct {
+	buf  []byte // full backing store, len BufSize
+	Data []byte // the frame, a window of buf starting at or after Headroom
+	Key  Key
+	Off  Offload
+	// Conn is conntrack's cached connection for this packet (set by ct;
+	// opaque to everyone else). Cleared when ct fields are cleared.
+	Conn any
+	// Mark says ct must not look this packet up again in the same zone
+	// (OVS's ct cache). Opaque to everyone but ct.
+	CtCached bool
+}
+
+// Pool hands out Packets with full-size buffers.
+type Pool struct{ p sync.Pool }
+
+// NewPool returns a packet pool.
+func NewPool() *Pool {
+	return &Pool{p: sync.Pool{New: func() any {
+		b := make([]byte, BufSize)
+		return &Packet{buf: b, Data: b[Headroom:Headroom]}
+	}}}
+}
+
+// Get returns a packet with an empty frame of capacity for a full GSO frame.
+func (p *Pool) Get() *Packet {
+	pk := p.p.Get().(*Packet)
+	pk.Reset()
+	return pk
+}
+
+// Put returns pk to the pool.
+func (p *Pool) Put(pk *Packet) { p.p.Put(pk) }
+
+// New makes a standalone packet holding a copy of frame (tests, packet-out).
+func New(frame []byte) *Packet {
+	n := len(frame) + Headroom + 64
+	if n < 2048 {
+		n = 2048
+	}
+	b := make([]byte, n)
+	pk := &Packet{buf: b}
+	pk.Data = b[Headroom : Headroom+copy(b[Headroom:], frame)]
+	return pk
+}
+
+// Reset empties the packet for reuse.
+func (pk *Packet) Reset() {
+	pk.Data = pk.buf[Headroom:Headroom]
+	pk.Key = Key{}
+	pk.Off = Offload{}
+	pk.Conn = nil
+	pk.CtCached = false
+}
+
+// RxSpace returns the buffer space a receive call may fill; call SetLen after.
+func (pk *Packet) RxSpace() []byte { return pk.buf[Headroom:] }
+
+// SetLen sets the frame to the first n bytes of RxSpace.
+func (pk *Packet) SetLen(n int) { pk.Data = pk.buf[Headroom : Headroom+n] }
+
+// Clone returns a deep copy of pk (used by the ct(table=N) fork and by
+// multiple outputs that rewrite the frame).
+func (pk *Packet) Clone() *Packet {
+	c := &Packet{buf: make([]byte, len(pk.buf))}
+	start := cap(pk.buf) - cap(pk.Data)
+	c.Data = c.buf[start : start+copy(c.buf[start:], pk.Data)]
+	c.Key, c.Off, c.Conn, c.CtCached = pk.Key, pk.Off, pk.Conn, pk.CtCached
+	return c
+}
+
+// CopyFrom makes pk a deep copy of src, reusing pk's buffer.
+func (pk *Packet) CopyFrom(src *Packet) {
+	start := cap(src.buf) - cap(src.Data)
+	if len(pk.buf) < start+len(src.Data) {
+		pk.buf = make([]byte, start+len(src.Data)+64)
+	}
+	pk.Data = pk.buf[start : start+copy(pk.buf[start:], src.Data)]
+	pk.Key, pk.Off, pk.Conn, pk.CtCached = src.Key, src.Off, src.Conn, src.CtCached
+}
+
+// Grow inserts n bytes at offset off of the frame (using headroom when
+// there is some), returning false when there is no room.
+func (pk *Packet) Grow(off, n int) bool {
+	start := cap(pk.buf) - cap(pk.Data)
+	if off > len(pk.Data) {
+		return false
+	}
+	if start >= n {
+		nd := pk.buf[start-n : start+len(pk.Data)]
+		copy(nd[:off], nd[n:n+off])
+		pk.Data = nd
+		return true
+	}
+	if start+len(pk.Data)+n > len(pk.buf) {
+		return false
+	}
+	nd := pk.buf[start : start+len(pk.Data)+n]
+	copy(nd[off+n:], nd[off:len(nd)-n])
+	pk.Data = nd
+	return true
+}
+
+// Shrink removes n bytes at offset off of the frame.
+func (pk *Packet) Shrink(off, n int) bool {
+	if off+n > len(pk.Data) {
+		return false
+	}
+	copy(pk.Data[n:off+n], pk.Data[:off])
+	pk.Data = pk.Data[n:]
+	return true
+}
+
+// Batch is the unit of work on the datapath: up to MaxBatch packets received
+// together, with the time they were received (monotonic nanoseconds).
+type Batch struct {
+	Pkts []*Packet
+	Now  int64
+}

@@ -1,0 +1,308 @@
+package packet
+
+// U128 is a field value (or mask) of up to 128 bits, right-aligned: a 16-bit
+// field's value is in the low 16 bits of Lo. Hi is used only by 128-bit fields.
+type U128 struct{ Hi, Lo uint64 }
+
+// IsZero reports whether u is zero.
+func (u U128) IsZero() bool { return u.Hi == 0 && u.Lo == 0 }
+
+// And returns u & v.
+func (u U128) And(v U128) U128 { return U128{u.Hi & v.Hi, u.Lo & v.Lo} }
+
+// Or returns u | v.
+func (u U128) Or(v U128) U128 { return U128{u.Hi | v.Hi, u.Lo | v.Lo} }
+
+// AndNot returns u &^ v.
+func (u U128) AndNot(v U128) U128 { return U128{u.Hi &^ v.Hi, u.Lo &^ v.Lo} }
+
+// Shl returns u << n.
+func (u U128) Shl(n uint) U128 {
+	switch {
+	case n == 0:
+		return u
+	case n >= 128:
+		return U128{}
+	case n >= 64:
+		return U128{u.Lo << (n - 64), 0}
+	}
+	return U128{u.Hi<<n | u.Lo>>(64-n), u.Lo << n}
+}
+
+// Shr returns u >> n.
+func (u U128) Shr(n uint) U128 {
+	switch {
+	case n == 0:
+		return u
+	case n >= 128:
+		return U128{}
+	case n >= 64:
+		return U128{0, u.Hi >> (n - 64)}
+	}
+	return U128{u.Hi >> n, u.Lo>>n | u.Hi<<(64-n)}
+}
+
+// Ones returns a value with the low n bits set (n <= 128).
+func Ones(n uint) U128 {
+	switch {
+	case n == 0:
+		return U128{}
+	case n >= 128:
+		return U128{^uint64(0), ^uint64(0)}
+	case n > 64:
+		return U128{^uint64(0) >> (128 - n), ^uint64(0)}
+	case n == 64:
+		return U128{0, ^uint64(0)}
+	}
+	return U128{0, 1<<n - 1}
+}
+
+// FieldID names a field of the registry. The zero value is invalid.
+type FieldID uint16
+
+// The fields. Names are OVS's (ovs-fields(7)).
+const (
+	FieldInvalid FieldID = iota
+	FieldInPort
+	FieldRecircID
+	FieldMetadata
+	FieldReg0
+	FieldReg1
+	FieldReg2
+	FieldReg3
+	FieldReg4
+	FieldReg5
+	FieldReg6
+	FieldReg7
+	FieldReg8
+	FieldReg9
+	FieldReg10
+	FieldReg11
+	FieldReg12
+	FieldReg13
+	FieldReg14
+	FieldReg15
+	FieldXReg0
+	FieldXReg1
+	FieldXReg2
+	FieldXReg3
+	FieldXReg4
+	FieldXReg5
+	FieldXReg6
+	FieldXReg7
+	FieldPktMark
+	FieldCtState
+	FieldCtZone
+	FieldCtMark
+	FieldCtLabel
+	FieldCtNwProto
+	FieldCtNwSrc
+	FieldCtNwDst
+	FieldCtIPv6Src
+	FieldCtIPv6Dst
+	FieldCtTpSrc
+	FieldCtTpDst
+	FieldConjID
+	FieldEthSrc
+	FieldEthDst
+	FieldEthType
+	FieldVlanTCI
+	FieldVlanVID // OpenFlow 1.3 vlan_vid: 13 bits, OFPVID_PRESENT|VID
+	FieldVlanPCP
+	FieldIPv4Src
+	FieldIPv4Dst
+	FieldIPv6Src
+	FieldIPv6Dst
+	FieldIPv6Label
+	FieldNwProto
+	FieldNwTOS // whole TOS byte (nw_tos in OVS is DSCP<<2)
+	FieldIPDSCP
+	FieldIPECN
+	FieldNwTTL
+	FieldIPFrag
+	FieldTCPSrc
+	FieldTCPDst
+	FieldTCPFlags
+	FieldUDPSrc
+	FieldUDPDst
+	FieldSCTPSrc
+	FieldSCTPDst
+	FieldICMPType
+	FieldICMPCode
+	FieldICMPv6Type
+	FieldICMPv6Code
+	FieldARPOp
+	FieldARPSpa
+	FieldARPTpa
+	FieldARPSha
+	FieldARPTha
+	FieldNdTarget
+	FieldNdSll
+	FieldNdTll
+	NumFields
+)
+
+// Prereq is a field's prerequisite, as ovs-fields(7) lists them.
+type Prereq uint8
+
+const (
+	PrereqNone   Prereq = iota
+	PrereqVLAN          // vlan_tci has the CFI bit
+	PrereqARP           // eth_type=0x0806
+	PrereqIPv4          // eth_type=0x0800
+	PrereqIPv6          // eth_type=0x86dd
+	PrereqIPAny         // eth_type=0x0800 or 0x86dd
+	PrereqTCP           // IPAny and nw_proto=6
+	PrereqUDP           // IPAny and nw_proto=17
+	PrereqSCTP          // IPAny and nw_proto=132
+	PrereqICMPv4        // IPv4 and nw_proto=1
+	PrereqICMPv6        // IPv6 and nw_proto=58
+	PrereqND            // ICMPv6 and icmpv6_type 135 or 136
+	PrereqNDSol         // ICMPv6 and icmpv6_type=135
+	PrereqNDAdv         // ICMPv6 and icmpv6_type=136
+)
+
+// Field describes one field: where it lives in Words and what may be done
+// with it. A field of up to 64 bits lives in one word at Shift; a 128-bit
+// field fills words Word and Word+1.
+type Field struct {
+	ID       FieldID
+	Name     string // OVS's name, e.g. "reg0", "ct_state", "eth_src"
+	Bits     uint   // width
+	Word     int
+	Shift    uint
+	Maskable bool
+	Writable bool // by set_field/load/move
+	Prereq   Prereq
+	// Header is true for fields carried in the frame's headers: writing one
+	// rewrites the frame (Packet.SetField), not just the key.
+	Header bool
+}
+
+// Fields is the registry, indexed by FieldID.
+var Fields = [NumFields]Field{
+	FieldInPort:     {Name: "in_port", Bits: 32, Word: WInPort, Shift: 32, Writable: true},
+	FieldRecircID:   {Name: "recirc_id", Bits: 32, Word: WInPort, Shift: 0},
+	FieldMetadata:   {Name: "metadata", Bits: 64, Word: WMetadata, Maskable: true, Writable: true},
+	FieldPktMark:    {Name: "pkt_mark", Bits: 32, Word: WPktMark, Shift: 32, Maskable: true, Writable: true},
+	FieldCtState:    {Name: "ct_state", Bits: 32, Word: WPktMark, Shift: 0, Maskable: true},
+	FieldCtMark:     {Name: "ct_mark", Bits: 32, Word: WCtMark, Shift: 32, Maskable: true},
+	FieldCtZone:     {Name: "ct_zone", Bits: 16, Word: WCtMark, Shift: 16},
+	FieldCtNwProto:  {Name: "ct_nw_proto", Bits: 8, Word: WCtMark, Shift: 8},
+	FieldCtLabel:    {Name: "ct_label", Bits: 128, Word: WCtLabel, Maskable: true},
+	FieldCtNwSrc:    {Name: "ct_nw_src", Bits: 32, Word: WCtNw, Shift: 32, Maskable: true, Prereq: PrereqIPv4},
+	FieldCtNwDst:    {Name: "ct_nw_dst", Bits: 32, Word: WCtNw, Shift: 0, Maskable: true, Prereq: PrereqIPv4},
+	FieldCtIPv6Src:  {Name: "ct_ipv6_src", Bits: 128, Word: WCtIPv6Src, Maskable: true, Prereq: PrereqIPv6},
+	FieldCtIPv6Dst:  {Name: "ct_ipv6_dst", Bits: 128, Word: WCtIPv6Dst, Maskable: true, Prereq: PrereqIPv6},
+	FieldCtTpSrc:    {Name: "ct_tp_src", Bits: 16, Word: WCtTp, Shift: 48, Maskable: true, Prereq: PrereqIPAny},
+	FieldCtTpDst:    {Name: "ct_tp_dst", Bits: 16, Word: WCtTp, Shift: 32, Maskable: true, Prereq: PrereqIPAny},
+	FieldConjID:     {Name: "conj_id", Bits: 32, Word: WCtTp, Shift: 0},
+	FieldEthDst:     {Name: "eth_dst", Bits: 48, Word: WEthDst, Shift: 16, Maskable: true, Writable: true, Header: true},
+	FieldEthType:    {Name: "eth_type", Bits: 16, Word: WEthDst, Shift: 0},
+	FieldEthSrc:     {Name: "eth_src", Bits: 48, Word: WEthSrc, Shift: 16, Maskable: true, Writable: true, Header: true},
+	FieldVlanTCI:    {Name: "vlan_tci", Bits: 16, Word: WEthSrc, Shift: 0, Maskable: true, Writable: true, Header: true},
+	FieldVlanVID:    {Name: "vlan_vid", Bits: 13, Word: WEthSrc, Shift: 0, Maskable: true, Writable: true, Header: true},
+	FieldVlanPCP:    {Name: "vlan_pcp", Bits: 3, Word: WEthSrc, Shift: 13, Writable: true, Header: true, Prereq: PrereqVLAN},
+	FieldIPv4Src:    {Name: "ip_src", Bits: 32, Word: WNw, Shift: 32, Maskable: true, Writable: true, Header: true, Prereq: PrereqIPv4},
+	FieldIPv4Dst:    {Name: "ip_dst", Bits: 32, Word: WNw, Shift: 0, Maskable: true, Writable: true, Header: true, Prereq: PrereqIPv4},
+	FieldIPv6Src:    {Name: "ipv6_src", Bits: 128, Word: WIPv6Src, Maskable: true, Writable: true, Header: true, Prereq: PrereqIPv6},
+	FieldIPv6Dst:    {Name: "ipv6_dst", Bits: 128, Word: WIPv6Dst, Maskable: true, Writable: true, Header: true, Prereq: PrereqIPv6},
+	FieldIPv6Label:  {Name: "ipv6_label", Bits: 20, Word: WL3Misc, Shift: 32, Maskable: true, Writable: true, Header: true, Prereq: PrereqIPv6},
+	FieldNwProto:    {Name: "nw_proto", Bits: 8, Word: WL3Misc, Shift: 24, Prereq: PrereqIPAny},
+	FieldNwTOS:      {Name: "nw_tos", Bits: 8, Word: WL3Misc, Shift: 16, Writable: true, Header: true, Prereq: PrereqIPAny},
+	FieldIPDSCP:     {Name: "ip_dscp", Bits: 6, Word: WL3Misc, Shift: 18, Writable: true, Header: true, Prereq: PrereqIPAny},
+	FieldIPECN:      {Name: "ip_ecn", Bits: 2, Word: WL3Misc, Shift: 16, Writable: true, Header: true, Prereq: PrereqIPAny},
+	FieldNwTTL:      {Name: "nw_ttl", Bits: 8, Word: WL3Misc, Shift: 8, Writable: true, Header: true, Prereq: PrereqIPAny},
+	FieldIPFrag:     {Name: "ip_frag", Bits: 8, Word: WL3Misc, Shift: 0, Maskable: true, Prereq: PrereqIPAny},
+	FieldTCPSrc:     {Name: "tcp_src", Bits: 16, Word: WTp, Shift: 48, Maskable: true, Writable: true, Header: true, Prereq: PrereqTCP},
+	FieldTCPDst:     {Name: "tcp_dst", Bits: 16, Word: WTp, Shift: 32, Maskable: true, Writable: true, Header: true, Prereq: PrereqTCP},
+	FieldTCPFlags:   {Name: "tcp_flags", Bits: 16, Word: WTp, Shift: 16, Maskable: true, Prereq: PrereqTCP},
+	FieldUDPSrc:     {Name: "udp_src", Bits: 16, Word: WTp, Shift: 48, Maskable: true, Writable: true, Header: true, Prereq: PrereqUDP},
+	FieldUDPDst:     {Name: "udp_dst", Bits: 16, Word: WTp, Shift: 32, Maskable: true, Writable: true, Header: true, Prereq: PrereqUDP},
+	FieldSCTPSrc:    {Name: "sctp_src", Bits: 16, Word: WTp, Shift: 48, Maskable: true, Writable: true, Header: true, Prereq: PrereqSCTP},
+	FieldSCTPDst:    {Name: "sctp_dst", Bits: 16, Word: WTp, Shift: 32, Maskable: true, Writable: true, Header: true, Prereq: PrereqSCTP},
+	FieldICMPType:   {Name: "icmp_type", Bits: 8, Word: WTp, Shift: 48, Writable: true, Header: true, Prereq: PrereqICMPv4},
+	FieldICMPCode:   {Name: "icmp_code", Bits: 8, Word: WTp, Shift: 32, Writable: true, Header: true, Prereq: PrereqICMPv4},
+	FieldICMPv6Type: {Name: "icmpv6_type", Bits: 8, Word: WTp, Shift: 48, Writable: true, Header: true, Prereq: PrereqICMPv6},
+	FieldICMPv6Code: {Name: "icmpv6_code", Bits: 8, Word: WTp, Shift: 32, Writable: true, Header: true, Prereq: PrereqICMPv6},
+	FieldARPOp:      {Name: "arp_op", Bits: 8, Word: WL3Misc, Shift: 24, Writable: true, Header: true, Prereq: PrereqARP},
+	FieldARPSpa:     {Name: "arp_spa", Bits: 32, Word: WNw, Shift: 32, Maskable: true, Writable: true, Header: true, Prereq: PrereqARP},
+	FieldARPTpa:     {Name: "arp_tpa", Bits: 32, Word: WNw, Shift: 0, Maskable: true, Writable: true, Header: true, Prereq: PrereqARP},
+	FieldARPSha:     {Name: "arp_sha", Bits: 48, Word: WArpSha, Shift: 16, Maskable: true, Writable: true, Header: true, Prereq: PrereqARP},
+	FieldARPTha:     {Name: "arp_tha", Bits: 48, Word: WArpTha, Shift: 16, Maskable: true, Writable: true, Header: true, Prereq: PrereqARP},
+	FieldNdTarget:   {Name: "nd_target", Bits: 128, Word: WNdTarget, Maskable: true, Writable: true, Header: true, Prereq: PrereqND},
+	FieldNdSll:      {Name: "nd_sll", Bits: 48, Word: WArpSha, Shift: 16, Maskable: true, Writable: true, Header: true, Prereq: PrereqNDSol},
+	FieldNdTll:      {Name: "nd_tll", Bits: 48, Word: WArpTha, Shift: 16, Maskable: true, Writable: true, Header: true, Prereq: PrereqNDAdv},
+}
+
+func init() {
+	for i := 0; i < 16; i++ {
+		f := FieldReg0 + FieldID(i)
+		Fields[f] = Field{Name: "reg" + itoa(i), Bits: 32, Word: WRegs + i/2, Shift: uint(32 * (1 - i%2)), Maskable: true, Writable: true}
+	}
+	for i := 0; i < 8; i++ {
+		f := FieldXReg0 + FieldID(i)
+		Fields[f] = Field{Name: "xreg" + itoa(i), Bits: 64, Word: WRegs + i, Maskable: true, Writable: true}
+	}
+	// ct_mark and ct_label are written only through ct(exec(...)); the
+	// executor of ct enforces that, so they are marked writable for the codec.
+	Fields[FieldCtMark].Writable = true
+	Fields[FieldCtLabel].Writable = true
+	for i := range Fields {
+		Fields[i].ID = FieldID(i)
+	}
+}
+
+func itoa(i int) string {
+	if i < 10 {
+		return string(rune('0' + i))
+	}
+	return "1" + string(rune('0'+i-10))
+}
+
+// FieldByName returns the field with OVS name name.
+func FieldByName(name string) (FieldID, bool) {
+	for i := range Fields {
+		if Fields[i].Name == name && i != 0 {
+			return FieldID(i), true
+		}
+	}
+	return FieldInvalid, false
+}
+
+// Valid reports whether id names a field.
+func (id FieldID) Valid() bool { return id > FieldInvalid && id < NumFields }
+
+// String returns the field's OVS name.
+func (id FieldID) String() string {
+	if !id.Valid() {
+		return "invalid-field"
+	}
+	return Fields[id].Name
+}
+
+// Get returns field f's value from w.
+func (w *Words) Get(f FieldID) U128 {
+	d := &Fields[f]
+	if d.Bits == 128 {
+		return U128{w[d.Word], w[d.Word+1]}
+	}
+	return U128{0, (w[d.Word] >> d.Shift) & (1<<d.Bits - 1)}
+}
+
+// Set sets field f in w to v (v is truncated to the field's width).
+func (w *Words) Set(f FieldID, v U128) {
+	w.SetMasked(f, v, Ones(Fields[f].Bits))
+}
+
+// SetMasked sets the bits of field f selected by mask to those of v.
+func (w *Words) SetMasked(f FieldID, v, mask U128) {
+	d := &Fields[f]
+	if d.Bits == 128 {
+		w[d.Word] = w[d.Word]&^mask.Hi | v.Hi&mask.Hi
+		w[d.Word+1] = w[d.Word+1]&^mask.Lo | v.Lo&mask.Lo
+		return
+	}
+	m := (mask.Lo & (1<<d.Bits - 1)) << d.Shift
+	w[d.Word] = w[d.Word]&^m | (v.Lo<<d.Shift)&m
+}

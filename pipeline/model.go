@@ -1,0 +1,279 @@
+// Package pipeline is gswitch's OpenFlow datapath model and executor: flow
+// tables (a versioned priority classifier), OpenFlow 1.3 instructions and
+// action sets, groups, the Nicira actions, ct recirculation, counters.
+//
+// It knows nothing of the wire: nxm translates OpenFlow bytes to and from the
+// types in this file, and ofproto drives a Datapath through its methods.
+package pipeline
+
+import (
+	"gswitch/ct"
+	"gswitch/packet"
+)
+
+// Reserved port numbers, in OpenFlow 1.3's 32-bit space. OpenFlow 1.0's
+// 16-bit values (0xfff8...) are mapped to these by the codec.
+const (
+	PortMax        uint32 = 0xffffff00
+	PortInPort     uint32 = 0xfffffff8
+	PortTable      uint32 = 0xfffffff9
+	PortNormal     uint32 = 0xfffffffa
+	PortFlood      uint32 = 0xfffffffb
+	PortAll        uint32 = 0xfffffffc
+	PortController uint32 = 0xfffffffd
+	PortLocal      uint32 = 0xfffffffe
+	PortAny        uint32 = 0xffffffff // also OFPP_NONE
+)
+
+// Table numbers.
+const (
+	NumTables = 255
+	TableAll  = 0xff // in flow-mod delete and stats: every table
+	NoTable   = 0xff // in resubmit/ct: "the current table" or "none"
+)
+
+// Group numbers.
+const (
+	GroupAll = 0xfffffffc
+	GroupAny = 0xffffffff
+)
+
+// Match is a flow's match: the value bits selected by Mask. Value is always
+// stored already masked (Value &^ Mask == 0).
+type Match struct {
+	Value packet.Words
+	Mask  packet.Words
+}
+
+// Set requires field f to equal v under mask m.
+func (m *Match) Set(f packet.FieldID, v, mask packet.U128) {
+	m.Mask.SetMasked(f, mask, mask)
+	m.Value.SetMasked(f, v.And(mask), mask)
+}
+
+// SetExact requires field f to equal v.
+func (m *Match) SetExact(f packet.FieldID, v packet.U128) {
+	m.Set(f, v, packet.Ones(packet.Fields[f].Bits))
+}
+
+// Get returns field f's value and mask.
+func (m *Match) Get(f packet.FieldID) (v, mask packet.U128) {
+	return m.Value.Get(f), m.Mask.Get(f)
+}
+
+// Matches reports whether key k satisfies m.
+func (m *Match) Matches(k *packet.Words) bool {
+	for i := range k {
+		if k[i]&m.Mask[i] != m.Value[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// Subfield is bits [Ofs, Ofs+NBits) of a field, as move, load, output:reg,
+// ct(zone=reg[...]) and resubmit name them.
+type Subfield struct {
+	Field packet.FieldID
+	Ofs   uint16
+	NBits uint16
+}
+
+// Action is one OpenFlow or Nicira action. The set of implementations is
+// closed: the types in this file.
+type Action interface{ isAction() }
+
+// Output sends the packet to a port (a number or a reserved Port* value).
+// MaxLen applies to PortController.
+type Output struct {
+	Port   uint32
+	MaxLen uint16
+}
+
+// OutputReg sends the packet to the port named by a subfield (NXAST_OUTPUT_REG).
+type OutputReg struct {
+	Src    Subfield
+	MaxLen uint16
+}
+
+// Controller sends the packet to controllers (NXAST_CONTROLLER/CONTROLLER2
+// forms; output:CONTROLLER is an Output).
+type Controller struct {
+	MaxLen       uint16
+	ControllerID uint16
+	Reason       uint8
+	Pause        bool
+	UserData     []byte
+}
+
+// GroupAction processes the packet through a group.
+type GroupAction struct{ GroupID uint32 }
+
+// SetField writes a field (OpenFlow 1.2+ set_field; OpenFlow 1.0's set_dl_src
+// and friends decode to it too). Mask is all ones for a plain set_field.
+// Wire records the encoding it came in, so dump-flows prints it back the same
+// way (0 is the default set_field encoding; the codec defines others).
+type SetField struct {
+	Field packet.FieldID
+	Value packet.U128
+	Mask  packet.U128
+	Wire  uint16
+}
+
+// RegLoad is NXAST_REG_LOAD/REG_LOAD2 ("load:V->dst[ofs..end]").
+type RegLoad struct {
+	Dst   Subfield
+	Value packet.U128
+}
+
+// Move is NXAST_REG_MOVE ("move:src[]->dst[]").
+type Move struct {
+	Src, Dst Subfield
+}
+
+// Resubmit is NXAST_RESUBMIT/RESUBMIT_TABLE(_CT).
+// InPort is PortInPort for "the current in_port"; Table is NoTable for
+// "the current table".
+type Resubmit struct {
+	InPort uint32
+	Table  uint8
+	CT     bool // look up with the conntrack original-direction tuple
+}
+
+// DecTTL decrements the IP TTL; a packet whose TTL would reach 0 is sent to
+// the controllers listed (none: dropped), as OVS does.
+type DecTTL struct {
+	ControllerIDs []uint16
+}
+
+// SetTTL is set_nw_ttl (OFPAT_SET_NW_TTL).
+type SetTTL struct{ TTL uint8 }
+
+// PushVLAN pushes an 802.1Q (or 802.1ad) header.
+type PushVLAN struct{ EthType uint16 }
+
+// PopVLAN pops the outer VLAN header.
+type PopVLAN struct{}
+
+// SetQueue sets the queue id (kept, reported; gswitch has no queues).
+type SetQueue struct{ QueueID uint32 }
+
+// Note is NXAST_NOTE: no effect.
+type Note struct{ Data []byte }
+
+// CTClear is NXAST_CT_CLEAR.
+type CTClear struct{}
+
+// Exit is NXAST_EXIT: stop processing actions.
+type Exit struct{}
+
+// Conjunction is NXAST_CONJUNCTION.
+type Conjunction struct {
+	ID       uint32
+	Clause   uint8 // 0-based
+	NClauses uint8
+}
+
+// CT is NXAST_CT.
+type CT struct {
+	Flags uint16 // NX_CT_F_COMMIT=1, NX_CT_F_FORCE=2 (wire values)
+	// Zone: ZoneSrc.Field == FieldInvalid means the immediate Zone.
+	Zone    uint16
+	ZoneSrc Subfield
+	Table   uint8  // NoTable: no recirculation
+	Alg     uint16 // ct.AlgFTP, ct.AlgTFTP or 0
+	// Exec is the nested action list as it came (only SetField/RegLoad to
+	// ct_mark and ct_label, and NAT, are allowed there); Params is derived
+	// from it when the flow is validated.
+	Exec   []Action
+	Params ct.Params
+}
+
+// CT flag bits (wire values of NXAST_CT flags).
+const (
+	CTCommit = 1 << 0
+	CTForce  = 1 << 1
+)
+
+// NAT is NXAST_NAT; it appears only inside CT.Exec.
+type NAT struct{ ct.NAT }
+
+func (Output) isAction()      {}
+func (OutputReg) isAction()   {}
+func (Controller) isAction()  {}
+func (GroupAction) isAction() {}
+func (SetField) isAction()    {}
+func (RegLoad) isAction()     {}
+func (Move) isAction()        {}
+func (Resubmit) isAction()    {}
+func (DecTTL) isAction()      {}
+func (SetTTL) isAction()      {}
+func (PushVLAN) isAction()    {}
+func (PopVLAN) isAction()     {}
+func (SetQueue) isAction()    {}
+func (Note) isAction()        {}
+func (CTClear) isAction()     {}
+func (Exit) isAction()        {}
+func (Conjunction) isAction() {}
+func (CT) isAction()          {}
+func (NAT) isAction()         {}
+
+// Instructions are a flow's OpenFlow 1.3 instructions. An OpenFlow 1.0 flow
+// has only Apply.
+type Instructions struct {
+	Meter         uint32 // 0: none
+	Apply         []Action
+	HasApply      bool // an APPLY_ACTIONS instruction was present (even empty)
+	ClearActions  bool
+	Write         []Action // WRITE_ACTIONS: merged into the action set
+	HasWrite      bool
+	WriteMetadata bool
+	Metadata      uint64
+	MetadataMask  uint64
+	GotoTable     int16 // -1: none
+}
+
+// Flow-mod flag bits (OpenFlow 1.3 values).
+const (
+	FlagSendFlowRem  = 1 << 0
+	FlagCheckOverlap = 1 << 1
+	FlagResetCounts  = 1 << 2
+	FlagNoPktCounts  = 1 << 3
+	FlagNoBytCounts  = 1 << 4
+)
+
+// FlowSpec is what a flow-mod adds: everything but the counters.
+type FlowSpec struct {
+	Table       uint8
+	Priority    uint16
+	Match       Match
+	Cookie      uint64
+	IdleTimeout uint16
+	HardTimeout uint16
+	Importance  uint16
+	Flags       uint16
+	Inst        Instructions
+}
+
+// Group types (OpenFlow 1.3).
+const (
+	GroupTypeAll      = 0
+	GroupTypeSelect   = 1
+	GroupTypeIndirect = 2
+	GroupTypeFF       = 3
+)
+
+// Bucket is one group bucket.
+type Bucket struct {
+	Weight     uint16
+	WatchPort  uint32
+	WatchGroup uint32
+	Actions    []Action
+}
+
+// GroupSpec is what a group-mod adds.
+type GroupSpec struct {
+	ID      uint32
+	Type    uint8
+	Buckets []Bucket
+}
