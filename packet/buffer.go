@@ -54,8 +54,14 @@ func (p *Pool) Get() *Packet {
 	return pk
 }
 
-// Put returns pk to the pool.
-func (p *Pool) Put(pk *Packet) { p.p.Put(pk) }
+// Put returns pk to the pool. Packets not made by a Pool (New, Clone, or
+// with a smaller buffer) are left to the garbage collector.
+func (p *Pool) Put(pk *Packet) {
+	if len(pk.buf) == BufSize {
+		pk.Conn = nil
+		p.p.Put(pk)
+	}
+}
 
 // New makes a standalone packet holding a copy of frame (tests, packet-out).
 func New(frame []byte) *Packet {

@@ -49,8 +49,16 @@ const (
 // p.Zone), writing ct_state, ct_zone, ct_mark, ct_label and the original
 // direction tuple into each packet's Key, applying NAT to the frames, and
 // caching the connection in Packet.Conn. now is monotonic nanoseconds.
+//
+// Execute appends to out the packets that continue through the pipeline and
+// returns it. Normally those are pkts themselves, in order. A fragment that ct
+// holds for reassembly is left out (ct keeps its own copy; the caller still
+// owns and frees the original). When a datagram's last fragment arrives, all
+// its fragments are appended, each carrying the reassembled datagram's ct
+// verdict; those not in pkts are fresh heap packets (packet.Pool.Put drops
+// them). Packets dropped by ct as invalid are still appended, with +inv.
 type Tracker interface {
-	Execute(pkts []*packet.Packet, p *ct.Params, now int64)
+	Execute(pkts []*packet.Packet, out []*packet.Packet, p *ct.Params, now int64) []*packet.Packet
 }
 
 // Sender transmits frames. The pipeline calls Output during a batch; pk stays
@@ -85,3 +93,88 @@ type PortInfo struct {
 	NoFlood bool
 	Up      bool
 }
+
+// FlowModCommand is a flow-mod's command (OpenFlow 1.3 numbering).
+type FlowModCommand uint8
+
+const (
+	FlowAdd          FlowModCommand = 0
+	FlowModify       FlowModCommand = 1
+	FlowModifyStrict FlowModCommand = 2
+	FlowDelete       FlowModCommand = 3
+	FlowDeleteStrict FlowModCommand = 4
+)
+
+// FlowMod is a decoded flow-mod. For modify and delete, Spec.Table may be
+// TableAll and CookieMask/OutPort/OutGroup filter which flows are affected.
+type FlowMod struct {
+	Command    FlowModCommand
+	Spec       FlowSpec
+	CookieMask uint64
+	OutPort    uint32 // PortAny: no filter
+	OutGroup   uint32 // GroupAny: no filter
+}
+
+// FlowFilter selects flows for stats and aggregate requests.
+type FlowFilter struct {
+	Table      uint8 // TableAll: every table
+	Match      Match // non-strict: flows whose match is at least as specific
+	Strict     bool  // exact match and Priority
+	Priority   uint16
+	Cookie     uint64
+	CookieMask uint64
+	OutPort    uint32 // PortAny: no filter
+	OutGroup   uint32 // GroupAny: no filter
+}
+
+// FlowStats is one flow with its counters. Times are monotonic nanoseconds.
+type FlowStats struct {
+	Spec     FlowSpec
+	Packets  uint64
+	Bytes    uint64
+	Created  int64 // when the flow was added (duration = now - Created)
+	LastUsed int64 // last packet (idle age); Created if none
+}
+
+// TableStats is one table's counters.
+type TableStats struct {
+	Table   uint8
+	Active  uint32
+	Lookups uint64
+	Matched uint64
+}
+
+// Flow-removed reasons (OpenFlow 1.3).
+const (
+	RemovedIdleTimeout = 0
+	RemovedHardTimeout = 1
+	RemovedDelete      = 2
+	RemovedGroupDelete = 3
+)
+
+// FlowRemoved reports a flow that went away, for flows with FlagSendFlowRem.
+type FlowRemoved struct {
+	Stats  FlowStats
+	Reason uint8
+	Now    int64
+}
+
+// Group-mod commands (OpenFlow 1.3).
+const (
+	GroupAdd    = 0
+	GroupModify = 1
+	GroupDelete = 2
+)
+
+// GroupStats is one group with its counters.
+type GroupStats struct {
+	Spec     GroupSpec
+	RefCount uint32 // flows that use it
+	Packets  uint64
+	Bytes    uint64
+	Created  int64
+	Buckets  []BucketStats
+}
+
+// BucketStats counts one bucket.
+type BucketStats struct{ Packets, Bytes uint64 }
