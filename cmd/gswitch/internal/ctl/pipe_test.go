@@ -1,0 +1,5 @@
+package ctl
+
+import "net"
+
+func pipeConn() (net.Conn, net.Conn) { return net.Pipe() }
