@@ -1,0 +1,39 @@
+package tests
+
+import (
+	"os/exec"
+	"strings"
+	"testing"
+)
+
+// TestImportRules enforces the layering of ARCHITECTURE.md: packet uses only
+// the standard library; ct, pipeline, nxm and ports never reach up.
+func TestImportRules(t *testing.T) {
+	forbidden := map[string][]string{
+		"gswitch/packet":    {"gswitch/", "github.com/", "go.uber.org/", "golang.org/"},
+		"gswitch/ct/...":    {"gswitch/pipeline", "gswitch/nxm", "gswitch/ofproto", "gswitch/ports", "github.com/contiv/libOpenflow"},
+		"gswitch/pipeline":  {"gswitch/nxm", "gswitch/ofproto", "gswitch/ports", "github.com/contiv/libOpenflow"},
+		"gswitch/nxm":       {"gswitch/ofproto", "gswitch/ports"},
+		"gswitch/ports/...": {"gswitch/ct", "gswitch/pipeline", "gswitch/nxm", "gswitch/ofproto"},
+	}
+	for pkg, bad := range forbidden {
+		out, err := exec.Command("go", "list", "-deps", pkg).CombinedOutput()
+		if err != nil {
+			t.Fatalf("go list -deps %s: %v\n%s", pkg, err, out)
+		}
+		self := strings.TrimSuffix(pkg, "/...")
+		for _, dep := range strings.Fields(string(out)) {
+			if dep == self || strings.HasPrefix(dep, self+"/") {
+				continue
+			}
+			if self == "gswitch/packet" && !strings.Contains(strings.SplitN(dep, "/", 2)[0], ".") && !strings.HasPrefix(dep, "gswitch") {
+				continue // standard library
+			}
+			for _, b := range bad {
+				if strings.HasPrefix(dep, b) {
+					t.Errorf("%s imports %s (forbidden by ARCHITECTURE.md)", pkg, dep)
+				}
+			}
+		}
+	}
+}
