@@ -1,0 +1,225 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+)
+
+// PortSpec is one --port or --tap argument: an interface and its OpenFlow
+// port number (0 until assigned: --port IFNAME takes the next free number).
+type PortSpec struct {
+	Name string
+	No   uint32
+	TAP  bool
+}
+
+// Config is the parsed command line of the switch.
+type Config struct {
+	OFListen     []string
+	Controllers  []string
+	Ports        []PortSpec
+	Ctl          string
+	CtlSet       bool
+	Bridge       string
+	BridgeSet    bool
+	RunDir       string
+	DatapathID   uint64
+	DatapathSet  bool
+	LogLevel     string
+	FailMode     string
+	ShowVersion  bool
+	NoMgmtSocket bool
+}
+
+type multiFlag []string
+
+func (m *multiFlag) String() string     { return strings.Join(*m, ",") }
+func (m *multiFlag) Set(v string) error { *m = append(*m, v); return nil }
+
+// MaxPortNo is the highest OpenFlow port number a user may give (OFPP_MAX).
+const MaxPortNo = 0xffffff00
+
+// ParseArgs parses the switch's command line. Errors name the bad argument.
+func ParseArgs(args []string, stderr io.Writer) (*Config, error) {
+	fs := flag.NewFlagSet("gswitch", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var listen, ctrls, ports, taps multiFlag
+	c := &Config{}
+	fs.Var(&listen, "of-listen", "passive OpenFlow listener `ptcp:PORT[:IP]` or `punix:PATH` (repeatable; default ptcp:6653:127.0.0.1)")
+	fs.Var(&ctrls, "controller", "active controller connection `tcp:HOST:PORT` (repeatable)")
+	fs.Var(&ports, "port", "existing kernel interface as a port: `IFNAME[=OFPORT]` (repeatable; without a number, the next free one)")
+	fs.Var(&taps, "tap", "TAP device to create as a port: `NAME[=OFPORT]` (repeatable)")
+	fs.StringVar(&c.Ctl, "ctl", "", "control socket `PATH` (default $OVS_RUNDIR/gswitch.ctl)")
+	fs.StringVar(&c.Bridge, "bridge", "br0", "bridge `NAME`: also listen on punix:$OVS_RUNDIR/NAME.mgmt as ovs-vswitchd does")
+	dpid := fs.String("datapath-id", "", "datapath id, 16 hex digits (default: derived from the first port's MAC)")
+	fs.StringVar(&c.LogLevel, "log-level", "info", "log level: debug, info, warn, error")
+	fs.StringVar(&c.FailMode, "fail-mode", "standalone", "with no controller: standalone (a NORMAL flow, as OVS) or secure (no flows)")
+	fs.BoolVar(&c.ShowVersion, "version", false, "print the version and exit")
+	fs.BoolVar(&c.NoMgmtSocket, "no-mgmt-socket", false, "do not listen on $OVS_RUNDIR/BRIDGE.mgmt")
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	if fs.NArg() > 0 {
+		return nil, fmt.Errorf("unexpected argument %q (flags start with --)", fs.Arg(0))
+	}
+	fs.Visit(func(f *flag.Flag) {
+		switch f.Name {
+		case "ctl":
+			c.CtlSet = true
+		case "bridge":
+			c.BridgeSet = true
+		case "datapath-id":
+			c.DatapathSet = true
+		}
+	})
+	c.RunDir = os.Getenv("OVS_RUNDIR")
+	if c.RunDir == "" {
+		c.RunDir = "/var/run/openvswitch"
+	}
+	if c.Ctl == "" {
+		c.Ctl = filepath.Join(c.RunDir, "gswitch.ctl")
+	}
+	if c.Bridge == "" || strings.ContainsAny(c.Bridge, "/ \t") {
+		return nil, fmt.Errorf("--bridge %q: not a valid bridge name", c.Bridge)
+	}
+	for _, l := range listen {
+		if err := checkListenSpec(l); err != nil {
+			return nil, err
+		}
+	}
+	c.OFListen = listen
+	if len(c.OFListen) == 0 {
+		c.OFListen = []string{"ptcp:6653:127.0.0.1"}
+	}
+	for _, s := range ctrls {
+		if !strings.HasPrefix(s, "tcp:") || strings.Count(s, ":") < 2 {
+			return nil, fmt.Errorf("--controller %q: expected tcp:HOST:PORT", s)
+		}
+	}
+	c.Controllers = ctrls
+	if *dpid != "" {
+		v, err := strconv.ParseUint(strings.TrimPrefix(*dpid, "0x"), 16, 64)
+		if err != nil || len(strings.TrimPrefix(*dpid, "0x")) > 16 {
+			return nil, fmt.Errorf("--datapath-id %q: expected up to 16 hex digits", *dpid)
+		}
+		c.DatapathID = v
+	}
+	switch c.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		return nil, fmt.Errorf("--log-level %q: expected debug, info, warn or error", c.LogLevel)
+	}
+	switch c.FailMode {
+	case "standalone", "secure":
+	default:
+		return nil, fmt.Errorf("--fail-mode %q: expected standalone or secure", c.FailMode)
+	}
+	used := map[uint32]string{}
+	names := map[string]bool{}
+	add := func(arg string, tap bool) error {
+		flagName := "--port"
+		if tap {
+			flagName = "--tap"
+		}
+		name, num, hasNum := strings.Cut(arg, "=")
+		if name == "" || len(name) > 15 || strings.ContainsAny(name, "/ \t=") {
+			return fmt.Errorf("%s %q: not a valid interface name", flagName, arg)
+		}
+		if names[name] {
+			return fmt.Errorf("%s %q: interface %s given twice", flagName, arg, name)
+		}
+		names[name] = true
+		ps := PortSpec{Name: name, TAP: tap}
+		if hasNum {
+			v, err := strconv.ParseUint(num, 10, 32)
+			if err != nil || v == 0 || v > MaxPortNo {
+				return fmt.Errorf("%s %q: port number must be 1 to %d", flagName, arg, uint32(MaxPortNo))
+			}
+			if other, ok := used[uint32(v)]; ok {
+				return fmt.Errorf("%s %q: port number %d is already taken by %s", flagName, arg, v, other)
+			}
+			ps.No = uint32(v)
+			used[ps.No] = name
+		}
+		c.Ports = append(c.Ports, ps)
+		return nil
+	}
+	// Keep the command-line order of --port and --tap.
+	order := orderedPortArgs(args)
+	for _, a := range order {
+		if err := add(a.val, a.tap); err != nil {
+			return nil, err
+		}
+	}
+	next := uint32(1)
+	for i := range c.Ports {
+		if c.Ports[i].No != 0 {
+			continue
+		}
+		for used[next] != "" {
+			next++
+		}
+		c.Ports[i].No = next
+		used[next] = c.Ports[i].Name
+	}
+	return c, nil
+}
+
+type portArg struct {
+	val string
+	tap bool
+}
+
+// orderedPortArgs returns the --port and --tap values in command-line order
+// (the flag package keeps separate lists).
+func orderedPortArgs(args []string) []portArg {
+	var out []portArg
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		if a == "--" {
+			break
+		}
+		name := strings.TrimLeft(a, "-")
+		if name == a {
+			continue
+		}
+		n, v, has := strings.Cut(name, "=")
+		if n != "port" && n != "tap" {
+			continue
+		}
+		if !has {
+			if i+1 >= len(args) {
+				continue
+			}
+			v = args[i+1]
+			i++
+		}
+		out = append(out, portArg{val: v, tap: n == "tap"})
+	}
+	return out
+}
+
+func checkListenSpec(s string) error {
+	switch {
+	case strings.HasPrefix(s, "ptcp:"):
+		port, _, _ := strings.Cut(strings.TrimPrefix(s, "ptcp:"), ":")
+		if v, err := strconv.ParseUint(port, 10, 16); err != nil || (v == 0 && port != "0") {
+			return fmt.Errorf("--of-listen %q: expected ptcp:PORT[:IP]", s)
+		}
+	case strings.HasPrefix(s, "punix:"):
+		if len(s) == len("punix:") {
+			return fmt.Errorf("--of-listen %q: expected punix:PATH", s)
+		}
+	default:
+		return fmt.Errorf("--of-listen %q: expected ptcp:PORT[:IP] or punix:PATH", s)
+	}
+	return nil
+}
+
+var errHelp = errors.New("help requested")

@@ -1,0 +1,47 @@
+package main
+
+import (
+	"io"
+	"strings"
+	"testing"
+)
+
+func TestParseArgs(t *testing.T) {
+	c, err := ParseArgs([]string{"--port", "veth-a=1", "--port=veth-b", "--tap", "tap0=3", "--port", "eth9", "--of-listen", "ptcp:6653:127.0.0.1"}, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []PortSpec{{"veth-a", 1, false}, {"veth-b", 2, false}, {"tap0", 3, true}, {"eth9", 4, false}}
+	if len(c.Ports) != len(want) {
+		t.Fatalf("ports %+v", c.Ports)
+	}
+	for i := range want {
+		if c.Ports[i] != want[i] {
+			t.Errorf("port %d: got %+v want %+v", i, c.Ports[i], want[i])
+		}
+	}
+	if c.Bridge != "br0" || c.BridgeSet || c.FailMode != "standalone" {
+		t.Errorf("defaults: %+v", c)
+	}
+}
+
+func TestParseArgsErrors(t *testing.T) {
+	cases := map[string][]string{
+		"port number must be 1":   {"--port", "a=0"},
+		"already taken by a":      {"--port", "a=1", "--port", "b=1"},
+		"given twice":             {"--port", "a", "--tap", "a"},
+		"expected tcp:HOST:PORT":  {"--controller", "127.0.0.1:6653"},
+		"expected ptcp:PORT[:IP]": {"--of-listen", "ptcp:x"},
+		"expected standalone":     {"--fail-mode", "open"},
+		"expected up to 16 hex":   {"--datapath-id", "xyz"},
+		"not a valid interface":   {"--port", "a/b"},
+		"unexpected argument":     {"stray"},
+		"expected debug, info":    {"--log-level", "loud"},
+	}
+	for want, args := range cases {
+		_, err := ParseArgs(args, io.Discard)
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%v: got %v, want error containing %q", args, err, want)
+		}
+	}
+}

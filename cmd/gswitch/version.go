@@ -1,0 +1,4 @@
+package main
+
+// Version is gswitch's version string.
+const Version = "0.1.0"
