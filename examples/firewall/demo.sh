@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# The talk's simple stateful firewall, end to end, in network namespaces:
+#
+#   netns gsdemo-in               netns gsdemo-sw                    netns gsdemo-out
+#   gsd-in 198.51.100.1  <-veth->  eth0 [gswitch br0] veth1  <-veth->  gsd-out 198.51.100.2
+#          2001:db8::1             (port 1)          (port 2)                  2001:db8::2
+#
+# Flows are loaded with plain `ovs-ofctl add-flow br0 ...` as the talk types
+# them. Connections from the inside get through with their replies; the outside
+# cannot open any. Usage: demo.sh [path/to/gswitch]   (as root)
+set -euo pipefail
+GSWITCH=${1:-$(command -v gswitch || true)}
+[[ -x $GSWITCH ]] || { echo "demo: no gswitch binary (run make build)" >&2; exit 1; }
+HERE=$(cd "$(dirname "$0")" && pwd)
+NS_IN=gsdemo-in NS_SW=gsdemo-sw NS_OUT=gsdemo-out
+TMP=$(mktemp -d /tmp/gsdemo.XXXXXX)
+export OVS_RUNDIR=$TMP
+PIDS=()
+FAILED=0
+
+cleanup() {
+	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+	sleep 0.2
+	for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null || true; done
+	for n in $NS_IN $NS_SW $NS_OUT; do ip netns del "$n" 2>/dev/null || true; done
+	rm -rf "$TMP"
+}
+trap cleanup EXIT INT TERM
+
+inx() { ip netns exec "$NS_IN" "$@"; }
+outx() { ip netns exec "$NS_OUT" "$@"; }
+swx() { ip netns exec "$NS_SW" "$@"; }
+say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+check() { # check "what" expected(0 ok / 1 blocked) command...
+	local what=$1 want=$2 rc=0; shift 2
+	"$@" >/dev/null 2>&1 || rc=1
+	if [[ $rc == "$want" ]]; then echo "  ok:   $what"; else echo "  FAIL: $what"; FAILED=1; fi
+}
+
+for n in $NS_IN $NS_SW $NS_OUT; do ip netns del "$n" 2>/dev/null || true; ip netns add "$n"; ip netns exec "$n" ip link set lo up; done
+swx ip link add eth0 type veth peer name gsd-in netns $NS_IN
+swx ip link add veth1 type veth peer name gsd-out netns $NS_OUT
+swx ip link set eth0 up; swx ip link set veth1 up
+inx ip link set gsd-in up; outx ip link set gsd-out up
+inx ip addr add 198.51.100.1/24 dev gsd-in; inx ip addr add 2001:db8::1/64 dev gsd-in nodad
+outx ip addr add 198.51.100.2/24 dev gsd-out; outx ip addr add 2001:db8::2/64 dev gsd-out nodad
+swx sysctl -qw net.ipv6.conf.all.disable_ipv6=1
+
+say "gswitch --bridge br0 --port eth0 --port veth1 --ctl $TMP/gswitch.ctl"
+swx "$GSWITCH" --bridge br0 --port eth0 --port veth1 --of-listen ptcp:6653:127.0.0.1 \
+	--fail-mode secure --ctl "$TMP/gswitch.ctl" >"$TMP/gswitch.log" 2>&1 &
+PIDS+=($!)
+for _ in $(seq 100); do swx ovs-ofctl show br0 >/dev/null 2>&1 && break; sleep 0.1; done
+swx ovs-ofctl show br0
+
+say "ovs-ofctl add-flow br0 ... (the talk's firewall, $(grep -c '^table' "$HERE/firewall.flows") flows)"
+grep '^table' "$HERE/firewall.flows" | while read -r f; do
+	echo "ovs-ofctl add-flow br0 \"$f\""
+	swx ovs-ofctl add-flow br0 "$f"
+done
+
+say "traffic"
+outx python3 -m http.server 8080 --bind :: >/dev/null 2>&1 &
+PIDS+=($!)
+inx python3 -m http.server 8081 --bind :: >/dev/null 2>&1 &
+PIDS+=($!)
+sleep 1
+check "ping inside -> outside (IPv4)" 0 inx ping -c 2 -W 2 198.51.100.2
+check "ping inside -> outside (IPv6)" 0 inx ping -6 -c 2 -W 2 2001:db8::2
+check "TCP inside -> outside:8080 (IPv4)" 0 inx timeout 10 curl -sf -o /dev/null http://198.51.100.2:8080/
+check "TCP inside -> outside:8080 (IPv6)" 0 inx timeout 10 curl -sf -o /dev/null "http://[2001:db8::2]:8080/"
+check "ping outside -> inside is dropped" 1 outx ping -c 2 -W 1 198.51.100.1
+check "TCP outside -> inside:8081 is dropped" 1 outx timeout 5 curl -sf -o /dev/null --connect-timeout 3 http://198.51.100.1:8081/
+
+say "ovs-ofctl dump-flows br0"
+swx ovs-ofctl dump-flows br0
+say "gswitch ctl dump-conntrack   (ovs-appctl -t $TMP/gswitch.ctl dpctl/dump-conntrack works too)"
+"$GSWITCH" ctl --ctl "$TMP/gswitch.ctl" dump-conntrack | sort
+if [[ $FAILED != 0 ]]; then
+	echo; echo "demo: some checks FAILED; gswitch log:"; cat "$TMP/gswitch.log"; exit 1
+fi
+echo; echo "demo: all checks passed"
