@@ -1,0 +1,223 @@
+#!/usr/bin/env bash
+# capture.sh - regenerate the golden files in tests/golden/ from real Open
+# vSwitch (the Debian openvswitch-switch package, 3.1), run privately with
+# tests/ovsref/ovs-env.sh inside network namespaces ggo-*.
+#
+# Usage (as root, from anywhere):
+#   tests/ovsref/capture.sh [SECTION...]    default: all sections
+# Sections: flows ofctl errors conntrack monitor nat ftp
+#
+# Every golden X.txt gets a sibling X.cmd with the setup and the exact
+# command; the text is piped through tests/ovsref/normalize (the Go
+# golden.Normalize that tests use too). Reruns rewrite the same bytes: each
+# section starts a fresh OVS, traffic uses fixed ports and bounded counts and
+# timeouts, and everything this script starts (namespaces ggo-*, daemons,
+# servers) is stopped by PID / deleted by name on every exit path.
+#
+# Topology of the traffic sections (conntrack, monitor, nat, ftp):
+#   ggo-left  ggo-l1 198.51.100.1/24 2001:db8::1/64 02:00:00:00:01:01
+#      |  veth
+#   ggo-sw    P1 (ofport 1) [ OVS br0, netdev datapath ] P2 (ofport 2)
+#      |  veth
+#   ggo-right ggo-r1 198.51.100.2/24 2001:db8::2/64 02:00:00:00:02:01
+# P1/P2 are ggo-p1/ggo-p2, except in the ftp section: eth0/veth1 (the talk's names).
+set -u -o pipefail
+
+HERE=$(cd "$(dirname "$0")" && pwd)
+ROOT=$(cd "$HERE/../.." && pwd)
+GOLD=$ROOT/tests/golden
+FLOWS=$GOLD/flows
+# shellcheck source=ovs-env.sh
+source "$HERE/ovs-env.sh"
+
+NS_L=ggo-left
+NS_R=ggo-right
+NS_SW=ggo-sw
+IP4_L=198.51.100.1
+IP4_R=198.51.100.2
+IP6_L=2001:db8::1
+IP6_R=2001:db8::2
+MAC_L=02:00:00:00:01:01
+MAC_R=02:00:00:00:02:01
+OFPORT_TCP=17501 # OVS's ptcp listener (127.0.0.1 in ggo-sw)
+
+TMPD=$(mktemp -d /tmp/ggo-capture.XXXXXX)
+NORMALIZE=$TMPD/normalize
+BG_PIDS=()
+FAILED=0
+
+log() { printf 'capture: %s\n' "$*" >&2; }
+
+stop_bg() {
+	local p
+	for p in "${BG_PIDS[@]}"; do
+		ovsenv_kill "$p" 3
+		wait "$p" 2>/dev/null
+	done
+	BG_PIDS=()
+}
+
+del_ns() {
+	local ns
+	for ns in "$NS_L" "$NS_R" "$NS_SW"; do
+		ip netns del "$ns" 2>/dev/null
+	done
+	return 0
+}
+
+cleanup() {
+	stop_bg
+	ovsenv_stop
+	del_ns
+	rm -rf "$TMPD"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# ------------------------------------------------------------ helpers
+SETUP="" # description of the setup, written into each .cmd
+
+# cap KIND NAME CMD...: run CMD (stdout+stderr), normalize as KIND, store
+# $GOLD/NAME.txt and $GOLD/NAME.cmd.
+cap() {
+	local kind=$1 name=$2 rc
+	shift 2
+	mkdir -p "$(dirname "$GOLD/$name")"
+	"$@" >"$TMPD/raw" 2>&1
+	rc=$?
+	"$NORMALIZE" "$kind" <"$TMPD/raw" >"$GOLD/$name.txt"
+	{
+		printf '# setup: %s\n' "$SETUP"
+		printf '# normalize: %s\n' "$kind"
+		printf '# exit status: %s\n' "$rc"
+		printf '%q ' "$@" | sed 's/ $//'
+		printf '\n'
+	} >"$GOLD/$name.cmd"
+	grep -q 'decode error' "$GOLD/$name.txt" && log "WARNING: decode error in $name"
+	return 0
+}
+
+# capsh KIND NAME 'shell text': like cap, for pipelines; the .cmd shows the text
+capsh() {
+	local kind=$1 name=$2 text=$3 rc
+	mkdir -p "$(dirname "$GOLD/$name")"
+	bash -c "$text" >"$TMPD/raw" 2>&1
+	rc=$?
+	"$NORMALIZE" "$kind" <"$TMPD/raw" >"$GOLD/$name.txt"
+	{
+		printf '# setup: %s\n' "$SETUP"
+		printf '# normalize: %s\n' "$kind"
+		printf '# exit status: %s\n' "$rc"
+		printf '%s\n' "$text"
+	} >"$GOLD/$name.cmd"
+	return 0
+}
+
+must() { "$@" || { log "failed: $*"; exit 1; }; }
+
+# switch_ns: an empty ggo-sw namespace in which the kernel sends nothing by
+# itself (no IPv6: no DAD/MLD/RS on the veth ends, so port counters stay put)
+switch_ns() {
+	ip netns del "$NS_SW" 2>/dev/null
+	must ip netns add "$NS_SW"
+	ip netns exec "$NS_SW" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
+	ip -n "$NS_SW" link set lo up
+}
+
+# lone_ports P1 P2: two veth pairs inside ggo-sw with fixed MACs, their far
+# ends up and idle; P1=ofport 1, P2=ofport 2
+lone_ports() {
+	local n i=1
+	for n in "$@"; do
+		must ip -n "$NS_SW" link add "$n" address "02:00:00:00:00:0$i" type veth peer name "$n-x" address "02:00:00:00:00:1$i"
+		ip -n "$NS_SW" link set "$n-x" up
+		ip -n "$NS_SW" link set "$n" up
+		i=$((i + 1))
+	done
+}
+
+# hosts P1 P2: ggo-left and ggo-right, wired to ports P1 and P2 in ggo-sw
+hosts() {
+	local p1=$1 p2=$2 ns
+	for ns in "$NS_L" "$NS_R"; do
+		ip netns del "$ns" 2>/dev/null
+		must ip netns add "$ns"
+		ip -n "$ns" link set lo up
+		ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.accept_dad=0 net.ipv6.conf.default.accept_dad=0 \
+			net.ipv6.conf.all.accept_ra=0 net.ipv6.conf.default.accept_ra=0
+	done
+	must ip link add ggo-l1 netns "$NS_L" address "$MAC_L" type veth peer name "$p1" netns "$NS_SW" address 02:00:00:00:00:01
+	must ip link add ggo-r1 netns "$NS_R" address "$MAC_R" type veth peer name "$p2" netns "$NS_SW" address 02:00:00:00:00:02
+	ip -n "$NS_L" addr add "$IP4_L/24" dev ggo-l1
+	ip -n "$NS_L" addr add "$IP6_L/64" dev ggo-l1 nodad
+	ip -n "$NS_R" addr add "$IP4_R/24" dev ggo-r1
+	ip -n "$NS_R" addr add "$IP6_R/64" dev ggo-r1 nodad
+	ip -n "$NS_L" link set ggo-l1 up
+	ip -n "$NS_R" link set ggo-r1 up
+	ip -n "$NS_SW" link set "$p1" up
+	ip -n "$NS_SW" link set "$p2" up
+	# static neighbours: no ARP/ND needed for the first packet of each test
+	ip -n "$NS_L" neigh replace "$IP4_R" lladdr "$MAC_R" dev ggo-l1 nud permanent
+	ip -n "$NS_L" neigh replace "$IP6_R" lladdr "$MAC_R" dev ggo-l1 nud permanent
+	ip -n "$NS_R" neigh replace "$IP4_L" lladdr "$MAC_L" dev ggo-r1 nud permanent
+	ip -n "$NS_R" neigh replace "$IP6_L" lladdr "$MAC_L" dev ggo-r1 nud permanent
+	# no TX checksum offload: the userspace datapath sees real checksums
+	ip netns exec "$NS_L" ethtool -K ggo-l1 tx off >/dev/null 2>&1
+	ip netns exec "$NS_R" ethtool -K ggo-r1 tx off >/dev/null 2>&1
+}
+
+ovs_up() { # ovs_up OVSENV-OPTIONS...
+	must ovsenv_start -n "$NS_SW" -s "$@"
+}
+
+ovs_down() {
+	stop_bg
+	ovsenv_stop
+	del_ns
+}
+
+# ------------------------------------------------------------ sections
+section_flows() {
+	local f name p1 p2 opts
+	for f in ct-firewall l2-forward talk-firewall talk-ftp kitchen-sink kitchen-sink-metadata; do
+		p1=ggo-p1 p2=ggo-p2
+		if [[ $f == talk-ftp ]]; then p1=eth0 p2=veth1; fi
+		switch_ns
+		lone_ports "$p1" "$p2"
+		ovs_up -p "$p1=1" -p "$p2=2"
+		SETUP="private OVS 3.1 (tests/ovsref/ovs-env.sh), bridge br0 datapath_type=netdev protocols=OpenFlow10,OpenFlow13 fail-mode=secure, ports $p1=1 $p2=2;"
+		if [[ $f == kitchen-sink* ]]; then
+			must ovs-ofctl -O OpenFlow13 add-groups br0 "$FLOWS/kitchen-sink.groups"
+			SETUP+=" ovs-ofctl -O OpenFlow13 add-groups br0 tests/golden/flows/kitchen-sink.groups;"
+		fi
+		must ovs-ofctl -O OpenFlow13 add-flows br0 "$FLOWS/$f.flows"
+		SETUP+=" ovs-ofctl -O OpenFlow13 add-flows br0 tests/golden/flows/$f.flows"
+		cap flows "dump-flows/$f.of13" ovs-ofctl -O OpenFlow13 dump-flows br0
+		cap flows "dump-flows/$f.of13-nostats" ovs-ofctl -O OpenFlow13 dump-flows br0 --no-stats
+		if [[ $f != kitchen-sink-metadata ]]; then
+			cap flows "dump-flows/$f.of10" ovs-ofctl dump-flows br0
+			cap flows "dump-flows/$f.of10-nostats" ovs-ofctl dump-flows br0 --no-stats
+		fi
+		if [[ $f == talk-ftp ]]; then
+			cap flows "dump-flows/$f.of13-names" ovs-ofctl -O OpenFlow13 --names dump-flows br0
+			cap flows "dump-flows/$f.of13-names-nostats" ovs-ofctl -O OpenFlow13 --names --no-stats dump-flows br0
+			cap flows "dump-flows/$f.of10-names" ovs-ofctl --names dump-flows br0
+			cap flows "dump-flows/$f.of10-names-nostats" ovs-ofctl --names --no-stats dump-flows br0
+		fi
+		ovs_down
+	done
+}
+
+# ------------------------------------------------------------ main
+must go build -C "$ROOT" -o "$NORMALIZE" ./tests/ovsref/normalize
+SECTIONS=("$@")
+((${#SECTIONS[@]})) || SECTIONS=(flows ofctl errors conntrack monitor nat ftp)
+for s in "${SECTIONS[@]}"; do
+	declare -F "section_$s" >/dev/null || { log "unknown section $s"; exit 2; }
+done
+ovs-vswitchd --version | head -1 >"$GOLD/ovs-version.txt"
+for s in "${SECTIONS[@]}"; do
+	log "section $s"
+	"section_$s"
+done
+exit $FAILED
