@@ -1,0 +1,314 @@
+package ct
+
+import (
+	"gswitch/packet"
+)
+
+// Other-protocol (UDP and the rest) and ICMP states.
+const (
+	otherFirst uint8 = iota
+	otherMultiple
+	otherBidir
+)
+
+const (
+	icmpFirst uint8 = iota
+	icmpReply
+)
+
+// replyConn marks, in Packet.Conn, a cached connection whose packet was in
+// the reply direction (a pointer conversion: no allocation).
+type replyConn conn
+
+// cachedConn returns the connection cached in pk by an earlier ct action.
+func cachedConn(pk *packet.Packet) (*conn, bool) {
+	switch c := pk.Conn.(type) {
+	case *conn:
+		return c, false
+	case *replyConn:
+		return (*conn)(c), true
+	}
+	return nil, false
+}
+
+func setCached(pk *packet.Packet, c *conn, reply bool) {
+	switch {
+	case c == nil:
+		pk.Conn = nil
+		pk.CtCached = false
+		return
+	case reply:
+		pk.Conn = (*replyConn)(c)
+	default:
+		pk.Conn = c
+	}
+	pk.CtCached = true
+}
+
+// Execute runs one ct action over pkts (all for zone p.Zone), as
+// pipeline.Tracker documents: it writes ct_state, ct_zone, ct_mark,
+// ct_label and the original-direction tuple into each packet's Key, caches
+// the connection in Packet.Conn, and appends the packets that continue to
+// out. now is the batch's monotonic time in nanoseconds.
+//
+// NAT and ALGs are not supported yet: a ct action with either marks every
+// packet +trk+inv (counted as Unsupported); the pipeline refuses such flows
+// at install time.
+func (t *Tracker) Execute(pkts []*packet.Packet, out []*packet.Packet, p *Params, now int64) []*packet.Packet {
+	t.observeNow(now)
+	if p.NAT != nil || p.Alg != AlgNone {
+		for _, pk := range pkts {
+			t.cnt.unsupported.Add(1)
+			t.writeInvalid(pk, p.Zone)
+			out = append(out, pk)
+		}
+		return out
+	}
+	for _, pk := range pkts {
+		if pk.Key.NwFrag()&packet.FragAny != 0 && pk.Key.Flags&packet.FlagL3 != 0 {
+			out = t.executeFrag(pk, out, p, now)
+			continue
+		}
+		t.processPacket(pk, p, now)
+		out = append(out, pk)
+	}
+	return out
+}
+
+// processPacket is OVS's per-packet conntrack_execute body.
+func (t *Tracker) processPacket(pk *packet.Packet, p *Params, now int64) {
+	k := &pk.Key
+	if k.CtState() == packet.CsInv {
+		// Marked invalid before ct (fragment handling): stays invalid.
+		t.writeInvalid(pk, p.Zone)
+		return
+	}
+	if c, _ := cachedConn(pk); c != nil && c.key.zone == p.Zone && !p.Force {
+		// OVS's ct cache: this packet went through this zone already;
+		// the state machine does not run again and ct_state is kept.
+		t.processFast(pk, c, p)
+		return
+	}
+	var ctx lookupCtx
+	if !extract(pk, p.Zone, &ctx) {
+		t.writeInvalid(pk, p.Zone)
+		return
+	}
+	t.processOne(pk, &ctx, p, now)
+}
+
+func (t *Tracker) processFast(pk *packet.Packet, c *conn, p *Params) {
+	k := &pk.Key
+	c.mu.Lock()
+	if p.Commit && p.SetMark {
+		c.mark = p.Mark | c.mark&^p.MarkMask
+	}
+	if p.Commit && p.SetLabel {
+		c.label = p.Label.Or(c.label.AndNot(p.LabelMask))
+	}
+	mark, label := c.mark, c.label
+	c.mu.Unlock()
+	w := k.W[packet.WCtMark] &^ (0xffffffff<<32 | 0xffff<<16)
+	k.W[packet.WCtMark] = w | uint64(mark)<<32 | uint64(p.Zone)<<16
+	k.W[packet.WCtLabel], k.W[packet.WCtLabel+1] = label.Hi, label.Lo
+}
+
+func (t *Tracker) processOne(pk *packet.Packet, ctx *lookupCtx, p *Params, now int64) {
+	k := &pk.Key
+	state := k.CtState()
+	if state != 0 && k.CtZone() != p.Zone {
+		state = 0
+	}
+	c, reply := t.lookup(&ctx.key, now)
+	ctx.reply = reply
+	if p.Force && reply && c != nil {
+		// The connection runs the other way: end it; with commit a new
+		// one starts in this packet's direction.
+		t.remove(c, &t.cnt.flushed)
+		c = nil
+		ctx.reply = false
+	}
+	createNew := false
+	if c != nil {
+		if ctx.related {
+			state |= packet.CsRel
+			if ctx.reply {
+				state |= packet.CsRpl
+			}
+		} else {
+			switch t.update(c, ctx, now) {
+			case updValid:
+				state |= packet.CsEst
+				state &^= packet.CsNew
+				if ctx.reply {
+					state |= packet.CsRpl
+				}
+			case updInvalid:
+				state = packet.CsInv
+			case updNew:
+				t.remove(c, &t.cnt.expired)
+				c = nil
+				createNew = true
+			case updValidNew:
+				state |= packet.CsNew
+			}
+		}
+	} else if ctx.related {
+		// An ICMP error must quote a known connection.
+		state = packet.CsInv
+	} else {
+		createNew = true
+	}
+	if createNew {
+		ctx.reply = false
+		if !validNew(ctx) {
+			state = packet.CsInv
+		} else {
+			state = packet.CsNew
+			if p.Commit && t.admit(p.Zone) {
+				c = t.newConn(ctx, now)
+				if old := t.insert(c, now); old != nil {
+					// Lost a race with another goroutine: as OVS, the
+					// packet stays +new without a connection.
+					c = nil
+				} else {
+					t.n.Add(1)
+					t.zcount[p.Zone].Add(1)
+					t.cnt.created.Add(1)
+				}
+			}
+		}
+	}
+	if state&packet.CsInv != 0 {
+		t.cnt.invalid.Add(1)
+	}
+	var mark uint32
+	var label packet.U128
+	if c != nil {
+		c.mu.Lock()
+		if p.Commit && p.SetMark {
+			c.mark = p.Mark | c.mark&^p.MarkMask
+		}
+		if p.Commit && p.SetLabel {
+			c.label = p.Label.Or(c.label.AndNot(p.LabelMask))
+		}
+		mark, label = c.mark, c.label
+		c.mu.Unlock()
+		writeMD(k, state, p.Zone, mark, label, &c.key)
+	} else {
+		writeMD(k, state, p.Zone, 0, label, &ctx.key)
+	}
+	setCached(pk, c, ctx.reply)
+}
+
+// validNew reports whether the packet may create a connection.
+func validNew(ctx *lookupCtx) bool {
+	switch {
+	case ctx.key.proto == packet.ProtoTCP:
+		return tcpValidNew(uint16(be.Uint16(ctx.l4[12:]) & 0x0fff))
+	case ctx.key.isICMP():
+		if ctx.key.v6 {
+			return ctx.key.itype == icmp6EchoRequest
+		}
+		return ctx.key.itype == icmp4EchoRequest || ctx.key.itype == icmp4InfoRequest ||
+			ctx.key.itype == icmp4Timestamp
+	}
+	return true
+}
+
+// newConn makes a connection for the packet in ctx.
+func (t *Tracker) newConn(ctx *lookupCtx, now int64) *conn {
+	c := &conn{key: ctx.key}
+	switch {
+	case ctx.key.proto == packet.ProtoTCP:
+		s := parseTCPSeg(ctx.l4)
+		tcpNew(c, &s)
+		t.setExp(c, ctx.key.zone, tmTCPFirst, now)
+	case ctx.key.isICMP():
+		c.state = icmpFirst
+		t.setExp(c, ctx.key.zone, tmICMPFirst, now)
+	default:
+		c.state = otherFirst
+		t.setExp(c, ctx.key.zone, tmOtherFirst, now)
+	}
+	return c
+}
+
+// update runs the protocol state machine for a packet of c.
+func (t *Tracker) update(c *conn, ctx *lookupCtx, now int64) int {
+	zone := c.key.zone
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	switch {
+	case c.key.proto == packet.ProtoTCP:
+		s := parseTCPSeg(ctx.l4)
+		return t.tcpUpdate(c, &s, ctx.reply, zone, now)
+	case c.key.isICMP():
+		res := updValid
+		if ctx.reply && c.state == icmpFirst {
+			c.state = icmpReply
+		} else if c.state == icmpFirst {
+			res = updValidNew
+		}
+		if c.state == icmpFirst {
+			t.setExp(c, zone, tmICMPFirst, now)
+		} else {
+			t.setExp(c, zone, tmICMPReply, now)
+		}
+		return res
+	}
+	if ctx.reply && c.state != otherBidir {
+		c.state = otherBidir
+	} else if c.state == otherFirst {
+		c.state = otherMultiple
+	}
+	switch c.state {
+	case otherBidir:
+		t.setExp(c, zone, tmOtherBidir, now)
+		return updValid
+	case otherMultiple:
+		t.setExp(c, zone, tmOtherMultiple, now)
+	default:
+		t.setExp(c, zone, tmOtherFirst, now)
+	}
+	return updValidNew
+}
+
+// writeInvalid marks pk +trk+inv with no connection, as OVS does for a
+// packet it cannot parse.
+func (t *Tracker) writeInvalid(pk *packet.Packet, zone uint16) {
+	t.cnt.invalid.Add(1)
+	writeMD(&pk.Key, packet.CsInv, zone, 0, packet.U128{}, nil)
+	setCached(pk, nil, false)
+}
+
+// writeMD fills the ct_* fields (OVS's write_ct_md): ct_state gets +trk,
+// the tuple is key's (the connection's original direction, or the packet's
+// own when there is no connection), zero without a key. For ICMP the tuple
+// ports are the type and code.
+func writeMD(k *packet.Key, state uint32, zone uint16, mark uint32, label packet.U128, key *connKey) {
+	k.SetCtState(state | packet.CsTrk)
+	var proto uint8
+	var tpSrc, tpDst uint16
+	var nw, s6h, s6l, d6h, d6l uint64
+	if key != nil {
+		proto = key.proto
+		if key.isICMP() {
+			tpSrc = uint16(key.itype)
+		} else {
+			tpSrc, tpDst = key.sport, key.dport
+		}
+		if key.v6 {
+			s6h, s6l = be.Uint64(key.src[0:]), be.Uint64(key.src[8:])
+			d6h, d6l = be.Uint64(key.dst[0:]), be.Uint64(key.dst[8:])
+		} else {
+			nw = uint64(be.Uint32(key.src[:4]))<<32 | uint64(be.Uint32(key.dst[:4]))
+		}
+	}
+	k.W[packet.WCtMark] = uint64(mark)<<32 | uint64(zone)<<16 | uint64(proto)<<8
+	k.W[packet.WCtLabel], k.W[packet.WCtLabel+1] = label.Hi, label.Lo
+	k.W[packet.WCtNw] = nw
+	k.W[packet.WCtIPv6Src], k.W[packet.WCtIPv6Src+1] = s6h, s6l
+	k.W[packet.WCtIPv6Dst], k.W[packet.WCtIPv6Dst+1] = d6h, d6l
+	k.W[packet.WCtTp] = uint64(tpSrc)<<48 | uint64(tpDst)<<32 | k.W[packet.WCtTp]&0xffffffff
+}

@@ -1,0 +1,390 @@
+package ct
+
+import (
+	"math/rand/v2"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"gswitch/packet"
+)
+
+// DefaultMaxConns is the default global connection limit, as OVS's
+// DEFAULT_N_CONN_LIMIT.
+const DefaultMaxConns = 3000000
+
+// DefaultSweepInterval is the default period of the expiry sweep (OVS's
+// ct-get-sweep-interval default).
+const DefaultSweepInterval = 20 * time.Second
+
+// Config is a Tracker's initial configuration. The zero value is OVS's
+// defaults.
+type Config struct {
+	// MaxConns is the global connection limit; 0 means DefaultMaxConns.
+	MaxConns uint32
+	// Shards is the number of table shards, rounded up to a power of two;
+	// 0 means 1024.
+	Shards int
+	// SweepInterval is the base period of the background sweep; 0 means
+	// DefaultSweepInterval.
+	SweepInterval time.Duration
+	// Clock returns the current time on the clock whose readings Execute
+	// gets as now. It is used only off the packet path: by dumps (-s
+	// timeouts), flushes and the background sweep. Nil: ct estimates it
+	// from the now values Execute has seen plus the elapsed monotonic time.
+	Clock func() int64
+	// NoTCPSeqCheck starts with TCP sequence checking disabled.
+	NoTCPSeqCheck bool
+}
+
+// conn is one tracked connection. key is immutable; the rest is guarded by
+// mu, except exp (atomic, read without the lock) and dead (the shard lock).
+type conn struct {
+	key   connKey
+	dead  bool  // removed from the table (shard lock)
+	state uint8 // other/ICMP state
+	mu    sync.Mutex
+	exp   atomic.Int64 // deadline, in the now clock's nanoseconds
+	mark  uint32
+	label packet.U128
+	tcp   [2]tcpPeer
+}
+
+func (c *conn) expired(now int64) bool { return now >= c.exp.Load() }
+
+// shard is a piece of the table: both keys of a connection live in the
+// shard that the symmetric hash of its key names.
+type shard struct {
+	mu sync.RWMutex
+	m4 map[key4]*conn
+	m6 map[key6]*conn
+	_  [64]byte // keep shards' locks on separate cache lines
+}
+
+// zoneConf is a zone's configuration: an immutable value swapped whole.
+type zoneConf struct {
+	tp     *policy // nil: the default policy
+	limit  int64   // -1: none (the default limit applies); 0: unlimited
+	seqChk int8    // 0: global setting, 1: on, 2: off
+}
+
+// Counters are the tracker's event counters (drop reasons and the like).
+type Counters struct {
+	Full        uint64 // new connection refused: global limit
+	ZoneFull    uint64 // new connection refused: zone limit
+	Invalid     uint64 // packets marked +inv
+	Unsupported uint64 // packets with NAT or an ALG (not supported yet): +inv
+	Created     uint64
+	Expired     uint64 // removed by the sweep
+	Flushed     uint64
+	TCPSeqFail  uint64 // TCP packets outside the window
+	TCPBadFlags uint64 // TCP packets with an invalid flag combination
+}
+
+// Tracker is the connection tracker. All methods are safe for concurrent
+// use. Execute runs on the datapath goroutines; everything else is for the
+// control plane.
+type Tracker struct {
+	seed   uint64
+	shards []shard
+	mask   uint64
+
+	n        atomic.Int64
+	maxConns atomic.Uint32
+	zones    []atomic.Pointer[zoneConf] // 65536
+	zcount   []atomic.Int32             // 65536, live conns per zone
+	defLimit atomic.Int64               // 0: unlimited
+	defTP    atomic.Pointer[policy]
+	seqChk   atomic.Bool
+
+	cnt struct {
+		full, zoneFull, invalid, unsupported, created, expired, flushed,
+		tcpSeqFail, tcpBadFlags atomic.Uint64
+	}
+
+	sweepMS  atomic.Int64
+	nextTick atomic.Int64 // shard where the sweep resumes
+
+	clock     func() int64
+	nowOffset atomic.Int64 // estimated now minus monotonic clock
+	haveNow   atomic.Bool
+	mono0     time.Time
+
+	frag fragger
+
+	cfgMu  sync.Mutex // serializes configuration changes
+	stopMu sync.Mutex
+	stop   chan struct{}
+	done   chan struct{}
+}
+
+// New returns a tracker with cfg's settings. Call Start to run the
+// background sweep, or call Sweep yourself.
+func New(cfg Config) *Tracker {
+	ns := cfg.Shards
+	if ns <= 0 {
+		ns = 1024
+	}
+	p := 1
+	for p < ns {
+		p <<= 1
+	}
+	t := &Tracker{
+		seed:   rand.Uint64(),
+		shards: make([]shard, p),
+		mask:   uint64(p - 1),
+		zones:  make([]atomic.Pointer[zoneConf], 65536),
+		zcount: make([]atomic.Int32, 65536),
+		clock:  cfg.Clock,
+		mono0:  time.Now(),
+	}
+	for i := range t.shards {
+		t.shards[i].m4 = make(map[key4]*conn)
+		t.shards[i].m6 = make(map[key6]*conn)
+	}
+	mc := cfg.MaxConns
+	if mc == 0 {
+		mc = DefaultMaxConns
+	}
+	t.maxConns.Store(mc)
+	t.seqChk.Store(!cfg.NoTCPSeqCheck)
+	t.defTP.Store(defaultPolicy())
+	si := cfg.SweepInterval
+	if si <= 0 {
+		si = DefaultSweepInterval
+	}
+	t.sweepMS.Store(si.Milliseconds())
+	t.frag = newFragger()
+	return t
+}
+
+// observeNow records the relation between the datapath clock and ours, so
+// that control-plane operations can compute "now" on the same clock.
+func (t *Tracker) observeNow(now int64) {
+	if t.clock != nil {
+		return
+	}
+	off := now - int64(time.Since(t.mono0))
+	if !t.haveNow.Load() || off > t.nowOffset.Load() {
+		t.nowOffset.Store(off)
+		t.haveNow.Store(true)
+	}
+}
+
+// Now returns the current time on the datapath's clock (Config.Clock, or
+// the estimate from Execute's now values).
+func (t *Tracker) Now() int64 {
+	if t.clock != nil {
+		return t.clock()
+	}
+	return int64(time.Since(t.mono0)) + t.nowOffset.Load()
+}
+
+func (t *Tracker) shardOf(k *connKey) *shard {
+	return &t.shards[k.shardHash(t.seed)&t.mask]
+}
+
+func (s *shard) get(k *connKey) *conn {
+	if k.v6 {
+		return s.m6[k.k6()]
+	}
+	return s.m4[k.k4()]
+}
+
+func (s *shard) put(k *connKey, c *conn) {
+	if k.v6 {
+		s.m6[k.k6()] = c
+	} else {
+		s.m4[k.k4()] = c
+	}
+}
+
+func (s *shard) del(k *connKey, c *conn) {
+	if k.v6 {
+		kk := k.k6()
+		if s.m6[kk] == c {
+			delete(s.m6, kk)
+		}
+	} else {
+		kk := k.k4()
+		if s.m4[kk] == c {
+			delete(s.m4, kk)
+		}
+	}
+}
+
+// lookup finds the live connection that k belongs to and whether k is its
+// reply direction.
+func (t *Tracker) lookup(k *connKey, now int64) (*conn, bool) {
+	s := t.shardOf(k)
+	s.mu.RLock()
+	c := s.get(k)
+	s.mu.RUnlock()
+	if c == nil || c.expired(now) {
+		return nil, false
+	}
+	return c, c.key != *k
+}
+
+// insert adds c under both its keys. If a live connection already holds
+// either key (another goroutine won the race), insert returns it and c is
+// not added; expired holders are removed first.
+func (t *Tracker) insert(c *conn, now int64) *conn {
+	rk := c.key.reverse()
+	s := t.shardOf(&c.key)
+	s.mu.Lock()
+	for _, k := range [2]*connKey{&c.key, &rk} {
+		if old := s.get(k); old != nil {
+			if !old.expired(now) {
+				s.mu.Unlock()
+				return old
+			}
+			t.removeLocked(s, old, &t.cnt.expired)
+		}
+	}
+	s.put(&c.key, c)
+	s.put(&rk, c)
+	s.mu.Unlock()
+	return nil
+}
+
+// removeLocked takes c out of the table; s is c's shard, locked.
+func (t *Tracker) removeLocked(s *shard, c *conn, reason *atomic.Uint64) {
+	if c.dead {
+		return
+	}
+	c.dead = true
+	rk := c.key.reverse()
+	s.del(&c.key, c)
+	s.del(&rk, c)
+	t.n.Add(-1)
+	t.zcount[c.key.zone].Add(-1)
+	if reason != nil {
+		reason.Add(1)
+	}
+}
+
+// remove takes c out of the table.
+func (t *Tracker) remove(c *conn, reason *atomic.Uint64) {
+	s := t.shardOf(&c.key)
+	s.mu.Lock()
+	t.removeLocked(s, c, reason)
+	s.mu.Unlock()
+}
+
+// admit reports whether a new connection may be created in zone, and counts
+// the refusal reason if not.
+func (t *Tracker) admit(zone uint16) bool {
+	limit := t.defLimit.Load()
+	if zc := t.zones[zone].Load(); zc != nil && zc.limit >= 0 {
+		limit = zc.limit
+	}
+	if limit > 0 && int64(t.zcount[zone].Load()) >= limit {
+		t.cnt.zoneFull.Add(1)
+		return false
+	}
+	if t.n.Load() >= int64(t.maxConns.Load()) {
+		t.cnt.full.Add(1)
+		return false
+	}
+	return true
+}
+
+// seqCheck reports whether TCP sequence checking applies in zone.
+func (t *Tracker) seqCheck(zone uint16) bool {
+	if zc := t.zones[zone].Load(); zc != nil && zc.seqChk != 0 {
+		return zc.seqChk == 1
+	}
+	return t.seqChk.Load()
+}
+
+// timeout returns the duration of timeout tm in zone, in nanoseconds.
+func (t *Tracker) timeout(zone uint16, tm tmIndex) int64 {
+	p := t.defTP.Load()
+	if zc := t.zones[zone].Load(); zc != nil && zc.tp != nil {
+		p = zc.tp
+	}
+	return int64(p.attrs[tmAttr[tm]]) * int64(time.Second)
+}
+
+// Count returns the number of connections in the table (expired ones not
+// yet swept included, as OVS's ct-get-nconns).
+func (t *Tracker) Count() int { return int(t.n.Load()) }
+
+// Counters returns a snapshot of the event counters.
+func (t *Tracker) Counters() Counters {
+	return Counters{
+		Full: t.cnt.full.Load(), ZoneFull: t.cnt.zoneFull.Load(),
+		Invalid: t.cnt.invalid.Load(), Unsupported: t.cnt.unsupported.Load(),
+		Created: t.cnt.created.Load(), Expired: t.cnt.expired.Load(),
+		Flushed: t.cnt.flushed.Load(), TCPSeqFail: t.cnt.tcpSeqFail.Load(),
+		TCPBadFlags: t.cnt.tcpBadFlags.Load(),
+	}
+}
+
+// SetMaxConns sets the global connection limit. Existing connections stay.
+func (t *Tracker) SetMaxConns(n uint32) { t.maxConns.Store(n) }
+
+// MaxConns returns the global connection limit.
+func (t *Tracker) MaxConns() uint32 { return t.maxConns.Load() }
+
+// SetTCPSeqCheck turns TCP sequence checking on or off globally.
+func (t *Tracker) SetTCPSeqCheck(on bool) { t.seqChk.Store(on) }
+
+// TCPSeqCheck reports the global TCP sequence checking setting.
+func (t *Tracker) TCPSeqCheck() bool { return t.seqChk.Load() }
+
+// updateZone applies f to a copy of zone's configuration.
+func (t *Tracker) updateZone(zone uint16, f func(*zoneConf)) {
+	t.cfgMu.Lock()
+	defer t.cfgMu.Unlock()
+	nc := zoneConf{limit: -1}
+	if old := t.zones[zone].Load(); old != nil {
+		nc = *old
+	}
+	f(&nc)
+	if nc.tp == nil && nc.limit < 0 && nc.seqChk == 0 {
+		t.zones[zone].Store(nil)
+		return
+	}
+	t.zones[zone].Store(&nc)
+}
+
+// SetZoneTCPSeqCheck sets TCP sequence checking for one zone: on is 1 (on),
+// 0 (off) or -1 (follow the global setting). A gswitch extension.
+func (t *Tracker) SetZoneTCPSeqCheck(zone uint16, on int) {
+	t.updateZone(zone, func(z *zoneConf) {
+		switch {
+		case on > 0:
+			z.seqChk = 1
+		case on == 0:
+			z.seqChk = 2
+		default:
+			z.seqChk = 0
+		}
+	})
+}
+
+// SetZoneLimit sets zone's connection limit (0: unlimited).
+func (t *Tracker) SetZoneLimit(zone uint16, limit uint32) {
+	t.updateZone(zone, func(z *zoneConf) { z.limit = int64(limit) })
+}
+
+// DelZoneLimit removes zone's own limit; the default limit applies again.
+func (t *Tracker) DelZoneLimit(zone uint16) {
+	t.updateZone(zone, func(z *zoneConf) { z.limit = -1 })
+}
+
+// SetDefaultZoneLimit sets the limit of zones without their own (0:
+// unlimited, the initial value).
+func (t *Tracker) SetDefaultZoneLimit(limit uint32) { t.defLimit.Store(int64(limit)) }
+
+// ZoneLimit returns zone's effective limit, whether it is the zone's own,
+// and the zone's connection count.
+func (t *Tracker) ZoneLimit(zone uint16) (limit uint32, own bool, count int) {
+	count = int(t.zcount[zone].Load())
+	if zc := t.zones[zone].Load(); zc != nil && zc.limit >= 0 {
+		return uint32(zc.limit), true, count
+	}
+	return uint32(t.defLimit.Load()), false, count
+}
