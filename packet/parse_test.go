@@ -9,7 +9,10 @@ import (
 	"gswitch/packet/pkttest"
 )
 
-func a4(s string) uint64 { a := netip.MustParseAddr(s).As4(); return uint64(binary.BigEndian.Uint32(a[:])) }
+func a4(s string) uint64 {
+	a := netip.MustParseAddr(s).As4()
+	return uint64(binary.BigEndian.Uint32(a[:]))
+}
 
 func a6(s string) (uint64, uint64) {
 	a := netip.MustParseAddr(s).As16()
@@ -58,7 +61,7 @@ func check(t *testing.T, name string, frame []byte, w want) {
 		tpSrc: k.TpSrc(), tpDst: k.TpDst(), tcpFlags: k.TCPFlags(),
 		sha: k.W[packet.WArpSha] >> 16, tha: k.W[packet.WArpTha] >> 16,
 		ndTarget: [2]uint64{k.W[packet.WNdTarget], k.W[packet.WNdTarget+1]},
-		flags: k.Flags, l3: k.L3, l4: k.L4, l7: k.L7,
+		flags:    k.Flags, l3: k.L3, l4: k.L4, l7: k.L7,
 	}
 	if g != w {
 		t.Errorf("%s:\n got %+v\nwant %+v", name, g, w)
