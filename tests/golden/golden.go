@@ -132,41 +132,57 @@ func Path(name string) string {
 }
 
 // ErrorRow is one row of of-errors.tsv: what OVS 3.1 answered to one
-// malformed OpenFlow message.
+// malformed (or, for the *-ok rows, well-formed) OpenFlow message sent on a
+// fresh connection after HELLO of the row's version.
 type ErrorRow struct {
 	Name    string // short name of the case
-	Version uint8  // OpenFlow version byte of the request (1 or 4)
-	Request []byte // the request as sent, starting at the OpenFlow header
-	Type    int    // OFPT_ERROR type, -1 if none arrived
-	Code    int    // OFPT_ERROR code, -1 if none arrived
-	Kept    bool   // the connection still answered an echo afterwards
-	Reply   string // OVS's own name for the error (or a note)
+	Version uint8  // OpenFlow version of the HELLO (1 = 1.0, 4 = 1.3)
+	Request []byte // the bytes sent after the HELLO exchange
+	Type    int    // OFPT_ERROR type, -1 if no error came back
+	Code    int    // OFPT_ERROR code, -1 if no error came back
+	// Kept is "yes" (an echo request afterwards was answered), "closed"
+	// (OVS closed the connection) or "noreply" (neither, within 2 s).
+	Kept    string
+	OVSName string // ovs-ofctl ofp-print's name of the error, "-" if none, maybe with a note
+	Reply   []byte // the OFPT_ERROR message as received (nil if none)
 }
 
 // Errors parses of-errors.tsv.
 func Errors() []ErrorRow {
 	var rows []ErrorRow
-	for i, line := range strings.Split(Load("of-errors.tsv"), "\n") {
-		if i == 0 || line == "" || strings.HasPrefix(line, "#") {
+	for _, line := range strings.Split(Load("of-errors.tsv"), "\n") {
+		if line == "" || strings.HasPrefix(line, "#") || strings.HasPrefix(line, "name\t") {
 			continue
 		}
 		f := strings.Split(line, "\t")
-		if len(f) < 7 {
-			panic("golden: of-errors.tsv: short line: " + line)
+		if len(f) != 8 {
+			panic("golden: of-errors.tsv: want 8 fields: " + line)
 		}
 		v, _ := strconv.Atoi(f[1])
 		t, _ := strconv.Atoi(f[3])
 		c, _ := strconv.Atoi(f[4])
 		rows = append(rows, ErrorRow{
 			Name: f[0], Version: uint8(v), Request: unhex(f[2]),
-			Type: t, Code: c, Kept: f[5] == "yes", Reply: f[6],
+			Type: t, Code: c, Kept: f[5], OVSName: f[6], Reply: unhex(f[7]),
 		})
 	}
 	return rows
 }
 
+// unhex decodes hex, where a trailing "+zN" stands for N zero bytes.
 func unhex(s string) []byte {
-	b := make([]byte, 0, len(s)/2)
+	zeros := 0
+	if i := strings.Index(s, "+z"); i >= 0 {
+		n, err := strconv.Atoi(s[i+2:])
+		if err != nil {
+			panic("golden: bad zero count in " + s)
+		}
+		zeros, s = n, s[:i]
+	}
+	if s == "" && zeros == 0 {
+		return nil
+	}
+	b := make([]byte, 0, len(s)/2+zeros)
 	for i := 0; i+1 < len(s); i += 2 {
 		n, err := strconv.ParseUint(s[i:i+2], 16, 8)
 		if err != nil {
@@ -174,5 +190,5 @@ func unhex(s string) []byte {
 		}
 		b = append(b, byte(n))
 	}
-	return b
+	return append(b, make([]byte, zeros)...)
 }

@@ -208,8 +208,28 @@ section_flows() {
 	done
 }
 
+section_errors() {
+	switch_ns
+	lone_ports ggo-p1 ggo-p2
+	ovs_up -p ggo-p1=1 -p ggo-p2=2 -t "$OFPORT_TCP"
+	SETUP="private OVS 3.1, bridge br0 datapath_type=netdev protocols=OpenFlow10,OpenFlow13 fail-mode=secure, ports ggo-p1=1 ggo-p2=2, set-controller br0 ptcp:$OFPORT_TCP:127.0.0.1, no flows or groups at start (cases run in order on fresh connections; the *-ok cases add flows/group 1)"
+	ip netns exec "$NS_SW" "$TMPD/rawof" -addr "127.0.0.1:$OFPORT_TCP" -ofp-print >"$TMPD/errors.tsv" 2>"$TMPD/rawof.err" ||
+		{ log "rawof failed: $(cat "$TMPD/rawof.err")"; FAILED=1; }
+	{
+		echo "# OFPT_ERROR answers of Open vSwitch $(ovs-vswitchd --version | sed -n '1s/.* //p') to malformed OpenFlow messages; see README.md and tests/ovsref/rawof."
+		cat "$TMPD/errors.tsv"
+	} >"$GOLD/of-errors.tsv"
+	{
+		printf '# setup: %s\n' "$SETUP"
+		printf '# exit status: 0\n'
+		printf 'ip netns exec %s rawof -addr 127.0.0.1:%s -ofp-print > of-errors.tsv   # rawof = go build ./tests/ovsref/rawof\n' "$NS_SW" "$OFPORT_TCP"
+	} >"$GOLD/of-errors.cmd"
+	ovs_down
+}
+
 # ------------------------------------------------------------ main
 must go build -C "$ROOT" -o "$NORMALIZE" ./tests/ovsref/normalize
+must go build -C "$ROOT" -o "$TMPD/rawof" ./tests/ovsref/rawof
 SECTIONS=("$@")
 ((${#SECTIONS[@]})) || SECTIONS=(flows ofctl errors conntrack monitor nat ftp)
 for s in "${SECTIONS[@]}"; do

@@ -1,0 +1,128 @@
+package golden
+
+import (
+	"encoding/binary"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestNormalizeFlows(t *testing.T) {
+	in := "OFPST_FLOW reply (OF1.3) (xid=0x2):\r\n" +
+		" cookie=0x0, duration=12.345s, table=0, n_packets=3, n_bytes=180, idle_age=7, hard_age=9, priority=1 actions=drop  \n\n"
+	want := "OFPST_FLOW reply (OF1.3) (xid=0x2):\n" +
+		" cookie=0x0, duration=X, table=0, n_packets=3, n_bytes=180, idle_age=X, hard_age=X, priority=1 actions=drop\n"
+	if got := Normalize(KindFlows, in); got != want {
+		t.Errorf("Normalize(flows):\n got %q\nwant %q", got, want)
+	}
+	sorted := Normalize(KindFlowsSorted, "H\n b\n a\n")
+	if sorted != "H\n a\n b\n" {
+		t.Errorf("Normalize(flows-sorted) = %q", sorted)
+	}
+	if Normalize(KindPlain, "") != "" || Normalize(KindPlain, "\n") != "" {
+		t.Error("empty text must stay empty")
+	}
+}
+
+func TestNormalizeConntrack(t *testing.T) {
+	in := "udp,orig=(src=198.51.100.1,dst=198.51.100.2,sport=20001,dport=7002),reply=(src=198.51.100.2,dst=198.51.100.1,sport=7002,dport=20001)\n" +
+		"tcp,orig=(src=198.51.100.1,dst=198.51.100.2,sport=45344,dport=7001),reply=(src=198.51.100.2,dst=198.51.100.1,sport=7001,dport=45344),timeout=431999,protoinfo=(state=ESTABLISHED)\n" +
+		"icmp,orig=(src=198.51.100.1,dst=198.51.100.2,id=4711,type=8,code=0),reply=(src=198.51.100.2,dst=198.51.100.1,id=4711,type=0,code=0)\n"
+	want := "icmp,orig=(src=198.51.100.1,dst=198.51.100.2,id=X,type=8,code=0),reply=(src=198.51.100.2,dst=198.51.100.1,id=X,type=0,code=0)\n" +
+		"tcp,orig=(src=198.51.100.1,dst=198.51.100.2,sport=EPH,dport=7001),reply=(src=198.51.100.2,dst=198.51.100.1,sport=7001,dport=EPH),timeout=X,protoinfo=(state=ESTABLISHED)\n" +
+		"udp,orig=(src=198.51.100.1,dst=198.51.100.2,sport=20001,dport=7002),reply=(src=198.51.100.2,dst=198.51.100.1,sport=7002,dport=20001)\n"
+	if got := Normalize(KindConntrack, in); got != want {
+		t.Errorf("Normalize(conntrack):\n got %q\nwant %q", got, want)
+	}
+}
+
+// Every golden text has its command file, and every file is already normalized.
+func TestGoldenFilesWellFormed(t *testing.T) {
+	var n int
+	err := filepath.WalkDir(Dir(), func(p string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !strings.HasSuffix(p, ".txt") {
+			return err
+		}
+		rel, _ := filepath.Rel(Dir(), p)
+		if rel == "ovs-version.txt" {
+			return nil
+		}
+		n++
+		cmd := strings.TrimSuffix(p, ".txt") + ".cmd"
+		b, err := os.ReadFile(cmd)
+		if err != nil {
+			t.Errorf("%s: no command file: %v", rel, err)
+			return nil
+		}
+		kind := ""
+		for _, l := range strings.Split(string(b), "\n") {
+			if k, ok := strings.CutPrefix(l, "# normalize: "); ok {
+				kind = k
+			}
+		}
+		if kind == "" {
+			t.Errorf("%s: .cmd names no normalization", rel)
+			return nil
+		}
+		text := Load(filepath.ToSlash(rel))
+		if Normalize(kind, text) != text {
+			t.Errorf("%s: not normalized as %s", rel, kind)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n < 20 {
+		t.Errorf("only %d golden texts found", n)
+	}
+}
+
+func TestErrorsTable(t *testing.T) {
+	rows := Errors()
+	if len(rows) < 100 {
+		t.Fatalf("only %d rows", len(rows))
+	}
+	seen := map[string]bool{}
+	for _, r := range rows {
+		key := r.Name + "/" + string(rune('0'+r.Version))
+		if seen[key] {
+			t.Errorf("duplicate case %s", key)
+		}
+		seen[key] = true
+		switch r.Kept {
+		case "yes", "closed", "noreply":
+		default:
+			t.Errorf("%s: kept=%q", r.Name, r.Kept)
+		}
+		if (r.Type < 0) != (r.Reply == nil) {
+			t.Errorf("%s: type %d but reply %x", r.Name, r.Type, r.Reply)
+		}
+		if r.Reply != nil {
+			if r.Reply[1] != 1 || int(binary.BigEndian.Uint16(r.Reply[2:])) != len(r.Reply) ||
+				int(binary.BigEndian.Uint16(r.Reply[8:])) != r.Type || int(binary.BigEndian.Uint16(r.Reply[10:])) != r.Code {
+				t.Errorf("%s: reply %x does not match type %d code %d", r.Name, r.Reply, r.Type, r.Code)
+			}
+		}
+		if strings.HasSuffix(r.Name, "-ok") && r.Type >= 0 {
+			t.Errorf("%s: an -ok case got error %s", r.Name, r.OVSName)
+		}
+	}
+	// a few anchors that gswitch's ofproto/nxm tests rely on
+	want := map[string]string{
+		"oxm-duplicate-field/4":    "OFPBMC_DUP_FIELD",
+		"oxm-bad-prereq-tcp-dst/4": "OFPBMC_BAD_PREREQ",
+		"goto-table-backwards/4":   "OFPBIC_BAD_TABLE_ID",
+		"packet-out-buffer-id/4":   "OFPBRC_BUFFER_UNKNOWN",
+		"unknown-type-255/1":       "OFPBRC_BAD_TYPE",
+	}
+	for _, r := range rows {
+		if w, ok := want[r.Name+"/"+string(rune('0'+r.Version))]; ok && !strings.HasPrefix(r.OVSName, w) {
+			t.Errorf("%s: %s, want %s", r.Name, r.OVSName, w)
+		}
+	}
+	if Errors()[0].Request == nil {
+		t.Error("first request empty")
+	}
+}

@@ -1,0 +1,574 @@
+// Command rawof sends malformed OpenFlow messages to a switch and records
+// how it answers: the OFPT_ERROR type and code (if any) and whether the
+// connection still answers an echo request afterwards. capture.sh runs it
+// against real Open vSwitch 3.1 to produce tests/golden/of-errors.tsv; the
+// same cases (and golden.Errors) let gswitch's ofproto and nxm tests assert
+// the same answers.
+//
+//	rawof -addr 127.0.0.1:17501 [-ofp-print] [-only NAME] > of-errors.tsv
+//
+// Each case uses a fresh TCP connection: HELLO (of the case's version),
+// wait for the switch's HELLO, send the case's bytes, collect replies for
+// -wait, then send ECHO_REQUEST (xid 0xec0ec0) and wait for its reply.
+//
+// Output: a header line, then one tab-separated row per case:
+//
+//	name version request_hex error_type error_code kept ovs_error reply_hex
+//
+// error_type/error_code are -1 when no OFPT_ERROR came back; kept is yes
+// (echo answered), closed (the switch closed the connection) or noreply
+// (neither within the timeout). ovs_error is ovs-ofctl ofp-print's name for
+// the error (with -ofp-print) or a note. request_hex may end in "+zN":
+// N zero bytes follow (keeps the 64 KiB case readable).
+package main
+
+import (
+	"encoding/binary"
+	"encoding/hex"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"os/exec"
+	"strings"
+	"time"
+)
+
+const (
+	of10 = 1
+	of13 = 4
+
+	caseXID = 0x0000c0de
+	echoXID = 0x00ec0ec0
+
+	nxVendor = 0x00002320
+)
+
+type tcase struct {
+	name    string
+	version uint8
+	hello   []byte // custom hello instead of the default one
+	msg     []byte
+	zeros   int // zero bytes appended to msg (the request is msg + zeros)
+	note    string
+}
+
+var (
+	addr     = flag.String("addr", "127.0.0.1:17501", "switch's passive OpenFlow TCP address")
+	wait     = flag.Duration("wait", 200*time.Millisecond, "how long to collect replies to each case before the echo (the echo reply orders the rest)")
+	ofpPrint = flag.Bool("ofp-print", false, "name errors with `ovs-ofctl ofp-print`")
+	only     = flag.String("only", "", "run only the case with this name")
+	list     = flag.Bool("list", false, "list the cases and their bytes, connect to nothing")
+)
+
+func main() {
+	flag.Parse()
+	cases := allCases()
+	if *list {
+		for _, c := range cases {
+			fmt.Printf("%s\t%d\t%s\t%s\n", c.name, c.version, reqHex(c), c.note)
+		}
+		return
+	}
+	fmt.Println("name\tversion\trequest_hex\terror_type\terror_code\tkept\tovs_error\treply_hex")
+	failed := false
+	for _, c := range cases {
+		if *only != "" && c.name != *only {
+			continue
+		}
+		row, err := run(c)
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "rawof: %s: %v\n", c.name, err)
+			failed = true
+			continue
+		}
+		fmt.Println(row)
+	}
+	if failed {
+		os.Exit(1)
+	}
+}
+
+func reqHex(c tcase) string {
+	s := hex.EncodeToString(c.msg)
+	if c.zeros > 0 {
+		s += fmt.Sprintf("+z%d", c.zeros)
+	}
+	return s
+}
+
+// ---------------------------------------------------------------- running
+
+func run(c tcase) (string, error) {
+	conn, err := net.DialTimeout("tcp", *addr, 3*time.Second)
+	if err != nil {
+		return "", err
+	}
+	defer conn.Close()
+	hello := c.hello
+	if hello == nil {
+		hello = msg(c.version, 0, 1, nil)
+	}
+	if _, err := conn.Write(hello); err != nil {
+		return "", err
+	}
+	// the switch's hello
+	m, err := readMsg(conn, time.Now().Add(3*time.Second))
+	if err != nil {
+		return "", fmt.Errorf("no hello: %v", err)
+	}
+	if m[1] != 0 {
+		// e.g. an error right away for an incompatible hello
+		return finish(c, conn, m)
+	}
+	req := append(append([]byte(nil), c.msg...), make([]byte, c.zeros)...)
+	if _, err := conn.Write(req); err != nil {
+		return "", err
+	}
+	return finish(c, conn, nil)
+}
+
+// finish collects replies to the case (first may already be read), then checks the connection.
+func finish(c tcase, conn net.Conn, first []byte) (string, error) {
+	etype, ecode := -1, -1
+	var reply []byte
+	kept := ""
+	note := c.note
+	take := func(m []byte) {
+		if m[1] == 1 && etype < 0 && len(m) >= 12 { // OFPT_ERROR (same number in 1.0 and 1.3)
+			etype = int(binary.BigEndian.Uint16(m[8:]))
+			ecode = int(binary.BigEndian.Uint16(m[10:]))
+			reply = m
+		}
+	}
+	if first != nil {
+		take(first)
+	}
+	deadline := time.Now().Add(*wait)
+	for {
+		m, err := readMsg(conn, deadline)
+		if err != nil {
+			if isTimeout(err) {
+				break
+			}
+			kept = "closed"
+			break
+		}
+		take(m)
+	}
+	if kept == "" {
+		if _, err := conn.Write(msg(c.version, 2, echoXID, []byte("ping"))); err != nil {
+			kept = "closed"
+		} else {
+			kept = "noreply"
+			deadline := time.Now().Add(2 * time.Second)
+			for {
+				m, err := readMsg(conn, deadline)
+				if err != nil {
+					if !isTimeout(err) {
+						kept = "closed"
+					}
+					break
+				}
+				if m[1] == 3 && binary.BigEndian.Uint32(m[4:]) == echoXID {
+					kept = "yes"
+					break
+				}
+				take(m)
+			}
+		}
+	}
+	name := ""
+	if reply != nil {
+		name = "error"
+		if *ofpPrint {
+			name = ofpName(reply)
+		}
+	} else {
+		name = "-"
+	}
+	if note != "" {
+		name += " (" + note + ")"
+	}
+	return fmt.Sprintf("%s\t%d\t%s\t%d\t%d\t%s\t%s\t%s", c.name, c.version, reqHex(c), etype, ecode, kept, name, hex.EncodeToString(reply)), nil
+}
+
+func isTimeout(err error) bool {
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout()
+}
+
+func readMsg(conn net.Conn, deadline time.Time) ([]byte, error) {
+	conn.SetReadDeadline(deadline)
+	h := make([]byte, 8)
+	if _, err := io.ReadFull(conn, h); err != nil {
+		return nil, err
+	}
+	n := int(binary.BigEndian.Uint16(h[2:]))
+	if n < 8 {
+		return nil, fmt.Errorf("bad length %d from switch", n)
+	}
+	m := make([]byte, n)
+	copy(m, h)
+	if _, err := io.ReadFull(conn, m[8:]); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// ofpName is ovs-ofctl's name for an OFPT_ERROR message (its first line, after the xid).
+func ofpName(m []byte) string {
+	out, err := exec.Command("ovs-ofctl", "ofp-print", hex.EncodeToString(m)).Output()
+	if err != nil && len(out) == 0 {
+		return "ofp-print failed"
+	}
+	line, _, _ := strings.Cut(string(out), "\n")
+	if i := strings.Index(line, "): "); i >= 0 {
+		line = line[i+3:]
+	}
+	return strings.TrimSpace(line)
+}
+
+// ---------------------------------------------------------------- building
+
+func be16(v uint16) []byte { return binary.BigEndian.AppendUint16(nil, v) }
+func be32(v uint32) []byte { return binary.BigEndian.AppendUint32(nil, v) }
+func be64(v uint64) []byte { return binary.BigEndian.AppendUint64(nil, v) }
+
+func cat(parts ...[]byte) []byte {
+	var b []byte
+	for _, p := range parts {
+		b = append(b, p...)
+	}
+	return b
+}
+
+func pad8(b []byte) []byte {
+	for len(b)%8 != 0 {
+		b = append(b, 0)
+	}
+	return b
+}
+
+// msg is an OpenFlow message with a correct length field.
+func msg(version, typ uint8, xid uint32, body []byte) []byte {
+	return cat([]byte{version, typ}, be16(uint16(8+len(body))), be32(xid), body)
+}
+
+// withLen overrides the length field of m.
+func withLen(m []byte, n uint16) []byte {
+	m = append([]byte(nil), m...)
+	binary.BigEndian.PutUint16(m[2:], n)
+	return m
+}
+
+// OXM / NXM entries
+func oxm(class uint16, field uint8, hasMask bool, value []byte) []byte {
+	f := field << 1
+	if hasMask {
+		f |= 1
+	}
+	return cat(be16(class), []byte{f, uint8(len(value))}, value)
+}
+
+const (
+	oxmBasic = 0x8000
+	nxm0     = 0x0000
+	nxm1     = 0x0001
+)
+
+// OXM_OF_* field numbers
+const (
+	fInPort  = 0
+	fEthDst  = 3
+	fEthType = 5
+	fVlanVID = 6
+	fIPProto = 10
+	fIPv4Src = 11
+	fTCPDst  = 14
+)
+
+func ethType(t uint16) []byte { return oxm(oxmBasic, fEthType, false, be16(t)) }
+
+// match13 is an OXM ofp_match (type 1) padded to 8.
+func match13(oxms ...[]byte) []byte {
+	body := cat(oxms...)
+	return pad8(cat(be16(1), be16(uint16(4+len(body))), body))
+}
+
+// flowMod13 is an OF1.3 OFPFC_ADD (unless cmd says otherwise) with the given match and instructions.
+func flowMod13(table, cmd uint8, match []byte, insts ...[]byte) []byte {
+	body := cat(be64(0), be64(0), []byte{table, cmd}, be16(0), be16(0), be16(100),
+		be32(0xffffffff), be32(0xffffffff), be32(0xffffffff), be16(0), be16(0), match, cat(insts...))
+	return msg(of13, 14, caseXID, body)
+}
+
+func applyActions(actions ...[]byte) []byte {
+	a := cat(actions...)
+	return cat(be16(4), be16(uint16(8+len(a))), be32(0), a)
+}
+
+func gotoTable(t uint8) []byte { return cat(be16(1), be16(8), []byte{t, 0, 0, 0}) }
+
+func output13(port uint32) []byte {
+	return cat(be16(0), be16(16), be32(port), be16(0xffff), make([]byte, 6))
+}
+
+func group13(id uint32) []byte { return cat(be16(22), be16(8), be32(id)) }
+
+func setField(o []byte) []byte {
+	b := pad8(cat(be16(25), be16(0), o))
+	binary.BigEndian.PutUint16(b[2:], uint16(len(b)))
+	return b
+}
+
+// nxAction is a Nicira vendor action: body after the subtype, padded to 8.
+func nxAction(subtype uint16, body []byte) []byte {
+	b := pad8(cat(be16(0xffff), be16(0), be32(nxVendor), be16(subtype), body))
+	binary.BigEndian.PutUint16(b[2:], uint16(len(b)))
+	return b
+}
+
+// ct is NXAST_CT (35) with flags, immediate zone, recirc table (0xff: none), alg and nested actions.
+func ct(flags uint16, zone uint16, table uint8, alg uint16, nested ...[]byte) []byte {
+	n := cat(nested...)
+	b := cat(be16(0xffff), be16(uint16(24+len(n))), be32(nxVendor), be16(35), be16(flags),
+		be32(0), be16(zone), []byte{table, 0, 0, 0}, be16(alg), n)
+	return b
+}
+
+// OF1.0 pieces
+func match10All() []byte {
+	return cat(be32(0x3fffff), make([]byte, 36))
+}
+
+func flowMod10(match []byte, actions ...[]byte) []byte {
+	body := cat(match, be64(0), be16(0), be16(0), be16(0), be16(100), be32(0xffffffff), be16(0xffff), be16(0), cat(actions...))
+	return msg(of10, 14, caseXID, body)
+}
+
+func output10(port uint16) []byte { return cat(be16(0), be16(8), be16(port), be16(0xffff)) }
+
+// nxFlowMod10 is NXT_FLOW_MOD (13) with an NXM match.
+func nxFlowMod10(nxmMatch []byte, actions ...[]byte) []byte {
+	m := pad8(append([]byte(nil), nxmMatch...))
+	body := cat(be32(nxVendor), be32(13), be64(0), be16(0), be16(0), be16(0), be16(100),
+		be32(0xffffffff), be16(0xffff), be16(0), be16(uint16(len(nxmMatch))), make([]byte, 6), m, cat(actions...))
+	return msg(of10, 4, caseXID, body)
+}
+
+// ---------------------------------------------------------------- cases
+
+func allCases() []tcase {
+	var cs []tcase
+	add := func(name string, v uint8, m []byte) { cs = append(cs, tcase{name: name, version: v, msg: m}) }
+	addNote := func(name string, v uint8, m []byte, note string) {
+		cs = append(cs, tcase{name: name, version: v, msg: m, note: note})
+	}
+
+	for _, v := range []uint8{of13, of10} {
+		echo := msg(v, 2, caseXID, nil)
+		add("echo-ok", v, echo)
+		for _, n := range []uint16{0, 4, 5, 7} {
+			add(fmt.Sprintf("header-length-%d", n), v, withLen(echo, n))
+		}
+		addNote("length-past-end", v, withLen(echo, 100), "length 100, 8 bytes sent: the echo that follows is taken as the rest")
+		cs = append(cs, tcase{name: "echo-length-65535", version: v, msg: withLen(echo, 0xffff), zeros: 0xffff - 8})
+		add("unknown-type-255", v, msg(v, 255, caseXID, nil))
+		add("unknown-type-40", v, msg(v, 40, caseXID, make([]byte, 8)))
+		other := uint8(of10)
+		if v == of10 {
+			other = of13
+		}
+		add("wrong-version-after-hello", v, msg(other, 2, caseXID, nil))
+		add("version-0x7f", v, msg(0x7f, 2, caseXID, nil))
+		add("experimenter-unknown-id", v, msg(v, 4, caseXID, cat(be32(0xdeadbeef), be32(1))))
+		add("experimenter-short", v, msg(v, 4, caseXID, be16(0x2320)))
+		add("nicira-unknown-subtype", v, msg(v, 4, caseXID, cat(be32(nxVendor), be32(0xffff))))
+		add("features-request-with-body", v, msg(v, 5, caseXID, make([]byte, 8)))
+		add("hello-after-hello", v, msg(v, 0, caseXID, nil))
+		add("error-from-controller", v, msg(v, 1, caseXID, cat(be16(1), be16(1))))
+	}
+	// a hello that admits only OpenFlow 1.1 (version bitmap): no common version
+	cs = append(cs, tcase{name: "hello-incompatible-bitmap", version: 2,
+		hello: msg(2, 0, 1, cat(be16(1), be16(8), be32(1<<2)))})
+
+	// ---- OpenFlow 1.3 flow-mods
+	ok := flowMod13(0, 0, match13(), applyActions(output13(1)))
+	add("flow-mod-ok", of13, ok)
+	add("flow-mod-truncated-40", of13, truncTo(ok, 40))
+	add("flow-mod-bad-command", of13, flowMod13(0, 9, match13(), applyActions(output13(1))))
+	add("flow-mod-table-255-add", of13, flowMod13(255, 0, match13(), applyActions(output13(1))))
+	add("flow-mod-table-254-add", of13, flowMod13(254, 0, match13(), applyActions(output13(1))))
+	// match problems
+	{
+		m := match13(ethType(0x0800))
+		binary.BigEndian.PutUint16(m[2:], 4+4+6) // claims a longer OXM list than the entry
+		add("match-length-past-oxm", of13, flowMod13(0, 0, m, applyActions(output13(1))))
+	}
+	{
+		e := ethType(0x0800)
+		e[3] = 8 // OXM length 8 for a 2-byte field
+		add("oxm-bad-length", of13, flowMod13(0, 0, match13(cat(e, make([]byte, 6))), applyActions(output13(1))))
+	}
+	{
+		e := ethType(0x0800)
+		m := pad8(cat(be16(1), be16(uint16(4+len(e)+4)), e, be32(0x80000a01)))
+		add("oxm-truncated-entry", of13, flowMod13(0, 0, m, applyActions(output13(1))))
+	}
+	add("match-type-standard", of13, flowMod13(0, 0, pad8(cat(be16(0), be16(88), make([]byte, 84))), applyActions(output13(1))))
+	add("match-bad-type-7", of13, flowMod13(0, 0, pad8(cat(be16(7), be16(4))), applyActions(output13(1))))
+	add("oxm-duplicate-field", of13, flowMod13(0, 0, match13(ethType(0x0800), ethType(0x0800)), applyActions(output13(1))))
+	add("oxm-bad-prereq-tcp-dst", of13, flowMod13(0, 0, match13(oxm(oxmBasic, fTCPDst, false, be16(80))), applyActions(output13(1))))
+	add("oxm-bad-prereq-tcp-dst-ipv4-only", of13, flowMod13(0, 0, match13(ethType(0x0800), oxm(oxmBasic, fTCPDst, false, be16(80))), applyActions(output13(1))))
+	add("oxm-bad-mask-in-port", of13, flowMod13(0, 0, match13(oxm(oxmBasic, fInPort, true, cat(be32(1), be32(0xff)))), applyActions(output13(1))))
+	add("oxm-bad-mask-eth-type", of13, flowMod13(0, 0, match13(oxm(oxmBasic, fEthType, true, cat(be16(0x800), be16(0xff00)))), applyActions(output13(1))))
+	add("oxm-value-outside-mask", of13, flowMod13(0, 0, match13(ethType(0x0800), oxm(oxmBasic, fIPv4Src, true, cat(be32(0x0a000001), be32(0xffffff00)))), applyActions(output13(1))))
+	add("oxm-bad-value-vlan-vid", of13, flowMod13(0, 0, match13(oxm(oxmBasic, fVlanVID, false, be16(0x3000))), applyActions(output13(1))))
+	add("oxm-unknown-field", of13, flowMod13(0, 0, match13(oxm(oxmBasic, 127, false, be32(1))), applyActions(output13(1))))
+	add("oxm-unknown-class", of13, flowMod13(0, 0, match13(oxm(0x1234, 1, false, be32(1))), applyActions(output13(1))))
+	add("nxm-ct-state-no-mask-ok", of13, flowMod13(0, 0, match13(oxm(nxm1, 105, false, be32(0x20))), applyActions(output13(1))))
+	add("nxm-ct-nw-src-no-ct-state", of13, flowMod13(0, 0, match13(ethType(0x0800), oxm(nxm1, 120, false, be32(0x0a000001))), applyActions(output13(1))))
+	// instruction problems
+	add("goto-table-backwards", of13, flowMod13(5, 0, match13(), gotoTable(3)))
+	add("goto-table-same", of13, flowMod13(5, 0, match13(), gotoTable(5)))
+	add("goto-table-255", of13, flowMod13(0, 0, match13(), gotoTable(255)))
+	add("instruction-unknown-type", of13, flowMod13(0, 0, match13(), cat(be16(0x77), be16(8), be32(0))))
+	add("instruction-bad-length", of13, flowMod13(0, 0, match13(), cat(be16(1), be16(12), []byte{1, 0, 0, 0}, be32(0))))
+	add("instruction-duplicate-apply", of13, flowMod13(0, 0, match13(), applyActions(output13(1)), applyActions(output13(2))))
+	// action problems
+	add("output-port-0", of13, flowMod13(0, 0, match13(), applyActions(output13(0))))
+	add("output-port-any", of13, flowMod13(0, 0, match13(), applyActions(output13(0xffffffff))))
+	add("output-port-0xff00", of13, flowMod13(0, 0, match13(), applyActions(output13(0xffffff00))))
+	add("output-port-missing-99", of13, flowMod13(0, 0, match13(), applyActions(output13(99))))
+	add("action-bad-length-12", of13, flowMod13(0, 0, match13(), applyActions(cat(be16(0), be16(12), be32(1), be32(0)))))
+	add("action-length-0", of13, flowMod13(0, 0, match13(), applyActions(cat(be16(0), be16(0), be32(1), be32(0)))))
+	add("action-unknown-type", of13, flowMod13(0, 0, match13(), applyActions(cat(be16(0x77), be16(8), be32(0)))))
+	add("action-unknown-experimenter", of13, flowMod13(0, 0, match13(), applyActions(cat(be16(0xffff), be16(16), be32(0xdeadbeef), be16(1), make([]byte, 6)))))
+	add("action-nicira-unknown-subtype", of13, flowMod13(0, 0, match13(), applyActions(nxAction(0x7fff, make([]byte, 6)))))
+	add("action-group-missing", of13, flowMod13(0, 0, match13(), applyActions(group13(77))))
+	add("set-field-ipv4-src-no-prereq", of13, flowMod13(0, 0, match13(), applyActions(setField(oxm(oxmBasic, fIPv4Src, false, be32(0x0a000001))))))
+	add("set-field-with-mask", of13, flowMod13(0, 0, match13(), applyActions(setField(oxm(oxmBasic, fEthDst, true, make([]byte, 12))))))
+	add("set-field-in-port", of13, flowMod13(0, 0, match13(), applyActions(setField(oxm(oxmBasic, fInPort, false, be32(2))), output13(1))))
+	// ct
+	ip := match13(ethType(0x0800))
+	ctMark := setField(oxm(nxm1, 107, false, be32(1)))
+	add("ct-commit-ok", of13, flowMod13(0, 0, ip, applyActions(ct(1, 0, 0xff, 0))))
+	add("ct-no-ip-match", of13, flowMod13(0, 0, match13(), applyActions(ct(1, 0, 0xff, 0))))
+	add("ct-exec-set-mark-ok", of13, flowMod13(0, 0, ip, applyActions(ct(1, 0, 0xff, 0, ctMark))))
+	add("ct-exec-without-commit", of13, flowMod13(0, 0, ip, applyActions(ct(0, 0, 0xff, 0, ctMark))))
+	add("ct-exec-output", of13, flowMod13(0, 0, ip, applyActions(ct(1, 0, 0xff, 0, output13(1)))))
+	add("ct-exec-set-ip-src", of13, flowMod13(0, 0, ip, applyActions(ct(1, 0, 0xff, 0, setField(oxm(oxmBasic, fIPv4Src, false, be32(0x0a000001)))))))
+	add("ct-exec-nested-ct", of13, flowMod13(0, 0, ip, applyActions(ct(1, 0, 0xff, 0, ct(1, 0, 0xff, 0)))))
+	add("ct-exec-garbage", of13, flowMod13(0, 0, ip, applyActions(ct(1, 0, 0xff, 0, []byte{0xde, 0xad, 0xbe, 0xef, 0, 0, 0, 0}))))
+	add("ct-exec-truncated-action", of13, flowMod13(0, 0, ip, applyActions(ct(1, 0, 0xff, 0, cat(be16(0), be16(16), be32(1))))))
+	add("ct-length-short", of13, flowMod13(0, 0, ip, applyActions(cat(be16(0xffff), be16(16), be32(nxVendor), be16(35), be16(1), be32(0)))))
+	add("ct-unknown-flags", of13, flowMod13(0, 0, ip, applyActions(ct(0x80, 0, 0xff, 0))))
+	add("ct-force-without-commit", of13, flowMod13(0, 0, ip, applyActions(ct(2, 0, 0xff, 0))))
+	add("ct-table-255-is-none-ok", of13, flowMod13(0, 0, ip, applyActions(ct(0, 0, 0xff, 0))))
+	add("ct-table-backwards", of13, flowMod13(3, 0, ip, applyActions(ct(0, 0, 1, 0))))
+	add("ct-alg-unknown-port-99", of13, flowMod13(0, 0, match13(ethType(0x0800), oxm(oxmBasic, fIPProto, false, []byte{6})), applyActions(ct(1, 0, 0xff, 99))))
+	add("ct-alg-ftp-on-udp", of13, flowMod13(0, 0, match13(ethType(0x0800), oxm(oxmBasic, fIPProto, false, []byte{17})), applyActions(ct(1, 0, 0xff, 21))))
+	add("ct-zone-src-unknown-field", of13, flowMod13(0, 0, ip, applyActions(cat(be16(0xffff), be16(24), be32(nxVendor), be16(35), be16(1), be32(0x7fff0004), be16(15), []byte{0xff, 0, 0, 0}, be16(0)))))
+	add("ct-clear-ok", of13, flowMod13(0, 0, match13(), applyActions(nxAction(43, make([]byte, 6)))))
+	// groups
+	grp := func(cmd uint16, typ uint8, id uint32, buckets ...[]byte) []byte {
+		return msg(of13, 15, caseXID, cat(be16(cmd), []byte{typ, 0}, be32(id), cat(buckets...)))
+	}
+	bucket := func(weight uint16, actions ...[]byte) []byte {
+		a := cat(actions...)
+		return cat(be16(uint16(16+len(a))), be16(weight), be32(0xffffffff), be32(0xffffffff), be32(0), a)
+	}
+	add("group-mod-ok-all", of13, grp(0, 0, 1, bucket(0, output13(1))))
+	add("group-mod-unknown-type", of13, grp(0, 9, 2, bucket(0, output13(1))))
+	add("group-mod-unknown-command", of13, grp(9, 0, 3, bucket(0, output13(1))))
+	add("group-mod-id-any", of13, grp(0, 0, 0xffffffff, bucket(0, output13(1))))
+	add("group-mod-bucket-bad-length", of13, grp(0, 0, 4, withLenBucket(bucket(0, output13(1)), 20)))
+	add("group-mod-delete-missing-ok", of13, grp(2, 0, 88))
+	add("group-mod-modify-missing", of13, grp(1, 0, 89, bucket(0, output13(1))))
+	add("group-mod-indirect-two-buckets", of13, grp(0, 2, 5, bucket(0, output13(1)), bucket(0, output13(2))))
+	// packet-out
+	pktData := cat([]byte{2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1}, be16(0x88b5), make([]byte, 46))
+	pout := func(buffer, inPort uint32, actions []byte, data []byte) []byte {
+		return msg(of13, 13, caseXID, cat(be32(buffer), be32(inPort), be16(uint16(len(actions))), make([]byte, 6), actions, data))
+	}
+	add("packet-out-ok", of13, pout(0xffffffff, 0xfffffffd, output13(1), pktData))
+	add("packet-out-buffer-id", of13, pout(7, 0xfffffffd, output13(1), nil))
+	add("packet-out-bad-in-port", of13, pout(0xffffffff, 0xfffffff0, output13(1), pktData))
+	add("packet-out-actions-len-past-end", of13, withActionsLen(pout(0xffffffff, 0xfffffffd, output13(1), nil), 200))
+	add("packet-out-actions-len-odd", of13, withActionsLen(pout(0xffffffff, 0xfffffffd, output13(1), pktData), 12))
+	// multipart, role, config, table-mod, meter
+	add("multipart-unknown-type", of13, msg(of13, 18, caseXID, cat(be16(99), be16(0), be32(0))))
+	add("multipart-flow-short-body", of13, msg(of13, 18, caseXID, cat(be16(1), be16(0), be32(0), make([]byte, 8))))
+	add("multipart-experimenter-unknown", of13, msg(of13, 18, caseXID, cat(be16(0xffff), be16(0), be32(0), be32(0xdeadbeef), be32(1))))
+	add("role-request-bad-role", of13, msg(of13, 24, caseXID, cat(be32(9), be32(0), be64(0))))
+	add("set-config-bad-flags", of13, msg(of13, 9, caseXID, cat(be16(0xff00), be16(128))))
+	add("barrier-ok", of13, msg(of13, 20, caseXID, nil))
+	add("meter-mod-unknown-command", of13, msg(of13, 29, caseXID, cat(be16(9), be16(1), be32(1))))
+	add("port-mod-unknown-port", of13, msg(of13, 16, caseXID, cat(be32(77), be32(0), make([]byte, 6), be16(0), be32(0), be32(0), be32(0), be32(0))))
+	add("table-mod-bad-table", of13, msg(of13, 17, caseXID, cat([]byte{0xfe, 0, 0, 0}, be32(0))))
+
+	// ---- OpenFlow 1.0
+	add("of10-flow-mod-ok", of10, flowMod10(match10All(), output10(1)))
+	add("of10-flow-mod-bad-command", of10, withByte(flowMod10(match10All(), output10(1)), 8+40+8+1, 9))
+	add("of10-output-port-0", of10, flowMod10(match10All(), output10(0)))
+	add("of10-output-port-0xff00", of10, flowMod10(match10All(), output10(0xff00)))
+	add("of10-action-bad-length", of10, flowMod10(match10All(), cat(be16(0), be16(12), be16(1), be16(0), be32(0))))
+	add("of10-action-unknown-type", of10, flowMod10(match10All(), cat(be16(0x77), be16(8), be32(0))))
+	add("of10-action-unknown-vendor", of10, flowMod10(match10All(), cat(be16(0xffff), be16(16), be32(0xdeadbeef), be16(1), make([]byte, 6))))
+	add("of10-flow-mod-truncated-60", of10, truncTo(flowMod10(match10All(), output10(1)), 60))
+	nxEthType := cat(be32(0x00000602), be16(0x0800))
+	nxTCPDst := cat(be32(0x00001402), be16(80))
+	nxIPProto := cat(be32(0x00000c01), []byte{6})
+	add("of10-nx-flow-mod-ok", of10, nxFlowMod10(cat(nxEthType, nxIPProto, nxTCPDst), output10(1)))
+	add("of10-nxm-duplicate-field", of10, nxFlowMod10(cat(nxEthType, nxEthType), output10(1)))
+	add("of10-nxm-bad-prereq-tcp-dst", of10, nxFlowMod10(nxTCPDst, output10(1)))
+	add("of10-nxm-bad-length", of10, nxFlowMod10(cat(be32(0x00000608), be16(0x0800), make([]byte, 6)), output10(1)))
+	add("of10-nxm-unknown-field", of10, nxFlowMod10(cat(be32(0x0000fe04), be32(1)), output10(1)))
+	add("of10-nxm-match-len-past-end", of10, withNXMatchLen(nxFlowMod10(nxEthType, output10(1)), 200))
+	add("of10-nx-ct-exec-output", of10, nxFlowMod10(nxEthType, ct(1, 0, 0xff, 0, output10(1))))
+	add("of10-nx-ct-exec-garbage", of10, nxFlowMod10(nxEthType, ct(1, 0, 0xff, 0, []byte{0xde, 0xad, 0xbe, 0xef, 0, 0, 0, 0})))
+	add("of10-nx-ct-no-ip", of10, nxFlowMod10(nil, ct(1, 0, 0xff, 0)))
+	pout10 := func(buffer uint32, inPort uint16, actions []byte, data []byte) []byte {
+		return msg(of10, 13, caseXID, cat(be32(buffer), be16(inPort), be16(uint16(len(actions))), actions, data))
+	}
+	add("of10-packet-out-ok", of10, pout10(0xffffffff, 0xfffe, output10(1), pktData))
+	add("of10-packet-out-buffer-id", of10, pout10(7, 0xfffe, output10(1), nil))
+	add("of10-packet-out-actions-len-past-end", of10, withByte(withByte(pout10(0xffffffff, 0xfffe, output10(1), nil), 14, 0), 15, 200))
+	add("of10-stats-unknown-type", of10, msg(of10, 16, caseXID, cat(be16(99), be16(0))))
+	add("of10-barrier-ok", of10, msg(of10, 18, caseXID, nil))
+	return cs
+}
+
+// truncTo cuts m to n bytes and sets its length field to n.
+func truncTo(m []byte, n int) []byte {
+	return withLen(m[:n], uint16(n))
+}
+
+func withByte(m []byte, off int, v byte) []byte {
+	m = append([]byte(nil), m...)
+	m[off] = v
+	return m
+}
+
+func withLenBucket(b []byte, n uint16) []byte {
+	b = append([]byte(nil), b...)
+	binary.BigEndian.PutUint16(b, n)
+	return b
+}
+
+// withActionsLen overrides the actions_len of an OF1.3 packet-out.
+func withActionsLen(m []byte, n uint16) []byte {
+	m = append([]byte(nil), m...)
+	binary.BigEndian.PutUint16(m[16:], n)
+	return m
+}
+
+// withNXMatchLen overrides the match_len of an NXT_FLOW_MOD.
+func withNXMatchLen(m []byte, n uint16) []byte {
+	m = append([]byte(nil), m...)
+	binary.BigEndian.PutUint16(m[16+24:], n)
+	return m
+}
