@@ -208,6 +208,46 @@ section_flows() {
 	done
 }
 
+# An ARP request from 02:00:00:00:00:01 (198.51.100.1) for 198.51.100.2, as hex
+ARP_HEX=ffffffffffff0200000000010806000108000604000102000000000001c6336401000000000000c6336402
+
+section_ofctl() {
+	local v o
+	switch_ns
+	lone_ports ggo-p1 ggo-p2
+	ovs_up -p ggo-p1=1 -p ggo-p2=2
+	must ovs-ofctl -O OpenFlow13 add-groups br0 "$FLOWS/kitchen-sink.groups"
+	must ovs-ofctl -O OpenFlow13 add-flows br0 "$FLOWS/ct-firewall.flows"
+	# three ARP requests in at port 1: table=0 arp,in_port=1 -> output:2
+	for _ in 1 2 3; do
+		must ovs-ofctl packet-out br0 "in_port=1 packet=$ARP_HEX actions=table"
+	done
+	SETUP="private OVS 3.1, bridge br0 datapath_type=netdev protocols=OpenFlow10,OpenFlow13 fail-mode=secure dpid 0000000000000001 hwaddr 02:00:00:00:00:fe, ports ggo-p1=1 (02:00:00:00:00:01) ggo-p2=2 (02:00:00:00:00:02), veth peers idle (IPv6 off); ovs-ofctl -O OpenFlow13 add-groups br0 tests/golden/flows/kitchen-sink.groups; ovs-ofctl -O OpenFlow13 add-flows br0 tests/golden/flows/ct-firewall.flows; 3x ovs-ofctl packet-out br0 'in_port=1 packet=$ARP_HEX actions=table' (ARP request 198.51.100.1 -> 198.51.100.2)"
+	for v in of13 of10; do
+		o=()
+		[[ $v == of13 ]] && o=(-O OpenFlow13)
+		cap flows "ofctl/show.$v" ovs-ofctl "${o[@]}" show br0
+		cap flows "ofctl/dump-desc.$v" ovs-ofctl "${o[@]}" dump-desc br0
+		cap flows "ofctl/dump-ports.$v" ovs-ofctl "${o[@]}" dump-ports br0
+		cap flows "ofctl/dump-ports-1.$v" ovs-ofctl "${o[@]}" dump-ports br0 1
+		cap flows "ofctl/dump-ports-desc.$v" ovs-ofctl "${o[@]}" dump-ports-desc br0
+		cap flows "ofctl/dump-tables.$v" ovs-ofctl "${o[@]}" dump-tables br0
+		cap flows "ofctl/dump-aggregate.$v" ovs-ofctl "${o[@]}" dump-aggregate br0
+		cap flows "ofctl/dump-aggregate-table1.$v" ovs-ofctl "${o[@]}" dump-aggregate br0 table=1
+		cap flows "ofctl/dump-groups.$v" ovs-ofctl "${o[@]}" dump-groups br0
+		cap flows "ofctl/dump-group-stats.$v" ovs-ofctl "${o[@]}" dump-group-stats br0
+		cap flows "ofctl/dump-flows-after-arp.$v" ovs-ofctl "${o[@]}" dump-flows br0 table=0
+		cap flows "ofctl/get-frags.$v" ovs-ofctl "${o[@]}" get-frags br0
+		capsh flows "ofctl/dump-table-features-head.$v" "ovs-ofctl ${o[*]} dump-table-features br0 | head -n 60"
+	done
+	cap flows "ofctl/dump-groups-2.of13" ovs-ofctl -O OpenFlow13 dump-groups br0 2
+	cap flows "ofctl/dump-group-features.of13" ovs-ofctl -O OpenFlow13 dump-group-features br0
+	cap flows "ofctl/dump-flows-bad-table.of13" ovs-ofctl -O OpenFlow13 dump-flows br0 table=300
+	cap flows "ofctl/add-flow-bad-syntax.of13" ovs-ofctl -O OpenFlow13 add-flow br0 "table=0,tcp,tp_dst=80,actions=frobnicate"
+	cap flows "ofctl/add-flow-bad-prereq.of13" ovs-ofctl -O OpenFlow13 add-flow br0 "table=0,tp_dst=80,actions=drop"
+	ovs_down
+}
+
 section_errors() {
 	switch_ns
 	lone_ports ggo-p1 ggo-p2
