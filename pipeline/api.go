@@ -81,7 +81,18 @@ type PacketIn struct {
 	MaxLen       uint16 // bytes of Data to send (0xffff: all)
 	ControllerID uint16 // 0: every controller
 	UserData     []byte
+	// TableMiss is set when Reason is 0 because a table-miss flow's action
+	// sent the packet (OVS's explicit miss): OpenFlow 1.3 reports no_match,
+	// OpenFlow 1.0 reports action.
+	TableMiss bool
 }
+
+// PacketIn reasons (OpenFlow 1.3 numbering).
+const (
+	ReasonNoMatch    = 0
+	ReasonAction     = 1
+	ReasonInvalidTTL = 2
+)
 
 // PacketInSink receives packet-ins (ofproto implements it).
 type PacketInSink interface {
@@ -114,6 +125,18 @@ type FlowMod struct {
 	CookieMask uint64
 	OutPort    uint32 // PortAny: no filter
 	OutGroup   uint32 // GroupAny: no filter
+
+	// SetCookie gives modify OpenFlow 1.0 / NXT_FLOW_MOD semantics (OVS's
+	// new_cookie): the flows it changes get NewCookie, and when no flow
+	// matches and CookieMask is 0 the flow is added (with NewCookie). Leave
+	// it false for OpenFlow 1.1+, where modify keeps cookies and never adds.
+	SetCookie bool
+	NewCookie uint64
+	// Lax accepts actions that are inconsistent with the match (pop_vlan
+	// without a VLAN match, dec_ttl or a header set_field on a non-IP flow),
+	// as OVS accepts them from OpenFlow 1.0 controllers; they do nothing on
+	// packets that lack the header.
+	Lax bool
 }
 
 // FlowFilter selects flows for stats and aggregate requests.

@@ -89,12 +89,16 @@ type Action interface{ isAction() }
 type Output struct {
 	Port   uint32
 	MaxLen uint16
+	// Enqueue: OpenFlow 1.0 OFPAT_ENQUEUE (output to Port on queue QueueID).
+	Enqueue bool
+	QueueID uint32
 }
 
 // OutputReg sends the packet to the port named by a subfield (NXAST_OUTPUT_REG).
 type OutputReg struct {
 	Src    Subfield
 	MaxLen uint16
+	V2     bool // came as NXAST_OUTPUT_REG2
 }
 
 // Controller sends the packet to controllers (NXAST_CONTROLLER/CONTROLLER2
@@ -105,6 +109,9 @@ type Controller struct {
 	Reason       uint8
 	Pause        bool
 	UserData     []byte
+	V2           bool   // came as NXAST_CONTROLLER2 (properties)
+	HasMeter     bool   // NXAC2PT_METER_ID present
+	MeterID      uint32 // with HasMeter
 }
 
 // GroupAction processes the packet through a group.
@@ -139,12 +146,14 @@ type Resubmit struct {
 	InPort uint32
 	Table  uint8
 	CT     bool // look up with the conntrack original-direction tuple
+	Short  bool // came as NXAST_RESUBMIT (in_port only, no table field)
 }
 
 // DecTTL decrements the IP TTL; a packet whose TTL would reach 0 is sent to
 // the controllers listed (none: dropped), as OVS does.
 type DecTTL struct {
 	ControllerIDs []uint16
+	CntIDs        bool // came as NXAST_DEC_TTL_CNT_IDS ("dec_ttl(1,2)")
 }
 
 // SetTTL is set_nw_ttl (OFPAT_SET_NW_TTL).
@@ -154,7 +163,9 @@ type SetTTL struct{ TTL uint8 }
 type PushVLAN struct{ EthType uint16 }
 
 // PopVLAN pops the outer VLAN header.
-type PopVLAN struct{}
+type PopVLAN struct {
+	Strip bool // OpenFlow 1.0 OFPAT_STRIP_VLAN ("strip_vlan")
+}
 
 // SetQueue sets the queue id (kept, reported; gswitch has no queues).
 type SetQueue struct{ QueueID uint32 }

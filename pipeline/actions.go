@@ -1,0 +1,266 @@
+package pipeline
+
+import (
+	"gswitch/ct"
+	"gswitch/packet"
+)
+
+// simple runs an action that acts on each packet alone and returns the
+// packets that go on (dec_ttl drops those whose TTL ran out).
+func (w *worker) simple(grp []*packet.Packet, o *op, st *xstate) []*packet.Packet {
+	switch o.kind {
+	case opSet:
+		if o.hdr {
+			for _, pk := range grp {
+				pk.SetField(o.f, o.v, o.m)
+			}
+		} else {
+			for _, pk := range grp {
+				pk.Key.W.SetMasked(o.f, o.v, o.m)
+			}
+		}
+	case opMove:
+		m := subOnes(o.dst.NBits).Shl(uint(o.dst.Ofs))
+		for _, pk := range grp {
+			v := pk.Key.W.Get(o.src.Field).Shr(uint(o.src.Ofs)).And(subOnes(o.src.NBits)).Shl(uint(o.dst.Ofs))
+			if o.hdr {
+				pk.SetField(o.dst.Field, v, m)
+			} else {
+				pk.Key.W.SetMasked(o.dst.Field, v, m)
+			}
+		}
+	case opSetTTL:
+		for _, pk := range grp {
+			pk.SetTTL(uint8(o.v.Lo))
+		}
+	case opDecTTL:
+		n := 0
+		for _, pk := range grp {
+			if pk.DecTTL() {
+				grp[n] = pk
+				n++
+				continue
+			}
+			w.ctr[cInvalidTTL]++
+			for _, id := range o.ttl.ControllerIDs {
+				w.packetIn(pk, ReasonInvalidTTL, 0xffff, id, nil, st)
+			}
+		}
+		clear(grp[n:])
+		grp = grp[:n]
+	case opPushVLAN:
+		for _, pk := range grp {
+			if !pk.PushVLAN(uint16(o.v.Lo), 0) {
+				w.ctr[cPushVLANFailed]++
+			}
+		}
+	case opPopVLAN:
+		for _, pk := range grp {
+			pk.PopVLAN()
+		}
+	case opWriteMetadata:
+		for _, pk := range grp {
+			pk.Key.W[packet.WMetadata] = pk.Key.W[packet.WMetadata]&^o.m.Lo | o.v.Lo
+		}
+	case opCTClear:
+		for _, pk := range grp {
+			pk.Key.ClearCt()
+			pk.Conn = nil
+		}
+	case opSetQueue:
+		// gswitch has no queues: set_queue is accepted and has no effect.
+	}
+	return grp
+}
+
+// output sends every packet of grp to port.
+func (w *worker) output(grp []*packet.Packet, port uint32, maxLen uint16, st *xstate) {
+	switch port {
+	case PortNormal:
+		for _, pk := range grp {
+			w.normal(pk)
+		}
+	case PortFlood, PortAll:
+		for _, pk := range grp {
+			w.flood(pk, port == PortAll)
+		}
+	default:
+		for _, pk := range grp {
+			w.outputOne(pk, port, maxLen, st)
+		}
+	}
+}
+
+func (w *worker) outputOne(pk *packet.Packet, port uint32, maxLen uint16, st *xstate) {
+	switch port {
+	case PortInPort:
+		w.send(pk.Key.InPort(), pk)
+	case PortController:
+		w.packetIn(pk, ReasonAction, maxLen, 0, nil, st)
+	case PortNormal:
+		w.normal(pk)
+	case PortFlood, PortAll:
+		w.flood(pk, port == PortAll)
+	case PortLocal:
+		if w.ports == nil || !w.ports.hasLocal {
+			w.ctr[cNoLocalPort]++
+			return
+		}
+		w.send(PortLocal, pk)
+	case PortTable, PortAny:
+		w.ctr[cOutputBadPort]++
+	default:
+		if port == pk.Key.InPort() {
+			w.ctr[cOutputInPort]++ // output to in_port must be explicit
+			return
+		}
+		if w.ports != nil {
+			if _, ok := w.ports.lookup(port); !ok {
+				w.ctr[cOutputNoPort]++
+				return
+			}
+		}
+		w.send(port, pk)
+	}
+}
+
+func (w *worker) send(port uint32, pk *packet.Packet) {
+	if s := w.d.cfg.Sender; s != nil {
+		s.Output(port, pk)
+		w.ctr[cOutputs]++
+		return
+	}
+	w.ctr[cNoSender]++
+}
+
+// flood sends pk to every port but its in_port (FLOOD: and those marked
+// NoFlood).
+func (w *worker) flood(pk *packet.Packet, all bool) {
+	if w.ports == nil {
+		w.ctr[cOutputNoPort]++
+		return
+	}
+	in := pk.Key.InPort()
+	for i := range w.ports.list {
+		p := &w.ports.list[i]
+		if p.No == in || (!all && p.NoFlood) {
+			continue
+		}
+		w.send(p.No, pk)
+	}
+}
+
+// packetIn hands pk to the controllers.
+func (w *worker) packetIn(pk *packet.Packet, reason uint8, maxLen uint16, id uint16, userData []byte, st *xstate) {
+	sink := w.d.cfg.PacketIn
+	if sink == nil {
+		w.ctr[cNoPacketInSink]++
+		return
+	}
+	pi := &w.pi
+	pi.Reason, pi.TableID, pi.MaxLen, pi.ControllerID, pi.UserData = reason, st.table, maxLen, id, userData
+	pi.Cookie = ^uint64(0)
+	pi.TableMiss = false
+	if st.fl != nil {
+		pi.Cookie = st.fl.spec.Cookie
+		if reason == ReasonAction && st.fl.miss {
+			pi.Reason, pi.TableMiss = ReasonNoMatch, true
+		}
+	}
+	pi.Key = pk.Key
+	pi.Data = pk.Data
+	sink.PacketIn(pi)
+	pi.Data, pi.UserData = nil, nil
+	w.ctr[cPacketIn]++
+}
+
+// conntrack runs a ct action on grp, then (with table=N) the tracked
+// copies from table N, then the originals on with the rest of ops with
+// their ct fields cleared, as ovs-actions(7) describes the fork.
+func (w *worker) conntrack(grp []*packet.Packet, o *op, ops []op, pc int, st xstate) {
+	if w.d.cfg.Tracker == nil {
+		w.ctr[cNoTracker] += uint64(len(grp))
+		return
+	}
+	c := o.cta
+	if c.zoneSrc.Field == packet.FieldInvalid {
+		w.ctOne(grp, c, &c.params, ops, pc, st)
+		return
+	}
+	zoneOf := func(pk *packet.Packet) uint16 {
+		return uint16(pk.Key.W.Get(c.zoneSrc.Field).Shr(uint(c.zoneSrc.Ofs)).Lo)
+	}
+	z0 := zoneOf(grp[0])
+	same := true
+	for _, pk := range grp[1:] {
+		if zoneOf(pk) != z0 {
+			same = false
+			break
+		}
+	}
+	if same {
+		w.ctp = c.params
+		w.ctp.Zone = z0
+		w.ctOne(grp, c, &w.ctp, ops, pc, st)
+		return
+	}
+	rest := append(w.getPkts(), grp...)
+	for len(rest) > 0 {
+		z := zoneOf(rest[0])
+		sub := w.getPkts()
+		n := 0
+		for _, pk := range rest {
+			if zoneOf(pk) == z {
+				sub = append(sub, pk)
+			} else {
+				rest[n] = pk
+				n++
+			}
+		}
+		clear(rest[n:])
+		rest = rest[:n]
+		w.ctp = c.params
+		w.ctp.Zone = z
+		w.ctOne(sub, c, &w.ctp, ops, pc, st)
+		w.putPkts(sub)
+	}
+	w.putPkts(rest)
+}
+
+func (w *worker) ctOne(grp []*packet.Packet, c *ctOp, p *ct.Params, ops []op, pc int, st xstate) {
+	out := w.d.cfg.Tracker.Execute(grp, w.getPkts(), p, w.now)
+	w.ctr[cCtExecute] += uint64(len(grp))
+	if c.table != NoTable && len(out) > 0 {
+		if st.recirc >= MaxRecircDepth {
+			w.ctr[cRecircLimit] += uint64(len(out))
+		} else {
+			clones := w.getPkts()
+			for _, q := range out {
+				cl := w.d.pool.Get()
+				cl.CopyFrom(q)
+				clones = append(clones, cl)
+			}
+			w.ctr[cRecirculations] += uint64(len(clones))
+			nst := xstate{term: st.term, recirc: st.recirc + 1, gdepth: st.gdepth, k: -1,
+				fTop: st.fTop, asLo: st.asLo, asHi: st.asHi}
+			if st.inAS {
+				nst.asLo = nst.asHi
+			}
+			w.lookup(clones, c.table, nst, true, nil)
+			for _, cl := range clones {
+				if cl != nil {
+					w.d.pool.Put(cl)
+				}
+			}
+			w.putPkts(clones)
+		}
+	}
+	for _, q := range out {
+		q.Key.ClearCt()
+		q.Conn = nil
+	}
+	if len(out) > 0 {
+		w.run(out, ops, pc+1, st)
+	}
+	w.putPkts(out)
+}

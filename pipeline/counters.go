@@ -1,0 +1,79 @@
+package pipeline
+
+// Datapath event counters: every reason a packet is dropped has one.
+const (
+	cPackets           = iota // packets received by Process
+	cPacketOut                // packets sent by PacketOut
+	cOutputs                  // packets handed to the Sender
+	cPacketIn                 // packets handed to the PacketInSink
+	cTableMiss                // lookups that matched no flow (the packet goes on as if the flow had no actions)
+	cRecirculations           // tracked copies re-entering the pipeline (ct table=N)
+	cCtExecute                // packets sent through the connection tracker
+	cRecircLimit              // drop: ct(table=N) beyond MaxRecircDepth
+	cResubmitLimit            // drop: resubmit beyond MaxResubmitDepth or MaxResubmits
+	cResubmitCtInvalid        // resubmit(,,ct) of an untracked or invalid packet: no lookup
+	cInvalidTTL               // drop: dec_ttl on TTL 0 or 1
+	cOutputInPort             // drop: output to the in_port without IN_PORT
+	cOutputNoPort             // drop: output to a port that does not exist
+	cOutputBadPort            // drop: output to TABLE or ANY from a flow
+	cNoLocalPort              // drop: output to LOCAL with no local port
+	cNoSender                 // drop: no Sender configured
+	cNoPacketInSink           // drop: packet-in with no PacketInSink
+	cNoTracker                // drop: ct with no Tracker configured
+	cGroupMissing             // drop: group that does not exist
+	cGroupDepth               // drop: groups nested beyond MaxGroupDepth
+	cGroupNoLiveBucket        // drop: fast-failover or select group with no live bucket
+	cPushVLANFailed           // push_vlan that did not fit (frame too short or no room)
+	cNormalReserved           // drop: NORMAL of a frame to a reserved multicast address (STP, LLDP...)
+	cNormalBadSource          // drop: NORMAL of a frame with a multicast source address
+	cNormalSamePort           // drop: NORMAL to the port the destination was learned on, = in_port
+	cNormalFlood              // NORMAL floods (unknown or multicast destination)
+	cMACLearned               // NORMAL learned a new MAC address
+	cMACTableFull             // NORMAL could not learn: MAC table full
+	numCounters
+)
+
+var counterNames = [numCounters]string{
+	cPackets:           "datapath_packets",
+	cPacketOut:         "datapath_packet_out",
+	cOutputs:           "datapath_output",
+	cPacketIn:          "datapath_packet_in",
+	cTableMiss:         "table_miss",
+	cRecirculations:    "recirculation",
+	cCtExecute:         "ct_execute",
+	cRecircLimit:       "drop_recirc_depth",
+	cResubmitLimit:     "drop_resubmit_limit",
+	cResubmitCtInvalid: "resubmit_ct_invalid",
+	cInvalidTTL:        "drop_invalid_ttl",
+	cOutputInPort:      "drop_output_in_port",
+	cOutputNoPort:      "drop_output_no_port",
+	cOutputBadPort:     "drop_output_bad_port",
+	cNoLocalPort:       "drop_no_local_port",
+	cNoSender:          "drop_no_sender",
+	cNoPacketInSink:    "drop_no_packet_in_sink",
+	cNoTracker:         "drop_no_tracker",
+	cGroupMissing:      "drop_group_missing",
+	cGroupDepth:        "drop_group_depth",
+	cGroupNoLiveBucket: "drop_group_no_live_bucket",
+	cPushVLANFailed:    "push_vlan_failed",
+	cNormalReserved:    "drop_normal_reserved_multicast",
+	cNormalBadSource:   "drop_normal_multicast_source",
+	cNormalSamePort:    "drop_normal_same_port",
+	cNormalFlood:       "normal_flood",
+	cMACLearned:        "mac_learned",
+	cMACTableFull:      "mac_table_full",
+}
+
+// Counters returns the datapath's event counters by name (OVS
+// coverage/show style): every drop reason, packets, outputs, packet-ins,
+// recirculations. Counters only grow.
+func (d *Datapath) Counters() map[string]uint64 {
+	m := make(map[string]uint64, numCounters)
+	for i := range d.ctrs {
+		m[counterNames[i]] = d.ctrs[i].Load()
+	}
+	return m
+}
+
+// CounterNames returns the counter names in a fixed order.
+func CounterNames() []string { return append([]string(nil), counterNames[:]...) }

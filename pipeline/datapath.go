@@ -1,0 +1,506 @@
+package pipeline
+
+import (
+	"slices"
+	"sync"
+	"sync/atomic"
+
+	"gswitch/packet"
+)
+
+// version is one immutable snapshot of the flow tables and groups. Packets
+// load the current version once per batch and finish on it.
+type version struct {
+	tables [NumTables]*classifier // nil: empty
+	groups map[uint32]*group
+}
+
+func (v *version) clone() *version {
+	n := &version{tables: v.tables, groups: v.groups}
+	return n
+}
+
+// portSet is the switch's ports, as SetPorts gave them.
+type portSet struct {
+	list     []PortInfo // by number
+	byNo     map[uint32]int
+	hasLocal bool
+}
+
+func (p *portSet) lookup(no uint32) (PortInfo, bool) {
+	if p == nil {
+		return PortInfo{}, false
+	}
+	i, ok := p.byNo[no]
+	if !ok {
+		return PortInfo{}, false
+	}
+	return p.list[i], true
+}
+
+// Config configures a Datapath. Tracker, Sender, PacketIn and FlowRemoved
+// may be nil (ct actions, outputs and packet-ins are then dropped and
+// counted; flow removals not reported).
+type Config struct {
+	Tracker     Tracker
+	Sender      Sender
+	PacketIn    PacketInSink
+	FlowRemoved func(*FlowRemoved)
+	// MaxFlows is the largest number of flows per table (0: 1,000,000);
+	// adding one more fails with OFPFMFC_TABLE_FULL.
+	MaxFlows int
+	// MACAging is how long NORMAL remembers a MAC address, in ns (0: 300 s,
+	// OVS's default mac-aging-time). MACTableSize bounds the MAC table
+	// (0: 8192, OVS's default mac-table-size).
+	MACAging     int64
+	MACTableSize int
+}
+
+// Datapath is the OpenFlow datapath: flow tables, groups and the executor.
+//
+// Process may be called from any number of goroutines at once (one per
+// receiving port, typically); the control methods (FlowMod, GroupMod,
+// SetPorts, Expire, ...) may be called concurrently with Process and with
+// each other (they serialize on an internal mutex that packets never take).
+type Datapath struct {
+	cfg Config
+
+	mu     sync.Mutex // serializes changes
+	cur    atomic.Pointer[version]
+	ports  atomic.Pointer[portSet]
+	nextID uint64
+	timed  map[*flow]struct{} // installed flows with a timeout (guarded by mu)
+
+	workers sync.Pool
+	pool    *packet.Pool // copies for ct(table=N) and group buckets
+
+	missToController atomic.Bool
+
+	tstats [NumTables]tableCounters
+	ctrs   [numCounters]atomic.Uint64
+	mac    macTable
+}
+
+type tableCounters struct {
+	lookups atomic.Uint64
+	matched atomic.Uint64
+	_       [48]byte
+}
+
+// New returns a Datapath with empty tables.
+func New(cfg Config) *Datapath {
+	if cfg.MaxFlows <= 0 {
+		cfg.MaxFlows = 1_000_000
+	}
+	if cfg.MACAging <= 0 {
+		cfg.MACAging = 300e9
+	}
+	if cfg.MACTableSize <= 0 {
+		cfg.MACTableSize = 8192
+	}
+	d := &Datapath{cfg: cfg, timed: map[*flow]struct{}{}, pool: packet.NewPool()}
+	d.cur.Store(&version{groups: map[uint32]*group{}})
+	d.workers.New = func() any { return newWorker(d) }
+	d.mac.init(cfg.MACTableSize, cfg.MACAging)
+	return d
+}
+
+// SetPorts replaces the set of ports that FLOOD, ALL and NORMAL use and
+// that fast-failover groups watch. Outputs to a port not in the set are
+// dropped (and counted) once SetPorts has been called.
+func (d *Datapath) SetPorts(ports []PortInfo) {
+	ps := &portSet{list: slices.Clone(ports), byNo: make(map[uint32]int, len(ports))}
+	slices.SortFunc(ps.list, func(a, b PortInfo) int {
+		switch {
+		case a.No < b.No:
+			return -1
+		case a.No > b.No:
+			return 1
+		}
+		return 0
+	})
+	ps.list = slices.CompactFunc(ps.list, func(a, b PortInfo) bool { return a.No == b.No })
+	for i, p := range ps.list {
+		ps.byNo[p.No] = i
+		if p.No == PortLocal {
+			ps.hasLocal = true
+		}
+	}
+	d.ports.Store(ps)
+}
+
+// SetMissToController makes a table miss send the packet to the
+// controllers (reason no_match), as OVS does while an OpenFlow 1.0
+// controller is connected; by default a miss drops the packet.
+func (d *Datapath) SetMissToController(on bool) { d.missToController.Store(on) }
+
+// TableStats returns the counters of every table that has flows or has
+// seen lookups, by table number.
+func (d *Datapath) TableStats() []TableStats {
+	v := d.cur.Load()
+	var out []TableStats
+	for i := range NumTables {
+		ts := TableStats{Table: uint8(i), Lookups: d.tstats[i].lookups.Load(), Matched: d.tstats[i].matched.Load()}
+		if c := v.tables[i]; c != nil {
+			ts.Active = uint32(c.n)
+		}
+		out = append(out, ts)
+	}
+	return out
+}
+
+// NumFlows returns the number of installed flows.
+func (d *Datapath) NumFlows() int {
+	v := d.cur.Load()
+	n := 0
+	for _, c := range v.tables {
+		if c != nil {
+			n += c.n
+		}
+	}
+	return n
+}
+
+// change is one in-progress modification of the tables.
+type change struct {
+	d       *Datapath
+	t       *txn
+	v       *version
+	removed []FlowRemoved
+	now     int64
+	// timer bookkeeping, applied to d.timed at commit
+	timedAdd, timedDel []*flow
+}
+
+func (d *Datapath) begin(now int64) *change {
+	return &change{d: d, t: &txn{}, v: d.cur.Load().clone(), now: now}
+}
+
+func (c *change) table(id uint8) *classifier {
+	t := c.v.tables[id].own(c.t)
+	c.v.tables[id] = t
+	return t
+}
+
+func (c *change) add(f *flow) {
+	c.table(f.spec.Table).insert(c.t, f)
+	if f.timed {
+		c.timedAdd = append(c.timedAdd, f)
+	}
+}
+
+// remove takes f out; reason < 0: no flow-removed message (replaced).
+func (c *change) remove(f *flow, reason int) {
+	c.table(f.spec.Table).remove(c.t, f)
+	c.timedDel = append(c.timedDel, f)
+	if reason >= 0 && f.spec.Flags&FlagSendFlowRem != 0 {
+		c.removed = append(c.removed, FlowRemoved{Stats: f.stats(), Reason: uint8(reason), Now: c.now})
+	}
+}
+
+func (c *change) replace(old, nf *flow) {
+	c.table(old.spec.Table).replace(c.t, old, nf)
+	c.timedDel = append(c.timedDel, old)
+	if nf.timed {
+		c.timedAdd = append(c.timedAdd, nf)
+	}
+}
+
+// commit publishes the new version. Call with d.mu held; then call
+// report after unlocking.
+func (c *change) commit() {
+	for _, f := range c.timedDel {
+		delete(c.d.timed, f)
+	}
+	for _, f := range c.timedAdd {
+		c.d.timed[f] = struct{}{}
+	}
+	c.d.cur.Store(c.v)
+}
+
+func (c *change) report() {
+	if c.d.cfg.FlowRemoved == nil {
+		return
+	}
+	for i := range c.removed {
+		c.d.cfg.FlowRemoved(&c.removed[i])
+	}
+}
+
+// Expire removes the flows whose idle or hard timeout has passed at now
+// (monotonic ns), reporting those with FlagSendFlowRem to cfg.FlowRemoved,
+// and ages out NORMAL's MAC entries. Call it periodically (OVS: about
+// once a second).
+func (d *Datapath) Expire(now int64) {
+	d.mac.expire(now)
+	d.mu.Lock()
+	var c *change
+	for f := range d.timed {
+		reason := -1
+		if f.spec.HardTimeout != 0 && now-f.created >= int64(f.spec.HardTimeout)*1e9 {
+			reason = RemovedHardTimeout
+		} else if f.spec.IdleTimeout != 0 {
+			used := max(f.ctr.used.Load(), f.created)
+			if now-used >= int64(f.spec.IdleTimeout)*1e9 {
+				reason = RemovedIdleTimeout
+			}
+		}
+		if reason < 0 {
+			continue
+		}
+		if c == nil {
+			c = d.begin(now)
+		}
+		c.remove(f, reason)
+	}
+	if c != nil {
+		c.commit()
+	}
+	d.mu.Unlock()
+	if c != nil {
+		c.report()
+	}
+}
+
+// flowMatchesLoose reports whether f's match is at least as specific as m
+// and agrees with it where m matches.
+func flowMatchesLoose(f *flow, m *Match) bool {
+	fm := &f.spec.Match
+	for i := range m.Mask {
+		if m.Mask[i]&^fm.Mask[i] != 0 || fm.Value[i]&m.Mask[i] != m.Value[i] {
+			return false
+		}
+	}
+	return true
+}
+
+func cookieOK(f *flow, cookie, mask uint64) bool {
+	return f.spec.Cookie&mask == cookie&mask
+}
+
+// collect returns the flows of table tid (TableAll: every table) that
+// satisfy the criteria, in table order.
+func collect(v *version, tid uint8, m *Match, strict bool, pri uint16, cookie, cmask uint64,
+	outPort, outGroup uint32) []*flow {
+	var out []*flow
+	for i := range NumTables {
+		if tid != TableAll && int(tid) != i {
+			continue
+		}
+		c := v.tables[i]
+		if c == nil {
+			continue
+		}
+		ok := func(f *flow) bool {
+			return cookieOK(f, cookie, cmask) && f.outputsTo(outPort) && f.outputsToGroup(outGroup)
+		}
+		if strict {
+			if f := c.find(m, pri); f != nil && ok(f) {
+				out = append(out, f)
+			}
+			continue
+		}
+		start := len(out)
+		c.each(func(f *flow) bool {
+			if flowMatchesLoose(f, m) && ok(f) {
+				out = append(out, f)
+			}
+			return true
+		})
+		sortFlows(out[start:])
+	}
+	return out
+}
+
+func sortFlows(fs []*flow) {
+	slices.SortFunc(fs, func(a, b *flow) int {
+		if a.spec.Priority != b.spec.Priority {
+			return int(b.spec.Priority) - int(a.spec.Priority)
+		}
+		switch {
+		case a.id < b.id:
+			return -1
+		case a.id > b.id:
+			return 1
+		}
+		return 0
+	})
+}
+
+// Flows returns the flows that f selects, with their counters, by table,
+// then priority (highest first), then age.
+func (d *Datapath) Flows(f *FlowFilter, now int64) []FlowStats {
+	m := f.Match
+	for i := range m.Value {
+		m.Value[i] &= m.Mask[i]
+	}
+	fs := collect(d.cur.Load(), f.Table, &m, f.Strict, f.Priority, f.Cookie, f.CookieMask, f.OutPort, f.OutGroup)
+	out := make([]FlowStats, len(fs))
+	for i, fl := range fs {
+		out[i] = fl.stats()
+	}
+	return out
+}
+
+func matchesOverlap(a, b *Match) bool {
+	for i := range a.Mask {
+		if (a.Value[i]^b.Value[i])&a.Mask[i]&b.Mask[i] != 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// FlowMod applies a flow-mod atomically: on error nothing changed. now is
+// monotonic ns (the flow's creation time for timeouts and durations).
+func (d *Datapath) FlowMod(fm *FlowMod, now int64) error {
+	d.mu.Lock()
+	c, err := d.flowModLocked(fm, now)
+	if err == nil && c != nil {
+		c.commit()
+	}
+	d.mu.Unlock()
+	if err == nil && c != nil {
+		c.report()
+	}
+	return err
+}
+
+func (d *Datapath) flowModLocked(fm *FlowMod, now int64) (*change, error) {
+	spec := fm.Spec
+	switch fm.Command {
+	case FlowAdd, FlowModify, FlowModifyStrict:
+		if spec.Table >= NumTables {
+			return nil, Errorf(ErrFlowModFailed, FMFCBadTableID, "table %d is not valid for this command", spec.Table)
+		}
+	case FlowDelete, FlowDeleteStrict:
+	default:
+		return nil, Errorf(ErrFlowModFailed, FMFCBadCommand, "unknown flow-mod command %d", fm.Command)
+	}
+	if err := checkMatch(&spec.Match); err != nil {
+		return nil, err
+	}
+	v := d.cur.Load()
+	c := d.begin(now)
+
+	if fm.Command == FlowDelete || fm.Command == FlowDeleteStrict {
+		fs := collect(v, spec.Table, &spec.Match, fm.Command == FlowDeleteStrict, spec.Priority,
+			spec.Cookie, fm.CookieMask, fm.OutPort, fm.OutGroup)
+		if len(fs) == 0 {
+			return nil, nil
+		}
+		for _, f := range fs {
+			c.remove(f, RemovedDelete)
+		}
+		return c, nil
+	}
+
+	ck := newChecker(v, &spec.Match, spec.Table, fm.Lax)
+	if err := ck.instructions(&spec.Inst); err != nil {
+		return nil, err
+	}
+	ops := compileInstructions(&spec.Inst)
+	mk := func(s FlowSpec) *flow {
+		d.nextID++
+		f := &flow{spec: s, id: d.nextID, ops: ops, created: now, groups: ck.groups,
+			timed: s.IdleTimeout != 0 || s.HardTimeout != 0}
+		f.miss = s.Priority == 0 && s.Match.Mask == packet.Words{}
+		return f
+	}
+
+	if fm.Command == FlowAdd {
+		return c, d.addLocked(c, v, mk(spec), fm)
+	}
+
+	strict := fm.Command == FlowModifyStrict
+	fs := collect(v, spec.Table, &spec.Match, strict, spec.Priority, spec.Cookie, fm.CookieMask, PortAny, GroupAny)
+	if len(fs) == 0 {
+		if fm.SetCookie && fm.CookieMask == 0 {
+			spec.Cookie = fm.NewCookie
+			return c, d.addLocked(c, v, mk(spec), fm)
+		}
+		return nil, nil
+	}
+	for _, old := range fs {
+		s := old.spec
+		s.Inst = spec.Inst
+		if fm.SetCookie {
+			s.Cookie = fm.NewCookie
+		}
+		nf := mk(s)
+		nf.created = old.created
+		nf.ctr = old.ctr
+		if spec.Flags&FlagResetCounts != 0 {
+			nf.ctr = &flowCounters{}
+		}
+		c.replace(old, nf)
+	}
+	return c, nil
+}
+
+func (d *Datapath) addLocked(c *change, v *version, f *flow, fm *FlowMod) error {
+	cls := v.tables[f.spec.Table]
+	old := cls.find(&f.spec.Match, f.spec.Priority)
+	f.ctr = &flowCounters{}
+	if old != nil {
+		if f.spec.Flags&FlagResetCounts == 0 {
+			f.ctr.packets.Store(old.ctr.packets.Load())
+			f.ctr.bytes.Store(old.ctr.bytes.Load())
+		}
+		c.replace(old, f)
+		return nil
+	}
+	if f.spec.Flags&FlagCheckOverlap != 0 {
+		overlap := false
+		cls.each(func(o *flow) bool {
+			if o.spec.Priority == f.spec.Priority && matchesOverlap(&o.spec.Match, &f.spec.Match) {
+				overlap = true
+				return false
+			}
+			return true
+		})
+		if overlap {
+			return Errorf(ErrFlowModFailed, FMFCOverlap, "flow overlaps an existing flow of priority %d", f.spec.Priority)
+		}
+	}
+	if cls != nil && cls.n >= d.cfg.MaxFlows {
+		return Errorf(ErrFlowModFailed, FMFCTableFull, "table %d is full (%d flows)", f.spec.Table, cls.n)
+	}
+	c.add(f)
+	return nil
+}
+
+// AddFlows adds many flows in one change (one new version): a bulk load,
+// e.g. a flow file. It stops at the first error, with nothing applied.
+func (d *Datapath) AddFlows(specs []FlowSpec, now int64) error {
+	d.mu.Lock()
+	c := d.begin(now)
+	for i := range specs {
+		spec := specs[i]
+		if spec.Table >= NumTables {
+			d.mu.Unlock()
+			return Errorf(ErrFlowModFailed, FMFCBadTableID, "table %d is not valid for add", spec.Table)
+		}
+		if err := checkMatch(&spec.Match); err != nil {
+			d.mu.Unlock()
+			return err
+		}
+		ck := newChecker(c.v, &spec.Match, spec.Table, false)
+		if err := ck.instructions(&spec.Inst); err != nil {
+			d.mu.Unlock()
+			return err
+		}
+		d.nextID++
+		f := &flow{spec: spec, id: d.nextID, ops: compileInstructions(&spec.Inst), created: now,
+			groups: ck.groups, timed: spec.IdleTimeout != 0 || spec.HardTimeout != 0}
+		f.miss = spec.Priority == 0 && spec.Match.Mask == packet.Words{}
+		if err := d.addLocked(c, c.v, f, &FlowMod{}); err != nil {
+			d.mu.Unlock()
+			return err
+		}
+	}
+	c.commit()
+	d.mu.Unlock()
+	c.report()
+	return nil
+}

@@ -1,0 +1,510 @@
+package pipeline
+
+import (
+	"unsafe"
+
+	"gswitch/ct"
+	"gswitch/packet"
+)
+
+// Limits of the executor, as OVS has them.
+const (
+	MaxResubmitDepth = 64      // nested resubmits (xlate MAX_DEPTH)
+	MaxResubmits     = 64 * 64 // resubmits along one packet's way (MAX_RESUBMITS)
+	MaxRecircDepth   = 8       // ct(table=N) re-entries
+	MaxGroupDepth    = 16      // groups nested in group buckets
+	MissSendLen      = 128     // MaxLen of a table-miss packet-in (OFP_DEFAULT_MISS_SEND_LEN)
+)
+
+// How a pipeline ends when its continuations run out.
+const (
+	termEnd  = iota // execute the action set
+	termStop        // a group bucket: just stop
+)
+
+// xstate is the state of one group of packets on its way through the
+// pipeline. It is passed by value: every split (a lookup that sends
+// packets to different flows, a select group...) gives each part its copy.
+//
+// The executor is written in continuation-passing style: when an action
+// list ends, the group continues with the enclosing one (frame k), so a
+// group that split inside a resubmit finishes everything after it on its
+// own. Frames and action-set entries live in per-worker stacks indexed
+// from the state; along one path the tops only grow, so what a state
+// refers to is never overwritten while it is in use.
+type xstate struct {
+	fl     *flow
+	table  uint8
+	term   uint8
+	inAS   bool
+	depth  uint8  // resubmit nesting
+	recirc uint8  // ct(table=N) re-entries
+	gdepth uint8  // group nesting
+	nres   uint16 // resubmits so far
+	k      int32  // continuation frame, -1: none
+	fTop   int32  // first free frame
+	asLo   int32  // the action set is aset[asLo:asHi]
+	asHi   int32
+}
+
+// frame is a continuation: the rest of an action list.
+type frame struct {
+	ops   []op
+	pc    int
+	fl    *flow
+	table uint8
+	depth uint8
+	next  int32
+}
+
+type statEntry struct {
+	f            *flow
+	pkts, nbytes uint64
+}
+
+// worker is one goroutine's scratch state for Process. Workers are pooled;
+// nothing in them survives a batch but their buffers.
+type worker struct {
+	d      *Datapath
+	v      *version
+	ports  *portSet
+	now    int64
+	frames []frame
+	aset   [][]op
+	free   [][]*packet.Packet
+	freeF  [][]*flow
+	stats  []statEntry
+	tl     [NumTables]struct{ lookups, matched uint64 }
+	tdirty [4]uint64
+	ctr    [numCounters]uint64
+	pi     PacketIn
+	ctp    ct.Params
+}
+
+func newWorker(d *Datapath) *worker {
+	return &worker{d: d, frames: make([]frame, 0, 64), aset: make([][]op, 0, 16), stats: make([]statEntry, 0, 64)}
+}
+
+var takenFlow flow // marks packets already grouped
+
+func (w *worker) getPkts() []*packet.Packet {
+	if n := len(w.free); n > 0 {
+		s := w.free[n-1]
+		w.free = w.free[:n-1]
+		return s[:0]
+	}
+	return make([]*packet.Packet, 0, packet.MaxBatch)
+}
+
+func (w *worker) putPkts(s []*packet.Packet) {
+	clear(s[:cap(s)])
+	w.free = append(w.free, s[:0])
+}
+
+func (w *worker) getFlows() []*flow {
+	if n := len(w.freeF); n > 0 {
+		s := w.freeF[n-1]
+		w.freeF = w.freeF[:n-1]
+		return s[:0]
+	}
+	return make([]*flow, 0, packet.MaxBatch)
+}
+
+func (w *worker) putFlows(s []*flow) {
+	clear(s[:cap(s)])
+	w.freeF = append(w.freeF, s[:0])
+}
+
+func (w *worker) begin(now int64) {
+	w.v = w.d.cur.Load()
+	w.ports = w.d.ports.Load()
+	w.now = now
+}
+
+// end publishes the batch's counters.
+func (w *worker) end() {
+	w.flushStats()
+	for i, m := range w.tdirty {
+		for m != 0 {
+			b := m & -m
+			m &^= b
+			t := i*64 + ctz(b)
+			if l := w.tl[t].lookups; l != 0 {
+				w.d.tstats[t].lookups.Add(l)
+			}
+			if x := w.tl[t].matched; x != 0 {
+				w.d.tstats[t].matched.Add(x)
+			}
+			w.tl[t].lookups, w.tl[t].matched = 0, 0
+		}
+		w.tdirty[i] = 0
+	}
+	for i, n := range w.ctr {
+		if n != 0 {
+			w.d.ctrs[i].Add(n)
+			w.ctr[i] = 0
+		}
+	}
+	w.v, w.ports = nil, nil
+	w.pi = PacketIn{}
+}
+
+func ctz(b uint64) int {
+	n := 0
+	for b&1 == 0 {
+		b >>= 1
+		n++
+	}
+	return n
+}
+
+func (w *worker) flushStats() {
+	for i := range w.stats {
+		s := &w.stats[i]
+		s.f.ctr.packets.Add(s.pkts)
+		s.f.ctr.bytes.Add(s.nbytes)
+		s.f.ctr.touch(w.now)
+		s.f = nil
+	}
+	w.stats = w.stats[:0]
+}
+
+func (w *worker) count(f *flow, grp []*packet.Packet) {
+	var nb uint64
+	for _, pk := range grp {
+		nb += uint64(len(pk.Data))
+	}
+	for i := len(w.stats) - 1; i >= 0; i-- {
+		if s := &w.stats[i]; s.f == f {
+			s.pkts += uint64(len(grp))
+			s.nbytes += nb
+			return
+		}
+	}
+	if len(w.stats) == cap(w.stats) {
+		w.flushStats()
+	}
+	w.stats = append(w.stats, statEntry{f: f, pkts: uint64(len(grp)), nbytes: nb})
+}
+
+// Process runs a batch through the pipeline, from table 0, on the calling
+// goroutine. Each packet must have its frame in Data and its in_port set
+// (Key.SetInPort); Process parses it. The packets stay the caller's:
+// outputs are copied by the Sender, packet-ins by the PacketInSink.
+//
+// Process does not allocate in the steady state.
+func (d *Datapath) Process(b *packet.Batch) {
+	if len(b.Pkts) == 0 {
+		return
+	}
+	w := d.workers.Get().(*worker)
+	w.begin(b.Now)
+	grp := w.getPkts()
+	for _, pk := range b.Pkts {
+		packet.Parse(pk)
+		grp = append(grp, pk)
+	}
+	w.ctr[cPackets] += uint64(len(grp))
+	w.lookup(grp, 0, xstate{k: -1}, true, nil)
+	w.putPkts(grp)
+	w.end()
+	if d.cfg.Sender != nil {
+		d.cfg.Sender.Flush()
+	}
+	d.workers.Put(w)
+}
+
+// PacketOut runs acts on frame as OFPT_PACKET_OUT does, with in_port
+// inPort (PortController or PortAny for "none"); output:TABLE in acts runs
+// the packet through the pipeline from table 0. The actions are validated
+// as a flow's apply-actions matching this packet would be.
+func (d *Datapath) PacketOut(inPort uint32, acts []Action, frame []byte, now int64) error {
+	if inPort >= PortMax && inPort != PortController && inPort != PortLocal && inPort != PortAny {
+		return Errorf(ErrBadRequest, 11, "packet-out: invalid in_port %#x", inPort) // OFPBRC_BAD_PORT
+	}
+	pk := packet.New(frame)
+	pk.Key.SetInPort(inPort)
+	packet.Parse(pk)
+	m := Match{Value: pk.Key.W}
+	for i := range m.Mask {
+		m.Mask[i] = ^uint64(0)
+	}
+	ck := newChecker(d.cur.Load(), &m, NoTable, false)
+	acts = append([]Action(nil), acts...)
+	if err := ck.actions(acts, false); err != nil {
+		return err
+	}
+	ops := compileActions(acts)
+
+	w := d.workers.Get().(*worker)
+	w.begin(now)
+	grp := append(w.getPkts(), pk)
+	w.ctr[cPacketOut]++
+	w.run(grp, ops, 0, xstate{k: -1, table: NoTable})
+	w.putPkts(grp)
+	w.end()
+	if d.cfg.Sender != nil {
+		d.cfg.Sender.Flush()
+	}
+	d.workers.Put(w)
+	return nil
+}
+
+// lookup classifies grp in table tid and runs each part on its flow.
+// honor: a miss may go to the controller (goto_table, table 0, ct
+// recirculation); resubmit lookups never do. o is the resubmit op when the
+// lookup key is not the packet's own (resubmit with in_port or ct).
+func (w *worker) lookup(grp []*packet.Packet, tid uint8, st xstate, honor bool, o *op) {
+	cls := w.v.tables[tid]
+	fs := w.getFlows()
+	for _, pk := range grp {
+		if o != nil && (o.port != PortInPort || o.ct) {
+			fs = append(fs, w.lookupSpecial(cls, pk, o))
+		} else {
+			fs = append(fs, cls.lookup(&pk.Key.W))
+		}
+	}
+	w.tl[tid].lookups += uint64(len(grp))
+	w.tdirty[tid/64] |= 1 << (tid % 64)
+	same := true
+	for _, f := range fs[1:] {
+		if f != fs[0] {
+			same = false
+			break
+		}
+	}
+	if same {
+		w.runFlow(grp, fs[0], tid, st, honor)
+		w.putFlows(fs)
+		return
+	}
+	for i := range grp {
+		f := fs[i]
+		if f == &takenFlow {
+			continue
+		}
+		sub := w.getPkts()
+		for j := i; j < len(grp); j++ {
+			if fs[j] == f {
+				sub = append(sub, grp[j])
+				fs[j] = &takenFlow
+			}
+		}
+		w.runFlow(sub, f, tid, st, honor)
+		w.putPkts(sub)
+	}
+	w.putFlows(fs)
+}
+
+// lookupSpecial looks pk up with resubmit's in_port or with the ct
+// original-direction tuple in place of the packet's.
+func (w *worker) lookupSpecial(cls *classifier, pk *packet.Packet, o *op) *flow {
+	k := pk.Key.W
+	if o.port != PortInPort {
+		k[packet.WInPort] = k[packet.WInPort]&0xffffffff | uint64(o.port)<<32
+	}
+	if o.ct {
+		st := uint32(k[packet.WPktMark])
+		if st&packet.CsTrk == 0 || st&packet.CsInv != 0 {
+			w.ctr[cResubmitCtInvalid]++
+			return nil
+		}
+		proto := uint8(k[packet.WCtMark] >> 8)
+		k[packet.WL3Misc] = k[packet.WL3Misc]&^(0xff<<24) | uint64(proto)<<24
+		switch uint16(k[packet.WEthDst]) {
+		case packet.EthTypeIPv4:
+			k[packet.WNw] = k[packet.WCtNw]
+		case packet.EthTypeIPv6:
+			k[packet.WIPv6Src], k[packet.WIPv6Src+1] = k[packet.WCtIPv6Src], k[packet.WCtIPv6Src+1]
+			k[packet.WIPv6Dst], k[packet.WIPv6Dst+1] = k[packet.WCtIPv6Dst], k[packet.WCtIPv6Dst+1]
+		}
+		k[packet.WTp] = k[packet.WTp]&0xffffffff | k[packet.WCtTp]&^0xffffffff
+	}
+	return cls.lookup(&k)
+}
+
+func (w *worker) runFlow(grp []*packet.Packet, f *flow, tid uint8, st xstate, honor bool) {
+	if f == nil {
+		w.ctr[cTableMiss] += uint64(len(grp))
+		if honor && w.d.missToController.Load() {
+			st.table = tid
+			st.fl = nil
+			for _, pk := range grp {
+				w.packetIn(pk, ReasonNoMatch, MissSendLen, 0, nil, &st)
+			}
+		}
+		w.cont(grp, st) // a miss is a flow with no actions
+		return
+	}
+	w.tl[tid].matched += uint64(len(grp))
+	w.count(f, grp)
+	st.fl, st.table = f, tid
+	w.run(grp, f.ops, 0, st)
+}
+
+// run executes ops[pc:] on grp, then what st says comes after.
+func (w *worker) run(grp []*packet.Packet, ops []op, pc int, st xstate) {
+	for ; pc < len(ops); pc++ {
+		if len(grp) == 0 {
+			return
+		}
+		o := &ops[pc]
+		switch o.kind {
+		case opOutput:
+			w.output(grp, o.port, o.maxLen, &st)
+		case opOutputReg:
+			for _, pk := range grp {
+				p := pk.Key.W.Get(o.src.Field).Shr(uint(o.src.Ofs)).And(subOnes(o.src.NBits)).Lo
+				w.outputOne(pk, uint32(p), o.maxLen, &st)
+			}
+		case opController:
+			for _, pk := range grp {
+				w.packetIn(pk, o.ctl.Reason, o.ctl.MaxLen, o.ctl.ControllerID, o.ctl.UserData, &st)
+			}
+		case opGroup:
+			w.group(grp, o.port, st)
+		case opResubmit:
+			if st.depth >= MaxResubmitDepth || st.nres >= MaxResubmits {
+				w.ctr[cResubmitLimit] += uint64(len(grp))
+				return
+			}
+			tid := o.table
+			if tid == NoTable {
+				tid = st.table
+				if tid == NoTable {
+					tid = 0
+				}
+			}
+			k := w.push(&st, frame{ops: ops, pc: pc + 1, fl: st.fl, table: st.table, depth: st.depth, next: st.k})
+			nst := st
+			nst.k = k
+			nst.depth++
+			nst.nres++
+			w.lookup(grp, tid, nst, o.honor, o)
+			return
+		case opGoto:
+			w.lookup(grp, o.table, st, true, nil)
+			return
+		case opCT:
+			w.conntrack(grp, o, ops, pc, st)
+			return
+		case opExit:
+			w.finish(grp, st)
+			return
+		case opClearActions:
+			st.asLo = st.asHi
+		case opWriteActions:
+			if int(st.asHi) == len(w.aset) {
+				w.aset = append(w.aset, nil)
+			}
+			w.aset[st.asHi] = o.list
+			st.asHi++
+		default:
+			grp = w.simple(grp, o, &st)
+		}
+	}
+	if len(grp) != 0 {
+		w.cont(grp, st)
+	}
+}
+
+// push stores fr as the next frame of st and returns its index.
+func (w *worker) push(st *xstate, fr frame) int32 {
+	k := st.fTop
+	if int(k) == len(w.frames) {
+		w.frames = append(w.frames, fr)
+	} else {
+		w.frames[k] = fr
+	}
+	st.fTop++
+	return k
+}
+
+// cont continues grp after the end of an action list.
+func (w *worker) cont(grp []*packet.Packet, st xstate) {
+	if st.k < 0 {
+		w.finish(grp, st)
+		return
+	}
+	fr := &w.frames[st.k]
+	ops, pc := fr.ops, fr.pc
+	st.k, st.fl, st.table, st.depth = fr.next, fr.fl, fr.table, fr.depth
+	w.run(grp, ops, pc, st)
+}
+
+// finish ends the pipeline for grp: the action set, if any, runs.
+func (w *worker) finish(grp []*packet.Packet, st xstate) {
+	if st.term == termStop || st.inAS || st.asHi == st.asLo || len(grp) == 0 {
+		return
+	}
+	w.actionSet(grp, st)
+}
+
+// Action-set classes of the final action (OVS's ACTION_SET_FINAL_PRIORITY:
+// only the highest present runs).
+func finalClass(k opKind) int {
+	switch k {
+	case opCT:
+		return 0
+	case opCTClear:
+		return 1
+	case opResubmit:
+		return 2
+	case opOutput:
+		return 3
+	case opGroup:
+		return 4
+	}
+	return -1
+}
+
+// actionSet executes the action set in OpenFlow's order: pop VLAN, push
+// VLAN, dec TTL, the set-field family (in the order written), then the one
+// final action (group wins over output). With no final action nothing runs.
+func (w *worker) actionSet(grp []*packet.Packet, st xstate) {
+	var pop, push, dec, final *op
+	fc := -1
+	for i := st.asLo; i < st.asHi; i++ {
+		l := w.aset[i]
+		for j := range l {
+			o := &l[j]
+			switch o.kind {
+			case opPopVLAN:
+				pop = o
+			case opPushVLAN:
+				push = o
+			case opDecTTL:
+				dec = o
+			default:
+				if c := finalClass(o.kind); c >= 0 && c >= fc {
+					final, fc = o, c
+				}
+			}
+		}
+	}
+	if final == nil {
+		return
+	}
+	lo, hi := st.asLo, st.asHi
+	st.inAS = true
+	st.asLo = st.asHi
+	st.k = -1
+	for _, o := range [...]*op{pop, push, dec} {
+		if o != nil {
+			grp = w.simple(grp, o, &st)
+		}
+	}
+	for i := lo; i < hi && len(grp) != 0; i++ {
+		l := w.aset[i]
+		for j := range l {
+			switch l[j].kind {
+			case opSet, opMove, opSetTTL, opSetQueue:
+				grp = w.simple(grp, &l[j], &st)
+			}
+		}
+	}
+	if len(grp) == 0 {
+		return
+	}
+	w.run(grp, unsafe.Slice(final, 1), 0, st)
+}

@@ -1,0 +1,222 @@
+package pipeline
+
+import (
+	"sync/atomic"
+
+	"gswitch/ct"
+	"gswitch/packet"
+)
+
+// flow is an installed flow. Everything but the counters is immutable; a
+// modify builds a new flow (sharing the counters unless RESET_COUNTS).
+type flow struct {
+	spec    FlowSpec
+	id      uint64
+	ops     []op // compiled instructions
+	ctr     *flowCounters
+	created int64
+	miss    bool     // a table-miss flow: priority 0 and no match field
+	groups  []uint32 // groups its actions name (group delete removes the flow)
+	timed   bool     // has an idle or hard timeout
+}
+
+// flowCounters are a flow's statistics, updated by the datapath once per
+// flow per batch.
+type flowCounters struct {
+	packets atomic.Uint64
+	bytes   atomic.Uint64
+	used    atomic.Int64 // last packet, monotonic ns
+	_       [40]byte     // keep hot counters of different flows apart
+}
+
+func (c *flowCounters) touch(now int64) {
+	if c.used.Load() < now {
+		c.used.Store(now)
+	}
+}
+
+// opKind is a compiled action or instruction.
+type opKind uint8
+
+const (
+	opOutput opKind = iota
+	opOutputReg
+	opController
+	opGroup
+	opSet // set_field and load: field f, value v under mask m
+	opMove
+	opResubmit
+	opDecTTL
+	opSetTTL
+	opPushVLAN
+	opPopVLAN
+	opSetQueue
+	opCTClear
+	opExit
+	opCT
+	opClearActions
+	opWriteActions
+	opWriteMetadata
+	opGoto
+)
+
+// op is one compiled step. A flow's instructions compile to one op list:
+// apply-actions, then clear-actions, write-actions, write-metadata and
+// goto-table as ops of their own (the order OpenFlow 1.3 runs them in).
+type op struct {
+	kind   opKind
+	hdr    bool // opSet/opMove: the destination is in the frame's headers
+	ct     bool // opResubmit: look up with the ct original tuple
+	honor  bool // opResubmit from output:TABLE: a miss may go to the controller
+	table  uint8
+	maxLen uint16
+	f      packet.FieldID
+	port   uint32 // opOutput; opResubmit's in_port; opGroup's group
+	v, m   packet.U128
+	src    Subfield
+	dst    Subfield
+	list   []op // opWriteActions
+	ctl    *Controller
+	ttl    *DecTTL
+	cta    *ctOp
+}
+
+// ctOp is a compiled ct action.
+type ctOp struct {
+	params  ct.Params
+	zoneSrc Subfield // Field == FieldInvalid: immediate zone
+	table   uint8
+}
+
+func subOnes(n uint16) packet.U128 { return packet.Ones(uint(n)) }
+
+// compileActions compiles a validated action list.
+func compileActions(acts []Action) []op {
+	ops := make([]op, 0, len(acts))
+	for _, a := range acts {
+		switch a := a.(type) {
+		case Output:
+			if a.Port == PortTable {
+				ops = append(ops, op{kind: opResubmit, port: PortInPort, table: 0, honor: true})
+				continue
+			}
+			ops = append(ops, op{kind: opOutput, port: a.Port, maxLen: a.MaxLen})
+		case OutputReg:
+			ops = append(ops, op{kind: opOutputReg, src: a.Src, maxLen: a.MaxLen})
+		case Controller:
+			c := a
+			ops = append(ops, op{kind: opController, ctl: &c})
+		case GroupAction:
+			ops = append(ops, op{kind: opGroup, port: a.GroupID})
+		case SetField:
+			ops = append(ops, op{kind: opSet, f: a.Field, v: a.Value.And(a.Mask), m: a.Mask,
+				hdr: packet.Fields[a.Field].Header})
+		case RegLoad:
+			m := subOnes(a.Dst.NBits).Shl(uint(a.Dst.Ofs))
+			ops = append(ops, op{kind: opSet, f: a.Dst.Field, v: a.Value.Shl(uint(a.Dst.Ofs)).And(m), m: m,
+				hdr: packet.Fields[a.Dst.Field].Header})
+		case Move:
+			ops = append(ops, op{kind: opMove, src: a.Src, dst: a.Dst, hdr: packet.Fields[a.Dst.Field].Header})
+		case Resubmit:
+			ops = append(ops, op{kind: opResubmit, port: a.InPort, table: a.Table, ct: a.CT})
+		case DecTTL:
+			d := a
+			ops = append(ops, op{kind: opDecTTL, ttl: &d})
+		case SetTTL:
+			ops = append(ops, op{kind: opSetTTL, v: packet.U128{Lo: uint64(a.TTL)}})
+		case PushVLAN:
+			ops = append(ops, op{kind: opPushVLAN, v: packet.U128{Lo: uint64(a.EthType)}})
+		case PopVLAN:
+			ops = append(ops, op{kind: opPopVLAN})
+		case SetQueue:
+			ops = append(ops, op{kind: opSetQueue, port: a.QueueID})
+		case CTClear:
+			ops = append(ops, op{kind: opCTClear})
+		case Exit:
+			ops = append(ops, op{kind: opExit})
+		case CT:
+			c := &ctOp{params: a.Params, zoneSrc: a.ZoneSrc, table: a.Table}
+			ops = append(ops, op{kind: opCT, cta: c})
+		case Note, Conjunction, NAT:
+			// no effect (conjunction is handled by the classifier; NAT
+			// only appears inside CT)
+		}
+	}
+	return ops
+}
+
+// compileInstructions compiles a flow's instructions.
+func compileInstructions(in *Instructions) []op {
+	ops := compileActions(in.Apply)
+	if in.ClearActions {
+		ops = append(ops, op{kind: opClearActions})
+	}
+	if in.HasWrite {
+		ops = append(ops, op{kind: opWriteActions, list: compileActions(in.Write)})
+	}
+	if in.WriteMetadata {
+		ops = append(ops, op{kind: opWriteMetadata, v: packet.U128{Lo: in.Metadata & in.MetadataMask},
+			m: packet.U128{Lo: in.MetadataMask}})
+	}
+	if in.GotoTable >= 0 {
+		ops = append(ops, op{kind: opGoto, table: uint8(in.GotoTable)})
+	}
+	return ops
+}
+
+// opModifies reports whether running ops may change a packet (so a group
+// bucket must work on a copy).
+func opsModify(ops []op) bool {
+	for i := range ops {
+		switch ops[i].kind {
+		case opOutput, opOutputReg, opController, opSetQueue, opExit:
+		default:
+			return true
+		}
+	}
+	return false
+}
+
+// actionsOutputTo reports whether acts output to port (the out_port filter
+// of flow-mod delete and flow stats, as OVS ofpacts_output_to_port).
+func actionsOutputTo(acts []Action, port uint32) bool {
+	for _, a := range acts {
+		switch a := a.(type) {
+		case Output:
+			if a.Port == port {
+				return true
+			}
+		case Controller:
+			if port == PortController {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func actionsOutputToGroup(acts []Action, g uint32) bool {
+	for _, a := range acts {
+		if a, ok := a.(GroupAction); ok && a.GroupID == g {
+			return true
+		}
+	}
+	return false
+}
+
+func (f *flow) outputsTo(port uint32) bool {
+	return port == PortAny || actionsOutputTo(f.spec.Inst.Apply, port) || actionsOutputTo(f.spec.Inst.Write, port)
+}
+
+func (f *flow) outputsToGroup(g uint32) bool {
+	return g == GroupAny || actionsOutputToGroup(f.spec.Inst.Apply, g) || actionsOutputToGroup(f.spec.Inst.Write, g)
+}
+
+func (f *flow) stats() FlowStats {
+	used := f.ctr.used.Load()
+	if used < f.created {
+		used = f.created
+	}
+	return FlowStats{Spec: f.spec, Packets: f.ctr.packets.Load(), Bytes: f.ctr.bytes.Load(),
+		Created: f.created, LastUsed: used}
+}

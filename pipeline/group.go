@@ -1,0 +1,355 @@
+package pipeline
+
+import (
+	"slices"
+	"sync/atomic"
+
+	"gswitch/packet"
+)
+
+// GroupMax is the largest group number (OFPG_MAX).
+const GroupMax = 0xffffff00
+
+// group is an installed group; immutable but for its counters.
+type group struct {
+	spec    GroupSpec
+	buckets []gbucket
+	ctr     *groupCounters
+	created int64
+}
+
+type groupCounters struct {
+	packets, bytes atomic.Uint64
+	buckets        []struct{ packets, bytes atomic.Uint64 }
+}
+
+type gbucket struct {
+	ops      []op
+	modifies bool // bucket must work on copies
+}
+
+// checkGroup validates a group-mod's group (OVS ofputil_check_group_mod and
+// the bucket actions).
+func checkGroup(v *version, cmd uint16, g *GroupSpec) ([]gbucket, error) {
+	switch g.Type {
+	case GroupTypeAll, GroupTypeSelect, GroupTypeIndirect, GroupTypeFF:
+	default:
+		return nil, Errorf(ErrGroupModFailed, GMFCBadType, "unknown group type %d", g.Type)
+	}
+	if g.Type == GroupTypeIndirect && len(g.Buckets) != 1 {
+		return nil, Errorf(ErrGroupModFailed, GMFCInvalidGroup, "an indirect group needs exactly one bucket")
+	}
+	out := make([]gbucket, len(g.Buckets))
+	for i := range g.Buckets {
+		b := &g.Buckets[i]
+		live := b.WatchPort != PortAny || b.WatchGroup != GroupAny
+		switch {
+		case b.Weight != 0 && g.Type != GroupTypeSelect:
+			return nil, Errorf(ErrGroupModFailed, GMFCInvalidGroup, "bucket weight in a group that is not select")
+		case live && (g.Type == GroupTypeAll || g.Type == GroupTypeIndirect):
+			return nil, Errorf(ErrGroupModFailed, GMFCWatchUnsupported, "watch in an all or indirect group")
+		case !live && g.Type == GroupTypeFF:
+			return nil, Errorf(ErrGroupModFailed, GMFCInvalidGroup, "fast-failover bucket without a watch port or group")
+		case b.WatchGroup == g.ID:
+			return nil, Errorf(ErrGroupModFailed, GMFCLoop, "bucket watches its own group")
+		}
+		ck := &checker{v: v, lax: true, noPrereq: true}
+		acts := slices.Clone(b.Actions)
+		if err := ck.actions(acts, true); err != nil {
+			return nil, err
+		}
+		for _, gid := range ck.groups {
+			if gid == g.ID {
+				return nil, Errorf(ErrGroupModFailed, GMFCLoop, "group %d refers to itself", g.ID)
+			}
+		}
+		b.Actions = acts
+		ops := compileActions(acts)
+		out[i] = gbucket{ops: ops, modifies: opsModify(ops)}
+	}
+	return out, nil
+}
+
+// GroupMod adds, modifies or deletes a group (cmd: GroupAdd, GroupModify,
+// GroupDelete). Deleting a group deletes the flows that use it. now is
+// taken as 0 for group creation time.
+func (d *Datapath) GroupMod(cmd uint16, g *GroupSpec) error {
+	d.mu.Lock()
+	c, err := d.groupModLocked(cmd, g)
+	if err == nil && c != nil {
+		c.commit()
+	}
+	d.mu.Unlock()
+	if err == nil && c != nil {
+		c.report()
+	}
+	return err
+}
+
+func (d *Datapath) groupModLocked(cmd uint16, gs *GroupSpec) (*change, error) {
+	v := d.cur.Load()
+	switch cmd {
+	case GroupAdd, GroupModify:
+	case GroupDelete:
+		if gs.ID > GroupMax && gs.ID != GroupAll {
+			return nil, Errorf(ErrGroupModFailed, GMFCInvalidGroup, "invalid group %#x", gs.ID)
+		}
+		c := d.begin(0)
+		groups := make(map[uint32]*group, len(v.groups))
+		changed := false
+		for id, g := range v.groups {
+			if gs.ID == GroupAll || id == gs.ID {
+				changed = true
+				continue
+			}
+			groups[id] = g
+		}
+		if !changed {
+			return nil, nil
+		}
+		c.v.groups = groups
+		for i := range NumTables {
+			v.tables[i].each(func(f *flow) bool {
+				for _, gid := range f.groups {
+					if gs.ID == GroupAll || gid == gs.ID {
+						c.remove(f, RemovedGroupDelete)
+						break
+					}
+				}
+				return true
+			})
+		}
+		return c, nil
+	default:
+		return nil, Errorf(ErrGroupModFailed, GMFCBadCommand, "unknown group-mod command %d", cmd)
+	}
+	if gs.ID > GroupMax {
+		return nil, Errorf(ErrGroupModFailed, GMFCInvalidGroup, "invalid group %#x", gs.ID)
+	}
+	old := v.groups[gs.ID]
+	if cmd == GroupAdd && old != nil {
+		return nil, Errorf(ErrGroupModFailed, GMFCGroupExists, "group %d already exists", gs.ID)
+	}
+	if cmd == GroupModify && old == nil {
+		return nil, Errorf(ErrGroupModFailed, GMFCUnknownGroup, "group %d does not exist", gs.ID)
+	}
+	spec := *gs
+	spec.Buckets = slices.Clone(gs.Buckets)
+	buckets, err := checkGroup(v, cmd, &spec)
+	if err != nil {
+		return nil, err
+	}
+	ng := &group{spec: spec, buckets: buckets, ctr: &groupCounters{}}
+	ng.ctr.buckets = make([]struct{ packets, bytes atomic.Uint64 }, len(buckets))
+	if old != nil {
+		ng.created = old.created
+		ng.ctr.packets.Store(old.ctr.packets.Load())
+		ng.ctr.bytes.Store(old.ctr.bytes.Load())
+	}
+	c := d.begin(0)
+	groups := make(map[uint32]*group, len(v.groups)+1)
+	for id, g := range v.groups {
+		groups[id] = g
+	}
+	groups[gs.ID] = ng
+	c.v.groups = groups
+	return c, nil
+}
+
+// Groups returns every group with its counters, by group number.
+func (d *Datapath) Groups() []GroupStats {
+	v := d.cur.Load()
+	ids := make([]uint32, 0, len(v.groups))
+	for id := range v.groups {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	refs := map[uint32]uint32{}
+	for i := range NumTables {
+		v.tables[i].each(func(f *flow) bool {
+			for _, g := range f.groups {
+				refs[g]++
+			}
+			return true
+		})
+	}
+	out := make([]GroupStats, 0, len(ids))
+	for _, id := range ids {
+		g := v.groups[id]
+		gs := GroupStats{Spec: g.spec, RefCount: refs[id], Packets: g.ctr.packets.Load(),
+			Bytes: g.ctr.bytes.Load(), Created: g.created}
+		for i := range g.ctr.buckets {
+			gs.Buckets = append(gs.Buckets, BucketStats{Packets: g.ctr.buckets[i].packets.Load(),
+				Bytes: g.ctr.buckets[i].bytes.Load()})
+		}
+		out = append(out, gs)
+	}
+	return out
+}
+
+// group runs grp through group id.
+func (w *worker) group(grp []*packet.Packet, id uint32, st xstate) {
+	g := w.v.groups[id]
+	if g == nil {
+		w.ctr[cGroupMissing] += uint64(len(grp))
+		return
+	}
+	if st.gdepth >= MaxGroupDepth {
+		w.ctr[cGroupDepth] += uint64(len(grp))
+		return
+	}
+	var nb uint64
+	for _, pk := range grp {
+		nb += uint64(len(pk.Data))
+	}
+	g.ctr.packets.Add(uint64(len(grp)))
+	g.ctr.bytes.Add(nb)
+	switch g.spec.Type {
+	case GroupTypeAll:
+		for i := range g.buckets {
+			w.bucket(grp, g, i, st)
+		}
+	case GroupTypeIndirect:
+		w.bucket(grp, g, 0, st)
+	case GroupTypeFF:
+		for i := range g.buckets {
+			if w.bucketLive(&g.spec.Buckets[i], 0) {
+				w.bucket(grp, g, i, st)
+				return
+			}
+		}
+		w.ctr[cGroupNoLiveBucket] += uint64(len(grp))
+	case GroupTypeSelect:
+		w.selectGroup(grp, g, st)
+	}
+}
+
+// selectGroup sends each packet to one live bucket chosen by a hash of
+// its flow (symmetric in source and destination), weighted.
+func (w *worker) selectGroup(grp []*packet.Packet, g *group, st xstate) {
+	var choice [packet.MaxBatch]int16
+	if len(grp) > len(choice) {
+		for len(grp) > len(choice) {
+			w.selectGroup(grp[:len(choice)], g, st)
+			grp = grp[len(choice):]
+		}
+	}
+	first := int16(-2)
+	same := true
+	for i, pk := range grp {
+		choice[i] = int16(w.selectBucket(g, pk))
+		if first == -2 {
+			first = choice[i]
+		} else if choice[i] != first {
+			same = false
+		}
+	}
+	if same {
+		if first < 0 {
+			w.ctr[cGroupNoLiveBucket] += uint64(len(grp))
+			return
+		}
+		w.bucket(grp, g, int(first), st)
+		return
+	}
+	for b := -1; b < len(g.buckets); b++ {
+		sub := w.getPkts()
+		for i, pk := range grp {
+			if int(choice[i]) == b {
+				sub = append(sub, pk)
+			}
+		}
+		if len(sub) > 0 {
+			if b < 0 {
+				w.ctr[cGroupNoLiveBucket] += uint64(len(sub))
+			} else {
+				w.bucket(sub, g, b, st)
+			}
+		}
+		w.putPkts(sub)
+	}
+}
+
+func (w *worker) selectBucket(g *group, pk *packet.Packet) int {
+	h := flowHashSymmetric(&pk.Key)
+	best, bestScore := -1, uint64(0)
+	for i := range g.spec.Buckets {
+		b := &g.spec.Buckets[i]
+		if b.Weight == 0 || !w.bucketLive(b, 0) {
+			continue
+		}
+		score := (mix64(h^uint64(i+1)*0x9e3779b97f4a7c15) & 0xffff) * uint64(b.Weight)
+		if best < 0 || score > bestScore {
+			best, bestScore = i, score
+		}
+	}
+	return best
+}
+
+// flowHashSymmetric hashes the addresses, protocol and ports of k so that
+// both directions of a connection hash alike (OVS flow_hash_symmetric_l4).
+func flowHashSymmetric(k *packet.Key) uint64 {
+	w := &k.W
+	h := (w[packet.WEthDst] >> 16) ^ (w[packet.WEthSrc] >> 16)
+	h = mix64(h ^ uint64(k.EthType())<<48 ^ uint64(k.VlanTCI()&0xfff))
+	h = mix64(h ^ (w[packet.WNw]>>32 ^ w[packet.WNw]&0xffffffff))
+	h = mix64(h ^ w[packet.WIPv6Src] ^ w[packet.WIPv6Dst] ^ (w[packet.WIPv6Src+1] ^ w[packet.WIPv6Dst+1]) ^ uint64(k.NwProto()))
+	return mix64(h ^ uint64(k.TpSrc()^k.TpDst()))
+}
+
+// bucketLive reports a bucket's liveness: its watch port is up and its
+// watch group has a live bucket.
+func (w *worker) bucketLive(b *Bucket, depth int) bool {
+	if b.WatchPort != PortAny {
+		p, ok := w.ports.lookup(b.WatchPort)
+		if !ok || !p.Up {
+			return false
+		}
+	}
+	if b.WatchGroup != GroupAny {
+		g := w.v.groups[b.WatchGroup]
+		if g == nil || depth >= MaxGroupDepth {
+			return false
+		}
+		for i := range g.spec.Buckets {
+			if w.bucketLive(&g.spec.Buckets[i], depth+1) {
+				return true
+			}
+		}
+		return false
+	}
+	return true
+}
+
+// bucket runs one bucket's actions on grp: on copies when the actions may
+// change the packets, so that every bucket and the actions after the group
+// see the packets as they entered it.
+func (w *worker) bucket(grp []*packet.Packet, g *group, i int, st xstate) {
+	b := &g.buckets[i]
+	var nb uint64
+	for _, pk := range grp {
+		nb += uint64(len(pk.Data))
+	}
+	g.ctr.buckets[i].packets.Add(uint64(len(grp)))
+	g.ctr.buckets[i].bytes.Add(nb)
+	nst := st
+	nst.term, nst.k, nst.inAS, nst.asLo = termStop, -1, false, st.asHi
+	nst.gdepth++
+	if !b.modifies {
+		w.run(grp, b.ops, 0, nst)
+		return
+	}
+	clones := w.getPkts()
+	for _, pk := range grp {
+		c := w.d.pool.Get()
+		c.CopyFrom(pk)
+		clones = append(clones, c)
+	}
+	w.run(clones, b.ops, 0, nst)
+	for _, c := range clones {
+		if c != nil {
+			w.d.pool.Put(c)
+		}
+	}
+	w.putPkts(clones)
+}

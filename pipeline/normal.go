@@ -1,0 +1,192 @@
+package pipeline
+
+import (
+	"sync"
+	"sync/atomic"
+
+	"gswitch/packet"
+)
+
+// NORMAL is a MAC-learning L2 switch (OVS's xlate_normal without bonds,
+// mirrors or port VLAN configuration: every port is a trunk, a frame's
+// VLAN is its outer tag's VID, 0 when untagged). It learns (source MAC,
+// VLAN) → in_port, forwards known unicast to the learned port, and floods
+// the rest within the VLAN to every port but the in_port and NoFlood ones.
+
+const macShards = 16
+
+type macKey struct {
+	mac  uint64
+	vlan uint16
+}
+
+type macEntry struct {
+	port atomic.Uint32
+	used atomic.Int64
+}
+
+type macShard struct {
+	mu sync.RWMutex
+	m  map[macKey]*macEntry
+	_  [32]byte
+}
+
+type macTable struct {
+	shards [macShards]macShard
+	n      atomic.Int64
+	max    int64
+	aging  int64
+}
+
+func (t *macTable) init(max int, aging int64) {
+	t.max, t.aging = int64(max), aging
+	for i := range t.shards {
+		t.shards[i].m = map[macKey]*macEntry{}
+	}
+}
+
+func (t *macTable) shard(k macKey) *macShard {
+	return &t.shards[mix64(k.mac^uint64(k.vlan)<<48)%macShards]
+}
+
+// learn records that k was seen on port; it reports whether it was new
+// and whether the table was full.
+func (t *macTable) learn(k macKey, port uint32, now int64) (learned, full bool) {
+	s := t.shard(k)
+	s.mu.RLock()
+	e := s.m[k]
+	s.mu.RUnlock()
+	if e != nil {
+		if e.port.Load() != port {
+			e.port.Store(port) // the station moved
+		}
+		if e.used.Load() < now {
+			e.used.Store(now)
+		}
+		return false, false
+	}
+	if t.n.Load() >= t.max {
+		return false, true
+	}
+	s.mu.Lock()
+	if e = s.m[k]; e == nil {
+		e = &macEntry{}
+		s.m[k] = e
+		t.n.Add(1)
+		learned = true
+	}
+	e.port.Store(port)
+	e.used.Store(now)
+	s.mu.Unlock()
+	return learned, false
+}
+
+func (t *macTable) lookup(k macKey, now int64) (uint32, bool) {
+	s := t.shard(k)
+	s.mu.RLock()
+	e := s.m[k]
+	s.mu.RUnlock()
+	if e == nil || now-e.used.Load() >= t.aging {
+		return 0, false
+	}
+	return e.port.Load(), true
+}
+
+// expire forgets entries not seen for the aging time.
+func (t *macTable) expire(now int64) {
+	for i := range t.shards {
+		s := &t.shards[i]
+		s.mu.Lock()
+		for k, e := range s.m {
+			if now-e.used.Load() >= t.aging {
+				delete(s.m, k)
+				t.n.Add(-1)
+			}
+		}
+		s.mu.Unlock()
+	}
+}
+
+// flushPort forgets what was learned on port (OVS does this when a port
+// goes away).
+func (t *macTable) flushPort(port uint32) {
+	for i := range t.shards {
+		s := &t.shards[i]
+		s.mu.Lock()
+		for k, e := range s.m {
+			if e.port.Load() == port {
+				delete(s.m, k)
+				t.n.Add(-1)
+			}
+		}
+		s.mu.Unlock()
+	}
+}
+
+// MACEntry is one learned address, for a fdb/show-like command.
+type MACEntry struct {
+	Port uint32
+	VLAN uint16
+	MAC  [6]byte
+	Age  int64 // ns since last seen
+}
+
+// MACTable returns NORMAL's learned addresses at now.
+func (d *Datapath) MACTable(now int64) []MACEntry {
+	var out []MACEntry
+	for i := range d.mac.shards {
+		s := &d.mac.shards[i]
+		s.mu.RLock()
+		for k, e := range s.m {
+			me := MACEntry{Port: e.port.Load(), VLAN: k.vlan, Age: now - e.used.Load()}
+			for j := range 6 {
+				me.MAC[j] = byte(k.mac >> (40 - 8*j))
+			}
+			out = append(out, me)
+		}
+		s.mu.RUnlock()
+	}
+	return out
+}
+
+const macMulticast = 1 << 40
+
+// isReservedMulticast reports 01:80:c2:00:00:0x (STP, LACP, LLDP...),
+// which a bridge must not forward.
+func isReservedMulticast(mac uint64) bool { return mac&^0xf == 0x0180c2000000 }
+
+func (w *worker) normal(pk *packet.Packet) {
+	k := &pk.Key
+	dst, src := k.W[packet.WEthDst]>>16, k.W[packet.WEthSrc]>>16
+	var vlan uint16
+	if tci := k.VlanTCI(); tci&packet.VlanCFI != 0 {
+		vlan = tci & 0xfff
+	}
+	in := k.InPort()
+	switch {
+	case isReservedMulticast(dst):
+		w.ctr[cNormalReserved]++
+		return
+	case src&macMulticast != 0:
+		w.ctr[cNormalBadSource]++
+		return
+	}
+	learned, full := w.d.mac.learn(macKey{src, vlan}, in, w.now)
+	if learned {
+		w.ctr[cMACLearned]++
+	} else if full {
+		w.ctr[cMACTableFull]++
+	}
+	if dst&macMulticast == 0 {
+		if p, ok := w.d.mac.lookup(macKey{dst, vlan}, w.now); ok {
+			if p == in {
+				w.ctr[cNormalSamePort]++
+				return
+			}
+			w.send(p, pk)
+			return
+		}
+	}
+	w.ctr[cNormalFlood]++
+	w.flood(pk, false)
+}

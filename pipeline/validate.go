@@ -1,0 +1,440 @@
+package pipeline
+
+import (
+	"gswitch/ct"
+	"gswitch/packet"
+)
+
+// fieldMasks[f] has the bits of field f set.
+var fieldMasks [packet.NumFields]packet.Words
+
+func init() {
+	for f := packet.FieldID(1); f < packet.NumFields; f++ {
+		fieldMasks[f].Set(f, packet.Ones(packet.Fields[f].Bits))
+	}
+}
+
+// prereqOK reports whether the (masked) match value v satisfies p, as OVS's
+// mf_are_match_prereqs_ok judges it: on the match's values.
+func prereqOK(p packet.Prereq, v *packet.Words) bool {
+	et := uint16(v[packet.WEthDst])
+	proto := uint8(v[packet.WL3Misc] >> 24)
+	later := uint8(v[packet.WL3Misc])&packet.FragLater != 0
+	ip := et == packet.EthTypeIPv4 || et == packet.EthTypeIPv6
+	icmpType := uint8(v[packet.WTp] >> 48)
+	icmpCode := uint8(v[packet.WTp] >> 32)
+	nd := et == packet.EthTypeIPv6 && proto == packet.ProtoICMPv6 && icmpCode == 0 &&
+		(icmpType == 135 || icmpType == 136)
+	switch p {
+	case packet.PrereqNone:
+		return true
+	case packet.PrereqVLAN:
+		return uint16(v[packet.WEthSrc])&packet.VlanCFI != 0
+	case packet.PrereqARP:
+		return et == packet.EthTypeARP || et == 0x8035
+	case packet.PrereqIPv4:
+		return et == packet.EthTypeIPv4
+	case packet.PrereqIPv6:
+		return et == packet.EthTypeIPv6
+	case packet.PrereqIPAny:
+		return ip
+	case packet.PrereqTCP:
+		return ip && proto == packet.ProtoTCP && !later
+	case packet.PrereqUDP:
+		return ip && proto == packet.ProtoUDP && !later
+	case packet.PrereqSCTP:
+		return ip && proto == packet.ProtoSCTP && !later
+	case packet.PrereqICMPv4:
+		return et == packet.EthTypeIPv4 && proto == packet.ProtoICMP
+	case packet.PrereqICMPv6:
+		return et == packet.EthTypeIPv6 && proto == packet.ProtoICMPv6
+	case packet.PrereqND:
+		return nd
+	case packet.PrereqNDSol:
+		return nd && icmpType == 135
+	case packet.PrereqNDAdv:
+		return nd && icmpType == 136
+	}
+	return false
+}
+
+// checkMatch normalizes m (value bits outside the mask cleared) and checks
+// that every matched bit belongs to a field whose prerequisites the match
+// satisfies (OFPBMC_BAD_PREREQ otherwise). Fields that share bits (tcp_src,
+// udp_src, icmp_type...) are told apart by which prerequisites hold.
+func checkMatch(m *Match) error {
+	for i := range m.Value {
+		m.Value[i] &= m.Mask[i]
+	}
+	left := m.Mask
+	for f := packet.FieldID(1); f < packet.NumFields; f++ {
+		if prereqOK(packet.Fields[f].Prereq, &m.Value) {
+			for i := range left {
+				left[i] &^= fieldMasks[f][i]
+			}
+		}
+	}
+	for i, w := range left {
+		if w == 0 {
+			continue
+		}
+		for f := packet.FieldID(1); f < packet.NumFields; f++ {
+			if fieldMasks[f][i]&w != 0 {
+				return Errorf(ErrBadMatch, BMCBadPrereq, "match on %s without its prerequisites", f)
+			}
+		}
+		return Errorf(ErrBadMatch, BMCBadField, "match on unknown bits of key word %d", i)
+	}
+	return nil
+}
+
+// checker validates action lists against a flow's match, as OVS's
+// ofpacts_check: push_vlan and pop_vlan change what later actions may
+// assume about the packet.
+type checker struct {
+	v     *version
+	m     Match // working copy of the match
+	table uint8
+	lax   bool // OpenFlow 1.0: inconsistencies are tolerated
+	// noPrereq skips every check against the match (group buckets have
+	// none, as in OVS).
+	noPrereq bool
+	vlans    int // VLAN headers known to be present
+	// groups collects the groups the actions name.
+	groups []uint32
+}
+
+func newChecker(v *version, m *Match, table uint8, lax bool) *checker {
+	c := &checker{v: v, m: *m, table: table, lax: lax}
+	if uint16(m.Value[packet.WEthSrc])&packet.VlanCFI != 0 {
+		c.vlans = 1
+	}
+	return c
+}
+
+func (c *checker) inconsistent(format string, args ...any) error {
+	if c.lax || c.noPrereq {
+		return nil
+	}
+	return Errorf(ErrBadAction, BACMatchInconsistent, format, args...)
+}
+
+func (c *checker) ethType() uint16 { return uint16(c.m.Value[packet.WEthDst]) }
+
+func (c *checker) isIP() bool {
+	et := c.ethType()
+	return et == packet.EthTypeIPv4 || et == packet.EthTypeIPv6
+}
+
+// checkSubfield is OVS's mf_check_src/mf_check_dst.
+func (c *checker) checkSubfield(sf Subfield, dst bool) error {
+	if !sf.Field.Valid() {
+		return Errorf(ErrBadAction, BACBadSetType, "unknown field %d", sf.Field)
+	}
+	d := &packet.Fields[sf.Field]
+	switch {
+	case sf.NBits == 0:
+		return Errorf(ErrBadAction, BACBadSetLen, "zero bit subfield of %s", d.Name)
+	case uint(sf.Ofs) >= d.Bits:
+		return Errorf(ErrBadAction, BACBadSetLen, "bit offset %d exceeds %d-bit width of %s", sf.Ofs, d.Bits, d.Name)
+	case uint(sf.Ofs)+uint(sf.NBits) > d.Bits:
+		return Errorf(ErrBadAction, BACBadSetLen, "bits %d..%d exceed %d-bit width of %s",
+			sf.Ofs, int(sf.Ofs)+int(sf.NBits)-1, d.Bits, d.Name)
+	}
+	if err := c.checkPrereq(sf.Field); err != nil {
+		return err
+	}
+	if dst && !d.Writable {
+		return Errorf(ErrBadAction, BACBadSetArgument, "destination field %s is not writable", d.Name)
+	}
+	return nil
+}
+
+func (c *checker) checkPrereq(f packet.FieldID) error {
+	if !c.noPrereq && !prereqOK(packet.Fields[f].Prereq, &c.m.Value) {
+		return Errorf(ErrBadAction, BACMatchInconsistent, "field %s lacks correct prerequisites", f)
+	}
+	return nil
+}
+
+func isCTField(f packet.FieldID) bool { return f == packet.FieldCtMark || f == packet.FieldCtLabel }
+
+// checkOutPort is OVS's ofpact_check_output_port.
+func checkOutPort(p uint32) error {
+	switch p {
+	case PortInPort, PortTable, PortNormal, PortFlood, PortAll, PortController, PortLocal:
+		return nil
+	}
+	if p < PortMax {
+		return nil
+	}
+	return Errorf(ErrBadAction, BACBadOutPort, "invalid output port %#x", p)
+}
+
+// actionSetAllowed reports whether a may be written to the action set
+// (OVS's action_set_classify).
+func actionSetAllowed(a Action) bool {
+	switch a.(type) {
+	case Output, GroupAction, SetField, RegLoad, Move, DecTTL, SetTTL, PushVLAN, PopVLAN,
+		SetQueue, CT, CTClear, Resubmit:
+		return true
+	}
+	return false
+}
+
+// actions checks acts (apply-actions, a write-actions set or a bucket) and
+// fills in CT.Params. acts is edited in place: pass a copy.
+func (c *checker) actions(acts []Action, actionSet bool) error {
+	for i, a := range acts {
+		if actionSet && !actionSetAllowed(a) {
+			return Errorf(ErrBadAction, BACBadType, "%T action not allowed in the action set", a)
+		}
+		if err := c.action(acts, i); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (c *checker) action(acts []Action, i int) error {
+	switch a := acts[i].(type) {
+	case Output:
+		return checkOutPort(a.Port)
+	case OutputReg:
+		return c.checkSubfield(a.Src, false)
+	case Controller:
+		if a.Pause {
+			return Errorf(ErrBadAction, BACBadArgument, "controller(pause) is not supported")
+		}
+	case GroupAction:
+		if c.v.groups[a.GroupID] == nil {
+			return Errorf(ErrBadAction, BACBadOutGroup, "group %d does not exist", a.GroupID)
+		}
+		c.groups = append(c.groups, a.GroupID)
+	case SetField:
+		if !a.Field.Valid() {
+			return Errorf(ErrBadAction, BACBadSetType, "set_field of unknown field %d", a.Field)
+		}
+		d := &packet.Fields[a.Field]
+		if !d.Writable {
+			return Errorf(ErrBadAction, BACBadSetType, "field %s is not writable", d.Name)
+		}
+		if isCTField(a.Field) {
+			return Errorf(ErrBadAction, BACBadSetArgument, "cannot set CT fields outside of ct action")
+		}
+		if !a.Value.AndNot(packet.Ones(d.Bits)).IsZero() {
+			return Errorf(ErrBadAction, BACBadSetArgument, "value too wide for %s", d.Name)
+		}
+		if !c.noPrereq && (!prereqOK(d.Prereq, &c.m.Value) ||
+			(a.Field == packet.FieldVlanVID && c.vlans == 0)) {
+			if c.lax && d.Header {
+				return nil
+			}
+			return Errorf(ErrBadAction, BACMatchInconsistent, "set_field %s lacks correct prerequisites", d.Name)
+		}
+		if a.Field == packet.FieldVlanTCI {
+			// set_field may add or remove the tag.
+			if a.Value.Lo&packet.VlanCFI != 0 {
+				c.vlans = max(c.vlans, 1)
+			} else {
+				c.vlans = 0
+			}
+		}
+	case RegLoad:
+		if err := c.checkSubfield(a.Dst, true); err != nil {
+			return err
+		}
+		if isCTField(a.Dst.Field) {
+			return Errorf(ErrBadAction, BACBadSetArgument, "cannot set CT fields outside of ct action")
+		}
+		if !a.Value.AndNot(subOnes(a.Dst.NBits)).IsZero() {
+			return Errorf(ErrBadAction, BACBadSetArgument, "value does not fit in %d bits", a.Dst.NBits)
+		}
+	case Move:
+		if err := c.checkSubfield(a.Src, false); err != nil {
+			return err
+		}
+		if err := c.checkSubfield(a.Dst, true); err != nil {
+			return err
+		}
+		if a.Src.NBits != a.Dst.NBits {
+			return Errorf(ErrBadAction, BACBadSetLen, "move of %d bits into %d bits", a.Src.NBits, a.Dst.NBits)
+		}
+		if isCTField(a.Dst.Field) {
+			return Errorf(ErrBadAction, BACBadSetArgument, "cannot set CT fields outside of ct action")
+		}
+	case Resubmit:
+		if a.CT && !c.noPrereq {
+			st, mask := uint32(c.m.Value[packet.WPktMark]), uint32(c.m.Mask[packet.WPktMark])
+			valid := st&(packet.CsNew|packet.CsEst|packet.CsRel|packet.CsRpl|packet.CsSNAT|packet.CsDNAT) != 0 ||
+				(st&packet.CsTrk != 0 && mask&packet.CsInv != 0 && st&packet.CsInv == 0)
+			if !valid {
+				return Errorf(ErrBadAction, BACMatchInconsistent, "resubmit(,,ct) needs a match on a valid ct_state")
+			}
+		}
+	case DecTTL:
+		if !c.isIP() {
+			return c.inconsistent("dec_ttl on a flow that does not match IP")
+		}
+	case SetTTL:
+		if !c.isIP() {
+			return c.inconsistent("mod_nw_ttl on a flow that does not match IP")
+		}
+	case PushVLAN:
+		if a.EthType != packet.EthTypeVLAN && a.EthType != packet.EthTypeQinQ {
+			return Errorf(ErrBadAction, BACBadArgument, "push_vlan: %#x is not a VLAN ethertype", a.EthType)
+		}
+		if c.vlans >= packet.MaxVLANs {
+			return Errorf(ErrBadAction, BACBadTag, "push_vlan: too many VLAN headers")
+		}
+		c.vlans++
+		c.m.Value[packet.WEthSrc] |= packet.VlanCFI
+		c.m.Mask[packet.WEthSrc] |= packet.VlanCFI
+	case PopVLAN:
+		if c.vlans == 0 {
+			if err := c.inconsistent("pop_vlan on a flow that does not match a VLAN"); err != nil {
+				return err
+			}
+		} else {
+			c.vlans--
+		}
+		if c.vlans == 0 {
+			c.m.Value[packet.WEthSrc] &^= 0xffff
+			c.m.Mask[packet.WEthSrc] &^= 0xffff
+		}
+	case SetQueue, Note, CTClear, Exit:
+	case Conjunction:
+		return Errorf(ErrBadAction, BACBadType, "conjunction is not supported by this switch yet")
+	case NAT:
+		return Errorf(ErrBadAction, BACBadSetArgument, "cannot have NAT action outside of \"ct\" action")
+	case CT:
+		p, err := c.checkCT(&a)
+		if err != nil {
+			return err
+		}
+		a.Params = *p
+		acts[i] = a
+	default:
+		return Errorf(ErrBadAction, BACBadType, "unknown action %T", a)
+	}
+	return nil
+}
+
+// checkCT validates a ct action (OVS check_CT, decode_NXAST_RAW_CT and
+// ofpacts_verify_nested) and derives its ct.Params.
+func (c *checker) checkCT(a *CT) (*ct.Params, error) {
+	st := uint32(c.m.Value[packet.WPktMark])
+	proto := uint8(c.m.Value[packet.WL3Misc] >> 24)
+	commit := a.Flags&CTCommit != 0
+	switch {
+	case !c.isIP() && !c.noPrereq:
+		return nil, Errorf(ErrBadAction, BACMatchInconsistent, "ct needs a flow that matches IPv4 or IPv6")
+	case st&packet.CsInv != 0 && commit:
+		return nil, Errorf(ErrBadAction, BACMatchInconsistent, "ct(commit) on a flow matching +inv")
+	case a.Alg == ct.AlgFTP && proto != packet.ProtoTCP && !c.noPrereq:
+		return nil, Errorf(ErrBadAction, BACMatchInconsistent, "ct(alg=ftp) needs a flow that matches TCP")
+	case a.Alg == ct.AlgTFTP && proto != packet.ProtoUDP && !c.noPrereq:
+		return nil, Errorf(ErrBadAction, BACMatchInconsistent, "ct(alg=tftp) needs a flow that matches UDP")
+	case a.Alg != 0 && a.Alg != ct.AlgFTP && a.Alg != ct.AlgTFTP:
+		return nil, Errorf(ErrBadAction, BACBadArgument, "ct: unknown alg %d", a.Alg)
+	case a.Flags&CTForce != 0 && !commit:
+		return nil, Errorf(ErrBadAction, BACBadArgument, "ct(force) requires commit")
+	case a.Flags&^(CTCommit|CTForce) != 0:
+		return nil, Errorf(ErrBadAction, BACBadArgument, "ct: unknown flags %#x", a.Flags)
+	}
+	p := &ct.Params{Zone: a.Zone, Commit: commit, Force: a.Flags&CTForce != 0, Alg: a.Alg}
+	if a.ZoneSrc.Field != packet.FieldInvalid {
+		if err := c.checkSubfield(a.ZoneSrc, false); err != nil {
+			return nil, err
+		}
+		if a.ZoneSrc.NBits != 16 {
+			return nil, Errorf(ErrBadAction, BACBadSetLen, "ct zone subfield must be 16 bits, not %d", a.ZoneSrc.NBits)
+		}
+		p.Zone = 0
+	}
+	for _, x := range a.Exec {
+		var f packet.FieldID
+		var v, m packet.U128
+		switch x := x.(type) {
+		case NAT:
+			et := c.ethType()
+			if x.IsV6() && et != packet.EthTypeIPv6 ||
+				!x.IsV6() && x.RangePresent&(ct.NATRangeIPv4Min|ct.NATRangeIPv4Max) != 0 && et != packet.EthTypeIPv4 {
+				return nil, Errorf(ErrBadAction, BACMatchInconsistent, "nat address family does not match the flow")
+			}
+			if p.NAT != nil {
+				return nil, Errorf(ErrBadAction, BACBadArgument, "ct: more than one nat")
+			}
+			n := x.NAT
+			p.NAT = &n
+			continue
+		case SetField:
+			f, v, m = x.Field, x.Value.And(x.Mask), x.Mask
+		case RegLoad:
+			f = x.Dst.Field
+			if isCTField(f) {
+				if err := c.checkSubfield(x.Dst, true); err != nil {
+					return nil, err
+				}
+			}
+			m = subOnes(x.Dst.NBits).Shl(uint(x.Dst.Ofs))
+			v = x.Value.Shl(uint(x.Dst.Ofs)).And(m)
+		default:
+			return nil, Errorf(ErrBadAction, BACBadArgument, "ct action doesn't support nested action %T", x)
+		}
+		if !commit {
+			return nil, Errorf(ErrBadAction, BACBadArgument, "ct requires commit for actions other than a bare nat")
+		}
+		switch f {
+		case packet.FieldCtMark:
+			p.SetMark = true
+			p.Mark = uint32(v.Lo) | p.Mark&^uint32(m.Lo)
+			p.MarkMask |= uint32(m.Lo)
+		case packet.FieldCtLabel:
+			p.SetLabel = true
+			p.Label = v.Or(p.Label.AndNot(m))
+			p.LabelMask = p.LabelMask.Or(m)
+		default:
+			return nil, Errorf(ErrBadAction, BACBadArgument, "ct action doesn't support nested modification of %s", f)
+		}
+	}
+	if p.NAT != nil && p.NAT.Flags&(ct.NATSrc|ct.NATDst) != 0 && !commit {
+		return nil, Errorf(ErrBadAction, BACBadArgument, "ct requires commit for nat with arguments")
+	}
+	if err := supportedCT(p); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// supportedCT is the one place that says which ct features the tracker can
+// execute today. NAT and ALGs are validated above but not yet executable.
+func supportedCT(p *ct.Params) error {
+	if p.NAT != nil {
+		return Errorf(ErrBadAction, BACBadArgument, "ct(nat) is not supported by this switch yet")
+	}
+	if p.Alg != 0 {
+		return Errorf(ErrBadAction, BACBadArgument, "ct(alg=%d) is not supported by this switch yet", p.Alg)
+	}
+	return nil
+}
+
+// checkInstructions validates a flow's instructions against its match and
+// table (spec.Inst's action slices are replaced by checked copies).
+func (c *checker) instructions(in *Instructions) error {
+	if in.Meter != 0 {
+		return Errorf(ErrMeterModFailed, 2, "meter %d does not exist (meters are not supported)", in.Meter)
+	}
+	in.Apply = append([]Action(nil), in.Apply...)
+	if err := c.actions(in.Apply, false); err != nil {
+		return err
+	}
+	in.Write = append([]Action(nil), in.Write...)
+	if err := c.actions(in.Write, true); err != nil {
+		return err
+	}
+	if in.GotoTable >= 0 && (c.table != NoTable && uint8(in.GotoTable) <= c.table || in.GotoTable >= NumTables) {
+		return Errorf(ErrBadInstruction, BICBadTableID, "goto_table:%d from table %d", in.GotoTable, c.table)
+	}
+	return nil
+}
