@@ -53,6 +53,7 @@ var (
 	reICMPID   = regexp.MustCompile(`\bid=[0-9]+`)
 	reTimeout  = regexp.MustCompile(`\btimeout=[0-9]+`)
 	reBufferID = regexp.MustCompile(`\bbuffer=0x[0-9a-f]+`)
+	reLogTime  = regexp.MustCompile(`^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?Z\|`)
 )
 
 // EphemeralLow and EphemeralHigh bound the port numbers KindConntrack
@@ -63,7 +64,9 @@ const (
 	EphemeralHigh = 60999
 )
 
-// Normalize returns text with the volatile parts of kind replaced, with
+// Normalize returns text with the volatile parts of kind replaced, OVS log
+// line timestamps ("2026-01-02T03:04:05Z|00001|...") turned into "TIME|" in
+// every kind, with
 // "\r\n" turned into "\n", trailing blanks removed from each line and exactly
 // one trailing newline (none for empty text).
 func Normalize(kind, text string) string {
@@ -74,6 +77,7 @@ func Normalize(kind, text string) string {
 	}
 	for i, l := range lines {
 		l = strings.TrimRight(l, " \t")
+		l = reLogTime.ReplaceAllString(l, "TIME|")
 		switch kind {
 		case KindFlows, KindFlowsSorted:
 			l = reDuration.ReplaceAllString(l, "duration=X")

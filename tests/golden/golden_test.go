@@ -20,6 +20,9 @@ func TestNormalizeFlows(t *testing.T) {
 	if sorted != "H\n a\n b\n" {
 		t.Errorf("Normalize(flows-sorted) = %q", sorted)
 	}
+	if got := Normalize(KindPlain, "2026-11-27T04:08:35Z|00001|ofp_table|WARN|x\n"); got != "TIME|00001|ofp_table|WARN|x\n" {
+		t.Errorf("log time: %q", got)
+	}
 	if Normalize(KindPlain, "") != "" || Normalize(KindPlain, "\n") != "" {
 		t.Error("empty text must stay empty")
 	}

@@ -234,13 +234,13 @@ section_ofctl() {
 		cap flows "ofctl/dump-tables.$v" ovs-ofctl "${o[@]}" dump-tables br0
 		cap flows "ofctl/dump-aggregate.$v" ovs-ofctl "${o[@]}" dump-aggregate br0
 		cap flows "ofctl/dump-aggregate-table1.$v" ovs-ofctl "${o[@]}" dump-aggregate br0 table=1
-		cap flows "ofctl/dump-groups.$v" ovs-ofctl "${o[@]}" dump-groups br0
-		cap flows "ofctl/dump-group-stats.$v" ovs-ofctl "${o[@]}" dump-group-stats br0
+		cap flows-sorted "ofctl/dump-groups.$v" ovs-ofctl "${o[@]}" dump-groups br0
+		cap flows-sorted "ofctl/dump-group-stats.$v" ovs-ofctl "${o[@]}" dump-group-stats br0
 		cap flows "ofctl/dump-flows-after-arp.$v" ovs-ofctl "${o[@]}" dump-flows br0 table=0
 		cap flows "ofctl/get-frags.$v" ovs-ofctl "${o[@]}" get-frags br0
 		capsh flows "ofctl/dump-table-features-head.$v" "ovs-ofctl ${o[*]} dump-table-features br0 | head -n 60"
 	done
-	cap flows "ofctl/dump-groups-2.of13" ovs-ofctl -O OpenFlow13 dump-groups br0 2
+	cap flows-sorted "ofctl/dump-groups-2.of13" ovs-ofctl -O OpenFlow13 dump-groups br0 2
 	cap flows "ofctl/dump-group-features.of13" ovs-ofctl -O OpenFlow13 dump-group-features br0
 	cap flows "ofctl/dump-flows-bad-table.of13" ovs-ofctl -O OpenFlow13 dump-flows br0 table=300
 	cap flows "ofctl/add-flow-bad-syntax.of13" ovs-ofctl -O OpenFlow13 add-flow br0 "table=0,tcp,tp_dst=80,actions=frobnicate"
