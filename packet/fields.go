@@ -1,4 +1,5 @@
 // HELPERS: read /work/main/READ-FIRST.md first (shared rules: git, deadlines, contracts).
+
 package packet
 
 // U128 is a field value (or mask) of up to 128 bits, right-aligned: a 16-bit

@@ -1,13 +1,7 @@
 // HELPERS: read /work/main/READ-FIRST.md first (shared rules: git, deadlines, contracts).
-// Package packet is gswitch's foundation: the fixed-size flow key, the field
-// registry, pooled packet buffers, the one allocation-free parser and the
-// header rewriting helpers (with incremental checksum updates).
-//
-// It imports only the standard library. Everything above it (ct, pipeline,
-// nxm, ofproto, ports) shares these types.
-//
-// Hot-path rules: nothing in this package allocates per packet; Parse never
-// fails and never panics: malformed input is recorded in Key.Flags.
+
+// The package documentation is in doc.go.
+
 package packet
 
 // NumWords is the number of 64-bit words of a Key's matchable part.

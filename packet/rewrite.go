@@ -405,8 +405,9 @@ func (pk *Packet) shiftOffsets(delta int) {
 // PushVLAN inserts a VLAN tag with TPID ethType (0x8100 or 0x88a8) and TCI
 // tci (the VlanCFI bit is ignored: the wire DEI bit is written as 0) in
 // front of any tag already there, and sets vlan_tci to tci|VlanCFI.
-// OpenFlow's push_vlan copies the VID and PCP of the existing outer tag, if
-// any: that choice is the caller's. It reports false (changing nothing)
+// OVS's push_vlan pushes TCI 0 (it does not copy an existing outer tag's
+// VID/PCP, which OpenFlow 1.3 suggests): the value is the caller's choice.
+// It reports false (changing nothing)
 // for a frame shorter than an Ethernet header or without buffer room.
 func (pk *Packet) PushVLAN(ethType, tci uint16) bool {
 	if len(pk.Data) < 14 || !pk.Grow(12, 4) {
