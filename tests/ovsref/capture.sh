@@ -144,7 +144,8 @@ hosts() {
 		must ip netns add "$ns"
 		ip -n "$ns" link set lo up
 		ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.accept_dad=0 net.ipv6.conf.default.accept_dad=0 \
-			net.ipv6.conf.all.accept_ra=0 net.ipv6.conf.default.accept_ra=0
+			net.ipv6.conf.all.accept_ra=0 net.ipv6.conf.default.accept_ra=0 \
+			net.ipv6.conf.all.router_solicitations=0 net.ipv6.conf.default.router_solicitations=0
 	done
 	must ip link add ggo-l1 netns "$NS_L" address "$MAC_L" type veth peer name "$p1" netns "$NS_SW" address 02:00:00:00:00:01
 	must ip link add ggo-r1 netns "$NS_R" address "$MAC_R" type veth peer name "$p2" netns "$NS_SW" address 02:00:00:00:00:02
@@ -246,6 +247,147 @@ section_ofctl() {
 	cap flows "ofctl/add-flow-bad-syntax.of13" ovs-ofctl -O OpenFlow13 add-flow br0 "table=0,tcp,tp_dst=80,actions=frobnicate"
 	cap flows "ofctl/add-flow-bad-prereq.of13" ovs-ofctl -O OpenFlow13 add-flow br0 "table=0,tp_dst=80,actions=drop"
 	ovs_down
+}
+
+PY=/usr/bin/python3
+TRAFFIC=$HERE/traffic.py
+APPCTL=(ovs-appctl) # OVS_RUNDIR points at the private OVS (see ovs-env.sh)
+
+# bg NS CMD...: start CMD in namespace NS in the background, remember its PID
+bg() {
+	local ns=$1
+	shift
+	ip netns exec "$ns" "$@" >>"$TMPD/bg.log" 2>&1 &
+	BG_PIDS+=($!)
+}
+inl() { ip netns exec "$NS_L" "$@"; }
+inr() { ip netns exec "$NS_R" "$@"; }
+
+# appcap KIND NAME ARGS...: cap of "ovs-appctl ARGS..."
+appcap() {
+	local kind=$1 name=$2
+	shift 2
+	cap "$kind" "$name" "${APPCTL[@]}" "$@"
+}
+
+traffic_topology() { # traffic_topology P1 P2: hosts + OVS with ports P1=1 P2=2
+	switch_ns
+	hosts "$1" "$2"
+	ovs_up -p "$1=1" -p "$2=2"
+}
+
+section_conntrack() {
+	local held
+	traffic_topology ggo-p1 ggo-p2
+	must ovs-ofctl -O OpenFlow13 add-flows br0 "$FLOWS/ct-firewall.flows"
+	must ovs-ofctl -O OpenFlow13 add-flows br0 "$FLOWS/ct-zone-mark.flows"
+	SETUP="private OVS 3.1 in ggo-sw, ports ggo-p1=1 (to ggo-left 198.51.100.1, 2001:db8::1) ggo-p2=2 (to ggo-right 198.51.100.2, 2001:db8::2); flows tests/golden/flows/ct-firewall.flows + ct-zone-mark.flows; no traffic yet"
+	appcap conntrack conntrack/empty.dump-conntrack dpctl/dump-conntrack
+	appcap conntrack conntrack/empty.dump-conntrack-m-s dpctl/dump-conntrack -m -s
+	appcap plain conntrack/empty.ct-stats-show dpctl/ct-stats-show
+	appcap plain conntrack/empty.ct-get-nconns dpctl/ct-get-nconns
+	appcap plain conntrack/empty.ct-bkts dpctl/ct-bkts
+	appcap plain conntrack/empty.ipf-get-status dpctl/ipf-get-status
+	appcap plain conntrack/empty.flush-conntrack dpctl/flush-conntrack
+
+	bg "$NS_R" "$PY" "$TRAFFIC" tcp-server 7001 25
+	bg "$NS_R" "$PY" "$TRAFFIC" udp-server 7002 25
+	bg "$NS_R" "$PY" "$TRAFFIC" udp-server 7100 25
+	inr "$PY" "$TRAFFIC" ready 7001 tcp 127.0.0.1 || log "tcp server not ready"
+	sleep 0.3
+	inl ping -q -c 2 -i 0.2 -W 2 "$IP4_R" >/dev/null || log "ping v4 failed"
+	inl ping -q -6 -c 2 -i 0.2 -W 2 "$IP6_R" >/dev/null || log "ping v6 failed"
+	inl "$PY" "$TRAFFIC" tcp-client 20001 "$IP4_R" 7001 || log "tcp v4 failed"
+	inl "$PY" "$TRAFFIC" tcp-client 20002 "$IP6_R" 7001 || log "tcp v6 failed"
+	bg "$NS_L" "$PY" "$TRAFFIC" tcp-client 20003 "$IP4_R" 7001 10
+	held=${BG_PIDS[-1]}
+	inl "$PY" "$TRAFFIC" udp-client 20004 "$IP4_R" 7002 2 || log "udp v4 failed"
+	inl "$PY" "$TRAFFIC" udp-client 20005 "$IP6_R" 7002 1 || log "udp v6 failed"
+	inl "$PY" "$TRAFFIC" udp-client 20006 "$IP4_R" 7999 1 && log "udp to closed port got an answer?"
+	inl "$PY" "$TRAFFIC" udp-client 20007 "$IP4_R" 7100 2 || log "udp zone 5 failed"
+	inl ping -q -c 1 -s 3000 -W 2 "$IP4_R" >/dev/null || log "fragmented ping v4 failed"
+	inl ping -q -6 -c 1 -s 3000 -W 2 "$IP6_R" >/dev/null || log "fragmented ping v6 failed"
+	sleep 0.7
+
+	SETUP="as conntrack/empty.*, then from ggo-left (tests/ovsref/traffic.py, fixed source ports): ping -c 2 198.51.100.2; ping -6 -c 2 2001:db8::2; TCP 20001->198.51.100.2:7001 and 20002->[2001:db8::2]:7001 (line echoed, closed); TCP 20003->198.51.100.2:7001 held open; UDP 20004->198.51.100.2:7002 x2 and 20005->[2001:db8::2]:7002 (echoed); UDP 20006->198.51.100.2:7999 (closed port: ICMP port unreachable); UDP 20007->198.51.100.2:7100 x2 (zone 5, mark 0x5, label 0xabcdef); ping -s 3000 v4 and v6 (fragmented); 0.7 s later"
+	appcap conntrack conntrack/dump-conntrack dpctl/dump-conntrack
+	appcap conntrack conntrack/dump-conntrack-m dpctl/dump-conntrack -m
+	appcap conntrack conntrack/dump-conntrack-s dpctl/dump-conntrack -s
+	appcap conntrack conntrack/dump-conntrack-m-s dpctl/dump-conntrack -m -s
+	appcap conntrack conntrack/dump-conntrack-zone5 dpctl/dump-conntrack zone=5
+	appcap conntrack conntrack/dump-conntrack-zone0 dpctl/dump-conntrack zone=0
+	appcap conntrack conntrack/dump-conntrack-zone7-empty dpctl/dump-conntrack zone=7
+	appcap conntrack conntrack/dump-conntrack-dp dpctl/dump-conntrack netdev@ovs-netdev
+	appcap plain conntrack/ct-stats-show dpctl/ct-stats-show
+	appcap plain conntrack/ct-stats-show-zone5 dpctl/ct-stats-show zone=5
+	appcap plain conntrack/ct-get-nconns dpctl/ct-get-nconns
+	appcap plain conntrack/ct-get-maxconns dpctl/ct-get-maxconns
+	appcap plain conntrack/ct-get-tcp-seq-chk dpctl/ct-get-tcp-seq-chk
+	appcap plain conntrack/ipf-get-status dpctl/ipf-get-status
+	appcap plain conntrack/ipf-get-status-m dpctl/ipf-get-status -m
+	appcap plain conntrack/dump-dps dpctl/dump-dps
+	SETUP="as conntrack/dump-conntrack, then the commands in this order (limits, maxconns)"
+	appcap plain conntrack/limits.ct-get-limits-initial dpctl/ct-get-limits
+	appcap plain conntrack/limits.ct-set-limits dpctl/ct-set-limits default=100 zone=5,limit=10 zone=7,limit=3
+	appcap plain conntrack/limits.ct-get-limits dpctl/ct-get-limits
+	appcap plain conntrack/limits.ct-get-limits-zone5 dpctl/ct-get-limits zone=5
+	appcap plain conntrack/limits.ct-get-limits-zone5-7-9 dpctl/ct-get-limits zone=5,7,9
+	appcap plain conntrack/limits.ct-del-limits-zone7 dpctl/ct-del-limits zone=7
+	appcap plain conntrack/limits.ct-get-limits-after-del dpctl/ct-get-limits
+	appcap plain conntrack/limits.ct-set-maxconns dpctl/ct-set-maxconns 5000
+	appcap plain conntrack/limits.ct-get-maxconns dpctl/ct-get-maxconns
+	appcap plain conntrack/limits.ct-enable-tcp-seq-chk dpctl/ct-enable-tcp-seq-chk
+	appcap plain conntrack/limits.ct-get-tcp-seq-chk-enabled dpctl/ct-get-tcp-seq-chk
+	appcap plain conntrack/limits.ct-disable-tcp-seq-chk dpctl/ct-disable-tcp-seq-chk
+	appcap plain conntrack/limits.ct-get-tcp-seq-chk-disabled dpctl/ct-get-tcp-seq-chk
+	appcap plain conntrack/limits.ipf-set-min-frag dpctl/ipf-set-min-frag v4 1000
+	appcap plain conntrack/limits.ipf-set-max-nfrags dpctl/ipf-set-max-nfrags 500
+	appcap plain conntrack/limits.ipf-set-disabled-v6 dpctl/ipf-set-disabled v6
+	appcap plain conntrack/limits.ipf-get-status-changed dpctl/ipf-get-status
+	appcap plain conntrack/limits.ipf-set-enabled-v6 dpctl/ipf-set-enabled v6
+	SETUP="bad arguments, on the same OVS; output is ovs-appctl's stderr, exit status in this file"
+	appcap plain conntrack/err.ct-set-maxconns-abc dpctl/ct-set-maxconns abc
+	appcap plain conntrack/err.ct-set-maxconns-none dpctl/ct-set-maxconns
+	appcap plain conntrack/err.ct-set-maxconns-negative dpctl/ct-set-maxconns -1
+	appcap plain conntrack/err.flush-conntrack-zone-x dpctl/flush-conntrack zone=x
+	appcap plain conntrack/err.flush-conntrack-bad-tuple dpctl/flush-conntrack ct_nw_src=abc
+	appcap plain conntrack/err.ct-set-limits-zone-no-limit dpctl/ct-set-limits zone=1
+	appcap plain conntrack/err.ct-set-limits-limit-abc dpctl/ct-set-limits zone=1,limit=abc
+	appcap plain conntrack/err.ct-set-limits-default-abc dpctl/ct-set-limits default=abc
+	appcap plain conntrack/err.ct-set-limits-zone-too-big dpctl/ct-set-limits zone=70000,limit=1
+	appcap plain conntrack/err.ct-get-limits-zone-abc dpctl/ct-get-limits zone=abc
+	appcap plain conntrack/err.ct-del-limits-none dpctl/ct-del-limits
+	appcap plain conntrack/err.dump-conntrack-zone-abc dpctl/dump-conntrack zone=abc
+	appcap plain conntrack/err.dump-conntrack-bad-option dpctl/dump-conntrack -x
+	appcap plain conntrack/err.dump-conntrack-bad-dp dpctl/dump-conntrack netdev@nonexistent
+	appcap plain conntrack/err.ct-stats-show-zone-abc dpctl/ct-stats-show zone=abc
+	appcap plain conntrack/err.ipf-set-enabled-foo dpctl/ipf-set-enabled foo
+	appcap plain conntrack/err.ipf-set-min-frag-abc dpctl/ipf-set-min-frag v4 abc
+	appcap plain conntrack/err.ipf-set-min-frag-too-small dpctl/ipf-set-min-frag v4 10
+	appcap plain conntrack/err.ipf-set-max-nfrags-abc dpctl/ipf-set-max-nfrags abc
+	appcap plain conntrack/err.ct-get-sweep-interval dpctl/ct-get-sweep-interval
+	appcap plain conntrack/err.list-zone-tp dpctl/list-zone-tp
+	SETUP="as conntrack/dump-conntrack (limits changed as in conntrack/limits.*), then flushes in this order"
+	appcap plain conntrack/flush.zone5 dpctl/flush-conntrack zone=5
+	appcap conntrack conntrack/flush.zone5.dump-conntrack dpctl/dump-conntrack
+	appcap plain conntrack/flush.tuple dpctl/flush-conntrack "ct_nw_src=198.51.100.1,ct_nw_dst=198.51.100.2,ct_nw_proto=17,ct_tp_src=20004,ct_tp_dst=7002"
+	appcap conntrack conntrack/flush.tuple.dump-conntrack dpctl/dump-conntrack
+	appcap plain conntrack/flush.all dpctl/flush-conntrack
+	appcap conntrack conntrack/flush.all.dump-conntrack dpctl/dump-conntrack
+	appcap plain conntrack/flush.all.ct-get-nconns dpctl/ct-get-nconns
+	wait_pid "$held" 12
+	ovs_down
+}
+
+# wait_pid PID SECONDS: wait for one of our background jobs to finish (bounded), then stop it
+wait_pid() {
+	local i
+	for ((i = 0; i < $2 * 10; i++)); do
+		ovsenv_alive "$1" || break
+		sleep 0.1
+	done
+	ovsenv_kill "$1" 2
+	wait "$1" 2>/dev/null
 }
 
 section_errors() {

@@ -11,6 +11,8 @@
 #  1. As a script: start OVS, run one command with it, stop OVS.
 #       tests/ovsref/ovs-env.sh [OPTIONS] -- COMMAND [ARGS...]
 #     COMMAND runs inside the namespace with OVSENV_DIR (the temp dir),
+#     (plain `ovs-appctl dpctl/...` works too: ovs-vswitchd.PID.ctl in $T is
+#     a symlink to the --unixctl socket)
 #     OVSENV_NS, OVSENV_CTL (vswitchd unixctl socket), OVSENV_DB and the
 #     OVS_*DIR variables exported. Example:
 #       tests/ovsref/ovs-env.sh -p ggo-p1=1 -p ggo-p2=2 -t 17501 -- \
@@ -152,6 +154,8 @@ ovsenv_start() {
 		--log-file="$OVSENV_DIR/ovs-vswitchd.log" --detach --no-chdir \
 		2>>"$OVSENV_DIR/daemons.stderr" || return 1
 	OVSENV_VS_PID=$(ovsenv_pid "$OVSENV_DIR/ovs-vswitchd.pid" ovs-vswitchd) || return 1
+	# the name plain `ovs-appctl COMMAND` (target ovs-vswitchd) looks for
+	ln -sf ovs-vswitchd.ctl "$OVSENV_DIR/ovs-vswitchd.$OVSENV_VS_PID.ctl"
 
 	vs=(add-br "$OVSENV_BR" -- set bridge "$OVSENV_BR" datapath_type=netdev
 		"protocols=$protocols" "other-config:datapath-id=$dpid" "other-config:hwaddr=\"$mac\"")

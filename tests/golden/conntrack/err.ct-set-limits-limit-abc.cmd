@@ -1,0 +1,4 @@
+# setup: bad arguments, on the same OVS; output is ovs-appctl's stderr, exit status in this file
+# normalize: plain
+# exit status: 2
+ovs-appctl dpctl/ct-set-limits zone=1\,limit=abc
