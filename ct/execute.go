@@ -72,7 +72,7 @@ func (t *Tracker) Execute(pkts []*packet.Packet, out []*packet.Packet, p *Params
 		t.processPacket(pk, p, now)
 		out = append(out, pk)
 	}
-	return out
+	return t.expireFrags(out, p.Zone, now)
 }
 
 // processPacket is OVS's per-packet conntrack_execute body.

@@ -199,7 +199,7 @@ func formatPolicy(m map[string]uint32) string {
 	for n := range m {
 		names = append(names, n)
 	}
-	sort.Slice(names, func(i, j int) bool { return attrIndex(names[i]) < attrIndex(names[j]) })
+	sort.Strings(names) // ovsdb's map order
 	var b strings.Builder
 	for i, n := range names {
 		if i > 0 {

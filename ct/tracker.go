@@ -6,6 +6,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"gswitch/ct/frag"
 	"gswitch/packet"
 )
 
@@ -110,7 +111,7 @@ type Tracker struct {
 	haveNow   atomic.Bool
 	mono0     time.Time
 
-	frag fragger
+	frag *frag.Reassembler
 
 	cfgMu  sync.Mutex // serializes configuration changes
 	stopMu sync.Mutex
@@ -154,7 +155,7 @@ func New(cfg Config) *Tracker {
 		si = DefaultSweepInterval
 	}
 	t.sweepMS.Store(si.Milliseconds())
-	t.frag = newFragger()
+	t.frag = frag.New()
 	return t
 }
 
