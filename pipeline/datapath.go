@@ -428,6 +428,7 @@ func (d *Datapath) flowModLocked(fm *FlowMod, now int64) (*change, error) {
 			s.Cookie = fm.NewCookie
 		}
 		nf := mk(s)
+		nf.id = old.id // keeps its place in dumps
 		nf.created = old.created
 		nf.ctr = old.ctr
 		if spec.Flags&FlagResetCounts != 0 {

@@ -11,3 +11,5 @@ func swapMACs(f []byte) []byte {
 }
 
 func vlanFrame(f []byte, tci uint16) []byte { return pkttest.VLAN(f, tci) }
+
+func arpFrame() []byte { return pkttest.ARPRequest(pkttest.MAC1, "198.51.100.1", "198.51.100.2") }

@@ -1,0 +1,327 @@
+package pipeline
+
+import (
+	"testing"
+
+	"gswitch/ct"
+	"gswitch/packet"
+)
+
+func fmod(cmd FlowModCommand, s FlowSpec) *FlowMod {
+	return &FlowMod{Command: cmd, Spec: s, OutPort: PortAny, OutGroup: GroupAny}
+}
+
+func flowsOf(d *Datapath) []FlowStats {
+	return d.Flows(&FlowFilter{Table: TableAll, OutPort: PortAny, OutGroup: GroupAny}, 5)
+}
+
+func TestFlowModSemantics(t *testing.T) {
+	m1 := ipMatch(packet.FieldInPort, 1)
+	m1tcp := ipMatch(packet.FieldInPort, 1, packet.FieldNwProto, 6)
+	m2 := ipMatch(packet.FieldInPort, 2)
+
+	type step struct {
+		fm       *FlowMod
+		wantErr  [2]uint16 // type, code; {0,0}: no error
+		wantN    int       // flows after
+		wantOuts []uint32  // output port of each flow, in dump order
+	}
+	withCookie := func(s FlowSpec, c uint64) FlowSpec { s.Cookie = c; return s }
+	withFlags := func(s FlowSpec, f uint16) FlowSpec { s.Flags = f; return s }
+	tests := []struct {
+		name  string
+		steps []step
+	}{
+		{"add replaces identical", []step{
+			{fm: fmod(FlowAdd, spec(0, 5, m1, Output{Port: 1})), wantN: 1},
+			{fm: fmod(FlowAdd, spec(0, 5, m1, Output{Port: 2})), wantN: 1, wantOuts: []uint32{2}},
+			{fm: fmod(FlowAdd, spec(0, 6, m1, Output{Port: 3})), wantN: 2, wantOuts: []uint32{3, 2}},
+		}},
+		{"modify loose changes more specific flows only", []step{
+			{fm: fmod(FlowAdd, spec(0, 5, m1, Output{Port: 1})), wantN: 1},
+			{fm: fmod(FlowAdd, spec(0, 7, m1tcp, Output{Port: 1})), wantN: 2},
+			{fm: fmod(FlowAdd, spec(0, 5, m2, Output{Port: 1})), wantN: 3},
+			{fm: fmod(FlowModify, spec(0, 0, m1, Output{Port: 4})), wantN: 3, wantOuts: []uint32{4, 4, 1}},
+		}},
+		{"modify strict needs priority", []step{
+			{fm: fmod(FlowAdd, spec(0, 5, m1, Output{Port: 1})), wantN: 1},
+			{fm: fmod(FlowModifyStrict, spec(0, 6, m1, Output{Port: 4})), wantN: 1, wantOuts: []uint32{1}},
+			{fm: fmod(FlowModifyStrict, spec(0, 5, m1, Output{Port: 4})), wantN: 1, wantOuts: []uint32{4}},
+		}},
+		{"modify of nothing does nothing in OpenFlow 1.3", []step{
+			{fm: fmod(FlowModify, spec(0, 5, m1, Output{Port: 1})), wantN: 0},
+		}},
+		{"modify of nothing adds with OpenFlow 1.0 semantics", []step{
+			{fm: &FlowMod{Command: FlowModify, Spec: spec(0, 5, m1, Output{Port: 1}), SetCookie: true, NewCookie: 7,
+				OutPort: PortAny, OutGroup: GroupAny}, wantN: 1, wantOuts: []uint32{1}},
+		}},
+		{"delete loose and strict", []step{
+			{fm: fmod(FlowAdd, spec(0, 5, m1, Output{Port: 1})), wantN: 1},
+			{fm: fmod(FlowAdd, spec(0, 7, m1tcp, Output{Port: 2})), wantN: 2},
+			{fm: fmod(FlowAdd, spec(1, 5, m2, Output{Port: 3})), wantN: 3},
+			{fm: fmod(FlowDeleteStrict, spec(0, 5, m1tcp)), wantN: 3},
+			{fm: fmod(FlowDelete, spec(TableAll, 0, m1)), wantN: 1, wantOuts: []uint32{3}},
+			{fm: fmod(FlowDelete, spec(TableAll, 0, Match{})), wantN: 0},
+		}},
+		{"delete with cookie mask and out_port", []step{
+			{fm: fmod(FlowAdd, withCookie(spec(0, 5, m1, Output{Port: 1}), 0x12)), wantN: 1},
+			{fm: fmod(FlowAdd, withCookie(spec(0, 5, m2, Output{Port: 2}), 0x22)), wantN: 2},
+			{fm: &FlowMod{Command: FlowDelete, Spec: withCookie(spec(TableAll, 0, Match{}), 0x02), CookieMask: 0x0f,
+				OutPort: 3, OutGroup: GroupAny}, wantN: 2},
+			{fm: &FlowMod{Command: FlowDelete, Spec: withCookie(spec(TableAll, 0, Match{}), 0x10), CookieMask: 0xf0,
+				OutPort: PortAny, OutGroup: GroupAny}, wantN: 1, wantOuts: []uint32{2}},
+			{fm: &FlowMod{Command: FlowDelete, Spec: spec(TableAll, 0, Match{}), OutPort: 2, OutGroup: GroupAny}, wantN: 0},
+		}},
+		{"check overlap", []step{
+			{fm: fmod(FlowAdd, spec(0, 5, m1, Output{Port: 1})), wantN: 1},
+			{fm: fmod(FlowAdd, withFlags(spec(0, 5, m1tcp, Output{Port: 1}), FlagCheckOverlap)),
+				wantErr: [2]uint16{ErrFlowModFailed, FMFCOverlap}, wantN: 1},
+			{fm: fmod(FlowAdd, withFlags(spec(0, 6, m1tcp, Output{Port: 1}), FlagCheckOverlap)), wantN: 2},
+			{fm: fmod(FlowAdd, withFlags(spec(0, 5, m2, Output{Port: 1}), FlagCheckOverlap)), wantN: 3},
+		}},
+		{"add to table 255", []step{
+			{fm: fmod(FlowAdd, spec(TableAll, 5, m1, Output{Port: 1})), wantErr: [2]uint16{ErrFlowModFailed, FMFCBadTableID}},
+			{fm: fmod(FlowModify, spec(TableAll, 5, m1, Output{Port: 1})), wantErr: [2]uint16{ErrFlowModFailed, FMFCBadTableID}},
+		}},
+		{"unknown command", []step{
+			{fm: fmod(9, spec(0, 5, m1)), wantErr: [2]uint16{ErrFlowModFailed, FMFCBadCommand}},
+		}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newEnv(t)
+			for i, s := range tc.steps {
+				err := e.d.FlowMod(s.fm, 1)
+				typ, code := errCode(err)
+				if err == nil {
+					typ, code = 0, 0
+				}
+				if [2]uint16{typ, code} != s.wantErr {
+					t.Fatalf("step %d: error %v, want type/code %v", i, err, s.wantErr)
+				}
+				fs := flowsOf(e.d)
+				if len(fs) != s.wantN {
+					t.Fatalf("step %d: %d flows, want %d", i, len(fs), s.wantN)
+				}
+				if s.wantOuts != nil {
+					for j, f := range fs {
+						if p := f.Spec.Inst.Apply[0].(Output).Port; p != s.wantOuts[j] {
+							t.Fatalf("step %d: flow %d outputs to %d, want %v", i, j, p, s.wantOuts)
+						}
+					}
+				}
+			}
+		})
+	}
+}
+
+func TestFlowModCounters(t *testing.T) {
+	e := newEnv(t)
+	m := ipMatch(packet.FieldInPort, 1)
+	add(t, e.d, spec(0, 5, m, Output{Port: 2}))
+	e.send(1, tcpFrame(1, 2), tcpFrame(1, 2))
+	pk := func() uint64 { return flowsOf(e.d)[0].Packets }
+	if pk() != 2 {
+		t.Fatalf("packets %d", pk())
+	}
+	// modify keeps counters and the creation time
+	if err := e.d.FlowMod(fmod(FlowModify, spec(0, 0, m, Output{Port: 3})), 50); err != nil {
+		t.Fatal(err)
+	}
+	if f := flowsOf(e.d)[0]; f.Packets != 2 || f.Created != 1 {
+		t.Fatalf("after modify: %+v", f)
+	}
+	e.send(1, tcpFrame(1, 2))
+	if pk() != 3 {
+		t.Fatalf("after modify and a packet: %d", pk())
+	}
+	// modify with RESET_COUNTS clears them
+	s := spec(0, 0, m, Output{Port: 3})
+	s.Flags = FlagResetCounts
+	if err := e.d.FlowMod(fmod(FlowModify, s), 60); err != nil {
+		t.Fatal(err)
+	}
+	if pk() != 0 {
+		t.Fatalf("after reset: %d", pk())
+	}
+	e.send(1, tcpFrame(1, 2))
+	// add over an identical flow keeps counters (but restarts its duration)
+	add(t, e.d, spec(0, 5, m, Output{Port: 2}))
+	if f := flowsOf(e.d)[0]; f.Packets != 1 {
+		t.Fatalf("after add-replace: %+v", f)
+	}
+}
+
+func TestFlowModErrors(t *testing.T) {
+	e := newEnv(t)
+	if err := e.d.GroupMod(GroupAdd, &GroupSpec{ID: 1, Type: GroupTypeIndirect,
+		Buckets: []Bucket{{WatchPort: PortAny, WatchGroup: GroupAny, Actions: []Action{Output{Port: 1}}}}}); err != nil {
+		t.Fatal(err)
+	}
+	ip := ipMatch()
+	tcp := ipMatch(packet.FieldNwProto, 6)
+	var tcpSrcNoProto Match
+	tcpSrcNoProto.SetExact(packet.FieldEthType, packet.U128{Lo: packet.EthTypeIPv4})
+	tcpSrcNoProto.SetExact(packet.FieldTCPSrc, packet.U128{Lo: 80})
+	gotoLow := spec(3, 1, Match{})
+	gotoLow.Inst.GotoTable = 2
+	gotoSame := spec(3, 1, Match{})
+	gotoSame.Inst.GotoTable = 3
+	gotoOK := spec(3, 1, Match{})
+	gotoOK.Inst.GotoTable = 4
+	writeNote := spec(0, 1, Match{})
+	writeNote.Inst.HasWrite, writeNote.Inst.Write = true, []Action{Note{}}
+	meter := spec(0, 1, Match{})
+	meter.Inst.Meter = 1
+	type E = [2]uint16
+	none := E{}
+	tests := []struct {
+		name string
+		s    FlowSpec
+		want E
+	}{
+		{"ok", spec(0, 1, tcp, Output{Port: 1}), none},
+		{"match prereq", spec(0, 1, tcpSrcNoProto), E{ErrBadMatch, BMCBadPrereq}},
+		{"match prereq ip", spec(0, 1, mkMatch(packet.FieldIPv4Src, 1)), E{ErrBadMatch, BMCBadPrereq}},
+		{"icmp type on icmp", spec(0, 1, ipMatch(packet.FieldNwProto, 1, packet.FieldICMPType, 8)), none},
+		{"goto lower", gotoLow, E{ErrBadInstruction, BICBadTableID}},
+		{"goto same", gotoSame, E{ErrBadInstruction, BICBadTableID}},
+		{"goto higher", gotoOK, none},
+		{"bad out port", spec(0, 1, Match{}, Output{Port: PortAny}), E{ErrBadAction, BACBadOutPort}},
+		{"bad out port max", spec(0, 1, Match{}, Output{Port: PortMax}), E{ErrBadAction, BACBadOutPort}},
+		{"reserved port ok", spec(0, 1, Match{}, Output{Port: PortController}), none},
+		{"unknown group", spec(0, 1, Match{}, GroupAction{GroupID: 9}), E{ErrBadAction, BACBadOutGroup}},
+		{"known group", spec(0, 1, Match{}, GroupAction{GroupID: 1}), none},
+		{"set_field prereq", spec(0, 1, Match{}, SetField{Field: packet.FieldIPv4Src, Value: packet.U128{Lo: 1}, Mask: packet.Ones(32)}),
+			E{ErrBadAction, BACMatchInconsistent}},
+		{"set_field ok", spec(0, 1, ip, SetField{Field: packet.FieldIPv4Src, Value: packet.U128{Lo: 1}, Mask: packet.Ones(32)}), none},
+		{"set_field vlan_vid without tag", spec(0, 1, Match{}, SetField{Field: packet.FieldVlanVID, Value: packet.U128{Lo: 0x1005}, Mask: packet.Ones(13)}),
+			E{ErrBadAction, BACMatchInconsistent}},
+		{"set_field vlan_vid after push", spec(0, 1, Match{}, PushVLAN{EthType: 0x8100},
+			SetField{Field: packet.FieldVlanVID, Value: packet.U128{Lo: 0x1005}, Mask: packet.Ones(13)}), none},
+		{"set_field ct_mark outside ct", spec(0, 1, ip, SetField{Field: packet.FieldCtMark, Value: packet.U128{Lo: 1}, Mask: packet.Ones(32)}),
+			E{ErrBadAction, BACBadSetArgument}},
+		{"set_field not writable", spec(0, 1, ip, SetField{Field: packet.FieldNwProto, Value: packet.U128{Lo: 1}, Mask: packet.Ones(8)}),
+			E{ErrBadAction, BACBadSetType}},
+		{"load too wide", spec(0, 1, Match{}, RegLoad{Dst: Subfield{packet.FieldReg0, 30, 4}, Value: packet.U128{Lo: 1}}),
+			E{ErrBadAction, BACBadSetLen}},
+		{"load zero bits", spec(0, 1, Match{}, RegLoad{Dst: Subfield{packet.FieldReg0, 0, 0}}), E{ErrBadAction, BACBadSetLen}},
+		{"load value too big", spec(0, 1, Match{}, RegLoad{Dst: Subfield{packet.FieldReg0, 0, 4}, Value: packet.U128{Lo: 16}}),
+			E{ErrBadAction, BACBadSetArgument}},
+		{"load ok", spec(0, 1, Match{}, RegLoad{Dst: Subfield{packet.FieldReg0, 4, 4}, Value: packet.U128{Lo: 15}}), none},
+		{"move prereq", spec(0, 1, Match{}, Move{Src: Subfield{packet.FieldIPv4Src, 0, 32}, Dst: Subfield{packet.FieldReg0, 0, 32}}),
+			E{ErrBadAction, BACMatchInconsistent}},
+		{"move not writable", spec(0, 1, Match{}, Move{Src: Subfield{packet.FieldReg0, 0, 16}, Dst: Subfield{packet.FieldEthType, 0, 16}}),
+			E{ErrBadAction, BACBadSetArgument}},
+		{"move ok", spec(0, 1, ip, Move{Src: Subfield{packet.FieldIPv4Src, 0, 32}, Dst: Subfield{packet.FieldReg0, 0, 32}}), none},
+		{"dec_ttl non-ip", spec(0, 1, Match{}, DecTTL{}), E{ErrBadAction, BACMatchInconsistent}},
+		{"pop_vlan no vlan", spec(0, 1, Match{}, PopVLAN{}), E{ErrBadAction, BACMatchInconsistent}},
+		{"push_vlan bad type", spec(0, 1, Match{}, PushVLAN{EthType: 0x800}), E{ErrBadAction, BACBadArgument}},
+		{"push_vlan thrice", spec(0, 1, Match{}, PushVLAN{EthType: 0x8100}, PushVLAN{EthType: 0x8100}, PushVLAN{EthType: 0x8100}),
+			E{ErrBadAction, BACBadTag}},
+		{"note in write-actions", writeNote, E{ErrBadAction, BACBadType}},
+		{"meter", meter, E{ErrMeterModFailed, 2}},
+		{"conjunction", spec(0, 1, Match{}, Conjunction{ID: 1, Clause: 0, NClauses: 2}), E{ErrBadAction, BACBadType}},
+		{"nat outside ct", spec(0, 1, ip, NAT{}), E{ErrBadAction, BACBadSetArgument}},
+		{"ct non-ip", spec(0, 1, Match{}, CT{Table: 1}), E{ErrBadAction, BACMatchInconsistent}},
+		{"ct ok", spec(0, 1, ip, CT{Table: 1, Zone: 5}), none},
+		{"ct commit on +inv", spec(0, 1, ipMatch(packet.FieldCtState, packet.CsTrk|packet.CsInv), CT{Flags: CTCommit, Table: NoTable}),
+			E{ErrBadAction, BACMatchInconsistent}},
+		{"ct force without commit", spec(0, 1, ip, CT{Flags: CTForce, Table: NoTable}), E{ErrBadAction, BACBadArgument}},
+		{"ct zone subfield width", spec(0, 1, ip, CT{ZoneSrc: Subfield{packet.FieldReg0, 0, 8}, Table: NoTable}), E{ErrBadAction, BACBadSetLen}},
+		{"ct zone subfield ok", spec(0, 1, ip, CT{ZoneSrc: Subfield{packet.FieldReg0, 16, 16}, Table: NoTable}), none},
+		{"ct exec other field", spec(0, 1, ip, CT{Flags: CTCommit, Table: NoTable,
+			Exec: []Action{SetField{Field: packet.FieldReg0, Value: packet.U128{Lo: 1}, Mask: packet.Ones(32)}}}), E{ErrBadAction, BACBadArgument}},
+		{"ct exec output", spec(0, 1, ip, CT{Flags: CTCommit, Table: NoTable, Exec: []Action{Output{Port: 1}}}), E{ErrBadAction, BACBadArgument}},
+		{"ct exec without commit", spec(0, 1, ip, CT{Table: NoTable,
+			Exec: []Action{SetField{Field: packet.FieldCtMark, Value: packet.U128{Lo: 1}, Mask: packet.Ones(32)}}}), E{ErrBadAction, BACBadArgument}},
+		{"ct exec mark ok", spec(0, 1, ip, CT{Flags: CTCommit, Table: NoTable,
+			Exec: []Action{SetField{Field: packet.FieldCtMark, Value: packet.U128{Lo: 1}, Mask: packet.Ones(32)}}}), none},
+		{"ct nat not yet", spec(0, 1, ip, CT{Flags: CTCommit, Table: NoTable, Exec: []Action{NAT{ct.NAT{Flags: ct.NATSrc}}}}),
+			E{ErrBadAction, BACBadArgument}},
+		{"ct alg ftp on udp", spec(0, 1, ipMatch(packet.FieldNwProto, 17), CT{Flags: CTCommit, Table: NoTable, Alg: ct.AlgFTP}),
+			E{ErrBadAction, BACMatchInconsistent}},
+		{"resubmit ct untracked", spec(0, 1, ip, Resubmit{InPort: PortInPort, Table: 1, CT: true}), E{ErrBadAction, BACMatchInconsistent}},
+		{"resubmit ct tracked", spec(0, 1, ipMatch(packet.FieldCtState, packet.CsTrk|packet.CsEst), Resubmit{InPort: PortInPort, Table: 1, CT: true}), none},
+		{"controller pause", spec(0, 1, Match{}, Controller{Pause: true}), E{ErrBadAction, BACBadArgument}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			err := e.d.FlowMod(fmod(FlowAdd, tc.s), 1)
+			typ, code := errCode(err)
+			if err == nil {
+				typ, code = 0, 0
+			}
+			if (E{typ, code}) != tc.want {
+				t.Fatalf("error %v, want type/code %v", err, tc.want)
+			}
+		})
+	}
+	// CT.Params are derived at install and visible in dump.
+	for _, f := range flowsOf(e.d) {
+		for _, a := range f.Spec.Inst.Apply {
+			if c, ok := a.(CT); ok && c.Flags&CTCommit != 0 && len(c.Exec) == 1 {
+				if !c.Params.SetMark || c.Params.Mark != 1 || c.Params.MarkMask != 0xffffffff || !c.Params.Commit {
+					t.Fatalf("ct params %+v", c.Params)
+				}
+			}
+		}
+	}
+}
+
+func TestLaxOF10(t *testing.T) {
+	e := newEnv(t)
+	fm := fmod(FlowAdd, spec(0, 1, Match{}, PopVLAN{}, DecTTL{}, Output{Port: 2}))
+	fm.Lax = true
+	if err := e.d.FlowMod(fm, 1); err != nil {
+		t.Fatal(err)
+	}
+	e.send(1, arpFrame())
+	if len(e.s.out) != 1 {
+		t.Fatalf("outputs %v", e.s.ports())
+	}
+}
+
+func TestExpire(t *testing.T) {
+	e := newEnv(t)
+	var removed []FlowRemoved
+	e.d.cfg.FlowRemoved = func(r *FlowRemoved) { removed = append(removed, *r) }
+	idle := spec(0, 1, mkMatch(packet.FieldInPort, 1), Output{Port: 2})
+	idle.IdleTimeout, idle.Flags = 10, FlagSendFlowRem
+	hard := spec(0, 1, mkMatch(packet.FieldInPort, 2), Output{Port: 1})
+	hard.HardTimeout, hard.Flags = 20, FlagSendFlowRem
+	quiet := spec(0, 1, mkMatch(packet.FieldInPort, 3), Output{Port: 1})
+	quiet.HardTimeout = 5
+	for _, s := range []FlowSpec{idle, hard, quiet} {
+		if err := e.d.FlowMod(fmod(FlowAdd, s), 0); err != nil {
+			t.Fatal(err)
+		}
+	}
+	b := &packet.Batch{Now: 8e9}
+	pk := packet.New(tcpFrame(1, 2))
+	pk.Key.SetInPort(1)
+	b.Pkts = append(b.Pkts, pk)
+	e.d.Process(b) // idle flow used at 8 s
+	e.d.Expire(12e9)
+	if e.d.NumFlows() != 2 || len(removed) != 0 {
+		t.Fatalf("at 12s: %d flows, removed %+v", e.d.NumFlows(), removed)
+	}
+	e.d.Expire(18e9)
+	if e.d.NumFlows() != 1 || len(removed) != 1 || removed[0].Reason != RemovedIdleTimeout || removed[0].Stats.Packets != 1 {
+		t.Fatalf("at 18s: %d flows, removed %+v", e.d.NumFlows(), removed)
+	}
+	e.d.Expire(20e9)
+	if e.d.NumFlows() != 0 || len(removed) != 2 || removed[1].Reason != RemovedHardTimeout {
+		t.Fatalf("at 20s: %d flows, removed %+v", e.d.NumFlows(), removed)
+	}
+	// delete reports too
+	s := spec(0, 1, Match{}, Output{Port: 1})
+	s.Flags = FlagSendFlowRem
+	add(t, e.d, s)
+	if err := e.d.FlowMod(fmod(FlowDelete, spec(TableAll, 0, Match{})), 30e9); err != nil {
+		t.Fatal(err)
+	}
+	if len(removed) != 3 || removed[2].Reason != RemovedDelete {
+		t.Fatalf("delete: removed %+v", removed)
+	}
+}
