@@ -1,0 +1,377 @@
+package ct
+
+import (
+	"fmt"
+	"net/netip"
+	"sync"
+	"testing"
+	"time"
+
+	"gswitch/packet"
+)
+
+func TestGlobalLimit(t *testing.T) {
+	tr := New(Config{MaxConns: 3})
+	for i := 0; i < 3; i++ {
+		runSteps(t, tr, []step{{"fill", udpFrame(A, B, uint16(1000+i), 53, 1), commit, trk | nw}})
+	}
+	// Full: the packet is +trk+new (as OVS) but nothing is created.
+	runSteps(t, tr, []step{{"over", udpFrame(A, B, 2000, 53, 1), commit, trk | nw}})
+	if tr.Count() != 3 || tr.Counters().Full != 1 {
+		t.Fatalf("count %d full %d", tr.Count(), tr.Counters().Full)
+	}
+	runSteps(t, tr, []step{{"reply over", udpFrame(B, A, 53, 2000, 1), commit, trk | nw}})
+	// Existing connections keep working.
+	runSteps(t, tr, []step{{"existing", udpFrame(B, A, 53, 1000, 1), commit, trk | est | rpl}})
+	tr.SetMaxConns(4)
+	runSteps(t, tr, []step{{"room", udpFrame(A, B, 2000, 53, 1), commit, trk | nw}})
+	if tr.Count() != 4 {
+		t.Fatal("not created after raising the limit")
+	}
+}
+
+func TestZoneLimits(t *testing.T) {
+	tr := New(Config{})
+	tr.SetZoneLimit(1, 2)
+	tr.SetDefaultZoneLimit(3)
+	z := func(n uint16) Params { return Params{Commit: true, Zone: n} }
+	for i := 0; i < 5; i++ {
+		exec1(tr, udpFrame(A, B, uint16(1000+i), 53, 1), z(1), 1)
+		exec1(tr, udpFrame(A, B, uint16(1000+i), 53, 1), z(2), 1)
+		exec1(tr, udpFrame(A, B, uint16(1000+i), 53, 1), z(3), 1)
+	}
+	for zone, want := range map[uint16]int{1: 2, 2: 3, 3: 3} {
+		if _, _, n := tr.ZoneLimit(zone); n != want {
+			t.Errorf("zone %d: %d conns, want %d", zone, n, want)
+		}
+	}
+	tr.SetZoneLimit(3, 0) // unlimited
+	exec1(tr, udpFrame(A, B, 3000, 53, 1), z(3), 1)
+	if _, _, n := tr.ZoneLimit(3); n != 4 {
+		t.Errorf("unlimited zone 3: %d", n)
+	}
+	tr.DelZoneLimit(1)
+	exec1(tr, udpFrame(A, B, 3000, 53, 1), z(1), 1)
+	if l, own, n := tr.ZoneLimit(1); own || l != 3 || n != 3 {
+		t.Errorf("zone 1 after delete: limit %d own %v n %d", l, own, n)
+	}
+	if tr.Counters().ZoneFull == 0 {
+		t.Error("zone refusals not counted")
+	}
+}
+
+// TestSynFlood fills the table with half-open connections; established
+// ones keep working and nothing beyond the limit is created.
+func TestSynFlood(t *testing.T) {
+	tr := New(Config{MaxConns: 1000})
+	established(t, tr)
+	var wg sync.WaitGroup
+	for g := 0; g < 4; g++ {
+		wg.Add(1)
+		go func(g int) {
+			defer wg.Done()
+			for i := 0; i < 1000; i++ {
+				pk := tcpFrame(seg{src: fmt.Sprintf("203.0.113.%d", g+1), dst: B, sport: uint16(1024 + i), dport: 80, flags: tcpSYN, seq: 1, wscale: -1})
+				if s := exec1(tr, pk, commit, int64(time.Second)); s != trk|nw {
+					t.Errorf("flood SYN: %s", stateString(s))
+					return
+				}
+			}
+		}(g)
+	}
+	wg.Wait()
+	if tr.Count() > 1000 || tr.Count() < 990 {
+		t.Fatalf("count %d", tr.Count())
+	}
+	if c := tr.Counters(); c.Full < 3000 {
+		t.Errorf("full refusals %d", c.Full)
+	}
+	runSteps(t, tr, []step{{"established data", fwd(tcpACK|tcpPSH, 101, 501, 10), commit, trk | est}})
+	checkInvariants(t, tr)
+}
+
+// checkInvariants verifies that every connection is reachable from both
+// keys and that the counts match the table.
+func checkInvariants(t *testing.T, tr *Tracker) {
+	t.Helper()
+	conns := map[*conn]int{}
+	zones := map[uint16]int{}
+	for i := range tr.shards {
+		s := &tr.shards[i]
+		s.mu.RLock()
+		for k, c := range s.m4 {
+			rk := c.key.reverse()
+			if k != c.key.k4() && k != rk.k4() {
+				t.Fatalf("map key %v does not belong to its conn", k)
+			}
+			conns[c]++
+		}
+		for k, c := range s.m6 {
+			rk := c.key.reverse()
+			if k != c.key.k6() && k != rk.k6() {
+				t.Fatalf("map key %v does not belong to its conn", k)
+			}
+			conns[c]++
+		}
+		s.mu.RUnlock()
+	}
+	for c, n := range conns {
+		if n != 2 {
+			t.Fatalf("conn %+v reachable from %d keys", c.key, n)
+		}
+		if c.dead {
+			t.Fatal("dead conn in table")
+		}
+		s := tr.shardOf(&c.key)
+		rk := c.key.reverse()
+		if s.get(&c.key) != c || tr.shardOf(&rk).get(&rk) != c {
+			t.Fatal("conn not found from its keys")
+		}
+		zones[c.key.zone]++
+	}
+	if len(conns) != tr.Count() {
+		t.Fatalf("table has %d conns, count says %d", len(conns), tr.Count())
+	}
+	for z, n := range zones {
+		if _, _, zn := tr.ZoneLimit(z); zn != n {
+			t.Fatalf("zone %d: %d conns, count says %d", z, n, zn)
+		}
+	}
+}
+
+// TestTimeouts crosses every timeout with a manual clock.
+func TestTimeouts(t *testing.T) {
+	s := int64(time.Second)
+	type tc struct {
+		name    string
+		setup   func(tr *Tracker, now int64) // leaves one conn whose last update was at now
+		timeout int64
+	}
+	cases := []tc{
+		{"tcp_syn_sent", func(tr *Tracker, now int64) { exec1(tr, fwd(tcpSYN, 100, 0, 0), commit, now) }, 30},
+		{"tcp_syn_recv", func(tr *Tracker, now int64) {
+			exec1(tr, fwd(tcpSYN, 100, 0, 0), commit, now)
+			exec1(tr, rev(tcpSYN|tcpACK, 500, 101, 0), commit, now)
+		}, 30},
+		{"tcp_established", func(tr *Tracker, now int64) {
+			exec1(tr, fwd(tcpSYN, 100, 0, 0), commit, now)
+			exec1(tr, rev(tcpSYN|tcpACK, 500, 101, 0), commit, now)
+			exec1(tr, fwd(tcpACK, 101, 501, 0), commit, now)
+		}, 86400},
+		{"tcp_fin_wait", func(tr *Tracker, now int64) {
+			exec1(tr, fwd(tcpSYN, 100, 0, 0), commit, now)
+			exec1(tr, rev(tcpSYN|tcpACK, 500, 101, 0), commit, now)
+			exec1(tr, fwd(tcpACK, 101, 501, 0), commit, now)
+			exec1(tr, fwd(tcpFIN|tcpACK, 101, 501, 0), commit, now)
+		}, 900},
+		{"tcp_time_wait", func(tr *Tracker, now int64) {
+			exec1(tr, fwd(tcpSYN, 100, 0, 0), commit, now)
+			exec1(tr, rev(tcpSYN|tcpACK, 500, 101, 0), commit, now)
+			exec1(tr, fwd(tcpACK, 101, 501, 0), commit, now)
+			exec1(tr, fwd(tcpFIN|tcpACK, 101, 501, 0), commit, now)
+			exec1(tr, rev(tcpFIN|tcpACK, 501, 101, 0), commit, now) // both CLOSING, first FIN not acked
+		}, 45},
+		{"tcp_close", func(tr *Tracker, now int64) {
+			exec1(tr, fwd(tcpSYN, 100, 0, 0), commit, now)
+			exec1(tr, rev(tcpSYN|tcpACK, 500, 101, 0), commit, now)
+			exec1(tr, fwd(tcpACK, 101, 501, 0), commit, now)
+			exec1(tr, fwd(tcpRST|tcpACK, 101, 501, 0), commit, now)
+		}, 30},
+		{"udp_first", func(tr *Tracker, now int64) { exec1(tr, udpFrame(A, B, 1, 2, 0), commit, now) }, 60},
+		{"udp_single", func(tr *Tracker, now int64) {
+			exec1(tr, udpFrame(A, B, 1, 2, 0), commit, now)
+			exec1(tr, udpFrame(A, B, 1, 2, 0), commit, now)
+		}, 60},
+		{"udp_multiple", func(tr *Tracker, now int64) {
+			exec1(tr, udpFrame(A, B, 1, 2, 0), commit, now)
+			exec1(tr, udpFrame(B, A, 2, 1, 0), commit, now)
+		}, 30},
+		{"icmp_first", func(tr *Tracker, now int64) { exec1(tr, icmpFrame(A, B, 8, 0, 1, nil), commit, now) }, 60},
+		{"icmp_reply", func(tr *Tracker, now int64) {
+			exec1(tr, icmpFrame(A, B, 8, 0, 1, nil), commit, now)
+			exec1(tr, icmpFrame(B, A, 0, 0, 1, nil), commit, now)
+		}, 30},
+	}
+	for _, c := range cases {
+		for _, custom := range []bool{false, true} {
+			t.Run(fmt.Sprintf("%s/custom=%v", c.name, custom), func(t *testing.T) {
+				tr := New(Config{})
+				want := c.timeout
+				if custom {
+					if err := tr.SetZoneTimeouts(0, map[string]uint32{c.name: 7}); err != nil {
+						t.Fatal(err)
+					}
+					want = 7
+				}
+				now := 100 * s
+				c.setup(tr, now)
+				if tr.Count() != 1 {
+					t.Fatalf("setup left %d conns", tr.Count())
+				}
+				if n := tr.Sweep(now + want*s - 1); n != 0 || tr.Count() != 1 {
+					t.Fatalf("expired early (timeout %ds)", want)
+				}
+				// Just before the deadline the connection is still found.
+				if got := len(tr.entries(nil, now+want*s-1)); got != 1 {
+					t.Fatal("not visible before deadline")
+				}
+				if got := len(tr.entries(nil, now+want*s)); got != 0 {
+					t.Fatal("visible at deadline")
+				}
+				if n := tr.Sweep(now + want*s); n != 1 || tr.Count() != 0 {
+					t.Fatalf("not swept at deadline: %d", n)
+				}
+			})
+		}
+	}
+}
+
+func TestExpiredConnReplaced(t *testing.T) {
+	tr := New(Config{})
+	exec1(tr, udpFrame(A, B, 1, 2, 0), commit, 0)
+	// After expiry (not swept), the same tuple starts a new connection.
+	if s := exec1(tr, udpFrame(B, A, 2, 1, 0), commit, 61*int64(time.Second)); s != trk|nw {
+		t.Fatalf("state %s", stateString(s))
+	}
+	if tr.Count() != 1 {
+		t.Fatalf("count %d", tr.Count())
+	}
+	checkInvariants(t, tr)
+}
+
+func TestFlushVariants(t *testing.T) {
+	setup := func() *Tracker {
+		tr := New(Config{})
+		for z := uint16(0); z < 3; z++ {
+			p := Params{Commit: true, Zone: z, SetMark: true, Mark: uint32(z) * 0x10, MarkMask: ^uint32(0),
+				SetLabel: true, Label: packet.U128{Hi: uint64(z)}, LabelMask: packet.Ones(128)}
+			exec1(tr, udpFrame(A, B, 1000, 53, 0), p, 1)
+			exec1(tr, fwd(tcpSYN, 1, 0, 0), p, 1)
+			exec1(tr, icmpFrame(A, B, 8, 0, 9, nil), p, 1)
+			exec1(tr, udpFrame("2001:db8::1", "2001:db8::2", 1000, 53, 0), p, 1)
+		}
+		return tr
+	}
+	a := netip.MustParseAddr(A)
+	for _, c := range []struct {
+		name string
+		f    FlushFilter
+		left int
+	}{
+		{"all", FlushFilter{}, 0},
+		{"zone", FlushFilter{HasZone: true, Zone: 1}, 8},
+		{"proto", FlushFilter{Proto: packet.ProtoUDP}, 6},
+		{"orig src v4 (ICMP needs its id: OVS rule)", FlushFilter{Orig: FlushTuple{Src: a}}, 6},
+		{"5-tuple in zone", FlushFilter{HasZone: true, Zone: 2, Proto: 6, Orig: FlushTuple{Src: a, Dst: netip.MustParseAddr(B), SrcPort: 1000, DstPort: 80}}, 11},
+		{"reply tuple", FlushFilter{Proto: 17, Reply: FlushTuple{SrcPort: 53}}, 6},
+		{"icmp exact", FlushFilter{Proto: 1, Orig: FlushTuple{Src: a, ICMPID: 9, ICMPType: 8}}, 9},
+		{"icmp wrong id", FlushFilter{Proto: 1, Orig: FlushTuple{Src: a, ICMPID: 8, ICMPType: 8}}, 12},
+		{"mark", FlushFilter{Mark: 0x10, MarkMask: 0xff}, 8},
+		{"labels", FlushFilter{Labels: packet.U128{Hi: 2}, LabelsMask: packet.Ones(128)}, 8},
+		{"v6 only", FlushFilter{Orig: FlushTuple{Dst: netip.MustParseAddr("2001:db8::2")}}, 9},
+	} {
+		tr := setup()
+		if tr.Count() != 12 {
+			t.Fatalf("setup: %d", tr.Count())
+		}
+		tr.Flush(c.f)
+		if tr.Count() != c.left {
+			t.Errorf("%s: %d left, want %d", c.name, tr.Count(), c.left)
+		}
+		checkInvariants(t, tr)
+	}
+	// The dpctl forms.
+	tr := setup()
+	for _, args := range [][]string{{"zone=1"}, {"mark=0x20/0xf0"}, {"labels=0"}} {
+		if _, err := tr.DPCtl("flush-conntrack", args); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if tr.Count() != 0 {
+		t.Errorf("after dpctl flushes: %d", tr.Count())
+	}
+	tr = setup()
+	if _, err := tr.DPCtl("flush-conntrack", []string{"ct_nw_src=198.51.100.1,ct_nw_dst=198.51.100.2,ct_nw_proto=17,ct_tp_src=9,ct_tp_dst=53"}); err == nil ||
+		err.Error() != "failed to flush conntrack (No such file or directory)" {
+		t.Errorf("missing 5-tuple: %v", err)
+	}
+	if _, err := tr.DPCtl("flush-conntrack", []string{"zone=2", "", "ct_nw_src=198.51.100.2,ct_nw_proto=6"}); err != nil || tr.Count() != 11 {
+		t.Errorf("reply-only tuple: %v, %d left", err, tr.Count())
+	}
+	if n := tr.FlushZone(1); n != 4 || tr.Count() != 7 {
+		t.Errorf("FlushZone: %d", n)
+	}
+}
+
+func TestZoneTimeoutPolicyDPCtl(t *testing.T) {
+	tr := New(Config{})
+	if _, err := tr.DPCtl("add-zone-tp", []string{"netdev@ovs-netdev", "zone=5", "udp_first=5", "icmp_reply=3"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tr.DPCtl("add-zone-tp", []string{"zone=5", "udp_first=6"}); err == nil {
+		t.Error("duplicate add-zone-tp accepted")
+	}
+	if _, err := tr.DPCtl("add-zone-tp", []string{"zone=6", "bogus=1"}); err == nil {
+		t.Error("unknown attribute accepted")
+	}
+	out, _ := tr.DPCtl("list-zone-tp", nil)
+	if out != "Zone:5, Timeout Policies: icmp_reply=3 udp_first=5\n" {
+		t.Errorf("list-zone-tp: %q", out)
+	}
+	exec1(tr, udpFrame(A, B, 1, 2, 0), Params{Commit: true, Zone: 5}, 0)
+	if tr.Sweep(5*int64(time.Second)) != 1 {
+		t.Error("zone policy not applied")
+	}
+	if _, err := tr.DPCtl("del-zone-tp", []string{"zone=5"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tr.DPCtl("del-zone-tp", []string{"zone=5"}); err == nil {
+		t.Error("deleting a missing policy succeeded")
+	}
+	if _, err := tr.DPCtl("add-zone-tp", []string{"zone=default", "udp_first=2"}); err != nil {
+		t.Fatal(err)
+	}
+	exec1(tr, udpFrame(A, B, 1, 2, 0), commit, 0)
+	if tr.Sweep(2*int64(time.Second)) != 1 {
+		t.Error("default policy not applied")
+	}
+}
+
+func TestDPCtlMisc(t *testing.T) {
+	tr := New(Config{})
+	for _, c := range []struct {
+		cmd  string
+		args []string
+		out  string
+		err  string
+	}{
+		{"ct-set-sweep-interval", []string{"500"}, "setting sweep interval successful\n", ""},
+		{"ct-get-sweep-interval", nil, "500\n", ""},
+		{"ct-set-sweep-interval", []string{"0"}, "", "invalid sweep value (Invalid argument)"},
+		{"dump-conntrack-exp", nil, "", ""},
+		{"dump-conntrack", []string{"--format=json"}, "[]\n", ""},
+		{"dump-conntrack", []string{"-x"}, "", "Unrecognized option -x"},
+		{"ct-disable-tcp-seq-chk", []string{"zone=4"}, "disabling TCP sequence checking successful\n", ""},
+		{"ct-get-tcp-seq-chk", []string{"zone=4"}, "TCP sequence checking: disabled\n", ""},
+		{"ct-get-tcp-seq-chk", nil, "TCP sequence checking: enabled\n", ""},
+		{"ct-del-limits", []string{"foo"}, "", "invalid argument foo (Invalid argument)"},
+		{"ct-get-limits", []string{"zone=1,2"}, "default limit=0\nzone=1,limit=0,count=0\nzone=2,limit=0,count=0\n", ""},
+		{"flush-conntrack", []string{"mark=zz"}, "", "failed to parse field mark (Invalid argument)"},
+		{"flush-conntrack", []string{"a=1", "b=2", "c=3"}, "", "invalid conntrack tuple field: a (Invalid argument)"},
+	} {
+		out, err := tr.DPCtl(c.cmd, c.args)
+		es := ""
+		if err != nil {
+			es = err.Error()
+		}
+		if out != c.out || es != c.err {
+			t.Errorf("%s %v: %q, %q; want %q, %q", c.cmd, c.args, out, es, c.out, c.err)
+		}
+	}
+	exec1(tr, icmpFrame(A, B, 8, 0, 3, nil), Params{Commit: true, Zone: 2, SetMark: true, Mark: 1, MarkMask: 1}, 1)
+	out, _ := tr.DPCtl("dump-conntrack", []string{"--format=json"})
+	want := `[{"proto":"icmp","zone":2,"orig":{"src":"198.51.100.1","dst":"198.51.100.2","id":3,"type":8,"code":0},"reply":{"src":"198.51.100.2","dst":"198.51.100.1","id":3,"type":0,"code":0},"mark":1,"labels":"0x00000000000000000000000000000000","timeout":`
+	if len(out) < len(want) || out[:len(want)] != want {
+		t.Errorf("json: %s", out)
+	}
+}
