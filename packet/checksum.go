@@ -120,7 +120,40 @@ func UpdateCsum32(csum uint16, old, new uint32) uint16 { return ^AdjustSum32(^cs
 // UpdateCsum128 is UpdateCsum16 for a 128-bit field.
 func UpdateCsum128(csum uint16, old, new U128) uint16 { return ^AdjustSum128(^csum, old, new) }
 
-// ipv4End returns the end of the IPv4 or IPv6 datagram (L3 header plus
+// keyFits reports whether the Key's offsets are consistent with the frame,
+// so that rewriting and checksum code can index the frame without further
+// checks. It is always true right after Parse; it guards against a Key gone
+// stale (pk.Data changed without a new Parse).
+func (pk *Packet) keyFits() bool {
+	k := &pk.Key
+	n := len(pk.Data)
+	l3, l4 := int(k.L3), int(k.L4)
+	switch {
+	case k.Flags&FlagIPv4 != 0:
+		if l4 < l3+20 || l4 > n || l3+int(be.Uint16(pk.Data[l3+2:])) > n {
+			return false
+		}
+	case k.Flags&FlagIPv6 != 0:
+		if l3+40 > n || l4 != 0 && (l4 < l3+40 || l4 > n) || l3+40+int(be.Uint16(pk.Data[l3+4:])) > n {
+			return false
+		}
+	}
+	if k.Flags&FlagL4 != 0 {
+		min := 8
+		switch k.NwProto() {
+		case ProtoTCP:
+			min = 20
+		case ProtoSCTP:
+			min = 12
+		}
+		if k.Flags&(FlagIPv4|FlagIPv6) == 0 || int(k.L7) < l4+min || int(k.L7) > pk.ipEnd() {
+			return false
+		}
+	}
+	return true
+}
+
+// ipEnd returns the end of the IPv4 or IPv6 datagram (L3 header plus
 // payload, without Ethernet padding), or len(pk.Data) when there is no
 // valid IP header.
 func (pk *Packet) ipEnd() int {
@@ -194,7 +227,7 @@ func (pk *Packet) IPv4HeaderChecksumOK() bool {
 // is no parsed IPv4 header.
 func (pk *Packet) RecomputeIPv4Checksum() bool {
 	k := &pk.Key
-	if k.Flags&FlagIPv4 == 0 {
+	if k.Flags&FlagIPv4 == 0 || !pk.keyFits() {
 		return false
 	}
 	h := pk.Data[k.L3:k.L4]
@@ -212,7 +245,7 @@ func (pk *Packet) RecomputeIPv4Checksum() bool {
 // without a parsed L4 header.
 func (pk *Packet) L4ChecksumOK() bool {
 	k := &pk.Key
-	if k.Flags&FlagL4 == 0 || k.NwFrag() != 0 {
+	if k.Flags&FlagL4 == 0 || k.NwFrag() != 0 || !pk.keyFits() {
 		return false
 	}
 	if k.NwProto() == ProtoSCTP {
@@ -238,7 +271,7 @@ func (pk *Packet) L4ChecksumOK() bool {
 // has no parsed L4 header or is a fragment.
 func (pk *Packet) RecomputeL4Checksum() bool {
 	k := &pk.Key
-	if k.Flags&FlagL4 == 0 || k.NwFrag() != 0 {
+	if k.Flags&FlagL4 == 0 || k.NwFrag() != 0 || !pk.keyFits() {
 		return false
 	}
 	if k.NwProto() == ProtoSCTP {
@@ -274,7 +307,7 @@ func (pk *Packet) RecomputeL4Checksum() bool {
 // cannot take the offload. It reports false, changing nothing, when the
 // packet has no partial checksum or its offsets are out of range.
 func FinishChecksum(pk *Packet) bool {
-	if pk.Key.Flags&FlagCsumPartial == 0 {
+	if pk.Key.Flags&FlagCsumPartial == 0 || !pk.keyFits() {
 		return false
 	}
 	start := int(pk.Off.CsumStart)

@@ -107,3 +107,31 @@ func FuzzSetField(f *testing.F) {
 		}
 	})
 }
+
+// FuzzStaleKey runs the rewriting and checksum functions on a packet whose
+// Key was parsed from another frame (a caller bug): they must not panic.
+func FuzzStaleKey(f *testing.F) {
+	seeds := seedFrames()
+	for i := range seeds {
+		f.Add(seeds[i], seeds[(i+1)%len(seeds)], uint8(i), uint64(i), uint16(i*3), uint16(i))
+	}
+	f.Fuzz(func(t *testing.T, a, b []byte, fid uint8, v uint64, cs, co uint16) {
+		pa := packet.New(a)
+		packet.Parse(pa)
+		pk := packet.New(b)
+		pk.Key = pa.Key
+		pk.Key.Flags |= packet.FlagCsumPartial
+		pk.Off.CsumStart, pk.Off.CsumOffset = cs, co
+		all := packet.Ones(128)
+		pk.SetField(packet.FieldID(fid)%packet.NumFields, packet.U128{Lo: v}, all)
+		pk.L4ChecksumOK()
+		pk.IPv4HeaderChecksumOK()
+		packet.FinishChecksum(pk)
+		pk.RecomputeL4Checksum()
+		pk.RecomputeIPv4Checksum()
+		pk.DecTTL()
+		pk.PushVLAN(packet.EthTypeVLAN, uint16(v))
+		pk.PopVLAN()
+		pk.PopVLAN()
+	})
+}

@@ -15,6 +15,13 @@ const (
 )
 
 func getBE(b []byte) U128 {
+	if len(b) <= 8 {
+		var x uint64
+		for _, c := range b {
+			x = x<<8 | uint64(c)
+		}
+		return U128{Lo: x}
+	}
 	var u U128
 	for _, c := range b {
 		u = U128{u.Hi<<8 | u.Lo>>56, u.Lo<<8 | uint64(c)}
@@ -23,6 +30,14 @@ func getBE(b []byte) U128 {
 }
 
 func putBE(b []byte, u U128) {
+	if len(b) <= 8 {
+		x := u.Lo
+		for i := len(b) - 1; i >= 0; i-- {
+			b[i] = byte(x)
+			x >>= 8
+		}
+		return
+	}
 	for i := len(b) - 1; i >= 0; i-- {
 		b[i] = byte(u.Lo)
 		u = U128{u.Hi >> 8, u.Lo>>8 | u.Hi<<56}
@@ -169,6 +184,9 @@ func (pk *Packet) ndOption(typ uint8) int {
 // SetField does not allocate.
 func (pk *Packet) SetField(f FieldID, v, mask U128) bool {
 	if !f.Valid() || !Fields[f].Header {
+		return false
+	}
+	if !pk.keyFits() {
 		return false
 	}
 	d := &Fields[f]
