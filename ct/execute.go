@@ -170,10 +170,9 @@ func (t *Tracker) processOne(pk *packet.Packet, ctx *lookupCtx, p *Params, now i
 				if old := t.insert(c, now); old != nil {
 					// Lost a race with another goroutine: as OVS, the
 					// packet stays +new without a connection.
+					t.release(p.Zone)
 					c = nil
 				} else {
-					t.n.Add(1)
-					t.zcount[p.Zone].Add(1)
 					t.cnt.created.Add(1)
 				}
 			}

@@ -273,22 +273,32 @@ func (t *Tracker) remove(c *conn, reason *atomic.Uint64) {
 	s.mu.Unlock()
 }
 
-// admit reports whether a new connection may be created in zone, and counts
-// the refusal reason if not.
+// admit reserves room for a new connection in zone (the global and the
+// zone count are both taken, exactly: concurrent creators cannot overshoot
+// a limit) and reports whether there was room; a refusal is counted by
+// reason. A reservation is returned with release.
 func (t *Tracker) admit(zone uint16) bool {
 	limit := t.defLimit.Load()
 	if zc := t.zones[zone].Load(); zc != nil && zc.limit >= 0 {
 		limit = zc.limit
 	}
-	if limit > 0 && int64(t.zcount[zone].Load()) >= limit {
+	if n := t.zcount[zone].Add(1); limit > 0 && int64(n) > limit {
+		t.zcount[zone].Add(-1)
 		t.cnt.zoneFull.Add(1)
 		return false
 	}
-	if t.n.Load() >= int64(t.maxConns.Load()) {
+	if n := t.n.Add(1); n > int64(t.maxConns.Load()) {
+		t.n.Add(-1)
+		t.zcount[zone].Add(-1)
 		t.cnt.full.Add(1)
 		return false
 	}
 	return true
+}
+
+func (t *Tracker) release(zone uint16) {
+	t.n.Add(-1)
+	t.zcount[zone].Add(-1)
 }
 
 // seqCheck reports whether TCP sequence checking applies in zone.
