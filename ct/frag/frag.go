@@ -328,7 +328,7 @@ func (r *Reassembler) Handle(pk *packet.Packet, zone uint16, now int64) (*Datagr
 			return nil, Invalid
 		}
 	} else {
-		d = &dgram{key: fi.key, total: -1, expiration: now + Timeout}
+		d = &dgram{key: fi.key, total: -1, expiration: now + Timeout, frags: make([]heldFrag, 0, 4)}
 		r.lists[fi.key] = d
 		r.pushLocked(d)
 	}
