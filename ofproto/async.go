@@ -1,0 +1,263 @@
+package ofproto
+
+import (
+	"encoding/binary"
+
+	"gswitch/packet"
+	"gswitch/pipeline"
+)
+
+// receives reports whether the connection wants an asynchronous message of
+// kind with reason (OVS's ofconn_receives_async_msg).
+func (st *connState) receives(service bool, kind int, reason uint8) bool {
+	if st.version == 0 {
+		return false
+	}
+	if service && st.missSendLen == 0 {
+		// Service connections get asynchronous messages only once they
+		// ask for them with a nonzero miss_send_len.
+		return false
+	}
+	if reason >= 32 {
+		return false
+	}
+	i := 0
+	if st.role == roleSlave {
+		i = 1
+	}
+	return st.async[kind][i]&(1<<reason) != 0
+}
+
+// metadataFields are the packet-in metadata fields, sent when nonzero
+// (in_port always), as OVS's flow_get_metadata.
+var metadataFields = func() []packet.FieldID {
+	f := []packet.FieldID{packet.FieldMetadata}
+	for i := 0; i < 16; i++ {
+		f = append(f, packet.FieldReg0+packet.FieldID(i))
+	}
+	f = append(f, packet.FieldPktMark, packet.FieldCtState, packet.FieldCtZone,
+		packet.FieldCtMark, packet.FieldCtLabel)
+	return f
+}()
+
+var ctTupleFields4 = []packet.FieldID{packet.FieldCtNwSrc, packet.FieldCtNwDst, packet.FieldCtTpSrc, packet.FieldCtTpDst}
+var ctTupleFields6 = []packet.FieldID{packet.FieldCtIPv6Src, packet.FieldCtIPv6Dst, packet.FieldCtTpSrc, packet.FieldCtTpDst}
+
+// packetInMatch builds the metadata match of a packet-in.
+func packetInMatch(k *packet.Key) pipeline.Match {
+	var m pipeline.Match
+	m.SetExact(packet.FieldInPort, packet.U128{Lo: uint64(k.InPort())})
+	for _, f := range metadataFields {
+		if v := k.W.Get(f); !v.IsZero() {
+			m.SetExact(f, v)
+		}
+	}
+	if p := k.W.Get(packet.FieldCtNwProto); !p.IsZero() {
+		m.SetExact(packet.FieldCtNwProto, p)
+		fields := ctTupleFields4
+		if k.EthType() == packet.EthTypeIPv6 {
+			fields = ctTupleFields6
+		}
+		for _, f := range fields {
+			if v := k.W.Get(f); !v.IsZero() {
+				m.SetExact(f, v)
+			}
+		}
+	}
+	return m
+}
+
+func (c *conn) sendPacketIn(pi *pipeline.PacketIn, cache *encCache) {
+	c.mu.Lock()
+	st := c.st
+	c.mu.Unlock()
+	reason := pi.Reason
+	if reason > reasonInvalidTTL || pi.TableMiss && st.version == Version10 {
+		// OF1.4+ reasons are OFPR_ACTION before 1.4; a table-miss flow's
+		// packet-in (OVS's explicit miss) is OFPR_ACTION before 1.3.
+		reason = reasonAction
+	}
+	if st.controllerID != pi.ControllerID || !st.receives(c.service, asyncPacketIn, reason) {
+		return
+	}
+	format := st.packetInFormat
+	key := uint32(st.version)<<8 | uint32(format)
+	b := cache.get(key)
+	if b == nil {
+		b = encodePacketIn(st.version, format, pi, reason)
+		if b == nil {
+			return
+		}
+		cache.put(key, b)
+	}
+	c.enqueueDroppable(b)
+}
+
+// encodePacketIn encodes a packet-in in version and format.
+func encodePacketIn(version, format uint8, pi *pipeline.PacketIn, reason uint8) []byte {
+	data := pi.Data
+	if pi.MaxLen != 0xffff && int(pi.MaxLen) < len(data) {
+		data = data[:pi.MaxLen]
+	}
+	total := len(pi.Data)
+	if total > 0xffff {
+		total = 0xffff
+	}
+	switch format {
+	case nxPacketInNXT:
+		match := packetInMatch(&pi.Key)
+		nx := encodeNXMatch(&match)
+		m := newMsg(version, TypeVendor, 0, 32+len(nx)+len(data))
+		m.u32(VendorNicira).u32(NXTPacketIn)
+		m.u32(noBuffer).u16(uint16(total)).u8(reason).u8(pi.TableID).u64(pi.Cookie)
+		m.u16(uint16(len(nx))).zeros(6).bytes(nx).zeros(pad8(len(nx)) - len(nx)).zeros(2)
+		m.bytes(data)
+		if m.len() > MaxMessageLen {
+			return nil
+		}
+		return m.done()
+	case nxPacketInNXT2:
+		match := packetInMatch(&pi.Key)
+		m := newMsg(version, TypeVendor, 0, 64+len(data))
+		m.u32(VendorNicira).u32(NXTPacketIn2)
+		putProp(m, 0, data) // NXPINT_PACKET
+		if len(data) != len(pi.Data) {
+			putPropU32(m, 1, uint32(len(pi.Data))) // NXPINT_FULL_LEN
+		}
+		putProp(m, 3, []byte{pi.TableID}) // NXPINT_TABLE_ID
+		if pi.Cookie != ^uint64(0) {
+			var c [8]byte
+			binary.BigEndian.PutUint64(c[:], pi.Cookie)
+			putProp(m, 4, c[:]) // NXPINT_COOKIE
+		}
+		putProp(m, 5, []byte{reason}) // NXPINT_REASON
+		putProp(m, 6, rawOXM(&match)) // NXPINT_METADATA
+		if len(pi.UserData) > 0 {
+			putProp(m, 7, pi.UserData) // NXPINT_USERDATA
+		}
+		if m.len() > MaxMessageLen {
+			return nil
+		}
+		return m.done()
+	}
+	if version == Version10 {
+		inPort, ok := port32to10(pi.Key.InPort())
+		if !ok {
+			inPort = 0xffff
+		}
+		m := newMsg(version, TypePacketIn, 0, 10+len(data))
+		m.u32(noBuffer).u16(uint16(total)).u16(inPort).u8(reason).u8(0)
+		m.bytes(data)
+		if m.len() > MaxMessageLen {
+			return nil
+		}
+		return m.done()
+	}
+	match := packetInMatch(&pi.Key)
+	oxm := encodeOXMMatch(&match)
+	m := newMsg(version, TypePacketIn, 0, 18+len(oxm)+len(data))
+	m.u32(noBuffer).u16(uint16(total)).u8(reason).u8(pi.TableID).u64(pi.Cookie)
+	m.bytes(oxm).zeros(2).bytes(data)
+	if m.len() > MaxMessageLen {
+		return nil
+	}
+	return m.done()
+}
+
+// rawOXM returns a match's OXM fields without the ofp_match header and padding.
+func rawOXM(match *pipeline.Match) []byte {
+	b := encodeOXMMatch(match)
+	if len(b) < 4 {
+		return nil
+	}
+	l := int(binary.BigEndian.Uint16(b[2:]))
+	if l < 4 || l > len(b) {
+		return nil
+	}
+	return b[4:l]
+}
+
+// putProp appends an OpenFlow property (type, length, value, padding to 8).
+func putProp(m *msg, typ uint16, v []byte) {
+	start := m.len()
+	m.u16(typ).u16(uint16(4 + len(v))).bytes(v)
+	m.pad8(start)
+}
+
+func putPropU32(m *msg, typ uint16, v uint32) {
+	var b [4]byte
+	binary.BigEndian.PutUint32(b[:], v)
+	putProp(m, typ, b[:])
+}
+
+func (c *conn) sendFlowRemoved(fr *pipeline.FlowRemoved, cache *encCache) {
+	c.mu.Lock()
+	st := c.st
+	c.mu.Unlock()
+	if !st.receives(c.service, asyncFlowRemoved, fr.Reason) {
+		return
+	}
+	var key uint32
+	if st.version == Version10 && st.flowFormatNXM {
+		key = 1
+	}
+	key |= uint32(st.version) << 8
+	b := cache.get(key)
+	if b == nil {
+		b = encodeFlowRemoved(st.version, st.flowFormatNXM, fr)
+		if b == nil {
+			return
+		}
+		cache.put(key, b)
+	}
+	c.enqueue(b, false)
+}
+
+func encodeFlowRemoved(version uint8, nxm bool, fr *pipeline.FlowRemoved) []byte {
+	fs := &fr.Stats
+	sec, nsec := durations(fr.Now, fs.Created)
+	pkts, bytes := flowCounters(fs)
+	reason := fr.Reason
+	if version == Version10 {
+		if reason > pipeline.RemovedDelete {
+			reason = pipeline.RemovedDelete
+		}
+		if nxm {
+			match := encodeNXMatch(&fs.Spec.Match)
+			m := newMsg(version, TypeVendor, 0, 56+len(match))
+			m.u32(VendorNicira).u32(NXTFlowRemoved)
+			m.u64(fs.Spec.Cookie).u16(fs.Spec.Priority).u8(reason).u8(fs.Spec.Table + 1)
+			m.u32(sec).u32(nsec).u16(fs.Spec.IdleTimeout).u16(uint16(len(match)))
+			m.u64(pkts).u64(bytes)
+			m.bytes(match).zeros(pad8(len(match)) - len(match))
+			return m.done()
+		}
+		match, err := encodeOF10Match(&fs.Spec.Match)
+		if err != nil {
+			return nil
+		}
+		m := newMsg(version, TypeFlowRemoved, 0, 80)
+		m.bytes(match).u64(fs.Spec.Cookie).u16(fs.Spec.Priority).u8(reason).u8(0)
+		m.u32(sec).u32(nsec).u16(fs.Spec.IdleTimeout).zeros(2)
+		m.u64(pkts).u64(bytes)
+		return m.done()
+	}
+	match := encodeOXMMatch(&fs.Spec.Match)
+	m := newMsg(version, TypeFlowRemoved, 0, 40+len(match))
+	m.u64(fs.Spec.Cookie).u16(fs.Spec.Priority).u8(reason).u8(fs.Spec.Table)
+	m.u32(sec).u32(nsec).u16(fs.Spec.IdleTimeout).u16(fs.Spec.HardTimeout)
+	m.u64(pkts).u64(bytes).bytes(match)
+	return m.done()
+}
+
+func (c *conn) sendPortStatus(reason uint8, p *Port) {
+	c.mu.Lock()
+	st := c.st
+	c.mu.Unlock()
+	if !st.receives(c.service, asyncPortStatus, reason) {
+		return
+	}
+	if b := encodePortStatus(st.version, reason, p); b != nil {
+		c.enqueue(b, false)
+	}
+}

@@ -1,0 +1,320 @@
+package ofproto
+
+import (
+	"encoding/binary"
+
+	"gswitch/pipeline"
+)
+
+// Bundles: OpenFlow 1.4's bundles as OVS offers them to OpenFlow 1.3 (the
+// ONF extension, experimenter 0x4f4e4600 types 2300 and 2301), which
+// `ovs-ofctl -O OpenFlow13 --bundle` uses.
+
+const (
+	bundleOpenReq     = 0
+	bundleOpenReply   = 1
+	bundleCloseReq    = 2
+	bundleCloseReply  = 3
+	bundleCommitReq   = 4
+	bundleCommitReply = 5
+	bundleDiscardReq  = 6
+	bundleDiscardRep  = 7
+
+	bundleFlagsValid = 1 | 2 // ATOMIC, ORDERED
+)
+
+type bundleEntry struct {
+	raw  []byte // the BUNDLE_ADD_MESSAGE (for errors)
+	xid  uint32
+	kind uint8 // TypeFlowMod, TypePacketOut, Type13GroupMod, Type13PortMod
+	fm   *flowModRequest
+	gcmd uint16
+	g    *pipeline.GroupSpec
+	pm   [5]uint32 // port no, config, mask, advertise
+	hw   [6]byte
+	po   []byte // the packet-out message
+}
+
+type bundle struct {
+	id     uint32
+	flags  uint16
+	closed bool
+	msgs   []*bundleEntry
+}
+
+// FlowTransactor is optionally implemented by a Datapath that can apply a
+// list of flow-mods atomically (all or none). Bundle commits use it; without
+// it, they apply in order and on failure restore the flow tables from a
+// snapshot taken before the commit (flow counters are then reset).
+type FlowTransactor interface {
+	// FlowModBatch applies fms atomically. On failure it returns the index
+	// of the flow-mod that failed and its error, and changes nothing.
+	FlowModBatch(fms []*pipeline.FlowMod, now int64) (failed int, err error)
+}
+
+func (c *conn) discardBundles() {
+	c.bundles = nil
+}
+
+func onfMsg(xid uint32, expType uint32, sizeHint int) *msg {
+	return newMsg(Version13, TypeVendor, xid, 8+sizeHint).u32(VendorONF).u32(expType)
+}
+
+func (c *conn) bundleControl(h Header, b []byte) error {
+	if err := c.rejectSlave(); err != nil {
+		return err
+	}
+	r := reader{b: b, off: 16}
+	id := r.u32()
+	typ := r.u16()
+	flags := r.u16()
+	if r.err {
+		return errBadLen
+	}
+	// Properties may follow; OVS ignores unknown ones but checks framing.
+	if rest := r.rest(); len(rest) > 0 {
+		for len(rest) > 0 {
+			var err error
+			if _, _, rest, err = pullProp(rest); err != nil {
+				return err
+			}
+		}
+	}
+	if flags&^bundleFlagsValid != 0 {
+		return errBundleFlags
+	}
+	var replyType uint16
+	var err error
+	switch typ {
+	case bundleOpenReq:
+		replyType = bundleOpenReply
+		if _, ok := c.bundles[id]; ok {
+			delete(c.bundles, id)
+			err = errBundleBadID
+		} else if len(c.bundles) >= c.srv.cfg.MaxBundles {
+			err = errBundleTooMany
+		} else {
+			c.bundles[id] = &bundle{id: id, flags: flags}
+		}
+	case bundleCloseReq:
+		replyType = bundleCloseReply
+		bd := c.bundles[id]
+		switch {
+		case bd == nil:
+			err = errBundleBadID
+		case bd.closed:
+			delete(c.bundles, id)
+			err = errBundleClosed
+		case bd.flags != flags:
+			delete(c.bundles, id)
+			err = errBundleFlags
+		default:
+			bd.closed = true
+		}
+	case bundleCommitReq:
+		replyType = bundleCommitReply
+		bd := c.bundles[id]
+		switch {
+		case bd == nil:
+			err = errBundleBadID
+		case bd.flags != flags:
+			delete(c.bundles, id)
+			err = errBundleFlags
+		default:
+			delete(c.bundles, id)
+			err = c.commit(bd)
+		}
+	case bundleDiscardReq:
+		replyType = bundleDiscardRep
+		if c.bundles[id] == nil {
+			err = errBundleBadID
+		} else {
+			delete(c.bundles, id)
+		}
+	default:
+		return errBundleBadType
+	}
+	if err != nil {
+		return err
+	}
+	c.reply(onfMsg(h.Xid, ONFTBundleControl, 8).u32(id).u16(replyType).u16(0).done())
+	return nil
+}
+
+func (c *conn) bundleAdd(h Header, b []byte) error {
+	if err := c.rejectSlave(); err != nil {
+		return err
+	}
+	r := reader{b: b, off: 16}
+	id := r.u32()
+	r.skip(2)
+	flags := r.u16()
+	if r.err {
+		return errBadLen
+	}
+	inner := r.rest()
+	if len(inner) < HeaderLen {
+		return errBundleMsgLen
+	}
+	ih := ParseHeader(inner)
+	if ih.Version != h.Version {
+		return errBundleBadVer
+	}
+	if int(ih.Length) < HeaderLen || int(ih.Length) > len(inner) {
+		return errBundleMsgLen
+	}
+	if ih.Xid != h.Xid {
+		return errBundleMsgXid
+	}
+	// Anything after the inner message (properties) is ignored, as OVS.
+	inner = inner[:ih.Length]
+	e := &bundleEntry{raw: b, xid: h.Xid, kind: ih.Type}
+	var err error
+	switch {
+	case ih.Type == TypeFlowMod:
+		e.fm, err = decodeFlowMod13(inner)
+	case ih.Type == TypeVendor && len(inner) >= 16 &&
+		binary.BigEndian.Uint32(inner[8:]) == VendorNicira && binary.BigEndian.Uint32(inner[12:]) == NXTFlowMod:
+		e.kind = TypeFlowMod
+		if len(inner) < 48 {
+			return errBadLen
+		}
+		e.fm, err = decodeNXFlowMod(inner, h.Version, c.state().flowModTableID)
+	case ih.Type == Type13GroupMod:
+		e.gcmd, e.g, err = decodeGroupMod(inner)
+	case ih.Type == Type13PortMod:
+		var no, config, mask, adv uint32
+		no, e.hw, config, mask, adv, err = decodePortMod13(inner)
+		e.pm = [5]uint32{no, config, mask, adv}
+	case ih.Type == TypePacketOut:
+		if len(inner) < 24 {
+			return errBadLen
+		}
+		e.po = append([]byte(nil), inner...)
+	default:
+		return errBundleMsgUns
+	}
+	if err != nil {
+		return err
+	}
+	bd := c.bundles[id]
+	switch {
+	case bd == nil:
+		if len(c.bundles) >= c.srv.cfg.MaxBundles {
+			return errBundleTooMany
+		}
+		bd = &bundle{id: id, flags: flags}
+		c.bundles[id] = bd
+	case bd.closed:
+		delete(c.bundles, id)
+		return errBundleClosed
+	case bd.flags != flags:
+		delete(c.bundles, id)
+		return errBundleFlags
+	}
+	if len(bd.msgs) >= c.srv.cfg.MaxBundleMsgs {
+		delete(c.bundles, id)
+		return ofErr("OFPBFC_MSG_TOO_MANY")
+	}
+	e.raw = append([]byte(nil), b...)
+	bd.msgs = append(bd.msgs, e)
+	return nil
+}
+
+// commit applies a bundle: every flow-mod, group-mod and port-mod in order,
+// all or none, then its packet-outs. A failing message gets its own
+// OFPT_ERROR and the commit fails with OFPBFC_MSG_FAILED, as in OVS.
+func (c *conn) commit(bd *bundle) error {
+	s := c.srv
+	dp := s.cfg.Datapath
+	now := s.now()
+	fail := func(e *bundleEntry, err error) error {
+		c.replyError(Version13, e.xid, asOFError(err), e.raw)
+		return errBundleFailed
+	}
+	onlyFlows := true
+	for _, e := range bd.msgs {
+		if e.kind != TypeFlowMod && e.kind != TypePacketOut {
+			onlyFlows = false
+		}
+		if e.kind == TypeFlowMod && e.fm.bufferID != noBuffer {
+			return fail(e, errBadBuffer)
+		}
+	}
+	if ft, ok := dp.(FlowTransactor); ok && onlyFlows {
+		var fms []*pipeline.FlowMod
+		var idx []int
+		for i, e := range bd.msgs {
+			if e.kind == TypeFlowMod {
+				fms = append(fms, &e.fm.fm)
+				idx = append(idx, i)
+			}
+		}
+		if len(fms) > 0 {
+			if n, err := ft.FlowModBatch(fms, now); err != nil {
+				if n < 0 || n >= len(idx) {
+					n = 0
+				}
+				return fail(bd.msgs[idx[n]], err)
+			}
+		}
+	} else {
+		var snap []pipeline.FlowStats
+		var groups []pipeline.GroupStats
+		haveSnap := false
+		for _, e := range bd.msgs {
+			var err error
+			switch e.kind {
+			case TypeFlowMod:
+				if !haveSnap {
+					snap = dp.Flows(&pipeline.FlowFilter{Table: pipeline.TableAll, OutPort: pipeline.PortAny, OutGroup: pipeline.GroupAny}, now)
+					groups = dp.Groups()
+					haveSnap = true
+				}
+				err = dp.FlowMod(&e.fm.fm, now)
+			case Type13GroupMod:
+				if !haveSnap {
+					snap = dp.Flows(&pipeline.FlowFilter{Table: pipeline.TableAll, OutPort: pipeline.PortAny, OutGroup: pipeline.GroupAny}, now)
+					groups = dp.Groups()
+					haveSnap = true
+				}
+				err = dp.GroupMod(e.gcmd, e.g)
+			case Type13PortMod:
+				err = s.portMod(e.pm[0], e.hw, e.pm[1], e.pm[2], e.pm[3])
+			}
+			if err != nil {
+				if haveSnap {
+					restore(dp, snap, groups, now)
+				}
+				return fail(e, err)
+			}
+		}
+	}
+	for _, e := range bd.msgs {
+		if e.kind == TypePacketOut {
+			if err := c.packetOut(e.po); err != nil {
+				c.replyError(Version13, e.xid, asOFError(err), e.raw)
+			}
+		}
+	}
+	return nil
+}
+
+// restore puts the flow and group tables back as they were in snap.
+func restore(dp Datapath, snap []pipeline.FlowStats, groups []pipeline.GroupStats, now int64) {
+	dp.FlowMod(&pipeline.FlowMod{
+		Command:  pipeline.FlowDelete,
+		Spec:     pipeline.FlowSpec{Table: pipeline.TableAll},
+		OutPort:  pipeline.PortAny,
+		OutGroup: pipeline.GroupAny,
+	}, now)
+	dp.GroupMod(pipeline.GroupDelete, &pipeline.GroupSpec{ID: pipeline.GroupAll})
+	for i := range groups {
+		dp.GroupMod(pipeline.GroupAdd, &groups[i].Spec)
+	}
+	for i := range snap {
+		spec := snap[i].Spec
+		spec.Flags &^= pipeline.FlagCheckOverlap
+		dp.FlowMod(&pipeline.FlowMod{Command: pipeline.FlowAdd, Spec: spec, OutPort: pipeline.PortAny, OutGroup: pipeline.GroupAny}, now)
+	}
+}

@@ -1,0 +1,18 @@
+//go:build withnxm
+
+package ofproto
+
+import "gswitch/nxm"
+
+func init() {
+	decodeOXMMatch = nxm.DecodeOXMMatch
+	encodeOXMMatch = nxm.EncodeOXMMatch
+	decodeNXMatch = nxm.DecodeNXMatch
+	encodeNXMatch = nxm.EncodeNXMatch
+	decodeOF10Match = nxm.DecodeOF10Match
+	encodeOF10Match = nxm.EncodeOF10Match
+	decodeActions = nxm.DecodeActions
+	encodeActions = nxm.EncodeActions
+	decodeInstructions = nxm.DecodeInstructions
+	encodeInstructions = nxm.EncodeInstructions
+}

@@ -1,0 +1,378 @@
+package ofproto
+
+import (
+	"encoding/binary"
+	"time"
+
+	"gswitch/pipeline"
+)
+
+// Port numbers: the model uses OpenFlow 1.3's 32-bit space; OpenFlow 1.0's
+// 16-bit reserved ports 0xff00-0xffff map to 0xffffff00-0xffffffff.
+func port10to32(p uint16) uint32 {
+	if p >= 0xff00 {
+		return uint32(p) | 0xffff0000
+	}
+	return uint32(p)
+}
+
+func port32to10(p uint32) (uint16, bool) {
+	if p >= 0xffffff00 {
+		return uint16(p), true
+	}
+	if p < 0xff00 {
+		return uint16(p), true
+	}
+	return 0, false
+}
+
+const noBuffer = 0xffffffff
+
+// flowModRequest is a decoded flow-mod plus the bits that are not the
+// datapath's business.
+type flowModRequest struct {
+	fm       pipeline.FlowMod
+	bufferID uint32
+}
+
+// decodeFlowMod13 decodes an OpenFlow 1.3 OFPT_FLOW_MOD (whole message).
+func decodeFlowMod13(b []byte) (*flowModRequest, error) {
+	r := reader{b: b, off: HeaderLen}
+	cookie, cookieMask := r.u64(), r.u64()
+	table, cmd := r.u8(), r.u8()
+	idle, hard, prio := r.u16(), r.u16(), r.u16()
+	bufferID, outPort, outGroup := r.u32(), r.u32(), r.u32()
+	flags := r.u16()
+	r.skip(2)
+	if r.err {
+		return nil, errBadLen
+	}
+	match, n, err := decodeOXMMatch(r.b[r.off:])
+	if err != nil {
+		return nil, err
+	}
+	r.skip(n)
+	if r.err {
+		return nil, errMatchBadLen
+	}
+	req := &flowModRequest{bufferID: bufferID}
+	fm := &req.fm
+	fm.Command = pipeline.FlowModCommand(cmd)
+	if cmd == uint8(pipeline.FlowAdd) {
+		fm.Spec.Cookie = cookie // cookie_mask is ignored for adds
+	} else {
+		fm.Spec.Cookie = cookie & cookieMask
+		fm.CookieMask = cookieMask
+	}
+	if table == pipeline.TableAll && cmd != uint8(pipeline.FlowDelete) && cmd != uint8(pipeline.FlowDeleteStrict) {
+		return nil, errFlowModTable
+	}
+	fm.Spec.Table = table
+	fm.Spec.Priority = prio
+	fm.Spec.IdleTimeout = idle
+	fm.Spec.HardTimeout = hard
+	fm.Spec.Match = match
+	fm.OutPort = outPort
+	fm.OutGroup = pipeline.GroupAny
+	if cmd == uint8(pipeline.FlowDelete) || cmd == uint8(pipeline.FlowDeleteStrict) {
+		fm.OutGroup = outGroup
+	}
+	if cmd > uint8(pipeline.FlowDeleteStrict) {
+		return nil, errFlowModCmd
+	}
+	inst, err := decodeInstructions(r.rest())
+	if err != nil {
+		return nil, err
+	}
+	fm.Spec.Inst = inst
+	if flags&^0x1f != 0 {
+		return nil, errBadFlags
+	}
+	fm.Spec.Flags = flags
+	return req, nil
+}
+
+// decodeFlowMod10 decodes an OpenFlow 1.0 OFPT_FLOW_MOD. tid is whether
+// NXT_FLOW_MOD_TABLE_ID is on (the command's high byte is the table).
+func decodeFlowMod10(b []byte, tid bool) (*flowModRequest, error) {
+	r := reader{b: b, off: HeaderLen}
+	m := r.take(40)
+	cookie := r.u64()
+	command := r.u16()
+	idle, hard, prio := r.u16(), r.u16(), r.u16()
+	bufferID := r.u32()
+	outPort := r.u16()
+	flags := r.u16()
+	if r.err {
+		return nil, errBadLen
+	}
+	match, err := decodeOF10Match(m)
+	if err != nil {
+		return nil, err
+	}
+	// OpenFlow 1.0: an exact-match rule has the highest priority.
+	if binary.BigEndian.Uint32(m[0:4])&0x3fffff == 0 {
+		prio = 0xffff
+	}
+	return finishFlowMod10(r.rest(), match, cookie, command, idle, hard, prio, bufferID, outPort, flags, tid, Version10)
+}
+
+// decodeNXFlowMod decodes NXT_FLOW_MOD (OpenFlow 1.0 or 1.3 framing).
+func decodeNXFlowMod(b []byte, version uint8, tid bool) (*flowModRequest, error) {
+	r := reader{b: b, off: 16}
+	cookie := r.u64()
+	command := r.u16()
+	idle, hard, prio := r.u16(), r.u16(), r.u16()
+	bufferID := r.u32()
+	outPort := r.u16()
+	flags := r.u16()
+	matchLen := int(r.u16())
+	r.skip(6)
+	nxm := r.take(matchLen)
+	r.skip(pad8(matchLen) - matchLen)
+	if r.err {
+		return nil, errBadLen
+	}
+	nxm, ck, ckMask, hasCookie, err := splitNXCookie(nxm)
+	if err != nil {
+		return nil, err
+	}
+	match, err := decodeNXMatch(nxm)
+	if err != nil {
+		return nil, err
+	}
+	if command&0xff == uint16(pipeline.FlowAdd) && hasCookie && ckMask != 0 {
+		// Flow additions may only set a new cookie, not match one.
+		return nil, ofErr("NXBRC_NXM_INVALID")
+	}
+	req, err := finishFlowMod10(r.rest(), match, cookie, command, idle, hard, prio, bufferID, outPort, flags, tid, version)
+	if err != nil {
+		return nil, err
+	}
+	if command&0xff != uint16(pipeline.FlowAdd) {
+		req.fm.Spec.Cookie = ck & ckMask
+		req.fm.CookieMask = ckMask
+	}
+	return req, nil
+}
+
+func finishFlowMod10(acts []byte, match pipeline.Match, cookie uint64, command, idle, hard, prio uint16, bufferID uint32, outPort, flags uint16, tid bool, version uint8) (*flowModRequest, error) {
+	req := &flowModRequest{bufferID: bufferID}
+	fm := &req.fm
+	cmd := command
+	table := uint8(pipeline.TableAll)
+	if tid {
+		cmd, table = command&0xff, uint8(command>>8)
+	}
+	if cmd > uint16(pipeline.FlowDeleteStrict) {
+		return nil, errFlowModCmd
+	}
+	fm.Command = pipeline.FlowModCommand(cmd)
+	if table == pipeline.TableAll && fm.Command == pipeline.FlowAdd {
+		table = 0 // OVS: an add without a table goes to table 0
+	}
+	fm.Spec.Table = table
+	fm.Spec.Cookie = cookie
+	if fm.Command != pipeline.FlowAdd {
+		// OVS's new_cookie: modify sets the cookie unless it is all-ones;
+		// the cookie filter (NXM_NX_COOKIE) is set by the caller.
+		fm.Spec.Cookie = 0
+		fm.SetCookie = cookie != ^uint64(0)
+		fm.NewCookie = cookie
+	}
+	// OVS accepts actions inconsistent with the match from OpenFlow 1.0.
+	fm.Lax = version == Version10
+	fm.Spec.Priority = prio
+	fm.Spec.IdleTimeout = idle
+	fm.Spec.HardTimeout = hard
+	fm.Spec.Match = match
+	fm.OutPort = port10to32(outPort)
+	fm.OutGroup = pipeline.GroupAny
+	a, err := decodeActions(version, acts)
+	if err != nil {
+		return nil, err
+	}
+	fm.Spec.Inst = pipeline.Instructions{Apply: a, HasApply: true, GotoTable: -1}
+	// OpenFlow 1.0 flags: SEND_FLOW_REM 1, CHECK_OVERLAP 2, EMERG 4. In 1.3
+	// framing (NXT_FLOW_MOD in an OF1.3 session) the 1.3 flags apply.
+	if version == Version10 {
+		if flags&^0x7 != 0 {
+			return nil, errBadFlags
+		}
+		if flags&4 != 0 {
+			if idle != 0 || hard != 0 {
+				return nil, ofErr("OFPFMFC_BAD_EMERG_TIMEOUT")
+			}
+			return nil, ofErr("OFPFMFC_TABLE_FULL")
+		}
+		fm.Spec.Flags = flags & 3
+		if fm.Command == pipeline.FlowAdd {
+			fm.Spec.Flags |= pipeline.FlagResetCounts
+		}
+	} else {
+		if flags&^0x1f != 0 {
+			return nil, errBadFlags
+		}
+		fm.Spec.Flags = flags
+	}
+	return req, nil
+}
+
+// NXM_NX_COOKIE and NXM_NX_COOKIE_W headers (class 1, field 30).
+const (
+	nxmCookie  = 0x00013c08
+	nxmCookieW = 0x00013d10
+)
+
+// splitNXCookie removes NXM_NX_COOKIE(_W) from an nx_match (it filters
+// flows by cookie; it is not a packet field) and returns the rest.
+func splitNXCookie(b []byte) (rest []byte, cookie, mask uint64, has bool, err error) {
+	off := 0
+	for off+4 <= len(b) {
+		h := binary.BigEndian.Uint32(b[off:])
+		l := int(h & 0xff)
+		if off+4+l > len(b) {
+			return b, 0, 0, false, nil // let the codec report it
+		}
+		if h == nxmCookie || h == nxmCookieW {
+			if has {
+				return nil, 0, 0, false, ofErr("OFPBMC_DUP_FIELD")
+			}
+			has = true
+			cookie = binary.BigEndian.Uint64(b[off+4:])
+			mask = ^uint64(0)
+			if h == nxmCookieW {
+				mask = binary.BigEndian.Uint64(b[off+12:])
+			}
+			nb := make([]byte, 0, len(b)-4-l)
+			nb = append(nb, b[:off]...)
+			nb = append(nb, b[off+4+l:]...)
+			b = nb
+			continue
+		}
+		off += 4 + l
+	}
+	return b, cookie, mask, has, nil
+}
+
+// flowFilter10 builds a flow filter from NXST/OFPST 1.0 fields.
+func flowFilter(table uint8, match pipeline.Match, outPort uint32, outGroup uint32, cookie, mask uint64) *pipeline.FlowFilter {
+	return &pipeline.FlowFilter{
+		Table:      table,
+		Match:      match,
+		Cookie:     cookie & mask,
+		CookieMask: mask,
+		OutPort:    outPort,
+		OutGroup:   outGroup,
+	}
+}
+
+// durations splits now-created into seconds and nanoseconds.
+func durations(now, created int64) (uint32, uint32) {
+	d := now - created
+	if d < 0 {
+		d = 0
+	}
+	return uint32(d / int64(time.Second)), uint32(d % int64(time.Second))
+}
+
+// age returns OVS's NX idle_age/hard_age: seconds since t, plus one, capped.
+func age(now, t int64) uint16 {
+	d := (now - t) / int64(time.Second)
+	if d < 0 {
+		d = 0
+	}
+	if d+1 > 0xffff {
+		return 0xffff
+	}
+	return uint16(d + 1)
+}
+
+func flowCounters(fs *pipeline.FlowStats) (pkts, bytes uint64) {
+	pkts, bytes = fs.Packets, fs.Bytes
+	if fs.Spec.Flags&pipeline.FlagNoPktCounts != 0 {
+		pkts = ^uint64(0)
+	}
+	if fs.Spec.Flags&pipeline.FlagNoBytCounts != 0 {
+		bytes = ^uint64(0)
+	}
+	return
+}
+
+// actions10 returns the flow's actions for OpenFlow 1.0 encodings: its
+// apply-actions, and goto_table as resubmit(,N) as OVS encodes it there.
+func actions10(in *pipeline.Instructions) []pipeline.Action {
+	acts := in.Apply
+	if in.GotoTable >= 0 {
+		acts = append(acts[:len(acts):len(acts)], pipeline.Resubmit{InPort: pipeline.PortInPort, Table: uint8(in.GotoTable)})
+	}
+	return acts
+}
+
+// encodeFlowStats13 appends one ofp_flow_stats (1.3).
+func encodeFlowStats13(fs *pipeline.FlowStats, now int64) ([]byte, error) {
+	match := encodeOXMMatch(&fs.Spec.Match)
+	inst, err := encodeInstructions(&fs.Spec.Inst)
+	if err != nil {
+		return nil, err
+	}
+	sec, nsec := durations(now, fs.Created)
+	pkts, bytes := flowCounters(fs)
+	m := &msg{b: make([]byte, 0, 48+len(match)+len(inst))}
+	m.u16(uint16(48 + len(match) + len(inst))).u8(fs.Spec.Table).u8(0)
+	m.u32(sec).u32(nsec)
+	m.u16(fs.Spec.Priority).u16(fs.Spec.IdleTimeout).u16(fs.Spec.HardTimeout)
+	m.u16(fs.Spec.Flags & (pipeline.FlagSendFlowRem | pipeline.FlagNoPktCounts | pipeline.FlagNoBytCounts))
+	m.zeros(4).u64(fs.Spec.Cookie).u64(pkts).u64(bytes)
+	m.bytes(match).bytes(inst)
+	return m.b, nil
+}
+
+// encodeFlowStats10 appends one ofp10_flow_stats.
+func encodeFlowStats10(fs *pipeline.FlowStats, now int64) ([]byte, error) {
+	match, err := encodeOF10Match(&fs.Spec.Match)
+	if err != nil {
+		return nil, err
+	}
+	acts, err := encodeActions(Version10, actions10(&fs.Spec.Inst))
+	if err != nil {
+		return nil, err
+	}
+	sec, nsec := durations(now, fs.Created)
+	pkts, bytes := flowCounters(fs)
+	m := &msg{b: make([]byte, 0, 88+len(acts))}
+	m.u16(uint16(88 + len(acts))).u8(fs.Spec.Table).u8(0)
+	m.bytes(match)
+	m.u32(sec).u32(nsec)
+	m.u16(fs.Spec.Priority).u16(fs.Spec.IdleTimeout).u16(fs.Spec.HardTimeout)
+	m.zeros(6).u64(fs.Spec.Cookie).u64(pkts).u64(bytes)
+	m.bytes(acts)
+	return m.b, nil
+}
+
+// encodeNXFlowStats appends one nx_flow_stats.
+func encodeNXFlowStats(fs *pipeline.FlowStats, now int64, version uint8) ([]byte, error) {
+	match := encodeNXMatch(&fs.Spec.Match)
+	acts, err := encodeActions(version, actions10(&fs.Spec.Inst))
+	if err != nil {
+		return nil, err
+	}
+	sec, nsec := durations(now, fs.Created)
+	pkts, bytes := flowCounters(fs)
+	ml := len(match)
+	total := 48 + pad8(ml) + len(acts)
+	m := &msg{b: make([]byte, 0, total)}
+	m.u16(uint16(total)).u8(fs.Spec.Table).u8(0)
+	m.u32(sec).u32(nsec)
+	m.u16(fs.Spec.Priority).u16(fs.Spec.IdleTimeout).u16(fs.Spec.HardTimeout)
+	m.u16(uint16(ml))
+	last := fs.LastUsed
+	if last == 0 {
+		last = fs.Created
+	}
+	m.u16(age(now, last)).u16(age(now, fs.Created))
+	m.u64(fs.Spec.Cookie).u64(pkts).u64(bytes)
+	m.bytes(match).zeros(pad8(ml) - ml)
+	m.bytes(acts)
+	return m.b, nil
+}

@@ -1,0 +1,665 @@
+package ofproto
+
+import (
+	"encoding/binary"
+
+	"gswitch/pipeline"
+)
+
+// handle processes one message (after the hello) and sends its replies or
+// an OFPT_ERROR. It runs on the connection's reader goroutine, so a
+// connection's requests are processed in order.
+func (c *conn) handle(b []byte) {
+	h := ParseHeader(b)
+	v := c.version()
+	if h.Version != v {
+		c.replyError(v, h.Xid, errBadVersion, b)
+		return
+	}
+	var err error
+	if v == Version13 {
+		err = c.handle13(h, b)
+	} else {
+		err = c.handle10(h, b)
+	}
+	if err != nil {
+		c.replyError(v, h.Xid, asOFError(err), b)
+	}
+}
+
+// requireLen checks that a fixed-size message is exactly n bytes.
+func requireLen(b []byte, n int) error {
+	if len(b) != n {
+		return errBadLen
+	}
+	return nil
+}
+
+func (c *conn) rejectSlave() error {
+	c.mu.Lock()
+	role := c.st.role
+	c.mu.Unlock()
+	if role == roleSlave {
+		return errIsSecondary
+	}
+	return nil
+}
+
+func (c *conn) handle13(h Header, b []byte) error {
+	switch h.Type {
+	case TypeHello, TypeError, TypeEchoReply:
+		return nil
+	case TypeEchoRequest:
+		c.reply(echoReply(b))
+		return nil
+	case TypeVendor:
+		return c.handleVendor(h, b)
+	case TypeFeaturesReq:
+		if err := requireLen(b, HeaderLen); err != nil {
+			return err
+		}
+		c.reply(c.srv.features13(h.Xid))
+		return nil
+	case TypeGetConfigReq:
+		if err := requireLen(b, HeaderLen); err != nil {
+			return err
+		}
+		c.reply(c.getConfigReply(h))
+		return nil
+	case TypeSetConfig:
+		return c.setConfig(b)
+	case TypePacketOut:
+		return c.packetOut(b)
+	case TypeFlowMod:
+		if err := c.rejectSlave(); err != nil {
+			return err
+		}
+		return c.flowMod(b, h, decodeFlowMod13)
+	case Type13GroupMod:
+		if err := c.rejectSlave(); err != nil {
+			return err
+		}
+		return c.groupMod(b)
+	case Type13PortMod:
+		if err := c.rejectSlave(); err != nil {
+			return err
+		}
+		no, hw, config, mask, adv, err := decodePortMod13(b)
+		if err != nil {
+			return err
+		}
+		return c.srv.portMod(no, hw, config, mask, adv)
+	case Type13TableMod:
+		if err := c.rejectSlave(); err != nil {
+			return err
+		}
+		return c.tableMod(b)
+	case Type13MultipartRequest:
+		return c.multipart13(h, b)
+	case Type13BarrierRequest:
+		if err := requireLen(b, HeaderLen); err != nil {
+			return err
+		}
+		c.reply(newMsg(Version13, Type13BarrierReply, h.Xid, 0).done())
+		return nil
+	case Type13QueueGetConfig:
+		if err := requireLen(b, 16); err != nil {
+			return err
+		}
+		port := binary.BigEndian.Uint32(b[8:])
+		if err := c.srv.checkQueuePort(port); err != nil {
+			return err
+		}
+		c.reply(newMsg(Version13, Type13QueueGetReply, h.Xid, 8).u32(port).zeros(4).done())
+		return nil
+	case Type13RoleRequest:
+		return c.roleRequest13(h, b)
+	case Type13GetAsyncRequest:
+		if err := requireLen(b, HeaderLen); err != nil {
+			return err
+		}
+		c.reply(c.asyncReply(h.Xid))
+		return nil
+	case Type13SetAsync:
+		if err := requireLen(b, HeaderLen+24); err != nil {
+			return err
+		}
+		c.setAsync(b[HeaderLen:])
+		return nil
+	case Type13MeterMod:
+		if err := c.rejectSlave(); err != nil {
+			return err
+		}
+		return meterMod(b)
+	}
+	return errBadType
+}
+
+func (c *conn) handle10(h Header, b []byte) error {
+	switch h.Type {
+	case TypeHello, TypeError, TypeEchoReply:
+		return nil
+	case TypeEchoRequest:
+		c.reply(echoReply(b))
+		return nil
+	case TypeVendor:
+		return c.handleVendor(h, b)
+	case TypeFeaturesReq:
+		if err := requireLen(b, HeaderLen); err != nil {
+			return err
+		}
+		c.reply(c.srv.features10(h.Xid))
+		return nil
+	case TypeGetConfigReq:
+		if err := requireLen(b, HeaderLen); err != nil {
+			return err
+		}
+		c.reply(c.getConfigReply(h))
+		return nil
+	case TypeSetConfig:
+		return c.setConfig(b)
+	case TypePacketOut:
+		return c.packetOut(b)
+	case TypeFlowMod:
+		if err := c.rejectSlave(); err != nil {
+			return err
+		}
+		tid := c.state().flowModTableID
+		return c.flowMod(b, h, func(b []byte) (*flowModRequest, error) { return decodeFlowMod10(b, tid) })
+	case Type10PortMod:
+		if err := c.rejectSlave(); err != nil {
+			return err
+		}
+		no, hw, config, mask, adv, err := decodePortMod10(b)
+		if err != nil {
+			return err
+		}
+		return c.srv.portMod(no, hw, config, mask, adv)
+	case Type10StatsRequest:
+		return c.stats10(h, b)
+	case Type10BarrierRequest:
+		if err := requireLen(b, HeaderLen); err != nil {
+			return err
+		}
+		c.reply(newMsg(Version10, Type10BarrierReply, h.Xid, 0).done())
+		return nil
+	case Type10QueueGetConfig:
+		if err := requireLen(b, 12); err != nil {
+			return err
+		}
+		port := binary.BigEndian.Uint16(b[8:])
+		if err := c.srv.checkQueuePort(port10to32(port)); err != nil {
+			return err
+		}
+		c.reply(newMsg(Version10, Type10QueueGetReply, h.Xid, 8).u16(port).zeros(6).done())
+		return nil
+	}
+	return errBadType
+}
+
+func echoReply(b []byte) []byte {
+	out := make([]byte, len(b))
+	copy(out, b)
+	out[1] = TypeEchoReply
+	return out
+}
+
+// checkQueuePort validates the port of a queue config request.
+func (s *Server) checkQueuePort(port uint32) error {
+	if port == pipeline.PortAny {
+		return nil
+	}
+	for _, p := range s.ports() {
+		if p.No == port {
+			return nil
+		}
+	}
+	return errQueueBadPort
+}
+
+// capabilities as OVS reports them.
+const (
+	caps13 = 0x1 | 0x2 | 0x4 | 0x8 | 0x40  // FLOW, TABLE, PORT, GROUP, QUEUE stats
+	caps10 = 0x1 | 0x2 | 0x4 | 0x40 | 0x80 // FLOW, TABLE, PORT, QUEUE stats, ARP_MATCH_IP
+	// OpenFlow 1.0 actions bitmap: output ... mod_tp_dst, enqueue.
+	actions10Bitmap = 0xfff
+)
+
+func (s *Server) features13(xid uint32) []byte {
+	m := newMsg(Version13, TypeFeaturesReply, xid, 24)
+	m.u64(s.cfg.DatapathID).u32(0).u8(s.cfg.NumTables).u8(0).zeros(2)
+	m.u32(caps13).u32(0)
+	return m.done()
+}
+
+func (s *Server) features10(xid uint32) []byte {
+	ps := s.ports()
+	m := newMsg(Version10, TypeFeaturesReply, xid, 24+48*len(ps))
+	m.u64(s.cfg.DatapathID).u32(0).u8(s.cfg.NumTables).zeros(3)
+	m.u32(caps10).u32(actions10Bitmap)
+	for i := range ps {
+		if m.len()+48 > MaxMessageLen {
+			break
+		}
+		encodePort10(m, &ps[i])
+	}
+	return m.done()
+}
+
+func (c *conn) getConfigReply(h Header) []byte {
+	st := c.state()
+	return newMsg(h.Version, TypeGetConfigReply, h.Xid, 4).u16(st.configFlags).u16(st.missSendLen).done()
+}
+
+func (c *conn) setConfig(b []byte) error {
+	if err := requireLen(b, HeaderLen+4); err != nil {
+		return err
+	}
+	flags := binary.BigEndian.Uint16(b[8:])
+	msl := binary.BigEndian.Uint16(b[10:])
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	// Fragment handling: OVS keeps the mode when the datapath supports it;
+	// gswitch reports "normal" and "drop" back and treats the others as
+	// normal, as OVS does for modes its datapath cannot do.
+	frag := flags & 3
+	if frag != 0 && frag != 1 {
+		frag = c.st.configFlags & 3
+	}
+	c.st.configFlags = frag | flags&4 // OFPC_INVALID_TTL_TO_CONTROLLER
+	c.st.missSendLen = msl
+	return nil
+}
+
+func (c *conn) flowMod(b []byte, h Header, decode func([]byte) (*flowModRequest, error)) error {
+	req, err := decode(b)
+	if err != nil {
+		return err
+	}
+	if err := c.srv.cfg.Datapath.FlowMod(&req.fm, c.srv.now()); err != nil {
+		return err
+	}
+	if req.bufferID != noBuffer && req.fm.Command != pipeline.FlowDelete && req.fm.Command != pipeline.FlowDeleteStrict {
+		// gswitch buffers no packets (n_buffers is 0): the flow was
+		// installed, but the buffered packet does not exist.
+		return errBadBuffer
+	}
+	return nil
+}
+
+// packetOut handles OFPT_PACKET_OUT in either version.
+func (c *conn) packetOut(b []byte) error {
+	if err := c.rejectSlave(); err != nil {
+		return err
+	}
+	version := b[0]
+	r := reader{b: b, off: HeaderLen}
+	bufferID := r.u32()
+	var inPort uint32
+	var actsLen int
+	if version == Version10 {
+		inPort = port10to32(r.u16())
+		actsLen = int(r.u16())
+	} else {
+		inPort = r.u32()
+		actsLen = int(r.u16())
+		r.skip(6)
+	}
+	acts := r.take(actsLen)
+	if r.err {
+		return errBadLen
+	}
+	frame := r.rest()
+	if inPort >= pipeline.PortMax && inPort != pipeline.PortLocal && inPort != pipeline.PortAny && inPort != pipeline.PortController {
+		return errBadPort
+	}
+	actions, err := decodeActions(version, acts)
+	if err != nil {
+		return err
+	}
+	if bufferID != noBuffer {
+		return errBadBuffer
+	}
+	f := make([]byte, len(frame))
+	copy(f, frame)
+	return c.srv.cfg.Datapath.PacketOut(inPort, actions, f, c.srv.now())
+}
+
+func (c *conn) groupMod(b []byte) error {
+	cmd, g, err := decodeGroupMod(b)
+	if err != nil {
+		return err
+	}
+	return c.srv.cfg.Datapath.GroupMod(cmd, g)
+}
+
+func (c *conn) tableMod(b []byte) error {
+	if err := requireLen(b, 16); err != nil {
+		return err
+	}
+	table := b[8]
+	if table != pipeline.TableAll && table >= c.srv.cfg.NumTables {
+		return errTableModTbl
+	}
+	// The table config (1.1-1.2 miss behaviour, deprecated in 1.3) is
+	// accepted and ignored, as OVS does for OpenFlow 1.3.
+	return nil
+}
+
+func meterMod(b []byte) error {
+	if len(b) < 16 {
+		return errBadLen
+	}
+	cmd := binary.BigEndian.Uint16(b[8:])
+	id := binary.BigEndian.Uint32(b[12:])
+	switch cmd {
+	case 0, 1: // add, modify: gswitch has no meters (max_meters 0)
+		return ofErr("OFPMMFC_INVALID_METER")
+	case 2: // delete: nothing to delete
+		_ = id
+		return nil
+	}
+	return ofErr("OFPMMFC_BAD_COMMAND")
+}
+
+// Roles.
+
+func (c *conn) roleRequest13(h Header, b []byte) error {
+	if err := requireLen(b, 24); err != nil {
+		return err
+	}
+	role := binary.BigEndian.Uint32(b[8:])
+	gen := binary.BigEndian.Uint64(b[16:])
+	if role > roleSlave {
+		return errBadRole
+	}
+	if role != roleNoChange {
+		if role != roleEqual && !c.srv.setGenerationID(gen) {
+			return errStaleRole
+		}
+		c.srv.setRole(c, role)
+	}
+	cur := c.state().role
+	g, ok := c.srv.generationID()
+	if !ok {
+		g = 0
+	}
+	c.reply(newMsg(Version13, Type13RoleReply, h.Xid, 16).u32(cur).zeros(4).u64(g).done())
+	return nil
+}
+
+func (c *conn) nxRoleRequest(h Header, b []byte) error {
+	if err := requireLen(b, 20); err != nil {
+		return err
+	}
+	var role uint32
+	switch binary.BigEndian.Uint32(b[16:]) {
+	case 0:
+		role = roleEqual
+	case 1:
+		role = roleMaster
+	case 2:
+		role = roleSlave
+	default:
+		return errBadRole
+	}
+	c.srv.setRole(c, role)
+	nx := uint32(0)
+	switch c.state().role {
+	case roleMaster:
+		nx = 1
+	case roleSlave:
+		nx = 2
+	}
+	c.reply(nxMsg(h.Version, h.Xid, NXTRoleReply, 4).u32(nx).done())
+	return nil
+}
+
+// setGenerationID accepts id unless it is older than the current one
+// (OpenFlow 1.2+ role generation ids, compared with wraparound).
+func (s *Server) setGenerationID(id uint64) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.genIDSet && int64(id-s.genID) < 0 {
+		return false
+	}
+	s.genID, s.genIDSet = id, true
+	return true
+}
+
+func (s *Server) generationID() (uint64, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.genID, s.genIDSet
+}
+
+// setRole sets c's role; a new master demotes the others to slave.
+func (s *Server) setRole(c *conn, role uint32) {
+	if role == roleMaster {
+		for _, o := range s.snapshot() {
+			if o == c {
+				continue
+			}
+			o.mu.Lock()
+			if o.st.role == roleMaster {
+				o.st.role = roleSlave
+			}
+			o.mu.Unlock()
+		}
+	}
+	c.mu.Lock()
+	c.st.role = role
+	c.mu.Unlock()
+}
+
+// Asynchronous configuration.
+
+func (c *conn) asyncReply(xid uint32) []byte {
+	st := c.state()
+	m := newMsg(Version13, Type13GetAsyncReply, xid, 24)
+	for k := 0; k < 3; k++ {
+		m.u32(st.async[k][0]).u32(st.async[k][1])
+	}
+	return m.done()
+}
+
+// setAsync applies a struct ofp13_async_config / nx_async_config body
+// (packet_in, port_status, flow_removed; each [master, slave]).
+func (c *conn) setAsync(body []byte) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for k := 0; k < 3; k++ {
+		c.st.async[k][0] = binary.BigEndian.Uint32(body[k*8:])
+		c.st.async[k][1] = binary.BigEndian.Uint32(body[k*8+4:])
+	}
+	c.asyncSetLocked()
+}
+
+func (c *conn) asyncSetLocked() {
+	if c.service && c.st.missSendLen == 0 {
+		c.st.missSendLen = 128 // OFP_DEFAULT_MISS_SEND_LEN, as OVS
+	}
+}
+
+// setAsyncProps applies NXT_SET_ASYNC_CONFIG2 properties.
+func (c *conn) setAsyncProps(props []byte) error {
+	c.mu.Lock()
+	a := c.st.async
+	c.mu.Unlock()
+	r := reader{b: props}
+	for r.left() > 0 {
+		if r.left() < 4 {
+			return errPropBadLen
+		}
+		typ := r.u16()
+		l := int(r.u16())
+		if l < 4 || r.off-4+pad8(l) > len(r.b) {
+			return errPropBadLen
+		}
+		body := r.b[r.off : r.off-4+l]
+		r.off += pad8(l) - 4
+		if typ > 5 {
+			if typ >= 0xfffe {
+				return ofErr("OFPBPC_BAD_EXPERIMENTER")
+			}
+			return errPropBadType
+		}
+		if len(body) != 4 {
+			return errPropBadLen
+		}
+		// Types: 0 packet-in slave, 1 packet-in master, 2 port-status
+		// slave, 3 master, 4 flow-removed slave, 5 master.
+		kind, master := int(typ/2), typ%2 == 1
+		i := 1
+		if master {
+			i = 0
+		}
+		a[kind][i] = binary.BigEndian.Uint32(body)
+	}
+	c.mu.Lock()
+	c.st.async = a
+	c.asyncSetLocked()
+	c.mu.Unlock()
+	return nil
+}
+
+// nxMsg starts a Nicira vendor message.
+func nxMsg(version uint8, xid uint32, subtype uint32, sizeHint int) *msg {
+	return newMsg(version, TypeVendor, xid, 8+sizeHint).u32(VendorNicira).u32(subtype)
+}
+
+// handleVendor dispatches OFPT_VENDOR / OFPT_EXPERIMENTER.
+func (c *conn) handleVendor(h Header, b []byte) error {
+	if len(b) < 12 {
+		return errBadLen
+	}
+	vendor := binary.BigEndian.Uint32(b[8:])
+	switch vendor {
+	case VendorNicira:
+		if len(b) < 16 {
+			return errBadLen
+		}
+		return c.handleNicira(h, b, binary.BigEndian.Uint32(b[12:]))
+	case VendorONF:
+		if h.Version != Version13 {
+			return errBadVendor
+		}
+		if len(b) < 16 {
+			return errBadLen
+		}
+		switch binary.BigEndian.Uint32(b[12:]) {
+		case ONFTBundleControl:
+			return c.bundleControl(h, b)
+		case ONFTBundleAddMessage:
+			return c.bundleAdd(h, b)
+		}
+		return errBadSubtype
+	}
+	return errBadVendor
+}
+
+func (c *conn) handleNicira(h Header, b []byte, subtype uint32) error {
+	body := b[16:]
+	switch subtype {
+	case NXTRoleRequest:
+		return c.nxRoleRequest(h, b)
+	case NXTSetFlowFormat:
+		if h.Version != Version10 {
+			return errBadSubtype
+		}
+		if len(body) != 4 {
+			return errBadLen
+		}
+		switch binary.BigEndian.Uint32(body) {
+		case nxFlowFormatOpenFlow10:
+			c.mu.Lock()
+			c.st.flowFormatNXM = false
+			c.mu.Unlock()
+		case nxFlowFormatNXM:
+			c.mu.Lock()
+			c.st.flowFormatNXM = true
+			c.mu.Unlock()
+		default:
+			return errEPerm
+		}
+		return nil
+	case NXTFlowMod:
+		if err := c.rejectSlave(); err != nil {
+			return err
+		}
+		if len(body) < 32 {
+			return errBadLen
+		}
+		tid := c.state().flowModTableID
+		return c.flowMod(b, h, func(b []byte) (*flowModRequest, error) { return decodeNXFlowMod(b, h.Version, tid) })
+	case NXTFlowModTableID:
+		if len(body) != 8 {
+			return errBadLen
+		}
+		c.mu.Lock()
+		c.st.flowModTableID = body[0] != 0
+		c.mu.Unlock()
+		return nil
+	case NXTSetPacketInFormat:
+		if len(body) != 4 {
+			return errBadLen
+		}
+		f := binary.BigEndian.Uint32(body)
+		if f > nxPacketInNXT2 {
+			return errEPerm
+		}
+		c.mu.Lock()
+		c.st.packetInFormat = uint8(f)
+		c.mu.Unlock()
+		return nil
+	case NXTFlowAge:
+		if len(body) != 0 {
+			return errBadLen
+		}
+		return nil // flow ages are always reported
+	case NXTSetAsyncConfig:
+		if len(body) != 24 {
+			return errBadLen
+		}
+		c.setAsync(body)
+		return nil
+	case NXTSetAsyncConfig2:
+		if h.Version != Version10 && h.Version != Version13 {
+			return errBadSubtype
+		}
+		return c.setAsyncProps(body)
+	case NXTSetControllerID:
+		if len(body) != 8 {
+			return errBadLen
+		}
+		if !allZero(body[:6]) {
+			return errMustBeZero
+		}
+		c.mu.Lock()
+		c.st.controllerID = binary.BigEndian.Uint16(body[6:])
+		c.mu.Unlock()
+		return nil
+	case NXTCtFlushZone:
+		if len(body) != 8 {
+			return errBadLen
+		}
+		return c.srv.ctFlushZone(body)
+	case NXTCtFlush:
+		if len(body) < 8 {
+			return errBadLen
+		}
+		return c.srv.ctFlush(body)
+	case NXTResume:
+		// gswitch never sends continuations, so there is nothing to resume.
+		return ofErr("NXR_NOT_SUPPORTED")
+	case NXTGroupMod:
+		if h.Version != Version10 {
+			return errBadSubtype
+		}
+		if err := c.rejectSlave(); err != nil {
+			return err
+		}
+		return c.nxGroupMod(b)
+	}
+	return errBadSubtype
+}

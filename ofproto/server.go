@@ -1,0 +1,373 @@
+package ofproto
+
+import (
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"net"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"go.uber.org/zap"
+
+	"gswitch/pipeline"
+)
+
+// Server is the OpenFlow channel: listeners, active controller connections
+// and every connection's state. It implements pipeline.PacketInSink and
+// receives flow-removed and port-status events for all its connections.
+type Server struct {
+	cfg Config
+	log *zap.Logger
+
+	mu        sync.Mutex
+	conns     map[*conn]struct{}
+	listeners []net.Listener
+	closed    bool
+	stop      chan struct{}
+	wg        sync.WaitGroup
+	// Role generation id (OpenFlow 1.2+ role requests).
+	genID    uint64
+	genIDSet bool
+
+	// Counters.
+	Stats ServerStats
+}
+
+// ServerStats are the server's counters.
+type ServerStats struct {
+	Accepted        atomic.Uint64
+	Panics          atomic.Uint64 // per-connection recovers (each closed its connection)
+	Errors          atomic.Uint64 // OFPT_ERROR replies sent
+	QueueOverflows  atomic.Uint64 // connections closed because their queue was full
+	PacketInDropped atomic.Uint64 // packet-ins dropped because a queue was full
+	ProbeTimeouts   atomic.Uint64
+}
+
+var _ pipeline.PacketInSink = (*Server)(nil)
+
+// New returns a Server; it listens nowhere until Listen or Connect.
+func New(cfg Config) (*Server, error) {
+	if cfg.Datapath == nil {
+		return nil, errors.New("ofproto: Config.Datapath is required")
+	}
+	cfg.setDefaults()
+	return &Server{
+		cfg:   cfg,
+		log:   cfg.Logger,
+		conns: make(map[*conn]struct{}),
+		stop:  make(chan struct{}),
+	}, nil
+}
+
+// now is the datapath clock.
+func (s *Server) now() int64 { return s.cfg.Clock() }
+
+// Listen starts a passive listener: "ptcp:PORT[:IP]" (IP defaults to every
+// address, as OVS) or "punix:PATH". Connections accepted there are service
+// connections (as OVS's): they get asynchronous messages only after they set
+// a nonzero miss_send_len.
+func (s *Server) Listen(spec string) error {
+	ln, err := listen(spec)
+	if err != nil {
+		return err
+	}
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		ln.Close()
+		return errors.New("ofproto: server closed")
+	}
+	s.listeners = append(s.listeners, ln)
+	s.mu.Unlock()
+	s.wg.Add(1)
+	go s.acceptLoop(ln, spec)
+	return nil
+}
+
+// Addr returns the address of the i-th listener (for tests using port 0).
+func (s *Server) Addr(i int) net.Addr {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if i < 0 || i >= len(s.listeners) {
+		return nil
+	}
+	return s.listeners[i].Addr()
+}
+
+func listen(spec string) (net.Listener, error) {
+	switch {
+	case strings.HasPrefix(spec, "ptcp:"):
+		rest := spec[len("ptcp:"):]
+		port, ip := rest, ""
+		if i := strings.IndexByte(rest, ':'); i >= 0 {
+			port, ip = rest[:i], rest[i+1:]
+		}
+		if port == "" {
+			port = "6653"
+		}
+		if _, err := strconv.ParseUint(port, 10, 16); err != nil {
+			return nil, fmt.Errorf("ofproto: %q: bad port", spec)
+		}
+		ip = strings.TrimSuffix(strings.TrimPrefix(ip, "["), "]")
+		ln, err := net.Listen("tcp", net.JoinHostPort(ip, port))
+		if err != nil {
+			return nil, fmt.Errorf("ofproto: %s: %w", spec, err)
+		}
+		return ln, nil
+	case strings.HasPrefix(spec, "punix:"):
+		path := spec[len("punix:"):]
+		if path == "" {
+			return nil, fmt.Errorf("ofproto: %q: empty path", spec)
+		}
+		if fi, err := os.Lstat(path); err == nil {
+			if fi.Mode()&os.ModeSocket == 0 {
+				return nil, fmt.Errorf("ofproto: %s: %s exists and is not a socket", spec, path)
+			}
+			if c, err := net.DialTimeout("unix", path, time.Second); err == nil {
+				c.Close()
+				return nil, fmt.Errorf("ofproto: %s: %s is in use by another process", spec, path)
+			}
+			os.Remove(path) // stale socket
+		}
+		ln, err := net.Listen("unix", path)
+		if err != nil {
+			return nil, fmt.Errorf("ofproto: %s: %w", spec, err)
+		}
+		ln.(*net.UnixListener).SetUnlinkOnClose(true)
+		return ln, nil
+	}
+	return nil, fmt.Errorf("ofproto: %q: unknown listener (want ptcp:PORT[:IP] or punix:PATH)", spec)
+}
+
+func (s *Server) acceptLoop(ln net.Listener, spec string) {
+	defer s.wg.Done()
+	s.log.Info("ofproto: listening", zap.String("target", spec))
+	var delay time.Duration
+	for {
+		nc, err := ln.Accept()
+		if err != nil {
+			select {
+			case <-s.stop:
+				return
+			default:
+			}
+			var ne net.Error
+			if errors.As(err, &ne) && ne.Timeout() || errors.Is(err, syscall.EMFILE) || errors.Is(err, syscall.ENFILE) {
+				if delay == 0 {
+					delay = 5 * time.Millisecond
+				} else if delay *= 2; delay > time.Second {
+					delay = time.Second
+				}
+				time.Sleep(delay)
+				continue
+			}
+			if errors.Is(err, net.ErrClosed) {
+				return
+			}
+			s.log.Warn("ofproto: accept", zap.String("target", spec), zap.Error(err))
+			time.Sleep(100 * time.Millisecond)
+			continue
+		}
+		delay = 0
+		s.Stats.Accepted.Add(1)
+		s.wg.Add(1)
+		go func() {
+			defer s.wg.Done()
+			s.Serve(nc, true)
+		}()
+	}
+}
+
+// Connect starts an active connection to a controller, "tcp:HOST:PORT"
+// (port 6653 if omitted) or "unix:PATH", kept up with exponential back-off
+// (1s up to MaxBackoff) until Close. Active connections are primary
+// connections (miss_send_len 128, asynchronous messages on).
+func (s *Server) Connect(spec string) error {
+	network, addr, err := parseActive(spec)
+	if err != nil {
+		return err
+	}
+	s.mu.Lock()
+	closed := s.closed
+	s.mu.Unlock()
+	if closed {
+		return errors.New("ofproto: server closed")
+	}
+	s.wg.Add(1)
+	go s.connectLoop(spec, network, addr)
+	return nil
+}
+
+func parseActive(spec string) (network, addr string, err error) {
+	switch {
+	case strings.HasPrefix(spec, "tcp:"):
+		hp := spec[len("tcp:"):]
+		host, port, err := net.SplitHostPort(hp)
+		if err != nil {
+			host, port = strings.TrimSuffix(strings.TrimPrefix(hp, "["), "]"), "6653"
+		}
+		if host == "" {
+			return "", "", fmt.Errorf("ofproto: %q: missing host", spec)
+		}
+		if _, err := strconv.ParseUint(port, 10, 16); err != nil {
+			return "", "", fmt.Errorf("ofproto: %q: bad port", spec)
+		}
+		return "tcp", net.JoinHostPort(host, port), nil
+	case strings.HasPrefix(spec, "unix:"):
+		if len(spec) == len("unix:") {
+			return "", "", fmt.Errorf("ofproto: %q: empty path", spec)
+		}
+		return "unix", spec[len("unix:"):], nil
+	}
+	return "", "", fmt.Errorf("ofproto: %q: unknown controller target (want tcp:HOST:PORT or unix:PATH)", spec)
+}
+
+func (s *Server) connectLoop(spec, network, addr string) {
+	defer s.wg.Done()
+	backoff := time.Second
+	for {
+		d := net.Dialer{Timeout: 5 * time.Second}
+		nc, err := d.Dial(network, addr)
+		if err == nil {
+			s.log.Info("ofproto: connected", zap.String("target", spec))
+			start := time.Now()
+			s.Serve(nc, false)
+			if time.Since(start) > s.cfg.MaxBackoff {
+				backoff = time.Second
+			}
+		} else {
+			s.log.Debug("ofproto: connect failed", zap.String("target", spec), zap.Error(err))
+		}
+		// Jitter a little so many switches don't reconnect in lockstep.
+		wait := backoff + time.Duration(rand.Int64N(int64(backoff)/8+1))
+		select {
+		case <-s.stop:
+			return
+		case <-time.After(wait):
+		}
+		if backoff *= 2; backoff > s.cfg.MaxBackoff {
+			backoff = s.cfg.MaxBackoff
+		}
+	}
+}
+
+// Serve runs the OpenFlow channel on an established connection until it
+// closes. service selects OVS's service-connection defaults (as for
+// connections accepted by Listen) rather than a primary controller's.
+// It is exported for tests (net.Pipe) and for callers with their own sockets.
+func (s *Server) Serve(nc net.Conn, service bool) {
+	c := newConn(s, nc, service)
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		nc.Close()
+		return
+	}
+	s.conns[c] = struct{}{}
+	s.mu.Unlock()
+	c.run()
+	s.mu.Lock()
+	delete(s.conns, c)
+	s.mu.Unlock()
+}
+
+// Close stops the listeners and active connections and closes every
+// connection, waiting for their goroutines.
+func (s *Server) Close() error {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return nil
+	}
+	s.closed = true
+	close(s.stop)
+	lns := s.listeners
+	s.listeners = nil
+	conns := make([]*conn, 0, len(s.conns))
+	for c := range s.conns {
+		conns = append(conns, c)
+	}
+	s.mu.Unlock()
+	for _, ln := range lns {
+		ln.Close()
+	}
+	for _, c := range conns {
+		c.close("server closed")
+	}
+	s.wg.Wait()
+	return nil
+}
+
+// snapshot returns the current connections.
+func (s *Server) snapshot() []*conn {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]*conn, 0, len(s.conns))
+	for c := range s.conns {
+		out = append(out, c)
+	}
+	return out
+}
+
+// NumConns returns the number of open connections (for tests and ctl).
+func (s *Server) NumConns() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.conns)
+}
+
+// PacketIn sends a packet-in to the controllers that want it (role, async
+// configuration, controller id), each in its version and packet-in format.
+// pi.Data is copied before PacketIn returns.
+func (s *Server) PacketIn(pi *pipeline.PacketIn) {
+	var cache encCache
+	for _, c := range s.snapshot() {
+		c.sendPacketIn(pi, &cache)
+	}
+}
+
+// FlowRemoved sends a flow-removed message to the controllers that want it.
+func (s *Server) FlowRemoved(fr *pipeline.FlowRemoved) {
+	var cache encCache
+	for _, c := range s.snapshot() {
+		c.sendFlowRemoved(fr, &cache)
+	}
+}
+
+// PortStatus sends a port-status message (reason PortAdded, PortDeleted or
+// PortModified) to the controllers that want it.
+func (s *Server) PortStatus(reason uint8, p Port) {
+	for _, c := range s.snapshot() {
+		c.sendPortStatus(reason, &p)
+	}
+}
+
+// encCache shares encodings of one event between connections of the same
+// version and format.
+type encCache struct {
+	keys [4]uint32
+	vals [4][]byte
+	n    int
+}
+
+func (e *encCache) get(k uint32) []byte {
+	for i := 0; i < e.n; i++ {
+		if e.keys[i] == k {
+			return e.vals[i]
+		}
+	}
+	return nil
+}
+
+func (e *encCache) put(k uint32, v []byte) {
+	if e.n < len(e.keys) {
+		e.keys[e.n], e.vals[e.n] = k, v
+		e.n++
+	}
+}
