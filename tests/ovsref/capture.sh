@@ -277,7 +277,6 @@ traffic_topology() { # traffic_topology P1 P2: hosts + OVS with ports P1=1 P2=2
 }
 
 section_conntrack() {
-	local held
 	traffic_topology ggo-p1 ggo-p2
 	must ovs-ofctl -O OpenFlow13 add-flows br0 "$FLOWS/ct-firewall.flows"
 	must ovs-ofctl -O OpenFlow13 add-flows br0 "$FLOWS/ct-zone-mark.flows"
@@ -290,17 +289,16 @@ section_conntrack() {
 	appcap plain conntrack/empty.ipf-get-status dpctl/ipf-get-status
 	appcap plain conntrack/empty.flush-conntrack dpctl/flush-conntrack
 
-	bg "$NS_R" "$PY" "$TRAFFIC" tcp-server 7001 25
-	bg "$NS_R" "$PY" "$TRAFFIC" udp-server 7002 25
-	bg "$NS_R" "$PY" "$TRAFFIC" udp-server 7100 25
+	bg "$NS_R" "$PY" "$TRAFFIC" tcp-server 7001 60
+	bg "$NS_R" "$PY" "$TRAFFIC" udp-server 7002 60
+	bg "$NS_R" "$PY" "$TRAFFIC" udp-server 7100 60
 	inr "$PY" "$TRAFFIC" ready 7001 tcp 127.0.0.1 || log "tcp server not ready"
 	sleep 0.3
 	inl ping -q -c 2 -i 0.2 -W 2 "$IP4_R" >/dev/null || log "ping v4 failed"
 	inl ping -q -6 -c 2 -i 0.2 -W 2 "$IP6_R" >/dev/null || log "ping v6 failed"
 	inl "$PY" "$TRAFFIC" tcp-client 20001 "$IP4_R" 7001 || log "tcp v4 failed"
 	inl "$PY" "$TRAFFIC" tcp-client 20002 "$IP6_R" 7001 || log "tcp v6 failed"
-	bg "$NS_L" "$PY" "$TRAFFIC" tcp-client 20003 "$IP4_R" 7001 10
-	held=${BG_PIDS[-1]}
+	bg "$NS_L" "$PY" "$TRAFFIC" tcp-client 20003 "$IP4_R" 7001 60
 	inl "$PY" "$TRAFFIC" udp-client 20004 "$IP4_R" 7002 2 || log "udp v4 failed"
 	inl "$PY" "$TRAFFIC" udp-client 20005 "$IP6_R" 7002 1 || log "udp v6 failed"
 	inl "$PY" "$TRAFFIC" udp-client 20006 "$IP4_R" 7999 1 && log "udp to closed port got an answer?"
@@ -375,7 +373,7 @@ section_conntrack() {
 	appcap plain conntrack/flush.all dpctl/flush-conntrack
 	appcap conntrack conntrack/flush.all.dump-conntrack dpctl/dump-conntrack
 	appcap plain conntrack/flush.all.ct-get-nconns dpctl/ct-get-nconns
-	wait_pid "$held" 12
+	# servers and the held client (all bounded to 60 s) are stopped by PID in ovs_down
 	ovs_down
 }
 
