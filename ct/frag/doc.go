@@ -18,6 +18,10 @@
 //	case frag.NotFragment: // the bytes are no fragment after all (e.g. an IPv6 atomic fragment): track it as is
 //	}
 //
+// After Whole went through conntrack, Datagram.SyncFromWhole copies what NAT
+// changed (addresses, and the first fragment's L4 header) into the
+// fragments, as OVS does, before they are forwarded.
+//
 // Add returns nil for every verdict but Complete, so a caller that uses Add
 // must call Enabled(v6) first to tell "disabled" apart, and cannot tell
 // "held" from "refused": Handle can.

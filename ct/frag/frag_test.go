@@ -704,3 +704,54 @@ func TestSetters(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestSyncFromWhole: NAT the reassembled datagram (new source address and
+// port, checksums fixed), copy back into the fragments, reassemble those
+// again: the result is the NATed datagram.
+func TestSyncFromWhole(t *testing.T) {
+	for _, v6 := range []bool{false, true} {
+		var orig []byte
+		var frags [][]byte
+		if v6 {
+			orig = pkttest.UDP6(src6, dst6, 1000, 2000, payload(4000, 1))
+			frags = pkttest.Frag6(orig, 1232, 9)
+		} else {
+			orig = pkttest.UDP4(src4, dst4, 1000, 2000, payload(4000, 1))
+			frags = pkttest.Frag4(orig, 1480)
+		}
+		r := New()
+		dg := feed(t, r, frags, order(len(frags), "reverse", nil), 0)
+		w := dg.Whole
+		l3, l4 := int(w.Key.L3), int(w.Key.L4)
+		if v6 {
+			w.Data[l3+8+15] = 0x99
+		} else {
+			w.Data[l3+12+3] = 0x99
+			w.RecomputeIPv4Checksum()
+		}
+		binary.BigEndian.PutUint16(w.Data[l4:], 4242)
+		packet.Parse(w)
+		if !w.RecomputeL4Checksum() {
+			t.Fatal("recompute")
+		}
+		dg.SyncFromWhole()
+		r2 := New()
+		var again *Datagram
+		for _, f := range dg.Frags {
+			pk := packet.New(f.Data)
+			packet.Parse(pk)
+			if d, _ := r2.Handle(pk, 0, 0); d != nil {
+				again = d
+			}
+		}
+		if again == nil {
+			t.Fatalf("v6=%v: synced fragments do not reassemble", v6)
+		}
+		if !bytes.Equal(again.Whole.Data, w.Data) {
+			t.Fatalf("v6=%v: synced fragments reassemble to another datagram", v6)
+		}
+		if !again.Whole.L4ChecksumOK() {
+			t.Fatalf("v6=%v: L4 checksum", v6)
+		}
+	}
+}

@@ -156,6 +156,21 @@ func FuzzReassemble(f *testing.F) {
 			}
 			if dg != nil {
 				checkDatagram(t, dg)
+				// Without NAT, syncing changes nothing, and the fragments
+				// reassemble again to the same datagram.
+				dg.SyncFromWhole()
+				r2 := New()
+				r2.SetMinFrag(false, 400)
+				r2.SetMinFrag(true, 400)
+				var again *Datagram
+				for _, f := range dg.Frags {
+					if d, _ := r2.Handle(f, zone, now); d != nil {
+						again = d
+					}
+				}
+				if again == nil || string(again.Whole.Data) != string(dg.Whole.Data) {
+					t.Fatalf("the fragments do not reassemble again to Whole")
+				}
 			}
 			s := r.Stats()
 			held := s.V4.Accepted + s.V6.Accepted - (s.V4.Completed + s.V6.Completed + s.V4.Expired + s.V6.Expired + s.V4.Purged + s.V6.Purged)

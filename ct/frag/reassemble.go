@@ -52,3 +52,62 @@ func (r *Reassembler) reassembleLocked(d *dgram, last *packet.Packet) *packet.Pa
 	packet.Parse(w)
 	return w
 }
+
+// SyncFromWhole copies into the fragments what conntrack may have changed
+// in Whole (NAT), as OVS's ipf_post_execute_reass_pkts does: every
+// fragment gets Whole's IP source and destination addresses (IPv4 header
+// checksum recomputed), and the first fragment gets Whole's bytes over its
+// own data range, so it carries the translated ports and the L4 checksum
+// updated for the whole datagram. Call it after Whole went through
+// conntrack and before forwarding Frags. It changes nothing in a fragment
+// or a Whole that no longer parses as the same family.
+func (dg *Datagram) SyncFromWhole() {
+	w := dg.Whole
+	wk := &w.Key
+	wl3 := int(wk.L3)
+	v6 := wk.Flags&packet.FlagIPv6 != 0
+	if wk.Flags&(packet.FlagIPv4|packet.FlagIPv6) == 0 {
+		return
+	}
+	var addrs []byte
+	if v6 {
+		if len(w.Data) < wl3+40 {
+			return
+		}
+		addrs = w.Data[wl3+8 : wl3+40]
+	} else {
+		if len(w.Data) < wl3+20 {
+			return
+		}
+		addrs = w.Data[wl3+12 : wl3+20]
+	}
+	for _, f := range dg.Frags {
+		var fi fragInfo
+		if parseFrag(f, &fi) != psOK || fi.v6 != v6 {
+			continue
+		}
+		d := f.Data
+		if v6 {
+			copy(d[fi.l3+8:fi.l3+40], addrs)
+		} else {
+			copy(d[fi.l3+12:fi.l3+20], addrs)
+			ihl := fi.data - fi.l3
+			be.PutUint16(d[fi.l3+10:], 0)
+			be.PutUint16(d[fi.l3+10:], packet.Checksum(d[fi.l3:fi.l3+ihl]))
+		}
+		if fi.start != 0 {
+			continue
+		}
+		// Where the data starts in Whole: after the same headers.
+		var ws int
+		if v6 {
+			ws = wl3 + (fi.fh - fi.l3)
+		} else {
+			ws = wl3 + int(w.Data[wl3]&0xf)*4
+		}
+		n := int(fi.end - fi.start)
+		if ws >= 0 && ws+n <= len(w.Data) {
+			copy(d[fi.data:fi.data+n], w.Data[ws:ws+n])
+		}
+	}
+}

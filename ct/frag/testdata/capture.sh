@@ -6,6 +6,7 @@
 # from this directory: ./capture.sh   (takes about a minute: it waits for
 # OVS's 15 s fragment timeout and 10 s purge delay).
 set -eu
+export PYTHONDONTWRITEBYTECODE=1
 cd "$(dirname "$0")"
 D=$(mktemp -d /tmp/gfr-capture.XXXXXX)
 export OVS_RUNDIR=$D OVS_LOGDIR=$D OVS_DBDIR=$D OVS_SYSCONFDIR=$D
