@@ -82,7 +82,11 @@ func mac48(b []byte) uint64 {
 //     voids all three, as in OVS.
 //   - tcp_flags is the low 12 bits of the TCP offset/flags word.
 //
-// Trailing bytes after the IP datagram (Ethernet padding) are ignored.
+// Trailing bytes after the IP datagram (Ethernet padding) are ignored. As
+// in OVS, the IP version nibble is not checked (eth_type decides), IPv4
+// options are skipped, and MPLS and IGMP are not parsed beyond eth_type and
+// nw_proto. TestParseVsOVS compares Parse with OVS's own flow_extract
+// (ovs-ofctl parse-pcap) on thousands of random and damaged frames.
 func Parse(pk *Packet) {
 	k := &pk.Key
 	for i := headerWords; i < NumWords; i++ {
@@ -158,7 +162,9 @@ func parseARP(k *Key, d []byte, off int) {
 
 func parseIPv4(k *Key, d []byte, off int) {
 	n := len(d)
-	if n-off < 20 || d[off]>>4 != 4 {
+	// As OVS (both datapaths), the version nibble is not checked: eth_type
+	// decides.
+	if n-off < 20 {
 		k.Flags |= FlagMalformed
 		return
 	}
@@ -197,7 +203,7 @@ func parseIPv4(k *Key, d []byte, off int) {
 
 func parseIPv6(k *Key, d []byte, off int) {
 	n := len(d)
-	if n-off < 40 || d[off]>>4 != 6 {
+	if n-off < 40 { // the version nibble is not checked, as in OVS
 		k.Flags |= FlagMalformed
 		return
 	}

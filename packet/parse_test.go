@@ -235,9 +235,6 @@ func TestParseMalformed(t *testing.T) {
 	bad[14] = 0x4f // IHL 60 > total
 	check(t, "ihl>tot", bad, ip4)
 	bad = append([]byte(nil), tcp4...)
-	bad[14] = 0x65
-	check(t, "version", bad, ip4)
-	bad = append([]byte(nil), tcp4...)
 	binary.BigEndian.PutUint16(bad[16:], 2000)
 	check(t, "totlen>frame", bad, ip4)
 
