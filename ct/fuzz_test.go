@@ -1,0 +1,160 @@
+package ct
+
+import (
+	"encoding/binary"
+	"fmt"
+	"testing"
+	"time"
+
+	"gswitch/packet"
+)
+
+// FuzzExecute builds a packet sequence from the fuzzer's bytes (each
+// 12-byte record is one packet or one table operation) and runs it
+// through a small tracker. Invariants: no panic, every connection is
+// reachable from both of its keys, the counts equal the table.
+func FuzzExecute(f *testing.F) {
+	f.Add([]byte{0, 0, 0x02, 0, 0, 0, 1, 0, 0, 0, 0, 0, 1, 1, 0x12, 0, 0, 0, 1, 0, 0, 0, 0, 0})
+	f.Add([]byte("\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x01\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00"))
+	f.Add([]byte("\x02\x00\x08\x00\x00\x00\x00\x00\x00\x00\x00\x00\x02\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x06\x00\x03\x00"))
+	f.Add([]byte("\x07\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\x05\x03\x10\x00\x00\x00\x05\x00\x00\x00\x00\x01"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		tr := New(Config{MaxConns: 64, Shards: 4})
+		tr.SetZoneLimit(3, 5)
+		now := int64(time.Second)
+		var last *packet.Packet
+		for len(data) >= 12 {
+			r := data[:12]
+			data = data[12:]
+			now += int64(r[11]) * int64(100*time.Millisecond)
+			p := Params{Zone: uint16(r[1] & 3), Commit: r[1]&4 == 0, Force: r[1]&8 != 0,
+				SetMark: r[1]&16 != 0, Mark: uint32(r[10]), MarkMask: 0xff}
+			dir := r[1]&0x20 != 0
+			src, dst := A, B
+			if r[0]&0x80 != 0 {
+				src, dst = "2001:db8::1", "2001:db8::2"
+			}
+			if dir {
+				src, dst = dst, src
+			}
+			sp, dp := uint16(1000+int(r[2]&3)), uint16(80)
+			if dir {
+				sp, dp = dp, sp
+			}
+			var pk *packet.Packet
+			switch r[0] & 0x0f {
+			case 0, 1, 2:
+				pk = tcpFrame(seg{src: src, dst: dst, sport: sp, dport: dp, flags: uint16(r[3]) & 0x3f,
+					seq: binary.BigEndian.Uint32(r[4:]), ack: binary.BigEndian.Uint32(r[6:]),
+					win: uint16(r[8]) << 8, payload: int(r[9] & 0x3f), wscale: int(r[9]>>6) * 5})
+			case 3:
+				pk = udpFrame(src, dst, sp, dp, int(r[9]&7))
+			case 4:
+				typ := r[3]
+				pk = icmpFrame(src, dst, typ, r[4]&1, uint16(r[5]), nil)
+			case 5:
+				// An ICMP error quoting the previous packet (maybe cut).
+				if last != nil {
+					q := ipDatagram(last)
+					q = q[:int(r[9])%(len(q)+1)]
+					typ := uint8(icmp4DstUnreach)
+					if r[0]&0x80 != 0 {
+						typ = icmp6DstUnreach
+					}
+					pk = icmpFrame(dst, src, typ, 0, 0, q)
+				}
+			case 6:
+				tr.Sweep(now)
+			case 7:
+				tr.Flush(FlushFilter{HasZone: r[2]&1 != 0, Zone: uint16(r[3] & 3), Proto: r[4] & 0x1f})
+			case 8:
+				// Raw bytes as a frame.
+				b := append([]byte{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 0x08, 0x00, 0x45, 0, 0, 40}, r...)
+				pk = packet.New(b)
+				packet.Parse(pk)
+			default:
+				if last != nil {
+					// Same packet again (cached conn path).
+					pk = last
+				}
+			}
+			if pk != nil {
+				out := tr.Execute([]*packet.Packet{pk}, nil, &p, now)
+				for _, o := range out {
+					if o.Key.CtState()&packet.CsTrk == 0 {
+						t.Fatalf("packet not +trk: %s", stateString(o.Key.CtState()))
+					}
+				}
+				last = pk
+			}
+		}
+		checkInvariants(t, tr)
+		if _, err := tr.DPCtl("dump-conntrack", []string{"-m", "-s"}); err != nil {
+			t.Fatal(err)
+		}
+	})
+}
+
+// FuzzDPCtl feeds arbitrary arguments to the control commands: no panic.
+func FuzzDPCtl(f *testing.F) {
+	for _, s := range []string{"flush-conntrack|zone=1|ct_nw_src=1.2.3.4,ct_nw_proto=1,icmp_id=5",
+		"ct-set-limits|default=5|zone=1,limit=2", "add-zone-tp|zone=3|udp_first=9", "dump-conntrack|-ms|zone=1",
+		"flush-conntrack|mark=0x1/0xff|labels=0xff/0xffffffffffffffffffffffffffffffffff"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		tr := New(Config{Shards: 2})
+		exec1(tr, udpFrame(A, B, 1, 2, 0), commit, 1)
+		parts := splitBar(s)
+		if len(parts) == 0 {
+			return
+		}
+		out, err := tr.DPCtl(parts[0], parts[1:])
+		if err != nil && out != "" {
+			t.Fatalf("both output and error: %q %v", out, err)
+		}
+		checkInvariants(t, tr)
+	})
+}
+
+func splitBar(s string) []string {
+	var out []string
+	cur := ""
+	for _, c := range s {
+		if c == '|' {
+			out = append(out, cur)
+			cur = ""
+			continue
+		}
+		cur += string(c)
+	}
+	return append(out, cur)
+}
+
+func TestExecuteNoAlloc(t *testing.T) {
+	tr := New(Config{})
+	established(t, tr)
+	pk := fwd(tcpACK|tcpPSH, 101, 501, 100)
+	rp := rev(tcpACK, 501, 201, 0)
+	u := udpFrame(A, B, 7, 8, 10)
+	exec1(tr, u, commit, int64(time.Second))
+	batch := []*packet.Packet{pk, rp, u}
+	out := make([]*packet.Packet, 0, 8)
+	p := &Params{Commit: true}
+	now := int64(2 * time.Second)
+	allocs := testing.AllocsPerRun(1000, func() {
+		for _, x := range batch {
+			x.Conn = nil
+		}
+		out = tr.Execute(batch, out[:0], p, now)
+	})
+	if allocs != 0 {
+		t.Fatalf("established path allocates: %v allocs/run", allocs)
+	}
+	for _, x := range out[:2] {
+		if s := x.Key.CtState(); s&est == 0 {
+			t.Fatalf("state %s", stateString(s))
+		}
+	}
+	_ = fmt.Sprint()
+}
