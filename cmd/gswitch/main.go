@@ -1,18 +1,91 @@
+// Command gswitch is an OpenFlow 1.3 (and 1.0 + Nicira) software switch with
+// a userspace connection tracker. `gswitch --help` lists the flags;
+// `gswitch ctl COMMAND` talks to a running switch over its control socket.
 package main
 
 import (
 	"fmt"
 	"os"
+	"os/signal"
+	"syscall"
+
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
+
+	"gswitch/cmd/gswitch/internal/ctl"
 )
 
 func main() {
 	if len(os.Args) > 1 && os.Args[1] == "ctl" {
 		os.Exit(ctlMain(os.Args[2:]))
 	}
-	c, err := ParseArgs(os.Args[1:], os.Stderr)
+	os.Exit(run(os.Args[1:]))
+}
+
+func run(args []string) int {
+	c, err := ParseArgs(args, os.Stderr)
+	if err != nil {
+		if err.Error() == "flag: help requested" {
+			return 0
+		}
+		fmt.Fprintln(os.Stderr, "gswitch:", err)
+		return 2
+	}
+	if c.ShowVersion {
+		fmt.Println("gswitch", Version)
+		return 0
+	}
+	log := newLogger(c.LogLevel)
+	defer log.Sync()
+
+	s, err := NewSwitch(c, log)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "gswitch:", err)
-		os.Exit(2)
+		return 1
 	}
-	_ = c
+	s.exitReq = make(chan struct{}, 1)
+	cs := ctl.NewServer()
+	s.registerCommands(cs)
+	if err := cs.Listen(c.Ctl); err != nil {
+		fmt.Fprintln(os.Stderr, "gswitch:", err)
+		s.Close()
+		return 1
+	}
+	s.ctl = cs
+	if err := s.Run(); err != nil {
+		fmt.Fprintln(os.Stderr, "gswitch:", err)
+		cs.Close()
+		s.Close()
+		return 1
+	}
+	log.Info("gswitch running", zap.String("bridge", c.Bridge), zap.String("ports", s.portNames()),
+		zap.Strings("of_listen", c.OFListen), zap.String("ctl", c.Ctl), zap.String("dpid", fmt.Sprintf("%016x", s.dpid)))
+
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, syscall.SIGINT, syscall.SIGTERM)
+	select {
+	case v := <-sig:
+		log.Info("stopping", zap.String("signal", v.String()))
+	case <-s.exitReq:
+		log.Info("stopping", zap.String("reason", "exit command"))
+	}
+	cs.Close()
+	s.Close()
+	return 0
+}
+
+func newLogger(level string) *zap.Logger {
+	var lvl zapcore.Level
+	lvl.Set(level)
+	cfg := zap.NewProductionConfig()
+	cfg.Level = zap.NewAtomicLevelAt(lvl)
+	cfg.Encoding = "console"
+	cfg.EncoderConfig.EncodeTime = zapcore.ISO8601TimeEncoder
+	cfg.OutputPaths = []string{"stderr"}
+	cfg.Sampling = &zap.SamplingConfig{Initial: 100, Thereafter: 100}
+	l, err := cfg.Build()
+	if err != nil {
+		return zap.NewNop()
+	}
+	return l
 }

@@ -1,0 +1,108 @@
+package main
+
+import (
+	"fmt"
+	"net"
+	"reflect"
+	"sort"
+	"strings"
+
+	"gswitch/cmd/gswitch/internal/ctl"
+	"gswitch/ct"
+	"gswitch/pipeline"
+)
+
+type ctlServer = *ctl.Server
+
+// registerCommands fills the control socket's registry. Conntrack commands
+// answer to their plain name and to their dpctl/ name, as in ARCHITECTURE.md.
+func (s *Switch) registerCommands(c *ctl.Server) {
+	c.Register("version", "", 0, 0, func([]string) (string, error) {
+		return "gswitch " + Version + "\n", nil
+	})
+	c.Register("show", "", 0, 0, func([]string) (string, error) { return s.showText(), nil })
+	c.Register("dpctl/show", "[DP]", 0, 1, func([]string) (string, error) { return s.showText(), nil })
+	c.Register("coverage/show", "", 0, 0, func([]string) (string, error) { return s.coverageText(), nil })
+	c.Register("fdb/show", "bridge", 1, 1, func(a []string) (string, error) {
+		if a[0] != s.cfg.Bridge {
+			return "", fmt.Errorf("no such bridge")
+		}
+		return s.fdbText(), nil
+	})
+	c.Register("exit", "", 0, 0, func([]string) (string, error) {
+		go func() { s.exitReq <- struct{}{} }()
+		return "", nil
+	})
+	for _, d := range ct.DPCtlCommands() {
+		d := d
+		fn := func(a []string) (string, error) { return s.tracker.DPCtl(d.Name, a) }
+		c.Register(d.Name, d.Usage, d.Min, d.Max, fn)
+		c.Register("dpctl/"+d.Name, d.Usage, d.Min, d.Max, fn)
+	}
+}
+
+func (s *Switch) showText() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "gswitch %s: bridge %s, datapath id %016x\n", Version, s.cfg.Bridge, s.dpid)
+	fmt.Fprintf(&b, "  flows: %d\n", s.dp.NumFlows())
+	fmt.Fprintf(&b, "  conntrack: %d connections (max %d)\n", s.tracker.Count(), s.tracker.MaxConns())
+	fmt.Fprintf(&b, "  OpenFlow connections: %d\n", s.of.NumConns())
+	for _, p := range s.ports {
+		kind := "afpacket"
+		if p.tap {
+			kind = "tap"
+		}
+		state := "up"
+		if !p.up.Load() {
+			state = "down"
+		}
+		st := p.p.Stats()
+		fmt.Fprintf(&b, "  port %d: %s (%s, %s, %s)\n", p.no, p.name, kind, state, net.HardwareAddr(p.p.HWAddr()))
+		fmt.Fprintf(&b, "    RX packets:%d bytes:%d dropped:%d errors:%d\n", st.RxPackets, st.RxBytes, st.RxDrops, st.RxErrors)
+		fmt.Fprintf(&b, "    TX packets:%d bytes:%d dropped:%d errors:%d segmented:%d csum_finished:%d\n",
+			st.TxPackets, st.TxBytes, st.TxDrops, st.TxErrors, st.TxSegmented, st.TxCsumFinished)
+	}
+	return b.String()
+}
+
+// coverageText lists every nonzero named counter, as OVS's coverage/show
+// lists its events.
+func (s *Switch) coverageText() string {
+	var lines []string
+	for k, v := range s.dp.Counters() {
+		if v != 0 {
+			lines = append(lines, fmt.Sprintf("pipeline_%-40s %d", k, v))
+		}
+	}
+	for k, v := range counterMap(s.tracker.Counters()) {
+		if v != 0 {
+			lines = append(lines, fmt.Sprintf("ct_%-46s %d", k, v))
+		}
+	}
+	sort.Strings(lines)
+	return "Event counters (nonzero):\n" + strings.Join(lines, "\n") + "\n"
+}
+
+func (s *Switch) fdbText() string {
+	var b strings.Builder
+	b.WriteString(" port  VLAN  MAC                Age\n")
+	for _, e := range s.dp.MACTable(s.Now()) {
+		fmt.Fprintf(&b, "%5d  %4d  %s  %3d\n", e.Port, e.VLAN, net.HardwareAddr(e.MAC[:]), e.Age/1e9)
+	}
+	return b.String()
+}
+
+var _ pipeline.Sender = (*sender)(nil)
+var _ pipeline.PacketInSink = (*pinSink)(nil)
+
+// counterMap turns a struct of uint64 counters into name → value.
+func counterMap(c any) map[string]uint64 {
+	out := map[string]uint64{}
+	v := reflect.ValueOf(c)
+	for i := 0; i < v.NumField(); i++ {
+		if f := v.Field(i); f.Kind() == reflect.Uint64 {
+			out[strings.ToLower(v.Type().Field(i).Name)] = f.Uint()
+		}
+	}
+	return out
+}
