@@ -388,6 +388,58 @@ wait_pid() {
 	wait "$1" 2>/dev/null
 }
 
+# UDP 198.51.100.1:20001 -> 198.51.100.2:PORT, payload "hi", from 02:..:01 to 02:..:02
+udp_hex() {
+	case $1 in
+	9999) echo 02000000000202000000000108004500001e000040004011e664c6336401c63364024e21270f000acdd56869 ;;
+	9998) echo 02000000000202000000000108004500001e000040004011e664c6336401c63364024e21270e000acdd66869 ;;
+	9997) echo 02000000000202000000000108004500001e000040004011e664c6336401c63364024e21270d000acdd76869 ;;
+	9996) echo 02000000000202000000000108004500001e000040004011e664c6336401c63364024e21270c000acdd86869 ;;
+	9995) echo 02000000000202000000000108004500001e000040004011e664c6336401c63364024e21270b000acdd96869 ;;
+	esac
+}
+
+section_monitor() {
+	local name pid p
+	local -a variants=(
+		"of10-nxt_packet_in|ovs-ofctl monitor br0 65534 -P nxt_packet_in"
+		"of10-default|ovs-ofctl monitor br0 65534"
+		"of10-standard|ovs-ofctl monitor br0 65534 -P standard"
+		"of13-default|ovs-ofctl -O OpenFlow13 monitor br0 65534"
+		"of13-standard|ovs-ofctl -O OpenFlow13 monitor br0 65534 -P standard"
+	)
+	for v in "${variants[@]}"; do
+		name=${v%%|*}
+		switch_ns
+		lone_ports ggo-p1 ggo-p2
+		ovs_up -p ggo-p1=1 -p ggo-p2=2
+		must ovs-ofctl -O OpenFlow13 add-flows br0 "$FLOWS/packet-in.flows"
+		# shellcheck disable=SC2086
+		timeout 10 ${v#*|} >"$TMPD/monitor.raw" 2>&1 &
+		pid=$!
+		BG_PIDS+=("$pid")
+		sleep 0.7
+		for p in 9999 9998 9997 9996 9995; do
+			must ovs-ofctl packet-out br0 "in_port=1 packet=$(udp_hex $p) actions=table"
+		done
+		sleep 0.7
+		ovsenv_kill "$pid" 2
+		wait "$pid" 2>/dev/null
+		SETUP="private OVS 3.1, ports ggo-p1=1 ggo-p2=2, fail-mode secure; ovs-ofctl -O OpenFlow13 add-flows br0 tests/golden/flows/packet-in.flows; the monitor below runs while, in this order, ovs-ofctl packet-out br0 'in_port=1 packet=HEX actions=table' injects UDP 198.51.100.1:20001 -> 198.51.100.2 ports 9999 9998 9997 9996 9995 (payload \"hi\", hex in capture.sh udp_hex); then the monitor is stopped (its own \"terminating with signal 15\" line is dropped)"
+		mkdir -p "$GOLD/monitor"
+		# (the last line, ovs-ofctl's "terminating with signal 15", is our stopping it)
+		grep -v 'fatal_signal|WARN|terminating with signal' "$TMPD/monitor.raw" |
+			"$NORMALIZE" monitor >"$GOLD/monitor/packet-in.$name.txt"
+		{
+			printf '# setup: %s\n' "$SETUP"
+			printf '# normalize: monitor\n'
+			printf '# exit status: (stopped)\n'
+			printf '%s\n' "${v#*|}"
+		} >"$GOLD/monitor/packet-in.$name.cmd"
+		ovs_down
+	done
+}
+
 section_errors() {
 	switch_ns
 	lone_ports ggo-p1 ggo-p2
