@@ -53,6 +53,45 @@ func mutate(rng *rand.Rand, f []byte) []byte {
 	return f
 }
 
+// addExtHeaders inserts 1-4 random IPv6 extension headers (hop-by-hop,
+// destination options, routing, fragment, AH) after the fixed header of an
+// untagged IPv6 frame.
+func addExtHeaders(rng *rand.Rand, f []byte) []byte {
+	if len(f) < 54 || binary.BigEndian.Uint16(f[12:]) != packet.EthTypeIPv6 {
+		return f
+	}
+	nh := f[20]
+	var ext []byte
+	for i, n := 0, 1+rng.IntN(4); i < n; i++ {
+		var h []byte
+		var t byte
+		switch rng.IntN(5) {
+		case 0, 1:
+			t = []byte{packet.ProtoHopOpts, packet.ProtoDstOpts}[rng.IntN(2)]
+			h = make([]byte, 8*(1+rng.IntN(2)))
+			h[1] = byte(len(h)/8 - 1)
+		case 2:
+			t = packet.ProtoRouting
+			h = make([]byte, 8)
+		case 3:
+			t = packet.ProtoFragment
+			h = make([]byte, 8)
+			binary.BigEndian.PutUint16(h[2:], []uint16{0, 1, 8, 9, 0xfff8}[rng.IntN(5)])
+		case 4:
+			t = packet.ProtoAH
+			h = make([]byte, 12+4*rng.IntN(2))
+			h[1] = byte(len(h)/4 - 2)
+		}
+		h[0] = nh
+		nh = t
+		ext = append(h, ext...)
+	}
+	g := append(append(append([]byte(nil), f[:54]...), ext...), f[54:]...)
+	g[20] = nh
+	binary.BigEndian.PutUint16(g[18:], binary.BigEndian.Uint16(f[18:])+uint16(len(ext)))
+	return g
+}
+
 // ovsKey renders the fields of our key the way ovs-ofctl parse-pcap prints
 // the flow OVS extracts, for the fields both have.
 func ovsFields(k *packet.Key) map[string]string {
@@ -190,8 +229,11 @@ func TestParseVsOVS(t *testing.T) {
 	frames = append(frames,
 		pkttest.Tag(pkttest.QinQ(pkttest.UDP4("198.51.100.1", "203.0.113.2", 1, 2, nil), 1, 2), 0x8100, 3),
 		pkttest.VLAN(pkttest.ARPRequest(pkttest.MAC1, "198.51.100.1", "198.51.100.2"), 7))
-	for len(frames) < 3000 {
+	for len(frames) < 6000 {
 		f := genFrame(rng)
+		if rng.IntN(2) == 0 {
+			f = addExtHeaders(rng, f)
+		}
 		if rng.IntN(3) > 0 {
 			f = mutate(rng, f)
 		}

@@ -61,7 +61,9 @@ func mac48(b []byte) uint64 {
 // IPv6, ARP, or whatever eth_type names), 0 for a frame shorter than an
 // Ethernet header. L4 is set when an IPv4 or IPv6 header was parsed: the
 // offset after the IP header and its options or extension headers, also
-// for later fragments (where it is the fragment's payload). L7 is the
+// for later fragments (where it is the fragment's payload); it stays 0 when
+// an IPv6 extension header chain is malformed (FlagL3 and FlagMalformed are
+// then both set). L7 is the
 // offset of the L4 payload and is set only with FlagL4. Offsets are
 // relative to pk.Data[0].
 //
