@@ -230,6 +230,23 @@ func (w *worker) conntrack(grp []*packet.Packet, o *op, ops []op, pc int, st xst
 func (w *worker) ctOne(grp []*packet.Packet, c *ctOp, p *ct.Params, ops []op, pc int, st xstate) {
 	out := w.d.cfg.Tracker.Execute(grp, w.getPkts(), p, w.now)
 	w.ctr[cCtExecute] += uint64(len(grp))
+	// When nothing follows the ct action (the last action, no enclosing
+	// action list, no action set to run), the original's continuation does
+	// nothing: the tracked packets themselves re-enter, without copies (as
+	// OVS's datapath steals the batch for a final recirculation).
+	last := pc+1 == len(ops) && st.k < 0 && (st.asHi == st.asLo || st.inAS || st.term == termStop)
+	if c.table != NoTable && len(out) > 0 && last {
+		if st.recirc >= MaxRecircDepth {
+			w.ctr[cRecircLimit] += uint64(len(out))
+		} else {
+			w.ctr[cRecirculations] += uint64(len(out))
+			nst := xstate{term: st.term, recirc: st.recirc + 1, gdepth: st.gdepth, k: -1, fTop: st.fTop,
+				asLo: st.asHi, asHi: st.asHi}
+			w.lookup(out, c.table, nst, true, nil)
+		}
+		w.putPkts(out)
+		return
+	}
 	if c.table != NoTable && len(out) > 0 {
 		if st.recirc >= MaxRecircDepth {
 			w.ctr[cRecircLimit] += uint64(len(out))

@@ -36,8 +36,10 @@ type classifier struct {
 type subtable struct {
 	mask   packet.Words
 	idx    []uint8 // the words where mask is not zero
-	maxPri uint16
-	nMax   int // flows at maxPri
+	maxPri uint16 // the highest priority (an upper bound while stale)
+	nMax   int    // flows at maxPri (unknown while stale)
+	stale  bool
+	dirty  int // removals at the bound since it went stale
 	n      int
 	root   *hnode
 	owner  *txn
@@ -336,9 +338,9 @@ func (c *classifier) insert(t *txn, f *flow) {
 	c.n++
 	switch {
 	case s.n == 1 || pri > s.maxPri:
-		s.maxPri, s.nMax = pri, 1
+		s.maxPri, s.nMax, s.stale = pri, 1, false
 		c.resort()
-	case pri == s.maxPri:
+	case pri == s.maxPri && !s.stale:
 		s.nMax++
 	}
 }
@@ -373,23 +375,42 @@ func (c *classifier) remove(t *txn, f *flow) bool {
 		return true
 	}
 	c.subs[i] = s
-	if f.spec.Priority == s.maxPri {
+	switch {
+	case s.stale:
+		s.dirty++
+		if s.dirty > s.n/8 {
+			s.recompute()
+			c.resort()
+		}
+	case f.spec.Priority == s.maxPri:
 		s.nMax--
 		if s.nMax == 0 {
-			s.maxPri = 0
-			s.root.each(func(o *flow) bool {
-				switch {
-				case s.nMax == 0 || o.spec.Priority > s.maxPri:
-					s.maxPri, s.nMax = o.spec.Priority, 1
-				case o.spec.Priority == s.maxPri:
-					s.nMax++
-				}
-				return true
-			})
-			c.resort()
+			// Finding the next maximum takes a walk of the subtable: do it
+			// now for a small one; for a big one keep the old maximum as an
+			// upper bound (lookups stay correct, just exit a little later)
+			// and walk after a number of removals proportional to its size.
+			if s.n <= 256 {
+				s.recompute()
+				c.resort()
+			} else {
+				s.stale, s.dirty = true, 0
+			}
 		}
 	}
 	return true
+}
+
+func (s *subtable) recompute() {
+	s.maxPri, s.nMax, s.stale, s.dirty = 0, 0, false, 0
+	s.root.each(func(o *flow) bool {
+		switch {
+		case s.nMax == 0 || o.spec.Priority > s.maxPri:
+			s.maxPri, s.nMax = o.spec.Priority, 1
+		case o.spec.Priority == s.maxPri:
+			s.nMax++
+		}
+		return true
+	})
 }
 
 // replace puts nf in the place of old (same match and priority; c owned by t).
