@@ -1,0 +1,103 @@
+// Package ports is gswitch's real ports: existing kernel interfaces (a veth
+// or any Ethernet netdev) through AF_PACKET sockets, and TAP devices it
+// creates, both behind the Port interface; the virtio-net header codec;
+// software segmentation and checksum completion for outputs that cannot take
+// an offload; and a link-state watcher. ports/porttest has in-memory ports
+// for tests.
+//
+// It imports packet, golang.org/x/sys/unix and the standard library only
+// (never ct, pipeline, nxm or ofproto).
+//
+// # Usage
+//
+//	p, err := ports.OpenAFPacket("veth0")  // or ports.CreateTAP("gs0")
+//	pool := packet.NewPool()
+//	pkts := make([]*packet.Packet, packet.MaxBatch)
+//	for i := range pkts { pkts[i] = pool.Get() }
+//	for {
+//		n, err := p.ReadBatch(pkts)       // blocks; net.ErrClosed after Close
+//		if err != nil { return }
+//		for _, pk := range pkts[:n] {
+//			pk.Key.SetInPort(ofport)
+//			packet.Parse(pk)          // keeps FlagCsumPartial
+//		}
+//		... pipeline ...; other.WriteBatch(out)
+//	}
+//
+//	w, err := ports.Watch(func(name string, up bool) { ... PORT_STATUS ... })
+//	defer w.Close()
+//
+// Both constructors act in the network namespace of the calling thread; the
+// port stays there whichever goroutine uses it later. OpenAFPacket names
+// the interface in its error when it does not exist.
+//
+// # Offloads
+//
+// With the kernel's default settings a veth hands its packet sockets TCP
+// frames of up to 64 KiB (GSO) whose checksums are not computed yet
+// (CHECKSUM_PARTIAL). Both port kinds therefore exchange a virtio-net
+// header with the kernel (PACKET_VNET_HDR, IFF_VNET_HDR with TUNSETOFFLOAD),
+// which ReadBatch turns into pk.Off:
+//
+//   - pk.Off.CsumStart != 0: the L4 checksum is partial. The field holds
+//     the pseudo-header sum (see packet/checksum.go). ReadBatch also sets
+//     packet.FlagCsumPartial in pk.Key.Flags, which packet.Parse keeps and
+//     packet's rewriters (PushVLAN, PopVLAN, NAT) honour.
+//   - pk.Off.GSOType != GSONone: the frame is a GSO super-frame to be cut
+//     into segments of pk.Off.GSOSize payload bytes (GSOTCPv4, GSOTCPv6,
+//     GSOUDPL4; the GSOECN bit may be set with the TCP ones).
+//
+// pk.Off is the source of truth for ports: what ports reads to decide how to
+// send a frame (CsumPartial, IsGSO, HasOffload). FlagCsumPartial mirrors it
+// for packet's helpers; they agree unless someone clears one of them, and
+// ports does the right thing either way because it never trusts the
+// offsets: on every write it finds the headers again by parsing the frame
+// (Ethernet, any 802.1Q/802.1ad tags, IPv4 or IPv6 with extension headers,
+// TCP/UDP/SCTP), so a VLAN pushed or popped by the pipeline, or a key that
+// is stale, does not matter.
+//
+// WriteBatch to a port with virtio-net headers passes the offload on: it
+// derives csum_start, csum_offset and hdr_len from the current headers,
+// rewrites the checksum field to the pseudo-header sum of the current
+// addresses and length (so NAT cannot leave a stale one), and lets the
+// kernel finish the job. WriteBatch to a port without them (WithoutVnetHdr)
+// segments GSO frames (Segmenter, Segment) and completes partial checksums
+// (FinishChecksum) in software. Use Segment for any other place that needs
+// plain wire frames, e.g. a packet-in. Either way WriteBatch may rewrite the
+// L4 checksum field of a frame with offload in place; it does not change
+// pk.Off, so the frame stays correct for the next output.
+//
+// A socket opened WithoutVnetHdr still receives the kernel's unfinished
+// frames; ReadBatch describes them from PACKET_AUXDATA's
+// TP_STATUS_CSUMNOTREADY (partial checksum at the parsed L4 header; a TCP
+// frame longer than the MTU is taken as GSO cut at the MTU). That is a
+// fallback: keep virtio-net headers on.
+//
+// An AF_PACKET socket receives frames without the VLAN tag the kernel moved
+// into skb metadata (VLAN acceleration, or skb_vlan_untag on receive);
+// ReadBatch puts the tag back from PACKET_AUXDATA so the pipeline sees the
+// frame as it was on the wire.
+//
+// # Concurrency and ownership
+//
+// One goroutine at a time calls ReadBatch on a port; any number may call
+// WriteBatch (it serializes them). ReadBatch fills the caller's packets and
+// may reorder them within the slice. WriteBatch keeps no packet past the
+// call (frames are sent, or copied for segmentation, before it returns). A
+// full output is waited for up to the write timeout (WithWriteTimeout),
+// then the rest of the batch is dropped. Close unblocks a pending ReadBatch,
+// which then returns net.ErrClosed, as do later calls.
+//
+// # Counters
+//
+// Stats has packets, bytes, errors and a counter per DropReason; each drop
+// is counted exactly once under one reason. Counters are atomics.
+//
+// # Tests
+//
+// Unit tests need no privileges. TestPrivileged* tests run only with
+// GSWITCH_PRIV=1 as root: they make network namespaces named gpt-* holding
+// veths and TAPs named gpt*, move real TCP traffic through a small Go
+// bridge of two ports with the kernel's default offloads, and delete
+// everything they made.
+package ports

@@ -1,0 +1,236 @@
+// Package porttest provides in-memory ports for tests: a connected pair of
+// ports.Port (frames written to one are read from the other) and a single
+// port fed and drained by the test. They copy frames, keep pk.Off as a port
+// with virtio-net headers would (or segment and checksum in software with
+// NoOffload), count like real ports, and report link changes.
+//
+// It also has NetNS, a helper for privileged tests that run code inside a
+// network namespace.
+package porttest
+
+import (
+	"net"
+	"sync"
+	"sync/atomic"
+
+	"gswitch/packet"
+	"gswitch/ports"
+)
+
+// Frame is one frame on an in-memory wire, with its offload description.
+type Frame struct {
+	Data []byte
+	Off  packet.Offload
+}
+
+// Option configures an in-memory port.
+type Option func(*Port)
+
+// QueueLen sets how many frames the port's input queue holds (default
+// 1024); a write to a full queue is dropped and counted, as on a real link.
+func QueueLen(n int) Option { return func(p *Port) { p.qlen = n } }
+
+// NoOffload makes the port behave as one without virtio-net headers: frames
+// written with GSO or a partial checksum are segmented and checksummed in
+// software (with ports.Segment) before they reach the wire.
+func NoOffload() Option { return func(p *Port) { p.noOffload = true } }
+
+// MTU sets the port's MTU (default 1500).
+func MTU(n int) Option { return func(p *Port) { p.mtu = n } }
+
+// HWAddr sets the port's Ethernet address (default 02:00:00:00:00:NN).
+func HWAddr(a net.HardwareAddr) Option { return func(p *Port) { p.hw = a } }
+
+// Port is an in-memory ports.Port.
+type Port struct {
+	name      string
+	hw        net.HardwareAddr
+	mtu       int
+	qlen      int
+	noOffload bool
+
+	in  chan Frame // what ReadBatch reads
+	out chan Frame // where WriteBatch writes (the peer's in, or the test's)
+
+	up        atomic.Bool
+	closed    chan struct{}
+	closeOnce sync.Once
+	ctr       ports.Counters
+	txmu      sync.Mutex
+
+	mu       sync.Mutex
+	watchers []func(name string, up bool)
+}
+
+var _ ports.Port = (*Port)(nil)
+
+var hwSeq atomic.Uint32
+
+func newPort(name string, opts []Option) *Port {
+	n := hwSeq.Add(1)
+	p := &Port{
+		name:   name,
+		hw:     net.HardwareAddr{0x02, 0, 0, byte(n >> 16), byte(n >> 8), byte(n)},
+		mtu:    1500,
+		qlen:   1024,
+		closed: make(chan struct{}),
+	}
+	for _, o := range opts {
+		o(p)
+	}
+	p.in = make(chan Frame, p.qlen)
+	p.up.Store(true)
+	return p
+}
+
+// Pair returns two connected ports named a and b.
+func Pair(a, b string, opts ...Option) (*Port, *Port) {
+	pa, pb := newPort(a, opts), newPort(b, opts)
+	pa.out, pb.out = pb.in, pa.in
+	return pa, pb
+}
+
+// New returns a single port: the test feeds it with Inject and takes what
+// was written to it from Sent.
+func New(name string, opts ...Option) *Port {
+	p := newPort(name, opts)
+	p.out = make(chan Frame, p.qlen)
+	return p
+}
+
+// Inject queues a copy of frame (with offload off) for ReadBatch. It
+// reports false when the queue is full.
+func (p *Port) Inject(frame []byte, off packet.Offload) bool {
+	select {
+	case p.in <- Frame{Data: append([]byte(nil), frame...), Off: off}:
+		return true
+	default:
+		return false
+	}
+}
+
+// Sent is the wire of a port made by New: every frame written to it.
+func (p *Port) Sent() <-chan Frame { return p.out }
+
+// SetLinkUp changes the port's link state and tells the watchers.
+func (p *Port) SetLinkUp(up bool) {
+	if p.up.Swap(up) == up {
+		return
+	}
+	p.mu.Lock()
+	ws := append([]func(string, bool){}, p.watchers...)
+	p.mu.Unlock()
+	for _, w := range ws {
+		w(p.name, up)
+	}
+}
+
+// Watch registers fn to be called on each link change of the port.
+func (p *Port) Watch(fn func(name string, up bool)) {
+	p.mu.Lock()
+	p.watchers = append(p.watchers, fn)
+	p.mu.Unlock()
+}
+
+func (p *Port) Name() string             { return p.name }
+func (p *Port) HWAddr() net.HardwareAddr { return p.hw }
+func (p *Port) MTU() int                 { return p.mtu }
+func (p *Port) LinkUp() bool             { return p.up.Load() }
+func (p *Port) Stats() ports.Stats       { return p.ctr.Snapshot() }
+
+// Close implements ports.Port.
+func (p *Port) Close() error {
+	p.closeOnce.Do(func() { close(p.closed) })
+	return nil
+}
+
+// ReadBatch implements ports.Port.
+func (p *Port) ReadBatch(pkts []*packet.Packet) (int, error) {
+	if len(pkts) == 0 {
+		return 0, nil
+	}
+	n, bytes := 0, 0
+	take := func(f Frame) {
+		sp := pkts[n].RxSpace()
+		if len(f.Data) > len(sp) {
+			p.ctr.Drop(ports.DropRxTruncated, 1)
+			return
+		}
+		pk := pkts[n]
+		pk.SetLen(copy(sp, f.Data))
+		pk.Off = f.Off
+		if ports.CsumPartial(&f.Off) {
+			pk.Key.Flags |= packet.FlagCsumPartial
+		} else {
+			pk.Key.Flags &^= packet.FlagCsumPartial
+		}
+		bytes += len(f.Data)
+		n++
+	}
+	for n == 0 {
+		select {
+		case <-p.closed:
+			return 0, net.ErrClosed
+		default:
+		}
+		select {
+		case f := <-p.in:
+			take(f)
+		case <-p.closed:
+			return 0, net.ErrClosed
+		}
+	}
+drain:
+	for n < len(pkts) {
+		select {
+		case f := <-p.in:
+			take(f)
+		default:
+			break drain
+		}
+	}
+	p.ctr.Rx(n, bytes)
+	return n, nil
+}
+
+// WriteBatch implements ports.Port.
+func (p *Port) WriteBatch(pkts []*packet.Packet) error {
+	select {
+	case <-p.closed:
+		return net.ErrClosed
+	default:
+	}
+	p.txmu.Lock()
+	defer p.txmu.Unlock()
+	for _, pk := range pkts {
+		if !p.up.Load() {
+			p.ctr.Drop(ports.DropTxError, 1)
+			continue
+		}
+		if p.noOffload && ports.HasOffload(&pk.Off) {
+			gso := ports.IsGSO(&pk.Off)
+			err := ports.Segment(pk, func(seg []byte) {
+				p.send(Frame{Data: append([]byte(nil), seg...)})
+			})
+			if err != nil {
+				p.ctr.Drop(ports.DropTxOffload, 1)
+			} else if gso {
+				p.ctr.Segmented()
+			} else {
+				p.ctr.CsumFinished()
+			}
+			continue
+		}
+		p.send(Frame{Data: append([]byte(nil), pk.Data...), Off: pk.Off})
+	}
+	return nil
+}
+
+func (p *Port) send(f Frame) {
+	select {
+	case p.out <- f:
+		p.ctr.Tx(1, len(f.Data))
+	default:
+		p.ctr.Drop(ports.DropTxQueueFull, 1)
+	}
+}

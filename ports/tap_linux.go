@@ -1,0 +1,88 @@
+package ports
+
+import (
+	"errors"
+	"fmt"
+
+	"golang.org/x/sys/unix"
+)
+
+// tapOffloads are the offloads a TAP port accepts from the kernel: partial
+// checksums, TCP segmentation (with ECN) and, where the kernel has it, UDP
+// segmentation.
+const (
+	tapOffloads    = unix.TUN_F_CSUM | unix.TUN_F_TSO4 | unix.TUN_F_TSO6 | unix.TUN_F_TSO_ECN
+	tapOffloadsUSO = tapOffloads | unix.TUN_F_USO4 | unix.TUN_F_USO6
+)
+
+// CreateTAP creates a TAP device in the current network namespace (name may
+// be empty, or a pattern such as "gs%d", to let the kernel choose), sets it
+// up and returns it as a port. The port talks to the kernel with virtio-net
+// headers (IFF_VNET_HDR, TUNSETVNETHDRSZ) and tells the kernel it takes
+// partial checksums and TCP/UDP GSO frames (TUNSETOFFLOAD), so the kernel
+// does not segment before handing them over. The device goes away when the
+// port is closed.
+//
+// songgao/water is not used: it cannot ask for IFF_VNET_HDR, and TUNSETIFF
+// can be done only once per file descriptor.
+func CreateTAP(name string, opts ...Option) (Port, error) {
+	o := buildOptions(opts)
+	fail := func(step string, err error) error {
+		return fmt.Errorf("ports: tap %q: %s: %w", name, step, err)
+	}
+	if len(name) >= unix.IFNAMSIZ {
+		return nil, fmt.Errorf("ports: tap %q: name longer than %d bytes", name, unix.IFNAMSIZ-1)
+	}
+	fd, err := unix.Open("/dev/net/tun", unix.O_RDWR|unix.O_NONBLOCK|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return nil, fail("open /dev/net/tun", err)
+	}
+	vnet := !o.noVnet
+	ifr, err := unix.NewIfreq(name)
+	if err != nil {
+		unix.Close(fd)
+		return nil, fail("name", err)
+	}
+	flags := uint16(unix.IFF_TAP | unix.IFF_NO_PI)
+	if vnet {
+		flags |= unix.IFF_VNET_HDR
+	}
+	ifr.SetUint16(flags)
+	if err := unix.IoctlIfreq(fd, unix.TUNSETIFF, ifr); err != nil {
+		unix.Close(fd)
+		return nil, fail("TUNSETIFF", err)
+	}
+	real := ifr.Name()
+	if vnet {
+		if err := unix.IoctlSetPointerInt(fd, unix.TUNSETVNETHDRSZ, VnetHdrLen); err != nil {
+			unix.Close(fd)
+			return nil, fail("TUNSETVNETHDRSZ", err)
+		}
+		if err := unix.IoctlSetInt(fd, unix.TUNSETOFFLOAD, tapOffloadsUSO); err != nil {
+			if !errors.Is(err, unix.EINVAL) {
+				unix.Close(fd)
+				return nil, fail("TUNSETOFFLOAD", err)
+			}
+			if err := unix.IoctlSetInt(fd, unix.TUNSETOFFLOAD, tapOffloads); err != nil {
+				unix.Close(fd)
+				return nil, fail("TUNSETOFFLOAD", err)
+			}
+		}
+	}
+	ctl, err := newCtlSock(real)
+	if err != nil {
+		unix.Close(fd)
+		return nil, fail("control socket", err)
+	}
+	if err := ctl.setUp(); err != nil {
+		unix.Close(fd)
+		ctl.close()
+		return nil, fail("set link up", err)
+	}
+	p, err := newFDPort(real, kindTAP, fd, vnet, ctl, o)
+	if err != nil {
+		ctl.close()
+		return nil, fail("poller", err)
+	}
+	return p, nil
+}
