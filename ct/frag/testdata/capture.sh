@@ -1,12 +1,13 @@
 #!/bin/bash
 # Regenerates the golden files in this directory from real Open vSwitch 3.1
 # (ovs-vswitchd with a private netdev bridge in a temporary directory, dummy
-# ports only (--enable-dummy=override), so no kernel interface is made and no
-# traffic leaves the daemon). Run as root
-# from this directory: ./capture.sh   (takes about a minute: it waits for
-# OVS's 15 s fragment timeout and 10 s purge delay).
+# ports only (--enable-dummy=override), so no kernel interface is made and
+# no traffic leaves the daemon). Run as root: ./capture.sh [OUTDIR]
+# (default: this directory). It takes about a minute: it waits for OVS's
+# 15 s fragment timeout and 10 s purge delay.
 set -eu
 export PYTHONDONTWRITEBYTECODE=1
+OUT=$(realpath "${1:-$(dirname "$0")}")
 cd "$(dirname "$0")"
 D=$(mktemp -d /tmp/gfr-capture.XXXXXX)
 export OVS_RUNDIR=$D OVS_LOGDIR=$D OVS_DBDIR=$D OVS_SYSCONFDIR=$D
@@ -58,15 +59,15 @@ send() { # send FRAME: packet-out through ct in zone 9
 		"in_port=LOCAL packet=$(python3 frames.py "$1") actions=ct(commit,zone=9)"
 }
 
-status > status_default.txt
-status -m > status_default_m.txt
+status > "$OUT/status_default.txt"
+status -m > "$OUT/status_default_m.txt"
 
 # Control commands: each is "> COMMAND" then the daemon's answer.
-: > commands.txt
+: > "$OUT/commands.txt"
 while read -r cmd; do
 	[ -n "$cmd" ] || continue
 	# shellcheck disable=SC2086
-	{ echo "> $cmd"; rpc $cmd; } >> commands.txt
+	{ echo "> $cmd"; rpc $cmd; } >> "$OUT/commands.txt"
 done <<'CMDS'
 dpctl/ipf-set-min-frag v4 399
 dpctl/ipf-set-min-frag v6 399
@@ -87,7 +88,7 @@ dpctl/ipf-set-disabled v6
 dpctl/ipf-set-disabled v7
 dpctl/ipf-set-enabled v6x
 CMDS
-status > status_after_commands.txt
+status > "$OUT/status_after_commands.txt"
 # Back to the defaults.
 rpc dpctl/ipf-set-enabled v4 >/dev/null
 rpc dpctl/ipf-set-enabled v6 >/dev/null
@@ -97,24 +98,24 @@ rpc dpctl/ipf-set-max-nfrags 1000 >/dev/null
 
 # Fragments (see frames.py).
 send v4_first
-status -m > status_one_first.txt
+status -m > "$OUT/status_one_first.txt"
 send v4_last
-status -m > status_v4_complete.txt
+status -m > "$OUT/status_v4_complete.txt"
 for f in v4_other v4_lastonly v4_small v4_ov_first v4_ov_over \
 	v6_firstonly v6_dup v6_small v6_first v6_last; do
 	send "$f"
 done
-status -m > status_mixed.txt
+status -m > "$OUT/status_mixed.txt"
 # 26 s later every held list is past its expiry plus the 10 s purge delay:
 # the next batches through ct purge them (one list per batch).
 sleep 26
 for f in v4_plain v4_plain v4_plain v6_plain; do send "$f"; done
-status -m > status_purged.txt
+status -m > "$OUT/status_purged.txt"
 send v4_first6
 sleep 16
 send v4_plain
-status -m > status_expired.txt
-ovs-vswitchd --version | head -1 > ovs_version.txt
+status -m > "$OUT/status_expired.txt"
+ovs-vswitchd --version | head -1 > "$OUT/ovs_version.txt"
 # The frames, for the Go test that replays this scenario.
 python3 -c 'import frames
-for k, v in frames.frames.items(): print(k, v.hex())' > frames.txt
+for k, v in frames.frames.items(): print(k, v.hex())' > "$OUT/frames.txt"
