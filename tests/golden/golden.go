@@ -39,6 +39,10 @@ const (
 	// ephemeral range 32768-60999) with EPH, ICMP ids (id=N) with X,
 	// timeout=N with X, then sorts the lines (OVS dumps in hash order).
 	KindConntrack = "conntrack"
+	// KindConntrackNAT: as KindConntrack, and also ports in NATPortLow..NATPortHigh
+	// (the SNAT range of flows/nat.flows, from which OVS picks at random)
+	// become NAT.
+	KindConntrackNAT = "conntrack-nat"
 	// KindPlain: only line endings and the trailing newline are normalized.
 	KindPlain = "plain"
 	// KindMonitor: ovs-ofctl monitor output: durations and buffer ids are
@@ -64,6 +68,13 @@ const (
 	EphemeralHigh = 60999
 )
 
+// NATPortLow and NATPortHigh bound the ports KindConntrackNAT replaces:
+// the SNAT port range of flows/nat.flows (ct(commit,nat(src=203.0.113.100:20000-20099))).
+const (
+	NATPortLow  = 20000
+	NATPortHigh = 20099
+)
+
 // Normalize returns text with the volatile parts of kind replaced, OVS log
 // line timestamps ("2026-01-02T03:04:05Z|00001|...") turned into "TIME|" in
 // every kind, with
@@ -82,11 +93,17 @@ func Normalize(kind, text string) string {
 		case KindFlows, KindFlowsSorted:
 			l = reDuration.ReplaceAllString(l, "duration=X")
 			l = reAge.ReplaceAllString(l, "${1}=X")
-		case KindConntrack:
+		case KindConntrack, KindConntrackNAT:
+			nat := kind == KindConntrackNAT
 			l = rePort.ReplaceAllStringFunc(l, func(m string) string {
 				k, v, _ := strings.Cut(m, "=")
-				if n, err := strconv.Atoi(v); err == nil && n >= EphemeralLow && n <= EphemeralHigh {
+				n, err := strconv.Atoi(v)
+				switch {
+				case err != nil:
+				case n >= EphemeralLow && n <= EphemeralHigh:
 					return k + "=EPH"
+				case nat && n >= NATPortLow && n <= NATPortHigh:
+					return k + "=NAT"
 				}
 				return m
 			})
@@ -103,7 +120,7 @@ func Normalize(kind, text string) string {
 		if len(lines) > 1 {
 			sort.Strings(lines[1:])
 		}
-	case KindConntrack:
+	case KindConntrack, KindConntrackNAT:
 		sort.Strings(lines)
 	}
 	return strings.Join(lines, "\n") + "\n"

@@ -40,6 +40,17 @@ func TestNormalizeConntrack(t *testing.T) {
 	}
 }
 
+func TestNormalizeConntrackNAT(t *testing.T) {
+	in := "tcp,orig=(src=198.51.100.1,dst=198.51.100.2,sport=21011,dport=7001),reply=(src=198.51.100.2,dst=203.0.113.100,sport=7001,dport=20047)\n"
+	want := "tcp,orig=(src=198.51.100.1,dst=198.51.100.2,sport=21011,dport=7001),reply=(src=198.51.100.2,dst=203.0.113.100,sport=7001,dport=NAT)\n"
+	if got := Normalize(KindConntrackNAT, in); got != want {
+		t.Errorf("got %q", got)
+	}
+	if got := Normalize(KindConntrack, in); got != in {
+		t.Errorf("conntrack kind changed a NAT-range port: %q", got)
+	}
+}
+
 // Every golden text has its command file, and every file is already normalized.
 func TestGoldenFilesWellFormed(t *testing.T) {
 	var n int

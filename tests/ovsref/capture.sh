@@ -180,7 +180,7 @@ ovs_down() {
 # ------------------------------------------------------------ sections
 section_flows() {
 	local f name p1 p2 opts
-	for f in ct-firewall l2-forward talk-firewall talk-ftp kitchen-sink kitchen-sink-metadata; do
+	for f in ct-firewall l2-forward talk-firewall talk-ftp nat kitchen-sink kitchen-sink-metadata; do
 		p1=ggo-p1 p2=ggo-p2
 		if [[ $f == talk-ftp ]]; then p1=eth0 p2=veth1; fi
 		switch_ns
@@ -436,6 +436,83 @@ section_monitor() {
 			printf '# exit status: (stopped)\n'
 			printf '%s\n' "${v#*|}"
 		} >"$GOLD/monitor/packet-in.$name.cmd"
+		ovs_down
+	done
+}
+
+section_nat() {
+	traffic_topology ggo-p1 ggo-p2
+	must ovs-ofctl -O OpenFlow13 add-flows br0 "$FLOWS/nat.flows"
+	# the right host answers the SNAT address; the left host reaches the DNAT address
+	ip -n "$NS_R" route add 203.0.113.0/24 dev ggo-r1
+	ip -n "$NS_R" neigh replace 203.0.113.100 lladdr "$MAC_L" dev ggo-r1 nud permanent
+	ip -n "$NS_R" neigh replace 2001:db8::100 lladdr "$MAC_L" dev ggo-r1 nud permanent
+	ip -n "$NS_L" route add 203.0.113.0/24 dev ggo-l1
+	ip -n "$NS_L" neigh replace 203.0.113.200 lladdr "$MAC_R" dev ggo-l1 nud permanent
+	bg "$NS_R" "$PY" "$TRAFFIC" tcp-server 7001 60
+	bg "$NS_R" "$PY" "$TRAFFIC" udp-server 7002 60
+	inr "$PY" "$TRAFFIC" ready 7001 tcp 127.0.0.1 || log "tcp server not ready"
+	sleep 0.3
+	inl ping -q -c 2 -i 0.2 -W 2 "$IP4_R" >/dev/null || log "nat: ping SNAT failed"
+	inl ping -q -6 -c 2 -i 0.2 -W 2 "$IP6_R" >/dev/null || log "nat: ping6 SNAT failed"
+	inl "$PY" "$TRAFFIC" tcp-client 21011 "$IP4_R" 7001 || log "nat: tcp SNAT failed"
+	bg "$NS_L" "$PY" "$TRAFFIC" tcp-client 21012 "$IP4_R" 7001 60
+	inl "$PY" "$TRAFFIC" udp-client 21013 "$IP4_R" 7002 2 || log "nat: udp SNAT failed"
+	inl "$PY" "$TRAFFIC" udp-client 21014 "$IP6_R" 7002 1 || log "nat: udp6 SNAT failed"
+	inl "$PY" "$TRAFFIC" tcp-client 21015 203.0.113.200 8080 || log "nat: tcp DNAT failed"
+	inl "$PY" "$TRAFFIC" udp-client 21016 203.0.113.200 8081 1 || log "nat: udp DNAT failed"
+	inl ping -q -c 1 -W 2 203.0.113.200 >/dev/null || log "nat: ping DNAT failed"
+	sleep 0.7
+	SETUP="private OVS 3.1 in ggo-sw, ports ggo-p1=1 (ggo-left 198.51.100.1, 2001:db8::1) ggo-p2=2 (ggo-right 198.51.100.2, 2001:db8::2); flows tests/golden/flows/nat.flows; from ggo-left (traffic.py, fixed source ports): ping -c 2 198.51.100.2 and ping -6 -c 2 2001:db8::2 (SNAT); TCP 21011->198.51.100.2:7001 closed, TCP 21012->198.51.100.2:7001 held open, UDP 21013->198.51.100.2:7002 x2, UDP 21014->[2001:db8::2]:7002 (SNAT); TCP 21015->203.0.113.200:8080, UDP 21016->203.0.113.200:8081, ping -c 1 203.0.113.200 (DNAT); 0.7 s later"
+	appcap conntrack-nat nat/dump-conntrack dpctl/dump-conntrack
+	appcap conntrack-nat nat/dump-conntrack-m dpctl/dump-conntrack -m
+	appcap conntrack-nat nat/dump-conntrack-s dpctl/dump-conntrack -s
+	appcap plain nat/ct-stats-show dpctl/ct-stats-show
+	appcap plain nat/ct-get-nconns dpctl/ct-get-nconns
+	cap flows nat/dump-flows-table1.of13 ovs-ofctl -O OpenFlow13 dump-flows br0 table=1
+	ovs_down
+}
+
+FTP_PASV_PORT=20100
+
+section_ftp() {
+	local mode dir pid held
+	if ! /usr/bin/python3 -c 'import pyftpdlib' 2>/dev/null; then
+		log "ftp: python3-pyftpdlib missing (apt-get install python3-pyftpdlib); skipped"
+		FAILED=1
+		return 0
+	fi
+	for mode in passive active; do
+		traffic_topology eth0 veth1
+		must ovs-ofctl -O OpenFlow13 add-flows br0 "$FLOWS/talk-ftp.flows"
+		dir=$TMPD/ftp
+		mkdir -p "$dir"
+		head -c 100000 /dev/zero | tr '\0' 'x' >"$dir/file.txt"
+		bg "$NS_R" timeout 60 /usr/bin/python3 -m pyftpdlib -i "$IP4_R" -p 21 -d "$dir" -r "$FTP_PASV_PORT-$FTP_PASV_PORT"
+		pid=${BG_PIDS[-1]}
+		inr "$PY" "$TRAFFIC" ready 21 tcp "$IP4_R" || log "ftp server not ready"
+		# one transfer (curl's control connection from port 20021; in passive mode its data
+		# connection from 20022)
+		if [[ $mode == passive ]]; then
+			inl curl -sS --max-time 10 --disable-epsv --local-port 20021-20022 -o /dev/null "ftp://$IP4_R/file.txt" ||
+				log "ftp: passive transfer failed"
+		else
+			inl curl -sS --max-time 10 --disable-eprt --ftp-port "$IP4_L:20040-20040" --local-port 20021-20022 -o /dev/null "ftp://$IP4_R/file.txt" ||
+				log "ftp: active transfer failed"
+		fi
+		sleep 0.7
+		SETUP="private OVS 3.1 in ggo-sw, ports eth0=1 (to ggo-left 198.51.100.1, FTP client) veth1=2 (to ggo-right 198.51.100.2, FTP server); flows tests/golden/flows/talk-ftp.flows; in ggo-right: python3 -m pyftpdlib -i 198.51.100.2 -p 21 -r $FTP_PASV_PORT-$FTP_PASV_PORT (anonymous, 100000-byte file.txt); in ggo-left: "
+		if [[ $mode == passive ]]; then
+			SETUP+="curl --disable-epsv --local-port 20021-20022 ftp://198.51.100.2/file.txt (PASV; data to port $FTP_PASV_PORT)"
+		else
+			SETUP+="curl --disable-eprt --ftp-port 198.51.100.1:20040-20040 --local-port 20021-20022 ftp://198.51.100.2/file.txt (PORT; server connects to 198.51.100.1:20040)"
+		fi
+		SETUP+="; 0.7 s later"
+		appcap conntrack "ftp/$mode.dump-conntrack" dpctl/dump-conntrack
+		appcap conntrack "ftp/$mode.dump-conntrack-m" dpctl/dump-conntrack -m
+		appcap conntrack "ftp/$mode.dump-conntrack-s" dpctl/dump-conntrack -s
+		appcap plain "ftp/$mode.dump-conntrack-exp" dpctl/dump-conntrack-exp
+		cap flows "ftp/$mode.dump-flows.of13" ovs-ofctl -O OpenFlow13 --names dump-flows br0 table=1
 		ovs_down
 	done
 }
