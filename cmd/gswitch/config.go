@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -35,6 +36,8 @@ type Config struct {
 	FailMode     string
 	ShowVersion  bool
 	NoMgmtSocket bool
+	HWAddr       [6]byte
+	HWAddrSet    bool
 }
 
 type multiFlag []string
@@ -57,6 +60,7 @@ func ParseArgs(args []string, stderr io.Writer) (*Config, error) {
 	fs.Var(&taps, "tap", "TAP device to create as a port: `NAME[=OFPORT]` (repeatable)")
 	fs.StringVar(&c.Ctl, "ctl", "", "control socket `PATH` (default $OVS_RUNDIR/gswitch.ctl)")
 	fs.StringVar(&c.Bridge, "bridge", "br0", "bridge `NAME`: also listen on punix:$OVS_RUNDIR/NAME.mgmt as ovs-vswitchd does")
+	hw := fs.String("hwaddr", "", "bridge Ethernet address (the LOCAL port's; default: the first port's)")
 	dpid := fs.String("datapath-id", "", "datapath id, 16 hex digits (default: derived from the first port's MAC)")
 	fs.StringVar(&c.LogLevel, "log-level", "info", "log level: debug, info, warn, error")
 	fs.StringVar(&c.FailMode, "fail-mode", "standalone", "with no controller: standalone (a NORMAL flow, as OVS) or secure (no flows)")
@@ -109,6 +113,14 @@ func ParseArgs(args []string, stderr io.Writer) (*Config, error) {
 			return nil, fmt.Errorf("--datapath-id %q: expected up to 16 hex digits", *dpid)
 		}
 		c.DatapathID = v
+	}
+	if *hw != "" {
+		m, err := net.ParseMAC(*hw)
+		if err != nil || len(m) != 6 {
+			return nil, fmt.Errorf("--hwaddr %q: expected an Ethernet address like 02:00:00:00:00:fe", *hw)
+		}
+		copy(c.HWAddr[:], m)
+		c.HWAddrSet = true
 	}
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":

@@ -52,6 +52,7 @@ type Switch struct {
 	ctl     ctlServer
 	watch   *ports.LinkWatcher
 	dpid    uint64
+	hwaddr  [6]byte // the bridge's (LOCAL port's) address
 
 	wg      sync.WaitGroup
 	stop    chan struct{}
@@ -91,9 +92,16 @@ func NewSwitch(cfg *Config, log *zap.Logger) (*Switch, error) {
 		s.ports = append(s.ports, sp)
 		s.byNo[sp.no] = sp
 	}
+	s.hwaddr = bridgeMAC(s.ports)
+	if cfg.HWAddrSet {
+		s.hwaddr = cfg.HWAddr
+	}
 	s.dpid = cfg.DatapathID
 	if !cfg.DatapathSet {
-		s.dpid = defaultDPID(s.ports)
+		// As OVS: the datapath id is the bridge's Ethernet address.
+		for _, b := range s.hwaddr {
+			s.dpid = s.dpid<<8 | uint64(b)
+		}
 	}
 	s.tracker = ct.New(ct.Config{Clock: s.Now})
 	s.dp = pipeline.New(pipeline.Config{
@@ -129,27 +137,20 @@ func NewSwitch(cfg *Config, log *zap.Logger) (*Switch, error) {
 	return s, nil
 }
 
-// defaultDPID derives the datapath id from the first port's MAC, as OVS
-// derives it from the bridge's MAC (a random one if there is no port).
-func defaultDPID(ps []*swPort) uint64 {
-	var mac []byte
-	if len(ps) > 0 {
-		mac = ps[0].p.HWAddr()
+// bridgeMAC is the bridge's default Ethernet address: the first port's, or
+// a random locally administered one when there is no port.
+func bridgeMAC(ps []*swPort) [6]byte {
+	var mac [6]byte
+	if len(ps) > 0 && len(ps[0].p.HWAddr()) == 6 {
+		copy(mac[:], ps[0].p.HWAddr())
+		return mac
 	}
-	if len(mac) != 6 {
-		mac = make([]byte, 6)
-		f, err := os.Open("/dev/urandom")
-		if err == nil {
-			f.Read(mac)
-			f.Close()
-		}
-		mac[0] = mac[0]&^1 | 2
+	if f, err := os.Open("/dev/urandom"); err == nil {
+		f.Read(mac[:])
+		f.Close()
 	}
-	var v uint64
-	for _, b := range mac {
-		v = v<<8 | uint64(b)
-	}
-	return v
+	mac[0] = mac[0]&^1 | 2
+	return mac
 }
 
 // Run starts the listeners, the receive loops and the timers.
@@ -383,16 +384,29 @@ type portTable Switch
 
 func (x *portTable) Ports() []ofproto.Port {
 	s := (*Switch)(x)
-	out := make([]ofproto.Port, 0, len(s.ports))
+	out := make([]ofproto.Port, 0, len(s.ports)+1)
 	for _, p := range s.ports {
 		out = append(out, s.ofPort(p))
 	}
-	return out
+	return append(out, s.localPort())
+}
+
+// localPort is the LOCAL port as OVS reports a netdev bridge's internal
+// interface while it is down. gswitch has no interface behind it: it stays
+// down, and outputs to it are dropped as they are on a down OVS port.
+func (s *Switch) localPort() ofproto.Port {
+	return ofproto.Port{No: pipeline.PortLocal, Name: s.cfg.Bridge, HWAddr: s.hwaddr,
+		Config: ofproto.PortConfigDown, State: ofproto.PortStateLinkDown,
+		Curr: ofproto.PortFeature10GBFD | ofproto.PortFeatureCopper, CurrSpeed: 10000000}
 }
 
 func (x *portTable) PortStats(no uint32) []ofproto.PortStats {
 	s := (*Switch)(x)
 	var out []ofproto.PortStats
+	if no == pipeline.PortAny || no == pipeline.PortLocal {
+		out = append(out, ofproto.PortStats{No: pipeline.PortLocal,
+			RxFrameErr: 0, RxOverErr: 0, RxCRCErr: 0, Collisions: 0})
+	}
 	for _, p := range s.ports {
 		if no != pipeline.PortAny && p.no != no {
 			continue
@@ -410,6 +424,15 @@ func (x *portTable) PortStats(no uint32) []ofproto.PortStats {
 func (x *portTable) PortMod(no uint32, hw [6]byte, config, mask, advertise uint32) error {
 	s := (*Switch)(x)
 	p := s.byNo[no]
+	if no == pipeline.PortLocal {
+		if hw != s.hwaddr {
+			return pipeline.Errorf(pipeline.ErrPortModFailed, 1, "LOCAL: hardware address does not match") // OFPPMFC_BAD_HW_ADDR
+		}
+		if mask&config&ofproto.PortConfigDown == 0 && mask&ofproto.PortConfigDown != 0 {
+			return pipeline.Errorf(pipeline.ErrPortModFailed, 4, "LOCAL: gswitch has no local interface to bring up") // OFPPMFC_EPERM
+		}
+		return nil
+	}
 	if p == nil {
 		return pipeline.Errorf(pipeline.ErrPortModFailed, 0, "port %d does not exist", no) // OFPPMFC_BAD_PORT
 	}
