@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"math/rand"
 	"net/netip"
+	"strings"
 	"testing"
 
 	"gswitch/packet"
@@ -387,21 +388,23 @@ func TestTooSmall(t *testing.T) {
 	if _, v := handle(t, r, frag4(1, 0, true, body[:1176]), 0, 0); v != Invalid {
 		t.Fatalf("small first: %v", v)
 	}
-	// Exactly 1200 is fine.
-	if _, v := handle(t, r, frag4(2, 0, true, body[:1180]), 0, 0); v != Held && v != Invalid {
-		t.Fatalf("%v", v)
+	// 1180 bytes of data (1200 in all) is not a multiple of 8: refused as
+	// malformed, not too small.
+	if _, v := handle(t, r, frag4(2, 0, true, body[:1180]), 0, 0); v != Invalid {
+		t.Fatalf("unaligned: %v", v)
 	}
 	// A small last fragment is fine.
 	if _, v := handle(t, r, frag4(3, 1480, false, body[:10]), 0, 0); v != Held {
 		t.Fatalf("small last: %v", v)
 	}
 	s := r.Stats()
-	if s.V4.TooSmall != 1 {
-		t.Fatalf("too small %d", s.V4.TooSmall)
+	if s.V4.TooSmall != 1 || s.V4.Malformed != 1 {
+		t.Fatalf("too small %d, malformed %d", s.V4.TooSmall, s.V4.Malformed)
 	}
-	// 1180 is not a multiple of 8: refused as malformed, not too small.
-	if s.V4.Malformed != 1 {
-		t.Fatalf("malformed %d", s.V4.Malformed)
+	// Exactly the minimum is fine.
+	r.SetMinFrag(false, 1196)
+	if _, v := handle(t, r, frag4(5, 0, true, body[:1176]), 0, 0); v != Held {
+		t.Fatalf("exactly the minimum: %v", v)
 	}
 	// IPv6: 1279 bytes is too small, 1280 is not.
 	b6 := udp6Body(3000)
@@ -753,5 +756,61 @@ func TestSyncFromWhole(t *testing.T) {
 		if !again.Whole.L4ChecksumOK() {
 			t.Fatalf("v6=%v: L4 checksum", v6)
 		}
+	}
+}
+
+// TestVLAN: fragments behind an 802.1Q tag (L3 at 18) reassemble, the tag
+// stays in Whole.
+func TestVLAN(t *testing.T) {
+	for _, v6 := range []bool{false, true} {
+		var orig []byte
+		var frags [][]byte
+		if v6 {
+			orig = pkttest.UDP6(src6, dst6, 1000, 2000, payload(3000, 4))
+			frags = pkttest.Frag6(orig, 1232, 4)
+		} else {
+			orig = pkttest.UDP4(src4, dst4, 1000, 2000, payload(3000, 4))
+			frags = pkttest.Frag4(orig, 1480)
+		}
+		for i := range frags {
+			frags[i] = pkttest.VLAN(frags[i], 100)
+		}
+		r := New()
+		dg := feed(t, r, frags, order(len(frags), "reverse", nil), 0)
+		w := dg.Whole
+		if w.Key.L3 != 18 || w.Key.VlanTCI()&0xfff != 100 || w.Key.Flags&packet.FlagL4 == 0 || w.Key.TpDst() != 2000 {
+			t.Fatalf("v6=%v: whole L3 %d tci %#x flags %#x", v6, w.Key.L3, w.Key.VlanTCI(), w.Key.Flags)
+		}
+		if !w.L4ChecksumOK() {
+			t.Fatalf("v6=%v: checksum", v6)
+		}
+	}
+}
+
+func TestCommandArgs(t *testing.T) {
+	r := New()
+	for _, tc := range []struct {
+		name string
+		args []string
+		err  string
+	}{
+		{"ipf-set-enabled", nil, `"dpctl/ipf-set-enabled" command requires at least 1 arguments`},
+		{"ipf-set-min-frag", []string{"v4"}, `"dpctl/ipf-set-min-frag" command requires at least 2 arguments`},
+		{"ipf-set-max-nfrags", []string{"a", "b", "c"}, `"dpctl/ipf-set-max-nfrags" command takes at most 2 arguments`},
+		{"ipf-bogus", nil, `"ipf-bogus" is not a fragment command`},
+		{"dpctl/ipf-set-min-frag", []string{"netdev@ovs-netdev", "v6", "1500"}, ""},
+		{"ipf-set-disabled", []string{"netdev@ovs-netdev", " v6"}, ""},
+	} {
+		_, err := r.Command(tc.name, tc.args, false)
+		if (err == nil) != (tc.err == "") || (err != nil && err.Error() != tc.err) {
+			t.Errorf("%s %q: %v, want %q", tc.name, tc.args, err, tc.err)
+		}
+	}
+	if r.MinFrag(true) != 1500 || r.Enabled(true) {
+		t.Fatalf("commands had no effect")
+	}
+	out, err := r.Command("ipf-get-status", nil, true)
+	if err != nil || !strings.HasSuffix(out, "        Fragment Lists:\n\n") {
+		t.Fatalf("%q %v", out, err)
 	}
 }

@@ -111,25 +111,25 @@ func (r *Reassembler) Lists() []string {
 func (r *Reassembler) Command(name string, args []string, verbose bool) (string, error) {
 	name = strings.TrimPrefix(name, "dpctl/")
 	// Minimum and maximum argument counts (the maximum with the datapath).
-	var min, max int
+	var lo, hi int
 	switch name {
 	case "ipf-set-enabled", "ipf-set-disabled":
-		min, max = 1, 2
+		lo, hi = 1, 2
 	case "ipf-set-min-frag":
-		min, max = 2, 3
+		lo, hi = 2, 3
 	case "ipf-set-max-nfrags":
-		min, max = 1, 2
+		lo, hi = 1, 2
 	case "ipf-get-status":
-		min, max = 0, 1
+		lo, hi = 0, 1
 	default:
 		return "", &CommandError{Msg: fmt.Sprintf("%q is not a fragment command", name)}
 	}
 	full := "dpctl/" + name
-	if len(args) < min {
-		return "", &CommandError{Msg: fmt.Sprintf("%q command requires at least %d arguments", full, min)}
+	if len(args) < lo {
+		return "", &CommandError{Msg: fmt.Sprintf("%q command requires at least %d arguments", full, lo)}
 	}
-	if len(args) > max {
-		return "", &CommandError{Msg: fmt.Sprintf("%q command takes at most %d arguments", full, max)}
+	if len(args) > hi {
+		return "", &CommandError{Msg: fmt.Sprintf("%q command takes at most %d arguments", full, hi)}
 	}
 	switch name {
 	case "ipf-set-enabled", "ipf-set-disabled":
