@@ -53,6 +53,9 @@
 //     expires: its fragments count as "expired", or as "purged" when Expire
 //     runs PurgeDelay (10 s) later than that.
 //   - A completed datagram counts each of its fragments as "completed".
+//   - A datagram complete but too big once whole (more than 65535 bytes with
+//     its first fragment's headers) is OVS's "reassemble fail": it keeps its
+//     fragments until it expires and refuses further ones.
 //
 // gswitch also refuses, counting them in Stats only (OVS's status has no
 // line for them): a truncated or malformed header, a bad IPv4 header
