@@ -36,8 +36,8 @@ type classifier struct {
 type subtable struct {
 	mask   packet.Words
 	idx    []uint8 // the words where mask is not zero
-	maxPri uint16 // the highest priority (an upper bound while stale)
-	nMax   int    // flows at maxPri (unknown while stale)
+	maxPri uint16  // the highest priority (an upper bound while stale)
+	nMax   int     // flows at maxPri (unknown while stale)
 	stale  bool
 	dirty  int // removals at the bound since it went stale
 	n      int
