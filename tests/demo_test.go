@@ -1,0 +1,98 @@
+package tests
+
+import (
+	"context"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"gswitch/tests/golden"
+	"gswitch/tests/netns"
+)
+
+// TestPrivilegedFirewallDemo runs `make demo`'s script as a test: the talk's
+// firewall with plain ovs-ofctl on br0 and port names, real ping and HTTP.
+func TestPrivilegedFirewallDemo(t *testing.T) {
+	netns.Require(t)
+	bin := netns.Bin(t)
+	script := filepath.Join(golden.Dir(), "..", "..", "examples", "firewall", "demo.sh")
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, "bash", script, bin).CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "demo: all checks passed") {
+		t.Fatalf("demo failed: %v\n%s", err, out)
+	}
+	for _, want := range []string{"ct_state=+est+trk", "tcp,orig=(src=198.51.100.1,dst=198.51.100.2,", "protoinfo=(state="} {
+		if !strings.Contains(string(out), want) {
+			t.Errorf("demo output lacks %q:\n%s", want, out)
+		}
+	}
+}
+
+// TestPrivilegedTAP joins a host over a veth port and a host over a TAP port
+// that gswitch creates (then moved into the host's namespace), and checks
+// ping and a TCP transfer with the kernel's default offloads.
+func TestPrivilegedTAP(t *testing.T) {
+	netns.Require(t)
+	bin := netns.Bin(t)
+	l := netns.New(t, "gttp-l")
+	s := netns.New(t, "gttp-s")
+	r := netns.New(t, "gttp-r")
+	netns.Veth(t, "l1", l, "p1", s)
+	l.Addr(t, "l1", ip4L+"/24")
+	l.Addr(t, "l1", ip6L+"/64")
+	ctlPath := filepath.Join(t.TempDir(), "g.ctl")
+	sw := s.Start(t, "env", "OVS_RUNDIR="+t.TempDir(), bin, "--port", "p1=1", "--tap", "gttap0=3",
+		"--ctl", ctlPath, "--of-listen", "ptcp:6653:127.0.0.1", "--fail-mode", "standalone")
+	if !eventually(10*time.Second, func() bool { _, err := s.Ofctl("-O", "OpenFlow13", "show", "tcp:127.0.0.1:6653"); return err == nil }) {
+		t.Fatalf("gswitch did not start:\n%s", sw.Output())
+	}
+	s.Must(t, "ip", "link", "set", "gttap0", "netns", r.Name)
+	r.Must(t, "ip", "link", "set", "gttap0", "up")
+	r.Addr(t, "gttap0", ip4R+"/24")
+	r.Addr(t, "gttap0", ip6R+"/64")
+	show := s.Must(t, "ovs-ofctl", "-O", "OpenFlow13", "show", "tcp:127.0.0.1:6653")
+	if !strings.Contains(show, " 3(gttap0): addr:") {
+		t.Errorf("TAP port missing from show:\n%s", show)
+	}
+	if out, err := l.Try("ping", "-c", "2", "-W", "2", ip4R); err != nil {
+		t.Fatalf("ping over TAP: %v\n%s\n%s", err, out, sw.Output())
+	}
+	if out, err := l.Try("ping", "-6", "-c", "2", "-W", "2", ip6R); err != nil {
+		t.Errorf("ping6 over TAP: %v\n%s", err, out)
+	}
+	// 4 MB over TCP each way, default offloads (GSO frames, partial checksums).
+	srv := r.Start(t, "timeout", "20", "python3", "-c", tcpSink, "7009")
+	_ = srv
+	time.Sleep(300 * time.Millisecond)
+	out, err := l.Try("timeout", "20", "python3", "-c", tcpSource, ip4R, "7009", "4000000")
+	if err != nil || !strings.Contains(out, "ok 4000000") {
+		t.Fatalf("TCP over TAP: %v\n%s\nswitch:\n%s", err, out, sw.Output())
+	}
+}
+
+// tcpSink accepts one connection, counts the bytes and sends the count back.
+const tcpSink = `
+import socket,sys
+s=socket.socket(); s.setsockopt(socket.SOL_SOCKET,socket.SO_REUSEADDR,1)
+s.bind(("0.0.0.0",int(sys.argv[1]))); s.listen(1); s.settimeout(15)
+c,_=s.accept(); c.settimeout(15); n=0
+while True:
+    b=c.recv(65536)
+    if not b: break
+    n+=len(b)
+c.sendall(str(n).encode()); c.close()
+`
+
+// tcpSource sends N bytes, half-closes, and prints "ok N" if the sink counted N.
+const tcpSource = `
+import socket,sys
+c=socket.create_connection((sys.argv[1],int(sys.argv[2])),timeout=15)
+n=int(sys.argv[3]); buf=b"x"*65536; sent=0
+while sent<n:
+    k=c.send(buf[:min(len(buf),n-sent)]); sent+=k
+c.shutdown(socket.SHUT_WR); r=c.recv(100).decode()
+print(("ok " if int(r)==n else "bad ")+r)
+`

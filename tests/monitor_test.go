@@ -1,0 +1,110 @@
+package tests
+
+import (
+	"context"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"gswitch/tests/golden"
+)
+
+// udpHex is capture.sh's udp_hex: UDP 198.51.100.1:20001 -> 198.51.100.2:PORT,
+// payload "hi", from 02:00:00:00:00:01 to 02:00:00:00:00:02.
+var udpHex = map[string]string{
+	"9999": "02000000000202000000000108004500001e000040004011e664c6336401c63364024e21270f000acdd56869",
+	"9998": "02000000000202000000000108004500001e000040004011e664c6336401c63364024e21270e000acdd66869",
+	"9997": "02000000000202000000000108004500001e000040004011e664c6336401c63364024e21270d000acdd76869",
+	"9996": "02000000000202000000000108004500001e000040004011e664c6336401c63364024e21270c000acdd86869",
+	"9995": "02000000000202000000000108004500001e000040004011e664c6336401c63364024e21270b000acdd96869",
+}
+
+var reOfctlNoise = regexp.MustCompile(`fatal_signal|WARN|terminating with signal`)
+
+// TestPrivilegedMonitorVsOVS injects packets with ovs-ofctl packet-out into
+// flows that send them to the controller, and compares what
+// `ovs-ofctl monitor` prints (every packet-in format) with OVS 3.1's output.
+func TestPrivilegedMonitorVsOVS(t *testing.T) {
+	tp := newGoldenTopo(t, "gtmo")
+	tp.mustOfctl(t, "-O", "OpenFlow13", "add-flows", golden.Path("flows/packet-in.flows"))
+	for _, v := range []struct {
+		name string
+		args []string
+	}{
+		{"of10-nxt_packet_in", []string{"monitor", "65534", "-P", "nxt_packet_in"}},
+		{"of10-default", []string{"monitor", "65534"}},
+		{"of10-standard", []string{"monitor", "65534", "-P", "standard"}},
+		{"of13-default", []string{"-O", "OpenFlow13", "monitor", "65534"}},
+		{"of13-standard", []string{"-O", "OpenFlow13", "monitor", "65534", "-P", "standard"}},
+	} {
+		t.Run(v.name, func(t *testing.T) {
+			tp.mustOfctl(t, "-O", "OpenFlow13", "del-flows")
+			tp.mustOfctl(t, "-O", "OpenFlow13", "add-flows", golden.Path("flows/packet-in.flows"))
+			tp.appctl(t, "dpctl/flush-conntrack")
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			var opts, rest []string
+			for i, a := range v.args {
+				if a == "monitor" {
+					opts, rest = v.args[:i], v.args[i+1:]
+					break
+				}
+			}
+			args := append(append(append([]string{"20", "ovs-ofctl"}, opts...), "monitor", tp.of), rest...)
+			cmd := tp.S.Cmd(ctx, "timeout", args...)
+			var out syncBuf
+			cmd.Stdout, cmd.Stderr = &out, &out
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			time.Sleep(700 * time.Millisecond)
+			for _, p := range []string{"9999", "9998", "9997", "9996", "9995"} {
+				tp.mustOfctl(t, "packet-out", "in_port=1 packet="+udpHex[p]+" actions=table")
+			}
+			time.Sleep(700 * time.Millisecond)
+			cancel()
+			cmd.Wait()
+			var lines []string
+			for _, l := range strings.Split(out.String(), "\n") {
+				if !reOfctlNoise.MatchString(l) {
+					lines = append(lines, l)
+				}
+			}
+			compareGolden(t, golden.KindMonitor, "monitor/packet-in."+v.name+".txt", strings.Join(lines, "\n"))
+		})
+	}
+}
+
+// TestPrivilegedFlowTimeouts checks idle and hard timeouts expire flows and
+// that FLOW_REMOVED reaches a monitoring controller.
+func TestPrivilegedFlowTimeouts(t *testing.T) {
+	tp := newTopo(t, "gtto", "p1", "p2")
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	cmd := tp.S.Cmd(ctx, "ovs-ofctl", "-O", "OpenFlow13", "monitor", tp.of, "watch:")
+	var out syncBuf
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { cancel(); cmd.Wait() }()
+	time.Sleep(500 * time.Millisecond)
+	tp.mustOfctl(t, "-O", "OpenFlow13", "add-flow", "table=0,priority=5,cookie=0x11,idle_timeout=1,send_flow_rem,ip,nw_dst=203.0.113.9,actions=drop")
+	tp.mustOfctl(t, "-O", "OpenFlow13", "add-flow", "table=0,priority=6,cookie=0x22,hard_timeout=2,send_flow_rem,ip,nw_dst=203.0.113.10,actions=drop")
+	tp.mustOfctl(t, "-O", "OpenFlow13", "add-flow", "table=0,priority=7,cookie=0x33,hard_timeout=2,ip,nw_dst=203.0.113.11,actions=drop")
+	if !eventually(8*time.Second, func() bool {
+		s := out.String()
+		return strings.Contains(s, "cookie=0x11") && strings.Contains(s, "idle") &&
+			strings.Contains(s, "cookie=0x22") && strings.Contains(s, "hard")
+	}) {
+		t.Fatalf("no FLOW_REMOVED for both flows; monitor printed:\n%s", out.String())
+	}
+	if strings.Contains(out.String(), "cookie=0x33") {
+		t.Errorf("FLOW_REMOVED for a flow without send_flow_rem:\n%s", out.String())
+	}
+	dump := tp.mustOfctl(t, "-O", "OpenFlow13", "dump-flows")
+	if strings.Contains(dump, "203.0.113.") {
+		t.Errorf("flows did not expire:\n%s", dump)
+	}
+}
