@@ -1,13 +1,3 @@
-// HELPERS: read /work/main/READ-FIRST.md first (shared rules: git, deadlines, contracts).
-// Package ct is gswitch's userspace connection tracker, in the spirit of
-// Open vSwitch's lib/conntrack.c: TCP (window tracking), UDP, ICMP/ICMPv6 and
-// other IP protocols over IPv4 and IPv6, zones, marks, 128-bit labels, NAT,
-// helpers (FTP, TFTP) with expectations, fragment reassembly, limits and
-// tunable timeouts.
-//
-// It imports only packet (and its own leaf packages). The pipeline calls
-// Tracker.Execute for the ct action; the control socket calls the dump,
-// flush and tuning methods.
 package ct
 
 import "gswitch/packet"

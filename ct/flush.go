@@ -110,8 +110,7 @@ func (t *Tracker) Flush(f FlushFilter) int {
 		return 0
 	}
 	n := 0
-	for i := range t.shards {
-		s := &t.shards[i]
+	flushShard := func(s *shard) {
 		s.mu.Lock()
 		for _, c := range s.m4 {
 			if !c.dead && f.matches(c) {
@@ -126,6 +125,13 @@ func (t *Tracker) Flush(f FlushFilter) int {
 			}
 		}
 		s.mu.Unlock()
+	}
+	if f.HasZone {
+		t.zoneShards(f.Zone, flushShard)
+		return n
+	}
+	for i := range t.shards {
+		flushShard(&t.shards[i])
 	}
 	return n
 }

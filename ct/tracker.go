@@ -14,6 +14,9 @@ import (
 // DEFAULT_N_CONN_LIMIT.
 const DefaultMaxConns = 3000000
 
+// zoneSpan is how many shards one zone's connections spread over.
+const zoneSpan = 64
+
 // DefaultSweepInterval is the default period of the expiry sweep (OVS's
 // ct-get-sweep-interval default).
 const DefaultSweepInterval = 20 * time.Second
@@ -89,6 +92,7 @@ type Tracker struct {
 	seed   uint64
 	shards []shard
 	mask   uint64
+	span   uint64 // shards per zone (power of two, <= len(shards))
 
 	n        atomic.Int64
 	maxConns atomic.Uint32
@@ -106,10 +110,12 @@ type Tracker struct {
 	sweepMS  atomic.Int64
 	nextTick atomic.Int64 // shard where the sweep resumes
 
-	clock     func() int64
-	nowOffset atomic.Int64 // estimated now minus monotonic clock
-	haveNow   atomic.Bool
-	mono0     time.Time
+	clock    func() int64
+	lastNow  atomic.Int64 // latest now seen by Execute (see observeNow)
+	nowMu    sync.Mutex
+	seenNow  int64 // lastNow when Now last changed its base
+	seenMono int64 // monotonic time then
+	mono0    time.Time
 
 	frag *frag.Reassembler
 
@@ -134,6 +140,7 @@ func New(cfg Config) *Tracker {
 		seed:   rand.Uint64(),
 		shards: make([]shard, p),
 		mask:   uint64(p - 1),
+		span:   uint64(min(p, zoneSpan)),
 		zones:  make([]atomic.Pointer[zoneConf], 65536),
 		zcount: make([]atomic.Int32, 65536),
 		clock:  cfg.Clock,
@@ -159,30 +166,50 @@ func New(cfg Config) *Tracker {
 	return t
 }
 
-// observeNow records the relation between the datapath clock and ours, so
-// that control-plane operations can compute "now" on the same clock.
+// observeNow records the latest now seen by Execute (at most once a
+// millisecond, so that batches on many goroutines do not all write the
+// same cache line): control-plane operations derive their "now" from it.
 func (t *Tracker) observeNow(now int64) {
-	if t.clock != nil {
-		return
-	}
-	off := now - int64(time.Since(t.mono0))
-	if !t.haveNow.Load() || off > t.nowOffset.Load() {
-		t.nowOffset.Store(off)
-		t.haveNow.Store(true)
+	if t.clock == nil && now > t.lastNow.Load()+int64(time.Millisecond) {
+		t.lastNow.Store(now)
 	}
 }
 
-// Now returns the current time on the datapath's clock (Config.Clock, or
-// the estimate from Execute's now values).
+// Now returns the current time on the datapath's clock: Config.Clock, or
+// the latest now Execute saw plus the monotonic time elapsed since this
+// method first saw that value.
 func (t *Tracker) Now() int64 {
 	if t.clock != nil {
 		return t.clock()
 	}
-	return int64(time.Since(t.mono0)) + t.nowOffset.Load()
+	t.nowMu.Lock()
+	defer t.nowMu.Unlock()
+	ln := t.lastNow.Load()
+	mono := int64(time.Since(t.mono0))
+	if ln != t.seenNow {
+		t.seenNow, t.seenMono = ln, mono
+	}
+	return ln + mono - t.seenMono
 }
 
+// shardOf returns k's shard. A zone's connections live in a window of
+// zoneSpan consecutive shards starting at a per-zone offset, so flushing a
+// zone visits only that window.
 func (t *Tracker) shardOf(k *connKey) *shard {
-	return &t.shards[k.shardHash(t.seed)&t.mask]
+	return &t.shards[(t.zoneBase(k.zone)+k.shardHash(t.seed)&(t.span-1))&t.mask]
+}
+
+func (t *Tracker) zoneBase(zone uint16) uint64 {
+	h := (uint64(zone) + t.seed) * 0x9e3779b97f4a7c15
+	return (h >> 32) & t.mask
+}
+
+// zoneShards returns the shards that may hold zone's connections.
+func (t *Tracker) zoneShards(zone uint16, f func(s *shard)) {
+	base := t.zoneBase(zone)
+	for i := uint64(0); i < t.span; i++ {
+		f(&t.shards[(base+i)&t.mask])
+	}
 }
 
 func (s *shard) get(k *connKey) *conn {
