@@ -16,10 +16,10 @@ import (
 var (
 	macA = net.HardwareAddr{0x02, 0, 0, 0, 0, 1}
 	macB = net.HardwareAddr{0x02, 0, 0, 0, 0, 2}
-	v4A  = net.IP{10, 0, 0, 1}
-	v4B  = net.IP{10, 0, 0, 2}
-	v6A  = net.ParseIP("fd00::1")
-	v6B  = net.ParseIP("fd00::2")
+	v4A  = net.IP{198, 51, 100, 1}
+	v4B  = net.IP{198, 51, 100, 2}
+	v6A  = net.ParseIP("2001:db8::1")
+	v6B  = net.ParseIP("2001:db8::2")
 )
 
 type frameSpec struct {

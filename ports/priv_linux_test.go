@@ -194,15 +194,23 @@ func tcpTransfer(t *testing.T, srv, cli *porttest.NetNS, addr string, size int) 
 }
 
 // twoHosts makes h1 - sw - h2 with veths gpt<p>s1/gpt<p>h1 and
-// gpt<p>s2/gpt<p>h2, IPv4 10.201.<net>.1-2/24 and fd00:201:<net>::1-2/64.
+// gpt<p>s2/gpt<p>h2, with documentation addresses: IPv4 v4(subnet, 1-2)/28
+// and 2001:db8:<subnet>::1-2/64.
 func twoHosts(t *testing.T, p string, subnet int) (sw, h1, h2 *porttest.NetNS) {
 	sw = newNS(t, "gpt-"+p+"-sw")
 	h1 = newNS(t, "gpt-"+p+"-h1")
 	h2 = newNS(t, "gpt-"+p+"-h2")
-	vethTo(t, sw, h1, "gpt"+p+"s1", "gpt"+p+"h1", fmt.Sprintf("10.201.%d.1/24", subnet), fmt.Sprintf("fd00:201:%d::1/64", subnet))
-	vethTo(t, sw, h2, "gpt"+p+"s2", "gpt"+p+"h2", fmt.Sprintf("10.201.%d.2/24", subnet), fmt.Sprintf("fd00:201:%d::2/64", subnet))
+	vethTo(t, sw, h1, "gpt"+p+"s1", "gpt"+p+"h1", v4(subnet, 1)+"/28", fmt.Sprintf("2001:db8:%d::1/64", subnet))
+	vethTo(t, sw, h2, "gpt"+p+"s2", "gpt"+p+"h2", v4(subnet, 2)+"/28", fmt.Sprintf("2001:db8:%d::2/64", subnet))
 	return sw, h1, h2
 }
+
+// v4 is host h of documentation subnet n: 198.51.100.0/24 cut into /28s
+// (n < 16).
+func v4(n, h int) string { return fmt.Sprintf("198.51.100.%d", 16*n+h) }
+
+// v4b is v4 in the other documentation network, 203.0.113.0/24.
+func v4b(n, h int) string { return fmt.Sprintf("203.0.113.%d", 16*n+h) }
 
 const testEthType = 0x88b5 // IEEE local experimental
 
@@ -397,9 +405,9 @@ func TestPrivilegedAFPacketTCP(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			p := fmt.Sprintf("t%d", c.subnet)
 			sw, h1, h2 := twoHosts(t, p, c.subnet)
-			addr := fmt.Sprintf("10.201.%d.2:5001", c.subnet)
+			addr := v4(c.subnet, 2) + ":5001"
 			if c.v6 {
-				addr = fmt.Sprintf("[fd00:201:%d::2]:5001", c.subnet)
+				addr = fmt.Sprintf("[2001:db8:%d::2]:5001", c.subnet)
 			}
 			if c.vlan {
 				for i, h := range []*porttest.NetNS{h1, h2} {
@@ -410,10 +418,10 @@ func TestPrivilegedAFPacketTCP(t *testing.T) {
 						}
 						t.Fatal(err)
 					}
-					mustIP(t, h, "addr", "add", fmt.Sprintf("10.202.%d.%d/24", c.subnet, i+1), "dev", dev+"v")
+					mustIP(t, h, "addr", "add", v4b(c.subnet, i+1)+"/28", "dev", dev+"v")
 					mustIP(t, h, "link", "set", dev+"v", "up")
 				}
-				addr = fmt.Sprintf("10.202.%d.2:5001", c.subnet)
+				addr = v4b(c.subnet, 2) + ":5001"
 			}
 			s1 := openIn(t, sw, func() (ports.Port, error) { return ports.OpenAFPacket("gpt" + p + "s1") })
 			var opts []ports.Option
@@ -449,13 +457,13 @@ func TestPrivilegedTAPTCP(t *testing.T) {
 	if ta.Name() != "gpttapa" || !ta.LinkUp() || ta.MTU() != 1500 {
 		t.Fatalf("tap %q up %v mtu %d", ta.Name(), ta.LinkUp(), ta.MTU())
 	}
-	mustIP(t, ha, "addr", "add", "10.203.0.1/24", "dev", "gpttapa")
-	mustIP(t, hb, "addr", "add", "10.203.0.2/24", "dev", "gpttapb")
-	mustIP(t, ha, "addr", "add", "fd00:203::1/64", "dev", "gpttapa", "nodad")
-	mustIP(t, hb, "addr", "add", "fd00:203::2/64", "dev", "gpttapb", "nodad")
+	mustIP(t, ha, "addr", "add", "203.0.113.1/24", "dev", "gpttapa")
+	mustIP(t, hb, "addr", "add", "203.0.113.2/24", "dev", "gpttapb")
+	mustIP(t, ha, "addr", "add", "2001:db8:203::1/64", "dev", "gpttapa", "nodad")
+	mustIP(t, hb, "addr", "add", "2001:db8:203::2/64", "dev", "gpttapb", "nodad")
 	st := bridge(t, ta, tb)
-	tcpTransfer(t, hb, ha, "10.203.0.2:5002", 8<<20)
-	tcpTransfer(t, hb, ha, "[fd00:203::2]:5002", 4<<20)
+	tcpTransfer(t, hb, ha, "203.0.113.2:5002", 8<<20)
+	tcpTransfer(t, hb, ha, "[2001:db8:203::2]:5002", 4<<20)
 	t.Logf("bridged %d frames, %d GSO, %d partial; a %+v; b %+v", st.frames.Load(), st.gso.Load(), st.partial.Load(), ta.Stats(), tb.Stats())
 	if st.gso.Load() == 0 {
 		t.Error("no GSO frame was seen: TUNSETOFFLOAD did not take")
@@ -469,7 +477,7 @@ func TestPrivilegedMixedTCP(t *testing.T) {
 	sw := newNS(t, "gpt-mx-sw")
 	h1 := newNS(t, "gpt-mx-h1")
 	ht := newNS(t, "gpt-mx-ht")
-	vethTo(t, sw, h1, "gptmxs1", "gptmxh1", "10.204.0.1/24")
+	vethTo(t, sw, h1, "gptmxs1", "gptmxh1", "198.51.100.1/24")
 	s1 := openIn(t, sw, func() (ports.Port, error) { return ports.OpenAFPacket("gptmxs1") })
 	for _, plain := range []bool{false, true} {
 		var opts []ports.Option
@@ -477,7 +485,7 @@ func TestPrivilegedMixedTCP(t *testing.T) {
 			opts = append(opts, ports.WithoutVnetHdr())
 		}
 		tp := openIn(t, ht, func() (ports.Port, error) { return ports.CreateTAP("gptmxt", opts...) })
-		mustIP(t, ht, "addr", "add", "10.204.0.2/24", "dev", "gptmxt")
+		mustIP(t, ht, "addr", "add", "198.51.100.2/24", "dev", "gptmxt")
 		// A fresh bridge over the same AF_PACKET port needs a second
 		// handle: bridge closes its ports when the test ends.
 		sp := s1
@@ -485,7 +493,7 @@ func TestPrivilegedMixedTCP(t *testing.T) {
 			sp = openIn(t, sw, func() (ports.Port, error) { return ports.OpenAFPacket("gptmxs1") })
 		}
 		st := bridge(t, sp, tp)
-		tcpTransfer(t, ht, h1, "10.204.0.2:5003", 4<<20)
+		tcpTransfer(t, ht, h1, "198.51.100.2:5003", 4<<20)
 		t.Logf("plain=%v: bridged %d frames, %d GSO; tap %+v", plain, st.frames.Load(), st.gso.Load(), tp.Stats())
 		if plain && tp.Stats().TxSegmented == 0 {
 			t.Error("no software segmentation towards the plain TAP")
@@ -618,7 +626,7 @@ func buildGSO(t *testing.T) *packet.Packet {
 	ip := f[14:]
 	ip[0], ip[8], ip[9] = 0x45, 64, 6
 	binary.BigEndian.PutUint16(ip[2:], 20+20+3000)
-	copy(ip[12:], []byte{10, 0, 0, 1, 10, 0, 0, 2})
+	copy(ip[12:], []byte{198, 51, 100, 1, 198, 51, 100, 2})
 	tcp := ip[20:]
 	tcp[12], tcp[13] = 5<<4, 0x10
 	pk := packet.New(f)

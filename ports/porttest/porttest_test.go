@@ -119,7 +119,7 @@ func TestNoOffloadSegments(t *testing.T) {
 	ip := f[14:]
 	ip[0], ip[8], ip[9] = 0x45, 64, 6
 	ip[2], ip[3] = (20+20+3000)>>8, (20+20+3000)&0xff
-	copy(ip[12:], []byte{10, 0, 0, 1, 10, 0, 0, 2})
+	copy(ip[12:], []byte{198, 51, 100, 1, 198, 51, 100, 2})
 	tcp := ip[20:]
 	tcp[12] = 5 << 4
 	tcp[13] = 0x10
