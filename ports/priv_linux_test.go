@@ -16,6 +16,8 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/sys/unix"
+
 	"gswitch/packet"
 	"gswitch/ports"
 	"gswitch/ports/porttest"
@@ -632,4 +634,98 @@ func buildGSO(t *testing.T) *packet.Packet {
 	pk := packet.New(f)
 	pk.Off = packet.Offload{CsumStart: 34, CsumOffset: 16, GSOType: ports.GSOTCPv4, GSOSize: 1000, HdrLen: 54}
 	return pk
+}
+
+// TestPrivilegedUDPGSO: a UDP_SEGMENT (UDP GSO) send crosses the bridge as
+// one GSO_UDP_L4 frame and arrives as separate datagrams, whether the kernel
+// (virtio-net header) or ports (software) segments it.
+func TestPrivilegedUDPGSO(t *testing.T) {
+	skipUnlessPriv(t)
+	for _, c := range []struct {
+		name   string
+		plain  bool
+		v6     bool
+		subnet int
+	}{
+		{"vnet-v4", false, false, 11}, {"plain-out-v4", true, false, 12}, {"vnet-v6", false, true, 13}, {"plain-out-v6", true, true, 14},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			p := fmt.Sprintf("u%d", c.subnet)
+			sw, h1, h2 := twoHosts(t, p, c.subnet)
+			s1 := openIn(t, sw, func() (ports.Port, error) { return ports.OpenAFPacket("gpt" + p + "s1") })
+			var opts []ports.Option
+			if c.plain {
+				opts = append(opts, ports.WithoutVnetHdr())
+			}
+			s2 := openIn(t, sw, func() (ports.Port, error) { return ports.OpenAFPacket("gpt"+p+"s2", opts...) })
+			st := bridge(t, s1, s2)
+			addr := v4(c.subnet, 2) + ":5010"
+			if c.v6 {
+				addr = fmt.Sprintf("[2001:db8:%d::2]:5010", c.subnet)
+			}
+			ua, err := net.ResolveUDPAddr("udp", addr)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var srv *net.UDPConn
+			if err := h2.Do(func() (err error) { srv, err = net.ListenUDP("udp", ua); return err }); err != nil {
+				t.Fatal(err)
+			}
+			defer srv.Close()
+			var cli *net.UDPConn
+			if err := h1.Do(func() (err error) { cli, err = net.DialUDP("udp", nil, ua); return err }); err != nil {
+				t.Fatal(err)
+			}
+			defer cli.Close()
+			const segSize, total = 1000, 9500
+			rc, _ := cli.SyscallConn()
+			var serr error
+			rc.Control(func(fd uintptr) { serr = unix.SetsockoptInt(int(fd), unix.SOL_UDP, unix.UDP_SEGMENT, segSize) })
+			if serr != nil {
+				t.Skipf("UDP_SEGMENT: %v", serr)
+			}
+			msg := make([]byte, total)
+			rand.New(rand.NewSource(7)).Read(msg)
+			// Prime ARP/ND with one small datagram, then the GSO one.
+			srv.SetReadDeadline(time.Now().Add(10 * time.Second))
+			buf := make([]byte, 65536)
+			for try := 0; ; try++ {
+				if try == 20 {
+					t.Fatal("no small datagram got through in 20 tries")
+				}
+				rc.Control(func(fd uintptr) { unix.SetsockoptInt(int(fd), unix.SOL_UDP, unix.UDP_SEGMENT, 0) })
+				cli.Write([]byte("hello"))
+				srv.SetReadDeadline(time.Now().Add(500 * time.Millisecond))
+				if n, err := srv.Read(buf); err == nil && string(buf[:n]) == "hello" {
+					break
+				}
+			}
+			rc.Control(func(fd uintptr) { serr = unix.SetsockoptInt(int(fd), unix.SOL_UDP, unix.UDP_SEGMENT, segSize) })
+			gsoBefore := st.gso.Load()
+			if _, err := cli.Write(msg); err != nil {
+				t.Fatal(err)
+			}
+			var got []byte
+			srv.SetReadDeadline(time.Now().Add(5 * time.Second))
+			for n := 0; len(got) < total; n++ {
+				m, err := srv.Read(buf)
+				if err != nil {
+					t.Fatalf("after %d datagrams (%d bytes): %v", n, len(got), err)
+				}
+				if m != min(segSize, total-len(got)) {
+					t.Fatalf("datagram %d has %d bytes", n, m)
+				}
+				got = append(got, buf[:m]...)
+			}
+			if !bytes.Equal(got, msg) {
+				t.Fatal("payload differs")
+			}
+			if st.gso.Load() == gsoBefore {
+				t.Error("the send did not cross the bridge as a GSO frame")
+			}
+			if c.plain && s2.Stats().TxSegmented == 0 {
+				t.Error("no software segmentation")
+			}
+		})
+	}
 }
