@@ -16,3 +16,5 @@ func init() {
 	decodeInstructions = nxm.DecodeInstructions
 	encodeInstructions = nxm.EncodeInstructions
 }
+
+var codecLinked = true

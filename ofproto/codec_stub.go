@@ -32,3 +32,4 @@ func init() {
 	}
 	encodeInstructions = func(*pipeline.Instructions) ([]byte, error) { return nil, nil }
 }
+var codecLinked = false

@@ -156,13 +156,7 @@ func lookupError(pe *pipeline.Error) *errorEntry {
 func errorTriplet(pe *pipeline.Error, version uint8) errTriplet {
 	e := lookupError(pe)
 	if e == nil {
-		if version == Version13 {
-			// A standard 1.3 error OVS's table lacks: send it as numbered.
-			if pe.Type != pipeline.ErrExperimenter {
-				return errTriplet{typ: pe.Type, code: pe.Code}
-			}
-			return errTriplet{vendor: VendorNicira, typ: pe.Code}
-		}
+		// Not an OpenFlow 1.3 error OVS knows: no valid encoding.
 		e = errByName["NXBRC_UNENCODABLE_ERROR"]
 	}
 	t := e.of13
@@ -179,14 +173,12 @@ func errorTriplet(pe *pipeline.Error, version uint8) errTriplet {
 	return t
 }
 
-// errorData is how much of a failed request goes back in OFPT_ERROR.
-const errorData = 64
-
 // encodeError builds an OFPT_ERROR for req (whose header gives the xid) in
-// version; data is up to 64 bytes of the request.
+// version. The data is the whole request, as OVS sends it (OpenFlow asks for
+// at least 64 bytes), cut only to keep the error within 65535 bytes.
 func encodeError(version uint8, xid uint32, pe *pipeline.Error, req []byte) []byte {
-	if len(req) > errorData {
-		req = req[:errorData]
+	if max := MaxMessageLen - 24; len(req) > max {
+		req = req[:max]
 	}
 	return encodeErrorData(version, xid, errorTriplet(pe, version), req)
 }

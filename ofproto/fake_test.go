@@ -178,6 +178,7 @@ type fakePorts struct {
 	mu    sync.Mutex
 	ports []Port
 	mods  int
+	stats func(no uint32) PortStats // nil: fixed test counters
 }
 
 func newFakePorts() *fakePorts {
@@ -200,6 +201,10 @@ func (p *fakePorts) PortStats(no uint32) []PortStats {
 	var out []PortStats
 	for _, pt := range p.ports {
 		if no == pipeline.PortAny || no == pt.No {
+			if p.stats != nil {
+				out = append(out, p.stats(pt.No))
+				continue
+			}
 			out = append(out, PortStats{No: pt.No, RxPackets: 3, TxPackets: 4, RxBytes: 300, TxBytes: 400,
 				RxDropped: Unknown, TxDropped: Unknown, RxErrors: Unknown, TxErrors: Unknown,
 				RxFrameErr: Unknown, RxOverErr: Unknown, RxCRCErr: Unknown, Collisions: Unknown})

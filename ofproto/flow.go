@@ -28,6 +28,15 @@ func port32to10(p uint32) (uint16, bool) {
 
 const noBuffer = 0xffffffff
 
+// checkPort11 rejects an OpenFlow 1.1+ port number that has no 16-bit form
+// (0xff00 to 0xfffffeff), as OVS's ofputil_port_from_ofp11.
+func checkPort11(p uint32) error {
+	if p >= 0xff00 && p < pipeline.PortMax {
+		return ofErr("OFPBAC_BAD_OUT_PORT")
+	}
+	return nil
+}
+
 // flowModRequest is a decoded flow-mod plus the bits that are not the
 // datapath's business.
 type flowModRequest struct {
@@ -54,6 +63,9 @@ func decodeFlowMod13(b []byte) (*flowModRequest, error) {
 	r.skip(n)
 	if r.err {
 		return nil, errMatchBadLen
+	}
+	if err := checkPort11(outPort); err != nil {
+		return nil, err
 	}
 	req := &flowModRequest{bufferID: bufferID}
 	fm := &req.fm
@@ -128,10 +140,13 @@ func decodeNXFlowMod(b []byte, version uint8, tid bool) (*flowModRequest, error)
 	flags := r.u16()
 	matchLen := int(r.u16())
 	r.skip(6)
+	if r.err {
+		return nil, errBadLen
+	}
 	nxm := r.take(matchLen)
 	r.skip(pad8(matchLen) - matchLen)
 	if r.err {
-		return nil, errBadLen
+		return nil, errMatchBadLen
 	}
 	nxm, ck, ckMask, hasCookie, err := splitNXCookie(nxm)
 	if err != nil {

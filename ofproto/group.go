@@ -42,6 +42,9 @@ func decodeGroupMod(b []byte) (uint16, *pipeline.GroupSpec, error) {
 		var bk pipeline.Bucket
 		bk.Weight = r.u16()
 		bk.WatchPort = r.u32()
+		if checkPort11(bk.WatchPort) != nil {
+			return 0, nil, ofErr("OFPGMFC_BAD_WATCH")
+		}
 		bk.WatchGroup = r.u32()
 		r.skip(4)
 		acts, err := decodeActions(Version13, r.take(l-16))

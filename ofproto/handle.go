@@ -47,7 +47,7 @@ func (c *conn) rejectSlave() error {
 
 func (c *conn) handle13(h Header, b []byte) error {
 	switch h.Type {
-	case TypeHello, TypeError, TypeEchoReply:
+	case TypeEchoReply:
 		return nil
 	case TypeEchoRequest:
 		c.reply(echoReply(b))
@@ -137,7 +137,7 @@ func (c *conn) handle13(h Header, b []byte) error {
 
 func (c *conn) handle10(h Header, b []byte) error {
 	switch h.Type {
-	case TypeHello, TypeError, TypeEchoReply:
+	case TypeEchoReply:
 		return nil
 	case TypeEchoRequest:
 		c.reply(echoReply(b))
@@ -248,7 +248,8 @@ func (s *Server) features10(xid uint32) []byte {
 
 func (c *conn) getConfigReply(h Header) []byte {
 	st := c.state()
-	return newMsg(h.Version, TypeGetConfigReply, h.Xid, 4).u16(st.configFlags).u16(st.missSendLen).done()
+	flags := uint16(c.srv.fragMode.Load()) | st.configFlags
+	return newMsg(h.Version, TypeGetConfigReply, h.Xid, 4).u16(flags).u16(st.missSendLen).done()
 }
 
 func (c *conn) setConfig(b []byte) error {
@@ -257,17 +258,22 @@ func (c *conn) setConfig(b []byte) error {
 	}
 	flags := binary.BigEndian.Uint16(b[8:])
 	msl := binary.BigEndian.Uint16(b[10:])
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	// Fragment handling: OVS keeps the mode when the datapath supports it;
-	// gswitch reports "normal" and "drop" back and treats the others as
-	// normal, as OVS does for modes its datapath cannot do.
-	frag := flags & 3
-	if frag != 0 && frag != 1 {
-		frag = c.st.configFlags & 3
+	valid := uint16(3) // OFPC_FRAG_MASK
+	if b[0] == Version10 {
+		valid |= 4 // OFPC_INVALID_TTL_TO_CONTROLLER (before 1.3)
 	}
-	c.st.configFlags = frag | flags&4 // OFPC_INVALID_TTL_TO_CONTROLLER
+	if flags&^valid != 0 {
+		return ofErr("OFPSCFC_BAD_FLAGS")
+	}
+	// Fragment handling is the switch's (as in OVS): normal, drop and
+	// nx-match are kept; reassembly is not offered and is ignored.
+	if frag := flags & 3; frag != 2 {
+		c.srv.fragMode.Store(uint32(frag))
+	}
+	c.mu.Lock()
+	c.st.configFlags = flags & 4
 	c.st.missSendLen = msl
+	c.mu.Unlock()
 	return nil
 }
 
@@ -275,6 +281,9 @@ func (c *conn) flowMod(b []byte, h Header, decode func([]byte) (*flowModRequest,
 	req, err := decode(b)
 	if err != nil {
 		return err
+	}
+	if t := req.fm.Spec.Table; t != pipeline.TableAll && t >= c.srv.cfg.NumTables {
+		return errEPerm // a hidden, read-only table (OVS's table 254)
 	}
 	if err := c.srv.cfg.Datapath.FlowMod(&req.fm, c.srv.now()); err != nil {
 		return err
@@ -304,6 +313,9 @@ func (c *conn) packetOut(b []byte) error {
 		inPort = r.u32()
 		actsLen = int(r.u16())
 		r.skip(6)
+		if err := checkPort11(inPort); err != nil && !r.err {
+			return err
+		}
 	}
 	acts := r.take(actsLen)
 	if r.err {
@@ -339,7 +351,8 @@ func (c *conn) tableMod(b []byte) error {
 	}
 	table := b[8]
 	if table != pipeline.TableAll && table >= c.srv.cfg.NumTables {
-		return errTableModTbl
+		// OVS's tables past n_tables are hidden and read-only.
+		return ofErr("OFPTMFC_EPERM")
 	}
 	// The table config (1.1-1.2 miss behaviour, deprecated in 1.3) is
 	// accepted and ignored, as OVS does for OpenFlow 1.3.

@@ -103,7 +103,15 @@ func (s *Server) portStats(no uint32) ([]PortStats, error) {
 		return nil, errBadPort
 	}
 	st := s.cfg.Ports.PortStats(no)
-	sort.Slice(st, func(i, j int) bool { return st[i].No < st[j].No })
+	// LOCAL first, then by number: the order OVS 3.1 happens to reply in
+	// (ovs-ofctl dump-ports prints the reply's order).
+	key := func(n uint32) uint64 {
+		if n == pipeline.PortLocal {
+			return 0
+		}
+		return uint64(n) + 1
+	}
+	sort.Slice(st, func(i, j int) bool { return key(st[i].No) < key(st[j].No) })
 	return st, nil
 }
 

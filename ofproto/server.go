@@ -34,6 +34,8 @@ type Server struct {
 	// Role generation id (OpenFlow 1.2+ role requests).
 	genID    uint64
 	genIDSet bool
+	// fragMode is the switch's fragment handling (OFPC_FRAG_*).
+	fragMode atomic.Uint32
 
 	// Counters.
 	Stats ServerStats

@@ -97,7 +97,7 @@ func TestFirstMessageNotHello(t *testing.T) {
 	}
 	defer p.Close()
 	p.Send(oftest.Message(4, 2, 7)) // echo request first
-	p.Recv()                         // server's hello
+	p.Recv()                        // server's hello
 	if _, err := p.Recv(); err == nil {
 		t.Fatal("expected close")
 	}
@@ -180,12 +180,19 @@ func TestBadRequests13(t *testing.T) {
 	expectError(t, p, oftest.Message(4, TypeVendor, x(), []byte{0, 0}), 1, 6)
 	// Unknown multipart type.
 	expectError(t, p, oftest.Message(4, Type13MultipartRequest, x(), []byte{0, 77, 0, 0, 0, 0, 0, 0}), 1, 2)
-	// Long message: the error carries only 64 bytes.
+	// Long message: the error carries the whole request, as OVS's.
 	long := oftest.Message(4, 99, x(), make([]byte, 200))
 	msg = expectError(t, p, long, 1, 1)
-	if !bytes.Equal(msg[12:], long[:64]) {
+	if !bytes.Equal(msg[12:], long) {
 		t.Fatalf("data % x", msg[12:])
 	}
+	// HELLO and ERROR after the handshake are BAD_TYPE (as OVS).
+	expectError(t, p, oftest.Message(4, TypeHello, x()), 1, 1)
+	expectError(t, p, oftest.Message(4, TypeError, x(), []byte{0, 1, 0, 1}), 1, 1)
+	// SET_CONFIG with flags outside OFPC_FRAG_MASK.
+	expectError(t, p, oftest.Message(4, TypeSetConfig, x(), []byte{0xff, 0, 0, 0x80}), 10, 0)
+	// TABLE_MOD of the hidden table 254.
+	expectError(t, p, oftest.Message(4, Type13TableMod, x(), []byte{0xfe, 0, 0, 0, 0, 0, 0, 0}), 8, 2)
 	// Packet-out with a buffer id.
 	po := oftest.Message(4, TypePacketOut, x(), []byte{0, 0, 0, 1, 0xff, 0xff, 0xff, 0xfd, 0, 0, 0, 0, 0, 0, 0, 0})
 	expectError(t, p, po, 1, 8)

@@ -391,6 +391,19 @@ func (c *conn) stats10(h Header, b []byte) error {
 			}
 		}
 		c.newMPWriter(statsHeader10(h.Xid, typ)).finish()
+	case MPPortDesc:
+		if len(body) != 0 {
+			return errBadLen
+		}
+		w := c.newMPWriter(statsHeader10(h.Xid, typ))
+		ps := s.ports()
+		for i := range ps {
+			m := &msg{}
+			if encodePort10(m, &ps[i]) {
+				w.add(m.b)
+			}
+		}
+		w.finish()
 	case MPExperimenter:
 		if len(body) < 4 {
 			return errBadLen
@@ -418,9 +431,15 @@ func (c *conn) nxStats(h Header, subtype uint32, body []byte, now int64) error {
 		matchLen := int(r.u16())
 		table := r.u8()
 		r.skip(3)
+		if r.err {
+			return errBadLen
+		}
 		nx := r.take(matchLen)
 		r.skip(pad8(matchLen) - matchLen)
-		if r.err || r.left() != 0 {
+		if r.err {
+			return errMatchBadLen
+		}
+		if r.left() != 0 {
 			return errBadLen
 		}
 		nx, cookie, mask, _, err := splitNXCookie(nx)
