@@ -94,7 +94,15 @@ func (w *worker) output(grp []*packet.Packet, port uint32, maxLen uint16, st *xs
 func (w *worker) outputOne(pk *packet.Packet, port uint32, maxLen uint16, st *xstate) {
 	switch port {
 	case PortInPort:
-		w.send(pk.Key.InPort(), pk)
+		in := pk.Key.InPort()
+		switch {
+		case in < PortMax:
+			w.send(in, pk)
+		case in == PortLocal && w.ports != nil && w.ports.hasLocal:
+			w.send(in, pk)
+		default: // a packet-out from the controller, or no in_port
+			w.ctr[cOutputBadPort]++
+		}
 	case PortController:
 		w.packetIn(pk, ReasonAction, maxLen, 0, nil, st)
 	case PortNormal:

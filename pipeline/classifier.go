@@ -29,6 +29,7 @@ type txn struct{ _ byte }
 type classifier struct {
 	subs  []*subtable // by maxPri, highest first
 	n     int         // flows
+	nconj int         // conjunctive flows (lookups then take the slow path)
 	owner *txn
 }
 
@@ -112,6 +113,9 @@ func (n *hnode) find(h uint64) []*flow {
 func (c *classifier) lookup(k *packet.Words) *flow {
 	if c == nil {
 		return nil
+	}
+	if c.nconj != 0 {
+		return c.lookupConj(k, true)
 	}
 	var best *flow
 	for _, s := range c.subs {
@@ -255,7 +259,7 @@ func (c *classifier) own(t *txn) *classifier {
 	if c.owner == t {
 		return c
 	}
-	return &classifier{subs: slices.Clone(c.subs), n: c.n, owner: t}
+	return &classifier{subs: slices.Clone(c.subs), n: c.n, nconj: c.nconj, owner: t}
 }
 
 func (s *subtable) own(t *txn) *subtable {
@@ -336,6 +340,9 @@ func (c *classifier) insert(t *txn, f *flow) {
 	})
 	s.n++
 	c.n++
+	if f.conj != nil {
+		c.nconj++
+	}
 	switch {
 	case s.n == 1 || pri > s.maxPri:
 		s.maxPri, s.nMax, s.stale = pri, 1, false
@@ -370,6 +377,9 @@ func (c *classifier) remove(t *txn, f *flow) bool {
 	}
 	s.n--
 	c.n--
+	if f.conj != nil {
+		c.nconj--
+	}
 	if s.n == 0 {
 		c.subs = slices.Delete(c.subs, i, i+1)
 		return true
@@ -433,6 +443,14 @@ func (c *classifier) replace(t *txn, old, nf *flow) bool {
 		}
 		return nb
 	})
+	if found {
+		if old.conj != nil {
+			c.nconj--
+		}
+		if nf.conj != nil {
+			c.nconj++
+		}
+	}
 	return found
 }
 
@@ -446,4 +464,157 @@ func linearLookup(flows []*flow, k *packet.Words) *flow {
 		}
 	}
 	return best
+}
+
+// Conjunctive matches (OVS classifier_lookup__): a flow whose actions are
+// only conjunction(id, k/n) is a "soft" match, one clause of conjunction
+// id. When, at some priority above the best ordinary ("hard") match, every
+// clause of a conjunction id has a matching soft flow, the packet is
+// looked up again with conj_id = id, and the flow found that way wins.
+// Otherwise soft flows are passed over as if their lower-priority
+// duplicates (same match) were in their place.
+
+type softMatch struct {
+	f      *flow
+	bucket []*flow
+	pos    int
+}
+
+type conjMatch struct {
+	id      uint32
+	clauses uint64
+}
+
+// bestIn returns the highest-priority flow of bucket at or after pos whose
+// match is k's and its position.
+func bestIn(s *subtable, bucket []*flow, pos int, k *packet.Words) (*flow, int) {
+next:
+	for ; pos < len(bucket); pos++ {
+		f := bucket[pos]
+		for _, i := range s.idx {
+			if k[i]&s.mask[i] != f.spec.Match.Value[i] {
+				continue next
+			}
+		}
+		return f, pos
+	}
+	return nil, -1
+}
+
+func (c *classifier) lookupConj(k *packet.Words, allowConj bool) *flow {
+	var hard *flow
+	hardPri := -1
+	var softBuf [16]softMatch
+	soft := softBuf[:0]
+	softPri := -1
+	for _, s := range c.subs {
+		if int(s.maxPri) <= hardPri {
+			break
+		}
+		bucket := s.root.find(s.hashKey(k))
+		m, pos := bestIn(s, bucket, 0, k)
+		if m == nil || int(m.spec.Priority) <= hardPri {
+			continue
+		}
+		switch {
+		case m.conj == nil:
+			hard, hardPri = m, int(m.spec.Priority)
+		case allowConj:
+			soft = append(soft, softMatch{m, bucket, pos})
+			softPri = max(softPri, int(m.spec.Priority))
+		}
+	}
+	if hardPri >= softPri {
+		return hard
+	}
+	var cmBuf [16]conjMatch
+	for {
+		n := 0
+		for _, sm := range soft {
+			if sm.f != nil && int(sm.f.spec.Priority) > hardPri {
+				soft[n] = sm
+				n++
+			}
+		}
+		soft = soft[:n]
+		if n == 0 {
+			break
+		}
+		softPri, nSoftPri := -1, 0
+		for _, sm := range soft {
+			switch p := int(sm.f.spec.Priority); {
+			case p > softPri:
+				softPri, nSoftPri = p, 1
+			case p == softPri:
+				nSoftPri++
+			}
+		}
+		cms := cmBuf[:0]
+		for _, sm := range soft {
+			if int(sm.f.spec.Priority) != softPri {
+				continue
+			}
+			id, ok := findConjunctiveMatch(sm.f, nSoftPri, &cms)
+			if !ok {
+				continue
+			}
+			k2 := *k
+			k2[packet.WCtTp] = k2[packet.WCtTp]&^0xffffffff | uint64(id)
+			if f := c.lookupConj(&k2, false); f != nil {
+				return f
+			}
+		}
+		for i := range soft {
+			sm := &soft[i]
+			if int(sm.f.spec.Priority) != softPri {
+				continue
+			}
+			// the next flow with the same match, lower priority
+			var nf *flow
+			for j := sm.pos + 1; j < len(sm.bucket); j++ {
+				if sm.bucket[j].spec.Match.Value == sm.f.spec.Match.Value {
+					nf, sm.pos = sm.bucket[j], j
+					break
+				}
+			}
+			switch {
+			case nf == nil:
+				sm.f = nil
+			case nf.conj == nil:
+				if int(nf.spec.Priority) > hardPri {
+					hard, hardPri = nf, int(nf.spec.Priority)
+				}
+				sm.f = nil
+			default:
+				sm.f = nf
+			}
+		}
+	}
+	return hard
+}
+
+// findConjunctiveMatch adds soft flow f's clauses to cms and reports a
+// conjunction whose every clause is now matched.
+func findConjunctiveMatch(f *flow, maxClauses int, cms *[]conjMatch) (uint32, bool) {
+	for _, cj := range f.conj {
+		if int(cj.NClauses) > maxClauses {
+			continue
+		}
+		var cm *conjMatch
+		for i := range *cms {
+			if (*cms)[i].id == cj.ID {
+				cm = &(*cms)[i]
+				break
+			}
+		}
+		if cm == nil {
+			*cms = append(*cms, conjMatch{id: cj.ID, clauses: ^uint64(0) << (cj.NClauses & 63)})
+			cm = &(*cms)[len(*cms)-1]
+		}
+		cm.clauses |= 1 << cj.Clause
+		if cm.clauses == ^uint64(0) {
+			return cm.id, true
+		}
+	}
+	return 0, false
 }

@@ -403,7 +403,7 @@ func (d *Datapath) flowModLocked(fm *FlowMod, now int64) (*change, error) {
 	mk := func(s FlowSpec) *flow {
 		d.nextID++
 		f := &flow{spec: s, id: d.nextID, ops: ops, created: now, groups: ck.groups,
-			timed: s.IdleTimeout != 0 || s.HardTimeout != 0}
+			timed: s.IdleTimeout != 0 || s.HardTimeout != 0, conj: conjunctionsOf(&s.Inst)}
 		f.miss = s.Priority == 0 && s.Match.Mask == packet.Words{}
 		return f
 	}
@@ -493,7 +493,7 @@ func (d *Datapath) AddFlows(specs []FlowSpec, now int64) error {
 		}
 		d.nextID++
 		f := &flow{spec: spec, id: d.nextID, ops: compileInstructions(&spec.Inst), created: now,
-			groups: ck.groups, timed: spec.IdleTimeout != 0 || spec.HardTimeout != 0}
+			groups: ck.groups, timed: spec.IdleTimeout != 0 || spec.HardTimeout != 0, conj: conjunctionsOf(&spec.Inst)}
 		f.miss = spec.Priority == 0 && spec.Match.Mask == packet.Words{}
 		if err := d.addLocked(c, c.v, f, &FlowMod{}); err != nil {
 			d.mu.Unlock()

@@ -18,7 +18,8 @@
 // IN_PORT, ALL, FLOOD, CONTROLLER, LOCAL, NORMAL and TABLE, output:reg,
 // groups of the four types, push/pop VLAN, set_field/load/move on header
 // and metadata fields, dec_ttl, resubmit with in_port and ct tuple, exit,
-// ct and ct_clear) with OVS's semantics and limits (resubmit nesting 64,
+// ct and ct_clear) and OVS's conjunctive matches (conjunction/conj_id),
+// with OVS's semantics and limits (resubmit nesting 64,
 // 4096 resubmits, ct recirculation depth 8).
 //
 // # Usage
@@ -58,8 +59,7 @@
 //
 // # Not yet
 //
-// Conjunctive matches (conjunction actions are refused at install), NAT
-// and ALGs inside ct (validated, then refused by supportedCT until the
+// NAT and ALGs inside ct (validated, then refused by supportedCT until the
 // tracker executes them), meters, queues (set_queue has no effect),
 // controller(pause), and a per-worker exact-match cache.
 package pipeline

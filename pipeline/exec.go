@@ -147,6 +147,11 @@ func (w *worker) end() {
 	}
 	w.v, w.ports = nil, nil
 	w.pi = PacketIn{}
+	// drop references to flows (and their ops) the batch used
+	clear(w.frames[:cap(w.frames)])
+	w.frames = w.frames[:0]
+	clear(w.aset[:cap(w.aset)])
+	w.aset = w.aset[:0]
 }
 
 func ctz(b uint64) int {

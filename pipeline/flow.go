@@ -18,6 +18,25 @@ type flow struct {
 	miss    bool     // a table-miss flow: priority 0 and no match field
 	groups  []uint32 // groups its actions name (group delete removes the flow)
 	timed   bool     // has an idle or hard timeout
+	// conj is set for a conjunctive flow (actions: only conjunction and
+	// note): a clause of a conjunctive match, never executed itself.
+	conj []Conjunction
+}
+
+// conjunctionsOf returns the conjunction actions of a flow whose apply
+// actions are only conjunction and note, or nil.
+func conjunctionsOf(in *Instructions) []Conjunction {
+	var cs []Conjunction
+	for _, a := range in.Apply {
+		switch a := a.(type) {
+		case Conjunction:
+			cs = append(cs, a)
+		case Note:
+		default:
+			return nil
+		}
+	}
+	return cs
 }
 
 // flowCounters are a flow's statistics, updated by the datapath once per

@@ -304,7 +304,17 @@ func (c *checker) action(acts []Action, i int) error {
 		}
 	case SetQueue, Note, CTClear, Exit:
 	case Conjunction:
-		return Errorf(ErrBadAction, BACBadType, "conjunction is not supported by this switch yet")
+		if a.NClauses < 2 || a.NClauses > 64 || a.Clause >= a.NClauses {
+			return Errorf(ErrBadAction, BACBadArgument, "conjunction(%d,%d/%d): bad clause", a.ID, a.Clause+1, a.NClauses)
+		}
+		for _, o := range acts {
+			switch o.(type) {
+			case Conjunction, Note:
+			default:
+				return Errorf(ErrBadAction, BACBadArgument,
+					"\"conjunction\" actions may be used along with \"note\" but not any other kind of action (such as %T)", o)
+			}
+		}
 	case NAT:
 		return Errorf(ErrBadAction, BACBadSetArgument, "cannot have NAT action outside of \"ct\" action")
 	case CT:
@@ -432,6 +442,9 @@ func (c *checker) instructions(in *Instructions) error {
 	in.Write = append([]Action(nil), in.Write...)
 	if err := c.actions(in.Write, true); err != nil {
 		return err
+	}
+	if conjunctionsOf(in) != nil && (in.HasWrite || in.ClearActions || in.WriteMetadata || in.GotoTable >= 0) {
+		return Errorf(ErrBadAction, BACBadArgument, "a conjunctive flow may have no instruction but apply-actions")
 	}
 	if in.GotoTable >= 0 && (c.table != NoTable && uint8(in.GotoTable) <= c.table || in.GotoTable >= NumTables) {
 		return Errorf(ErrBadInstruction, BICBadTableID, "goto_table:%d from table %d", in.GotoTable, c.table)
