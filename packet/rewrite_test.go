@@ -142,6 +142,9 @@ func TestSetFieldAll(t *testing.T) {
 				if s := verifyChecksums(pk); s != "" {
 					t.Fatalf("%s (v=%x mask=%x): %s", ctx, v, mask, s)
 				}
+				if err := pkttest.VerifyChecksums(pk.Data); err != nil {
+					t.Fatalf("%s (v=%x mask=%x): gopacket-based check: %v", ctx, v, mask, err)
+				}
 				if f == packet.FieldVlanTCI || f == packet.FieldICMPv6Type || f == packet.FieldICMPv6Code {
 					continue // push/pop or re-parse: covered by the key check
 				}
