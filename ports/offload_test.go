@@ -419,3 +419,52 @@ func BenchmarkSegment(b *testing.B) {
 		}
 	})
 }
+
+// TestOffloadAfterStaleNAT: NAT changed the addresses of a partial frame
+// without touching the partial sum; both the pass-through header and the
+// software path still give right checksums, because ports recomputes the
+// pseudo-header sum from the current headers.
+func TestOffloadAfterStaleNAT(t *testing.T) {
+	for _, v6 := range []bool{false, true} {
+		f, _ := buildFrame(t, frameSpec{payload: 3000, ipv6: v6, options: true})
+		off := makePartial(t, f)
+		off.GSOType, off.GSOSize = GSOTCPv4, 1000
+		if v6 {
+			off.GSOType = GSOTCPv6
+		}
+		// "NAT": new source address, partial sum left stale, IPv4 header
+		// checksum fixed (as a NAT would).
+		if v6 {
+			f[14+8+15] ^= 0x55
+		} else {
+			f[14+12+3] ^= 0x55
+			ipv4HeaderChecksum(f[14:34])
+		}
+		soft := append([]byte(nil), f...)
+		var s Segmenter
+		n := 0
+		if err := s.Segment(soft, &off, func(seg []byte) { verifyWire(t, seg); n++ }); err != nil || n != 3 {
+			t.Fatalf("v6=%v: %d segments, %v", v6, n, err)
+		}
+		var h VnetHdr
+		if err := prepareVnet(f, &off, &h); err != nil {
+			t.Fatal(err)
+		}
+		// What the kernel does with it: complete from csum_start (no GSO
+		// here: take the first 1000 bytes as a plain frame would be).
+		small, _ := buildFrame(t, frameSpec{payload: 200, ipv6: v6})
+		so := makePartial(t, small)
+		if v6 {
+			small[14+8+15] ^= 0x55
+		} else {
+			small[14+12+3] ^= 0x55
+			ipv4HeaderChecksum(small[14:34])
+		}
+		if err := prepareVnet(small, &so, &h); err != nil {
+			t.Fatal(err)
+		}
+		start, at := int(h.CsumStart), int(h.CsumStart+h.CsumOffset)
+		binary.BigEndian.PutUint16(small[at:], ^csumFold(csumAdd(small[start:], 0)))
+		verifyWire(t, small)
+	}
+}

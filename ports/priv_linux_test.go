@@ -729,3 +729,52 @@ func TestPrivilegedUDPGSO(t *testing.T) {
 		})
 	}
 }
+
+// TestPrivilegedInterfaceDeleted: the interface goes away under an open
+// port: reads keep blocking (no error, no spin), writes are dropped and
+// counted, and Close still unblocks the reader.
+func TestPrivilegedInterfaceDeleted(t *testing.T) {
+	skipUnlessPriv(t)
+	sw := newNS(t, "gpt-del-sw")
+	h := newNS(t, "gpt-del-h")
+	vethTo(t, sw, h, "gptdels", "gptdelh")
+	p := openIn(t, sw, func() (ports.Port, error) { return ports.OpenAFPacket("gptdels") })
+	done := make(chan error, 1)
+	reads := atomic.Int64{}
+	go func() {
+		pkts := []*packet.Packet{packet.NewPool().Get()}
+		for {
+			if _, err := p.ReadBatch(pkts); err != nil {
+				done <- err
+				return
+			}
+			reads.Add(1)
+		}
+	}()
+	time.Sleep(100 * time.Millisecond)
+	mustIP(t, sw, "link", "del", "gptdels")
+	time.Sleep(300 * time.Millisecond)
+	select {
+	case err := <-done:
+		t.Fatalf("ReadBatch returned %v after the interface went", err)
+	default:
+	}
+	if p.LinkUp() {
+		t.Error("LinkUp true for a deleted interface")
+	}
+	if err := p.WriteBatch([]*packet.Packet{testFrame(nil, nil, "gone")}); err != nil {
+		t.Fatalf("write: %v", err)
+	}
+	if s := p.Stats(); s.TxDrops != 1 || s.TxPackets != 0 {
+		t.Errorf("stats after a write to a deleted interface: %+v", s)
+	}
+	p.Close()
+	select {
+	case err := <-done:
+		if !errors.Is(err, net.ErrClosed) {
+			t.Fatal(err)
+		}
+	case <-time.After(3 * time.Second):
+		t.Fatal("ReadBatch still blocked after Close")
+	}
+}
