@@ -45,9 +45,8 @@ func TestPrivilegedOfctlVsOVS(t *testing.T) {
 // with the issue that makes them executable. The test checks that each is
 // refused with an error (never accepted and ignored) and compares the rest.
 var flowsRefusedUntil = map[string]string{
-	"nat":         "NAT issue",
-	"alg=":        "FTP/TFTP helper issue",
-	"conjunction": "conjunctive matches are not implemented",
+	"nat":  "NAT issue",
+	"alg=": "FTP/TFTP helper issue",
 }
 
 func refusedToday(line string) (string, bool) {
