@@ -448,11 +448,11 @@ func (pk *Packet) PopVLAN() bool {
 	if pk.Key.VlanTCI()&VlanCFI == 0 || len(pk.Data) < 18 || !pk.Shrink(12, 4) {
 		return false
 	}
+	pk.shiftOffsets(-4)
 	if pk.Key.Flags&FlagMalformed != 0 {
 		Parse(pk) // the tag count or the headers behind were bad: start over
 		return true
 	}
-	pk.shiftOffsets(-4)
 	var tci uint16
 	if len(pk.Data) >= 18 {
 		if t := be.Uint16(pk.Data[12:]); t == EthTypeVLAN || t == EthTypeQinQ {

@@ -472,3 +472,28 @@ func TestSCTPPortRewrite(t *testing.T) {
 		t.Fatal("sctp frame differs from a built one")
 	}
 }
+
+func TestVLANKeepsOffload(t *testing.T) {
+	pk := pkttest.Parsed(pkttest.TCP4("198.51.100.1", "203.0.113.2", 1234, 80, "PA", 1, 2, []byte("data")))
+	makePartial(pk, 16)
+	pk.Off.HdrLen = pk.Key.L7
+	for i := 1; i <= 3; i++ {
+		if !pk.PushVLAN(packet.EthTypeVLAN, uint16(i)) {
+			t.Fatal("push")
+		}
+		if int(pk.Off.CsumStart) != 14+4*i+20 || int(pk.Off.HdrLen) != 14+4*i+40 {
+			t.Fatalf("after push %d: csum_start %d hdr_len %d", i, pk.Off.CsumStart, pk.Off.HdrLen)
+		}
+	}
+	for i := 2; i >= 0; i-- {
+		if !pk.PopVLAN() {
+			t.Fatal("pop")
+		}
+		if int(pk.Off.CsumStart) != 14+4*i+20 || pk.Key.Flags&packet.FlagMalformed != 0 || pk.Key.L4 != pk.Off.CsumStart {
+			t.Fatalf("after pop to %d tags: csum_start %d L4 %d flags %x", i, pk.Off.CsumStart, pk.Key.L4, pk.Key.Flags)
+		}
+	}
+	if !packet.FinishChecksum(pk) || pkttest.VerifyChecksums(pk.Data) != nil {
+		t.Fatal("checksum after push/pop")
+	}
+}

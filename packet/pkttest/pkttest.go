@@ -4,6 +4,9 @@
 // here, never in package packet itself) with correct checksums, from
 // MAC1 to MAC2 unless said otherwise, TTL/hop limit 64, IPv4 ID 1.
 //
+// VerifyChecksums checks a frame's checksums with arithmetic independent of
+// package packet; Summary describes a frame in one line for test messages.
+//
 // Every builder panics on bad arguments (an unparsable address): they are
 // for tests only. Each call returns a fresh slice the caller owns.
 package pkttest
