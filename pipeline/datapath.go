@@ -170,6 +170,7 @@ type change struct {
 	now     int64
 	// timer bookkeeping, applied to d.timed at commit
 	timedAdd, timedDel []*flow
+	dirty              bool // something changed
 }
 
 func (d *Datapath) begin(now int64) *change {
@@ -177,6 +178,7 @@ func (d *Datapath) begin(now int64) *change {
 }
 
 func (c *change) table(id uint8) *classifier {
+	c.dirty = true
 	t := c.v.tables[id].own(c.t)
 	c.v.tables[id] = t
 	return t
@@ -354,50 +356,58 @@ func matchesOverlap(a, b *Match) bool {
 // FlowMod applies a flow-mod atomically: on error nothing changed. now is
 // monotonic ns (the flow's creation time for timeouts and durations).
 func (d *Datapath) FlowMod(fm *FlowMod, now int64) error {
-	d.mu.Lock()
-	c, err := d.flowModLocked(fm, now)
-	if err == nil && c != nil {
-		c.commit()
-	}
-	d.mu.Unlock()
-	if err == nil && c != nil {
-		c.report()
-	}
+	_, err := d.FlowMods([]*FlowMod{fm}, now)
 	return err
 }
 
-func (d *Datapath) flowModLocked(fm *FlowMod, now int64) (*change, error) {
+// FlowMods applies flow-mods in order as one change: packets see either
+// none of them or all of them (an OpenFlow bundle commit). On error nothing
+// is applied and the index of the failing flow-mod is returned.
+func (d *Datapath) FlowMods(fms []*FlowMod, now int64) (int, error) {
+	d.mu.Lock()
+	c := d.begin(now)
+	for i, fm := range fms {
+		if err := d.flowModLocked(c, fm, now); err != nil {
+			d.mu.Unlock()
+			return i, err
+		}
+	}
+	if c.dirty {
+		c.commit()
+	}
+	d.mu.Unlock()
+	c.report()
+	return len(fms), nil
+}
+
+func (d *Datapath) flowModLocked(c *change, fm *FlowMod, now int64) error {
 	spec := fm.Spec
 	switch fm.Command {
 	case FlowAdd, FlowModify, FlowModifyStrict:
 		if spec.Table >= NumTables {
-			return nil, Errorf(ErrFlowModFailed, FMFCBadTableID, "table %d is not valid for this command", spec.Table)
+			return Errorf(ErrFlowModFailed, FMFCBadTableID, "table %d is not valid for this command", spec.Table)
 		}
 	case FlowDelete, FlowDeleteStrict:
 	default:
-		return nil, Errorf(ErrFlowModFailed, FMFCBadCommand, "unknown flow-mod command %d", fm.Command)
+		return Errorf(ErrFlowModFailed, FMFCBadCommand, "unknown flow-mod command %d", fm.Command)
 	}
 	if err := checkMatch(&spec.Match); err != nil {
-		return nil, err
+		return err
 	}
-	v := d.cur.Load()
-	c := d.begin(now)
+	v := c.v
 
 	if fm.Command == FlowDelete || fm.Command == FlowDeleteStrict {
 		fs := collect(v, spec.Table, &spec.Match, fm.Command == FlowDeleteStrict, spec.Priority,
 			spec.Cookie, fm.CookieMask, fm.OutPort, fm.OutGroup)
-		if len(fs) == 0 {
-			return nil, nil
-		}
 		for _, f := range fs {
 			c.remove(f, RemovedDelete)
 		}
-		return c, nil
+		return nil
 	}
 
 	ck := newChecker(v, &spec.Match, spec.Table, fm.Lax)
 	if err := ck.instructions(&spec.Inst); err != nil {
-		return nil, err
+		return err
 	}
 	ops := compileInstructions(&spec.Inst)
 	mk := func(s FlowSpec) *flow {
@@ -409,7 +419,7 @@ func (d *Datapath) flowModLocked(fm *FlowMod, now int64) (*change, error) {
 	}
 
 	if fm.Command == FlowAdd {
-		return c, d.addLocked(c, v, mk(spec), fm)
+		return d.addLocked(c, mk(spec))
 	}
 
 	strict := fm.Command == FlowModifyStrict
@@ -417,9 +427,9 @@ func (d *Datapath) flowModLocked(fm *FlowMod, now int64) (*change, error) {
 	if len(fs) == 0 {
 		if fm.SetCookie && fm.CookieMask == 0 {
 			spec.Cookie = fm.NewCookie
-			return c, d.addLocked(c, v, mk(spec), fm)
+			return d.addLocked(c, mk(spec))
 		}
-		return nil, nil
+		return nil
 	}
 	for _, old := range fs {
 		s := old.spec
@@ -436,11 +446,11 @@ func (d *Datapath) flowModLocked(fm *FlowMod, now int64) (*change, error) {
 		}
 		c.replace(old, nf)
 	}
-	return c, nil
+	return nil
 }
 
-func (d *Datapath) addLocked(c *change, v *version, f *flow, fm *FlowMod) error {
-	cls := v.tables[f.spec.Table]
+func (d *Datapath) addLocked(c *change, f *flow) error {
+	cls := c.v.tables[f.spec.Table]
 	old := cls.find(&f.spec.Match, f.spec.Priority)
 	f.ctr = &flowCounters{}
 	if old != nil {
@@ -495,7 +505,7 @@ func (d *Datapath) AddFlows(specs []FlowSpec, now int64) error {
 		f := &flow{spec: spec, id: d.nextID, ops: compileInstructions(&spec.Inst), created: now,
 			groups: ck.groups, timed: spec.IdleTimeout != 0 || spec.HardTimeout != 0, conj: conjunctionsOf(&spec.Inst)}
 		f.miss = spec.Priority == 0 && spec.Match.Mask == packet.Words{}
-		if err := d.addLocked(c, c.v, f, &FlowMod{}); err != nil {
+		if err := d.addLocked(c, f); err != nil {
 			d.mu.Unlock()
 			return err
 		}

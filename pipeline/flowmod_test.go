@@ -329,3 +329,30 @@ func TestExpire(t *testing.T) {
 		t.Fatalf("delete: removed %+v", removed)
 	}
 }
+
+func TestFlowModsAtomic(t *testing.T) {
+	e := newEnv(t)
+	good := fmod(FlowAdd, spec(0, 1, mkMatch(packet.FieldInPort, 1), Output{Port: 2}))
+	bad := fmod(FlowAdd, spec(0, 1, Match{}, Output{Port: PortAny}))
+	v0 := e.d.cur.Load()
+	if i, err := e.d.FlowMods([]*FlowMod{good, bad}, 1); err == nil || i != 1 {
+		t.Fatalf("bundle with a bad flow-mod: %d %v", i, err)
+	}
+	if e.d.NumFlows() != 0 || e.d.cur.Load() != v0 {
+		t.Fatal("failed bundle changed the tables")
+	}
+	del := fmod(FlowDelete, spec(TableAll, 0, Match{}))
+	good2 := fmod(FlowAdd, spec(1, 1, Match{}, Output{Port: 3}))
+	if i, err := e.d.FlowMods([]*FlowMod{good, del, good2}, 1); err != nil || i != 3 {
+		t.Fatalf("bundle: %d %v", i, err)
+	}
+	fs := flowsOf(e.d)
+	if len(fs) != 1 || fs[0].Spec.Table != 1 {
+		t.Fatalf("after bundle: %+v", fs)
+	}
+	// a change that changes nothing publishes no version
+	v1 := e.d.cur.Load()
+	if err := e.d.FlowMod(fmod(FlowDelete, spec(5, 0, Match{})), 1); err != nil || e.d.cur.Load() != v1 {
+		t.Fatal("empty delete published a version")
+	}
+}
