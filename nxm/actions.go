@@ -1,0 +1,931 @@
+package nxm
+
+import (
+	"encoding/binary"
+
+	"gswitch/ct"
+	"gswitch/packet"
+	"gswitch/pipeline"
+)
+
+// OpenFlow versions.
+const (
+	Version10 = 1
+	Version13 = 4
+)
+
+// SetField.Wire values: the encoding a SetField came in, so it is encoded
+// back the same way. 0 is OFPAT_SET_FIELD (or, in OpenFlow 1.0, whatever OVS
+// would pick for a set_field).
+const (
+	WireSetField    uint16 = iota // OFPAT_SET_FIELD
+	WireRegLoad2                  // NXAST_REG_LOAD2
+	WireOF10DlSrc                 // OFPAT10_SET_DL_SRC ("mod_dl_src")
+	WireOF10DlDst                 // OFPAT10_SET_DL_DST
+	WireOF10NwSrc                 // OFPAT10_SET_NW_SRC
+	WireOF10NwDst                 // OFPAT10_SET_NW_DST
+	WireOF10NwTOS                 // OFPAT10_SET_NW_TOS (DSCP bits)
+	WireOF10TpSrc                 // OFPAT10_SET_TP_SRC (TCP, UDP or SCTP source port: Field is FieldTCPSrc)
+	WireOF10TpDst                 // OFPAT10_SET_TP_DST
+	WireOF10VlanVID               // OFPAT10_SET_VLAN_VID (Field VlanVID, Value VID|CFI: pushes a tag if none)
+	WireOF10VlanPCP               // OFPAT10_SET_VLAN_PCP (Field VlanTCI, PCP<<13|CFI under 0xf000)
+)
+
+// OpenFlow action types.
+const (
+	ofpatOutput     = 0
+	ofpat10SetVID   = 1
+	ofpat10SetPCP   = 2
+	ofpat10Strip    = 3
+	ofpat10SetDlSrc = 4
+	ofpat10SetDlDst = 5
+	ofpat10SetNwSrc = 6
+	ofpat10SetNwDst = 7
+	ofpat10SetNwTOS = 8
+	ofpat10SetTpSrc = 9
+	ofpat10SetTpDst = 10
+	ofpat10Enqueue  = 11
+
+	ofpatCopyTTLOut   = 11
+	ofpatCopyTTLIn    = 12
+	ofpatSetMPLSTTL   = 15
+	ofpatDecMPLSTTL   = 16
+	ofpatPushVLAN     = 17
+	ofpatPopVLAN      = 18
+	ofpatPushMPLS     = 19
+	ofpatPopMPLS      = 20
+	ofpatSetQueue     = 21
+	ofpatGroup        = 22
+	ofpatSetNwTTL     = 23
+	ofpatDecNwTTL     = 24
+	ofpatSetField     = 25
+	ofpatPushPBB      = 26
+	ofpatPopPBB       = 27
+	ofpatExperimenter = 0xffff
+)
+
+// Nicira action subtypes (NXAST_*), from OVS's lib/ofp-actions.c.
+const (
+	nxastResubmit        = 1
+	nxastSetQueue        = 4 // OpenFlow 1.0 only
+	nxastRegMove         = 6
+	nxastRegLoad         = 7
+	nxastNote            = 8
+	nxastResubmitTable   = 14
+	nxastOutputReg       = 15
+	nxastExit            = 17
+	nxastDecTTL          = 18 // OpenFlow 1.0 only
+	nxastController      = 20
+	nxastDecTTLCntIDs    = 21
+	nxastOutputReg2      = 32
+	nxastRegLoad2        = 33
+	nxastConjunction     = 34
+	nxastCT              = 35
+	nxastNAT             = 36
+	nxastController2     = 37
+	nxastGroup           = 40 // OpenFlow 1.0 only
+	nxastCTClear         = 43
+	nxastResubmitTableCT = 44
+)
+
+// outer is the context an action list is decoded in (OVS's outer_action).
+type outer uint8
+
+const (
+	outerNone outer = iota
+	outerWrite
+	outerCT
+)
+
+// DecodeActions decodes an OpenFlow action list. version is 1 (OpenFlow 1.0:
+// OF1.0 and Nicira actions) or 4 (OpenFlow 1.3).
+func DecodeActions(version uint8, b []byte) ([]pipeline.Action, error) {
+	acts, err := decodeActions(version, b, outerNone)
+	if err != nil {
+		return nil, err
+	}
+	return acts, nil
+}
+
+func decodeActions(version uint8, b []byte, o outer) ([]pipeline.Action, *pipeline.Error) {
+	if version != Version10 && version != Version13 {
+		return nil, pipeline.Errorf(pipeline.ErrBadRequest, 0, "unsupported OpenFlow version %d", version)
+	}
+	if len(b)%8 != 0 {
+		return nil, pipeline.Errorf(pipeline.ErrBadRequest, BRCBadLen, "actions length %d is not a multiple of 8", len(b))
+	}
+	var acts []pipeline.Action
+	for len(b) > 0 {
+		a, n, err := decodeAction(version, b)
+		if err != nil {
+			return nil, err
+		}
+		b = b[n:]
+		if a != nil {
+			acts = append(acts, a)
+		}
+	}
+	if err := verify(acts, o); err != nil {
+		return nil, err
+	}
+	return acts, nil
+}
+
+// dstField returns the model field an action writes (OVS's ofpact_get_mf_dst).
+func dstField(a pipeline.Action) (packet.FieldID, bool) {
+	switch a := a.(type) {
+	case pipeline.SetField:
+		return a.Field, true
+	case pipeline.RegLoad:
+		return a.Dst.Field, true
+	case pipeline.Move:
+		return a.Dst.Field, true
+	}
+	return 0, false
+}
+
+func isCTField(f packet.FieldID) bool { return f == packet.FieldCtMark || f == packet.FieldCtLabel }
+
+// verify applies OVS's ofpacts_verify nesting rules.
+func verify(acts []pipeline.Action, o outer) *pipeline.Error {
+	for _, a := range acts {
+		if _, ok := a.(pipeline.Conjunction); ok {
+			for _, b := range acts {
+				switch b.(type) {
+				case pipeline.Conjunction, pipeline.Note:
+				default:
+					return expErr(NXBACBadConjunction, "conjunction may be used only with note")
+				}
+			}
+			return nil
+		}
+		f, hasDst := dstField(a)
+		if hasDst && isCTField(f) && o != outerCT {
+			return actErr(BACBadSetArgument, "cannot set %s outside of ct action", f)
+		}
+		if _, ok := a.(pipeline.NAT); ok {
+			if o != outerCT {
+				return actErr(BACBadSetArgument, "nat is allowed only inside ct")
+			}
+			continue
+		}
+		if o == outerCT {
+			if !hasDst {
+				return actErr(BACBadArgument, "ct doesn't support nested action %T", a)
+			}
+			if !isCTField(f) {
+				return actErr(BACBadArgument, "ct doesn't support nested modification of %s", f)
+			}
+		}
+	}
+	return nil
+}
+
+// action lengths
+func fixedLen(n, want int, what string) *pipeline.Error {
+	if n != want {
+		return actErr(BACBadLen, "%s length %d, want %d", what, n, want)
+	}
+	return nil
+}
+
+func minLen(n, want int, what string) *pipeline.Error {
+	if n < want {
+		return actErr(BACBadLen, "%s length %d under %d", what, n, want)
+	}
+	return nil
+}
+
+// decodeAction decodes the action at the start of b (len(b) >= 1, multiple
+// of 8 overall). It returns the action and its length.
+func decodeAction(version uint8, b []byte) (pipeline.Action, int, *pipeline.Error) {
+	if len(b) < 8 {
+		return nil, 0, actErr(BACBadLen, "truncated action (%d bytes)", len(b))
+	}
+	typ := binary.BigEndian.Uint16(b)
+	n := int(binary.BigEndian.Uint16(b[2:]))
+	if typ == ofpatExperimenter {
+		vendor := binary.BigEndian.Uint32(b[4:])
+		if vendor != NXVendorID {
+			if vendor == ONFVendorID {
+				if len(b) < 16 {
+					return nil, 0, actErr(BACBadLen, "truncated ONF action")
+				}
+				return nil, 0, actErr(BACBadExpType, "unsupported ONF action %d", binary.BigEndian.Uint16(b[8:]))
+			}
+			return nil, 0, actErr(BACBadExperimenter, "unknown action experimenter %#x", vendor)
+		}
+		if len(b) < 16 {
+			return nil, 0, actErr(BACBadLen, "truncated Nicira action (%d bytes)", len(b))
+		}
+		sub := binary.BigEndian.Uint16(b[8:])
+		if !knownNX(version, sub) {
+			return nil, 0, actErr(BACBadExpType, "unsupported Nicira action subtype %d", sub)
+		}
+		if err := checkLen(n, len(b)); err != nil {
+			return nil, 0, err
+		}
+		a, err := decodeNX(version, sub, b[:n])
+		return a, n, err
+	}
+	if !knownOF(version, typ) {
+		return nil, 0, actErr(BACBadType, "unsupported action type %d for OpenFlow version %d", typ, version)
+	}
+	if err := checkLen(n, len(b)); err != nil {
+		return nil, 0, err
+	}
+	var a pipeline.Action
+	var err *pipeline.Error
+	if version == Version10 {
+		a, err = decodeOF10(typ, b[:n])
+	} else {
+		a, err = decodeOF13(typ, b[:n])
+	}
+	return a, n, err
+}
+
+func checkLen(n, avail int) *pipeline.Error {
+	switch {
+	case n > avail:
+		return actErr(BACBadLen, "action length %d exceeds the %d bytes left", n, avail)
+	case n < 8 || n%8 != 0:
+		return actErr(BACBadLen, "action length %d is not a positive multiple of 8", n)
+	}
+	return nil
+}
+
+func knownOF(version uint8, typ uint16) bool {
+	if version == Version10 {
+		return typ <= ofpat10Enqueue
+	}
+	switch typ {
+	case ofpatOutput, ofpatPushVLAN, ofpatPopVLAN, ofpatSetQueue, ofpatGroup,
+		ofpatSetNwTTL, ofpatDecNwTTL, ofpatSetField:
+		return true
+	}
+	return false
+}
+
+func knownNX(version uint8, sub uint16) bool {
+	switch sub {
+	case nxastResubmit, nxastResubmitTable, nxastResubmitTableCT, nxastRegMove, nxastRegLoad,
+		nxastRegLoad2, nxastOutputReg, nxastOutputReg2, nxastDecTTLCntIDs, nxastNote, nxastExit,
+		nxastCT, nxastNAT, nxastCTClear, nxastConjunction, nxastController, nxastController2:
+		return true
+	case nxastSetQueue, nxastDecTTL, nxastGroup:
+		return version == Version10
+	}
+	return false
+}
+
+func decodeOutputPort(p uint32, maxLen uint16) (pipeline.Action, *pipeline.Error) {
+	if !validPort32(p) {
+		return nil, actErr(BACBadOutPort, "invalid output port %#x", p)
+	}
+	if err := checkOutputPort(p); err != nil {
+		return nil, err
+	}
+	return pipeline.Output{Port: p, MaxLen: maxLen}, nil
+}
+
+// checkOutputPort is OVS's ofpact_check_output_port.
+func checkOutputPort(p uint32) *pipeline.Error {
+	if p < of10PortMax {
+		return nil
+	}
+	switch p {
+	case pipeline.PortInPort, pipeline.PortTable, pipeline.PortNormal, pipeline.PortFlood,
+		pipeline.PortAll, pipeline.PortController, pipeline.PortLocal:
+		return nil
+	}
+	return actErr(BACBadOutPort, "invalid output port %#x", p)
+}
+
+func decodeOF13(typ uint16, b []byte) (pipeline.Action, *pipeline.Error) {
+	n := len(b)
+	switch typ {
+	case ofpatOutput:
+		if err := fixedLen(n, 16, "output"); err != nil {
+			return nil, err
+		}
+		return decodeOutputPort(binary.BigEndian.Uint32(b[4:]), binary.BigEndian.Uint16(b[8:]))
+	case ofpatPushVLAN:
+		if err := fixedLen(n, 8, "push_vlan"); err != nil {
+			return nil, err
+		}
+		et := binary.BigEndian.Uint16(b[4:])
+		if et != packet.EthTypeVLAN && et != packet.EthTypeQinQ {
+			return nil, actErr(BACBadArgument, "push_vlan ethertype %#x", et)
+		}
+		return pipeline.PushVLAN{EthType: et}, nil
+	case ofpatPopVLAN:
+		if err := fixedLen(n, 8, "pop_vlan"); err != nil {
+			return nil, err
+		}
+		return pipeline.PopVLAN{}, nil
+	case ofpatSetQueue:
+		if err := fixedLen(n, 8, "set_queue"); err != nil {
+			return nil, err
+		}
+		return pipeline.SetQueue{QueueID: binary.BigEndian.Uint32(b[4:])}, nil
+	case ofpatGroup:
+		if err := fixedLen(n, 8, "group"); err != nil {
+			return nil, err
+		}
+		return pipeline.GroupAction{GroupID: binary.BigEndian.Uint32(b[4:])}, nil
+	case ofpatSetNwTTL:
+		if err := fixedLen(n, 8, "set_nw_ttl"); err != nil {
+			return nil, err
+		}
+		return pipeline.SetTTL{TTL: b[4]}, nil
+	case ofpatDecNwTTL:
+		if err := fixedLen(n, 8, "dec_nw_ttl"); err != nil {
+			return nil, err
+		}
+		return pipeline.DecTTL{ControllerIDs: []uint16{0}}, nil
+	case ofpatSetField:
+		return decodeSetField(b[4:], false, WireSetField)
+	}
+	return nil, actErr(BACBadType, "unsupported action type %d", typ)
+}
+
+// decodeSetField decodes the OXM entry of OFPAT_SET_FIELD (mayMask false)
+// or NXAST_REG_LOAD2 (mayMask true), as OVS's decode_ofpat_set_field and
+// decode_NXAST_RAW_REG_LOAD2 do.
+func decodeSetField(b []byte, mayMask bool, wire uint16) (pipeline.Action, *pipeline.Error) {
+	c := tlvCursor{b: b}
+	h, exp, ok := c.nextHeader()
+	if !ok {
+		if c.err == nil {
+			c.err = matchErr(BMCBadLen, "set_field without a field")
+		}
+		return nil, c.err
+	}
+	f := lookupField(h, exp)
+	if f == nil {
+		return nil, actErr(BACBadSetType, "set_field of unknown field %#x", uint32(h))
+	}
+	if lookup(h, exp) == nil {
+		return nil, actErr(BACBadSetLen, "set_field of %s with length %d", f.Name, h.Length())
+	}
+	pl := payloadLen(h)
+	if pl > len(c.b) {
+		return nil, matchErr(BMCBadLen, "set_field payload truncated")
+	}
+	p, rest := c.b[:pl], c.b[pl:]
+	w := f.Size
+	v := getValue(p[:w])
+	mask := packet.Ones(uint(8 * w))
+	if h.HasMask() {
+		for i := 0; i < w; i++ {
+			if p[i]&^p[w+i] != 0 {
+				return nil, matchErr(BMCBadWildcards, "%s: 1-bits in value for bits wildcarded by the mask", f.Name)
+			}
+		}
+		if !mayMask {
+			return nil, expErr(ONFBACBadSetMask, "set_field of %s has a mask", f.Name)
+		}
+		mask = getValue(p[w : 2*w])
+	}
+	for _, c := range rest {
+		if c != 0 {
+			return nil, actErr(BACBadSetArgument, "set_field: nonzero padding")
+		}
+	}
+	if f.Kind == kInPort32 && !mayMask {
+		return nil, actErr(BACBadSetArgument, "set_field may not set OXM_OF_IN_PORT")
+	}
+	id := subfieldID(f)
+	if !packet.Fields[id].Writable {
+		return nil, actErr(BACBadSetArgument, "%s is not writable", f.Name)
+	}
+	if !mayMask {
+		if !v.AndNot(f.Valid).IsZero() || (f.ID == packet.FieldVlanVID && v.Lo&packet.VlanCFI == 0) {
+			return nil, actErr(BACBadSetArgument, "invalid value for set_field %s", f.Name)
+		}
+		if f.Kind == kInPort16 || f.Kind == kInPort32 {
+			v = u(uint64(PortFrom16(uint16(v.Lo))))
+			if f.Kind == kInPort32 {
+				v = u(v.Lo)
+			}
+		}
+	}
+	sf := pipeline.SetField{Field: id, Value: v, Mask: mask.And(packet.Ones(packet.Fields[id].Bits)), Wire: wire}
+	if f.Kind == kInPort16 {
+		sf.Value = u(uint64(PortFrom16(uint16(v.Lo))))
+		if mask == packet.Ones(16) {
+			sf.Mask = packet.Ones(32)
+		}
+	}
+	if f.Kind == kDSCPNXM {
+		sf.Mask = sf.Mask.And(u(0xfc))
+	}
+	return sf, nil
+}
+
+func decodeOF10(typ uint16, b []byte) (pipeline.Action, *pipeline.Error) {
+	n := len(b)
+	want := 8
+	if typ == ofpat10SetDlSrc || typ == ofpat10SetDlDst || typ == ofpat10Enqueue {
+		want = 16
+	}
+	if err := fixedLen(n, want, "OpenFlow 1.0 action"); err != nil {
+		return nil, err
+	}
+	be16 := binary.BigEndian.Uint16
+	switch typ {
+	case ofpatOutput:
+		p := PortFrom16(be16(b[4:]))
+		if err := checkOutputPort(p); err != nil {
+			return nil, err
+		}
+		return pipeline.Output{Port: p, MaxLen: be16(b[6:])}, nil
+	case ofpat10SetVID:
+		vid := be16(b[4:])
+		if vid&^0xfff != 0 {
+			return nil, actErr(BACBadArgument, "set_vlan_vid %d out of range", vid)
+		}
+		return pipeline.SetField{Field: packet.FieldVlanVID, Value: u(uint64(vid) | packet.VlanCFI), Mask: u(0x1fff), Wire: WireOF10VlanVID}, nil
+	case ofpat10SetPCP:
+		pcp := b[4]
+		if pcp&^7 != 0 {
+			return nil, actErr(BACBadArgument, "set_vlan_pcp %d out of range", pcp)
+		}
+		return pipeline.SetField{Field: packet.FieldVlanTCI, Value: u(uint64(pcp)<<13 | packet.VlanCFI), Mask: u(0xf000), Wire: WireOF10VlanPCP}, nil
+	case ofpat10Strip:
+		return pipeline.PopVLAN{Strip: true}, nil
+	case ofpat10SetDlSrc, ofpat10SetDlDst:
+		f, w := packet.FieldEthSrc, WireOF10DlSrc
+		if typ == ofpat10SetDlDst {
+			f, w = packet.FieldEthDst, WireOF10DlDst
+		}
+		return pipeline.SetField{Field: f, Value: getValue(b[4:10]), Mask: packet.Ones(48), Wire: w}, nil
+	case ofpat10SetNwSrc, ofpat10SetNwDst:
+		f, w := packet.FieldIPv4Src, WireOF10NwSrc
+		if typ == ofpat10SetNwDst {
+			f, w = packet.FieldIPv4Dst, WireOF10NwDst
+		}
+		return pipeline.SetField{Field: f, Value: getValue(b[4:8]), Mask: packet.Ones(32), Wire: w}, nil
+	case ofpat10SetNwTOS:
+		tos := b[4]
+		if tos&^0xfc != 0 {
+			return nil, actErr(BACBadArgument, "set_nw_tos %#x has ECN bits", tos)
+		}
+		return pipeline.SetField{Field: packet.FieldIPDSCP, Value: u(uint64(tos >> 2)), Mask: u(0x3f), Wire: WireOF10NwTOS}, nil
+	case ofpat10SetTpSrc, ofpat10SetTpDst:
+		f, w := packet.FieldTCPSrc, WireOF10TpSrc
+		if typ == ofpat10SetTpDst {
+			f, w = packet.FieldTCPDst, WireOF10TpDst
+		}
+		return pipeline.SetField{Field: f, Value: u(uint64(be16(b[4:]))), Mask: u(0xffff), Wire: w}, nil
+	case ofpat10Enqueue:
+		p := PortFrom16(be16(b[4:]))
+		if p >= PortFrom16(of10PortMax) && p != pipeline.PortInPort && p != pipeline.PortLocal {
+			return nil, actErr(BACBadOutPort, "enqueue to invalid port %#x", p)
+		}
+		return pipeline.Output{Port: p, Enqueue: true, QueueID: binary.BigEndian.Uint32(b[12:])}, nil
+	}
+	return nil, actErr(BACBadType, "unsupported action type %d", typ)
+}
+
+func allZero(b []byte) bool {
+	for _, c := range b {
+		if c != 0 {
+			return false
+		}
+	}
+	return true
+}
+
+func decodeNX(version uint8, sub uint16, b []byte) (pipeline.Action, *pipeline.Error) {
+	n := len(b)
+	be16, be32 := binary.BigEndian.Uint16, binary.BigEndian.Uint32
+	switch sub {
+	case nxastResubmit, nxastResubmitTable, nxastResubmitTableCT:
+		if err := fixedLen(n, 16, "resubmit"); err != nil {
+			return nil, err
+		}
+		r := pipeline.Resubmit{InPort: PortFrom16(be16(b[10:])), Table: pipeline.NoTable}
+		if sub == nxastResubmit {
+			r.Short = true
+			return r, nil
+		}
+		if !allZero(b[13:16]) {
+			return nil, actErr(BACBadArgument, "resubmit: nonzero padding")
+		}
+		r.Table = b[12]
+		r.CT = sub == nxastResubmitTableCT
+		return r, nil
+	case nxastExit:
+		if err := fixedLen(n, 16, "exit"); err != nil {
+			return nil, err
+		}
+		return pipeline.Exit{}, nil
+	case nxastCTClear:
+		if err := fixedLen(n, 16, "ct_clear"); err != nil {
+			return nil, err
+		}
+		return pipeline.CTClear{}, nil
+	case nxastDecTTL:
+		if err := fixedLen(n, 16, "dec_ttl"); err != nil {
+			return nil, err
+		}
+		return pipeline.DecTTL{ControllerIDs: []uint16{0}}, nil
+	case nxastSetQueue:
+		if err := fixedLen(n, 16, "set_queue"); err != nil {
+			return nil, err
+		}
+		return pipeline.SetQueue{QueueID: be32(b[12:])}, nil
+	case nxastGroup:
+		if err := fixedLen(n, 16, "group"); err != nil {
+			return nil, err
+		}
+		return pipeline.GroupAction{GroupID: be32(b[12:])}, nil
+	case nxastNote:
+		if err := minLen(n, 16, "note"); err != nil {
+			return nil, err
+		}
+		return pipeline.Note{Data: append([]byte(nil), b[10:]...)}, nil
+	case nxastConjunction:
+		if err := fixedLen(n, 16, "conjunction"); err != nil {
+			return nil, err
+		}
+		clause, nclauses := b[10], b[11]
+		if nclauses < 2 || nclauses > 64 || clause >= nclauses {
+			return nil, expErr(NXBACBadConjunction, "conjunction(%d/%d) out of range", clause+1, nclauses)
+		}
+		return pipeline.Conjunction{ID: be32(b[12:]), Clause: clause, NClauses: nclauses}, nil
+	case nxastController:
+		if err := fixedLen(n, 16, "controller"); err != nil {
+			return nil, err
+		}
+		return pipeline.Controller{MaxLen: be16(b[10:]), ControllerID: be16(b[12:]), Reason: b[14]}, nil
+	case nxastController2:
+		return decodeController2(b)
+	case nxastRegLoad:
+		if err := fixedLen(n, 24, "reg_load"); err != nil {
+			return nil, err
+		}
+		ofsNBits := be16(b[10:])
+		f, err := fieldFromNXMHeader(be32(b[12:]))
+		if err != nil {
+			return nil, err
+		}
+		sf, err := checkSubfield(f, ofsNBits>>6, ofsNBits&0x3f+1, true)
+		if err != nil {
+			return nil, err
+		}
+		v := binary.BigEndian.Uint64(b[16:])
+		if sf.NBits < 64 && v>>sf.NBits != 0 {
+			return nil, actErr(BACBadArgument, "load value %#x wider than %d bits", v, sf.NBits)
+		}
+		return pipeline.RegLoad{Dst: sf, Value: u(v)}, nil
+	case nxastRegLoad2:
+		if err := minLen(n, 16, "reg_load2"); err != nil {
+			return nil, err
+		}
+		a, err := decodeSetField(b[10:], true, WireRegLoad2)
+		if err != nil && err.Type == pipeline.ErrBadAction && err.Code == BACBadSetArgument {
+			// padding / writability: same code either way
+			return nil, err
+		}
+		return a, err
+	case nxastRegMove:
+		if err := minLen(n, 16, "move"); err != nil {
+			return nil, err
+		}
+		nbits, srcOfs, dstOfs := be16(b[10:]), be16(b[12:]), be16(b[14:])
+		src, rest, err := pullHeader(b[16:])
+		if err != nil {
+			return nil, err
+		}
+		dst, rest, err := pullHeader(rest)
+		if err != nil {
+			return nil, err
+		}
+		if !allZero(rest) {
+			return nil, expErr(NXBRCMustBeZero, "move: nonzero padding")
+		}
+		s, err := checkSubfield(src, srcOfs, nbits, false)
+		if err != nil {
+			return nil, err
+		}
+		d, err := checkSubfield(dst, dstOfs, nbits, true)
+		if err != nil {
+			return nil, err
+		}
+		return pipeline.Move{Src: s, Dst: d}, nil
+	case nxastOutputReg:
+		if err := fixedLen(n, 24, "output_reg"); err != nil {
+			return nil, err
+		}
+		if !allZero(b[18:24]) {
+			return nil, actErr(BACBadArgument, "output_reg: nonzero padding")
+		}
+		ofsNBits := be16(b[10:])
+		f, err := fieldFromNXMHeader(be32(b[12:]))
+		if err != nil {
+			return nil, err
+		}
+		sf, err := checkSubfield(f, ofsNBits>>6, ofsNBits&0x3f+1, false)
+		if err != nil {
+			return nil, err
+		}
+		return pipeline.OutputReg{Src: sf, MaxLen: be16(b[16:])}, nil
+	case nxastOutputReg2:
+		if err := fixedLen(n, 24, "output_reg2"); err != nil {
+			return nil, err
+		}
+		ofsNBits, maxLen := be16(b[10:]), be16(b[12:])
+		f, rest, err := pullHeader(b[14:])
+		if err != nil {
+			return nil, err
+		}
+		if !allZero(rest) {
+			return nil, expErr(NXBRCMustBeZero, "output_reg2: nonzero padding")
+		}
+		sf, err := checkSubfield(f, ofsNBits>>6, ofsNBits&0x3f+1, false)
+		if err != nil {
+			return nil, err
+		}
+		return pipeline.OutputReg{Src: sf, MaxLen: maxLen, V2: true}, nil
+	case nxastDecTTLCntIDs:
+		if err := minLen(n, 16, "dec_ttl_cnt_ids"); err != nil {
+			return nil, err
+		}
+		cnt := int(be16(b[10:]))
+		if !allZero(b[12:16]) {
+			return nil, expErr(NXBRCMustBeZero, "dec_ttl_cnt_ids: nonzero reserved bytes")
+		}
+		if n-16 < 2*cnt {
+			return nil, actErr(BACBadLen, "dec_ttl_cnt_ids: %d ids in %d bytes", cnt, n-16)
+		}
+		ids := make([]uint16, cnt)
+		for i := range ids {
+			ids[i] = be16(b[16+2*i:])
+		}
+		return pipeline.DecTTL{ControllerIDs: ids, CntIDs: true}, nil
+	case nxastCT:
+		return decodeCT(version, b)
+	case nxastNAT:
+		return decodeNAT(b)
+	}
+	return nil, actErr(BACBadExpType, "unsupported Nicira action subtype %d", sub)
+}
+
+// NXAST_CONTROLLER2 properties.
+const (
+	nxac2MaxLen       = 0
+	nxac2ControllerID = 1
+	nxac2Reason       = 2
+	nxac2UserData     = 3
+	nxac2Pause        = 4
+	nxac2MeterID      = 5
+)
+
+// OpenFlow property errors (OFPET_BAD_PROPERTY is 14 in OpenFlow 1.4; OVS
+// sends these numbers in 1.3 as well).
+const (
+	errBadProperty = 14
+	bpcBadType     = 0
+	bpcBadLen      = 1
+)
+
+func decodeController2(b []byte) (pipeline.Action, *pipeline.Error) {
+	if err := minLen(len(b), 16, "controller2"); err != nil {
+		return nil, err
+	}
+	if !allZero(b[10:16]) {
+		return nil, expErr(NXBRCMustBeZero, "controller2: nonzero padding")
+	}
+	c := pipeline.Controller{MaxLen: 0xffff, Reason: 1, V2: true}
+	p := b[16:]
+	for len(p) > 0 {
+		if len(p) < 4 {
+			return nil, pipeline.Errorf(errBadProperty, bpcBadLen, "controller2: truncated property")
+		}
+		typ, plen := binary.BigEndian.Uint16(p), int(binary.BigEndian.Uint16(p[2:]))
+		padded := (plen + 7) &^ 7
+		if plen < 4 || padded > len(p) {
+			return nil, pipeline.Errorf(errBadProperty, bpcBadLen, "controller2: property length %d", plen)
+		}
+		body := p[4:plen]
+		p = p[padded:]
+		switch typ {
+		case nxac2MaxLen, nxac2ControllerID:
+			if len(body) != 2 {
+				return nil, pipeline.Errorf(errBadProperty, bpcBadLen, "controller2: property %d length", typ)
+			}
+			if typ == nxac2MaxLen {
+				c.MaxLen = binary.BigEndian.Uint16(body)
+			} else {
+				c.ControllerID = binary.BigEndian.Uint16(body)
+			}
+		case nxac2Reason:
+			if len(body) != 1 {
+				return nil, pipeline.Errorf(errBadProperty, bpcBadLen, "controller2: reason length")
+			}
+			c.Reason = body[0]
+		case nxac2UserData:
+			c.UserData = append([]byte{}, body...)
+		case nxac2Pause:
+			c.Pause = true
+		case nxac2MeterID:
+			if len(body) != 4 {
+				return nil, pipeline.Errorf(errBadProperty, bpcBadLen, "controller2: meter_id length")
+			}
+			c.HasMeter, c.MeterID = true, binary.BigEndian.Uint32(body)
+		default:
+			return nil, pipeline.Errorf(errBadProperty, bpcBadType, "controller2: unknown property %d", typ)
+		}
+	}
+	return c, nil
+}
+
+func decodeCT(version uint8, b []byte) (pipeline.Action, *pipeline.Error) {
+	if err := minLen(len(b), 24, "ct"); err != nil {
+		return nil, err
+	}
+	be16, be32 := binary.BigEndian.Uint16, binary.BigEndian.Uint32
+	c := pipeline.CT{Flags: be16(b[10:]), Table: b[18], Alg: be16(b[22:])}
+	if c.Flags&pipeline.CTForce != 0 && c.Flags&pipeline.CTCommit == 0 {
+		return nil, actErr(BACBadArgument, "ct: force requires commit")
+	}
+	if src := be32(b[12:]); src != 0 {
+		f, err := fieldFromNXMHeader(src)
+		if err != nil {
+			return nil, err
+		}
+		ofsNBits := be16(b[16:])
+		sf, err := checkSubfield(f, ofsNBits>>6, ofsNBits&0x3f+1, false)
+		if err != nil {
+			return nil, err
+		}
+		if sf.NBits != 16 {
+			return nil, actErr(BACBadSetLen, "ct: zone must be 16 bits, not %d", sf.NBits)
+		}
+		c.ZoneSrc = sf
+	} else {
+		c.Zone = be16(b[16:])
+	}
+	exec, err := decodeActions(version, b[24:], outerCT)
+	if err != nil {
+		return nil, err
+	}
+	c.Exec = exec
+	if len(exec) > 0 && c.Flags&pipeline.CTCommit == 0 {
+		for _, a := range exec {
+			nat, ok := a.(pipeline.NAT)
+			if !ok || nat.Flags != 0 || nat.RangePresent != 0 {
+				return nil, actErr(BACBadArgument, "ct actions other than a bare nat need commit")
+			}
+		}
+	}
+	c.Params = CTParams(&c)
+	return c, nil
+}
+
+// CTParams derives the static ct.Params of a ct action: zone (when
+// immediate; else 0, to be read from ZoneSrc per packet), commit, force,
+// alg, ct_mark/ct_label writes made with set_field or load, and nat.
+func CTParams(c *pipeline.CT) ct.Params {
+	p := ct.Params{
+		Commit: c.Flags&pipeline.CTCommit != 0,
+		Force:  c.Flags&pipeline.CTForce != 0,
+		Alg:    c.Alg,
+	}
+	if !c.ZoneSrc.Field.Valid() {
+		p.Zone = c.Zone
+	}
+	setMark := func(v, m packet.U128) {
+		p.SetMark = true
+		p.Mark = p.Mark&^uint32(m.Lo) | uint32(v.Lo&m.Lo)
+		p.MarkMask |= uint32(m.Lo)
+	}
+	setLabel := func(v, m packet.U128) {
+		p.SetLabel = true
+		p.Label = p.Label.AndNot(m).Or(v.And(m))
+		p.LabelMask = p.LabelMask.Or(m)
+	}
+	for _, a := range c.Exec {
+		switch a := a.(type) {
+		case pipeline.SetField:
+			if a.Field == packet.FieldCtMark {
+				setMark(a.Value, a.Mask)
+			} else if a.Field == packet.FieldCtLabel {
+				setLabel(a.Value, a.Mask)
+			}
+		case pipeline.RegLoad:
+			m := packet.Ones(uint(a.Dst.NBits)).Shl(uint(a.Dst.Ofs))
+			v := a.Value.Shl(uint(a.Dst.Ofs))
+			if a.Dst.Field == packet.FieldCtMark {
+				setMark(v, m)
+			} else if a.Dst.Field == packet.FieldCtLabel {
+				setLabel(v, m)
+			}
+		case pipeline.NAT:
+			n := a.NAT
+			p.NAT = &n
+		}
+	}
+	return p
+}
+
+// NAT flag bits OVS accepts.
+const natFlagsMask = ct.NATSrc | ct.NATDst | ct.NATPersistent | ct.NATHash | ct.NATRandom
+
+func decodeNAT(b []byte) (pipeline.Action, *pipeline.Error) {
+	if err := minLen(len(b), 16, "nat"); err != nil {
+		return nil, err
+	}
+	be16 := binary.BigEndian.Uint16
+	var n ct.NAT
+	n.Flags = be16(b[12:])
+	rp := be16(b[14:])
+	bad := func(what string) (pipeline.Action, *pipeline.Error) {
+		return nil, actErr(BACBadArgument, "nat: %s", what)
+	}
+	if n.Flags&^natFlagsMask != 0 || (n.Flags&ct.NATSrc != 0 && n.Flags&ct.NATDst != 0) ||
+		(n.Flags&ct.NATHash != 0 && n.Flags&ct.NATRandom != 0) {
+		return bad("invalid flags")
+	}
+	opts := b[16:]
+	take := func(k int) ([]byte, bool) {
+		if len(opts) < k {
+			return nil, false
+		}
+		v := opts[:k]
+		opts = opts[k:]
+		return v, true
+	}
+	v4 := false
+	switch {
+	case rp&ct.NATRangeIPv4Min != 0:
+		if rp&(ct.NATRangeIPv6Min|ct.NATRangeIPv6Max) != 0 {
+			return bad("both IPv4 and IPv6 ranges")
+		}
+		a, ok := take(4)
+		if !ok || allZero(a) {
+			return bad("bad IPv4 minimum")
+		}
+		copy(n.AddrMin[:], a)
+		n.RangePresent |= ct.NATRangeIPv4Min
+		v4 = true
+		if rp&ct.NATRangeIPv4Max != 0 {
+			a, ok := take(4)
+			if !ok || binary.BigEndian.Uint32(a) < binary.BigEndian.Uint32(n.AddrMin[:4]) {
+				return bad("bad IPv4 maximum")
+			}
+			copy(n.AddrMax[:], a)
+			if !allZero(a) {
+				n.RangePresent |= ct.NATRangeIPv4Max
+			}
+		}
+	case rp&ct.NATRangeIPv4Max != 0:
+		return bad("IPv4 maximum without minimum")
+	case rp&ct.NATRangeIPv6Min != 0:
+		a, ok := take(16)
+		if !ok || allZero(a) {
+			return bad("bad IPv6 minimum")
+		}
+		copy(n.AddrMin[:], a)
+		n.RangePresent |= ct.NATRangeIPv6Min
+		v4 = true
+		if rp&ct.NATRangeIPv6Max != 0 {
+			a, ok := take(16)
+			if !ok || string(a) < string(n.AddrMin[:]) {
+				return bad("bad IPv6 maximum")
+			}
+			copy(n.AddrMax[:], a)
+			if !allZero(a) {
+				n.RangePresent |= ct.NATRangeIPv6Max
+			}
+		}
+	case rp&ct.NATRangeIPv6Max != 0:
+		return bad("IPv6 maximum without minimum")
+	}
+	if rp&ct.NATRangeProtoMin != 0 {
+		if !v4 {
+			return bad("port range without address range")
+		}
+		a, ok := take(2)
+		if !ok || be16(a) == 0 {
+			return bad("bad minimum port")
+		}
+		n.PortMin = be16(a)
+		n.RangePresent |= ct.NATRangeProtoMin
+		if rp&ct.NATRangeProtoMax != 0 {
+			a, ok := take(2)
+			if !ok || be16(a) < n.PortMin {
+				return bad("bad maximum port")
+			}
+			n.PortMax = be16(a)
+			if n.PortMax != 0 {
+				n.RangePresent |= ct.NATRangeProtoMax
+			}
+		}
+	} else if rp&ct.NATRangeProtoMax != 0 {
+		return bad("maximum port without minimum")
+	}
+	return pipeline.NAT{NAT: n}, nil
+}

@@ -1,0 +1,167 @@
+package nxm
+
+import (
+	"encoding/binary"
+
+	"gswitch/pipeline"
+)
+
+// OpenFlow 1.3 instruction types.
+const (
+	ofpitGotoTable     = 1
+	ofpitWriteMetadata = 2
+	ofpitWriteActions  = 3
+	ofpitApplyActions  = 4
+	ofpitClearActions  = 5
+	ofpitMeter         = 6
+	ofpitExperimenter  = 0xffff
+)
+
+// DecodeInstructions decodes an OpenFlow 1.3 instruction list, with OVS's
+// checks and error codes (ofpacts_pull_openflow_instructions).
+func DecodeInstructions(b []byte) (pipeline.Instructions, error) {
+	in := pipeline.Instructions{GotoTable: -1}
+	if len(b)%8 != 0 {
+		return in, instErr(BICBadLen, "instructions length %d is not a multiple of 8", len(b))
+	}
+	var slots [7][]byte // indexed by instruction type, the instruction's bytes
+	for p := b; len(p) > 0; {
+		typ := binary.BigEndian.Uint16(p)
+		n := int(binary.BigEndian.Uint16(p[2:]))
+		if n%8 != 0 || n < 8 || n > len(p) {
+			return in, instErr(BICBadLen, "bad instruction length %d at offset %d", n, len(b)-len(p))
+		}
+		want, extensible := 0, false
+		switch typ {
+		case ofpitExperimenter:
+			return in, instErr(BICBadExperimenter, "experimenter instructions are not supported")
+		case ofpitGotoTable, ofpitClearActions, ofpitMeter:
+			want = 8
+		case ofpitWriteMetadata:
+			want = 24
+		case ofpitWriteActions, ofpitApplyActions:
+			want, extensible = 8, true
+		default:
+			return in, instErr(BICUnknownInst, "unknown instruction type %d", typ)
+		}
+		if (extensible && n < want) || (!extensible && n != want) {
+			return in, instErr(BICBadLen, "instruction %d length %d", typ, n)
+		}
+		if slots[typ] != nil {
+			return in, expErr(ONFBICDupInst, "duplicate instruction %d", typ)
+		}
+		slots[typ] = p[:n]
+		p = p[n:]
+	}
+	if s := slots[ofpitMeter]; s != nil {
+		in.Meter = binary.BigEndian.Uint32(s[4:])
+	}
+	if s := slots[ofpitApplyActions]; s != nil {
+		acts, err := decodeActionsNoVerify(s[8:])
+		if err != nil {
+			return in, err
+		}
+		in.Apply, in.HasApply = acts, true
+	}
+	in.ClearActions = slots[ofpitClearActions] != nil
+	if s := slots[ofpitWriteActions]; s != nil {
+		acts, err := decodeActionsNoVerify(s[8:])
+		if err != nil {
+			return in, err
+		}
+		for _, a := range acts {
+			if !allowedInSet(a) {
+				return in, actErr(BACBadType, "%T is not allowed in an action set", a)
+			}
+		}
+		if err := verify(acts, outerWrite); err != nil {
+			return in, err
+		}
+		in.Write, in.HasWrite = acts, true
+	}
+	if s := slots[ofpitWriteMetadata]; s != nil {
+		in.WriteMetadata = true
+		in.Metadata = binary.BigEndian.Uint64(s[8:])
+		in.MetadataMask = binary.BigEndian.Uint64(s[16:])
+	}
+	if s := slots[ofpitGotoTable]; s != nil {
+		in.GotoTable = int16(s[4])
+	}
+	if err := verify(in.Apply, outerNone); err != nil {
+		return in, err
+	}
+	return in, nil
+}
+
+// decodeActionsNoVerify is OVS's ofpacts_decode: the actions of an
+// instruction, checked for nesting by the caller.
+func decodeActionsNoVerify(b []byte) ([]pipeline.Action, *pipeline.Error) {
+	var acts []pipeline.Action
+	for len(b) > 0 {
+		a, n, err := decodeAction(Version13, b)
+		if err != nil {
+			return nil, err
+		}
+		b = b[n:]
+		acts = append(acts, a)
+	}
+	return acts, nil
+}
+
+// allowedInSet is OVS's ofpact_is_allowed_in_actions_set.
+func allowedInSet(a pipeline.Action) bool {
+	switch a := a.(type) {
+	case pipeline.PopVLAN, pipeline.PushVLAN, pipeline.DecTTL, pipeline.CT, pipeline.CTClear,
+		pipeline.Resubmit, pipeline.GroupAction, pipeline.SetField, pipeline.RegLoad,
+		pipeline.Move, pipeline.SetQueue, pipeline.SetTTL:
+		return true
+	case pipeline.Output:
+		return !a.Enqueue
+	}
+	return false
+}
+
+// EncodeInstructions encodes OpenFlow 1.3 instructions in OVS's order:
+// meter, apply-actions, clear-actions, write-actions, write-metadata,
+// goto-table. An empty Apply is written only when HasApply is set.
+func EncodeInstructions(in *pipeline.Instructions) ([]byte, error) {
+	var b []byte
+	if in.Meter != 0 {
+		b = ofHdr(b, ofpitMeter, 8)
+		b = be32(b, in.Meter)
+	}
+	var err error
+	if len(in.Apply) > 0 || in.HasApply {
+		start := len(b)
+		b = ofHdr(b, ofpitApplyActions, 0)
+		b = zeros(b, 4)
+		if b, err = AppendActions(b, Version13, in.Apply); err != nil {
+			return nil, err
+		}
+		binary.BigEndian.PutUint16(b[start+2:], uint16(len(b)-start))
+	}
+	if in.ClearActions {
+		b = ofHdr(b, ofpitClearActions, 8)
+		b = zeros(b, 4)
+	}
+	if len(in.Write) > 0 || in.HasWrite {
+		start := len(b)
+		b = ofHdr(b, ofpitWriteActions, 0)
+		b = zeros(b, 4)
+		if b, err = AppendActions(b, Version13, in.Write); err != nil {
+			return nil, err
+		}
+		binary.BigEndian.PutUint16(b[start+2:], uint16(len(b)-start))
+	}
+	if in.WriteMetadata {
+		b = ofHdr(b, ofpitWriteMetadata, 24)
+		b = zeros(b, 4)
+		b = binary.BigEndian.AppendUint64(b, in.Metadata)
+		b = binary.BigEndian.AppendUint64(b, in.MetadataMask)
+	}
+	if in.GotoTable >= 0 {
+		b = ofHdr(b, ofpitGotoTable, 8)
+		b = append(b, uint8(in.GotoTable), 0, 0, 0)
+	}
+	return b, nil
+}

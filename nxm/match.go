@@ -1,0 +1,579 @@
+package nxm
+
+import (
+	"encoding/binary"
+
+	"gswitch/packet"
+	"gswitch/pipeline"
+)
+
+// OpenFlow 1.1+ port mapping: OVS keeps 16-bit ports internally and accepts
+// 32-bit ports below 0xff00 or at and above 0xffffff00 (reserved).
+const (
+	of10PortMax = 0xff00
+	of11Offset  = 0xffff0000
+)
+
+// PortFrom16 maps an OpenFlow 1.0 16-bit port (0xfff8... reserved) to the
+// pipeline's 32-bit space.
+func PortFrom16(p uint16) uint32 {
+	if p >= of10PortMax {
+		return uint32(p) + of11Offset
+	}
+	return uint32(p)
+}
+
+// PortTo16 maps a 32-bit port to OpenFlow 1.0's 16 bits; ok is false when
+// the port has no 16-bit form.
+func PortTo16(p uint32) (uint16, bool) {
+	switch {
+	case p < of10PortMax:
+		return uint16(p), true
+	case p >= pipeline.PortMax:
+		return uint16(p - of11Offset), true
+	}
+	return 0, false
+}
+
+// validPort32 reports whether an OpenFlow 1.1+ port number is one OVS
+// accepts (ofputil_port_from_ofp11).
+func validPort32(p uint32) bool { return p < of10PortMax || p >= pipeline.PortMax }
+
+// getValue reads an n-byte big-endian value (n <= 16), right-aligned.
+func getValue(b []byte) packet.U128 {
+	var v packet.U128
+	for i, c := range b {
+		if len(b)-i > 8 {
+			v.Hi = v.Hi<<8 | uint64(c)
+		} else {
+			v.Lo = v.Lo<<8 | uint64(c)
+		}
+	}
+	return v
+}
+
+// putValue appends v as an n-byte big-endian value.
+func putValue(b []byte, v packet.U128, n int) []byte {
+	for i := n - 1; i >= 0; i-- {
+		var c byte
+		if i >= 8 {
+			c = byte(v.Hi >> (8 * uint(i-8)))
+		} else {
+			c = byte(v.Lo >> (8 * uint(i)))
+		}
+		b = append(b, c)
+	}
+	return b
+}
+
+// entry is one decoded TLV: header, its field (nil if unknown), value and
+// mask (mask all ones when the header has no mask).
+type entry struct {
+	h     Header
+	exp   uint32
+	f     *wireField
+	value packet.U128
+	mask  packet.U128
+	ones  bool // no mask on the wire
+}
+
+// tlvCursor walks a list of OXM/NXM TLVs; it always advances, and stops at
+// the first error, which it keeps.
+type tlvCursor struct {
+	b   []byte
+	err *pipeline.Error
+}
+
+// nextHeader pulls one header (4 bytes, or 8 for experimenter OXMs). On a
+// truncated header it sets BAD_LEN.
+func (c *tlvCursor) nextHeader() (Header, uint32, bool) {
+	if c.err != nil || len(c.b) == 0 {
+		return 0, 0, false
+	}
+	if len(c.b) < 4 {
+		c.err = matchErr(BMCBadLen, "partial (%d-byte) OXM header", len(c.b))
+		return 0, 0, false
+	}
+	h := Header(binary.BigEndian.Uint32(c.b))
+	var exp uint32
+	hl := 4
+	if h.Class() == ClassExperimenter {
+		if len(c.b) < 8 {
+			c.err = matchErr(BMCBadLen, "partial (%d-byte) experimenter OXM header", len(c.b))
+			return 0, 0, false
+		}
+		if h.Length() < 4 {
+			c.err = matchErr(BMCBadLen, "experimenter OXM length %d under 4", h.Length())
+			return 0, 0, false
+		}
+		exp = binary.BigEndian.Uint32(c.b[4:])
+		hl = 8
+	}
+	c.b = c.b[hl:]
+	return h, exp, true
+}
+
+// payloadLen is the header's payload length (without an experimenter ID).
+func payloadLen(h Header) int {
+	n := int(h.Length())
+	if h.Class() == ClassExperimenter {
+		n -= 4
+	}
+	return n
+}
+
+// lookup finds the field of h as OVS does: a masked header names the field
+// whose exact length is half the payload.
+func lookup(h Header, exp uint32) *wireField {
+	f := lookupField(h, exp)
+	if f == nil {
+		return nil
+	}
+	n := payloadLen(h)
+	if h.HasMask() {
+		n /= 2
+	}
+	if n != f.Size {
+		return nil
+	}
+	return f
+}
+
+// nextEntry pulls one field entry for a match. errors follow OVS's
+// nx_pull_match_entry: BAD_LEN, BAD_FIELD, BAD_WILDCARDS, BAD_MASK, BAD_VALUE.
+func (c *tlvCursor) nextEntry(e *entry) bool {
+	h, exp, ok := c.nextHeader()
+	if !ok {
+		return false
+	}
+	f := lookup(h, exp)
+	n := payloadLen(h)
+	if n > len(c.b) {
+		c.err = matchErr(BMCBadLen, "OXM header %#x calls for %d-byte payload, %d follow", uint32(h), n, len(c.b))
+		return false
+	}
+	p := c.b[:n]
+	c.b = c.b[n:]
+	if f == nil {
+		c.err = matchErr(BMCBadField, "unknown or unsupported OXM/NXM field %#x (class %#x field %d len %d)",
+			uint32(h), h.Class(), h.Field(), h.Length())
+		return false
+	}
+	w := f.Size
+	*e = entry{h: h, exp: exp, f: f, value: getValue(p[:w])}
+	if h.HasMask() {
+		for i := 0; i < w; i++ {
+			if p[i]&^p[w+i] != 0 {
+				c.err = matchErr(BMCBadWildcards, "%s: 1-bits in value for bits wildcarded by the mask", f.Name)
+				return false
+			}
+		}
+		e.mask = getValue(p[w : 2*w])
+		if !f.Maskable && !e.mask.IsZero() && e.mask != packet.Ones(uint(8*w)) {
+			c.err = matchErr(BMCBadMask, "%s may not be masked", f.Name)
+			return false
+		}
+	} else {
+		e.mask = packet.Ones(uint(8 * w))
+		e.ones = true
+	}
+	if !e.value.AndNot(f.Valid).IsZero() {
+		c.err = matchErr(BMCBadValue, "%s: value has bits beyond the field", f.Name)
+		return false
+	}
+	if f.Kind == kInPort32 && !validPort32(uint32(e.value.Lo)) {
+		c.err = matchErr(BMCBadValue, "%s: invalid port %#x", f.Name, e.value.Lo)
+		return false
+	}
+	return true
+}
+
+// decodeTLVs decodes a raw OXM/NXM TLV list into a match, checking each
+// field's prerequisites against the fields before it and duplicates, as
+// OVS's nx_pull_raw does in strict mode.
+func decodeTLVs(b []byte, m *pipeline.Match) *pipeline.Error {
+	*m = pipeline.Match{}
+	c := tlvCursor{b: b}
+	var e entry
+	for c.nextEntry(&e) {
+		f := e.f
+		if !prereqOK(f.Prereq, m) {
+			return matchErr(BMCBadPrereq, "%s: prerequisites not met", f.Name)
+		}
+		if !m.Mask.Get(f.ID).IsZero() {
+			return matchErr(BMCDupField, "%s: duplicate field", f.Name)
+		}
+		if e.mask.IsZero() {
+			continue
+		}
+		apply(f, e.value, e.mask, m)
+	}
+	if c.err != nil {
+		return c.err
+	}
+	return nil
+}
+
+// apply sets a decoded field into the match.
+func apply(f *wireField, v, mask packet.U128, m *pipeline.Match) {
+	width := packet.Ones(packet.Fields[f.ID].Bits)
+	switch f.Kind {
+	case kInPort16:
+		m.SetExact(packet.FieldInPort, u(uint64(PortFrom16(uint16(v.Lo)))))
+	case kInPort32:
+		m.SetExact(packet.FieldInPort, v)
+	case kVlanPCP:
+		m.Set(packet.FieldVlanTCI, u(v.Lo<<13|packet.VlanCFI), u(0xf000))
+	case kDSCPNXM:
+		m.Set(packet.FieldNwTOS, v, u(0xfc))
+	case kFrag:
+		m.Set(f.ID, v, mask.And(u(3)))
+	default:
+		if !f.Maskable {
+			mask = width
+		}
+		m.Set(f.ID, v, mask.And(width))
+	}
+}
+
+// Raw views of shared words, for prerequisites and encoding.
+func ethType(w *packet.Words) uint16 { return uint16(w[packet.WEthDst]) }
+func nwProto(w *packet.Words) uint8  { return uint8(w[packet.WL3Misc] >> 24) }
+func nwFrag(w *packet.Words) uint8   { return uint8(w[packet.WL3Misc]) }
+func tpSrc(w *packet.Words) uint16   { return uint16(w[packet.WTp] >> 48) }
+func tpDst(w *packet.Words) uint16   { return uint16(w[packet.WTp] >> 32) }
+func vlanTCI(w *packet.Words) uint16 { return uint16(w[packet.WEthSrc]) }
+func ctState(w *packet.Words) uint32 { return uint32(w[packet.WPktMark]) }
+
+func isIPAny(w *packet.Words) bool {
+	t := ethType(w)
+	return t == packet.EthTypeIPv4 || t == packet.EthTypeIPv6
+}
+
+func isARP(w *packet.Words) bool {
+	t := ethType(w)
+	return t == packet.EthTypeARP || t == 0x8035
+}
+
+func isL4(w *packet.Words, proto uint8) bool {
+	return isIPAny(w) && nwProto(w) == proto && nwFrag(w)&packet.FragLater == 0
+}
+
+func isICMPv4(w *packet.Words) bool {
+	return ethType(w) == packet.EthTypeIPv4 && nwProto(w) == packet.ProtoICMP
+}
+
+func isICMPv6(w *packet.Words) bool {
+	return ethType(w) == packet.EthTypeIPv6 && nwProto(w) == packet.ProtoICMPv6
+}
+
+func isND(w *packet.Words) bool {
+	return isICMPv6(w) && tpDst(w) == 0 && (tpSrc(w) == 135 || tpSrc(w) == 136)
+}
+
+// prereqOK is OVS's mf_are_match_prereqs_ok: it looks at the (masked)
+// values of the match so far.
+func prereqOK(p prereq, m *pipeline.Match) bool {
+	w := &m.Value
+	switch p {
+	case pNone:
+		return true
+	case pARP:
+		return isARP(w)
+	case pIPv4:
+		return ethType(w) == packet.EthTypeIPv4
+	case pIPv6:
+		return ethType(w) == packet.EthTypeIPv6
+	case pVlanVID:
+		return vlanTCI(w)&packet.VlanCFI != 0
+	case pIPAny:
+		return isIPAny(w)
+	case pCT:
+		s := ctState(w)
+		if s&(packet.CsNew|packet.CsEst|packet.CsRel|packet.CsRpl|packet.CsSNAT|packet.CsDNAT) != 0 {
+			return true
+		}
+		return s&packet.CsTrk != 0 && uint32(m.Mask[packet.WPktMark])&packet.CsInv != 0 && s&packet.CsInv == 0
+	case pTCP:
+		return isL4(w, packet.ProtoTCP)
+	case pUDP:
+		return isL4(w, packet.ProtoUDP)
+	case pSCTP:
+		return isL4(w, packet.ProtoSCTP)
+	case pICMPv4:
+		return isICMPv4(w)
+	case pICMPv6:
+		return isICMPv6(w)
+	case pND:
+		return isND(w)
+	case pNDSol:
+		return isND(w) && tpSrc(w) == 135
+	case pNDAdv:
+		return isND(w) && tpSrc(w) == 136
+	}
+	return false
+}
+
+// DecodeNXMatch decodes a raw NXM/OXM TLV list (the match of NXT_FLOW_MOD,
+// NXST_FLOW requests, NXT_PACKET_IN), with no padding.
+func DecodeNXMatch(b []byte) (pipeline.Match, error) {
+	var m pipeline.Match
+	if err := decodeTLVs(b, &m); err != nil {
+		return pipeline.Match{}, err
+	}
+	return m, nil
+}
+
+// OpenFlow 1.1+ match types.
+const (
+	ofpmtStandard = 0
+	ofpmtOXM      = 1
+)
+
+// DecodeOXMMatch decodes an OpenFlow 1.3 struct ofp_match (type OFPMT_OXM,
+// length, TLVs, zero padding to 8) at the start of b. n is the number of
+// bytes consumed, padding included.
+func DecodeOXMMatch(b []byte) (m pipeline.Match, n int, err error) {
+	if len(b) < 4 {
+		return m, 0, matchErr(BMCBadLen, "match header truncated (%d bytes)", len(b))
+	}
+	typ := binary.BigEndian.Uint16(b)
+	length := int(binary.BigEndian.Uint16(b[2:]))
+	if typ != ofpmtOXM {
+		return m, 0, matchErr(BMCBadType, "match type %d is not OFPMT_OXM", typ)
+	}
+	padded := (length + 7) &^ 7
+	if length < 4 || padded > len(b) {
+		return m, 0, matchErr(BMCBadLen, "match length %d (padded %d) with %d bytes available", length, padded, len(b))
+	}
+	for _, c := range b[length:padded] {
+		if c != 0 {
+			// OVS ignores the padding's contents; so do we.
+			_ = c
+		}
+	}
+	if e := decodeTLVs(b[4:length], &m); e != nil {
+		return pipeline.Match{}, 0, e
+	}
+	return m, padded, nil
+}
+
+// EncodeOXMMatch encodes m as an OpenFlow 1.3 struct ofp_match, padded to 8.
+func EncodeOXMMatch(m *pipeline.Match) []byte {
+	b := make([]byte, 4, 64)
+	b = encodeTLVs(b, m, true)
+	binary.BigEndian.PutUint16(b, ofpmtOXM)
+	binary.BigEndian.PutUint16(b[2:], uint16(len(b)))
+	for len(b)%8 != 0 {
+		b = append(b, 0)
+	}
+	return b
+}
+
+// EncodeNXMatch encodes m as a raw NXM TLV list (no padding), as OVS does
+// for OpenFlow 1.0 (NXM headers, OXM only for fields NXM lacks).
+func EncodeNXMatch(m *pipeline.Match) []byte {
+	return encodeTLVs(nil, m, false)
+}
+
+// AppendNXMatch is EncodeNXMatch appending to b.
+func AppendNXMatch(b []byte, m *pipeline.Match) []byte { return encodeTLVs(b, m, false) }
+
+// AppendOXMTLVs appends the OpenFlow 1.3 TLVs of m (no ofp_match header, no
+// padding), as OVS lays out NXT_PACKET_IN2-style matches.
+func AppendOXMTLVs(b []byte, m *pipeline.Match) []byte { return encodeTLVs(b, m, true) }
+
+// putEntry appends one TLV; mask nil-equivalent (exact) when exact is true.
+func putEntry(b []byte, f *wireField, v, mask packet.U128, exact bool) []byte {
+	n := f.Size
+	length := n
+	if !exact {
+		length = 2 * n
+	}
+	if f.Class == ClassExperimenter {
+		length += 4
+	}
+	b = binary.BigEndian.AppendUint32(b, uint32(MakeHeader(f.Class, f.Field, !exact, uint8(length))))
+	if f.Class == ClassExperimenter {
+		b = binary.BigEndian.AppendUint32(b, f.Exp)
+	}
+	b = putValue(b, v, n)
+	if !exact {
+		b = putValue(b, mask, n)
+	}
+	return b
+}
+
+// putM appends model field id: nothing when wildcarded, exact when fully
+// matched (or the field is not maskable), masked otherwise.
+func putM(b []byte, m *pipeline.Match, id packet.FieldID, oxm bool) []byte {
+	v, mask := m.Get(id)
+	if mask.IsZero() {
+		return b
+	}
+	f := headerFor(id, oxm)
+	if f == nil {
+		return b
+	}
+	exact := !f.Maskable || mask == packet.Ones(packet.Fields[id].Bits)
+	return putEntry(b, f, v, mask, exact)
+}
+
+// putX appends model field id exactly when any of its bits is matched.
+func putX(b []byte, m *pipeline.Match, id packet.FieldID, oxm bool) []byte {
+	v, mask := m.Get(id)
+	if mask.IsZero() {
+		return b
+	}
+	return putEntry(b, headerFor(id, oxm), v, mask, true)
+}
+
+// encodeTLVs appends m's TLVs in the order OVS's nx_put_raw writes them, so
+// that a flow OVS encoded comes back byte for byte.
+func encodeTLVs(b []byte, m *pipeline.Match, oxm bool) []byte {
+	w := &m.Value
+	b = putX(b, m, packet.FieldRecircID, oxm)
+	b = putX(b, m, packet.FieldConjID, oxm)
+	if v, mask := m.Get(packet.FieldInPort); !mask.IsZero() {
+		p := uint32(v.Lo)
+		if p16, ok := PortTo16(p); !oxm && ok {
+			b = putEntry(b, byKey[fieldKey(ClassNXM0, 0, 0)], u(uint64(p16)), u(0xffff), true)
+		} else {
+			b = putEntry(b, byKey[fieldKey(ClassOpenFlow, 0, 0)], v, mask, true)
+		}
+	}
+	b = putM(b, m, packet.FieldEthSrc, oxm)
+	b = putM(b, m, packet.FieldEthDst, oxm)
+	b = putX(b, m, packet.FieldEthType, oxm)
+	b = putVLAN(b, m, oxm)
+
+	switch {
+	case isIPAny(w):
+		b = putIP(b, m, oxm)
+	case isARP(w):
+		b = putX(b, m, packet.FieldARPOp, oxm)
+		b = putM(b, m, packet.FieldARPSpa, oxm)
+		b = putM(b, m, packet.FieldARPTpa, oxm)
+		b = putM(b, m, packet.FieldARPSha, oxm)
+		b = putM(b, m, packet.FieldARPTha, oxm)
+	}
+
+	for i := 0; i < 16; i++ {
+		b = putM(b, m, packet.FieldReg0+packet.FieldID(i), oxm)
+	}
+	b = putM(b, m, packet.FieldPktMark, oxm)
+	b = putM(b, m, packet.FieldCtState, oxm)
+	b = putM(b, m, packet.FieldCtZone, oxm)
+	b = putM(b, m, packet.FieldCtMark, oxm)
+	b = putM(b, m, packet.FieldCtLabel, oxm)
+	b = putM(b, m, packet.FieldCtNwSrc, oxm)
+	b = putM(b, m, packet.FieldCtIPv6Src, oxm)
+	b = putM(b, m, packet.FieldCtNwDst, oxm)
+	b = putM(b, m, packet.FieldCtIPv6Dst, oxm)
+	if v, _ := m.Get(packet.FieldCtNwProto); !v.IsZero() {
+		b = putM(b, m, packet.FieldCtNwProto, oxm)
+		b = putM(b, m, packet.FieldCtTpSrc, oxm)
+		b = putM(b, m, packet.FieldCtTpDst, oxm)
+	}
+	b = putM(b, m, packet.FieldMetadata, oxm)
+	return b
+}
+
+// putVLAN writes the VLAN TCI: NXM_OF_VLAN_TCI in NXM; in OXM, VLAN_VID and
+// VLAN_PCP where they can express it, else NXM_OF_VLAN_TCI (which OVS also
+// accepts in OpenFlow 1.3 matches), so nothing is lost.
+func putVLAN(b []byte, m *pipeline.Match, oxm bool) []byte {
+	v, mask := m.Get(packet.FieldVlanTCI)
+	if mask.IsZero() {
+		return b
+	}
+	tci, tm := uint16(v.Lo), uint16(mask.Lo)
+	if !oxm {
+		return putEntry(b, nxmOf[packet.FieldVlanTCI], v, mask, tm == 0xffff)
+	}
+	pcpMask := tm & 0xe000
+	vid, vidMask := tci&0x1fff, tm&0x1fff
+	ok := pcpMask == 0 || (pcpMask == 0xe000 && vid != 0 && vidMask&packet.VlanCFI != 0 && tci&packet.VlanCFI != 0)
+	if !ok {
+		return putEntry(b, nxmOf[packet.FieldVlanTCI], v, mask, tm == 0xffff)
+	}
+	f := oxmOf[packet.FieldVlanVID]
+	if vidMask != 0 {
+		b = putEntry(b, f, u(uint64(vid)), u(uint64(vidMask)), vidMask == 0x1fff)
+	}
+	if pcpMask != 0 {
+		b = putEntry(b, oxmOf[packet.FieldVlanPCP], u(uint64(tci>>13)), u(7), true)
+	}
+	return b
+}
+
+// putIP is OVS's nxm_put_ip.
+func putIP(b []byte, m *pipeline.Match, oxm bool) []byte {
+	w := &m.Value
+	if ethType(w) == packet.EthTypeIPv4 {
+		b = putM(b, m, packet.FieldIPv4Src, oxm)
+		b = putM(b, m, packet.FieldIPv4Dst, oxm)
+	} else {
+		b = putM(b, m, packet.FieldIPv6Src, oxm)
+		b = putM(b, m, packet.FieldIPv6Dst, oxm)
+	}
+	if v, mask := m.Get(packet.FieldIPFrag); !mask.IsZero() {
+		fm := mask.Lo & 3
+		if fm != 0 {
+			b = putEntry(b, nxmOf[packet.FieldIPFrag], v, u(fm), fm == 3)
+		}
+	}
+	if v, mask := m.Get(packet.FieldNwTOS); mask.Lo&0xfc != 0 {
+		if oxm {
+			b = putEntry(b, oxmOf[packet.FieldIPDSCP], u(v.Lo>>2), u(0x3f), true)
+		} else {
+			b = putEntry(b, nxmOf[packet.FieldIPDSCP], u(v.Lo&0xfc), u(0xfc), true)
+		}
+	}
+	b = putX(b, m, packet.FieldIPECN, oxm)
+	b = putX(b, m, packet.FieldNwTTL, oxm)
+	b = putM(b, m, packet.FieldIPv6Label, oxm)
+	if _, mask := m.Get(packet.FieldNwProto); mask.IsZero() {
+		return b
+	}
+	b = putX(b, m, packet.FieldNwProto, oxm)
+	switch nwProto(w) {
+	case packet.ProtoTCP:
+		b = putM(b, m, packet.FieldTCPSrc, oxm)
+		b = putM(b, m, packet.FieldTCPDst, oxm)
+		b = putM(b, m, packet.FieldTCPFlags, oxm)
+	case packet.ProtoUDP:
+		b = putM(b, m, packet.FieldUDPSrc, oxm)
+		b = putM(b, m, packet.FieldUDPDst, oxm)
+	case packet.ProtoSCTP:
+		b = putM(b, m, packet.FieldSCTPSrc, oxm)
+		b = putM(b, m, packet.FieldSCTPDst, oxm)
+	default:
+		if isICMPv4(w) {
+			b = putTp(b, m, packet.FieldICMPType, packet.FieldICMPCode, oxm)
+		} else if isICMPv6(w) {
+			b = putTp(b, m, packet.FieldICMPv6Type, packet.FieldICMPv6Code, oxm)
+			if isND(w) {
+				b = putM(b, m, packet.FieldNdTarget, oxm)
+				if tpSrc(w) == 135 {
+					b = putM(b, m, packet.FieldNdSll, oxm)
+				} else {
+					b = putM(b, m, packet.FieldNdTll, oxm)
+				}
+			}
+		}
+	}
+	return b
+}
+
+// putTp writes ICMP type and code (exact) when any bit of tp_src/tp_dst is
+// matched.
+func putTp(b []byte, m *pipeline.Match, typ, code packet.FieldID, oxm bool) []byte {
+	if m.Mask[packet.WTp]>>48 != 0 {
+		b = putEntry(b, headerFor(typ, oxm), u(uint64(tpSrc(&m.Value))&0xff), u(0xff), true)
+	}
+	if uint16(m.Mask[packet.WTp]>>32) != 0 {
+		b = putEntry(b, headerFor(code, oxm), u(uint64(tpDst(&m.Value))&0xff), u(0xff), true)
+	}
+	return b
+}
