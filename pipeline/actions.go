@@ -34,20 +34,12 @@ func (w *worker) simple(grp []*packet.Packet, o *op, st *xstate) []*packet.Packe
 			pk.SetTTL(uint8(o.v.Lo))
 		}
 	case opDecTTL:
-		n := 0
-		for _, pk := range grp {
-			if pk.DecTTL() {
-				grp[n] = pk
-				n++
-				continue
-			}
-			w.ctr[cInvalidTTL]++
-			for _, id := range o.ttl.ControllerIDs {
-				w.packetIn(pk, ReasonInvalidTTL, 0xffff, id, nil, st)
-			}
+		// in the action set: an expired packet ends there
+		var expired []*packet.Packet
+		grp, expired = w.decTTL(grp, o, st)
+		if expired != nil {
+			w.putPkts(expired)
 		}
-		clear(grp[n:])
-		grp = grp[:n]
 	case opPushVLAN:
 		for _, pk := range grp {
 			if !pk.PushVLAN(uint16(o.v.Lo), 0) {
@@ -71,6 +63,30 @@ func (w *worker) simple(grp []*packet.Packet, o *op, st *xstate) []*packet.Packe
 		// gswitch has no queues: set_queue is accepted and has no effect.
 	}
 	return grp
+}
+
+// decTTL decrements the TTL of grp's packets and splits off those whose
+// TTL was 0 or 1 (expired is nil when there are none), sending each to
+// the controllers the action lists.
+func (w *worker) decTTL(grp []*packet.Packet, o *op, st *xstate) (ok, expired []*packet.Packet) {
+	n := 0
+	for _, pk := range grp {
+		if pk.DecTTL() {
+			grp[n] = pk
+			n++
+			continue
+		}
+		w.ctr[cInvalidTTL]++
+		for _, id := range o.ttl.ControllerIDs {
+			w.packetIn(pk, ReasonInvalidTTL, 0xffff, id, nil, st)
+		}
+		if expired == nil {
+			expired = w.getPkts()
+		}
+		expired = append(expired, pk)
+	}
+	clear(grp[n:])
+	return grp[:n], expired
 }
 
 // output sends every packet of grp to port.

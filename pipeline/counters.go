@@ -44,7 +44,7 @@ var counterNames = [numCounters]string{
 	cRecircLimit:       "drop_recirc_depth",
 	cResubmitLimit:     "drop_resubmit_limit",
 	cResubmitCtInvalid: "resubmit_ct_invalid",
-	cInvalidTTL:        "drop_invalid_ttl",
+	cInvalidTTL:        "invalid_ttl",
 	cOutputInPort:      "drop_output_in_port",
 	cOutputNoPort:      "drop_output_no_port",
 	cOutputBadPort:     "drop_output_bad_port",

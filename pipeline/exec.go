@@ -398,6 +398,16 @@ func (w *worker) run(grp []*packet.Packet, ops []op, pc int, st xstate) {
 			return
 		case opClearActions:
 			st.asLo = st.asHi
+		case opDecTTL:
+			// As OVS's compose_dec_ttl: a packet whose TTL ran out goes to
+			// the controllers listed and stops the current action list
+			// (enclosing lists and the action set still run).
+			var expired []*packet.Packet
+			grp, expired = w.decTTL(grp, o, &st)
+			if expired != nil {
+				w.cont(expired, st)
+				w.putPkts(expired)
+			}
 		case opWriteActions:
 			if int(st.asHi) == len(w.aset) {
 				w.aset = append(w.aset, nil)

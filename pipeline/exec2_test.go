@@ -415,3 +415,17 @@ func TestOutputRegAndPacketOut(t *testing.T) {
 		t.Fatal("packet-out set tcp_src on ARP accepted")
 	}
 }
+
+func TestDecTTLStopsOnlyItsList(t *testing.T) {
+	e := newEnv(t)
+	add(t, e.d, spec(0, 1, ipMatch(), Resubmit{InPort: PortInPort, Table: 1}, Output{Port: 2}))
+	add(t, e.d, spec(1, 1, ipMatch(), DecTTL{}, Output{Port: 3}))
+	e.send(1, setTTL(tcpFrame(1, 2), 1), tcpFrame(1, 2))
+	// the expired packet skips output:3 but its resubmit's caller goes on
+	if got := e.s.ports(); !slices.Equal(got, []uint32{2, 3, 2}) {
+		t.Fatalf("outputs %v", got)
+	}
+	if ttl := pkParse(e.s.out[0].data).Key.NwTTL(); ttl != 1 {
+		t.Fatalf("expired packet left with ttl %d", ttl)
+	}
+}
