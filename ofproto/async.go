@@ -95,10 +95,10 @@ func (c *conn) sendPacketIn(pi *pipeline.PacketIn, cache *encCache) {
 
 // encodePacketIn encodes a packet-in in version and format.
 func encodePacketIn(version, format uint8, pi *pipeline.PacketIn, reason uint8) []byte {
+	// OVS 3.1 sends the whole packet whatever the controller action's
+	// max_len (it buffers nothing, so max_len only mattered with buffers):
+	// so does gswitch. pi.MaxLen is not applied.
 	data := pi.Data
-	if pi.MaxLen != 0xffff && int(pi.MaxLen) < len(data) {
-		data = data[:pi.MaxLen]
-	}
 	total := len(pi.Data)
 	if total > 0xffff {
 		total = 0xffff
@@ -126,8 +126,10 @@ func encodePacketIn(version, format uint8, pi *pipeline.PacketIn, reason uint8) 
 		}
 		putProp(m, 3, []byte{pi.TableID}) // NXPINT_TABLE_ID
 		if pi.Cookie != ^uint64(0) {
-			var c [8]byte
-			binary.BigEndian.PutUint64(c[:], pi.Cookie)
+			// A 64-bit property is aligned: 4 bytes of padding after
+			// the header (OVS's ofpprop_put_be64).
+			var c [12]byte
+			binary.BigEndian.PutUint64(c[4:], pi.Cookie)
 			putProp(m, 4, c[:]) // NXPINT_COOKIE
 		}
 		putProp(m, 5, []byte{reason}) // NXPINT_REASON

@@ -32,4 +32,5 @@ func init() {
 	}
 	encodeInstructions = func(*pipeline.Instructions) ([]byte, error) { return nil, nil }
 }
+
 var codecLinked = false
