@@ -154,7 +154,7 @@ func Summary(frame []byte) string {
 			s = append(s, fmt.Sprintf("NA %v", x.TargetAddress))
 		}
 	}
-	if e := p.ErrorLayer(); e != nil {
+	if e := p.ErrorLayer(); e != nil && p.TransportLayer() == nil { // not the payload's decoding
 		s = append(s, "(decode error: "+e.Error().Error()+")")
 	}
 	if len(s) == 0 {
