@@ -34,6 +34,10 @@ const (
 	// reply header) are sorted. For switches whose dump order differs
 	// from OVS's classifier order.
 	KindFlowsSorted = "flows-sorted"
+	// KindFlowsHits: as KindFlows, and non-zero n_packets=/n_bytes=/
+	// packet_count=/byte_count= values become N: whether a flow was hit is
+	// kept, how often (TCP ACK timing) is not.
+	KindFlowsHits = "flows-hits"
 	// KindConntrack: dpctl/dump-conntrack and dump-conntrack-exp. Replaces
 	// ephemeral ports (sport=/dport= with a value in Linux's default
 	// ephemeral range 32768-60999) with EPH, ICMP ids (id=N) with X,
@@ -57,6 +61,7 @@ var (
 	reICMPID   = regexp.MustCompile(`\bid=[0-9]+`)
 	reTimeout  = regexp.MustCompile(`\btimeout=[0-9]+`)
 	reBufferID = regexp.MustCompile(`\bbuffer=0x[0-9a-f]+`)
+	reCounter  = regexp.MustCompile(`\b(n_packets|n_bytes|packet_count|byte_count)=[1-9][0-9]*`)
 	reLogTime  = regexp.MustCompile(`^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?Z\|`)
 )
 
@@ -90,9 +95,12 @@ func Normalize(kind, text string) string {
 		l = strings.TrimRight(l, " \t")
 		l = reLogTime.ReplaceAllString(l, "TIME|")
 		switch kind {
-		case KindFlows, KindFlowsSorted:
+		case KindFlows, KindFlowsSorted, KindFlowsHits:
 			l = reDuration.ReplaceAllString(l, "duration=X")
 			l = reAge.ReplaceAllString(l, "${1}=X")
+			if kind == KindFlowsHits {
+				l = reCounter.ReplaceAllString(l, "${1}=N")
+			}
 		case KindConntrack, KindConntrackNAT:
 			nat := kind == KindConntrackNAT
 			l = rePort.ReplaceAllStringFunc(l, func(m string) string {

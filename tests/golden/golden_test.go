@@ -16,6 +16,10 @@ func TestNormalizeFlows(t *testing.T) {
 	if got := Normalize(KindFlows, in); got != want {
 		t.Errorf("Normalize(flows):\n got %q\nwant %q", got, want)
 	}
+	hits := Normalize(KindFlowsHits, " cookie=0x0, duration=1.5s, table=1, n_packets=38, n_bytes=2628, priority=9 actions=drop\n n_packets=0, n_bytes=0\n")
+	if hits != " cookie=0x0, duration=X, table=1, n_packets=N, n_bytes=N, priority=9 actions=drop\n n_packets=0, n_bytes=0\n" {
+		t.Errorf("Normalize(flows-hits) = %q", hits)
+	}
 	sorted := Normalize(KindFlowsSorted, "H\n b\n a\n")
 	if sorted != "H\n a\n b\n" {
 		t.Errorf("Normalize(flows-sorted) = %q", sorted)
