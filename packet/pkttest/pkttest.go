@@ -124,6 +124,56 @@ func TCP6(src, dst string, sport, dport uint16, flags string, seq, ack uint32, p
 	return serialize(eth(layers.EthernetTypeIPv6), ip, t, gopacket.Payload(payload))
 }
 
+// TCPSpec describes a TCP segment in full, for tests that need more than
+// TCP4/TCP6 offer (window, options, TTL).
+type TCPSpec struct {
+	Src, Dst     string // IPv4 or IPv6 (both the same family)
+	Sport, Dport uint16
+	Flags        string // letters F S R P A U E C
+	Seq, Ack     uint32
+	Window       uint16 // 0 means 65535
+	MSS          uint16 // MSS option when non-zero
+	WScale       int    // window scale option when >= 0 (use -1 for none)
+	SACKPerm     bool   // SACK-permitted option
+	TTL          uint8  // 0 means TTL
+	Payload      []byte
+}
+
+// Frame builds the Ethernet frame of s.
+func (s TCPSpec) Frame() []byte {
+	t := tcpLayer(s.Sport, s.Dport, s.Flags, s.Seq, s.Ack)
+	if s.Window != 0 {
+		t.Window = s.Window
+	}
+	if s.MSS != 0 {
+		t.Options = append(t.Options, layers.TCPOption{OptionType: layers.TCPOptionKindMSS, OptionLength: 4,
+			OptionData: binary.BigEndian.AppendUint16(nil, s.MSS)})
+	}
+	if s.WScale >= 0 {
+		t.Options = append(t.Options, layers.TCPOption{OptionType: layers.TCPOptionKindNop},
+			layers.TCPOption{OptionType: layers.TCPOptionKindWindowScale, OptionLength: 3, OptionData: []byte{byte(s.WScale)}})
+	}
+	if s.SACKPerm {
+		t.Options = append(t.Options, layers.TCPOption{OptionType: layers.TCPOptionKindNop},
+			layers.TCPOption{OptionType: layers.TCPOptionKindNop},
+			layers.TCPOption{OptionType: layers.TCPOptionKindSACKPermitted, OptionLength: 2})
+	}
+	ttl := s.TTL
+	if ttl == 0 {
+		ttl = TTL
+	}
+	if strings.Contains(s.Src, ":") {
+		ip := ipv6(s.Src, s.Dst, layers.IPProtocolTCP)
+		ip.HopLimit = ttl
+		t.SetNetworkLayerForChecksum(ip)
+		return serialize(eth(layers.EthernetTypeIPv6), ip, t, gopacket.Payload(s.Payload))
+	}
+	ip := ipv4(s.Src, s.Dst, layers.IPProtocolTCP)
+	ip.TTL = ttl
+	t.SetNetworkLayerForChecksum(ip)
+	return serialize(eth(layers.EthernetTypeIPv4), ip, t, gopacket.Payload(s.Payload))
+}
+
 // UDP4 builds an Ethernet/IPv4/UDP frame.
 func UDP4(src, dst string, sport, dport uint16, payload []byte) []byte {
 	ip := ipv4(src, dst, layers.IPProtocolUDP)
@@ -193,9 +243,15 @@ func ICMP4EchoReply(src, dst string, id, seq uint16, payload []byte) []byte {
 // most 576 bytes as Linux does. For type 3 code 4 (fragmentation needed)
 // the next-hop MTU is 1500.
 func ICMP4Error(src, dst string, typ, code uint8, orig []byte) []byte {
+	return ICMP4ErrorN(src, dst, typ, code, orig, 576-20-8)
+}
+
+// ICMP4ErrorN is ICMP4Error quoting at most n bytes of the datagram (28
+// gives RFC 792's minimum: the IP header and 8 bytes).
+func ICMP4ErrorN(src, dst string, typ, code uint8, orig []byte, n int) []byte {
 	q := l3Of(orig)
-	if len(q) > 576-20-8 {
-		q = q[:576-20-8]
+	if len(q) > n {
+		q = q[:n]
 	}
 	var seq uint16
 	if typ == 3 && code == 4 {
@@ -227,9 +283,14 @@ func ICMP6EchoReply(src, dst string, id, seq uint16, payload []byte) []byte {
 // with MTU 1280, 3 time exceeded, 4 parameter problem) quoting the IPv6
 // datagram of frame orig, cut to keep the error within 1280 bytes.
 func ICMP6Error(src, dst string, typ, code uint8, orig []byte) []byte {
+	return ICMP6ErrorN(src, dst, typ, code, orig, 1280-40-8)
+}
+
+// ICMP6ErrorN is ICMP6Error quoting at most n bytes of the datagram.
+func ICMP6ErrorN(src, dst string, typ, code uint8, orig []byte, n int) []byte {
 	q := l3Of(orig)
-	if len(q) > 1280-40-8 {
-		q = q[:1280-40-8]
+	if len(q) > n {
+		q = q[:n]
 	}
 	body := make([]byte, 4+len(q))
 	if typ == 2 {

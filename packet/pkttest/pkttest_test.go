@@ -140,3 +140,28 @@ func TestVerifyChecksums(t *testing.T) {
 		t.Errorf("Summary: %q", s)
 	}
 }
+
+func TestTCPSpecAndErrorN(t *testing.T) {
+	f := TCPSpec{Src: "198.51.100.1", Dst: "203.0.113.2", Sport: 1, Dport: 2, Flags: "S", Seq: 9, Window: 1000,
+		MSS: 1460, WScale: 7, SACKPerm: true, TTL: 3, Payload: []byte("x")}.Frame()
+	pk := Parsed(f)
+	if pk.Key.NwTTL() != 3 || pk.Key.L7-pk.Key.L4 != 32 || VerifyChecksums(f) != nil || binary.BigEndian.Uint16(f[48:]) != 1000 {
+		t.Fatalf("TCPSpec v4: %s", Summary(f))
+	}
+	opts := f[54:66]
+	if !bytes.Equal(opts, []byte{2, 4, 0x05, 0xb4, 1, 3, 3, 7, 1, 1, 4, 2}) {
+		t.Fatalf("options %x", opts)
+	}
+	f6 := TCPSpec{Src: "2001:db8::1", Dst: "2001:db8::2", Flags: "SA", WScale: -1}.Frame()
+	if p := Parsed(f6); p.Key.Flags&packet.FlagIPv6 == 0 || p.Key.L7-p.Key.L4 != 20 || VerifyChecksums(f6) != nil {
+		t.Fatal("TCPSpec v6")
+	}
+	e := ICMP4ErrorN("203.0.113.9", "198.51.100.1", 3, 3, f, 28)
+	if len(e) != 14+20+8+28 || VerifyChecksums(e) != nil {
+		t.Fatalf("ICMP4ErrorN: %d", len(e))
+	}
+	e6 := ICMP6ErrorN("2001:db8::9", "2001:db8::1", 1, 4, f6, 48)
+	if len(e6) != 14+40+8+48 || VerifyChecksums(e6) != nil {
+		t.Fatalf("ICMP6ErrorN: %d", len(e6))
+	}
+}
