@@ -259,8 +259,9 @@ func (w *worker) ctOne(grp []*packet.Packet, c *ctOp, p *ct.Params, ops []op, pc
 	// nothing: the tracked packets themselves re-enter, without copies (as
 	// OVS's datapath steals the batch for a final recirculation).
 	last := pc+1 == len(ops) && st.k < 0 && (st.asHi == st.asLo || st.inAS || st.term == termStop)
+	w.budget--
 	if c.table != NoTable && len(out) > 0 && last {
-		if st.recirc >= MaxRecircDepth {
+		if st.recirc >= MaxRecircDepth || w.budget < 0 {
 			w.ctr[cRecircLimit] += uint64(len(out))
 		} else {
 			w.ctr[cRecirculations] += uint64(len(out))
@@ -272,7 +273,7 @@ func (w *worker) ctOne(grp []*packet.Packet, c *ctOp, p *ct.Params, ops []op, pc
 		return
 	}
 	if c.table != NoTable && len(out) > 0 {
-		if st.recirc >= MaxRecircDepth {
+		if st.recirc >= MaxRecircDepth || w.budget < 0 {
 			w.ctr[cRecircLimit] += uint64(len(out))
 		} else {
 			clones := w.getPkts()

@@ -79,6 +79,9 @@ type worker struct {
 	ctr    [numCounters]uint64
 	pi     PacketIn
 	ctp    ct.Params
+	// budget bounds the work of one batch (resubmits, group buckets,
+	// recirculations) however the flows branch: MaxResubmits per packet.
+	budget int
 }
 
 func newWorker(d *Datapath) *worker {
@@ -210,6 +213,7 @@ func (d *Datapath) Process(b *packet.Batch) {
 		grp = append(grp, pk)
 	}
 	w.ctr[cPackets] += uint64(len(grp))
+	w.budget = MaxResubmits * len(grp)
 	w.lookup(grp, 0, xstate{k: -1}, true, nil)
 	w.putPkts(grp)
 	w.end()
@@ -245,6 +249,7 @@ func (d *Datapath) PacketOut(inPort uint32, acts []Action, frame []byte, now int
 	w.begin(now)
 	grp := append(w.getPkts(), pk)
 	w.ctr[cPacketOut]++
+	w.budget = MaxResubmits
 	w.run(grp, ops, 0, xstate{k: -1, table: NoTable})
 	w.putPkts(grp)
 	w.end()
@@ -369,7 +374,8 @@ func (w *worker) run(grp []*packet.Packet, ops []op, pc int, st xstate) {
 		case opGroup:
 			w.group(grp, o.port, st)
 		case opResubmit:
-			if st.depth >= MaxResubmitDepth || st.nres >= MaxResubmits {
+			w.budget--
+			if st.depth >= MaxResubmitDepth || st.nres >= MaxResubmits || w.budget < 0 {
 				w.ctr[cResubmitLimit] += uint64(len(grp))
 				return
 			}

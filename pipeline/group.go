@@ -194,7 +194,8 @@ func (w *worker) group(grp []*packet.Packet, id uint32, st xstate) {
 		w.ctr[cGroupMissing] += uint64(len(grp))
 		return
 	}
-	if st.gdepth >= MaxGroupDepth {
+	w.budget--
+	if st.gdepth >= MaxGroupDepth || w.budget < 0 {
 		w.ctr[cGroupDepth] += uint64(len(grp))
 		return
 	}
