@@ -54,6 +54,9 @@ type Config struct {
 	// (0: 8192, OVS's default mac-table-size).
 	MACAging     int64
 	MACTableSize int
+	// Clock, if set, gives GroupMod the time a group is created (monotonic
+	// ns); otherwise the last now passed to a control method is used.
+	Clock func() int64
 }
 
 // Datapath is the OpenFlow datapath: flow tables, groups and the executor.
@@ -75,6 +78,7 @@ type Datapath struct {
 	pool    *packet.Pool // copies for ct(table=N) and group buckets
 
 	missToController atomic.Bool
+	lastNow          atomic.Int64 // the latest now a control method saw
 
 	tstats [NumTables]tableCounters
 	ctrs   [numCounters]atomic.Uint64
@@ -103,6 +107,19 @@ func New(cfg Config) *Datapath {
 	d.workers.New = func() any { return newWorker(d) }
 	d.mac.init(cfg.MACTableSize, cfg.MACAging)
 	return d
+}
+
+func (d *Datapath) sawNow(now int64) {
+	if d.lastNow.Load() < now {
+		d.lastNow.Store(now)
+	}
+}
+
+func (d *Datapath) now() int64 {
+	if d.cfg.Clock != nil {
+		return d.cfg.Clock()
+	}
+	return d.lastNow.Load()
 }
 
 // SetPorts replaces the set of ports that FLOOD, ALL and NORMAL use and
@@ -234,6 +251,7 @@ func (c *change) report() {
 // and ages out NORMAL's MAC entries. Call it periodically (OVS: about
 // once a second).
 func (d *Datapath) Expire(now int64) {
+	d.sawNow(now)
 	d.mac.expire(now)
 	d.mu.Lock()
 	var c *change
@@ -364,6 +382,7 @@ func (d *Datapath) FlowMod(fm *FlowMod, now int64) error {
 // none of them or all of them (an OpenFlow bundle commit). On error nothing
 // is applied and the index of the failing flow-mod is returned.
 func (d *Datapath) FlowMods(fms []*FlowMod, now int64) (int, error) {
+	d.sawNow(now)
 	d.mu.Lock()
 	c := d.begin(now)
 	for i, fm := range fms {

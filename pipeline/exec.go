@@ -209,6 +209,7 @@ func (d *Datapath) Process(b *packet.Batch) {
 	w.begin(b.Now)
 	grp := w.getPkts()
 	for _, pk := range b.Pkts {
+		resetMetadata(pk)
 		packet.Parse(pk)
 		grp = append(grp, pk)
 	}
@@ -221,6 +222,19 @@ func (d *Datapath) Process(b *packet.Batch) {
 		d.cfg.Sender.Flush()
 	}
 	d.workers.Put(w)
+}
+
+// resetMetadata gives pk the metadata a packet enters the pipeline with
+// (OVS: all zero but in_port): recirc_id, metadata, registers, pkt_mark,
+// the ct fields and conj_id, whatever a reused buffer carried.
+func resetMetadata(pk *packet.Packet) {
+	w := &pk.Key.W
+	w[packet.WInPort] &^= 0xffffffff
+	for i := packet.WMetadata; i < packet.WCtTp+1; i++ {
+		w[i] = 0
+	}
+	pk.Conn = nil
+	pk.CtCached = false
 }
 
 // PacketOut runs acts on frame as OFPT_PACKET_OUT does, with in_port

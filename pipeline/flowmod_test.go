@@ -356,3 +356,28 @@ func TestFlowModsAtomic(t *testing.T) {
 		t.Fatal("empty delete published a version")
 	}
 }
+
+func TestTableFull(t *testing.T) {
+	d := New(Config{MaxFlows: 3})
+	for i := range 3 {
+		add(t, d, spec(0, 1, mkMatch(packet.FieldReg0, i)))
+	}
+	err := d.FlowMod(fmod(FlowAdd, spec(0, 1, mkMatch(packet.FieldReg0, 9))), 1)
+	if typ, code := errCode(err); typ != ErrFlowModFailed || code != FMFCTableFull {
+		t.Fatalf("4th flow: %v", err)
+	}
+	add(t, d, spec(0, 1, mkMatch(packet.FieldReg0, 2))) // replacing is fine
+	add(t, d, spec(1, 1, mkMatch(packet.FieldReg0, 9))) // other tables too
+}
+
+func TestStaleMetadataCleared(t *testing.T) {
+	e := newEnv(t)
+	add(t, e.d, spec(0, 1, mkMatch(packet.FieldReg0, 0), Output{Port: 2}))
+	b := mkBatch(1, tcpFrame(1, 2))
+	b.Pkts[0].Key.W[packet.WRegs] = 5 << 32 // a reused buffer's leftovers
+	b.Pkts[0].Key.SetCtState(packet.CsTrk)
+	e.d.Process(b)
+	if len(e.s.out) != 1 || e.s.out[0].key.CtState() != 0 {
+		t.Fatalf("outputs %v", e.s.ports())
+	}
+}

@@ -71,8 +71,9 @@ func checkGroup(v *version, cmd uint16, g *GroupSpec) ([]gbucket, error) {
 }
 
 // GroupMod adds, modifies or deletes a group (cmd: GroupAdd, GroupModify,
-// GroupDelete). Deleting a group deletes the flows that use it. now is
-// taken as 0 for group creation time.
+// GroupDelete). Deleting a group deletes the flows that use it (reported
+// with reason RemovedGroupDelete). A group's creation time is
+// Config.Clock's, or the latest now a control method was given.
 func (d *Datapath) GroupMod(cmd uint16, g *GroupSpec) error {
 	d.mu.Lock()
 	c, err := d.groupModLocked(cmd, g)
@@ -141,6 +142,7 @@ func (d *Datapath) groupModLocked(cmd uint16, gs *GroupSpec) (*change, error) {
 	}
 	ng := &group{spec: spec, buckets: buckets, ctr: &groupCounters{}}
 	ng.ctr.buckets = make([]struct{ packets, bytes atomic.Uint64 }, len(buckets))
+	ng.created = d.now()
 	if old != nil {
 		ng.created = old.created
 		ng.ctr.packets.Store(old.ctr.packets.Load())
