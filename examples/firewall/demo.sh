@@ -15,7 +15,7 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 NS_IN=gsdemo-in NS_SW=gsdemo-sw NS_OUT=gsdemo-out
 TMP=$(mktemp -d /tmp/gsdemo.XXXXXX)
 export OVS_RUNDIR=$TMP
-PIDS=()
+PIDS=() # background processes, started with `ip netns exec` directly (it execs, so $! is the process)
 FAILED=0
 
 cleanup() {
@@ -47,7 +47,7 @@ outx ip addr add 198.51.100.2/24 dev gsd-out; outx ip addr add 2001:db8::2/64 de
 swx sysctl -qw net.ipv6.conf.all.disable_ipv6=1
 
 say "gswitch --bridge br0 --port eth0 --port veth1 --ctl $TMP/gswitch.ctl"
-swx "$GSWITCH" --bridge br0 --port eth0 --port veth1 --of-listen ptcp:6653:127.0.0.1 \
+ip netns exec "$NS_SW" "$GSWITCH" --bridge br0 --port eth0 --port veth1 --of-listen ptcp:6653:127.0.0.1 \
 	--fail-mode secure --ctl "$TMP/gswitch.ctl" >"$TMP/gswitch.log" 2>&1 &
 PIDS+=($!)
 for _ in $(seq 100); do swx ovs-ofctl show br0 >/dev/null 2>&1 && break; sleep 0.1; done
@@ -60,9 +60,9 @@ grep '^table' "$HERE/firewall.flows" | while read -r f; do
 done
 
 say "traffic"
-outx python3 -m http.server 8080 --bind :: >/dev/null 2>&1 &
+ip netns exec "$NS_OUT" python3 -m http.server 8080 --bind :: >/dev/null 2>&1 &
 PIDS+=($!)
-inx python3 -m http.server 8081 --bind :: >/dev/null 2>&1 &
+ip netns exec "$NS_IN" python3 -m http.server 8081 --bind :: >/dev/null 2>&1 &
 PIDS+=($!)
 sleep 1
 check "ping inside -> outside (IPv4)" 0 inx ping -c 2 -W 2 198.51.100.2
