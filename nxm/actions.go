@@ -683,12 +683,12 @@ const (
 	nxac2MeterID      = 5
 )
 
-// OpenFlow property errors (OFPET_BAD_PROPERTY is 14 in OpenFlow 1.4; OVS
-// sends these numbers in 1.3 as well).
+// Property errors: OpenFlow 1.3 has no OFPET_BAD_PROPERTY; OVS sends
+// OFPET_TABLE_FEATURES_FAILED (13) codes 2 (bad type) and 3 (bad length).
 const (
-	errBadProperty = 14
-	bpcBadType     = 0
-	bpcBadLen      = 1
+	errBadProperty = pipeline.ErrTableFeaturesFailed
+	bpcBadType     = 2
+	bpcBadLen      = 3
 )
 
 func decodeController2(b []byte) (pipeline.Action, *pipeline.Error) {
@@ -713,7 +713,7 @@ func decodeController2(b []byte) (pipeline.Action, *pipeline.Error) {
 		p = p[padded:]
 		switch typ {
 		case nxac2MaxLen, nxac2ControllerID:
-			if len(body) != 2 {
+			if len(body) < 2 {
 				return nil, pipeline.Errorf(errBadProperty, bpcBadLen, "controller2: property %d length", typ)
 			}
 			if typ == nxac2MaxLen {
@@ -722,7 +722,7 @@ func decodeController2(b []byte) (pipeline.Action, *pipeline.Error) {
 				c.ControllerID = binary.BigEndian.Uint16(body)
 			}
 		case nxac2Reason:
-			if len(body) != 1 {
+			if len(body) < 1 {
 				return nil, pipeline.Errorf(errBadProperty, bpcBadLen, "controller2: reason length")
 			}
 			c.Reason = body[0]

@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -95,17 +96,30 @@ func captureOne(proto, flow string, port int) ([][]byte, error) {
 	if err := cmd.Start(); err != nil {
 		return nil, err
 	}
-	done := make(chan [][]byte, 1)
-	go func() {
-		done <- serveFake(ln)
-	}()
-	werr := cmd.Wait()
+	var mu sync.Mutex
 	var msgs [][]byte
-	select {
-	case msgs = <-done:
-	case <-time.After(5 * time.Second):
-		return nil, fmt.Errorf("fake switch timed out")
-	}
+	var wg sync.WaitGroup
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				got := serveFake(c)
+				mu.Lock()
+				msgs = append(msgs, got...)
+				mu.Unlock()
+			}()
+		}
+	}()
+	timer := time.AfterFunc(8*time.Second, func() { cmd.Process.Kill() })
+	defer timer.Stop()
+	werr := cmd.Wait()
+	ln.Close()
+	wg.Wait()
 	if werr != nil {
 		return msgs, fmt.Errorf("ovs-ofctl: %v: %s", werr, stderr.String())
 	}
@@ -114,12 +128,7 @@ func captureOne(proto, flow string, port int) ([][]byte, error) {
 
 // serveFake answers HELLO, ECHO, FEATURES and BARRIER requests and records
 // every message until the peer closes.
-func serveFake(ln net.Listener) [][]byte {
-	ln.(*net.TCPListener).SetDeadline(time.Now().Add(5 * time.Second))
-	c, err := ln.Accept()
-	if err != nil {
-		return nil
-	}
+func serveFake(c net.Conn) [][]byte {
 	defer c.Close()
 	c.SetDeadline(time.Now().Add(5 * time.Second))
 	var msgs [][]byte
@@ -155,10 +164,32 @@ func serveFake(ln net.Listener) [][]byte {
 			reply(6, make([]byte, 24))
 		case ver == 1 && typ == 18, ver >= 4 && typ == 20: // BARRIER_REQUEST
 			reply(typ+1, nil)
-		case ver >= 4 && typ == 18 && len(m) >= 12: // MULTIPART_REQUEST: empty reply
-			reply(19, append(append([]byte{}, m[8:10]...), 0, 0, 0, 0, 0, 0))
-		case ver == 1 && typ == 16 && len(m) >= 10: // OF1.0 STATS_REQUEST: empty reply
-			reply(17, append(append([]byte{}, m[8:10]...), 0, 0))
+		case ver >= 4 && typ == 18 && len(m) >= 12: // MULTIPART_REQUEST
+			body := append(append([]byte{}, m[8:10]...), 0, 0, 0, 0, 0, 0)
+			if binary.BigEndian.Uint16(m[8:]) == 12 { // OFPMP_TABLE_FEATURES: one table, no properties
+				tf := make([]byte, 64, 128)
+				for _, pt := range []uint16{0, 2, 4, 6, 8, 10, 12, 14} { // required properties, empty
+					tf = binary.BigEndian.AppendUint16(tf, pt)
+					tf = append(tf, 0, 4, 0, 0, 0, 0)
+				}
+				binary.BigEndian.PutUint16(tf, uint16(len(tf)))
+				copy(tf[8:], "table0")
+				binary.BigEndian.PutUint64(tf[40:], ^uint64(0))
+				binary.BigEndian.PutUint64(tf[48:], ^uint64(0))
+				binary.BigEndian.PutUint32(tf[60:], 1000000)
+				body = append(body, tf...)
+			}
+			reply(19, body)
+		case ver == 1 && typ == 16 && len(m) >= 10: // OF1.0 STATS_REQUEST
+			body := append(append([]byte{}, m[8:10]...), 0, 0)
+			if binary.BigEndian.Uint16(m[8:]) == 3 { // OFPST_TABLE: one table
+				ts := make([]byte, 64)
+				copy(ts[4:], "table0")
+				binary.BigEndian.PutUint32(ts[36:], 0x3fffff)
+				binary.BigEndian.PutUint32(ts[40:], 1000000)
+				body = append(body, ts...)
+			}
+			reply(17, body)
 		}
 		msgs = append(msgs, m)
 	}

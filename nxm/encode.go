@@ -37,7 +37,12 @@ func AppendActions(b []byte, version uint8, acts []pipeline.Action) ([]byte, err
 	return b, nil
 }
 
-func be16(b []byte, v uint16) []byte { return binary.BigEndian.AppendUint16(b, v) }
+func be16(b []byte, v ...uint16) []byte {
+	for _, x := range v {
+		b = binary.BigEndian.AppendUint16(b, x)
+	}
+	return b
+}
 func be32(b []byte, v uint32) []byte { return binary.BigEndian.AppendUint32(b, v) }
 func zeros(b []byte, n int) []byte {
 	for ; n > 0; n-- {
@@ -265,10 +270,10 @@ func appendController(b []byte, c pipeline.Controller) []byte {
 		}
 	}
 	if c.MaxLen != 0xffff {
-		prop(nxac2MaxLen, be16(nil, c.MaxLen))
+		prop(nxac2MaxLen, be16(nil, c.MaxLen, 0))
 	}
 	if c.ControllerID != 0 {
-		prop(nxac2ControllerID, be16(nil, c.ControllerID))
+		prop(nxac2ControllerID, be16(nil, c.ControllerID, 0))
 	}
 	if c.Reason != 1 { // OFPR_ACTION
 		prop(nxac2Reason, []byte{c.Reason})
