@@ -5,7 +5,10 @@
 #
 # Usage (as root, from anywhere):
 #   tests/ovsref/capture.sh [SECTION...]    default: all sections
+#   tests/ovsref/capture.sh cleanup         only remove what a killed run left behind
 # Sections: flows ofctl errors conntrack monitor nat ftp
+# Environment: GOLDEN_OUT=DIR writes the goldens there instead of tests/golden
+# (flow inputs are still read from tests/golden/flows).
 #
 # Every golden X.txt gets a sibling X.cmd with the setup and the exact
 # command; the text is piped through tests/ovsref/normalize (the Go
@@ -25,8 +28,10 @@ set -u -o pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
-GOLD=$ROOT/tests/golden
-FLOWS=$GOLD/flows
+FLOWS=$ROOT/tests/golden/flows
+# GOLDEN_OUT: where to write (default tests/golden itself); a privileged test
+# points it at a temp dir and compares with the committed files
+GOLD=${GOLDEN_OUT:-$ROOT/tests/golden}
 # shellcheck source=ovs-env.sh
 source "$HERE/ovs-env.sh"
 
@@ -562,7 +567,35 @@ write_index() {
 	} >"$GOLD/INDEX.md"
 }
 
+# stale_cleanup: stop the daemons of an earlier run that was killed before its
+# trap ran (found by their pid files under /tmp/ggo-ovs.*, checked by name and
+# command line), and delete leftover ggo-* namespaces of this script
+stale_cleanup() {
+	local d f pid
+	for d in /tmp/ggo-ovs.*; do
+		[[ -d $d && $d != "${OVSENV_DIR:-}" ]] || continue
+		for f in "$d/ovs-vswitchd.pid" "$d/ovsdb.pid"; do
+			pid=$(cat "$f" 2>/dev/null) || continue
+			if [[ -n $pid ]] && tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF -- "$d/"; then
+				log "stopping stale $(cat "/proc/$pid/comm") $pid of $d"
+				ovsenv_kill "$pid" 3
+			fi
+		done
+		rm -rf "$d"
+	done
+	for d in /tmp/ggo-capture.*; do
+		[[ -d $d && $d != "$TMPD" ]] && rm -rf "$d"
+	done
+	del_ns
+}
+
 # ------------------------------------------------------------ main
+if [[ ${1:-} == cleanup ]]; then
+	stale_cleanup
+	exit 0
+fi
+stale_cleanup
+mkdir -p "$GOLD"
 must go build -C "$ROOT" -o "$NORMALIZE" ./tests/ovsref/normalize
 must go build -C "$ROOT" -o "$TMPD/rawof" ./tests/ovsref/rawof
 SECTIONS=("$@")
