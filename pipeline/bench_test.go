@@ -336,3 +336,13 @@ func TestConcurrentCommitAndProcess(t *testing.T) {
 	close(stop)
 	wg.Wait()
 }
+
+func TestZeroAllocCTZoneFromRegister(t *testing.T) {
+	d := New(Config{Sender: nullSender{}, Tracker: &estTracker{}})
+	add(t, d, spec(0, 1, ipMatch(packet.FieldNwProto, 6), Move{Src: Subfield{packet.FieldTCPSrc, 0, 16}, Dst: Subfield{packet.FieldReg3, 0, 16}},
+		CT{ZoneSrc: Subfield{packet.FieldReg3, 0, 16}, Table: 1}, Output{Port: 3}))
+	add(t, d, spec(1, 1, ipMatch(), Output{Port: 2}))
+	frames := batchFrames(32) // 8 source ports: 8 zones
+	b := mkBatch(1, frames...)
+	requireNoAllocs(t, "Process/ct zone from register", func() { resetBatch(b, frames, 1); d.Process(b) })
+}

@@ -53,4 +53,8 @@ const (
 	GMFCBadCommand       = 11
 	GMFCBadBucket        = 12
 	GMFCBadWatch         = 13
+
+	// Nicira experimenter errors (Type ErrExperimenter, Code the exp_type;
+	// see nxm.ExperimenterOf).
+	NXBACBadConjunction = 15 // NXBAC_BAD_CONJUNCTION
 )

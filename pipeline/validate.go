@@ -305,13 +305,13 @@ func (c *checker) action(acts []Action, i int) error {
 	case SetQueue, Note, CTClear, Exit:
 	case Conjunction:
 		if a.NClauses < 2 || a.NClauses > 64 || a.Clause >= a.NClauses {
-			return Errorf(ErrBadAction, BACBadArgument, "conjunction(%d,%d/%d): bad clause", a.ID, a.Clause+1, a.NClauses)
+			return Errorf(ErrExperimenter, NXBACBadConjunction, "conjunction(%d,%d/%d): bad clause", a.ID, a.Clause+1, a.NClauses)
 		}
 		for _, o := range acts {
 			switch o.(type) {
 			case Conjunction, Note:
 			default:
-				return Errorf(ErrBadAction, BACBadArgument,
+				return Errorf(ErrExperimenter, NXBACBadConjunction,
 					"\"conjunction\" actions may be used along with \"note\" but not any other kind of action (such as %T)", o)
 			}
 		}
