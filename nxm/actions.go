@@ -399,27 +399,19 @@ func decodeSetField(b []byte, mayMask bool, wire uint16) (pipeline.Action, *pipe
 	if !packet.Fields[id].Writable {
 		return nil, actErr(BACBadSetArgument, "%s is not writable", f.Name)
 	}
-	if !mayMask {
-		if !v.AndNot(f.Valid).IsZero() || (f.ID == packet.FieldVlanVID && v.Lo&packet.VlanCFI == 0) {
-			return nil, actErr(BACBadSetArgument, "invalid value for set_field %s", f.Name)
-		}
-		if f.Kind == kInPort16 || f.Kind == kInPort32 {
-			v = u(uint64(PortFrom16(uint16(v.Lo))))
-			if f.Kind == kInPort32 {
-				v = u(v.Lo)
-			}
-		}
+	if !mayMask && (!v.AndNot(f.Valid).IsZero() || (f.ID == packet.FieldVlanVID && v.Lo&packet.VlanCFI == 0)) {
+		return nil, actErr(BACBadSetArgument, "invalid value for set_field %s", f.Name)
 	}
-	sf := pipeline.SetField{Field: id, Value: v, Mask: mask.And(packet.Ones(packet.Fields[id].Bits)), Wire: wire}
-	if f.Kind == kInPort16 {
-		sf.Value = u(uint64(PortFrom16(uint16(v.Lo))))
-		if mask == packet.Ones(16) {
-			sf.Mask = packet.Ones(32)
+	m := mask.And(packet.Ones(packet.Fields[id].Bits))
+	switch f.Kind {
+	case kInPort16:
+		if mask.Lo&0xffff == 0xffff {
+			v, m = u(uint64(PortFrom16(uint16(v.Lo)))), packet.Ones(32)
 		}
+	case kDSCPNXM:
+		m = m.And(u(0xfc))
 	}
-	if f.Kind == kDSCPNXM {
-		sf.Mask = sf.Mask.And(u(0xfc))
-	}
+	sf := pipeline.SetField{Field: id, Value: v.And(m), Mask: m, Wire: wire}
 	return sf, nil
 }
 
@@ -727,7 +719,10 @@ func decodeController2(b []byte) (pipeline.Action, *pipeline.Error) {
 			}
 			c.Reason = body[0]
 		case nxac2UserData:
-			c.UserData = append([]byte{}, body...)
+			c.UserData = nil
+			if len(body) > 0 {
+				c.UserData = append([]byte(nil), body...)
+			}
 		case nxac2Pause:
 			c.Pause = true
 		case nxac2MeterID:
@@ -858,7 +853,7 @@ func decodeNAT(b []byte) (pipeline.Action, *pipeline.Error) {
 		opts = opts[k:]
 		return v, true
 	}
-	v4 := false
+	hasRange := false
 	switch {
 	case rp&ct.NATRangeIPv4Min != 0:
 		if rp&(ct.NATRangeIPv6Min|ct.NATRangeIPv6Max) != 0 {
@@ -870,7 +865,7 @@ func decodeNAT(b []byte) (pipeline.Action, *pipeline.Error) {
 		}
 		copy(n.AddrMin[:], a)
 		n.RangePresent |= ct.NATRangeIPv4Min
-		v4 = true
+		hasRange = true
 		if rp&ct.NATRangeIPv4Max != 0 {
 			a, ok := take(4)
 			if !ok || binary.BigEndian.Uint32(a) < binary.BigEndian.Uint32(n.AddrMin[:4]) {
@@ -890,7 +885,7 @@ func decodeNAT(b []byte) (pipeline.Action, *pipeline.Error) {
 		}
 		copy(n.AddrMin[:], a)
 		n.RangePresent |= ct.NATRangeIPv6Min
-		v4 = true
+		hasRange = true
 		if rp&ct.NATRangeIPv6Max != 0 {
 			a, ok := take(16)
 			if !ok || string(a) < string(n.AddrMin[:]) {
@@ -905,7 +900,7 @@ func decodeNAT(b []byte) (pipeline.Action, *pipeline.Error) {
 		return bad("IPv6 maximum without minimum")
 	}
 	if rp&ct.NATRangeProtoMin != 0 {
-		if !v4 {
+		if !hasRange {
 			return bad("port range without address range")
 		}
 		a, ok := take(2)

@@ -224,7 +224,7 @@ func appendAction(b []byte, version uint8, a pipeline.Action) ([]byte, error) {
 		if h == nil {
 			return nil, fmt.Errorf("nxm: output_reg with an unknown field")
 		}
-		if a.V2 || h.Class == ClassExperimenter || (h.Class != ClassNXM0 && h.Class != ClassNXM1) {
+		if a.V2 || h.Class == ClassExperimenter {
 			start := len(b)
 			b = nxHdr(b, nxastOutputReg2, 0)
 			b = be16(b, encodeOfsNBits(a.Src.Ofs, a.Src.NBits))
@@ -377,7 +377,7 @@ func appendSetField(b []byte, version uint8, sf pipeline.SetField) ([]byte, erro
 // each run of mask bits (at most 64 bits each), or NXAST_REG_LOAD2 when the
 // field has no NXM header.
 func appendLoads(b []byte, sf pipeline.SetField, f *wireField) ([]byte, error) {
-	if f.Class != ClassNXM0 && f.Class != ClassNXM1 {
+	if f.Class == ClassExperimenter {
 		return appendRegLoad2(b, sf)
 	}
 	w := wireBits(f)

@@ -346,12 +346,7 @@ func DecodeOXMMatch(b []byte) (m pipeline.Match, n int, err error) {
 	if length < 4 || padded > len(b) {
 		return m, 0, matchErr(BMCBadLen, "match length %d (padded %d) with %d bytes available", length, padded, len(b))
 	}
-	for _, c := range b[length:padded] {
-		if c != 0 {
-			// OVS ignores the padding's contents; so do we.
-			_ = c
-		}
-	}
+	// OVS ignores the padding's contents; so do we.
 	if e := decodeTLVs(b[4:length], &m); e != nil {
 		return pipeline.Match{}, 0, e
 	}
@@ -470,11 +465,11 @@ func encodeTLVs(b []byte, m *pipeline.Match, oxm bool) []byte {
 	b = putM(b, m, packet.FieldCtIPv6Src, oxm)
 	b = putM(b, m, packet.FieldCtNwDst, oxm)
 	b = putM(b, m, packet.FieldCtIPv6Dst, oxm)
-	if v, _ := m.Get(packet.FieldCtNwProto); !v.IsZero() {
-		b = putM(b, m, packet.FieldCtNwProto, oxm)
-		b = putM(b, m, packet.FieldCtTpSrc, oxm)
-		b = putM(b, m, packet.FieldCtTpDst, oxm)
-	}
+	// OVS writes these only when ct_nw_proto is nonzero; we write whatever
+	// is matched, which is the same for every match OVS itself produces.
+	b = putM(b, m, packet.FieldCtNwProto, oxm)
+	b = putM(b, m, packet.FieldCtTpSrc, oxm)
+	b = putM(b, m, packet.FieldCtTpDst, oxm)
 	b = putM(b, m, packet.FieldMetadata, oxm)
 	return b
 }

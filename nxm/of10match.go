@@ -101,11 +101,16 @@ func DecodeOF10Match(b []byte) (pipeline.Match, error) {
 	tpOK := protoSet && ((isIP && (p == packet.ProtoTCP || p == packet.ProtoUDP || p == packet.ProtoSCTP || p == packet.ProtoICMP)) ||
 		(isIPv6 && (p == packet.ProtoTCP || p == packet.ProtoUDP || p == packet.ProtoSCTP || p == packet.ProtoICMPv6)))
 	if tpOK {
+		src, dst, w := packet.FieldTCPSrc, packet.FieldTCPDst, uint64(0xffff)
+		if p == packet.ProtoICMP || p == packet.ProtoICMPv6 {
+			// ICMP type and code are 8 bits (as NXM and OXM carry them).
+			src, dst, w = packet.FieldICMPType, packet.FieldICMPCode, 0xff
+		}
 		if wc&ofpfw10TpSrc == 0 {
-			m.Set(packet.FieldTCPSrc, u(uint64(tpSrc)), u(0xffff))
+			m.Set(src, u(uint64(tpSrc)), u(w))
 		}
 		if wc&ofpfw10TpDst == 0 {
-			m.Set(packet.FieldTCPDst, u(uint64(tpDst)), u(0xffff))
+			m.Set(dst, u(uint64(tpDst)), u(w))
 		}
 	}
 	return m, nil
@@ -169,6 +174,13 @@ func EncodeOF10Match(m *pipeline.Match) ([]byte, error) {
 		{packet.FieldTCPSrc, ofpfw10TpSrc, packet.Ones(16)},
 		{packet.FieldTCPDst, ofpfw10TpDst, packet.Ones(16)},
 	} {
+		if f.bit == ofpfw10TpSrc || f.bit == ofpfw10TpDst {
+			if p := nwProto(&m.Value); p == packet.ProtoICMP || p == packet.ProtoICMPv6 {
+				if _, mk := m.Get(f.id); mk.Lo == 0xff { // ICMP type/code: 8 bits
+					f.want = mk
+				}
+			}
+		}
 		ok, err := exactOrNone(f.id, f.want)
 		if err != nil {
 			return nil, err
