@@ -193,6 +193,7 @@ func (w *worker) packetIn(pk *packet.Packet, reason uint8, maxLen uint16, id uin
 	}
 	pi.Key = pk.Key
 	pi.Data = pk.Data
+	pi.Off = pk.Off
 	sink.PacketIn(pi)
 	pi.Data, pi.UserData = nil, nil
 	w.ctr[cPacketIn]++

@@ -73,11 +73,15 @@ type Sender interface {
 // PacketIn is a packet sent to the controllers. Data is valid only during the
 // call to PacketInSink.PacketIn.
 type PacketIn struct {
-	Reason       uint8 // OpenFlow 1.3 OFPR_*: 0 no match (table-miss), 1 action, 2 invalid TTL
-	TableID      uint8
-	Cookie       uint64
-	Key          packet.Key // metadata (in_port, regs, ct_*, ...) for the packet-in match
-	Data         []byte
+	Reason  uint8 // OpenFlow 1.3 OFPR_*: 0 no match (table-miss), 1 action, 2 invalid TTL
+	TableID uint8
+	Cookie  uint64
+	Key     packet.Key // metadata (in_port, regs, ct_*, ...) for the packet-in match
+	Data    []byte
+	// Off is the frame's offload state (a GSO super-frame or a partial
+	// checksum from a port with virtio-net headers): the sink must segment
+	// or finish it before handing Data to a controller.
+	Off          packet.Offload
 	MaxLen       uint16 // bytes of Data to send (0xffff: all)
 	ControllerID uint16 // 0: every controller
 	UserData     []byte

@@ -30,6 +30,7 @@ const (
 	cNormalFlood              // NORMAL floods (unknown or multicast destination)
 	cMACLearned               // NORMAL learned a new MAC address
 	cMACTableFull             // NORMAL could not learn: MAC table full
+	cEMCHit                   // lookups answered by the exact-match cache
 	numCounters
 )
 
@@ -62,6 +63,7 @@ var counterNames = [numCounters]string{
 	cNormalFlood:       "normal_flood",
 	cMACLearned:        "mac_learned",
 	cMACTableFull:      "mac_table_full",
+	cEMCHit:            "emc_hit",
 }
 
 // Counters returns the datapath's event counters by name (OVS

@@ -74,7 +74,10 @@ type Datapath struct {
 	nextID uint64
 	timed  map[*flow]struct{} // installed flows with a timeout (guarded by mu)
 
-	workers sync.Pool
+	// workers is a free list of per-goroutine scratch state (with its
+	// exact-match cache); a channel rather than a sync.Pool so that warm
+	// caches survive garbage collections. One channel operation per batch.
+	workers chan *worker
 	pool    *packet.Pool // copies for ct(table=N) and group buckets
 
 	missToController atomic.Bool
@@ -104,7 +107,7 @@ func New(cfg Config) *Datapath {
 	}
 	d := &Datapath{cfg: cfg, timed: map[*flow]struct{}{}, pool: packet.NewPool()}
 	d.cur.Store(&version{groups: map[uint32]*group{}})
-	d.workers.New = func() any { return newWorker(d) }
+	d.workers = make(chan *worker, 64)
 	d.mac.init(cfg.MACTableSize, cfg.MACAging)
 	return d
 }
@@ -120,6 +123,22 @@ func (d *Datapath) now() int64 {
 		return d.cfg.Clock()
 	}
 	return d.lastNow.Load()
+}
+
+func (d *Datapath) getWorker() *worker {
+	select {
+	case w := <-d.workers:
+		return w
+	default:
+		return newWorker(d)
+	}
+}
+
+func (d *Datapath) putWorker(w *worker) {
+	select {
+	case d.workers <- w:
+	default:
+	}
 }
 
 // SetPorts replaces the set of ports that FLOOD, ALL and NORMAL use and

@@ -55,11 +55,13 @@
 // the steady state, no time.Now, no lock (NORMAL's MAC table takes a
 // sharded read lock). Flow and table counters are accumulated per batch
 // and published with one atomic add per flow per batch. Every drop reason
-// has a named counter (Counters).
+// has a named counter (Counters). Tables with many subtables sit behind a
+// per-worker exact-match cache tagged with the version it was filled from,
+// so a flow-mod invalidates it without any message to the workers.
 //
 // # Not yet
 //
 // NAT and ALGs inside ct (validated, then refused by supportedCT until the
 // tracker executes them), meters, queues (set_queue has no effect),
-// controller(pause), and a per-worker exact-match cache.
+// and controller(pause).
 package pipeline

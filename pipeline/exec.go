@@ -82,6 +82,7 @@ type worker struct {
 	// budget bounds the work of one batch (resubmits, group buckets,
 	// recirculations) however the flows branch: MaxResubmits per packet.
 	budget int
+	emc    *[emcSize]emcEntry // allocated on first use
 }
 
 func newWorker(d *Datapath) *worker {
@@ -205,7 +206,7 @@ func (d *Datapath) Process(b *packet.Batch) {
 	if len(b.Pkts) == 0 {
 		return
 	}
-	w := d.workers.Get().(*worker)
+	w := d.getWorker()
 	w.begin(b.Now)
 	grp := w.getPkts()
 	for _, pk := range b.Pkts {
@@ -221,7 +222,7 @@ func (d *Datapath) Process(b *packet.Batch) {
 	if d.cfg.Sender != nil {
 		d.cfg.Sender.Flush()
 	}
-	d.workers.Put(w)
+	d.putWorker(w)
 }
 
 // resetMetadata gives pk the metadata a packet enters the pipeline with
@@ -259,7 +260,7 @@ func (d *Datapath) PacketOut(inPort uint32, acts []Action, frame []byte, now int
 	}
 	ops := compileActions(acts)
 
-	w := d.workers.Get().(*worker)
+	w := d.getWorker()
 	w.begin(now)
 	grp := append(w.getPkts(), pk)
 	w.ctr[cPacketOut]++
@@ -270,7 +271,7 @@ func (d *Datapath) PacketOut(inPort uint32, acts []Action, frame []byte, now int
 	if d.cfg.Sender != nil {
 		d.cfg.Sender.Flush()
 	}
-	d.workers.Put(w)
+	d.putWorker(w)
 	return nil
 }
 
@@ -285,7 +286,7 @@ func (w *worker) lookup(grp []*packet.Packet, tid uint8, st xstate, honor bool, 
 		if o != nil && (o.port != PortInPort || o.ct) {
 			fs = append(fs, w.lookupSpecial(cls, pk, o))
 		} else {
-			fs = append(fs, cls.lookup(&pk.Key.W))
+			fs = append(fs, w.emcLookup(cls, tid, &pk.Key.W))
 		}
 	}
 	w.tl[tid].lookups += uint64(len(grp))
