@@ -50,8 +50,9 @@
 // (the other direction's), with incremental checksum updates. Order for
 // one packet: ack adjustment must precede TCP window tracking and seq
 // adjustment must follow it, so the tracker sees one consistent,
-// unrewritten sequence space: see the README-level description in the
-// package's tests (ExampleSeqAdjust).
+// unrewritten sequence space: SeqAdjust.ApplyAck before the window check,
+// SeqAdjust.ApplySeq after it (the package Example walks through one
+// control packet).
 //
 // # Safety
 //

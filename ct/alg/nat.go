@@ -103,6 +103,39 @@ func (m *Match) NATRewrite(seq uint32, n int, addr netip.Addr, port uint16) (r R
 	return Rewrite{Off: int(off), OldLen: m.Len, New: b}, true
 }
 
+// Payload returns the L4 payload of a parsed TCP or UDP packet (without
+// Ethernet padding), or nil.
+func Payload(pk *packet.Packet) []byte {
+	k := &pk.Key
+	if k.Flags&packet.FlagL4 == 0 || k.NwFrag() != 0 {
+		return nil
+	}
+	end := ipEnd(pk)
+	if end < 0 || int(k.L7) > end {
+		return nil
+	}
+	return pk.Data[k.L7:end]
+}
+
+// ipEnd returns the end of pk's IP datagram, or -1.
+func ipEnd(pk *packet.Packet) int {
+	k := &pk.Key
+	l3 := int(k.L3)
+	var end int
+	switch {
+	case k.Flags&packet.FlagIPv4 != 0 && l3+20 <= len(pk.Data):
+		end = l3 + int(binary.BigEndian.Uint16(pk.Data[l3+2:]))
+	case k.Flags&packet.FlagIPv6 != 0 && l3+40 <= len(pk.Data):
+		end = l3 + 40 + int(binary.BigEndian.Uint16(pk.Data[l3+4:]))
+	default:
+		return -1
+	}
+	if end > len(pk.Data) {
+		return -1
+	}
+	return end
+}
+
 // ApplyRewrites applies rws (sorted by Off, not overlapping, offsets in
 // the payload as it was before any of them) to pk's L4 payload: it moves
 // the bytes after each, fixes the IPv4 total length and header checksum
@@ -117,13 +150,8 @@ func ApplyRewrites(pk *packet.Packet, rws []Rewrite) (int, error) {
 	}
 	l3, l4, l7 := int(k.L3), int(k.L4), int(k.L7)
 	v4 := k.Flags&packet.FlagIPv4 != 0
-	var ipEnd int
-	if v4 {
-		ipEnd = l3 + int(binary.BigEndian.Uint16(pk.Data[l3+2:]))
-	} else {
-		ipEnd = l3 + 40 + int(binary.BigEndian.Uint16(pk.Data[l3+4:]))
-	}
-	if ipEnd > len(pk.Data) || l7 > ipEnd {
+	ipEnd := ipEnd(pk)
+	if ipEnd < 0 || l7 > ipEnd || l4 > l7 {
 		return 0, ErrNotTCPSeg
 	}
 	plen := ipEnd - l7

@@ -131,8 +131,21 @@ func (s *SeqAdjust) Ack(dir Dir, ack uint32) uint32 {
 // ACK set) and the SACK option edges of the TCP segment pk, sent in
 // direction dir, and updates the TCP checksum incrementally (a partial,
 // offloaded checksum is left alone: it covers only the pseudo-header).
-// It reports whether pk is a parsed TCP segment it could adjust.
-func (s *SeqAdjust) ApplyTCP(pk *packet.Packet, dir Dir) bool {
+// It reports whether pk is a parsed TCP segment it could adjust. It is
+// ApplyAck and ApplySeq together; a tracker that validates TCP windows
+// calls ApplyAck before its window check and ApplySeq after it, so that
+// it sees the sender's own numbering (as OVS orders it).
+func (s *SeqAdjust) ApplyTCP(pk *packet.Packet, dir Dir) bool { return s.apply(pk, dir, true, true) }
+
+// ApplyAck maps the acknowledgement number and SACK edges of pk (sent in
+// direction dir) back to the other side's numbering; see ApplyTCP.
+func (s *SeqAdjust) ApplyAck(pk *packet.Packet, dir Dir) bool { return s.apply(pk, dir, false, true) }
+
+// ApplySeq maps the sequence number of pk (sent in direction dir) to the
+// receiver's numbering; see ApplyTCP.
+func (s *SeqAdjust) ApplySeq(pk *packet.Packet, dir Dir) bool { return s.apply(pk, dir, true, false) }
+
+func (s *SeqAdjust) apply(pk *packet.Packet, dir Dir, doSeq, doAck bool) bool {
 	k := &pk.Key
 	if k.Flags&packet.FlagL4 == 0 || k.NwProto() != ProtoTCP || k.NwFrag() != 0 || dir > Reply {
 		return false
@@ -150,9 +163,10 @@ func (s *SeqAdjust) ApplyTCP(pk *packet.Packet, dir Dir) bool {
 	// (h[4:12]) and the options (h[20:hl]); both start on even offsets.
 	s0 := packet.Sum(h[4:12], 0)
 	s0 = packet.Sum(h[20:hl], s0)
-	seq := binary.BigEndian.Uint32(h[4:])
-	binary.BigEndian.PutUint32(h[4:], s.Seq(dir, seq))
-	if h[13]&0x10 != 0 { // ACK
+	if doSeq {
+		binary.BigEndian.PutUint32(h[4:], s.Seq(dir, binary.BigEndian.Uint32(h[4:])))
+	}
+	if doAck && h[13]&0x10 != 0 { // ACK
 		binary.BigEndian.PutUint32(h[8:], s.Ack(dir, binary.BigEndian.Uint32(h[8:])))
 		s.sack(h[20:hl], dir)
 	}
