@@ -1,0 +1,73 @@
+// Package nxm is gswitch's wire codec between OpenFlow bytes and the
+// pipeline model (pipeline.Match, pipeline.Action, pipeline.Instructions):
+// OXM and NXM matches, OpenFlow 1.0 ofp_match, OpenFlow 1.0 and 1.3 actions,
+// Nicira (experimenter 0x00002320) actions including ct, nat, resubmit,
+// load/move, output:reg, dec_ttl, note, conjunction and controller, and
+// OpenFlow 1.3 instructions.
+//
+// # Usage
+//
+// ofproto frames messages and hands the match, action and instruction parts
+// to these functions:
+//
+//	m, n, err := nxm.DecodeOXMMatch(b)          // OpenFlow 1.3 ofp_match
+//	in, err := nxm.DecodeInstructions(b[n:])     // OpenFlow 1.3 instructions
+//	m, err := nxm.DecodeNXMatch(tlvs)            // NXT_FLOW_MOD, NXST_FLOW, NXT_PACKET_IN
+//	m, err := nxm.DecodeOF10Match(b)             // OpenFlow 1.0 OFPT_FLOW_MOD
+//	acts, err := nxm.DecodeActions(version, b)   // version 1 or 4
+//
+// and the Encode* functions to write flows back (dump-flows, flow-removed,
+// packet-in matches). Decoding then encoding gives back the bytes OVS's
+// ovs-ofctl 3.1 sent, byte for byte, for every flow in testdata/flows.txt
+// (captured with TestCaptureOVS): the field order, the choice of OXM or NXM
+// header, set_field versus reg_load, and the Nicira action forms follow
+// OVS's lib/nx-match.c and lib/ofp-actions.c. Where the model could not
+// record which of two wire forms a value came in, pipeline/model.go has a
+// field for it (SetField.Wire, Resubmit.Short, OutputReg.V2,
+// Controller.V2, DecTTL.CntIDs, PopVLAN.Strip, Output.Enqueue).
+//
+// # Errors
+//
+// Every decoding error is a *pipeline.Error carrying the OpenFlow 1.3 error
+// type and code OVS sends for the same input (see errors.go; OpenFlow 1.0
+// numbers via OF10Code). Nicira and ONF extension errors have Type
+// pipeline.ErrExperimenter, the exp_type in Code, and the experimenter ID
+// from ExperimenterOf. Besides the wire-level checks (lengths, unknown
+// fields, masks, values beyond a field's width, duplicates) the decoders
+// apply OVS's checks that belong to decoding: match prerequisites in field
+// order (OFPBMC_BAD_PREREQ), output port ranges, subfield bounds,
+// writability, and the nesting rules of ct(exec(...)), write_actions and
+// conjunction. Flow-table checks (goto_table order, group existence, port
+// existence) are the pipeline's.
+//
+// Unsupported but valid OVS input is refused cleanly: Nicira actions we do
+// not model (learn, multipath, bundle, set_tunnel, pop_queue, fin_timeout,
+// stack, sample, clone, output_trunc, encap/decap, check_pkt_larger,
+// write_metadata, ...) get OFPBAC_BAD_EXP_TYPE; OpenFlow 1.3 MPLS, TTL copy,
+// PBB and the deprecated OpenFlow 1.1 set actions get OFPBAC_BAD_TYPE;
+// fields we do not model (tunnel, MPLS, NSH, packet_type, ...) get
+// OFPBMC_BAD_FIELD.
+//
+// # Untrusted input
+//
+// All decoding is bounds-checked Go over the received bytes (a cursor over
+// TLVs that always advances and keeps the first error); nothing here uses
+// libOpenflow's decoders. Decoders never panic; every decoder has a fuzz
+// target whose property is decode → encode → decode = the first decode.
+// Decoded values never alias the input (Note data, controller userdata are
+// copied).
+//
+// # Concurrency
+//
+// The package has no mutable state after init; every function may be
+// called from any goroutine.
+//
+// # Differences from OVS, on purpose
+//
+// Prerequisites of the ct_nw_*/ct_tp_* fields are OVS's ("ct_state shows a
+// valid connection"), not eth_type. EncodeOXMMatch writes a vlan_tci match
+// that OXM VLAN_VID/VLAN_PCP cannot express as NXM_OF_VLAN_TCI (which OVS
+// also accepts in OpenFlow 1.3) instead of dropping bits, and writes
+// ct_nw_proto/ct_tp_* whenever they are matched. OpenFlow 1.0 matches are
+// normalized as OVS does (fields without their prerequisites are dropped).
+package nxm

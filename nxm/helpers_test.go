@@ -1,0 +1,9 @@
+package nxm
+
+import "gswitch/packet"
+
+const (
+	packetFieldCtState = packet.FieldCtState
+	packetFieldEthType = packet.FieldEthType
+	packetFieldIPv4Src = packet.FieldIPv4Src
+)
