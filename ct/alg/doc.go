@@ -29,7 +29,9 @@
 //
 // # Expectations
 //
-// The tracker stores expectations (deduplicated by Expectation.Key), and
+// The tracker stores expectations (deduplicated by Expectation.Key; Table
+// does all of this, bounded, with one atomic load per new connection while
+// it is empty), and
 // when the first packet of a new connection (zone, proto, src, dst,
 // sport, dport) satisfies Expectation.Matches, it creates that connection
 // as related (+rel, with the master's mark and label), applies SNATTo /
@@ -61,6 +63,6 @@
 // matches; SeqAdjust is MaxSeqAdj entries per direction) and Process does
 // not allocate unless an EPRT address is parsed. A Conn and a SeqAdjust
 // are not safe for concurrent use: call them under the connection's lock.
-// The registry and the package counters (Counters) are safe for
+// The registry, Table and the package counters (Counters) are safe for
 // concurrent use.
 package alg

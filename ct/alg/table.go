@@ -1,0 +1,168 @@
+package alg
+
+import (
+	"sync"
+	"sync/atomic"
+)
+
+// Table is an expectation table a tracker can use as is: expectations are
+// deduplicated by Key, bounded in total and per master connection (a new
+// one from a master at its limit replaces that master's oldest, as
+// Linux's max_expected does), consumed by the first matching connection,
+// and dropped when expired or with their master. It is safe for
+// concurrent use; Take costs one atomic load while the table is empty.
+type Table struct {
+	n         atomic.Int64
+	mu        sync.Mutex
+	max       int
+	perMaster int
+	m         map[ExpKey]*Expectation
+	byMaster  map[masterKey][]ExpKey // in creation order
+}
+
+type masterKey struct {
+	zone uint16
+	orig Tuple
+}
+
+// Default limits of NewTable(0, 0).
+const (
+	DefaultTableMax       = 4096
+	DefaultTablePerMaster = 4
+)
+
+// NewTable returns an empty table holding at most max expectations, at
+// most perMaster of them per master connection (0: the defaults).
+func NewTable(max, perMaster int) *Table {
+	if max <= 0 {
+		max = DefaultTableMax
+	}
+	if perMaster <= 0 {
+		perMaster = DefaultTablePerMaster
+	}
+	return &Table{max: max, perMaster: perMaster,
+		m: make(map[ExpKey]*Expectation), byMaster: make(map[masterKey][]ExpKey)}
+}
+
+// Len returns the number of expectations held.
+func (t *Table) Len() int { return int(t.n.Load()) }
+
+// Add stores e (a copy). An expectation with the same Key replaces the
+// old one (a retransmitted announcement refreshes it). It reports false
+// when the table is full.
+func (t *Table) Add(e Expectation) bool {
+	k := e.Key()
+	mk := masterKey{e.Zone, e.MasterOrig}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if old, ok := t.m[k]; ok {
+		t.removeLocked(k, masterKey{old.Zone, old.MasterOrig})
+	}
+	if ks := t.byMaster[mk]; len(ks) >= t.perMaster {
+		t.removeLocked(ks[0], mk)
+	}
+	if len(t.m) >= t.max {
+		return false
+	}
+	c := e
+	t.m[k] = &c
+	t.byMaster[mk] = append(t.byMaster[mk], k)
+	t.n.Store(int64(len(t.m)))
+	return true
+}
+
+func (t *Table) removeLocked(k ExpKey, mk masterKey) {
+	delete(t.m, k)
+	ks := t.byMaster[mk]
+	for i, x := range ks {
+		if x == k {
+			ks = append(ks[:i:i], ks[i+1:]...)
+			break
+		}
+	}
+	if len(ks) == 0 {
+		delete(t.byMaster, mk)
+	} else {
+		t.byMaster[mk] = ks
+	}
+	t.n.Store(int64(len(t.m)))
+}
+
+// Take finds the expectation that a new connection's first packet
+// satisfies (an exact source port first, then any source port), removes
+// it and returns it. An expired expectation is removed and not returned.
+func (t *Table) Take(proto uint8, zone uint16, key Tuple, now int64) (Expectation, bool) {
+	if t.n.Load() == 0 {
+		return Expectation{}, false
+	}
+	k := ExpKey{proto, zone, key.Src, key.Dst, key.SrcPort, key.DstPort}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	e, ok := t.m[k]
+	if !ok {
+		k.SrcPort = 0
+		if e, ok = t.m[k]; !ok {
+			return Expectation{}, false
+		}
+	}
+	t.removeLocked(k, masterKey{e.Zone, e.MasterOrig})
+	if e.Expired(now) {
+		return Expectation{}, false
+	}
+	return *e, true
+}
+
+// Sweep removes the expectations expired at now and returns how many.
+func (t *Table) Sweep(now int64) int {
+	if t.n.Load() == 0 {
+		return 0
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	n := 0
+	for k, e := range t.m {
+		if e.Expired(now) {
+			t.removeLocked(k, masterKey{e.Zone, e.MasterOrig})
+			n++
+		}
+	}
+	return n
+}
+
+// RemoveMaster removes the expectations of the master connection whose
+// original-direction tuple is orig in zone (when it is deleted), and
+// returns how many.
+func (t *Table) RemoveMaster(zone uint16, orig Tuple) int {
+	if t.n.Load() == 0 {
+		return 0
+	}
+	mk := masterKey{zone, orig}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	ks := append([]ExpKey(nil), t.byMaster[mk]...)
+	for _, k := range ks {
+		t.removeLocked(k, mk)
+	}
+	return len(ks)
+}
+
+// Flush removes every expectation (of zone only, if zone is not nil).
+func (t *Table) Flush(zone *uint16) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	for k, e := range t.m {
+		if zone == nil || e.Zone == *zone {
+			t.removeLocked(k, masterKey{e.Zone, e.MasterOrig})
+		}
+	}
+}
+
+// List appends copies of the expectations held to dst.
+func (t *Table) List(dst []Expectation) []Expectation {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	for _, e := range t.m {
+		dst = append(dst, *e)
+	}
+	return dst
+}
