@@ -429,3 +429,20 @@ func TestDecTTLStopsOnlyItsList(t *testing.T) {
 		t.Fatalf("expired packet left with ttl %d", ttl)
 	}
 }
+
+func TestBucketActions(t *testing.T) {
+	e := newEnv(t)
+	if err := e.d.GroupMod(GroupAdd, &GroupSpec{ID: 1, Type: GroupTypeAll, Buckets: []Bucket{
+		{WatchPort: PortAny, WatchGroup: GroupAny, Actions: []Action{Note{}, Controller{MaxLen: 10}, Output{Port: 2}, Exit{}, Output{Port: 3}}},
+		{WatchPort: PortAny, WatchGroup: GroupAny, Actions: []Action{Resubmit{InPort: PortInPort, Table: 1}}},
+	}}); err != nil {
+		t.Fatal(err)
+	}
+	add(t, e.d, spec(0, 1, Match{}, GroupAction{GroupID: 1}, Output{Port: 4}))
+	add(t, e.d, spec(1, 1, Match{}, Output{Port: 1}))
+	e.send(2, tcpFrame(1, 2))
+	// exit ends only its bucket
+	if got := e.s.ports(); !slices.Equal(got, []uint32{1, 4}) || len(e.pi.pis) != 1 {
+		t.Fatalf("outputs %v, %d packet-ins", got, len(e.pi.pis))
+	}
+}

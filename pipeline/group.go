@@ -55,7 +55,7 @@ func checkGroup(v *version, cmd uint16, g *GroupSpec) ([]gbucket, error) {
 		}
 		ck := &checker{v: v, lax: true, noPrereq: true}
 		acts := slices.Clone(b.Actions)
-		if err := ck.actions(acts, true); err != nil {
+		if err := ck.actions(acts, false); err != nil {
 			return nil, err
 		}
 		for _, gid := range ck.groups {
