@@ -70,37 +70,7 @@ const (
 )
 
 func TestMatchErrors(t *testing.T) {
-	for _, tc := range []struct {
-		name string
-		tlvs string
-		typ  uint16
-		code uint16
-	}{
-		{"truncated header", "0000", tBM, BMCBadLen},
-		{"truncated payload", "00000604 0800", tBM, BMCBadLen},
-		{"truncated experimenter header", "ffff5406 4f4e", tBM, BMCBadLen},
-		{"experimenter length under 4", "ffff5402 4f4e4600", tBM, BMCBadLen},
-		{"unknown field", "0001fe04 00000000", tBM, BMCBadField},
-		{"unknown class", "00030004 00000000", tBM, BMCBadField},
-		{"known field, wrong length", "00000604 08000000", tBM, BMCBadField},
-		{"value outside mask", "00010108 00000003 00000001", tBM, BMCBadWildcards},
-		{"mask on non-maskable field", "00000704 0800 ff00", tBM, BMCBadMask},
-		{"vlan_vid beyond 13 bits", "80000c02 2000", tBM, BMCBadValue},
-		{"ip_frag beyond 2 bits", "00000602 0800 00013401 04", tBM, BMCBadValue},
-		{"ct_state unknown bit", "0001d204 00000100", tBM, BMCBadValue},
-		{"OXM in_port in the unmappable range", "80000004 0000ff00", tBM, BMCBadValue},
-		{"arp_op beyond 8 bits", "00000602 0806 00001e02 0100", tBM, BMCBadValue},
-		{"ip_dscp (NXM) with ECN bits", "00000602 0800 00000a01 01", tBM, BMCBadValue},
-		{"tcp_dst without prerequisites", "00001402 0050", tBM, BMCBadPrereq},
-		{"tcp_dst with ip but no nw_proto", "00000602 0800 00001402 0050", tBM, BMCBadPrereq},
-		{"tcp_dst with nw_proto udp", "00000602 0800 00000c01 11 00001402 0050", tBM, BMCBadPrereq},
-		{"nd_target without icmpv6 type", "00000602 86dd 00000c01 3a 00012e10 20010db8000000000000000000000001", tBM, BMCBadPrereq},
-		{"vlan_pcp without vlan_vid", "80000e01 03", tBM, BMCBadPrereq},
-		{"ct_nw_src without a valid ct_state", "0001f004 c6336401", tBM, BMCBadPrereq},
-		{"duplicate reg0", "00010004 00000001 00010004 00000002", tBM, BMCDupField},
-		{"duplicate: xreg0 over reg1", "00010204 00000001 80010008 0000000000000001", tBM, BMCDupField},
-		{"duplicate: in_port NXM then OXM", "00000002 0001 80000004 00000001", tBM, BMCDupField},
-	} {
+	for _, tc := range matchErrorCases {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := DecodeNXMatch(hx(tc.tlvs))
 			wantErr(t, err, tc.typ, tc.code)
@@ -140,6 +110,95 @@ func TestMatchErrors(t *testing.T) {
 }
 
 func TestActionErrors(t *testing.T) {
+	for _, tc := range actionErrorCases() {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := DecodeActions(tc.version, tc.b)
+			wantErr(t, err, tc.typ, tc.code)
+		})
+	}
+}
+
+func TestInstructionErrors(t *testing.T) {
+	for _, tc := range instructionErrorCases() {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := DecodeInstructions(tc.b)
+			wantErr(t, err, tc.typ, tc.code)
+		})
+	}
+}
+
+func TestEncodeErrors(t *testing.T) {
+	// OpenFlow 1.0 cannot express these.
+	if _, err := EncodeActions(Version10, []pipeline.Action{pipeline.SetTTL{TTL: 3}}); err == nil {
+		t.Error("set_nw_ttl encoded for OpenFlow 1.0")
+	}
+	if _, err := EncodeActions(Version10, []pipeline.Action{pipeline.Output{Port: 0x10000}}); err == nil {
+		t.Error("32-bit port encoded for OpenFlow 1.0")
+	}
+	if _, err := EncodeActions(3, nil); err == nil {
+		t.Error("version 3 accepted")
+	}
+	var m pipeline.Match
+	m.SetExact(fieldCtState, u(0x20))
+	if _, err := EncodeOF10Match(&m); err == nil {
+		t.Error("ct_state encoded in an OpenFlow 1.0 match")
+	}
+	m = pipeline.Match{}
+	m.SetExact(fieldEthType, u(0x0800))
+	m.Set(fieldIPv4Src, u(0xc6336400), u(0xffff00ff))
+	if _, err := EncodeOF10Match(&m); err == nil {
+		t.Error("non-CIDR mask encoded in an OpenFlow 1.0 match")
+	}
+}
+
+// Field shorthands for tests.
+var (
+	fieldCtState = packetFieldCtState
+	fieldEthType = packetFieldEthType
+	fieldIPv4Src = packetFieldIPv4Src
+)
+
+var matchErrorCases = []struct {
+	name string
+	tlvs string
+	typ  uint16
+	code uint16
+}{
+	{"truncated header", "0000", tBM, BMCBadLen},
+	{"truncated payload", "00000604 0800", tBM, BMCBadLen},
+	{"truncated experimenter header", "ffff5406 4f4e", tBM, BMCBadLen},
+	{"experimenter length under 4", "ffff5402 4f4e4600", tBM, BMCBadLen},
+	{"unknown field", "0001fe04 00000000", tBM, BMCBadField},
+	{"unknown class", "00030004 00000000", tBM, BMCBadField},
+	{"known field, wrong length", "00000604 08000000", tBM, BMCBadField},
+	{"value outside mask", "00010108 00000003 00000001", tBM, BMCBadWildcards},
+	{"mask on non-maskable field", "00000704 0800 ff00", tBM, BMCBadMask},
+	{"vlan_vid beyond 13 bits", "80000c02 2000", tBM, BMCBadValue},
+	{"ip_frag beyond 2 bits", "00000602 0800 00013401 04", tBM, BMCBadValue},
+	{"ct_state unknown bit", "0001d204 00000100", tBM, BMCBadValue},
+	{"OXM in_port in the unmappable range", "80000004 0000ff00", tBM, BMCBadValue},
+	{"arp_op beyond 8 bits", "00000602 0806 00001e02 0100", tBM, BMCBadValue},
+	{"ip_dscp (NXM) with ECN bits", "00000602 0800 00000a01 01", tBM, BMCBadValue},
+	{"tcp_dst without prerequisites", "00001402 0050", tBM, BMCBadPrereq},
+	{"tcp_dst with ip but no nw_proto", "00000602 0800 00001402 0050", tBM, BMCBadPrereq},
+	{"tcp_dst with nw_proto udp", "00000602 0800 00000c01 11 00001402 0050", tBM, BMCBadPrereq},
+	{"nd_target without icmpv6 type", "00000602 86dd 00000c01 3a 00012e10 20010db8000000000000000000000001", tBM, BMCBadPrereq},
+	{"vlan_pcp without vlan_vid", "80000e01 03", tBM, BMCBadPrereq},
+	{"ct_nw_src without a valid ct_state", "0001f004 c6336401", tBM, BMCBadPrereq},
+	{"duplicate reg0", "00010004 00000001 00010004 00000002", tBM, BMCDupField},
+	{"duplicate: xreg0 over reg1", "00010204 00000001 80010008 0000000000000001", tBM, BMCDupField},
+	{"duplicate: in_port NXM then OXM", "00000002 0001 80000004 00000001", tBM, BMCDupField},
+}
+
+type actionErrorCase struct {
+	name    string
+	version uint8
+	b       []byte
+	typ     uint16
+	code    uint16
+}
+
+func actionErrorCases() []actionErrorCase {
 	ctHdr := func(flags, zoneSrc, zone string, table string, nested ...[]byte) []byte {
 		b := nxa(nxastCT, flags+zoneSrc+zone+table+"000000"+"0000")
 		b = b[:24]
@@ -149,13 +208,7 @@ func TestActionErrors(t *testing.T) {
 	}
 	setCtMark := act(ofpatSetField, "0001d604 00000001")
 	output1 := act(ofpatOutput, "00000001 ffff 000000000000")
-	for _, tc := range []struct {
-		name    string
-		version uint8
-		b       []byte
-		typ     uint16
-		code    uint16
-	}{
+	return []actionErrorCase{
 		{"list not a multiple of 8", 4, hx("0000"), pipeline.ErrBadRequest, BRCBadLen},
 		{"zero-length action", 4, hx("0000 0000 0000 0000"), tBA, BACBadLen},
 		{"length beyond the list", 4, hx("0000 0010 0000 0001"), tBA, BACBadLen},
@@ -232,15 +285,17 @@ func TestActionErrors(t *testing.T) {
 		{"OF1.0 set_dl_src of length 8", 1, act(ofpat10SetDlSrc, "00000000"), tBA, BACBadLen},
 		{"OF1.0 enqueue to FLOOD", 1, act(ofpat10Enqueue, "fffb 000000000000 00000001"), tBA, BACBadOutPort},
 		{"unsupported version", 2, nil, pipeline.ErrBadRequest, 0},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			_, err := DecodeActions(tc.version, tc.b)
-			wantErr(t, err, tc.typ, tc.code)
-		})
 	}
 }
 
-func TestInstructionErrors(t *testing.T) {
+type instructionErrorCase struct {
+	name string
+	b    []byte
+	typ  uint16
+	code uint16
+}
+
+func instructionErrorCases() []instructionErrorCase {
 	apply := func(acts ...[]byte) []byte {
 		b := hx("0004 0000 00000000")
 		b = append(b, cat(acts...)...)
@@ -253,12 +308,7 @@ func TestInstructionErrors(t *testing.T) {
 		return b
 	}
 	output1 := act(ofpatOutput, "00000001 ffff 000000000000")
-	for _, tc := range []struct {
-		name string
-		b    []byte
-		typ  uint16
-		code uint16
-	}{
+	return []instructionErrorCase{
 		{"list not a multiple of 8", hx("0001 0008 01000000 0000"), tBI, BICBadLen},
 		{"instruction length 4", hx("0001 0004 01000000"), tBI, BICBadLen},
 		{"instruction length beyond the list", hx("0001 0010 01000000"), tBI, BICBadLen},
@@ -274,41 +324,5 @@ func TestInstructionErrors(t *testing.T) {
 		{"note in write_actions", write(nxa(nxastNote, "000000000000")), tBA, BACBadType},
 		{"set ct_mark in apply", apply(act(ofpatSetField, "0001d604 00000001")), tBA, BACBadSetArgument},
 		{"conjunction with output in apply", apply(nxa(nxastConjunction, "00 02 0000000a"), output1), tExp, NXBACBadConjunction},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			_, err := DecodeInstructions(tc.b)
-			wantErr(t, err, tc.typ, tc.code)
-		})
 	}
 }
-
-func TestEncodeErrors(t *testing.T) {
-	// OpenFlow 1.0 cannot express these.
-	if _, err := EncodeActions(Version10, []pipeline.Action{pipeline.SetTTL{TTL: 3}}); err == nil {
-		t.Error("set_nw_ttl encoded for OpenFlow 1.0")
-	}
-	if _, err := EncodeActions(Version10, []pipeline.Action{pipeline.Output{Port: 0x10000}}); err == nil {
-		t.Error("32-bit port encoded for OpenFlow 1.0")
-	}
-	if _, err := EncodeActions(3, nil); err == nil {
-		t.Error("version 3 accepted")
-	}
-	var m pipeline.Match
-	m.SetExact(fieldCtState, u(0x20))
-	if _, err := EncodeOF10Match(&m); err == nil {
-		t.Error("ct_state encoded in an OpenFlow 1.0 match")
-	}
-	m = pipeline.Match{}
-	m.SetExact(fieldEthType, u(0x0800))
-	m.Set(fieldIPv4Src, u(0xc6336400), u(0xffff00ff))
-	if _, err := EncodeOF10Match(&m); err == nil {
-		t.Error("non-CIDR mask encoded in an OpenFlow 1.0 match")
-	}
-}
-
-// Field shorthands for tests.
-var (
-	fieldCtState = packetFieldCtState
-	fieldEthType = packetFieldEthType
-	fieldIPv4Src = packetFieldIPv4Src
-)
