@@ -1,6 +1,8 @@
 package alg
 
 import (
+	"encoding/binary"
+	"strconv"
 	"sync"
 	"sync/atomic"
 )
@@ -165,4 +167,60 @@ func (t *Table) List(dst []Expectation) []Expectation {
 		dst = append(dst, *e)
 	}
 	return dst
+}
+
+// AppendOVS appends e as later OVS's dpctl/dump-conntrack-exp prints an
+// expectation (lib/ct-dpif.c ct_dpif_format_exp_entry): protocol, the
+// expected tuple (sport=0: any), zone, the master's mark and labels when
+// not zero, and the master's original tuple:
+//
+//	tcp,orig=(src=198.51.100.2,dst=198.51.100.1,sport=0,dport=20040),parent=(src=198.51.100.1,dst=198.51.100.2,sport=40000,dport=21)
+func (e *Expectation) AppendOVS(dst []byte, mark uint32, labelHi, labelLo uint64) []byte {
+	switch e.Proto {
+	case ProtoTCP:
+		dst = append(dst, "tcp"...)
+	case ProtoUDP:
+		dst = append(dst, "udp"...)
+	default:
+		dst = strconv.AppendUint(dst, uint64(e.Proto), 10)
+	}
+	dst = append(dst, ",orig=("...)
+	dst = appendTuple(dst, Tuple{e.Src, e.Dst, e.SrcPort, e.DstPort})
+	dst = append(dst, ')')
+	if e.Zone != 0 {
+		dst = append(dst, ",zone="...)
+		dst = strconv.AppendUint(dst, uint64(e.Zone), 10)
+	}
+	if mark != 0 {
+		dst = append(dst, ",mark="...)
+		dst = strconv.AppendUint(dst, uint64(mark), 10)
+	}
+	if labelHi != 0 || labelLo != 0 {
+		dst = append(dst, ",labels=0x"...)
+		var b [16]byte
+		binary.BigEndian.PutUint64(b[:], labelHi)
+		binary.BigEndian.PutUint64(b[8:], labelLo)
+		i := 0
+		for b[i] == 0 {
+			i++
+		}
+		dst = strconv.AppendUint(dst, uint64(b[i]), 16)
+		for _, x := range b[i+1:] {
+			dst = append(dst, "0123456789abcdef"[x>>4], "0123456789abcdef"[x&15])
+		}
+	}
+	dst = append(dst, ",parent=("...)
+	dst = appendTuple(dst, e.MasterOrig)
+	return append(dst, ')')
+}
+
+func appendTuple(dst []byte, t Tuple) []byte {
+	dst = append(dst, "src="...)
+	dst = t.Src.AppendTo(dst)
+	dst = append(dst, ",dst="...)
+	dst = t.Dst.AppendTo(dst)
+	dst = append(dst, ",sport="...)
+	dst = strconv.AppendUint(dst, uint64(t.SrcPort), 10)
+	dst = append(dst, ",dport="...)
+	return strconv.AppendUint(dst, uint64(t.DstPort), 10)
 }

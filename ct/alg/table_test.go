@@ -110,3 +110,21 @@ func TestTableConcurrent(t *testing.T) {
 		t.Fatalf("len %d", tb.Len())
 	}
 }
+
+func TestAppendOVS(t *testing.T) {
+	m := plain(cli4, srv4, 40000)
+	e := expect(m, Orig, "ftp", ProtoTCP, 20040, 0)
+	if got, want := string(e.AppendOVS(nil, 0, 0, 0)), "tcp,orig=(src=198.51.100.2,dst=198.51.100.1,sport=0,dport=20040),zone=5,parent=(src=198.51.100.1,dst=198.51.100.2,sport=40000,dport=21)"; got != want {
+		t.Errorf("got  %s\nwant %s", got, want)
+	}
+	m6 := plain(cli6, srv6, 40000)
+	m6.Zone = 0
+	e = expect(m6, Reply, "ftp", ProtoTCP, 20100, 0)
+	if got, want := string(e.AppendOVS(nil, 7, 0, 0x1234)), "tcp,orig=(src=2001:db8::1,dst=2001:db8::2,sport=0,dport=20100),mark=7,labels=0x1234,parent=(src=2001:db8::1,dst=2001:db8::2,sport=40000,dport=21)"; got != want {
+		t.Errorf("got  %s\nwant %s", got, want)
+	}
+	e.Proto = ProtoUDP
+	if got := string(e.AppendOVS(nil, 0, 1<<56, 0)); got != "udp,orig=(src=2001:db8::1,dst=2001:db8::2,sport=0,dport=20100),labels=0x1000000000000000000000000000000,parent=(src=2001:db8::1,dst=2001:db8::2,sport=40000,dport=21)" {
+		t.Errorf("got %s", got)
+	}
+}
