@@ -103,7 +103,7 @@ swx ovs-ofctl show br0
 say "ovs-ofctl add-flow br0 ... (the talk's FTP flows, $(grep -c '^table' "$HERE/ftp.flows") flows)"
 grep '^table' "$HERE/ftp.flows" | while read -r f; do
 	echo "ovs-ofctl add-flow br0 \"$f\""
-	swx ovs-ofctl add-flow br0 "$f"
+	swx ovs-ofctl add-flow br0 "$f" || { echo "demo: br0 refused this flow" >&2; exit 1; }
 done
 
 say "FTP server in $NS_SRV: $PY -m pyftpdlib -i $SRV -p 21 -w -d $TMP/srv -r 20100-20199"
