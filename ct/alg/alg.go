@@ -27,6 +27,7 @@ const (
 	Reply Dir = 1 // from the responder (FTP/TFTP server)
 )
 
+// String returns "orig" or "reply".
 func (d Dir) String() string {
 	if d == Orig {
 		return "orig"

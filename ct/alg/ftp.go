@@ -21,6 +21,7 @@ const (
 	KindEPSV                 // server: 229 ... (|||port|) (passive)
 )
 
+// String returns the command or reply code ("PORT", "227", ...).
 func (k Kind) String() string {
 	switch k {
 	case KindPORT:
