@@ -143,7 +143,8 @@ func (d *Datapath) putWorker(w *worker) {
 
 // SetPorts replaces the set of ports that FLOOD, ALL and NORMAL use and
 // that fast-failover groups watch. Outputs to a port not in the set are
-// dropped (and counted) once SetPorts has been called.
+// dropped (and counted) once SetPorts has been called. NORMAL forgets the
+// addresses learned on ports that are gone.
 func (d *Datapath) SetPorts(ports []PortInfo) {
 	ps := &portSet{list: slices.Clone(ports), byNo: make(map[uint32]int, len(ports))}
 	slices.SortFunc(ps.list, func(a, b PortInfo) int {
@@ -162,7 +163,14 @@ func (d *Datapath) SetPorts(ports []PortInfo) {
 			ps.hasLocal = true
 		}
 	}
-	d.ports.Store(ps)
+	old := d.ports.Swap(ps)
+	if old != nil {
+		for _, p := range old.list {
+			if _, ok := ps.byNo[p.No]; !ok {
+				d.mac.flushPort(p.No) // NORMAL forgets what it learned there
+			}
+		}
+	}
 }
 
 // SetMissToController makes a table miss send the packet to the

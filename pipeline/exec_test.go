@@ -89,3 +89,16 @@ func TestNormalLearning(t *testing.T) {
 		t.Fatalf("after aging, MAC table has %d entries", n)
 	}
 }
+
+func TestNormalForgetsRemovedPort(t *testing.T) {
+	e := newEnv(t)
+	add(t, e.d, spec(0, 0, Match{}, Output{Port: PortNormal}))
+	e.send(1, tcpFrame(1, 2))
+	if n := len(e.d.MACTable(2e9)); n != 1 {
+		t.Fatalf("%d MAC entries", n)
+	}
+	e.d.SetPorts([]PortInfo{{No: 2, Up: true}, {No: 3, Up: true}})
+	if n := len(e.d.MACTable(2e9)); n != 0 {
+		t.Fatalf("%d MAC entries after port 1 went away", n)
+	}
+}
