@@ -2,9 +2,9 @@ package ofproto
 
 import "gswitch/pipeline"
 
-// The wire codec for matches, actions and instructions (package nxm). It is
-// reached through these variables so the channel can be built and tested
-// before the codec is linked; codec_nxm.go sets them.
+// The wire codec for matches, actions and instructions (package nxm),
+// reached through these variables (set by codec_nxm.go) so that tests can
+// substitute a failing or instrumented codec.
 var (
 	decodeOXMMatch     func(b []byte) (pipeline.Match, int, error)
 	encodeOXMMatch     func(m *pipeline.Match) []byte

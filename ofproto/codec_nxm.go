@@ -1,5 +1,3 @@
-//go:build withnxm
-
 package ofproto
 
 import "gswitch/nxm"
