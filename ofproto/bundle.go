@@ -271,14 +271,14 @@ func (c *conn) commit(bd *bundle) error {
 					groups = dp.Groups()
 					haveSnap = true
 				}
-				err = dp.FlowMod(&e.fm.fm, now)
+				err = s.applyFlowMod(&e.fm.fm, now)
 			case Type13GroupMod:
 				if !haveSnap {
 					snap = dp.Flows(&pipeline.FlowFilter{Table: pipeline.TableAll, OutPort: pipeline.PortAny, OutGroup: pipeline.GroupAny}, now)
 					groups = dp.Groups()
 					haveSnap = true
 				}
-				err = dp.GroupMod(e.gcmd, e.g)
+				err = s.applyGroupMod(e.gcmd, e.g)
 			case Type13PortMod:
 				err = s.portMod(e.pm[0], e.hw, e.pm[1], e.pm[2], e.pm[3])
 			}

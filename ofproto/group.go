@@ -1,6 +1,8 @@
 package ofproto
 
 import (
+	"encoding/binary"
+
 	"gswitch/pipeline"
 )
 
@@ -17,7 +19,7 @@ func decodeGroupMod(b []byte) (uint16, *pipeline.GroupSpec, error) {
 		return 0, nil, errBadLen
 	}
 	switch cmd {
-	case pipeline.GroupAdd, pipeline.GroupModify, pipeline.GroupDelete:
+	case pipeline.GroupAdd, pipeline.GroupModify, pipeline.GroupDelete, groupAddOrMod:
 	default:
 		return 0, nil, errGroupCmd
 	}
@@ -111,7 +113,153 @@ func groupFeaturesBody() []byte {
 	return m.b
 }
 
-// nxGroupMod handles NXT_GROUP_MOD (groups in OpenFlow 1.0): not supported.
+// groupAddOrMod is OVS's OFPGC_ADD_OR_MOD extension command (ovs-ofctl
+// mod-group --may-create).
+const groupAddOrMod = 0x8000
+
+// applyGroupMod applies a group-mod, with ADD_OR_MOD as modify-else-add.
+func (s *Server) applyGroupMod(cmd uint16, g *pipeline.GroupSpec) error {
+	dp := s.cfg.Datapath
+	if cmd != groupAddOrMod {
+		return dp.GroupMod(cmd, g)
+	}
+	err := dp.GroupMod(pipeline.GroupModify, g)
+	if pe, ok := err.(*pipeline.Error); ok && pe.Type == pipeline.ErrGroupModFailed && pe.Code == 8 { // UNKNOWN_GROUP
+		return dp.GroupMod(pipeline.GroupAdd, g)
+	}
+	return err
+}
+
+// nxGroupMod handles NXT_GROUP_MOD: groups in OpenFlow 1.0, in OpenFlow
+// 1.5's group-mod format (struct ofp15_group_mod, ofp15 buckets with
+// properties) with OpenFlow 1.0 actions.
 func (c *conn) nxGroupMod(b []byte) error {
-	return errBadSubtype
+	cmd, g, err := decodeNXGroupMod(b)
+	if err != nil {
+		return err
+	}
+	return c.srv.applyGroupMod(cmd, g)
+}
+
+func decodeNXGroupMod(b []byte) (uint16, *pipeline.GroupSpec, error) {
+	r := reader{b: b, off: 16}
+	cmd := r.u16()
+	typ := r.u8()
+	r.skip(1)
+	id := r.u32()
+	blen := int(r.u16())
+	r.skip(2)
+	r.u32() // command_bucket_id
+	if r.err {
+		return 0, nil, errBadLen
+	}
+	switch cmd {
+	case pipeline.GroupAdd, pipeline.GroupModify, pipeline.GroupDelete, groupAddOrMod:
+	default:
+		// INSERT_BUCKET and REMOVE_BUCKET are not supported.
+		return 0, nil, errGroupCmd
+	}
+	if cmd != pipeline.GroupDelete {
+		if typ > pipeline.GroupTypeFF {
+			return 0, nil, ofErr("OFPGMFC_BAD_TYPE")
+		}
+		if id > groupMax {
+			return 0, nil, ofErr("OFPGMFC_INVALID_GROUP")
+		}
+	}
+	buckets := r.take(blen)
+	if r.err {
+		return 0, nil, errBadLen
+	}
+	// Group properties (OVS's selection method) follow; their framing is
+	// checked, their content ignored.
+	for rest := r.rest(); len(rest) > 0; {
+		var err error
+		if _, _, rest, err = pullProp(rest); err != nil {
+			return 0, nil, err
+		}
+	}
+	g := &pipeline.GroupSpec{ID: id, Type: typ}
+	for len(buckets) > 0 {
+		if len(buckets) < 8 {
+			return 0, nil, ofErr("OFPGMFC_BAD_BUCKET")
+		}
+		l := int(binary.BigEndian.Uint16(buckets))
+		alen := int(binary.BigEndian.Uint16(buckets[2:]))
+		if l < 8 || l > len(buckets) || alen > l-8 {
+			return 0, nil, ofErr("OFPGMFC_BAD_BUCKET")
+		}
+		acts, err := decodeActions(Version10, buckets[8:8+alen])
+		if err != nil {
+			return 0, nil, err
+		}
+		bk := pipeline.Bucket{Actions: acts, WatchPort: pipeline.PortAny, WatchGroup: pipeline.GroupAny}
+		if typ == pipeline.GroupTypeSelect {
+			bk.Weight = 1
+		}
+		for props := buckets[8+alen : l]; len(props) > 0; {
+			ptyp, val, rest, err := pullProp(props)
+			if err != nil {
+				return 0, nil, err
+			}
+			props = rest
+			switch ptyp {
+			case 0: // OFPGBPT15_WEIGHT
+				if len(val) < 2 {
+					return 0, nil, errPropBadLen
+				}
+				bk.Weight = binary.BigEndian.Uint16(val)
+			case 1, 2: // OFPGBPT15_WATCH_PORT, _WATCH_GROUP
+				if len(val) != 4 {
+					return 0, nil, errPropBadLen
+				}
+				v := binary.BigEndian.Uint32(val)
+				if ptyp == 1 {
+					if checkPort11(v) != nil {
+						return 0, nil, ofErr("OFPGMFC_BAD_WATCH")
+					}
+					bk.WatchPort = v
+				} else {
+					bk.WatchGroup = v
+				}
+			default:
+				return 0, nil, errPropBadType
+			}
+		}
+		g.Buckets = append(g.Buckets, bk)
+		buckets = buckets[l:]
+	}
+	if cmd == pipeline.GroupDelete {
+		g.Buckets = nil
+	}
+	return cmd, g, nil
+}
+
+// encodeGroupDesc15 is one ofp15_group_desc_stats with OpenFlow 1.0
+// actions (NXST_GROUP_DESC), bucket ids 0, 1, ... as OVS assigns them.
+func encodeGroupDesc15(g *pipeline.GroupSpec) ([]byte, error) {
+	m := &msg{}
+	m.u16(0).u8(g.Type).u8(0).u32(g.ID).u16(0).zeros(6)
+	for i := range g.Buckets {
+		bk := &g.Buckets[i]
+		acts, err := encodeActions(Version10, bk.Actions)
+		if err != nil {
+			return nil, err
+		}
+		start := m.len()
+		m.u16(0).u16(uint16(len(acts))).u32(uint32(i)).bytes(acts)
+		if g.Type == pipeline.GroupTypeSelect || bk.Weight != 0 {
+			putProp(m, 0, []byte{byte(bk.Weight >> 8), byte(bk.Weight)})
+		}
+		if bk.WatchPort != pipeline.PortAny {
+			putPropU32(m, 1, bk.WatchPort)
+		}
+		if bk.WatchGroup != pipeline.GroupAny {
+			putPropU32(m, 2, bk.WatchGroup)
+		}
+		m.put16(start, uint16(m.len()-start))
+	}
+	m.put16(0, uint16(m.len()))
+	m.put16(8, uint16(m.len()-16))
+	return m.b, nil
 }

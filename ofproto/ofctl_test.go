@@ -252,7 +252,8 @@ func TestOfctlFlowLifecycle(t *testing.T) {
 		if !strings.Contains(agg, "flow_count=2") {
 			t.Fatalf("aggregate: %s", agg)
 		}
-		e.ofctl(t, append(o, "mod-flows", "SW", "table=0,ip,actions=output:1")...)
+		// No table: every table (OpenFlow 1.0 without NXT_FLOW_MOD_TABLE_ID).
+		e.ofctl(t, append(o, "mod-flows", "SW", "ip,nw_src=198.51.100.1,actions=output:1")...)
 		out = e.ofctl(t, append(o, "dump-flows", "SW", "--no-stats", "table=0")...)
 		if !strings.Contains(out, "nw_src=198.51.100.1 actions=output:1") || strings.Contains(out, "table=1") {
 			t.Fatalf("after mod-flows:\n%s", out)
@@ -295,6 +296,20 @@ func TestOfctlTablesGroups(t *testing.T) {
 		out = hdr + "\n" + strings.Join(rest, "\n") + "\n"
 	}
 	compareGolden(t, "ofctl/dump-groups.of13.txt", golden.KindFlowsSorted, out)
+	stats := e.ofctl(t, "-O", "OpenFlow13", "dump-group-stats", "SW")
+	compareGolden(t, "ofctl/dump-group-stats.of13.txt", golden.KindFlowsSorted, strings.Replace(stats, "xid=0x2", "xid=0x6", 1))
+	// OpenFlow 1.0: NXST_GROUP_DESC / NXST_GROUP, and NXT_GROUP_MOD.
+	compareGolden(t, "ofctl/dump-groups.of10.txt", golden.KindFlowsSorted, e.ofctl(t, "dump-groups", "SW"))
+	stats = e.ofctl(t, "dump-group-stats", "SW")
+	compareGolden(t, "ofctl/dump-group-stats.of10.txt", golden.KindFlowsSorted, strings.Replace(stats, "xid=0x2", "xid=0x6", 1))
+	e.ofctl(t, "del-groups", "SW", "group_id=3")
+	e.ofctl(t, "add-group", "SW", "group_id=7,type=select,bucket=weight:5,actions=output:1")
+	e.ofctl(t, "--may-create", "mod-group", "SW", "group_id=8,type=all,bucket=actions=output:2")
+	out = e.ofctl(t, "dump-groups", "SW")
+	if strings.Contains(out, "group_id=3,") || !strings.Contains(out, "group_id=7,type=select,bucket=bucket_id:0,weight:5,actions=output:1") ||
+		!strings.Contains(out, "group_id=8,type=all,bucket=bucket_id:0,actions=output:2") {
+		t.Fatalf("OpenFlow 1.0 groups:\n%s", out)
+	}
 	e.ofctl(t, "-O", "OpenFlow13", "add-flows", "SW", golden.Path("flows/ct-firewall.flows"))
 	tables := e.ofctl(t, "-O", "OpenFlow13", "dump-tables", "SW")
 	if !strings.HasPrefix(tables, "OFPST_TABLE reply (OF1.3) (xid=0x2):\n  table 0:\n    active=9,") || !strings.Contains(tables, "tables 3...253: ditto") {

@@ -469,6 +469,44 @@ func (c *conn) nxStats(h Header, subtype uint32, body []byte, now int64) error {
 		}
 		w.finish()
 		return nil
+	case nxstGroup, nxstGroupDesc:
+		if len(body) != 8 {
+			return errBadLen
+		}
+		id := binary.BigEndian.Uint32(body)
+		w := c.newMPWriter(nxstHeader10(h.Xid, subtype))
+		for _, g := range s.cfg.Datapath.Groups() {
+			if id != pipeline.GroupAll && g.Spec.ID != id {
+				continue
+			}
+			if subtype == nxstGroup {
+				w.add(encodeGroupStats13(&g, now))
+				continue
+			}
+			e, err := encodeGroupDesc15(&g.Spec)
+			if err != nil {
+				s.log.Warn("ofproto: group not encodable", zap.Error(err))
+				continue
+			}
+			w.add(e)
+		}
+		w.finish()
+		return nil
+	case nxstGroupFeatures:
+		if len(body) != 0 {
+			return errBadLen
+		}
+		w := c.newMPWriter(nxstHeader10(h.Xid, subtype))
+		w.add(groupFeaturesBody())
+		w.finish()
+		return nil
 	}
 	return errBadSubtype
 }
+
+// Nicira stats for groups in OpenFlow 1.0.
+const (
+	nxstGroup         = 7
+	nxstGroupDesc     = 8
+	nxstGroupFeatures = 9
+)
