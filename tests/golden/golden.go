@@ -221,3 +221,38 @@ func unhex(s string) []byte {
 	}
 	return append(b, make([]byte, zeros)...)
 }
+
+// ReplyRow is one row of of-replies.tsv: OVS 3.1's complete answer to
+// well-formed requests sent on a fresh connection after HELLO of the row's
+// version, up to the reply to a trailing barrier (xid 0xba11).
+type ReplyRow struct {
+	Name     string
+	Version  uint8
+	Requests [][]byte // the messages sent (for "hello": our HELLO)
+	Replies  [][]byte // every message OVS sent back, in order (for "hello": OVS's HELLO)
+	Print    string   // ovs-ofctl ofp-print's first line for the first reply
+}
+
+// Replies parses of-replies.tsv.
+func Replies() []ReplyRow {
+	var rows []ReplyRow
+	for _, line := range strings.Split(Load("of-replies.tsv"), "\n") {
+		if line == "" || strings.HasPrefix(line, "#") || strings.HasPrefix(line, "name\t") {
+			continue
+		}
+		f := strings.Split(line, "\t")
+		if len(f) != 5 {
+			panic("golden: of-replies.tsv: want 5 fields: " + line)
+		}
+		v, _ := strconv.Atoi(f[1])
+		r := ReplyRow{Name: f[0], Version: uint8(v), Print: f[4]}
+		for _, h := range strings.Fields(f[2]) {
+			r.Requests = append(r.Requests, unhex(h))
+		}
+		for _, h := range strings.Fields(f[3]) {
+			r.Replies = append(r.Replies, unhex(h))
+		}
+		rows = append(rows, r)
+	}
+	return rows
+}

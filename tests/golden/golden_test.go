@@ -144,3 +144,30 @@ func TestErrorsTable(t *testing.T) {
 		t.Error("first request empty")
 	}
 }
+
+func TestRepliesTable(t *testing.T) {
+	rows := Replies()
+	if len(rows) < 15 {
+		t.Fatalf("only %d rows", len(rows))
+	}
+	var packetIns int
+	for _, r := range rows {
+		if len(r.Requests) == 0 || len(r.Replies) == 0 {
+			t.Errorf("%s/%d: empty", r.Name, r.Version)
+		}
+		for _, m := range r.Replies {
+			if len(m) < 8 || int(binary.BigEndian.Uint16(m[2:])) != len(m) {
+				t.Errorf("%s: bad reply framing %x", r.Name, m)
+			}
+			if m[1] == 1 {
+				t.Errorf("%s: OVS answered with an error: %s", r.Name, r.Print)
+			}
+			if m[1] == 10 {
+				packetIns++
+			}
+		}
+	}
+	if packetIns != 2 {
+		t.Errorf("%d packet-ins recorded, want 2 (OF1.0 and OF1.3)", packetIns)
+	}
+}

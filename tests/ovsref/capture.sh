@@ -539,6 +539,26 @@ section_errors() {
 		printf 'ip netns exec %s rawof -addr 127.0.0.1:%s -ofp-print > of-errors.tsv   # rawof = go build ./tests/ovsref/rawof\n' "$NS_SW" "$OFPORT_TCP"
 	} >"$GOLD/of-errors.cmd"
 	ovs_down
+
+	# replies, byte for byte, to well-formed requests (fresh OVS, one group: with
+	# more, the group-desc reply's order would follow OVS's hash order)
+	switch_ns
+	lone_ports ggo-p1 ggo-p2
+	ovs_up -p ggo-p1=1 -p ggo-p2=2 -t "$OFPORT_TCP"
+	must ovs-ofctl -O OpenFlow13 add-group br0 "group_id=1,type=all,bucket=output:1,bucket=output:2"
+	SETUP="private OVS 3.1, bridge br0 datapath_type=netdev protocols=OpenFlow10,OpenFlow13 fail-mode=secure dpid 0000000000000001 hwaddr 02:00:00:00:00:fe, ports ggo-p1=1 (02:00:00:00:00:01) ggo-p2=2 (02:00:00:00:00:02), set-controller br0 ptcp:$OFPORT_TCP:127.0.0.1; ovs-ofctl -O OpenFlow13 add-group br0 'group_id=1,type=all,bucket=output:1,bucket=output:2'; no flows (cases run in order; the packet-in cases add one)"
+	ip netns exec "$NS_SW" "$TMPD/rawof" -replies -addr "127.0.0.1:$OFPORT_TCP" -ofp-print >"$TMPD/replies.tsv" 2>"$TMPD/rawof.err" ||
+		{ log "rawof -replies failed: $(cat "$TMPD/rawof.err")"; FAILED=1; }
+	{
+		echo "# Replies of Open vSwitch $(ovs-vswitchd --version | sed -n '1s/.* //p') to well-formed OpenFlow requests, byte for byte; see README.md and tests/ovsref/rawof."
+		cat "$TMPD/replies.tsv"
+	} >"$GOLD/of-replies.tsv"
+	{
+		printf '# setup: %s\n' "$SETUP"
+		printf '# exit status: 0\n'
+		printf 'ip netns exec %s rawof -replies -addr 127.0.0.1:%s -ofp-print > of-replies.tsv   # rawof = go build ./tests/ovsref/rawof\n' "$NS_SW" "$OFPORT_TCP"
+	} >"$GOLD/of-replies.cmd"
+	ovs_down
 }
 
 # write_index: tests/golden/INDEX.md, every golden file with its command, from the .cmd files

@@ -61,10 +61,18 @@ var (
 	ofpPrint = flag.Bool("ofp-print", false, "name errors with `ovs-ofctl ofp-print`")
 	only     = flag.String("only", "", "run only the case with this name")
 	list     = flag.Bool("list", false, "list the cases and their bytes, connect to nothing")
+	replies  = flag.Bool("replies", false, "record the replies to well-formed requests (of-replies.tsv) instead of errors")
 )
 
 func main() {
 	flag.Parse()
+	if *replies {
+		if err := runReplies(); err != nil {
+			fmt.Fprintln(os.Stderr, "rawof:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	cases := allCases()
 	if *list {
 		for _, c := range cases {
@@ -571,4 +579,140 @@ func withNXMatchLen(m []byte, n uint16) []byte {
 	m = append([]byte(nil), m...)
 	binary.BigEndian.PutUint16(m[16+24:], n)
 	return m
+}
+
+// ---------------------------------------------------------------- replies
+
+// replyCase is a well-formed request whose complete answer is recorded.
+type replyCase struct {
+	name    string
+	version uint8
+	msgs    [][]byte // sent in order; then a barrier, and everything up to its reply is kept
+}
+
+const barrierXID = 0x0000ba11
+
+func replyCases() []replyCase {
+	pktData := cat([]byte{2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1}, be16(0x0800),
+		[]byte{0x45, 0, 0, 0x1e, 0, 0, 0x40, 0, 0x40, 0x11, 0xe6, 0x64, 198, 51, 100, 1, 198, 51, 100, 2},
+		[]byte{0x4e, 0x21, 0x27, 0x0f, 0, 0x0a, 0xcd, 0xd5, 'h', 'i'})
+	udp := match13(ethType(0x0800), oxm(oxmBasic, fIPProto, false, []byte{17}), oxm(oxmBasic, 16, false, be16(9999)))
+	ctrl13 := cat(be16(0), be16(16), be32(0xfffffffd), be16(0xffff), make([]byte, 6))
+	mp13 := func(typ uint16, body []byte) []byte {
+		return msg(of13, 18, caseXID, cat(be16(typ), be16(0), be32(0), body))
+	}
+	st10 := func(typ uint16, body []byte) []byte {
+		return msg(of10, 16, caseXID, cat(be16(typ), be16(0), body))
+	}
+	nx10UDP := cat(be32(0x00000602), be16(0x0800), be32(0x00000c01), []byte{17}, be32(0x00001802), be16(9999))
+	return []replyCase{
+		{"features", of13, [][]byte{msg(of13, 5, caseXID, nil)}},
+		{"get-config", of13, [][]byte{msg(of13, 7, caseXID, nil)}},
+		{"echo-payload", of13, [][]byte{msg(of13, 2, caseXID, []byte("gswitch!"))}},
+		{"barrier", of13, [][]byte{msg(of13, 20, caseXID, nil)}},
+		{"role-nochange", of13, [][]byte{msg(of13, 24, caseXID, cat(be32(0), be32(0), be64(0)))}},
+		{"multipart-desc", of13, [][]byte{mp13(0, nil)}},
+		{"multipart-aggregate-all", of13, [][]byte{mp13(2, cat([]byte{0xff, 0, 0, 0}, be32(0xffffffff), be32(0xffffffff), be32(0), be64(0), be64(0), match13()))}},
+		{"multipart-port-desc", of13, [][]byte{mp13(13, nil)}},
+		{"multipart-group-desc", of13, [][]byte{mp13(7, nil)}},
+		{"multipart-group-features", of13, [][]byte{mp13(8, nil)}},
+		{"multipart-meter-features", of13, [][]byte{mp13(11, nil)}},
+		// a service (ptcp) connection gets packet-ins only once miss_send_len is not 0
+		{"set-config-flow-mod-packet-out-packet-in", of13, [][]byte{
+			msg(of13, 9, caseXID-1, cat(be16(0), be16(0xffff))),
+			flowMod13(0, 0, udp, applyActions(ctrl13)),
+			msg(of13, 13, caseXID+1, cat(be32(0xffffffff), be32(1), be16(16), make([]byte, 6), output13(0xfffffff9), pktData)),
+		}},
+		{"features", of10, [][]byte{msg(of10, 5, caseXID, nil)}},
+		{"get-config", of10, [][]byte{msg(of10, 7, caseXID, nil)}},
+		{"barrier", of10, [][]byte{msg(of10, 18, caseXID, nil)}},
+		{"stats-desc", of10, [][]byte{st10(0, nil)}},
+		{"stats-aggregate-all", of10, [][]byte{st10(2, cat(match10All(), []byte{0xff, 0}, be16(0xffff)))}},
+		{"set-config-nx-flow-mod-packet-out-packet-in", of10, [][]byte{
+			msg(of10, 9, caseXID-1, cat(be16(0), be16(0xffff))),
+			nxFlowMod10(nx10UDP, output10(0xfffd)),
+			msg(of10, 13, caseXID+1, cat(be32(0xffffffff), be16(1), be16(8), output10(0xfff9), pktData)),
+		}},
+	}
+}
+
+func runReplies() error {
+	fmt.Println("name\tversion\trequest_hex\treplies_hex\tovs_print")
+	// the switch's HELLO, once per version
+	for _, v := range []uint8{of13, of10} {
+		conn, err := net.DialTimeout("tcp", *addr, 3*time.Second)
+		if err != nil {
+			return err
+		}
+		hello := msg(v, 0, 1, nil)
+		conn.Write(hello)
+		m, err := readMsg(conn, time.Now().Add(3*time.Second))
+		conn.Close()
+		if err != nil {
+			return err
+		}
+		fmt.Printf("hello\t%d\t%s\t%s\t%s\n", v, hex.EncodeToString(hello), hex.EncodeToString(m), printName(m))
+	}
+	for _, c := range replyCases() {
+		row, err := runReply(c)
+		if err != nil {
+			return fmt.Errorf("%s: %v", c.name, err)
+		}
+		fmt.Println(row)
+	}
+	return nil
+}
+
+func runReply(c replyCase) (string, error) {
+	conn, err := net.DialTimeout("tcp", *addr, 3*time.Second)
+	if err != nil {
+		return "", err
+	}
+	defer conn.Close()
+	conn.Write(msg(c.version, 0, 1, nil))
+	if _, err := readMsg(conn, time.Now().Add(3*time.Second)); err != nil {
+		return "", err
+	}
+	var req []string
+	for _, m := range c.msgs {
+		conn.Write(m)
+		req = append(req, hex.EncodeToString(m))
+	}
+	barrier := uint8(20)
+	if c.version == of10 {
+		barrier = 18
+	}
+	// the packet-in of a packet-out comes asynchronously: give it a moment before the barrier
+	time.Sleep(300 * time.Millisecond)
+	conn.Write(msg(c.version, barrier, barrierXID, nil))
+	var got []string
+	first := ""
+	deadline := time.Now().Add(3 * time.Second)
+	for {
+		m, err := readMsg(conn, deadline)
+		if err != nil {
+			return "", fmt.Errorf("waiting for barrier reply: %v", err)
+		}
+		if binary.BigEndian.Uint32(m[4:]) == barrierXID && c.name != "barrier" {
+			break
+		}
+		got = append(got, hex.EncodeToString(m))
+		if first == "" {
+			first = printName(m)
+		}
+		if binary.BigEndian.Uint32(m[4:]) == barrierXID {
+			break
+		}
+	}
+	return fmt.Sprintf("%s\t%d\t%s\t%s\t%s", c.name, c.version, strings.Join(req, " "), strings.Join(got, " "), first), nil
+}
+
+// printName is the first line of ovs-ofctl ofp-print for m (with -ofp-print), else "".
+func printName(m []byte) string {
+	if !*ofpPrint {
+		return ""
+	}
+	out, _ := exec.Command("ovs-ofctl", "ofp-print", hex.EncodeToString(m)).Output()
+	line, _, _ := strings.Cut(string(out), "\n")
+	return strings.TrimSpace(line)
 }
