@@ -361,8 +361,17 @@ func decodeSetField(b []byte, mayMask bool, wire uint16) (pipeline.Action, *pipe
 		}
 		return nil, c.err
 	}
+	if isTunMetadata(h) {
+		return nil, tlvFieldErr(h)
+	}
 	f := lookupField(h, exp)
 	if f == nil {
+		// OVS's nxm_field_by_header answers BAD_SET_LEN for an unknown
+		// header of nonzero length whenever its hash bucket holds a field of
+		// another length, which is nearly always; BAD_SET_TYPE otherwise.
+		if h.Length() > 0 {
+			return nil, actErr(BACBadSetLen, "set_field of unknown field %#x", uint32(h))
+		}
 		return nil, actErr(BACBadSetType, "set_field of unknown field %#x", uint32(h))
 	}
 	if lookup(h, exp) == nil {

@@ -56,10 +56,11 @@ const (
 // OF10Code.)
 const (
 	// Nicira (experimenter 0x00002320), "NX1.2+" in OVS's ofp-errors.h.
-	NXBRCNXMInvalid     = 2  // NXBRC_NXM_INVALID
-	NXBRCMustBeZero     = 4  // NXBRC_MUST_BE_ZERO
-	NXBACMustBeZero     = 11 // NXBAC_MUST_BE_ZERO
-	NXBACBadConjunction = 15 // NXBAC_BAD_CONJUNCTION
+	NXBRCNXMInvalid       = 2  // NXBRC_NXM_INVALID
+	NXBRCMustBeZero       = 4  // NXBRC_MUST_BE_ZERO
+	NXBACMustBeZero       = 11 // NXBAC_MUST_BE_ZERO
+	NXBACBadConjunction   = 15 // NXBAC_BAD_CONJUNCTION
+	NXFMFCInvalidTLVField = 37 // NXFMFC_INVALID_TLV_FIELD (tun_metadata with no TLV mapping)
 
 	// ONF (experimenter 0x4f4e4600), "ONF1.3-1.4" in ofp-errors.h.
 	ONFBACBadSetMask = 4250 // OFPBAC_BAD_SET_MASK
@@ -85,58 +86,74 @@ func ExperimenterOf(e *pipeline.Error) uint32 {
 	return NXVendorID
 }
 
-// OF10Code returns the OpenFlow 1.0 type and code OVS sends for e (OVS's
-// "OF1.0" and "NX1.0" numbers), where they differ from OpenFlow 1.3's.
-func OF10Code(e *pipeline.Error) (typ, code uint16) {
+// OF10Code returns the OpenFlow 1.0 error OVS sends for e. When nx is
+// true, OVS sends it as a Nicira vendor error: an ofp_error_msg of type
+// NXET_VENDOR (0xb0c2) code 0 whose data starts with struct nx_vendor_error
+// {vendor 0x00002320, type typ, code code}, then the offending message.
+func OF10Code(e *pipeline.Error) (typ, code uint16, nx bool) {
 	switch e.Type {
 	case pipeline.ErrExperimenter:
 		switch e.Code {
 		case NXBRCNXMInvalid:
-			return 1, 256
+			return 1, 256, true
 		case NXBRCMustBeZero:
-			return 1, 515
+			return 1, 515, true
 		case NXBACMustBeZero:
-			return 2, 256
+			return 2, 256, true
 		case NXBACBadConjunction:
-			return 2, 526
-		case ONFBACBadSetMask:
-			return 1, 525 // no 1.0 code: OVS falls back to BAD_SET_ARGUMENT's
-		case ONFBICDupInst:
-			return 3, 256
+			return 2, 526, true
+		case NXFMFCInvalidTLVField:
+			return 1, 536, true
 		}
+		return unencodable()
 	case pipeline.ErrBadAction:
 		switch e.Code {
 		case BACMatchInconsist:
-			return 1, 522
+			return 1, 522, true
 		case BACBadSetType:
-			return 1, 523
+			return 1, 523, true
 		case BACBadSetLen:
-			return 1, 524
+			return 1, 524, true
 		case BACBadSetArgument:
-			return 1, 525
+			return 1, 525, true
+		case BACBadOutGroup:
+			return 2, 9, true
+		case BACUnsupportedOrd, BACBadTag:
+			return unencodable()
+		}
+		if e.Code > BACBadSetArgument {
+			return unencodable()
 		}
 	case pipeline.ErrBadMatch:
 		switch e.Code {
 		case BMCBadWildcards:
-			return 1, 262
+			return 1, 262, true
 		case BMCBadField:
-			return 0, 263
+			return 0, 263, true
 		case BMCBadValue:
-			return 1, 258
+			return 1, 258, true
 		case BMCBadMask:
-			return 1, 259
+			return 1, 259, true
 		case BMCBadPrereq:
-			return 1, 260
+			return 1, 260, true
 		case BMCDupField:
-			return 1, 261
+			return 1, 261, true
 		}
+		return unencodable()
 	case pipeline.ErrBadInstruction:
 		if e.Code == BICUnsupInst {
-			return 2, 257
+			return 2, 257, true
 		}
+		return unencodable()
+	case pipeline.ErrTableFeaturesFailed:
+		return e.Type, e.Code, true
 	}
-	return e.Type, e.Code
+	return e.Type, e.Code, false
 }
+
+// unencodable is NXBRC_UNENCODABLE_ERROR, which OVS sends in OpenFlow 1.0
+// for an error that version has no number for.
+func unencodable() (uint16, uint16, bool) { return 1, 521, true }
 
 func matchErr(code uint16, format string, args ...any) *pipeline.Error {
 	return pipeline.Errorf(pipeline.ErrBadMatch, code, format, args...)

@@ -113,6 +113,17 @@ func (c *tlvCursor) nextHeader() (Header, uint32, bool) {
 	return h, exp, true
 }
 
+// isTunMetadata reports whether h is NXM_NX_TUN_METADATA0..63 (class 1,
+// fields 40-103, any length): OVS knows these fields but refuses them with
+// NXFMFC_INVALID_TLV_FIELD until a TLV mapping exists; gswitch has none.
+func isTunMetadata(h Header) bool {
+	return h.Class() == ClassNXM1 && h.Field() >= 40 && h.Field() <= 103
+}
+
+func tlvFieldErr(h Header) *pipeline.Error {
+	return expErr(NXFMFCInvalidTLVField, "tun_metadata%d has no TLV mapping", h.Field()-40)
+}
+
 // payloadLen is the header's payload length (without an experimenter ID).
 func payloadLen(h Header) int {
 	n := int(h.Length())
@@ -146,6 +157,10 @@ func (c *tlvCursor) nextEntry(e *entry) bool {
 	if !ok {
 		return false
 	}
+	if isTunMetadata(h) {
+		c.err = tlvFieldErr(h)
+		return false
+	}
 	f := lookup(h, exp)
 	n := payloadLen(h)
 	if n > len(c.b) {
@@ -154,6 +169,17 @@ func (c *tlvCursor) nextEntry(e *entry) bool {
 	}
 	p := c.b[:n]
 	c.b = c.b[n:]
+	// As OVS does, the mask is checked against the value before an unknown
+	// field is refused.
+	if h.HasMask() {
+		w := n / 2
+		for i := 0; i < w; i++ {
+			if p[i]&^p[w+i] != 0 {
+				c.err = matchErr(BMCBadWildcards, "OXM %#x: 1-bits in value for bits wildcarded by the mask", uint32(h))
+				return false
+			}
+		}
+	}
 	if f == nil {
 		c.err = matchErr(BMCBadField, "unknown or unsupported OXM/NXM field %#x (class %#x field %d len %d)",
 			uint32(h), h.Class(), h.Field(), h.Length())
@@ -162,12 +188,6 @@ func (c *tlvCursor) nextEntry(e *entry) bool {
 	w := f.Size
 	*e = entry{h: h, exp: exp, f: f, value: getValue(p[:w])}
 	if h.HasMask() {
-		for i := 0; i < w; i++ {
-			if p[i]&^p[w+i] != 0 {
-				c.err = matchErr(BMCBadWildcards, "%s: 1-bits in value for bits wildcarded by the mask", f.Name)
-				return false
-			}
-		}
 		e.mask = getValue(p[w : 2*w])
 		if !f.Maskable && !e.mask.IsZero() && e.mask != packet.Ones(uint(8*w)) {
 			c.err = matchErr(BMCBadMask, "%s may not be masked", f.Name)

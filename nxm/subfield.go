@@ -64,10 +64,13 @@ func subfieldHeader(sf pipeline.Subfield) *wireField {
 // NXAST_REG_LOAD's dst): unknown → OFPBAC_BAD_SET_TYPE.
 func fieldFromNXMHeader(h uint32) (*wireField, *pipeline.Error) {
 	hd := Header(h)
-	if hd.HasMask() || hd.Class() == ClassExperimenter {
+	if hd.Class() == ClassExperimenter {
 		return nil, actErr(BACBadSetType, "unknown field header %#x", h)
 	}
-	f := lookup(hd, 0)
+	if isTunMetadata(hd) {
+		return nil, tlvFieldErr(hd)
+	}
+	f := lookup(hd, 0) // a masked header names its field too, as in OVS
 	if f == nil {
 		return nil, actErr(BACBadSetType, "unknown field header %#x", h)
 	}
@@ -85,6 +88,9 @@ func pullHeader(b []byte) (*wireField, []byte, *pipeline.Error) {
 			c.err = matchErr(BMCBadLen, "missing field header")
 		}
 		return nil, nil, c.err
+	}
+	if isTunMetadata(h) {
+		return nil, nil, tlvFieldErr(h)
 	}
 	f := lookup(h, exp)
 	if f == nil {
