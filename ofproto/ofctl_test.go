@@ -150,6 +150,7 @@ func TestOfctlShow(t *testing.T) {
 func TestOfctlDumpPorts(t *testing.T) {
 	e := newOfctlEnv(t)
 	// The counters of the golden capture (3 ARP requests out of port 2).
+	e.ports.mu.Lock()
 	e.ports.stats = func(no uint32) PortStats {
 		ps := PortStats{No: no}
 		if no == 2 {
@@ -157,6 +158,7 @@ func TestOfctlDumpPorts(t *testing.T) {
 		}
 		return ps
 	}
+	e.ports.mu.Unlock()
 	compareGolden(t, "ofctl/dump-ports.of13.txt", golden.KindFlows, e.ofctl(t, "-O", "OpenFlow13", "dump-ports", "SW"))
 	compareGolden(t, "ofctl/dump-ports.of10.txt", golden.KindFlows, e.ofctl(t, "dump-ports", "SW"))
 	compareGolden(t, "ofctl/dump-ports-1.of13.txt", golden.KindFlows, e.ofctl(t, "-O", "OpenFlow13", "dump-ports", "SW", "1"))

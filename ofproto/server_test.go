@@ -662,3 +662,31 @@ func TestQueueAndMeters(t *testing.T) {
 		}
 	}
 }
+
+// TestServePipe runs the channel over net.Pipe with the scripted peer.
+func TestServePipe(t *testing.T) {
+	env := newTestServer(t, nil)
+	a, b := net.Pipe()
+	done := make(chan struct{})
+	go func() {
+		env.srv.Serve(a, false)
+		close(done)
+	}()
+	p := oftest.New(b)
+	if v, err := p.Handshake(1, 0); err != nil || v != 1 {
+		t.Fatalf("handshake %d %v", v, err)
+	}
+	if err := p.Echo([]byte("pipe")); err != nil {
+		t.Fatal(err)
+	}
+	parts, err := p.Multipart(oftest.Message(1, Type10StatsRequest, 0, []byte{0, MPDesc, 0, 0}))
+	if err != nil || len(parts) != 1 || len(parts[0]) != 12+1056 {
+		t.Fatalf("desc: %v %d", err, len(parts))
+	}
+	p.Close()
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		t.Fatal("Serve did not return after the peer closed")
+	}
+}
