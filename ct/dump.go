@@ -17,18 +17,11 @@ func (t *Tracker) entries(zone *uint16, now int64) []*conn {
 	for i := range t.shards {
 		s := &t.shards[i]
 		s.mu.RLock()
-		for k, c := range s.m4 {
-			if c.key.k4() != k || c.expired(now) || (zone != nil && c.key.zone != *zone) {
-				continue // the reply key's entry, or not wanted
+		s.each(func(c *conn) {
+			if !c.expired(now) && (zone == nil || c.key.zone == *zone) {
+				out = append(out, snapshot(c))
 			}
-			out = append(out, snapshot(c))
-		}
-		for k, c := range s.m6 {
-			if c.key.k6() != k || c.expired(now) || (zone != nil && c.key.zone != *zone) {
-				continue
-			}
-			out = append(out, snapshot(c))
-		}
+		})
 		s.mu.RUnlock()
 	}
 	return out

@@ -124,7 +124,7 @@ func (t *Tracker) processOne(pk *packet.Packet, ctx *lookupCtx, p *Params, now i
 	if p.Force && reply && c != nil {
 		// The connection runs the other way: end it; with commit a new
 		// one starts in this packet's direction.
-		t.remove(c, &t.cnt.flushed)
+		t.remove(c, &t.cnt.flushed, now)
 		c = nil
 		ctx.reply = false
 	}
@@ -146,7 +146,7 @@ func (t *Tracker) processOne(pk *packet.Packet, ctx *lookupCtx, p *Params, now i
 			case updInvalid:
 				state = packet.CsInv
 			case updNew:
-				t.remove(c, &t.cnt.expired)
+				t.remove(c, &t.cnt.expired, now)
 				c = nil
 				createNew = true
 			case updValidNew:
@@ -166,12 +166,12 @@ func (t *Tracker) processOne(pk *packet.Packet, ctx *lookupCtx, p *Params, now i
 		} else {
 			state = packet.CsNew
 			if p.Commit && t.admit(p.Zone) {
-				c = t.newConn(ctx, now)
-				if old := t.insert(c, now); old != nil {
+				var tmp conn
+				t.initConn(&tmp, ctx, now)
+				if c = t.insert(&tmp, now); c == nil {
 					// Lost a race with another goroutine: as OVS, the
 					// packet stays +new without a connection.
 					t.release(p.Zone)
-					c = nil
 				} else {
 					t.cnt.created.Add(1)
 				}
@@ -215,9 +215,9 @@ func validNew(ctx *lookupCtx) bool {
 	return true
 }
 
-// newConn makes a connection for the packet in ctx.
-func (t *Tracker) newConn(ctx *lookupCtx, now int64) *conn {
-	c := &conn{key: ctx.key}
+// initConn initializes c for the packet in ctx.
+func (t *Tracker) initConn(c *conn, ctx *lookupCtx, now int64) {
+	c.key = ctx.key
 	switch {
 	case ctx.key.proto == packet.ProtoTCP:
 		s := parseTCPSeg(ctx.l4)
@@ -230,7 +230,6 @@ func (t *Tracker) newConn(ctx *lookupCtx, now int64) *conn {
 		c.state = otherFirst
 		t.setExp(c, ctx.key.zone, tmOtherFirst, now)
 	}
-	return c
 }
 
 // update runs the protocol state machine for a packet of c.

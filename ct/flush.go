@@ -110,20 +110,15 @@ func (t *Tracker) Flush(f FlushFilter) int {
 		return 0
 	}
 	n := 0
+	now := t.Now()
 	flushShard := func(s *shard) {
 		s.mu.Lock()
-		for _, c := range s.m4 {
-			if !c.dead && f.matches(c) {
-				t.removeLocked(s, c, &t.cnt.flushed)
+		s.each(func(c *conn) {
+			if f.matches(c) {
+				t.removeLocked(s, c, &t.cnt.flushed, now)
 				n++
 			}
-		}
-		for _, c := range s.m6 {
-			if !c.dead && f.matches(c) {
-				t.removeLocked(s, c, &t.cnt.flushed)
-				n++
-			}
-		}
+		})
 		s.mu.Unlock()
 	}
 	if f.HasZone {

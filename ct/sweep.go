@@ -20,18 +20,12 @@ func (t *Tracker) Sweep(now int64) int {
 func (t *Tracker) sweepShard(s *shard, now int64) int {
 	n := 0
 	s.mu.Lock()
-	for _, c := range s.m4 {
-		if c.expired(now) && !c.dead {
-			t.removeLocked(s, c, &t.cnt.expired)
+	s.each(func(c *conn) {
+		if c.expired(now) {
+			t.removeLocked(s, c, &t.cnt.expired, now)
 			n++
 		}
-	}
-	for _, c := range s.m6 {
-		if c.expired(now) && !c.dead {
-			t.removeLocked(s, c, &t.cnt.expired)
-			n++
-		}
-	}
+	})
 	s.mu.Unlock()
 	return n
 }

@@ -99,14 +99,16 @@ func checkInvariants(t *testing.T, tr *Tracker) {
 	for i := range tr.shards {
 		s := &tr.shards[i]
 		s.mu.RLock()
-		for k, c := range s.m4 {
+		for k, i := range s.m4 {
+			c := s.sl.at(i)
 			rk := c.key.reverse()
 			if k != c.key.k4() && k != rk.k4() {
 				t.Fatalf("map key %v does not belong to its conn", k)
 			}
 			conns[c]++
 		}
-		for k, c := range s.m6 {
+		for k, i := range s.m6 {
+			c := s.sl.at(i)
 			rk := c.key.reverse()
 			if k != c.key.k6() && k != rk.k6() {
 				t.Fatalf("map key %v does not belong to its conn", k)

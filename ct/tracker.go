@@ -45,8 +45,9 @@ type Config struct {
 // mu, except exp (atomic, read without the lock) and dead (the shard lock).
 type conn struct {
 	key   connKey
-	dead  bool  // removed from the table (shard lock)
-	state uint8 // other/ICMP state
+	dead  bool   // removed from the table (shard lock)
+	state uint8  // other/ICMP state
+	idx   uint32 // slot in the slab
 	mu    sync.Mutex
 	exp   atomic.Int64 // deadline, in the now clock's nanoseconds
 	mark  uint32
@@ -59,10 +60,13 @@ func (c *conn) expired(now int64) bool { return now >= c.exp.Load() }
 // shard is a piece of the table: both keys of a connection live in the
 // shard that the symmetric hash of its key names.
 type shard struct {
-	mu sync.RWMutex
-	m4 map[key4]*conn
-	m6 map[key6]*conn
-	_  [64]byte // keep shards' locks on separate cache lines
+	mu    sync.RWMutex
+	m4    map[key4]uint32 // slab indexes
+	m6    map[key6]uint32
+	sl    *slab
+	free  []freeSlot // freed slots, oldest first from fhead
+	fhead int
+	_     [64]byte // keep shards' locks on separate cache lines
 }
 
 // zoneConf is a zone's configuration: an immutable value swapped whole.
@@ -90,6 +94,7 @@ type Counters struct {
 // control plane.
 type Tracker struct {
 	seed   uint64
+	slab   *slab
 	shards []shard
 	mask   uint64
 	span   uint64 // shards per zone (power of two, <= len(shards))
@@ -146,9 +151,11 @@ func New(cfg Config) *Tracker {
 		clock:  cfg.Clock,
 		mono0:  time.Now(),
 	}
+	t.slab = newSlab()
 	for i := range t.shards {
-		t.shards[i].m4 = make(map[key4]*conn)
-		t.shards[i].m6 = make(map[key6]*conn)
+		t.shards[i].m4 = make(map[key4]uint32)
+		t.shards[i].m6 = make(map[key6]uint32)
+		t.shards[i].sl = t.slab
 	}
 	mc := cfg.MaxConns
 	if mc == 0 {
@@ -213,30 +220,50 @@ func (t *Tracker) zoneShards(zone uint16, f func(s *shard)) {
 }
 
 func (s *shard) get(k *connKey) *conn {
+	var i uint32
 	if k.v6 {
-		return s.m6[k.k6()]
+		i = s.m6[k.k6()]
+	} else {
+		i = s.m4[k.k4()]
 	}
-	return s.m4[k.k4()]
+	if i == 0 {
+		return nil
+	}
+	return s.sl.at(i)
 }
 
 func (s *shard) put(k *connKey, c *conn) {
 	if k.v6 {
-		s.m6[k.k6()] = c
+		s.m6[k.k6()] = c.idx
 	} else {
-		s.m4[k.k4()] = c
+		s.m4[k.k4()] = c.idx
 	}
 }
 
 func (s *shard) del(k *connKey, c *conn) {
 	if k.v6 {
 		kk := k.k6()
-		if s.m6[kk] == c {
+		if s.m6[kk] == c.idx {
 			delete(s.m6, kk)
 		}
 	} else {
 		kk := k.k4()
-		if s.m4[kk] == c {
+		if s.m4[kk] == c.idx {
 			delete(s.m4, kk)
+		}
+	}
+}
+
+// each calls f for every connection of s once (s locked).
+func (s *shard) each(f func(c *conn)) {
+	for k, i := range s.m4 {
+		if c := s.sl.at(i); c.key.k4() == k && !c.dead {
+			f(c)
+		}
+	}
+	for k, i := range s.m6 {
+		if c := s.sl.at(i); c.key.k6() == k && !c.dead {
+			f(c)
 		}
 	}
 }
@@ -254,30 +281,40 @@ func (t *Tracker) lookup(k *connKey, now int64) (*conn, bool) {
 	return c, c.key != *k
 }
 
-// insert adds c under both its keys. If a live connection already holds
-// either key (another goroutine won the race), insert returns it and c is
-// not added; expired holders are removed first.
-func (t *Tracker) insert(c *conn, now int64) *conn {
-	rk := c.key.reverse()
-	s := t.shardOf(&c.key)
+// insert adds a connection initialized from tmp under both its keys and
+// returns it. If a live connection already holds either key (another
+// goroutine won the race), insert returns nil and adds nothing; expired
+// holders are removed first.
+func (t *Tracker) insert(tmp *conn, now int64) *conn {
+	rk := tmp.key.reverse()
+	s := t.shardOf(&tmp.key)
 	s.mu.Lock()
-	for _, k := range [2]*connKey{&c.key, &rk} {
+	for _, k := range [2]*connKey{&tmp.key, &rk} {
 		if old := s.get(k); old != nil {
 			if !old.expired(now) {
 				s.mu.Unlock()
-				return old
+				return nil
 			}
-			t.removeLocked(s, old, &t.cnt.expired)
+			t.removeLocked(s, old, &t.cnt.expired, now)
 		}
 	}
+	idx := t.allocLocked(s, now)
+	c := t.slab.at(idx)
+	c.mu.Lock()
+	c.key, c.state, c.tcp = tmp.key, tmp.state, tmp.tcp
+	c.mark, c.label = 0, tmp.label
+	c.exp.Store(tmp.exp.Load())
+	c.idx, c.dead = idx, false
+	c.mu.Unlock()
 	s.put(&c.key, c)
 	s.put(&rk, c)
 	s.mu.Unlock()
-	return nil
+	return c
 }
 
-// removeLocked takes c out of the table; s is c's shard, locked.
-func (t *Tracker) removeLocked(s *shard, c *conn, reason *atomic.Uint64) {
+// removeLocked takes c out of the table; s is c's shard, locked. now
+// stamps the freed slot for its reuse grace period.
+func (t *Tracker) removeLocked(s *shard, c *conn, reason *atomic.Uint64, now int64) {
 	if c.dead {
 		return
 	}
@@ -285,6 +322,7 @@ func (t *Tracker) removeLocked(s *shard, c *conn, reason *atomic.Uint64) {
 	rk := c.key.reverse()
 	s.del(&c.key, c)
 	s.del(&rk, c)
+	s.free = append(s.free, freeSlot{c.idx, now})
 	t.n.Add(-1)
 	t.zcount[c.key.zone].Add(-1)
 	if reason != nil {
@@ -293,10 +331,10 @@ func (t *Tracker) removeLocked(s *shard, c *conn, reason *atomic.Uint64) {
 }
 
 // remove takes c out of the table.
-func (t *Tracker) remove(c *conn, reason *atomic.Uint64) {
+func (t *Tracker) remove(c *conn, reason *atomic.Uint64, now int64) {
 	s := t.shardOf(&c.key)
 	s.mu.Lock()
-	t.removeLocked(s, c, reason)
+	t.removeLocked(s, c, reason, now)
 	s.mu.Unlock()
 }
 

@@ -1,0 +1,80 @@
+package ct
+
+import (
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Connections live in a slab of fixed-size chunks rather than as separate
+// heap objects, and the shard maps hold 32-bit slab indexes rather than
+// pointers: both the chunks (conn has no pointers) and the maps are then
+// memory the garbage collector never scans, however many millions of
+// connections the table holds. Chunks are never freed, so a *conn stays
+// valid memory forever; a freed slot is reused only after reuseGrace, long
+// after any packet that cached it (Packet.Conn) has left the pipeline.
+
+const (
+	chunkBits  = 12
+	chunkSize  = 1 << chunkBits
+	reuseGrace = int64(2 * time.Second)
+)
+
+type slab struct {
+	mu   sync.Mutex // serializes growth
+	dir  atomic.Pointer[[]*[chunkSize]conn]
+	next atomic.Uint32 // next never-used index; index 0 is never used
+}
+
+func newSlab() *slab {
+	s := &slab{}
+	d := []*[chunkSize]conn{new([chunkSize]conn)}
+	s.dir.Store(&d)
+	s.next.Store(1)
+	return s
+}
+
+// at returns the connection in slot i.
+func (s *slab) at(i uint32) *conn {
+	d := *s.dir.Load()
+	return &d[i>>chunkBits][i&(chunkSize-1)]
+}
+
+// fresh returns a never-used slot, growing the slab when needed.
+func (s *slab) fresh() uint32 {
+	i := s.next.Add(1) - 1
+	if int(i>>chunkBits) >= len(*s.dir.Load()) {
+		s.mu.Lock()
+		for d := *s.dir.Load(); int(i>>chunkBits) >= len(d); d = *s.dir.Load() {
+			nd := make([]*[chunkSize]conn, len(d), 2*len(d)+1)
+			copy(nd, d)
+			nd = append(nd, new([chunkSize]conn))
+			s.dir.Store(&nd)
+		}
+		s.mu.Unlock()
+	}
+	return i
+}
+
+// freeSlot is a slot waiting to be reused.
+type freeSlot struct {
+	idx uint32
+	at  int64
+}
+
+// allocLocked returns a slot for a new connection: the oldest freed slot
+// of shard s whose grace period is over, else a fresh one. s is locked.
+func (t *Tracker) allocLocked(s *shard, now int64) uint32 {
+	if s.fhead < len(s.free) && now-s.free[s.fhead].at >= reuseGrace {
+		i := s.free[s.fhead].idx
+		s.fhead++
+		if s.fhead == len(s.free) {
+			s.free, s.fhead = s.free[:0], 0
+		} else if s.fhead > 1024 && s.fhead*2 > len(s.free) {
+			n := copy(s.free, s.free[s.fhead:])
+			s.free, s.fhead = s.free[:n], 0
+		}
+		return i
+	}
+	return t.slab.fresh()
+}
