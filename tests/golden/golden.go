@@ -47,6 +47,10 @@ const (
 	// (the SNAT range of flows/nat.flows, from which OVS picks at random)
 	// become NAT.
 	KindConntrackNAT = "conntrack-nat"
+	// KindIPF: dpctl/ipf-get-status -m: the fragment-list lines (those that
+	// start with "(") are sorted among themselves (OVS lists them in hash
+	// order); everything else is kept.
+	KindIPF = "ipf"
 	// KindPlain: only line endings and the trailing newline are normalized.
 	KindPlain = "plain"
 	// KindMonitor: ovs-ofctl monitor output: durations and buffer ids are
@@ -130,6 +134,19 @@ func Normalize(kind, text string) string {
 		}
 	case KindConntrack, KindConntrackNAT:
 		sort.Strings(lines)
+	case KindIPF:
+		var idx []int
+		var list []string
+		for i, l := range lines {
+			if strings.HasPrefix(l, "(") {
+				idx = append(idx, i)
+				list = append(list, l)
+			}
+		}
+		sort.Strings(list)
+		for j, i := range idx {
+			lines[i] = list[j]
+		}
 	}
 	return strings.Join(lines, "\n") + "\n"
 }

@@ -44,6 +44,14 @@ func TestNormalizeConntrack(t *testing.T) {
 	}
 }
 
+func TestNormalizeIPF(t *testing.T) {
+	in := "        Fragment Lists:\n\n(src=b,state=first frag)\n(src=a,state=first frag)\n"
+	want := "        Fragment Lists:\n\n(src=a,state=first frag)\n(src=b,state=first frag)\n"
+	if got := Normalize(KindIPF, in); got != want {
+		t.Errorf("got %q", got)
+	}
+}
+
 func TestNormalizeConntrackNAT(t *testing.T) {
 	in := "tcp,orig=(src=198.51.100.1,dst=198.51.100.2,sport=21011,dport=7001),reply=(src=198.51.100.2,dst=203.0.113.100,sport=7001,dport=20047)\n"
 	want := "tcp,orig=(src=198.51.100.1,dst=198.51.100.2,sport=21011,dport=7001),reply=(src=198.51.100.2,dst=203.0.113.100,sport=7001,dport=NAT)\n"

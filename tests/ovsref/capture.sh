@@ -6,7 +6,7 @@
 # Usage (as root, from anywhere):
 #   tests/ovsref/capture.sh [SECTION...]    default: all sections
 #   tests/ovsref/capture.sh cleanup         only remove what a killed run left behind
-# Sections: flows ofctl errors conntrack monitor nat ftp
+# Sections: flows ofctl errors conntrack ctpkt monitor nat ftp
 # Environment: GOLDEN_OUT=DIR writes the goldens there instead of tests/golden
 # (flow inputs are still read from tests/golden/flows).
 #
@@ -327,7 +327,7 @@ section_conntrack() {
 	appcap plain conntrack/ct-get-maxconns dpctl/ct-get-maxconns
 	appcap plain conntrack/ct-get-tcp-seq-chk dpctl/ct-get-tcp-seq-chk
 	appcap plain conntrack/ipf-get-status dpctl/ipf-get-status
-	appcap plain conntrack/ipf-get-status-m dpctl/ipf-get-status -m
+	appcap ipf conntrack/ipf-get-status-m dpctl/ipf-get-status -m
 	appcap plain conntrack/dump-dps dpctl/dump-dps
 	SETUP="as conntrack/dump-conntrack, then the commands in this order (limits, maxconns)"
 	appcap plain conntrack/limits.ct-get-limits-initial dpctl/ct-get-limits
@@ -478,6 +478,30 @@ section_nat() {
 	ovs_down
 }
 
+# section_ctpkt: conntrack fed with crafted packets (ovs-ofctl packet-out), no
+# hosts answering: the "other" protocol, a lone SYN, an ACK without a connection,
+# and first fragments whose rest never comes (pending in the reassembler)
+section_ctpkt() {
+	local k
+	switch_ns
+	lone_ports ggo-p1 ggo-p2
+	ovs_up -p ggo-p1=1 -p ggo-p2=2
+	must ovs-ofctl -O OpenFlow13 add-flows br0 "$FLOWS/ct-firewall.flows"
+	for k in gre syn ack udp6 frag-first frag6-first; do
+		must ovs-ofctl packet-out br0 "in_port=1 packet=$("$PY" "$TRAFFIC" packet "$k") actions=table"
+	done
+	sleep 0.3
+	SETUP="private OVS 3.1, ports ggo-p1=1 ggo-p2=2 (veth peers idle: nothing answers), flows tests/golden/flows/ct-firewall.flows; then, in this order, ovs-ofctl packet-out br0 'in_port=1 packet=HEX actions=table' of: tests/ovsref/traffic.py packet gre (IPv4 proto 47), syn (TCP SYN 20031->7001), ack (TCP ACK 20032->7001, no connection), udp6 (UDP 20033->7002 over IPv6), frag-first (IPv4 UDP first fragment only, id 0x1234), frag6-first (IPv6 first fragment only, id 0x5678)"
+	appcap conntrack ctpkt/dump-conntrack dpctl/dump-conntrack
+	appcap conntrack ctpkt/dump-conntrack-m dpctl/dump-conntrack -m
+	appcap conntrack ctpkt/dump-conntrack-s dpctl/dump-conntrack -s
+	appcap plain ctpkt/ct-stats-show dpctl/ct-stats-show
+	appcap plain ctpkt/ipf-get-status dpctl/ipf-get-status
+	appcap ipf ctpkt/ipf-get-status-m dpctl/ipf-get-status -m
+	cap flows-hits ctpkt/dump-flows.of13 ovs-ofctl -O OpenFlow13 dump-flows br0
+	ovs_down
+}
+
 FTP_PASV_PORT=20100
 
 section_ftp() {
@@ -619,7 +643,7 @@ mkdir -p "$GOLD"
 must go build -C "$ROOT" -o "$NORMALIZE" ./tests/ovsref/normalize
 must go build -C "$ROOT" -o "$TMPD/rawof" ./tests/ovsref/rawof
 SECTIONS=("$@")
-((${#SECTIONS[@]})) || SECTIONS=(flows ofctl errors conntrack monitor nat ftp)
+((${#SECTIONS[@]})) || SECTIONS=(flows ofctl errors conntrack ctpkt monitor nat ftp)
 for s in "${SECTIONS[@]}"; do
 	declare -F "section_$s" >/dev/null || { log "unknown section $s"; exit 2; }
 done

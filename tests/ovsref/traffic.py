@@ -10,10 +10,18 @@ ephemeral range) so conntrack dumps are reproducible.
   traffic.py udp-server PORT SECONDS            echo each datagram back until SECONDS pass
   traffic.py udp-client SRC_PORT DST PORT [N]   send N datagrams (default 1), wait up to 1 s for each echo
   traffic.py ready PORT tcp|udp DST             wait (max 5 s) until a TCP port accepts (udp: just sleeps 0.2 s)
+  traffic.py packet KIND                        print one Ethernet frame as hex (for ovs-ofctl packet-out):
+      gre        IPv4 protocol 47, 198.51.100.1 -> .2 (conntrack's "other" protocol)
+      syn        TCP SYN 198.51.100.1:20031 -> .2:7001
+      ack        TCP ACK without a connection 198.51.100.1:20032 -> .2:7001
+      frag-first IPv4 UDP first fragment only (MF set, 1400 bytes of payload), id 0x1234
+      frag6-first IPv6 UDP first fragment only (fragment header, M set), id 0x5678
+      udp6       UDP 2001:db8::1:20033 -> 2001:db8::2:7002
 
 Addresses may be IPv4 or IPv6. Exit status 0 when every expected reply came.
 """
 import socket
+import struct
 import sys
 import time
 
@@ -126,6 +134,64 @@ def ready(port, proto, dst):
     return 1
 
 
+def csum(b):
+    if len(b) % 2:
+        b += b"\0"
+    s = sum((b[i] << 8) | b[i + 1] for i in range(0, len(b), 2))
+    while s >> 16:
+        s = (s & 0xFFFF) + (s >> 16)
+    return (~s) & 0xFFFF
+
+
+ETH4 = bytes.fromhex("020000000201" "020000000101" "0800")
+ETH6 = bytes.fromhex("020000000201" "020000000101" "86dd")
+SRC4, DST4 = bytes([198, 51, 100, 1]), bytes([198, 51, 100, 2])
+SRC6 = bytes.fromhex("20010db8000000000000000000000001")
+DST6 = bytes.fromhex("20010db8000000000000000000000002")
+
+
+def ip4(proto, payload, ident=0, frag=0x4000, total=None):
+    h = bytearray(struct.pack("!BBHHHBBH4s4s", 0x45, 0, total or 20 + len(payload), ident, frag, 64, proto, 0, SRC4, DST4))
+    h[10:12] = struct.pack("!H", csum(bytes(h)))
+    return ETH4 + bytes(h) + payload
+
+
+def l4sum4(proto, seg):
+    return csum(SRC4 + DST4 + struct.pack("!BBH", 0, proto, len(seg)) + seg)
+
+
+def tcp4(sport, dport, flags, seq=1000, ack=0):
+    seg = bytearray(struct.pack("!HHIIBBHHH", sport, dport, seq, ack, 5 << 4, flags, 64240, 0, 0))
+    seg[16:18] = struct.pack("!H", l4sum4(6, bytes(seg)))
+    return ip4(6, bytes(seg))
+
+
+def packet(kind):
+    if kind == "gre":
+        return ip4(47, bytes.fromhex("00000800") + b"x" * 20)
+    if kind == "syn":
+        return tcp4(20031, 7001, 0x02)
+    if kind == "ack":
+        return tcp4(20032, 7001, 0x10, seq=5000, ack=6000)
+    if kind == "frag-first":
+        data = b"y" * 1400
+        udp = struct.pack("!HHHH", 20034, 7002, 8 + len(data) + 600, 0) + data
+        return ip4(17, udp, ident=0x1234, frag=0x2000)  # MF, offset 0; 600 bytes never follow
+    if kind == "frag6-first":
+        data = b"z" * 1400
+        udp = struct.pack("!HHHH", 20035, 7002, 8 + len(data) + 600, 0) + data
+        fh = struct.pack("!BBHI", 17, 0, 0x0001, 0x5678)  # offset 0, M set
+        body = fh + udp
+        return ETH6 + struct.pack("!IHBB", 0x60000000, len(body), 44, 64) + SRC6 + DST6 + body
+    if kind == "udp6":
+        data = b"hi"
+        seg = bytearray(struct.pack("!HHHH", 20033, 7002, 8 + len(data), 0) + data)
+        c = csum(SRC6 + DST6 + struct.pack("!IxxxB", len(seg), 17) + bytes(seg))
+        seg[6:8] = struct.pack("!H", c or 0xFFFF)
+        return ETH6 + struct.pack("!IHBB", 0x60000000, len(seg), 17, 64) + SRC6 + DST6 + bytes(seg)
+    raise SystemExit("unknown packet kind " + kind)
+
+
 def main(a):
     if len(a) < 2:
         print(__doc__, file=sys.stderr)
@@ -139,6 +205,9 @@ def main(a):
         return udp_server(int(a[1]), float(a[2]))
     if m == "udp-client":
         return udp_client(int(a[1]), a[2], int(a[3]), int(a[4]) if len(a) > 4 else 1)
+    if m == "packet":
+        print(packet(a[1]).hex())
+        return 0
     if m == "ready":
         return ready(int(a[1]), a[2], a[3])
     print(__doc__, file=sys.stderr)
