@@ -364,14 +364,12 @@ func decodeSetField(b []byte, mayMask bool, wire uint16) (pipeline.Action, *pipe
 	if isTunMetadata(h) {
 		return nil, tlvFieldErr(h)
 	}
+	// OVS (nxm_field_by_header) answers BAD_SET_LEN for a known field with
+	// another length below 128, and for other headers BAD_SET_TYPE or
+	// BAD_SET_LEN depending on which fields share the header's hash
+	// bucket; we say BAD_SET_TYPE for those (an unknown field).
 	f := lookupField(h, exp)
-	if f == nil {
-		// OVS's nxm_field_by_header answers BAD_SET_LEN for an unknown
-		// header of nonzero length whenever its hash bucket holds a field of
-		// another length, which is nearly always; BAD_SET_TYPE otherwise.
-		if h.Length() > 0 {
-			return nil, actErr(BACBadSetLen, "set_field of unknown field %#x", uint32(h))
-		}
+	if f == nil || h.Length() >= 128 {
 		return nil, actErr(BACBadSetType, "set_field of unknown field %#x", uint32(h))
 	}
 	if lookup(h, exp) == nil {

@@ -28,6 +28,7 @@ func TestOVSDifferential(t *testing.T) {
 	if s := os.Getenv("GSWITCH_OVS_MUTATIONS"); s != "" {
 		n = atoiOr(s, n)
 	}
+	flips := atoiOr(os.Getenv("GSWITCH_OVS_FLIPS"), 1)
 	var agree, pipelineOnly, unsupported, differ int
 	for i := 0; i < n; i++ {
 		c := caps[rng.Intn(len(caps))]
@@ -35,8 +36,11 @@ func TestOVSDifferential(t *testing.T) {
 			continue
 		}
 		msg := append([]byte(nil), c.msg...)
-		pos := 48 + rng.Intn(len(msg)-48)
-		msg[pos] = byte(rng.Intn(256))
+		pos := 0
+		for k := 0; k < flips; k++ {
+			pos = 48 + rng.Intn(len(msg)-48)
+			msg[pos] = byte(rng.Intn(256))
+		}
 		var oc *ofConn
 		var body []byte
 		var ours error
@@ -79,6 +83,11 @@ func TestOVSDifferential(t *testing.T) {
 		case ours == nil:
 			pipelineOnly++
 			t.Logf("OVS rejects (type %d code %d exp %#x), we accept: %s byte %d -> %#x", gotT, gotC, gotExp, c.flow, pos, msg[pos])
+		case rejected && gotT == pipeline.ErrBadAction && (gotC == BACBadSetType || gotC == BACBadSetLen) &&
+			pe.Type == pipeline.ErrBadAction && pe.Code == BACBadSetType:
+			// Unknown set_field header: OVS's answer depends on its hash
+			// bucket neighbours (see decodeSetField).
+			agree++
 		case unsupportedByDesign(ours):
 			unsupported++
 			t.Logf("unsupported by gswitch (%v); OVS: rejected=%v type %d code %d: %s byte %d -> %#x",
@@ -147,6 +156,6 @@ func unsupportedByDesign(err error) bool {
 	if !ok {
 		return false
 	}
-	return (pe.Type == pipeline.ErrBadAction && (pe.Code == BACBadExpType || pe.Code == BACBadType)) ||
+	return (pe.Type == pipeline.ErrBadAction && (pe.Code == BACBadExpType || pe.Code == BACBadType || pe.Code == BACBadSetType)) ||
 		(pe.Type == pipeline.ErrBadMatch && pe.Code == BMCBadField)
 }
