@@ -690,3 +690,29 @@ func TestServePipe(t *testing.T) {
 		t.Fatal("Serve did not return after the peer closed")
 	}
 }
+
+// panicDP panics on every flow-mod.
+type panicDP struct{ fakeDP }
+
+func (*panicDP) FlowMod(*pipeline.FlowMod, int64) error { panic("boom") }
+
+// TestPanicClosesOnlyThatConnection: a panic while handling a message is
+// recovered at the connection boundary, counted, and closes that
+// connection; the server and other connections go on.
+func TestPanicClosesOnlyThatConnection(t *testing.T) {
+	env := newTestServer(t, func(c *Config) { c.Datapath = &panicDP{} })
+	a := dial(t, env, 4, 0)
+	b := dial(t, env, 4, 0)
+	a.Send(flowModNoMatch(4))
+	if _, err := a.Recv(); err == nil {
+		t.Fatal("connection survived a panic")
+	}
+	waitFor(t, "panic counted", func() bool { return env.srv.Stats.Panics.Load() == 1 })
+	if err := b.Echo([]byte("ok")); err != nil {
+		t.Fatal(err)
+	}
+	c := dial(t, env, 1, 0)
+	if err := c.Echo(nil); err != nil {
+		t.Fatal(err)
+	}
+}
