@@ -1,29 +1,31 @@
 package nxm
 
 import (
+	"bufio"
 	"encoding/binary"
 	"fmt"
 	"io"
 	"net"
 	"os"
+	"os/exec"
+	"sync"
 	"testing"
 	"time"
 
 	"gswitch/pipeline"
 )
 
-// TestOVSErrors sends every error case of errors_test.go to a real
-// ovs-vswitchd in flow-mods and checks that OVS answers with the OFPT_ERROR
-// type and code our decoders return. It runs only when GSWITCH_OVS_ADDR
-// names an OVS OpenFlow listener (OpenFlow 1.0 and 1.3 enabled), e.g.:
+// TestPrivilegedOVSErrors sends every error case of errors_test.go to a
+// real ovs-vswitchd in flow-mods and checks that OVS answers with the
+// OFPT_ERROR type and code our decoders return. It needs an OVS OpenFlow
+// listener (OpenFlow 1.0 and 1.3 enabled): GSWITCH_OVS_ADDR names one, or,
+// with GSWITCH_PRIV=1, the test starts a private one with
+// tests/ovsref/ovs-env.sh (root, Debian's openvswitch-switch). By hand:
 //
 //	tests/ovsref/ovs-env.sh -n '' -t 17350 -- \
-//	    env GSWITCH_OVS_ADDR=127.0.0.1:17350 go test -run TestOVSErrors ./nxm
-func TestOVSErrors(t *testing.T) {
-	addr := os.Getenv("GSWITCH_OVS_ADDR")
-	if addr == "" {
-		t.Skip("set GSWITCH_OVS_ADDR to a private ovs-vswitchd's ptcp listener")
-	}
+//	    env GSWITCH_OVS_ADDR=127.0.0.1:17350 go test -run Privileged ./nxm
+func TestPrivilegedOVSErrors(t *testing.T) {
+	addr := ovsAddr(t)
 	c13 := dialOF(t, addr, 4)
 	c10 := dialOF(t, addr, 1)
 	emptyMatch := hx("0001 0004 00000000")
@@ -209,4 +211,101 @@ func skipDiffer(t *testing.T, name string) {
 	if why, ok := ovsDiffers[name]; ok {
 		t.Skip(why)
 	}
+}
+
+// A private ovs-vswitchd for the privileged tests, started once, stopped by
+// TestMain.
+var (
+	ovsOnce sync.Once
+	ovsAt   string
+	ovsErr  error
+	ovsStop func()
+)
+
+const ovsPort = "17361" // within nxm's 17300-17399
+
+// ovsAddr returns the address of an OVS OpenFlow listener, or skips.
+func ovsAddr(t *testing.T) string {
+	if a := os.Getenv("GSWITCH_OVS_ADDR"); a != "" {
+		return a
+	}
+	if os.Getenv("GSWITCH_PRIV") != "1" {
+		t.Skip("set GSWITCH_PRIV=1 (root, OVS installed) or GSWITCH_OVS_ADDR")
+	}
+	if _, err := exec.LookPath("ovs-vswitchd"); err != nil {
+		t.Skip("ovs-vswitchd not installed")
+	}
+	ovsOnce.Do(startOVS)
+	if ovsErr != nil {
+		t.Fatal(ovsErr)
+	}
+	return ovsAt
+}
+
+// startOVS runs tests/ovsref/ovs-env.sh with a command that waits for its
+// standard input to close; closing it stops OVS (ovs-env.sh cleans up).
+func startOVS() {
+	cmd := exec.Command("../tests/ovsref/ovs-env.sh", "-n", "", "-t", ovsPort, "--", "sh", "-c", "echo ready; read x")
+	in, err := cmd.StdinPipe()
+	if err != nil {
+		ovsErr = err
+		return
+	}
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		ovsErr = err
+		return
+	}
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		ovsErr = err
+		return
+	}
+	ovsStop = func() {
+		in.Close()
+		done := make(chan struct{})
+		go func() { cmd.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(30 * time.Second):
+			cmd.Process.Kill()
+		}
+	}
+	ready := make(chan bool, 1)
+	go func() {
+		sc := bufio.NewScanner(out)
+		for sc.Scan() {
+			if sc.Text() == "ready" {
+				ready <- true
+			}
+		}
+		ready <- false
+	}()
+	select {
+	case ok := <-ready:
+		if !ok {
+			ovsErr = fmt.Errorf("ovs-env.sh exited before OVS was ready")
+			return
+		}
+	case <-time.After(60 * time.Second):
+		ovsErr = fmt.Errorf("OVS did not start in 60s")
+		return
+	}
+	ovsAt = "127.0.0.1:" + ovsPort
+	for i := 0; i < 50; i++ {
+		if c, err := net.Dial("tcp", ovsAt); err == nil {
+			c.Close()
+			return
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	ovsErr = fmt.Errorf("no OpenFlow listener on %s", ovsAt)
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if ovsStop != nil {
+		ovsStop()
+	}
+	os.Exit(code)
 }
