@@ -4,8 +4,7 @@ package ofproto
 func tableFeatures13(table, ntables uint8) []byte {
 	m := &msg{}
 	m.u16(0).u8(table).zeros(5)
-	name := "table" + itoa(int(table))
-	m.str(name, 32)
+	m.str("", 32)                     // OVS's tables have no name unless one is configured
 	m.u64(^uint64(0)).u64(^uint64(0)) // metadata match, write
 	m.u32(0).u32(1000000)             // config, max_entries
 	for _, miss := range []uint16{0, 1} {
@@ -48,9 +47,11 @@ func tableFeatures13(table, ntables uint8) []byte {
 		for _, f := range tableFeatureFields {
 			switch pt {
 			case 8:
+				// An arbitrarily maskable field is listed with the
+				// has-mask bit and the doubled length, as OVS does.
 				h := f.header
 				if f.maskable {
-					h |= 1 << 8
+					h = h&^0xff | 1<<8 | (h&0xff)*2
 				}
 				m.u32(h)
 			case 10:
@@ -68,24 +69,9 @@ func tableFeatures13(table, ntables uint8) []byte {
 	return m.b
 }
 
-// OpenFlow 1.3 action types gswitch executes (as OVS reports them):
-// output, copy_ttl_out/in skipped, set_mpls_ttl.., push/pop vlan, set_queue,
-// group, set_nw_ttl, dec_nw_ttl, set_field.
-var supportedActions13 = []uint16{0, 11, 12, 15, 16, 17, 18, 19, 20, 21, 22, 23, 25}
-
-func itoa(i int) string {
-	if i == 0 {
-		return "0"
-	}
-	var b [4]byte
-	n := len(b)
-	for i > 0 && n > 0 {
-		n--
-		b[n] = byte('0' + i%10)
-		i /= 10
-	}
-	return string(b[n:])
-}
+// OpenFlow 1.3 action types gswitch executes: output, push_vlan, pop_vlan,
+// set_queue, group, set_nw_ttl, dec_nw_ttl, set_field (no MPLS, unlike OVS).
+var supportedActions13 = []uint16{0, 17, 18, 21, 22, 23, 24, 25}
 
 type tfField struct {
 	header   uint32
@@ -103,6 +89,7 @@ var tableFeatureFields = func() []tfField {
 	var fs []tfField
 	add := func(h uint32, maskable, writable bool) { fs = append(fs, tfField{h, maskable, writable}) }
 	const ofb, nx0, nx1 = 0x8000, 0x0000, 0x0001
+	add(oxm(nx0, 0, 2), false, true)   // NXM_OF_IN_PORT
 	add(oxm(ofb, 0, 4), false, true)   // in_port
 	add(oxm(ofb, 2, 8), true, true)    // metadata
 	add(oxm(ofb, 3, 6), true, true)    // eth_dst
