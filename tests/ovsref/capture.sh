@@ -6,7 +6,7 @@
 # Usage (as root, from anywhere):
 #   tests/ovsref/capture.sh [SECTION...]    default: all sections
 #   tests/ovsref/capture.sh cleanup         only remove what a killed run left behind
-# Sections: flows ofctl errors conntrack ctpkt monitor nat ftp
+# Sections: flows ofctl errors conntrack ctpkt monitor nat ftp tftp
 # Environment: GOLDEN_OUT=DIR writes the goldens there instead of tests/golden
 # (flow inputs are still read from tests/golden/flows).
 #
@@ -185,7 +185,7 @@ ovs_down() {
 # ------------------------------------------------------------ sections
 section_flows() {
 	local f name p1 p2 opts
-	for f in ct-firewall l2-forward talk-firewall talk-ftp nat kitchen-sink kitchen-sink-metadata; do
+	for f in ct-firewall l2-forward talk-firewall talk-ftp nat tftp kitchen-sink kitchen-sink-metadata; do
 		p1=ggo-p1 p2=ggo-p2
 		if [[ $f == talk-ftp ]]; then p1=eth0 p2=veth1; fi
 		switch_ns
@@ -504,6 +504,20 @@ section_ctpkt() {
 
 FTP_PASV_PORT=20100
 
+section_tftp() {
+	traffic_topology ggo-p1 ggo-p2
+	must ovs-ofctl -O OpenFlow13 add-flows br0 "$FLOWS/tftp.flows"
+	bg "$NS_R" "$PY" "$TRAFFIC" tftp-server 69 60 20069
+	sleep 0.3
+	inl "$PY" "$TRAFFIC" tftp-client 20061 "$IP4_R" || log "tftp: transfer failed"
+	sleep 0.5
+	SETUP="private OVS 3.1 in ggo-sw, ports ggo-p1=1 (ggo-left 198.51.100.1) ggo-p2=2 (ggo-right 198.51.100.2); flows tests/golden/flows/tftp.flows; in ggo-right: traffic.py tftp-server 69 (answers from port 20069, 600 bytes in 2 blocks); in ggo-left: traffic.py tftp-client 20061 198.51.100.2 (RRQ from port 20061, ACKs to 20069); 0.5 s later"
+	appcap conntrack tftp/dump-conntrack dpctl/dump-conntrack
+	appcap conntrack tftp/dump-conntrack-m dpctl/dump-conntrack -m
+	cap flows-hits tftp/dump-flows.of13 ovs-ofctl -O OpenFlow13 dump-flows br0 table=1
+	ovs_down
+}
+
 section_ftp() {
 	local mode dir pid held
 	if ! /usr/bin/python3 -c 'import pyftpdlib' 2>/dev/null; then
@@ -643,7 +657,7 @@ mkdir -p "$GOLD"
 must go build -C "$ROOT" -o "$NORMALIZE" ./tests/ovsref/normalize
 must go build -C "$ROOT" -o "$TMPD/rawof" ./tests/ovsref/rawof
 SECTIONS=("$@")
-((${#SECTIONS[@]})) || SECTIONS=(flows ofctl errors conntrack ctpkt monitor nat ftp)
+((${#SECTIONS[@]})) || SECTIONS=(flows ofctl errors conntrack ctpkt monitor nat ftp tftp)
 for s in "${SECTIONS[@]}"; do
 	declare -F "section_$s" >/dev/null || { log "unknown section $s"; exit 2; }
 done

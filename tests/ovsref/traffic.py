@@ -10,6 +10,9 @@ ephemeral range) so conntrack dumps are reproducible.
   traffic.py udp-server PORT SECONDS            echo each datagram back until SECONDS pass
   traffic.py udp-client SRC_PORT DST PORT [N]   send N datagrams (default 1), wait up to 1 s for each echo
   traffic.py ready PORT tcp|udp DST             wait (max 5 s) until a TCP port accepts (udp: just sleeps 0.2 s)
+  traffic.py tftp-server PORT SECONDS DATA_PORT  minimal TFTP: answer each read request with 600 bytes
+                                                (2 DATA blocks) sent from a new socket on DATA_PORT
+  traffic.py tftp-client SRC_PORT DST           read "file" from DST:69, ACKing each block; 0 if 600 bytes came
   traffic.py packet KIND                        print one Ethernet frame as hex (for ovs-ofctl packet-out):
       gre        IPv4 protocol 47, 198.51.100.1 -> .2 (conntrack's "other" protocol)
       syn        TCP SYN 198.51.100.1:20031 -> .2:7001
@@ -134,6 +137,60 @@ def ready(port, proto, dst):
     return 1
 
 
+TFTP_DATA = b"t" * 600
+
+
+def tftp_server(port, secs, data_port):
+    deadline = time.monotonic() + secs
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.bind(("0.0.0.0", port))
+    while time.monotonic() < deadline:
+        s.settimeout(max(0.05, min(0.2, deadline - time.monotonic())))
+        try:
+            req, peer = s.recvfrom(1500)
+        except socket.timeout:
+            continue
+        if req[:2] != b"\x00\x01":  # RRQ only
+            continue
+        d = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        d.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        d.bind((s.getsockname()[0], data_port))
+        d.settimeout(1)
+        for block in range(1, len(TFTP_DATA) // 512 + 2):
+            chunk = TFTP_DATA[(block - 1) * 512:block * 512]
+            d.sendto(struct.pack("!HH", 3, block) + chunk, peer)
+            try:
+                d.recvfrom(1500)  # the ACK
+            except socket.timeout:
+                break
+        d.close()
+    s.close()
+    return 0
+
+
+def tftp_client(src_port, dst):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind(("0.0.0.0", src_port))
+    s.settimeout(2)
+    s.sendto(b"\x00\x01file\x00octet\x00", (dst, 69))
+    got = b""
+    while True:
+        try:
+            pkt, peer = s.recvfrom(1500)
+        except socket.timeout:
+            break
+        op, block = struct.unpack("!HH", pkt[:4])
+        if op != 3:
+            break
+        got += pkt[4:]
+        s.sendto(struct.pack("!HH", 4, block), peer)
+        if len(pkt) - 4 < 512:
+            break
+    s.close()
+    return 0 if got == TFTP_DATA else 1
+
+
 def csum(b):
     if len(b) % 2:
         b += b"\0"
@@ -205,6 +262,10 @@ def main(a):
         return udp_server(int(a[1]), float(a[2]))
     if m == "udp-client":
         return udp_client(int(a[1]), a[2], int(a[3]), int(a[4]) if len(a) > 4 else 1)
+    if m == "tftp-server":
+        return tftp_server(int(a[1]), float(a[2]), int(a[3]))
+    if m == "tftp-client":
+        return tftp_client(int(a[1]), a[2])
     if m == "packet":
         print(packet(a[1]).hex())
         return 0
