@@ -452,7 +452,13 @@ func (c *conn) probeLoop() {
 		case !sent:
 			v := c.version()
 			if v == 0 {
-				continue // still in hello
+				// A peer that never sends its HELLO.
+				if idle >= 2*iv {
+					c.srv.Stats.ProbeTimeouts.Add(1)
+					c.close("no hello")
+					return
+				}
+				continue
 			}
 			sent = true
 			xid := c.echoXid.Add(1) | 0x80000000

@@ -7,6 +7,7 @@ import (
 	"net"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
@@ -164,6 +165,19 @@ func TestOfctlDumpPorts(t *testing.T) {
 	compareGolden(t, "ofctl/dump-ports.of10.txt", golden.KindFlows, e.ofctl(t, "dump-ports", "SW"))
 	compareGolden(t, "ofctl/dump-ports-1.of13.txt", golden.KindFlows, e.ofctl(t, "-O", "OpenFlow13", "dump-ports", "SW", "1"))
 	compareGolden(t, "ofctl/dump-ports-1.of10.txt", golden.KindFlows, e.ofctl(t, "dump-ports", "SW", "1"))
+	// mod-port by name (ovs-ofctl looks the port up in port-desc first).
+	e.ofctl(t, "mod-port", "SW", "ggo-p1", "down")
+	e.ofctl(t, "-O", "OpenFlow13", "mod-port", "SW", "ggo-p2", "no-packet-in")
+	ps := e.ports.Ports()
+	if ps[0].Config != PortConfigDown || ps[1].Config != PortConfigNoPacketIn {
+		t.Fatalf("port configs %#x %#x", ps[0].Config, ps[1].Config)
+	}
+	if out, err := e.ofctlErr("probe", "SW"); err != nil {
+		t.Fatalf("probe: %v %s", err, out)
+	}
+	if out, err := e.ofctlErr("-O", "OpenFlow13", "ping", "SW", "64"); err != nil || !strings.Contains(out, "bytes from") {
+		t.Fatalf("ping: %v %s", err, out)
+	}
 }
 
 // TestOfctlDumpFlowsGolden loads each golden flow file with ovs-ofctl and
@@ -285,6 +299,21 @@ func TestOfctlFlowLifecycle(t *testing.T) {
 	e.ofctl(t, "-O", "OpenFlow13", "--bundle", "add-flow", "SW", "priority=9,arp,actions=NORMAL")
 	if out := e.ofctl(t, "-O", "OpenFlow13", "dump-flows", "SW", "--no-stats"); !strings.Contains(out, "priority=9,arp actions=NORMAL") {
 		t.Fatalf("bundle add:\n%s", out)
+	}
+	file := filepath.Join(t.TempDir(), "flows")
+	os.WriteFile(file, []byte("priority=3,udp,actions=drop\ntable=2,priority=4,tcp,actions=output:1\n"), 0o644)
+	e.ofctl(t, "-O", "OpenFlow13", "--bundle", "replace-flows", "SW", file)
+	out = e.ofctl(t, "-O", "OpenFlow13", "dump-flows", "SW", "--no-stats")
+	if strings.Count(out, "\n") != 2 || !strings.Contains(out, " priority=3,udp actions=drop") || !strings.Contains(out, " table=2, priority=4,tcp actions=output:1") {
+		t.Fatalf("bundle replace-flows:\n%s", out)
+	}
+	// A bundle whose second flow fails changes nothing.
+	os.WriteFile(file, []byte("priority=5,icmp,actions=drop\npriority=6,actions=group:77\n"), 0o644)
+	if out, err := e.ofctlErr("-O", "OpenFlow13", "--bundle", "add-flows", "SW", file); err == nil || !strings.Contains(out, "OFPBAC_BAD_OUT_GROUP") {
+		t.Fatalf("failing bundle: %v\n%s", err, out)
+	}
+	if out := e.ofctl(t, "-O", "OpenFlow13", "dump-flows", "SW", "--no-stats"); strings.Contains(out, "icmp") {
+		t.Fatalf("failed bundle left a flow:\n%s", out)
 	}
 }
 

@@ -716,3 +716,22 @@ func TestPanicClosesOnlyThatConnection(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+func TestSilentPeerBeforeHello(t *testing.T) {
+	env := newTestServer(t, func(c *Config) { c.ProbeInterval = 30 * time.Millisecond })
+	c, err := net.Dial("tcp", env.addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.SetReadDeadline(time.Now().Add(5 * time.Second))
+	b := make([]byte, 64)
+	for {
+		if _, err := c.Read(b); err != nil {
+			break // closed by the server
+		}
+	}
+	if env.srv.Stats.ProbeTimeouts.Load() == 0 {
+		t.Fatal("silent peer not timed out")
+	}
+}
