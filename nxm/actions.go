@@ -369,7 +369,7 @@ func decodeSetField(b []byte, mayMask bool, wire uint16) (pipeline.Action, *pipe
 	// BAD_SET_LEN depending on which fields share the header's hash
 	// bucket; we say BAD_SET_TYPE for those (an unknown field).
 	f := lookupField(h, exp)
-	if f == nil || h.Length() >= 128 {
+	if el := exactLen(h); f == nil || el == 0 || el >= 128 {
 		return nil, actErr(BACBadSetType, "set_field of unknown field %#x", uint32(h))
 	}
 	if lookup(h, exp) == nil {

@@ -92,7 +92,9 @@ func TestMatchErrors(t *testing.T) {
 		code uint16
 	}{
 		{"short ofp_match", "0001", BMCBadLen},
-		{"OFPMT_STANDARD", "00000004 00000000", BMCBadType},
+		{"OFPMT_STANDARD of the wrong length", "00000004 00000000", BMCBadLen},
+		{"OFPMT_STANDARD (unsupported)", "00000058" + strings.Repeat("00", 84), BMCBadType},
+		{"unknown match type", "00050004 00000000", BMCBadType},
 		{"length under 4", "00010003 00000000", BMCBadLen},
 		{"length beyond the buffer", "00010010 00000000", BMCBadLen},
 		{"padding beyond the buffer", "0001000c 80000004 00000001", BMCBadLen},
@@ -233,6 +235,7 @@ func actionErrorCases() []actionErrorCase {
 		{"set_field unknown field (hash-dependent in OVS)", 4, act(ofpatSetField, "0001fe04 00000000"), tBA, BACBadSetType},
 		{"set_field known field, length 222", 4, act(ofpatSetField, "800016de 00000000"), tBA, BACBadSetType},
 		{"set_field known field, length 5", 4, act(ofpatSetField, "80001605 0000000000"), tBA, BACBadSetLen},
+		{"set_field known field, masked, length 1", 4, act(ofpatSetField, "80001701 00"), tBA, BACBadSetType},
 		{"set_field tun_metadata", 4, act(ofpatSetField, "00015004 00000001"), tExp, NXFMFCInvalidTLVField},
 		{"reg_load tun_metadata", 4, nxa(nxastRegLoad, "001f 00015004 0000000000000001"), tExp, NXFMFCInvalidTLVField},
 		{"reg_load masked header names the field", 4, nxa(nxastRegLoad, "0000 00010108 0000000000000002"), tBA, BACBadArgument},

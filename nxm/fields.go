@@ -25,9 +25,17 @@ func MakeHeader(class uint16, field uint8, hasMask bool, length uint8) Header {
 	return Header(h)
 }
 
+// Class returns the header's OXM class (NXM vendor).
 func (h Header) Class() uint16 { return uint16(h >> 16) }
-func (h Header) Field() uint8  { return uint8(h>>9) & 0x7f }
+
+// Field returns the 7-bit field number.
+func (h Header) Field() uint8 { return uint8(h>>9) & 0x7f }
+
+// HasMask reports whether a mask follows the value.
 func (h Header) HasMask() bool { return h&(1<<8) != 0 }
+
+// Length returns the payload length (value and mask, and for
+// ClassExperimenter the 4-byte experimenter ID).
 func (h Header) Length() uint8 { return uint8(h) }
 
 // kind says how a wire field's value maps onto the model.

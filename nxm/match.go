@@ -116,8 +116,23 @@ func (c *tlvCursor) nextHeader() (Header, uint32, bool) {
 // isTunMetadata reports whether h is NXM_NX_TUN_METADATA0..63 (class 1,
 // fields 40-103, any length): OVS knows these fields but refuses them with
 // NXFMFC_INVALID_TLV_FIELD until a TLV mapping exists; gswitch has none.
+// As for every field, OVS finds it only if bit 7 of the (exact) length is
+// clear: nxm_no_len keeps that bit.
 func isTunMetadata(h Header) bool {
-	return h.Class() == ClassNXM1 && h.Field() >= 40 && h.Field() <= 103
+	return h.Class() == ClassNXM1 && h.Field() >= 40 && h.Field() <= 103 && exactLen(h) < 128
+}
+
+// exactLen is the length of h's unmasked form (OVS's nxm_make_exact_header),
+// experimenter ID included.
+func exactLen(h Header) int {
+	if !h.HasMask() {
+		return int(h.Length())
+	}
+	n := payloadLen(h) / 2
+	if h.Class() == ClassExperimenter {
+		n += 4
+	}
+	return n
 }
 
 func tlvFieldErr(h Header) *pipeline.Error {
@@ -359,8 +374,12 @@ func DecodeOXMMatch(b []byte) (m pipeline.Match, n int, err error) {
 	}
 	typ := binary.BigEndian.Uint16(b)
 	length := int(binary.BigEndian.Uint16(b[2:]))
+	if typ == ofpmtStandard && length != 88 {
+		// OVS checks an OpenFlow 1.1 standard match's length first.
+		return m, 0, matchErr(BMCBadLen, "OFPMT_STANDARD match of length %d", length)
+	}
 	if typ != ofpmtOXM {
-		return m, 0, matchErr(BMCBadType, "match type %d is not OFPMT_OXM", typ)
+		return m, 0, matchErr(BMCBadType, "match type %d is not OFPMT_OXM (OpenFlow 1.1 standard matches are not supported)", typ)
 	}
 	padded := (length + 7) &^ 7
 	if length < 4 || padded > len(b) {

@@ -21,7 +21,7 @@ func TestPrivilegedOVSDifferential(t *testing.T) {
 	addr := ovsAddr(t)
 	c13 := dialOF(t, addr, 4)
 	c10 := dialOF(t, addr, 1)
-	rng := rand.New(rand.NewSource(1))
+	rng := rand.New(rand.NewSource(int64(atoiOr(os.Getenv("GSWITCH_OVS_SEED"), 1))))
 	caps := loadCaptures(t)
 	n := 600
 	if s := os.Getenv("GSWITCH_OVS_MUTATIONS"); s != "" {
@@ -31,19 +31,29 @@ func TestPrivilegedOVSDifferential(t *testing.T) {
 	var agree, pipelineOnly, unsupported, differ int
 	for i := 0; i < n; i++ {
 		c := caps[rng.Intn(len(caps))]
+		msg := append([]byte(nil), c.msg...)
+		pos, from := 0, 48
 		if c.kind == "of10" {
+			from = 72 // after the OpenFlow 1.0 match: cookie, command, ... are ofproto's
+		}
+		if from >= len(msg) {
 			continue
 		}
-		msg := append([]byte(nil), c.msg...)
-		pos := 0
 		for k := 0; k < flips; k++ {
-			pos = 48 + rng.Intn(len(msg)-48)
+			pos = from + rng.Intn(len(msg)-from)
 			msg[pos] = byte(rng.Intn(256))
 		}
 		var oc *ofConn
 		var body []byte
 		var ours error
-		if c.kind == "oxm" {
+		if c.kind == "of10" {
+			oc, body = c10, msg[8:]
+			_, err := DecodeOF10Match(msg[8:48])
+			if err == nil {
+				_, err = DecodeActions(Version10, msg[72:])
+			}
+			ours = err
+		} else if c.kind == "oxm" {
 			oc, body = c13, msg[8:]
 			m, n, err := DecodeOXMMatch(msg[48:])
 			_ = m
