@@ -40,8 +40,11 @@
 // that includes the zone; both directions' keys of a connection live in
 // the same shard and point to one conn). Each connection's mutable state
 // has its own mutex; its expiry deadline is an atomic read without locks.
-// Counts and limits are atomics. Execute allocates only when it creates a
-// connection. Packets stay the caller's; fragments ct holds are copies
+// Connections live in a pointer-free slab (chunks of 4096) and the maps
+// hold 32-bit slab indexes, so the garbage collector never scans the
+// table; a freed slot is reused only after a grace period. Counts and
+// limits are atomics. Execute does not allocate (except when the slab or
+// a map grows). Packets stay the caller's; fragments ct holds are copies
 // (ct/frag), and the fragments it releases are fresh heap packets.
 //
 // # Time

@@ -17,10 +17,11 @@ func (t *Tracker) entries(zone *uint16, now int64) []*conn {
 	for i := range t.shards {
 		s := &t.shards[i]
 		s.mu.RLock()
-		s.each(func(c *conn) {
+		s.each(func(c *conn) bool {
 			if !c.expired(now) && (zone == nil || c.key.zone == *zone) {
 				out = append(out, snapshot(c))
 			}
+			return true
 		})
 		s.mu.RUnlock()
 	}

@@ -112,14 +112,7 @@ func (t *Tracker) Flush(f FlushFilter) int {
 	n := 0
 	now := t.Now()
 	flushShard := func(s *shard) {
-		s.mu.Lock()
-		s.each(func(c *conn) {
-			if f.matches(c) {
-				t.removeLocked(s, c, &t.cnt.flushed, now)
-				n++
-			}
-		})
-		s.mu.Unlock()
+		n += t.removeWhere(s, f.matches, &t.cnt.flushed, now)
 	}
 	if f.HasZone {
 		t.zoneShards(f.Zone, flushShard)

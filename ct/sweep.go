@@ -18,16 +18,7 @@ func (t *Tracker) Sweep(now int64) int {
 }
 
 func (t *Tracker) sweepShard(s *shard, now int64) int {
-	n := 0
-	s.mu.Lock()
-	s.each(func(c *conn) {
-		if c.expired(now) {
-			t.removeLocked(s, c, &t.cnt.expired, now)
-			n++
-		}
-	})
-	s.mu.Unlock()
-	return n
+	return t.removeWhere(s, func(c *conn) bool { return c.expired(now) }, &t.cnt.expired, now)
 }
 
 // SetSweepInterval sets the base period of the background sweep.

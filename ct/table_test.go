@@ -377,3 +377,43 @@ func TestDPCtlMisc(t *testing.T) {
 		t.Errorf("json: %s", out)
 	}
 }
+
+// TestFlushLargeZone flushes a zone bigger than one lock hold's batch
+// while another zone keeps working.
+func TestFlushLargeZone(t *testing.T) {
+	tr := New(Config{Shards: 4})
+	p := Params{Commit: true, Zone: 9}
+	for i := 0; i < 5000; i++ {
+		exec1(tr, udpFrame(A, B, uint16(1+i), 53, 0), p, 1)
+	}
+	established(t, tr)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for i := 0; i < 200; i++ {
+			if s := exec1(tr, fwd(tcpACK, 101, 501, 0), commit, 2); s != trk|est {
+				t.Errorf("zone 0 during flush: %s", stateString(s))
+				return
+			}
+		}
+	}()
+	if n := tr.FlushZone(9); n != 5000 {
+		t.Errorf("flushed %d", n)
+	}
+	<-done
+	if tr.Count() != 1 {
+		t.Fatalf("count %d", tr.Count())
+	}
+	checkInvariants(t, tr)
+	// Freed slots are reused after the grace period, not before.
+	next := tr.slab.next.Load()
+	exec1(tr, udpFrame(A, B, 1, 53, 0), p, 1)
+	if tr.slab.next.Load() != next+1 {
+		t.Error("slot reused within the grace period")
+	}
+	exec1(tr, udpFrame(A, B, 2, 53, 0), p, tr.Now()+reuseGrace+1)
+	if tr.slab.next.Load() != next+1 {
+		t.Error("freed slot not reused after the grace period")
+	}
+	checkInvariants(t, tr)
+}

@@ -2,6 +2,7 @@ package ct
 
 import (
 	"math/rand/v2"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -254,17 +255,45 @@ func (s *shard) del(k *connKey, c *conn) {
 	}
 }
 
-// each calls f for every connection of s once (s locked).
-func (s *shard) each(f func(c *conn)) {
+// each calls f for every connection of s once (s locked); f returns
+// false to stop the walk early.
+func (s *shard) each(f func(c *conn) bool) {
 	for k, i := range s.m4 {
-		if c := s.sl.at(i); c.key.k4() == k && !c.dead {
-			f(c)
+		if c := s.sl.at(i); c.key.k4() == k && !c.dead && !f(c) {
+			return
 		}
 	}
 	for k, i := range s.m6 {
-		if c := s.sl.at(i); c.key.k6() == k && !c.dead {
-			f(c)
+		if c := s.sl.at(i); c.key.k6() == k && !c.dead && !f(c) {
+			return
 		}
+	}
+}
+
+// removeBatch is how many connections a sweep or flush removes per hold
+// of a shard's lock before it lets packets in again.
+const removeBatch = 512
+
+// removeWhere removes the connections of s that match, holding the shard
+// lock for at most removeBatch removals at a time, and returns how many.
+func (t *Tracker) removeWhere(s *shard, match func(c *conn) bool, reason *atomic.Uint64, now int64) int {
+	total := 0
+	for {
+		n := 0
+		s.mu.Lock()
+		s.each(func(c *conn) bool {
+			if match(c) {
+				t.removeLocked(s, c, reason, now)
+				n++
+			}
+			return n < removeBatch
+		})
+		s.mu.Unlock()
+		total += n
+		if n < removeBatch {
+			return total
+		}
+		runtime.Gosched()
 	}
 }
 
