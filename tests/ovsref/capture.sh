@@ -47,6 +47,7 @@ MAC_R=02:00:00:00:02:01
 OFPORT_TCP=17501 # OVS's ptcp listener (127.0.0.1 in ggo-sw)
 
 TMPD=$(mktemp -d /tmp/ggo-capture.XXXXXX)
+echo $$ >"$TMPD/capture.pid"
 NORMALIZE=$TMPD/normalize
 BG_PIDS=()
 FAILED=0
@@ -627,11 +628,14 @@ write_index() {
 
 # stale_cleanup: stop the daemons of an earlier run that was killed before its
 # trap ran (found by their pid files under /tmp/ggo-ovs.*, checked by name and
-# command line), and delete leftover ggo-* namespaces of this script
+# command line) -- only where the shell that started them (ovs-env.sh's
+# $T/owner) is gone: ovs-env.sh has other users -- and delete this script's
+# leftover namespaces (ggo-left, ggo-sw, ggo-right: one capture.sh at a time)
 stale_cleanup() {
 	local d f pid
 	for d in /tmp/ggo-ovs.*; do
 		[[ -d $d && $d != "${OVSENV_DIR:-}" ]] || continue
+		ovsenv_owner_alive "$d" && continue
 		for f in "$d/ovs-vswitchd.pid" "$d/ovsdb.pid"; do
 			pid=$(cat "$f" 2>/dev/null) || continue
 			if [[ -n $pid ]] && tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF -- "$d/"; then
@@ -642,7 +646,11 @@ stale_cleanup() {
 		rm -rf "$d"
 	done
 	for d in /tmp/ggo-capture.*; do
-		[[ -d $d && $d != "$TMPD" ]] && rm -rf "$d"
+		[[ -d $d && $d != "$TMPD" ]] || continue
+		# the capture.sh that made it, if it still runs, holds its pid in it
+		pid=$(cat "$d/capture.pid" 2>/dev/null)
+		[[ -n $pid ]] && tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q capture.sh && continue
+		rm -rf "$d"
 	done
 	del_ns
 }

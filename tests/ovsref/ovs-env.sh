@@ -45,6 +45,10 @@
 #   -d DPID        datapath id, 16 hex digits (default 0000000000000001)
 #   -m MAC         bridge local port MAC (default 02:00:00:00:00:fe)
 #
+# $T/owner holds the PID and start time of the shell that called ovsenv_start;
+# `capture.sh cleanup` stops daemons left in /tmp/ggo-ovs.* only when that shell
+# is gone (a run killed with SIGKILL, whose trap never ran).
+#
 # The bridge is always datapath_type=netdev (userspace datapath and its
 # userspace conntrack; no kernel module). Daemons are started with --detach
 # and stopped by the PIDs in their pid files (exit --cleanup first, then TERM,
@@ -104,6 +108,18 @@ ovsenv_kill() {
 	return 0
 }
 
+# ovsenv_starttime PID: the process's start time in clock ticks (field 22 of /proc/PID/stat)
+ovsenv_starttime() {
+	sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -d' ' -f20
+}
+
+# ovsenv_owner_alive DIR: true if the shell that made the OVS run dir DIR still runs
+ovsenv_owner_alive() {
+	local pid st
+	read -r pid st <"$1/owner" 2>/dev/null || return 1
+	[[ -n $pid && -n $st && $(ovsenv_starttime "$pid") == "$st" ]]
+}
+
 ovsenv_start() {
 	local protocols=OpenFlow10,OpenFlow13 ptcp="" ctl_target="" secure=0
 	local dpid=0000000000000001 mac=02:00:00:00:00:fe opt name ofport
@@ -137,6 +153,10 @@ ovsenv_start() {
 	[[ -z $OVSENV_NS ]] || ip -n "$OVSENV_NS" link set lo up
 
 	OVSENV_DIR=$(mktemp -d /tmp/ggo-ovs.XXXXXX) || return 1
+	# owner: the shell that started this OVS, with its start time (so a cleanup
+	# of killed runs can tell a live owner, and a reused PID, from a dead one)
+	local me=$BASHPID
+	echo "$me $(ovsenv_starttime "$me")" >"$OVSENV_DIR/owner"
 	OVSENV_CTL=$OVSENV_DIR/ovs-vswitchd.ctl
 	OVSENV_DB=unix:$OVSENV_DIR/db.sock
 	export OVS_RUNDIR=$OVSENV_DIR OVS_DBDIR=$OVSENV_DIR OVS_LOGDIR=$OVSENV_DIR OVS_SYSCONFDIR=$OVSENV_DIR
