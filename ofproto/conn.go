@@ -191,6 +191,9 @@ func (c *conn) run() {
 				if !errors.Is(err, io.EOF) && !c.isClosed() {
 					log.Debug("ofproto: read", zap.Error(err))
 				}
+				// The peer may have only shut down its side: let the
+				// replies already queued go out first.
+				c.flushAndClose("read: " + err.Error())
 				return
 			}
 			// A bad length field: the header was consumed.
@@ -399,7 +402,6 @@ func (c *conn) writeLoop() {
 		case <-c.done:
 			return
 		}
-		c.queued.Add(-int64(len(b)))
 		c.nc.SetWriteDeadline(time.Now().Add(s.cfg.WriteTimeout))
 		if _, err := bw.Write(b); err != nil {
 			c.close("write: " + err.Error())
@@ -411,16 +413,19 @@ func (c *conn) writeLoop() {
 				return
 			}
 		}
+		// Counted out only once written (and flushed if it was the
+		// last), so that flushAndClose knows when everything has left.
+		c.queued.Add(-int64(len(b)))
 	}
 }
 
-// flushAndClose waits briefly for the queue to drain, then closes.
+// flushAndClose waits (up to a second) for the queued messages to be
+// written, then closes.
 func (c *conn) flushAndClose(why string) {
 	deadline := time.Now().Add(time.Second)
-	for (len(c.out) > 0 || c.queued.Load() > 0) && time.Now().Before(deadline) && !c.isClosed() {
+	for c.queued.Load() > 0 && time.Now().Before(deadline) && !c.isClosed() {
 		time.Sleep(time.Millisecond)
 	}
-	time.Sleep(10 * time.Millisecond)
 	c.close(why)
 }
 

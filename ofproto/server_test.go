@@ -735,3 +735,16 @@ func TestSilentPeerBeforeHello(t *testing.T) {
 		t.Fatal("silent peer not timed out")
 	}
 }
+
+// TestHalfClose: replies to requests sent before the peer shut down its
+// side still arrive.
+func TestHalfClose(t *testing.T) {
+	env := newTestServer(t, nil)
+	p := dial(t, env, 4, 0)
+	p.Send(oftest.Message(4, Type13MultipartRequest, 77, []byte{0, MPPortDesc, 0, 0, 0, 0, 0, 0}))
+	p.Conn().(*net.TCPConn).CloseWrite()
+	r, err := p.RecvXid(77, nil)
+	if err != nil || r[1] != Type13MultipartReply || len(r) != 16+3*64 {
+		t.Fatalf("reply % x %v", r, err)
+	}
+}
