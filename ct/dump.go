@@ -14,16 +14,26 @@ import (
 // of the connection taken under its lock.
 func (t *Tracker) entries(zone *uint16, now int64) []*conn {
 	var out []*conn
-	for i := range t.shards {
-		s := &t.shards[i]
+	z := -1
+	if zone != nil {
+		z = int(*zone)
+	}
+	visit := func(s *shard) {
 		s.mu.RLock()
-		s.each(func(c *conn) bool {
-			if !c.expired(now) && (zone == nil || c.key.zone == *zone) {
+		s.each(z, func(c *conn) bool {
+			if !c.expired(now) {
 				out = append(out, snapshot(c))
 			}
 			return true
 		})
 		s.mu.RUnlock()
+	}
+	if zone != nil {
+		t.zoneShards(*zone, visit)
+		return out
+	}
+	for i := range t.shards {
+		visit(&t.shards[i])
 	}
 	return out
 }

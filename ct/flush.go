@@ -111,8 +111,12 @@ func (t *Tracker) Flush(f FlushFilter) int {
 	}
 	n := 0
 	now := t.Now()
+	zone := -1
+	if f.HasZone {
+		zone = int(f.Zone)
+	}
 	flushShard := func(s *shard) {
-		n += t.removeWhere(s, f.matches, &t.cnt.flushed, now)
+		n += t.removeWhere(s, zone, f.matches, &t.cnt.flushed, now)
 	}
 	if f.HasZone {
 		t.zoneShards(f.Zone, flushShard)

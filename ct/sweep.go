@@ -18,7 +18,7 @@ func (t *Tracker) Sweep(now int64) int {
 }
 
 func (t *Tracker) sweepShard(s *shard, now int64) int {
-	return t.removeWhere(s, func(c *conn) bool { return c.expired(now) }, &t.cnt.expired, now)
+	return t.removeWhere(s, -1, func(c *conn) bool { return c.expired(now) }, &t.cnt.expired, now)
 }
 
 // SetSweepInterval sets the base period of the background sweep.

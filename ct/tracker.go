@@ -256,14 +256,22 @@ func (s *shard) del(k *connKey, c *conn) {
 }
 
 // each calls f for every connection of s once (s locked); f returns
-// false to stop the walk early.
-func (s *shard) each(f func(c *conn) bool) {
+// false to stop the walk early. zone >= 0 restricts the walk to that
+// zone, judged from the map keys alone (connections of other zones are
+// not even touched).
+func (s *shard) each(zone int, f func(c *conn) bool) {
 	for k, i := range s.m4 {
+		if zone >= 0 && int(k.zone) != zone {
+			continue
+		}
 		if c := s.sl.at(i); c.key.k4() == k && !c.dead && !f(c) {
 			return
 		}
 	}
 	for k, i := range s.m6 {
+		if zone >= 0 && int(k.zone) != zone {
+			continue
+		}
 		if c := s.sl.at(i); c.key.k6() == k && !c.dead && !f(c) {
 			return
 		}
@@ -276,12 +284,12 @@ const removeBatch = 512
 
 // removeWhere removes the connections of s that match, holding the shard
 // lock for at most removeBatch removals at a time, and returns how many.
-func (t *Tracker) removeWhere(s *shard, match func(c *conn) bool, reason *atomic.Uint64, now int64) int {
+func (t *Tracker) removeWhere(s *shard, zone int, match func(c *conn) bool, reason *atomic.Uint64, now int64) int {
 	total := 0
 	for {
 		n := 0
 		s.mu.Lock()
-		s.each(func(c *conn) bool {
+		s.each(zone, func(c *conn) bool {
 			if match(c) {
 				t.removeLocked(s, c, reason, now)
 				n++
