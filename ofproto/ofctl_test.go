@@ -265,6 +265,19 @@ func TestOfctlFlowLifecycle(t *testing.T) {
 			!strings.Contains(out, "cookie=0x5, table=1, priority=5,udp,tp_dst=53 actions=drop") {
 			t.Fatalf("dump-flows:\n%s", out)
 		}
+		if o == nil {
+			// Plain OpenFlow 1.0 flow stats (ofp10_match), and the
+			// NXM flow format with table ids.
+			out = e.ofctl(t, "-F", "openflow10", "dump-flows", "SW", "--no-stats")
+			if !strings.Contains(out, " priority=10,ip,nw_src=198.51.100.1 actions=output:2") {
+				t.Fatalf("-F openflow10 dump-flows:\n%s", out)
+			}
+			e.ofctl(t, "-F", "nxm", "add-flow", "SW", "table=3,priority=1,arp,actions=drop")
+			if out = e.ofctl(t, "dump-flows", "SW", "table=3", "--no-stats"); !strings.Contains(out, "table=3, priority=1,arp actions=drop") {
+				t.Fatalf("-F nxm table=3:\n%s", out)
+			}
+			e.ofctl(t, "del-flows", "SW", "table=3")
+		}
 		agg := e.ofctl(t, append(o, "dump-aggregate", "SW")...)
 		if !strings.Contains(agg, "flow_count=2") {
 			t.Fatalf("aggregate: %s", agg)
