@@ -6,7 +6,7 @@
 # Usage (as root, from anywhere):
 #   tests/ovsref/capture.sh [SECTION...]    default: all sections
 #   tests/ovsref/capture.sh cleanup         only remove what a killed run left behind
-# Sections: flows ofctl errors conntrack ctpkt monitor nat ftp tftp
+# Sections: flows ofctl errors conntrack ctpkt monitor nat ftp ftpnat tftp
 # Environment: GOLDEN_OUT=DIR writes the goldens there instead of tests/golden
 # (flow inputs are still read from tests/golden/flows).
 #
@@ -186,9 +186,9 @@ ovs_down() {
 # ------------------------------------------------------------ sections
 section_flows() {
 	local f name p1 p2 opts
-	for f in ct-firewall l2-forward talk-firewall talk-ftp nat tftp kitchen-sink kitchen-sink-metadata; do
+	for f in ct-firewall l2-forward talk-firewall talk-ftp ftp-nat nat tftp kitchen-sink kitchen-sink-metadata; do
 		p1=ggo-p1 p2=ggo-p2
-		if [[ $f == talk-ftp ]]; then p1=eth0 p2=veth1; fi
+		if [[ $f == talk-ftp || $f == ftp-nat ]]; then p1=eth0 p2=veth1; fi
 		switch_ns
 		lone_ports "$p1" "$p2"
 		ovs_up -p "$p1=1" -p "$p2=2"
@@ -520,7 +520,16 @@ section_tftp() {
 }
 
 section_ftp() {
-	local mode dir pid held
+	ftp_run ftp talk-ftp
+}
+
+section_ftpnat() {
+	ftp_run ftpnat ftp-nat
+}
+
+# ftp_run OUTDIR FLOWFILE: passive and active FTP transfers through the switch
+ftp_run() {
+	local out=$1 flows=$2 mode dir pid
 	if ! /usr/bin/python3 -c 'import pyftpdlib' 2>/dev/null; then
 		log "ftp: python3-pyftpdlib missing (apt-get install python3-pyftpdlib); skipped"
 		FAILED=1
@@ -528,7 +537,11 @@ section_ftp() {
 	fi
 	for mode in passive active; do
 		traffic_topology eth0 veth1
-		must ovs-ofctl -O OpenFlow13 add-flows br0 "$FLOWS/talk-ftp.flows"
+		must ovs-ofctl -O OpenFlow13 add-flows br0 "$FLOWS/$flows.flows"
+		if [[ $out == ftpnat ]]; then
+			ip -n "$NS_R" route add 203.0.113.0/24 dev ggo-r1
+			ip -n "$NS_R" neigh replace 203.0.113.100 lladdr "$MAC_L" dev ggo-r1 nud permanent
+		fi
 		dir=$TMPD/ftp
 		mkdir -p "$dir"
 		head -c 100000 /dev/zero | tr '\0' 'x' >"$dir/file.txt"
@@ -545,18 +558,18 @@ section_ftp() {
 				log "ftp: active transfer failed"
 		fi
 		sleep 0.7
-		SETUP="private OVS 3.1 in ggo-sw, ports eth0=1 (to ggo-left 198.51.100.1, FTP client) veth1=2 (to ggo-right 198.51.100.2, FTP server); flows tests/golden/flows/talk-ftp.flows; in ggo-right: python3 -m pyftpdlib -i 198.51.100.2 -p 21 -r $FTP_PASV_PORT-$FTP_PASV_PORT (anonymous, 100000-byte file.txt); in ggo-left: "
+		SETUP="private OVS 3.1 in ggo-sw, ports eth0=1 (to ggo-left 198.51.100.1, FTP client) veth1=2 (to ggo-right 198.51.100.2, FTP server); flows tests/golden/flows/$flows.flows; in ggo-right: python3 -m pyftpdlib -i 198.51.100.2 -p 21 -r $FTP_PASV_PORT-$FTP_PASV_PORT (anonymous, 100000-byte file.txt); in ggo-left: "
 		if [[ $mode == passive ]]; then
 			SETUP+="curl --disable-epsv --local-port 20021-20022 ftp://198.51.100.2/file.txt (PASV; data to port $FTP_PASV_PORT)"
 		else
 			SETUP+="curl --disable-eprt --ftp-port 198.51.100.1:20040-20040 --local-port 20021-20022 ftp://198.51.100.2/file.txt (PORT; server connects to 198.51.100.1:20040)"
 		fi
 		SETUP+="; 0.7 s later"
-		appcap conntrack "ftp/$mode.dump-conntrack" dpctl/dump-conntrack
-		appcap conntrack "ftp/$mode.dump-conntrack-m" dpctl/dump-conntrack -m
-		appcap conntrack "ftp/$mode.dump-conntrack-s" dpctl/dump-conntrack -s
-		appcap plain "ftp/$mode.dump-conntrack-exp" dpctl/dump-conntrack-exp
-		cap flows-hits "ftp/$mode.dump-flows.of13" ovs-ofctl -O OpenFlow13 --names dump-flows br0 table=1
+		appcap conntrack "$out/$mode.dump-conntrack" dpctl/dump-conntrack
+		appcap conntrack "$out/$mode.dump-conntrack-m" dpctl/dump-conntrack -m
+		appcap conntrack "$out/$mode.dump-conntrack-s" dpctl/dump-conntrack -s
+		[[ $out == ftp ]] && appcap plain "$out/$mode.dump-conntrack-exp" dpctl/dump-conntrack-exp
+		cap flows-hits "$out/$mode.dump-flows.of13" ovs-ofctl -O OpenFlow13 --names dump-flows br0 table=1
 		ovs_down
 	done
 }
@@ -665,7 +678,7 @@ mkdir -p "$GOLD"
 must go build -C "$ROOT" -o "$NORMALIZE" ./tests/ovsref/normalize
 must go build -C "$ROOT" -o "$TMPD/rawof" ./tests/ovsref/rawof
 SECTIONS=("$@")
-((${#SECTIONS[@]})) || SECTIONS=(flows ofctl errors conntrack ctpkt monitor nat ftp tftp)
+((${#SECTIONS[@]})) || SECTIONS=(flows ofctl errors conntrack ctpkt monitor nat ftp ftpnat tftp)
 for s in "${SECTIONS[@]}"; do
 	declare -F "section_$s" >/dev/null || { log "unknown section $s"; exit 2; }
 done
