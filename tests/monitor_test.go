@@ -51,7 +51,7 @@ func TestPrivilegedMonitorVsOVS(t *testing.T) {
 					break
 				}
 			}
-			args := append(append(append([]string{"20", "ovs-ofctl"}, opts...), "monitor", tp.of), rest...)
+			args := append(append(append([]string{"20", "ovs-ofctl"}, opts...), "monitor", tp.of, "65534"), rest...)
 			cmd := tp.S.Cmd(ctx, "timeout", args...)
 			var out syncBuf
 			cmd.Stdout, cmd.Stderr = &out, &out
@@ -82,7 +82,7 @@ func TestPrivilegedFlowTimeouts(t *testing.T) {
 	tp := newTopo(t, "gtto", "p1", "p2")
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	cmd := tp.S.Cmd(ctx, "ovs-ofctl", "-O", "OpenFlow13", "monitor", tp.of, "watch:")
+	cmd := tp.S.Cmd(ctx, "ovs-ofctl", "-O", "OpenFlow13", "monitor", tp.of, "65534")
 	var out syncBuf
 	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Start(); err != nil {
@@ -95,12 +95,12 @@ func TestPrivilegedFlowTimeouts(t *testing.T) {
 	tp.mustOfctl(t, "-O", "OpenFlow13", "add-flow", "table=0,priority=7,cookie=0x33,hard_timeout=2,ip,nw_dst=203.0.113.11,actions=drop")
 	if !eventually(8*time.Second, func() bool {
 		s := out.String()
-		return strings.Contains(s, "cookie=0x11") && strings.Contains(s, "idle") &&
-			strings.Contains(s, "cookie=0x22") && strings.Contains(s, "hard")
+		return strings.Contains(s, "nw_dst=203.0.113.9 reason=idle table_id=0 cookie:0x11") &&
+			strings.Contains(s, "nw_dst=203.0.113.10 reason=hard table_id=0 cookie:0x22")
 	}) {
 		t.Fatalf("no FLOW_REMOVED for both flows; monitor printed:\n%s", out.String())
 	}
-	if strings.Contains(out.String(), "cookie=0x33") {
+	if strings.Contains(out.String(), "cookie:0x33") {
 		t.Errorf("FLOW_REMOVED for a flow without send_flow_rem:\n%s", out.String())
 	}
 	dump := tp.mustOfctl(t, "-O", "OpenFlow13", "dump-flows")

@@ -103,8 +103,15 @@ func (n *NS) Must(t testing.TB, name string, args ...string) string {
 }
 
 // Cmd returns an unstarted command in the namespace.
+// The command runs in its own process group; cancelling ctx signals the
+// whole group (so children such as the one `timeout` starts go too), and
+// Wait gives up on its output pipes 3 s after that.
 func (n *NS) Cmd(ctx context.Context, name string, args ...string) *exec.Cmd {
-	return exec.CommandContext(ctx, "ip", append([]string{"netns", "exec", n.Name, name}, args...)...)
+	cmd := exec.CommandContext(ctx, "ip", append([]string{"netns", "exec", n.Name, name}, args...)...)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGTERM) }
+	cmd.WaitDelay = 3 * time.Second
+	return cmd
 }
 
 // Veth makes a veth pair with end a in namespace na and end b in nb, both up.
