@@ -72,16 +72,18 @@ func (c *conn) sendPacketIn(pi *pipeline.PacketIn, cache *encCache) {
 	st := c.st
 	c.mu.Unlock()
 	reason := pi.Reason
-	if reason > reasonInvalidTTL || pi.TableMiss && st.version == Version10 {
+	if reason > reasonInvalidTTL || pi.TableMiss && (st.version == Version10 || c.service) {
 		// OF1.4+ reasons are OFPR_ACTION before 1.4; a table-miss flow's
-		// packet-in (OVS's explicit miss) is OFPR_ACTION before 1.3.
+		// packet-in (OVS's explicit miss) is OFPR_ACTION before 1.3 and, as
+		// OVS's connmgr wire_reason() has it, on service connections
+		// (ovs-ofctl on ptcp:/punix:) of any version.
 		reason = reasonAction
 	}
 	if st.controllerID != pi.ControllerID || !st.receives(c.service, asyncPacketIn, reason) {
 		return
 	}
 	format := st.packetInFormat
-	key := uint32(st.version)<<8 | uint32(format)
+	key := uint32(st.version)<<8 | uint32(format) | uint32(reason)<<16
 	b := cache.get(key)
 	if b == nil {
 		b = encodePacketIn(st.version, format, pi, reason)

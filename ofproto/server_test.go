@@ -748,3 +748,23 @@ func TestHalfClose(t *testing.T) {
 		t.Fatalf("reply % x %v", r, err)
 	}
 }
+
+// TestMultipartRequestMore: a request in several parts (OFPMPF_REQ_MORE)
+// is answered once, after its last part.
+func TestMultipartRequestMore(t *testing.T) {
+	env := newTestServer(t, nil)
+	p := dial(t, env, 4, 0)
+	// PORT_STATS for port 1, its body split over two messages.
+	p.Send(oftest.Message(4, Type13MultipartRequest, 9, []byte{0, MPPortStats, 0, 1, 0, 0, 0, 0}, []byte{0, 0, 0, 1}))
+	p.Send(oftest.Message(4, Type13MultipartRequest, 9, []byte{0, MPPortStats, 0, 0, 0, 0, 0, 0}, []byte{0, 0, 0, 0}))
+	r, err := p.RecvXid(9, nil)
+	if err != nil || r[1] != Type13MultipartReply || len(r) != 16+112 || binary.BigEndian.Uint32(r[16:]) != 1 {
+		t.Fatalf("reply % x %v", r, err)
+	}
+	// A part of another type in the middle of a sequence: BAD_STAT.
+	p.Send(oftest.Message(4, Type13MultipartRequest, 10, []byte{0, MPPortStats, 0, 1, 0, 0, 0, 0}))
+	expectError(t, p, oftest.Message(4, Type13MultipartRequest, 10, []byte{0, MPDesc, 0, 0, 0, 0, 0, 0}), 1, 2)
+	if err := p.Echo(nil); err != nil {
+		t.Fatal(err)
+	}
+}
