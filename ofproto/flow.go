@@ -288,7 +288,10 @@ func durations(now, created int64) (uint32, uint32) {
 	if d < 0 {
 		d = 0
 	}
-	return uint32(d / int64(time.Second)), uint32(d % int64(time.Second))
+	// Millisecond resolution, as OVS's calc_duration(): ovs-ofctl then prints
+	// durations like "1.022s", as it does for OVS.
+	ms := d / int64(time.Millisecond)
+	return uint32(ms / 1000), uint32(ms%1000) * 1000000
 }
 
 // age returns OVS's NX idle_age/hard_age: seconds since t, plus one, capped.
@@ -337,7 +340,9 @@ func encodeFlowStats13(fs *pipeline.FlowStats, now int64) ([]byte, error) {
 	m.u16(uint16(48 + len(match) + len(inst))).u8(fs.Spec.Table).u8(0)
 	m.u32(sec).u32(nsec)
 	m.u16(fs.Spec.Priority).u16(fs.Spec.IdleTimeout).u16(fs.Spec.HardTimeout)
-	m.u16(fs.Spec.Flags & (pipeline.FlagSendFlowRem | pipeline.FlagNoPktCounts | pipeline.FlagNoBytCounts))
+	// OVS reports every flag it was given, check_overlap and reset_counts too.
+	m.u16(fs.Spec.Flags & (pipeline.FlagSendFlowRem | pipeline.FlagCheckOverlap | pipeline.FlagResetCounts |
+		pipeline.FlagNoPktCounts | pipeline.FlagNoBytCounts))
 	m.zeros(4).u64(fs.Spec.Cookie).u64(pkts).u64(bytes)
 	m.bytes(match).bytes(inst)
 	return m.b, nil

@@ -702,6 +702,35 @@ func (c *conn) handleNicira(h Header, b []byte, subtype uint32) error {
 			return errBadLen
 		}
 		return c.srv.ctFlush(body)
+	case NXTTLVTableRequest:
+		if len(body) != 0 {
+			return errBadLen
+		}
+		// gswitch has no tunnel metadata fields: no option space.
+		c.reply(nxMsg(h.Version, h.Xid, NXTTLVTableReply, 16).u32(0).u16(0).zeros(10).done())
+		return nil
+	case NXTTLVTableMod:
+		if err := c.rejectSlave(); err != nil {
+			return err
+		}
+		if len(body) < 8 || (len(body)-8)%8 != 0 {
+			return errBadLen
+		}
+		nmaps := (len(body) - 8) / 8
+		switch binary.BigEndian.Uint16(body) {
+		case 0: // NXTTMC_ADD
+			if nmaps > 0 {
+				return ofErr("NXTTMFC_TABLE_FULL")
+			}
+		case 1: // NXTTMC_DELETE
+			if nmaps > 0 {
+				return ofErr("NXTTMFC_INVALID_TLV_DEL")
+			}
+		case 2: // NXTTMC_CLEAR
+		default:
+			return ofErr("NXTTMFC_BAD_COMMAND")
+		}
+		return nil
 	case NXTResume:
 		// gswitch never sends continuations, so there is nothing to resume.
 		return ofErr("NXR_NOT_SUPPORTED")

@@ -143,6 +143,12 @@ func TestOfctlShow(t *testing.T) {
 	compareGolden(t, "ofctl/get-frags.of10.txt", golden.KindFlows, e.ofctl(t, "get-frags", "SW"))
 	compareGolden(t, "ofctl/get-frags.of13.txt", golden.KindFlows, e.ofctl(t, "-O", "OpenFlow13", "get-frags", "SW"))
 	compareGolden(t, "ofctl/dump-group-features.of13.txt", golden.KindFlows, e.ofctl(t, "-O", "OpenFlow13", "dump-group-features", "SW"))
+	if out := e.ofctl(t, "dump-tlv-map", "SW"); !strings.Contains(out, "max option space=0 max fields=0") {
+		t.Errorf("dump-tlv-map: %s", out)
+	}
+	if out, err := e.ofctlErr("-O", "OpenFlow13", "add-tlv-map", "SW", "{class=0xffff,type=0,len=4}->tun_metadata0"); err == nil || !strings.Contains(out, "NXTTMFC_TABLE_FULL") {
+		t.Errorf("add-tlv-map: %v %s", err, out)
+	}
 	desc := e.ofctl(t, "-O", "OpenFlow13", "dump-desc", "SW")
 	if !strings.Contains(desc, "Manufacturer: gswitch") || !strings.Contains(desc, "OFPST_DESC reply (OF1.3)") {
 		t.Errorf("dump-desc: %s", desc)

@@ -111,6 +111,7 @@ const (
 	NXTSetControllerID     = 20
 	NXTTLVTableMod         = 24
 	NXTTLVTableRequest     = 25
+	NXTTLVTableReply       = 26
 	NXTResume              = 28
 	NXTCtFlushZone         = 29
 	NXTPacketIn2           = 30
