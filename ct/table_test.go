@@ -99,21 +99,26 @@ func checkInvariants(t *testing.T, tr *Tracker) {
 	for i := range tr.shards {
 		s := &tr.shards[i]
 		s.mu.RLock()
-		for k, i := range s.m4 {
-			c := s.sl.at(i)
-			rk := c.key.reverse()
-			if k != c.key.k4() && k != rk.k4() {
-				t.Fatalf("map key %v does not belong to its conn", k)
+		for zone, z := range s.zm {
+			if len(z.m4)+len(z.m6) == 0 {
+				t.Fatalf("empty zone %d maps kept", zone)
 			}
-			conns[c]++
-		}
-		for k, i := range s.m6 {
-			c := s.sl.at(i)
-			rk := c.key.reverse()
-			if k != c.key.k6() && k != rk.k6() {
-				t.Fatalf("map key %v does not belong to its conn", k)
+			for k, i := range z.m4 {
+				c := s.sl.at(i)
+				rk := c.key.reverse()
+				if k != c.key.k4() && k != rk.k4() {
+					t.Fatalf("map key %v does not belong to its conn", k)
+				}
+				conns[c]++
 			}
-			conns[c]++
+			for k, i := range z.m6 {
+				c := s.sl.at(i)
+				rk := c.key.reverse()
+				if k != c.key.k6() && k != rk.k6() {
+					t.Fatalf("map key %v does not belong to its conn", k)
+				}
+				conns[c]++
+			}
 		}
 		s.mu.RUnlock()
 	}

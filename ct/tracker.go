@@ -62,12 +62,17 @@ func (c *conn) expired(now int64) bool { return now >= c.exp.Load() }
 // shard that the symmetric hash of its key names.
 type shard struct {
 	mu    sync.RWMutex
-	m4    map[key4]uint32 // slab indexes
-	m6    map[key6]uint32
+	zm    map[uint16]*zoneMaps // per zone: flushing a zone visits only its entries
 	sl    *slab
 	free  []freeSlot // freed slots, oldest first from fhead
 	fhead int
 	_     [64]byte // keep shards' locks on separate cache lines
+}
+
+// zoneMaps holds one zone's keys in a shard: map values are slab indexes.
+type zoneMaps struct {
+	m4 map[key4]uint32
+	m6 map[key6]uint32
 }
 
 // zoneConf is a zone's configuration: an immutable value swapped whole.
@@ -154,8 +159,7 @@ func New(cfg Config) *Tracker {
 	}
 	t.slab = newSlab()
 	for i := range t.shards {
-		t.shards[i].m4 = make(map[key4]uint32)
-		t.shards[i].m6 = make(map[key6]uint32)
+		t.shards[i].zm = make(map[uint16]*zoneMaps)
 		t.shards[i].sl = t.slab
 	}
 	mc := cfg.MaxConns
@@ -221,11 +225,15 @@ func (t *Tracker) zoneShards(zone uint16, f func(s *shard)) {
 }
 
 func (s *shard) get(k *connKey) *conn {
+	z := s.zm[k.zone]
+	if z == nil {
+		return nil
+	}
 	var i uint32
 	if k.v6 {
-		i = s.m6[k.k6()]
+		i = z.m6[k.k6()]
 	} else {
-		i = s.m4[k.k4()]
+		i = z.m4[k.k4()]
 	}
 	if i == 0 {
 		return nil
@@ -234,48 +242,74 @@ func (s *shard) get(k *connKey) *conn {
 }
 
 func (s *shard) put(k *connKey, c *conn) {
+	z := s.zm[k.zone]
+	if z == nil {
+		z = &zoneMaps{}
+		s.zm[k.zone] = z
+	}
 	if k.v6 {
-		s.m6[k.k6()] = c.idx
+		if z.m6 == nil {
+			z.m6 = make(map[key6]uint32)
+		}
+		z.m6[k.k6()] = c.idx
 	} else {
-		s.m4[k.k4()] = c.idx
+		if z.m4 == nil {
+			z.m4 = make(map[key4]uint32)
+		}
+		z.m4[k.k4()] = c.idx
 	}
 }
 
 func (s *shard) del(k *connKey, c *conn) {
+	z := s.zm[k.zone]
+	if z == nil {
+		return
+	}
 	if k.v6 {
 		kk := k.k6()
-		if s.m6[kk] == c.idx {
-			delete(s.m6, kk)
+		if z.m6[kk] == c.idx {
+			delete(z.m6, kk)
 		}
 	} else {
 		kk := k.k4()
-		if s.m4[kk] == c.idx {
-			delete(s.m4, kk)
+		if z.m4[kk] == c.idx {
+			delete(z.m4, kk)
 		}
+	}
+	if len(z.m4) == 0 && len(z.m6) == 0 {
+		delete(s.zm, k.zone)
 	}
 }
 
 // each calls f for every connection of s once (s locked); f returns
 // false to stop the walk early. zone >= 0 restricts the walk to that
-// zone, judged from the map keys alone (connections of other zones are
-// not even touched).
+// zone's entries.
 func (s *shard) each(zone int, f func(c *conn) bool) {
-	for k, i := range s.m4 {
-		if zone >= 0 && int(k.zone) != zone {
-			continue
+	if zone >= 0 {
+		if z := s.zm[uint16(zone)]; z != nil {
+			s.eachIn(z, f)
 		}
+		return
+	}
+	for _, z := range s.zm {
+		if !s.eachIn(z, f) {
+			return
+		}
+	}
+}
+
+func (s *shard) eachIn(z *zoneMaps, f func(c *conn) bool) bool {
+	for k, i := range z.m4 {
 		if c := s.sl.at(i); c.key.k4() == k && !c.dead && !f(c) {
-			return
+			return false
 		}
 	}
-	for k, i := range s.m6 {
-		if zone >= 0 && int(k.zone) != zone {
-			continue
-		}
+	for k, i := range z.m6 {
 		if c := s.sl.at(i); c.key.k6() == k && !c.dead && !f(c) {
-			return
+			return false
 		}
 	}
+	return true
 }
 
 // removeBatch is how many connections a sweep or flush removes per hold
