@@ -208,6 +208,10 @@ func (w *worker) conntrack(grp []*packet.Packet, o *op, ops []op, pc int, st xst
 		return
 	}
 	c := o.cta
+	if len(c.moves) > 0 {
+		w.ctPerPacket(grp, c, ops, pc, st)
+		return
+	}
 	if c.zoneSrc.Field == packet.FieldInvalid {
 		w.ctOne(grp, c, &c.params, ops, pc, st)
 		return
@@ -250,6 +254,30 @@ func (w *worker) conntrack(grp []*packet.Packet, o *op, ops []op, pc int, st xst
 		w.putPkts(sub)
 	}
 	w.putPkts(rest)
+}
+
+// ctPerPacket runs a ct action whose parameters depend on each packet
+// (exec(move:...) into ct_mark or ct_label): one packet at a time, each with
+// its own zone, mark and label.
+func (w *worker) ctPerPacket(grp []*packet.Packet, c *ctOp, ops []op, pc int, st xstate) {
+	for _, pk := range grp {
+		w.ctp = c.params
+		if c.zoneSrc.Field != packet.FieldInvalid {
+			w.ctp.Zone = uint16(pk.Key.W.Get(c.zoneSrc.Field).Shr(uint(c.zoneSrc.Ofs)).Lo)
+		}
+		for _, mv := range c.moves {
+			v := pk.Key.W.Get(mv.Src.Field).Shr(uint(mv.Src.Ofs)).And(subOnes(mv.Src.NBits)).Shl(uint(mv.Dst.Ofs))
+			m := subOnes(mv.Dst.NBits).Shl(uint(mv.Dst.Ofs))
+			if mv.Dst.Field == packet.FieldCtMark {
+				w.ctp.Mark = w.ctp.Mark&^uint32(m.Lo) | uint32(v.Lo)
+			} else {
+				w.ctp.Label = w.ctp.Label.AndNot(m).Or(v)
+			}
+		}
+		one := append(w.getPkts(), pk)
+		w.ctOne(one, c, &w.ctp, ops, pc, st)
+		w.putPkts(one)
+	}
 }
 
 func (w *worker) ctOne(grp []*packet.Packet, c *ctOp, p *ct.Params, ops []op, pc int, st xstate) {

@@ -105,6 +105,9 @@ type ctOp struct {
 	params  ct.Params
 	zoneSrc Subfield // Field == FieldInvalid: immediate zone
 	table   uint8
+	// moves are exec(move:SRC->ct_mark/ct_label) actions: their values are
+	// read from each packet, so such a ct runs packet by packet.
+	moves []Move
 }
 
 func subOnes(n uint16) packet.U128 { return packet.Ones(uint(n)) }
@@ -155,6 +158,11 @@ func compileActions(acts []Action) []op {
 			ops = append(ops, op{kind: opExit})
 		case CT:
 			c := &ctOp{params: a.Params, zoneSrc: a.ZoneSrc, table: a.Table}
+			for _, x := range a.Exec {
+				if mv, ok := x.(Move); ok {
+					c.moves = append(c.moves, mv)
+				}
+			}
 			ops = append(ops, op{kind: opCT, cta: c})
 		case Note, Conjunction, NAT:
 			// no effect (conjunction is handled by the classifier; NAT

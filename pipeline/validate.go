@@ -378,6 +378,36 @@ func (c *checker) checkCT(a *CT) (*ct.Params, error) {
 			n := x.NAT
 			p.NAT = &n
 			continue
+		case Move:
+			// move:SRC->ct_mark[...] / ct_label[...]: the value comes from
+			// each packet at run time; only the destination bits are known.
+			if !isCTField(x.Dst.Field) || x.Dst.Field == packet.FieldCtState {
+				return nil, Errorf(ErrBadAction, BACBadArgument, "ct action doesn't support nested modification of %s", x.Dst.Field)
+			}
+			if err := c.checkSubfield(x.Src, false); err != nil {
+				return nil, err
+			}
+			if err := c.checkSubfield(x.Dst, true); err != nil {
+				return nil, err
+			}
+			if x.Src.NBits != x.Dst.NBits {
+				return nil, Errorf(ErrBadAction, BACBadSetLen, "move: source and destination widths differ (%d, %d)", x.Src.NBits, x.Dst.NBits)
+			}
+			if !commit {
+				return nil, Errorf(ErrBadAction, BACBadArgument, "ct requires commit for actions other than a bare nat")
+			}
+			m := subOnes(x.Dst.NBits).Shl(uint(x.Dst.Ofs))
+			switch x.Dst.Field {
+			case packet.FieldCtMark:
+				p.SetMark = true
+				p.MarkMask |= uint32(m.Lo)
+			case packet.FieldCtLabel:
+				p.SetLabel = true
+				p.LabelMask = p.LabelMask.Or(m)
+			default:
+				return nil, Errorf(ErrBadAction, BACBadArgument, "ct action doesn't support nested modification of %s", x.Dst.Field)
+			}
+			continue
 		case SetField:
 			f, v, m = x.Field, x.Value.And(x.Mask), x.Mask
 		case RegLoad:

@@ -376,7 +376,33 @@ func (x *pinSink) PacketIn(pi *pipeline.PacketIn) {
 	if p := s.byNo[pi.Key.InPort()]; p != nil && p.config.Load()&ofproto.PortConfigNoPacketIn != 0 {
 		return
 	}
-	s.of.PacketIn(pi)
+	if !ports.HasOffload(&pi.Off) {
+		s.of.PacketIn(pi)
+		return
+	}
+	// A controller gets wire frames: segment a GSO super-frame, finish a
+	// partial checksum (slow path; copies).
+	if ports.IsGSO(&pi.Off) {
+		var seg ports.Segmenter
+		one := *pi
+		one.Off = packet.Offload{}
+		err := seg.Segment(pi.Data, &pi.Off, func(frame []byte) {
+			one.Data = frame
+			s.of.PacketIn(&one)
+		})
+		if err != nil {
+			s.log.Debug("packet-in: cannot segment a GSO frame", zap.Error(err))
+		}
+		return
+	}
+	pk := packet.New(pi.Data)
+	pk.Off = pi.Off
+	if err := ports.FinishChecksum(pk); err != nil {
+		s.log.Debug("packet-in: cannot finish a partial checksum", zap.Error(err))
+	}
+	one := *pi
+	one.Data, one.Off = pk.Data, packet.Offload{}
+	s.of.PacketIn(&one)
 }
 
 // portTable is the OpenFlow server's view of the ports.
