@@ -71,16 +71,25 @@ func (c *conn) sendPacketIn(pi *pipeline.PacketIn, cache *encCache) {
 	c.mu.Lock()
 	st := c.st
 	c.mu.Unlock()
-	reason := pi.Reason
-	if reason > reasonInvalidTTL || pi.TableMiss && (st.version == Version10 || c.service) {
-		// OF1.4+ reasons are OFPR_ACTION before 1.4; a table-miss flow's
-		// packet-in (OVS's explicit miss) is OFPR_ACTION before 1.3 and, as
-		// OVS's connmgr wire_reason() has it, on service connections
-		// (ovs-ofctl on ptcp:/punix:) of any version.
-		reason = reasonAction
+	// The async masks are checked with the pipeline's reason, as OVS's
+	// connmgr checks its internal reason: a table-miss flow's packet-in
+	// (OVS's OFPR_EXPLICIT_MISS) passes where NO_MATCH is enabled.
+	maskReason := pi.Reason
+	if maskReason > reasonInvalidTTL {
+		maskReason = reasonAction
 	}
-	if st.controllerID != pi.ControllerID || !st.receives(c.service, asyncPacketIn, reason) {
+	if st.controllerID != pi.ControllerID || !st.receives(c.service, asyncPacketIn, maskReason) {
 		return
+	}
+	// On the wire, as OVS's encode_packet_in_reason: the explicit miss is
+	// OFPR_ACTION before OpenFlow 1.3 and OFPR_NO_MATCH from 1.3 on, on
+	// every kind of connection (checked against OVS 3.1: an OF1.3 ovs-ofctl
+	// monitor on ptcp: sees a table-miss flow's packet-in as no_match). A
+	// table-miss reached from a packet-out is OFPR_PACKET_OUT in OVS, i.e.
+	// OFPR_ACTION before 1.4: the pipeline reports that as Reason ACTION.
+	reason := pi.Reason
+	if reason > reasonInvalidTTL || pi.TableMiss && st.version == Version10 {
+		reason = reasonAction
 	}
 	format := st.packetInFormat
 	key := uint32(st.version)<<8 | uint32(format) | uint32(reason)<<16
