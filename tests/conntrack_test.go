@@ -67,6 +67,11 @@ func TestPrivilegedConntrackVsOVS(t *testing.T) {
 	compareGolden(t, golden.KindConntrack, "conntrack/dump-conntrack-dp.txt", tp.appctl(t, "dpctl/dump-conntrack", "netdev@ovs-netdev"))
 	compareGolden(t, golden.KindPlain, "conntrack/ct-get-nconns.txt", tp.appctl(t, "dpctl/ct-get-nconns"))
 
+	// The ICMP port unreachable for the UDP flow came back as +rel.
+	if n := nPackets(t, tp.mustOfctl(t, "-O", "OpenFlow13", "dump-flows", "table=1"), "ct_state=+rel+trk"); n < 1 {
+		t.Errorf("no packet matched ct_state=+rel+trk (the ICMP port unreachable)")
+	}
+
 	// The outside cannot open connections to the inside.
 	startPy(t, tp.L, "tcp-server", "7005", "20")
 	if out, err := py(tp.R, "tcp-client", "20010", ip4L, "7005"); err == nil {
