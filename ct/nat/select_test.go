@@ -43,7 +43,8 @@ func valid(t *testing.T, r *Range, orig, reply *Tuple) {
 	} else if gotA != origA {
 		t.Fatalf("address changed without a range: %v -> %v", orig, reply)
 	}
-	pat := orig.Proto == protoTCP || orig.Proto == protoUDP || orig.isQuery()
+	pat := orig.Proto == protoTCP || orig.Proto == protoUDP || orig.isQuery() ||
+		orig.Proto == protoSCTP && orig.SrcPort|orig.DstPort != 0
 	if !pat {
 		if reply.SrcPort != orig.DstPort || reply.DstPort != orig.SrcPort {
 			t.Fatalf("ports changed for proto %d", orig.Proto)
