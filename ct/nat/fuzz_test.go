@@ -41,7 +41,7 @@ func rangeFrom(p *params, v6 bool) *Range {
 			base = u128{0, 0xcb007100 | uint64(p.u8())}
 		}
 		base.store(&r.AddrMin, r.V6)
-		base.add(uint64(p.u8() % 12)).store(&r.AddrMax, r.V6)
+		base.add(uint64(p.u8()%12)).store(&r.AddrMax, r.V6)
 		if !r.V6 && binaryLess(r.AddrMax[:4], r.AddrMin[:4]) {
 			r.AddrMax = r.AddrMin
 		}
