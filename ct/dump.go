@@ -39,7 +39,7 @@ func (t *Tracker) entries(zone *uint16, now int64) []*conn {
 }
 
 func snapshot(c *conn) *conn {
-	s := &conn{key: c.key, state: c.state}
+	s := &conn{key: c.key, rkey: c.rkey, state: c.state, natAct: c.natAct}
 	c.mu.Lock()
 	s.mark, s.label, s.tcp = c.mark, c.label, c.tcp
 	c.mu.Unlock()
@@ -120,8 +120,7 @@ func formatEntry(c *conn, verbose, stats bool, now int64) string {
 	b.WriteString(",orig=(")
 	formatTuple(&b, &c.key)
 	b.WriteString("),reply=(")
-	rk := c.key.reverse()
-	formatTuple(&b, &rk)
+	formatTuple(&b, &c.rkey)
 	b.WriteString(")")
 	if verbose {
 		b.WriteString(",id=0")
@@ -214,8 +213,7 @@ func (t *Tracker) Dump(zone *uint16) []Entry {
 	cs := t.entries(zone, now)
 	out := make([]Entry, 0, len(cs))
 	for _, c := range cs {
-		rk := c.key.reverse()
-		e := Entry{Proto: c.key.proto, Zone: c.key.zone, Orig: tupleOf(&c.key), Reply: tupleOf(&rk),
+		e := Entry{Proto: c.key.proto, Zone: c.key.zone, Orig: tupleOf(&c.key), Reply: tupleOf(&c.rkey),
 			Mark: c.mark, Labels: c.label}
 		if c.key.proto == packet.ProtoTCP {
 			e.TCPState = tcpStateName(coalesceTCPState(max(c.tcp[0].state, c.tcp[1].state)))

@@ -168,6 +168,7 @@ func (t *Tracker) processOne(pk *packet.Packet, ctx *lookupCtx, p *Params, now i
 			if p.Commit && t.admit(p.Zone) {
 				var tmp conn
 				t.initConn(&tmp, ctx, now)
+				tmp.rkey = tmp.key.reverse()
 				if c = t.insert(&tmp, now); c == nil {
 					// Lost a race with another goroutine: as OVS, the
 					// packet stays +new without a connection.

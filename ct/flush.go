@@ -84,8 +84,7 @@ func (f *FlushFilter) matches(c *conn) bool {
 	if !tupleMatch(&f.Orig, k) {
 		return false
 	}
-	rk := k.reverse()
-	if !tupleMatch(&f.Reply, &rk) {
+	if !tupleMatch(&f.Reply, &c.rkey) {
 		return false
 	}
 	if f.MarkMask != 0 || !f.LabelsMask.IsZero() {

@@ -105,7 +105,7 @@ func checkInvariants(t *testing.T, tr *Tracker) {
 			}
 			for k, i := range z.m4 {
 				c := s.sl.at(i)
-				rk := c.key.reverse()
+				rk := c.rkey
 				if k != c.key.k4() && k != rk.k4() {
 					t.Fatalf("map key %v does not belong to its conn", k)
 				}
@@ -113,7 +113,7 @@ func checkInvariants(t *testing.T, tr *Tracker) {
 			}
 			for k, i := range z.m6 {
 				c := s.sl.at(i)
-				rk := c.key.reverse()
+				rk := c.rkey
 				if k != c.key.k6() && k != rk.k6() {
 					t.Fatalf("map key %v does not belong to its conn", k)
 				}
@@ -130,7 +130,7 @@ func checkInvariants(t *testing.T, tr *Tracker) {
 			t.Fatal("dead conn in table")
 		}
 		s := tr.shardOf(&c.key)
-		rk := c.key.reverse()
+		rk := c.rkey
 		if s.get(&c.key) != c || tr.shardOf(&rk).get(&rk) != c {
 			t.Fatal("conn not found from its keys")
 		}

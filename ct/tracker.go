@@ -3,6 +3,7 @@ package ct
 import (
 	"math/rand/v2"
 	"runtime"
+	"unsafe"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -45,10 +46,12 @@ type Config struct {
 // conn is one tracked connection. key is immutable; the rest is guarded by
 // mu, except exp (atomic, read without the lock) and dead (the shard lock).
 type conn struct {
-	key   connKey
-	dead  bool   // removed from the table (shard lock)
-	state uint8  // other/ICMP state
-	idx   uint32 // slot in the slab
+	key    connKey // original direction
+	dead   bool    // removed from the table (shard locks)
+	state  uint8   // other/ICMP state
+	natAct uint8   // natSrc or natDst: the translation of the original direction
+	idx    uint32  // slot in the slab
+	rkey   connKey // reply direction as it is on the wire (key reversed, then NATed)
 	mu    sync.Mutex
 	exp   atomic.Int64 // deadline, in the now clock's nanoseconds
 	mark  uint32
@@ -320,19 +323,30 @@ const removeBatch = 512
 // lock for at most removeBatch removals at a time, and returns how many.
 func (t *Tracker) removeWhere(s *shard, zone int, match func(c *conn) bool, reason *atomic.Uint64, now int64) int {
 	total := 0
+	var cross []*conn // NATed connections whose reply key is in another shard
 	for {
 		n := 0
+		cross = cross[:0]
 		s.mu.Lock()
 		s.each(zone, func(c *conn) bool {
 			if match(c) {
-				t.removeLocked(s, c, reason, now)
-				n++
+				if t.shardOf(&c.rkey) == s {
+					t.removeLocked(c, reason, now)
+					n++
+				} else {
+					cross = append(cross, c)
+				}
 			}
-			return n < removeBatch
+			return n+len(cross) < removeBatch
 		})
 		s.mu.Unlock()
+		for _, c := range cross {
+			if t.remove(c, reason, now) {
+				n++
+			}
+		}
 		total += n
-		if n < removeBatch {
+		if n+len(cross) < removeBatch {
 			return total
 		}
 		runtime.Gosched()
@@ -352,48 +366,99 @@ func (t *Tracker) lookup(k *connKey, now int64) (*conn, bool) {
 	return c, c.key != *k
 }
 
-// insert adds a connection initialized from tmp under both its keys and
-// returns it. If a live connection already holds either key (another
-// goroutine won the race), insert returns nil and adds nothing; expired
-// holders are removed first.
-func (t *Tracker) insert(tmp *conn, now int64) *conn {
-	rk := tmp.key.reverse()
-	s := t.shardOf(&tmp.key)
-	s.mu.Lock()
-	for _, k := range [2]*connKey{&tmp.key, &rk} {
-		if old := s.get(k); old != nil {
-			if !old.expired(now) {
-				s.mu.Unlock()
-				return nil
-			}
-			t.removeLocked(s, old, &t.cnt.expired, now)
-		}
+// lockPair locks a and b (the same shard or two, in slab order).
+func lockPair(a, b *shard) {
+	switch {
+	case a == b:
+		a.mu.Lock()
+	case uintptr(unsafe.Pointer(a)) < uintptr(unsafe.Pointer(b)):
+		a.mu.Lock()
+		b.mu.Lock()
+	default:
+		b.mu.Lock()
+		a.mu.Lock()
 	}
-	idx := t.allocLocked(s, now)
-	c := t.slab.at(idx)
-	c.mu.Lock()
-	c.key, c.state, c.tcp = tmp.key, tmp.state, tmp.tcp
-	c.mark, c.label = 0, tmp.label
-	c.exp.Store(tmp.exp.Load())
-	c.idx, c.dead = idx, false
-	c.mu.Unlock()
-	s.put(&c.key, c)
-	s.put(&rk, c)
-	s.mu.Unlock()
-	return c
 }
 
-// removeLocked takes c out of the table; s is c's shard, locked. now
-// stamps the freed slot for its reuse grace period.
-func (t *Tracker) removeLocked(s *shard, c *conn, reason *atomic.Uint64, now int64) {
+func unlockPair(a, b *shard) {
+	a.mu.Unlock()
+	if b != a {
+		b.mu.Unlock()
+	}
+}
+
+// insert adds a connection initialized from tmp (key, rkey and state)
+// under both its keys and returns it. If a live connection already holds
+// either key (another goroutine won the race), insert returns nil and adds
+// nothing; expired holders are removed first.
+func (t *Tracker) insert(tmp *conn, now int64) *conn {
+	s1, s2 := t.shardOf(&tmp.key), t.shardOf(&tmp.rkey)
+	for {
+		lockPair(s1, s2)
+		var stale *conn
+		for _, kk := range [2]struct {
+			s *shard
+			k *connKey
+		}{{s1, &tmp.key}, {s2, &tmp.rkey}} {
+			if old := kk.s.get(kk.k); old != nil {
+				if !old.expired(now) {
+					unlockPair(s1, s2)
+					return nil
+				}
+				stale = old
+			}
+		}
+		if stale != nil {
+			o1, o2 := t.shardOf(&stale.key), t.shardOf(&stale.rkey)
+			if (o1 == s1 || o1 == s2) && (o2 == s1 || o2 == s2) {
+				t.removeLocked(stale, &t.cnt.expired, now)
+			} else {
+				// The stale connection's other key is in a shard we do
+				// not hold: remove it with its own locks, then retry.
+				unlockPair(s1, s2)
+				t.remove(stale, &t.cnt.expired, now)
+				continue
+			}
+			continue2 := false
+			for _, kk := range [2]struct {
+				s *shard
+				k *connKey
+			}{{s1, &tmp.key}, {s2, &tmp.rkey}} {
+				if kk.s.get(kk.k) != nil {
+					continue2 = true
+				}
+			}
+			if continue2 {
+				unlockPair(s1, s2)
+				continue
+			}
+		}
+		idx := t.allocLocked(s1, now)
+		c := t.slab.at(idx)
+		c.mu.Lock()
+		c.key, c.rkey, c.state, c.tcp, c.natAct = tmp.key, tmp.rkey, tmp.state, tmp.tcp, tmp.natAct
+		c.mark, c.label = 0, tmp.label
+		c.exp.Store(tmp.exp.Load())
+		c.idx, c.dead = idx, false
+		c.mu.Unlock()
+		s1.put(&c.key, c)
+		s2.put(&c.rkey, c)
+		unlockPair(s1, s2)
+		return c
+	}
+}
+
+// removeLocked takes c out of the table; the shards of both its keys are
+// locked. now stamps the freed slot for its reuse grace period.
+func (t *Tracker) removeLocked(c *conn, reason *atomic.Uint64, now int64) {
 	if c.dead {
 		return
 	}
 	c.dead = true
-	rk := c.key.reverse()
-	s.del(&c.key, c)
-	s.del(&rk, c)
-	s.free = append(s.free, freeSlot{c.idx, now})
+	s1, s2 := t.shardOf(&c.key), t.shardOf(&c.rkey)
+	s1.del(&c.key, c)
+	s2.del(&c.rkey, c)
+	s1.free = append(s1.free, freeSlot{c.idx, now})
 	t.n.Add(-1)
 	t.zcount[c.key.zone].Add(-1)
 	if reason != nil {
@@ -402,11 +467,13 @@ func (t *Tracker) removeLocked(s *shard, c *conn, reason *atomic.Uint64, now int
 }
 
 // remove takes c out of the table.
-func (t *Tracker) remove(c *conn, reason *atomic.Uint64, now int64) {
-	s := t.shardOf(&c.key)
-	s.mu.Lock()
-	t.removeLocked(s, c, reason, now)
-	s.mu.Unlock()
+func (t *Tracker) remove(c *conn, reason *atomic.Uint64, now int64) bool {
+	s1, s2 := t.shardOf(&c.key), t.shardOf(&c.rkey)
+	lockPair(s1, s2)
+	removed := !c.dead
+	t.removeLocked(c, reason, now)
+	unlockPair(s1, s2)
+	return removed
 }
 
 // admit reserves room for a new connection in zone (the global and the
