@@ -3,10 +3,10 @@ package ct
 import (
 	"math/rand/v2"
 	"runtime"
-	"unsafe"
 	"sync"
 	"sync/atomic"
 	"time"
+	"unsafe"
 
 	"gswitch/ct/frag"
 	"gswitch/packet"
@@ -52,11 +52,11 @@ type conn struct {
 	natAct uint8   // natSrc or natDst: the translation of the original direction
 	idx    uint32  // slot in the slab
 	rkey   connKey // reply direction as it is on the wire (key reversed, then NATed)
-	mu    sync.Mutex
-	exp   atomic.Int64 // deadline, in the now clock's nanoseconds
-	mark  uint32
-	label packet.U128
-	tcp   [2]tcpPeer
+	mu     sync.Mutex
+	exp    atomic.Int64 // deadline, in the now clock's nanoseconds
+	mark   uint32
+	label  packet.U128
+	tcp    [2]tcpPeer
 }
 
 func (c *conn) expired(now int64) bool { return now >= c.exp.Load() }
