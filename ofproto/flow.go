@@ -270,7 +270,7 @@ func splitNXCookie(b []byte) (rest []byte, cookie, mask uint64, has bool, err er
 	return b, cookie, mask, has, nil
 }
 
-// flowFilter10 builds a flow filter from NXST/OFPST 1.0 fields.
+// flowFilter builds a flow filter for a flow or aggregate stats request.
 func flowFilter(table uint8, match pipeline.Match, outPort uint32, outGroup uint32, cookie, mask uint64) *pipeline.FlowFilter {
 	return &pipeline.FlowFilter{
 		Table:      table,

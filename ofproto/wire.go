@@ -123,7 +123,6 @@ const (
 	NXSTFlowMonitor        = 2
 	ONFTBundleControl      = 2300
 	ONFTBundleAddMessage   = 2301
-	ONFETRoleStatus        = 1911
 	nxFlowFormatOpenFlow10 = 0
 	nxFlowFormatNXM        = 2
 	nxPacketInStd          = 0
