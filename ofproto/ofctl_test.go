@@ -307,9 +307,19 @@ func TestOfctlFlowLifecycle(t *testing.T) {
 			t.Fatalf("%d flows left", n)
 		}
 	}
+	// Flags as OVS reports them in OpenFlow 1.3: an OpenFlow 1.0 add
+	// implies reset_counts; check_overlap and send_flow_rem are kept.
+	e.ofctl(t, "add-flow", "SW", "priority=5,ip,actions=drop")
+	e.ofctl(t, "-O", "OpenFlow13", "add-flow", "SW", "priority=6,ip,check_overlap,send_flow_rem,actions=drop")
+	var err error
+	out := e.ofctl(t, "-O", "OpenFlow13", "dump-flows", "SW", "--no-stats")
+	if !strings.Contains(out, " reset_counts priority=5,ip actions=drop") || !strings.Contains(out, " send_flow_rem check_overlap priority=6,ip actions=drop") {
+		t.Fatalf("flags:\n%s", out)
+	}
+	e.ofctl(t, "del-flows", "SW")
 	// --strict, check_overlap and errors come back as ovs-ofctl errors.
 	e.ofctl(t, "-O", "OpenFlow13", "add-flow", "SW", "priority=7,ip,actions=drop")
-	out, err := e.ofctlErr("-O", "OpenFlow13", "add-flow", "SW", "priority=7,ip,nw_dst=198.51.100.2,check_overlap,actions=drop")
+	out, err = e.ofctlErr("-O", "OpenFlow13", "add-flow", "SW", "priority=7,ip,nw_dst=198.51.100.2,check_overlap,actions=drop")
 	if err == nil || !strings.Contains(out, "OFPFMFC_OVERLAP") {
 		t.Fatalf("overlap: %v %s", err, out)
 	}
