@@ -502,3 +502,25 @@ func TestAddrCount(t *testing.T) {
 	}
 	_ = rand.Uint64
 }
+
+// TestSelectClashOVS: on a clash without a port range the walk starts at
+// the original port (tried even when outside its class's range), goes up
+// and wraps to the class minimum, as OVS's FOR_EACH_PORT_IN_RANGE does.
+// The 555 -> 600 case was checked against Open vSwitch 3.1 by
+// examples/nat/demo.sh (SWITCH=ovs): two private hosts, source port 555,
+// nat(src=203.0.113.100); OVS gave the second one port 600.
+func TestSelectClashOVS(t *testing.T) {
+	for _, c := range []struct{ port, want uint16 }{{555, 600}, {80, 81}, {511, 1}, {1023, 600}, {40000, 40001}, {65535, 1024}, {600, 601}} {
+		r := rng(Src, "203.0.113.100", "203.0.113.100", 0, 0)
+		orig := tup(protoTCP, "198.51.100.10", c.port, "203.0.113.5", 8001)
+		taken := orig.Reverse()
+		taken.Dst = a4("203.0.113.100")
+		tb := table{taken: true}
+		for seed := uint64(0); seed < 5; seed++ {
+			reply, ok := Select(r, &orig, tb.inUse, seed)
+			if !ok || reply.DstPort != c.want {
+				t.Fatalf("clash on %d: got %d, want %d", c.port, reply.DstPort, c.want)
+			}
+		}
+	}
+}
