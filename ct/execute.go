@@ -16,27 +16,40 @@ const (
 	icmpReply
 )
 
-// replyConn marks, in Packet.Conn, a cached connection whose packet was in
-// the reply direction (a pointer conversion: no allocation).
-type replyConn conn
+// The type of Packet.Conn says the cached packet's direction and whether
+// it was an ICMP error related to the connection (pointer conversions: no
+// allocation).
+type (
+	replyConn        conn
+	relatedConn      conn
+	relatedReplyConn conn
+)
 
 // cachedConn returns the connection cached in pk by an earlier ct action.
-func cachedConn(pk *packet.Packet) (*conn, bool) {
-	switch c := pk.Conn.(type) {
+func cachedConn(pk *packet.Packet) (c *conn, reply, related bool) {
+	switch x := pk.Conn.(type) {
 	case *conn:
-		return c, false
+		return x, false, false
 	case *replyConn:
-		return (*conn)(c), true
+		return (*conn)(x), true, false
+	case *relatedConn:
+		return (*conn)(x), false, true
+	case *relatedReplyConn:
+		return (*conn)(x), true, true
 	}
-	return nil, false
+	return nil, false, false
 }
 
-func setCached(pk *packet.Packet, c *conn, reply bool) {
+func setCached(pk *packet.Packet, c *conn, reply, related bool) {
 	switch {
 	case c == nil:
 		pk.Conn = nil
 		pk.CtCached = false
 		return
+	case reply && related:
+		pk.Conn = (*relatedReplyConn)(c)
+	case related:
+		pk.Conn = (*relatedConn)(c)
 	case reply:
 		pk.Conn = (*replyConn)(c)
 	default:
@@ -51,12 +64,12 @@ func setCached(pk *packet.Packet, c *conn, reply bool) {
 // the connection in Packet.Conn, and appends the packets that continue to
 // out. now is the batch's monotonic time in nanoseconds.
 //
-// NAT and ALGs are not supported yet: a ct action with either marks every
-// packet +trk+inv (counted as Unsupported); the pipeline refuses such flows
-// at install time.
+// ALGs are not supported yet: a ct action with one marks every packet
+// +trk+inv (counted as Unsupported); the pipeline refuses such flows at
+// install time.
 func (t *Tracker) Execute(pkts []*packet.Packet, out []*packet.Packet, p *Params, now int64) []*packet.Packet {
 	t.observeNow(now)
-	if p.NAT != nil || p.Alg != AlgNone {
+	if p.Alg != AlgNone {
 		for _, pk := range pkts {
 			t.cnt.unsupported.Add(1)
 			t.writeInvalid(pk, p.Zone)
@@ -83,9 +96,15 @@ func (t *Tracker) processPacket(pk *packet.Packet, p *Params, now int64) {
 		t.writeInvalid(pk, p.Zone)
 		return
 	}
-	if c, _ := cachedConn(pk); c != nil && c.key.zone == p.Zone && !p.Force {
+	if c, reply, related := cachedConn(pk); c != nil && c.key.zone == p.Zone && !p.Force {
 		// OVS's ct cache: this packet went through this zone already;
 		// the state machine does not run again and ct_state is kept.
+		if p.NAT != nil {
+			state := k.CtState()
+			t.handleNAT(pk, c, p.Zone, reply, related, &state)
+			k.SetCtState(state)
+			setCached(pk, nil, false, false)
+		}
 		t.processFast(pk, c, p)
 		return
 	}
@@ -119,9 +138,24 @@ func (t *Tracker) processOne(pk *packet.Packet, ctx *lookupCtx, p *Params, now i
 	if state != 0 && k.CtZone() != p.Zone {
 		state = 0
 	}
-	c, reply := t.lookup(&ctx.key, now)
-	ctx.reply = reply
-	if p.Force && reply && c != nil {
+	var c *conn
+	if state&(packet.CsSNAT|packet.CsDNAT) != 0 {
+		// Already translated by an earlier ct(nat) in this zone: find
+		// the connection from the reverse of what the packet is now.
+		rev := ctx.key.reverse()
+		var r bool
+		if c, r = t.lookup(&rev, now); c != nil {
+			ctx.reply = !r
+			if ctx.reply {
+				ctx.key = c.rkey
+			} else {
+				ctx.key = c.key
+			}
+		}
+	} else {
+		c, ctx.reply = t.lookup(&ctx.key, now)
+	}
+	if p.Force && ctx.reply && c != nil {
 		// The connection runs the other way: end it; with commit a new
 		// one starts in this packet's direction.
 		t.remove(c, &t.cnt.flushed, now)
@@ -153,6 +187,9 @@ func (t *Tracker) processOne(pk *packet.Packet, ctx *lookupCtx, p *Params, now i
 				state |= packet.CsNew
 			}
 		}
+		if c != nil && p.NAT != nil {
+			t.handleNAT(pk, c, p.Zone, ctx.reply, ctx.related, &state)
+		}
 	} else if ctx.related {
 		// An ICMP error must quote a known connection.
 		state = packet.CsInv
@@ -169,12 +206,26 @@ func (t *Tracker) processOne(pk *packet.Packet, ctx *lookupCtx, p *Params, now i
 				var tmp conn
 				t.initConn(&tmp, ctx, now)
 				tmp.rkey = tmp.key.reverse()
-				if c = t.insert(&tmp, now); c == nil {
+				natOK := true
+				if p.NAT != nil {
+					if ni := parseNATInfo(p.NAT); ni.act != 0 {
+						tmp.natAct = ni.act
+						if natOK = t.natUniqueTuple(&tmp, &ni, now); !natOK {
+							t.cnt.natExhausted.Add(1)
+						}
+					}
+				}
+				if !natOK {
+					t.release(p.Zone)
+				} else if c = t.insert(&tmp, now); c == nil {
 					// Lost a race with another goroutine: as OVS, the
 					// packet stays +new without a connection.
 					t.release(p.Zone)
 				} else {
 					t.cnt.created.Add(1)
+					if c.natAct != 0 {
+						natPacket(pk, c, false, false, &state)
+					}
 				}
 			}
 		}
@@ -198,7 +249,12 @@ func (t *Tracker) processOne(pk *packet.Packet, ctx *lookupCtx, p *Params, now i
 	} else {
 		writeMD(k, state, p.Zone, 0, label, &ctx.key)
 	}
-	setCached(pk, c, ctx.reply)
+	if p.NAT != nil {
+		// As OVS: no cached connection after nat, so that a later ct
+		// looks the translated packet up again.
+		c = nil
+	}
+	setCached(pk, c, ctx.reply, ctx.related)
 }
 
 // validNew reports whether the packet may create a connection.
@@ -278,7 +334,7 @@ func (t *Tracker) update(c *conn, ctx *lookupCtx, now int64) int {
 func (t *Tracker) writeInvalid(pk *packet.Packet, zone uint16) {
 	t.cnt.invalid.Add(1)
 	writeMD(&pk.Key, packet.CsInv, zone, 0, packet.U128{}, nil)
-	setCached(pk, nil, false)
+	setCached(pk, nil, false, false)
 }
 
 // writeMD fills the ct_* fields (OVS's write_ct_md): ct_state gets +trk,

@@ -61,7 +61,7 @@ func TestFragments(t *testing.T) {
 		if f.Key.W[packet.WCtNw] == 0 || uint16(f.Key.W[packet.WCtTp]>>48) != 5000 {
 			t.Errorf("fragment %d lacks the datagram's tuple", i)
 		}
-		if c, _ := cachedConn(f); c == nil {
+		if c, _, _ := cachedConn(f); c == nil {
 			t.Errorf("fragment %d lacks the connection", i)
 		}
 	}

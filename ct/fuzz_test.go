@@ -29,6 +29,25 @@ func FuzzExecute(f *testing.F) {
 			now += int64(r[11]) * int64(100*time.Millisecond)
 			p := Params{Zone: uint16(r[1] & 3), Commit: r[1]&4 == 0, Force: r[1]&8 != 0,
 				SetMark: r[1]&16 != 0, Mark: uint32(r[10]), MarkMask: 0xff}
+			if r[1]&0x40 != 0 {
+				// nat: bare, src or dst, with or without an address and
+				// a (possibly tiny) port range.
+				n := &NAT{Flags: uint16(r[2]>>2) & (NATSrc | NATDst | NATRandom)}
+				if r[2]&0x80 != 0 {
+					n.RangePresent |= NATRangeIPv4Min | NATRangeIPv4Max
+					n.AddrMin = [16]byte{203, 0, 113, 1}
+					n.AddrMax = [16]byte{203, 0, 113, 1 + r[10]&3}
+					if r[0]&0x80 != 0 {
+						n.RangePresent = NATRangeIPv6Min
+						n.AddrMin = [16]byte{0x20, 0x01, 0x0d, 0xb8, 15: 9}
+					}
+				}
+				if r[8]&1 != 0 {
+					n.RangePresent |= NATRangeProtoMin | NATRangeProtoMax
+					n.PortMin, n.PortMax = 100, 100+uint16(r[8]>>5)
+				}
+				p.NAT = n
+			}
 			dir := r[1]&0x20 != 0
 			src, dst := A, B
 			if r[0]&0x80 != 0 {

@@ -87,15 +87,16 @@ type zoneConf struct {
 
 // Counters are the tracker's event counters (drop reasons and the like).
 type Counters struct {
-	Full        uint64 // new connection refused: global limit
-	ZoneFull    uint64 // new connection refused: zone limit
-	Invalid     uint64 // packets marked +inv
-	Unsupported uint64 // packets with NAT or an ALG (not supported yet): +inv
-	Created     uint64
-	Expired     uint64 // removed by the sweep
-	Flushed     uint64
-	TCPSeqFail  uint64 // TCP packets outside the window
-	TCPBadFlags uint64 // TCP packets with an invalid flag combination
+	Full         uint64 // new connection refused: global limit
+	ZoneFull     uint64 // new connection refused: zone limit
+	Invalid      uint64 // packets marked +inv
+	Unsupported  uint64 // packets with NAT or an ALG (not supported yet): +inv
+	Created      uint64
+	Expired      uint64 // removed by the sweep
+	Flushed      uint64
+	TCPSeqFail   uint64 // TCP packets outside the window
+	TCPBadFlags  uint64 // TCP packets with an invalid flag combination
+	NATExhausted uint64 // new connection refused: no free translated tuple
 }
 
 // Tracker is the connection tracker. All methods are safe for concurrent
@@ -118,7 +119,7 @@ type Tracker struct {
 
 	cnt struct {
 		full, zoneFull, invalid, unsupported, created, expired, flushed,
-		tcpSeqFail, tcpBadFlags atomic.Uint64
+		tcpSeqFail, tcpBadFlags, natExhausted atomic.Uint64
 	}
 
 	sweepMS  atomic.Int64
@@ -532,7 +533,7 @@ func (t *Tracker) Counters() Counters {
 		Invalid: t.cnt.invalid.Load(), Unsupported: t.cnt.unsupported.Load(),
 		Created: t.cnt.created.Load(), Expired: t.cnt.expired.Load(),
 		Flushed: t.cnt.flushed.Load(), TCPSeqFail: t.cnt.tcpSeqFail.Load(),
-		TCPBadFlags: t.cnt.tcpBadFlags.Load(),
+		TCPBadFlags: t.cnt.tcpBadFlags.Load(), NATExhausted: t.cnt.natExhausted.Load(),
 	}
 }
 
