@@ -281,3 +281,44 @@ func TestNATCachedAndRecirculated(t *testing.T) {
 		t.Error(out)
 	}
 }
+
+// TestNATDumpGolden replays capture-ovs31-nat.sh's traffic (flows: UDP
+// from a: ct(commit,zone=3,nat(src=198.51.100.99)), from b: ct(zone=3,nat);
+// TCP from a: ct(commit,nat(dst=198.51.100.2:8080)), from b: ct(nat)) and
+// compares the dumps with real OVS's.
+func TestNATDumpGolden(t *testing.T) {
+	tr := New(Config{})
+	const (
+		a, b, vip, snatIP = "198.51.100.1", "198.51.100.2", "198.51.100.200", "198.51.100.99"
+	)
+	fromA := Params{Commit: true, Zone: 3, NAT: natTo(NATSrc, snatIP, 0, 0)}
+	fromB := Params{Zone: 3, NAT: &NAT{}}
+	exec1(tr, udpFrame(a, b, 40000, 5353, 1), fromA, 1)
+	exec1(tr, udpFrame(b, snatIP, 5353, 40000, 1), fromB, 2)
+	tA := Params{Commit: true, NAT: natTo(NATDst, b, 8080, 8080)}
+	tB := Params{NAT: &NAT{}}
+	tcp := func(src, dst string, sp, dp, fl uint16, seq, ack uint32, pl, ws int) *packet.Packet {
+		return tcpFrame(seg{src: src, dst: dst, sport: sp, dport: dp, flags: fl, seq: seq, ack: ack, win: 502, payload: pl, wscale: ws})
+	}
+	exec1(tr, tcp(a, vip, 41000, 80, tcpSYN, 1000, 0, 0, 10), tA, 3)
+	exec1(tr, tcp(b, a, 8080, 41000, tcpSYN|tcpACK, 5000, 1001, 0, 10), tB, 4)
+	exec1(tr, tcp(a, vip, 41000, 80, tcpACK, 1001, 5001, 0, -1), tA, 5)
+	exec1(tr, tcp(b, a, 8080, 41000, tcpACK|tcpPSH, 5001, 1001, 5, -1), tB, 6)
+	exec1(tr, tcp(a, vip, 41000, 80, tcpACK, 1001, 5006, 0, -1), tA, 7)
+	exec1(tr, tcp(a, vip, 41000, 80, tcpFIN|tcpACK, 1001, 5006, 0, -1), tA, 8)
+	exec1(tr, tcp(b, a, 8080, 41000, tcpACK, 5006, 1002, 0, -1), tB, 9)
+	for _, c := range []struct{ golden, opt string }{{"nat-dump-conntrack", ""}, {"nat-dump-conntrack-m", "-m"}} {
+		want, _, _ := readGolden(t, c.golden)
+		var args []string
+		if c.opt != "" {
+			args = []string{c.opt}
+		}
+		got, err := tr.DPCtl("dump-conntrack", args)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.Join(sortedLines(got), "\n") != strings.Join(sortedLines(want), "\n") {
+			t.Errorf("%s:\ngot:\n%s\nwant:\n%s", c.golden, got, want)
+		}
+	}
+}
