@@ -651,3 +651,35 @@ func TestOfctlCountersGolden(t *testing.T) {
 	check("ofctl/dump-aggregate-table1.of13.txt", golden.KindFlows, "-O", "OpenFlow13", "dump-aggregate", "SW", "table=1")
 	check("ofctl/dump-aggregate-table1.of10.txt", golden.KindFlows, "dump-aggregate", "SW", "table=1")
 }
+
+// TestOfctlMonitorFlowRemoved: flow-removed messages as ovs-ofctl monitor
+// prints them, compared with what it printed for OVS 3.1 for the same flow
+// (table=2,cookie=0x5,priority=9,udp,idle_timeout=1,hard_timeout=1,
+// send_flow_rem, expired by its hard timeout after 1.094 s).
+func TestOfctlMonitorFlowRemoved(t *testing.T) {
+	want := map[string]string{
+		"-O OpenFlow13 monitor SW 65534": "OFPT_FLOW_REMOVED (OF1.3) (xid=0x0): priority=9,udp reason=hard table_id=2 cookie:0x5 duration1.094s idle1 hard1 pkts0 bytes0\n",
+		"monitor SW 65534":               "OFPT_FLOW_REMOVED (xid=0x0): priority=9,udp reason=hard cookie:0x5 duration1.094s idle1 pkts0 bytes0\n",
+	}
+	for args, w := range want {
+		t.Run(args, func(t *testing.T) {
+			e := newOfctlEnv(t)
+			stop := e.monitor(t, strings.Fields(args)...)
+			var m pipeline.Match
+			m.SetExact(packet.FieldEthType, packet.U128{Lo: 0x0800})
+			m.SetExact(packet.FieldNwProto, packet.U128{Lo: 17})
+			e.srv.FlowRemoved(&pipeline.FlowRemoved{Reason: pipeline.RemovedHardTimeout, Now: 11_094_000_000,
+				Stats: pipeline.FlowStats{Spec: pipeline.FlowSpec{Table: 2, Priority: 9, Cookie: 5, IdleTimeout: 1, HardTimeout: 1,
+					Flags: pipeline.FlagSendFlowRem, Match: m}, Created: 10_000_000_000}})
+			var keep []string
+			for _, l := range strings.Split(stop(), "\n") {
+				if l != "" && !strings.Contains(l, "|") {
+					keep = append(keep, l)
+				}
+			}
+			if got := strings.Join(keep, "\n") + "\n"; got != w {
+				t.Fatalf("got\n%swant\n%s", got, w)
+			}
+		})
+	}
+}
