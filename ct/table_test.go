@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/netip"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -421,4 +422,27 @@ func TestFlushLargeZone(t *testing.T) {
 		t.Error("freed slot not reused after the grace period")
 	}
 	checkInvariants(t, tr)
+}
+
+// TestBackgroundSweep runs the sweeper goroutine with a manual clock.
+func TestBackgroundSweep(t *testing.T) {
+	var now atomic.Int64
+	now.Store(int64(time.Second))
+	tr := New(Config{Clock: now.Load, SweepInterval: 5 * time.Millisecond})
+	tr.Start()
+	tr.Start() // idempotent
+	defer tr.Stop()
+	for i := 0; i < 100; i++ {
+		exec1(tr, udpFrame(A, B, uint16(1+i), 53, 0), commit, now.Load())
+	}
+	now.Add(61 * int64(time.Second))
+	deadline := time.Now().Add(5 * time.Second)
+	for tr.Count() != 0 && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
+	if tr.Count() != 0 {
+		t.Fatalf("background sweep left %d", tr.Count())
+	}
+	tr.Stop()
+	tr.Stop()
 }
