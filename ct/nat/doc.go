@@ -8,27 +8,46 @@
 // own: the tracker owns the table and the connections, and tells nat what
 // is in use through a callback.
 //
-// # Usage
+// # Usage (the tracker's integration)
 //
-// At install time, build a Range from the raw NXAST_NAT fields (FromRaw;
-// its errors are OFPBAC_BAD_ARGUMENT, errors.Is(err, ErrInvalid)).
+// Install time: build a Range from the raw NXAST_NAT fields with FromRaw;
+// its errors are OFPBAC_BAD_ARGUMENT (errors.Is(err, ErrInvalid)). A Kind
+// None range is a bare nat.
 //
-// When a packet creates a connection under ct(commit,nat(src|dst=...)),
-// call Select with the original tuple: it returns the reply tuple, unique
-// in the table, which the tracker inserts as the connection's reply key
-// (instead of the plain reverse of the original key). Then translate the
-// packet with Apply(pk, r.Kind, Orig, &reply).
+// Tuples: Tuple is field for field ct's connKey (ICMP: the id in both
+// ports, IType the source's message type), and Tuple.Reverse is ct's
+// connKey.reverse.
 //
-// Every later packet of a NATed connection that passes a ct action with
-// nat (bare or not) is translated with Apply (or ApplyRelated for an ICMP
-// error quoting the connection) with its direction and the connection's
-// tuple of the other direction; the tracker ors State(kind, dir) into
-// ct_state. A packet that already has +snat or +dnat from the same zone is
-// not translated again (OVS's handle_nat).
+// Commit of a new connection under ct(commit,nat(src|dst=...)), after the
+// zone and global limits admitted it: reply, ok := Select(&r, &orig, inUse,
+// seed), where inUse(t) reports whether t is a key (either direction) of a
+// live connection in the table. ok false is tuple space exhaustion: OVS
+// then creates no connection and the packet goes on +trk+new,
+// untranslated. Otherwise the connection stores reply as its reply key
+// (not orig.Reverse()) and its Kind, both keys go into the table
+// atomically with a re-check (another packet may have taken reply since
+// Select looked), and the packet is translated with Apply(pk, r.Kind,
+// Orig, &reply); ct_state gets State(r.Kind, Orig).
+//
+// Later packets, through any ct action with nat (bare or not; a
+// nat(src|dst=...) on an existing connection behaves as bare nat): when
+// the connection has a translation and the packet does not already carry
+// +snat/+dnat from this zone (OVS's handle_nat), translate it with
+// Apply(pk, kind, dir, other), or ApplyRelated for an ICMP error quoting
+// the connection, where dir is the packet's direction and other the
+// connection's tuple of the other direction (the reply tuple for an
+// original-direction packet, the original tuple for a reply), and or
+// State(kind, dir) into ct_state. An error from either leaves the frame
+// as it was: mark the packet +inv.
+//
+// Lookups of packets already translated (+snat/+dnat in the same zone):
+// reverse the extracted key before the lookup, and on a hit flip the
+// direction and continue with the connection's key of that direction (OVS's
+// initial_conn_lookup with natted).
 //
 // Fragments: translate the reassembled datagram and copy its headers back
-// to the fragments (ct/frag Datagram.SyncFromWhole), never the fragments
-// one by one.
+// to the fragments (ct/frag Datagram.SyncFromWhole, then packet.Parse each
+// fragment), never the fragments one by one.
 //
 // # Behaviour
 //

@@ -102,7 +102,8 @@ func (t *Tuple) addr(a *[16]byte) netip.Addr {
 	return netip.AddrFrom4([4]byte(a[:4]))
 }
 
-// String formats t for tests and logs, e.g. "tcp 198.51.100.10:5000->203.0.113.5:80 zone=0".
+// String formats t for tests and logs, e.g. "proto=6 198.51.100.10->203.0.113.5
+// sport=5000 dport=80 itype=0 zone=0".
 func (t Tuple) String() string {
 	return fmt.Sprintf("proto=%d %s->%s sport=%d dport=%d itype=%d zone=%d",
 		t.Proto, t.SrcAddr(), t.DstAddr(), t.SrcPort, t.DstPort, t.IType, t.Zone)
