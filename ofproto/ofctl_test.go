@@ -683,3 +683,31 @@ func TestOfctlMonitorFlowRemoved(t *testing.T) {
 		})
 	}
 }
+
+// TestOfctlMonitorPortStatus: port-status messages as ovs-ofctl monitor
+// prints them, compared with its output for OVS 3.1 after
+// "ovs-ofctl mod-port br0 p1 down" (a dummy port, no speed).
+func TestOfctlMonitorPortStatus(t *testing.T) {
+	body := "MOD: 1(p1): addr:aa:55:aa:55:00:10\n     config:     PORT_DOWN\n     state:      LINK_DOWN\n     speed: 0 Mbps now, 0 Mbps max\n"
+	want := map[string]string{
+		"-O OpenFlow13 monitor SW 65534": "OFPT_PORT_STATUS (OF1.3) (xid=0x0): " + body,
+		"monitor SW 65534":               "OFPT_PORT_STATUS (xid=0x0): " + body,
+	}
+	for args, w := range want {
+		t.Run(args, func(t *testing.T) {
+			e := newOfctlEnv(t)
+			stop := e.monitor(t, strings.Fields(args)...)
+			e.srv.PortStatus(PortModified, Port{No: 1, Name: "p1", HWAddr: [6]byte{0xaa, 0x55, 0xaa, 0x55, 0, 0x10},
+				Config: PortConfigDown, State: PortStateLinkDown})
+			var keep []string
+			for _, l := range strings.Split(stop(), "\n") {
+				if l != "" && !strings.Contains(l, "|") {
+					keep = append(keep, l)
+				}
+			}
+			if got := strings.Join(keep, "\n") + "\n"; got != w {
+				t.Fatalf("got\n%swant\n%s", got, w)
+			}
+		})
+	}
+}
