@@ -446,3 +446,20 @@ func TestBackgroundSweep(t *testing.T) {
 	tr.Stop()
 	tr.Stop()
 }
+
+// TestLimitStatesAsOVS mirrors testdata/ovs31/limit-flows.txt: with
+// ct-set-maxconns 0, a ping request is +trk+new (nothing is created) and
+// its reply +trk+inv (an echo reply cannot start a connection).
+func TestLimitStatesAsOVS(t *testing.T) {
+	tr := New(Config{})
+	if _, err := tr.DPCtl("ct-set-maxconns", []string{"0"}); err != nil {
+		t.Fatal(err)
+	}
+	runSteps(t, tr, []step{
+		{"request", icmpFrame(A, B, icmp4EchoRequest, 0, 1, nil), commit, trk | nw},
+		{"reply", icmpFrame(B, A, icmp4EchoReply, 0, 1, nil), commit, trk | inv},
+	})
+	if out, _ := tr.DPCtl("ct-get-nconns", nil); out != "0\n" {
+		t.Errorf("nconns %q", out)
+	}
+}
