@@ -322,3 +322,19 @@ func TestNATDumpGolden(t *testing.T) {
 		}
 	}
 }
+
+// TestNATStatesAsOVS mirrors testdata/ovs31/nat-state-flows.txt: two UDP
+// request/response pairs through ct(commit,zone=3,nat(src=...)) and
+// ct(zone=3,nat).
+func TestNATStatesAsOVS(t *testing.T) {
+	tr := New(Config{})
+	const a, b, x = "198.51.100.1", "198.51.100.2", "198.51.100.99"
+	fromA := Params{Commit: true, Zone: 3, NAT: natTo(NATSrc, x, 0, 0)}
+	fromB := Params{Zone: 3, NAT: &NAT{}}
+	runSteps(t, tr, []step{
+		{"request 1", udpFrame(a, b, 40000, 5353, 1), fromA, trk | nw | snat},
+		{"reply 1", udpFrame(b, x, 5353, 40000, 1), fromB, trk | est | rpl | dnat},
+		{"request 2", udpFrame(a, b, 40000, 5353, 1), fromA, trk | est | snat},
+		{"reply 2", udpFrame(b, x, 5353, 40000, 1), fromB, trk | est | rpl | dnat},
+	})
+}
