@@ -2,7 +2,6 @@ package ct
 
 import (
 	"runtime"
-	"sync/atomic"
 	"time"
 )
 
@@ -96,4 +95,3 @@ func (t *Tracker) sweepLoop(stop <-chan struct{}, done chan<- struct{}) {
 	}
 }
 
-var _ = atomic.Int64{}
