@@ -94,4 +94,3 @@ func (t *Tracker) sweepLoop(stop <-chan struct{}, done chan<- struct{}) {
 		}
 	}
 }
-
