@@ -30,19 +30,18 @@
 // remembered. When a limit refuses a new connection the packet is still
 // +trk+new (as in OVS) and the refusal is counted (Counters).
 //
-// NAT (Params.NAT) follows OVS 3.1's userspace rules: commit with
-// nat(src=...) or nat(dst=...) picks a translated reply tuple (address from
-// the range by a hash of the connection, or random; ports from the range or
-// the sender's port class 1-511/600-1023/1024-65535, checked against every
-// live connection so that no two share one); every ct action with nat
-// (bare nat included) rewrites the connection's packets both ways,
-// addresses, TCP/UDP ports and checksums, and the header quoted in ICMP
-// errors, and sets +snat/+dnat; a packet already translated in the zone is
-// not translated again, and is found again from its translated tuple.
-// After a ct action with nat no connection is cached in the packet (as
-// OVS). persistent is accepted and, as in OVS's userspace datapath, has no
-// effect. Checksums offloaded to the NIC (FlagCsumPartial) are not
-// adjusted. ALGs (Params.Alg) are not supported yet: such packets are
+// NAT (Params.NAT) follows OVS 3.1's userspace rules, with the tuple
+// choice and packet rewriting of package ct/nat: commit with nat(src=...)
+// or nat(dst=...) picks a translated reply tuple that no live connection
+// uses (nat.Select; exhaustion leaves the packet +trk+new, untranslated,
+// with no connection, counted as NATExhausted); every ct action with nat
+// (bare nat included) rewrites the connection's packets both ways
+// (nat.Apply, nat.ApplyRelated for ICMP errors) and sets +snat/+dnat; a
+// packet already translated in the zone is not translated again, and is
+// found again from its translated tuple. After a ct action with nat no
+// connection is cached in the packet (as OVS). Fragments: the reassembled
+// datagram is translated and frag's SyncFromWhole carries it into the
+// fragments. ALGs (Params.Alg) are not supported yet: such packets are
 // +trk+inv and counted as Unsupported.
 //
 // # Concurrency and ownership

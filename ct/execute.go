@@ -206,15 +206,7 @@ func (t *Tracker) processOne(pk *packet.Packet, ctx *lookupCtx, p *Params, now i
 				var tmp conn
 				t.initConn(&tmp, ctx, now)
 				tmp.rkey = tmp.key.reverse()
-				natOK := true
-				if p.NAT != nil {
-					if ni := parseNATInfo(p.NAT); ni.act != 0 {
-						tmp.natAct = ni.act
-						if natOK = t.natUniqueTuple(&tmp, &ni, now); !natOK {
-							t.cnt.natExhausted.Add(1)
-						}
-					}
-				}
+				natOK := p.NAT == nil || t.natSetup(&tmp, p.NAT, now)
 				if !natOK {
 					t.release(p.Zone)
 				} else if c = t.insert(&tmp, now); c == nil {

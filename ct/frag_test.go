@@ -2,6 +2,7 @@ package ct
 
 import (
 	"encoding/binary"
+	"net/netip"
 	"testing"
 	"time"
 
@@ -90,5 +91,29 @@ func TestFragments(t *testing.T) {
 	out = tr.Execute([]*packet.Packet{small}, out[:0], &commit, now)
 	if len(out) != 1 || out[0].Key.CtState() != trk|inv {
 		t.Fatalf("small fragment: %d", len(out))
+	}
+}
+
+// TestFragmentsNAT: the reassembled datagram is translated and the
+// translation is carried into every fragment.
+func TestFragmentsNAT(t *testing.T) {
+	tr := New(Config{})
+	frags := fragments(udpFrame(A, B, 5000, 53, 3000), 1400)
+	p := Params{Commit: true, NAT: natTo(NATSrc, X, 0, 0)}
+	var out []*packet.Packet
+	for _, f := range frags {
+		out = tr.Execute([]*packet.Packet{f}, out, &p, int64(time.Second))
+	}
+	if len(out) != 3 {
+		t.Fatalf("%d fragments", len(out))
+	}
+	for i, f := range out {
+		d := f.Data[f.Key.L3:]
+		if s := f.Key.CtState(); s != trk|nw|snat {
+			t.Errorf("fragment %d: %s", i, stateString(s))
+		}
+		if checksum(d[:20], 0) != 0 || netip.AddrFrom4([4]byte(d[12:16])).String() != X {
+			t.Errorf("fragment %d: source %s", i, netip.AddrFrom4([4]byte(d[12:16])))
+		}
 	}
 }

@@ -19,6 +19,13 @@ func (t *Tracker) executeFrag(pk *packet.Packet, out []*packet.Packet, p *Params
 	case frag.Complete:
 		w := dg.Whole
 		t.processPacket(w, p, now)
+		if p.NAT != nil && w.Key.CtState()&(packet.CsSNAT|packet.CsDNAT) != 0 {
+			// NAT rewrote the datagram: carry it into the fragments.
+			dg.SyncFromWhole()
+			for _, f := range dg.Frags {
+				packet.Parse(f)
+			}
+		}
 		for _, f := range dg.Frags {
 			copyCt(&f.Key, &w.Key)
 			f.Conn, f.CtCached = w.Conn, w.CtCached

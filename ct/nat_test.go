@@ -338,3 +338,25 @@ func TestNATStatesAsOVS(t *testing.T) {
 		{"reply 2", udpFrame(b, x, 5353, 40000, 1), fromB, trk | est | rpl | dnat},
 	})
 }
+
+// ipEnd returns the end offset of the IP datagram at l3, or -1.
+func ipEnd(d []byte, l3 int, v6 bool) int {
+	if v6 {
+		if len(d)-l3 < 40 {
+			return -1
+		}
+		e := l3 + 40 + int(be.Uint16(d[l3+4:]))
+		if e > len(d) {
+			return -1
+		}
+		return e
+	}
+	if len(d)-l3 < 20 {
+		return -1
+	}
+	e := l3 + int(be.Uint16(d[l3+2:]))
+	if e > len(d) || e < l3+20 {
+		return -1
+	}
+	return e
+}
