@@ -27,6 +27,7 @@ type Server struct {
 
 	mu        sync.Mutex
 	conns     map[*conn]struct{}
+	list      atomic.Pointer[[]*conn] // conns as an immutable slice, for events
 	listeners []net.Listener
 	closed    bool
 	stop      chan struct{}
@@ -272,10 +273,12 @@ func (s *Server) Serve(nc net.Conn, service bool) {
 		return
 	}
 	s.conns[c] = struct{}{}
+	s.publishLocked()
 	s.mu.Unlock()
 	c.run()
 	s.mu.Lock()
 	delete(s.conns, c)
+	s.publishLocked()
 	s.mu.Unlock()
 }
 
@@ -306,15 +309,22 @@ func (s *Server) Close() error {
 	return nil
 }
 
-// snapshot returns the current connections.
-func (s *Server) snapshot() []*conn {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	out := make([]*conn, 0, len(s.conns))
+// publishLocked publishes the connection list read by the event paths
+// (PacketIn, FlowRemoved, PortStatus) without a lock or an allocation.
+func (s *Server) publishLocked() {
+	l := make([]*conn, 0, len(s.conns))
 	for c := range s.conns {
-		out = append(out, c)
+		l = append(l, c)
 	}
-	return out
+	s.list.Store(&l)
+}
+
+// snapshot returns the current connections (the caller must not modify it).
+func (s *Server) snapshot() []*conn {
+	if l := s.list.Load(); l != nil {
+		return *l
+	}
+	return nil
 }
 
 // NumConns returns the number of open connections (for tests and ctl).
