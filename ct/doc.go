@@ -1,8 +1,8 @@
 // Package ct is gswitch's userspace connection tracker, in the spirit of
 // Open vSwitch's lib/conntrack.c: TCP (window tracking), UDP, ICMP/ICMPv6 and
 // other IP protocols over IPv4 and IPv6, zones, marks, 128-bit labels, NAT,
-// helpers (FTP, TFTP) with expectations, fragment reassembly, limits and
-// tunable timeouts.
+// fragment reassembly, limits and tunable timeouts (helpers, FTP and TFTP
+// with expectations, are to come: see package ct/alg).
 //
 // It imports only packet (and its own leaf packages). The pipeline calls
 // Tracker.Execute for the ct action; the control socket calls the dump,
@@ -47,9 +47,13 @@
 // # Concurrency and ownership
 //
 // All methods are safe for concurrent use. The table is sharded (a power
-// of two shards, each an RWMutex and Go maps keyed by a pointer-free key
-// that includes the zone; both directions' keys of a connection live in
-// the same shard and point to one conn). Each connection's mutable state
+// of two shards, each an RWMutex and, per zone, Go maps keyed by a
+// pointer-free key that includes the zone); both directions' keys of a
+// connection point to one conn, in the same shard (a symmetric hash)
+// unless NAT changed the reply key, in which case both shards are locked,
+// in order, to insert or remove it. A zone's connections use a window of
+// 64 shards, so a zone flush visits only that zone's maps in those shards,
+// releasing each lock every 512 removals. Each connection's mutable state
 // has its own mutex; its expiry deadline is an atomic read without locks.
 // Connections live in a pointer-free slab (chunks of 4096) and the maps
 // hold 32-bit slab indexes, so the garbage collector never scans the
