@@ -187,7 +187,7 @@ func (w *worker) packetIn(pk *packet.Packet, reason uint8, maxLen uint16, id uin
 	pi.TableMiss = false
 	if st.fl != nil {
 		pi.Cookie = st.fl.spec.Cookie
-		if reason == ReasonAction && st.fl.miss {
+		if reason == ReasonAction && st.fl.miss && !w.inPacketOut {
 			pi.Reason, pi.TableMiss = ReasonNoMatch, true
 		}
 	}

@@ -79,6 +79,10 @@ type worker struct {
 	ctr    [numCounters]uint64
 	pi     PacketIn
 	ctp    ct.Params
+	// inPacketOut is set while a packet-out runs: a table-miss flow's
+	// controller action then reports ACTION, not NO_MATCH (OVS's
+	// OFPR_PACKET_OUT, which is ACTION on the wire before OpenFlow 1.4).
+	inPacketOut bool
 	// budget bounds the work of one batch (resubmits, group buckets,
 	// recirculations) however the flows branch: MaxResubmits per packet.
 	budget int
@@ -265,7 +269,9 @@ func (d *Datapath) PacketOut(inPort uint32, acts []Action, frame []byte, now int
 	grp := append(w.getPkts(), pk)
 	w.ctr[cPacketOut]++
 	w.budget = MaxResubmits
+	w.inPacketOut = true
 	w.run(grp, ops, 0, xstate{k: -1, table: NoTable})
+	w.inPacketOut = false
 	w.putPkts(grp)
 	w.end()
 	if d.cfg.Sender != nil {
