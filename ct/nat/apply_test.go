@@ -280,9 +280,6 @@ func TestApplyNoAllocs(t *testing.T) {
 	reply, _ := Select(rng(Src, "203.0.113.100", "203.0.113.101", 20000, 20099), &orig, never, 1)
 	frame := build(t, orig, make([]byte, 64))
 	pk := parsed(frame)
-	back := reply.Reverse()
-	back = Tuple{Src: orig.Dst, Dst: orig.Src, SrcPort: orig.DstPort, DstPort: orig.SrcPort, Proto: protoTCP}
-	_ = back
 	n := testing.AllocsPerRun(200, func() {
 		copy(pk.Data, frame)
 		packet.Parse(pk)
@@ -292,6 +289,17 @@ func TestApplyNoAllocs(t *testing.T) {
 	})
 	if n != 0 {
 		t.Fatalf("%v allocs per Apply", n)
+	}
+	errFrame := pkttest.ICMP4Error("203.0.113.254", reply.DstAddr().String(), 3, 3, build(t, reply.Reverse(), make([]byte, 64)))
+	epk := parsed(errFrame)
+	if n := testing.AllocsPerRun(200, func() {
+		copy(epk.Data, errFrame)
+		packet.Parse(epk)
+		if ApplyRelated(epk, Src, Reply, &orig) != nil {
+			panic("apply related")
+		}
+	}); n != 0 {
+		t.Fatalf("%v allocs per ApplyRelated", n)
 	}
 	tb := table{}
 	r := rng(Src, "203.0.113.100", "203.0.113.101", 20000, 20099)

@@ -12,7 +12,12 @@ import (
 // when the free ports are all in one block far from the hashed start).
 func BenchmarkSelect(b *testing.B) {
 	r := rng(Src, "203.0.113.100", "203.0.113.100", 20000, 20999)
-	mk := func(i int) Tuple { return tup(protoTCP, "198.51.100.10", uint16(1024+i%60000), "203.0.113.5", 80) }
+	base := tup(protoTCP, "198.51.100.10", 1024, "203.0.113.5", 80)
+	mk := func(i int) Tuple {
+		o := base
+		o.SrcPort = uint16(1024 + i%60000)
+		return o
+	}
 	b.Run("empty", func(b *testing.B) {
 		tb := table{}
 		in := tb.inUse
