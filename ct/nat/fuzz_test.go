@@ -141,6 +141,7 @@ func fuzzSeedFrames(f *testing.F) {
 	for _, c := range natCases() {
 		fr := buildF(c.orig, []byte("seed"))
 		f.Add(fr, []byte{0, 1})
+		f.Add(fr, []byte{4, 1})
 		f.Add(fr, []byte{1, 33, 0x10, 3, 0x20, 0x00, 5})
 		f.Add(pkttest.VLAN(fr, 100), []byte{0x20, 0x40})
 		rp := c.orig.Reverse()
@@ -297,6 +298,14 @@ func FuzzRewrite(f *testing.F) {
 		if !ok {
 			return
 		}
+		partial := false
+		if c&4 != 0 && okBefore && k.Flags&packet.FlagL4 != 0 && k.NwFrag() == 0 &&
+			(x.Proto == protoTCP || x.Proto == protoUDP || x.Proto == protoICMPv6 && x.V6) {
+			// Hand the checksum over as an offloaded partial one.
+			makePartial(pk)
+			before = bytes.Clone(pk.Data)
+			partial = true
+		}
 		err := Apply(pk, r.Kind, Orig, &reply)
 		if err != nil {
 			if !bytes.Equal(before, pk.Data) {
@@ -306,6 +315,9 @@ func FuzzRewrite(f *testing.F) {
 		}
 		if !keyFresh(pk) {
 			t.Fatalf("key out of date after Apply: %s", pkttest.Summary(pk.Data))
+		}
+		if partial && !packet.FinishChecksum(pk) {
+			t.Fatal("FinishChecksum")
 		}
 		if okBefore {
 			if err := pkttest.VerifyChecksums(pk.Data); err != nil {
