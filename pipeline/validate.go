@@ -448,11 +448,8 @@ func (c *checker) checkCT(a *CT) (*ct.Params, error) {
 }
 
 // supportedCT is the one place that says which ct features the tracker can
-// execute today. NAT and ALGs are validated above but not yet executable.
+// execute today. ALGs are validated above but not yet executable.
 func supportedCT(p *ct.Params) error {
-	if p.NAT != nil {
-		return Errorf(ErrBadAction, BACBadArgument, "ct(nat) is not supported by this switch yet")
-	}
 	if p.Alg != 0 {
 		return Errorf(ErrBadAction, BACBadArgument, "ct(alg=%d) is not supported by this switch yet", p.Alg)
 	}

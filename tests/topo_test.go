@@ -51,6 +51,21 @@ func newTopo(t *testing.T, prefix, p1, p2 string, extra ...string) *topo {
 	tp.R.Addr(t, "r1", ip4R+"/24")
 	tp.R.Addr(t, "r1", ip6R+"/64")
 	tp.S.Try("sysctl", "-qw", "net.ipv6.conf.all.disable_ipv6=1")
+	// As tests/ovsref/capture.sh sets up OVS's hosts: static neighbours and
+	// no router solicitations, so no ARP/ND is needed and nothing unasked
+	// crosses the switch. (Unlike there, TX offloads stay on: gswitch
+	// handles partial checksums and GSO.)
+	for _, h := range []struct {
+		ns       *netns.NS
+		dev      string
+		ip4, ip6 string
+		peerMAC  string
+	}{{tp.L, "l1", ip4R, ip6R, "02:00:00:00:02:01"}, {tp.R, "r1", ip4L, ip6L, "02:00:00:00:01:01"}} {
+		h.ns.Try("sysctl", "-qw", "net.ipv6.conf.all.accept_ra=0", "net.ipv6.conf.default.accept_ra=0",
+			"net.ipv6.conf.all.router_solicitations=0", "net.ipv6.conf.default.router_solicitations=0")
+		h.ns.Must(t, "ip", "neigh", "replace", h.ip4, "lladdr", h.peerMAC, "dev", h.dev, "nud", "permanent")
+		h.ns.Must(t, "ip", "neigh", "replace", h.ip6, "lladdr", h.peerMAC, "dev", h.dev, "nud", "permanent")
+	}
 	tp.rundir = t.TempDir()
 	tp.ctl = filepath.Join(tp.rundir, "gswitch.ctl")
 	args := append([]string{"env", "OVS_RUNDIR=" + tp.rundir, bin, "--port", p1 + "=1", "--port", p2 + "=2",
