@@ -506,7 +506,7 @@ func TestAddrCount(t *testing.T) {
 // TestSelectClashOVS: on a clash without a port range the walk starts at
 // the original port (tried even when outside its class's range), goes up
 // and wraps to the class minimum, as OVS's FOR_EACH_PORT_IN_RANGE does.
-// The 555 -> 600 case was checked against Open vSwitch 3.1 by
+// The 555 -> 600 case (and the DNAT one below) was checked against Open vSwitch 3.1 by
 // examples/nat/demo.sh (SWITCH=ovs): two private hosts, source port 555,
 // nat(src=203.0.113.100); OVS gave the second one port 600.
 func TestSelectClashOVS(t *testing.T) {
@@ -522,5 +522,18 @@ func TestSelectClashOVS(t *testing.T) {
 				t.Fatalf("clash on %d: got %d, want %d", c.port, reply.DstPort, c.want)
 			}
 		}
+	}
+	// DNAT: two public addresses forwarded to one backend port, one client
+	// port: the second connection's client port moves up by one (checked
+	// against OVS 3.1 by examples/nat/demo.sh: 40000 -> 40001).
+	r := rng(Dst, "198.51.100.10", "198.51.100.10", 8080, 8080)
+	first := tup(protoTCP, "203.0.113.5", 40000, "203.0.113.100", 80)
+	reply, _ := Select(r, &first, never, 1)
+	tb := table{}
+	tb.add(first, reply)
+	second := tup(protoTCP, "203.0.113.5", 40000, "203.0.113.101", 80)
+	reply2, ok := Select(r, &second, tb.inUse, 1)
+	if want := tup(protoTCP, "198.51.100.10", 8080, "203.0.113.5", 40001); !ok || reply2 != want {
+		t.Fatalf("DNAT clash: got %v, want %v", reply2, want)
 	}
 }

@@ -23,7 +23,9 @@
 #         class for ports 512-1023).
 #   DNAT: the server's connections to 203.0.113.100:80 ([2001:db8:2::100]:80)
 #         reach 198.51.100.10:8080 ([2001:db8:1::10]:8080)
-#         (ct(commit,nat(dst=198.51.100.10:8080))).
+#         (ct(commit,nat(dst=198.51.100.10:8080))); from source port 40000
+#         to 203.0.113.100:80 and then to 203.0.113.101:80 (forwarded to the
+#         same place), the second one's port moves to 40001.
 # echo.py answers every request with the address and port it came from, so
 # each check sees the translation.
 #
@@ -176,6 +178,9 @@ seen "TCP from $PRIV2:555 to $SRV:8001 (clash)" "203\.0\.113\.100 (6[0-9][0-9]|[
 say "DNAT: $NS_SRV -> $PUB:80 / [$PUB6]:80, forwarded to $PRIV:8080 / [$PRIV6]:8080 (client address kept)"
 seen "TCP to $PUB:80" "203\.0\.113\.5 [0-9]+" srvx "${C[@]}" http://$PUB:80/
 seen "TCP to [$PUB6]:80" "2001:db8:2::5 [0-9]+" srvx "${C[@]}" "http://[$PUB6]:80/"
+seen "TCP from port 40000 to $PUB:80" "203\.0\.113\.5 40000" srvx "$PY" "$ECHO" get $PUB 80 40000
+seen "TCP from port 40000 to $PUB2:80 (same reply tuple: the client port moves)" "203\.0\.113\.5 40001" \
+	srvx "$PY" "$ECHO" get $PUB2 80 40000
 check "TCP to $PUB:81 (no forward) is dropped" 1 srvx timeout 5 curl -sf -o /dev/null --connect-timeout 3 http://$PUB:81/
 check "TCP to $PRIV:8080 directly (no route, no flow) fails" 1 srvx timeout 5 curl -sf -o /dev/null --connect-timeout 3 http://$PRIV:8080/
 

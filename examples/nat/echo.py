@@ -5,6 +5,9 @@ came from, so the demo can see what the translation did.
   echo.py serve PORT                 HTTP on TCP PORT and an echo on UDP PORT,
                                      IPv4 and IPv6 (dual stack); the answer
                                      is "ADDRESS PORT" of the peer.
+  echo.py get HOST PORT LOCALPORT    HTTP GET / from LOCALPORT (SO_REUSEADDR,
+                                     so a port in TIME_WAIT can be used
+                                     again), print the body
   echo.py udp HOST PORT              send one UDP datagram, print the answer
   echo.py udp-refused HOST PORT      send to a closed UDP port on a connected
                                      socket; succeed only if the ICMP port
@@ -76,6 +79,26 @@ def udp(host, port):
     return 1
 
 
+def get(host, port, lport):
+    s = socket.socket(family(host), socket.SOCK_STREAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.settimeout(5)
+    s.bind(("::" if ":" in host else "0.0.0.0", lport))
+    s.connect((host, port))
+    s.sendall(b"GET / HTTP/1.0\r\n\r\n")
+    data = b""
+    while True:
+        b = s.recv(4096)
+        if not b:
+            break
+        data += b
+    head, _, body = data.partition(b"\r\n\r\n")
+    if not head.startswith(b"HTTP/1.0 200"):
+        return 1
+    print(body.decode(), end="")
+    return 0
+
+
 def udp_refused(host, port):
     s = socket.socket(family(host), socket.SOCK_DGRAM)
     s.connect((host, port))
@@ -95,6 +118,8 @@ def udp_refused(host, port):
 def main(argv):
     if len(argv) == 3 and argv[1] == "serve":
         serve(int(argv[2]))
+    elif len(argv) == 5 and argv[1] == "get":
+        return get(argv[2], int(argv[3]), int(argv[4]))
     elif len(argv) == 4 and argv[1] == "udp":
         return udp(argv[2], int(argv[3]))
     elif len(argv) == 4 and argv[1] == "udp-refused":
