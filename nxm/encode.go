@@ -144,7 +144,8 @@ func appendAction(b []byte, version uint8, a pipeline.Action) ([]byte, error) {
 		return zeros(b, 4), nil
 	case pipeline.SetTTL:
 		if v10 {
-			return nil, fmt.Errorf("nxm: set_nw_ttl has no OpenFlow 1.0 form")
+			// OpenFlow 1.0 has no set_nw_ttl: OVS sends load:TTL->NXM_NX_IP_TTL[].
+			return appendRegLoad(b, pipeline.Subfield{Field: packet.FieldNwTTL, NBits: 8}, packet.U128{Lo: uint64(a.TTL)})
 		}
 		b = ofHdr(b, ofpatSetNwTTL, 8)
 		b = append(b, a.TTL)

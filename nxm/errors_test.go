@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"gswitch/packet"
 	"gswitch/pipeline"
 )
 
@@ -130,10 +131,16 @@ func TestInstructionErrors(t *testing.T) {
 }
 
 func TestEncodeErrors(t *testing.T) {
-	// OpenFlow 1.0 cannot express these.
-	if _, err := EncodeActions(Version10, []pipeline.Action{pipeline.SetTTL{TTL: 3}}); err == nil {
-		t.Error("set_nw_ttl encoded for OpenFlow 1.0")
+	// OpenFlow 1.0 has no set_nw_ttl: it goes out as OVS sends it,
+	// NXAST_REG_LOAD of 3 into NXM_NX_IP_TTL[0..7].
+	b, err := EncodeActions(Version10, []pipeline.Action{pipeline.SetTTL{TTL: 3}})
+	if err != nil {
+		t.Errorf("set_nw_ttl for OpenFlow 1.0: %v", err)
+	} else if acts, err := DecodeActions(Version10, b); err != nil || len(acts) != 1 ||
+		acts[0].(pipeline.RegLoad).Dst.Field != packet.FieldNwTTL || acts[0].(pipeline.RegLoad).Value.Lo != 3 {
+		t.Errorf("set_nw_ttl for OpenFlow 1.0 decodes back as %+v, %v", acts, err)
 	}
+	// OpenFlow 1.0 cannot express these.
 	if _, err := EncodeActions(Version10, []pipeline.Action{pipeline.Output{Port: 0x10000}}); err == nil {
 		t.Error("32-bit port encoded for OpenFlow 1.0")
 	}
