@@ -12,21 +12,44 @@ import (
 	"gswitch/tests/netns"
 )
 
+// runDemo runs an examples/ script against the binary under test and
+// returns its output, failing unless it ends with the success line.
+func runDemo(t *testing.T, script, success string) string {
+	t.Helper()
+	netns.Require(t)
+	bin := netns.Bin(t)
+	path := filepath.Join(golden.Dir(), "..", "..", "examples", script)
+	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, "bash", path, bin).CombinedOutput()
+	if err != nil || !strings.Contains(string(out), success) {
+		t.Fatalf("%s failed: %v\n%s", script, err, out)
+	}
+	return string(out)
+}
+
 // TestPrivilegedFirewallDemo runs `make demo`'s script as a test: the talk's
 // firewall with plain ovs-ofctl on br0 and port names, real ping and HTTP.
 func TestPrivilegedFirewallDemo(t *testing.T) {
-	netns.Require(t)
-	bin := netns.Bin(t)
-	script := filepath.Join(golden.Dir(), "..", "..", "examples", "firewall", "demo.sh")
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	defer cancel()
-	out, err := exec.CommandContext(ctx, "bash", script, bin).CombinedOutput()
-	if err != nil || !strings.Contains(string(out), "demo: all checks passed") {
-		t.Fatalf("demo failed: %v\n%s", err, out)
-	}
+	out := runDemo(t, "firewall/demo.sh", "demo: all checks passed")
 	for _, want := range []string{"ct_state=+est+trk", "tcp,orig=(src=198.51.100.1,dst=198.51.100.2,", "protoinfo=(state="} {
-		if !strings.Contains(string(out), want) {
+		if !strings.Contains(out, want) {
 			t.Errorf("demo output lacks %q:\n%s", want, out)
+		}
+	}
+}
+
+// TestPrivilegedNATDemo runs examples/nat: SNAT (ping, TCP, UDP, v4 and v6,
+// a translated ICMP port unreachable), a port moved on a clash between two
+// private hosts using the same source port, and DNAT port forwarding.
+func TestPrivilegedNATDemo(t *testing.T) {
+	out := runDemo(t, "nat/demo.sh", "demo: all checks passed (gswitch)")
+	for _, want := range []string{
+		"tcp,orig=(src=198.51.100.11,dst=203.0.113.5,sport=555,dport=8001),reply=(src=203.0.113.5,dst=203.0.113.100,sport=8001,dport=600)",
+		"tcp,orig=(src=203.0.113.5,dst=203.0.113.101,sport=40000,dport=80),reply=(src=198.51.100.10,dst=203.0.113.5,sport=8080,dport=40001)",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("NAT demo output lacks %q:\n%s", want, out)
 		}
 	}
 }
