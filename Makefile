@@ -38,7 +38,7 @@ privileged: build
 
 test: deps unit privileged
 
-demo: build
+demo: deps build
 	bash examples/firewall/demo.sh $(CURDIR)/$(BIN)
 
 bench: build
