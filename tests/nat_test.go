@@ -1,6 +1,7 @@
 package tests
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -45,4 +46,34 @@ func TestPrivilegedNATVsOVS(t *testing.T) {
 	compareGolden(t, golden.KindConntrackNAT, "nat/dump-conntrack.txt", tp.appctl(t, "dpctl/dump-conntrack"))
 	compareGolden(t, golden.KindConntrackNAT, "nat/dump-conntrack-m.txt", tp.appctl(t, "dpctl/dump-conntrack", "-m"))
 	compareGolden(t, golden.KindPlain, "nat/ct-get-nconns.txt", tp.appctl(t, "dpctl/ct-get-nconns"))
+}
+
+// TestPrivilegedNATExhaustion: with a SNAT range of two ports, a third
+// connection is refused (not translated, so its reply never comes back) and
+// the two translated connections keep working.
+func TestPrivilegedNATExhaustion(t *testing.T) {
+	tp := newTopo(t, "gtnx", "p1", "p2")
+	tp.mustOfctl(t, "-O", "OpenFlow13", "add-flows", "testdata/nat-exhaust.flows")
+	tp.R.Must(t, "ip", "route", "add", "203.0.113.0/24", "dev", "r1")
+	tp.R.Must(t, "ip", "neigh", "replace", "203.0.113.100", "lladdr", "02:00:00:00:01:01", "dev", "r1", "nud", "permanent")
+	startPy(t, tp.R, "udp-server", "7002", "60")
+	time.Sleep(300 * time.Millisecond)
+	for _, sport := range []string{"21101", "21102"} {
+		if out, err := py(tp.L, "udp-client", sport, ip4R, "7002", "1"); err != nil {
+			t.Fatalf("UDP from %s through SNAT: %v\n%s", sport, err, out)
+		}
+	}
+	if out, err := py(tp.L, "udp-client", "21103", ip4R, "7002", "1"); err == nil {
+		t.Errorf("a third connection got through a two-port SNAT range:\n%s\n%s", out, tp.appctl(t, "dpctl/dump-conntrack"))
+	}
+	for _, sport := range []string{"21101", "21102"} {
+		if out, err := py(tp.L, "udp-client", sport, ip4R, "7002", "1"); err != nil {
+			t.Errorf("UDP from %s after the range filled up: %v\n%s", sport, err, out)
+		}
+	}
+	dump := golden.Normalize(golden.KindConntrack, tp.appctl(t, "dpctl/dump-conntrack"))
+	n := strings.Count(dump, "dst=203.0.113.100,sport=7002,dport=2000")
+	if n != 2 || strings.Contains(dump, "sport=21103") {
+		t.Errorf("want exactly the two translated connections (ports 20000-20001):\n%s", dump)
+	}
 }
