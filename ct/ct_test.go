@@ -443,8 +443,8 @@ func TestMalformedInvalid(t *testing.T) {
 	if s := exec1(tr, nd, commit, 1); s != trk|inv {
 		t.Fatalf("ND: %s", stateString(s))
 	}
-	// ALGs are not supported yet.
-	if s := exec1(tr, udpFrame(A, B, 1, 2, 0), Params{Commit: true, Alg: AlgFTP}, 1); s != trk|inv {
+	// An alg= without a registered helper (only FTP and TFTP are).
+	if s := exec1(tr, udpFrame(A, B, 1, 2, 0), Params{Commit: true, Alg: 80}, 1); s != trk|inv {
 		t.Fatalf("ALG: %s", stateString(s))
 	}
 	if tr.Counters().Unsupported != 1 {

@@ -165,12 +165,20 @@ func (t *Tracker) DPCtl(cmd string, args []string) (string, error) {
 	case "dump-conntrack":
 		return t.dpDump(args, o)
 	case "dump-conntrack-exp":
+		var zone *uint16
 		if len(args) > 0 {
-			if _, ok := scanPrefixU(args[len(args)-1], "zone=", 16); !ok {
+			z, ok := scanPrefixU(args[len(args)-1], "zone=", 16)
+			if !ok {
 				return "", einval("datapath not found")
 			}
+			zz := uint16(z)
+			zone = &zz
 		}
-		return "", nil // no expectations without ALGs
+		lines := t.DumpExpectations(zone)
+		if len(lines) == 0 {
+			return "", nil
+		}
+		return strings.Join(lines, "\n") + "\n", nil
 	case "flush-conntrack":
 		return t.dpFlush(args)
 	case "ct-stats-show":

@@ -39,7 +39,8 @@ func (t *Tracker) entries(zone *uint16, now int64) []*conn {
 }
 
 func snapshot(c *conn) *conn {
-	s := &conn{key: c.key, rkey: c.rkey, state: c.state, natAct: c.natAct}
+	s := &conn{key: c.key, rkey: c.rkey, state: c.state, natAct: c.natAct,
+		helper: c.helper, related: c.related, idx: c.idx}
 	c.mu.Lock()
 	s.mark, s.label, s.tcp = c.mark, c.label, c.tcp
 	c.mu.Unlock()
@@ -233,7 +234,7 @@ func (t *Tracker) dumpLines(zone *uint16, verbose, stats bool) []string {
 	cs := t.entries(zone, now)
 	lines := make([]string, len(cs))
 	for i, c := range cs {
-		lines[i] = formatEntry(c, verbose, stats, now)
+		lines[i] = formatEntry(c, verbose, stats, now) + t.algSuffix(c, verbose)
 	}
 	sort.Strings(lines)
 	return lines

@@ -1,6 +1,7 @@
 package ct
 
 import (
+	"gswitch/ct/alg"
 	"gswitch/packet"
 )
 
@@ -64,12 +65,12 @@ func setCached(pk *packet.Packet, c *conn, reply, related bool) {
 // the connection in Packet.Conn, and appends the packets that continue to
 // out. now is the batch's monotonic time in nanoseconds.
 //
-// ALGs are not supported yet: a ct action with one marks every packet
-// +trk+inv (counted as Unsupported); the pipeline refuses such flows at
-// install time.
+// A ct action with an alg= for which no helper is registered (only
+// AlgFTP and AlgTFTP are) marks every packet +trk+inv (counted as
+// Unsupported); the pipeline refuses such flows at install time.
 func (t *Tracker) Execute(pkts []*packet.Packet, out []*packet.Packet, p *Params, now int64) []*packet.Packet {
 	t.observeNow(now)
-	if p.Alg != AlgNone {
+	if p.Alg != AlgNone && helperID(p.Alg, packet.ProtoTCP) == 0 && helperID(p.Alg, packet.ProtoUDP) == 0 {
 		for _, pk := range pkts {
 			t.cnt.unsupported.Add(1)
 			t.writeInvalid(pk, p.Zone)
@@ -139,7 +140,10 @@ func (t *Tracker) processOne(pk *packet.Packet, ctx *lookupCtx, p *Params, now i
 		state = 0
 	}
 	var c *conn
-	if state&(packet.CsSNAT|packet.CsDNAT) != 0 {
+	// translated: the packet was already translated by an earlier ct(nat)
+	// in this zone (its ALG processing and sequence adjustment are done).
+	translated := state&(packet.CsSNAT|packet.CsDNAT) != 0
+	if translated {
 		// Already translated by an earlier ct(nat) in this zone: find
 		// the connection from the reverse of what the packet is now.
 		rev := ctx.key.reverse()
@@ -163,14 +167,24 @@ func (t *Tracker) processOne(pk *packet.Packet, ctx *lookupCtx, p *Params, now i
 		ctx.reply = false
 	}
 	createNew := false
+	var st *algState // the ALG state of a helper or related connection
+	if c != nil && (c.helper != 0 || c.related) {
+		st = t.algs.get(c.idx)
+	}
 	if c != nil {
 		if ctx.related {
 			state |= packet.CsRel
 			if ctx.reply {
 				state |= packet.CsRpl
 			}
+		} else if translated && st != nil && st.adj.Active() {
+			// Already tracked (and its sequence numbers adjusted) by the
+			// earlier ct(nat): keep that pass's state.
 		} else {
-			switch t.update(c, ctx, now) {
+			if c.related {
+				state |= packet.CsRel
+			}
+			switch t.update(c, ctx, st, now) {
 			case updValid:
 				state |= packet.CsEst
 				state &^= packet.CsNew
@@ -181,7 +195,7 @@ func (t *Tracker) processOne(pk *packet.Packet, ctx *lookupCtx, p *Params, now i
 				state = packet.CsInv
 			case updNew:
 				t.remove(c, &t.cnt.expired, now)
-				c = nil
+				c, st = nil, nil
 				createNew = true
 			case updValidNew:
 				state |= packet.CsNew
@@ -196,17 +210,31 @@ func (t *Tracker) processOne(pk *packet.Packet, ctx *lookupCtx, p *Params, now i
 	} else {
 		createNew = true
 	}
+	var exp alg.Expectation
+	haveExp := false
 	if createNew {
 		ctx.reply = false
 		if !validNew(ctx) {
 			state = packet.CsInv
 		} else {
 			state = packet.CsNew
+			// An expected (ALG-announced) connection is related from its
+			// first packet on, committed or not; commit consumes the
+			// expectation.
+			if exp, haveExp = t.findExp(ctx, now); haveExp {
+				state |= packet.CsRel
+			}
 			if p.Commit && t.admit(p.Zone) {
 				var tmp conn
 				t.initConn(&tmp, ctx, now)
 				tmp.rkey = tmp.key.reverse()
-				natOK := p.NAT == nil || t.natSetup(&tmp, p.NAT, now)
+				tmp.helper = helperID(p.Alg, ctx.key.proto)
+				natOK := true
+				if haveExp {
+					setupRelated(&tmp, &exp, p.NAT != nil)
+				} else if p.NAT != nil {
+					natOK = t.natSetup(&tmp, p.NAT, now)
+				}
 				if !natOK {
 					t.release(p.Zone)
 				} else if c = t.insert(&tmp, now); c == nil {
@@ -215,6 +243,14 @@ func (t *Tracker) processOne(pk *packet.Packet, ctx *lookupCtx, p *Params, now i
 					t.release(p.Zone)
 				} else {
 					t.cnt.created.Add(1)
+					if c.helper != 0 || c.related {
+						var ep *alg.Expectation
+						if haveExp {
+							t.exps.Take(ctx.key.proto, ctx.key.zone, algTuple(&ctx.key), now)
+							ep = &exp
+						}
+						st = t.attachALG(c, c.helper, ep)
+					}
 					if c.natAct != 0 {
 						natPacket(pk, c, false, false, &state)
 					}
@@ -236,8 +272,19 @@ func (t *Tracker) processOne(pk *packet.Packet, ctx *lookupCtx, p *Params, now i
 			c.label = p.Label.Or(c.label.AndNot(p.LabelMask))
 		}
 		mark, label = c.mark, c.label
+		if st != nil && !translated && !ctx.related && state&packet.CsInv == 0 {
+			t.runHelper(pk, c, st, ctx.reply, p.NAT != nil && c.natAct != 0, &state, now)
+		}
 		c.mu.Unlock()
-		writeMD(k, state, p.Zone, mark, label, &c.key)
+		if st != nil && st.related {
+			// As OVS: a related connection's ct tuple is its parent's.
+			writeMD(k, state, p.Zone, mark, label, &st.parent)
+		} else {
+			writeMD(k, state, p.Zone, mark, label, &c.key)
+		}
+	} else if haveExp {
+		pk := keyOfTuple(exp.MasterOrig, exp.Proto, exp.Zone)
+		writeMD(k, state, p.Zone, exp.Mark, packet.U128{Hi: exp.LabelHi, Lo: exp.LabelLo}, &pk)
 	} else {
 		writeMD(k, state, p.Zone, 0, label, &ctx.key)
 	}
@@ -282,13 +329,23 @@ func (t *Tracker) initConn(c *conn, ctx *lookupCtx, now int64) {
 }
 
 // update runs the protocol state machine for a packet of c.
-func (t *Tracker) update(c *conn, ctx *lookupCtx, now int64) int {
+func (t *Tracker) update(c *conn, ctx *lookupCtx, st *algState, now int64) int {
 	zone := c.key.zone
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	switch {
 	case c.key.proto == packet.ProtoTCP:
 		s := parseTCPSeg(ctx.l4)
+		if st != nil && st.adj.Active() {
+			// The acknowledgement in the sender's view of a peer whose
+			// payload an ALG rewrote, back in the peer's own sequence
+			// space: the window tracking sees unrewritten sequences.
+			dir := alg.Orig
+			if ctx.reply {
+				dir = alg.Reply
+			}
+			s.ack = st.adj.Ack(dir, s.ack)
+		}
 		return t.tcpUpdate(c, &s, ctx.reply, zone, now)
 	case c.key.isICMP():
 		res := updValid

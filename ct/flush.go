@@ -105,6 +105,16 @@ func (f *FlushFilter) matches(c *conn) bool {
 // works shard by shard, releasing each shard's lock before the next, so a
 // large flush never stalls other zones' traffic for long.
 func (t *Tracker) Flush(f FlushFilter) int {
+	if f.Proto == 0 && f.Orig.isZero() && f.Reply.isZero() && f.MarkMask == 0 && f.LabelsMask.IsZero() {
+		// A flush of everything (of a zone) takes the expectations too;
+		// otherwise they go with their masters.
+		if f.HasZone {
+			z := f.Zone
+			t.exps.Flush(&z)
+		} else {
+			t.exps.Flush(nil)
+		}
+	}
 	if f.HasZone && t.zcount[f.Zone].Load() == 0 {
 		return 0
 	}

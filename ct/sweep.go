@@ -7,12 +7,14 @@ import (
 
 // Sweep removes the expired connections of every shard, one shard at a
 // time (each shard's lock is held only while that shard is swept), and
-// returns how many it removed. Start runs it in the background.
+// the expired ALG expectations, and returns how many connections it
+// removed. Start runs it in the background.
 func (t *Tracker) Sweep(now int64) int {
 	n := 0
 	for i := range t.shards {
 		n += t.sweepShard(&t.shards[i], now)
 	}
+	t.exps.Sweep(now)
 	return n
 }
 
@@ -85,6 +87,7 @@ func (t *Tracker) sweepLoop(stop <-chan struct{}, done chan<- struct{}) {
 				runtime.Gosched()
 			}
 		}
+		t.exps.Sweep(t.Now())
 		wait = t.SweepInterval()
 		if before > 0 && int64(removed)*4 > before {
 			wait /= 4

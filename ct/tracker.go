@@ -8,6 +8,7 @@ import (
 	"time"
 	"unsafe"
 
+	"gswitch/ct/alg"
 	"gswitch/ct/frag"
 	"gswitch/packet"
 )
@@ -46,17 +47,19 @@ type Config struct {
 // conn is one tracked connection. key is immutable; the rest is guarded by
 // mu, except exp (atomic, read without the lock) and dead (the shard lock).
 type conn struct {
-	key    connKey // original direction
-	dead   bool    // removed from the table (shard locks)
-	state  uint8   // other/ICMP state
-	natAct uint8   // natSrc or natDst: the translation of the original direction
-	idx    uint32  // slot in the slab
-	rkey   connKey // reply direction as it is on the wire (key reversed, then NATed)
-	mu     sync.Mutex
-	exp    atomic.Int64 // deadline, in the now clock's nanoseconds
-	mark   uint32
-	label  packet.U128
-	tcp    [2]tcpPeer
+	key     connKey // original direction
+	dead    bool    // removed from the table (shard locks)
+	state   uint8   // other/ICMP state
+	natAct  uint8   // natSrc or natDst: the translation of the original direction
+	helper  uint8   // ALG helper id (helper.go), 0: none
+	related bool    // created from an ALG expectation (+rel on every packet)
+	idx     uint32  // slot in the slab
+	rkey    connKey // reply direction as it is on the wire (key reversed, then NATed)
+	mu      sync.Mutex
+	exp     atomic.Int64 // deadline, in the now clock's nanoseconds
+	mark    uint32
+	label   packet.U128
+	tcp     [2]tcpPeer
 }
 
 func (c *conn) expired(now int64) bool { return now >= c.exp.Load() }
@@ -90,7 +93,9 @@ type Counters struct {
 	Full         uint64 // new connection refused: global limit
 	ZoneFull     uint64 // new connection refused: zone limit
 	Invalid      uint64 // packets marked +inv
-	Unsupported  uint64 // packets with NAT or an ALG (not supported yet): +inv
+	Unsupported  uint64 // packets with a ct action the tracker cannot execute: +inv
+	ALGInvalid   uint64 // packets whose ALG command was malformed or refused: +inv
+	ExpFull      uint64 // expectations refused: the expectation table is full
 	Created      uint64
 	Expired      uint64 // removed by the sweep
 	Flushed      uint64
@@ -119,8 +124,11 @@ type Tracker struct {
 
 	cnt struct {
 		full, zoneFull, invalid, unsupported, created, expired, flushed,
-		tcpSeqFail, tcpBadFlags, natExhausted atomic.Uint64
+		tcpSeqFail, tcpBadFlags, natExhausted, algInvalid, expFull atomic.Uint64
 	}
+
+	exps *alg.Table // ALG expectations
+	algs algTable   // ALG state of helper and related connections
 
 	sweepMS  atomic.Int64
 	nextTick atomic.Int64 // shard where the sweep resumes
@@ -179,6 +187,8 @@ func New(cfg Config) *Tracker {
 	}
 	t.sweepMS.Store(si.Milliseconds())
 	t.frag = frag.New()
+	t.exps = alg.NewTable(0, 0)
+	t.algs.m = make(map[uint32]*algState)
 	return t
 }
 
@@ -438,7 +448,8 @@ func (t *Tracker) insert(tmp *conn, now int64) *conn {
 		c := t.slab.at(idx)
 		c.mu.Lock()
 		c.key, c.rkey, c.state, c.tcp, c.natAct = tmp.key, tmp.rkey, tmp.state, tmp.tcp, tmp.natAct
-		c.mark, c.label = 0, tmp.label
+		c.helper, c.related = tmp.helper, tmp.related
+		c.mark, c.label = tmp.mark, tmp.label
 		c.exp.Store(tmp.exp.Load())
 		c.idx, c.dead = idx, false
 		c.mu.Unlock()
@@ -459,6 +470,9 @@ func (t *Tracker) removeLocked(c *conn, reason *atomic.Uint64, now int64) {
 	s1, s2 := t.shardOf(&c.key), t.shardOf(&c.rkey)
 	s1.del(&c.key, c)
 	s2.del(&c.rkey, c)
+	if c.helper != 0 || c.related {
+		t.detachALG(c)
+	}
 	s1.free = append(s1.free, freeSlot{c.idx, now})
 	t.n.Add(-1)
 	t.zcount[c.key.zone].Add(-1)
@@ -534,6 +548,7 @@ func (t *Tracker) Counters() Counters {
 		Created: t.cnt.created.Load(), Expired: t.cnt.expired.Load(),
 		Flushed: t.cnt.flushed.Load(), TCPSeqFail: t.cnt.tcpSeqFail.Load(),
 		TCPBadFlags: t.cnt.tcpBadFlags.Load(), NATExhausted: t.cnt.natExhausted.Load(),
+		ALGInvalid: t.cnt.algInvalid.Load(), ExpFull: t.cnt.expFull.Load(),
 	}
 }
 

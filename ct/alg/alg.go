@@ -88,6 +88,11 @@ type Expectation struct {
 	// expectation's removal with the master).
 	MasterOrig Tuple
 	Helper     string // the helper that created it ("ftp", "tftp")
+	// Mark, LabelHi and LabelLo are the master's ct_mark and ct_label
+	// when the expectation was created (set by the tracker, not by the
+	// helpers): the data connection inherits them.
+	Mark             uint32
+	LabelHi, LabelLo uint64
 }
 
 // Expired reports whether the expectation's lifetime has run out at now

@@ -114,6 +114,29 @@ func (t *Table) Take(proto uint8, zone uint16, key Tuple, now int64) (Expectatio
 	return *e, true
 }
 
+// Find is Take without the removal: it returns the expectation that a
+// new connection's first packet satisfies (an uncommitted packet is
+// related, but only a committed one consumes the expectation).
+func (t *Table) Find(proto uint8, zone uint16, key Tuple, now int64) (Expectation, bool) {
+	if t.n.Load() == 0 {
+		return Expectation{}, false
+	}
+	k := ExpKey{proto, zone, key.Src, key.Dst, key.SrcPort, key.DstPort}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	e, ok := t.m[k]
+	if !ok {
+		k.SrcPort = 0
+		if e, ok = t.m[k]; !ok {
+			return Expectation{}, false
+		}
+	}
+	if e.Expired(now) {
+		return Expectation{}, false
+	}
+	return *e, true
+}
+
 // Sweep removes the expectations expired at now and returns how many.
 func (t *Table) Sweep(now int64) int {
 	if t.n.Load() == 0 {
