@@ -448,12 +448,13 @@ func (c *checker) checkCT(a *CT) (*ct.Params, error) {
 }
 
 // supportedCT is the one place that says which ct features the tracker can
-// execute today. ALGs are validated above but not yet executable.
+// execute today: of the ALGs, FTP (alg=21) and TFTP (alg=69).
 func supportedCT(p *ct.Params) error {
-	if p.Alg != 0 {
-		return Errorf(ErrBadAction, BACBadArgument, "ct(alg=%d) is not supported by this switch yet", p.Alg)
+	switch p.Alg {
+	case ct.AlgNone, ct.AlgFTP, ct.AlgTFTP:
+		return nil
 	}
-	return nil
+	return Errorf(ErrBadAction, BACBadArgument, "ct(alg=%d) is not supported by this switch", p.Alg)
 }
 
 // checkInstructions validates a flow's instructions against its match and
