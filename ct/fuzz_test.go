@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"gswitch/ct/alg"
 	"gswitch/packet"
 )
 
@@ -17,6 +18,13 @@ func FuzzExecute(f *testing.F) {
 	f.Add([]byte{0, 0, 0x02, 0, 0, 0, 1, 0, 0, 0, 0, 0, 1, 1, 0x12, 0, 0, 0, 1, 0, 0, 0, 0, 0})
 	f.Add([]byte("\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x01\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00"))
 	f.Add([]byte("\x02\x00\x08\x00\x00\x00\x00\x00\x00\x00\x00\x00\x02\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x06\x00\x03\x00"))
+	// FTP: SYN to 21 with alg=ftp, PORT, the data SYN; TFTP request.
+	f.Add([]byte("\x09\x80\x00\x02\x00\x00\x03\xe8\x00\x00\x00\x00" +
+		"\x09\xa0\x00\x12\x00\x00\x13\x88\x00\x00\x00\x00" +
+		"\x09\x80\x00\x18\x00\x00\x03\xe9\x00\x00\x48\x00" +
+		"\x09\x84\x00\x82\x00\x00\x00\x01\x00\x00\x48\x00" +
+		"\x0a\x80\x00\x00\x00\x00\x00\x00\x00\x00\x05\x00" +
+		"\x0a\x84\x00\x01\x00\x00\x00\x00\x00\x00\x05\x00"))
 	f.Add([]byte("\x07\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\x05\x03\x10\x00\x00\x00\x05\x00\x00\x00\x00\x01"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		tr := New(Config{MaxConns: 64, Shards: 4})
@@ -91,6 +99,53 @@ func FuzzExecute(f *testing.F) {
 				b := append([]byte{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 0x08, 0x00, 0x45, 0, 0, 40}, r...)
 				pk = packet.New(b)
 				packet.Parse(pk)
+			case 9, 10:
+				// FTP control segments (to or from port 21, under
+				// alg=ftp when bit 0x80 of r[1] is set) announcing data
+				// connections, or TFTP requests (10, under alg=tftp).
+				if r[1]&0x80 != 0 {
+					p.Alg = AlgFTP
+					if r[0]&0x0f == 10 {
+						p.Alg = AlgTFTP
+					}
+				}
+				cmds := []string{"PORT 198,51,100,1,78,%d\r\n", "227 Entering Passive Mode (198,51,100,2,78,%d)\r\n",
+					"EPRT |1|198.51.100.1|%d|\r\n", "229 Entering Extended Passive Mode (|||%d|)\r\n",
+					"EPRT |2|2001:db8::1|%d|\r\n", "PORT 203,0,113,9,0,%d\r\n", "PORT 198,51,1", "00,1,78,%d\r\n"}
+				payload := []byte(fmt.Sprintf(cmds[r[9]&7], r[10]))
+				if dir {
+					sp, dp = 21, uint16(1000+int(r[2]&3))
+				} else {
+					sp, dp = uint16(1000+int(r[2]&3)), 21
+				}
+				if r[0]&0x0f == 10 {
+					u := make([]byte, 8+4)
+					binary.BigEndian.PutUint16(u[0:], 20000+uint16(r[10]))
+					binary.BigEndian.PutUint16(u[2:], 69)
+					binary.BigEndian.PutUint16(u[4:], 12)
+					copy(u[8:], "\x00\x01f\x00")
+					if r[3]&1 != 0 {
+						// The server's reply from a new port.
+						binary.BigEndian.PutUint16(u[0:], 30000)
+						binary.BigEndian.PutUint16(u[2:], 20000+uint16(r[10]))
+						src, dst = dst, src
+					}
+					pk = frame(src, dst, packet.ProtoUDP, u, 6)
+				} else if r[3]&0x80 != 0 {
+					// A data connection's SYN.
+					pk = tcpFrame(seg{src: dst, dst: src, sport: 20, dport: 19968 + uint16(r[10]), flags: tcpSYN,
+						seq: binary.BigEndian.Uint32(r[4:]), wscale: -1})
+				} else {
+					l4 := make([]byte, 20+len(payload))
+					binary.BigEndian.PutUint16(l4[0:], sp)
+					binary.BigEndian.PutUint16(l4[2:], dp)
+					binary.BigEndian.PutUint32(l4[4:], binary.BigEndian.Uint32(r[4:]))
+					binary.BigEndian.PutUint32(l4[8:], binary.BigEndian.Uint32(r[6:]))
+					binary.BigEndian.PutUint16(l4[12:], 5<<12|uint16(r[3]&0x3f))
+					binary.BigEndian.PutUint16(l4[14:], 65535)
+					copy(l4[20:], payload)
+					pk = frame(src, dst, packet.ProtoTCP, l4, 16)
+				}
 			default:
 				if last != nil {
 					// Same packet again (cached conn path).
@@ -110,6 +165,12 @@ func FuzzExecute(f *testing.F) {
 		checkInvariants(t, tr)
 		if _, err := tr.DPCtl("dump-conntrack", []string{"-m", "-s"}); err != nil {
 			t.Fatal(err)
+		}
+		if _, err := tr.DPCtl("dump-conntrack-exp", nil); err != nil {
+			t.Fatal(err)
+		}
+		if n, max := tr.Expectations(), alg.DefaultTableMax; n > max {
+			t.Fatalf("%d expectations", n)
 		}
 	})
 }
