@@ -12,7 +12,9 @@ import (
 // Datapath is what the OpenFlow channel drives; *pipeline.Datapath
 // implements it. now is monotonic nanoseconds from Config.Clock. Every error
 // returned is a *pipeline.Error (anything else is reported as
-// NXBRC_UNENCODABLE_ERROR).
+// NXBRC_UNENCODABLE_ERROR). FlowMod takes modifies with Spec.Table ==
+// pipeline.TableAll (OpenFlow 1.0 without a table id: the matching flows of
+// every table, atomically).
 type Datapath interface {
 	FlowMod(fm *pipeline.FlowMod, now int64) error
 	Flows(f *pipeline.FlowFilter, now int64) []pipeline.FlowStats

@@ -271,7 +271,7 @@ func (c *conn) commit(bd *bundle) error {
 					groups = dp.Groups()
 					haveSnap = true
 				}
-				err = s.applyFlowMod(&e.fm.fm, now)
+				err = dp.FlowMod(&e.fm.fm, now)
 			case Type13GroupMod:
 				if !haveSnap {
 					snap = dp.Flows(&pipeline.FlowFilter{Table: pipeline.TableAll, OutPort: pipeline.PortAny, OutGroup: pipeline.GroupAny}, now)

@@ -285,53 +285,13 @@ func (c *conn) flowMod(b []byte, h Header, decode func([]byte) (*flowModRequest,
 	if t := req.fm.Spec.Table; t != pipeline.TableAll && t >= c.srv.cfg.NumTables {
 		return errEPerm // a hidden, read-only table (OVS's table 254)
 	}
-	if err := c.srv.applyFlowMod(&req.fm, c.srv.now()); err != nil {
+	if err := c.srv.cfg.Datapath.FlowMod(&req.fm, c.srv.now()); err != nil {
 		return err
 	}
 	if req.bufferID != noBuffer && req.fm.Command != pipeline.FlowDelete && req.fm.Command != pipeline.FlowDeleteStrict {
 		// gswitch buffers no packets (n_buffers is 0): the flow was
 		// installed, but the buffered packet does not exist.
 		return errBadBuffer
-	}
-	return nil
-}
-
-// applyFlowMod applies fm to the datapath. A modify addressed to every
-// table (OpenFlow 1.0 without NXT_FLOW_MOD_TABLE_ID, where OVS modifies the
-// matching flows of all tables) is applied table by table, to the tables
-// that have matching flows; with none, it goes to table 0 (where OVS's
-// modify-as-add puts the flow).
-func (s *Server) applyFlowMod(fm *pipeline.FlowMod, now int64) error {
-	dp := s.cfg.Datapath
-	if fm.Spec.Table != pipeline.TableAll || (fm.Command != pipeline.FlowModify && fm.Command != pipeline.FlowModifyStrict) {
-		return dp.FlowMod(fm, now)
-	}
-	flows := dp.Flows(&pipeline.FlowFilter{
-		Table: pipeline.TableAll, Match: fm.Spec.Match,
-		Strict: fm.Command == pipeline.FlowModifyStrict, Priority: fm.Spec.Priority,
-		Cookie: fm.Spec.Cookie, CookieMask: fm.CookieMask,
-		OutPort: pipeline.PortAny, OutGroup: pipeline.GroupAny,
-	}, now)
-	var tables [256]bool
-	n := 0
-	for i := range flows {
-		if t := flows[i].Spec.Table; !tables[t] {
-			tables[t] = true
-			n++
-		}
-	}
-	if n == 0 {
-		tables[0] = true
-	}
-	for t := 0; t < 255; t++ {
-		if !tables[t] {
-			continue
-		}
-		one := *fm
-		one.Spec.Table = uint8(t)
-		if err := dp.FlowMod(&one, now); err != nil {
-			return err
-		}
 	}
 	return nil
 }

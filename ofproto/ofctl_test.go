@@ -61,6 +61,13 @@ func goldenPorts() *fakePorts {
 
 func newOfctlEnv(t *testing.T) *ofctlEnv {
 	t.Helper()
+	return newOfctlEnvWrap(t, nil)
+}
+
+// newOfctlEnvWrap is newOfctlEnv with the Server driving wrap(dp) instead
+// of the pipeline itself (wrap nil: the pipeline).
+func newOfctlEnvWrap(t *testing.T, wrap func(*pipeline.Datapath) Datapath) *ofctlEnv {
+	t.Helper()
 	if _, err := exec.LookPath("ovs-ofctl"); err != nil {
 		t.Skip("ovs-ofctl not installed")
 	}
@@ -71,7 +78,11 @@ func newOfctlEnv(t *testing.T) *ofctlEnv {
 	dp := pipeline.New(pipeline.Config{Tracker: ct.New(ct.Config{}), PacketIn: sink})
 	dp.SetPorts([]pipeline.PortInfo{{No: 1, Up: true}, {No: 2, Up: true}})
 	env := &ofctlEnv{dp: dp, ports: goldenPorts(), ct: &fakeCt{}, rundir: t.TempDir()}
-	s, err := New(Config{Datapath: dp, Ports: env.ports, Ct: env.ct, DatapathID: 1, ProbeInterval: -1})
+	var sdp Datapath = dp
+	if wrap != nil {
+		sdp = wrap(dp)
+	}
+	s, err := New(Config{Datapath: sdp, Ports: env.ports, Ct: env.ct, DatapathID: 1, ProbeInterval: -1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -731,5 +742,84 @@ func TestOfctlLargeDump(t *testing.T) {
 	}
 	if agg := e.ofctl(t, "dump-aggregate", "SW"); !strings.Contains(agg, "flow_count=3000") {
 		t.Fatalf("aggregate: %s", agg)
+	}
+}
+
+// The pipeline applies bundles in one all-or-nothing change.
+var _ FlowTransactor = (*pipeline.Datapath)(nil)
+
+// flowModRecorder is a Datapath that records the flow-mods it is given.
+type flowModRecorder struct {
+	Datapath
+	mu  sync.Mutex
+	fms []pipeline.FlowMod
+}
+
+func (r *flowModRecorder) FlowMod(fm *pipeline.FlowMod, now int64) error {
+	r.mu.Lock()
+	r.fms = append(r.fms, *fm)
+	r.mu.Unlock()
+	return r.Datapath.FlowMod(fm, now)
+}
+
+// An OpenFlow 1.0 modify without a table id goes to the datapath as one
+// flow-mod for every table (applied atomically there), not table by table.
+func TestOfctlModifyAllTablesOneChange(t *testing.T) {
+	rec := &flowModRecorder{}
+	e := newOfctlEnvWrap(t, func(dp *pipeline.Datapath) Datapath { rec.Datapath = dp; return rec })
+	e.ofctl(t, "add-flow", "SW", "table=0,priority=5,ip,nw_src=198.51.100.1,actions=output:2")
+	e.ofctl(t, "add-flow", "SW", "table=3,priority=5,ip,nw_src=198.51.100.1,actions=output:2")
+	e.ofctl(t, "add-flow", "SW", "table=4,priority=5,ip,nw_src=198.51.100.9,actions=output:2")
+	rec.mu.Lock()
+	rec.fms = nil
+	rec.mu.Unlock()
+	e.ofctl(t, "mod-flows", "SW", "ip,nw_src=198.51.100.1,actions=output:1")
+	rec.mu.Lock()
+	fms := rec.fms
+	rec.mu.Unlock()
+	if len(fms) != 1 || fms[0].Spec.Table != pipeline.TableAll || fms[0].Command != pipeline.FlowModify {
+		t.Fatalf("mod-flows reached the datapath as %d flow-mods: %+v", len(fms), fms)
+	}
+	out := e.ofctl(t, "dump-flows", "SW", "--no-stats")
+	for _, want := range []string{" priority=5,ip,nw_src=198.51.100.1 actions=output:1",
+		" table=3, priority=5,ip,nw_src=198.51.100.1 actions=output:1",
+		" table=4, priority=5,ip,nw_src=198.51.100.9 actions=output:2"} {
+		if !strings.Contains(out, want) {
+			t.Fatalf("after mod-flows without a table, no %q:\n%s", want, out)
+		}
+	}
+	// Strict, and modify-as-add (no flow selected: OVS adds to table 0).
+	e.ofctl(t, "--strict", "mod-flows", "SW", "priority=5,ip,nw_src=198.51.100.1,actions=output:3")
+	e.ofctl(t, "mod-flows", "SW", "priority=7,ip,nw_src=198.51.100.7,actions=output:3")
+	out = e.ofctl(t, "dump-flows", "SW", "--no-stats")
+	for _, want := range []string{" priority=5,ip,nw_src=198.51.100.1 actions=output:3",
+		" table=3, priority=5,ip,nw_src=198.51.100.1 actions=output:3",
+		" priority=7,ip,nw_src=198.51.100.7 actions=output:3"} {
+		if !strings.Contains(out, want) {
+			t.Fatalf("after --strict mod-flows and modify-as-add, no %q:\n%s", want, out)
+		}
+	}
+}
+
+// A failing bundle leaves the flows and their counters as they were (the
+// pipeline commits bundles all or nothing; no snapshot and restore).
+func TestOfctlFailedBundleKeepsCounters(t *testing.T) {
+	e := newOfctlEnv(t)
+	e.ofctl(t, "-O", "OpenFlow13", "add-flow", "SW", "priority=5,arp,actions=drop")
+	arp := "ffffffffffff0200000000010806000108000604000102000000000001c6336401000000000000c6336402"
+	for i := 0; i < 3; i++ {
+		e.ofctl(t, "packet-out", "SW", "in_port=1 packet="+arp+" actions=table")
+	}
+	if out := e.ofctl(t, "-O", "OpenFlow13", "dump-flows", "SW"); !strings.Contains(out, "n_packets=3,") {
+		t.Fatalf("before the bundle:\n%s", out)
+	}
+	file := filepath.Join(t.TempDir(), "flows")
+	os.WriteFile(file, []byte("priority=5,icmp,actions=drop\npriority=6,actions=group:77\n"), 0o644)
+	if out, err := e.ofctlErr("-O", "OpenFlow13", "--bundle", "add-flows", "SW", file); err == nil || !strings.Contains(out, "OFPBAC_BAD_OUT_GROUP") {
+		t.Fatalf("failing bundle: %v\n%s", err, out)
+	}
+	out := e.ofctl(t, "-O", "OpenFlow13", "dump-flows", "SW")
+	if !strings.Contains(out, "n_packets=3,") || strings.Contains(out, "icmp") {
+		t.Fatalf("after a failed bundle (counters must be kept):\n%s", out)
 	}
 }

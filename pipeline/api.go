@@ -162,6 +162,10 @@ type FlowStats struct {
 	Bytes    uint64
 	Created  int64 // when the flow was added (duration = now - Created)
 	LastUsed int64 // last packet (idle age); Created if none
+	// Modified is when the flow was added or last changed by a modify
+	// (hard age; the hard timeout counts from it, as in OVS). A modify keeps
+	// Created and sets Modified.
+	Modified int64
 }
 
 // TableStats is one table's counters.

@@ -284,7 +284,7 @@ func (d *Datapath) Expire(now int64) {
 	var c *change
 	for f := range d.timed {
 		reason := -1
-		if f.spec.HardTimeout != 0 && now-f.created >= int64(f.spec.HardTimeout)*1e9 {
+		if f.spec.HardTimeout != 0 && now-max(f.modified, f.created) >= int64(f.spec.HardTimeout)*1e9 {
 			reason = RemovedHardTimeout
 		} else if f.spec.IdleTimeout != 0 {
 			used := max(f.ctr.used.Load(), f.created)
@@ -426,11 +426,29 @@ func (d *Datapath) FlowMods(fms []*FlowMod, now int64) (int, error) {
 	return len(fms), nil
 }
 
+// FlowModBatch applies fms as one all-or-nothing change, published as a
+// single new version of the tables (ofproto's FlowTransactor, which bundle
+// commits use): on error nothing changed, flow counters included, and
+// failed is the index of the flow-mod that was refused.
+func (d *Datapath) FlowModBatch(fms []*FlowMod, now int64) (failed int, err error) {
+	n, err := d.FlowMods(fms, now)
+	if err != nil {
+		return n, err
+	}
+	return -1, nil
+}
+
 func (d *Datapath) flowModLocked(c *change, fm *FlowMod, now int64) error {
 	spec := fm.Spec
 	switch fm.Command {
-	case FlowAdd, FlowModify, FlowModifyStrict:
+	case FlowAdd:
 		if spec.Table >= NumTables {
+			return Errorf(ErrFlowModFailed, FMFCBadTableID, "table %d is not valid for this command", spec.Table)
+		}
+	case FlowModify, FlowModifyStrict:
+		// TableAll: every table (an OpenFlow 1.0 flow-mod without a table
+		// id, which OVS applies to the matching flows of all tables).
+		if spec.Table >= NumTables && spec.Table != TableAll {
 			return Errorf(ErrFlowModFailed, FMFCBadTableID, "table %d is not valid for this command", spec.Table)
 		}
 	case FlowDelete, FlowDeleteStrict:
@@ -458,7 +476,7 @@ func (d *Datapath) flowModLocked(c *change, fm *FlowMod, now int64) error {
 	ops := compileInstructions(&spec.Inst)
 	mk := func(s FlowSpec) *flow {
 		d.nextID++
-		f := &flow{spec: s, id: d.nextID, ops: ops, created: now, groups: ck.groups,
+		f := &flow{spec: s, id: d.nextID, ops: ops, created: now, modified: now, groups: ck.groups,
 			timed: s.IdleTimeout != 0 || s.HardTimeout != 0, conj: conjunctionsOf(&s.Inst)}
 		f.miss = s.Priority == 0 && s.Match.Mask == packet.Words{}
 		return f
@@ -472,12 +490,23 @@ func (d *Datapath) flowModLocked(c *change, fm *FlowMod, now int64) error {
 	fs := collect(v, spec.Table, &spec.Match, strict, spec.Priority, spec.Cookie, fm.CookieMask, PortAny, GroupAny)
 	if len(fs) == 0 {
 		if fm.SetCookie && fm.CookieMask == 0 {
+			if spec.Table == TableAll {
+				spec.Table = 0 // OVS's modify-as-add without a table: table 0
+				if err := checkGoto(&spec.Inst, 0); err != nil {
+					return err
+				}
+			}
 			spec.Cookie = fm.NewCookie
 			return d.addLocked(c, mk(spec))
 		}
 		return nil
 	}
 	for _, old := range fs {
+		if spec.Table == TableAll {
+			if err := checkGoto(&spec.Inst, old.spec.Table); err != nil {
+				return err
+			}
+		}
 		s := old.spec
 		s.Inst = spec.Inst
 		if fm.SetCookie {
@@ -489,8 +518,18 @@ func (d *Datapath) flowModLocked(c *change, fm *FlowMod, now int64) error {
 		nf.ctr = old.ctr
 		if spec.Flags&FlagResetCounts != 0 {
 			nf.ctr = &flowCounters{}
+			nf.ctr.used.Store(old.ctr.used.Load()) // OVS forwards the used time
 		}
 		c.replace(old, nf)
+	}
+	return nil
+}
+
+// checkGoto checks a goto_table against the table the flow is in, for a
+// modify addressed to every table (validated without a table).
+func checkGoto(in *Instructions, table uint8) error {
+	if in.GotoTable >= 0 && uint8(in.GotoTable) <= table {
+		return Errorf(ErrBadInstruction, BICBadTableID, "goto_table:%d from table %d", in.GotoTable, table)
 	}
 	return nil
 }
@@ -548,7 +587,7 @@ func (d *Datapath) AddFlows(specs []FlowSpec, now int64) error {
 			return err
 		}
 		d.nextID++
-		f := &flow{spec: spec, id: d.nextID, ops: compileInstructions(&spec.Inst), created: now,
+		f := &flow{spec: spec, id: d.nextID, ops: compileInstructions(&spec.Inst), created: now, modified: now,
 			groups: ck.groups, timed: spec.IdleTimeout != 0 || spec.HardTimeout != 0, conj: conjunctionsOf(&spec.Inst)}
 		f.miss = spec.Priority == 0 && spec.Match.Mask == packet.Words{}
 		if err := d.addLocked(c, f); err != nil {

@@ -15,9 +15,13 @@ type flow struct {
 	ops     []op // compiled instructions
 	ctr     *flowCounters
 	created int64
-	miss    bool     // a table-miss flow: priority 0 and no match field
-	groups  []uint32 // groups its actions name (group delete removes the flow)
-	timed   bool     // has an idle or hard timeout
+	// modified is when the flow was added or its actions last changed by
+	// a modify (OVS's rule->modified): hard_age and the hard timeout count
+	// from it.
+	modified int64
+	miss     bool     // a table-miss flow: priority 0 and no match field
+	groups   []uint32 // groups its actions name (group delete removes the flow)
+	timed    bool     // has an idle or hard timeout
 	// conj is set for a conjunctive flow (actions: only conjunction and
 	// note): a clause of a conjunctive match, never executed itself.
 	conj []Conjunction
@@ -245,5 +249,5 @@ func (f *flow) stats() FlowStats {
 		used = f.created
 	}
 	return FlowStats{Spec: f.spec, Packets: f.ctr.packets.Load(), Bytes: f.ctr.bytes.Load(),
-		Created: f.created, LastUsed: used}
+		Created: f.created, LastUsed: used, Modified: max(f.modified, f.created)}
 }

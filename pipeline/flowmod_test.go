@@ -81,7 +81,21 @@ func TestFlowModSemantics(t *testing.T) {
 		}},
 		{"add to table 255", []step{
 			{fm: fmod(FlowAdd, spec(TableAll, 5, m1, Output{Port: 1})), wantErr: [2]uint16{ErrFlowModFailed, FMFCBadTableID}},
-			{fm: fmod(FlowModify, spec(TableAll, 5, m1, Output{Port: 1})), wantErr: [2]uint16{ErrFlowModFailed, FMFCBadTableID}},
+			{fm: fmod(FlowModify, spec(TableAll, 5, m1, Output{Port: 1})), wantN: 0}, // every table: nothing to modify
+		}},
+		{"modify in every table", []step{
+			{fm: fmod(FlowAdd, spec(0, 5, m1, Output{Port: 1})), wantN: 1},
+			{fm: fmod(FlowAdd, spec(3, 5, m1, Output{Port: 1})), wantN: 2},
+			{fm: fmod(FlowAdd, spec(4, 6, m1tcp, Output{Port: 1})), wantN: 3},
+			{fm: fmod(FlowAdd, spec(7, 5, m2, Output{Port: 1})), wantN: 4},
+			{fm: fmod(FlowModify, spec(TableAll, 0, m1, Output{Port: 2})), wantN: 4, wantOuts: []uint32{2, 2, 2, 1}},
+			{fm: fmod(FlowModifyStrict, spec(TableAll, 5, m1, Output{Port: 3})), wantN: 4, wantOuts: []uint32{3, 3, 2, 1}},
+			{fm: fmod(FlowModifyStrict, spec(TableAll, 9, m1, Output{Port: 4})), wantN: 4, wantOuts: []uint32{3, 3, 2, 1}},
+		}},
+		{"modify in every table adds to table 0 with OpenFlow 1.0 semantics", []step{
+			{fm: fmod(FlowAdd, spec(3, 5, m2, Output{Port: 1})), wantN: 1},
+			{fm: &FlowMod{Command: FlowModify, Spec: spec(TableAll, 5, m1, Output{Port: 2}), SetCookie: true, NewCookie: 7,
+				OutPort: PortAny, OutGroup: GroupAny}, wantN: 2, wantOuts: []uint32{2, 1}},
 		}},
 		{"unknown command", []step{
 			{fm: fmod(9, spec(0, 5, m1)), wantErr: [2]uint16{ErrFlowModFailed, FMFCBadCommand}},
@@ -381,5 +395,111 @@ func TestStaleMetadataCleared(t *testing.T) {
 	e.d.Process(b)
 	if len(e.s.out) != 1 || e.s.out[0].key.CtState() != 0 {
 		t.Fatalf("outputs %v", e.s.ports())
+	}
+}
+
+// A modify addressed to every table is one change: if it cannot apply to
+// one of the flows it selects, none of them changes.
+func TestFlowModModifyAllTablesAtomic(t *testing.T) {
+	e := newEnv(t)
+	m := ipMatch(packet.FieldInPort, 1)
+	add(t, e.d, spec(0, 5, m, Output{Port: 1}))
+	add(t, e.d, spec(5, 5, m, Output{Port: 1}))
+	s := spec(TableAll, 5, m, Output{Port: 2})
+	s.Inst.GotoTable = 3 // fine from table 0, not from table 5
+	before := e.d.cur.Load()
+	err := e.d.FlowMod(fmod(FlowModify, s), 2)
+	if typ, code := errCode(err); typ != ErrBadInstruction || code != BICBadTableID {
+		t.Fatalf("modify with goto_table:3 in every table: %v, want OFPBIC_BAD_TABLE_ID", err)
+	}
+	if e.d.cur.Load() != before {
+		t.Fatal("a failed modify published a new version")
+	}
+	for _, f := range flowsOf(e.d) {
+		if p := f.Spec.Inst.Apply[0].(Output).Port; p != 1 || f.Spec.Inst.GotoTable != -1 {
+			t.Fatalf("flow in table %d changed by a failed modify: %+v", f.Spec.Table, f.Spec.Inst)
+		}
+	}
+	// Both tables change in a single new version.
+	s.Inst.GotoTable = 6
+	if err := e.d.FlowMod(fmod(FlowModifyStrict, s), 3); err != nil {
+		t.Fatal(err)
+	}
+	if fs := flowsOf(e.d); len(fs) != 2 || fs[0].Spec.Inst.GotoTable != 6 || fs[1].Spec.Inst.GotoTable != 6 {
+		t.Fatalf("after modify: %+v", fs)
+	}
+}
+
+// FlowModBatch (ofproto's FlowTransactor) is all or nothing, and a failed
+// batch leaves the flows and their counters as they were.
+func TestFlowModBatch(t *testing.T) {
+	e := newEnv(t)
+	m1 := ipMatch(packet.FieldInPort, 1)
+	m2 := ipMatch(packet.FieldInPort, 2)
+	add(t, e.d, spec(0, 5, m1, Output{Port: 2}))
+	e.send(1, tcpFrame(1, 2), tcpFrame(1, 2))
+	before := e.d.cur.Load()
+	bad := spec(0, 5, m2, Output{Port: 1})
+	bad.Inst.GotoTable = 0
+	n, err := e.d.FlowModBatch([]*FlowMod{
+		fmod(FlowDelete, spec(TableAll, 0, Match{})),
+		fmod(FlowAdd, spec(0, 5, m2, Output{Port: 1})),
+		fmod(FlowAdd, bad),
+	}, 10)
+	if err == nil || n != 2 {
+		t.Fatalf("batch: failed=%d err=%v, want failed=2 and an error", n, err)
+	}
+	if e.d.cur.Load() != before {
+		t.Fatal("a failed batch published a new version")
+	}
+	fs := flowsOf(e.d)
+	if len(fs) != 1 || fs[0].Packets != 2 || fs[0].Created != 1 || fs[0].Spec.Match != m1 {
+		t.Fatalf("after a failed batch: %+v", fs)
+	}
+	n, err = e.d.FlowModBatch([]*FlowMod{
+		fmod(FlowModify, spec(0, 0, m1, Output{Port: 3})),
+		fmod(FlowAdd, spec(0, 5, m2, Output{Port: 1})),
+	}, 11)
+	if err != nil {
+		t.Fatalf("batch: failed=%d err=%v", n, err)
+	}
+	if fs := flowsOf(e.d); len(fs) != 2 || fs[0].Packets != 2 {
+		t.Fatalf("after a batch: %+v", fs)
+	}
+}
+
+// A modify keeps Created and sets Modified (OVS's hard_age counts from
+// it), and the hard timeout counts from the last modification, as in OVS.
+func TestFlowModModifiedTime(t *testing.T) {
+	e := newEnv(t)
+	m := ipMatch(packet.FieldInPort, 1)
+	s := spec(0, 5, m, Output{Port: 2})
+	s.HardTimeout = 10
+	add(t, e.d, s) // at now=1
+	if f := flowsOf(e.d)[0]; f.Created != 1 || f.Modified != 1 {
+		t.Fatalf("after add: created %d modified %d", f.Created, f.Modified)
+	}
+	if err := e.d.FlowMod(fmod(FlowModify, spec(0, 0, m, Output{Port: 3})), 8e9); err != nil {
+		t.Fatal(err)
+	}
+	if f := flowsOf(e.d)[0]; f.Created != 1 || f.Modified != 8e9 {
+		t.Fatalf("after modify: created %d modified %d", f.Created, f.Modified)
+	}
+	e.d.Expire(12e9) // 12 s after the add, 4 s after the modify
+	if n := len(flowsOf(e.d)); n != 1 {
+		t.Fatalf("hard timeout counted from creation: %d flows left", n)
+	}
+	e.d.Expire(18e9 + 1)
+	if n := len(flowsOf(e.d)); n != 0 {
+		t.Fatalf("hard timeout 10 s after the modify: %d flows left", n)
+	}
+	// An add over an existing flow is a new flow: both times are reset.
+	add(t, e.d, s)
+	s.Inst.Apply = []Action{Output{Port: 3}}
+	if err := e.d.FlowMod(fmod(FlowAdd, s), 20e9); err != nil {
+		t.Fatal(err)
+	}
+	if f := flowsOf(e.d)[0]; f.Created != 20e9 || f.Modified != 20e9 {
+		t.Fatalf("after add over a flow: created %d modified %d", f.Created, f.Modified)
 	}
 }
