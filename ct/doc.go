@@ -1,8 +1,9 @@
 // Package ct is gswitch's userspace connection tracker, in the spirit of
 // Open vSwitch's lib/conntrack.c: TCP (window tracking), UDP, ICMP/ICMPv6 and
 // other IP protocols over IPv4 and IPv6, zones, marks, 128-bit labels, NAT,
-// fragment reassembly, limits and tunable timeouts (helpers, FTP and TFTP
-// with expectations, are to come: see package ct/alg).
+// fragment reassembly, limits and tunable timeouts, and the FTP and TFTP
+// helpers (ct(alg=ftp), ct(alg=tftp): package ct/alg) with their
+// expectations.
 //
 // It imports only packet (and its own leaf packages). The pipeline calls
 // Tracker.Execute for the ct action; the control socket calls the dump,
@@ -41,8 +42,45 @@
 // found again from its translated tuple. After a ct action with nat no
 // connection is cached in the packet (as OVS). Fragments: the reassembled
 // datagram is translated and frag's SyncFromWhole carries it into the
-// fragments. ALGs (Params.Alg) are not supported yet: such packets are
-// +trk+inv and counted as Unsupported.
+// fragments.
+//
+// # Helpers (ALGs)
+//
+// A connection committed with Params.Alg = AlgFTP (TCP) or AlgTFTP (UDP)
+// keeps that helper for its life (dump-conntrack shows helper=ftp, as OVS).
+// Every packet of it that carries payload and that tracking accepted is
+// given to the helper (ct/alg's Conn.Process, under the connection's lock),
+// on the ct pass that looks the connection up (not on the cached fast
+// path, as OVS). A command the helper refuses (a PORT naming a third host,
+// a malformed one) adds +inv to the packet's state, as OVS's handle_ftp_ctl
+// does (counted as ALGInvalid). Announced data connections become
+// expectations in an alg.Table (bounded: 4096 in all, 4 per master, the
+// oldest of a master replaced; 5 minutes; removed by the sweep, with their
+// master, and by a flush of everything or of their zone). The first packet
+// of a new connection in the same zone matching an expectation is
+// +new+rel, committed or not, and carries the master's mark, label and
+// original tuple (ct_nw_src... as OVS's write_ct_md); commit consumes the
+// expectation and creates a related connection (dump -m: parent=(...))
+// whose later packets are +est+rel (+rpl). Under a ct action with nat (a
+// bare nat is enough, as in OVS), the related connection gets the
+// expectation's translation (SNATTo/DNATTo) instead of a new one.
+//
+// When a helper's connection is translated, the ct action with nat that
+// translates a packet also rewrites the addresses its payload announces
+// (PORT, EPRT, 227) with alg.ApplyRewrites, records length changes in the
+// connection's alg.SeqAdjust and shifts seq/ack/SACK of every later
+// segment both ways; the window tracking sees acknowledgements mapped back
+// to the sender's numbering (SeqAdjust.Ack), so it always works in
+// unrewritten sequence space. A packet already translated by an earlier
+// ct(nat) in the zone is not processed again.
+//
+// Helper and related connections keep their ALG state beside the
+// pointer-free slab, in a map keyed by slab index; other connections pay
+// nothing, and while no expectation is pending a new connection costs one
+// atomic load (Execute stays allocation-free). dpctl/dump-conntrack-exp
+// (later OVS's command) lists pending expectations in later OVS's format
+// (alg.Expectation.AppendOVS). An alg= without a registered helper makes
+// packets +trk+inv (Unsupported); the pipeline refuses such flows.
 //
 // # Concurrency and ownership
 //
@@ -80,6 +118,9 @@
 //   - flush-conntrack also takes mark=X[/M] and labels=Y[/M] (the syntax of
 //     later OVS), dump-conntrack takes --format=json, and the dump is
 //     sorted (OVS prints in hash order).
+//   - The FTP helper also understands EPRT/EPSV over IPv4 (OVS added them
+//     after 3.1) and runs for any port of a connection committed with
+//     alg=ftp (OVS 3.1 parses only packets to or from port 21).
 //   - dump-conntrack-exp, ct-get/set-sweep-interval are later OVS's
 //     commands; add-zone-tp/del-zone-tp/list-zone-tp take ovs-vsctl's
 //     syntax (without the datapath argument, which is optional here) and

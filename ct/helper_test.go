@@ -486,3 +486,64 @@ func TestExpectationNoAllocEmpty(t *testing.T) {
 		t.Fatalf("%v allocations per uncommitted new packet", allocs)
 	}
 }
+
+// TestALGConcurrent runs FTP sessions on several goroutines while another
+// sweeps, dumps and flushes (for -race).
+func TestALGConcurrent(t *testing.T) {
+	tr := New(Config{Shards: 8})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for i := 0; i < 200; i++ {
+			tr.Sweep(int64(time.Second))
+			tr.DPCtl("dump-conntrack-exp", nil)
+			tr.DPCtl("dump-conntrack", []string{"-m"})
+			if i%50 == 49 {
+				tr.FlushAll()
+			}
+		}
+	}()
+	errs := make(chan string, 4)
+	for g := 0; g < 4; g++ {
+		go func(g int) {
+			cport := uint16(30000 + g)
+			now := int64(time.Second)
+			run := func(pk *packet.Packet, ps ...Params) uint32 {
+				for _, p := range ps {
+					out := tr.Execute([]*packet.Packet{pk}, nil, &p, now)
+					if len(out) != 1 {
+						return 0
+					}
+				}
+				return pk.Key.CtState()
+			}
+			for i := 0; i < 50; i++ {
+				run(tcp4(A, B, cport, 21, "S", 1000, 0, ""), ct0, ctFTP)
+				run(tcp4(B, A, 21, cport, "SA", 5000, 1001, ""), ct0)
+				run(tcp4(A, B, cport, 21, "PA", 1001, 5001, "PORT 198,51,100,1,78,72\r\n"), ct0)
+				if s := run(tcp4(B, A, 20, 20040, "S", 1, 0, ""), ct0, ctCommit); s&trk == 0 {
+					errs <- "untracked"
+					return
+				}
+				tr.Flush(FlushFilter{Orig: FlushTuple{SrcPort: cport}})
+			}
+			errs <- ""
+		}(g)
+	}
+	for g := 0; g < 4; g++ {
+		if e := <-errs; e != "" {
+			t.Error(e)
+		}
+	}
+	<-done
+	tr.FlushAll()
+	if tr.Expectations() != 0 || tr.Count() != 0 {
+		t.Fatalf("left: %d expectations, %d connections", tr.Expectations(), tr.Count())
+	}
+	tr.algs.mu.RLock()
+	n := len(tr.algs.m)
+	tr.algs.mu.RUnlock()
+	if n != 0 {
+		t.Fatalf("%d ALG states outlived their connections", n)
+	}
+}

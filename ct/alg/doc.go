@@ -31,7 +31,9 @@
 //
 // The tracker stores expectations (deduplicated by Expectation.Key; Table
 // does all of this, bounded, with one atomic load per new connection while
-// it is empty), and
+// it is empty; Table.Find answers for an uncommitted packet, Take consumes
+// at commit; the tracker stamps Expectation.Mark/LabelHi/LabelLo with the
+// master's), and
 // when the first packet of a new connection (zone, proto, src, dst,
 // sport, dport) satisfies Expectation.Matches, it creates that connection
 // as related (+rel, with the master's mark and label), applies SNATTo /
