@@ -547,3 +547,47 @@ func TestALGConcurrent(t *testing.T) {
 		t.Fatalf("%d ALG states outlived their connections", n)
 	}
 }
+
+// TestFTPDNATReplyGrows: a 227 reply rewritten one byte longer (the
+// server's 198,51,100,2 becomes the virtual 203,0,113,200): the client's
+// acknowledgements are mapped back and the server's later segments are
+// shifted.
+func TestFTPDNATReplyGrows(t *testing.T) {
+	const vip2 = "203.0.113.200"
+	e := newAlgEnv(t)
+	ctl := Params{Commit: true, Alg: AlgFTP, NAT: natTo(NATDst, B, 0, 0)}
+	e.step("syn", tcp4(A, vip2, 20021, 21, "S", 1000, 0, ""), trk|nw|dnat, ctBareNAT, ctl)
+	e.step("synack", tcp4(B, A, 21, 20021, "SA", 5000, 1001, ""), trk|est|rpl|snat, ctBareNAT)
+	e.step("PASV", tcp4(A, vip2, 20021, 21, "PA", 1001, 5001, "PASV\r\n"), trk|est|dnat, ctBareNAT)
+	reply := "227 Entering Passive Mode (198,51,100,2,78,132).\r\n" // 50 bytes
+	rp := e.step("227", tcp4(B, A, 21, 20021, "PA", 5001, 1007, reply), trk|est|rpl|snat, ctBareNAT)
+	if got := payloadOf(rp); got != "227 Entering Passive Mode (203,0,113,200,78,132).\r\n" {
+		t.Fatalf("rewritten 227: %q", got)
+	}
+	// The client acknowledges 51 bytes; the server sent 50.
+	a := e.step("client ack", tcp4(A, vip2, 20021, 21, "A", 1007, 5052, ""), trk|est|dnat, ctBareNAT)
+	if _, ack := tcpSeqAck(a); ack != 5051 {
+		t.Fatalf("client ack to server: %d, want 5051", ack)
+	}
+	n := e.step("150", tcp4(B, A, 21, 20021, "PA", 5051, 1007, "150 ok\r\n"), trk|est|rpl|snat, ctBareNAT)
+	if s, _ := tcpSeqAck(n); s != 5052 {
+		t.Fatalf("server seq to client: %d, want 5052", s)
+	}
+	if got := e.dpctl("dump-conntrack-exp"); got != "tcp,orig=(src=198.51.100.1,dst=203.0.113.200,sport=0,dport=20100),parent=(src=198.51.100.1,dst=203.0.113.200,sport=20021,dport=21)\n" {
+		t.Fatalf("dump-conntrack-exp: %q", got)
+	}
+	e.step("data syn", tcp4(A, vip2, 20022, 20100, "S", 100, 0, ""), trk|nw|rel|dnat, ctBareNAT, Params{Commit: true, NAT: &NAT{}})
+}
+
+// TestTFTPWriteRequest: a write request announces the server's reply from
+// a new port too; a packet to another client port is not related.
+func TestTFTPWriteRequest(t *testing.T) {
+	e := newAlgEnv(t)
+	e.step("WRQ", udp4(A, B, 20062, 69, "\x00\x02up.bin\x00octet\x00"), trk|nw, ct0, Params{Commit: true, Alg: AlgTFTP})
+	e.step("other port", udp4(B, A, 20069, 20063, "\x00\x04\x00\x00"), trk|nw, ct0)
+	e.step("ACK 0", udp4(B, A, 20069, 20062, "\x00\x04\x00\x00"), trk|nw|rel, ct0, ctCommit)
+	e.step("DATA 1", udp4(A, B, 20062, 20069, "\x00\x03\x00\x01x"), trk|est|rel|rpl, ct0)
+	if e.tr.Expectations() != 0 {
+		t.Fatal("expectation not consumed")
+	}
+}
