@@ -109,10 +109,18 @@ while True:
 c.sendall(str(n).encode()); c.close()
 `
 
-// tcpSource sends N bytes, half-closes, and prints "ok N" if the sink counted N.
+// tcpSource sends N bytes, half-closes, and prints "ok N" if the sink counted
+// N; it retries a refused connect for up to 10 s (the sink may start late on
+// a loaded machine).
 const tcpSource = `
-import socket,sys
-c=socket.create_connection((sys.argv[1],int(sys.argv[2])),timeout=15)
+import socket,sys,time
+for i in range(100):
+    try:
+        c=socket.create_connection((sys.argv[1],int(sys.argv[2])),timeout=15); break
+    except ConnectionRefusedError:
+        time.sleep(0.1)  # the sink is not listening yet (bounded: 10 s)
+else:
+    raise SystemExit("sink never listened")
 n=int(sys.argv[3]); buf=b"x"*65536; sent=0
 while sent<n:
     k=c.send(buf[:min(len(buf),n-sent)]); sent+=k
