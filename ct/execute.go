@@ -235,21 +235,25 @@ func (t *Tracker) processOne(pk *packet.Packet, ctx *lookupCtx, p *Params, now i
 				} else if p.NAT != nil {
 					natOK = t.natSetup(&tmp, p.NAT, now)
 				}
+				var nst *algState
+				if natOK && (tmp.helper != 0 || tmp.related) {
+					var ep *alg.Expectation
+					if haveExp {
+						ep = &exp
+					}
+					nst = newALGState(&tmp, ep)
+				}
 				if !natOK {
 					t.release(p.Zone)
-				} else if c = t.insert(&tmp, now); c == nil {
+				} else if c = t.insert(&tmp, nst, now); c == nil {
 					// Lost a race with another goroutine: as OVS, the
 					// packet stays +new without a connection.
 					t.release(p.Zone)
 				} else {
 					t.cnt.created.Add(1)
-					if c.helper != 0 || c.related {
-						var ep *alg.Expectation
-						if haveExp {
-							t.exps.Take(ctx.key.proto, ctx.key.zone, algTuple(&ctx.key), now)
-							ep = &exp
-						}
-						st = t.attachALG(c, c.helper, ep)
+					st = nst
+					if haveExp {
+						t.exps.Take(ctx.key.proto, ctx.key.zone, algTuple(&ctx.key), now)
 					}
 					if c.natAct != 0 {
 						natPacket(pk, c, false, false, &state)

@@ -157,21 +157,21 @@ func setupRelated(tmp *conn, e *alg.Expectation, withNAT bool) {
 	}
 }
 
-// attachALG records the ALG state of a connection just inserted: its
-// helper (if the ct action named one for this protocol) and, for a
-// related connection, its parent.
-func (t *Tracker) attachALG(c *conn, helper uint8, e *alg.Expectation) *algState {
+// newALGState returns the ALG state of a connection about to be inserted
+// (tmp: keys, helper and related set): its helper's Conn (if the ct action
+// named one for this protocol) and, for a related connection (e not nil),
+// its parent.
+func newALGState(tmp *conn, e *alg.Expectation) *algState {
 	st := &algState{}
-	if h := helperOf(helper); h != nil {
+	if h := helperOf(tmp.helper); h != nil {
 		st.helper = h.NewConn()
 	}
-	st.master = alg.Master{Proto: c.key.proto, Zone: c.key.zone, Orig: algTuple(&c.key), Reply: algTuple(&c.rkey)}
+	st.master = alg.Master{Proto: tmp.key.proto, Zone: tmp.key.zone, Orig: algTuple(&tmp.key), Reply: algTuple(&tmp.rkey)}
 	if e != nil {
 		st.related = true
 		// FTP and TFTP data connections use their master's protocol.
 		st.parent = keyOfTuple(e.MasterOrig, e.Proto, e.Zone)
 	}
-	t.algs.put(c.idx, st)
 	return st
 }
 

@@ -402,7 +402,10 @@ func unlockPair(a, b *shard) {
 // under both its keys and returns it. If a live connection already holds
 // either key (another goroutine won the race), insert returns nil and adds
 // nothing; expired holders are removed first.
-func (t *Tracker) insert(tmp *conn, now int64) *conn {
+//
+// st, if not nil, is the new connection's ALG state: it is recorded before
+// the connection becomes visible, so no packet finds it without.
+func (t *Tracker) insert(tmp *conn, st *algState, now int64) *conn {
 	s1, s2 := t.shardOf(&tmp.key), t.shardOf(&tmp.rkey)
 	for {
 		lockPair(s1, s2)
@@ -453,6 +456,9 @@ func (t *Tracker) insert(tmp *conn, now int64) *conn {
 		c.exp.Store(tmp.exp.Load())
 		c.idx, c.dead = idx, false
 		c.mu.Unlock()
+		if st != nil {
+			t.algs.put(idx, st)
+		}
 		s1.put(&c.key, c)
 		s2.put(&c.rkey, c)
 		unlockPair(s1, s2)
