@@ -591,3 +591,60 @@ func TestTFTPWriteRequest(t *testing.T) {
 		t.Fatal("expectation not consumed")
 	}
 }
+
+// relatedSession opens an FTP control connection and its active data
+// connection and returns a data segment of it.
+func relatedSession(tb testing.TB) (*Tracker, *packet.Packet, *packet.Packet) {
+	tr := New(Config{})
+	now := int64(time.Second)
+	run := func(pk *packet.Packet, ps ...Params) {
+		for _, p := range ps {
+			tr.Execute([]*packet.Packet{pk}, nil, &p, now)
+		}
+	}
+	run(tcp4(A, B, 20021, 21, "S", 1000, 0, ""), ct0, ctFTP)
+	run(tcp4(B, A, 21, 20021, "SA", 5000, 1001, ""), ct0)
+	run(tcp4(A, B, 20021, 21, "PA", 1001, 5001, "PORT 198,51,100,1,78,72\r\n"), ct0)
+	run(tcp4(B, A, 20, 20040, "S", 7000, 0, ""), ct0, ctCommit)
+	run(tcp4(A, B, 20040, 20, "SA", 9000, 7001, ""), ct0)
+	data := tcp4(B, A, 20, 20040, "A", 7001, 9001, strings.Repeat("d", 1000))
+	ctl := tcp4(A, B, 20021, 21, "PA", 1026, 5001, "NOOP\r\n")
+	if s := exec1(tr, data, ct0, now); s != trk|est|rel {
+		tb.Fatalf("data segment: %s", stateString(s))
+	}
+	return tr, data, ctl
+}
+
+// TestALGNoAlloc: packets of a related data connection and of a helper's
+// control connection do not allocate.
+func TestALGNoAlloc(t *testing.T) {
+	tr, data, ctl := relatedSession(t)
+	p := &Params{}
+	out := make([]*packet.Packet, 0, 4)
+	for _, pk := range []*packet.Packet{data, ctl} {
+		batch := []*packet.Packet{pk}
+		allocs := testing.AllocsPerRun(500, func() {
+			pk.Conn = nil
+			pk.Key.SetCtState(0)
+			out = tr.Execute(batch, out[:0], p, int64(2*time.Second))
+		})
+		if allocs != 0 {
+			t.Errorf("%v allocations per packet (%s)", allocs, stateString(pk.Key.CtState()))
+		}
+	}
+}
+
+// BenchmarkRelatedEstablished: one segment of an FTP data connection (a
+// related connection: its ALG state is looked up per packet).
+func BenchmarkRelatedEstablished(b *testing.B) {
+	tr, data, _ := relatedSession(b)
+	p := &Params{}
+	batch := []*packet.Packet{data}
+	out := make([]*packet.Packet, 0, 4)
+	b.ReportAllocs()
+	for b.Loop() {
+		data.Conn = nil
+		data.Key.SetCtState(0)
+		out = tr.Execute(batch, out[:0], p, int64(2*time.Second))
+	}
+}
