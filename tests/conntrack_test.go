@@ -20,8 +20,11 @@ func TestPrivilegedConntrackVsOVS(t *testing.T) {
 	compareGolden(t, golden.KindPlain, "conntrack/empty.ct-get-nconns.txt", tp.appctl(t, "dpctl/ct-get-nconns"))
 
 	startPy(t, tp.R, "tcp-server", "7001", "60")
+	waitListen(t, tp.R, "tcp", "7001")
 	startPy(t, tp.R, "udp-server", "7002", "60")
+	waitListen(t, tp.R, "udp", "7002")
 	startPy(t, tp.R, "udp-server", "7100", "60")
+	waitListen(t, tp.R, "udp", "7100")
 	if _, err := py(tp.R, "ready", "7001", "tcp", "127.0.0.1"); err != nil {
 		t.Fatal("tcp server not ready")
 	}
@@ -74,6 +77,7 @@ func TestPrivilegedConntrackVsOVS(t *testing.T) {
 
 	// The outside cannot open connections to the inside.
 	startPy(t, tp.L, "tcp-server", "7005", "20")
+	waitListen(t, tp.L, "tcp", "7005")
 	if out, err := py(tp.R, "tcp-client", "20010", ip4L, "7005"); err == nil {
 		t.Errorf("TCP from the outside got through the firewall:\n%s", out)
 	}

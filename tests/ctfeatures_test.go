@@ -32,6 +32,7 @@ func TestPrivilegedCtFeatures(t *testing.T) {
 	tp := newTopo(t, "gtcf", "p1", "p2")
 	tp.mustOfctl(t, "-O", "OpenFlow13", "add-flows", filepath.Join("testdata", "ct-features.flows"))
 	startPy(t, tp.R, "udp-server", "7201", "60")
+	waitListen(t, tp.R, "udp", "7201")
 	time.Sleep(300 * time.Millisecond)
 
 	// Two datagrams, both echoed: the first commits, the echo comes back by

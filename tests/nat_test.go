@@ -21,7 +21,9 @@ func TestPrivilegedNATVsOVS(t *testing.T) {
 	tp.L.Must(t, "ip", "route", "add", "203.0.113.0/24", "dev", "l1")
 	tp.L.Must(t, "ip", "neigh", "replace", "203.0.113.200", "lladdr", "02:00:00:00:02:01", "dev", "l1", "nud", "permanent")
 	startPy(t, tp.R, "tcp-server", "7001", "60")
+	waitListen(t, tp.R, "tcp", "7001")
 	startPy(t, tp.R, "udp-server", "7002", "60")
+	waitListen(t, tp.R, "udp", "7002")
 	if _, err := py(tp.R, "ready", "7001", "tcp", "127.0.0.1"); err != nil {
 		t.Fatal("tcp server not ready")
 	}
@@ -57,6 +59,7 @@ func TestPrivilegedNATExhaustion(t *testing.T) {
 	tp.R.Must(t, "ip", "route", "add", "203.0.113.0/24", "dev", "r1")
 	tp.R.Must(t, "ip", "neigh", "replace", "203.0.113.100", "lladdr", "02:00:00:00:01:01", "dev", "r1", "nud", "permanent")
 	startPy(t, tp.R, "udp-server", "7002", "60")
+	waitListen(t, tp.R, "udp", "7002")
 	time.Sleep(300 * time.Millisecond)
 	for _, sport := range []string{"21101", "21102"} {
 		if out, err := py(tp.L, "udp-client", sport, ip4R, "7002", "1"); err != nil {

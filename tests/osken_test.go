@@ -34,7 +34,9 @@ func TestPrivilegedOsKenController(t *testing.T) {
 		t.Fatalf("ping through the controller: %v\n%s\ncontroller:\n%s", err, out, ctl.Output())
 	}
 	startPy(t, tp.R, "tcp-server", "7001", "30")
+	waitListen(t, tp.R, "tcp", "7001")
 	startPy(t, tp.R, "tcp-server", "7777", "30")
+	waitListen(t, tp.R, "tcp", "7777")
 	py(tp.R, "ready", "7001", "tcp", "127.0.0.1")
 	if out, err := py(tp.L, "tcp-client", "20001", ip4R, "7001"); err != nil {
 		t.Errorf("TCP 7001 through the controller: %v\n%s", err, out)

@@ -2,8 +2,12 @@ package tests
 
 import (
 	"bytes"
+	"strings"
 	"sync"
+	"testing"
 	"time"
+
+	"gswitch/tests/netns"
 )
 
 type syncBuf struct {
@@ -33,5 +37,21 @@ func eventually(d time.Duration, f func() bool) bool {
 			return false
 		}
 		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// waitListen waits (at most 10 s) until something listens on port (proto
+// "tcp" or "udp") in ns, so a client never races its server's start.
+func waitListen(t *testing.T, ns *netns.NS, proto, port string) {
+	t.Helper()
+	flag := "-Hltn"
+	if proto == "udp" {
+		flag = "-Hlun"
+	}
+	if !eventually(10*time.Second, func() bool {
+		out, err := ns.Try("ss", flag, "sport", "=", ":"+port)
+		return err == nil && strings.TrimSpace(out) != ""
+	}) {
+		t.Fatalf("nothing listens on %s port %s in %s", proto, port, ns.Name)
 	}
 }
