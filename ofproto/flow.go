@@ -390,7 +390,12 @@ func encodeNXFlowStats(fs *pipeline.FlowStats, now int64, version uint8) ([]byte
 	if last == 0 {
 		last = fs.Created
 	}
-	m.u16(age(now, last)).u16(age(now, fs.Created))
+	// hard_age counts from the last modification (OVS's rule->modified).
+	modified := fs.Modified
+	if modified == 0 {
+		modified = fs.Created
+	}
+	m.u16(age(now, last)).u16(age(now, modified))
 	m.u64(fs.Spec.Cookie).u64(pkts).u64(bytes)
 	m.bytes(match).zeros(pad8(ml) - ml)
 	m.bytes(acts)

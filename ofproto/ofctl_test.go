@@ -68,6 +68,12 @@ func newOfctlEnv(t *testing.T) *ofctlEnv {
 // of the pipeline itself (wrap nil: the pipeline).
 func newOfctlEnvWrap(t *testing.T, wrap func(*pipeline.Datapath) Datapath) *ofctlEnv {
 	t.Helper()
+	return newOfctlEnvClock(t, wrap, nil)
+}
+
+// newOfctlEnvClock is newOfctlEnvWrap with the Server's clock (nil: real).
+func newOfctlEnvClock(t *testing.T, wrap func(*pipeline.Datapath) Datapath, clock func() int64) *ofctlEnv {
+	t.Helper()
 	if _, err := exec.LookPath("ovs-ofctl"); err != nil {
 		t.Skip("ovs-ofctl not installed")
 	}
@@ -82,7 +88,7 @@ func newOfctlEnvWrap(t *testing.T, wrap func(*pipeline.Datapath) Datapath) *ofct
 	if wrap != nil {
 		sdp = wrap(dp)
 	}
-	s, err := New(Config{Datapath: sdp, Ports: env.ports, Ct: env.ct, DatapathID: 1, ProbeInterval: -1})
+	s, err := New(Config{Datapath: sdp, Ports: env.ports, Ct: env.ct, DatapathID: 1, ProbeInterval: -1, Clock: clock})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -821,5 +827,24 @@ func TestOfctlFailedBundleKeepsCounters(t *testing.T) {
 	out := e.ofctl(t, "-O", "OpenFlow13", "dump-flows", "SW")
 	if !strings.Contains(out, "n_packets=3,") || strings.Contains(out, "icmp") {
 		t.Fatalf("after a failed bundle (counters must be kept):\n%s", out)
+	}
+}
+
+// hard_age counts from the last modify, as in OVS 3.1, which printed (add,
+// 2.2 s, mod-flows, 1.1 s, dump-flows):
+//
+//	cookie=0x0, duration=3.339s, table=0, n_packets=0, n_bytes=0, idle_age=3, hard_age=1, priority=5,ip actions=output:1
+func TestOfctlHardAgeAfterModify(t *testing.T) {
+	var clock atomic.Int64
+	clock.Store(100e9)
+	e := newOfctlEnvClock(t, nil, clock.Load)
+	e.ofctl(t, "add-flow", "SW", "priority=5,ip,actions=drop")
+	clock.Add(2200e6)
+	e.ofctl(t, "mod-flows", "SW", "ip,actions=output:1")
+	clock.Add(1139e6)
+	out := e.ofctl(t, "dump-flows", "SW")
+	want := " cookie=0x0, duration=3.339s, table=0, n_packets=0, n_bytes=0, idle_age=3, hard_age=1, priority=5,ip actions=output:1\n"
+	if !strings.HasSuffix(out, want) {
+		t.Fatalf("dump-flows after mod-flows:\n%s\nwant (OVS 3.1):\n%s", out, want)
 	}
 }
