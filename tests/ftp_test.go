@@ -37,6 +37,7 @@ func ftpTopo(t *testing.T, flows string, withNAT bool) *topo {
 		t.Fatal(err)
 	}
 	tp.R.Start(t, "timeout", "90", "/usr/bin/python3", "-m", "pyftpdlib", "-i", ip4R, "-p", "21", "-d", dir, "-r", "20100-20100")
+	waitListen(t, tp.R, "tcp", "21")
 	if _, err := py(tp.R, "ready", "21", "tcp", ip4R); err != nil {
 		t.Fatal("FTP server not ready")
 	}
@@ -200,7 +201,7 @@ func TestPrivilegedTFTP(t *testing.T) {
 	tp := newTopo(t, "gtft", "p1", "p2")
 	tp.mustOfctl(t, "-O", "OpenFlow13", "add-flows", golden.Path("flows/tftp.flows"))
 	startPy(t, tp.R, "tftp-server", "69", "30", "20069")
-	time.Sleep(300 * time.Millisecond)
+	waitListen(t, tp.R, "udp", "69")
 	if out, err := py(tp.L, "tftp-client", "20061", ip4R); err != nil {
 		t.Fatalf("TFTP read through the switch: %v\n%s\n%s", err, out, tp.appctl(t, "dpctl/dump-conntrack"))
 	}
