@@ -61,7 +61,8 @@
 // +new+rel, committed or not, and carries the master's mark, label and
 // original tuple (ct_nw_src... as OVS's write_ct_md); commit consumes the
 // expectation and creates a related connection (dump -m: parent=(...))
-// whose later packets are +est+rel (+rpl). Under a ct action with nat (a
+// whose later packets are +est+rel (+rpl); as OVS's set_mark/set_label, a
+// ct exec cannot change a related connection's mark or label. Under a ct action with nat (a
 // bare nat is enough, as in OVS), the related connection gets the
 // expectation's translation (SNATTo/DNATTo) instead of a new one.
 //

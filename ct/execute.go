@@ -120,10 +120,12 @@ func (t *Tracker) processPacket(pk *packet.Packet, p *Params, now int64) {
 func (t *Tracker) processFast(pk *packet.Packet, c *conn, p *Params) {
 	k := &pk.Key
 	c.mu.Lock()
-	if p.Commit && p.SetMark {
+	// A related (ALG) connection keeps its master's mark and label: OVS's
+	// set_mark/set_label do not change an alg_related connection.
+	if p.Commit && p.SetMark && !c.related {
 		c.mark = p.Mark | c.mark&^p.MarkMask
 	}
-	if p.Commit && p.SetLabel {
+	if p.Commit && p.SetLabel && !c.related {
 		c.label = p.Label.Or(c.label.AndNot(p.LabelMask))
 	}
 	mark, label := c.mark, c.label
@@ -269,10 +271,10 @@ func (t *Tracker) processOne(pk *packet.Packet, ctx *lookupCtx, p *Params, now i
 	var label packet.U128
 	if c != nil {
 		c.mu.Lock()
-		if p.Commit && p.SetMark {
+		if p.Commit && p.SetMark && !c.related {
 			c.mark = p.Mark | c.mark&^p.MarkMask
 		}
-		if p.Commit && p.SetLabel {
+		if p.Commit && p.SetLabel && !c.related {
 			c.label = p.Label.Or(c.label.AndNot(p.LabelMask))
 		}
 		mark, label = c.mark, c.label

@@ -265,7 +265,12 @@ func TestFTPMarkLabelInherited(t *testing.T) {
 	if syn.Key.CtState() != trk|nw|rel || syn.Key.W[packet.WCtMark]>>32 != 7 || syn.Key.W[packet.WCtLabel+1] != 0x42 {
 		t.Fatalf("uncommitted related: %s mark %d", stateString(syn.Key.CtState()), syn.Key.W[packet.WCtMark]>>32)
 	}
-	e.step("commit", syn, trk|nw|rel, Params{Zone: 5, Commit: true})
+	// As OVS's set_mark/set_label: a related connection keeps the
+	// master's mark and label even when committed with others.
+	e.step("commit", syn, trk|nw|rel, Params{Zone: 5, Commit: true, SetMark: true, Mark: 9, MarkMask: 0xffffffff})
+	if syn.Key.W[packet.WCtMark]>>32 != 7 {
+		t.Fatalf("related commit changed the mark: %d", syn.Key.W[packet.WCtMark]>>32)
+	}
 	if !strings.Contains(e.dpctl("dump-conntrack", "zone=5"), "sport=20,dport=20040),reply=(src=198.51.100.1,dst=198.51.100.2,sport=20040,dport=20),zone=5,mark=7,labels=0x42") {
 		t.Fatalf("related connection without the master's mark/label:\n%s", e.dpctl("dump-conntrack"))
 	}
