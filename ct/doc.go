@@ -119,6 +119,9 @@
 //   - flush-conntrack also takes mark=X[/M] and labels=Y[/M] (the syntax of
 //     later OVS), dump-conntrack takes --format=json, and the dump is
 //     sorted (OVS prints in hash order).
+//   - Expectations are consumed by the connection they announced, bounded
+//     (globally and per master) and expire after 5 minutes, as Linux's;
+//     OVS 3.1 keeps them, unbounded, until their master goes.
 //   - The FTP helper also understands EPRT/EPSV over IPv4 (OVS added them
 //     after 3.1) and runs for any port of a connection committed with
 //     alg=ftp (OVS 3.1 parses only packets to or from port 21).
