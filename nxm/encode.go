@@ -26,6 +26,78 @@ func EncodeActions(version uint8, acts []pipeline.Action) ([]byte, error) {
 	return b, nil
 }
 
+// EncodeFlowActions is EncodeActions for the actions of a flow whose match
+// is m, as OVS encodes a flow's actions in flow stats: an OpenFlow 1.0
+// mod_tp_src/mod_tp_dst (decoded with Wire WireOF10TpSrc/WireOF10TpDst)
+// goes to OpenFlow 1.3 as a set_field of the transport protocol that m's
+// nw_proto names (tcp, udp or sctp), and as the deprecated OpenFlow 1.1
+// OFPAT_SET_TP_SRC/DST (types 9 and 10, which ovs-ofctl prints as
+// mod_tp_src/mod_tp_dst) when it names none of them (OVS's encode_SET_L4_*
+// with the flow_ip_proto that ofpacts_check noted from the match).
+// EncodeActions behaves as if m matched no protocol.
+func EncodeFlowActions(version uint8, m *pipeline.Match, acts []pipeline.Action) ([]byte, error) {
+	if version == Version13 {
+		acts = withL4Proto(acts, matchProto(m))
+	}
+	return EncodeActions(version, acts)
+}
+
+// EncodeFlowInstructions is EncodeInstructions for the instructions of a
+// flow whose match is m (see EncodeFlowActions).
+func EncodeFlowInstructions(m *pipeline.Match, in *pipeline.Instructions) ([]byte, error) {
+	proto := matchProto(m)
+	c := *in
+	c.Apply = withL4Proto(in.Apply, proto)
+	c.Write = withL4Proto(in.Write, proto)
+	return EncodeInstructions(&c)
+}
+
+// matchProto is OVS's match->flow.nw_proto: the nw_proto value a match
+// requires (the ARP opcode shares its place, as in OVS), 0 if none.
+func matchProto(m *pipeline.Match) uint8 {
+	if m == nil {
+		return 0
+	}
+	v, mask := m.Get(packet.FieldNwProto)
+	return uint8(v.Lo & mask.Lo)
+}
+
+// withL4Proto returns acts with the OpenFlow 1.0 transport port sets
+// turned into set_fields of proto's ports, when proto is TCP, UDP or
+// SCTP (a copy; acts itself is not changed).
+func withL4Proto(acts []pipeline.Action, proto uint8) []pipeline.Action {
+	var src, dst packet.FieldID
+	switch proto {
+	case packet.ProtoTCP:
+		src, dst = packet.FieldTCPSrc, packet.FieldTCPDst
+	case packet.ProtoUDP:
+		src, dst = packet.FieldUDPSrc, packet.FieldUDPDst
+	case packet.ProtoSCTP:
+		src, dst = packet.FieldSCTPSrc, packet.FieldSCTPDst
+	default:
+		return acts
+	}
+	var out []pipeline.Action
+	for i, a := range acts {
+		sf, ok := a.(pipeline.SetField)
+		if !ok || (sf.Wire != WireOF10TpSrc && sf.Wire != WireOF10TpDst) {
+			continue
+		}
+		if out == nil {
+			out = append([]pipeline.Action(nil), acts...)
+		}
+		f := src
+		if sf.Wire == WireOF10TpDst {
+			f = dst
+		}
+		out[i] = pipeline.SetField{Field: f, Value: sf.Value, Mask: sf.Mask, Wire: WireSetField}
+	}
+	if out == nil {
+		return acts
+	}
+	return out
+}
+
 // AppendActions is EncodeActions appending to b.
 func AppendActions(b []byte, version uint8, acts []pipeline.Action) ([]byte, error) {
 	var err error
@@ -344,6 +416,12 @@ func appendSetField(b []byte, version uint8, sf pipeline.SetField) ([]byte, erro
 	case WireOF10DlSrc, WireOF10DlDst, WireOF10NwSrc, WireOF10NwDst, WireOF10NwTOS,
 		WireOF10TpSrc, WireOF10TpDst, WireOF10VlanVID, WireOF10VlanPCP:
 		if v10 {
+			return appendOF10Set(b, sf), nil
+		}
+		if sf.Wire == WireOF10TpSrc || sf.Wire == WireOF10TpDst {
+			// No transport protocol known (see EncodeFlowActions): OVS
+			// sends the deprecated OpenFlow 1.1 OFPAT_SET_TP_SRC/DST,
+			// whose type numbers and layout are OpenFlow 1.0's.
 			return appendOF10Set(b, sf), nil
 		}
 		// OpenFlow 1.3 has only set_field for these (OVS does the same).

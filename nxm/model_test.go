@@ -1,6 +1,7 @@
 package nxm
 
 import (
+	"fmt"
 	"reflect"
 	"testing"
 
@@ -144,11 +145,11 @@ func TestDecodedModel(t *testing.T) {
 		}
 	}
 	// OpenFlow 1.0 set actions and their OpenFlow 1.3 set_field equivalents.
-	_, in10 := decodeCapture(t, "of10", "tcp,actions=mod_tp_src:1,mod_tp_dst:2")
+	m10, in10 := decodeCapture(t, "of10", "tcp,actions=mod_tp_src:1,mod_tp_dst:2")
 	if sf := in10.Apply[0].(pipeline.SetField); sf.Field != packet.FieldTCPSrc || sf.Value.Lo != 1 || sf.Wire != WireOF10TpSrc {
 		t.Errorf("mod_tp_src: %+v", sf)
 	}
-	b, err := EncodeActions(Version13, in10.Apply)
+	b, err := EncodeFlowActions(Version13, &m10, in10.Apply)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -156,5 +157,67 @@ func TestDecodedModel(t *testing.T) {
 	b13, _ := EncodeActions(Version13, in13.Apply)
 	if string(b) != string(b13) {
 		t.Errorf("OpenFlow 1.0 mod_tp_* encoded for 1.3: %x, ovs-ofctl sends %x", b, b13)
+	}
+}
+
+// OpenFlow 1.0 mod_tp_dst/mod_tp_src sent to OpenFlow 1.3 peers in flow
+// stats, by the flow's nw_proto as OVS 3.1 dumps them (-O OpenFlow13
+// dump-flows of flows added over OpenFlow 1.0):
+//
+//	priority=9,udp actions=set_field:80->udp_dst
+//	priority=10,sctp actions=set_field:80->sctp_dst
+//	priority=8 actions=mod_tp_dst:80
+//	priority=7,ip actions=mod_tp_dst:80,mod_tp_src:81,set_field:1->ip_dscp
+func TestEncodeFlowActionsL4Proto(t *testing.T) {
+	dst := pipeline.SetField{Field: packet.FieldTCPDst, Value: u(80), Mask: u(0xffff), Wire: WireOF10TpDst}
+	src := pipeline.SetField{Field: packet.FieldTCPSrc, Value: u(81), Mask: u(0xffff), Wire: WireOF10TpSrc}
+	proto := func(p uint64) *pipeline.Match {
+		m := &pipeline.Match{}
+		m.SetExact(packet.FieldEthType, u(packet.EthTypeIPv4))
+		if p != 0 {
+			m.SetExact(packet.FieldNwProto, u(p))
+		}
+		return m
+	}
+	setField := func(f packet.FieldID, v uint64) []byte {
+		b, err := EncodeActions(Version13, []pipeline.Action{pipeline.SetField{Field: f, Value: u(v), Mask: u(0xffff)}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	raw := func(typ uint16, v uint16) []byte { return act(typ, fmt.Sprintf("%04x", v)) }
+	for _, tc := range []struct {
+		name string
+		m    *pipeline.Match
+		want []byte
+	}{
+		{"no match", &pipeline.Match{}, cat(raw(10, 80), raw(9, 81))},
+		{"ip", proto(0), cat(raw(10, 80), raw(9, 81))},
+		{"icmp", proto(1), cat(raw(10, 80), raw(9, 81))},
+		{"tcp", proto(6), cat(setField(packet.FieldTCPDst, 80), setField(packet.FieldTCPSrc, 81))},
+		{"udp", proto(17), cat(setField(packet.FieldUDPDst, 80), setField(packet.FieldUDPSrc, 81))},
+		{"sctp", proto(132), cat(setField(packet.FieldSCTPDst, 80), setField(packet.FieldSCTPSrc, 81))},
+	} {
+		acts := []pipeline.Action{dst, src}
+		got, err := EncodeFlowActions(Version13, tc.m, acts)
+		if err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		if string(got) != string(tc.want) {
+			t.Errorf("%s: encoded %x, want %x", tc.name, got, tc.want)
+		}
+		in := pipeline.Instructions{Apply: acts, HasApply: true, GotoTable: -1}
+		gotIn, err := EncodeFlowInstructions(tc.m, &in)
+		if err != nil || string(gotIn[8:]) != string(tc.want) {
+			t.Errorf("%s: instructions %x (%v), want apply-actions %x", tc.name, gotIn, err, tc.want)
+		}
+		if acts[0] != dst || acts[1] != src {
+			t.Fatalf("%s: the caller's actions were changed", tc.name)
+		}
+		// OpenFlow 1.0 keeps mod_tp_* whatever the match.
+		if got, _ := EncodeFlowActions(Version10, tc.m, acts); string(got) != string(cat(raw(10, 80), raw(9, 81))) {
+			t.Errorf("%s: OpenFlow 1.0 encoding %x", tc.name, got)
+		}
 	}
 }

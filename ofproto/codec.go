@@ -16,4 +16,8 @@ var (
 	encodeActions      func(version uint8, acts []pipeline.Action) ([]byte, error)
 	decodeInstructions func(b []byte) (pipeline.Instructions, error)
 	encodeInstructions func(in *pipeline.Instructions) ([]byte, error)
+	// The flow forms encode a flow's actions knowing its match, as OVS
+	// does in flow stats (mod_tp_* by the flow's transport protocol).
+	encodeFlowActions      func(version uint8, m *pipeline.Match, acts []pipeline.Action) ([]byte, error)
+	encodeFlowInstructions func(m *pipeline.Match, in *pipeline.Instructions) ([]byte, error)
 )

@@ -13,6 +13,8 @@ func init() {
 	encodeActions = nxm.EncodeActions
 	decodeInstructions = nxm.DecodeInstructions
 	encodeInstructions = nxm.EncodeInstructions
+	encodeFlowActions = nxm.EncodeFlowActions
+	encodeFlowInstructions = nxm.EncodeFlowInstructions
 }
 
 var codecLinked = true

@@ -330,7 +330,7 @@ func actions10(in *pipeline.Instructions) []pipeline.Action {
 // encodeFlowStats13 appends one ofp_flow_stats (1.3).
 func encodeFlowStats13(fs *pipeline.FlowStats, now int64) ([]byte, error) {
 	match := encodeOXMMatch(&fs.Spec.Match)
-	inst, err := encodeInstructions(&fs.Spec.Inst)
+	inst, err := encodeFlowInstructions(&fs.Spec.Match, &fs.Spec.Inst)
 	if err != nil {
 		return nil, err
 	}
@@ -354,7 +354,7 @@ func encodeFlowStats10(fs *pipeline.FlowStats, now int64) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	acts, err := encodeActions(Version10, actions10(&fs.Spec.Inst))
+	acts, err := encodeFlowActions(Version10, &fs.Spec.Match, actions10(&fs.Spec.Inst))
 	if err != nil {
 		return nil, err
 	}
@@ -373,7 +373,7 @@ func encodeFlowStats10(fs *pipeline.FlowStats, now int64) ([]byte, error) {
 // encodeNXFlowStats appends one nx_flow_stats.
 func encodeNXFlowStats(fs *pipeline.FlowStats, now int64, version uint8) ([]byte, error) {
 	match := encodeNXMatch(&fs.Spec.Match)
-	acts, err := encodeActions(version, actions10(&fs.Spec.Inst))
+	acts, err := encodeFlowActions(version, &fs.Spec.Match, actions10(&fs.Spec.Inst))
 	if err != nil {
 		return nil, err
 	}

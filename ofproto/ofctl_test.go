@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -846,5 +847,51 @@ func TestOfctlHardAgeAfterModify(t *testing.T) {
 	want := " cookie=0x0, duration=3.339s, table=0, n_packets=0, n_bytes=0, idle_age=3, hard_age=1, priority=5,ip actions=output:1\n"
 	if !strings.HasSuffix(out, want) {
 		t.Fatalf("dump-flows after mod-flows:\n%s\nwant (OVS 3.1):\n%s", out, want)
+	}
+}
+
+// OpenFlow 1.0 mod_tp_* actions in an OpenFlow 1.3 dump: set_field of the
+// flow's transport protocol, or mod_tp_* when it matches none (OVS 3.1's
+// dump of the same flows added over OpenFlow 1.0, --no-stats, sorted).
+func TestOfctlModTpDumpedIn13(t *testing.T) {
+	e := newOfctlEnv(t)
+	for _, f := range []string{
+		"priority=7,ip,actions=mod_tp_dst:80,mod_tp_src:81,mod_nw_tos:4",
+		"priority=8,actions=mod_tp_dst:80",
+		"priority=9,udp,actions=mod_tp_dst:80",
+		"priority=10,sctp,actions=mod_tp_dst:80",
+		"priority=11,tcp,actions=mod_tp_src:80",
+	} {
+		e.ofctl(t, "add-flow", "SW", f)
+	}
+	want13 := []string{
+		" reset_counts priority=10,sctp actions=set_field:80->sctp_dst",
+		" reset_counts priority=11,tcp actions=set_field:80->tcp_src",
+		" reset_counts priority=7,ip actions=mod_tp_dst:80,mod_tp_src:81,set_field:1->ip_dscp",
+		" reset_counts priority=8 actions=mod_tp_dst:80",
+		" reset_counts priority=9,udp actions=set_field:80->udp_dst",
+	}
+	want10 := []string{
+		" priority=10,sctp actions=mod_tp_dst:80",
+		" priority=11,tcp actions=mod_tp_src:80",
+		" priority=7,ip actions=mod_tp_dst:80,mod_tp_src:81,mod_nw_tos:4",
+		" priority=8 actions=mod_tp_dst:80",
+		" priority=9,udp actions=mod_tp_dst:80",
+	}
+	lines := func(out string) []string {
+		var ls []string
+		for _, l := range strings.Split(out, "\n") {
+			if strings.HasPrefix(l, " ") {
+				ls = append(ls, l)
+			}
+		}
+		slices.Sort(ls)
+		return ls
+	}
+	if got := lines(e.ofctl(t, "-O", "OpenFlow13", "dump-flows", "SW", "--no-stats")); !slices.Equal(got, want13) {
+		t.Errorf("OpenFlow 1.3 dump:\n%s\nwant (OVS 3.1):\n%s", strings.Join(got, "\n"), strings.Join(want13, "\n"))
+	}
+	if got := lines(e.ofctl(t, "dump-flows", "SW", "--no-stats")); !slices.Equal(got, want10) {
+		t.Errorf("OpenFlow 1.0 dump:\n%s\nwant (OVS 3.1):\n%s", strings.Join(got, "\n"), strings.Join(want10, "\n"))
 	}
 }
