@@ -77,7 +77,7 @@ var ovsDiffers = map[string]string{
 	"Nicira learn (unsupported)":      "OVS supports learn (our test body is not a valid learn)",
 	"Nicira set_tunnel (unsupported)": "OVS supports set_tunnel; gswitch does not (BAD_EXP_TYPE)",
 	"ONF copy_field":                  "OVS supports ONF copy_field; gswitch does not (BAD_EXP_TYPE)",
-	"list not a multiple of 8":        "OVS refuses the whole message first (OFPBRC_BAD_LEN, framing: ofproto's check)",
+	"list not a multiple of 8":        "OVS refuses the whole message first: OFPBRC_BAD_LEN from ofpraw_check_length, as a flow-mod's instructions/actions part must be a multiple of 8 (ofproto checks this framing before calling nxm)",
 }
 
 type ofConn struct {

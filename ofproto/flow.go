@@ -44,8 +44,31 @@ type flowModRequest struct {
 	bufferID uint32
 }
 
+// checkFraming is OVS's message framing check (ofpraw_check_length) for a
+// message of fixed part minLen followed by a part whose length must be a
+// multiple of 8 ("uint8_t[8][]" or "struct ofp11_instruction[]" in OVS's
+// ofp-msgs.h): anything else is OFPBRC_BAD_LEN before the body is decoded.
+// This is why OVS answers OFPBRC_BAD_LEN, not OFPBIC/OFPBAC_BAD_LEN, to a
+// flow-mod whose instructions or actions are not a multiple of 8 long.
+func checkFraming(b []byte, minLen int) error {
+	if len(b) < minLen || (len(b)-minLen)%8 != 0 {
+		return errBadLen
+	}
+	return nil
+}
+
+// Fixed parts of the flow-mods (header included), as OVS frames them.
+const (
+	flowMod13Len = HeaderLen + 40 // ofp11_flow_mod, then match and instructions
+	flowMod10Len = HeaderLen + 64 // ofp10_flow_mod, then actions
+	nxFlowModLen = 16 + 32        // nicira_header and nx_flow_mod, then match and actions
+)
+
 // decodeFlowMod13 decodes an OpenFlow 1.3 OFPT_FLOW_MOD (whole message).
 func decodeFlowMod13(b []byte) (*flowModRequest, error) {
+	if err := checkFraming(b, flowMod13Len); err != nil {
+		return nil, err
+	}
 	r := reader{b: b, off: HeaderLen}
 	cookie, cookieMask := r.u64(), r.u64()
 	table, cmd := r.u8(), r.u8()
@@ -107,6 +130,9 @@ func decodeFlowMod13(b []byte) (*flowModRequest, error) {
 // decodeFlowMod10 decodes an OpenFlow 1.0 OFPT_FLOW_MOD. tid is whether
 // NXT_FLOW_MOD_TABLE_ID is on (the command's high byte is the table).
 func decodeFlowMod10(b []byte, tid bool) (*flowModRequest, error) {
+	if err := checkFraming(b, flowMod10Len); err != nil {
+		return nil, err
+	}
 	r := reader{b: b, off: HeaderLen}
 	m := r.take(40)
 	cookie := r.u64()
@@ -131,6 +157,9 @@ func decodeFlowMod10(b []byte, tid bool) (*flowModRequest, error) {
 
 // decodeNXFlowMod decodes NXT_FLOW_MOD (OpenFlow 1.0 or 1.3 framing).
 func decodeNXFlowMod(b []byte, version uint8, tid bool) (*flowModRequest, error) {
+	if err := checkFraming(b, nxFlowModLen); err != nil {
+		return nil, err
+	}
 	r := reader{b: b, off: 16}
 	cookie := r.u64()
 	command := r.u16()

@@ -93,9 +93,6 @@ var knownErrorDifferences = map[string]string{
 	"goto-table-255":            "stricter: goto_table:255 refused",
 	"ct-unknown-flags":          "stricter: unknown ct flags refused",
 	"ct-alg-unknown-port-99":    "stricter: alg=99 refused",
-	"instruction-bad-length":    "pending: OVS answers OFPBRC_BAD_LEN, nxm OFPBIC_BAD_LEN",
-	"action-bad-length-12":      "pending: OVS answers OFPBRC_BAD_LEN, nxm OFPBIC_BAD_LEN",
-	"action-length-0":           "pending: OVS answers OFPBRC_BAD_LEN, nxm OFPBIC_BAD_LEN",
 }
 
 func itoa(i int) string { return fmtInt(i) }
