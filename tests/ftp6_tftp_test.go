@@ -119,6 +119,8 @@ func TestPrivilegedFTP6(t *testing.T) {
 			var ok bool
 			var msg string
 			var err error
+			start := time.Now()
+			defer func() { t.Logf("transfer and check took %v", time.Since(start)) }()
 			if c.upload {
 				up := randomFile(t, filepath.Join(local, "up.bin"), 150000)
 				msg, err = ftp6Curl(tp, c.active, "10", filepath.Join(local, "up.bin"), "", "up.bin")
@@ -232,6 +234,8 @@ func tftpTransfer(t *testing.T, tp *topo, srv string, data []byte, put bool) {
 	var msg string
 	var err error
 	var ok bool
+	start := time.Now()
+	defer func() { t.Logf("transfer and check took %v", time.Since(start)) }()
 	if put {
 		up := randomFile(t, filepath.Join(local, "up.bin"), 15000)
 		msg, err = tftpCurl(tp, filepath.Join(local, "up.bin"), "", "up.bin")
