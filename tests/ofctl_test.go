@@ -50,7 +50,6 @@ func TestPrivilegedOfctlVsOVS(t *testing.T) {
 // with the issue that makes them executable. The test checks that each is
 // refused with an error (never accepted and ignored) and compares the rest.
 var flowsRefusedUntil = map[string]string{
-	"alg=":  "FTP/TFTP helper issue",
 	"pause": "controller(pause) continuations are not implemented",
 }
 
