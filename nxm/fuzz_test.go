@@ -108,6 +108,9 @@ func FuzzDecodeOF10Match(f *testing.F) {
 		if err != nil || m2 != m {
 			t.Fatalf("decode(encode(x)) != x for %x -> %x (%v)", b, enc, err)
 		}
+		if lossy := AppendOF10MatchLossy(nil, &m); !bytes.Equal(lossy, enc) {
+			t.Fatalf("lossy encoding %x of an expressible match, strict %x", lossy, enc)
+		}
 		// Every OpenFlow 1.0 match is expressible in NXM and OXM too.
 		if m3, err := DecodeNXMatch(EncodeNXMatch(&m)); err != nil || m3 != m {
 			t.Fatalf("NXM round trip of OF1.0 match %x: %v", b, err)

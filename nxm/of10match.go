@@ -257,3 +257,94 @@ func EncodeOF10Match(m *pipeline.Match) ([]byte, error) {
 	be.PutUint16(b[38:], tpDst(v))
 	return b, nil
 }
+
+// AppendOF10MatchLossy is OVS's ofputil_match_to_ofp10_match: the OpenFlow
+// 1.0 struct ofp_match that OVS puts in OpenFlow 1.0 flow stats and flow
+// removed messages. It never fails: what OpenFlow 1.0 cannot express is
+// dropped (fields it lacks are left out; a partial mask on in_port, dl_type,
+// nw_proto, tp_src, tp_dst, dl_src or dl_dst is sent as an exact match on
+// the masked value; an address mask as the CIDR prefix its trailing zero
+// bits leave; vlan_tci as its VID and PCP parts), as OVS does. A match that
+// EncodeOF10Match accepts is encoded the same by both.
+func AppendOF10MatchLossy(b []byte, m *pipeline.Match) []byte {
+	v, mk := &m.Value, &m.Mask
+	var wc uint32
+	if mk[packet.WInPort]>>32 == 0 {
+		wc |= ofpfw10InPort
+	}
+	if ethType(mk) == 0 {
+		wc |= ofpfw10DlType
+	}
+	if nwProto(mk) == 0 {
+		wc |= ofpfw10NwProto
+	}
+	// Wildcarded low bits of an address mask: its trailing zeros (all 32
+	// for no mask), as ofputil_netmask_to_wcbits.
+	wcbits := func(mask uint32) uint32 {
+		n := uint32(0)
+		for n < 32 && mask&(1<<n) == 0 {
+			n++
+		}
+		return n
+	}
+	wc |= wcbits(uint32(mk[packet.WNw]>>32)) << ofpfw10NwSrcSh
+	wc |= wcbits(uint32(mk[packet.WNw])) << ofpfw10NwDstSh
+	if uint8(mk[packet.WL3Misc]>>16)&0xfc == 0 {
+		wc |= ofpfw10NwTOS
+	}
+	if tpSrc(mk) == 0 {
+		wc |= ofpfw10TpSrc
+	}
+	if tpDst(mk) == 0 {
+		wc |= ofpfw10TpDst
+	}
+	if _, dm := m.Get(packet.FieldEthSrc); dm.IsZero() {
+		wc |= ofpfw10DlSrc
+	}
+	if _, dm := m.Get(packet.FieldEthDst); dm.IsZero() {
+		wc |= ofpfw10DlDst
+	}
+	tci, tm := vlanTCI(v), vlanTCI(mk)
+	var dlVlan uint16
+	var pcp uint8
+	switch {
+	case tm == 0:
+		wc |= ofpfw10DlVlan | ofpfw10DlVlanPCP
+	case tm&packet.VlanCFI != 0 && tci&packet.VlanCFI == 0:
+		dlVlan = of10VlanNone
+	default:
+		if tm&0x0fff == 0 {
+			wc |= ofpfw10DlVlan
+		} else {
+			dlVlan = tci & 0x0fff
+		}
+		if tm&0xe000 == 0 {
+			wc |= ofpfw10DlVlanPCP
+		} else {
+			pcp = uint8(tci >> 13)
+		}
+	}
+	port := uint32(v[packet.WInPort] >> 32)
+	p16, ok := PortTo16(port)
+	if !ok {
+		p16 = uint16(port)
+	}
+	start := len(b)
+	b = append(b, make([]byte, OF10MatchLen)...)
+	o := b[start:]
+	be := binary.BigEndian
+	be.PutUint32(o, wc)
+	be.PutUint16(o[4:], p16)
+	putValue(o[6:6], m.Value.Get(packet.FieldEthSrc), 6)
+	putValue(o[12:12], m.Value.Get(packet.FieldEthDst), 6)
+	be.PutUint16(o[18:], dlVlan)
+	o[20] = pcp
+	be.PutUint16(o[22:], ethType(v))
+	o[24] = uint8(v[packet.WL3Misc]>>16) & 0xfc
+	o[25] = nwProto(v)
+	be.PutUint32(o[28:], uint32(v[packet.WNw]>>32))
+	be.PutUint32(o[32:], uint32(v[packet.WNw]))
+	be.PutUint16(o[36:], tpSrc(v))
+	be.PutUint16(o[38:], tpDst(v))
+	return b
+}

@@ -245,10 +245,7 @@ func encodeFlowRemoved(version uint8, nxm bool, fr *pipeline.FlowRemoved) []byte
 			m.bytes(match).zeros(pad8(len(match)) - len(match))
 			return m.done()
 		}
-		match, err := encodeOF10Match(&fs.Spec.Match)
-		if err != nil {
-			return nil
-		}
+		match := appendOF10MatchLossy(nil, &fs.Spec.Match) // lossy, as OVS
 		m := newMsg(version, TypeFlowRemoved, 0, 80)
 		m.bytes(match).u64(fs.Spec.Cookie).u16(fs.Spec.Priority).u8(reason).u8(0)
 		m.u32(sec).u32(nsec).u16(fs.Spec.IdleTimeout).zeros(2)

@@ -6,16 +6,18 @@ import "gswitch/pipeline"
 // reached through these variables (set by codec_nxm.go) so that tests can
 // substitute a failing or instrumented codec.
 var (
-	decodeOXMMatch     func(b []byte) (pipeline.Match, int, error)
-	encodeOXMMatch     func(m *pipeline.Match) []byte
-	decodeNXMatch      func(b []byte) (pipeline.Match, error)
-	encodeNXMatch      func(m *pipeline.Match) []byte
-	decodeOF10Match    func(b []byte) (pipeline.Match, error)
-	encodeOF10Match    func(m *pipeline.Match) ([]byte, error)
-	decodeActions      func(version uint8, b []byte) ([]pipeline.Action, error)
-	encodeActions      func(version uint8, acts []pipeline.Action) ([]byte, error)
-	decodeInstructions func(b []byte) (pipeline.Instructions, error)
-	encodeInstructions func(in *pipeline.Instructions) ([]byte, error)
+	decodeOXMMatch  func(b []byte) (pipeline.Match, int, error)
+	encodeOXMMatch  func(m *pipeline.Match) []byte
+	decodeNXMatch   func(b []byte) (pipeline.Match, error)
+	encodeNXMatch   func(m *pipeline.Match) []byte
+	decodeOF10Match func(b []byte) (pipeline.Match, error)
+	// appendOF10MatchLossy is OVS's lossy ofp10_match for flow stats and
+	// flow removed messages (never fails).
+	appendOF10MatchLossy func(b []byte, m *pipeline.Match) []byte
+	decodeActions        func(version uint8, b []byte) ([]pipeline.Action, error)
+	encodeActions        func(version uint8, acts []pipeline.Action) ([]byte, error)
+	decodeInstructions   func(b []byte) (pipeline.Instructions, error)
+	encodeInstructions   func(in *pipeline.Instructions) ([]byte, error)
 	// The flow forms encode a flow's actions knowing its match, as OVS
 	// does in flow stats (mod_tp_* by the flow's transport protocol).
 	encodeFlowActions      func(version uint8, m *pipeline.Match, acts []pipeline.Action) ([]byte, error)

@@ -8,7 +8,7 @@ func init() {
 	decodeNXMatch = nxm.DecodeNXMatch
 	encodeNXMatch = nxm.EncodeNXMatch
 	decodeOF10Match = nxm.DecodeOF10Match
-	encodeOF10Match = nxm.EncodeOF10Match
+	appendOF10MatchLossy = nxm.AppendOF10MatchLossy
 	decodeActions = nxm.DecodeActions
 	encodeActions = nxm.EncodeActions
 	decodeInstructions = nxm.DecodeInstructions

@@ -379,10 +379,9 @@ func encodeFlowStats13(fs *pipeline.FlowStats, now int64) ([]byte, error) {
 
 // encodeFlowStats10 appends one ofp10_flow_stats.
 func encodeFlowStats10(fs *pipeline.FlowStats, now int64) ([]byte, error) {
-	match, err := encodeOF10Match(&fs.Spec.Match)
-	if err != nil {
-		return nil, err
-	}
+	// As OVS: an OpenFlow 1.0 match drops what it cannot express rather
+	// than leaving the flow out of the reply.
+	match := appendOF10MatchLossy(nil, &fs.Spec.Match)
 	acts, err := encodeFlowActions(Version10, &fs.Spec.Match, actions10(&fs.Spec.Inst))
 	if err != nil {
 		return nil, err

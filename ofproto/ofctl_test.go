@@ -895,3 +895,34 @@ func TestOfctlModTpDumpedIn13(t *testing.T) {
 		t.Errorf("OpenFlow 1.0 dump:\n%s\nwant (OVS 3.1):\n%s", strings.Join(got, "\n"), strings.Join(want10, "\n"))
 	}
 }
+
+// Flows OpenFlow 1.0's ofp_match cannot express still appear in a plain
+// OpenFlow 1.0 dump (-F openflow10), with what it cannot express dropped,
+// as OVS 3.1 printed for the same flows.
+func TestOfctlOF10DumpLossyMatch(t *testing.T) {
+	e := newOfctlEnv(t)
+	for _, f := range []string{
+		"priority=5,ct_state=+trk,ip,actions=drop",
+		"priority=6,ipv6,ipv6_src=2001:db8::1,actions=drop",
+		"priority=7,reg0=5,tcp,tp_dst=80,actions=drop",
+		"priority=8,ip,nw_src=198.51.100.0/255.255.0.255,actions=drop",
+		"priority=9,dl_dst=01:00:00:00:00:00/01:00:00:00:00:00,actions=drop",
+		"priority=10,tcp,tp_dst=0x50/0xfff0,actions=drop",
+		"priority=12,vlan_tci=0x1000/0x1000,actions=drop",
+		"priority=13,dl_vlan=5,dl_vlan_pcp=3,nw_tos=8,ip,actions=drop",
+	} {
+		e.ofctl(t, "add-flow", "SW", f)
+	}
+	want := ` priority=13,ip,dl_vlan=5,dl_vlan_pcp=3,nw_tos=8 actions=drop
+ priority=12 actions=drop
+ priority=10,tcp,tp_dst=80 actions=drop
+ priority=9,dl_dst=01:00:00:00:00:00 actions=drop
+ priority=8,ip,nw_src=198.51.0.0 actions=drop
+ priority=7,tcp,tp_dst=80 actions=drop
+ priority=6,ipv6 actions=drop
+ priority=5,ip actions=drop
+`
+	if got := e.ofctl(t, "-F", "openflow10", "--no-stats", "dump-flows", "SW"); got != want {
+		t.Errorf("-F openflow10 dump-flows:\n%s\nwant (OVS 3.1):\n%s", got, want)
+	}
+}
