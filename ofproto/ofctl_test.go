@@ -926,3 +926,30 @@ func TestOfctlOF10DumpLossyMatch(t *testing.T) {
 		t.Errorf("-F openflow10 dump-flows:\n%s\nwant (OVS 3.1):\n%s", got, want)
 	}
 }
+
+// An add over an existing flow resets duration but not idle_age (OVS
+// forwards the replaced flow's last-used time). OVS 3.1 printed, for flows
+// added over OpenFlow 1.0 and 1.3 and re-added 2.2 s later:
+//
+//	cookie=0x0, duration=0.041s, table=0, n_packets=0, n_bytes=0, idle_age=2, priority=5,ip actions=output:1
+//	cookie=0x0, duration=0.010s, table=0, n_packets=0, n_bytes=0, idle_age=2, priority=6,ip actions=output:1
+func TestOfctlIdleAgeAfterReAdd(t *testing.T) {
+	var clock atomic.Int64
+	clock.Store(100e9)
+	e := newOfctlEnvClock(t, nil, clock.Load)
+	e.ofctl(t, "add-flow", "SW", "priority=5,ip,actions=drop")
+	e.ofctl(t, "-O", "OpenFlow13", "add-flow", "SW", "priority=6,ip,actions=drop")
+	clock.Add(2200e6)
+	e.ofctl(t, "add-flow", "SW", "priority=5,ip,actions=output:1")
+	e.ofctl(t, "-O", "OpenFlow13", "add-flow", "SW", "priority=6,ip,actions=output:1")
+	clock.Add(41e6)
+	out := e.ofctl(t, "dump-flows", "SW")
+	for _, want := range []string{
+		" cookie=0x0, duration=0.041s, table=0, n_packets=0, n_bytes=0, idle_age=2, priority=5,ip actions=output:1\n",
+		" cookie=0x0, duration=0.041s, table=0, n_packets=0, n_bytes=0, idle_age=2, priority=6,ip actions=output:1\n",
+	} {
+		if !strings.Contains(out, want) {
+			t.Fatalf("dump-flows after re-adding:\n%s\nwant a line (OVS 3.1):\n%s", out, want)
+		}
+	}
+}

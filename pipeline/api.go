@@ -157,11 +157,14 @@ type FlowFilter struct {
 
 // FlowStats is one flow with its counters. Times are monotonic nanoseconds.
 type FlowStats struct {
-	Spec     FlowSpec
-	Packets  uint64
-	Bytes    uint64
-	Created  int64 // when the flow was added (duration = now - Created)
-	LastUsed int64 // last packet (idle age); Created if none
+	Spec    FlowSpec
+	Packets uint64
+	Bytes   uint64
+	Created int64 // when the flow was added (duration = now - Created)
+	// LastUsed is the last packet (idle age); Created if none. A flow that
+	// replaced another of the same match and priority carries its LastUsed
+	// over (as OVS), so it may be before Created.
+	LastUsed int64
 	// Modified is when the flow was added or last changed by a modify
 	// (hard age; the hard timeout counts from it, as in OVS). A modify keeps
 	// Created and sets Modified.

@@ -287,8 +287,7 @@ func (d *Datapath) Expire(now int64) {
 		if f.spec.HardTimeout != 0 && now-max(f.modified, f.created) >= int64(f.spec.HardTimeout)*1e9 {
 			reason = RemovedHardTimeout
 		} else if f.spec.IdleTimeout != 0 {
-			used := max(f.ctr.used.Load(), f.created)
-			if now-used >= int64(f.spec.IdleTimeout)*1e9 {
+			if now-f.lastUsed() >= int64(f.spec.IdleTimeout)*1e9 {
 				reason = RemovedIdleTimeout
 			}
 		}
@@ -518,7 +517,7 @@ func (d *Datapath) flowModLocked(c *change, fm *FlowMod, now int64) error {
 		nf.ctr = old.ctr
 		if spec.Flags&FlagResetCounts != 0 {
 			nf.ctr = &flowCounters{}
-			nf.ctr.used.Store(old.ctr.used.Load()) // OVS forwards the used time
+			nf.ctr.used.Store(old.lastUsed()) // OVS forwards the used time
 		}
 		c.replace(old, nf)
 	}
@@ -539,6 +538,10 @@ func (d *Datapath) addLocked(c *change, f *flow) error {
 	old := cls.find(&f.spec.Match, f.spec.Priority)
 	f.ctr = &flowCounters{}
 	if old != nil {
+		// OVS (rule_insert) forwards the replaced flow's last-used time
+		// even when the counters are reset: idle age and idle timeout go
+		// on from it.
+		f.ctr.used.Store(old.lastUsed())
 		if f.spec.Flags&FlagResetCounts == 0 {
 			f.ctr.packets.Store(old.ctr.packets.Load())
 			f.ctr.bytes.Store(old.ctr.bytes.Load())

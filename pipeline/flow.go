@@ -244,10 +244,17 @@ func (f *flow) outputsToGroup(g uint32) bool {
 }
 
 func (f *flow) stats() FlowStats {
-	used := f.ctr.used.Load()
-	if used < f.created {
-		used = f.created
-	}
 	return FlowStats{Spec: f.spec, Packets: f.ctr.packets.Load(), Bytes: f.ctr.bytes.Load(),
-		Created: f.created, LastUsed: used, Modified: max(f.modified, f.created)}
+		Created: f.created, LastUsed: f.lastUsed(), Modified: max(f.modified, f.created)}
+}
+
+// lastUsed is when the flow last matched a packet, or its creation time if
+// it never did. A flow that replaced another (an add over the same match
+// and priority, or a modify) carries the other's time over, as OVS's
+// rule_insert forwards stats.used, so it may be before f.created.
+func (f *flow) lastUsed() int64 {
+	if u := f.ctr.used.Load(); u != 0 {
+		return u
+	}
+	return f.created
 }

@@ -503,3 +503,35 @@ func TestFlowModModifiedTime(t *testing.T) {
 		t.Fatalf("after add over a flow: created %d modified %d", f.Created, f.Modified)
 	}
 }
+
+// An add over an existing flow keeps its last-used time (OVS rule_insert
+// forwards stats.used, counters reset or not): idle age and the idle
+// timeout go on from it.
+func TestFlowModReAddKeepsLastUsed(t *testing.T) {
+	e := newEnv(t)
+	m := ipMatch(packet.FieldInPort, 1)
+	s := spec(0, 5, m, Output{Port: 2})
+	s.IdleTimeout = 10
+	add(t, e.d, s)            // at now=1
+	e.send(1, tcpFrame(1, 2)) // at now=1e9
+	s.Flags = FlagResetCounts
+	if err := e.d.FlowMod(fmod(FlowAdd, s), 5e9); err != nil {
+		t.Fatal(err)
+	}
+	f := flowsOf(e.d)[0]
+	if f.Created != 5e9 || f.LastUsed != 1e9 || f.Packets != 0 {
+		t.Fatalf("after re-add: created %d last used %d packets %d", f.Created, f.LastUsed, f.Packets)
+	}
+	e.d.Expire(11e9 + 1) // 10 s after the last packet, 6 s after the re-add
+	if n := len(flowsOf(e.d)); n != 0 {
+		t.Fatalf("idle timeout not counted from the forwarded last use: %d flows", n)
+	}
+	// A flow never hit: its creation time is carried over.
+	add(t, e.d, spec(0, 6, m, Output{Port: 2})) // at now=1
+	if err := e.d.FlowMod(fmod(FlowAdd, spec(0, 6, m, Output{Port: 3})), 7e9); err != nil {
+		t.Fatal(err)
+	}
+	if f := flowsOf(e.d)[0]; f.LastUsed != 1 {
+		t.Fatalf("re-add of a flow never hit: last used %d, want 1", f.LastUsed)
+	}
+}
