@@ -43,13 +43,25 @@ type bundle struct {
 }
 
 // FlowTransactor is optionally implemented by a Datapath that can apply a
-// list of flow-mods atomically (all or none). Bundle commits use it; without
-// it, they apply in order and on failure restore the flow tables from a
-// snapshot taken before the commit (flow counters are then reset).
+// list of flow-mods atomically (all or none). Bundle commits of flow-mods
+// use it when the Datapath is no ModTransactor; without either (or with
+// port-mods in the bundle), they apply in order and on failure restore the
+// flow tables from a snapshot taken before the commit (flow counters are
+// then reset). *pipeline.Datapath implements both.
 type FlowTransactor interface {
 	// FlowModBatch applies fms atomically. On failure it returns the index
 	// of the flow-mod that failed and its error, and changes nothing.
 	FlowModBatch(fms []*pipeline.FlowMod, now int64) (failed int, err error)
+}
+
+// ModTransactor is optionally implemented by a Datapath that can apply
+// flow-mods and group-mods together atomically (all or none, one version).
+// Bundle commits without port-mods use it (before FlowTransactor). Group
+// commands are GroupAdd, GroupModify, GroupDelete and GroupAddOrModify.
+type ModTransactor interface {
+	// ModBatch applies mods atomically. On failure it returns the index of
+	// the mod that failed and its error, and changes nothing.
+	ModBatch(mods []pipeline.Mod, now int64) (failed int, err error)
 }
 
 func (c *conn) discardBundles() {
@@ -232,16 +244,35 @@ func (c *conn) commit(bd *bundle) error {
 		c.replyError(Version13, e.xid, asOFError(err), e.raw)
 		return errBundleFailed
 	}
-	onlyFlows := true
-	for _, e := range bd.msgs {
-		if e.kind != TypeFlowMod && e.kind != TypePacketOut {
+	onlyFlows, hasPortMod := true, false
+	var mods []pipeline.Mod
+	var modIdx []int
+	for i, e := range bd.msgs {
+		switch e.kind {
+		case TypeFlowMod:
+			if e.fm.bufferID != noBuffer {
+				return fail(e, errBadBuffer)
+			}
+			mods = append(mods, pipeline.Mod{Flow: &e.fm.fm})
+			modIdx = append(modIdx, i)
+		case Type13GroupMod:
 			onlyFlows = false
-		}
-		if e.kind == TypeFlowMod && e.fm.bufferID != noBuffer {
-			return fail(e, errBadBuffer)
+			mods = append(mods, pipeline.Mod{GroupCmd: e.gcmd, Group: e.g}) // groupAddOrMod is pipeline.GroupAddOrModify
+			modIdx = append(modIdx, i)
+		case Type13PortMod:
+			onlyFlows, hasPortMod = false, true
 		}
 	}
-	if ft, ok := dp.(FlowTransactor); ok && onlyFlows {
+	if mt, ok := dp.(ModTransactor); ok && !hasPortMod {
+		if len(mods) > 0 {
+			if n, err := mt.ModBatch(mods, now); err != nil {
+				if n < 0 || n >= len(modIdx) {
+					n = 0
+				}
+				return fail(bd.msgs[modIdx[n]], err)
+			}
+		}
+	} else if ft, ok := dp.(FlowTransactor); ok && onlyFlows {
 		var fms []*pipeline.FlowMod
 		var idx []int
 		for i, e := range bd.msgs {

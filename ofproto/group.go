@@ -115,7 +115,7 @@ func groupFeaturesBody() []byte {
 
 // groupAddOrMod is OVS's OFPGC_ADD_OR_MOD extension command (ovs-ofctl
 // mod-group --may-create).
-const groupAddOrMod = 0x8000
+const groupAddOrMod = pipeline.GroupAddOrModify // OFPGC11_ADD_OR_MOD (OVS)
 
 // applyGroupMod applies a group-mod, with ADD_OR_MOD as modify-else-add.
 func (s *Server) applyGroupMod(cmd uint16, g *pipeline.GroupSpec) error {

@@ -953,3 +953,40 @@ func TestOfctlIdleAgeAfterReAdd(t *testing.T) {
 		}
 	}
 }
+
+// The pipeline commits bundles of group-mods (and flow-mods) in one change
+// too: a failing group bundle leaves flows, their counters and groups as
+// they were.
+var _ ModTransactor = (*pipeline.Datapath)(nil)
+
+func TestOfctlFailedGroupBundleKeepsCounters(t *testing.T) {
+	e := newOfctlEnv(t)
+	e.ofctl(t, "-O", "OpenFlow13", "add-group", "SW", "group_id=1,type=all,bucket=output:2")
+	e.ofctl(t, "-O", "OpenFlow13", "add-flow", "SW", "priority=5,arp,actions=group:1")
+	arp := "ffffffffffff0200000000010806000108000604000102000000000001c6336401000000000000c6336402"
+	for i := 0; i < 3; i++ {
+		e.ofctl(t, "packet-out", "SW", "in_port=1 packet="+arp+" actions=table")
+	}
+	file := filepath.Join(t.TempDir(), "groups")
+	os.WriteFile(file, []byte("group_id=5,type=all,bucket=output:1\ndelete,group_id=1\ngroup_id=5,type=all,bucket=output:2\n"), 0o644)
+	if out, err := e.ofctlErr("-O", "OpenFlow13", "--bundle", "add-groups", "SW", file); err == nil || !strings.Contains(out, "OFPGMFC_GROUP_EXISTS") {
+		t.Fatalf("failing group bundle: %v\n%s", err, out)
+	}
+	out := e.ofctl(t, "-O", "OpenFlow13", "dump-flows", "SW")
+	if !strings.Contains(out, "n_packets=3,") || !strings.Contains(out, "actions=group:1") {
+		t.Fatalf("after a failed group bundle (flow and counters must be kept):\n%s", out)
+	}
+	if out := e.ofctl(t, "-O", "OpenFlow13", "dump-groups", "SW"); strings.Contains(out, "group_id=5") || !strings.Contains(out, "group_id=1,") {
+		t.Fatalf("groups after a failed bundle:\n%s", out)
+	}
+	// A bundle that succeeds applies all of it: the delete of group 1 takes
+	// its flow along, add_or_mod modifies group 5 added just before.
+	os.WriteFile(file, []byte("group_id=5,type=all,bucket=output:1\ndelete,group_id=1\nadd_or_mod,group_id=5,type=all,bucket=output:2\n"), 0o644)
+	e.ofctl(t, "-O", "OpenFlow13", "--bundle", "add-groups", "SW", file)
+	if out := e.ofctl(t, "-O", "OpenFlow13", "dump-flows", "SW"); strings.Contains(out, "group:1") {
+		t.Fatalf("flow of a deleted group left:\n%s", out)
+	}
+	if out := e.ofctl(t, "-O", "OpenFlow13", "dump-groups", "SW"); !strings.Contains(out, "group_id=5,type=all,bucket=actions=output:2") || strings.Contains(out, "group_id=1,") {
+		t.Fatalf("groups after a bundle:\n%s", out)
+	}
+}

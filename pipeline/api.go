@@ -199,7 +199,19 @@ const (
 	GroupAdd    = 0
 	GroupModify = 1
 	GroupDelete = 2
+	// GroupAddOrModify (OVS's OFPGC11_ADD_OR_MOD) modifies the group if it
+	// exists and adds it otherwise.
+	GroupAddOrModify = 0x8000
 )
+
+// Mod is one step of Datapath.ModBatch: a flow-mod when Flow is set,
+// otherwise the group-mod GroupCmd (GroupAdd, GroupModify, GroupDelete or
+// GroupAddOrModify) of Group.
+type Mod struct {
+	Flow     *FlowMod
+	GroupCmd uint16
+	Group    *GroupSpec
+}
 
 // GroupStats is one group with its counters.
 type GroupStats struct {

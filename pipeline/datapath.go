@@ -425,6 +425,38 @@ func (d *Datapath) FlowMods(fms []*FlowMod, now int64) (int, error) {
 	return len(fms), nil
 }
 
+// ModBatch applies flow-mods and group-mods in order as one change,
+// published as a single new version (an OpenFlow bundle commit that has
+// group-mods too): packets see none of them or all of them. On error
+// nothing changed, counters included, and failed is the index of the mod
+// that was refused. Flow removals (group deletes, deletes) are reported
+// after the commit.
+func (d *Datapath) ModBatch(mods []Mod, now int64) (failed int, err error) {
+	d.sawNow(now)
+	d.mu.Lock()
+	c := d.begin(now)
+	for i := range mods {
+		m := &mods[i]
+		if m.Flow != nil {
+			err = d.flowModLocked(c, m.Flow, now)
+		} else if m.Group != nil {
+			err = d.groupModLocked(c, m.GroupCmd, m.Group)
+		} else {
+			err = Errorf(ErrBadRequest, 1, "mod %d has neither a flow-mod nor a group-mod", i) // OFPBRC_BAD_TYPE
+		}
+		if err != nil {
+			d.mu.Unlock()
+			return i, err
+		}
+	}
+	if c.dirty {
+		c.commit()
+	}
+	d.mu.Unlock()
+	c.report()
+	return -1, nil
+}
+
 // FlowModBatch applies fms as one all-or-nothing change, published as a
 // single new version of the tables (ofproto's FlowTransactor, which bundle
 // commits use): on error nothing changed, flow counters included, and

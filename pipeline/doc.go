@@ -28,6 +28,7 @@
 //		FlowRemoved: ofp.FlowRemoved})
 //	d.SetPorts(ports)
 //	err := d.FlowMod(fm, now)      // *pipeline.Error with OpenFlow type/code
+//	n, err := d.ModBatch(mods, now) // flow-mods and group-mods, all or none (bundles)
 //	d.Process(batch)               // from each port's receive goroutine
 //	d.Expire(now)                  // about once a second
 //

@@ -535,3 +535,61 @@ func TestFlowModReAddKeepsLastUsed(t *testing.T) {
 		t.Fatalf("re-add of a flow never hit: last used %d, want 1", f.LastUsed)
 	}
 }
+
+// ModBatch applies flow-mods and group-mods as one change: a flow may use
+// a group added earlier in the batch; a failure anywhere changes nothing.
+func TestModBatch(t *testing.T) {
+	var removed []FlowRemoved
+	e := newEnv(t)
+	e.d.cfg.FlowRemoved = func(fr *FlowRemoved) { removed = append(removed, *fr) }
+	m1 := ipMatch(packet.FieldInPort, 1)
+	g1 := &GroupSpec{ID: 1, Type: GroupTypeAll, Buckets: []Bucket{{Actions: []Action{Output{Port: 2}},
+		WatchPort: PortAny, WatchGroup: GroupAny}}}
+	must := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	must(e.d.GroupMod(GroupAdd, g1))
+	s := spec(0, 5, m1, GroupAction{GroupID: 1})
+	s.Flags = FlagSendFlowRem
+	add(t, e.d, s)
+	e.send(1, tcpFrame(1, 2), tcpFrame(1, 2))
+	before := e.d.cur.Load()
+	g5 := *g1
+	g5.ID = 5
+	n, err := e.d.ModBatch([]Mod{
+		{GroupCmd: GroupAdd, Group: &g5},
+		{Flow: fmod(FlowAdd, spec(0, 6, m1, GroupAction{GroupID: 5}))},
+		{GroupCmd: GroupDelete, Group: &GroupSpec{ID: 1}},
+		{GroupCmd: GroupAdd, Group: &g5}, // exists now: fails
+	}, 10)
+	if typ, code := errCode(err); n != 3 || typ != ErrGroupModFailed || code != GMFCGroupExists {
+		t.Fatalf("batch: failed=%d err=%v, want failed=3 OFPGMFC_GROUP_EXISTS", n, err)
+	}
+	if e.d.cur.Load() != before || len(removed) != 0 {
+		t.Fatalf("a failed batch changed the datapath (%d flow removals)", len(removed))
+	}
+	if fs := flowsOf(e.d); len(fs) != 1 || fs[0].Packets != 2 || len(e.d.Groups()) != 1 {
+		t.Fatalf("after a failed batch: %+v, %d groups", fs, len(e.d.Groups()))
+	}
+	n, err = e.d.ModBatch([]Mod{
+		{GroupCmd: GroupAdd, Group: &g5},
+		{Flow: fmod(FlowAdd, spec(0, 6, m1, GroupAction{GroupID: 5}))},
+		{GroupCmd: GroupDelete, Group: &GroupSpec{ID: 1}},
+		{GroupCmd: GroupAddOrModify, Group: &g5},
+		{GroupCmd: GroupAddOrModify, Group: g1},
+	}, 11)
+	must(err)
+	fs := flowsOf(e.d)
+	if len(fs) != 1 || fs[0].Spec.Priority != 6 || len(e.d.Groups()) != 2 {
+		t.Fatalf("after a batch: %+v, %d groups", fs, len(e.d.Groups()))
+	}
+	if len(removed) != 1 || removed[0].Reason != RemovedGroupDelete || removed[0].Stats.Packets != 2 || removed[0].Now != 11 {
+		t.Fatalf("flow removals: %+v", removed)
+	}
+	if _, err := e.d.ModBatch([]Mod{{}}, 12); err == nil {
+		t.Fatal("an empty mod was accepted")
+	}
+}

@@ -71,31 +71,37 @@ func checkGroup(v *version, cmd uint16, g *GroupSpec) ([]gbucket, error) {
 }
 
 // GroupMod adds, modifies or deletes a group (cmd: GroupAdd, GroupModify,
-// GroupDelete). Deleting a group deletes the flows that use it (reported
+// GroupDelete, GroupAddOrModify). Deleting a group deletes the flows that use it (reported
 // with reason RemovedGroupDelete). A group's creation time is
 // Config.Clock's, or the latest now a control method was given.
 func (d *Datapath) GroupMod(cmd uint16, g *GroupSpec) error {
 	d.mu.Lock()
-	c, err := d.groupModLocked(cmd, g)
-	if err == nil && c != nil {
+	c := d.begin(d.now())
+	err := d.groupModLocked(c, cmd, g)
+	if err == nil && c.dirty {
 		c.commit()
 	}
 	d.mu.Unlock()
-	if err == nil && c != nil {
+	if err == nil {
 		c.report()
 	}
 	return err
 }
 
-func (d *Datapath) groupModLocked(cmd uint16, gs *GroupSpec) (*change, error) {
-	v := d.cur.Load()
+// groupModLocked applies a group-mod to the change c (d.mu held).
+func (d *Datapath) groupModLocked(c *change, cmd uint16, gs *GroupSpec) error {
+	v := c.v
 	switch cmd {
+	case GroupAddOrModify:
+		cmd = GroupAdd
+		if v.groups[gs.ID] != nil {
+			cmd = GroupModify
+		}
 	case GroupAdd, GroupModify:
 	case GroupDelete:
 		if gs.ID > GroupMax && gs.ID != GroupAll {
-			return nil, Errorf(ErrGroupModFailed, GMFCInvalidGroup, "invalid group %#x", gs.ID)
+			return Errorf(ErrGroupModFailed, GMFCInvalidGroup, "invalid group %#x", gs.ID)
 		}
-		c := d.begin(0)
 		groups := make(map[uint32]*group, len(v.groups))
 		changed := false
 		for id, g := range v.groups {
@@ -106,39 +112,46 @@ func (d *Datapath) groupModLocked(cmd uint16, gs *GroupSpec) (*change, error) {
 			groups[id] = g
 		}
 		if !changed {
-			return nil, nil
+			return nil
 		}
-		c.v.groups = groups
+		// The flows that use the groups go too. Collect them first: the
+		// change may own (and so edit in place) the tables being walked.
+		var dead []*flow
 		for i := range NumTables {
 			v.tables[i].each(func(f *flow) bool {
 				for _, gid := range f.groups {
 					if gs.ID == GroupAll || gid == gs.ID {
-						c.remove(f, RemovedGroupDelete)
+						dead = append(dead, f)
 						break
 					}
 				}
 				return true
 			})
 		}
-		return c, nil
+		v.groups = groups
+		c.dirty = true
+		for _, f := range dead {
+			c.remove(f, RemovedGroupDelete)
+		}
+		return nil
 	default:
-		return nil, Errorf(ErrGroupModFailed, GMFCBadCommand, "unknown group-mod command %d", cmd)
+		return Errorf(ErrGroupModFailed, GMFCBadCommand, "unknown group-mod command %d", cmd)
 	}
 	if gs.ID > GroupMax {
-		return nil, Errorf(ErrGroupModFailed, GMFCInvalidGroup, "invalid group %#x", gs.ID)
+		return Errorf(ErrGroupModFailed, GMFCInvalidGroup, "invalid group %#x", gs.ID)
 	}
 	old := v.groups[gs.ID]
 	if cmd == GroupAdd && old != nil {
-		return nil, Errorf(ErrGroupModFailed, GMFCGroupExists, "group %d already exists", gs.ID)
+		return Errorf(ErrGroupModFailed, GMFCGroupExists, "group %d already exists", gs.ID)
 	}
 	if cmd == GroupModify && old == nil {
-		return nil, Errorf(ErrGroupModFailed, GMFCUnknownGroup, "group %d does not exist", gs.ID)
+		return Errorf(ErrGroupModFailed, GMFCUnknownGroup, "group %d does not exist", gs.ID)
 	}
 	spec := *gs
 	spec.Buckets = slices.Clone(gs.Buckets)
 	buckets, err := checkGroup(v, cmd, &spec)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	ng := &group{spec: spec, buckets: buckets, ctr: &groupCounters{}}
 	ng.ctr.buckets = make([]struct{ packets, bytes atomic.Uint64 }, len(buckets))
@@ -148,14 +161,14 @@ func (d *Datapath) groupModLocked(cmd uint16, gs *GroupSpec) (*change, error) {
 		ng.ctr.packets.Store(old.ctr.packets.Load())
 		ng.ctr.bytes.Store(old.ctr.bytes.Load())
 	}
-	c := d.begin(0)
 	groups := make(map[uint32]*group, len(v.groups)+1)
 	for id, g := range v.groups {
 		groups[id] = g
 	}
 	groups[gs.ID] = ng
-	c.v.groups = groups
-	return c, nil
+	v.groups = groups
+	c.dirty = true
+	return nil
 }
 
 // Groups returns every group with its counters, by group number.
