@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"gswitch/ofproto/oftest"
+	"gswitch/packet"
 	"gswitch/pipeline"
 )
 
@@ -145,5 +146,27 @@ func TestFlowRemoved(t *testing.T) {
 	}
 	if b = recvType(nxm, TypeVendor, 100*time.Millisecond); b != nil {
 		t.Fatalf("NX group delete % x", b)
+	}
+}
+
+// An OpenFlow 1.0 controller without NXM gets a flow-removed for a flow
+// whose match ofp10_match cannot express, with what it cannot express
+// dropped (OVS's lossy ofputil_match_to_ofp10_match), not nothing.
+func TestFlowRemovedOF10LossyMatch(t *testing.T) {
+	if !codecLinked {
+		t.Skip("wire codec (nxm) not linked")
+	}
+	var fr pipeline.FlowRemoved
+	fr.Stats.Spec.Match.SetExact(packet.FieldEthType, packet.U128{Lo: packet.EthTypeIPv6})
+	fr.Stats.Spec.Match.SetExact(packet.FieldIPv6Src, packet.U128{Hi: 0x20010db800000000, Lo: 1})
+	fr.Stats.Spec.Priority = 7
+	fr.Reason = pipeline.RemovedIdleTimeout
+	b := encodeFlowRemoved(Version10, false, &fr)
+	if len(b) != 88 || b[1] != TypeFlowRemoved {
+		t.Fatalf("OpenFlow 1.0 flow-removed of an IPv6 flow: %x", b)
+	}
+	want := appendOF10MatchLossy(nil, &fr.Stats.Spec.Match)
+	if string(b[8:48]) != string(want) || binary.BigEndian.Uint16(b[30:]) != packet.EthTypeIPv6 {
+		t.Fatalf("match %x, want %x (ipv6, address dropped)", b[8:48], want)
 	}
 }
