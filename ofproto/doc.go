@@ -57,7 +57,9 @@
 // table, port, queue, group and meter statistics (split into messages of at
 // most 64 KiB with the MORE flag), port-desc, table features, groups,
 // packet-out, bundles (the ONF extension ovs-ofctl --bundle uses with
-// OpenFlow 1.3), and the Nicira messages.
+// OpenFlow 1.3; committed atomically through the optional ModTransactor or
+// FlowTransactor interfaces, which *pipeline.Datapath implements), and the
+// Nicira messages.
 //
 // # Concurrency and ownership
 //
