@@ -260,7 +260,8 @@ func knownOF(version uint8, typ uint16) bool {
 	}
 	switch typ {
 	case ofpatOutput, ofpatPushVLAN, ofpatPopVLAN, ofpatSetQueue, ofpatGroup,
-		ofpatSetNwTTL, ofpatDecNwTTL, ofpatSetField:
+		ofpatSetNwTTL, ofpatDecNwTTL, ofpatSetField,
+		ofpat10SetTpSrc, ofpat10SetTpDst: // OpenFlow 1.1's deprecated set_tp_src/dst
 		return true
 	}
 	return false
@@ -304,6 +305,13 @@ func checkOutputPort(p uint32) *pipeline.Error {
 func decodeOF13(typ uint16, b []byte) (pipeline.Action, *pipeline.Error) {
 	n := len(b)
 	switch typ {
+	case ofpat10SetTpSrc, ofpat10SetTpDst:
+		// OpenFlow 1.1's OFPAT_SET_TP_SRC/DST (same numbers and layout as
+		// 1.0's), deprecated in 1.2+ but decoded by OVS, which sends them
+		// itself in flow stats for a flow that matches no transport
+		// protocol (see EncodeFlowActions). Field is TCP's until
+		// FitL4Ports sees the flow's match.
+		return decodeOF10(typ, b)
 	case ofpatOutput:
 		if err := fixedLen(n, 16, "output"); err != nil {
 			return nil, err

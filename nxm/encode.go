@@ -52,6 +52,40 @@ func EncodeFlowInstructions(m *pipeline.Match, in *pipeline.Instructions) ([]byt
 	return EncodeInstructions(&c)
 }
 
+// FitL4Ports gives the OpenFlow 1.0/1.1 transport port sets in acts
+// (decoded with Wire WireOF10TpSrc/WireOF10TpDst, Field TCP's) the field of
+// the transport protocol m matches, UDP's or SCTP's (in place), as OVS's
+// check_set_l4_port notes the flow's protocol: so that such an action on a
+// udp or sctp flow passes the pipeline's prerequisite check as in OVS. A
+// flow matching no transport protocol keeps TCP's field (inconsistent
+// outside OpenFlow 1.0, as in OVS).
+func FitL4Ports(m *pipeline.Match, acts []pipeline.Action) {
+	var src, dst packet.FieldID
+	switch matchProto(m) {
+	case packet.ProtoUDP:
+		src, dst = packet.FieldUDPSrc, packet.FieldUDPDst
+	case packet.ProtoSCTP:
+		src, dst = packet.FieldSCTPSrc, packet.FieldSCTPDst
+	default:
+		return
+	}
+	for i, a := range acts {
+		sf, ok := a.(pipeline.SetField)
+		if !ok {
+			continue
+		}
+		switch sf.Wire {
+		case WireOF10TpSrc:
+			sf.Field = src
+		case WireOF10TpDst:
+			sf.Field = dst
+		default:
+			continue
+		}
+		acts[i] = sf
+	}
+}
+
 // matchProto is OVS's match->flow.nw_proto: the nw_proto value a match
 // requires (the ARP opcode shares its place, as in OVS), 0 if none.
 func matchProto(m *pipeline.Match) uint8 {

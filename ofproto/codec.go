@@ -22,4 +22,7 @@ var (
 	// does in flow stats (mod_tp_* by the flow's transport protocol).
 	encodeFlowActions      func(version uint8, m *pipeline.Match, acts []pipeline.Action) ([]byte, error)
 	encodeFlowInstructions func(m *pipeline.Match, in *pipeline.Instructions) ([]byte, error)
+	// fitL4Ports gives decoded OFPAT_SET_TP_* actions the field of the
+	// flow's transport protocol (OVS's check_set_l4_port).
+	fitL4Ports func(m *pipeline.Match, acts []pipeline.Action)
 )

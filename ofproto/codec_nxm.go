@@ -15,6 +15,7 @@ func init() {
 	encodeInstructions = nxm.EncodeInstructions
 	encodeFlowActions = nxm.EncodeFlowActions
 	encodeFlowInstructions = nxm.EncodeFlowInstructions
+	fitL4Ports = nxm.FitL4Ports
 }
 
 var codecLinked = true

@@ -119,6 +119,8 @@ func decodeFlowMod13(b []byte) (*flowModRequest, error) {
 	if err != nil {
 		return nil, err
 	}
+	fitL4Ports(&fm.Spec.Match, inst.Apply)
+	fitL4Ports(&fm.Spec.Match, inst.Write)
 	fm.Spec.Inst = inst
 	if flags&^0x1f != 0 {
 		return nil, errBadFlags

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"gswitch/ofproto/oftest"
+	"gswitch/packet"
 	"gswitch/pipeline"
 	"gswitch/tests/golden"
 )
@@ -181,5 +182,36 @@ func TestFlowModFraming(t *testing.T) {
 	// A well-framed OpenFlow 1.0 flow-mod with no actions decodes.
 	if _, err := decodeFlowMod10(msg(Version10, TypeFlowMod, flowMod10Len), false); err != nil {
 		t.Errorf("OpenFlow 1.0 flow-mod of %d bytes: %v", flowMod10Len, err)
+	}
+}
+
+// OpenFlow 1.1's OFPAT_SET_TP_DST in an OpenFlow 1.3 flow-mod (which OVS
+// decodes, and which gswitch's OpenFlow 1.3 dumps send for flows matching
+// no transport protocol) takes the field of the flow's protocol.
+func TestFlowMod13SetTpDstFitsProto(t *testing.T) {
+	if !codecLinked {
+		t.Skip("wire codec (nxm) not linked")
+	}
+	b := make([]byte, flowMod13Len)
+	b[0], b[1] = Version13, TypeFlowMod
+	binary.BigEndian.PutUint32(b[28:], 0xffffffff) // buffer_id
+	binary.BigEndian.PutUint32(b[32:], 0xffffffff) // out_port
+	binary.BigEndian.PutUint32(b[36:], 0xffffffff) // out_group
+	// match: eth_type=0x0800, ip_proto=17 (15 bytes, padded to 16)
+	b = append(b, 0, 1, 0, 15, 0x80, 0, 0x0a, 2, 8, 0, 0x80, 0, 0x14, 1, 17, 0)
+	// apply-actions: OFPAT_SET_TP_DST 80
+	b = append(b, 0, 4, 0, 16, 0, 0, 0, 0, 0, 10, 0, 8, 0, 0x50, 0, 0)
+	binary.BigEndian.PutUint16(b[2:], uint16(len(b)))
+	req, err := decodeFlowMod13(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sf, ok := req.fm.Spec.Inst.Apply[0].(pipeline.SetField)
+	if !ok || sf.Field != packet.FieldUDPDst || sf.Value.Lo != 80 {
+		t.Fatalf("decoded %#v, want a set of udp_dst to 80", req.fm.Spec.Inst.Apply)
+	}
+	dp := realDatapath()
+	if err := dp.FlowMod(&req.fm, 1); err != nil {
+		t.Fatalf("udp flow with OFPAT_SET_TP_DST refused (OVS accepts it): %v", err)
 	}
 }
