@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"gswitch/ct"
+	"gswitch/ct/nat"
 	"gswitch/packet"
 )
 
@@ -374,6 +375,11 @@ func (c *checker) checkCT(a *CT) (*ct.Params, error) {
 			}
 			if p.NAT != nil {
 				return nil, Errorf(ErrBadAction, BACBadArgument, "ct: more than one nat")
+			}
+			// The range rules of OVS's NXAST_NAT decoder (inverted address
+			// or port range, mixed families, flags without a kind).
+			if _, err := nat.FromRaw(x.Flags, x.RangePresent, x.AddrMin, x.AddrMax, x.PortMin, x.PortMax); err != nil {
+				return nil, Errorf(ErrBadAction, BACBadArgument, "nat: %v", err)
 			}
 			n := x.NAT
 			p.NAT = &n
