@@ -238,6 +238,7 @@ func finishFlowMod10(acts []byte, match pipeline.Match, cookie uint64, command, 
 	if err != nil {
 		return nil, err
 	}
+	fitL4Ports(&match, a) // mod_tp_* on a udp or sctp flow sets its ports
 	fm.Spec.Inst = pipeline.Instructions{Apply: a, HasApply: true, GotoTable: -1}
 	// OpenFlow 1.0 flags: SEND_FLOW_REM 1, CHECK_OVERLAP 2, EMERG 4. In 1.3
 	// framing (NXT_FLOW_MOD in an OF1.3 session) the 1.3 flags apply.

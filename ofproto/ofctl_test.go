@@ -18,6 +18,7 @@ import (
 
 	"gswitch/ct"
 	"gswitch/packet"
+	"gswitch/packet/pkttest"
 	"gswitch/pipeline"
 	"gswitch/tests/golden"
 )
@@ -990,3 +991,67 @@ func TestOfctlFailedGroupBundleKeepsCounters(t *testing.T) {
 		t.Fatalf("groups after a bundle:\n%s", out)
 	}
 }
+
+// An OpenFlow 1.0 mod_tp_dst on a udp flow sets the UDP port (OVS notes
+// the flow's protocol); it used to be a TCP port set, which does nothing
+// to UDP packets.
+func TestOfctlModTpDstUDPFlow(t *testing.T) {
+	e := newOfctlEnv(t)
+	e.ofctl(t, "add-flow", "SW", "priority=9,udp,actions=mod_tp_dst:80,mod_tp_src:81,output:2")
+	e.ofctl(t, "add-flow", "SW", "priority=8,sctp,actions=mod_tp_dst:80")
+	fs := e.dp.Flows(&pipeline.FlowFilter{Table: pipeline.TableAll, OutPort: pipeline.PortAny, OutGroup: pipeline.GroupAny}, 0)
+	if len(fs) != 2 {
+		t.Fatalf("%d flows", len(fs))
+	}
+	for _, f := range fs {
+		want := []packet.FieldID{packet.FieldUDPDst, packet.FieldUDPSrc}
+		if f.Spec.Priority == 8 {
+			want = []packet.FieldID{packet.FieldSCTPDst}
+		}
+		for i, w := range want {
+			if sf, ok := f.Spec.Inst.Apply[i].(pipeline.SetField); !ok || sf.Field != w {
+				t.Errorf("priority %d action %d: %#v, want a set of %s", f.Spec.Priority, i, f.Spec.Inst.Apply[i], packet.Fields[w].Name)
+			}
+		}
+	}
+	// Still mod_tp_* for OpenFlow 1.0 peers.
+	if out := e.ofctl(t, "dump-flows", "SW", "--no-stats"); !strings.Contains(out, "priority=9,udp actions=mod_tp_dst:80,mod_tp_src:81,output:2") {
+		t.Fatalf("dump:\n%s", out)
+	}
+	// The flow, as installed, rewrites a UDP packet's ports.
+	snd := &capSender{}
+	dp := pipeline.New(pipeline.Config{Sender: snd})
+	dp.SetPorts([]pipeline.PortInfo{{No: 1, Up: true}, {No: 2, Up: true}})
+	for _, f := range fs {
+		if err := dp.FlowMod(&pipeline.FlowMod{Command: pipeline.FlowAdd, Spec: f.Spec, OutPort: pipeline.PortAny,
+			OutGroup: pipeline.GroupAny, Lax: true}, 1); err != nil {
+			t.Fatal(err)
+		}
+	}
+	pk := packet.New(pkttest.UDP4("198.51.100.1", "198.51.100.2", 5000, 53, []byte("x")))
+	pk.Key.SetInPort(1)
+	dp.Process(&packet.Batch{Pkts: []*packet.Packet{pk}, Now: 1e9})
+	if len(snd.frames) != 1 {
+		t.Fatalf("%d frames out", len(snd.frames))
+	}
+	if got := pkttest.Summary(snd.frames[0]); !strings.Contains(got, "UDP 81>80 ") {
+		t.Errorf("UDP frame after mod_tp_dst:80,mod_tp_src:81: %s", got)
+	}
+	if err := pkttest.VerifyChecksums(snd.frames[0]); err != nil {
+		t.Error(err)
+	}
+}
+
+// capSender records the frames a pipeline outputs.
+type capSender struct {
+	mu     sync.Mutex
+	frames [][]byte
+}
+
+func (s *capSender) Output(port uint32, pk *packet.Packet) {
+	s.mu.Lock()
+	s.frames = append(s.frames, append([]byte(nil), pk.Data...))
+	s.mu.Unlock()
+}
+
+func (s *capSender) Flush() {}
