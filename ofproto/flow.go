@@ -372,7 +372,8 @@ func encodeFlowStats13(fs *pipeline.FlowStats, now int64) ([]byte, error) {
 	m.u16(uint16(48 + len(match) + len(inst))).u8(fs.Spec.Table).u8(0)
 	m.u32(sec).u32(nsec)
 	m.u16(fs.Spec.Priority).u16(fs.Spec.IdleTimeout).u16(fs.Spec.HardTimeout)
-	// OVS reports every flag it was given, check_overlap and reset_counts too.
+	// OVS reports every flag it was given, check_overlap and reset_counts too
+	// (also the reset_counts an OpenFlow 1.0 add implies).
 	m.u16(fs.Spec.Flags & (pipeline.FlagSendFlowRem | pipeline.FlagCheckOverlap | pipeline.FlagResetCounts |
 		pipeline.FlagNoPktCounts | pipeline.FlagNoBytCounts))
 	m.zeros(4).u64(fs.Spec.Cookie).u64(pkts).u64(bytes)
