@@ -1,4 +1,3 @@
-// HELPERS: read /work/main/READ-FIRST.md first (shared rules: git, deadlines, contracts).
 package pipeline
 
 import (

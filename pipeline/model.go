@@ -1,4 +1,3 @@
-// HELPERS: read /work/main/READ-FIRST.md first (shared rules: git, deadlines, contracts).
 // Package pipeline is gswitch's OpenFlow datapath model and executor: flow
 // tables (a versioned priority classifier), OpenFlow 1.3 instructions and
 // action sets, groups, the Nicira actions, ct recirculation, counters.
