@@ -1,4 +1,3 @@
-
 package packet
 
 import "sync"

@@ -1,4 +1,3 @@
-
 package packet
 
 // U128 is a field value (or mask) of up to 128 bits, right-aligned: a 16-bit

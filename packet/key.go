@@ -1,4 +1,3 @@
-
 // The package documentation is in doc.go.
 
 package packet
