@@ -79,3 +79,22 @@ func TestPrivilegedCtFeatures(t *testing.T) {
 		t.Errorf("after ct-del-limits: %v\n%s", err, out)
 	}
 }
+
+// TestPrivilegedCtForce: ct(commit,force) on a packet in the reply direction
+// of an existing connection replaces it with one in the packet's direction.
+func TestPrivilegedCtForce(t *testing.T) {
+	tp := newTopo(t, "gtfo", "p1", "p2")
+	tp.mustOfctl(t, "-O", "OpenFlow13", "add-flows", filepath.Join("testdata", "ct-force.flows"))
+	py(tp.R, "udp-client", "20300", ip4L, "7301", "1") // no answer expected
+	before := tp.appctl(t, "dpctl/dump-conntrack")
+	wantBefore := "udp,orig=(src=198.51.100.2,dst=198.51.100.1,sport=20300,dport=7301),reply=(src=198.51.100.1,dst=198.51.100.2,sport=7301,dport=20300)\n"
+	if before != wantBefore {
+		t.Fatalf("before force:\n got %q\nwant %q", before, wantBefore)
+	}
+	py(tp.L, "udp-client", "7301", ip4R, "20300", "1")
+	after := tp.appctl(t, "dpctl/dump-conntrack")
+	wantAfter := "udp,orig=(src=198.51.100.1,dst=198.51.100.2,sport=7301,dport=20300),reply=(src=198.51.100.2,dst=198.51.100.1,sport=20300,dport=7301)\n"
+	if after != wantAfter {
+		t.Errorf("after ct(commit,force) from the other side:\n got %q\nwant %q", after, wantAfter)
+	}
+}
