@@ -91,7 +91,10 @@ if [[ $SWITCH == ovs ]]; then
 	DUMP="ovs-appctl dpctl/dump-conntrack"
 else
 	say "gswitch --bridge br0 --port eth0 --port veth1 --ctl $TMP/gswitch.ctl"
-	swx "$GSWITCH" --bridge br0 --port eth0 --port veth1 --of-listen ptcp:6653:127.0.0.1 \
+	# Background processes are started with `ip netns exec` directly (it execs,
+	# so $! is the process itself; a backgrounded shell function would give
+	# the subshell's PID and cleanup would miss the process).
+	ip netns exec "$NS_SW" "$GSWITCH" --bridge br0 --port eth0 --port veth1 --of-listen ptcp:6653:127.0.0.1 \
 		--fail-mode secure --ctl "$TMP/gswitch.ctl" >"$TMP/gswitch.log" 2>&1 &
 	PIDS+=($!)
 	for _ in $(seq 100); do swx ovs-ofctl show br0 >/dev/null 2>&1 && break; sleep 0.1; done
@@ -111,9 +114,9 @@ mkdir -p "$TMP/srv" "$TMP/cli"
 head -c 200000 /dev/urandom >"$TMP/srv/file.bin"
 head -c 150000 /dev/urandom >"$TMP/cli/up.bin"
 chmod -R a+rwX "$TMP/srv"
-srvx timeout 120 "$PY" -m pyftpdlib -i $SRV -p 21 -w -d "$TMP/srv" -r 20100-20199 >"$TMP/ftpd.log" 2>&1 &
+ip netns exec "$NS_SRV" timeout 120 "$PY" -m pyftpdlib -i $SRV -p 21 -w -d "$TMP/srv" -r 20100-20199 >"$TMP/ftpd.log" 2>&1 &
 PIDS+=($!)
-srvx "$PY" -m http.server 8080 --bind $SRV >/dev/null 2>&1 &
+ip netns exec "$NS_SRV" "$PY" -m http.server 8080 --bind $SRV >/dev/null 2>&1 &
 PIDS+=($!)
 for _ in $(seq 50); do srvx bash -c "exec 3<>/dev/tcp/$SRV/21" 2>/dev/null && break; sleep 0.1; done
 
