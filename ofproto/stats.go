@@ -121,20 +121,7 @@ func (c *conn) multipart13(h Header, b []byte) error {
 			return errBadTableID
 		}
 		flows := s.cfg.Datapath.Flows(flowFilter(table, match, outPort, outGroup, cookie, mask), now)
-		w := c.newMPWriter(mpHeader13(h.Xid, typ))
-		if typ == MPAggregate {
-			w.add(aggregateBody(flows))
-		} else {
-			for i := range flows {
-				e, err := encodeFlowStats13(&flows[i], now)
-				if err != nil {
-					s.log.Warn("ofproto: flow not encodable", zap.Error(err))
-					continue
-				}
-				w.add(e)
-			}
-		}
-		w.finish()
+		s.writeFlowStats(c.newMPWriter(mpHeader13(h.Xid, typ)), typ == MPAggregate, flows, now, encodeFlowStats13)
 	case MPTable:
 		if len(body) != 0 {
 			return errBadLen
@@ -338,20 +325,7 @@ func (c *conn) stats10(h Header, b []byte) error {
 			return errBadTableID
 		}
 		flows := s.cfg.Datapath.Flows(flowFilter(table, match, outPort, pipeline.GroupAny, 0, 0), now)
-		w := c.newMPWriter(statsHeader10(h.Xid, typ))
-		if typ == MPAggregate {
-			w.add(aggregateBody(flows))
-		} else {
-			for i := range flows {
-				e, err := encodeFlowStats10(&flows[i], now)
-				if err != nil {
-					s.log.Debug("ofproto: flow not encodable in OpenFlow 1.0", zap.Error(err))
-					continue
-				}
-				w.add(e)
-			}
-		}
-		w.finish()
+		s.writeFlowStats(c.newMPWriter(statsHeader10(h.Xid, typ)), typ == MPAggregate, flows, now, encodeFlowStats10)
 	case MPTable:
 		if len(body) != 0 {
 			return errBadLen
@@ -454,20 +428,8 @@ func (c *conn) nxStats(h Header, subtype uint32, body []byte, now int64) error {
 			return errBadTableID
 		}
 		flows := s.cfg.Datapath.Flows(flowFilter(table, match, outPort, pipeline.GroupAny, cookie, mask), now)
-		w := c.newMPWriter(nxstHeader10(h.Xid, subtype))
-		if subtype == NXSTAggregate {
-			w.add(aggregateBody(flows))
-		} else {
-			for i := range flows {
-				e, err := encodeNXFlowStats(&flows[i], now, Version10)
-				if err != nil {
-					s.log.Warn("ofproto: flow not encodable", zap.Error(err))
-					continue
-				}
-				w.add(e)
-			}
-		}
-		w.finish()
+		s.writeFlowStats(c.newMPWriter(nxstHeader10(h.Xid, subtype)), subtype == NXSTAggregate, flows, now,
+			func(fs *pipeline.FlowStats, now int64) ([]byte, error) { return encodeNXFlowStats(fs, now, Version10) })
 		return nil
 	case nxstGroup, nxstGroupDesc:
 		if len(body) != 8 {
@@ -510,3 +472,24 @@ const (
 	nxstGroupDesc     = 8
 	nxstGroupFeatures = 9
 )
+
+// writeFlowStats answers a flow or aggregate stats request (OpenFlow 1.3
+// multipart, OpenFlow 1.0 stats, Nicira NXST) with flows, each encoded by
+// enc. A flow enc cannot encode is logged and left out (nxm encodes every
+// model action in both versions, so this is a last resort).
+func (s *Server) writeFlowStats(w *mpWriter, aggregate bool, flows []pipeline.FlowStats, now int64,
+	enc func(*pipeline.FlowStats, int64) ([]byte, error)) {
+	if aggregate {
+		w.add(aggregateBody(flows))
+	} else {
+		for i := range flows {
+			e, err := enc(&flows[i], now)
+			if err != nil {
+				s.log.Warn("ofproto: flow not encodable", zap.Error(err))
+				continue
+			}
+			w.add(e)
+		}
+	}
+	w.finish()
+}
