@@ -46,30 +46,10 @@ func (c *conn) rejectSlave() error {
 }
 
 func (c *conn) handle13(h Header, b []byte) error {
+	if done, err := c.handleCommon(h, b); done {
+		return err
+	}
 	switch h.Type {
-	case TypeEchoReply:
-		return nil
-	case TypeEchoRequest:
-		c.reply(echoReply(b))
-		return nil
-	case TypeVendor:
-		return c.handleVendor(h, b)
-	case TypeFeaturesReq:
-		if err := requireLen(b, HeaderLen); err != nil {
-			return err
-		}
-		c.reply(c.srv.features13(h.Xid))
-		return nil
-	case TypeGetConfigReq:
-		if err := requireLen(b, HeaderLen); err != nil {
-			return err
-		}
-		c.reply(c.getConfigReply(h))
-		return nil
-	case TypeSetConfig:
-		return c.setConfig(b)
-	case TypePacketOut:
-		return c.packetOut(b)
 	case TypeFlowMod:
 		if err := c.rejectSlave(); err != nil {
 			return err
@@ -136,30 +116,10 @@ func (c *conn) handle13(h Header, b []byte) error {
 }
 
 func (c *conn) handle10(h Header, b []byte) error {
+	if done, err := c.handleCommon(h, b); done {
+		return err
+	}
 	switch h.Type {
-	case TypeEchoReply:
-		return nil
-	case TypeEchoRequest:
-		c.reply(echoReply(b))
-		return nil
-	case TypeVendor:
-		return c.handleVendor(h, b)
-	case TypeFeaturesReq:
-		if err := requireLen(b, HeaderLen); err != nil {
-			return err
-		}
-		c.reply(c.srv.features10(h.Xid))
-		return nil
-	case TypeGetConfigReq:
-		if err := requireLen(b, HeaderLen); err != nil {
-			return err
-		}
-		c.reply(c.getConfigReply(h))
-		return nil
-	case TypeSetConfig:
-		return c.setConfig(b)
-	case TypePacketOut:
-		return c.packetOut(b)
 	case TypeFlowMod:
 		if err := c.rejectSlave(); err != nil {
 			return err
@@ -195,6 +155,42 @@ func (c *conn) handle10(h Header, b []byte) error {
 		return nil
 	}
 	return errBadType
+}
+
+// handleCommon answers the messages whose type numbers and handling are the
+// same in OpenFlow 1.0 and 1.3 (the features reply is built for the
+// connection's version); done is false for every other type.
+func (c *conn) handleCommon(h Header, b []byte) (done bool, err error) {
+	switch h.Type {
+	case TypeEchoReply:
+		return true, nil
+	case TypeEchoRequest:
+		c.reply(echoReply(b))
+		return true, nil
+	case TypeVendor:
+		return true, c.handleVendor(h, b)
+	case TypeFeaturesReq:
+		if err := requireLen(b, HeaderLen); err != nil {
+			return true, err
+		}
+		if h.Version == Version10 {
+			c.reply(c.srv.features10(h.Xid))
+		} else {
+			c.reply(c.srv.features13(h.Xid))
+		}
+		return true, nil
+	case TypeGetConfigReq:
+		if err := requireLen(b, HeaderLen); err != nil {
+			return true, err
+		}
+		c.reply(c.getConfigReply(h))
+		return true, nil
+	case TypeSetConfig:
+		return true, c.setConfig(b)
+	case TypePacketOut:
+		return true, c.packetOut(b)
+	}
+	return false, nil
 }
 
 func echoReply(b []byte) []byte {
