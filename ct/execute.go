@@ -120,15 +120,7 @@ func (t *Tracker) processPacket(pk *packet.Packet, p *Params, now int64) {
 func (t *Tracker) processFast(pk *packet.Packet, c *conn, p *Params) {
 	k := &pk.Key
 	c.mu.Lock()
-	// A related (ALG) connection keeps its master's mark and label: OVS's
-	// set_mark/set_label do not change an alg_related connection.
-	if p.Commit && p.SetMark && !c.related {
-		c.mark = p.Mark | c.mark&^p.MarkMask
-	}
-	if p.Commit && p.SetLabel && !c.related {
-		c.label = p.Label.Or(c.label.AndNot(p.LabelMask))
-	}
-	mark, label := c.mark, c.label
+	mark, label := t.markLabelLocked(c, p)
 	c.mu.Unlock()
 	w := k.W[packet.WCtMark] &^ (0xffffffff<<32 | 0xffff<<16)
 	k.W[packet.WCtMark] = w | uint64(mark)<<32 | uint64(p.Zone)<<16
@@ -169,6 +161,9 @@ func (t *Tracker) processOne(pk *packet.Packet, ctx *lookupCtx, p *Params, now i
 		ctx.reply = false
 	}
 	createNew := false
+	fused := false // mark and label done with the state update
+	var mark uint32
+	var label packet.U128
 	var st *algState // the ALG state of a helper or related connection
 	if c != nil && (c.helper != 0 || c.related) {
 		st = t.algs.get(c.idx)
@@ -186,7 +181,16 @@ func (t *Tracker) processOne(pk *packet.Packet, ctx *lookupCtx, p *Params, now i
 			if c.related {
 				state |= packet.CsRel
 			}
-			switch t.update(c, ctx, st, now) {
+			c.mu.Lock()
+			res := t.updateLocked(c, ctx, st, now)
+			if res != updNew && st == nil && p.NAT == nil {
+				// The common case: mark and label under the same hold
+				// of the lock (below, when there is more to do).
+				fused = true
+				mark, label = t.markLabelLocked(c, p)
+			}
+			c.mu.Unlock()
+			switch res {
 			case updValid:
 				state |= packet.CsEst
 				state &^= packet.CsNew
@@ -212,9 +216,10 @@ func (t *Tracker) processOne(pk *packet.Packet, ctx *lookupCtx, p *Params, now i
 	} else {
 		createNew = true
 	}
-	var exp alg.Expectation
-	haveExp := false
+	var expP *alg.Expectation // the expectation that announced this connection
 	if createNew {
+		var exp alg.Expectation
+		haveExp := false
 		ctx.reply = false
 		if !validNew(ctx) {
 			state = packet.CsInv
@@ -225,6 +230,7 @@ func (t *Tracker) processOne(pk *packet.Packet, ctx *lookupCtx, p *Params, now i
 			// expectation.
 			if exp, haveExp = t.findExp(ctx, now); haveExp {
 				state |= packet.CsRel
+				expP = &exp
 			}
 			if p.Commit && t.admit(p.Zone) {
 				var tmp conn
@@ -267,30 +273,24 @@ func (t *Tracker) processOne(pk *packet.Packet, ctx *lookupCtx, p *Params, now i
 	if state&packet.CsInv != 0 {
 		t.cnt.invalid.Add(1)
 	}
-	var mark uint32
-	var label packet.U128
 	if c != nil {
-		c.mu.Lock()
-		if p.Commit && p.SetMark && !c.related {
-			c.mark = p.Mark | c.mark&^p.MarkMask
+		if !fused {
+			c.mu.Lock()
+			mark, label = t.markLabelLocked(c, p)
+			if st != nil && !translated && !ctx.related && state&packet.CsInv == 0 {
+				t.runHelper(pk, c, st, ctx.reply, p.NAT != nil && c.natAct != 0, &state, now)
+			}
+			c.mu.Unlock()
 		}
-		if p.Commit && p.SetLabel && !c.related {
-			c.label = p.Label.Or(c.label.AndNot(p.LabelMask))
-		}
-		mark, label = c.mark, c.label
-		if st != nil && !translated && !ctx.related && state&packet.CsInv == 0 {
-			t.runHelper(pk, c, st, ctx.reply, p.NAT != nil && c.natAct != 0, &state, now)
-		}
-		c.mu.Unlock()
 		if st != nil && st.related {
 			// As OVS: a related connection's ct tuple is its parent's.
 			writeMD(k, state, p.Zone, mark, label, &st.parent)
 		} else {
 			writeMD(k, state, p.Zone, mark, label, &c.key)
 		}
-	} else if haveExp {
-		pk := keyOfTuple(exp.MasterOrig, exp.Proto, exp.Zone)
-		writeMD(k, state, p.Zone, exp.Mark, packet.U128{Hi: exp.LabelHi, Lo: exp.LabelLo}, &pk)
+	} else if expP != nil {
+		pk := keyOfTuple(expP.MasterOrig, expP.Proto, expP.Zone)
+		writeMD(k, state, p.Zone, expP.Mark, packet.U128{Hi: expP.LabelHi, Lo: expP.LabelLo}, &pk)
 	} else {
 		writeMD(k, state, p.Zone, 0, label, &ctx.key)
 	}
@@ -334,11 +334,24 @@ func (t *Tracker) initConn(c *conn, ctx *lookupCtx, now int64) {
 	}
 }
 
-// update runs the protocol state machine for a packet of c.
-func (t *Tracker) update(c *conn, ctx *lookupCtx, st *algState, now int64) int {
+// markLabelLocked applies a committing action's mark and label to c
+// (c.mu held) and returns c's mark and label. A related (ALG) connection
+// keeps its master's: OVS's set_mark/set_label do not change an
+// alg_related connection.
+func (t *Tracker) markLabelLocked(c *conn, p *Params) (uint32, packet.U128) {
+	if p.Commit && p.SetMark && !c.related {
+		c.mark = p.Mark | c.mark&^p.MarkMask
+	}
+	if p.Commit && p.SetLabel && !c.related {
+		c.label = p.Label.Or(c.label.AndNot(p.LabelMask))
+	}
+	return c.mark, c.label
+}
+
+// updateLocked runs the protocol state machine for a packet of c (c.mu
+// held).
+func (t *Tracker) updateLocked(c *conn, ctx *lookupCtx, st *algState, now int64) int {
 	zone := c.key.zone
-	c.mu.Lock()
-	defer c.mu.Unlock()
 	switch {
 	case c.key.proto == packet.ProtoTCP:
 		s := parseTCPSeg(ctx.l4)

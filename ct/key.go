@@ -2,6 +2,7 @@ package ct
 
 import (
 	"encoding/binary"
+	"math/bits"
 
 	"gswitch/packet"
 )
@@ -61,22 +62,39 @@ func (k *connKey) isICMP() bool {
 	return (k.proto == packet.ProtoICMP && !k.v6) || (k.proto == packet.ProtoICMPv6 && k.v6)
 }
 
-// shardHash is symmetric: a key and its reverse land in the same shard.
-func (k *connKey) shardHash(seed uint64) uint64 {
+// hash is the key's table hash: symmetric (a key and its reverse hash
+// the same, so both land in one shard and one chain unless NAT changes
+// the reply's addresses), seeded, and with every endpoint mixed on its
+// own before the two are combined, so that an attacker who does not know
+// the seed cannot build keys that collide (sums of raw addresses or ports
+// would collide on purpose). The ICMP type is left out: a request and
+// its reply are the same connection. The zone and protocol are mixed in.
+func (k *connKey) hash(seed uint64) uint64 {
 	var a, b uint64
 	if k.v6 {
-		a = be.Uint64(k.src[0:]) + be.Uint64(k.dst[0:])
-		b = be.Uint64(k.src[8:]) + be.Uint64(k.dst[8:])
+		a = mix(mix(be.Uint64(k.src[0:])^seed, be.Uint64(k.src[8:])^hashK1)^uint64(k.sport), seed^hashK2)
+		b = mix(mix(be.Uint64(k.dst[0:])^seed, be.Uint64(k.dst[8:])^hashK1)^uint64(k.dport), seed^hashK2)
 	} else {
-		a = uint64(be.Uint32(k.src[:4])) + uint64(be.Uint32(k.dst[:4]))
+		a = mix(uint64(be.Uint32(k.src[:4]))<<16|uint64(k.sport)^seed, hashK1)
+		b = mix(uint64(be.Uint32(k.dst[:4]))<<16|uint64(k.dport)^seed, hashK1)
 	}
-	h := seed ^ a*0x9e3779b97f4a7c15
-	h ^= b * 0xc2b2ae3d27d4eb4f
-	h ^= (uint64(k.sport)+uint64(k.dport))<<24 | uint64(k.zone)<<8 | uint64(k.proto)
-	h ^= h >> 29
-	h *= 0xbf58476d1ce4e5b9
-	h ^= h >> 32
-	return h
+	x := uint64(k.zone)<<8 | uint64(k.proto)
+	if k.v6 {
+		x |= 1 << 24
+	}
+	return mix((a+b)^x, seed^hashK3)
+}
+
+const (
+	hashK1 = 0xa0761d6478bd642f
+	hashK2 = 0xe7037ed1a0b428db
+	hashK3 = 0x8ebc6af09c88c6e3
+)
+
+// mix is wyhash's multiply-fold: the 128-bit product's halves xored.
+func mix(a, b uint64) uint64 {
+	hi, lo := bits.Mul64(a^hashK2, b)
+	return hi ^ lo
 }
 
 // ICMP message types that ct knows.

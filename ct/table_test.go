@@ -96,29 +96,40 @@ func TestSynFlood(t *testing.T) {
 func checkInvariants(t *testing.T, tr *Tracker) {
 	t.Helper()
 	conns := map[*conn]int{}
+	inZone := map[*conn]int{}
 	zones := map[uint16]int{}
 	for i := range tr.shards {
 		s := &tr.shards[i]
 		s.mu.RLock()
-		for zone, z := range s.zm {
-			if len(z.m4)+len(z.m6) == 0 {
-				t.Fatalf("empty zone %d maps kept", zone)
+		for h, r := range s.idx {
+			if r == 0 {
+				t.Fatalf("empty chain kept for hash %x", h)
 			}
-			for k, i := range z.m4 {
-				c := s.sl.at(i)
-				rk := c.rkey
-				if k != c.key.k4() && k != rk.k4() {
-					t.Fatalf("map key %v does not belong to its conn", k)
+			for n := 0; r != 0; n++ {
+				if n > 1000 {
+					t.Fatal("hash chain loops")
+				}
+				c := s.sl.at(uint32(r >> 1))
+				k := c.key
+				if r&1 == 1 {
+					k = c.rkey
+				}
+				if k.hash(tr.seed) != h || tr.shardOf(&k) != s {
+					t.Fatalf("key %+v in the wrong chain or shard", k)
 				}
 				conns[c]++
+				r = c.next[r&1]
 			}
-			for k, i := range z.m6 {
+		}
+		for zone, head := range s.zones {
+			var prev uint32
+			for i := head; i != 0; i = s.sl.at(i).znext {
 				c := s.sl.at(i)
-				rk := c.rkey
-				if k != c.key.k6() && k != rk.k6() {
-					t.Fatalf("map key %v does not belong to its conn", k)
+				if c.zprev != prev || c.key.zone != zone || tr.shardOf(&c.key) != s || c.dead {
+					t.Fatalf("zone list of %d broken at %+v", zone, c.key)
 				}
-				conns[c]++
+				inZone[c]++
+				prev = i
 			}
 		}
 		s.mu.RUnlock()
@@ -130,10 +141,22 @@ func checkInvariants(t *testing.T, tr *Tracker) {
 		if c.dead {
 			t.Fatal("dead conn in table")
 		}
-		s := tr.shardOf(&c.key)
+		if inZone[c] != 1 {
+			t.Fatalf("conn %+v in %d zone lists", c.key, inZone[c])
+		}
+		find := func(k *connKey) (*conn, bool) {
+			h := k.hash(tr.seed)
+			s := tr.shardAt(k.zone, h)
+			s.mu.RLock()
+			defer s.mu.RUnlock()
+			return s.get(h, k)
+		}
+		if got, _ := find(&c.key); got != c {
+			t.Fatal("conn not found from its key")
+		}
 		rk := c.rkey
-		if s.get(&c.key) != c || tr.shardOf(&rk).get(&rk) != c {
-			t.Fatal("conn not found from its keys")
+		if got, reply := find(&rk); got != c || (reply == (rk == c.key)) {
+			t.Fatal("conn not found from its reply key")
 		}
 		zones[c.key.zone]++
 	}

@@ -55,30 +55,53 @@ type conn struct {
 	related bool    // created from an ALG expectation (+rel on every packet)
 	idx     uint32  // slot in the slab
 	rkey    connKey // reply direction as it is on the wire (key reversed, then NATed)
+	// next links the hash chains (shard.idx) that hold key (next[0]) and
+	// rkey (next[1]); zprev and znext link the zone list (shard.zones) of
+	// the shard that holds key. All are guarded by those shards' locks.
+	next         [2]ref
+	zprev, znext uint32
 	mu      sync.Mutex
 	exp     atomic.Int64 // deadline, in the now clock's nanoseconds
 	mark    uint32
 	label   packet.U128
 	tcp     [2]tcpPeer
+	// Pad to whole cache lines: connections are allocated side by side in
+	// the slab and updated by different goroutines, which would otherwise
+	// write to a shared line (the size is checked below).
+	_ [16]byte
 }
+
+// conn is a multiple of a 64-byte cache line (a compile error otherwise).
+var _ [0]struct{} = [unsafe.Sizeof(conn{}) % 64]struct{}{}
 
 func (c *conn) expired(now int64) bool { return now >= c.exp.Load() }
 
 // shard is a piece of the table: both keys of a connection live in the
-// shard that the symmetric hash of its key names.
+// shard that the symmetric hash of its key names (unless NAT moves the
+// reply key to another). idx maps a key's hash to the head of a chain of
+// refs linked through the connections; the keys themselves are compared in
+// the connections, so the map holds 16-byte entries and never rehashes a
+// key. zones lists, per zone, the connections whose original key is in
+// this shard: flushing or dumping a zone visits only its own connections.
 type shard struct {
 	mu    sync.RWMutex
-	zm    map[uint16]*zoneMaps // per zone: flushing a zone visits only its entries
+	idx   map[uint64]ref
+	zones map[uint16]uint32 // zone -> first slot of its list
 	sl    *slab
 	free  []freeSlot // freed slots, oldest first from fhead
 	fhead int
 	_     [64]byte // keep shards' locks on separate cache lines
 }
 
-// zoneMaps holds one zone's keys in a shard: map values are slab indexes.
-type zoneMaps struct {
-	m4 map[key4]uint32
-	m6 map[key6]uint32
+// ref names one key of a connection: its slab slot << 1 | 1 for the reply
+// key (rkey). 0 is no ref (slot 0 is never used).
+type ref uint32
+
+func mkref(idx uint32, reply bool) ref {
+	if reply {
+		return ref(idx<<1 | 1)
+	}
+	return ref(idx << 1)
 }
 
 // zoneConf is a zone's configuration: an immutable value swapped whole.
@@ -171,7 +194,8 @@ func New(cfg Config) *Tracker {
 	}
 	t.slab = newSlab()
 	for i := range t.shards {
-		t.shards[i].zm = make(map[uint16]*zoneMaps)
+		t.shards[i].idx = make(map[uint64]ref)
+		t.shards[i].zones = make(map[uint16]uint32)
 		t.shards[i].sl = t.slab
 	}
 	mc := cfg.MaxConns
@@ -222,7 +246,11 @@ func (t *Tracker) Now() int64 {
 // zoneSpan consecutive shards starting at a per-zone offset, so flushing a
 // zone visits only that window.
 func (t *Tracker) shardOf(k *connKey) *shard {
-	return &t.shards[(t.zoneBase(k.zone)+k.shardHash(t.seed)&(t.span-1))&t.mask]
+	return t.shardAt(k.zone, k.hash(t.seed))
+}
+
+func (t *Tracker) shardAt(zone uint16, h uint64) *shard {
+	return &t.shards[(t.zoneBase(zone)+h&(t.span-1))&t.mask]
 }
 
 func (t *Tracker) zoneBase(zone uint16) uint64 {
@@ -238,88 +266,121 @@ func (t *Tracker) zoneShards(zone uint16, f func(s *shard)) {
 	}
 }
 
-func (s *shard) get(k *connKey) *conn {
-	z := s.zm[k.zone]
-	if z == nil {
-		return nil
+// get returns the connection that holds key k (whose hash is h) and
+// whether k is its reply key; s is locked (for reading at least).
+func (s *shard) get(h uint64, k *connKey) (*conn, bool) {
+	for r := s.idx[h]; r != 0; {
+		c := s.sl.at(uint32(r >> 1))
+		if r&1 == 0 {
+			if c.key == *k {
+				return c, false
+			}
+		} else if c.rkey == *k {
+			return c, true
+		}
+		r = c.next[r&1]
 	}
-	var i uint32
-	if k.v6 {
-		i = z.m6[k.k6()]
-	} else {
-		i = z.m4[k.k4()]
-	}
-	if i == 0 {
-		return nil
-	}
-	return s.sl.at(i)
+	return nil, false
 }
 
-func (s *shard) put(k *connKey, c *conn) {
-	z := s.zm[k.zone]
-	if z == nil {
-		z = &zoneMaps{}
-		s.zm[k.zone] = z
-	}
-	if k.v6 {
-		if z.m6 == nil {
-			z.m6 = make(map[key6]uint32)
-		}
-		z.m6[k.k6()] = c.idx
-	} else {
-		if z.m4 == nil {
-			z.m4 = make(map[key4]uint32)
-		}
-		z.m4[k.k4()] = c.idx
-	}
-}
-
-func (s *shard) del(k *connKey, c *conn) {
-	z := s.zm[k.zone]
-	if z == nil {
+// put adds c's key (reply: its rkey), whose hash is h, to s (locked).
+// The original key also enters s's list of c's zone.
+func (s *shard) put(h uint64, c *conn, reply bool) {
+	r := mkref(c.idx, reply)
+	c.next[r&1] = s.idx[h]
+	s.idx[h] = r
+	if reply {
 		return
 	}
-	if k.v6 {
-		kk := k.k6()
-		if z.m6[kk] == c.idx {
-			delete(z.m6, kk)
-		}
+	head := s.zones[c.key.zone]
+	c.zprev, c.znext = 0, head
+	if head != 0 {
+		s.sl.at(head).zprev = c.idx
+	}
+	s.zones[c.key.zone] = c.idx
+}
+
+// del removes what put added.
+func (s *shard) del(h uint64, c *conn, reply bool) {
+	s.unchain(h, c, reply)
+	if !reply {
+		s.unzone(c)
+	}
+}
+
+// delBoth removes both keys of c when they have the same hash h (no NAT
+// moved the reply key), the common case: the chain is then usually just
+// c's two refs, which one map deletion removes.
+func (s *shard) delBoth(h uint64, c *conn) {
+	o, r := mkref(c.idx, false), mkref(c.idx, true)
+	if c.next[1] == o && c.next[0] == 0 && s.idx[h] == r {
+		delete(s.idx, h)
+		c.next[1] = 0
 	} else {
-		kk := k.k4()
-		if z.m4[kk] == c.idx {
-			delete(z.m4, kk)
+		s.unchain(h, c, false)
+		s.unchain(h, c, true)
+	}
+	s.unzone(c)
+}
+
+// unchain removes c's key (reply: rkey), whose hash is h, from its chain.
+func (s *shard) unchain(h uint64, c *conn, reply bool) {
+	want := mkref(c.idx, reply)
+	var prev ref
+	for r := s.idx[h]; r != 0; {
+		rc := s.sl.at(uint32(r >> 1))
+		next := rc.next[r&1]
+		if r == want {
+			switch {
+			case prev != 0:
+				s.sl.at(uint32(prev >> 1)).next[prev&1] = next
+			case next != 0:
+				s.idx[h] = next
+			default:
+				delete(s.idx, h)
+			}
+			break
 		}
+		prev, r = r, next
 	}
-	if len(z.m4) == 0 && len(z.m6) == 0 {
-		delete(s.zm, k.zone)
+	c.next[want&1] = 0
+}
+
+// unzone takes c out of its zone list.
+func (s *shard) unzone(c *conn) {
+	if c.zprev != 0 {
+		s.sl.at(c.zprev).znext = c.znext
+	} else if c.znext != 0 {
+		s.zones[c.key.zone] = c.znext
+	} else {
+		delete(s.zones, c.key.zone)
 	}
+	if c.znext != 0 {
+		s.sl.at(c.znext).zprev = c.zprev
+	}
+	c.zprev, c.znext = 0, 0
 }
 
 // each calls f for every connection of s once (s locked); f returns
-// false to stop the walk early. zone >= 0 restricts the walk to that
-// zone's entries.
+// false to stop the walk early. f may remove the connection it is given
+// (and no other). zone >= 0 restricts the walk to that zone's entries.
 func (s *shard) each(zone int, f func(c *conn) bool) {
 	if zone >= 0 {
-		if z := s.zm[uint16(zone)]; z != nil {
-			s.eachIn(z, f)
-		}
+		s.eachIn(s.zones[uint16(zone)], f)
 		return
 	}
-	for _, z := range s.zm {
-		if !s.eachIn(z, f) {
+	for _, head := range s.zones {
+		if !s.eachIn(head, f) {
 			return
 		}
 	}
 }
 
-func (s *shard) eachIn(z *zoneMaps, f func(c *conn) bool) bool {
-	for k, i := range z.m4 {
-		if c := s.sl.at(i); c.key.k4() == k && !c.dead && !f(c) {
-			return false
-		}
-	}
-	for k, i := range z.m6 {
-		if c := s.sl.at(i); c.key.k6() == k && !c.dead && !f(c) {
+func (s *shard) eachIn(i uint32, f func(c *conn) bool) bool {
+	for i != 0 {
+		c := s.sl.at(i)
+		i = c.znext
+		if !c.dead && !f(c) {
 			return false
 		}
 	}
@@ -332,24 +393,53 @@ const removeBatch = 512
 
 // removeWhere removes the connections of s that match, holding the shard
 // lock for at most removeBatch removals at a time, and returns how many.
+// zone >= 0 restricts it to that zone's connections.
 func (t *Tracker) removeWhere(s *shard, zone int, match func(c *conn) bool, reason *atomic.Uint64, now int64) int {
+	if zone >= 0 {
+		return t.removeZoneWhere(s, uint16(zone), match, reason, now)
+	}
+	s.mu.RLock()
+	zs := make([]uint16, 0, len(s.zones))
+	for z := range s.zones {
+		zs = append(zs, z)
+	}
+	s.mu.RUnlock()
+	total := 0
+	for _, z := range zs {
+		total += t.removeZoneWhere(s, z, match, reason, now)
+	}
+	return total
+}
+
+// removeZoneWhere is removeWhere for one zone list of s. Between batches
+// it resumes where it stopped, when that connection is still in the list.
+func (t *Tracker) removeZoneWhere(s *shard, zone uint16, match func(c *conn) bool, reason *atomic.Uint64, now int64) int {
 	total := 0
 	var cross []*conn // NATed connections whose reply key is in another shard
+	var cursor uint32
 	for {
 		n := 0
 		cross = cross[:0]
 		s.mu.Lock()
-		s.each(zone, func(c *conn) bool {
-			if match(c) {
-				if t.shardOf(&c.rkey) == s {
-					t.removeLocked(c, reason, now)
-					n++
-				} else {
-					cross = append(cross, c)
-				}
+		i := s.zones[zone]
+		if cursor != 0 {
+			if c := s.sl.at(cursor); !c.dead && c.key.zone == zone && t.shardOf(&c.key) == s {
+				i = cursor
 			}
-			return n+len(cross) < removeBatch
-		})
+		}
+		for i != 0 && n+len(cross) < removeBatch {
+			c := s.sl.at(i)
+			i = c.znext
+			if c.dead || !match(c) {
+				continue
+			}
+			if t.shardOf(&c.rkey) == s {
+				t.removeLocked(c, reason, now)
+				n++
+			} else {
+				cross = append(cross, c)
+			}
+		}
 		s.mu.Unlock()
 		for _, c := range cross {
 			if t.remove(c, reason, now) {
@@ -357,9 +447,10 @@ func (t *Tracker) removeWhere(s *shard, zone int, match func(c *conn) bool, reas
 			}
 		}
 		total += n
-		if n+len(cross) < removeBatch {
+		if i == 0 {
 			return total
 		}
+		cursor = i
 		runtime.Gosched()
 	}
 }
@@ -367,14 +458,15 @@ func (t *Tracker) removeWhere(s *shard, zone int, match func(c *conn) bool, reas
 // lookup finds the live connection that k belongs to and whether k is its
 // reply direction.
 func (t *Tracker) lookup(k *connKey, now int64) (*conn, bool) {
-	s := t.shardOf(k)
+	h := k.hash(t.seed)
+	s := t.shardAt(k.zone, h)
 	s.mu.RLock()
-	c := s.get(k)
+	c, reply := s.get(h, k)
 	s.mu.RUnlock()
 	if c == nil || c.expired(now) {
 		return nil, false
 	}
-	return c, c.key != *k
+	return c, reply
 }
 
 // lockPair locks a and b (the same shard or two, in slab order).
@@ -406,46 +498,35 @@ func unlockPair(a, b *shard) {
 // st, if not nil, is the new connection's ALG state: it is recorded before
 // the connection becomes visible, so no packet finds it without.
 func (t *Tracker) insert(tmp *conn, st *algState, now int64) *conn {
-	s1, s2 := t.shardOf(&tmp.key), t.shardOf(&tmp.rkey)
+	h1, h2 := tmp.key.hash(t.seed), tmp.rkey.hash(t.seed)
+	s1, s2 := t.shardAt(tmp.key.zone, h1), t.shardAt(tmp.rkey.zone, h2)
 	for {
 		lockPair(s1, s2)
-		var stale *conn
-		for _, kk := range [2]struct {
-			s *shard
-			k *connKey
-		}{{s1, &tmp.key}, {s2, &tmp.rkey}} {
-			if old := kk.s.get(kk.k); old != nil {
-				if !old.expired(now) {
-					unlockPair(s1, s2)
-					return nil
-				}
-				stale = old
+		stale, busy := s1.holder(h1, &tmp.key, now)
+		if !busy {
+			var st2 *conn
+			st2, busy = s2.holder(h2, &tmp.rkey, now)
+			if stale == nil {
+				stale = st2
 			}
 		}
+		if busy {
+			unlockPair(s1, s2)
+			return nil
+		}
 		if stale != nil {
+			// An expired connection still holds a key: remove it (with
+			// its own shards' locks if they are not the ones we hold),
+			// then look again.
 			o1, o2 := t.shardOf(&stale.key), t.shardOf(&stale.rkey)
 			if (o1 == s1 || o1 == s2) && (o2 == s1 || o2 == s2) {
 				t.removeLocked(stale, &t.cnt.expired, now)
+				unlockPair(s1, s2)
 			} else {
-				// The stale connection's other key is in a shard we do
-				// not hold: remove it with its own locks, then retry.
 				unlockPair(s1, s2)
 				t.remove(stale, &t.cnt.expired, now)
-				continue
 			}
-			continue2 := false
-			for _, kk := range [2]struct {
-				s *shard
-				k *connKey
-			}{{s1, &tmp.key}, {s2, &tmp.rkey}} {
-				if kk.s.get(kk.k) != nil {
-					continue2 = true
-				}
-			}
-			if continue2 {
-				unlockPair(s1, s2)
-				continue
-			}
+			continue
 		}
 		idx := t.allocLocked(s1, now)
 		c := t.slab.at(idx)
@@ -459,11 +540,24 @@ func (t *Tracker) insert(tmp *conn, st *algState, now int64) *conn {
 		if st != nil {
 			t.algs.put(idx, st)
 		}
-		s1.put(&c.key, c)
-		s2.put(&c.rkey, c)
+		s1.put(h1, c, false)
+		s2.put(h2, c, true)
 		unlockPair(s1, s2)
 		return c
 	}
+}
+
+// holder returns the connection of s (locked) that holds key k (hash h):
+// busy when it is live, else the expired one (or nil).
+func (s *shard) holder(h uint64, k *connKey, now int64) (stale *conn, busy bool) {
+	c, _ := s.get(h, k)
+	if c == nil {
+		return nil, false
+	}
+	if !c.expired(now) {
+		return nil, true
+	}
+	return c, false
 }
 
 // removeLocked takes c out of the table; the shards of both its keys are
@@ -473,9 +567,14 @@ func (t *Tracker) removeLocked(c *conn, reason *atomic.Uint64, now int64) {
 		return
 	}
 	c.dead = true
-	s1, s2 := t.shardOf(&c.key), t.shardOf(&c.rkey)
-	s1.del(&c.key, c)
-	s2.del(&c.rkey, c)
+	h1, h2 := c.key.hash(t.seed), c.rkey.hash(t.seed)
+	s1, s2 := t.shardAt(c.key.zone, h1), t.shardAt(c.rkey.zone, h2)
+	if h1 == h2 && s1 == s2 {
+		s1.delBoth(h1, c)
+	} else {
+		s1.del(h1, c, false)
+		s2.del(h2, c, true)
+	}
 	if c.helper != 0 || c.related {
 		t.detachALG(c)
 	}
