@@ -162,31 +162,37 @@ func BenchmarkOVSConntrack(b *testing.B) {
 			tr.Start()
 			defer tr.Stop()
 			now := int64(time.Hour)
-			pkts := make([][]*packet.Packet, c.threads)
-			for tid := range pkts {
-				for i := 0; i < c.batch; i++ {
-					pkts[tid] = append(pkts[tid], ovsBenchFrame(uint16(1+tid), 2))
-				}
-			}
 			b.ReportAllocs()
 			b.ResetTimer()
 			perThread := (b.N + c.threads - 1) / c.threads
-			var wg sync.WaitGroup
-			start := time.Now()
+			// As OVS's threads, each worker builds its own batch (its own
+			// memory), then all start together.
+			var ready, wg sync.WaitGroup
+			startc := make(chan struct{})
 			for tid := 0; tid < c.threads; tid++ {
+				ready.Add(1)
 				wg.Add(1)
-				go func(batch []*packet.Packet) {
+				go func(tid int) {
 					defer wg.Done()
+					var batch []*packet.Packet
+					for i := 0; i < c.batch; i++ {
+						batch = append(batch, ovsBenchFrame(uint16(1+tid), 2))
+					}
 					p := &Params{Commit: true}
 					out := make([]*packet.Packet, 0, len(batch))
+					ready.Done()
+					<-startc
 					for done := 0; done < perThread; done += len(batch) {
 						out = tr.Execute(batch, out[:0], p, now)
 						for _, pk := range batch {
 							pk.Conn = nil
 						}
 					}
-				}(pkts[tid])
+				}(tid)
 			}
+			ready.Wait()
+			start := time.Now()
+			close(startc)
 			wg.Wait()
 			el := time.Since(start)
 			b.StopTimer()
@@ -278,4 +284,78 @@ func BenchmarkOVSZones(b *testing.B) {
 			}
 		})
 	}
+}
+
+// BenchmarkFlushZoneWhileForwarding: zone 1 holds 1,000,000 UDP
+// connections; while another goroutine flushes zone 1, this one forwards
+// batches of 32 established packets (32 connections) of zone 2. It
+// reports the time per batch during the flush (mean, p99.9 and max) and
+// the same figures with no flush running, and how long the flush took.
+// A flush must not stall other zones: it holds each shard's lock for at
+// most removeBatch removals. The work is done once whatever b.N is.
+func BenchmarkFlushZoneWhileForwarding(b *testing.B) {
+	const n = 1000000
+	tr := New(Config{})
+	now := int64(time.Hour)
+	fill := ovsBenchFrame(1, 1)
+	one := []*packet.Packet{fill}
+	out := make([]*packet.Packet, 0, 32)
+	pz := &Params{Zone: 1, Commit: true}
+	for i := 0; i < n; i++ {
+		binary.BigEndian.PutUint16(fill.Data[34:], uint16(i/65535)+1)
+		binary.BigEndian.PutUint16(fill.Data[36:], uint16(i%65535)+1)
+		fill.Conn = nil
+		out = tr.Execute(one, out[:0], pz, now)
+	}
+	if tr.Count() != n {
+		b.Fatalf("count %d", tr.Count())
+	}
+	batch := make([]*packet.Packet, 32)
+	for i := range batch {
+		batch[i] = ovsBenchFrame(uint16(100+i), 7)
+	}
+	p2 := &Params{Zone: 2, Commit: true}
+	forward := func(stop func() bool) []float64 {
+		var ts []float64
+		for !stop() {
+			t0 := time.Now()
+			out = tr.Execute(batch, out[:0], p2, now)
+			for _, pk := range batch {
+				pk.Conn = nil
+			}
+			ts = append(ts, float64(time.Since(t0).Nanoseconds())/1000)
+		}
+		return ts
+	}
+	report := func(name string, ts []float64) {
+		var sum float64
+		for _, v := range ts {
+			sum += v
+		}
+		sort.Float64s(ts)
+		b.ReportMetric(sum/float64(len(ts)), name+"-mean-us")
+		b.ReportMetric(ts[len(ts)*999/1000], name+"-p999-us")
+		b.ReportMetric(ts[len(ts)-1], name+"-max-us")
+	}
+	b.ResetTimer()
+	// Baseline: as many batches as fit in 200 ms.
+	end := time.Now().Add(200 * time.Millisecond)
+	base := forward(func() bool { return time.Now().After(end) })
+	var done atomic.Bool
+	var flushed int
+	var took time.Duration
+	go func() {
+		t0 := time.Now()
+		flushed = tr.FlushZone(1)
+		took = time.Since(t0)
+		done.Store(true)
+	}()
+	during := forward(done.Load)
+	b.StopTimer()
+	if flushed != n {
+		b.Fatalf("flushed %d of %d", flushed, n)
+	}
+	report("idle", base)
+	report("flush", during)
+	b.ReportMetric(float64(took.Milliseconds()), "flush-ms")
 }

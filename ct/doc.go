@@ -86,19 +86,25 @@
 // # Concurrency and ownership
 //
 // All methods are safe for concurrent use. The table is sharded (a power
-// of two shards, each an RWMutex and, per zone, Go maps keyed by a
-// pointer-free key that includes the zone); both directions' keys of a
-// connection point to one conn, in the same shard (a symmetric hash)
-// unless NAT changed the reply key, in which case both shards are locked,
-// in order, to insert or remove it. A zone's connections use a window of
-// 64 shards, so a zone flush visits only that zone's maps in those shards,
-// releasing each lock every 512 removals. Each connection's mutable state
-// has its own mutex; its expiry deadline is an atomic read without locks.
-// Connections live in a pointer-free slab (chunks of 4096) and the maps
-// hold 32-bit slab indexes, so the garbage collector never scans the
-// table; a freed slot is reused only after a grace period. Counts and
-// limits are atomics. Execute does not allocate (except when the slab or
-// a map grows). Packets stay the caller's; fragments ct holds are copies
+// of two shards, each an RWMutex, a Go map from a key's 64-bit hash to
+// the head of a chain of refs linked through the connections, and per
+// zone a list of the connections whose original key is in the shard).
+// The hash is seeded and symmetric (every endpoint mixed on its own, then
+// combined), so both directions' keys of a connection share a shard and a
+// chain unless NAT changed the reply key, in which case both shards are
+// locked, in order, to insert or remove it; keys are compared in the
+// connections, so the key is hashed once per packet. A zone's connections
+// use a window of 64 shards, so a zone flush visits only that zone's lists
+// in those shards, releasing each lock every 512 removals. Each
+// connection's mutable state has its own mutex (taken once per packet in
+// the common case); its expiry deadline is an atomic read without locks.
+// Connections live in a pointer-free slab (chunks of 4096, each slot whole
+// cache lines so that neighbours updated by different goroutines share no
+// line) and the maps and lists hold 32-bit slab indexes, so the garbage
+// collector never scans the table; a freed slot waits in its shard's FIFO
+// (linked through the slots) and is reused only after a grace period.
+// Counts and limits are atomics. Execute does not allocate (except when
+// the slab or a map grows). Packets stay the caller's; fragments ct holds are copies
 // (ct/frag), and the fragments it releases are fresh heap packets.
 //
 // # Time

@@ -24,29 +24,6 @@ type connKey struct {
 	v6           bool
 }
 
-// key4 and key6 are the compact, pointer-free map keys.
-type key4 struct {
-	src, dst     uint32
-	sport, dport uint16
-	zone         uint16
-	proto, itype uint8
-}
-
-type key6 struct {
-	src, dst     [16]byte
-	sport, dport uint16
-	zone         uint16
-	proto, itype uint8
-}
-
-func (k *connKey) k4() key4 {
-	return key4{be.Uint32(k.src[:4]), be.Uint32(k.dst[:4]), k.sport, k.dport, k.zone, k.proto, k.itype}
-}
-
-func (k *connKey) k6() key6 {
-	return key6{k.src, k.dst, k.sport, k.dport, k.zone, k.proto, k.itype}
-}
-
 // reverse returns the key of the other direction.
 func (k *connKey) reverse() connKey {
 	r := *k

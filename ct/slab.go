@@ -56,25 +56,19 @@ func (s *slab) fresh() uint32 {
 	return i
 }
 
-// freeSlot is a slot waiting to be reused.
-type freeSlot struct {
-	idx uint32
-	at  int64
-}
-
 // allocLocked returns a slot for a new connection: the oldest freed slot
 // of shard s whose grace period is over, else a fresh one. s is locked.
 func (t *Tracker) allocLocked(s *shard, now int64) uint32 {
-	if s.fhead < len(s.free) && now-s.free[s.fhead].at >= reuseGrace {
-		i := s.free[s.fhead].idx
-		s.fhead++
-		if s.fhead == len(s.free) {
-			s.free, s.fhead = s.free[:0], 0
-		} else if s.fhead > 1024 && s.fhead*2 > len(s.free) {
-			n := copy(s.free, s.free[s.fhead:])
-			s.free, s.fhead = s.free[:n], 0
+	if s.fhead != 0 {
+		if c := s.sl.at(s.fhead); now-c.freed >= reuseGrace {
+			i := s.fhead
+			s.fhead = c.znext
+			if s.fhead == 0 {
+				s.ftail = 0
+			}
+			c.znext = 0
+			return i
 		}
-		return i
 	}
 	return t.slab.fresh()
 }

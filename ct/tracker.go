@@ -60,15 +60,21 @@ type conn struct {
 	// the shard that holds key. All are guarded by those shards' locks.
 	next         [2]ref
 	zprev, znext uint32
-	mu      sync.Mutex
-	exp     atomic.Int64 // deadline, in the now clock's nanoseconds
-	mark    uint32
-	label   packet.U128
-	tcp     [2]tcpPeer
+	mu           sync.Mutex
+	exp          atomic.Int64 // deadline, in the now clock's nanoseconds
+	mark         uint32
+	label        packet.U128
+	tcp          [2]tcpPeer
+	// freed is when a removed connection was freed (its slot waits for
+	// reuseGrace in its shard's free list, linked through znext).
+	freed int64
+	// chained[d]: a key was put in front of this connection's key d in
+	// its hash chain (a 64-bit hash collision), so removal walks the chain.
+	chained [2]bool
 	// Pad to whole cache lines: connections are allocated side by side in
 	// the slab and updated by different goroutines, which would otherwise
 	// write to a shared line (the size is checked below).
-	_ [16]byte
+	_ [6]byte
 }
 
 // conn is a multiple of a 64-byte cache line (a compile error otherwise).
@@ -88,9 +94,10 @@ type shard struct {
 	idx   map[uint64]ref
 	zones map[uint16]uint32 // zone -> first slot of its list
 	sl    *slab
-	free  []freeSlot // freed slots, oldest first from fhead
-	fhead int
-	_     [64]byte // keep shards' locks on separate cache lines
+	// fhead and ftail are the oldest and newest freed slots of this
+	// shard, a FIFO linked through the slots' znext.
+	fhead, ftail uint32
+	_            [64]byte // keep shards' locks on separate cache lines
 }
 
 // ref names one key of a connection: its slab slot << 1 | 1 for the reply
@@ -287,7 +294,11 @@ func (s *shard) get(h uint64, k *connKey) (*conn, bool) {
 // The original key also enters s's list of c's zone.
 func (s *shard) put(h uint64, c *conn, reply bool) {
 	r := mkref(c.idx, reply)
-	c.next[r&1] = s.idx[h]
+	old := s.idx[h]
+	if old != 0 && old>>1 != r>>1 {
+		s.sl.at(uint32(old >> 1)).chained[old&1] = true
+	}
+	c.next[r&1] = old
 	s.idx[h] = r
 	if reply {
 		return
@@ -312,8 +323,10 @@ func (s *shard) del(h uint64, c *conn, reply bool) {
 // moved the reply key), the common case: the chain is then usually just
 // c's two refs, which one map deletion removes.
 func (s *shard) delBoth(h uint64, c *conn) {
-	o, r := mkref(c.idx, false), mkref(c.idx, true)
-	if c.next[1] == o && c.next[0] == 0 && s.idx[h] == r {
+	o := mkref(c.idx, false)
+	if !c.chained[1] && c.next[1] == o && c.next[0] == 0 {
+		// Nothing was put in front of the reply ref, the head when it
+		// was put: the chain is [r, o].
 		delete(s.idx, h)
 		c.next[1] = 0
 	} else {
@@ -578,7 +591,13 @@ func (t *Tracker) removeLocked(c *conn, reason *atomic.Uint64, now int64) {
 	if c.helper != 0 || c.related {
 		t.detachALG(c)
 	}
-	s1.free = append(s1.free, freeSlot{c.idx, now})
+	c.freed, c.znext, c.chained = now, 0, [2]bool{}
+	if s1.ftail != 0 {
+		s1.sl.at(s1.ftail).znext = c.idx
+	} else {
+		s1.fhead = c.idx
+	}
+	s1.ftail = c.idx
 	t.n.Add(-1)
 	t.zcount[c.key.zone].Add(-1)
 	if reason != nil {
