@@ -101,25 +101,19 @@ func checkInvariants(t *testing.T, tr *Tracker) {
 	for i := range tr.shards {
 		s := &tr.shards[i]
 		s.mu.RLock()
-		for h, r := range s.idx {
-			if r == 0 {
-				t.Fatalf("empty chain kept for hash %x", h)
+		s.ix.each(func(h32 uint32, r ref) {
+			c := s.sl.at(uint32(r >> 1))
+			k := c.key
+			if r&1 == 1 {
+				k = c.rkey
 			}
-			for n := 0; r != 0; n++ {
-				if n > 1000 {
-					t.Fatal("hash chain loops")
-				}
-				c := s.sl.at(uint32(r >> 1))
-				k := c.key
-				if r&1 == 1 {
-					k = c.rkey
-				}
-				if k.hash(tr.seed) != h || tr.shardOf(&k) != s {
-					t.Fatalf("key %+v in the wrong chain or shard", k)
-				}
-				conns[c]++
-				r = c.next[r&1]
+			if uint32(k.hash(tr.seed)) != h32 || tr.shardOf(&k) != s {
+				t.Fatalf("key %+v under the wrong hash or shard", k)
 			}
+			conns[c]++
+		})
+		if s.ix.count() != func() int { n := 0; s.ix.each(func(uint32, ref) { n++ }); return n }() {
+			t.Fatal("index count is off")
 		}
 		for zone, head := range s.zones {
 			var prev uint32

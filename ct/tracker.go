@@ -55,10 +55,9 @@ type conn struct {
 	related bool    // created from an ALG expectation (+rel on every packet)
 	idx     uint32  // slot in the slab
 	rkey    connKey // reply direction as it is on the wire (key reversed, then NATed)
-	// next links the hash chains (shard.idx) that hold key (next[0]) and
-	// rkey (next[1]); zprev and znext link the zone list (shard.zones) of
-	// the shard that holds key. All are guarded by those shards' locks.
-	next         [2]ref
+	// zprev and znext link the zone list (shard.zones) of the shard that
+	// holds key (guarded by its lock); a freed slot's znext links its
+	// shard's free list.
 	zprev, znext uint32
 	mu           sync.Mutex
 	exp          atomic.Int64 // deadline, in the now clock's nanoseconds
@@ -68,13 +67,10 @@ type conn struct {
 	// freed is when a removed connection was freed (its slot waits for
 	// reuseGrace in its shard's free list, linked through znext).
 	freed int64
-	// chained[d]: a key was put in front of this connection's key d in
-	// its hash chain (a 64-bit hash collision), so removal walks the chain.
-	chained [2]bool
 	// Pad to whole cache lines: connections are allocated side by side in
 	// the slab and updated by different goroutines, which would otherwise
 	// write to a shared line (the size is checked below).
-	_ [6]byte
+	_ [16]byte
 }
 
 // conn is a multiple of a 64-byte cache line (a compile error otherwise).
@@ -84,14 +80,13 @@ func (c *conn) expired(now int64) bool { return now >= c.exp.Load() }
 
 // shard is a piece of the table: both keys of a connection live in the
 // shard that the symmetric hash of its key names (unless NAT moves the
-// reply key to another). idx maps a key's hash to the head of a chain of
-// refs linked through the connections; the keys themselves are compared in
-// the connections, so the map holds 16-byte entries and never rehashes a
-// key. zones lists, per zone, the connections whose original key is in
-// this shard: flushing or dumping a zone visits only its own connections.
+// reply key to another). ix finds a key's ref from its hash (index.go);
+// the keys themselves are compared in the connections. zones lists, per
+// zone, the connections whose original key is in this shard: flushing or
+// dumping a zone visits only its own connections.
 type shard struct {
 	mu    sync.RWMutex
-	idx   map[uint64]ref
+	ix    index
 	zones map[uint16]uint32 // zone -> first slot of its list
 	sl    *slab
 	// fhead and ftail are the oldest and newest freed slots of this
@@ -201,7 +196,6 @@ func New(cfg Config) *Tracker {
 	}
 	t.slab = newSlab()
 	for i := range t.shards {
-		t.shards[i].idx = make(map[uint64]ref)
 		t.shards[i].zones = make(map[uint16]uint32)
 		t.shards[i].sl = t.slab
 	}
@@ -276,30 +270,48 @@ func (t *Tracker) zoneShards(zone uint16, f func(s *shard)) {
 // get returns the connection that holds key k (whose hash is h) and
 // whether k is its reply key; s is locked (for reading at least).
 func (s *shard) get(h uint64, k *connKey) (*conn, bool) {
-	for r := s.idx[h]; r != 0; {
-		c := s.sl.at(uint32(r >> 1))
-		if r&1 == 0 {
-			if c.key == *k {
-				return c, false
+	tag := uint32(h)
+	if sl := s.ix.slots; len(sl) > 0 {
+		mask := uint64(len(sl) - 1)
+		for i := h & mask; sl[i] != 0; i = (i + 1) & mask {
+			if v := sl[i]; uint32(v>>32) == tag {
+				if c, reply := s.match(ref(v), k); c != nil {
+					return c, reply
+				}
 			}
-		} else if c.rkey == *k {
-			return c, true
 		}
-		r = c.next[r&1]
+	}
+	if old := s.ix.old; old != nil {
+		mask := uint64(len(old) - 1)
+		for i := h & mask; old[i] != 0; i = (i + 1) & mask {
+			if v := old[i]; uint32(v>>32) == tag {
+				if c, reply := s.match(ref(v), k); c != nil {
+					return c, reply
+				}
+			}
+		}
 	}
 	return nil, false
 }
 
-// put adds c's key (reply: its rkey), whose hash is h, to s (locked).
-// The original key also enters s's list of c's zone.
-func (s *shard) put(h uint64, c *conn, reply bool) {
-	r := mkref(c.idx, reply)
-	old := s.idx[h]
-	if old != 0 && old>>1 != r>>1 {
-		s.sl.at(uint32(old >> 1)).chained[old&1] = true
+// match returns r's connection if r's key is k.
+func (s *shard) match(r ref, k *connKey) (*conn, bool) {
+	c := s.sl.at(uint32(r >> 1))
+	if r&1 == 0 {
+		if c.key == *k {
+			return c, false
+		}
+	} else if c.rkey == *k {
+		return c, true
 	}
-	c.next[r&1] = old
-	s.idx[h] = r
+	return nil, false
+}
+
+// put adds c's key (reply: its rkey), whose hash is h, to s (locked; the
+// index has room: growNeeds). The original key also enters s's list of
+// c's zone.
+func (s *shard) put(h uint64, c *conn, reply bool) {
+	s.ix.insert(h, mkref(c.idx, reply))
 	if reply {
 		return
 	}
@@ -313,50 +325,10 @@ func (s *shard) put(h uint64, c *conn, reply bool) {
 
 // del removes what put added.
 func (s *shard) del(h uint64, c *conn, reply bool) {
-	s.unchain(h, c, reply)
+	s.ix.remove(h, mkref(c.idx, reply))
 	if !reply {
 		s.unzone(c)
 	}
-}
-
-// delBoth removes both keys of c when they have the same hash h (no NAT
-// moved the reply key), the common case: the chain is then usually just
-// c's two refs, which one map deletion removes.
-func (s *shard) delBoth(h uint64, c *conn) {
-	o := mkref(c.idx, false)
-	if !c.chained[1] && c.next[1] == o && c.next[0] == 0 {
-		// Nothing was put in front of the reply ref, the head when it
-		// was put: the chain is [r, o].
-		delete(s.idx, h)
-		c.next[1] = 0
-	} else {
-		s.unchain(h, c, false)
-		s.unchain(h, c, true)
-	}
-	s.unzone(c)
-}
-
-// unchain removes c's key (reply: rkey), whose hash is h, from its chain.
-func (s *shard) unchain(h uint64, c *conn, reply bool) {
-	want := mkref(c.idx, reply)
-	var prev ref
-	for r := s.idx[h]; r != 0; {
-		rc := s.sl.at(uint32(r >> 1))
-		next := rc.next[r&1]
-		if r == want {
-			switch {
-			case prev != 0:
-				s.sl.at(uint32(prev >> 1)).next[prev&1] = next
-			case next != 0:
-				s.idx[h] = next
-			default:
-				delete(s.idx, h)
-			}
-			break
-		}
-		prev, r = r, next
-	}
-	c.next[want&1] = 0
 }
 
 // unzone takes c out of its zone list.
@@ -515,6 +487,28 @@ func (t *Tracker) insert(tmp *conn, st *algState, now int64) *conn {
 	s1, s2 := t.shardAt(tmp.key.zone, h1), t.shardAt(tmp.rkey.zone, h2)
 	for {
 		lockPair(s1, s2)
+		if g1, g2 := growNeeds(s1, s2); g1 != 0 || g2 != 0 {
+			// Allocate (and zero) the bigger index arrays without the
+			// locks, then start the moves and look again.
+			unlockPair(s1, s2)
+			var b1, b2 []uint64
+			if g1 != 0 {
+				b1 = make([]uint64, g1)
+			}
+			if g2 != 0 {
+				b2 = make([]uint64, g2)
+			}
+			lockPair(s1, s2)
+			n1, n2 := growNeeds(s1, s2)
+			if n1 != 0 && n1 == len(b1) {
+				s1.ix.grow(b1)
+			}
+			if n2 != 0 && n2 == len(b2) {
+				s2.ix.grow(b2)
+			}
+			unlockPair(s1, s2)
+			continue
+		}
 		stale, busy := s1.holder(h1, &tmp.key, now)
 		if !busy {
 			var st2 *conn
@@ -560,6 +554,16 @@ func (t *Tracker) insert(tmp *conn, st *algState, now int64) *conn {
 	}
 }
 
+// growNeeds returns the index sizes that s1 and s2 (locked) need before
+// one connection can be put in them (its key in s1, its reply key in s2),
+// 0 when they have room.
+func growNeeds(s1, s2 *shard) (int, int) {
+	if s1 == s2 {
+		return s1.ix.needGrow(2), 0
+	}
+	return s1.ix.needGrow(1), s2.ix.needGrow(1)
+}
+
 // holder returns the connection of s (locked) that holds key k (hash h):
 // busy when it is live, else the expired one (or nil).
 func (s *shard) holder(h uint64, k *connKey, now int64) (stale *conn, busy bool) {
@@ -582,16 +586,12 @@ func (t *Tracker) removeLocked(c *conn, reason *atomic.Uint64, now int64) {
 	c.dead = true
 	h1, h2 := c.key.hash(t.seed), c.rkey.hash(t.seed)
 	s1, s2 := t.shardAt(c.key.zone, h1), t.shardAt(c.rkey.zone, h2)
-	if h1 == h2 && s1 == s2 {
-		s1.delBoth(h1, c)
-	} else {
-		s1.del(h1, c, false)
-		s2.del(h2, c, true)
-	}
+	s1.del(h1, c, false)
+	s2.del(h2, c, true)
 	if c.helper != 0 || c.related {
 		t.detachALG(c)
 	}
-	c.freed, c.znext, c.chained = now, 0, [2]bool{}
+	c.freed, c.znext = now, 0
 	if s1.ftail != 0 {
 		s1.sl.at(s1.ftail).znext = c.idx
 	} else {

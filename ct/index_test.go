@@ -1,0 +1,239 @@
+package ct
+
+import (
+	"math/rand/v2"
+	"testing"
+)
+
+// TestHashSymmetric: a key and its reverse hash the same (one shard), for
+// v4, v6 and ICMP echo; zone, protocol and family change it.
+func TestHashSymmetric(t *testing.T) {
+	tr := New(Config{})
+	r := rand.New(rand.NewPCG(1, 2))
+	for i := 0; i < 1000; i++ {
+		var k connKey
+		k.v6 = i%2 == 1
+		for j := range k.src {
+			if k.v6 || j < 4 {
+				k.src[j], k.dst[j] = byte(r.Uint32()), byte(r.Uint32())
+			}
+		}
+		k.sport, k.dport, k.zone = uint16(r.Uint32()), uint16(r.Uint32()), uint16(r.Uint32())
+		k.proto = 17
+		if i%3 == 0 {
+			k.proto, k.itype, k.dport = 1, icmp4EchoRequest, k.sport
+			if k.v6 {
+				k.proto, k.itype = 58, icmp6EchoRequest
+			}
+		}
+		rk := k.reverse()
+		if k.hash(tr.seed) != rk.hash(tr.seed) {
+			t.Fatalf("%+v and its reverse hash differently", k)
+		}
+		for _, m := range []func(*connKey){
+			func(x *connKey) { x.zone++ },
+			func(x *connKey) { x.proto++ },
+			func(x *connKey) { x.v6 = !x.v6 },
+		} {
+			x := k
+			m(&x)
+			if x.hash(tr.seed) == k.hash(tr.seed) {
+				t.Fatalf("%+v and %+v collide", k, x)
+			}
+		}
+	}
+}
+
+// TestHashNoSumCollisions: keys whose addresses and ports have the same
+// sums (which a hash of raw sums would pile on one slot, for an attacker
+// to lengthen at will) spread out, also in the index's 32-bit tags.
+func TestHashNoSumCollisions(t *testing.T) {
+	tr := New(Config{})
+	seen, tags := map[uint64]bool{}, map[uint32]bool{}
+	for i := 0; i < 20000; i++ {
+		var k connKey
+		k.src[3], k.dst[3] = byte(i%200), byte(200-i%200)
+		k.sport, k.dport, k.proto = uint16(1000+i), uint16(60000-i), 6
+		h := k.hash(tr.seed)
+		seen[h], tags[uint32(h)] = true, true
+	}
+	if len(seen) != 20000 || len(tags) < 19990 {
+		t.Fatalf("%d distinct hashes, %d distinct tags of 20000 keys", len(seen), len(tags))
+	}
+}
+
+// TestIndex runs random insertions and removals (through growth and the
+// incremental moves, with many refs under one hash and hashes that share
+// home slots) against a map, checking after every step that each ref is
+// found exactly where the map says.
+func TestIndex(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	checkedMoving := 0 // checks made while a move was under way
+	for round := 0; round < 20; round++ {
+		var ix index
+		ref2h := map[ref]uint64{}
+		next := ref(2)
+		hashOf := func() uint64 {
+			switch r.IntN(4) {
+			case 0:
+				return 0x77 // one hash shared by many refs
+			case 1:
+				return uint64(r.IntN(8)) << 32 // different hashes, one tag and home
+			case 2:
+				return uint64(r.IntN(64)) // clustered homes
+			}
+			return r.Uint64()
+		}
+		has := func(h uint64, x ref) bool {
+			n := 0
+			ix.each(func(h32 uint32, y ref) {
+				if y == x {
+					if h32 != uint32(h) {
+						t.Fatalf("ref %d under tag %x, want %x", x, h32, uint32(h))
+					}
+					n++
+				}
+			})
+			return n == 1
+		}
+		for step := 0; step < 3000; step++ {
+			if len(ref2h) == 0 || r.IntN(100) < 55 {
+				if sz := ix.needGrow(1); sz != 0 {
+					ix.grow(make([]uint64, sz))
+				}
+				h := hashOf()
+				ix.insert(h, next)
+				ref2h[next] = h
+				next += 2
+			} else {
+				var x ref
+				for x = range ref2h {
+					break
+				}
+				if !ix.remove(ref2h[x], x) {
+					t.Fatalf("round %d step %d: ref %d not removed", round, step, x)
+				}
+				delete(ref2h, x)
+				if ix.remove(ref2h[x], x) {
+					t.Fatal("removed twice")
+				}
+			}
+			if ix.count() != len(ref2h) {
+				t.Fatalf("count %d, want %d", ix.count(), len(ref2h))
+			}
+			if step%97 == 0 || len(ref2h) < 20 || ix.old != nil {
+				if ix.old != nil {
+					checkedMoving++
+				}
+				for x, h := range ref2h {
+					if !has(h, x) {
+						t.Fatalf("round %d step %d: ref %d lost", round, step, x)
+					}
+					if !probeFinds(&ix, h, x) {
+						t.Fatalf("round %d step %d: ref %d not found by probing from its home", round, step, x)
+					}
+				}
+			}
+			if 2*ix.count() > len(ix.slots) {
+				t.Fatalf("load %d/%d over one half", ix.count(), len(ix.slots))
+			}
+		}
+	}
+	if checkedMoving < 100 {
+		t.Fatalf("only %d checks during moves", checkedMoving)
+	}
+}
+
+// probeFinds probes for x as shard.get does.
+func probeFinds(ix *index, h uint64, x ref) bool {
+	v := entry(h, x)
+	for _, a := range [2][]uint64{ix.slots, ix.old} {
+		if len(a) == 0 {
+			continue
+		}
+		mask := uint64(len(a) - 1)
+		for i := h & mask; a[i] != 0; i = (i + 1) & mask {
+			if a[i] == v {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// TestShardGet: keys found through shard.get with their direction while
+// connections come and go under one hash (both directions of each, as a
+// non-NATed connection's keys are), and the zone lists stay right.
+func TestShardGet(t *testing.T) {
+	tr := New(Config{Shards: 1})
+	s := &tr.shards[0]
+	const h = 0x1234
+	var conns []*conn
+	for i := 0; i < 50; i++ {
+		idx := tr.slab.fresh()
+		c := tr.slab.at(idx)
+		c.idx = idx
+		c.key = connKey{sport: uint16(1000 + i), dport: 53, proto: 17, zone: uint16(i % 3)}
+		c.key.src[3], c.key.dst[3] = 1, 2
+		c.rkey = c.key.reverse()
+		conns = append(conns, c)
+	}
+	for _, c := range conns {
+		for add := 2; s.ix.needGrow(add) != 0; {
+			s.ix.grow(make([]uint64, s.ix.needGrow(add)))
+		}
+		s.put(h, c, false)
+		s.put(h, c, true)
+	}
+	check := func(live []*conn) {
+		t.Helper()
+		for _, c := range live {
+			if got, reply := s.get(h, &c.key); got != c || reply {
+				t.Fatalf("key of %d: got %v reply %v", c.idx, got != nil, reply)
+			}
+			if got, reply := s.get(h, &c.rkey); got != c || !reply {
+				t.Fatalf("reply key of %d: got %v reply %v", c.idx, got != nil, reply)
+			}
+		}
+		n := 0
+		s.each(-1, func(*conn) bool { n++; return true })
+		if n != len(live) {
+			t.Fatalf("walk found %d of %d", n, len(live))
+		}
+		for z := 0; z < 3; z++ {
+			want := 0
+			for _, c := range live {
+				if int(c.key.zone) == z {
+					want++
+				}
+			}
+			got := 0
+			s.each(z, func(c *conn) bool {
+				if int(c.key.zone) != z {
+					t.Fatalf("conn of zone %d in zone %d's list", c.key.zone, z)
+				}
+				got++
+				return true
+			})
+			if got != want {
+				t.Fatalf("zone %d: %d in list, want %d", z, got, want)
+			}
+		}
+	}
+	check(conns)
+	r := rand.New(rand.NewPCG(3, 4))
+	r.Shuffle(len(conns), func(i, j int) { conns[i], conns[j] = conns[j], conns[i] })
+	for len(conns) > 0 {
+		c := conns[len(conns)-1]
+		conns = conns[:len(conns)-1]
+		s.del(h, c, c.idx%2 == 0)
+		s.del(h, c, c.idx%2 == 1)
+		if got, _ := s.get(h, &c.key); got != nil {
+			t.Fatal("removed key still found")
+		}
+		check(conns)
+	}
+	if s.ix.count() != 0 || len(s.zones) != 0 {
+		t.Fatalf("left behind: %d refs, %d zone lists", s.ix.count(), len(s.zones))
+	}
+}
