@@ -47,22 +47,28 @@ type Config struct {
 // conn is one tracked connection. key is immutable; the rest is guarded by
 // mu, except exp (atomic, read without the lock) and dead (the shard lock).
 type conn struct {
+	// The first line has what every packet of the connection's original
+	// direction touches (the key compare, the lock, the deadline), the
+	// second the reply key and what every packet reads (mark and label),
+	// the third the rest (TCP state, list links).
 	key     connKey // original direction
 	dead    bool    // removed from the table (shard locks)
 	state   uint8   // other/ICMP state
 	natAct  uint8   // natSrc or natDst: the translation of the original direction
 	helper  uint8   // ALG helper id (helper.go), 0: none
 	related bool    // created from an ALG expectation (+rel on every packet)
-	idx     uint32  // slot in the slab
-	rkey    connKey // reply direction as it is on the wire (key reversed, then NATed)
+	mu      sync.Mutex
+	exp     atomic.Int64 // deadline, in the now clock's nanoseconds
+
+	label packet.U128
+	mark  uint32
+	rkey  connKey // reply direction as it is on the wire (key reversed, then NATed)
+
+	idx uint32 // slot in the slab
 	// zprev and znext link the zone list (shard.zones) of the shard that
 	// holds key (guarded by its lock); a freed slot's znext links its
 	// shard's free list.
 	zprev, znext uint32
-	mu           sync.Mutex
-	exp          atomic.Int64 // deadline, in the now clock's nanoseconds
-	mark         uint32
-	label        packet.U128
 	tcp          [2]tcpPeer
 	// freed is when a removed connection was freed (its slot waits for
 	// reuseGrace in its shard's free list, linked through znext).
@@ -73,8 +79,13 @@ type conn struct {
 	_ [16]byte
 }
 
-// conn is a multiple of a 64-byte cache line (a compile error otherwise).
-var _ [0]struct{} = [unsafe.Sizeof(conn{}) % 64]struct{}{}
+// The layout above, checked at compile time: a multiple of a 64-byte cache
+// line in all, the hot fields in the first two lines.
+var (
+	_ [0]struct{} = [unsafe.Sizeof(conn{}) % 64]struct{}{}
+	_ [0]struct{} = [(unsafe.Offsetof(conn{}.exp) + 8) / 65]struct{}{}
+	_ [0]struct{} = [(unsafe.Offsetof(conn{}.rkey) + unsafe.Sizeof(connKey{})) / 129]struct{}{}
+)
 
 func (c *conn) expired(now int64) bool { return now >= c.exp.Load() }
 

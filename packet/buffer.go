@@ -24,16 +24,20 @@ type Offload struct {
 // come from a Pool and go back to it; the datapath never keeps one past the
 // batch that carried it (ct keeps copies it needs, e.g. fragments).
 type Packet struct {
-	buf  []byte // full backing store, len BufSize
-	Data []byte // the frame, a window of buf starting at or after Headroom
+	// Key comes first and Data, Conn and CtCached right after it, so that
+	// the fields a packet's trip through the pipeline and ct touches share
+	// as few cache lines as possible (the ct words, nw_frag and the
+	// offsets end the Key).
 	Key  Key
-	Off  Offload
+	Data []byte // the frame, a window of buf starting at or after Headroom
 	// Conn is conntrack's cached connection for this packet (set by ct;
 	// opaque to everyone else). Cleared when ct fields are cleared.
 	Conn any
 	// Mark says ct must not look this packet up again in the same zone
 	// (OVS's ct cache). Opaque to everyone but ct.
 	CtCached bool
+	Off      Offload
+	buf      []byte // full backing store, len BufSize
 }
 
 // Pool hands out Packets with full-size buffers.
