@@ -417,7 +417,8 @@ func (t *Tracker) removeZoneWhere(s *shard, zone uint16, match func(c *conn) boo
 		n := 0
 		cross = cross[:0]
 		s.mu.Lock()
-		i := s.zones[zone]
+		head := s.zones[zone]
+		i := head
 		if cursor != 0 {
 			if c := s.sl.at(cursor); !c.dead && c.key.zone == zone && t.shardOf(&c.key) == s {
 				i = cursor
@@ -429,20 +430,45 @@ func (t *Tracker) removeZoneWhere(s *shard, zone uint16, match func(c *conn) boo
 			if c.dead || !match(c) {
 				continue
 			}
-			if t.shardOf(&c.rkey) == s {
-				t.removeLocked(c, reason, now)
-				n++
-			} else {
+			h2 := c.rkey.hash(t.seed)
+			if t.shardAt(c.rkey.zone, h2) != s {
 				cross = append(cross, c)
+				continue
+			}
+			// Unlink c from the zone list here (the list head is written
+			// back once per batch), then the rest of removeLocked.
+			if c.zprev != 0 {
+				s.sl.at(c.zprev).znext = c.znext
+			} else {
+				head = c.znext
+			}
+			if c.znext != 0 {
+				s.sl.at(c.znext).zprev = c.zprev
+			}
+			c.zprev = 0
+			t.unlinkLocked(c, s, c.key.hash(t.seed), s, h2, now)
+			n++
+		}
+		if head == 0 {
+			delete(s.zones, zone)
+		} else {
+			s.zones[zone] = head
+		}
+		if n > 0 {
+			t.n.Add(-int64(n))
+			t.zcount[zone].Add(-int32(n))
+			if reason != nil {
+				reason.Add(uint64(n))
 			}
 		}
+		cn := n
 		s.mu.Unlock()
 		for _, c := range cross {
 			if t.remove(c, reason, now) {
-				n++
+				cn++
 			}
 		}
-		total += n
+		total += cn
 		if i == 0 {
 			return total
 		}
@@ -594,11 +620,25 @@ func (t *Tracker) removeLocked(c *conn, reason *atomic.Uint64, now int64) {
 	if c.dead {
 		return
 	}
-	c.dead = true
 	h1, h2 := c.key.hash(t.seed), c.rkey.hash(t.seed)
 	s1, s2 := t.shardAt(c.key.zone, h1), t.shardAt(c.rkey.zone, h2)
-	s1.del(h1, c, false)
-	s2.del(h2, c, true)
+	s1.unzone(c)
+	t.unlinkLocked(c, s1, h1, s2, h2, now)
+	t.n.Add(-1)
+	t.zcount[c.key.zone].Add(-1)
+	if reason != nil {
+		reason.Add(1)
+	}
+}
+
+// unlinkLocked is the part of a removal common to removeLocked and a
+// zone list walk (which keeps the zone list and the counts itself): c is
+// marked dead, its keys (hashes h1 and h2, in shards s1 and s2, locked)
+// leave the index, and its slot joins s1's free list.
+func (t *Tracker) unlinkLocked(c *conn, s1 *shard, h1 uint64, s2 *shard, h2 uint64, now int64) {
+	c.dead = true
+	s1.ix.remove(h1, mkref(c.idx, false))
+	s2.ix.remove(h2, mkref(c.idx, true))
 	if c.helper != 0 || c.related {
 		t.detachALG(c)
 	}
@@ -609,11 +649,6 @@ func (t *Tracker) removeLocked(c *conn, reason *atomic.Uint64, now int64) {
 		s1.fhead = c.idx
 	}
 	s1.ftail = c.idx
-	t.n.Add(-1)
-	t.zcount[c.key.zone].Add(-1)
-	if reason != nil {
-		reason.Add(1)
-	}
 }
 
 // remove takes c out of the table.
