@@ -237,3 +237,40 @@ func TestShardGet(t *testing.T) {
 		t.Fatalf("left behind: %d refs, %d zone lists", s.ix.count(), len(s.zones))
 	}
 }
+
+// TestIndexSpread fills one zone with 20,000 connections and checks that
+// every shard's index keeps its entries near their home slots: a key's
+// shard and its place in the shard's index must come from independent
+// bits of its hash, or a zone's keys pile into one run of slots.
+func TestIndexSpread(t *testing.T) {
+	tr := New(Config{})
+	for i := 0; i < 20000; i++ {
+		exec1(tr, udpFrame(A, B, uint16(1000+i%40000), uint16(1+i/40000), 0), commit, 1)
+	}
+	if tr.Count() != 20000 {
+		t.Fatalf("count %d", tr.Count())
+	}
+	var entries, dist, worst int
+	for i := range tr.shards {
+		ix := &tr.shards[i].ix
+		if ix.old != nil {
+			ix.migrate(-1)
+		}
+		mask := len(ix.slots) - 1
+		for pos, v := range ix.slots {
+			if v == 0 {
+				continue
+			}
+			d := (pos - int(v>>32)&mask) & mask
+			entries++
+			dist += d
+			worst = max(worst, d)
+		}
+	}
+	if entries != 40000 {
+		t.Fatalf("%d index entries, want 40000", entries)
+	}
+	if mean := float64(dist) / float64(entries); mean > 2 || worst > 48 {
+		t.Fatalf("entries sit %.2f slots from home on average, %d at worst", mean, worst)
+	}
+}

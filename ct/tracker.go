@@ -20,6 +20,10 @@ const DefaultMaxConns = 3000000
 // zoneSpan is how many shards one zone's connections spread over.
 const zoneSpan = 64
 
+// shardAt takes a key's offset in its zone's window from the hash's top 6
+// bits: zoneSpan may not exceed 64 (a compile error otherwise).
+var _ [64 - zoneSpan]struct{}
+
 // DefaultSweepInterval is the default period of the expiry sweep (OVS's
 // ct-get-sweep-interval default).
 const DefaultSweepInterval = 20 * time.Second
@@ -261,8 +265,12 @@ func (t *Tracker) shardOf(k *connKey) *shard {
 	return t.shardAt(k.zone, k.hash(t.seed))
 }
 
+// shardAt returns the shard of a key of zone with hash h. The shard comes
+// from the hash's top bits: the index inside the shard places keys by its
+// low bits, which would otherwise be the same for all of a zone's keys in
+// a shard and pile them into one run of slots.
 func (t *Tracker) shardAt(zone uint16, h uint64) *shard {
-	return &t.shards[(t.zoneBase(zone)+h&(t.span-1))&t.mask]
+	return &t.shards[(t.zoneBase(zone)+(h>>58)&(t.span-1))&t.mask]
 }
 
 func (t *Tracker) zoneBase(zone uint16) uint64 {
