@@ -86,26 +86,30 @@
 // # Concurrency and ownership
 //
 // All methods are safe for concurrent use. The table is sharded (a power
-// of two shards, each an RWMutex, a Go map from a key's 64-bit hash to
-// the head of a chain of refs linked through the connections, and per
-// zone a list of the connections whose original key is in the shard).
-// The hash is seeded and symmetric (every endpoint mixed on its own, then
-// combined), so both directions' keys of a connection share a shard and a
-// chain unless NAT changed the reply key, in which case both shards are
-// locked, in order, to insert or remove it; keys are compared in the
-// connections, so the key is hashed once per packet. A zone's connections
-// use a window of 64 shards, so a zone flush visits only that zone's lists
-// in those shards, releasing each lock every 512 removals. Each
-// connection's mutable state has its own mutex (taken once per packet in
-// the common case); its expiry deadline is an atomic read without locks.
-// Connections live in a pointer-free slab (chunks of 4096, each slot whole
-// cache lines so that neighbours updated by different goroutines share no
-// line) and the maps and lists hold 32-bit slab indexes, so the garbage
-// collector never scans the table; a freed slot waits in its shard's FIFO
-// (linked through the slots) and is reused only after a grace period.
-// Counts and limits are atomics. Execute does not allocate (except when
-// the slab or a map grows). Packets stay the caller's; fragments ct holds are copies
-// (ct/frag), and the fragments it releases are fresh heap packets.
+// of two shards, each an RWMutex, an index and, per zone, a list of the
+// connections whose original key is in the shard). A key is hashed once
+// per packet, with a seeded and symmetric hash (every endpoint mixed on
+// its own, then combined), so both directions' keys of a connection share
+// a shard unless NAT changed the reply key, in which case both shards are
+// locked, in order, to insert or remove it. The hash's top bits pick the
+// shard in the zone's window of 64 shards; its low 32 bits place the key
+// in the shard's index (index.go): open addressing over 8-byte slots (the
+// hash bits and a slab ref; keys are compared in the connections), removal
+// by backward shift (no tombstones, however much the table churns), and
+// growth by moving whole clusters to a twice-larger array a few at a time,
+// that array allocated outside the lock. A zone flush visits only that
+// zone's lists in its 64 shards, releasing each lock every 512 removals.
+// Each connection's mutable state has its own mutex (taken once per packet
+// in the common case); its expiry deadline is an atomic read without
+// locks. Connections live in a pointer-free slab (chunks of 4096 slots of
+// three cache lines, the hot fields in the first two, so that neighbours
+// updated by different goroutines share no line) and the index and lists
+// hold 32-bit slab indexes, so the garbage collector never scans the
+// table; a freed slot waits in its shard's FIFO (linked through the slots)
+// and is reused only after a grace period. Counts and limits are atomics.
+// Execute does not allocate (except when the slab or an index grows).
+// Packets stay the caller's; fragments ct holds are copies (ct/frag), and
+// the fragments it releases are fresh heap packets.
 //
 // # Time
 //
