@@ -1,8 +1,11 @@
 package ct
 
 import (
+	"fmt"
 	"math/rand/v2"
+	"sync"
 	"testing"
+	"time"
 )
 
 // TestHashSymmetric: a key and its reverse hash the same (one shard), for
@@ -272,5 +275,71 @@ func TestIndexSpread(t *testing.T) {
 	}
 	if mean := float64(dist) / float64(entries); mean > 2 || worst > 48 {
 		t.Fatalf("entries sit %.2f slots from home on average, %d at worst", mean, worst)
+	}
+}
+
+// TestConcurrentGrowth: while three goroutines create 30,000 connections in
+// zone 0 (every shard's index grows and moves many times) and a fourth
+// flushes them by protocol, an established TCP connection and an
+// established UDP connection of the same zone are found on every packet
+// (a lookup during a move must search both arrays).
+func TestConcurrentGrowth(t *testing.T) {
+	tr := New(Config{Shards: 4})
+	established(t, tr)
+	exec1(tr, udpFrame(A, B, 7, 7, 0), commit, 2)
+	exec1(tr, udpFrame(B, A, 7, 7, 0), commit, 2)
+	var wg sync.WaitGroup
+	stop := make(chan struct{})
+	for g := 0; g < 3; g++ {
+		wg.Add(1)
+		go func(g int) {
+			defer wg.Done()
+			src := fmt.Sprintf("203.0.113.%d", g+1)
+			for i := 0; i < 10000; i++ {
+				exec1(tr, udpFrame(src, B, uint16(1000+i), 53, 0), commit, 2)
+			}
+		}(g)
+	}
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			tr.Flush(FlushFilter{HasZone: true, Proto: 17, Orig: FlushTuple{DstPort: 53}})
+		}
+	}()
+	checks := 0
+	for done := false; !done; {
+		select {
+		case <-stop:
+			done = true
+		default:
+		}
+		if s := exec1(tr, fwd(tcpACK, 101, 501, 0), commit, 2); s != trk|est {
+			t.Fatalf("established TCP packet during growth: %s", stateString(s))
+		}
+		if s := exec1(tr, udpFrame(A, B, 7, 7, 0), commit, 2); s != trk|est {
+			t.Fatalf("established UDP packet during growth: %s", stateString(s))
+		}
+		checks++
+		if checks == 1 {
+			go func() {
+				// Stop the flusher once the creators are done.
+				deadline := time.Now().Add(time.Minute)
+				for tr.Counters().Created < 30002 && time.Now().Before(deadline) {
+					time.Sleep(time.Millisecond)
+				}
+				close(stop)
+			}()
+		}
+	}
+	wg.Wait()
+	checkInvariants(t, tr)
+	if tr.Counters().Created != 30002 {
+		t.Fatalf("created %d", tr.Counters().Created)
 	}
 }
