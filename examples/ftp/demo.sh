@@ -23,19 +23,9 @@
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 SWITCH=${SWITCH:-gswitch}
-case $SWITCH in
-gswitch)
-	GSWITCH=${1:-$(command -v gswitch || true)}
-	[[ -x $GSWITCH ]] || { echo "demo: no gswitch binary (run make build)" >&2; exit 1; }
-	;;
-ovs)
-	OVSENV=$HERE/../../tests/ovsref/ovs-env.sh
-	[[ -r $OVSENV ]] || { echo "demo: $OVSENV missing" >&2; exit 1; }
-	# shellcheck source=../../tests/ovsref/ovs-env.sh
-	source "$OVSENV"
-	;;
-*) echo "demo: SWITCH must be gswitch or ovs" >&2; exit 2 ;;
-esac
+# shellcheck source=../demo-lib.sh
+source "$HERE/../demo-lib.sh"
+demo_pick_switch "${1:-}"
 PY=/usr/bin/python3 # Debian's, where python3-pyftpdlib is installed
 "$PY" -c 'import pyftpdlib' 2>/dev/null || { echo "demo: python3-pyftpdlib missing (apt-get install -y python3-pyftpdlib)" >&2; exit 1; }
 NS_CLI=gal-cli NS_SW=gal-sw NS_SRV=gal-srv
@@ -46,29 +36,11 @@ PIDS=()
 FAILED=0
 OVS_UP=0
 
-cleanup() {
-	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
-	sleep 0.2
-	for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null || true; done
-	if [[ $OVS_UP == 1 ]]; then ovsenv_stop || true; fi
-	for n in $NS_CLI $NS_SW $NS_SRV; do ip netns del "$n" 2>/dev/null || true; done
-	rm -rf "$TMP"
-}
-trap cleanup EXIT INT TERM
+DEMO_NS="$NS_CLI $NS_SW $NS_SRV"
+trap demo_cleanup EXIT INT TERM
 
 clix() { ip netns exec "$NS_CLI" "$@"; }
 srvx() { ip netns exec "$NS_SRV" "$@"; }
-swx() { ip netns exec "$NS_SW" "$@"; }
-say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
-check() { # check "what" expected(0 ok / 1 blocked) command...
-	local what=$1 want=$2 rc=0; shift 2
-	"$@" >"$TMP/check.out" 2>&1 || rc=1
-	if [[ $rc == "$want" ]]; then
-		echo "  ok:   $what"
-	else
-		echo "  FAIL: $what"; sed 's/^/        /' "$TMP/check.out"; FAILED=1
-	fi
-}
 
 for n in $NS_CLI $NS_SW $NS_SRV; do ip netns del "$n" 2>/dev/null || true; ip netns add "$n"; ip netns exec "$n" ip link set lo up; done
 swx ip link add eth0 type veth peer name gal-c netns $NS_CLI
@@ -80,34 +52,14 @@ srvx ip addr add $SRV/24 dev gal-s
 swx sysctl -qw net.ipv6.conf.all.disable_ipv6=1
 
 if [[ $SWITCH == ovs ]]; then
-	say "Open vSwitch: bridge br0 (datapath_type=netdev), ports eth0=1 veth1=2, fail-mode secure"
-	OVS_UP=1
 	# OVS 3.1's userspace datapath cannot take partial (offloaded) checksums
 	# from a veth: its conntrack would see bad checksums (+inv). gswitch
 	# can, so this is done for OVS only.
 	clix ethtool -K gal-c tx off >/dev/null; srvx ethtool -K gal-s tx off >/dev/null
-	ovsenv_start -n $NS_SW -p eth0=1 -p veth1=2 -s || { echo "demo: OVS did not start" >&2; exit 1; }
-	dump_conntrack() { ovsenv_appctl dpctl/dump-conntrack; }
-	DUMP="ovs-appctl dpctl/dump-conntrack"
-else
-	say "gswitch --bridge br0 --port eth0 --port veth1 --ctl $TMP/gswitch.ctl"
-	# Background processes are started with `ip netns exec` directly (it execs,
-	# so $! is the process itself; a backgrounded shell function would give
-	# the subshell's PID and cleanup would miss the process).
-	ip netns exec "$NS_SW" "$GSWITCH" --bridge br0 --port eth0 --port veth1 --of-listen ptcp:6653:127.0.0.1 \
-		--fail-mode secure --ctl "$TMP/gswitch.ctl" >"$TMP/gswitch.log" 2>&1 &
-	PIDS+=($!)
-	for _ in $(seq 100); do swx ovs-ofctl show br0 >/dev/null 2>&1 && break; sleep 0.1; done
-	dump_conntrack() { "$GSWITCH" ctl --ctl "$TMP/gswitch.ctl" dump-conntrack; }
-	DUMP="gswitch ctl dump-conntrack   (ovs-appctl -t $TMP/gswitch.ctl dpctl/dump-conntrack works too)"
 fi
-swx ovs-ofctl show br0
+demo_start_br0
 
-say "ovs-ofctl add-flow br0 ... (the talk's FTP flows, $(grep -c '^table' "$HERE/ftp.flows") flows)"
-grep '^table' "$HERE/ftp.flows" | while read -r f; do
-	echo "ovs-ofctl add-flow br0 \"$f\""
-	swx ovs-ofctl add-flow br0 "$f" || { echo "demo: br0 refused this flow" >&2; exit 1; }
-done
+demo_add_flows "$HERE/ftp.flows" "the talk's FTP flows"
 
 say "FTP server in $NS_SRV: $PY -m pyftpdlib -i $SRV -p 21 -w -d $TMP/srv -r 20100-20199"
 mkdir -p "$TMP/srv" "$TMP/cli"

@@ -40,19 +40,9 @@
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 SWITCH=${SWITCH:-gswitch}
-case $SWITCH in
-gswitch)
-	GSWITCH=${1:-$(command -v gswitch || true)}
-	[[ -x $GSWITCH ]] || { echo "demo: no gswitch binary (run make build)" >&2; exit 1; }
-	;;
-ovs)
-	OVSENV=$HERE/../../tests/ovsref/ovs-env.sh
-	[[ -r $OVSENV ]] || { echo "demo: $OVSENV missing" >&2; exit 1; }
-	# shellcheck source=../../tests/ovsref/ovs-env.sh
-	source "$OVSENV"
-	;;
-*) echo "demo: SWITCH must be gswitch or ovs" >&2; exit 2 ;;
-esac
+# shellcheck source=../demo-lib.sh
+source "$HERE/../demo-lib.sh"
+demo_pick_switch "${1:-}"
 PY=$(command -v python3)
 ECHO=$HERE/echo.py
 NS_PRIV=gnt-priv NS_SW=gnt-sw NS_SRV=gnt-srv
@@ -66,29 +56,11 @@ PIDS=() # background processes, started with `ip netns exec` directly (it execs,
 FAILED=0
 OVS_UP=0
 
-cleanup() {
-	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
-	sleep 0.2
-	for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null || true; done
-	if [[ $OVS_UP == 1 ]]; then ovsenv_stop || true; fi
-	for n in $NS_PRIV $NS_SW $NS_SRV; do ip netns del "$n" 2>/dev/null || true; done
-	rm -rf "$TMP"
-}
-trap cleanup EXIT INT TERM
+DEMO_NS="$NS_PRIV $NS_SW $NS_SRV"
+trap demo_cleanup EXIT INT TERM
 
 privx() { ip netns exec "$NS_PRIV" "$@"; }
 srvx() { ip netns exec "$NS_SRV" "$@"; }
-swx() { ip netns exec "$NS_SW" "$@"; }
-say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
-check() { # check "what" expected(0 ok / 1 blocked) command...
-	local what=$1 want=$2 rc=0; shift 2
-	"$@" >"$TMP/check.out" 2>&1 || rc=1
-	if [[ $rc == "$want" ]]; then
-		echo "  ok:   $what"
-	else
-		echo "  FAIL: $what"; sed 's/^/        /' "$TMP/check.out"; FAILED=1
-	fi
-}
 # seen "what" REGEX command...: the command succeeds and its output (what
 # the far end saw as our address and port) matches REGEX.
 seen() {
@@ -118,31 +90,14 @@ for a in $PUB $PUB2; do srvx ip neigh replace $a lladdr $MAC_GW dev gnt-s nud pe
 for a in $PUB6 $PUB62; do srvx ip -6 neigh replace $a lladdr $MAC_GW dev gnt-s nud permanent; done
 
 if [[ $SWITCH == ovs ]]; then
-	say "Open vSwitch: bridge br0 (datapath_type=netdev), ports eth0=1 veth1=2, fail-mode secure"
-	OVS_UP=1
 	# OVS 3.1's userspace datapath cannot take partial (offloaded) checksums
 	# from a veth: its conntrack would see bad checksums (+inv). gswitch
 	# can, so this is done for OVS only.
 	privx ethtool -K gnt-p tx off >/dev/null; srvx ethtool -K gnt-s tx off >/dev/null
-	ovsenv_start -n $NS_SW -p eth0=1 -p veth1=2 -s || { echo "demo: OVS did not start" >&2; exit 1; }
-	dump_conntrack() { ovsenv_appctl dpctl/dump-conntrack; }
-	DUMP="ovs-appctl dpctl/dump-conntrack"
-else
-	say "gswitch --bridge br0 --port eth0 --port veth1 --ctl $TMP/gswitch.ctl"
-	ip netns exec "$NS_SW" "$GSWITCH" --bridge br0 --port eth0 --port veth1 --of-listen ptcp:6653:127.0.0.1 \
-		--fail-mode secure --ctl "$TMP/gswitch.ctl" >"$TMP/gswitch.log" 2>&1 &
-	PIDS+=($!)
-	for _ in $(seq 100); do swx ovs-ofctl show br0 >/dev/null 2>&1 && break; sleep 0.1; done
-	dump_conntrack() { "$GSWITCH" ctl --ctl "$TMP/gswitch.ctl" dump-conntrack; }
-	DUMP="gswitch ctl dump-conntrack   (ovs-appctl -t $TMP/gswitch.ctl dpctl/dump-conntrack works too)"
 fi
-swx ovs-ofctl show br0
+demo_start_br0
 
-say "ovs-ofctl add-flow br0 ... ($(grep -c '^table' "$HERE/nat.flows") flows)"
-grep '^table' "$HERE/nat.flows" | while read -r f; do
-	echo "ovs-ofctl add-flow br0 \"$f\""
-	swx ovs-ofctl add-flow br0 "$f" || { echo "demo: br0 refused this flow" >&2; exit 1; }
-done
+demo_add_flows "$HERE/nat.flows" "the NAT flows"
 
 say "address echo servers: $NS_SRV :8000 and :8001 (TCP/HTTP and UDP), $NS_PRIV :8080"
 ip netns exec "$NS_SRV" "$PY" "$ECHO" serve 8000 >"$TMP/echo-srv.log" 2>&1 &
