@@ -241,21 +241,29 @@ func EncodeOF10Match(m *pipeline.Match) ([]byte, error) {
 	if !ok {
 		return nil, fmt.Errorf("nxm: in_port %#x has no OpenFlow 1.0 number", port)
 	}
-	be := binary.BigEndian
-	be.PutUint32(b, wc)
-	be.PutUint16(b[4:], p16)
-	putValue(b[6:6], m.Value.Get(packet.FieldEthSrc), 6)
-	putValue(b[12:12], m.Value.Get(packet.FieldEthDst), 6)
-	be.PutUint16(b[18:], dlVlan)
-	b[20] = pcp
-	be.PutUint16(b[22:], ethType(v))
-	b[24] = uint8(v[packet.WL3Misc]>>16) & 0xfc
-	b[25] = nwProto(v)
-	be.PutUint32(b[28:], uint32(v[packet.WNw]>>32))
-	be.PutUint32(b[32:], uint32(v[packet.WNw]))
-	be.PutUint16(b[36:], tpSrc(v))
-	be.PutUint16(b[38:], tpDst(v))
+	putOF10Match(b, wc, p16, dlVlan, pcp, m)
 	return b, nil
+}
+
+// putOF10Match writes an ofp10_match into o (OF10MatchLen bytes, zeroed):
+// the wildcards, port, VLAN and PCP as computed by the caller, the other
+// fields from m's value.
+func putOF10Match(o []byte, wc uint32, p16, dlVlan uint16, pcp uint8, m *pipeline.Match) {
+	v := &m.Value
+	be := binary.BigEndian
+	be.PutUint32(o, wc)
+	be.PutUint16(o[4:], p16)
+	putValue(o[6:6], m.Value.Get(packet.FieldEthSrc), 6)
+	putValue(o[12:12], m.Value.Get(packet.FieldEthDst), 6)
+	be.PutUint16(o[18:], dlVlan)
+	o[20] = pcp
+	be.PutUint16(o[22:], ethType(v))
+	o[24] = uint8(v[packet.WL3Misc]>>16) & 0xfc
+	o[25] = nwProto(v)
+	be.PutUint32(o[28:], uint32(v[packet.WNw]>>32))
+	be.PutUint32(o[32:], uint32(v[packet.WNw]))
+	be.PutUint16(o[36:], tpSrc(v))
+	be.PutUint16(o[38:], tpDst(v))
 }
 
 // AppendOF10MatchLossy is OVS's ofputil_match_to_ofp10_match: the OpenFlow
@@ -331,20 +339,6 @@ func AppendOF10MatchLossy(b []byte, m *pipeline.Match) []byte {
 	}
 	start := len(b)
 	b = append(b, make([]byte, OF10MatchLen)...)
-	o := b[start:]
-	be := binary.BigEndian
-	be.PutUint32(o, wc)
-	be.PutUint16(o[4:], p16)
-	putValue(o[6:6], m.Value.Get(packet.FieldEthSrc), 6)
-	putValue(o[12:12], m.Value.Get(packet.FieldEthDst), 6)
-	be.PutUint16(o[18:], dlVlan)
-	o[20] = pcp
-	be.PutUint16(o[22:], ethType(v))
-	o[24] = uint8(v[packet.WL3Misc]>>16) & 0xfc
-	o[25] = nwProto(v)
-	be.PutUint32(o[28:], uint32(v[packet.WNw]>>32))
-	be.PutUint32(o[32:], uint32(v[packet.WNw]))
-	be.PutUint16(o[36:], tpSrc(v))
-	be.PutUint16(o[38:], tpDst(v))
+	putOF10Match(b[start:], wc, p16, dlVlan, pcp, m)
 	return b
 }
