@@ -153,7 +153,7 @@ func ovsBenchFrame(sport, dport uint16) *packet.Packet {
 }
 
 // BenchmarkOVSConntrack is OVS's `ovstest test-conntrack benchmark
-// n_threads n_pkts batch_size` (see /work/shared/bench/ovs-ct-microbench.md
+// n_threads n_pkts batch_size` (see ../shared/bench/ovs-ct-microbench.md
 // §1): per thread, batch_size identical UDP frames executed with commit in
 // zone 0 at a fixed now, the cached connection cleared after each batch;
 // the background sweeper runs. Each op is one packet; ns/pkt is the

@@ -103,7 +103,7 @@ func TestZeroAllocForward(t *testing.T) {
 }
 
 // firewall installs the talk's stateful firewall
-// (/work/shared/bench/flows/ct-firewall.flows), built programmatically.
+// (../shared/bench/flows/ct-firewall.flows), built programmatically.
 func firewall(t testing.TB, tr Tracker) *Datapath {
 	d := New(Config{Sender: nullSender{}, Tracker: tr})
 	d.SetPorts([]PortInfo{{No: 1, Up: true}, {No: 2, Up: true}})

@@ -1,13 +1,13 @@
 #!/bin/bash
 # Builds Open vSwitch's ovstest (test-conntrack's benchmarks) from a source
 # tree, with OVS's default flags (-g -O2, no DPDK), as the figures in
-# /work/shared/bench/ovs-ct-microbench.md were taken (commit d6a632a9).
-#   ct/bench/build-ovstest.sh OVS_SRC_DIR [OUT]   (default OUT: /tmp/ovstest)
+# ../shared/bench/ovs-ct-microbench.md were taken (commit d6a632a9).
+#   ct/bench/build-ovstest.sh OVS_SRC_DIR [OUT]   (default OUT: ${TMPDIR:-/tmp}/ovstest)
 # Needs: apt-get install -y build-essential autoconf automake libtool
 #        python3 libssl-dev pkg-config
 set -euo pipefail
 src=${1:?usage: $0 OVS_SRC_DIR [OUT]}
-out=${2:-/tmp/ovstest}
+out=${2:-${TMPDIR:-/tmp}/ovstest}
 cd "$src"
 [ -x configure ] || ./boot.sh
 [ -f Makefile ] || ./configure

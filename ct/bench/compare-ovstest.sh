@@ -5,13 +5,13 @@
 # tens of percent over minutes). Run from the repository root:
 #   ct/bench/compare-ovstest.sh micro [ROUNDS] [N]      (default 7, 20000000)
 #   ct/bench/compare-ovstest.sh zones [ROUNDS] [ITERS]  (default 3, 1000)
-# OVSTEST: the ovstest binary (ct/bench/build-ovstest.sh), default /tmp/ovstest.
+# OVSTEST: the ovstest binary (ct/bench/build-ovstest.sh), default ${TMPDIR:-/tmp}/ovstest.
 # Lines: "ovs|go  threads=T ns_per_pkt=X" (aggregate, OVS's "agg ns/pkt"),
 # and per benchmark-zones phase the Min and OVS's "Avg" (an EWMA, alpha
 # 0.01) in microseconds, plus gswitch's true mean.
 set -euo pipefail
 mode=${1:?usage: $0 micro|zones [ROUNDS] [N|ITERS]}
-ovstest=${OVSTEST:-/tmp/ovstest}
+ovstest=${OVSTEST:-${TMPDIR:-/tmp}/ovstest}
 gotest=$(mktemp)
 trap 'rm -f "$gotest"' EXIT
 go test -c -o "$gotest" ./ct
