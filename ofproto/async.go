@@ -3,6 +3,7 @@ package ofproto
 import (
 	"encoding/binary"
 
+	"gswitch/nxm"
 	"gswitch/packet"
 	"gswitch/pipeline"
 )
@@ -117,7 +118,7 @@ func encodePacketIn(version, format uint8, pi *pipeline.PacketIn, reason uint8) 
 	switch format {
 	case nxPacketInNXT:
 		match := packetInMatch(&pi.Key)
-		nx := encodeNXMatch(&match)
+		nx := nxm.EncodeNXMatch(&match)
 		m := newMsg(version, TypeVendor, 0, 32+len(nx)+len(data))
 		m.u32(VendorNicira).u32(NXTPacketIn)
 		m.u32(noBuffer).u16(uint16(total)).u8(reason).u8(pi.TableID).u64(pi.Cookie)
@@ -154,7 +155,7 @@ func encodePacketIn(version, format uint8, pi *pipeline.PacketIn, reason uint8) 
 		return m.done()
 	}
 	if version == Version10 {
-		inPort, ok := port32to10(pi.Key.InPort())
+		inPort, ok := nxm.PortTo16(pi.Key.InPort())
 		if !ok {
 			inPort = 0xffff
 		}
@@ -167,7 +168,7 @@ func encodePacketIn(version, format uint8, pi *pipeline.PacketIn, reason uint8) 
 		return m.done()
 	}
 	match := packetInMatch(&pi.Key)
-	oxm := encodeOXMMatch(&match)
+	oxm := nxm.EncodeOXMMatch(&match)
 	m := newMsg(version, TypePacketIn, 0, 18+len(oxm)+len(data))
 	m.u32(noBuffer).u16(uint16(total)).u8(reason).u8(pi.TableID).u64(pi.Cookie)
 	m.bytes(oxm).zeros(2).bytes(data)
@@ -179,7 +180,7 @@ func encodePacketIn(version, format uint8, pi *pipeline.PacketIn, reason uint8) 
 
 // rawOXM returns a match's OXM fields without the ofp_match header and padding.
 func rawOXM(match *pipeline.Match) []byte {
-	b := encodeOXMMatch(match)
+	b := nxm.EncodeOXMMatch(match)
 	if len(b) < 4 {
 		return nil
 	}
@@ -226,7 +227,7 @@ func (c *conn) sendFlowRemoved(fr *pipeline.FlowRemoved, cache *encCache) {
 	c.enqueue(b, false)
 }
 
-func encodeFlowRemoved(version uint8, nxm bool, fr *pipeline.FlowRemoved) []byte {
+func encodeFlowRemoved(version uint8, nxFormat bool, fr *pipeline.FlowRemoved) []byte {
 	fs := &fr.Stats
 	sec, nsec := durations(fr.Now, fs.Created)
 	pkts, bytes := flowCounters(fs)
@@ -235,8 +236,8 @@ func encodeFlowRemoved(version uint8, nxm bool, fr *pipeline.FlowRemoved) []byte
 		if reason > pipeline.RemovedDelete {
 			reason = pipeline.RemovedDelete
 		}
-		if nxm {
-			match := encodeNXMatch(&fs.Spec.Match)
+		if nxFormat {
+			match := nxm.EncodeNXMatch(&fs.Spec.Match)
 			m := newMsg(version, TypeVendor, 0, 56+len(match))
 			m.u32(VendorNicira).u32(NXTFlowRemoved)
 			m.u64(fs.Spec.Cookie).u16(fs.Spec.Priority).u8(reason).u8(fs.Spec.Table + 1)
@@ -245,14 +246,14 @@ func encodeFlowRemoved(version uint8, nxm bool, fr *pipeline.FlowRemoved) []byte
 			m.bytes(match).zeros(pad8(len(match)) - len(match))
 			return m.done()
 		}
-		match := appendOF10MatchLossy(nil, &fs.Spec.Match) // lossy, as OVS
+		match := nxm.AppendOF10MatchLossy(nil, &fs.Spec.Match) // lossy, as OVS
 		m := newMsg(version, TypeFlowRemoved, 0, 80)
 		m.bytes(match).u64(fs.Spec.Cookie).u16(fs.Spec.Priority).u8(reason).u8(0)
 		m.u32(sec).u32(nsec).u16(fs.Spec.IdleTimeout).zeros(2)
 		m.u64(pkts).u64(bytes)
 		return m.done()
 	}
-	match := encodeOXMMatch(&fs.Spec.Match)
+	match := nxm.EncodeOXMMatch(&fs.Spec.Match)
 	m := newMsg(version, TypeFlowRemoved, 0, 40+len(match))
 	m.u64(fs.Spec.Cookie).u16(fs.Spec.Priority).u8(reason).u8(fs.Spec.Table)
 	m.u32(sec).u32(nsec).u16(fs.Spec.IdleTimeout).u16(fs.Spec.HardTimeout)

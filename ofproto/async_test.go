@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"gswitch/nxm"
 	"gswitch/ofproto/oftest"
 	"gswitch/packet"
 	"gswitch/pipeline"
@@ -127,11 +128,9 @@ func TestFlowRemoved(t *testing.T) {
 		binary.BigEndian.Uint64(b[32:]) != 5 || binary.BigEndian.Uint64(b[40:]) != 300 {
 		t.Fatalf("OF1.3 flow removed % x", b)
 	}
-	if codecLinked {
-		b = recvType(of10, TypeFlowRemoved, time.Second)
-		if b == nil || len(b) != 88 || binary.BigEndian.Uint64(b[48:]) != 0xc {
-			t.Fatalf("OF1.0 flow removed % x", b)
-		}
+	b = recvType(of10, TypeFlowRemoved, time.Second)
+	if b == nil || len(b) != 88 || binary.BigEndian.Uint64(b[48:]) != 0xc {
+		t.Fatalf("OF1.0 flow removed % x", b)
 	}
 	b = recvType(nxm, TypeVendor, time.Second)
 	if b == nil || binary.BigEndian.Uint32(b[12:]) != NXTFlowRemoved || b[27] != 3 /* table+1 */ {
@@ -153,9 +152,6 @@ func TestFlowRemoved(t *testing.T) {
 // whose match ofp10_match cannot express, with what it cannot express
 // dropped (OVS's lossy ofputil_match_to_ofp10_match), not nothing.
 func TestFlowRemovedOF10LossyMatch(t *testing.T) {
-	if !codecLinked {
-		t.Skip("wire codec (nxm) not linked")
-	}
 	var fr pipeline.FlowRemoved
 	fr.Stats.Spec.Match.SetExact(packet.FieldEthType, packet.U128{Lo: packet.EthTypeIPv6})
 	fr.Stats.Spec.Match.SetExact(packet.FieldIPv6Src, packet.U128{Hi: 0x20010db800000000, Lo: 1})
@@ -165,7 +161,7 @@ func TestFlowRemovedOF10LossyMatch(t *testing.T) {
 	if len(b) != 88 || b[1] != TypeFlowRemoved {
 		t.Fatalf("OpenFlow 1.0 flow-removed of an IPv6 flow: %x", b)
 	}
-	want := appendOF10MatchLossy(nil, &fr.Stats.Spec.Match)
+	want := nxm.AppendOF10MatchLossy(nil, &fr.Stats.Spec.Match)
 	if string(b[8:48]) != string(want) || binary.BigEndian.Uint16(b[30:]) != packet.EthTypeIPv6 {
 		t.Fatalf("match %x, want %x (ipv6, address dropped)", b[8:48], want)
 	}

@@ -52,7 +52,7 @@
 // connmgr.
 //
 // Matches, actions and instructions are decoded and encoded by package nxm
-// (codec_nxm.go); this package handles everything around them: flow-mods
+// directly; this package handles everything around them: flow-mods
 // (1.3, 1.0, NXT_FLOW_MOD with NXT_FLOW_MOD_TABLE_ID), flow, aggregate,
 // table, port, queue, group and meter statistics (split into messages of at
 // most 64 KiB with the MORE flag), port-desc, table features, groups,

@@ -4,27 +4,9 @@ import (
 	"encoding/binary"
 	"time"
 
+	"gswitch/nxm"
 	"gswitch/pipeline"
 )
-
-// Port numbers: the model uses OpenFlow 1.3's 32-bit space; OpenFlow 1.0's
-// 16-bit reserved ports 0xff00-0xffff map to 0xffffff00-0xffffffff.
-func port10to32(p uint16) uint32 {
-	if p >= 0xff00 {
-		return uint32(p) | 0xffff0000
-	}
-	return uint32(p)
-}
-
-func port32to10(p uint32) (uint16, bool) {
-	if p >= 0xffffff00 {
-		return uint16(p), true
-	}
-	if p < 0xff00 {
-		return uint16(p), true
-	}
-	return 0, false
-}
 
 const noBuffer = 0xffffffff
 
@@ -79,7 +61,7 @@ func decodeFlowMod13(b []byte) (*flowModRequest, error) {
 	if r.err {
 		return nil, errBadLen
 	}
-	match, n, err := decodeOXMMatch(r.b[r.off:])
+	match, n, err := nxm.DecodeOXMMatch(r.b[r.off:])
 	if err != nil {
 		return nil, err
 	}
@@ -115,12 +97,12 @@ func decodeFlowMod13(b []byte) (*flowModRequest, error) {
 	if cmd > uint8(pipeline.FlowDeleteStrict) {
 		return nil, errFlowModCmd
 	}
-	inst, err := decodeInstructions(r.rest())
+	inst, err := nxm.DecodeInstructions(r.rest())
 	if err != nil {
 		return nil, err
 	}
-	fitL4Ports(&fm.Spec.Match, inst.Apply)
-	fitL4Ports(&fm.Spec.Match, inst.Write)
+	nxm.FitL4Ports(&fm.Spec.Match, inst.Apply)
+	nxm.FitL4Ports(&fm.Spec.Match, inst.Write)
 	fm.Spec.Inst = inst
 	if flags&^0x1f != 0 {
 		return nil, errBadFlags
@@ -146,7 +128,7 @@ func decodeFlowMod10(b []byte, tid bool) (*flowModRequest, error) {
 	if r.err {
 		return nil, errBadLen
 	}
-	match, err := decodeOF10Match(m)
+	match, err := nxm.DecodeOF10Match(m)
 	if err != nil {
 		return nil, err
 	}
@@ -174,16 +156,16 @@ func decodeNXFlowMod(b []byte, version uint8, tid bool) (*flowModRequest, error)
 	if r.err {
 		return nil, errBadLen
 	}
-	nxm := r.take(matchLen)
+	nx := r.take(matchLen)
 	r.skip(pad8(matchLen) - matchLen)
 	if r.err {
 		return nil, errMatchBadLen
 	}
-	nxm, ck, ckMask, hasCookie, err := splitNXCookie(nxm)
+	nx, ck, ckMask, hasCookie, err := splitNXCookie(nx)
 	if err != nil {
 		return nil, err
 	}
-	match, err := decodeNXMatch(nxm)
+	match, err := nxm.DecodeNXMatch(nx)
 	if err != nil {
 		return nil, err
 	}
@@ -232,13 +214,13 @@ func finishFlowMod10(acts []byte, match pipeline.Match, cookie uint64, command, 
 	fm.Spec.IdleTimeout = idle
 	fm.Spec.HardTimeout = hard
 	fm.Spec.Match = match
-	fm.OutPort = port10to32(outPort)
+	fm.OutPort = nxm.PortFrom16(outPort)
 	fm.OutGroup = pipeline.GroupAny
-	a, err := decodeActions(version, acts)
+	a, err := nxm.DecodeActions(version, acts)
 	if err != nil {
 		return nil, err
 	}
-	fitL4Ports(&match, a) // mod_tp_* on a udp or sctp flow sets its ports
+	nxm.FitL4Ports(&match, a) // mod_tp_* on a udp or sctp flow sets its ports
 	fm.Spec.Inst = pipeline.Instructions{Apply: a, HasApply: true, GotoTable: -1}
 	// OpenFlow 1.0 flags: SEND_FLOW_REM 1, CHECK_OVERLAP 2, EMERG 4. In 1.3
 	// framing (NXT_FLOW_MOD in an OF1.3 session) the 1.3 flags apply.
@@ -361,8 +343,8 @@ func actions10(in *pipeline.Instructions) []pipeline.Action {
 
 // encodeFlowStats13 appends one ofp_flow_stats (1.3).
 func encodeFlowStats13(fs *pipeline.FlowStats, now int64) ([]byte, error) {
-	match := encodeOXMMatch(&fs.Spec.Match)
-	inst, err := encodeFlowInstructions(&fs.Spec.Match, &fs.Spec.Inst)
+	match := nxm.EncodeOXMMatch(&fs.Spec.Match)
+	inst, err := nxm.EncodeFlowInstructions(&fs.Spec.Match, &fs.Spec.Inst)
 	if err != nil {
 		return nil, err
 	}
@@ -385,8 +367,8 @@ func encodeFlowStats13(fs *pipeline.FlowStats, now int64) ([]byte, error) {
 func encodeFlowStats10(fs *pipeline.FlowStats, now int64) ([]byte, error) {
 	// As OVS: an OpenFlow 1.0 match drops what it cannot express rather
 	// than leaving the flow out of the reply.
-	match := appendOF10MatchLossy(nil, &fs.Spec.Match)
-	acts, err := encodeFlowActions(Version10, &fs.Spec.Match, actions10(&fs.Spec.Inst))
+	match := nxm.AppendOF10MatchLossy(nil, &fs.Spec.Match)
+	acts, err := nxm.EncodeFlowActions(Version10, &fs.Spec.Match, actions10(&fs.Spec.Inst))
 	if err != nil {
 		return nil, err
 	}
@@ -404,8 +386,8 @@ func encodeFlowStats10(fs *pipeline.FlowStats, now int64) ([]byte, error) {
 
 // encodeNXFlowStats appends one nx_flow_stats.
 func encodeNXFlowStats(fs *pipeline.FlowStats, now int64, version uint8) ([]byte, error) {
-	match := encodeNXMatch(&fs.Spec.Match)
-	acts, err := encodeFlowActions(version, &fs.Spec.Match, actions10(&fs.Spec.Inst))
+	match := nxm.EncodeNXMatch(&fs.Spec.Match)
+	acts, err := nxm.EncodeFlowActions(version, &fs.Spec.Match, actions10(&fs.Spec.Inst))
 	if err != nil {
 		return nil, err
 	}

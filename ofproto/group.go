@@ -3,6 +3,7 @@ package ofproto
 import (
 	"encoding/binary"
 
+	"gswitch/nxm"
 	"gswitch/pipeline"
 )
 
@@ -49,7 +50,7 @@ func decodeGroupMod(b []byte) (uint16, *pipeline.GroupSpec, error) {
 		}
 		bk.WatchGroup = r.u32()
 		r.skip(4)
-		acts, err := decodeActions(Version13, r.take(l-16))
+		acts, err := nxm.DecodeActions(Version13, r.take(l-16))
 		if err != nil {
 			return 0, nil, err
 		}
@@ -68,7 +69,7 @@ func encodeGroupDesc13(g *pipeline.GroupSpec) ([]byte, error) {
 	m.u16(0).u8(g.Type).u8(0).u32(g.ID)
 	for i := range g.Buckets {
 		bk := &g.Buckets[i]
-		acts, err := encodeActions(Version13, bk.Actions)
+		acts, err := nxm.EncodeActions(Version13, bk.Actions)
 		if err != nil {
 			return nil, err
 		}
@@ -189,7 +190,7 @@ func decodeNXGroupMod(b []byte) (uint16, *pipeline.GroupSpec, error) {
 		if l < 8 || l > len(buckets) || alen > l-8 {
 			return 0, nil, ofErr("OFPGMFC_BAD_BUCKET")
 		}
-		acts, err := decodeActions(Version10, buckets[8:8+alen])
+		acts, err := nxm.DecodeActions(Version10, buckets[8:8+alen])
 		if err != nil {
 			return 0, nil, err
 		}
@@ -242,7 +243,7 @@ func encodeGroupDesc15(g *pipeline.GroupSpec) ([]byte, error) {
 	m.u16(0).u8(g.Type).u8(0).u32(g.ID).u16(0).zeros(6)
 	for i := range g.Buckets {
 		bk := &g.Buckets[i]
-		acts, err := encodeActions(Version10, bk.Actions)
+		acts, err := nxm.EncodeActions(Version10, bk.Actions)
 		if err != nil {
 			return nil, err
 		}

@@ -3,6 +3,7 @@ package ofproto
 import (
 	"encoding/binary"
 
+	"gswitch/nxm"
 	"gswitch/pipeline"
 )
 
@@ -148,7 +149,7 @@ func (c *conn) handle10(h Header, b []byte) error {
 			return err
 		}
 		port := binary.BigEndian.Uint16(b[8:])
-		if err := c.srv.checkQueuePort(port10to32(port)); err != nil {
+		if err := c.srv.checkQueuePort(nxm.PortFrom16(port)); err != nil {
 			return err
 		}
 		c.reply(newMsg(Version10, Type10QueueGetReply, h.Xid, 8).u16(port).zeros(6).done())
@@ -303,7 +304,7 @@ func (c *conn) packetOut(b []byte) error {
 	var inPort uint32
 	var actsLen int
 	if version == Version10 {
-		inPort = port10to32(r.u16())
+		inPort = nxm.PortFrom16(r.u16())
 		actsLen = int(r.u16())
 	} else {
 		inPort = r.u32()
@@ -321,7 +322,7 @@ func (c *conn) packetOut(b []byte) error {
 	if inPort >= pipeline.PortMax && inPort != pipeline.PortLocal && inPort != pipeline.PortAny && inPort != pipeline.PortController {
 		return errBadPort
 	}
-	actions, err := decodeActions(version, acts)
+	actions, err := nxm.DecodeActions(version, acts)
 	if err != nil {
 		return err
 	}

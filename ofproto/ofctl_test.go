@@ -79,9 +79,6 @@ func newOfctlEnvClock(t *testing.T, wrap func(*pipeline.Datapath) Datapath, cloc
 	if _, err := exec.LookPath("ovs-ofctl"); err != nil {
 		t.Skip("ovs-ofctl not installed")
 	}
-	if !codecLinked {
-		t.Skip("wire codec (nxm) not linked")
-	}
 	sink := &pinSink{}
 	dp := pipeline.New(pipeline.Config{Tracker: ct.New(ct.Config{}), PacketIn: sink})
 	dp.SetPorts([]pipeline.PortInfo{{No: 1, Up: true}, {No: 2, Up: true}})
@@ -549,9 +546,6 @@ func TestOfctlMonitorGolden(t *testing.T) {
 func TestOfctlPacketOut(t *testing.T) {
 	if _, err := exec.LookPath("ovs-ofctl"); err != nil {
 		t.Skip("ovs-ofctl not installed")
-	}
-	if !codecLinked {
-		t.Skip("wire codec (nxm) not linked")
 	}
 	env := newTestServer(t, nil)
 	e := &ofctlEnv{srv: env.srv, target: "tcp:" + env.addr}

@@ -3,6 +3,7 @@ package ofproto
 import (
 	"sort"
 
+	"gswitch/nxm"
 	"gswitch/pipeline"
 )
 
@@ -31,7 +32,7 @@ func (s *Server) ports() []Port {
 // encodePort10 appends an ofp10_phy_port (48 bytes); ok is false for a port
 // whose number has no 16-bit form.
 func encodePort10(m *msg, p *Port) bool {
-	no, ok := port32to10(p.No)
+	no, ok := nxm.PortTo16(p.No)
 	if !ok {
 		return false
 	}
@@ -65,7 +66,7 @@ func encodePortStatus(version uint8, reason uint8, p *Port) []byte {
 
 // encodePortStats10 is one ofp10_port_stats (104 bytes).
 func encodePortStats10(ps *PortStats) []byte {
-	no, ok := port32to10(ps.No)
+	no, ok := nxm.PortTo16(ps.No)
 	if !ok {
 		return nil
 	}
@@ -125,7 +126,7 @@ func (s *Server) portMod(no uint32, hw [6]byte, config, mask, advertise uint32) 
 
 func decodePortMod10(b []byte) (no uint32, hw [6]byte, config, mask, adv uint32, err error) {
 	r := reader{b: b, off: HeaderLen}
-	no = port10to32(r.u16())
+	no = nxm.PortFrom16(r.u16())
 	copy(hw[:], r.take(6))
 	config, mask, adv = r.u32(), r.u32(), r.u32()
 	r.skip(4)

@@ -5,6 +5,7 @@ import (
 
 	"go.uber.org/zap"
 
+	"gswitch/nxm"
 	"gswitch/pipeline"
 )
 
@@ -110,7 +111,7 @@ func (c *conn) multipart13(h Header, b []byte) error {
 		if r.err {
 			return errBadLen
 		}
-		match, n, err := decodeOXMMatch(r.rest())
+		match, n, err := nxm.DecodeOXMMatch(r.rest())
 		if err != nil {
 			return err
 		}
@@ -315,12 +316,12 @@ func (c *conn) stats10(h Header, b []byte) error {
 		if len(body) != 44 {
 			return errBadLen
 		}
-		match, err := decodeOF10Match(body[:40])
+		match, err := nxm.DecodeOF10Match(body[:40])
 		if err != nil {
 			return err
 		}
 		table := body[40]
-		outPort := port10to32(binary.BigEndian.Uint16(body[42:]))
+		outPort := nxm.PortFrom16(binary.BigEndian.Uint16(body[42:]))
 		if table != pipeline.TableAll && table >= s.cfg.NumTables {
 			return errBadTableID
 		}
@@ -342,7 +343,7 @@ func (c *conn) stats10(h Header, b []byte) error {
 		if len(body) != 8 {
 			return errBadLen
 		}
-		no := port10to32(binary.BigEndian.Uint16(body))
+		no := nxm.PortFrom16(binary.BigEndian.Uint16(body))
 		st, err := s.portStats(no)
 		if err != nil {
 			return err
@@ -360,7 +361,7 @@ func (c *conn) stats10(h Header, b []byte) error {
 		}
 		port := binary.BigEndian.Uint16(body)
 		if port != 0xfffc { // OFPP_ALL
-			if err := s.checkQueuePort(port10to32(port)); err != nil {
+			if err := s.checkQueuePort(nxm.PortFrom16(port)); err != nil {
 				return err
 			}
 		}
@@ -401,7 +402,7 @@ func (c *conn) nxStats(h Header, subtype uint32, body []byte, now int64) error {
 	switch subtype {
 	case NXSTFlow, NXSTAggregate:
 		r := reader{b: body}
-		outPort := port10to32(r.u16())
+		outPort := nxm.PortFrom16(r.u16())
 		matchLen := int(r.u16())
 		table := r.u8()
 		r.skip(3)
@@ -420,7 +421,7 @@ func (c *conn) nxStats(h Header, subtype uint32, body []byte, now int64) error {
 		if err != nil {
 			return err
 		}
-		match, err := decodeNXMatch(nx)
+		match, err := nxm.DecodeNXMatch(nx)
 		if err != nil {
 			return err
 		}

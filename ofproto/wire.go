@@ -152,8 +152,10 @@ var (
 // ReadMessage reads one OpenFlow message from r. It reads the 8-byte header
 // with io.ReadFull, checks the length field (at least 8, at most max) before
 // allocating, then reads the body. The returned slice holds the whole message.
-// A length error is returned with the header already consumed: the stream is
-// then out of sync and the caller must close it.
+// A length error (ErrShortLength, ErrTooLong) is returned together with the
+// 8 header bytes, which are all that was consumed: the caller answers it and
+// either resynchronises (conn.badFraming takes a length under 8 to cover the
+// header alone and discards an oversized body) or closes the stream.
 func ReadMessage(r io.Reader, max int) ([]byte, error) {
 	var hdr [HeaderLen]byte
 	if _, err := io.ReadFull(r, hdr[:]); err != nil {
@@ -180,7 +182,8 @@ func ReadMessage(r io.Reader, max int) ([]byte, error) {
 	return msg, nil
 }
 
-// msg builds one outgoing message. The length field is fixed by bytes().
+// msg builds one outgoing message, or a part of one (an entry of a
+// multipart reply) when made as &msg{}. done() writes the length field.
 type msg struct{ b []byte }
 
 func newMsg(version, typ uint8, xid uint32, sizeHint int) *msg {
