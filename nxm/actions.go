@@ -109,10 +109,10 @@ func DecodeActions(version uint8, b []byte) ([]pipeline.Action, error) {
 
 func decodeActions(version uint8, b []byte, o outer) ([]pipeline.Action, *pipeline.Error) {
 	if version != Version10 && version != Version13 {
-		return nil, pipeline.Errorf(pipeline.ErrBadRequest, 0, "unsupported OpenFlow version %d", version)
+		return nil, pipeline.Errorf(pipeline.OFPBRC_BAD_VERSION, "unsupported OpenFlow version %d", version)
 	}
 	if len(b)%8 != 0 {
-		return nil, pipeline.Errorf(pipeline.ErrBadRequest, BRCBadLen, "actions length %d is not a multiple of 8", len(b))
+		return nil, pipeline.Errorf(pipeline.OFPBRC_BAD_LEN, "actions length %d is not a multiple of 8", len(b))
 	}
 	var acts []pipeline.Action
 	for len(b) > 0 {
@@ -154,27 +154,27 @@ func verify(acts []pipeline.Action, o outer) *pipeline.Error {
 				switch b.(type) {
 				case pipeline.Conjunction, pipeline.Note:
 				default:
-					return expErr(NXBACBadConjunction, "conjunction may be used only with note")
+					return pipeline.Errorf(pipeline.NXBAC_BAD_CONJUNCTION, "conjunction may be used only with note")
 				}
 			}
 			return nil
 		}
 		f, hasDst := dstField(a)
 		if hasDst && isCTField(f) && o != outerCT {
-			return actErr(BACBadSetArgument, "cannot set %s outside of ct action", f)
+			return pipeline.Errorf(pipeline.OFPBAC_BAD_SET_ARGUMENT, "cannot set %s outside of ct action", f)
 		}
 		if _, ok := a.(pipeline.NAT); ok {
 			if o != outerCT {
-				return actErr(BACBadSetArgument, "nat is allowed only inside ct")
+				return pipeline.Errorf(pipeline.OFPBAC_BAD_SET_ARGUMENT, "nat is allowed only inside ct")
 			}
 			continue
 		}
 		if o == outerCT {
 			if !hasDst {
-				return actErr(BACBadArgument, "ct doesn't support nested action %T", a)
+				return pipeline.Errorf(pipeline.OFPBAC_BAD_ARGUMENT, "ct doesn't support nested action %T", a)
 			}
 			if !isCTField(f) {
-				return actErr(BACBadArgument, "ct doesn't support nested modification of %s", f)
+				return pipeline.Errorf(pipeline.OFPBAC_BAD_ARGUMENT, "ct doesn't support nested modification of %s", f)
 			}
 		}
 	}
@@ -184,14 +184,14 @@ func verify(acts []pipeline.Action, o outer) *pipeline.Error {
 // action lengths
 func fixedLen(n, want int, what string) *pipeline.Error {
 	if n != want {
-		return actErr(BACBadLen, "%s length %d, want %d", what, n, want)
+		return pipeline.Errorf(pipeline.OFPBAC_BAD_LEN, "%s length %d, want %d", what, n, want)
 	}
 	return nil
 }
 
 func minLen(n, want int, what string) *pipeline.Error {
 	if n < want {
-		return actErr(BACBadLen, "%s length %d under %d", what, n, want)
+		return pipeline.Errorf(pipeline.OFPBAC_BAD_LEN, "%s length %d under %d", what, n, want)
 	}
 	return nil
 }
@@ -200,7 +200,7 @@ func minLen(n, want int, what string) *pipeline.Error {
 // of 8 overall). It returns the action and its length.
 func decodeAction(version uint8, b []byte) (pipeline.Action, int, *pipeline.Error) {
 	if len(b) < 8 {
-		return nil, 0, actErr(BACBadLen, "truncated action (%d bytes)", len(b))
+		return nil, 0, pipeline.Errorf(pipeline.OFPBAC_BAD_LEN, "truncated action (%d bytes)", len(b))
 	}
 	typ := binary.BigEndian.Uint16(b)
 	n := int(binary.BigEndian.Uint16(b[2:]))
@@ -209,18 +209,18 @@ func decodeAction(version uint8, b []byte) (pipeline.Action, int, *pipeline.Erro
 		if vendor != NXVendorID {
 			if vendor == ONFVendorID {
 				if len(b) < 16 {
-					return nil, 0, actErr(BACBadLen, "truncated ONF action")
+					return nil, 0, pipeline.Errorf(pipeline.OFPBAC_BAD_LEN, "truncated ONF action")
 				}
-				return nil, 0, actErr(BACBadExpType, "unsupported ONF action %d", binary.BigEndian.Uint16(b[8:]))
+				return nil, 0, pipeline.Errorf(pipeline.OFPBAC_BAD_VENDOR_TYPE, "unsupported ONF action %d", binary.BigEndian.Uint16(b[8:]))
 			}
-			return nil, 0, actErr(BACBadExperimenter, "unknown action experimenter %#x", vendor)
+			return nil, 0, pipeline.Errorf(pipeline.OFPBAC_BAD_VENDOR, "unknown action experimenter %#x", vendor)
 		}
 		if len(b) < 16 {
-			return nil, 0, actErr(BACBadLen, "truncated Nicira action (%d bytes)", len(b))
+			return nil, 0, pipeline.Errorf(pipeline.OFPBAC_BAD_LEN, "truncated Nicira action (%d bytes)", len(b))
 		}
 		sub := binary.BigEndian.Uint16(b[8:])
 		if !knownNX(version, sub) {
-			return nil, 0, actErr(BACBadExpType, "unsupported Nicira action subtype %d", sub)
+			return nil, 0, pipeline.Errorf(pipeline.OFPBAC_BAD_VENDOR_TYPE, "unsupported Nicira action subtype %d", sub)
 		}
 		if err := checkLen(n, len(b)); err != nil {
 			return nil, 0, err
@@ -229,7 +229,7 @@ func decodeAction(version uint8, b []byte) (pipeline.Action, int, *pipeline.Erro
 		return a, n, err
 	}
 	if !knownOF(version, typ) {
-		return nil, 0, actErr(BACBadType, "unsupported action type %d for OpenFlow version %d", typ, version)
+		return nil, 0, pipeline.Errorf(pipeline.OFPBAC_BAD_TYPE, "unsupported action type %d for OpenFlow version %d", typ, version)
 	}
 	if err := checkLen(n, len(b)); err != nil {
 		return nil, 0, err
@@ -247,9 +247,9 @@ func decodeAction(version uint8, b []byte) (pipeline.Action, int, *pipeline.Erro
 func checkLen(n, avail int) *pipeline.Error {
 	switch {
 	case n > avail:
-		return actErr(BACBadLen, "action length %d exceeds the %d bytes left", n, avail)
+		return pipeline.Errorf(pipeline.OFPBAC_BAD_LEN, "action length %d exceeds the %d bytes left", n, avail)
 	case n < 8 || n%8 != 0:
-		return actErr(BACBadLen, "action length %d is not a positive multiple of 8", n)
+		return pipeline.Errorf(pipeline.OFPBAC_BAD_LEN, "action length %d is not a positive multiple of 8", n)
 	}
 	return nil
 }
@@ -281,7 +281,7 @@ func knownNX(version uint8, sub uint16) bool {
 
 func decodeOutputPort(p uint32, maxLen uint16) (pipeline.Action, *pipeline.Error) {
 	if !validPort32(p) {
-		return nil, actErr(BACBadOutPort, "invalid output port %#x", p)
+		return nil, pipeline.Errorf(pipeline.OFPBAC_BAD_OUT_PORT, "invalid output port %#x", p)
 	}
 	if err := checkOutputPort(p); err != nil {
 		return nil, err
@@ -299,7 +299,7 @@ func checkOutputPort(p uint32) *pipeline.Error {
 		pipeline.PortAll, pipeline.PortController, pipeline.PortLocal:
 		return nil
 	}
-	return actErr(BACBadOutPort, "invalid output port %#x", p)
+	return pipeline.Errorf(pipeline.OFPBAC_BAD_OUT_PORT, "invalid output port %#x", p)
 }
 
 func decodeOF13(typ uint16, b []byte) (pipeline.Action, *pipeline.Error) {
@@ -323,7 +323,7 @@ func decodeOF13(typ uint16, b []byte) (pipeline.Action, *pipeline.Error) {
 		}
 		et := binary.BigEndian.Uint16(b[4:])
 		if et != packet.EthTypeVLAN && et != packet.EthTypeQinQ {
-			return nil, actErr(BACBadArgument, "push_vlan ethertype %#x", et)
+			return nil, pipeline.Errorf(pipeline.OFPBAC_BAD_ARGUMENT, "push_vlan ethertype %#x", et)
 		}
 		return pipeline.PushVLAN{EthType: et}, nil
 	case ofpatPopVLAN:
@@ -354,7 +354,7 @@ func decodeOF13(typ uint16, b []byte) (pipeline.Action, *pipeline.Error) {
 	case ofpatSetField:
 		return decodeSetField(b[4:], false, WireSetField)
 	}
-	return nil, actErr(BACBadType, "unsupported action type %d", typ)
+	return nil, pipeline.Errorf(pipeline.OFPBAC_BAD_TYPE, "unsupported action type %d", typ)
 }
 
 // decodeSetField decodes the OXM entry of OFPAT_SET_FIELD (mayMask false)
@@ -365,7 +365,7 @@ func decodeSetField(b []byte, mayMask bool, wire uint16) (pipeline.Action, *pipe
 	h, exp, ok := c.nextHeader()
 	if !ok {
 		if c.err == nil {
-			c.err = matchErr(BMCBadLen, "set_field without a field")
+			c.err = pipeline.Errorf(pipeline.OFPBMC_BAD_LEN, "set_field without a field")
 		}
 		return nil, c.err
 	}
@@ -378,14 +378,14 @@ func decodeSetField(b []byte, mayMask bool, wire uint16) (pipeline.Action, *pipe
 	// bucket; we say BAD_SET_TYPE for those (an unknown field).
 	f := lookupField(h, exp)
 	if el := exactLen(h); f == nil || el == 0 || el >= 128 {
-		return nil, actErr(BACBadSetType, "set_field of unknown field %#x", uint32(h))
+		return nil, pipeline.Errorf(pipeline.OFPBAC_BAD_SET_TYPE, "set_field of unknown field %#x", uint32(h))
 	}
 	if lookup(h, exp) == nil {
-		return nil, actErr(BACBadSetLen, "set_field of %s with length %d", f.Name, h.Length())
+		return nil, pipeline.Errorf(pipeline.OFPBAC_BAD_SET_LEN, "set_field of %s with length %d", f.Name, h.Length())
 	}
 	pl := payloadLen(h)
 	if pl > len(c.b) {
-		return nil, matchErr(BMCBadLen, "set_field payload truncated")
+		return nil, pipeline.Errorf(pipeline.OFPBMC_BAD_LEN, "set_field payload truncated")
 	}
 	p, rest := c.b[:pl], c.b[pl:]
 	w := f.Size
@@ -394,28 +394,28 @@ func decodeSetField(b []byte, mayMask bool, wire uint16) (pipeline.Action, *pipe
 	if h.HasMask() {
 		for i := 0; i < w; i++ {
 			if p[i]&^p[w+i] != 0 {
-				return nil, matchErr(BMCBadWildcards, "%s: 1-bits in value for bits wildcarded by the mask", f.Name)
+				return nil, pipeline.Errorf(pipeline.OFPBMC_BAD_WILDCARDS, "%s: 1-bits in value for bits wildcarded by the mask", f.Name)
 			}
 		}
 		if !mayMask {
-			return nil, expErr(ONFBACBadSetMask, "set_field of %s has a mask", f.Name)
+			return nil, pipeline.Errorf(pipeline.OFPBAC_BAD_SET_MASK, "set_field of %s has a mask", f.Name)
 		}
 		mask = getValue(p[w : 2*w])
 	}
 	for _, c := range rest {
 		if c != 0 {
-			return nil, actErr(BACBadSetArgument, "set_field: nonzero padding")
+			return nil, pipeline.Errorf(pipeline.OFPBAC_BAD_SET_ARGUMENT, "set_field: nonzero padding")
 		}
 	}
 	if f.Kind == kInPort32 && !mayMask {
-		return nil, actErr(BACBadSetArgument, "set_field may not set OXM_OF_IN_PORT")
+		return nil, pipeline.Errorf(pipeline.OFPBAC_BAD_SET_ARGUMENT, "set_field may not set OXM_OF_IN_PORT")
 	}
 	id := subfieldID(f)
 	if !packet.Fields[id].Writable {
-		return nil, actErr(BACBadSetArgument, "%s is not writable", f.Name)
+		return nil, pipeline.Errorf(pipeline.OFPBAC_BAD_SET_ARGUMENT, "%s is not writable", f.Name)
 	}
 	if !mayMask && (!v.AndNot(f.Valid).IsZero() || (f.ID == packet.FieldVlanVID && v.Lo&packet.VlanCFI == 0)) {
-		return nil, actErr(BACBadSetArgument, "invalid value for set_field %s", f.Name)
+		return nil, pipeline.Errorf(pipeline.OFPBAC_BAD_SET_ARGUMENT, "invalid value for set_field %s", f.Name)
 	}
 	m := mask.And(packet.Ones(packet.Fields[id].Bits))
 	switch f.Kind {
@@ -450,13 +450,13 @@ func decodeOF10(typ uint16, b []byte) (pipeline.Action, *pipeline.Error) {
 	case ofpat10SetVID:
 		vid := be16(b[4:])
 		if vid&^0xfff != 0 {
-			return nil, actErr(BACBadArgument, "set_vlan_vid %d out of range", vid)
+			return nil, pipeline.Errorf(pipeline.OFPBAC_BAD_ARGUMENT, "set_vlan_vid %d out of range", vid)
 		}
 		return pipeline.SetField{Field: packet.FieldVlanVID, Value: u(uint64(vid) | packet.VlanCFI), Mask: u(0x1fff), Wire: WireOF10VlanVID}, nil
 	case ofpat10SetPCP:
 		pcp := b[4]
 		if pcp&^7 != 0 {
-			return nil, actErr(BACBadArgument, "set_vlan_pcp %d out of range", pcp)
+			return nil, pipeline.Errorf(pipeline.OFPBAC_BAD_ARGUMENT, "set_vlan_pcp %d out of range", pcp)
 		}
 		return pipeline.SetField{Field: packet.FieldVlanTCI, Value: u(uint64(pcp)<<13 | packet.VlanCFI), Mask: u(0xf000), Wire: WireOF10VlanPCP}, nil
 	case ofpat10Strip:
@@ -476,7 +476,7 @@ func decodeOF10(typ uint16, b []byte) (pipeline.Action, *pipeline.Error) {
 	case ofpat10SetNwTOS:
 		tos := b[4]
 		if tos&^0xfc != 0 {
-			return nil, actErr(BACBadArgument, "set_nw_tos %#x has ECN bits", tos)
+			return nil, pipeline.Errorf(pipeline.OFPBAC_BAD_ARGUMENT, "set_nw_tos %#x has ECN bits", tos)
 		}
 		return pipeline.SetField{Field: packet.FieldIPDSCP, Value: u(uint64(tos >> 2)), Mask: u(0x3f), Wire: WireOF10NwTOS}, nil
 	case ofpat10SetTpSrc, ofpat10SetTpDst:
@@ -488,11 +488,11 @@ func decodeOF10(typ uint16, b []byte) (pipeline.Action, *pipeline.Error) {
 	case ofpat10Enqueue:
 		p := PortFrom16(be16(b[4:]))
 		if p >= PortFrom16(of10PortMax) && p != pipeline.PortInPort && p != pipeline.PortLocal {
-			return nil, actErr(BACBadOutPort, "enqueue to invalid port %#x", p)
+			return nil, pipeline.Errorf(pipeline.OFPBAC_BAD_OUT_PORT, "enqueue to invalid port %#x", p)
 		}
 		return pipeline.Output{Port: p, Enqueue: true, QueueID: binary.BigEndian.Uint32(b[12:])}, nil
 	}
-	return nil, actErr(BACBadType, "unsupported action type %d", typ)
+	return nil, pipeline.Errorf(pipeline.OFPBAC_BAD_TYPE, "unsupported action type %d", typ)
 }
 
 func allZero(b []byte) bool {
@@ -518,7 +518,7 @@ func decodeNX(version uint8, sub uint16, b []byte) (pipeline.Action, *pipeline.E
 			return r, nil
 		}
 		if !allZero(b[13:16]) {
-			return nil, actErr(BACBadArgument, "resubmit: nonzero padding")
+			return nil, pipeline.Errorf(pipeline.OFPBAC_BAD_ARGUMENT, "resubmit: nonzero padding")
 		}
 		r.Table = b[12]
 		r.CT = sub == nxastResubmitTableCT
@@ -559,7 +559,7 @@ func decodeNX(version uint8, sub uint16, b []byte) (pipeline.Action, *pipeline.E
 		}
 		clause, nclauses := b[10], b[11]
 		if nclauses < 2 || nclauses > 64 || clause >= nclauses {
-			return nil, expErr(NXBACBadConjunction, "conjunction(%d/%d) out of range", clause+1, nclauses)
+			return nil, pipeline.Errorf(pipeline.NXBAC_BAD_CONJUNCTION, "conjunction(%d/%d) out of range", clause+1, nclauses)
 		}
 		return pipeline.Conjunction{ID: be32(b[12:]), Clause: clause, NClauses: nclauses}, nil
 	case nxastController:
@@ -584,7 +584,7 @@ func decodeNX(version uint8, sub uint16, b []byte) (pipeline.Action, *pipeline.E
 		}
 		v := binary.BigEndian.Uint64(b[16:])
 		if sf.NBits < 64 && v>>sf.NBits != 0 {
-			return nil, actErr(BACBadArgument, "load value %#x wider than %d bits", v, sf.NBits)
+			return nil, pipeline.Errorf(pipeline.OFPBAC_BAD_ARGUMENT, "load value %#x wider than %d bits", v, sf.NBits)
 		}
 		return pipeline.RegLoad{Dst: sf, Value: u(v)}, nil
 	case nxastRegLoad2:
@@ -592,7 +592,7 @@ func decodeNX(version uint8, sub uint16, b []byte) (pipeline.Action, *pipeline.E
 			return nil, err
 		}
 		a, err := decodeSetField(b[10:], true, WireRegLoad2)
-		if err != nil && err.Type == pipeline.ErrBadAction && err.Code == BACBadSetArgument {
+		if err != nil && err.HasCode(pipeline.OFPBAC_BAD_SET_ARGUMENT) {
 			// padding / writability: same code either way
 			return nil, err
 		}
@@ -611,7 +611,7 @@ func decodeNX(version uint8, sub uint16, b []byte) (pipeline.Action, *pipeline.E
 			return nil, err
 		}
 		if !allZero(rest) {
-			return nil, expErr(NXBRCMustBeZero, "move: nonzero padding")
+			return nil, pipeline.Errorf(pipeline.NXBRC_MUST_BE_ZERO, "move: nonzero padding")
 		}
 		s, err := checkSubfield(src, srcOfs, nbits, false)
 		if err != nil {
@@ -627,7 +627,7 @@ func decodeNX(version uint8, sub uint16, b []byte) (pipeline.Action, *pipeline.E
 			return nil, err
 		}
 		if !allZero(b[18:24]) {
-			return nil, actErr(BACBadArgument, "output_reg: nonzero padding")
+			return nil, pipeline.Errorf(pipeline.OFPBAC_BAD_ARGUMENT, "output_reg: nonzero padding")
 		}
 		ofsNBits := be16(b[10:])
 		f, err := fieldFromNXMHeader(be32(b[12:]))
@@ -649,7 +649,7 @@ func decodeNX(version uint8, sub uint16, b []byte) (pipeline.Action, *pipeline.E
 			return nil, err
 		}
 		if !allZero(rest) {
-			return nil, expErr(NXBRCMustBeZero, "output_reg2: nonzero padding")
+			return nil, pipeline.Errorf(pipeline.NXBRC_MUST_BE_ZERO, "output_reg2: nonzero padding")
 		}
 		sf, err := checkSubfield(f, ofsNBits>>6, ofsNBits&0x3f+1, false)
 		if err != nil {
@@ -662,10 +662,10 @@ func decodeNX(version uint8, sub uint16, b []byte) (pipeline.Action, *pipeline.E
 		}
 		cnt := int(be16(b[10:]))
 		if !allZero(b[12:16]) {
-			return nil, expErr(NXBRCMustBeZero, "dec_ttl_cnt_ids: nonzero reserved bytes")
+			return nil, pipeline.Errorf(pipeline.NXBRC_MUST_BE_ZERO, "dec_ttl_cnt_ids: nonzero reserved bytes")
 		}
 		if n-16 < 2*cnt {
-			return nil, actErr(BACBadLen, "dec_ttl_cnt_ids: %d ids in %d bytes", cnt, n-16)
+			return nil, pipeline.Errorf(pipeline.OFPBAC_BAD_LEN, "dec_ttl_cnt_ids: %d ids in %d bytes", cnt, n-16)
 		}
 		ids := make([]uint16, cnt)
 		for i := range ids {
@@ -677,7 +677,7 @@ func decodeNX(version uint8, sub uint16, b []byte) (pipeline.Action, *pipeline.E
 	case nxastNAT:
 		return decodeNAT(b)
 	}
-	return nil, actErr(BACBadExpType, "unsupported Nicira action subtype %d", sub)
+	return nil, pipeline.Errorf(pipeline.OFPBAC_BAD_VENDOR_TYPE, "unsupported Nicira action subtype %d", sub)
 }
 
 // NXAST_CONTROLLER2 properties.
@@ -690,38 +690,30 @@ const (
 	nxac2MeterID      = 5
 )
 
-// Property errors: OpenFlow 1.3 has no OFPET_BAD_PROPERTY; OVS sends
-// OFPET_TABLE_FEATURES_FAILED (13) codes 2 (bad type) and 3 (bad length).
-const (
-	errBadProperty = pipeline.ErrTableFeaturesFailed
-	bpcBadType     = 2
-	bpcBadLen      = 3
-)
-
 func decodeController2(b []byte) (pipeline.Action, *pipeline.Error) {
 	if err := minLen(len(b), 16, "controller2"); err != nil {
 		return nil, err
 	}
 	if !allZero(b[10:16]) {
-		return nil, expErr(NXBRCMustBeZero, "controller2: nonzero padding")
+		return nil, pipeline.Errorf(pipeline.NXBRC_MUST_BE_ZERO, "controller2: nonzero padding")
 	}
 	c := pipeline.Controller{MaxLen: 0xffff, Reason: 1, V2: true}
 	p := b[16:]
 	for len(p) > 0 {
 		if len(p) < 4 {
-			return nil, pipeline.Errorf(errBadProperty, bpcBadLen, "controller2: truncated property")
+			return nil, pipeline.Errorf(pipeline.OFPBPC_BAD_LEN, "controller2: truncated property")
 		}
 		typ, plen := binary.BigEndian.Uint16(p), int(binary.BigEndian.Uint16(p[2:]))
 		padded := (plen + 7) &^ 7
 		if plen < 4 || padded > len(p) {
-			return nil, pipeline.Errorf(errBadProperty, bpcBadLen, "controller2: property length %d", plen)
+			return nil, pipeline.Errorf(pipeline.OFPBPC_BAD_LEN, "controller2: property length %d", plen)
 		}
 		body := p[4:plen]
 		p = p[padded:]
 		switch typ {
 		case nxac2MaxLen, nxac2ControllerID:
 			if len(body) < 2 {
-				return nil, pipeline.Errorf(errBadProperty, bpcBadLen, "controller2: property %d length", typ)
+				return nil, pipeline.Errorf(pipeline.OFPBPC_BAD_LEN, "controller2: property %d length", typ)
 			}
 			if typ == nxac2MaxLen {
 				c.MaxLen = binary.BigEndian.Uint16(body)
@@ -730,7 +722,7 @@ func decodeController2(b []byte) (pipeline.Action, *pipeline.Error) {
 			}
 		case nxac2Reason:
 			if len(body) < 1 {
-				return nil, pipeline.Errorf(errBadProperty, bpcBadLen, "controller2: reason length")
+				return nil, pipeline.Errorf(pipeline.OFPBPC_BAD_LEN, "controller2: reason length")
 			}
 			c.Reason = body[0]
 		case nxac2UserData:
@@ -742,11 +734,11 @@ func decodeController2(b []byte) (pipeline.Action, *pipeline.Error) {
 			c.Pause = true
 		case nxac2MeterID:
 			if len(body) != 4 {
-				return nil, pipeline.Errorf(errBadProperty, bpcBadLen, "controller2: meter_id length")
+				return nil, pipeline.Errorf(pipeline.OFPBPC_BAD_LEN, "controller2: meter_id length")
 			}
 			c.HasMeter, c.MeterID = true, binary.BigEndian.Uint32(body)
 		default:
-			return nil, pipeline.Errorf(errBadProperty, bpcBadType, "controller2: unknown property %d", typ)
+			return nil, pipeline.Errorf(pipeline.OFPBPC_BAD_TYPE, "controller2: unknown property %d", typ)
 		}
 	}
 	return c, nil
@@ -759,7 +751,7 @@ func decodeCT(version uint8, b []byte) (pipeline.Action, *pipeline.Error) {
 	be16, be32 := binary.BigEndian.Uint16, binary.BigEndian.Uint32
 	c := pipeline.CT{Flags: be16(b[10:]), Table: b[18], Alg: be16(b[22:])}
 	if c.Flags&pipeline.CTForce != 0 && c.Flags&pipeline.CTCommit == 0 {
-		return nil, actErr(BACBadArgument, "ct: force requires commit")
+		return nil, pipeline.Errorf(pipeline.OFPBAC_BAD_ARGUMENT, "ct: force requires commit")
 	}
 	if src := be32(b[12:]); src != 0 {
 		f, err := fieldFromNXMHeader(src)
@@ -772,7 +764,7 @@ func decodeCT(version uint8, b []byte) (pipeline.Action, *pipeline.Error) {
 			return nil, err
 		}
 		if sf.NBits != 16 {
-			return nil, actErr(BACBadSetLen, "ct: zone must be 16 bits, not %d", sf.NBits)
+			return nil, pipeline.Errorf(pipeline.OFPBAC_BAD_SET_LEN, "ct: zone must be 16 bits, not %d", sf.NBits)
 		}
 		c.ZoneSrc = sf
 	} else {
@@ -787,7 +779,7 @@ func decodeCT(version uint8, b []byte) (pipeline.Action, *pipeline.Error) {
 		for _, a := range exec {
 			nat, ok := a.(pipeline.NAT)
 			if !ok || nat.Flags != 0 || nat.RangePresent != 0 {
-				return nil, actErr(BACBadArgument, "ct actions other than a bare nat need commit")
+				return nil, pipeline.Errorf(pipeline.OFPBAC_BAD_ARGUMENT, "ct actions other than a bare nat need commit")
 			}
 		}
 	}
@@ -853,7 +845,7 @@ func decodeNAT(b []byte) (pipeline.Action, *pipeline.Error) {
 	n.Flags = be16(b[12:])
 	rp := be16(b[14:])
 	bad := func(what string) (pipeline.Action, *pipeline.Error) {
-		return nil, actErr(BACBadArgument, "nat: %s", what)
+		return nil, pipeline.Errorf(pipeline.OFPBAC_BAD_ARGUMENT, "nat: %s", what)
 	}
 	if n.Flags&^natFlagsMask != 0 || (n.Flags&ct.NATSrc != 0 && n.Flags&ct.NATDst != 0) ||
 		(n.Flags&ct.NATHash != 0 && n.Flags&ct.NATRandom != 0) {

@@ -38,10 +38,10 @@
 // # Errors
 //
 // Every decoding error is a *pipeline.Error carrying the OpenFlow 1.3 error
-// type and code OVS sends for the same input (see errors.go; OpenFlow 1.0
-// numbers via OF10Code). Nicira and ONF extension errors have Type
-// pipeline.ErrExperimenter, the exp_type in Code, and the experimenter ID
-// from ExperimenterOf. Besides the wire-level checks (lengths, unknown
+// type and code OVS sends for the same input, made from a pipeline.ErrorCode
+// (OVS's name, e.g. pipeline.OFPBMC_BAD_PREREQ, whose OpenFlow 1.0 numbers
+// are in the same table). Nicira and ONF extension errors have Type
+// pipeline.ErrExperimenter and the exp_type in Code. Besides the wire-level checks (lengths, unknown
 // fields, masks, values beyond a field's width, duplicates) the decoders
 // apply OVS's checks that belong to decoding: match prerequisites in field
 // order (OFPBMC_BAD_PREREQ), output port ranges, subfield bounds,

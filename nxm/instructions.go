@@ -22,19 +22,19 @@ const (
 func DecodeInstructions(b []byte) (pipeline.Instructions, error) {
 	in := pipeline.Instructions{GotoTable: -1}
 	if len(b)%8 != 0 {
-		return in, instErr(BICBadLen, "instructions length %d is not a multiple of 8", len(b))
+		return in, pipeline.Errorf(pipeline.OFPBIC_BAD_LEN, "instructions length %d is not a multiple of 8", len(b))
 	}
 	var slots [7][]byte // indexed by instruction type, the instruction's bytes
 	for p := b; len(p) > 0; {
 		typ := binary.BigEndian.Uint16(p)
 		n := int(binary.BigEndian.Uint16(p[2:]))
 		if n%8 != 0 || n < 8 || n > len(p) {
-			return in, instErr(BICBadLen, "bad instruction length %d at offset %d", n, len(b)-len(p))
+			return in, pipeline.Errorf(pipeline.OFPBIC_BAD_LEN, "bad instruction length %d at offset %d", n, len(b)-len(p))
 		}
 		want, extensible := 0, false
 		switch typ {
 		case ofpitExperimenter:
-			return in, instErr(BICBadExperimenter, "experimenter instructions are not supported")
+			return in, pipeline.Errorf(pipeline.OFPBIC_BAD_EXPERIMENTER, "experimenter instructions are not supported")
 		case ofpitGotoTable, ofpitClearActions, ofpitMeter:
 			want = 8
 		case ofpitWriteMetadata:
@@ -42,13 +42,13 @@ func DecodeInstructions(b []byte) (pipeline.Instructions, error) {
 		case ofpitWriteActions, ofpitApplyActions:
 			want, extensible = 8, true
 		default:
-			return in, instErr(BICUnknownInst, "unknown instruction type %d", typ)
+			return in, pipeline.Errorf(pipeline.OFPBIC_UNKNOWN_INST, "unknown instruction type %d", typ)
 		}
 		if (extensible && n < want) || (!extensible && n != want) {
-			return in, instErr(BICBadLen, "instruction %d length %d", typ, n)
+			return in, pipeline.Errorf(pipeline.OFPBIC_BAD_LEN, "instruction %d length %d", typ, n)
 		}
 		if slots[typ] != nil {
-			return in, expErr(ONFBICDupInst, "duplicate instruction %d", typ)
+			return in, pipeline.Errorf(pipeline.OFPBIC_DUP_INST, "duplicate instruction %d", typ)
 		}
 		slots[typ] = p[:n]
 		p = p[n:]
@@ -71,7 +71,7 @@ func DecodeInstructions(b []byte) (pipeline.Instructions, error) {
 		}
 		for _, a := range acts {
 			if !allowedInSet(a) {
-				return in, actErr(BACBadType, "%T is not allowed in an action set", a)
+				return in, pipeline.Errorf(pipeline.OFPBAC_BAD_TYPE, "%T is not allowed in an action set", a)
 			}
 		}
 		if err := verify(acts, outerWrite); err != nil {

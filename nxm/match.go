@@ -91,7 +91,7 @@ func (c *tlvCursor) nextHeader() (Header, uint32, bool) {
 		return 0, 0, false
 	}
 	if len(c.b) < 4 {
-		c.err = matchErr(BMCBadLen, "partial (%d-byte) OXM header", len(c.b))
+		c.err = pipeline.Errorf(pipeline.OFPBMC_BAD_LEN, "partial (%d-byte) OXM header", len(c.b))
 		return 0, 0, false
 	}
 	h := Header(binary.BigEndian.Uint32(c.b))
@@ -99,11 +99,11 @@ func (c *tlvCursor) nextHeader() (Header, uint32, bool) {
 	hl := 4
 	if h.Class() == ClassExperimenter {
 		if len(c.b) < 8 {
-			c.err = matchErr(BMCBadLen, "partial (%d-byte) experimenter OXM header", len(c.b))
+			c.err = pipeline.Errorf(pipeline.OFPBMC_BAD_LEN, "partial (%d-byte) experimenter OXM header", len(c.b))
 			return 0, 0, false
 		}
 		if h.Length() < 4 {
-			c.err = matchErr(BMCBadLen, "experimenter OXM length %d under 4", h.Length())
+			c.err = pipeline.Errorf(pipeline.OFPBMC_BAD_LEN, "experimenter OXM length %d under 4", h.Length())
 			return 0, 0, false
 		}
 		exp = binary.BigEndian.Uint32(c.b[4:])
@@ -136,7 +136,7 @@ func exactLen(h Header) int {
 }
 
 func tlvFieldErr(h Header) *pipeline.Error {
-	return expErr(NXFMFCInvalidTLVField, "tun_metadata%d has no TLV mapping", h.Field()-40)
+	return pipeline.Errorf(pipeline.NXFMFC_INVALID_TLV_FIELD, "tun_metadata%d has no TLV mapping", h.Field()-40)
 }
 
 // payloadLen is the header's payload length (without an experimenter ID).
@@ -179,7 +179,7 @@ func (c *tlvCursor) nextEntry(e *entry) bool {
 	f := lookup(h, exp)
 	n := payloadLen(h)
 	if n > len(c.b) {
-		c.err = matchErr(BMCBadLen, "OXM header %#x calls for %d-byte payload, %d follow", uint32(h), n, len(c.b))
+		c.err = pipeline.Errorf(pipeline.OFPBMC_BAD_LEN, "OXM header %#x calls for %d-byte payload, %d follow", uint32(h), n, len(c.b))
 		return false
 	}
 	p := c.b[:n]
@@ -190,13 +190,13 @@ func (c *tlvCursor) nextEntry(e *entry) bool {
 		w := n / 2
 		for i := 0; i < w; i++ {
 			if p[i]&^p[w+i] != 0 {
-				c.err = matchErr(BMCBadWildcards, "OXM %#x: 1-bits in value for bits wildcarded by the mask", uint32(h))
+				c.err = pipeline.Errorf(pipeline.OFPBMC_BAD_WILDCARDS, "OXM %#x: 1-bits in value for bits wildcarded by the mask", uint32(h))
 				return false
 			}
 		}
 	}
 	if f == nil {
-		c.err = matchErr(BMCBadField, "unknown or unsupported OXM/NXM field %#x (class %#x field %d len %d)",
+		c.err = pipeline.Errorf(pipeline.OFPBMC_BAD_FIELD, "unknown or unsupported OXM/NXM field %#x (class %#x field %d len %d)",
 			uint32(h), h.Class(), h.Field(), h.Length())
 		return false
 	}
@@ -205,7 +205,7 @@ func (c *tlvCursor) nextEntry(e *entry) bool {
 	if h.HasMask() {
 		e.mask = getValue(p[w : 2*w])
 		if !f.Maskable && !e.mask.IsZero() && e.mask != packet.Ones(uint(8*w)) {
-			c.err = matchErr(BMCBadMask, "%s may not be masked", f.Name)
+			c.err = pipeline.Errorf(pipeline.OFPBMC_BAD_MASK, "%s may not be masked", f.Name)
 			return false
 		}
 	} else {
@@ -213,11 +213,11 @@ func (c *tlvCursor) nextEntry(e *entry) bool {
 		e.ones = true
 	}
 	if !e.value.AndNot(f.Valid).IsZero() {
-		c.err = matchErr(BMCBadValue, "%s: value has bits beyond the field", f.Name)
+		c.err = pipeline.Errorf(pipeline.OFPBMC_BAD_VALUE, "%s: value has bits beyond the field", f.Name)
 		return false
 	}
 	if f.Kind == kInPort32 && !validPort32(uint32(e.value.Lo)) {
-		c.err = matchErr(BMCBadValue, "%s: invalid port %#x", f.Name, e.value.Lo)
+		c.err = pipeline.Errorf(pipeline.OFPBMC_BAD_VALUE, "%s: invalid port %#x", f.Name, e.value.Lo)
 		return false
 	}
 	return true
@@ -233,10 +233,10 @@ func decodeTLVs(b []byte, m *pipeline.Match) *pipeline.Error {
 	for c.nextEntry(&e) {
 		f := e.f
 		if !prereqOK(f.Prereq, m) {
-			return matchErr(BMCBadPrereq, "%s: prerequisites not met", f.Name)
+			return pipeline.Errorf(pipeline.OFPBMC_BAD_PREREQ, "%s: prerequisites not met", f.Name)
 		}
 		if !m.Mask.Get(f.ID).IsZero() {
-			return matchErr(BMCDupField, "%s: duplicate field", f.Name)
+			return pipeline.Errorf(pipeline.OFPBMC_DUP_FIELD, "%s: duplicate field", f.Name)
 		}
 		if e.mask.IsZero() {
 			continue
@@ -370,20 +370,20 @@ const (
 // bytes consumed, padding included.
 func DecodeOXMMatch(b []byte) (m pipeline.Match, n int, err error) {
 	if len(b) < 4 {
-		return m, 0, matchErr(BMCBadLen, "match header truncated (%d bytes)", len(b))
+		return m, 0, pipeline.Errorf(pipeline.OFPBMC_BAD_LEN, "match header truncated (%d bytes)", len(b))
 	}
 	typ := binary.BigEndian.Uint16(b)
 	length := int(binary.BigEndian.Uint16(b[2:]))
 	if typ == ofpmtStandard && length != 88 {
 		// OVS checks an OpenFlow 1.1 standard match's length first.
-		return m, 0, matchErr(BMCBadLen, "OFPMT_STANDARD match of length %d", length)
+		return m, 0, pipeline.Errorf(pipeline.OFPBMC_BAD_LEN, "OFPMT_STANDARD match of length %d", length)
 	}
 	if typ != ofpmtOXM {
-		return m, 0, matchErr(BMCBadType, "match type %d is not OFPMT_OXM (OpenFlow 1.1 standard matches are not supported)", typ)
+		return m, 0, pipeline.Errorf(pipeline.OFPBMC_BAD_TYPE, "match type %d is not OFPMT_OXM (OpenFlow 1.1 standard matches are not supported)", typ)
 	}
 	padded := (length + 7) &^ 7
 	if length < 4 || padded > len(b) {
-		return m, 0, matchErr(BMCBadLen, "match length %d (padded %d) with %d bytes available", length, padded, len(b))
+		return m, 0, pipeline.Errorf(pipeline.OFPBMC_BAD_LEN, "match length %d (padded %d) with %d bytes available", length, padded, len(b))
 	}
 	// OVS ignores the padding's contents; so do we.
 	if e := decodeTLVs(b[4:length], &m); e != nil {

@@ -44,7 +44,7 @@ func wcbitsToMask(n uint32) uint32 {
 func DecodeOF10Match(b []byte) (pipeline.Match, error) {
 	var m pipeline.Match
 	if len(b) < OF10MatchLen {
-		return m, matchErr(BMCBadLen, "OpenFlow 1.0 match needs %d bytes, have %d", OF10MatchLen, len(b))
+		return m, pipeline.Errorf(pipeline.OFPBMC_BAD_LEN, "OpenFlow 1.0 match needs %d bytes, have %d", OF10MatchLen, len(b))
 	}
 	be16, be32 := binary.BigEndian.Uint16, binary.BigEndian.Uint32
 	wc := be32(b) & ofpfw10All

@@ -65,14 +65,14 @@ func subfieldHeader(sf pipeline.Subfield) *wireField {
 func fieldFromNXMHeader(h uint32) (*wireField, *pipeline.Error) {
 	hd := Header(h)
 	if hd.Class() == ClassExperimenter {
-		return nil, actErr(BACBadSetType, "unknown field header %#x", h)
+		return nil, pipeline.Errorf(pipeline.OFPBAC_BAD_SET_TYPE, "unknown field header %#x", h)
 	}
 	if isTunMetadata(hd) {
 		return nil, tlvFieldErr(hd)
 	}
 	f := lookup(hd, 0) // a masked header names its field too, as in OVS
 	if f == nil {
-		return nil, actErr(BACBadSetType, "unknown field header %#x", h)
+		return nil, pipeline.Errorf(pipeline.OFPBAC_BAD_SET_TYPE, "unknown field header %#x", h)
 	}
 	return f, nil
 }
@@ -85,7 +85,7 @@ func pullHeader(b []byte) (*wireField, []byte, *pipeline.Error) {
 	h, exp, ok := c.nextHeader()
 	if !ok {
 		if c.err == nil {
-			c.err = matchErr(BMCBadLen, "missing field header")
+			c.err = pipeline.Errorf(pipeline.OFPBMC_BAD_LEN, "missing field header")
 		}
 		return nil, nil, c.err
 	}
@@ -94,10 +94,10 @@ func pullHeader(b []byte) (*wireField, []byte, *pipeline.Error) {
 	}
 	f := lookup(h, exp)
 	if f == nil {
-		return nil, nil, matchErr(BMCBadField, "unknown field header %#x", uint32(h))
+		return nil, nil, pipeline.Errorf(pipeline.OFPBMC_BAD_FIELD, "unknown field header %#x", uint32(h))
 	}
 	if h.HasMask() {
-		return nil, nil, matchErr(BMCBadMask, "%s: masked header not allowed here", f.Name)
+		return nil, nil, pipeline.Errorf(pipeline.OFPBMC_BAD_MASK, "%s: masked header not allowed here", f.Name)
 	}
 	return f, c.b, nil
 }
@@ -121,12 +121,12 @@ func checkSubfield(f *wireField, ofs, nbits uint16, dst bool) (pipeline.Subfield
 	w := wireBits(f)
 	switch {
 	case nbits == 0:
-		return sf, actErr(BACBadSetLen, "zero-bit subfield of %s", f.Name)
+		return sf, pipeline.Errorf(pipeline.OFPBAC_BAD_SET_LEN, "zero-bit subfield of %s", f.Name)
 	case ofs >= w || uint32(ofs)+uint32(nbits) > uint32(w):
-		return sf, actErr(BACBadSetLen, "bits %d+%d exceed %d-bit %s", ofs, nbits, w, f.Name)
+		return sf, pipeline.Errorf(pipeline.OFPBAC_BAD_SET_LEN, "bits %d+%d exceed %d-bit %s", ofs, nbits, w, f.Name)
 	}
 	if dst && !packet.Fields[sf.Field].Writable {
-		return sf, actErr(BACBadSetArgument, "%s is not writable", f.Name)
+		return sf, pipeline.Errorf(pipeline.OFPBAC_BAD_SET_ARGUMENT, "%s is not writable", f.Name)
 	}
 	return sf, nil
 }

@@ -226,7 +226,7 @@ func (c *conn) bundleAdd(h Header, b []byte) error {
 	}
 	if len(bd.msgs) >= c.srv.cfg.MaxBundleMsgs {
 		delete(c.bundles, id)
-		return ofErr("OFPBFC_MSG_TOO_MANY")
+		return pipeline.NewError(pipeline.OFPBFC_MSG_TOO_MANY)
 	}
 	e.raw = append([]byte(nil), b...)
 	bd.msgs = append(bd.msgs, e)

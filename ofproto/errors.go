@@ -13,7 +13,7 @@ import (
 // extension errors that OpenFlow 1.3 carries as OFPET_EXPERIMENTER are
 // written Type=0xffff, Code=exp_type; the experimenter is Nicira (0x2320)
 // unless exp_type is one of ONF's (2300-2315 bundles, 2360, 2370-2372, 2600,
-// 2640-2641, 4250, 4443-4448), which errorTable knows.
+// 2640-2641, 4250, 4443-4448), which pipeline.ErrorCodeOf knows.
 //
 // encodeError turns one into the wire form for the connection's version,
 // exactly as OVS's ofperr_encode_reply does: OpenFlow 1.0 has fewer types and
@@ -22,103 +22,44 @@ import (
 // a struct nx_vendor_error. An error with no encoding in a version becomes
 // NXBRC_UNENCODABLE_ERROR, as in OVS.
 
-type errTriplet struct {
-	vendor    uint32
-	typ, code uint16
-	none      bool
-}
-
-type errorEntry struct {
-	name       string
-	of10, of13 errTriplet
-}
-
-// Indexes of errorTable (initialized before the error variables below,
-// which depend on them).
-var (
-	errBy13   = indexBy13()
-	errByName = indexByName()
-)
-
-func indexBy13() map[[3]uint32]*errorEntry {
-	m := map[[3]uint32]*errorEntry{}
-	for i := range errorTable {
-		e := &errorTable[i]
-		if e.of13.none {
-			continue
-		}
-		k := [3]uint32{e.of13.vendor, uint32(e.of13.typ), uint32(e.of13.code)}
-		if _, dup := m[k]; !dup {
-			m[k] = e
-		}
-	}
-	return m
-}
-
-func indexByName() map[string]*errorEntry {
-	m := map[string]*errorEntry{}
-	for i := range errorTable {
-		m[errorTable[i].name] = &errorTable[i]
-	}
-	return m
-}
-
-// ofErr returns the *pipeline.Error for OVS's error name, e.g.
-// "OFPBRC_BAD_TYPE", numbered for OpenFlow 1.3.
-func ofErr(name string) *pipeline.Error {
-	e := errByName[name]
-	if e == nil {
-		panic("ofproto: unknown error name " + name)
-	}
-	t := e.of13
-	if t.none {
-		// Not encodable in 1.3 at all: say so as OVS would.
-		t = errByName["NXBRC_UNENCODABLE_ERROR"].of13
-	}
-	if t.vendor != 0 {
-		return &pipeline.Error{Type: pipeline.ErrExperimenter, Code: t.typ, Msg: name}
-	}
-	return &pipeline.Error{Type: t.typ, Code: t.code, Msg: name}
-}
-
 // Common errors.
 var (
-	errBadVersion    = ofErr("OFPBRC_BAD_VERSION")
-	errBadType       = ofErr("OFPBRC_BAD_TYPE")
-	errBadStat       = ofErr("OFPBRC_BAD_STAT")
-	errBadVendor     = ofErr("OFPBRC_BAD_VENDOR")
-	errBadSubtype    = ofErr("OFPBRC_BAD_SUBTYPE")
-	errBadLen        = ofErr("OFPBRC_BAD_LEN")
-	errBadBuffer     = ofErr("OFPBRC_BUFFER_UNKNOWN")
-	errBadTableID    = ofErr("OFPBRC_BAD_TABLE_ID")
-	errIsSecondary   = ofErr("OFPBRC_IS_SECONDARY")
-	errBadPort       = ofErr("OFPBRC_BAD_PORT")
-	errMustBeZero    = ofErr("NXBRC_MUST_BE_ZERO")
-	errEPerm         = ofErr("OFPBRC_EPERM")
-	errMPBufferOvf   = ofErr("OFPBRC_MULTIPART_BUFFER_OVERFLOW")
-	errUnencodable   = ofErr("NXBRC_UNENCODABLE_ERROR")
-	errBadRole       = ofErr("OFPRRFC_BAD_ROLE")
-	errStaleRole     = ofErr("OFPRRFC_STALE")
-	errFlowModCmd    = ofErr("OFPFMFC_BAD_COMMAND")
-	errFlowModTable  = ofErr("OFPFMFC_BAD_TABLE_ID")
-	errBadFlags      = ofErr("OFPFMFC_BAD_FLAGS")
-	errGroupCmd      = ofErr("OFPGMFC_BAD_COMMAND")
-	errPortModPort   = ofErr("OFPPMFC_BAD_PORT")
-	errPortModHW     = ofErr("OFPPMFC_BAD_HW_ADDR")
-	errPropBadLen    = ofErr("OFPBPC_BAD_LEN")
-	errPropBadType   = ofErr("OFPBPC_BAD_TYPE")
-	errMatchBadLen   = ofErr("OFPBMC_BAD_LEN")
-	errQueueBadPort  = ofErr("OFPQOFC_BAD_PORT")
-	errBundleBadID   = ofErr("OFPBFC_BAD_ID")
-	errBundleClosed  = ofErr("OFPBFC_BUNDLE_CLOSED")
-	errBundleBadType = ofErr("OFPBFC_BAD_TYPE")
-	errBundleFlags   = ofErr("OFPBFC_BAD_FLAGS")
-	errBundleMsgLen  = ofErr("OFPBFC_MSG_BAD_LEN")
-	errBundleMsgXid  = ofErr("OFPBFC_MSG_BAD_XID")
-	errBundleMsgUns  = ofErr("OFPBFC_MSG_UNSUP")
-	errBundleFailed  = ofErr("OFPBFC_MSG_FAILED")
-	errBundleTooMany = ofErr("OFPBFC_OUT_OF_BUNDLES")
-	errBundleBadVer  = ofErr("OFPBFC_BAD_VERSION")
+	errBadVersion    = pipeline.NewError(pipeline.OFPBRC_BAD_VERSION)
+	errBadType       = pipeline.NewError(pipeline.OFPBRC_BAD_TYPE)
+	errBadStat       = pipeline.NewError(pipeline.OFPBRC_BAD_STAT)
+	errBadVendor     = pipeline.NewError(pipeline.OFPBRC_BAD_VENDOR)
+	errBadSubtype    = pipeline.NewError(pipeline.OFPBRC_BAD_SUBTYPE)
+	errBadLen        = pipeline.NewError(pipeline.OFPBRC_BAD_LEN)
+	errBadBuffer     = pipeline.NewError(pipeline.OFPBRC_BUFFER_UNKNOWN)
+	errBadTableID    = pipeline.NewError(pipeline.OFPBRC_BAD_TABLE_ID)
+	errIsSecondary   = pipeline.NewError(pipeline.OFPBRC_IS_SECONDARY)
+	errBadPort       = pipeline.NewError(pipeline.OFPBRC_BAD_PORT)
+	errMustBeZero    = pipeline.NewError(pipeline.NXBRC_MUST_BE_ZERO)
+	errEPerm         = pipeline.NewError(pipeline.OFPBRC_EPERM)
+	errMPBufferOvf   = pipeline.NewError(pipeline.OFPBRC_MULTIPART_BUFFER_OVERFLOW)
+	errUnencodable   = pipeline.NewError(pipeline.NXBRC_UNENCODABLE_ERROR)
+	errBadRole       = pipeline.NewError(pipeline.OFPRRFC_BAD_ROLE)
+	errStaleRole     = pipeline.NewError(pipeline.OFPRRFC_STALE)
+	errFlowModCmd    = pipeline.NewError(pipeline.OFPFMFC_BAD_COMMAND)
+	errFlowModTable  = pipeline.NewError(pipeline.OFPFMFC_BAD_TABLE_ID)
+	errBadFlags      = pipeline.NewError(pipeline.OFPFMFC_BAD_FLAGS)
+	errGroupCmd      = pipeline.NewError(pipeline.OFPGMFC_BAD_COMMAND)
+	errPortModPort   = pipeline.NewError(pipeline.OFPPMFC_BAD_PORT)
+	errPortModHW     = pipeline.NewError(pipeline.OFPPMFC_BAD_HW_ADDR)
+	errPropBadLen    = pipeline.NewError(pipeline.OFPBPC_BAD_LEN)
+	errPropBadType   = pipeline.NewError(pipeline.OFPBPC_BAD_TYPE)
+	errMatchBadLen   = pipeline.NewError(pipeline.OFPBMC_BAD_LEN)
+	errQueueBadPort  = pipeline.NewError(pipeline.OFPQOFC_BAD_PORT)
+	errBundleBadID   = pipeline.NewError(pipeline.OFPBFC_BAD_ID)
+	errBundleClosed  = pipeline.NewError(pipeline.OFPBFC_BUNDLE_CLOSED)
+	errBundleBadType = pipeline.NewError(pipeline.OFPBFC_BAD_TYPE)
+	errBundleFlags   = pipeline.NewError(pipeline.OFPBFC_BAD_FLAGS)
+	errBundleMsgLen  = pipeline.NewError(pipeline.OFPBFC_MSG_BAD_LEN)
+	errBundleMsgXid  = pipeline.NewError(pipeline.OFPBFC_MSG_BAD_XID)
+	errBundleMsgUns  = pipeline.NewError(pipeline.OFPBFC_MSG_UNSUP)
+	errBundleFailed  = pipeline.NewError(pipeline.OFPBFC_MSG_FAILED)
+	errBundleTooMany = pipeline.NewError(pipeline.OFPBFC_OUT_OF_BUNDLES)
+	errBundleBadVer  = pipeline.NewError(pipeline.OFPBFC_BAD_VERSION)
 )
 
 // asOFError converts any error to a *pipeline.Error (unknown errors become
@@ -128,39 +69,27 @@ func asOFError(err error) *pipeline.Error {
 	if errors.As(err, &pe) {
 		return pe
 	}
-	return &pipeline.Error{Type: errUnencodable.Type, Code: errUnencodable.Code, Msg: err.Error()}
+	return pipeline.Errorf(pipeline.NXBRC_UNENCODABLE_ERROR, "%s", err.Error())
 }
 
-// lookupError finds the table entry of a 1.3-numbered error.
-func lookupError(pe *pipeline.Error) *errorEntry {
-	if pe.Type == pipeline.ErrExperimenter {
-		if e := errBy13[[3]uint32{VendorNicira, uint32(pe.Code), 0}]; e != nil {
-			return e
-		}
-		return errBy13[[3]uint32{VendorONF, uint32(pe.Code), 0}]
-	}
-	return errBy13[[3]uint32{0, uint32(pe.Type), uint32(pe.Code)}]
-}
-
-// errorTriplet returns the wire (vendor, type, code) of pe for version.
-func errorTriplet(pe *pipeline.Error, version uint8) errTriplet {
-	e := lookupError(pe)
-	if e == nil {
+// errorWire returns how version numbers pe.
+func errorWire(pe *pipeline.Error, version uint8) pipeline.ErrorWire {
+	c, ok := pipeline.ErrorCodeOf(pe)
+	if !ok {
 		// Not an OpenFlow 1.3 error OVS knows: no valid encoding.
-		e = errByName["NXBRC_UNENCODABLE_ERROR"]
+		c = pipeline.NXBRC_UNENCODABLE_ERROR
 	}
-	t := e.of13
+	w := c.OF13()
 	if version == Version10 {
-		t = e.of10
+		w = c.OF10()
 	}
-	if t.none {
-		e = errByName["NXBRC_UNENCODABLE_ERROR"]
+	if w.None {
 		if version == Version10 {
-			return e.of10
+			return pipeline.NXBRC_UNENCODABLE_ERROR.OF10()
 		}
-		return e.of13
+		return pipeline.NXBRC_UNENCODABLE_ERROR.OF13()
 	}
-	return t
+	return w
 }
 
 // encodeError builds an OFPT_ERROR for req (whose header gives the xid) in
@@ -170,19 +99,19 @@ func encodeError(version uint8, xid uint32, pe *pipeline.Error, req []byte) []by
 	if max := MaxMessageLen - 24; len(req) > max {
 		req = req[:max]
 	}
-	return encodeErrorData(version, xid, errorTriplet(pe, version), req)
+	return encodeErrorData(version, xid, errorWire(pe, version), req)
 }
 
-func encodeErrorData(version uint8, xid uint32, t errTriplet, data []byte) []byte {
+func encodeErrorData(version uint8, xid uint32, t pipeline.ErrorWire, data []byte) []byte {
 	m := newMsg(version, TypeError, xid, 16+len(data))
 	switch {
-	case t.vendor == 0:
-		m.u16(t.typ).u16(t.code)
+	case t.Vendor == 0:
+		m.u16(t.Type).u16(t.Code)
 	case version == Version10:
 		m.u16(0xb0c2).u16(0) // NXET_VENDOR, NXVC_VENDOR_ERROR
-		m.u32(t.vendor).u16(t.typ).u16(t.code)
+		m.u32(t.Vendor).u16(t.Type).u16(t.Code)
 	default:
-		m.u16(0xffff).u16(t.typ).u32(t.vendor)
+		m.u16(0xffff).u16(t.Type).u32(t.Vendor)
 	}
 	m.bytes(data)
 	return m.done()

@@ -76,7 +76,7 @@ func (d *fakeDP) FlowMod(fm *pipeline.FlowMod, now int64) error {
 		if s.Flags&pipeline.FlagCheckOverlap != 0 {
 			for _, f := range d.flows {
 				if f.Spec.Table == s.Table && f.Spec.Priority == s.Priority {
-					return pipeline.Errorf(pipeline.ErrFlowModFailed, 3, "overlap")
+					return pipeline.Errorf(pipeline.OFPFMFC_OVERLAP, "overlap")
 				}
 			}
 		}
@@ -95,7 +95,7 @@ func (d *fakeDP) FlowMod(fm *pipeline.FlowMod, now int64) error {
 			d.flows = append(d.flows[:i], d.flows[i+1:]...)
 		}
 	default:
-		return pipeline.Errorf(pipeline.ErrFlowModFailed, 6, "bad command")
+		return pipeline.Errorf(pipeline.OFPFMFC_BAD_COMMAND, "bad command")
 	}
 	return nil
 }
@@ -131,7 +131,7 @@ func (d *fakeDP) GroupMod(cmd uint16, g *pipeline.GroupSpec) error {
 	case pipeline.GroupAdd:
 		for _, o := range d.groups {
 			if o.Spec.ID == g.ID {
-				return pipeline.Errorf(pipeline.ErrGroupModFailed, 0, "exists")
+				return pipeline.Errorf(pipeline.OFPGMFC_GROUP_EXISTS, "exists")
 			}
 		}
 		d.groups = append(d.groups, pipeline.GroupStats{Spec: *g})
@@ -142,7 +142,7 @@ func (d *fakeDP) GroupMod(cmd uint16, g *pipeline.GroupSpec) error {
 				return nil
 			}
 		}
-		return pipeline.Errorf(pipeline.ErrGroupModFailed, 8, "unknown group")
+		return pipeline.Errorf(pipeline.OFPGMFC_UNKNOWN_GROUP, "unknown group")
 	case pipeline.GroupDelete:
 		for i := 0; i < len(d.groups); i++ {
 			if g.ID == pipeline.GroupAll || d.groups[i].Spec.ID == g.ID {

@@ -14,7 +14,7 @@ const noBuffer = 0xffffffff
 // (0xff00 to 0xfffffeff), as OVS's ofputil_port_from_ofp11.
 func checkPort11(p uint32) error {
 	if p >= 0xff00 && p < pipeline.PortMax {
-		return ofErr("OFPBAC_BAD_OUT_PORT")
+		return pipeline.NewError(pipeline.OFPBAC_BAD_OUT_PORT)
 	}
 	return nil
 }
@@ -171,7 +171,7 @@ func decodeNXFlowMod(b []byte, version uint8, tid bool) (*flowModRequest, error)
 	}
 	if command&0xff == uint16(pipeline.FlowAdd) && hasCookie && ckMask != 0 {
 		// Flow additions may only set a new cookie, not match one.
-		return nil, ofErr("NXBRC_NXM_INVALID")
+		return nil, pipeline.NewError(pipeline.NXBRC_NXM_INVALID)
 	}
 	req, err := finishFlowMod10(r.rest(), match, cookie, command, idle, hard, prio, bufferID, outPort, flags, tid, version)
 	if err != nil {
@@ -230,9 +230,9 @@ func finishFlowMod10(acts []byte, match pipeline.Match, cookie uint64, command, 
 		}
 		if flags&4 != 0 {
 			if idle != 0 || hard != 0 {
-				return nil, ofErr("OFPFMFC_BAD_EMERG_TIMEOUT")
+				return nil, pipeline.NewError(pipeline.OFPFMFC_BAD_EMERG_TIMEOUT)
 			}
-			return nil, ofErr("OFPFMFC_TABLE_FULL")
+			return nil, pipeline.NewError(pipeline.OFPFMFC_TABLE_FULL)
 		}
 		fm.Spec.Flags = flags & 3
 		if fm.Command == pipeline.FlowAdd {
@@ -265,7 +265,7 @@ func splitNXCookie(b []byte) (rest []byte, cookie, mask uint64, has bool, err er
 		}
 		if h == nxmCookie || h == nxmCookieW {
 			if has {
-				return nil, 0, 0, false, ofErr("OFPBMC_DUP_FIELD")
+				return nil, 0, 0, false, pipeline.NewError(pipeline.OFPBMC_DUP_FIELD)
 			}
 			has = true
 			cookie = binary.BigEndian.Uint64(b[off+4:])

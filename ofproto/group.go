@@ -26,27 +26,27 @@ func decodeGroupMod(b []byte) (uint16, *pipeline.GroupSpec, error) {
 	}
 	if cmd != pipeline.GroupDelete {
 		if typ > pipeline.GroupTypeFF {
-			return 0, nil, ofErr("OFPGMFC_BAD_TYPE")
+			return 0, nil, pipeline.NewError(pipeline.OFPGMFC_BAD_TYPE)
 		}
 		if id > groupMax {
-			return 0, nil, ofErr("OFPGMFC_INVALID_GROUP")
+			return 0, nil, pipeline.NewError(pipeline.OFPGMFC_INVALID_GROUP)
 		}
 	}
 	g := &pipeline.GroupSpec{ID: id, Type: typ}
 	for r.left() > 0 {
 		if r.left() < 16 {
-			return 0, nil, ofErr("OFPGMFC_BAD_BUCKET")
+			return 0, nil, pipeline.NewError(pipeline.OFPGMFC_BAD_BUCKET)
 		}
 		start := r.off
 		l := int(r.u16())
 		if l < 16 || start+l > len(r.b) {
-			return 0, nil, ofErr("OFPGMFC_BAD_BUCKET")
+			return 0, nil, pipeline.NewError(pipeline.OFPGMFC_BAD_BUCKET)
 		}
 		var bk pipeline.Bucket
 		bk.Weight = r.u16()
 		bk.WatchPort = r.u32()
 		if checkPort11(bk.WatchPort) != nil {
-			return 0, nil, ofErr("OFPGMFC_BAD_WATCH")
+			return 0, nil, pipeline.NewError(pipeline.OFPGMFC_BAD_WATCH)
 		}
 		bk.WatchGroup = r.u32()
 		r.skip(4)
@@ -162,10 +162,10 @@ func decodeNXGroupMod(b []byte) (uint16, *pipeline.GroupSpec, error) {
 	}
 	if cmd != pipeline.GroupDelete {
 		if typ > pipeline.GroupTypeFF {
-			return 0, nil, ofErr("OFPGMFC_BAD_TYPE")
+			return 0, nil, pipeline.NewError(pipeline.OFPGMFC_BAD_TYPE)
 		}
 		if id > groupMax {
-			return 0, nil, ofErr("OFPGMFC_INVALID_GROUP")
+			return 0, nil, pipeline.NewError(pipeline.OFPGMFC_INVALID_GROUP)
 		}
 	}
 	buckets := r.take(blen)
@@ -183,12 +183,12 @@ func decodeNXGroupMod(b []byte) (uint16, *pipeline.GroupSpec, error) {
 	g := &pipeline.GroupSpec{ID: id, Type: typ}
 	for len(buckets) > 0 {
 		if len(buckets) < 8 {
-			return 0, nil, ofErr("OFPGMFC_BAD_BUCKET")
+			return 0, nil, pipeline.NewError(pipeline.OFPGMFC_BAD_BUCKET)
 		}
 		l := int(binary.BigEndian.Uint16(buckets))
 		alen := int(binary.BigEndian.Uint16(buckets[2:]))
 		if l < 8 || l > len(buckets) || alen > l-8 {
-			return 0, nil, ofErr("OFPGMFC_BAD_BUCKET")
+			return 0, nil, pipeline.NewError(pipeline.OFPGMFC_BAD_BUCKET)
 		}
 		acts, err := nxm.DecodeActions(Version10, buckets[8:8+alen])
 		if err != nil {
@@ -217,7 +217,7 @@ func decodeNXGroupMod(b []byte) (uint16, *pipeline.GroupSpec, error) {
 				v := binary.BigEndian.Uint32(val)
 				if ptyp == 1 {
 					if checkPort11(v) != nil {
-						return 0, nil, ofErr("OFPGMFC_BAD_WATCH")
+						return 0, nil, pipeline.NewError(pipeline.OFPGMFC_BAD_WATCH)
 					}
 					bk.WatchPort = v
 				} else {

@@ -260,7 +260,7 @@ func (c *conn) setConfig(b []byte) error {
 		valid |= 4 // OFPC_INVALID_TTL_TO_CONTROLLER (before 1.3)
 	}
 	if flags&^valid != 0 {
-		return ofErr("OFPSCFC_BAD_FLAGS")
+		return pipeline.NewError(pipeline.OFPSCFC_BAD_FLAGS)
 	}
 	// Fragment handling is the switch's (as in OVS): normal, drop and
 	// nx-match are kept; reassembly is not offered and is ignored.
@@ -349,7 +349,7 @@ func (c *conn) tableMod(b []byte) error {
 	table := b[8]
 	if table != pipeline.TableAll && table >= c.srv.cfg.NumTables {
 		// OVS's tables past n_tables are hidden and read-only.
-		return ofErr("OFPTMFC_EPERM")
+		return pipeline.NewError(pipeline.OFPTMFC_EPERM)
 	}
 	// The table config (1.1-1.2 miss behaviour, deprecated in 1.3) is
 	// accepted and ignored, as OVS does for OpenFlow 1.3.
@@ -364,12 +364,12 @@ func meterMod(b []byte) error {
 	id := binary.BigEndian.Uint32(b[12:])
 	switch cmd {
 	case 0, 1: // add, modify: gswitch has no meters (max_meters 0)
-		return ofErr("OFPMMFC_INVALID_METER")
+		return pipeline.NewError(pipeline.OFPMMFC_INVALID_METER)
 	case 2: // delete: nothing to delete
 		_ = id
 		return nil
 	}
-	return ofErr("OFPMMFC_BAD_COMMAND")
+	return pipeline.NewError(pipeline.OFPMMFC_BAD_COMMAND)
 }
 
 // Roles.
@@ -510,7 +510,7 @@ func (c *conn) setAsyncProps(props []byte) error {
 		r.off += pad8(l) - 4
 		if typ > 5 {
 			if typ >= 0xfffe {
-				return ofErr("OFPBPC_BAD_EXPERIMENTER")
+				return pipeline.NewError(pipeline.OFPBPC_BAD_EXPERIMENTER)
 			}
 			return errPropBadType
 		}
@@ -677,20 +677,20 @@ func (c *conn) handleNicira(h Header, b []byte, subtype uint32) error {
 		switch binary.BigEndian.Uint16(body) {
 		case 0: // NXTTMC_ADD
 			if nmaps > 0 {
-				return ofErr("NXTTMFC_TABLE_FULL")
+				return pipeline.NewError(pipeline.NXTTMFC_TABLE_FULL)
 			}
 		case 1: // NXTTMC_DELETE
 			if nmaps > 0 {
-				return ofErr("NXTTMFC_INVALID_TLV_DEL")
+				return pipeline.NewError(pipeline.NXTTMFC_INVALID_TLV_DEL)
 			}
 		case 2: // NXTTMC_CLEAR
 		default:
-			return ofErr("NXTTMFC_BAD_COMMAND")
+			return pipeline.NewError(pipeline.NXTTMFC_BAD_COMMAND)
 		}
 		return nil
 	case NXTResume:
 		// gswitch never sends continuations, so there is nothing to resume.
-		return ofErr("NXR_NOT_SUPPORTED")
+		return pipeline.NewError(pipeline.NXR_NOT_SUPPORTED)
 	case NXTGroupMod:
 		if h.Version != Version10 {
 			return errBadSubtype

@@ -201,7 +201,7 @@ func (c *conn) multipart13(h Header, b []byte) error {
 	case MPTableFeatures:
 		if len(body) != 0 {
 			// Changing the tables' features is not supported (as OVS).
-			return ofErr("OFPTFFC_EPERM")
+			return pipeline.NewError(pipeline.OFPTFFC_EPERM)
 		}
 		w := c.newMPWriter(mpHeader13(h.Xid, typ))
 		for t := 0; t < int(s.cfg.NumTables); t++ {

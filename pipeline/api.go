@@ -1,47 +1,8 @@
 package pipeline
 
 import (
-	"fmt"
-
 	"gswitch/ct"
 	"gswitch/packet"
-)
-
-// Error is a refusal that knows its OFPT_ERROR type and code, numbered as in
-// OpenFlow 1.3 (ofproto maps them to OpenFlow 1.0 numbers where they differ).
-// Every validation failure in pipeline and nxm is an *Error.
-type Error struct {
-	Type uint16
-	Code uint16
-	Msg  string
-}
-
-func (e *Error) Error() string {
-	return fmt.Sprintf("%s (OFPT_ERROR type %d code %d)", e.Msg, e.Type, e.Code)
-}
-
-// Errorf returns an *Error.
-func Errorf(typ, code uint16, format string, args ...any) *Error {
-	return &Error{Type: typ, Code: code, Msg: fmt.Sprintf(format, args...)}
-}
-
-// OpenFlow 1.3 error types (ofp_error_type).
-const (
-	ErrHelloFailed         = 0
-	ErrBadRequest          = 1
-	ErrBadAction           = 2
-	ErrBadInstruction      = 3
-	ErrBadMatch            = 4
-	ErrFlowModFailed       = 5
-	ErrGroupModFailed      = 6
-	ErrPortModFailed       = 7
-	ErrTableModFailed      = 8
-	ErrQueueOpFailed       = 9
-	ErrSwitchConfigFailed  = 10
-	ErrRoleRequestFailed   = 11
-	ErrMeterModFailed      = 12
-	ErrTableFeaturesFailed = 13
-	ErrExperimenter        = 0xffff
 )
 
 // Tracker is the connection tracker as the pipeline sees it; *ct.Tracker

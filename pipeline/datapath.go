@@ -442,7 +442,7 @@ func (d *Datapath) ModBatch(mods []Mod, now int64) (failed int, err error) {
 		} else if m.Group != nil {
 			err = d.groupModLocked(c, m.GroupCmd, m.Group)
 		} else {
-			err = Errorf(ErrBadRequest, 1, "mod %d has neither a flow-mod nor a group-mod", i) // OFPBRC_BAD_TYPE
+			err = Errorf(OFPBRC_BAD_TYPE, "mod %d has neither a flow-mod nor a group-mod", i)
 		}
 		if err != nil {
 			d.mu.Unlock()
@@ -474,17 +474,17 @@ func (d *Datapath) flowModLocked(c *change, fm *FlowMod, now int64) error {
 	switch fm.Command {
 	case FlowAdd:
 		if spec.Table >= NumTables {
-			return Errorf(ErrFlowModFailed, FMFCBadTableID, "table %d is not valid for this command", spec.Table)
+			return Errorf(OFPFMFC_BAD_TABLE_ID, "table %d is not valid for this command", spec.Table)
 		}
 	case FlowModify, FlowModifyStrict:
 		// TableAll: every table (an OpenFlow 1.0 flow-mod without a table
 		// id, which OVS applies to the matching flows of all tables).
 		if spec.Table >= NumTables && spec.Table != TableAll {
-			return Errorf(ErrFlowModFailed, FMFCBadTableID, "table %d is not valid for this command", spec.Table)
+			return Errorf(OFPFMFC_BAD_TABLE_ID, "table %d is not valid for this command", spec.Table)
 		}
 	case FlowDelete, FlowDeleteStrict:
 	default:
-		return Errorf(ErrFlowModFailed, FMFCBadCommand, "unknown flow-mod command %d", fm.Command)
+		return Errorf(OFPFMFC_BAD_COMMAND, "unknown flow-mod command %d", fm.Command)
 	}
 	if err := checkMatch(&spec.Match); err != nil {
 		return err
@@ -560,7 +560,7 @@ func (d *Datapath) flowModLocked(c *change, fm *FlowMod, now int64) error {
 // modify addressed to every table (validated without a table).
 func checkGoto(in *Instructions, table uint8) error {
 	if in.GotoTable >= 0 && uint8(in.GotoTable) <= table {
-		return Errorf(ErrBadInstruction, BICBadTableID, "goto_table:%d from table %d", in.GotoTable, table)
+		return Errorf(OFPBIC_BAD_TABLE_ID, "goto_table:%d from table %d", in.GotoTable, table)
 	}
 	return nil
 }
@@ -591,11 +591,11 @@ func (d *Datapath) addLocked(c *change, f *flow) error {
 			return true
 		})
 		if overlap {
-			return Errorf(ErrFlowModFailed, FMFCOverlap, "flow overlaps an existing flow of priority %d", f.spec.Priority)
+			return Errorf(OFPFMFC_OVERLAP, "flow overlaps an existing flow of priority %d", f.spec.Priority)
 		}
 	}
 	if cls != nil && cls.n >= d.cfg.MaxFlows {
-		return Errorf(ErrFlowModFailed, FMFCTableFull, "table %d is full (%d flows)", f.spec.Table, cls.n)
+		return Errorf(OFPFMFC_TABLE_FULL, "table %d is full (%d flows)", f.spec.Table, cls.n)
 	}
 	c.add(f)
 	return nil
@@ -610,7 +610,7 @@ func (d *Datapath) AddFlows(specs []FlowSpec, now int64) error {
 		spec := specs[i]
 		if spec.Table >= NumTables {
 			d.mu.Unlock()
-			return Errorf(ErrFlowModFailed, FMFCBadTableID, "table %d is not valid for add", spec.Table)
+			return Errorf(OFPFMFC_BAD_TABLE_ID, "table %d is not valid for add", spec.Table)
 		}
 		if err := checkMatch(&spec.Match); err != nil {
 			d.mu.Unlock()

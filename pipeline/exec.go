@@ -248,7 +248,7 @@ func resetMetadata(pk *packet.Packet) {
 // as a flow's apply-actions matching this packet would be.
 func (d *Datapath) PacketOut(inPort uint32, acts []Action, frame []byte, now int64) error {
 	if inPort >= PortMax && inPort != PortController && inPort != PortLocal && inPort != PortAny {
-		return Errorf(ErrBadRequest, 11, "packet-out: invalid in_port %#x", inPort) // OFPBRC_BAD_PORT
+		return Errorf(OFPBRC_BAD_PORT, "packet-out: invalid in_port %#x", inPort)
 	}
 	pk := packet.New(frame)
 	pk.Key.SetInPort(inPort)

@@ -34,10 +34,10 @@ func checkGroup(v *version, cmd uint16, g *GroupSpec) ([]gbucket, error) {
 	switch g.Type {
 	case GroupTypeAll, GroupTypeSelect, GroupTypeIndirect, GroupTypeFF:
 	default:
-		return nil, Errorf(ErrGroupModFailed, GMFCBadType, "unknown group type %d", g.Type)
+		return nil, Errorf(OFPGMFC_BAD_TYPE, "unknown group type %d", g.Type)
 	}
 	if g.Type == GroupTypeIndirect && len(g.Buckets) != 1 {
-		return nil, Errorf(ErrGroupModFailed, GMFCInvalidGroup, "an indirect group needs exactly one bucket")
+		return nil, Errorf(OFPGMFC_INVALID_GROUP, "an indirect group needs exactly one bucket")
 	}
 	out := make([]gbucket, len(g.Buckets))
 	for i := range g.Buckets {
@@ -45,13 +45,13 @@ func checkGroup(v *version, cmd uint16, g *GroupSpec) ([]gbucket, error) {
 		live := b.WatchPort != PortAny || b.WatchGroup != GroupAny
 		switch {
 		case b.Weight != 0 && g.Type != GroupTypeSelect:
-			return nil, Errorf(ErrGroupModFailed, GMFCInvalidGroup, "bucket weight in a group that is not select")
+			return nil, Errorf(OFPGMFC_INVALID_GROUP, "bucket weight in a group that is not select")
 		case live && (g.Type == GroupTypeAll || g.Type == GroupTypeIndirect):
-			return nil, Errorf(ErrGroupModFailed, GMFCWatchUnsupported, "watch in an all or indirect group")
+			return nil, Errorf(OFPGMFC_WATCH_UNSUPPORTED, "watch in an all or indirect group")
 		case !live && g.Type == GroupTypeFF:
-			return nil, Errorf(ErrGroupModFailed, GMFCInvalidGroup, "fast-failover bucket without a watch port or group")
+			return nil, Errorf(OFPGMFC_INVALID_GROUP, "fast-failover bucket without a watch port or group")
 		case b.WatchGroup == g.ID:
-			return nil, Errorf(ErrGroupModFailed, GMFCLoop, "bucket watches its own group")
+			return nil, Errorf(OFPGMFC_LOOP, "bucket watches its own group")
 		}
 		ck := &checker{v: v, lax: true, noPrereq: true}
 		acts := slices.Clone(b.Actions)
@@ -60,7 +60,7 @@ func checkGroup(v *version, cmd uint16, g *GroupSpec) ([]gbucket, error) {
 		}
 		for _, gid := range ck.groups {
 			if gid == g.ID {
-				return nil, Errorf(ErrGroupModFailed, GMFCLoop, "group %d refers to itself", g.ID)
+				return nil, Errorf(OFPGMFC_LOOP, "group %d refers to itself", g.ID)
 			}
 		}
 		b.Actions = acts
@@ -100,7 +100,7 @@ func (d *Datapath) groupModLocked(c *change, cmd uint16, gs *GroupSpec) error {
 	case GroupAdd, GroupModify:
 	case GroupDelete:
 		if gs.ID > GroupMax && gs.ID != GroupAll {
-			return Errorf(ErrGroupModFailed, GMFCInvalidGroup, "invalid group %#x", gs.ID)
+			return Errorf(OFPGMFC_INVALID_GROUP, "invalid group %#x", gs.ID)
 		}
 		groups := make(map[uint32]*group, len(v.groups))
 		changed := false
@@ -135,17 +135,17 @@ func (d *Datapath) groupModLocked(c *change, cmd uint16, gs *GroupSpec) error {
 		}
 		return nil
 	default:
-		return Errorf(ErrGroupModFailed, GMFCBadCommand, "unknown group-mod command %d", cmd)
+		return Errorf(OFPGMFC_BAD_COMMAND, "unknown group-mod command %d", cmd)
 	}
 	if gs.ID > GroupMax {
-		return Errorf(ErrGroupModFailed, GMFCInvalidGroup, "invalid group %#x", gs.ID)
+		return Errorf(OFPGMFC_INVALID_GROUP, "invalid group %#x", gs.ID)
 	}
 	old := v.groups[gs.ID]
 	if cmd == GroupAdd && old != nil {
-		return Errorf(ErrGroupModFailed, GMFCGroupExists, "group %d already exists", gs.ID)
+		return Errorf(OFPGMFC_GROUP_EXISTS, "group %d already exists", gs.ID)
 	}
 	if cmd == GroupModify && old == nil {
-		return Errorf(ErrGroupModFailed, GMFCUnknownGroup, "group %d does not exist", gs.ID)
+		return Errorf(OFPGMFC_UNKNOWN_GROUP, "group %d does not exist", gs.ID)
 	}
 	spec := *gs
 	spec.Buckets = slices.Clone(gs.Buckets)

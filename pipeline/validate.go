@@ -81,10 +81,10 @@ func checkMatch(m *Match) error {
 		}
 		for f := packet.FieldID(1); f < packet.NumFields; f++ {
 			if fieldMasks[f][i]&w != 0 {
-				return Errorf(ErrBadMatch, BMCBadPrereq, "match on %s without its prerequisites", f)
+				return Errorf(OFPBMC_BAD_PREREQ, "match on %s without its prerequisites", f)
 			}
 		}
-		return Errorf(ErrBadMatch, BMCBadField, "match on unknown bits of key word %d", i)
+		return Errorf(OFPBMC_BAD_FIELD, "match on unknown bits of key word %d", i)
 	}
 	return nil
 }
@@ -117,7 +117,7 @@ func (c *checker) inconsistent(format string, args ...any) error {
 	if c.lax || c.noPrereq {
 		return nil
 	}
-	return Errorf(ErrBadAction, BACMatchInconsistent, format, args...)
+	return Errorf(OFPBAC_MATCH_INCONSISTENT, format, args...)
 }
 
 func (c *checker) ethType() uint16 { return uint16(c.m.Value[packet.WEthDst]) }
@@ -130,30 +130,30 @@ func (c *checker) isIP() bool {
 // checkSubfield is OVS's mf_check_src/mf_check_dst.
 func (c *checker) checkSubfield(sf Subfield, dst bool) error {
 	if !sf.Field.Valid() {
-		return Errorf(ErrBadAction, BACBadSetType, "unknown field %d", sf.Field)
+		return Errorf(OFPBAC_BAD_SET_TYPE, "unknown field %d", sf.Field)
 	}
 	d := &packet.Fields[sf.Field]
 	switch {
 	case sf.NBits == 0:
-		return Errorf(ErrBadAction, BACBadSetLen, "zero bit subfield of %s", d.Name)
+		return Errorf(OFPBAC_BAD_SET_LEN, "zero bit subfield of %s", d.Name)
 	case uint(sf.Ofs) >= d.Bits:
-		return Errorf(ErrBadAction, BACBadSetLen, "bit offset %d exceeds %d-bit width of %s", sf.Ofs, d.Bits, d.Name)
+		return Errorf(OFPBAC_BAD_SET_LEN, "bit offset %d exceeds %d-bit width of %s", sf.Ofs, d.Bits, d.Name)
 	case uint(sf.Ofs)+uint(sf.NBits) > d.Bits:
-		return Errorf(ErrBadAction, BACBadSetLen, "bits %d..%d exceed %d-bit width of %s",
+		return Errorf(OFPBAC_BAD_SET_LEN, "bits %d..%d exceed %d-bit width of %s",
 			sf.Ofs, int(sf.Ofs)+int(sf.NBits)-1, d.Bits, d.Name)
 	}
 	if err := c.checkPrereq(sf.Field); err != nil {
 		return err
 	}
 	if dst && !d.Writable {
-		return Errorf(ErrBadAction, BACBadSetArgument, "destination field %s is not writable", d.Name)
+		return Errorf(OFPBAC_BAD_SET_ARGUMENT, "destination field %s is not writable", d.Name)
 	}
 	return nil
 }
 
 func (c *checker) checkPrereq(f packet.FieldID) error {
 	if !c.noPrereq && !prereqOK(packet.Fields[f].Prereq, &c.m.Value) {
-		return Errorf(ErrBadAction, BACMatchInconsistent, "field %s lacks correct prerequisites", f)
+		return Errorf(OFPBAC_MATCH_INCONSISTENT, "field %s lacks correct prerequisites", f)
 	}
 	return nil
 }
@@ -169,7 +169,7 @@ func checkOutPort(p uint32) error {
 	if p < PortMax {
 		return nil
 	}
-	return Errorf(ErrBadAction, BACBadOutPort, "invalid output port %#x", p)
+	return Errorf(OFPBAC_BAD_OUT_PORT, "invalid output port %#x", p)
 }
 
 // actionSetAllowed reports whether a may be written to the action set
@@ -188,7 +188,7 @@ func actionSetAllowed(a Action) bool {
 func (c *checker) actions(acts []Action, actionSet bool) error {
 	for i, a := range acts {
 		if actionSet && !actionSetAllowed(a) {
-			return Errorf(ErrBadAction, BACBadType, "%T action not allowed in the action set", a)
+			return Errorf(OFPBAC_BAD_TYPE, "%T action not allowed in the action set", a)
 		}
 		if err := c.action(acts, i); err != nil {
 			return err
@@ -205,33 +205,33 @@ func (c *checker) action(acts []Action, i int) error {
 		return c.checkSubfield(a.Src, false)
 	case Controller:
 		if a.Pause {
-			return Errorf(ErrBadAction, BACBadArgument, "controller(pause) is not supported")
+			return Errorf(OFPBAC_BAD_ARGUMENT, "controller(pause) is not supported")
 		}
 	case GroupAction:
 		if c.v.groups[a.GroupID] == nil {
-			return Errorf(ErrBadAction, BACBadOutGroup, "group %d does not exist", a.GroupID)
+			return Errorf(OFPBAC_BAD_OUT_GROUP, "group %d does not exist", a.GroupID)
 		}
 		c.groups = append(c.groups, a.GroupID)
 	case SetField:
 		if !a.Field.Valid() {
-			return Errorf(ErrBadAction, BACBadSetType, "set_field of unknown field %d", a.Field)
+			return Errorf(OFPBAC_BAD_SET_TYPE, "set_field of unknown field %d", a.Field)
 		}
 		d := &packet.Fields[a.Field]
 		if !d.Writable {
-			return Errorf(ErrBadAction, BACBadSetType, "field %s is not writable", d.Name)
+			return Errorf(OFPBAC_BAD_SET_TYPE, "field %s is not writable", d.Name)
 		}
 		if isCTField(a.Field) {
-			return Errorf(ErrBadAction, BACBadSetArgument, "cannot set CT fields outside of ct action")
+			return Errorf(OFPBAC_BAD_SET_ARGUMENT, "cannot set CT fields outside of ct action")
 		}
 		if !a.Value.AndNot(packet.Ones(d.Bits)).IsZero() {
-			return Errorf(ErrBadAction, BACBadSetArgument, "value too wide for %s", d.Name)
+			return Errorf(OFPBAC_BAD_SET_ARGUMENT, "value too wide for %s", d.Name)
 		}
 		if !c.noPrereq && (!prereqOK(d.Prereq, &c.m.Value) ||
 			(a.Field == packet.FieldVlanVID && c.vlans == 0)) {
 			if c.lax && d.Header {
 				return nil
 			}
-			return Errorf(ErrBadAction, BACMatchInconsistent, "set_field %s lacks correct prerequisites", d.Name)
+			return Errorf(OFPBAC_MATCH_INCONSISTENT, "set_field %s lacks correct prerequisites", d.Name)
 		}
 		if a.Field == packet.FieldVlanTCI {
 			// set_field may add or remove the tag.
@@ -246,10 +246,10 @@ func (c *checker) action(acts []Action, i int) error {
 			return err
 		}
 		if isCTField(a.Dst.Field) {
-			return Errorf(ErrBadAction, BACBadSetArgument, "cannot set CT fields outside of ct action")
+			return Errorf(OFPBAC_BAD_SET_ARGUMENT, "cannot set CT fields outside of ct action")
 		}
 		if !a.Value.AndNot(subOnes(a.Dst.NBits)).IsZero() {
-			return Errorf(ErrBadAction, BACBadSetArgument, "value does not fit in %d bits", a.Dst.NBits)
+			return Errorf(OFPBAC_BAD_SET_ARGUMENT, "value does not fit in %d bits", a.Dst.NBits)
 		}
 	case Move:
 		if err := c.checkSubfield(a.Src, false); err != nil {
@@ -259,10 +259,10 @@ func (c *checker) action(acts []Action, i int) error {
 			return err
 		}
 		if a.Src.NBits != a.Dst.NBits {
-			return Errorf(ErrBadAction, BACBadSetLen, "move of %d bits into %d bits", a.Src.NBits, a.Dst.NBits)
+			return Errorf(OFPBAC_BAD_SET_LEN, "move of %d bits into %d bits", a.Src.NBits, a.Dst.NBits)
 		}
 		if isCTField(a.Dst.Field) {
-			return Errorf(ErrBadAction, BACBadSetArgument, "cannot set CT fields outside of ct action")
+			return Errorf(OFPBAC_BAD_SET_ARGUMENT, "cannot set CT fields outside of ct action")
 		}
 	case Resubmit:
 		if a.CT && !c.noPrereq {
@@ -270,7 +270,7 @@ func (c *checker) action(acts []Action, i int) error {
 			valid := st&(packet.CsNew|packet.CsEst|packet.CsRel|packet.CsRpl|packet.CsSNAT|packet.CsDNAT) != 0 ||
 				(st&packet.CsTrk != 0 && mask&packet.CsInv != 0 && st&packet.CsInv == 0)
 			if !valid {
-				return Errorf(ErrBadAction, BACMatchInconsistent, "resubmit(,,ct) needs a match on a valid ct_state")
+				return Errorf(OFPBAC_MATCH_INCONSISTENT, "resubmit(,,ct) needs a match on a valid ct_state")
 			}
 		}
 	case DecTTL:
@@ -283,10 +283,10 @@ func (c *checker) action(acts []Action, i int) error {
 		}
 	case PushVLAN:
 		if a.EthType != packet.EthTypeVLAN && a.EthType != packet.EthTypeQinQ {
-			return Errorf(ErrBadAction, BACBadArgument, "push_vlan: %#x is not a VLAN ethertype", a.EthType)
+			return Errorf(OFPBAC_BAD_ARGUMENT, "push_vlan: %#x is not a VLAN ethertype", a.EthType)
 		}
 		if c.vlans >= packet.MaxVLANs {
-			return Errorf(ErrBadAction, BACBadTag, "push_vlan: too many VLAN headers")
+			return Errorf(OFPBAC_BAD_TAG, "push_vlan: too many VLAN headers")
 		}
 		c.vlans++
 		c.m.Value[packet.WEthSrc] |= packet.VlanCFI
@@ -306,18 +306,18 @@ func (c *checker) action(acts []Action, i int) error {
 	case SetQueue, Note, CTClear, Exit:
 	case Conjunction:
 		if a.NClauses < 2 || a.NClauses > 64 || a.Clause >= a.NClauses {
-			return Errorf(ErrExperimenter, NXBACBadConjunction, "conjunction(%d,%d/%d): bad clause", a.ID, a.Clause+1, a.NClauses)
+			return Errorf(NXBAC_BAD_CONJUNCTION, "conjunction(%d,%d/%d): bad clause", a.ID, a.Clause+1, a.NClauses)
 		}
 		for _, o := range acts {
 			switch o.(type) {
 			case Conjunction, Note:
 			default:
-				return Errorf(ErrExperimenter, NXBACBadConjunction,
+				return Errorf(NXBAC_BAD_CONJUNCTION,
 					"\"conjunction\" actions may be used along with \"note\" but not any other kind of action (such as %T)", o)
 			}
 		}
 	case NAT:
-		return Errorf(ErrBadAction, BACBadSetArgument, "cannot have NAT action outside of \"ct\" action")
+		return Errorf(OFPBAC_BAD_SET_ARGUMENT, "cannot have NAT action outside of \"ct\" action")
 	case CT:
 		p, err := c.checkCT(&a)
 		if err != nil {
@@ -326,7 +326,7 @@ func (c *checker) action(acts []Action, i int) error {
 		a.Params = *p
 		acts[i] = a
 	default:
-		return Errorf(ErrBadAction, BACBadType, "unknown action %T", a)
+		return Errorf(OFPBAC_BAD_TYPE, "unknown action %T", a)
 	}
 	return nil
 }
@@ -339,19 +339,19 @@ func (c *checker) checkCT(a *CT) (*ct.Params, error) {
 	commit := a.Flags&CTCommit != 0
 	switch {
 	case !c.isIP() && !c.noPrereq:
-		return nil, Errorf(ErrBadAction, BACMatchInconsistent, "ct needs a flow that matches IPv4 or IPv6")
+		return nil, Errorf(OFPBAC_MATCH_INCONSISTENT, "ct needs a flow that matches IPv4 or IPv6")
 	case st&packet.CsInv != 0 && commit:
-		return nil, Errorf(ErrBadAction, BACMatchInconsistent, "ct(commit) on a flow matching +inv")
+		return nil, Errorf(OFPBAC_MATCH_INCONSISTENT, "ct(commit) on a flow matching +inv")
 	case a.Alg == ct.AlgFTP && proto != packet.ProtoTCP && !c.noPrereq:
-		return nil, Errorf(ErrBadAction, BACMatchInconsistent, "ct(alg=ftp) needs a flow that matches TCP")
+		return nil, Errorf(OFPBAC_MATCH_INCONSISTENT, "ct(alg=ftp) needs a flow that matches TCP")
 	case a.Alg == ct.AlgTFTP && proto != packet.ProtoUDP && !c.noPrereq:
-		return nil, Errorf(ErrBadAction, BACMatchInconsistent, "ct(alg=tftp) needs a flow that matches UDP")
+		return nil, Errorf(OFPBAC_MATCH_INCONSISTENT, "ct(alg=tftp) needs a flow that matches UDP")
 	case a.Alg != 0 && a.Alg != ct.AlgFTP && a.Alg != ct.AlgTFTP:
-		return nil, Errorf(ErrBadAction, BACBadArgument, "ct: unknown alg %d", a.Alg)
+		return nil, Errorf(OFPBAC_BAD_ARGUMENT, "ct: unknown alg %d", a.Alg)
 	case a.Flags&CTForce != 0 && !commit:
-		return nil, Errorf(ErrBadAction, BACBadArgument, "ct(force) requires commit")
+		return nil, Errorf(OFPBAC_BAD_ARGUMENT, "ct(force) requires commit")
 	case a.Flags&^(CTCommit|CTForce) != 0:
-		return nil, Errorf(ErrBadAction, BACBadArgument, "ct: unknown flags %#x", a.Flags)
+		return nil, Errorf(OFPBAC_BAD_ARGUMENT, "ct: unknown flags %#x", a.Flags)
 	}
 	p := &ct.Params{Zone: a.Zone, Commit: commit, Force: a.Flags&CTForce != 0, Alg: a.Alg}
 	if a.ZoneSrc.Field != packet.FieldInvalid {
@@ -359,7 +359,7 @@ func (c *checker) checkCT(a *CT) (*ct.Params, error) {
 			return nil, err
 		}
 		if a.ZoneSrc.NBits != 16 {
-			return nil, Errorf(ErrBadAction, BACBadSetLen, "ct zone subfield must be 16 bits, not %d", a.ZoneSrc.NBits)
+			return nil, Errorf(OFPBAC_BAD_SET_LEN, "ct zone subfield must be 16 bits, not %d", a.ZoneSrc.NBits)
 		}
 		p.Zone = 0
 	}
@@ -371,15 +371,15 @@ func (c *checker) checkCT(a *CT) (*ct.Params, error) {
 			et := c.ethType()
 			if x.IsV6() && et != packet.EthTypeIPv6 ||
 				!x.IsV6() && x.RangePresent&(ct.NATRangeIPv4Min|ct.NATRangeIPv4Max) != 0 && et != packet.EthTypeIPv4 {
-				return nil, Errorf(ErrBadAction, BACMatchInconsistent, "nat address family does not match the flow")
+				return nil, Errorf(OFPBAC_MATCH_INCONSISTENT, "nat address family does not match the flow")
 			}
 			if p.NAT != nil {
-				return nil, Errorf(ErrBadAction, BACBadArgument, "ct: more than one nat")
+				return nil, Errorf(OFPBAC_BAD_ARGUMENT, "ct: more than one nat")
 			}
 			// The range rules of OVS's NXAST_NAT decoder (inverted address
 			// or port range, mixed families, flags without a kind).
 			if _, err := nat.FromRaw(x.Flags, x.RangePresent, x.AddrMin, x.AddrMax, x.PortMin, x.PortMax); err != nil {
-				return nil, Errorf(ErrBadAction, BACBadArgument, "nat: %v", err)
+				return nil, Errorf(OFPBAC_BAD_ARGUMENT, "nat: %v", err)
 			}
 			n := x.NAT
 			p.NAT = &n
@@ -388,7 +388,7 @@ func (c *checker) checkCT(a *CT) (*ct.Params, error) {
 			// move:SRC->ct_mark[...] / ct_label[...]: the value comes from
 			// each packet at run time; only the destination bits are known.
 			if !isCTField(x.Dst.Field) || x.Dst.Field == packet.FieldCtState {
-				return nil, Errorf(ErrBadAction, BACBadArgument, "ct action doesn't support nested modification of %s", x.Dst.Field)
+				return nil, Errorf(OFPBAC_BAD_ARGUMENT, "ct action doesn't support nested modification of %s", x.Dst.Field)
 			}
 			if err := c.checkSubfield(x.Src, false); err != nil {
 				return nil, err
@@ -397,10 +397,10 @@ func (c *checker) checkCT(a *CT) (*ct.Params, error) {
 				return nil, err
 			}
 			if x.Src.NBits != x.Dst.NBits {
-				return nil, Errorf(ErrBadAction, BACBadSetLen, "move: source and destination widths differ (%d, %d)", x.Src.NBits, x.Dst.NBits)
+				return nil, Errorf(OFPBAC_BAD_SET_LEN, "move: source and destination widths differ (%d, %d)", x.Src.NBits, x.Dst.NBits)
 			}
 			if !commit {
-				return nil, Errorf(ErrBadAction, BACBadArgument, "ct requires commit for actions other than a bare nat")
+				return nil, Errorf(OFPBAC_BAD_ARGUMENT, "ct requires commit for actions other than a bare nat")
 			}
 			m := subOnes(x.Dst.NBits).Shl(uint(x.Dst.Ofs))
 			switch x.Dst.Field {
@@ -411,7 +411,7 @@ func (c *checker) checkCT(a *CT) (*ct.Params, error) {
 				p.SetLabel = true
 				p.LabelMask = p.LabelMask.Or(m)
 			default:
-				return nil, Errorf(ErrBadAction, BACBadArgument, "ct action doesn't support nested modification of %s", x.Dst.Field)
+				return nil, Errorf(OFPBAC_BAD_ARGUMENT, "ct action doesn't support nested modification of %s", x.Dst.Field)
 			}
 			continue
 		case SetField:
@@ -426,10 +426,10 @@ func (c *checker) checkCT(a *CT) (*ct.Params, error) {
 			m = subOnes(x.Dst.NBits).Shl(uint(x.Dst.Ofs))
 			v = x.Value.Shl(uint(x.Dst.Ofs)).And(m)
 		default:
-			return nil, Errorf(ErrBadAction, BACBadArgument, "ct action doesn't support nested action %T", x)
+			return nil, Errorf(OFPBAC_BAD_ARGUMENT, "ct action doesn't support nested action %T", x)
 		}
 		if !commit {
-			return nil, Errorf(ErrBadAction, BACBadArgument, "ct requires commit for actions other than a bare nat")
+			return nil, Errorf(OFPBAC_BAD_ARGUMENT, "ct requires commit for actions other than a bare nat")
 		}
 		switch f {
 		case packet.FieldCtMark:
@@ -441,11 +441,11 @@ func (c *checker) checkCT(a *CT) (*ct.Params, error) {
 			p.Label = v.Or(p.Label.AndNot(m))
 			p.LabelMask = p.LabelMask.Or(m)
 		default:
-			return nil, Errorf(ErrBadAction, BACBadArgument, "ct action doesn't support nested modification of %s", f)
+			return nil, Errorf(OFPBAC_BAD_ARGUMENT, "ct action doesn't support nested modification of %s", f)
 		}
 	}
 	if p.NAT != nil && p.NAT.Flags&(ct.NATSrc|ct.NATDst) != 0 && !commit {
-		return nil, Errorf(ErrBadAction, BACBadArgument, "ct requires commit for nat with arguments")
+		return nil, Errorf(OFPBAC_BAD_ARGUMENT, "ct requires commit for nat with arguments")
 	}
 	if err := supportedCT(p); err != nil {
 		return nil, err
@@ -460,14 +460,14 @@ func supportedCT(p *ct.Params) error {
 	case ct.AlgNone, ct.AlgFTP, ct.AlgTFTP:
 		return nil
 	}
-	return Errorf(ErrBadAction, BACBadArgument, "ct(alg=%d) is not supported by this switch", p.Alg)
+	return Errorf(OFPBAC_BAD_ARGUMENT, "ct(alg=%d) is not supported by this switch", p.Alg)
 }
 
 // checkInstructions validates a flow's instructions against its match and
 // table (spec.Inst's action slices are replaced by checked copies).
 func (c *checker) instructions(in *Instructions) error {
 	if in.Meter != 0 {
-		return Errorf(ErrMeterModFailed, 2, "meter %d does not exist (meters are not supported)", in.Meter)
+		return Errorf(OFPMMFC_INVALID_METER, "meter %d does not exist (meters are not supported)", in.Meter)
 	}
 	in.Apply = append([]Action(nil), in.Apply...)
 	if err := c.actions(in.Apply, false); err != nil {
@@ -478,10 +478,10 @@ func (c *checker) instructions(in *Instructions) error {
 		return err
 	}
 	if conjunctionsOf(in) != nil && (in.HasWrite || in.ClearActions || in.WriteMetadata || in.GotoTable >= 0) {
-		return Errorf(ErrBadAction, BACBadArgument, "a conjunctive flow may have no instruction but apply-actions")
+		return Errorf(OFPBAC_BAD_ARGUMENT, "a conjunctive flow may have no instruction but apply-actions")
 	}
 	if in.GotoTable >= 0 && (c.table != NoTable && uint8(in.GotoTable) <= c.table || in.GotoTable >= NumTables) {
-		return Errorf(ErrBadInstruction, BICBadTableID, "goto_table:%d from table %d", in.GotoTable, c.table)
+		return Errorf(OFPBIC_BAD_TABLE_ID, "goto_table:%d from table %d", in.GotoTable, c.table)
 	}
 	return nil
 }

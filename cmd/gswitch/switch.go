@@ -466,20 +466,20 @@ func (x *portTable) PortMod(no uint32, hw [6]byte, config, mask, advertise uint3
 	p := s.byNo[no]
 	if no == pipeline.PortLocal {
 		if hw != s.hwaddr {
-			return pipeline.Errorf(pipeline.ErrPortModFailed, 1, "LOCAL: hardware address does not match") // OFPPMFC_BAD_HW_ADDR
+			return pipeline.Errorf(pipeline.OFPPMFC_BAD_HW_ADDR, "LOCAL: hardware address does not match")
 		}
 		if mask&config&ofproto.PortConfigDown == 0 && mask&ofproto.PortConfigDown != 0 {
-			return pipeline.Errorf(pipeline.ErrPortModFailed, 4, "LOCAL: gswitch has no local interface to bring up") // OFPPMFC_EPERM
+			return pipeline.Errorf(pipeline.OFPPMFC_EPERM, "LOCAL: gswitch has no local interface to bring up")
 		}
 		return nil
 	}
 	if p == nil {
-		return pipeline.Errorf(pipeline.ErrPortModFailed, 0, "port %d does not exist", no) // OFPPMFC_BAD_PORT
+		return pipeline.Errorf(pipeline.OFPPMFC_BAD_PORT, "port %d does not exist", no)
 	}
 	var cur [6]byte
 	copy(cur[:], p.p.HWAddr())
 	if hw != cur {
-		return pipeline.Errorf(pipeline.ErrPortModFailed, 1, "port %d: hardware address does not match", no) // OFPPMFC_BAD_HW_ADDR
+		return pipeline.Errorf(pipeline.OFPPMFC_BAD_HW_ADDR, "port %d: hardware address does not match", no)
 	}
 	const settable = ofproto.PortConfigDown | ofproto.PortConfigNoRecv | ofproto.PortConfigNoFlood |
 		ofproto.PortConfigNoFwd | ofproto.PortConfigNoPacketIn
