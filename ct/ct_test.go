@@ -296,8 +296,8 @@ func TestICMPEcho(t *testing.T) {
 		pk := icmpFrame(a, b, req, 0, 7, nil)
 		exec1(tr, pk, commit, int64(2*time.Second))
 		k := &pk.Key
-		if uint16(k.W[packet.WCtTp]>>48) != uint16(req) || uint16(k.W[packet.WCtTp]>>32) != 0 {
-			t.Errorf("ct_tp_src/dst for ICMP: %x", k.W[packet.WCtTp])
+		if k.W.CtTpSrc() != uint16(req) || k.W.CtTpDst() != 0 {
+			t.Errorf("ct_tp_src/dst for ICMP: %d/%d", k.W.CtTpSrc(), k.W.CtTpDst())
 		}
 	}
 }
@@ -430,7 +430,7 @@ func TestMalformedInvalid(t *testing.T) {
 	if s := exec1(tr, pk, commit, 1); s != trk|inv {
 		t.Fatalf("bad IP checksum: %s", stateString(s))
 	}
-	if pk.Key.W[packet.WCtNw] != 0 || pk.Key.CtZone() != 0 {
+	if pk.Key.W.CtNwSrc() != 0 || pk.Key.W.CtNwDst() != 0 || pk.Key.CtZone() != 0 {
 		t.Error("invalid packet carries a tuple")
 	}
 	short := packet.New(pk.Data[:20])

@@ -122,9 +122,9 @@ func (t *Tracker) processFast(pk *packet.Packet, c *conn, p *Params) {
 	c.mu.Lock()
 	mark, label := t.markLabelLocked(c, p)
 	c.mu.Unlock()
-	w := k.W[packet.WCtMark] &^ (0xffffffff<<32 | 0xffff<<16)
-	k.W[packet.WCtMark] = w | uint64(mark)<<32 | uint64(p.Zone)<<16
-	k.W[packet.WCtLabel], k.W[packet.WCtLabel+1] = label.Hi, label.Lo
+	k.W.SetCtMark(mark)
+	k.W.SetCtZone(p.Zone)
+	k.W.SetCtLabel(label.Hi, label.Lo)
 }
 
 func (t *Tracker) processOne(pk *packet.Packet, ctx *lookupCtx, p *Params, now int64) {
@@ -413,7 +413,8 @@ func writeMD(k *packet.Key, state uint32, zone uint16, mark uint32, label packet
 	k.SetCtState(state | packet.CsTrk)
 	var proto uint8
 	var tpSrc, tpDst uint16
-	var nw, s6h, s6l, d6h, d6l uint64
+	var nwSrc, nwDst uint32
+	var s6, d6 packet.U128
 	if key != nil {
 		proto = key.proto
 		if key.isICMP() {
@@ -422,16 +423,17 @@ func writeMD(k *packet.Key, state uint32, zone uint16, mark uint32, label packet
 			tpSrc, tpDst = key.sport, key.dport
 		}
 		if key.v6 {
-			s6h, s6l = be.Uint64(key.src[0:]), be.Uint64(key.src[8:])
-			d6h, d6l = be.Uint64(key.dst[0:]), be.Uint64(key.dst[8:])
+			s6 = packet.U128{Hi: be.Uint64(key.src[0:]), Lo: be.Uint64(key.src[8:])}
+			d6 = packet.U128{Hi: be.Uint64(key.dst[0:]), Lo: be.Uint64(key.dst[8:])}
 		} else {
-			nw = uint64(be.Uint32(key.src[:4]))<<32 | uint64(be.Uint32(key.dst[:4]))
+			nwSrc, nwDst = be.Uint32(key.src[:4]), be.Uint32(key.dst[:4])
 		}
 	}
-	k.W[packet.WCtMark] = uint64(mark)<<32 | uint64(zone)<<16 | uint64(proto)<<8
-	k.W[packet.WCtLabel], k.W[packet.WCtLabel+1] = label.Hi, label.Lo
-	k.W[packet.WCtNw] = nw
-	k.W[packet.WCtIPv6Src], k.W[packet.WCtIPv6Src+1] = s6h, s6l
-	k.W[packet.WCtIPv6Dst], k.W[packet.WCtIPv6Dst+1] = d6h, d6l
-	k.W[packet.WCtTp] = uint64(tpSrc)<<48 | uint64(tpDst)<<32 | k.W[packet.WCtTp]&0xffffffff
+	k.W.SetCtMark(mark)
+	k.W.SetCtZone(zone)
+	k.W.SetCtNwProto(proto)
+	k.W.SetCtLabel(label.Hi, label.Lo)
+	k.W.SetCtNw(nwSrc, nwDst)
+	k.W.SetCtIPv6(s6, d6)
+	k.W.SetCtTp(tpSrc, tpDst)
 }

@@ -59,7 +59,7 @@ func TestFragments(t *testing.T) {
 		if s := f.Key.CtState(); s != trk|nw {
 			t.Errorf("fragment %d: %s", i, stateString(s))
 		}
-		if f.Key.W[packet.WCtNw] == 0 || uint16(f.Key.W[packet.WCtTp]>>48) != 5000 {
+		if f.Key.W.CtNwSrc() == 0 && f.Key.W.CtNwDst() == 0 || f.Key.W.CtTpSrc() != 5000 {
 			t.Errorf("fragment %d lacks the datagram's tuple", i)
 		}
 		if c, _, _ := cachedConn(f); c == nil {

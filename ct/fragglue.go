@@ -42,11 +42,7 @@ func (t *Tracker) executeFrag(pk *packet.Packet, out []*packet.Packet, p *Params
 
 // copyCt copies the ct_* fields of src into dst.
 func copyCt(dst, src *packet.Key) {
-	dst.SetCtState(src.CtState())
-	for w := packet.WCtMark; w < packet.WCtTp; w++ {
-		dst.W[w] = src.W[w]
-	}
-	dst.W[packet.WCtTp] = src.W[packet.WCtTp]&^0xffffffff | dst.W[packet.WCtTp]&0xffffffff
+	dst.W.CopyCt(&src.W)
 }
 
 // expireFrags passes on the fragments of datagrams that timed out, +inv

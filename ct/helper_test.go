@@ -126,10 +126,10 @@ func TestFTPActive(t *testing.T) {
 	if s := syn.Key.CtState(); s != trk|nw|rel {
 		t.Fatalf("data syn first pass: %s", stateString(s))
 	}
-	if nw := syn.Key.W[packet.WCtNw]; nw != uint64(0xc6336401)<<32|0xc6336402 {
+	if nw := uint64(syn.Key.W.CtNwSrc())<<32 | uint64(syn.Key.W.CtNwDst()); nw != uint64(0xc6336401)<<32|0xc6336402 {
 		t.Errorf("data syn ct_nw: %#x, want the parent's", nw)
 	}
-	if tp := syn.Key.W[packet.WCtTp] >> 32; tp != 20021<<16|21 {
+	if tp := uint64(syn.Key.W.CtTpSrc())<<16 | uint64(syn.Key.W.CtTpDst()); tp != 20021<<16|21 {
 		t.Errorf("data syn ct_tp: %#x, want the parent's", tp)
 	}
 	if e.tr.Expectations() != 1 {
@@ -262,14 +262,15 @@ func TestFTPMarkLabelInherited(t *testing.T) {
 	e.step("other zone", tcp4(B, A, 20, 20040, "S", 1, 0, ""), trk|nw, ct0)
 	syn := tcp4(B, A, 20, 20040, "S", 1, 0, "")
 	exec1(e.tr, syn, z, e.now)
-	if syn.Key.CtState() != trk|nw|rel || syn.Key.W[packet.WCtMark]>>32 != 7 || syn.Key.W[packet.WCtLabel+1] != 0x42 {
-		t.Fatalf("uncommitted related: %s mark %d", stateString(syn.Key.CtState()), syn.Key.W[packet.WCtMark]>>32)
+	_, labelLo := syn.Key.CtLabel()
+	if syn.Key.CtState() != trk|nw|rel || syn.Key.CtMark() != 7 || labelLo != 0x42 {
+		t.Fatalf("uncommitted related: %s mark %d", stateString(syn.Key.CtState()), syn.Key.CtMark())
 	}
 	// As OVS's set_mark/set_label: a related connection keeps the
 	// master's mark and label even when committed with others.
 	e.step("commit", syn, trk|nw|rel, Params{Zone: 5, Commit: true, SetMark: true, Mark: 9, MarkMask: 0xffffffff})
-	if syn.Key.W[packet.WCtMark]>>32 != 7 {
-		t.Fatalf("related commit changed the mark: %d", syn.Key.W[packet.WCtMark]>>32)
+	if syn.Key.CtMark() != 7 {
+		t.Fatalf("related commit changed the mark: %d", syn.Key.CtMark())
 	}
 	if !strings.Contains(e.dpctl("dump-conntrack", "zone=5"), "sport=20,dport=20040),reply=(src=198.51.100.1,dst=198.51.100.2,sport=20040,dport=20),zone=5,mark=7,labels=0x42") {
 		t.Fatalf("related connection without the master's mark/label:\n%s", e.dpctl("dump-conntrack"))

@@ -87,7 +87,7 @@ func TestSNATTCP(t *testing.T) {
 		t.Error("key not refreshed after NAT")
 	}
 	// The ct tuple is the original one.
-	if uint32(pk.Key.W[packet.WCtNw]>>32) != be.Uint32(netip.MustParseAddr(A).AsSlice()) {
+	if pk.Key.W.CtNwSrc() != be.Uint32(netip.MustParseAddr(A).AsSlice()) {
 		t.Error("ct_nw_src is not the pre-NAT source")
 	}
 	if pk.Conn != nil {
@@ -257,7 +257,7 @@ func TestNATCachedAndRecirculated(t *testing.T) {
 	if src, _, _, _ := checkFrame(t, pk); src != X {
 		t.Fatal("second pass changed the packet")
 	}
-	if uint16(pk.Key.W[packet.WCtTp]>>48) != 1234 {
+	if pk.Key.W.CtTpSrc() != 1234 {
 		t.Fatal("second pass lost the original tuple")
 	}
 	// Sweep and flush remove NAT connections (keys may sit in two shards).

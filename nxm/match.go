@@ -271,39 +271,30 @@ func apply(f *wireField, v, mask packet.U128, m *pipeline.Match) {
 	}
 }
 
-// Raw views of shared words, for prerequisites and encoding.
-func ethType(w *packet.Words) uint16 { return uint16(w[packet.WEthDst]) }
-func nwProto(w *packet.Words) uint8  { return uint8(w[packet.WL3Misc] >> 24) }
-func nwFrag(w *packet.Words) uint8   { return uint8(w[packet.WL3Misc]) }
-func tpSrc(w *packet.Words) uint16   { return uint16(w[packet.WTp] >> 48) }
-func tpDst(w *packet.Words) uint16   { return uint16(w[packet.WTp] >> 32) }
-func vlanTCI(w *packet.Words) uint16 { return uint16(w[packet.WEthSrc]) }
-func ctState(w *packet.Words) uint32 { return uint32(w[packet.WPktMark]) }
-
 func isIPAny(w *packet.Words) bool {
-	t := ethType(w)
+	t := w.EthType()
 	return t == packet.EthTypeIPv4 || t == packet.EthTypeIPv6
 }
 
 func isARP(w *packet.Words) bool {
-	t := ethType(w)
+	t := w.EthType()
 	return t == packet.EthTypeARP || t == 0x8035
 }
 
 func isL4(w *packet.Words, proto uint8) bool {
-	return isIPAny(w) && nwProto(w) == proto && nwFrag(w)&packet.FragLater == 0
+	return isIPAny(w) && w.NwProto() == proto && w.NwFrag()&packet.FragLater == 0
 }
 
 func isICMPv4(w *packet.Words) bool {
-	return ethType(w) == packet.EthTypeIPv4 && nwProto(w) == packet.ProtoICMP
+	return w.EthType() == packet.EthTypeIPv4 && w.NwProto() == packet.ProtoICMP
 }
 
 func isICMPv6(w *packet.Words) bool {
-	return ethType(w) == packet.EthTypeIPv6 && nwProto(w) == packet.ProtoICMPv6
+	return w.EthType() == packet.EthTypeIPv6 && w.NwProto() == packet.ProtoICMPv6
 }
 
 func isND(w *packet.Words) bool {
-	return isICMPv6(w) && tpDst(w) == 0 && (tpSrc(w) == 135 || tpSrc(w) == 136)
+	return isICMPv6(w) && w.TpDst() == 0 && (w.TpSrc() == 135 || w.TpSrc() == 136)
 }
 
 // prereqOK is OVS's mf_are_match_prereqs_ok: it looks at the (masked)
@@ -316,19 +307,19 @@ func prereqOK(p prereq, m *pipeline.Match) bool {
 	case pARP:
 		return isARP(w)
 	case pIPv4:
-		return ethType(w) == packet.EthTypeIPv4
+		return w.EthType() == packet.EthTypeIPv4
 	case pIPv6:
-		return ethType(w) == packet.EthTypeIPv6
+		return w.EthType() == packet.EthTypeIPv6
 	case pVlanVID:
-		return vlanTCI(w)&packet.VlanCFI != 0
+		return w.VlanTCI()&packet.VlanCFI != 0
 	case pIPAny:
 		return isIPAny(w)
 	case pCT:
-		s := ctState(w)
+		s := w.CtState()
 		if s&(packet.CsNew|packet.CsEst|packet.CsRel|packet.CsRpl|packet.CsSNAT|packet.CsDNAT) != 0 {
 			return true
 		}
-		return s&packet.CsTrk != 0 && uint32(m.Mask[packet.WPktMark])&packet.CsInv != 0 && s&packet.CsInv == 0
+		return s&packet.CsTrk != 0 && m.Mask.CtState()&packet.CsInv != 0 && s&packet.CsInv == 0
 	case pTCP:
 		return isL4(w, packet.ProtoTCP)
 	case pUDP:
@@ -342,9 +333,9 @@ func prereqOK(p prereq, m *pipeline.Match) bool {
 	case pND:
 		return isND(w)
 	case pNDSol:
-		return isND(w) && tpSrc(w) == 135
+		return isND(w) && w.TpSrc() == 135
 	case pNDAdv:
-		return isND(w) && tpSrc(w) == 136
+		return isND(w) && w.TpSrc() == 136
 	}
 	return false
 }
@@ -544,7 +535,7 @@ func putVLAN(b []byte, m *pipeline.Match, oxm bool) []byte {
 // putIP is OVS's nxm_put_ip.
 func putIP(b []byte, m *pipeline.Match, oxm bool) []byte {
 	w := &m.Value
-	if ethType(w) == packet.EthTypeIPv4 {
+	if w.EthType() == packet.EthTypeIPv4 {
 		b = putM(b, m, packet.FieldIPv4Src, oxm)
 		b = putM(b, m, packet.FieldIPv4Dst, oxm)
 	} else {
@@ -571,7 +562,7 @@ func putIP(b []byte, m *pipeline.Match, oxm bool) []byte {
 		return b
 	}
 	b = putX(b, m, packet.FieldNwProto, oxm)
-	switch nwProto(w) {
+	switch w.NwProto() {
 	case packet.ProtoTCP:
 		b = putM(b, m, packet.FieldTCPSrc, oxm)
 		b = putM(b, m, packet.FieldTCPDst, oxm)
@@ -589,7 +580,7 @@ func putIP(b []byte, m *pipeline.Match, oxm bool) []byte {
 			b = putTp(b, m, packet.FieldICMPv6Type, packet.FieldICMPv6Code, oxm)
 			if isND(w) {
 				b = putM(b, m, packet.FieldNdTarget, oxm)
-				if tpSrc(w) == 135 {
+				if w.TpSrc() == 135 {
 					b = putM(b, m, packet.FieldNdSll, oxm)
 				} else {
 					b = putM(b, m, packet.FieldNdTll, oxm)
@@ -603,11 +594,11 @@ func putIP(b []byte, m *pipeline.Match, oxm bool) []byte {
 // putTp writes ICMP type and code (exact) when any bit of tp_src/tp_dst is
 // matched.
 func putTp(b []byte, m *pipeline.Match, typ, code packet.FieldID, oxm bool) []byte {
-	if m.Mask[packet.WTp]>>48 != 0 {
-		b = putEntry(b, headerFor(typ, oxm), u(uint64(tpSrc(&m.Value))&0xff), u(0xff), true)
+	if m.Mask.TpSrc() != 0 {
+		b = putEntry(b, headerFor(typ, oxm), u(uint64(m.Value.TpSrc())&0xff), u(0xff), true)
 	}
-	if uint16(m.Mask[packet.WTp]>>32) != 0 {
-		b = putEntry(b, headerFor(code, oxm), u(uint64(tpDst(&m.Value))&0xff), u(0xff), true)
+	if m.Mask.TpDst() != 0 {
+		b = putEntry(b, headerFor(code, oxm), u(uint64(m.Value.TpDst())&0xff), u(0xff), true)
 	}
 	return b
 }

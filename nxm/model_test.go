@@ -131,12 +131,12 @@ func TestDecodedModel(t *testing.T) {
 		m10, _ := decodeCapture(t, "of10", flow)
 		if m13 != m10 {
 			t.Errorf("%s: OpenFlow 1.3 tci %#x/%#x, 1.0 tci %#x/%#x", flow,
-				vlanTCI(&m13.Value), vlanTCI(&m13.Mask), vlanTCI(&m10.Value), vlanTCI(&m10.Mask))
+				m13.Value.VlanTCI(), m13.Mask.VlanTCI(), m10.Value.VlanTCI(), m10.Mask.VlanTCI())
 		}
 	}
 	m, _ := decodeCapture(t, "of10", "dl_vlan=0xffff,actions=drop")
-	if vlanTCI(&m.Value) != 0 || vlanTCI(&m.Mask) != 0xffff {
-		t.Errorf("no-VLAN match: %#x/%#x", vlanTCI(&m.Value), vlanTCI(&m.Mask))
+	if m.Value.VlanTCI() != 0 || m.Mask.VlanTCI() != 0xffff {
+		t.Errorf("no-VLAN match: %#x/%#x", m.Value.VlanTCI(), m.Mask.VlanTCI())
 	}
 	for _, proto := range both {
 		m, _ := decodeCapture(t, proto, "in_port=LOCAL,actions=drop")

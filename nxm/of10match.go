@@ -80,7 +80,7 @@ func DecodeOF10Match(b []byte) (pipeline.Match, error) {
 	nwSrc, nwDst := be32(b[28:]), be32(b[32:])
 	tpSrc, tpDst := be16(b[36:]), be16(b[38:])
 	// Normalize: only what the dl_type (and nw_proto) allow.
-	t := ethType(&m.Value)
+	t := m.Value.EthType()
 	isIP, isIPv6, isARP := t == packet.EthTypeIPv4, t == packet.EthTypeIPv6, t == packet.EthTypeARP || t == 0x8035
 	if (isIP || isIPv6 || isARP) && wc&ofpfw10NwProto == 0 {
 		m.Set(packet.FieldNwProto, u(uint64(proto)), u(0xff))
@@ -96,8 +96,8 @@ func DecodeOF10Match(b []byte) (pipeline.Match, error) {
 			m.Set(packet.FieldIPv4Dst, u(uint64(nwDst)), u(uint64(mk)))
 		}
 	}
-	p := nwProto(&m.Value)
-	protoSet := m.Mask[packet.WL3Misc]>>24&0xff != 0
+	p := m.Value.NwProto()
+	protoSet := m.Mask.NwProto() != 0
 	tpOK := protoSet && ((isIP && (p == packet.ProtoTCP || p == packet.ProtoUDP || p == packet.ProtoSCTP || p == packet.ProtoICMP)) ||
 		(isIPv6 && (p == packet.ProtoTCP || p == packet.ProtoUDP || p == packet.ProtoSCTP || p == packet.ProtoICMPv6)))
 	if tpOK {
@@ -175,7 +175,7 @@ func EncodeOF10Match(m *pipeline.Match) ([]byte, error) {
 		{packet.FieldTCPDst, ofpfw10TpDst, packet.Ones(16)},
 	} {
 		if f.bit == ofpfw10TpSrc || f.bit == ofpfw10TpDst {
-			if p := nwProto(&m.Value); p == packet.ProtoICMP || p == packet.ProtoICMPv6 {
+			if p := m.Value.NwProto(); p == packet.ProtoICMP || p == packet.ProtoICMPv6 {
 				if _, mk := m.Get(f.id); mk.Lo == 0xff { // ICMP type/code: 8 bits
 					f.want = mk
 				}
@@ -203,7 +203,7 @@ func EncodeOF10Match(m *pipeline.Match) ([]byte, error) {
 		wc |= n << (ofpfw10NwSrcSh + 6*uint32(i))
 	}
 	// VLAN.
-	tci, tm := vlanTCI(&m.Value), vlanTCI(&m.Mask)
+	tci, tm := m.Value.VlanTCI(), m.Mask.VlanTCI()
 	var dlVlan uint16
 	var pcp uint8
 	switch {
@@ -236,7 +236,7 @@ func EncodeOF10Match(m *pipeline.Match) ([]byte, error) {
 		}
 	}
 	v := &m.Value
-	port := uint32(v[packet.WInPort] >> 32)
+	port := v.InPort()
 	p16, ok := PortTo16(port)
 	if !ok {
 		return nil, fmt.Errorf("nxm: in_port %#x has no OpenFlow 1.0 number", port)
@@ -257,13 +257,13 @@ func putOF10Match(o []byte, wc uint32, p16, dlVlan uint16, pcp uint8, m *pipelin
 	putValue(o[12:12], m.Value.Get(packet.FieldEthDst), 6)
 	be.PutUint16(o[18:], dlVlan)
 	o[20] = pcp
-	be.PutUint16(o[22:], ethType(v))
-	o[24] = uint8(v[packet.WL3Misc]>>16) & 0xfc
-	o[25] = nwProto(v)
-	be.PutUint32(o[28:], uint32(v[packet.WNw]>>32))
-	be.PutUint32(o[32:], uint32(v[packet.WNw]))
-	be.PutUint16(o[36:], tpSrc(v))
-	be.PutUint16(o[38:], tpDst(v))
+	be.PutUint16(o[22:], v.EthType())
+	o[24] = v.NwTOS() & 0xfc
+	o[25] = v.NwProto()
+	be.PutUint32(o[28:], v.IPv4Src())
+	be.PutUint32(o[32:], v.IPv4Dst())
+	be.PutUint16(o[36:], v.TpSrc())
+	be.PutUint16(o[38:], v.TpDst())
 }
 
 // AppendOF10MatchLossy is OVS's ofputil_match_to_ofp10_match: the OpenFlow
@@ -277,13 +277,13 @@ func putOF10Match(o []byte, wc uint32, p16, dlVlan uint16, pcp uint8, m *pipelin
 func AppendOF10MatchLossy(b []byte, m *pipeline.Match) []byte {
 	v, mk := &m.Value, &m.Mask
 	var wc uint32
-	if mk[packet.WInPort]>>32 == 0 {
+	if mk.InPort() == 0 {
 		wc |= ofpfw10InPort
 	}
-	if ethType(mk) == 0 {
+	if mk.EthType() == 0 {
 		wc |= ofpfw10DlType
 	}
-	if nwProto(mk) == 0 {
+	if mk.NwProto() == 0 {
 		wc |= ofpfw10NwProto
 	}
 	// Wildcarded low bits of an address mask: its trailing zeros (all 32
@@ -295,15 +295,15 @@ func AppendOF10MatchLossy(b []byte, m *pipeline.Match) []byte {
 		}
 		return n
 	}
-	wc |= wcbits(uint32(mk[packet.WNw]>>32)) << ofpfw10NwSrcSh
-	wc |= wcbits(uint32(mk[packet.WNw])) << ofpfw10NwDstSh
-	if uint8(mk[packet.WL3Misc]>>16)&0xfc == 0 {
+	wc |= wcbits(mk.IPv4Src()) << ofpfw10NwSrcSh
+	wc |= wcbits(mk.IPv4Dst()) << ofpfw10NwDstSh
+	if mk.NwTOS()&0xfc == 0 {
 		wc |= ofpfw10NwTOS
 	}
-	if tpSrc(mk) == 0 {
+	if mk.TpSrc() == 0 {
 		wc |= ofpfw10TpSrc
 	}
-	if tpDst(mk) == 0 {
+	if mk.TpDst() == 0 {
 		wc |= ofpfw10TpDst
 	}
 	if _, dm := m.Get(packet.FieldEthSrc); dm.IsZero() {
@@ -312,7 +312,7 @@ func AppendOF10MatchLossy(b []byte, m *pipeline.Match) []byte {
 	if _, dm := m.Get(packet.FieldEthDst); dm.IsZero() {
 		wc |= ofpfw10DlDst
 	}
-	tci, tm := vlanTCI(v), vlanTCI(mk)
+	tci, tm := v.VlanTCI(), mk.VlanTCI()
 	var dlVlan uint16
 	var pcp uint8
 	switch {
@@ -332,7 +332,7 @@ func AppendOF10MatchLossy(b []byte, m *pipeline.Match) []byte {
 			pcp = uint8(tci >> 13)
 		}
 	}
-	port := uint32(v[packet.WInPort] >> 32)
+	port := v.InPort()
 	p16, ok := PortTo16(port)
 	if !ok {
 		p16 = uint16(port)

@@ -101,47 +101,155 @@ type Key struct {
 	Flags uint16
 }
 
-// Accessors for the most used fields. Setters change only the key, never the
-// frame; use SetField on a Packet to rewrite headers.
+// Accessors of the layout above. They are the only code that knows where a
+// field sits in its word: everything outside this package reads and writes
+// key words through them (or through Get/Set by FieldID). They work on any
+// Words value, so they serve a key and a match's value or mask alike.
+// Setters change only the words, never a frame; use SetField on a Packet to
+// rewrite headers.
 
-func (k *Key) InPort() uint32           { return uint32(k.W[WInPort] >> 32) }
-func (k *Key) SetInPort(p uint32)       { k.W[WInPort] = k.W[WInPort]&0xffffffff | uint64(p)<<32 }
-func (k *Key) RecircID() uint32         { return uint32(k.W[WInPort]) }
-func (k *Key) SetRecircID(id uint32)    { k.W[WInPort] = k.W[WInPort]&^0xffffffff | uint64(id) }
-func (k *Key) Metadata() uint64         { return k.W[WMetadata] }
-func (k *Key) CtState() uint32          { return uint32(k.W[WPktMark]) }
-func (k *Key) SetCtState(s uint32)      { k.W[WPktMark] = k.W[WPktMark]&^0xffffffff | uint64(s) }
-func (k *Key) CtMark() uint32           { return uint32(k.W[WCtMark] >> 32) }
-func (k *Key) CtZone() uint16           { return uint16(k.W[WCtMark] >> 16) }
-func (k *Key) CtLabel() (hi, lo uint64) { return k.W[WCtLabel], k.W[WCtLabel+1] }
-func (k *Key) EthType() uint16          { return uint16(k.W[WEthDst]) }
-func (k *Key) VlanTCI() uint16          { return uint16(k.W[WEthSrc]) }
-func (k *Key) NwProto() uint8           { return uint8(k.W[WL3Misc] >> 24) }
-func (k *Key) NwTTL() uint8             { return uint8(k.W[WL3Misc] >> 8) }
-func (k *Key) NwFrag() uint8            { return uint8(k.W[WL3Misc]) }
-func (k *Key) TpSrc() uint16            { return uint16(k.W[WTp] >> 48) }
-func (k *Key) TpDst() uint16            { return uint16(k.W[WTp] >> 32) }
-func (k *Key) TCPFlags() uint16         { return uint16(k.W[WTp] >> 16) }
-func (k *Key) IPv4Src() uint32          { return uint32(k.W[WNw] >> 32) }
-func (k *Key) IPv4Dst() uint32          { return uint32(k.W[WNw]) }
-func (k *Key) Reg(i int) uint32 {
-	w := k.W[WRegs+i/2]
+func (w *Words) InPort() uint32        { return uint32(w[WInPort] >> 32) }
+func (w *Words) SetInPort(p uint32)    { w[WInPort] = w[WInPort]&0xffffffff | uint64(p)<<32 }
+func (w *Words) RecircID() uint32      { return uint32(w[WInPort]) }
+func (w *Words) SetRecircID(id uint32) { w[WInPort] = w[WInPort]&^0xffffffff | uint64(id) }
+func (w *Words) Metadata() uint64      { return w[WMetadata] }
+func (w *Words) SetMetadata(m uint64)  { w[WMetadata] = m }
+
+// Reg returns register i (0-15).
+func (w *Words) Reg(i int) uint32 {
+	r := w[WRegs+i/2]
 	if i%2 == 0 {
-		return uint32(w >> 32)
+		return uint32(r >> 32)
 	}
-	return uint32(w)
+	return uint32(r)
+}
+
+func (w *Words) PktMark() uint32          { return uint32(w[WPktMark] >> 32) }
+func (w *Words) CtState() uint32          { return uint32(w[WPktMark]) }
+func (w *Words) SetCtState(s uint32)      { w[WPktMark] = w[WPktMark]&^0xffffffff | uint64(s) }
+func (w *Words) CtMark() uint32           { return uint32(w[WCtMark] >> 32) }
+func (w *Words) SetCtMark(m uint32)       { w[WCtMark] = w[WCtMark]&0xffffffff | uint64(m)<<32 }
+func (w *Words) CtZone() uint16           { return uint16(w[WCtMark] >> 16) }
+func (w *Words) SetCtZone(z uint16)       { w[WCtMark] = w[WCtMark]&^(0xffff<<16) | uint64(z)<<16 }
+func (w *Words) CtNwProto() uint8         { return uint8(w[WCtMark] >> 8) }
+func (w *Words) SetCtNwProto(p uint8)     { w[WCtMark] = w[WCtMark]&^(0xff<<8) | uint64(p)<<8 }
+func (w *Words) CtLabel() (hi, lo uint64) { return w[WCtLabel], w[WCtLabel+1] }
+func (w *Words) SetCtLabel(hi, lo uint64) { w[WCtLabel], w[WCtLabel+1] = hi, lo }
+func (w *Words) CtNwSrc() uint32          { return uint32(w[WCtNw] >> 32) }
+func (w *Words) CtNwDst() uint32          { return uint32(w[WCtNw]) }
+
+// SetCtNw sets ct_nw_src and ct_nw_dst.
+func (w *Words) SetCtNw(src, dst uint32) { w[WCtNw] = uint64(src)<<32 | uint64(dst) }
+
+func (w *Words) CtIPv6Src() U128 { return U128{w[WCtIPv6Src], w[WCtIPv6Src+1]} }
+func (w *Words) CtIPv6Dst() U128 { return U128{w[WCtIPv6Dst], w[WCtIPv6Dst+1]} }
+
+// SetCtIPv6 sets ct_ipv6_src and ct_ipv6_dst.
+func (w *Words) SetCtIPv6(src, dst U128) {
+	w[WCtIPv6Src], w[WCtIPv6Src+1] = src.Hi, src.Lo
+	w[WCtIPv6Dst], w[WCtIPv6Dst+1] = dst.Hi, dst.Lo
+}
+
+func (w *Words) CtTpSrc() uint16 { return uint16(w[WCtTp] >> 48) }
+func (w *Words) CtTpDst() uint16 { return uint16(w[WCtTp] >> 32) }
+
+// SetCtTp sets ct_tp_src and ct_tp_dst (conj_id, in the same word, is kept).
+func (w *Words) SetCtTp(src, dst uint16) {
+	w[WCtTp] = uint64(src)<<48 | uint64(dst)<<32 | w[WCtTp]&0xffffffff
+}
+
+func (w *Words) ConjID() uint32      { return uint32(w[WCtTp]) }
+func (w *Words) SetConjID(id uint32) { w[WCtTp] = w[WCtTp]&^0xffffffff | uint64(id) }
+func (w *Words) EthDst() uint64      { return w[WEthDst] >> 16 }
+func (w *Words) EthSrc() uint64      { return w[WEthSrc] >> 16 }
+func (w *Words) EthType() uint16     { return uint16(w[WEthDst]) }
+func (w *Words) VlanTCI() uint16     { return uint16(w[WEthSrc]) }
+func (w *Words) SetVlanTCI(t uint16) { w[WEthSrc] = w[WEthSrc]&^0xffff | uint64(t) }
+func (w *Words) IPv4Src() uint32     { return uint32(w[WNw] >> 32) }
+func (w *Words) IPv4Dst() uint32     { return uint32(w[WNw]) }
+func (w *Words) IPv6Src() U128       { return U128{w[WIPv6Src], w[WIPv6Src+1]} }
+func (w *Words) IPv6Dst() U128       { return U128{w[WIPv6Dst], w[WIPv6Dst+1]} }
+func (w *Words) NwProto() uint8      { return uint8(w[WL3Misc] >> 24) }
+func (w *Words) SetNwProto(p uint8)  { w[WL3Misc] = w[WL3Misc]&^(0xff<<24) | uint64(p)<<24 }
+func (w *Words) NwTOS() uint8        { return uint8(w[WL3Misc] >> 16) }
+func (w *Words) NwTTL() uint8        { return uint8(w[WL3Misc] >> 8) }
+func (w *Words) NwFrag() uint8       { return uint8(w[WL3Misc]) }
+func (w *Words) TpSrc() uint16       { return uint16(w[WTp] >> 48) }
+func (w *Words) TpDst() uint16       { return uint16(w[WTp] >> 32) }
+func (w *Words) TCPFlags() uint16    { return uint16(w[WTp] >> 16) }
+
+// ResetMetadata zeroes every field a packet enters the pipeline without
+// (OVS: all metadata but in_port): recirc_id, metadata, the registers,
+// pkt_mark, the ct_* fields and conj_id.
+func (w *Words) ResetMetadata() {
+	w[WInPort] &^= 0xffffffff
+	for i := WMetadata; i <= WCtTp; i++ {
+		w[i] = 0
+	}
 }
 
 // ClearCt zeroes every ct_* field (ct_state, ct_zone, ct_mark, ct_label and
 // the original-direction tuple), as ct_clear and the ct(table=N) fork do.
-func (k *Key) ClearCt() {
-	k.W[WPktMark] &^= 0xffffffff
-	k.W[WCtMark] = 0
-	for w := WCtLabel; w < WCtTp; w++ {
-		k.W[w] = 0
+func (w *Words) ClearCt() {
+	w[WPktMark] &^= 0xffffffff
+	w[WCtMark] = 0
+	for i := WCtLabel; i < WCtTp; i++ {
+		w[i] = 0
 	}
-	k.W[WCtTp] &= 0xffffffff // keep conj_id
+	w[WCtTp] &= 0xffffffff // keep conj_id
 }
+
+// CopyCt sets every ct_* field of w to src's (conj_id is kept).
+func (w *Words) CopyCt(src *Words) {
+	w.SetCtState(src.CtState())
+	for i := WCtMark; i < WCtTp; i++ {
+		w[i] = src[i]
+	}
+	w[WCtTp] = src[WCtTp]&^0xffffffff | w[WCtTp]&0xffffffff
+}
+
+// UseCtTuple puts the ct original-direction tuple (ct_nw_proto, the
+// addresses of the key's IP version and ct_tp_src/dst) in place of the
+// packet's nw_proto, addresses and tp_src/tp_dst, as resubmit(,,ct) looks
+// a packet up.
+func (w *Words) UseCtTuple() {
+	w.SetNwProto(w.CtNwProto())
+	switch w.EthType() {
+	case EthTypeIPv4:
+		w[WNw] = w[WCtNw]
+	case EthTypeIPv6:
+		w[WIPv6Src], w[WIPv6Src+1] = w[WCtIPv6Src], w[WCtIPv6Src+1]
+		w[WIPv6Dst], w[WIPv6Dst+1] = w[WCtIPv6Dst], w[WCtIPv6Dst+1]
+	}
+	w[WTp] = w[WTp]&0xffffffff | w[WCtTp]&^0xffffffff
+}
+
+// Accessors of a Key's words, for the most used fields (see Words).
+
+func (k *Key) InPort() uint32           { return k.W.InPort() }
+func (k *Key) SetInPort(p uint32)       { k.W.SetInPort(p) }
+func (k *Key) RecircID() uint32         { return k.W.RecircID() }
+func (k *Key) SetRecircID(id uint32)    { k.W.SetRecircID(id) }
+func (k *Key) Metadata() uint64         { return k.W.Metadata() }
+func (k *Key) CtState() uint32          { return k.W.CtState() }
+func (k *Key) SetCtState(s uint32)      { k.W.SetCtState(s) }
+func (k *Key) CtMark() uint32           { return k.W.CtMark() }
+func (k *Key) CtZone() uint16           { return k.W.CtZone() }
+func (k *Key) CtLabel() (hi, lo uint64) { return k.W.CtLabel() }
+func (k *Key) EthType() uint16          { return k.W.EthType() }
+func (k *Key) VlanTCI() uint16          { return k.W.VlanTCI() }
+func (k *Key) NwProto() uint8           { return k.W.NwProto() }
+func (k *Key) NwTTL() uint8             { return k.W.NwTTL() }
+func (k *Key) NwFrag() uint8            { return k.W.NwFrag() }
+func (k *Key) TpSrc() uint16            { return k.W.TpSrc() }
+func (k *Key) TpDst() uint16            { return k.W.TpDst() }
+func (k *Key) TCPFlags() uint16         { return k.W.TCPFlags() }
+func (k *Key) IPv4Src() uint32          { return k.W.IPv4Src() }
+func (k *Key) IPv4Dst() uint32          { return k.W.IPv4Dst() }
+func (k *Key) Reg(i int) uint32         { return k.W.Reg(i) }
+
+// ClearCt is k.W.ClearCt().
+func (k *Key) ClearCt() { k.W.ClearCt() }
 
 // Ethernet types used throughout.
 const (

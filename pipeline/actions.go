@@ -52,7 +52,7 @@ func (w *worker) simple(grp []*packet.Packet, o *op, st *xstate) []*packet.Packe
 		}
 	case opWriteMetadata:
 		for _, pk := range grp {
-			pk.Key.W[packet.WMetadata] = pk.Key.W[packet.WMetadata]&^o.m.Lo | o.v.Lo
+			pk.Key.W.SetMetadata(pk.Key.W.Metadata()&^o.m.Lo | o.v.Lo)
 		}
 	case opCTClear:
 		for _, pk := range grp {

@@ -559,7 +559,7 @@ func (c *classifier) lookupConj(k *packet.Words, allowConj bool) *flow {
 				continue
 			}
 			k2 := *k
-			k2[packet.WCtTp] = k2[packet.WCtTp]&^0xffffffff | uint64(id)
+			k2.SetConjID(id)
 			if f := c.lookupConj(&k2, false); f != nil {
 				return f
 			}

@@ -233,11 +233,7 @@ func (d *Datapath) Process(b *packet.Batch) {
 // (OVS: all zero but in_port): recirc_id, metadata, registers, pkt_mark,
 // the ct fields and conj_id, whatever a reused buffer carried.
 func resetMetadata(pk *packet.Packet) {
-	w := &pk.Key.W
-	w[packet.WInPort] &^= 0xffffffff
-	for i := packet.WMetadata; i < packet.WCtTp+1; i++ {
-		w[i] = 0
-	}
+	pk.Key.W.ResetMetadata()
 	pk.Conn = nil
 	pk.CtCached = false
 }
@@ -332,24 +328,15 @@ func (w *worker) lookup(grp []*packet.Packet, tid uint8, st xstate, honor bool, 
 func (w *worker) lookupSpecial(cls *classifier, pk *packet.Packet, o *op) *flow {
 	k := pk.Key.W
 	if o.port != PortInPort {
-		k[packet.WInPort] = k[packet.WInPort]&0xffffffff | uint64(o.port)<<32
+		k.SetInPort(o.port)
 	}
 	if o.ct {
-		st := uint32(k[packet.WPktMark])
+		st := k.CtState()
 		if st&packet.CsTrk == 0 || st&packet.CsInv != 0 {
 			w.ctr[cResubmitCtInvalid]++
 			return nil
 		}
-		proto := uint8(k[packet.WCtMark] >> 8)
-		k[packet.WL3Misc] = k[packet.WL3Misc]&^(0xff<<24) | uint64(proto)<<24
-		switch uint16(k[packet.WEthDst]) {
-		case packet.EthTypeIPv4:
-			k[packet.WNw] = k[packet.WCtNw]
-		case packet.EthTypeIPv6:
-			k[packet.WIPv6Src], k[packet.WIPv6Src+1] = k[packet.WCtIPv6Src], k[packet.WCtIPv6Src+1]
-			k[packet.WIPv6Dst], k[packet.WIPv6Dst+1] = k[packet.WCtIPv6Dst], k[packet.WCtIPv6Dst+1]
-		}
-		k[packet.WTp] = k[packet.WTp]&0xffffffff | k[packet.WCtTp]&^0xffffffff
+		k.UseCtTuple()
 	}
 	return cls.lookup(&k)
 }

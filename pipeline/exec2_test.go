@@ -325,8 +325,8 @@ type tupleTracker struct{}
 func (tupleTracker) Execute(pkts []*packet.Packet, out []*packet.Packet, p *ct.Params, now int64) []*packet.Packet {
 	for _, pk := range pkts {
 		pk.Key.SetCtState(packet.CsTrk | packet.CsNew)
-		pk.Key.W[packet.WCtNw] = 0xc6336401<<32 | 0xcb007101
-		pk.Key.W[packet.WCtMark] |= packet.ProtoTCP << 8
+		pk.Key.W.SetCtNw(0xc6336401, 0xcb007101)
+		pk.Key.W.SetCtNwProto(packet.ProtoTCP)
 		out = append(out, pk)
 	}
 	return out

@@ -396,7 +396,7 @@ func TestStaleMetadataCleared(t *testing.T) {
 	e := newEnv(t)
 	add(t, e.d, spec(0, 1, mkMatch(packet.FieldReg0, 0), Output{Port: 2}))
 	b := mkBatch(1, tcpFrame(1, 2))
-	b.Pkts[0].Key.W[packet.WRegs] = 5 << 32 // a reused buffer's leftovers
+	b.Pkts[0].Key.W.Set(packet.FieldXReg0, packet.U128{Lo: 5 << 32}) // a reused buffer's leftovers
 	b.Pkts[0].Key.SetCtState(packet.CsTrk)
 	e.d.Process(b)
 	if len(e.s.out) != 1 || e.s.out[0].key.CtState() != 0 {

@@ -306,10 +306,11 @@ func (w *worker) selectBucket(g *group, pk *packet.Packet) int {
 // both directions of a connection hash alike (OVS flow_hash_symmetric_l4).
 func flowHashSymmetric(k *packet.Key) uint64 {
 	w := &k.W
-	h := (w[packet.WEthDst] >> 16) ^ (w[packet.WEthSrc] >> 16)
+	h := w.EthDst() ^ w.EthSrc()
 	h = mix64(h ^ uint64(k.EthType())<<48 ^ uint64(k.VlanTCI()&0xfff))
-	h = mix64(h ^ (w[packet.WNw]>>32 ^ w[packet.WNw]&0xffffffff))
-	h = mix64(h ^ w[packet.WIPv6Src] ^ w[packet.WIPv6Dst] ^ (w[packet.WIPv6Src+1] ^ w[packet.WIPv6Dst+1]) ^ uint64(k.NwProto()))
+	h = mix64(h ^ uint64(w.IPv4Src()^w.IPv4Dst()))
+	s6, d6 := w.IPv6Src(), w.IPv6Dst()
+	h = mix64(h ^ s6.Hi ^ d6.Hi ^ (s6.Lo ^ d6.Lo) ^ uint64(k.NwProto()))
 	return mix64(h ^ uint64(k.TpSrc()^k.TpDst()))
 }
 

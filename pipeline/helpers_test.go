@@ -64,7 +64,7 @@ type fakeTracker struct {
 }
 
 func tupleOf(k *packet.Key) [5]uint64 {
-	a, b := k.W[packet.WNw]>>32, k.W[packet.WNw]&0xffffffff
+	a, b := uint64(k.IPv4Src()), uint64(k.IPv4Dst())
 	pa, pb := uint64(k.TpSrc()), uint64(k.TpDst())
 	if a > b || (a == b && pa > pb) {
 		a, b, pa, pb = b, a, pb, pa
@@ -92,7 +92,7 @@ func (t *fakeTracker) Execute(pkts []*packet.Packet, out []*packet.Packet, p *ct
 			t.committed[tu] = true
 		}
 		pk.Key.SetCtState(st)
-		pk.Key.W[packet.WCtMark] = pk.Key.W[packet.WCtMark]&^(0xffff<<16) | uint64(p.Zone)<<16
+		pk.Key.W.SetCtZone(p.Zone)
 		pk.Conn = t
 		out = append(out, pk)
 	}

@@ -157,7 +157,7 @@ func isReservedMulticast(mac uint64) bool { return mac&^0xf == 0x0180c2000000 }
 
 func (w *worker) normal(pk *packet.Packet) {
 	k := &pk.Key
-	dst, src := k.W[packet.WEthDst]>>16, k.W[packet.WEthSrc]>>16
+	dst, src := k.W.EthDst(), k.W.EthSrc()
 	var vlan uint16
 	if tci := k.VlanTCI(); tci&packet.VlanCFI != 0 {
 		vlan = tci & 0xfff

@@ -18,19 +18,19 @@ func init() {
 // prereqOK reports whether the (masked) match value v satisfies p, as OVS's
 // mf_are_match_prereqs_ok judges it: on the match's values.
 func prereqOK(p packet.Prereq, v *packet.Words) bool {
-	et := uint16(v[packet.WEthDst])
-	proto := uint8(v[packet.WL3Misc] >> 24)
-	later := uint8(v[packet.WL3Misc])&packet.FragLater != 0
+	et := v.EthType()
+	proto := v.NwProto()
+	later := v.NwFrag()&packet.FragLater != 0
 	ip := et == packet.EthTypeIPv4 || et == packet.EthTypeIPv6
-	icmpType := uint8(v[packet.WTp] >> 48)
-	icmpCode := uint8(v[packet.WTp] >> 32)
+	icmpType := v.TpSrc()
+	icmpCode := v.TpDst()
 	nd := et == packet.EthTypeIPv6 && proto == packet.ProtoICMPv6 && icmpCode == 0 &&
 		(icmpType == 135 || icmpType == 136)
 	switch p {
 	case packet.PrereqNone:
 		return true
 	case packet.PrereqVLAN:
-		return uint16(v[packet.WEthSrc])&packet.VlanCFI != 0
+		return v.VlanTCI()&packet.VlanCFI != 0
 	case packet.PrereqARP:
 		return et == packet.EthTypeARP || et == 0x8035
 	case packet.PrereqIPv4:
@@ -107,7 +107,7 @@ type checker struct {
 
 func newChecker(v *version, m *Match, table uint8, lax bool) *checker {
 	c := &checker{v: v, m: *m, table: table, lax: lax}
-	if uint16(m.Value[packet.WEthSrc])&packet.VlanCFI != 0 {
+	if m.Value.VlanTCI()&packet.VlanCFI != 0 {
 		c.vlans = 1
 	}
 	return c
@@ -120,7 +120,7 @@ func (c *checker) inconsistent(format string, args ...any) error {
 	return Errorf(OFPBAC_MATCH_INCONSISTENT, format, args...)
 }
 
-func (c *checker) ethType() uint16 { return uint16(c.m.Value[packet.WEthDst]) }
+func (c *checker) ethType() uint16 { return c.m.Value.EthType() }
 
 func (c *checker) isIP() bool {
 	et := c.ethType()
@@ -266,7 +266,7 @@ func (c *checker) action(acts []Action, i int) error {
 		}
 	case Resubmit:
 		if a.CT && !c.noPrereq {
-			st, mask := uint32(c.m.Value[packet.WPktMark]), uint32(c.m.Mask[packet.WPktMark])
+			st, mask := c.m.Value.CtState(), c.m.Mask.CtState()
 			valid := st&(packet.CsNew|packet.CsEst|packet.CsRel|packet.CsRpl|packet.CsSNAT|packet.CsDNAT) != 0 ||
 				(st&packet.CsTrk != 0 && mask&packet.CsInv != 0 && st&packet.CsInv == 0)
 			if !valid {
@@ -289,8 +289,8 @@ func (c *checker) action(acts []Action, i int) error {
 			return Errorf(OFPBAC_BAD_TAG, "push_vlan: too many VLAN headers")
 		}
 		c.vlans++
-		c.m.Value[packet.WEthSrc] |= packet.VlanCFI
-		c.m.Mask[packet.WEthSrc] |= packet.VlanCFI
+		c.m.Value.SetVlanTCI(c.m.Value.VlanTCI() | packet.VlanCFI)
+		c.m.Mask.SetVlanTCI(c.m.Mask.VlanTCI() | packet.VlanCFI)
 	case PopVLAN:
 		if c.vlans == 0 {
 			if err := c.inconsistent("pop_vlan on a flow that does not match a VLAN"); err != nil {
@@ -300,8 +300,8 @@ func (c *checker) action(acts []Action, i int) error {
 			c.vlans--
 		}
 		if c.vlans == 0 {
-			c.m.Value[packet.WEthSrc] &^= 0xffff
-			c.m.Mask[packet.WEthSrc] &^= 0xffff
+			c.m.Value.SetVlanTCI(0)
+			c.m.Mask.SetVlanTCI(0)
 		}
 	case SetQueue, Note, CTClear, Exit:
 	case Conjunction:
@@ -334,8 +334,8 @@ func (c *checker) action(acts []Action, i int) error {
 // checkCT validates a ct action (OVS check_CT, decode_NXAST_RAW_CT and
 // ofpacts_verify_nested) and derives its ct.Params.
 func (c *checker) checkCT(a *CT) (*ct.Params, error) {
-	st := uint32(c.m.Value[packet.WPktMark])
-	proto := uint8(c.m.Value[packet.WL3Misc] >> 24)
+	st := c.m.Value.CtState()
+	proto := c.m.Value.NwProto()
 	commit := a.Flags&CTCommit != 0
 	switch {
 	case !c.isIP() && !c.noPrereq:

@@ -32,7 +32,7 @@ func payload(n int, seed byte) []byte {
 func parsed(frame []byte, inPort uint32) *packet.Packet {
 	pk := packet.New(frame)
 	pk.Key.SetInPort(inPort)
-	pk.Key.W[packet.WRegs] = 0x1122334455667788
+	pk.Key.W.Set(packet.FieldXReg0, packet.U128{Lo: 0x1122334455667788})
 	packet.Parse(pk)
 	return pk
 }
