@@ -38,7 +38,8 @@
 // OVS does), numbered for the connection's version: errors are
 // *pipeline.Error in OpenFlow 1.3 numbering, and errors.go maps them to
 // OpenFlow 1.0 (and OVS's NXET_VENDOR / OFPET_EXPERIMENTER extension errors)
-// from a table generated from OVS 3.1's ofp-errors.h. tests/golden's
+// from pipeline's table (pipeline/errcodes.go, generated from OVS 3.1's
+// ofp-errors.h). tests/golden's
 // of-errors.tsv is replayed against the Server in TestGoldenErrors.
 //
 // Connections are OVS's "service" connections when accepted by Listen

@@ -2,6 +2,8 @@ package pipeline
 
 import "fmt"
 
+//go:generate go run ./internal/generrcodes -o errcodes.go $OVS_SRC
+
 // Error is a refusal that knows its OFPT_ERROR type and code, numbered as in
 // OpenFlow 1.3 (ofproto maps them to OpenFlow 1.0 numbers where they differ).
 // Every validation failure in pipeline and nxm is an *Error. Open vSwitch's
@@ -63,8 +65,9 @@ const (
 // include/openvswitch/ofp-errors.h (OFPBRC_BAD_TYPE, OFPBAC_BAD_OUT_PORT,
 // NXBRC_MUST_BE_ZERO, ...). The constants and their numbers in each
 // OpenFlow version are in errcodes.go, generated from that file by
-// generrcodes.go; they keep OVS's spelling so that OVS's names can be
-// searched for here.
+// internal/generrcodes; they keep OVS's spelling so that OVS's names can be
+// searched for here. To regenerate errcodes.go, run go generate with OVS_SRC
+// naming an OVS source tree.
 type ErrorCode uint16
 
 // ErrorWire is how one OpenFlow version numbers an error. A standard error
