@@ -9,7 +9,6 @@ import (
 	"io"
 	"math/rand"
 	"net"
-	"os"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -20,58 +19,30 @@ import (
 
 	"gswitch/packet"
 	"gswitch/ports"
-	"gswitch/ports/porttest"
+	"gswitch/tests/netns"
 )
 
 // Privileged tests: they make network namespaces named gpt-*, with
 // interfaces named gpt*, and touch nothing else. Run with GSWITCH_PRIV=1 as
 // root.
 
-func skipUnlessPriv(t *testing.T) {
-	t.Helper()
-	if os.Getenv("GSWITCH_PRIV") != "1" {
-		t.Skip("privileged test: set GSWITCH_PRIV=1 (as root)")
-	}
-}
-
-func newNS(t *testing.T, name string) *porttest.NetNS {
-	t.Helper()
-	ns, err := porttest.NewNetNS(name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if err := ns.Close(); err != nil {
-			t.Error(err)
-		}
-	})
-	return ns
-}
-
-func mustIP(t *testing.T, ns *porttest.NetNS, args ...string) {
-	t.Helper()
-	if _, err := ns.IP(args...); err != nil {
-		t.Fatal(err)
-	}
-}
-
 // vethTo makes a veth pair: swIf in ns sw, hostIf in ns host, both up,
 // hostIf with the given addresses.
-func vethTo(t *testing.T, sw, host *porttest.NetNS, swIf, hostIf string, addrs ...string) {
+func vethTo(t *testing.T, sw, host *netns.NS, swIf, hostIf string, addrs ...string) {
 	t.Helper()
-	mustIP(t, sw, "link", "add", swIf, "type", "veth", "peer", "name", hostIf, "netns", host.Name)
-	mustIP(t, sw, "link", "set", swIf, "up")
+	sw.Must(t, "ip", "link", "add", swIf, "type", "veth", "peer", "name", hostIf, "netns", host.Name)
+	sw.Must(t, "ip", "link", "set", swIf, "up")
 	for _, a := range addrs {
 		if strings.Contains(a, ":") {
-			mustIP(t, host, "addr", "add", a, "dev", hostIf, "nodad")
+			host.Must(t, "ip", "addr", "add", a, "dev", hostIf, "nodad")
 		} else {
-			mustIP(t, host, "addr", "add", a, "dev", hostIf)
+			host.Must(t, "ip", "addr", "add", a, "dev", hostIf)
 		}
 	}
-	mustIP(t, host, "link", "set", hostIf, "up")
+	host.Must(t, "ip", "link", "set", hostIf, "up")
 }
 
-func openIn(t *testing.T, ns *porttest.NetNS, open func() (ports.Port, error)) ports.Port {
+func openIn(t *testing.T, ns *netns.NS, open func() (ports.Port, error)) ports.Port {
 	t.Helper()
 	var p ports.Port
 	if err := ns.Do(func() (err error) { p, err = open(); return err }); err != nil {
@@ -133,7 +104,7 @@ func bridge(t *testing.T, a, b ports.Port) *bridgeStats {
 // tcpTransfer sends size bytes over TCP from a client in cli to a server
 // in srv listening on addr, then the same amount back, and checks both
 // arrived intact.
-func tcpTransfer(t *testing.T, srv, cli *porttest.NetNS, addr string, size int) {
+func tcpTransfer(t *testing.T, srv, cli *netns.NS, addr string, size int) {
 	t.Helper()
 	var ln net.Listener
 	if err := srv.Do(func() (err error) { ln, err = net.Listen("tcp", addr); return err }); err != nil {
@@ -198,10 +169,10 @@ func tcpTransfer(t *testing.T, srv, cli *porttest.NetNS, addr string, size int) 
 // twoHosts makes h1 - sw - h2 with veths gpt<p>s1/gpt<p>h1 and
 // gpt<p>s2/gpt<p>h2, with documentation addresses: IPv4 v4(subnet, 1-2)/28
 // and 2001:db8:<subnet>::1-2/64.
-func twoHosts(t *testing.T, p string, subnet int) (sw, h1, h2 *porttest.NetNS) {
-	sw = newNS(t, "gpt-"+p+"-sw")
-	h1 = newNS(t, "gpt-"+p+"-h1")
-	h2 = newNS(t, "gpt-"+p+"-h2")
+func twoHosts(t *testing.T, p string, subnet int) (sw, h1, h2 *netns.NS) {
+	sw = netns.New(t, "gpt-"+p+"-sw")
+	h1 = netns.New(t, "gpt-"+p+"-h1")
+	h2 = netns.New(t, "gpt-"+p+"-h2")
 	vethTo(t, sw, h1, "gpt"+p+"s1", "gpt"+p+"h1", v4(subnet, 1)+"/28", fmt.Sprintf("2001:db8:%d::1/64", subnet))
 	vethTo(t, sw, h2, "gpt"+p+"s2", "gpt"+p+"h2", v4(subnet, 2)+"/28", fmt.Sprintf("2001:db8:%d::2/64", subnet))
 	return sw, h1, h2
@@ -269,9 +240,9 @@ func nextTag(t *testing.T, ch <-chan string) string {
 }
 
 func TestPrivilegedAFPacketFrames(t *testing.T) {
-	skipUnlessPriv(t)
-	sw := newNS(t, "gpt-fr-sw")
-	h := newNS(t, "gpt-fr-h")
+	netns.Require(t)
+	sw := netns.New(t, "gpt-fr-sw")
+	h := netns.New(t, "gpt-fr-h")
 	vethTo(t, sw, h, "gptfrs", "gptfrh")
 	sp := openIn(t, sw, func() (ports.Port, error) { return ports.OpenAFPacket("gptfrs") })
 	hp := openIn(t, h, func() (ports.Port, error) { return ports.OpenAFPacket("gptfrh") })
@@ -336,8 +307,8 @@ func TestPrivilegedAFPacketFrames(t *testing.T) {
 }
 
 func TestPrivilegedAFPacketMissingInterface(t *testing.T) {
-	skipUnlessPriv(t)
-	ns := newNS(t, "gpt-miss")
+	netns.Require(t)
+	ns := netns.New(t, "gpt-miss")
 	err := ns.Do(func() error {
 		_, err := ports.OpenAFPacket("gptnosuch0")
 		return err
@@ -348,11 +319,11 @@ func TestPrivilegedAFPacketMissingInterface(t *testing.T) {
 }
 
 func TestPrivilegedCloseUnblocksRead(t *testing.T) {
-	skipUnlessPriv(t)
-	sw := newNS(t, "gpt-cl-sw")
-	h := newNS(t, "gpt-cl-h")
+	netns.Require(t)
+	sw := netns.New(t, "gpt-cl-sw")
+	h := netns.New(t, "gpt-cl-h")
 	vethTo(t, sw, h, "gptcls", "gptclh")
-	mustIP(t, h, "link", "set", "gptclh", "down") // silence
+	h.Must(t, "ip", "link", "set", "gptclh", "down") // silence
 	var tp ports.Port
 	ap := openIn(t, sw, func() (ports.Port, error) { return ports.OpenAFPacket("gptcls") })
 	tp = openIn(t, sw, func() (ports.Port, error) { return ports.CreateTAP("gptclt") })
@@ -389,7 +360,7 @@ func TestPrivilegedCloseUnblocksRead(t *testing.T) {
 // TestPrivilegedAFPacketTCP: TCP between two namespaces through a Go bridge
 // of two AF_PACKET ports, with the kernel's default offloads on every veth.
 func TestPrivilegedAFPacketTCP(t *testing.T) {
-	skipUnlessPriv(t)
+	netns.Require(t)
 	for _, c := range []struct {
 		name      string
 		plainOut  bool // h2's side opened without virtio-net headers
@@ -412,16 +383,16 @@ func TestPrivilegedAFPacketTCP(t *testing.T) {
 				addr = fmt.Sprintf("[2001:db8:%d::2]:5001", c.subnet)
 			}
 			if c.vlan {
-				for i, h := range []*porttest.NetNS{h1, h2} {
+				for i, h := range []*netns.NS{h1, h2} {
 					dev := fmt.Sprintf("gpt%sh%d", p, i+1)
-					if out, err := h.IP("link", "add", "link", dev, "name", dev+"v", "type", "vlan", "id", "10"); err != nil {
-						if strings.Contains(string(out), "Unknown device type") {
+					if out, err := h.Try("ip", "link", "add", "link", dev, "name", dev+"v", "type", "vlan", "id", "10"); err != nil {
+						if strings.Contains(out, "Unknown device type") {
 							t.Skip("this kernel has no 802.1Q devices")
 						}
-						t.Fatal(err)
+						t.Fatalf("%v: %s", err, out)
 					}
-					mustIP(t, h, "addr", "add", v4b(c.subnet, i+1)+"/28", "dev", dev+"v")
-					mustIP(t, h, "link", "set", dev+"v", "up")
+					h.Must(t, "ip", "addr", "add", v4b(c.subnet, i+1)+"/28", "dev", dev+"v")
+					h.Must(t, "ip", "link", "set", dev+"v", "up")
 				}
 				addr = v4b(c.subnet, 2) + ":5001"
 			}
@@ -451,18 +422,18 @@ func TestPrivilegedAFPacketTCP(t *testing.T) {
 // TestPrivilegedTAPTCP: each host has a TAP (made in its namespace by the
 // port); the Go bridge joins the two TAPs, and TCP runs between them.
 func TestPrivilegedTAPTCP(t *testing.T) {
-	skipUnlessPriv(t)
-	ha := newNS(t, "gpt-tap-a")
-	hb := newNS(t, "gpt-tap-b")
+	netns.Require(t)
+	ha := netns.New(t, "gpt-tap-a")
+	hb := netns.New(t, "gpt-tap-b")
 	ta := openIn(t, ha, func() (ports.Port, error) { return ports.CreateTAP("gpttapa") })
 	tb := openIn(t, hb, func() (ports.Port, error) { return ports.CreateTAP("gpttapb") })
 	if ta.Name() != "gpttapa" || !ta.LinkUp() || ta.MTU() != 1500 {
 		t.Fatalf("tap %q up %v mtu %d", ta.Name(), ta.LinkUp(), ta.MTU())
 	}
-	mustIP(t, ha, "addr", "add", "203.0.113.1/24", "dev", "gpttapa")
-	mustIP(t, hb, "addr", "add", "203.0.113.2/24", "dev", "gpttapb")
-	mustIP(t, ha, "addr", "add", "2001:db8:203::1/64", "dev", "gpttapa", "nodad")
-	mustIP(t, hb, "addr", "add", "2001:db8:203::2/64", "dev", "gpttapb", "nodad")
+	ha.Must(t, "ip", "addr", "add", "203.0.113.1/24", "dev", "gpttapa")
+	hb.Must(t, "ip", "addr", "add", "203.0.113.2/24", "dev", "gpttapb")
+	ha.Must(t, "ip", "addr", "add", "2001:db8:203::1/64", "dev", "gpttapa", "nodad")
+	hb.Must(t, "ip", "addr", "add", "2001:db8:203::2/64", "dev", "gpttapb", "nodad")
 	st := bridge(t, ta, tb)
 	tcpTransfer(t, hb, ha, "203.0.113.2:5002", 8<<20)
 	tcpTransfer(t, hb, ha, "[2001:db8:203::2]:5002", 4<<20)
@@ -475,10 +446,10 @@ func TestPrivilegedTAPTCP(t *testing.T) {
 // TestPrivilegedTAPPlainTCP: a TAP without virtio-net headers on one side;
 // offloads from the veth side are done in software.
 func TestPrivilegedMixedTCP(t *testing.T) {
-	skipUnlessPriv(t)
-	sw := newNS(t, "gpt-mx-sw")
-	h1 := newNS(t, "gpt-mx-h1")
-	ht := newNS(t, "gpt-mx-ht")
+	netns.Require(t)
+	sw := netns.New(t, "gpt-mx-sw")
+	h1 := netns.New(t, "gpt-mx-h1")
+	ht := netns.New(t, "gpt-mx-ht")
 	vethTo(t, sw, h1, "gptmxs1", "gptmxh1", "198.51.100.1/24")
 	s1 := openIn(t, sw, func() (ports.Port, error) { return ports.OpenAFPacket("gptmxs1") })
 	for _, plain := range []bool{false, true} {
@@ -487,7 +458,7 @@ func TestPrivilegedMixedTCP(t *testing.T) {
 			opts = append(opts, ports.WithoutVnetHdr())
 		}
 		tp := openIn(t, ht, func() (ports.Port, error) { return ports.CreateTAP("gptmxt", opts...) })
-		mustIP(t, ht, "addr", "add", "198.51.100.2/24", "dev", "gptmxt")
+		ht.Must(t, "ip", "addr", "add", "198.51.100.2/24", "dev", "gptmxt")
 		// A fresh bridge over the same AF_PACKET port needs a second
 		// handle: bridge closes its ports when the test ends.
 		sp := s1
@@ -503,14 +474,14 @@ func TestPrivilegedMixedTCP(t *testing.T) {
 		sp.Close()
 		tp.Close()
 		// Let the kernel forget the address of the old TAP's neighbour.
-		h1.IP("neigh", "flush", "dev", "gptmxh1")
+		h1.Try("ip", "neigh", "flush", "dev", "gptmxh1")
 	}
 }
 
 func TestPrivilegedLinkWatch(t *testing.T) {
-	skipUnlessPriv(t)
-	sw := newNS(t, "gpt-lw-sw")
-	h := newNS(t, "gpt-lw-h")
+	netns.Require(t)
+	sw := netns.New(t, "gpt-lw-sw")
+	h := netns.New(t, "gpt-lw-h")
 	vethTo(t, sw, h, "gptlws", "gptlwh")
 	p := openIn(t, sw, func() (ports.Port, error) { return ports.OpenAFPacket("gptlws") })
 	type ev struct {
@@ -543,17 +514,17 @@ func TestPrivilegedLinkWatch(t *testing.T) {
 			}
 		}
 	}
-	mustIP(t, h, "link", "set", "gptlwh", "down") // the peer's carrier goes
+	h.Must(t, "ip", "link", "set", "gptlwh", "down") // the peer's carrier goes
 	wait(ev{"gptlws", false})
 	if p.LinkUp() {
 		t.Error("LinkUp true with the peer down")
 	}
-	mustIP(t, h, "link", "set", "gptlwh", "up")
+	h.Must(t, "ip", "link", "set", "gptlwh", "up")
 	wait(ev{"gptlws", true})
 	if !p.LinkUp() {
 		t.Error("LinkUp false with the peer up")
 	}
-	mustIP(t, sw, "link", "set", "gptlws", "down")
+	sw.Must(t, "ip", "link", "set", "gptlws", "down")
 	wait(ev{"gptlws", false})
 	// A TAP made later shows up, then goes when its port closes.
 	var tp ports.Port
@@ -571,12 +542,12 @@ func TestPrivilegedLinkWatch(t *testing.T) {
 // TestPrivilegedNoAllocs: a batch through WriteBatch and ReadBatch does not
 // allocate, with and without software segmentation.
 func TestPrivilegedNoAllocs(t *testing.T) {
-	skipUnlessPriv(t)
-	sw := newNS(t, "gpt-al-sw")
-	h := newNS(t, "gpt-al-h")
+	netns.Require(t)
+	sw := netns.New(t, "gpt-al-sw")
+	h := netns.New(t, "gpt-al-h")
 	vethTo(t, sw, h, "gptals", "gptalh")
-	mustIP(t, sw, "link", "set", "gptals", "mtu", "9000")
-	mustIP(t, h, "link", "set", "gptalh", "mtu", "9000")
+	sw.Must(t, "ip", "link", "set", "gptals", "mtu", "9000")
+	h.Must(t, "ip", "link", "set", "gptalh", "mtu", "9000")
 	sp := openIn(t, sw, func() (ports.Port, error) { return ports.OpenAFPacket("gptals") })
 	plain := openIn(t, sw, func() (ports.Port, error) { return ports.OpenAFPacket("gptals", ports.WithoutVnetHdr()) })
 	hp := openIn(t, h, func() (ports.Port, error) { return ports.OpenAFPacket("gptalh") })
@@ -640,7 +611,7 @@ func buildGSO(t *testing.T) *packet.Packet {
 // one GSO_UDP_L4 frame and arrives as separate datagrams, whether the kernel
 // (virtio-net header) or ports (software) segments it.
 func TestPrivilegedUDPGSO(t *testing.T) {
-	skipUnlessPriv(t)
+	netns.Require(t)
 	for _, c := range []struct {
 		name   string
 		plain  bool
@@ -734,9 +705,9 @@ func TestPrivilegedUDPGSO(t *testing.T) {
 // port: reads keep blocking (no error, no spin), writes are dropped and
 // counted, and Close still unblocks the reader.
 func TestPrivilegedInterfaceDeleted(t *testing.T) {
-	skipUnlessPriv(t)
-	sw := newNS(t, "gpt-del-sw")
-	h := newNS(t, "gpt-del-h")
+	netns.Require(t)
+	sw := netns.New(t, "gpt-del-sw")
+	h := netns.New(t, "gpt-del-h")
 	vethTo(t, sw, h, "gptdels", "gptdelh")
 	p := openIn(t, sw, func() (ports.Port, error) { return ports.OpenAFPacket("gptdels") })
 	done := make(chan error, 1)
@@ -752,7 +723,7 @@ func TestPrivilegedInterfaceDeleted(t *testing.T) {
 		}
 	}()
 	time.Sleep(100 * time.Millisecond)
-	mustIP(t, sw, "link", "del", "gptdels")
+	sw.Must(t, "ip", "link", "del", "gptdels")
 	time.Sleep(300 * time.Millisecond)
 	select {
 	case err := <-done:

@@ -4,8 +4,8 @@
 // with virtio-net headers would (or segment and checksum in software with
 // NoOffload), count like real ports, and report link changes.
 //
-// It also has NetNS, a helper for privileged tests that run code inside a
-// network namespace.
+// Privileged tests that run code inside a network namespace use
+// gswitch/tests/netns (NS.Do).
 package porttest
 
 import (

@@ -1,6 +1,8 @@
 // Package netns is the namespace test harness: it makes network namespaces
 // and veth pairs with a per-test prefix, runs commands in them, starts the
-// real gswitch binary there, and removes all of it when the test ends.
+// real gswitch binary there, runs Go code inside them (NS.Do), and removes
+// all of it when the test ends. The end-to-end tests in tests/ and the
+// privileged port tests in ports/ both use it.
 //
 // Tests using it are named TestPrivileged* and call Require first, which
 // skips unless GSWITCH_PRIV=1 (set by `make test`, which runs as root).
@@ -73,13 +75,17 @@ func Try(name string, args ...string) (string, error) {
 // NS is one network namespace made by a test.
 type NS struct{ Name string }
 
-// New makes namespace prefix-suffix, removed at cleanup (with whatever
-// interfaces are in it). Loopback is brought up.
+// New makes namespace name, removed at cleanup (with whatever interfaces
+// are in it; a failure to remove it fails the test). Loopback is brought up.
 func New(t testing.TB, name string) *NS {
 	t.Helper()
 	Try("ip", "netns", "del", name) // a leftover from a killed run
 	Run(t, "ip", "netns", "add", name)
-	t.Cleanup(func() { Try("ip", "netns", "del", name) })
+	t.Cleanup(func() {
+		if out, err := Try("ip", "netns", "del", name); err != nil {
+			t.Errorf("ip netns del %s: %v\n%s", name, err, out)
+		}
+	})
 	ns := &NS{Name: name}
 	ns.Must(t, "ip", "link", "set", "lo", "up")
 	// No router solicitations, no DAD delays: tests start at once.
