@@ -3,21 +3,15 @@ package packet_test
 import (
 	"testing"
 
+	"gswitch/internal/testutil"
 	"gswitch/packet"
 	"gswitch/packet/pkttest"
 )
 
-func requireNoAllocs(t *testing.T, name string, fn func()) {
-	t.Helper()
-	if n := testing.AllocsPerRun(100, fn); n != 0 {
-		t.Errorf("%s: %v allocs per run", name, n)
-	}
-}
-
 func TestParseNoAllocs(t *testing.T) {
 	for name, fr := range baseFrames() {
 		pk := packet.New(fr)
-		requireNoAllocs(t, "Parse "+name, func() { packet.Parse(pk) })
+		testutil.RequireNoAllocs(t, "Parse "+name, func() { packet.Parse(pk) })
 	}
 }
 
@@ -25,35 +19,35 @@ func TestRewriteNoAllocs(t *testing.T) {
 	all := packet.Ones(128)
 	tcp4 := pkttest.Parsed(pkttest.TCP4("198.51.100.1", "203.0.113.2", 1234, 80, "PA", 1, 2, []byte("hello")))
 	i := uint64(0)
-	requireNoAllocs(t, "SetField ip_src+tcp_src (NAT)", func() {
+	testutil.RequireNoAllocs(t, "SetField ip_src+tcp_src (NAT)", func() {
 		i++
 		tcp4.SetField(packet.FieldIPv4Src, packet.U128{Lo: 0xc6336400 + i&0xff}, all)
 		tcp4.SetField(packet.FieldTCPSrc, packet.U128{Lo: 1024 + i&0xfff}, all)
 	})
 	udp6 := pkttest.Parsed(pkttest.UDP6("2001:db8::1", "2001:db8::2", 1, 2, []byte("x")))
-	requireNoAllocs(t, "SetField ipv6_dst", func() {
+	testutil.RequireNoAllocs(t, "SetField ipv6_dst", func() {
 		i++
 		udp6.SetField(packet.FieldIPv6Dst, packet.U128{Hi: 0x20010db8 << 32, Lo: i}, all)
 		udp6.SetField(packet.FieldNwTOS, packet.U128{Lo: i}, packet.U128{Lo: 0xfc})
 	})
-	requireNoAllocs(t, "SetField eth_dst", func() {
+	testutil.RequireNoAllocs(t, "SetField eth_dst", func() {
 		i++
 		tcp4.SetField(packet.FieldEthDst, packet.U128{Lo: i}, all)
 	})
-	requireNoAllocs(t, "PushVLAN/PopVLAN", func() {
+	testutil.RequireNoAllocs(t, "PushVLAN/PopVLAN", func() {
 		tcp4.PushVLAN(packet.EthTypeVLAN, 10)
 		tcp4.PopVLAN()
 	})
-	requireNoAllocs(t, "SetTTL/DecTTL", func() {
+	testutil.RequireNoAllocs(t, "SetTTL/DecTTL", func() {
 		tcp4.SetTTL(64)
 		tcp4.DecTTL()
 	})
 	ns := pkttest.Parsed(pkttest.NS("2001:db8::1", "2001:db8::2", "2001:db8::9", pkttest.MAC1))
-	requireNoAllocs(t, "SetField nd_sll", func() {
+	testutil.RequireNoAllocs(t, "SetField nd_sll", func() {
 		i++
 		ns.SetField(packet.FieldNdSll, packet.U128{Lo: i}, all)
 	})
-	requireNoAllocs(t, "L4ChecksumOK/FinishChecksum", func() {
+	testutil.RequireNoAllocs(t, "L4ChecksumOK/FinishChecksum", func() {
 		tcp4.L4ChecksumOK()
 		tcp4.Key.Flags |= packet.FlagCsumPartial
 		tcp4.Off.CsumStart, tcp4.Off.CsumOffset = tcp4.Key.L4, 16

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"gswitch/ct"
+	"gswitch/internal/testutil"
 	"gswitch/packet"
 )
 
@@ -28,17 +29,6 @@ type nullSender struct{}
 
 func (nullSender) Output(uint32, *packet.Packet) {}
 func (nullSender) Flush()                        {}
-
-func requireNoAllocs(t *testing.T, name string, f func()) {
-	t.Helper()
-	if raceEnabled {
-		t.Skip("allocation counts are not meaningful under the race detector")
-	}
-	f()
-	if n := testing.AllocsPerRun(200, f); n != 0 {
-		t.Fatalf("%s: %v allocations per run, want 0", name, n)
-	}
-}
 
 func mkBatch(in uint32, frames ...[]byte) *packet.Batch {
 	b := &packet.Batch{Now: 1e9}
@@ -75,7 +65,8 @@ func TestZeroAllocForward(t *testing.T) {
 	add(t, d, spec(0, 10, ipMatch(packet.FieldInPort, 1), Output{Port: 2}))
 	frames := batchFrames(32)
 	b := mkBatch(1, frames...)
-	requireNoAllocs(t, "Process/output", func() { resetBatch(b, frames, 1); d.Process(b) })
+	testutil.SkipAllocsUnderRace(t)
+	testutil.RequireNoAllocs(t, "Process/output", func() { resetBatch(b, frames, 1); d.Process(b) })
 
 	// reg_load, move, resubmit, goto, set_field, write-actions
 	d2 := New(Config{Sender: nullSender{}, Tracker: &estTracker{}})
@@ -89,17 +80,17 @@ func TestZeroAllocForward(t *testing.T) {
 	add(t, d2, spec(1, 1, ipMatch(), DecTTL{}))
 	add(t, d2, spec(2, 1, mkMatch(packet.FieldReg0, 7), Output{Port: 3}))
 	b2 := mkBatch(1, frames...)
-	requireNoAllocs(t, "Process/actions", func() { resetBatch(b2, frames, 1); d2.Process(b2) })
+	testutil.RequireNoAllocs(t, "Process/actions", func() { resetBatch(b2, frames, 1); d2.Process(b2) })
 
 	// the firewall, established traffic, with ct(table=1) recirculation
 	d3 := firewall(t, &estTracker{})
 	b3 := mkBatch(1, frames...)
-	requireNoAllocs(t, "Process/firewall", func() { resetBatch(b3, frames, 1); d3.Process(b3) })
+	testutil.RequireNoAllocs(t, "Process/firewall", func() { resetBatch(b3, frames, 1); d3.Process(b3) })
 
 	// classifier lookup
 	cls := d3.cur.Load().tables[1]
 	k := b3.Pkts[0].Key.W
-	requireNoAllocs(t, "lookup", func() { cls.lookup(&k) })
+	testutil.RequireNoAllocs(t, "lookup", func() { cls.lookup(&k) })
 }
 
 // firewall installs the talk's stateful firewall
@@ -344,5 +335,6 @@ func TestZeroAllocCTZoneFromRegister(t *testing.T) {
 	add(t, d, spec(1, 1, ipMatch(), Output{Port: 2}))
 	frames := batchFrames(32) // 8 source ports: 8 zones
 	b := mkBatch(1, frames...)
-	requireNoAllocs(t, "Process/ct zone from register", func() { resetBatch(b, frames, 1); d.Process(b) })
+	testutil.SkipAllocsUnderRace(t)
+	testutil.RequireNoAllocs(t, "Process/ct zone from register", func() { resetBatch(b, frames, 1); d.Process(b) })
 }

@@ -4,6 +4,7 @@ import (
 	"slices"
 	"testing"
 
+	"gswitch/internal/testutil"
 	"gswitch/packet"
 )
 
@@ -24,7 +25,7 @@ func TestEMCInvalidatedByVersion(t *testing.T) {
 	if got := e.s.ports(); !slices.Equal(got, []uint32{2, 2, 2}) {
 		t.Fatalf("outputs %v", got)
 	}
-	if !raceEnabled && e.d.Counters()["emc_hit"] == 0 {
+	if !testutil.RaceEnabled && e.d.Counters()["emc_hit"] == 0 {
 		t.Fatal("no cache hits")
 	}
 	// a modify makes a new version: the cached answer must not be used
