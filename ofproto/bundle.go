@@ -26,12 +26,10 @@ const (
 type bundleEntry struct {
 	raw  []byte // the BUNDLE_ADD_MESSAGE (for errors)
 	xid  uint32
-	kind uint8 // TypeFlowMod, TypePacketOut, Type13GroupMod, Type13PortMod
+	kind msgKind // kindFlowMod, kindGroupMod, kindPortMod or kindPacketOut
 	fm   *flowModRequest
-	gcmd uint16
-	g    *pipeline.GroupSpec
-	pm   [5]uint32 // port no, config, mask, advertise
-	hw   [6]byte
+	gm   *groupModRequest
+	pm   *portModRequest
 	po   []byte // the packet-out message
 }
 
@@ -153,7 +151,7 @@ func (c *conn) bundleControl(h Header, b []byte) error {
 	return nil
 }
 
-func (c *conn) bundleAdd(h Header, b []byte) error {
+func (c *conn) bundleAdd(cd *codec, h Header, b []byte) error {
 	if err := c.rejectSlave(); err != nil {
 		return err
 	}
@@ -180,25 +178,23 @@ func (c *conn) bundleAdd(h Header, b []byte) error {
 	}
 	// Anything after the inner message (properties) is ignored, as OVS.
 	inner = inner[:ih.Length]
-	e := &bundleEntry{raw: b, xid: h.Xid, kind: ih.Type}
+	e := &bundleEntry{raw: b, xid: h.Xid, kind: cd.requestKind(ih.Type)}
 	var err error
 	switch {
-	case ih.Type == TypeFlowMod:
-		e.fm, err = decodeFlowMod13(inner)
-	case ih.Type == TypeVendor && len(inner) >= 16 &&
+	case e.kind == kindFlowMod:
+		e.fm, err = cd.decodeFlowMod(inner, c.state().flowModTableID)
+	case e.kind == kindExperimenter && len(inner) >= 16 &&
 		binary.BigEndian.Uint32(inner[8:]) == VendorNicira && binary.BigEndian.Uint32(inner[12:]) == NXTFlowMod:
-		e.kind = TypeFlowMod
+		e.kind = kindFlowMod
 		if len(inner) < 48 {
 			return errBadLen
 		}
 		e.fm, err = decodeNXFlowMod(inner, h.Version, c.state().flowModTableID)
-	case ih.Type == Type13GroupMod:
-		e.gcmd, e.g, err = decodeGroupMod(inner)
-	case ih.Type == Type13PortMod:
-		var no, config, mask, adv uint32
-		no, e.hw, config, mask, adv, err = decodePortMod13(inner)
-		e.pm = [5]uint32{no, config, mask, adv}
-	case ih.Type == TypePacketOut:
+	case e.kind == kindGroupMod:
+		e.gm, err = cd.decodeGroupMod(inner)
+	case e.kind == kindPortMod:
+		e.pm, err = cd.decodePortMod(inner)
+	case e.kind == kindPacketOut:
 		if len(inner) < 24 {
 			return errBadLen
 		}
@@ -249,17 +245,17 @@ func (c *conn) commit(bd *bundle) error {
 	var modIdx []int
 	for i, e := range bd.msgs {
 		switch e.kind {
-		case TypeFlowMod:
+		case kindFlowMod:
 			if e.fm.bufferID != noBuffer {
 				return fail(e, errBadBuffer)
 			}
 			mods = append(mods, pipeline.Mod{Flow: &e.fm.fm})
 			modIdx = append(modIdx, i)
-		case Type13GroupMod:
+		case kindGroupMod:
 			onlyFlows = false
-			mods = append(mods, pipeline.Mod{GroupCmd: e.gcmd, Group: e.g}) // groupAddOrMod is pipeline.GroupAddOrModify
+			mods = append(mods, pipeline.Mod{GroupCmd: e.gm.command, Group: e.gm.group}) // groupAddOrMod is pipeline.GroupAddOrModify
 			modIdx = append(modIdx, i)
-		case Type13PortMod:
+		case kindPortMod:
 			onlyFlows, hasPortMod = false, true
 		}
 	}
@@ -276,7 +272,7 @@ func (c *conn) commit(bd *bundle) error {
 		var fms []*pipeline.FlowMod
 		var idx []int
 		for i, e := range bd.msgs {
-			if e.kind == TypeFlowMod {
+			if e.kind == kindFlowMod {
 				fms = append(fms, &e.fm.fm)
 				idx = append(idx, i)
 			}
@@ -296,22 +292,22 @@ func (c *conn) commit(bd *bundle) error {
 		for _, e := range bd.msgs {
 			var err error
 			switch e.kind {
-			case TypeFlowMod:
+			case kindFlowMod:
 				if !haveSnap {
 					snap = dp.Flows(&pipeline.FlowFilter{Table: pipeline.TableAll, OutPort: pipeline.PortAny, OutGroup: pipeline.GroupAny}, now)
 					groups = dp.Groups()
 					haveSnap = true
 				}
 				err = dp.FlowMod(&e.fm.fm, now)
-			case Type13GroupMod:
+			case kindGroupMod:
 				if !haveSnap {
 					snap = dp.Flows(&pipeline.FlowFilter{Table: pipeline.TableAll, OutPort: pipeline.PortAny, OutGroup: pipeline.GroupAny}, now)
 					groups = dp.Groups()
 					haveSnap = true
 				}
-				err = s.applyGroupMod(e.gcmd, e.g)
-			case Type13PortMod:
-				err = s.portMod(e.pm[0], e.hw, e.pm[1], e.pm[2], e.pm[3])
+				err = s.applyGroupMod(e.gm)
+			case kindPortMod:
+				err = s.portMod(e.pm)
 			}
 			if err != nil {
 				if haveSnap {
@@ -321,9 +317,14 @@ func (c *conn) commit(bd *bundle) error {
 			}
 		}
 	}
+	cd := codecFor(c.version())
 	for _, e := range bd.msgs {
-		if e.kind == TypePacketOut {
-			if err := c.packetOut(e.po); err != nil {
+		if e.kind == kindPacketOut {
+			err := c.rejectSlave()
+			if err == nil {
+				err = c.packetOut(cd, e.po)
+			}
+			if err != nil {
 				c.replyError(Version13, e.xid, asOFError(err), e.raw)
 			}
 		}

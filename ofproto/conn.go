@@ -179,8 +179,10 @@ func (c *conn) run() {
 		}
 	}()
 
-	// We speak first: HELLO offering 1.0 and 1.3.
-	c.enqueue(encodeHello(Version13, 1<<Version10|1<<Version13), true)
+	// We speak first: HELLO offering every version in codecs, in the
+	// highest one's header.
+	ours := versionBitmap()
+	c.enqueue(encodeHello(uint8(31-leadingZeros32(ours)), ours), true)
 
 	br := bufio.NewReaderSize(c.nc, 64<<10)
 	first := true
@@ -246,7 +248,7 @@ func (c *conn) hello(b []byte) bool {
 		return false
 	}
 	peer := decodeHelloVersions(b)
-	ours := uint32(1<<Version10 | 1<<Version13)
+	ours := versionBitmap()
 	common := peer & ours
 	if common == 0 {
 		v := uint8(Version13)

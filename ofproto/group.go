@@ -9,58 +9,81 @@ import (
 
 const groupMax = 0xffffff00 // OFPG_MAX
 
-// decodeGroupMod decodes an OpenFlow 1.3 OFPT_GROUP_MOD.
-func decodeGroupMod(b []byte) (uint16, *pipeline.GroupSpec, error) {
+// groupModRequest is a decoded group-mod (OVS's ofputil_group_mod).
+type groupModRequest struct {
+	command uint16 // pipeline.GroupAdd ... GroupDelete, or groupAddOrMod
+	group   *pipeline.GroupSpec
+}
+
+// checkGroupModHeader checks a group-mod's command, type and group id, in
+// the order OVS does, for the OpenFlow 1.3 and 1.5 forms alike.
+func checkGroupModHeader(cmd uint16, typ uint8, id uint32) error {
+	switch cmd {
+	case pipeline.GroupAdd, pipeline.GroupModify, pipeline.GroupDelete, groupAddOrMod:
+	default:
+		// (OpenFlow 1.5's INSERT_BUCKET and REMOVE_BUCKET are not supported.)
+		return errGroupCmd
+	}
+	if cmd != pipeline.GroupDelete {
+		if typ > pipeline.GroupTypeFF {
+			return pipeline.NewError(pipeline.OFPGMFC_BAD_TYPE)
+		}
+		if id > groupMax {
+			return pipeline.NewError(pipeline.OFPGMFC_INVALID_GROUP)
+		}
+	}
+	return nil
+}
+
+// newGroupModRequest is the request for a decoded group; a delete carries
+// no buckets.
+func newGroupModRequest(cmd uint16, g *pipeline.GroupSpec) *groupModRequest {
+	if cmd == pipeline.GroupDelete {
+		g.Buckets = nil
+	}
+	return &groupModRequest{command: cmd, group: g}
+}
+
+// decodeGroupMod13 decodes an OpenFlow 1.3 OFPT_GROUP_MOD (ofp11_group_mod
+// and ofp11_buckets).
+func decodeGroupMod13(b []byte) (*groupModRequest, error) {
 	r := reader{b: b, off: HeaderLen}
 	cmd := r.u16()
 	typ := r.u8()
 	r.skip(1)
 	id := r.u32()
 	if r.err {
-		return 0, nil, errBadLen
+		return nil, errBadLen
 	}
-	switch cmd {
-	case pipeline.GroupAdd, pipeline.GroupModify, pipeline.GroupDelete, groupAddOrMod:
-	default:
-		return 0, nil, errGroupCmd
-	}
-	if cmd != pipeline.GroupDelete {
-		if typ > pipeline.GroupTypeFF {
-			return 0, nil, pipeline.NewError(pipeline.OFPGMFC_BAD_TYPE)
-		}
-		if id > groupMax {
-			return 0, nil, pipeline.NewError(pipeline.OFPGMFC_INVALID_GROUP)
-		}
+	if err := checkGroupModHeader(cmd, typ, id); err != nil {
+		return nil, err
 	}
 	g := &pipeline.GroupSpec{ID: id, Type: typ}
 	for r.left() > 0 {
 		if r.left() < 16 {
-			return 0, nil, pipeline.NewError(pipeline.OFPGMFC_BAD_BUCKET)
+			return nil, pipeline.NewError(pipeline.OFPGMFC_BAD_BUCKET)
 		}
 		start := r.off
 		l := int(r.u16())
 		if l < 16 || start+l > len(r.b) {
-			return 0, nil, pipeline.NewError(pipeline.OFPGMFC_BAD_BUCKET)
+			return nil, pipeline.NewError(pipeline.OFPGMFC_BAD_BUCKET)
 		}
 		var bk pipeline.Bucket
 		bk.Weight = r.u16()
 		bk.WatchPort = r.u32()
 		if checkPort11(bk.WatchPort) != nil {
-			return 0, nil, pipeline.NewError(pipeline.OFPGMFC_BAD_WATCH)
+			return nil, pipeline.NewError(pipeline.OFPGMFC_BAD_WATCH)
 		}
 		bk.WatchGroup = r.u32()
 		r.skip(4)
 		acts, err := nxm.DecodeActions(Version13, r.take(l-16))
 		if err != nil {
-			return 0, nil, err
+			return nil, err
 		}
 		bk.Actions = acts
 		g.Buckets = append(g.Buckets, bk)
 	}
-	if cmd == pipeline.GroupDelete {
-		g.Buckets = nil
-	}
-	return cmd, g, nil
+	return newGroupModRequest(cmd, g), nil
 }
 
 // encodeGroupDesc13 is one ofp_group_desc_stats.
@@ -80,8 +103,9 @@ func encodeGroupDesc13(g *pipeline.GroupSpec) ([]byte, error) {
 	return m.b, nil
 }
 
-// encodeGroupStats13 is one ofp13_group_stats.
-func encodeGroupStats13(g *pipeline.GroupStats, now int64) []byte {
+// encodeGroupStats is one ofp13_group_stats (OFPMP_GROUP, and NXST_GROUP
+// in OpenFlow 1.0).
+func encodeGroupStats(g *pipeline.GroupStats, now int64) []byte {
 	n := len(g.Spec.Buckets)
 	if len(g.Buckets) > n {
 		n = len(g.Buckets)
@@ -119,31 +143,29 @@ func groupFeaturesBody() []byte {
 const groupAddOrMod = pipeline.GroupAddOrModify // OFPGC11_ADD_OR_MOD (OVS)
 
 // applyGroupMod applies a group-mod, with ADD_OR_MOD as modify-else-add.
-func (s *Server) applyGroupMod(cmd uint16, g *pipeline.GroupSpec) error {
+func (s *Server) applyGroupMod(gm *groupModRequest) error {
 	dp := s.cfg.Datapath
-	if cmd != groupAddOrMod {
-		return dp.GroupMod(cmd, g)
+	if gm.command != groupAddOrMod {
+		return dp.GroupMod(gm.command, gm.group)
 	}
-	err := dp.GroupMod(pipeline.GroupModify, g)
+	err := dp.GroupMod(pipeline.GroupModify, gm.group)
 	if pe, ok := err.(*pipeline.Error); ok && pe.Type == pipeline.ErrGroupModFailed && pe.Code == 8 { // UNKNOWN_GROUP
-		return dp.GroupMod(pipeline.GroupAdd, g)
+		return dp.GroupMod(pipeline.GroupAdd, gm.group)
 	}
 	return err
 }
 
-// nxGroupMod handles NXT_GROUP_MOD: groups in OpenFlow 1.0, in OpenFlow
-// 1.5's group-mod format (struct ofp15_group_mod, ofp15 buckets with
-// properties) with OpenFlow 1.0 actions.
-func (c *conn) nxGroupMod(b []byte) error {
-	cmd, g, err := decodeNXGroupMod(b)
-	if err != nil {
-		return err
-	}
-	return c.srv.applyGroupMod(cmd, g)
+// decodeNXGroupMod decodes NXT_GROUP_MOD: groups in OpenFlow 1.0, in
+// OpenFlow 1.5's group-mod format with OpenFlow 1.0 actions.
+func decodeNXGroupMod(b []byte) (*groupModRequest, error) {
+	return decodeGroupMod15(b[16:], Version10)
 }
 
-func decodeNXGroupMod(b []byte) (uint16, *pipeline.GroupSpec, error) {
-	r := reader{b: b, off: 16}
+// decodeGroupMod15 decodes the body of an OpenFlow 1.5 group-mod (struct
+// ofp15_group_mod after its header, ofp15 buckets with properties), with
+// actions of version actVersion.
+func decodeGroupMod15(body []byte, actVersion uint8) (*groupModRequest, error) {
+	r := reader{b: body}
 	cmd := r.u16()
 	typ := r.u8()
 	r.skip(1)
@@ -152,47 +174,36 @@ func decodeNXGroupMod(b []byte) (uint16, *pipeline.GroupSpec, error) {
 	r.skip(2)
 	r.u32() // command_bucket_id
 	if r.err {
-		return 0, nil, errBadLen
+		return nil, errBadLen
 	}
-	switch cmd {
-	case pipeline.GroupAdd, pipeline.GroupModify, pipeline.GroupDelete, groupAddOrMod:
-	default:
-		// INSERT_BUCKET and REMOVE_BUCKET are not supported.
-		return 0, nil, errGroupCmd
-	}
-	if cmd != pipeline.GroupDelete {
-		if typ > pipeline.GroupTypeFF {
-			return 0, nil, pipeline.NewError(pipeline.OFPGMFC_BAD_TYPE)
-		}
-		if id > groupMax {
-			return 0, nil, pipeline.NewError(pipeline.OFPGMFC_INVALID_GROUP)
-		}
+	if err := checkGroupModHeader(cmd, typ, id); err != nil {
+		return nil, err
 	}
 	buckets := r.take(blen)
 	if r.err {
-		return 0, nil, errBadLen
+		return nil, errBadLen
 	}
 	// Group properties (OVS's selection method) follow; their framing is
 	// checked, their content ignored.
 	for rest := r.rest(); len(rest) > 0; {
 		var err error
 		if _, _, rest, err = pullProp(rest); err != nil {
-			return 0, nil, err
+			return nil, err
 		}
 	}
 	g := &pipeline.GroupSpec{ID: id, Type: typ}
 	for len(buckets) > 0 {
 		if len(buckets) < 8 {
-			return 0, nil, pipeline.NewError(pipeline.OFPGMFC_BAD_BUCKET)
+			return nil, pipeline.NewError(pipeline.OFPGMFC_BAD_BUCKET)
 		}
 		l := int(binary.BigEndian.Uint16(buckets))
 		alen := int(binary.BigEndian.Uint16(buckets[2:]))
 		if l < 8 || l > len(buckets) || alen > l-8 {
-			return 0, nil, pipeline.NewError(pipeline.OFPGMFC_BAD_BUCKET)
+			return nil, pipeline.NewError(pipeline.OFPGMFC_BAD_BUCKET)
 		}
-		acts, err := nxm.DecodeActions(Version10, buckets[8:8+alen])
+		acts, err := nxm.DecodeActions(actVersion, buckets[8:8+alen])
 		if err != nil {
-			return 0, nil, err
+			return nil, err
 		}
 		bk := pipeline.Bucket{Actions: acts, WatchPort: pipeline.PortAny, WatchGroup: pipeline.GroupAny}
 		if typ == pipeline.GroupTypeSelect {
@@ -201,39 +212,36 @@ func decodeNXGroupMod(b []byte) (uint16, *pipeline.GroupSpec, error) {
 		for props := buckets[8+alen : l]; len(props) > 0; {
 			ptyp, val, rest, err := pullProp(props)
 			if err != nil {
-				return 0, nil, err
+				return nil, err
 			}
 			props = rest
 			switch ptyp {
 			case 0: // OFPGBPT15_WEIGHT
 				if len(val) < 2 {
-					return 0, nil, errPropBadLen
+					return nil, errPropBadLen
 				}
 				bk.Weight = binary.BigEndian.Uint16(val)
 			case 1, 2: // OFPGBPT15_WATCH_PORT, _WATCH_GROUP
 				if len(val) != 4 {
-					return 0, nil, errPropBadLen
+					return nil, errPropBadLen
 				}
 				v := binary.BigEndian.Uint32(val)
 				if ptyp == 1 {
 					if checkPort11(v) != nil {
-						return 0, nil, pipeline.NewError(pipeline.OFPGMFC_BAD_WATCH)
+						return nil, pipeline.NewError(pipeline.OFPGMFC_BAD_WATCH)
 					}
 					bk.WatchPort = v
 				} else {
 					bk.WatchGroup = v
 				}
 			default:
-				return 0, nil, errPropBadType
+				return nil, errPropBadType
 			}
 		}
 		g.Buckets = append(g.Buckets, bk)
 		buckets = buckets[l:]
 	}
-	if cmd == pipeline.GroupDelete {
-		g.Buckets = nil
-	}
-	return cmd, g, nil
+	return newGroupModRequest(cmd, g), nil
 }
 
 // encodeGroupDesc15 is one ofp15_group_desc_stats with OpenFlow 1.0

@@ -17,15 +17,56 @@ func (c *conn) handle(b []byte) {
 		c.replyError(v, h.Xid, errBadVersion, b)
 		return
 	}
-	var err error
-	if v == Version13 {
-		err = c.handle13(h, b)
-	} else {
-		err = c.handle10(h, b)
-	}
-	if err != nil {
+	cd := codecFor(v)
+	if err := c.dispatch(cd, h, b); err != nil {
 		c.replyError(v, h.Xid, asOFError(err), b)
 	}
+}
+
+// requestHandler answers one kind of request in every version.
+type requestHandler struct {
+	// write is set for requests that change the switch: a slave's are
+	// refused (OFPBRC_IS_SLAVE) before anything else is checked, as by
+	// OVS's reject_slave_controller.
+	write bool
+	fn    func(c *conn, cd *codec, h Header, b []byte) error
+}
+
+// requestHandlers answers each kind of request.
+var requestHandlers = [...]requestHandler{
+	kindEchoReply:             {fn: func(*conn, *codec, Header, []byte) error { return nil }},
+	kindEchoRequest:           {fn: handleEchoRequest},
+	kindExperimenter:          {fn: (*conn).handleVendor},
+	kindFeaturesRequest:       {fn: handleFeaturesRequest},
+	kindGetConfigRequest:      {fn: handleGetConfigRequest},
+	kindSetConfig:             {fn: handleSetConfig},
+	kindPacketOut:             {write: true, fn: handlePacketOut},
+	kindFlowMod:               {write: true, fn: handleFlowMod},
+	kindGroupMod:              {write: true, fn: handleGroupMod},
+	kindPortMod:               {write: true, fn: handlePortMod},
+	kindTableMod:              {write: true, fn: handleTableMod},
+	kindStatsRequest:          {fn: (*conn).handleStats},
+	kindBarrierRequest:        {fn: handleBarrier},
+	kindQueueGetConfigRequest: {fn: handleQueueGetConfig},
+	kindRoleRequest:           {fn: handleRoleRequest},
+	kindGetAsyncRequest:       {fn: handleGetAsync},
+	kindSetAsync:              {fn: handleSetAsync},
+	kindMeterMod:              {write: true, fn: handleMeterMod},
+}
+
+// dispatch decodes and answers one request of cd's version.
+func (c *conn) dispatch(cd *codec, h Header, b []byte) error {
+	k := cd.requestKind(h.Type)
+	if k == kindNone || int(k) >= len(requestHandlers) || requestHandlers[k].fn == nil {
+		return errBadType
+	}
+	rh := &requestHandlers[k]
+	if rh.write {
+		if err := c.rejectSlave(); err != nil {
+			return err
+		}
+	}
+	return rh.fn(c, cd, h, b)
 }
 
 // requireLen checks that a fixed-size message is exactly n bytes.
@@ -46,153 +87,104 @@ func (c *conn) rejectSlave() error {
 	return nil
 }
 
-func (c *conn) handle13(h Header, b []byte) error {
-	if done, err := c.handleCommon(h, b); done {
-		return err
-	}
-	switch h.Type {
-	case TypeFlowMod:
-		if err := c.rejectSlave(); err != nil {
-			return err
-		}
-		return c.flowMod(b, h, decodeFlowMod13)
-	case Type13GroupMod:
-		if err := c.rejectSlave(); err != nil {
-			return err
-		}
-		return c.groupMod(b)
-	case Type13PortMod:
-		if err := c.rejectSlave(); err != nil {
-			return err
-		}
-		no, hw, config, mask, adv, err := decodePortMod13(b)
-		if err != nil {
-			return err
-		}
-		return c.srv.portMod(no, hw, config, mask, adv)
-	case Type13TableMod:
-		if err := c.rejectSlave(); err != nil {
-			return err
-		}
-		return c.tableMod(b)
-	case Type13MultipartRequest:
-		return c.multipart13(h, b)
-	case Type13BarrierRequest:
-		if err := requireLen(b, HeaderLen); err != nil {
-			return err
-		}
-		c.reply(newMsg(Version13, Type13BarrierReply, h.Xid, 0).done())
-		return nil
-	case Type13QueueGetConfig:
-		if err := requireLen(b, 16); err != nil {
-			return err
-		}
-		port := binary.BigEndian.Uint32(b[8:])
-		if err := c.srv.checkQueuePort(port); err != nil {
-			return err
-		}
-		c.reply(newMsg(Version13, Type13QueueGetReply, h.Xid, 8).u32(port).zeros(4).done())
-		return nil
-	case Type13RoleRequest:
-		return c.roleRequest13(h, b)
-	case Type13GetAsyncRequest:
-		if err := requireLen(b, HeaderLen); err != nil {
-			return err
-		}
-		c.reply(c.asyncReply(h.Xid))
-		return nil
-	case Type13SetAsync:
-		if err := requireLen(b, HeaderLen+24); err != nil {
-			return err
-		}
-		c.setAsync(b[HeaderLen:])
-		return nil
-	case Type13MeterMod:
-		if err := c.rejectSlave(); err != nil {
-			return err
-		}
-		return meterMod(b)
-	}
-	return errBadType
+func handleEchoRequest(c *conn, _ *codec, _ Header, b []byte) error {
+	c.reply(echoReply(b))
+	return nil
 }
 
-func (c *conn) handle10(h Header, b []byte) error {
-	if done, err := c.handleCommon(h, b); done {
+func handleFeaturesRequest(c *conn, cd *codec, h Header, b []byte) error {
+	if err := requireLen(b, HeaderLen); err != nil {
 		return err
 	}
-	switch h.Type {
-	case TypeFlowMod:
-		if err := c.rejectSlave(); err != nil {
-			return err
-		}
-		tid := c.state().flowModTableID
-		return c.flowMod(b, h, func(b []byte) (*flowModRequest, error) { return decodeFlowMod10(b, tid) })
-	case Type10PortMod:
-		if err := c.rejectSlave(); err != nil {
-			return err
-		}
-		no, hw, config, mask, adv, err := decodePortMod10(b)
-		if err != nil {
-			return err
-		}
-		return c.srv.portMod(no, hw, config, mask, adv)
-	case Type10StatsRequest:
-		return c.stats10(h, b)
-	case Type10BarrierRequest:
-		if err := requireLen(b, HeaderLen); err != nil {
-			return err
-		}
-		c.reply(newMsg(Version10, Type10BarrierReply, h.Xid, 0).done())
-		return nil
-	case Type10QueueGetConfig:
-		if err := requireLen(b, 12); err != nil {
-			return err
-		}
-		port := binary.BigEndian.Uint16(b[8:])
-		if err := c.srv.checkQueuePort(nxm.PortFrom16(port)); err != nil {
-			return err
-		}
-		c.reply(newMsg(Version10, Type10QueueGetReply, h.Xid, 8).u16(port).zeros(6).done())
-		return nil
-	}
-	return errBadType
+	c.reply(cd.encodeFeaturesReply(c.srv, h.Xid))
+	return nil
 }
 
-// handleCommon answers the messages whose type numbers and handling are the
-// same in OpenFlow 1.0 and 1.3 (the features reply is built for the
-// connection's version); done is false for every other type.
-func (c *conn) handleCommon(h Header, b []byte) (done bool, err error) {
-	switch h.Type {
-	case TypeEchoReply:
-		return true, nil
-	case TypeEchoRequest:
-		c.reply(echoReply(b))
-		return true, nil
-	case TypeVendor:
-		return true, c.handleVendor(h, b)
-	case TypeFeaturesReq:
-		if err := requireLen(b, HeaderLen); err != nil {
-			return true, err
-		}
-		if h.Version == Version10 {
-			c.reply(c.srv.features10(h.Xid))
-		} else {
-			c.reply(c.srv.features13(h.Xid))
-		}
-		return true, nil
-	case TypeGetConfigReq:
-		if err := requireLen(b, HeaderLen); err != nil {
-			return true, err
-		}
-		c.reply(c.getConfigReply(h))
-		return true, nil
-	case TypeSetConfig:
-		return true, c.setConfig(b)
-	case TypePacketOut:
-		return true, c.packetOut(b)
+func handleGetConfigRequest(c *conn, _ *codec, h Header, b []byte) error {
+	if err := requireLen(b, HeaderLen); err != nil {
+		return err
 	}
-	return false, nil
+	c.reply(c.getConfigReply(h))
+	return nil
 }
+
+func handleSetConfig(c *conn, _ *codec, _ Header, b []byte) error { return c.setConfig(b) }
+
+func handlePacketOut(c *conn, cd *codec, _ Header, b []byte) error { return c.packetOut(cd, b) }
+
+func handleFlowMod(c *conn, cd *codec, _ Header, b []byte) error {
+	req, err := cd.decodeFlowMod(b, c.state().flowModTableID)
+	if err != nil {
+		return err
+	}
+	return c.flowMod(req)
+}
+
+func handleGroupMod(c *conn, cd *codec, _ Header, b []byte) error {
+	gm, err := cd.decodeGroupMod(b)
+	if err != nil {
+		return err
+	}
+	return c.srv.applyGroupMod(gm)
+}
+
+func handlePortMod(c *conn, cd *codec, _ Header, b []byte) error {
+	pm, err := cd.decodePortMod(b)
+	if err != nil {
+		return err
+	}
+	return c.srv.portMod(pm)
+}
+
+func handleBarrier(c *conn, cd *codec, h Header, b []byte) error {
+	if err := requireLen(b, HeaderLen); err != nil {
+		return err
+	}
+	c.reply(newMsg(cd.version, cd.barrierReply, h.Xid, 0).done())
+	return nil
+}
+
+func handleQueueGetConfig(c *conn, cd *codec, h Header, b []byte) error {
+	port, err := cd.decodeQueueGetConfig(b)
+	if err != nil {
+		return err
+	}
+	if err := c.srv.checkQueuePort(port); err != nil {
+		return err
+	}
+	c.reply(cd.encodeQueueGetConfigReply(h.Xid, port))
+	return nil
+}
+
+func handleRoleRequest(c *conn, cd *codec, h Header, b []byte) error {
+	rr, err := cd.decodeRoleRequest(b)
+	if err != nil {
+		return err
+	}
+	return c.roleRequest(h, rr)
+}
+
+// handleGetAsync answers OFPT_GET_ASYNC_REQUEST (OpenFlow 1.3's form).
+func handleGetAsync(c *conn, _ *codec, h Header, b []byte) error {
+	if err := requireLen(b, HeaderLen); err != nil {
+		return err
+	}
+	c.reply(c.asyncReply(h.Xid))
+	return nil
+}
+
+// handleSetAsync applies OFPT_SET_ASYNC (OpenFlow 1.3's form).
+func handleSetAsync(c *conn, _ *codec, _ Header, b []byte) error {
+	if err := requireLen(b, HeaderLen+24); err != nil {
+		return err
+	}
+	c.setAsync(b[HeaderLen:])
+	return nil
+}
+
+func handleTableMod(c *conn, _ *codec, _ Header, b []byte) error { return c.tableMod(b) }
+
+func handleMeterMod(_ *conn, _ *codec, _ Header, b []byte) error { return meterMod(b) }
 
 func echoReply(b []byte) []byte {
 	out := make([]byte, len(b))
@@ -222,14 +214,17 @@ const (
 	actions10Bitmap = 0xfff
 )
 
-func (s *Server) features13(xid uint32) []byte {
+// encodeFeatures13 is an OpenFlow 1.3 OFPT_FEATURES_REPLY (ports are in
+// OFPMP_PORT_DESC).
+func encodeFeatures13(s *Server, xid uint32) []byte {
 	m := newMsg(Version13, TypeFeaturesReply, xid, 24)
 	m.u64(s.cfg.DatapathID).u32(0).u8(s.cfg.NumTables).u8(0).zeros(2)
 	m.u32(caps13).u32(0)
 	return m.done()
 }
 
-func (s *Server) features10(xid uint32) []byte {
+// encodeFeatures10 is an OpenFlow 1.0 OFPT_FEATURES_REPLY with the ports.
+func encodeFeatures10(s *Server, xid uint32) []byte {
 	ps := s.ports()
 	m := newMsg(Version10, TypeFeaturesReply, xid, 24+48*len(ps))
 	m.u64(s.cfg.DatapathID).u32(0).u8(s.cfg.NumTables).zeros(3)
@@ -274,11 +269,8 @@ func (c *conn) setConfig(b []byte) error {
 	return nil
 }
 
-func (c *conn) flowMod(b []byte, h Header, decode func([]byte) (*flowModRequest, error)) error {
-	req, err := decode(b)
-	if err != nil {
-		return err
-	}
+// flowMod applies a decoded flow-mod.
+func (c *conn) flowMod(req *flowModRequest) error {
 	if t := req.fm.Spec.Table; t != pipeline.TableAll && t >= c.srv.cfg.NumTables {
 		return errEPerm // a hidden, read-only table (OVS's table 254)
 	}
@@ -293,53 +285,68 @@ func (c *conn) flowMod(b []byte, h Header, decode func([]byte) (*flowModRequest,
 	return nil
 }
 
-// packetOut handles OFPT_PACKET_OUT in either version.
-func (c *conn) packetOut(b []byte) error {
-	if err := c.rejectSlave(); err != nil {
+// packetOut decodes and executes an OFPT_PACKET_OUT of cd's version (the
+// caller has checked the role).
+func (c *conn) packetOut(cd *codec, b []byte) error {
+	po, err := cd.decodePacketOut(b)
+	if err != nil {
 		return err
 	}
-	version := b[0]
+	if po.bufferID != noBuffer {
+		return errBadBuffer
+	}
+	f := make([]byte, len(po.frame))
+	copy(f, po.frame)
+	return c.srv.cfg.Datapath.PacketOut(po.inPort, po.actions, f, c.srv.now())
+}
+
+// packetOutRequest is a decoded OFPT_PACKET_OUT (OVS's ofputil_packet_out).
+type packetOutRequest struct {
+	bufferID uint32
+	inPort   uint32
+	actions  []pipeline.Action
+	frame    []byte // the packet, within the request
+}
+
+// decodePacketOut10 decodes an ofp10_packet_out.
+func decodePacketOut10(b []byte) (*packetOutRequest, error) {
 	r := reader{b: b, off: HeaderLen}
 	bufferID := r.u32()
-	var inPort uint32
-	var actsLen int
-	if version == Version10 {
-		inPort = nxm.PortFrom16(r.u16())
-		actsLen = int(r.u16())
-	} else {
-		inPort = r.u32()
-		actsLen = int(r.u16())
-		r.skip(6)
-		if err := checkPort11(inPort); err != nil && !r.err {
-			return err
-		}
+	inPort := nxm.PortFrom16(r.u16())
+	acts := r.take(int(r.u16()))
+	if r.err {
+		return nil, errBadLen
+	}
+	return finishPacketOut(Version10, bufferID, inPort, acts, r.rest())
+}
+
+// decodePacketOut13 decodes an ofp11_packet_out.
+func decodePacketOut13(b []byte) (*packetOutRequest, error) {
+	r := reader{b: b, off: HeaderLen}
+	bufferID := r.u32()
+	inPort := r.u32()
+	actsLen := int(r.u16())
+	r.skip(6)
+	if err := checkPort11(inPort); err != nil && !r.err {
+		return nil, err
 	}
 	acts := r.take(actsLen)
 	if r.err {
-		return errBadLen
+		return nil, errBadLen
 	}
-	frame := r.rest()
+	return finishPacketOut(Version13, bufferID, inPort, acts, r.rest())
+}
+
+// finishPacketOut checks the in_port and decodes the actions of a packet-out.
+func finishPacketOut(version uint8, bufferID, inPort uint32, acts, frame []byte) (*packetOutRequest, error) {
 	if inPort >= pipeline.PortMax && inPort != pipeline.PortLocal && inPort != pipeline.PortAny && inPort != pipeline.PortController {
-		return errBadPort
+		return nil, errBadPort
 	}
 	actions, err := nxm.DecodeActions(version, acts)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	if bufferID != noBuffer {
-		return errBadBuffer
-	}
-	f := make([]byte, len(frame))
-	copy(f, frame)
-	return c.srv.cfg.Datapath.PacketOut(inPort, actions, f, c.srv.now())
-}
-
-func (c *conn) groupMod(b []byte) error {
-	cmd, g, err := decodeGroupMod(b)
-	if err != nil {
-		return err
-	}
-	return c.srv.applyGroupMod(cmd, g)
+	return &packetOutRequest{bufferID: bufferID, inPort: inPort, actions: actions, frame: frame}, nil
 }
 
 func (c *conn) tableMod(b []byte) error {
@@ -374,54 +381,75 @@ func meterMod(b []byte) error {
 
 // Roles.
 
-func (c *conn) roleRequest13(h Header, b []byte) error {
+// roleRequest is a decoded OFPT_ROLE_REQUEST or NXT_ROLE_REQUEST (OVS's
+// ofputil_role_request), with the role in OpenFlow 1.3's numbering.
+type roleRequest struct {
+	role      uint32
+	haveGenID bool // a master or slave request of OpenFlow 1.2+
+	genID     uint64
+	nx        bool // NXT_ROLE_REQUEST: answered with NXT_ROLE_REPLY
+}
+
+// decodeRoleRequest13 decodes an ofp12_role_request.
+func decodeRoleRequest13(b []byte) (*roleRequest, error) {
 	if err := requireLen(b, 24); err != nil {
-		return err
+		return nil, err
 	}
 	role := binary.BigEndian.Uint32(b[8:])
-	gen := binary.BigEndian.Uint64(b[16:])
 	if role > roleSlave {
-		return errBadRole
+		return nil, errBadRole
 	}
-	if role != roleNoChange {
-		if role != roleEqual && !c.srv.setGenerationID(gen) {
+	return &roleRequest{
+		role:      role,
+		haveGenID: role == roleMaster || role == roleSlave,
+		genID:     binary.BigEndian.Uint64(b[16:]),
+	}, nil
+}
+
+// decodeNXRoleRequest decodes an nx_role_request (any version).
+func decodeNXRoleRequest(b []byte) (*roleRequest, error) {
+	if err := requireLen(b, 20); err != nil {
+		return nil, err
+	}
+	rr := &roleRequest{nx: true}
+	switch binary.BigEndian.Uint32(b[16:]) {
+	case 0:
+		rr.role = roleEqual
+	case 1:
+		rr.role = roleMaster
+	case 2:
+		rr.role = roleSlave
+	default:
+		return nil, errBadRole
+	}
+	return rr, nil
+}
+
+// roleRequest applies a role request and answers with the connection's role.
+func (c *conn) roleRequest(h Header, rr *roleRequest) error {
+	if rr.role != roleNoChange {
+		if rr.haveGenID && !c.srv.setGenerationID(rr.genID) {
 			return errStaleRole
 		}
-		c.srv.setRole(c, role)
+		c.srv.setRole(c, rr.role)
 	}
 	cur := c.state().role
+	if rr.nx {
+		nx := uint32(0)
+		switch cur {
+		case roleMaster:
+			nx = 1
+		case roleSlave:
+			nx = 2
+		}
+		c.reply(nxMsg(h.Version, h.Xid, NXTRoleReply, 4).u32(nx).done())
+		return nil
+	}
 	g, ok := c.srv.generationID()
 	if !ok {
 		g = 0
 	}
-	c.reply(newMsg(Version13, Type13RoleReply, h.Xid, 16).u32(cur).zeros(4).u64(g).done())
-	return nil
-}
-
-func (c *conn) nxRoleRequest(h Header, b []byte) error {
-	if err := requireLen(b, 20); err != nil {
-		return err
-	}
-	var role uint32
-	switch binary.BigEndian.Uint32(b[16:]) {
-	case 0:
-		role = roleEqual
-	case 1:
-		role = roleMaster
-	case 2:
-		role = roleSlave
-	default:
-		return errBadRole
-	}
-	c.srv.setRole(c, role)
-	nx := uint32(0)
-	switch c.state().role {
-	case roleMaster:
-		nx = 1
-	case roleSlave:
-		nx = 2
-	}
-	c.reply(nxMsg(h.Version, h.Xid, NXTRoleReply, 4).u32(nx).done())
+	c.reply(newMsg(h.Version, Type13RoleReply, h.Xid, 16).u32(cur).zeros(4).u64(g).done())
 	return nil
 }
 
@@ -539,7 +567,7 @@ func nxMsg(version uint8, xid uint32, subtype uint32, sizeHint int) *msg {
 }
 
 // handleVendor dispatches OFPT_VENDOR / OFPT_EXPERIMENTER.
-func (c *conn) handleVendor(h Header, b []byte) error {
+func (c *conn) handleVendor(cd *codec, h Header, b []byte) error {
 	if len(b) < 12 {
 		return errBadLen
 	}
@@ -561,7 +589,7 @@ func (c *conn) handleVendor(h Header, b []byte) error {
 		case ONFTBundleControl:
 			return c.bundleControl(h, b)
 		case ONFTBundleAddMessage:
-			return c.bundleAdd(h, b)
+			return c.bundleAdd(cd, h, b)
 		}
 		return errBadSubtype
 	}
@@ -572,7 +600,11 @@ func (c *conn) handleNicira(h Header, b []byte, subtype uint32) error {
 	body := b[16:]
 	switch subtype {
 	case NXTRoleRequest:
-		return c.nxRoleRequest(h, b)
+		rr, err := decodeNXRoleRequest(b)
+		if err != nil {
+			return err
+		}
+		return c.roleRequest(h, rr)
 	case NXTSetFlowFormat:
 		if h.Version != Version10 {
 			return errBadSubtype
@@ -600,8 +632,11 @@ func (c *conn) handleNicira(h Header, b []byte, subtype uint32) error {
 		if len(body) < 32 {
 			return errBadLen
 		}
-		tid := c.state().flowModTableID
-		return c.flowMod(b, h, func(b []byte) (*flowModRequest, error) { return decodeNXFlowMod(b, h.Version, tid) })
+		req, err := decodeNXFlowMod(b, h.Version, c.state().flowModTableID)
+		if err != nil {
+			return err
+		}
+		return c.flowMod(req)
 	case NXTFlowModTableID:
 		if len(body) != 8 {
 			return errBadLen
@@ -698,7 +733,11 @@ func (c *conn) handleNicira(h Header, b []byte, subtype uint32) error {
 		if err := c.rejectSlave(); err != nil {
 			return err
 		}
-		return c.nxGroupMod(b)
+		gm, err := decodeNXGroupMod(b)
+		if err != nil {
+			return err
+		}
+		return c.srv.applyGroupMod(gm)
 	}
 	return errBadSubtype
 }

@@ -51,21 +51,18 @@ func encodePort13(m *msg, p *Port) {
 	m.u32(p.CurrSpeed).u32(p.MaxSpeed)
 }
 
+// encodePortStatus is an OFPT_PORT_STATUS, nil if the version cannot number p.
 func encodePortStatus(version uint8, reason uint8, p *Port) []byte {
 	m := newMsg(version, TypePortStatus, 0, 72)
 	m.u8(reason).zeros(7)
-	if version == Version10 {
-		if !encodePort10(m, p) {
-			return nil
-		}
-	} else {
-		encodePort13(m, p)
+	if !codecFor(version).encodePort(m, p) {
+		return nil
 	}
 	return m.done()
 }
 
 // encodePortStats10 is one ofp10_port_stats (104 bytes).
-func encodePortStats10(ps *PortStats) []byte {
+func encodePortStats10(ps *PortStats, _ int64) []byte {
 	no, ok := nxm.PortTo16(ps.No)
 	if !ok {
 		return nil
@@ -116,41 +113,53 @@ func (s *Server) portStats(no uint32) ([]PortStats, error) {
 	return st, nil
 }
 
+// portModRequest is a decoded OFPT_PORT_MOD (OVS's ofputil_port_mod), with
+// OpenFlow 1.3's numbering of ports and features.
+type portModRequest struct {
+	no                      uint32
+	hw                      [6]byte
+	config, mask, advertise uint32
+}
+
 // portMod applies a decoded OFPT_PORT_MOD.
-func (s *Server) portMod(no uint32, hw [6]byte, config, mask, advertise uint32) error {
+func (s *Server) portMod(pm *portModRequest) error {
 	if s.cfg.Ports == nil {
 		return errPortModPort
 	}
-	return s.cfg.Ports.PortMod(no, hw, config, mask, advertise)
+	return s.cfg.Ports.PortMod(pm.no, pm.hw, pm.config, pm.mask, pm.advertise)
 }
 
-func decodePortMod10(b []byte) (no uint32, hw [6]byte, config, mask, adv uint32, err error) {
+// decodePortMod10 decodes an ofp10_port_mod.
+func decodePortMod10(b []byte) (*portModRequest, error) {
+	pm := &portModRequest{}
 	r := reader{b: b, off: HeaderLen}
-	no = nxm.PortFrom16(r.u16())
-	copy(hw[:], r.take(6))
-	config, mask, adv = r.u32(), r.u32(), r.u32()
+	pm.no = nxm.PortFrom16(r.u16())
+	copy(pm.hw[:], r.take(6))
+	pm.config, pm.mask, pm.advertise = r.u32(), r.u32(), r.u32()
 	r.skip(4)
 	if r.err || r.left() != 0 {
-		err = errBadLen
+		return nil, errBadLen
 	}
-	if adv != 0 {
-		adv = features10to13(adv)
+	if pm.advertise != 0 {
+		pm.advertise = features10to13(pm.advertise)
 	}
-	return
+	return pm, nil
 }
 
-func decodePortMod13(b []byte) (no uint32, hw [6]byte, config, mask, adv uint32, err error) {
+// decodePortMod13 decodes an ofp11_port_mod.
+func decodePortMod13(b []byte) (*portModRequest, error) {
+	pm := &portModRequest{}
 	r := reader{b: b, off: HeaderLen}
-	no = r.u32()
+	pm.no = r.u32()
 	r.skip(4)
-	copy(hw[:], r.take(6))
+	copy(pm.hw[:], r.take(6))
 	r.skip(2)
-	config, mask, adv = r.u32(), r.u32(), r.u32()
+	pm.config, pm.mask, pm.advertise = r.u32(), r.u32(), r.u32()
 	r.skip(4)
 	if r.err || r.left() != 0 {
-		err = errBadLen
+		return nil, errBadLen
 	}
-	config &= portConfig13
-	mask &= portConfig13
-	return
+	pm.config &= portConfig13
+	pm.mask &= portConfig13
+	return pm, nil
 }

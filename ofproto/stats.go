@@ -75,10 +75,49 @@ func descBody(d *Desc) []byte {
 	return m.b
 }
 
-// multipart13 handles OFPT_MULTIPART_REQUEST.
-func (c *conn) multipart13(h Header, b []byte) error {
+// statsRequest is a decoded stats (OpenFlow 1.0) or multipart (1.3)
+// request: its type, its body (the parts of a multipart request joined) and
+// the header each message of the reply starts with.
+type statsRequest struct {
+	typ   uint16 // OFPST_*/OFPMP_* (the numbers are the same)
+	xid   uint32
+	body  []byte
+	reply []byte // ofp_header and stats/multipart reply header
+	now   int64
+}
+
+// statsHandler answers one type of statistics request in every version
+// that has it (codec.stats).
+type statsHandler func(c *conn, cd *codec, r *statsRequest) error
+
+// handleStats answers OFPT_STATS_REQUEST / OFPT_MULTIPART_REQUEST.
+func (c *conn) handleStats(cd *codec, h Header, b []byte) error {
+	r, err := cd.decodeStatsRequest(c, h, b)
+	if err != nil || r == nil {
+		return err
+	}
+	r.now = c.srv.now()
+	sh := cd.stats[r.typ]
+	if sh == nil {
+		return errBadStat
+	}
+	return sh(c, cd, r)
+}
+
+// decodeStatsRequest10 decodes an ofp10_stats_request header.
+func decodeStatsRequest10(_ *conn, h Header, b []byte) (*statsRequest, error) {
+	if len(b) < 12 {
+		return nil, errBadLen
+	}
+	typ := binary.BigEndian.Uint16(b[8:])
+	return &statsRequest{typ: typ, xid: h.Xid, body: b[12:], reply: statsHeader10(h.Xid, typ)}, nil
+}
+
+// decodeMultipartRequest13 decodes an ofp11_stats_request header, joining
+// the parts of a request sent in several (OFPMPF_REQ_MORE).
+func decodeMultipartRequest13(c *conn, h Header, b []byte) (*statsRequest, error) {
 	if len(b) < 16 {
-		return errBadLen
+		return nil, errBadLen
 	}
 	typ := binary.BigEndian.Uint16(b[8:])
 	flags := binary.BigEndian.Uint16(b[10:])
@@ -88,151 +127,311 @@ func (c *conn) multipart13(h Header, b []byte) error {
 		var err error
 		body, done, err = c.assemble(h.Xid, typ, flags&mpMore != 0, body)
 		if err != nil || !done {
-			return err
+			return nil, err
 		}
 	}
+	return &statsRequest{typ: typ, xid: h.Xid, body: body, reply: mpHeader13(h.Xid, typ)}, nil
+}
+
+func descStats(c *conn, _ *codec, r *statsRequest) error {
+	if len(r.body) != 0 {
+		return errBadLen
+	}
+	w := c.newMPWriter(r.reply)
+	w.add(descBody(&c.srv.cfg.Desc))
+	w.finish()
+	return nil
+}
+
+// flowStats answers flow and aggregate statistics.
+func flowStats(c *conn, cd *codec, r *statsRequest) error {
+	f, err := cd.decodeFlowStatsRequest(r.body)
+	if err != nil {
+		return err
+	}
+	return c.flowStatsReply(r, f, r.typ == MPAggregate, cd.encodeFlowStats)
+}
+
+// flowStatsReply answers a decoded flow (or, if aggregate, aggregate)
+// statistics request with the flows f selects, each encoded by enc.
+func (c *conn) flowStatsReply(r *statsRequest, f *pipeline.FlowFilter, aggregate bool,
+	enc func(*pipeline.FlowStats, int64) ([]byte, error)) error {
 	s := c.srv
-	now := s.now()
-	switch typ {
-	case MPDesc:
-		if len(body) != 0 {
-			return errBadLen
-		}
-		w := c.newMPWriter(mpHeader13(h.Xid, typ))
-		w.add(descBody(&s.cfg.Desc))
-		w.finish()
-	case MPFlow, MPAggregate:
-		r := reader{b: body}
-		table := r.u8()
-		r.skip(3)
-		outPort, outGroup := r.u32(), r.u32()
-		r.skip(4)
-		cookie, mask := r.u64(), r.u64()
-		if r.err {
-			return errBadLen
-		}
-		match, n, err := nxm.DecodeOXMMatch(r.rest())
-		if err != nil {
-			return err
-		}
-		if n != len(body)-32 {
-			return errBadLen
-		}
-		if table != pipeline.TableAll && table >= s.cfg.NumTables {
-			return errBadTableID
-		}
-		flows := s.cfg.Datapath.Flows(flowFilter(table, match, outPort, outGroup, cookie, mask), now)
-		s.writeFlowStats(c.newMPWriter(mpHeader13(h.Xid, typ)), typ == MPAggregate, flows, now, encodeFlowStats13)
-	case MPTable:
-		if len(body) != 0 {
-			return errBadLen
-		}
-		w := c.newMPWriter(mpHeader13(h.Xid, typ))
-		for _, ts := range s.tableStats() {
-			w.add((&msg{}).u8(ts.Table).zeros(3).u32(ts.Active).u64(ts.Lookups).u64(ts.Matched).b)
-		}
-		w.finish()
-	case MPPortStats:
-		if len(body) != 8 {
-			return errBadLen
-		}
-		st, err := s.portStats(binary.BigEndian.Uint32(body))
-		if err != nil {
-			return err
-		}
-		w := c.newMPWriter(mpHeader13(h.Xid, typ))
-		for i := range st {
-			w.add(encodePortStats13(&st[i], now))
-		}
-		w.finish()
-	case MPQueue:
-		if len(body) != 8 {
-			return errBadLen
-		}
-		if err := s.checkQueuePort(binary.BigEndian.Uint32(body)); err != nil {
-			return err
-		}
-		c.newMPWriter(mpHeader13(h.Xid, typ)).finish()
-	case MPGroup:
-		if len(body) != 8 {
-			return errBadLen
-		}
-		id := binary.BigEndian.Uint32(body)
-		w := c.newMPWriter(mpHeader13(h.Xid, typ))
-		for _, g := range s.cfg.Datapath.Groups() {
-			if id == pipeline.GroupAll || g.Spec.ID == id {
-				w.add(encodeGroupStats13(&g, now))
-			}
-		}
-		w.finish()
-	case MPGroupDesc:
-		if len(body) != 0 {
-			return errBadLen
-		}
-		w := c.newMPWriter(mpHeader13(h.Xid, typ))
-		for _, g := range s.cfg.Datapath.Groups() {
-			e, err := encodeGroupDesc13(&g.Spec)
-			if err != nil {
-				s.log.Warn("ofproto: group not encodable", zap.Error(err))
-				continue
-			}
+	if f.Table != pipeline.TableAll && f.Table >= s.cfg.NumTables {
+		return errBadTableID
+	}
+	flows := s.cfg.Datapath.Flows(f, r.now)
+	s.writeFlowStats(c.newMPWriter(r.reply), aggregate, flows, r.now, enc)
+	return nil
+}
+
+// decodeFlowStatsRequest13 decodes an ofp11_flow_stats_request.
+func decodeFlowStatsRequest13(body []byte) (*pipeline.FlowFilter, error) {
+	r := reader{b: body}
+	table := r.u8()
+	r.skip(3)
+	outPort, outGroup := r.u32(), r.u32()
+	r.skip(4)
+	cookie, mask := r.u64(), r.u64()
+	if r.err {
+		return nil, errBadLen
+	}
+	match, n, err := nxm.DecodeOXMMatch(r.rest())
+	if err != nil {
+		return nil, err
+	}
+	if n != len(body)-32 {
+		return nil, errBadLen
+	}
+	return flowFilter(table, match, outPort, outGroup, cookie, mask), nil
+}
+
+// decodeFlowStatsRequest10 decodes an ofp10_flow_stats_request.
+func decodeFlowStatsRequest10(body []byte) (*pipeline.FlowFilter, error) {
+	if len(body) != 44 {
+		return nil, errBadLen
+	}
+	match, err := nxm.DecodeOF10Match(body[:40])
+	if err != nil {
+		return nil, err
+	}
+	outPort := nxm.PortFrom16(binary.BigEndian.Uint16(body[42:]))
+	return flowFilter(body[40], match, outPort, pipeline.GroupAny, 0, 0), nil
+}
+
+// decodeNXFlowStatsRequest decodes an nx_flow_stats_request.
+func decodeNXFlowStatsRequest(body []byte) (*pipeline.FlowFilter, error) {
+	r := reader{b: body}
+	outPort := nxm.PortFrom16(r.u16())
+	matchLen := int(r.u16())
+	table := r.u8()
+	r.skip(3)
+	if r.err {
+		return nil, errBadLen
+	}
+	nx := r.take(matchLen)
+	r.skip(pad8(matchLen) - matchLen)
+	if r.err {
+		return nil, errMatchBadLen
+	}
+	if r.left() != 0 {
+		return nil, errBadLen
+	}
+	nx, cookie, mask, _, err := splitNXCookie(nx)
+	if err != nil {
+		return nil, err
+	}
+	match, err := nxm.DecodeNXMatch(nx)
+	if err != nil {
+		return nil, err
+	}
+	return flowFilter(table, match, outPort, pipeline.GroupAny, cookie, mask), nil
+}
+
+func tableStats(c *conn, cd *codec, r *statsRequest) error {
+	if len(r.body) != 0 {
+		return errBadLen
+	}
+	w := c.newMPWriter(r.reply)
+	for _, ts := range c.srv.tableStats() {
+		w.add(cd.encodeTableStats(&ts))
+	}
+	w.finish()
+	return nil
+}
+
+// encodeTableStats13 is one ofp13_table_stats.
+func encodeTableStats13(ts *pipeline.TableStats) []byte {
+	return (&msg{}).u8(ts.Table).zeros(3).u32(ts.Active).u64(ts.Lookups).u64(ts.Matched).b
+}
+
+// encodeTableStats10 is one ofp10_table_stats (as OVS fills it: no name,
+// every wildcard, a million entries).
+func encodeTableStats10(ts *pipeline.TableStats) []byte {
+	m := &msg{}
+	m.u8(ts.Table).zeros(3).str("", 32).u32(0x3fffff).u32(1000000)
+	m.u32(ts.Active).u64(ts.Lookups).u64(ts.Matched)
+	return m.b
+}
+
+func portStats(c *conn, cd *codec, r *statsRequest) error {
+	no, err := cd.decodePortStatsRequest(r.body)
+	if err != nil {
+		return err
+	}
+	st, err := c.srv.portStats(no)
+	if err != nil {
+		return err
+	}
+	w := c.newMPWriter(r.reply)
+	for i := range st {
+		if e := cd.encodePortStats(&st[i], r.now); e != nil {
 			w.add(e)
 		}
-		w.finish()
-	case MPGroupFeatures:
-		if len(body) != 0 {
-			return errBadLen
+	}
+	w.finish()
+	return nil
+}
+
+// decodePortStatsRequest13 returns the port_no of an
+// ofp11_port_stats_request (or ofp11_queue_stats_request).
+func decodePortStatsRequest13(body []byte) (uint32, error) {
+	if len(body) != 8 {
+		return 0, errBadLen
+	}
+	return binary.BigEndian.Uint32(body), nil
+}
+
+// decodePortStatsRequest10 returns the port_no of an ofp10_port_stats_request.
+func decodePortStatsRequest10(body []byte) (uint32, error) {
+	if len(body) != 8 {
+		return 0, errBadLen
+	}
+	return nxm.PortFrom16(binary.BigEndian.Uint16(body)), nil
+}
+
+// decodeQueueStatsRequest10 returns the port_no of an
+// ofp10_queue_stats_request, where OFPP_ALL means any port (as in OVS).
+func decodeQueueStatsRequest10(body []byte) (uint32, error) {
+	if len(body) != 8 {
+		return 0, errBadLen
+	}
+	port := binary.BigEndian.Uint16(body)
+	if port == 0xfffc { // OFPP_ALL
+		return pipeline.PortAny, nil
+	}
+	return nxm.PortFrom16(port), nil
+}
+
+// queueStats answers queue statistics: gswitch has no queues.
+func queueStats(c *conn, cd *codec, r *statsRequest) error {
+	port, err := cd.decodeQueueStatsRequest(r.body)
+	if err != nil {
+		return err
+	}
+	if err := c.srv.checkQueuePort(port); err != nil {
+		return err
+	}
+	c.newMPWriter(r.reply).finish()
+	return nil
+}
+
+// groupStats answers OFPMP_GROUP and NXST_GROUP (ofp11_group_stats_request).
+func groupStats(c *conn, _ *codec, r *statsRequest) error {
+	if len(r.body) != 8 {
+		return errBadLen
+	}
+	id := binary.BigEndian.Uint32(r.body)
+	w := c.newMPWriter(r.reply)
+	for _, g := range c.srv.cfg.Datapath.Groups() {
+		if id == pipeline.GroupAll || g.Spec.ID == id {
+			w.add(encodeGroupStats(&g, r.now))
 		}
-		w := c.newMPWriter(mpHeader13(h.Xid, typ))
-		w.add(groupFeaturesBody())
-		w.finish()
-	case MPMeter, MPMeterConfig:
-		if len(body) != 8 {
-			return errBadLen
+	}
+	w.finish()
+	return nil
+}
+
+// groupDescStats13 answers OFPMP_GROUP_DESC (every group).
+func groupDescStats13(c *conn, _ *codec, r *statsRequest) error {
+	if len(r.body) != 0 {
+		return errBadLen
+	}
+	c.groupDescReply(r, pipeline.GroupAll, encodeGroupDesc13)
+	return nil
+}
+
+// groupDescReply answers a group description request with group id (or
+// all), each encoded by enc; a group enc cannot encode is logged and left out.
+func (c *conn) groupDescReply(r *statsRequest, id uint32, enc func(*pipeline.GroupSpec) ([]byte, error)) {
+	w := c.newMPWriter(r.reply)
+	for _, g := range c.srv.cfg.Datapath.Groups() {
+		if id != pipeline.GroupAll && g.Spec.ID != id {
+			continue
 		}
-		c.newMPWriter(mpHeader13(h.Xid, typ)).finish()
-	case MPMeterFeatures:
-		if len(body) != 0 {
-			return errBadLen
+		e, err := enc(&g.Spec)
+		if err != nil {
+			c.srv.log.Warn("ofproto: group not encodable", zap.Error(err))
+			continue
 		}
-		w := c.newMPWriter(mpHeader13(h.Xid, typ))
-		w.add(make([]byte, 16))
-		w.finish()
-	case MPTableFeatures:
-		if len(body) != 0 {
-			// Changing the tables' features is not supported (as OVS).
-			return pipeline.NewError(pipeline.OFPTFFC_EPERM)
-		}
-		w := c.newMPWriter(mpHeader13(h.Xid, typ))
-		for t := 0; t < int(s.cfg.NumTables); t++ {
-			w.add(tableFeatures13(uint8(t), s.cfg.NumTables))
-		}
-		w.finish()
-	case MPPortDesc:
-		if len(body) != 0 {
-			return errBadLen
-		}
-		w := c.newMPWriter(mpHeader13(h.Xid, typ))
-		ps := s.ports()
-		for i := range ps {
-			m := &msg{}
-			encodePort13(m, &ps[i])
+		w.add(e)
+	}
+	w.finish()
+}
+
+// groupFeaturesStats answers OFPMP_GROUP_FEATURES and NXST_GROUP_FEATURES.
+func groupFeaturesStats(c *conn, _ *codec, r *statsRequest) error {
+	if len(r.body) != 0 {
+		return errBadLen
+	}
+	w := c.newMPWriter(r.reply)
+	w.add(groupFeaturesBody())
+	w.finish()
+	return nil
+}
+
+// meterStats answers meter statistics and configuration: gswitch has no meters.
+func meterStats(c *conn, _ *codec, r *statsRequest) error {
+	if len(r.body) != 8 {
+		return errBadLen
+	}
+	c.newMPWriter(r.reply).finish()
+	return nil
+}
+
+// meterFeaturesStats answers OFPMP_METER_FEATURES (no meters).
+func meterFeaturesStats(c *conn, _ *codec, r *statsRequest) error {
+	if len(r.body) != 0 {
+		return errBadLen
+	}
+	w := c.newMPWriter(r.reply)
+	w.add(make([]byte, 16))
+	w.finish()
+	return nil
+}
+
+// tableFeaturesStats answers OFPMP_TABLE_FEATURES.
+func tableFeaturesStats(c *conn, _ *codec, r *statsRequest) error {
+	if len(r.body) != 0 {
+		// Changing the tables' features is not supported (as OVS).
+		return pipeline.NewError(pipeline.OFPTFFC_EPERM)
+	}
+	n := c.srv.cfg.NumTables
+	w := c.newMPWriter(r.reply)
+	for t := 0; t < int(n); t++ {
+		w.add(tableFeatures13(uint8(t), n))
+	}
+	w.finish()
+	return nil
+}
+
+func portDescStats(c *conn, cd *codec, r *statsRequest) error {
+	if len(r.body) != 0 {
+		return errBadLen
+	}
+	w := c.newMPWriter(r.reply)
+	ps := c.srv.ports()
+	for i := range ps {
+		m := &msg{}
+		if cd.encodePort(m, &ps[i]) {
 			w.add(m.b)
 		}
-		w.finish()
-	case MPExperimenter:
-		if len(body) < 8 {
-			return errBadLen
-		}
-		switch binary.BigEndian.Uint32(body) {
-		case VendorNicira, VendorONF:
-			return errBadSubtype
-		}
-		return errBadVendor
-	default:
-		return errBadStat
 	}
+	w.finish()
 	return nil
+}
+
+// experimenterStats13 refuses OpenFlow 1.3 experimenter multipart requests
+// (gswitch has none).
+func experimenterStats13(_ *conn, _ *codec, r *statsRequest) error {
+	if len(r.body) < 8 {
+		return errBadLen
+	}
+	switch binary.BigEndian.Uint32(r.body) {
+	case VendorNicira, VendorONF:
+		return errBadSubtype
+	}
+	return errBadVendor
 }
 
 // mpAssembly is a multipart request arriving in several messages.
@@ -295,174 +494,39 @@ func (s *Server) tableStats() []pipeline.TableStats {
 	return out
 }
 
-// stats10 handles OpenFlow 1.0 OFPT_STATS_REQUEST, including Nicira's.
-func (c *conn) stats10(h Header, b []byte) error {
-	if len(b) < 12 {
+// nxStats answers OpenFlow 1.0 vendor statistics: Nicira's NXST_FLOW,
+// NXST_AGGREGATE and the NXST_GROUP* requests.
+func nxStats(c *conn, _ *codec, r *statsRequest) error {
+	body := r.body
+	if len(body) < 4 {
 		return errBadLen
 	}
-	typ := binary.BigEndian.Uint16(b[8:])
-	body := b[12:]
-	s := c.srv
-	now := s.now()
-	switch typ {
-	case MPDesc:
-		if len(body) != 0 {
-			return errBadLen
-		}
-		w := c.newMPWriter(statsHeader10(h.Xid, typ))
-		w.add(descBody(&s.cfg.Desc))
-		w.finish()
-	case MPFlow, MPAggregate:
-		if len(body) != 44 {
-			return errBadLen
-		}
-		match, err := nxm.DecodeOF10Match(body[:40])
-		if err != nil {
-			return err
-		}
-		table := body[40]
-		outPort := nxm.PortFrom16(binary.BigEndian.Uint16(body[42:]))
-		if table != pipeline.TableAll && table >= s.cfg.NumTables {
-			return errBadTableID
-		}
-		flows := s.cfg.Datapath.Flows(flowFilter(table, match, outPort, pipeline.GroupAny, 0, 0), now)
-		s.writeFlowStats(c.newMPWriter(statsHeader10(h.Xid, typ)), typ == MPAggregate, flows, now, encodeFlowStats10)
-	case MPTable:
-		if len(body) != 0 {
-			return errBadLen
-		}
-		w := c.newMPWriter(statsHeader10(h.Xid, typ))
-		for _, ts := range s.tableStats() {
-			m := &msg{}
-			m.u8(ts.Table).zeros(3).str("", 32).u32(0x3fffff).u32(1000000)
-			m.u32(ts.Active).u64(ts.Lookups).u64(ts.Matched)
-			w.add(m.b)
-		}
-		w.finish()
-	case MPPortStats:
-		if len(body) != 8 {
-			return errBadLen
-		}
-		no := nxm.PortFrom16(binary.BigEndian.Uint16(body))
-		st, err := s.portStats(no)
-		if err != nil {
-			return err
-		}
-		w := c.newMPWriter(statsHeader10(h.Xid, typ))
-		for i := range st {
-			if e := encodePortStats10(&st[i]); e != nil {
-				w.add(e)
-			}
-		}
-		w.finish()
-	case MPQueue:
-		if len(body) != 8 {
-			return errBadLen
-		}
-		port := binary.BigEndian.Uint16(body)
-		if port != 0xfffc { // OFPP_ALL
-			if err := s.checkQueuePort(nxm.PortFrom16(port)); err != nil {
-				return err
-			}
-		}
-		c.newMPWriter(statsHeader10(h.Xid, typ)).finish()
-	case MPPortDesc:
-		if len(body) != 0 {
-			return errBadLen
-		}
-		w := c.newMPWriter(statsHeader10(h.Xid, typ))
-		ps := s.ports()
-		for i := range ps {
-			m := &msg{}
-			if encodePort10(m, &ps[i]) {
-				w.add(m.b)
-			}
-		}
-		w.finish()
-	case MPExperimenter:
-		if len(body) < 4 {
-			return errBadLen
-		}
-		if binary.BigEndian.Uint32(body) != VendorNicira {
-			return errBadVendor
-		}
-		if len(body) < 12 {
-			return errBadLen
-		}
-		return c.nxStats(h, binary.BigEndian.Uint32(body[4:]), body[12:], now)
-	default:
-		return errBadStat
+	if binary.BigEndian.Uint32(body) != VendorNicira {
+		return errBadVendor
 	}
-	return nil
-}
-
-// nxStats handles NXST_FLOW and NXST_AGGREGATE (OpenFlow 1.0).
-func (c *conn) nxStats(h Header, subtype uint32, body []byte, now int64) error {
-	s := c.srv
+	if len(body) < 12 {
+		return errBadLen
+	}
+	subtype := binary.BigEndian.Uint32(body[4:])
+	nr := &statsRequest{typ: r.typ, xid: r.xid, body: body[12:], reply: nxstHeader10(r.xid, subtype), now: r.now}
 	switch subtype {
 	case NXSTFlow, NXSTAggregate:
-		r := reader{b: body}
-		outPort := nxm.PortFrom16(r.u16())
-		matchLen := int(r.u16())
-		table := r.u8()
-		r.skip(3)
-		if r.err {
-			return errBadLen
-		}
-		nx := r.take(matchLen)
-		r.skip(pad8(matchLen) - matchLen)
-		if r.err {
-			return errMatchBadLen
-		}
-		if r.left() != 0 {
-			return errBadLen
-		}
-		nx, cookie, mask, _, err := splitNXCookie(nx)
+		f, err := decodeNXFlowStatsRequest(nr.body)
 		if err != nil {
 			return err
 		}
-		match, err := nxm.DecodeNXMatch(nx)
-		if err != nil {
-			return err
-		}
-		if table != pipeline.TableAll && table >= s.cfg.NumTables {
-			return errBadTableID
-		}
-		flows := s.cfg.Datapath.Flows(flowFilter(table, match, outPort, pipeline.GroupAny, cookie, mask), now)
-		s.writeFlowStats(c.newMPWriter(nxstHeader10(h.Xid, subtype)), subtype == NXSTAggregate, flows, now,
+		return c.flowStatsReply(nr, f, subtype == NXSTAggregate,
 			func(fs *pipeline.FlowStats, now int64) ([]byte, error) { return encodeNXFlowStats(fs, now, Version10) })
-		return nil
-	case nxstGroup, nxstGroupDesc:
-		if len(body) != 8 {
+	case nxstGroup:
+		return groupStats(c, nil, nr)
+	case nxstGroupDesc:
+		if len(nr.body) != 8 {
 			return errBadLen
 		}
-		id := binary.BigEndian.Uint32(body)
-		w := c.newMPWriter(nxstHeader10(h.Xid, subtype))
-		for _, g := range s.cfg.Datapath.Groups() {
-			if id != pipeline.GroupAll && g.Spec.ID != id {
-				continue
-			}
-			if subtype == nxstGroup {
-				w.add(encodeGroupStats13(&g, now))
-				continue
-			}
-			e, err := encodeGroupDesc15(&g.Spec)
-			if err != nil {
-				s.log.Warn("ofproto: group not encodable", zap.Error(err))
-				continue
-			}
-			w.add(e)
-		}
-		w.finish()
+		c.groupDescReply(nr, binary.BigEndian.Uint32(nr.body), encodeGroupDesc15)
 		return nil
 	case nxstGroupFeatures:
-		if len(body) != 0 {
-			return errBadLen
-		}
-		w := c.newMPWriter(nxstHeader10(h.Xid, subtype))
-		w.add(groupFeaturesBody())
-		w.finish()
-		return nil
+		return groupFeaturesStats(c, nil, nr)
 	}
 	return errBadSubtype
 }
