@@ -6,6 +6,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"gswitch/packet"
@@ -441,27 +442,31 @@ func TestFlushLargeZone(t *testing.T) {
 	checkInvariants(t, tr)
 }
 
-// TestBackgroundSweep runs the sweeper goroutine with a manual clock.
+// TestBackgroundSweep runs the sweeper goroutine with a manual clock for
+// the connections' ages, in a synctest bubble so that the sweeper's timer
+// and the test's polling run on the bubble's fake time (no real waiting).
 func TestBackgroundSweep(t *testing.T) {
-	var now atomic.Int64
-	now.Store(int64(time.Second))
-	tr := New(Config{Clock: now.Load, SweepInterval: 5 * time.Millisecond})
-	tr.Start()
-	tr.Start() // idempotent
-	defer tr.Stop()
-	for i := 0; i < 100; i++ {
-		exec1(tr, udpFrame(A, B, uint16(1+i), 53, 0), commit, now.Load())
-	}
-	now.Add(61 * int64(time.Second))
-	deadline := time.Now().Add(5 * time.Second)
-	for tr.Count() != 0 && time.Now().Before(deadline) {
-		time.Sleep(5 * time.Millisecond)
-	}
-	if tr.Count() != 0 {
-		t.Fatalf("background sweep left %d", tr.Count())
-	}
-	tr.Stop()
-	tr.Stop()
+	synctest.Test(t, func(t *testing.T) {
+		var now atomic.Int64
+		now.Store(int64(time.Second))
+		tr := New(Config{Clock: now.Load, SweepInterval: 5 * time.Millisecond})
+		tr.Start()
+		tr.Start() // idempotent
+		defer tr.Stop()
+		for i := 0; i < 100; i++ {
+			exec1(tr, udpFrame(A, B, uint16(1+i), 53, 0), commit, now.Load())
+		}
+		now.Add(61 * int64(time.Second))
+		deadline := time.Now().Add(5 * time.Second)
+		for tr.Count() != 0 && time.Now().Before(deadline) {
+			time.Sleep(5 * time.Millisecond)
+		}
+		if tr.Count() != 0 {
+			t.Fatalf("background sweep left %d", tr.Count())
+		}
+		tr.Stop()
+		tr.Stop()
+	})
 }
 
 // TestLimitStatesAsOVS mirrors testdata/ovs31/limit-flows.txt: with

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"gswitch/packet"
@@ -60,26 +61,31 @@ func TestQueueFullDrops(t *testing.T) {
 	}
 }
 
+// TestCloseUnblocks closes a port while a ReadBatch waits on it. It runs in
+// a synctest bubble: synctest.Wait makes sure the reader is blocked before
+// Close, and the two-second bound is on the bubble's fake time.
 func TestCloseUnblocks(t *testing.T) {
-	a, _ := porttest.Pair("a", "b")
-	done := make(chan error)
-	go func() {
-		_, err := a.ReadBatch([]*packet.Packet{packet.NewPool().Get()})
-		done <- err
-	}()
-	time.Sleep(10 * time.Millisecond)
-	a.Close()
-	select {
-	case err := <-done:
-		if !errors.Is(err, net.ErrClosed) {
+	synctest.Test(t, func(t *testing.T) {
+		a, _ := porttest.Pair("a", "b")
+		done := make(chan error)
+		go func() {
+			_, err := a.ReadBatch([]*packet.Packet{packet.NewPool().Get()})
+			done <- err
+		}()
+		synctest.Wait()
+		a.Close()
+		select {
+		case err := <-done:
+			if !errors.Is(err, net.ErrClosed) {
+				t.Fatal(err)
+			}
+		case <-time.After(2 * time.Second):
+			t.Fatal("still blocked")
+		}
+		if err := a.WriteBatch(nil); !errors.Is(err, net.ErrClosed) {
 			t.Fatal(err)
 		}
-	case <-time.After(2 * time.Second):
-		t.Fatal("still blocked")
-	}
-	if err := a.WriteBatch(nil); !errors.Is(err, net.ErrClosed) {
-		t.Fatal(err)
-	}
+	})
 }
 
 func TestSingleAndLink(t *testing.T) {
