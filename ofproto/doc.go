@@ -39,8 +39,8 @@
 // *pipeline.Error in OpenFlow 1.3 numbering, and errors.go maps them to
 // OpenFlow 1.0 (and OVS's NXET_VENDOR / OFPET_EXPERIMENTER extension errors)
 // from pipeline's table (pipeline/errcodes.go, generated from OVS 3.1's
-// ofp-errors.h). tests/golden's
-// of-errors.tsv is replayed against the Server in TestGoldenErrors.
+// ofp-errors.h). tests/golden's of-errors.tsv is replayed against the Server
+// in TestGoldenErrors.
 //
 // Connections are OVS's "service" connections when accepted by Listen
 // (miss_send_len 0: no asynchronous messages until the peer sets a nonzero

@@ -72,24 +72,18 @@ func asOFError(err error) *pipeline.Error {
 	return pipeline.Errorf(pipeline.NXBRC_UNENCODABLE_ERROR, "%s", err.Error())
 }
 
-// errorWire returns how version numbers pe.
+// errorWire returns how version numbers pe: as NXBRC_UNENCODABLE_ERROR if
+// it is not an error OVS knows or the version has no number for it.
 func errorWire(pe *pipeline.Error, version uint8) pipeline.ErrorWire {
+	wire := pipeline.ErrorCode.OF13
+	if version == Version10 {
+		wire = pipeline.ErrorCode.OF10
+	}
 	c, ok := pipeline.ErrorCodeOf(pe)
-	if !ok {
-		// Not an OpenFlow 1.3 error OVS knows: no valid encoding.
+	if !ok || wire(c).None {
 		c = pipeline.NXBRC_UNENCODABLE_ERROR
 	}
-	w := c.OF13()
-	if version == Version10 {
-		w = c.OF10()
-	}
-	if w.None {
-		if version == Version10 {
-			return pipeline.NXBRC_UNENCODABLE_ERROR.OF10()
-		}
-		return pipeline.NXBRC_UNENCODABLE_ERROR.OF13()
-	}
-	return w
+	return wire(c)
 }
 
 // encodeError builds an OFPT_ERROR for req (whose header gives the xid) in
@@ -111,7 +105,7 @@ func encodeErrorData(version uint8, xid uint32, t pipeline.ErrorWire, data []byt
 		m.u16(0xb0c2).u16(0) // NXET_VENDOR, NXVC_VENDOR_ERROR
 		m.u32(t.Vendor).u16(t.Type).u16(t.Code)
 	default:
-		m.u16(0xffff).u16(t.Type).u32(t.Vendor)
+		m.u16(pipeline.ErrExperimenter).u16(t.Type).u32(t.Vendor)
 	}
 	m.bytes(data)
 	return m.done()
@@ -119,7 +113,8 @@ func encodeErrorData(version uint8, xid uint32, t pipeline.ErrorWire, data []byt
 
 // encodeHelloFailed builds OFPET_HELLO_FAILED/OFPHFC_INCOMPATIBLE with text.
 func encodeHelloFailed(version uint8, text string) []byte {
+	w := pipeline.OFPHFC_INCOMPATIBLE.OF13() // the same in OpenFlow 1.0
 	m := newMsg(version, TypeError, 0, 4+len(text))
-	m.u16(0).u16(0).bytes([]byte(text))
+	m.u16(w.Type).u16(w.Code).bytes([]byte(text))
 	return m.done()
 }

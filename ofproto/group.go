@@ -149,7 +149,7 @@ func (s *Server) applyGroupMod(gm *groupModRequest) error {
 		return dp.GroupMod(gm.command, gm.group)
 	}
 	err := dp.GroupMod(pipeline.GroupModify, gm.group)
-	if pe, ok := err.(*pipeline.Error); ok && pe.Type == pipeline.ErrGroupModFailed && pe.Code == 8 { // UNKNOWN_GROUP
+	if pe, ok := err.(*pipeline.Error); ok && pe.HasCode(pipeline.OFPGMFC_UNKNOWN_GROUP) {
 		return dp.GroupMod(pipeline.GroupAdd, gm.group)
 	}
 	return err
