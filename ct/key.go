@@ -213,45 +213,17 @@ func extractIPv4(key *connKey, b []byte, inner bool) ([]byte, bool) {
 }
 
 // extractIPv6 reads an IPv6 header (inside an ICMPv6 error) and its
-// extension headers; a fragment is refused.
+// extension headers (packet.QuotedIPv6L4); a fragment is refused.
 func extractIPv6(key *connKey, b []byte) ([]byte, bool) {
-	if len(b) < 40 || b[0]>>4 != 6 {
+	proto, l4, ok := packet.QuotedIPv6L4(b)
+	if !ok {
 		return nil, false
 	}
 	copy(key.src[:], b[8:24])
 	copy(key.dst[:], b[24:40])
 	key.v6 = true
-	nh := b[6]
-	p := 40
-	for i := 0; ; i++ {
-		switch nh {
-		case 0, 43, 60, 51, 44: // hop-by-hop, routing, dst opts, AH, fragment
-		default:
-			key.proto = nh
-			return b[p:], true
-		}
-		if i == 10 || len(b)-p < 8 {
-			return nil, false
-		}
-		next := b[p]
-		var l int
-		switch nh {
-		case 51:
-			l = (int(b[p+1]) + 2) * 4
-		case 44:
-			if be.Uint16(b[p+2:])&0xfff9 != 0 {
-				return nil, false
-			}
-			l = 8
-		default:
-			l = (int(b[p+1]) + 1) * 8
-		}
-		if len(b)-p < l {
-			return nil, false
-		}
-		p += l
-		nh = next
-	}
+	key.proto = proto
+	return b[l4:], true
 }
 
 // extractL4 fills key's L4 part from l4. related is nil inside an ICMP

@@ -9,22 +9,16 @@ const (
 	// marked FlagMalformed, with eth_type left at the extra tag's TPID.
 	MaxVLANs = 2
 	// MaxIPv6ExtHeaders bounds the IPv6 extension header chain walked by
-	// Parse; a longer chain is marked FlagMalformed.
+	// Parse (WalkIPv6); a longer chain is marked FlagMalformed.
 	MaxIPv6ExtHeaders = 8
 )
 
-// More Ethernet types and IP protocol numbers the parser knows.
+// More Ethernet types the parser knows.
 const (
 	EthTypeRARP = 0x8035
 	// EthTypeNone is OVS's FLOW_DL_TYPE_NONE: an 802.3 frame without a
 	// SNAP header carrying an Ethernet type.
 	EthTypeNone = 0x05ff
-
-	ProtoHopOpts  = 0
-	ProtoRouting  = 43
-	ProtoFragment = 44
-	ProtoAH       = 51
-	ProtoDstOpts  = 60
 )
 
 // ICMPv6 Neighbor Discovery message types and option types.
@@ -226,44 +220,20 @@ func parseIPv6(k *Key, d []byte, off int) {
 	nh := h[6]
 	p := off + 40
 	var frag uint64
-	for i := 0; ; i++ {
-		if nh != ProtoHopOpts && nh != ProtoRouting && nh != ProtoDstOpts &&
-			nh != ProtoAH && nh != ProtoFragment {
-			break
-		}
-		if i == MaxIPv6ExtHeaders || end-p < 8 {
+	if IsIPv6ExtHeader(nh) {
+		c, ok := WalkIPv6(d[:end], off, MaxIPv6ExtHeaders)
+		if !ok {
 			// Truncated chain (or too long): as OVS, the nw_* word
 			// stays unset.
 			k.Flags |= FlagMalformed
 			return
 		}
-		next := d[p]
-		var l int
-		switch nh {
-		case ProtoAH:
-			l = (int(d[p+1]) + 2) * 4
-		case ProtoFragment:
-			l = 8
-		default:
-			l = (int(d[p+1]) + 1) * 8
-		}
-		if end-p < l {
-			k.Flags |= FlagMalformed
-			return
-		}
-		if nh == ProtoFragment {
-			if offlg := be.Uint16(d[p+2:]); offlg != 0 {
-				frag = FragAny
-				if offlg&0xfff8 != 0 {
-					frag |= FragLater
-					next = ProtoFragment
-				}
+		nh, p = c.Proto, c.Off
+		if c.FragBits != 0 {
+			frag = FragAny
+			if c.FragBits&IPv6FragOffsetMask != 0 {
+				frag |= FragLater
 			}
-		}
-		p += l
-		nh = next
-		if frag&FragLater != 0 {
-			break
 		}
 	}
 	k.W[WL3Misc] = misc | uint64(nh)<<24 | frag

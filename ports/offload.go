@@ -37,8 +37,9 @@ type l4Info struct {
 }
 
 // locate walks Ethernet, any number of 802.1Q/802.1ad tags, IPv4 or IPv6
-// (with hop-by-hop, routing and destination-options extension headers) to a
-// TCP, UDP or SCTP header. Fragments and anything else are refused.
+// (with hop-by-hop, routing and destination-options extension headers,
+// walked by packet.WalkIPv6) to a TCP, UDP or SCTP header. Fragments, IPv6
+// packets with an Authentication Header, and anything else are refused.
 func locate(f []byte) (l4Info, bool) {
 	var in l4Info
 	if len(f) < 14 {
@@ -85,15 +86,13 @@ func locate(f []byte) (l4Info, bool) {
 		if in.end > len(f) {
 			return in, false
 		}
-		proto = f[off+6]
-		off += 40
-		for proto == 0 || proto == 43 || proto == 60 { // hop-by-hop, routing, dest-opts
-			if in.end < off+8 {
-				return in, false
-			}
-			proto = f[off]
-			off += (int(f[off+1]) + 1) * 8
+		// Hop-by-hop, routing and destination options headers are
+		// stepped over, as many as fit; a fragment or an AH is refused.
+		c, ok := packet.WalkIPv6(f[:in.end], off, in.end)
+		if !ok || c.Frag != 0 || c.AH != 0 {
+			return in, false
 		}
+		proto, off = c.Proto, c.Off
 	default:
 		return in, false
 	}

@@ -8,19 +8,6 @@ import (
 
 var be = binary.BigEndian
 
-// IPv6 extension header protocol numbers walked to find the Fragment header.
-const (
-	protoHopOpts  = 0
-	protoRouting  = 43
-	protoFragment = 44
-	protoAH       = 51
-	protoDstOpts  = 60
-)
-
-// maxExtHeaders bounds the IPv6 extension header walk before the Fragment
-// header (the chain is bounded by the packet length too).
-const maxExtHeaders = 16
-
 // parseStatus is what parseFrag found.
 type parseStatus uint8
 
@@ -110,6 +97,9 @@ func parse4(d []byte, l3 int, fi *fragInfo) parseStatus {
 	return psOK
 }
 
+// parse6 finds the first Fragment header of the IPv6 packet at l3 (with
+// packet.WalkIPv6, over at most packet.MaxIPv6ExtHeaders extension
+// headers, as packet.Parse that flagged the fragment).
 func parse6(d []byte, l3 int, fi *fragInfo) parseStatus {
 	if len(d)-l3 < 40 || d[l3]>>4 != 6 {
 		return psMalformed
@@ -118,59 +108,34 @@ func parse6(d []byte, l3 int, fi *fragInfo) parseStatus {
 	if end > len(d) {
 		return psMalformed
 	}
-	nh := d[l3+6]
-	prev := l3 + 6
-	p := l3 + 40
-	for i := 0; ; i++ {
-		if i == maxExtHeaders {
+	c, ok := packet.WalkIPv6(d[:end], l3, packet.MaxIPv6ExtHeaders)
+	p := c.Frag
+	if p == 0 {
+		if !ok {
 			return psMalformed
 		}
-		var l int
-		switch nh {
-		case protoFragment:
-			if end-p < 8 {
-				return psMalformed
-			}
-			offlg := be.Uint16(d[p+2:])
-			if offlg&0xfff9 == 0 {
-				// Offset 0 and M clear: an atomic fragment (RFC 6946),
-				// a whole datagram.
-				return psNotFragment
-			}
-			start := int32(offlg & 0xfff8)
-			fi.v6 = true
-			fi.more = offlg&1 != 0
-			fi.start = start
-			fi.end = start + int32(end-(p+8))
-			fi.l3Size = end - l3
-			fi.l3 = l3
-			fi.ipEnd = end
-			fi.data = p + 8
-			fi.fh = p
-			fi.prevNH = prev
-			fi.nextHdr = d[p]
-			fi.key = fragKey{id: be.Uint32(d[p+4:]), v6: true}
-			copy(fi.key.src[:], d[l3+8:l3+24])
-			copy(fi.key.dst[:], d[l3+24:l3+40])
-			return psOK
-		case protoHopOpts, protoRouting, protoDstOpts:
-			if end-p < 8 {
-				return psMalformed
-			}
-			l = (int(d[p+1]) + 1) * 8
-		case protoAH:
-			if end-p < 8 {
-				return psMalformed
-			}
-			l = (int(d[p+1]) + 2) * 4
-		default:
-			return psNotFragment
-		}
-		if end-p < l {
-			return psMalformed
-		}
-		prev = p
-		nh = d[p]
-		p += l
+		return psNotFragment
 	}
+	offlg := be.Uint16(d[p+2:])
+	if offlg&packet.IPv6FragNotAtomic == 0 {
+		// Offset 0 and M clear: an atomic fragment (RFC 6946), a whole
+		// datagram.
+		return psNotFragment
+	}
+	start := int32(offlg & packet.IPv6FragOffsetMask)
+	fi.v6 = true
+	fi.more = offlg&packet.IPv6FragMore != 0
+	fi.start = start
+	fi.end = start + int32(end-(p+8))
+	fi.l3Size = end - l3
+	fi.l3 = l3
+	fi.ipEnd = end
+	fi.data = p + 8
+	fi.fh = p
+	fi.prevNH = c.FragPrev
+	fi.nextHdr = d[p]
+	fi.key = fragKey{id: be.Uint32(d[p+4:]), v6: true}
+	copy(fi.key.src[:], d[l3+8:l3+24])
+	copy(fi.key.dst[:], d[l3+24:l3+40])
+	return psOK
 }

@@ -248,37 +248,12 @@ func findQuote(pk *packet.Packet, v6 bool) (quote, error) {
 		q.l4 = q.l3 + ihl
 		q.proto = b[9]
 	} else {
-		if len(b) < 40 || b[0]>>4 != 6 {
+		proto, l4, ok := packet.QuotedIPv6L4(b)
+		if !ok {
 			return q, ErrQuote
 		}
-		nh, p := b[6], 40
-		for i := 0; ; i++ {
-			if nh != 0 && nh != 43 && nh != 60 && nh != 51 && nh != 44 {
-				break
-			}
-			if i == 10 || len(b)-p < 8 {
-				return q, ErrQuote
-			}
-			var l int
-			switch nh {
-			case 51:
-				l = (int(b[p+1]) + 2) * 4
-			case 44:
-				if be.Uint16(b[p+2:])&0xfff9 != 0 {
-					return q, ErrQuote
-				}
-				l = 8
-			default:
-				l = (int(b[p+1]) + 1) * 8
-			}
-			if len(b)-p < l {
-				return q, ErrQuote
-			}
-			nh = b[p]
-			p += l
-		}
-		q.l4 = q.l3 + p
-		q.proto = nh
+		q.l4 = q.l3 + l4
+		q.proto = proto
 	}
 	if q.l4+8 > end {
 		return q, ErrQuote
