@@ -3,6 +3,7 @@ package ports
 import (
 	"bytes"
 	"encoding/binary"
+	"fmt"
 	"math/rand"
 	"net"
 	"testing"
@@ -30,6 +31,34 @@ type frameSpec struct {
 	options bool   // TCP timestamps
 	payload int
 	pad     int // Ethernet padding after the IP packet
+}
+
+// name is a short readable name for the spec, for subtests
+// ("udp6 vlan payload=33").
+func (s frameSpec) name() string {
+	n := "tcp"
+	if s.udp {
+		n = "udp"
+	}
+	if s.ipv6 {
+		n += "6"
+	} else {
+		n += "4"
+	}
+	if s.vlan {
+		n += " vlan"
+	}
+	if s.flags != "" {
+		n += " flags=" + s.flags
+	}
+	if s.options {
+		n += " options"
+	}
+	n += fmt.Sprintf(" payload=%d", s.payload)
+	if s.pad != 0 {
+		n += fmt.Sprintf(" pad=%d", s.pad)
+	}
+	return n
 }
 
 // buildFrame makes a complete frame with valid checksums using gopacket, and
@@ -239,17 +268,23 @@ func TestSegmentErrors(t *testing.T) {
 	f, _ := buildFrame(t, frameSpec{payload: 3000})
 	off := makePartial(t, f)
 	var s Segmenter
-	emit := func([]byte) { t.Fatal("emitted") }
-	for _, o := range []packet.Offload{
-		{CsumStart: off.CsumStart, CsumOffset: 16, GSOType: GSOTCPv6, GSOSize: 1000}, // wrong IP version
-		{CsumStart: off.CsumStart, CsumOffset: 16, GSOType: GSOUDPL4, GSOSize: 1000}, // wrong L4
-		{CsumStart: off.CsumStart, CsumOffset: 16, GSOType: GSOUDP, GSOSize: 1000},   // UFO
-		{CsumStart: off.CsumStart, CsumOffset: 16, GSOType: GSOTCPv4, GSOSize: 0},
+	for _, c := range []struct {
+		name string
+		off  packet.Offload
+	}{
+		{"wrong IP version", packet.Offload{CsumStart: off.CsumStart, CsumOffset: 16, GSOType: GSOTCPv6, GSOSize: 1000}},
+		{"wrong L4", packet.Offload{CsumStart: off.CsumStart, CsumOffset: 16, GSOType: GSOUDPL4, GSOSize: 1000}},
+		{"UFO", packet.Offload{CsumStart: off.CsumStart, CsumOffset: 16, GSOType: GSOUDP, GSOSize: 1000}},
+		{"GSO size 0", packet.Offload{CsumStart: off.CsumStart, CsumOffset: 16, GSOType: GSOTCPv4, GSOSize: 0}},
 	} {
-		if err := s.Segment(append([]byte(nil), f...), &o, emit); err == nil {
-			t.Errorf("%+v: no error", o)
-		}
+		t.Run(c.name, func(t *testing.T) {
+			emit := func([]byte) { t.Fatal("emitted") }
+			if err := s.Segment(append([]byte(nil), f...), &c.off, emit); err == nil {
+				t.Errorf("%+v: no error", c.off)
+			}
+		})
 	}
+	emit := func([]byte) { t.Fatal("emitted") }
 	arp := make([]byte, 60)
 	arp[12], arp[13] = 0x08, 0x06
 	o := packet.Offload{CsumStart: 20, CsumOffset: 4, GSOType: GSOTCPv4, GSOSize: 10}
@@ -263,20 +298,22 @@ func TestFinishChecksum(t *testing.T) {
 		{payload: 100}, {payload: 101, ipv6: true}, {udp: true, payload: 33}, {udp: true, ipv6: true, payload: 0},
 		{vlan: true, payload: 10, options: true}, {payload: 6, pad: 10},
 	} {
-		f, _ := buildFrame(t, spec)
-		want := append([]byte(nil), f...)
-		pk := packet.New(f)
-		pk.Off = makePartial(t, pk.Data)
-		pk.Key.Flags |= packet.FlagCsumPartial
-		if err := FinishChecksum(pk); err != nil {
-			t.Fatal(err)
-		}
-		if !bytes.Equal(pk.Data, want) {
-			t.Errorf("%+v: got %x\nwant %x", spec, pk.Data, want)
-		}
-		if CsumPartial(&pk.Off) || pk.Key.Flags&packet.FlagCsumPartial != 0 {
-			t.Errorf("%+v: still partial", spec)
-		}
+		t.Run(spec.name(), func(t *testing.T) {
+			f, _ := buildFrame(t, spec)
+			want := append([]byte(nil), f...)
+			pk := packet.New(f)
+			pk.Off = makePartial(t, pk.Data)
+			pk.Key.Flags |= packet.FlagCsumPartial
+			if err := FinishChecksum(pk); err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(pk.Data, want) {
+				t.Errorf("%+v: got %x\nwant %x", spec, pk.Data, want)
+			}
+			if CsumPartial(&pk.Off) || pk.Key.Flags&packet.FlagCsumPartial != 0 {
+				t.Errorf("%+v: still partial", spec)
+			}
+		})
 	}
 }
 
@@ -426,45 +463,47 @@ func BenchmarkSegment(b *testing.B) {
 // pseudo-header sum from the current headers.
 func TestOffloadAfterStaleNAT(t *testing.T) {
 	for _, v6 := range []bool{false, true} {
-		f, _ := buildFrame(t, frameSpec{payload: 3000, ipv6: v6, options: true})
-		off := makePartial(t, f)
-		off.GSOType, off.GSOSize = GSOTCPv4, 1000
-		if v6 {
-			off.GSOType = GSOTCPv6
-		}
-		// "NAT": new source address, partial sum left stale, IPv4 header
-		// checksum fixed (as a NAT would).
-		if v6 {
-			f[14+8+15] ^= 0x55
-		} else {
-			f[14+12+3] ^= 0x55
-			ipv4HeaderChecksum(f[14:34])
-		}
-		soft := append([]byte(nil), f...)
-		var s Segmenter
-		n := 0
-		if err := s.Segment(soft, &off, func(seg []byte) { verifyWire(t, seg); n++ }); err != nil || n != 3 {
-			t.Fatalf("v6=%v: %d segments, %v", v6, n, err)
-		}
-		var h VnetHdr
-		if err := prepareVnet(f, &off, &h); err != nil {
-			t.Fatal(err)
-		}
-		// What the kernel does with it: complete from csum_start (no GSO
-		// here: take the first 1000 bytes as a plain frame would be).
-		small, _ := buildFrame(t, frameSpec{payload: 200, ipv6: v6})
-		so := makePartial(t, small)
-		if v6 {
-			small[14+8+15] ^= 0x55
-		} else {
-			small[14+12+3] ^= 0x55
-			ipv4HeaderChecksum(small[14:34])
-		}
-		if err := prepareVnet(small, &so, &h); err != nil {
-			t.Fatal(err)
-		}
-		start, at := int(h.CsumStart), int(h.CsumStart+h.CsumOffset)
-		binary.BigEndian.PutUint16(small[at:], ^csumFold(csumAdd(small[start:], 0)))
-		verifyWire(t, small)
+		t.Run(fmt.Sprintf("v6=%v", v6), func(t *testing.T) {
+			f, _ := buildFrame(t, frameSpec{payload: 3000, ipv6: v6, options: true})
+			off := makePartial(t, f)
+			off.GSOType, off.GSOSize = GSOTCPv4, 1000
+			if v6 {
+				off.GSOType = GSOTCPv6
+			}
+			// "NAT": new source address, partial sum left stale, IPv4 header
+			// checksum fixed (as a NAT would).
+			if v6 {
+				f[14+8+15] ^= 0x55
+			} else {
+				f[14+12+3] ^= 0x55
+				ipv4HeaderChecksum(f[14:34])
+			}
+			soft := append([]byte(nil), f...)
+			var s Segmenter
+			n := 0
+			if err := s.Segment(soft, &off, func(seg []byte) { verifyWire(t, seg); n++ }); err != nil || n != 3 {
+				t.Fatalf("v6=%v: %d segments, %v", v6, n, err)
+			}
+			var h VnetHdr
+			if err := prepareVnet(f, &off, &h); err != nil {
+				t.Fatal(err)
+			}
+			// What the kernel does with it: complete from csum_start (no GSO
+			// here: take the first 1000 bytes as a plain frame would be).
+			small, _ := buildFrame(t, frameSpec{payload: 200, ipv6: v6})
+			so := makePartial(t, small)
+			if v6 {
+				small[14+8+15] ^= 0x55
+			} else {
+				small[14+12+3] ^= 0x55
+				ipv4HeaderChecksum(small[14:34])
+			}
+			if err := prepareVnet(small, &so, &h); err != nil {
+				t.Fatal(err)
+			}
+			start, at := int(h.CsumStart), int(h.CsumStart+h.CsumOffset)
+			binary.BigEndian.PutUint16(small[at:], ^csumFold(csumAdd(small[start:], 0)))
+			verifyWire(t, small)
+		})
 	}
 }

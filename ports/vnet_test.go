@@ -32,17 +32,22 @@ func TestVnetHdrRoundTrip(t *testing.T) {
 }
 
 func TestVnetHdrOffloadRejects(t *testing.T) {
-	for _, h := range []VnetHdr{
-		{Flags: VnetFlagNeedsCsum, CsumStart: 0, CsumOffset: 16},                              // start 0
-		{Flags: VnetFlagNeedsCsum, CsumStart: 90, CsumOffset: 16},                             // past the end
-		{GSOType: GSOTCPv4, GSOSize: 1000},                                                    // GSO without csum
-		{Flags: VnetFlagNeedsCsum, CsumStart: 34, CsumOffset: 16, GSOType: GSOTCPv4},          // size 0
-		{Flags: VnetFlagNeedsCsum, CsumStart: 34, CsumOffset: 6, GSOType: GSOUDP, GSOSize: 8}, // UFO
-		{GSOType: GSOECN},
+	for _, c := range []struct {
+		name string
+		h    VnetHdr
+	}{
+		{"csum start 0", VnetHdr{Flags: VnetFlagNeedsCsum, CsumStart: 0, CsumOffset: 16}},
+		{"csum past the end", VnetHdr{Flags: VnetFlagNeedsCsum, CsumStart: 90, CsumOffset: 16}},
+		{"GSO without csum", VnetHdr{GSOType: GSOTCPv4, GSOSize: 1000}},
+		{"GSO size 0", VnetHdr{Flags: VnetFlagNeedsCsum, CsumStart: 34, CsumOffset: 16, GSOType: GSOTCPv4}},
+		{"UFO", VnetHdr{Flags: VnetFlagNeedsCsum, CsumStart: 34, CsumOffset: 6, GSOType: GSOUDP, GSOSize: 8}},
+		{"ECN alone", VnetHdr{GSOType: GSOECN}},
 	} {
-		if _, err := h.Offload(100); err == nil {
-			t.Errorf("%+v accepted", h)
-		}
+		t.Run(c.name, func(t *testing.T) {
+			if _, err := c.h.Offload(100); err == nil {
+				t.Errorf("%+v accepted", c.h)
+			}
+		})
 	}
 	// DATA_VALID alone is a complete frame.
 	h := VnetHdr{Flags: VnetFlagDataValid}
