@@ -39,9 +39,11 @@ func TestParseArgsErrors(t *testing.T) {
 		"expected debug, info":    {"--log-level", "loud"},
 	}
 	for want, args := range cases {
-		_, err := ParseArgs(args, io.Discard)
-		if err == nil || !strings.Contains(err.Error(), want) {
-			t.Errorf("%v: got %v, want error containing %q", args, err, want)
-		}
+		t.Run(want, func(t *testing.T) {
+			_, err := ParseArgs(args, io.Discard)
+			if err == nil || !strings.Contains(err.Error(), want) {
+				t.Errorf("%v: got %v, want error containing %q", args, err, want)
+			}
+		})
 	}
 }
