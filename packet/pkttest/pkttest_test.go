@@ -26,13 +26,15 @@ func TestBuildersParseAndVerify(t *testing.T) {
 		"na":     NA("2001:db8::1", "2001:db8::2", "2001:db8::3", MAC2, 0x40),
 	}
 	for name, f := range frames {
-		pk := Parsed(f)
-		if pk.Key.Flags&(packet.FlagMalformed|packet.FlagBadIPCsum) != 0 || pk.Key.Flags&packet.FlagL4 == 0 {
-			t.Errorf("%s: flags %x", name, pk.Key.Flags)
-		}
-		if !pk.L4ChecksumOK() {
-			t.Errorf("%s: checksum", name)
-		}
+		t.Run(name, func(t *testing.T) {
+			pk := Parsed(f)
+			if pk.Key.Flags&(packet.FlagMalformed|packet.FlagBadIPCsum) != 0 || pk.Key.Flags&packet.FlagL4 == 0 {
+				t.Errorf("%s: flags %x", name, pk.Key.Flags)
+			}
+			if !pk.L4ChecksumOK() {
+				t.Errorf("%s: checksum", name)
+			}
+		})
 	}
 	if n := len(frames["err4"]) - 14; n != 576 {
 		t.Errorf("ICMPv4 error is %d bytes of IP", n)
@@ -109,31 +111,38 @@ func TestVLANHelpers(t *testing.T) {
 }
 
 func TestVerifyChecksums(t *testing.T) {
-	good := [][]byte{
-		TCP4("198.51.100.1", "203.0.113.2", 1, 2, "S", 0, 0, []byte("abc")),
-		VLAN(UDP6("2001:db8::1", "2001:db8::2", 1, 2, []byte("abc")), 5),
-		SCTP4("198.51.100.1", "203.0.113.2", 1, 2, []byte("abc")),
-		ICMP4Error("203.0.113.9", "198.51.100.1", 3, 1, TCP4("198.51.100.1", "203.0.113.2", 1, 2, "S", 0, 0, nil)),
-		ICMP6Echo("2001:db8::1", "2001:db8::2", 1, 1, nil),
-		Frag6(UDP6("2001:db8::1", "2001:db8::2", 1, 2, make([]byte, 100)), 48, 1)[0],
-		ARPRequest(MAC1, "198.51.100.1", "198.51.100.2"),
+	// The first five are also corrupted, and the corruption must be found.
+	good := []struct {
+		name string
+		f    []byte
+	}{
+		{"tcp4", TCP4("198.51.100.1", "203.0.113.2", 1, 2, "S", 0, 0, []byte("abc"))},
+		{"vlan udp6", VLAN(UDP6("2001:db8::1", "2001:db8::2", 1, 2, []byte("abc")), 5)},
+		{"sctp4", SCTP4("198.51.100.1", "203.0.113.2", 1, 2, []byte("abc"))},
+		{"icmp4 error", ICMP4Error("203.0.113.9", "198.51.100.1", 3, 1, TCP4("198.51.100.1", "203.0.113.2", 1, 2, "S", 0, 0, nil))},
+		{"icmp6 echo", ICMP6Echo("2001:db8::1", "2001:db8::2", 1, 1, nil)},
+		{"ipv6 first fragment", Frag6(UDP6("2001:db8::1", "2001:db8::2", 1, 2, make([]byte, 100)), 48, 1)[0]},
+		{"arp", ARPRequest(MAC1, "198.51.100.1", "198.51.100.2")},
 	}
-	for i, f := range good {
-		if err := VerifyChecksums(f); err != nil {
-			t.Errorf("%d (%s): %v", i, Summary(f), err)
-		}
-		if i >= 5 {
-			continue
-		}
-		bad := append([]byte(nil), f...)
-		bad[38] ^= 0x40
-		if i == 3 {
-			bad = append([]byte(nil), f...)
-			bad[14+20+8+10] ^= 1 // the quoted IPv4 header's checksum
-		}
-		if err := VerifyChecksums(bad); err == nil {
-			t.Errorf("%d: corruption not detected", i)
-		}
+	for i, c := range good {
+		f := c.f
+		t.Run(c.name, func(t *testing.T) {
+			if err := VerifyChecksums(f); err != nil {
+				t.Errorf("%d (%s): %v", i, Summary(f), err)
+			}
+			if i >= 5 {
+				return
+			}
+			bad := append([]byte(nil), f...)
+			bad[38] ^= 0x40
+			if i == 3 {
+				bad = append([]byte(nil), f...)
+				bad[14+20+8+10] ^= 1 // the quoted IPv4 header's checksum
+			}
+			if err := VerifyChecksums(bad); err == nil {
+				t.Errorf("%d: corruption not detected", i)
+			}
+		})
 	}
 	s := Summary(VLAN(TCP4("198.51.100.1", "203.0.113.2", 1234, 80, "SA", 1, 2, nil), 100))
 	if want := "vlan=100/pcp=0 IPv4 198.51.100.1>203.0.113.2 ttl=64 tos=0x0 TCP 1234>80 [SA] seq=1 ack=2 len=0"; s != want {
