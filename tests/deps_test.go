@@ -19,23 +19,25 @@ func TestImportRules(t *testing.T) {
 		"gswitch/internal/testutil": {"gswitch/", "github.com/", "go.uber.org/", "golang.org/"},
 	}
 	for pkg, bad := range forbidden {
-		out, err := exec.Command("go", "list", "-deps", pkg).CombinedOutput()
-		if err != nil {
-			t.Fatalf("go list -deps %s: %v\n%s", pkg, err, out)
-		}
-		self := strings.TrimSuffix(pkg, "/...")
-		for _, dep := range strings.Fields(string(out)) {
-			if dep == self || strings.HasPrefix(dep, self+"/") {
-				continue
+		t.Run(pkg, func(t *testing.T) {
+			out, err := exec.Command("go", "list", "-deps", pkg).CombinedOutput()
+			if err != nil {
+				t.Fatalf("go list -deps %s: %v\n%s", pkg, err, out)
 			}
-			if self == "gswitch/packet" && !strings.Contains(strings.SplitN(dep, "/", 2)[0], ".") && !strings.HasPrefix(dep, "gswitch") {
-				continue // standard library
-			}
-			for _, b := range bad {
-				if strings.HasPrefix(dep, b) {
-					t.Errorf("%s imports %s (forbidden by ARCHITECTURE.md)", pkg, dep)
+			self := strings.TrimSuffix(pkg, "/...")
+			for _, dep := range strings.Fields(string(out)) {
+				if dep == self || strings.HasPrefix(dep, self+"/") {
+					continue
+				}
+				if self == "gswitch/packet" && !strings.Contains(strings.SplitN(dep, "/", 2)[0], ".") && !strings.HasPrefix(dep, "gswitch") {
+					continue // standard library
+				}
+				for _, b := range bad {
+					if strings.HasPrefix(dep, b) {
+						t.Errorf("%s imports %s (forbidden by ARCHITECTURE.md)", pkg, dep)
+					}
 				}
 			}
-		}
+		})
 	}
 }
