@@ -65,23 +65,25 @@ func TestZeroAlloc(t *testing.T) {
 		{"EPSV", Reply, []string{"229 Entering Extended Passive Mode (|||20100|)\r\n"}},
 		{"other", Orig, []string{"RETR file.txt\r\nTYPE I\r\n"}},
 	} {
-		conn := new(FTPConn)
-		res := Result{Exps: make([]Expectation, 0, 4), Matches: make([]Match, 0, 4)}
-		var seq uint32
-		bs := make([][]byte, len(c.segs))
-		for i, s := range c.segs {
-			bs[i] = []byte(s)
-		}
-		n := testing.AllocsPerRun(100, func() {
-			for _, b := range bs {
-				res.Reset()
-				conn.Process(&Input{Master: m, Dir: c.dir, Seq: seq, Payload: b}, &res)
-				seq += uint32(len(b))
+		t.Run(c.name, func(t *testing.T) {
+			conn := new(FTPConn)
+			res := Result{Exps: make([]Expectation, 0, 4), Matches: make([]Match, 0, 4)}
+			var seq uint32
+			bs := make([][]byte, len(c.segs))
+			for i, s := range c.segs {
+				bs[i] = []byte(s)
+			}
+			n := testing.AllocsPerRun(100, func() {
+				for _, b := range bs {
+					res.Reset()
+					conn.Process(&Input{Master: m, Dir: c.dir, Seq: seq, Payload: b}, &res)
+					seq += uint32(len(b))
+				}
+			})
+			if n != 0 {
+				t.Errorf("%s: %.1f allocations per run", c.name, n)
 			}
 		})
-		if n != 0 {
-			t.Errorf("%s: %.1f allocations per run", c.name, n)
-		}
 	}
 	var s SeqAdjust
 	s.Record(Orig, 1000, 5)

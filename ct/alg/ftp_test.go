@@ -1,10 +1,12 @@
 package alg
 
 import (
+	"fmt"
 	"net/netip"
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 )
 
 var (
@@ -37,17 +39,19 @@ func TestRegistry(t *testing.T) {
 		proto uint8
 		port  uint16
 	}{{"ftp", ProtoTCP, 21}, {"tftp", ProtoUDP, 69}} {
-		h, ok := Lookup(c.name)
-		if !ok || h.Name() != c.name || h.Port() != c.port || h.Proto() != c.proto {
-			t.Fatalf("Lookup(%q) = %v %v", c.name, h, ok)
-		}
-		h2, ok := ByPort(c.proto, c.port)
-		if !ok || h2.Name() != c.name {
-			t.Fatalf("ByPort(%d,%d) = %v %v", c.proto, c.port, h2, ok)
-		}
-		if h.NewConn() == nil {
-			t.Fatalf("%s: NewConn nil", c.name)
-		}
+		t.Run(c.name, func(t *testing.T) {
+			h, ok := Lookup(c.name)
+			if !ok || h.Name() != c.name || h.Port() != c.port || h.Proto() != c.proto {
+				t.Fatalf("Lookup(%q) = %v %v", c.name, h, ok)
+			}
+			h2, ok := ByPort(c.proto, c.port)
+			if !ok || h2.Name() != c.name {
+				t.Fatalf("ByPort(%d,%d) = %v %v", c.proto, c.port, h2, ok)
+			}
+			if h.NewConn() == nil {
+				t.Fatalf("%s: NewConn nil", c.name)
+			}
+		})
 	}
 	if _, ok := Lookup("sip"); ok {
 		t.Fatal("Lookup(sip) found something")
@@ -123,20 +127,22 @@ func TestParseFTPLine(t *testing.T) {
 		{"RETR file.txt\r\n", Orig, false, lineOther, 0, netip.Addr{}, 0, ""},
 		{"", Orig, false, lineOther, 0, netip.Addr{}, 0, ""},
 	} {
-		m, st := parseFTPLine([]byte(c.line), c.dir, c.v6)
-		if st != c.st {
-			t.Errorf("%q dir=%v v6=%v: status %d, want %d", c.line, c.dir, c.v6, st, c.st)
-			continue
-		}
-		if st != lineMatch {
-			continue
-		}
-		if m.Kind != c.kind || m.Addr != c.addr || m.Port != c.port || m.Dir != c.dir {
-			t.Errorf("%q: got %+v", c.line, m)
-		}
-		if got := c.line[m.Seq : int(m.Seq)+m.Len]; got != c.arg {
-			t.Errorf("%q: argument %q, want %q", c.line, got, c.arg)
-		}
+		t.Run(fmt.Sprintf("%v v6=%v %s", c.dir, c.v6, strings.TrimRight(c.line, "\r\n")), func(t *testing.T) {
+			m, st := parseFTPLine([]byte(c.line), c.dir, c.v6)
+			if st != c.st {
+				t.Errorf("%q dir=%v v6=%v: status %d, want %d", c.line, c.dir, c.v6, st, c.st)
+				return
+			}
+			if st != lineMatch {
+				return
+			}
+			if m.Kind != c.kind || m.Addr != c.addr || m.Port != c.port || m.Dir != c.dir {
+				t.Errorf("%q: got %+v", c.line, m)
+			}
+			if got := c.line[m.Seq : int(m.Seq)+m.Len]; got != c.arg {
+				t.Errorf("%q: argument %q, want %q", c.line, got, c.arg)
+			}
+		})
 	}
 }
 
@@ -198,13 +204,15 @@ func TestFTPStream(t *testing.T) {
 		{"oversized split", m4, []seg{{Orig, long}, {Orig, long + "PORT 198,51,100,1,78,72\r\n"}, {Orig, "PORT 198,51,100,1,78,72\r\n"}}, []Expectation{active4}, 0},
 		{"line exactly MaxLine", m4, []seg{{Orig, "PORT 198,51,100,1,78,72" + strings.Repeat(" ", MaxLine-25) + "\r\n"}}, []Expectation{active4}, 0},
 	} {
-		got, _, inv := run(c.m, c.segs, [2]uint32{100, 5000})
-		if !reflect.DeepEqual(got, c.want) {
-			t.Errorf("%s: got %+v\nwant %+v", c.name, got, c.want)
-		}
-		if inv != c.invalid {
-			t.Errorf("%s: %d invalid packets, want %d", c.name, inv, c.invalid)
-		}
+		t.Run(c.name, func(t *testing.T) {
+			got, _, inv := run(c.m, c.segs, [2]uint32{100, 5000})
+			if !reflect.DeepEqual(got, c.want) {
+				t.Errorf("%s: got %+v\nwant %+v", c.name, got, c.want)
+			}
+			if inv != c.invalid {
+				t.Errorf("%s: %d invalid packets, want %d", c.name, inv, c.invalid)
+			}
+		})
 	}
 }
 
@@ -303,9 +311,11 @@ func TestExpired(t *testing.T) {
 		dt   int64
 		want bool
 	}{{0, false}, {int64(DefaultLifetime) - 1, false}, {int64(DefaultLifetime), true}, {int64(DefaultLifetime) * 2, true}} {
-		if got := e.Expired(clock + c.dt); got != c.want {
-			t.Errorf("Expired(+%d) = %v", c.dt, got)
-		}
+		t.Run("+"+time.Duration(c.dt).String(), func(t *testing.T) {
+			if got := e.Expired(clock + c.dt); got != c.want {
+				t.Errorf("Expired(+%d) = %v", c.dt, got)
+			}
+		})
 	}
 	if !e.Matches(ProtoTCP, 5, srv4, cli4, 20, 20040) || !e.Matches(ProtoTCP, 5, srv4, cli4, 33333, 20040) {
 		t.Error("does not match the data connection")

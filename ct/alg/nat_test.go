@@ -3,6 +3,7 @@ package alg
 import (
 	"bytes"
 	"encoding/binary"
+	"fmt"
 	"net/netip"
 	"testing"
 
@@ -90,14 +91,16 @@ func TestFTPArg(t *testing.T) {
 		{KindEPRT, "2001:db8::7", 20040, 0, "|2|2001:db8::7|20040|"},
 		{KindEPSV, "", 20100, 0, "|||20100|"},
 	} {
-		var a netip.Addr
-		if c.addr != "" {
-			a = netip.MustParseAddr(c.addr)
-		}
-		got, err := FTPArg(nil, c.k, a, c.port, c.delim)
-		if err != nil || string(got) != c.want {
-			t.Errorf("FTPArg(%v, %s, %d) = %q, %v; want %q", c.k, c.addr, c.port, got, err, c.want)
-		}
+		t.Run(fmt.Sprintf("%v %s", c.k, c.want), func(t *testing.T) {
+			var a netip.Addr
+			if c.addr != "" {
+				a = netip.MustParseAddr(c.addr)
+			}
+			got, err := FTPArg(nil, c.k, a, c.port, c.delim)
+			if err != nil || string(got) != c.want {
+				t.Errorf("FTPArg(%v, %s, %d) = %q, %v; want %q", c.k, c.addr, c.port, got, err, c.want)
+			}
+		})
 	}
 	if _, err := FTPArg(nil, KindPORT, cli6, 1, 0); err != ErrFamily {
 		t.Errorf("PORT with IPv6: %v", err)
@@ -222,19 +225,24 @@ func TestNATRewrite(t *testing.T) {
 func TestApplyRewritesErrors(t *testing.T) {
 	pk := tcpFrame(t, cli4, srv4, 1, 21, 1, 1, 0x18, nil, []byte("PORT 1,2,3,4,5,6\r\n"), 0)
 	orig := append([]byte(nil), pk.Data...)
-	for _, rws := range [][]Rewrite{
-		{{Off: 10, OldLen: 20, New: []byte("x")}},                                      // past the payload
-		{{Off: 5, OldLen: 4, New: []byte("x")}, {Off: 6, OldLen: 1, New: []byte("y")}}, // overlap
-		{{Off: -1, OldLen: 1, New: nil}},                                               // negative
-		{{Off: 0, OldLen: 1, New: make([]byte, 70000)}},                                // too big for IP
-		{{Off: 5, OldLen: 1, New: []byte("x")}, {Off: 2, OldLen: 1, New: []byte("y")}}, // unsorted
+	for _, c := range []struct {
+		name string
+		rws  []Rewrite
+	}{
+		{"past the payload", []Rewrite{{Off: 10, OldLen: 20, New: []byte("x")}}},
+		{"overlap", []Rewrite{{Off: 5, OldLen: 4, New: []byte("x")}, {Off: 6, OldLen: 1, New: []byte("y")}}},
+		{"negative", []Rewrite{{Off: -1, OldLen: 1, New: nil}}},
+		{"too big for IP", []Rewrite{{Off: 0, OldLen: 1, New: make([]byte, 70000)}}},
+		{"unsorted", []Rewrite{{Off: 5, OldLen: 1, New: []byte("x")}, {Off: 2, OldLen: 1, New: []byte("y")}}},
 	} {
-		if _, err := ApplyRewrites(pk, rws); err == nil {
-			t.Errorf("%v: no error", rws)
-		}
-		if !bytes.Equal(pk.Data, orig) {
-			t.Fatalf("%v: packet changed on error", rws)
-		}
+		t.Run(c.name, func(t *testing.T) {
+			if _, err := ApplyRewrites(pk, c.rws); err == nil {
+				t.Errorf("%v: no error", c.rws)
+			}
+			if !bytes.Equal(pk.Data, orig) {
+				t.Fatalf("%v: packet changed on error", c.rws)
+			}
+		})
 	}
 	u := packet.New(pkttest.UDP4("198.51.100.1", "198.51.100.2", 1, 2, []byte("abc")))
 	packet.Parse(u)

@@ -20,13 +20,21 @@ func TestTable(t *testing.T) {
 	}
 	// Wrong zone, port, protocol: not taken.
 	for _, c := range []struct {
+		name  string
 		proto uint8
 		zone  uint16
 		tu    Tuple
-	}{{ProtoTCP, 6, data(20, 20040)}, {ProtoTCP, 5, data(20, 20041)}, {ProtoUDP, 5, data(20, 20040)}, {ProtoTCP, 5, Tuple{Src: oth4, Dst: cli4, SrcPort: 20, DstPort: 20040}}} {
-		if _, ok := tb.Take(c.proto, c.zone, c.tu, now); ok {
-			t.Fatalf("taken by %+v", c)
-		}
+	}{
+		{"other zone", ProtoTCP, 6, data(20, 20040)},
+		{"other port", ProtoTCP, 5, data(20, 20041)},
+		{"udp", ProtoUDP, 5, data(20, 20040)},
+		{"other source", ProtoTCP, 5, Tuple{Src: oth4, Dst: cli4, SrcPort: 20, DstPort: 20040}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			if _, ok := tb.Take(c.proto, c.zone, c.tu, now); ok {
+				t.Fatalf("taken by %+v", c)
+			}
+		})
 	}
 	got, ok := tb.Take(ProtoTCP, 5, data(33333, 20040), now+1)
 	if !ok || got != e || tb.Len() != 0 {

@@ -44,25 +44,27 @@ func TestTFTP(t *testing.T) {
 		{"short", m, Orig, []byte{0}, false, netip.Addr{}, netip.Addr{}, 0, netip.Addr{}, 0},
 		{"opcode 0x0101", m, Orig, []byte{1, 1}, false, netip.Addr{}, netip.Addr{}, 0, netip.Addr{}, 0},
 	} {
-		var res Result
-		h.NewConn().Process(&Input{Master: c.m, Dir: c.dir, Payload: c.p, Now: 42}, &res)
-		if !c.want {
-			if len(res.Exps) != 0 || res.Invalid {
-				t.Errorf("%s: %+v", c.name, res)
+		t.Run(c.name, func(t *testing.T) {
+			var res Result
+			h.NewConn().Process(&Input{Master: c.m, Dir: c.dir, Payload: c.p, Now: 42}, &res)
+			if !c.want {
+				if len(res.Exps) != 0 || res.Invalid {
+					t.Errorf("%s: %+v", c.name, res)
+				}
+				return
 			}
-			continue
-		}
-		if len(res.Exps) != 1 {
-			t.Fatalf("%s: %+v", c.name, res)
-		}
-		e := res.Exps[0]
-		if e.Proto != ProtoUDP || e.Src != c.src || e.Dst != c.dst || e.SrcPort != 0 || e.DstPort != c.dport ||
-			e.Zone != c.m.Zone || e.DNATTo != c.dnat || e.DNATPort != c.dnatprt || e.Helper != "tftp" || e.Created != 42 {
-			t.Errorf("%s: %+v", c.name, e)
-		}
-		// The server's first reply, from a new port, is the expected one.
-		if !e.Matches(ProtoUDP, c.m.Zone, c.src, c.dst, 33333, c.dport) {
-			t.Errorf("%s: reply does not match", c.name)
-		}
+			if len(res.Exps) != 1 {
+				t.Fatalf("%s: %+v", c.name, res)
+			}
+			e := res.Exps[0]
+			if e.Proto != ProtoUDP || e.Src != c.src || e.Dst != c.dst || e.SrcPort != 0 || e.DstPort != c.dport ||
+				e.Zone != c.m.Zone || e.DNATTo != c.dnat || e.DNATPort != c.dnatprt || e.Helper != "tftp" || e.Created != 42 {
+				t.Errorf("%s: %+v", c.name, e)
+			}
+			// The server's first reply, from a new port, is the expected one.
+			if !e.Matches(ProtoUDP, c.m.Zone, c.src, c.dst, 33333, c.dport) {
+				t.Errorf("%s: reply does not match", c.name)
+			}
+		})
 	}
 }
