@@ -256,14 +256,16 @@ func TestApplyErrors(t *testing.T) {
 		{"proto", frame, Src, tup(protoUDP, "203.0.113.5", 80, "203.0.113.100", 40000), ErrProto},
 		{"arp", pkttest.ARPRequest(pkttest.MAC1, "198.51.100.1", "198.51.100.2"), Src, reply, ErrFamily},
 	} {
-		pk := parsed(c.frame)
-		before := bytes.Clone(pk.Data)
-		if err := Apply(pk, c.k, Orig, &c.other); !errors.Is(err, c.want) {
-			t.Errorf("%s: %v, want %v", c.name, err, c.want)
-		}
-		if !bytes.Equal(before, pk.Data) {
-			t.Errorf("%s: frame changed on error", c.name)
-		}
+		t.Run(c.name, func(t *testing.T) {
+			pk := parsed(c.frame)
+			before := bytes.Clone(pk.Data)
+			if err := Apply(pk, c.k, Orig, &c.other); !errors.Is(err, c.want) {
+				t.Errorf("%s: %v, want %v", c.name, err, c.want)
+			}
+			if !bytes.Equal(before, pk.Data) {
+				t.Errorf("%s: frame changed on error", c.name)
+			}
+		})
 	}
 }
 

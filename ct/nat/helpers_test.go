@@ -70,3 +70,11 @@ func newRand(t testing.TB) *rand.Rand {
 	t.Helper()
 	return rand.New(rand.NewPCG(1, uint64(len(t.Name()))))
 }
+
+// familyName names the address family, for subtests.
+func familyName(v6 bool) string {
+	if v6 {
+		return "IPv6"
+	}
+	return "IPv4"
+}

@@ -182,56 +182,58 @@ func TestIntegrationTCP(t *testing.T) {
 // fragments make the translated datagram, checksums right.
 func TestIntegrationFragments(t *testing.T) {
 	for _, v6 := range []bool{false, true} {
-		payload := make([]byte, 4000)
-		for i := range payload {
-			payload[i] = byte(i * 7)
-		}
-		var whole []byte
-		var frames [][]byte
-		r := rng(Src, "203.0.113.100", "203.0.113.100", 20000, 20099)
-		if v6 {
-			whole = pkttest.UDP6("2001:db8:1::10", "2001:db8:2::5", 40000, 53, payload)
-			frames = pkttest.Frag6(whole, 1400, 77)
-			r = rng(Src, "2001:db8:2::100", "2001:db8:2::100", 20000, 20099)
-		} else {
-			whole = pkttest.UDP4("198.51.100.10", "203.0.113.5", 40000, 53, payload)
-			frames = pkttest.Frag4(whole, 1400)
-		}
-		ra := frag.New()
-		var dg *frag.Datagram
-		for _, f := range frames {
-			d, v := ra.Handle(parsed(f), 0, 1)
-			if v == frag.Complete {
-				dg = d
+		t.Run(familyName(v6), func(t *testing.T) {
+			payload := make([]byte, 4000)
+			for i := range payload {
+				payload[i] = byte(i * 7)
 			}
-		}
-		if dg == nil {
-			t.Fatal("no datagram")
-		}
-		ct := &toyCT{m: map[Tuple]toyEntry{}}
-		ct.exec(t, dg.Whole, true, r)
-		checkPacket(t, dg.Whole)
-		want, _ := packetTuple(dg.Whole)
-		dg.SyncFromWhole()
-		// Reassemble the translated fragments again.
-		ra2 := frag.New()
-		var got *frag.Datagram
-		for _, f := range dg.Frags {
-			packet.Parse(f)
-			if err := pkttest.VerifyChecksums(f.Data); err != nil {
-				t.Fatalf("fragment: %v", err)
+			var whole []byte
+			var frames [][]byte
+			r := rng(Src, "203.0.113.100", "203.0.113.100", 20000, 20099)
+			if v6 {
+				whole = pkttest.UDP6("2001:db8:1::10", "2001:db8:2::5", 40000, 53, payload)
+				frames = pkttest.Frag6(whole, 1400, 77)
+				r = rng(Src, "2001:db8:2::100", "2001:db8:2::100", 20000, 20099)
+			} else {
+				whole = pkttest.UDP4("198.51.100.10", "203.0.113.5", 40000, 53, payload)
+				frames = pkttest.Frag4(whole, 1400)
 			}
-			d, v := ra2.Handle(f, 0, 2)
-			if v == frag.Complete {
-				got = d
+			ra := frag.New()
+			var dg *frag.Datagram
+			for _, f := range frames {
+				d, v := ra.Handle(parsed(f), 0, 1)
+				if v == frag.Complete {
+					dg = d
+				}
 			}
-		}
-		if got == nil {
-			t.Fatal("translated fragments do not reassemble")
-		}
-		checkPacket(t, got.Whole)
-		if x, _ := packetTuple(got.Whole); x != want {
-			t.Fatalf("v6=%v: fragments make %v, want %v", v6, x, want)
-		}
+			if dg == nil {
+				t.Fatal("no datagram")
+			}
+			ct := &toyCT{m: map[Tuple]toyEntry{}}
+			ct.exec(t, dg.Whole, true, r)
+			checkPacket(t, dg.Whole)
+			want, _ := packetTuple(dg.Whole)
+			dg.SyncFromWhole()
+			// Reassemble the translated fragments again.
+			ra2 := frag.New()
+			var got *frag.Datagram
+			for _, f := range dg.Frags {
+				packet.Parse(f)
+				if err := pkttest.VerifyChecksums(f.Data); err != nil {
+					t.Fatalf("fragment: %v", err)
+				}
+				d, v := ra2.Handle(f, 0, 2)
+				if v == frag.Complete {
+					got = d
+				}
+			}
+			if got == nil {
+				t.Fatal("translated fragments do not reassemble")
+			}
+			checkPacket(t, got.Whole)
+			if x, _ := packetTuple(got.Whole); x != want {
+				t.Fatalf("v6=%v: fragments make %v, want %v", v6, x, want)
+			}
+		})
 	}
 }

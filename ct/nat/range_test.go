@@ -49,25 +49,27 @@ func TestFromRaw(t *testing.T) {
 		{"inverted ports", FlagSrc, RangeIPv4Min | RangeProtoMin | RangeProtoMax, v4("203.0.113.1"), z, 200, 100, ErrInvertedPorts, nil},
 	}
 	for _, c := range cases {
-		r, err := FromRaw(c.flags, c.rp, c.amin, c.amax, c.pmin, c.pmax)
-		if !errors.Is(err, c.want) {
-			t.Errorf("%s: err %v, want %v", c.name, err, c.want)
-			continue
-		}
-		if c.want != nil {
-			if !errors.Is(err, ErrInvalid) {
-				t.Errorf("%s: %v is not ErrInvalid", c.name, err)
+		t.Run(c.name, func(t *testing.T) {
+			r, err := FromRaw(c.flags, c.rp, c.amin, c.amax, c.pmin, c.pmax)
+			if !errors.Is(err, c.want) {
+				t.Errorf("%s: err %v, want %v", c.name, err, c.want)
+				return
 			}
-			continue
-		}
-		if c.check != nil && !c.check(r) {
-			t.Errorf("%s: got %+v", c.name, r)
-		}
-		if r.Kind != None {
-			if err := r.Check(); err != nil {
-				t.Errorf("%s: Check of FromRaw's result: %v", c.name, err)
+			if c.want != nil {
+				if !errors.Is(err, ErrInvalid) {
+					t.Errorf("%s: %v is not ErrInvalid", c.name, err)
+				}
+				return
 			}
-		}
+			if c.check != nil && !c.check(r) {
+				t.Errorf("%s: got %+v", c.name, r)
+			}
+			if r.Kind != None {
+				if err := r.Check(); err != nil {
+					t.Errorf("%s: Check of FromRaw's result: %v", c.name, err)
+				}
+			}
+		})
 	}
 }
 
@@ -81,21 +83,27 @@ func TestCheckAndFits(t *testing.T) {
 	if n := rng(Src, "", "", 0, 0); !n.Fits(&o4) || !n.Fits(&o6) {
 		t.Error("addressless range must fit both")
 	}
-	bad := []*Range{
-		{Kind: None},
-		rng(Src, "203.0.113.2", "203.0.113.1", 0, 0),
-		rng(Src, "203.0.113.1", "203.0.113.1", 9, 8),
-		{Kind: Dst, HasPorts: true, PortMin: 1, PortMax: 2},
-		{Kind: Src, HasAddr: true, AddrMin: a6("::1"), AddrMax: a6("::2")}, // IPv6 bytes with V6 false
-		{Kind: Src, Hash: true, Random: true},
+	bad := []struct {
+		name string
+		r    *Range
+	}{
+		{"no kind", &Range{Kind: None}},
+		{"inverted addresses", rng(Src, "203.0.113.2", "203.0.113.1", 0, 0)},
+		{"inverted ports", rng(Src, "203.0.113.1", "203.0.113.1", 9, 8)},
+		{"ports without address", &Range{Kind: Dst, HasPorts: true, PortMin: 1, PortMax: 2}},
+		{"IPv6 bytes with V6 false", &Range{Kind: Src, HasAddr: true, AddrMin: a6("::1"), AddrMax: a6("::2")}},
+		{"hash and random", &Range{Kind: Src, Hash: true, Random: true}},
 	}
-	for i, b := range bad {
-		if b.Check() == nil {
-			t.Errorf("%d: Check accepted %+v", i, b)
-		}
-		if _, ok := Select(b, &o4, func(Tuple) bool { return false }, 1); ok {
-			t.Errorf("%d: Select accepted %+v", i, b)
-		}
+	for i, c := range bad {
+		b := c.r
+		t.Run(c.name, func(t *testing.T) {
+			if b.Check() == nil {
+				t.Errorf("%d: Check accepted %+v", i, b)
+			}
+			if _, ok := Select(b, &o4, func(Tuple) bool { return false }, 1); ok {
+				t.Errorf("%d: Select accepted %+v", i, b)
+			}
+		})
 	}
 	if _, ok := Select(r, &o6, func(Tuple) bool { return false }, 1); ok {
 		t.Error("Select of an IPv4 range for IPv6")

@@ -164,41 +164,43 @@ func TestApplyRelated(t *testing.T) {
 // longer cuts translate and verify.
 func TestApplyRelatedTruncated(t *testing.T) {
 	for _, v6 := range []bool{false, true} {
-		orig := tup(protoTCP, "198.51.100.10", 40000, "203.0.113.5", 80)
-		r := rng(Src, "203.0.113.100", "203.0.113.100", 20000, 20099)
-		router := "203.0.113.254"
-		if v6 {
-			orig = tup(protoTCP, "2001:db8:1::10", 40000, "2001:db8:2::5", 80)
-			r = rng(Src, "2001:db8:2::100", "2001:db8:2::100", 20000, 20099)
-			router = "2001:db8:2::fe"
-		}
-		reply, _ := Select(r, &orig, never, 1)
-		sent := build(t, reply.Reverse(), []byte("0123456789"))
-		hdr := 20
-		if v6 {
-			hdr = 40
-		}
-		for n := 0; n <= hdr+30; n++ {
-			pk := parsed(icmpError(t, v6, router, reply.DstAddr().String(), sent, n))
-			before := bytes.Clone(pk.Data)
-			err := ApplyRelated(pk, Src, Reply, &orig)
-			if n < hdr+8 {
-				if !errors.Is(err, ErrQuote) {
+		t.Run(familyName(v6), func(t *testing.T) {
+			orig := tup(protoTCP, "198.51.100.10", 40000, "203.0.113.5", 80)
+			r := rng(Src, "203.0.113.100", "203.0.113.100", 20000, 20099)
+			router := "203.0.113.254"
+			if v6 {
+				orig = tup(protoTCP, "2001:db8:1::10", 40000, "2001:db8:2::5", 80)
+				r = rng(Src, "2001:db8:2::100", "2001:db8:2::100", 20000, 20099)
+				router = "2001:db8:2::fe"
+			}
+			reply, _ := Select(r, &orig, never, 1)
+			sent := build(t, reply.Reverse(), []byte("0123456789"))
+			hdr := 20
+			if v6 {
+				hdr = 40
+			}
+			for n := 0; n <= hdr+30; n++ {
+				pk := parsed(icmpError(t, v6, router, reply.DstAddr().String(), sent, n))
+				before := bytes.Clone(pk.Data)
+				err := ApplyRelated(pk, Src, Reply, &orig)
+				if n < hdr+8 {
+					if !errors.Is(err, ErrQuote) {
+						t.Fatalf("v6=%v quote of %d bytes: %v", v6, n, err)
+					}
+					if !bytes.Equal(before, pk.Data) {
+						t.Fatalf("v6=%v quote of %d bytes: frame changed", v6, n)
+					}
+					continue
+				}
+				if err != nil {
 					t.Fatalf("v6=%v quote of %d bytes: %v", v6, n, err)
 				}
-				if !bytes.Equal(before, pk.Data) {
-					t.Fatalf("v6=%v quote of %d bytes: frame changed", v6, n)
+				checkPacket(t, pk)
+				if got := quotedTuple(t, pk); got != orig {
+					t.Fatalf("v6=%v n=%d quote %v", v6, n, got)
 				}
-				continue
 			}
-			if err != nil {
-				t.Fatalf("v6=%v quote of %d bytes: %v", v6, n, err)
-			}
-			checkPacket(t, pk)
-			if got := quotedTuple(t, pk); got != orig {
-				t.Fatalf("v6=%v n=%d quote %v", v6, n, got)
-			}
-		}
+		})
 	}
 }
 
@@ -227,14 +229,16 @@ func TestApplyRelatedErrors(t *testing.T) {
 		{"quoted fragment", frag, Src, orig, ErrQuote},
 		{"quoted v6 in v4", v6in4, Src, orig, ErrQuote},
 	} {
-		pk := parsed(c.frame)
-		before := bytes.Clone(pk.Data)
-		if err := ApplyRelated(pk, c.k, Reply, &c.other); !errors.Is(err, c.want) {
-			t.Errorf("%s: %v, want %v", c.name, err, c.want)
-		}
-		if !bytes.Equal(before, pk.Data) {
-			t.Errorf("%s: frame changed on error", c.name)
-		}
+		t.Run(c.name, func(t *testing.T) {
+			pk := parsed(c.frame)
+			before := bytes.Clone(pk.Data)
+			if err := ApplyRelated(pk, c.k, Reply, &c.other); !errors.Is(err, c.want) {
+				t.Errorf("%s: %v, want %v", c.name, err, c.want)
+			}
+			if !bytes.Equal(before, pk.Data) {
+				t.Errorf("%s: frame changed on error", c.name)
+			}
+		})
 	}
 }
 
@@ -294,25 +298,27 @@ func hexs(b []byte) string {
 // its quoted identifier back.
 func TestApplyRelatedEcho(t *testing.T) {
 	for _, orig := range []Tuple{echo("198.51.100.10", "203.0.113.5", 99), echo("2001:db8:1::10", "2001:db8:2::5", 99)} {
-		r := rng(Src, "203.0.113.100", "203.0.113.100", 30000, 30009)
-		router := "203.0.113.254"
-		if orig.V6 {
-			r = rng(Src, "2001:db8:2::100", "2001:db8:2::100", 30000, 30009)
-			router = "2001:db8:2::fe"
-		}
-		reply, _ := Select(r, &orig, never, 1)
-		sent := build(t, reply.Reverse(), []byte("ping"))
-		pk := parsed(icmpError(t, orig.V6, router, reply.DstAddr().String(), sent, -1))
-		if err := ApplyRelated(pk, Src, Reply, &orig); err != nil {
-			t.Fatal(err)
-		}
-		checkPacket(t, pk)
-		qf := quoteOf(t, pk)
-		if got := quotedTuple(t, pk); got != orig {
-			t.Fatalf("quote %v, want %v", got, orig)
-		}
-		if err := pkttest.VerifyChecksums(qf); err != nil {
-			t.Fatal(err)
-		}
+		t.Run(familyName(orig.V6), func(t *testing.T) {
+			r := rng(Src, "203.0.113.100", "203.0.113.100", 30000, 30009)
+			router := "203.0.113.254"
+			if orig.V6 {
+				r = rng(Src, "2001:db8:2::100", "2001:db8:2::100", 30000, 30009)
+				router = "2001:db8:2::fe"
+			}
+			reply, _ := Select(r, &orig, never, 1)
+			sent := build(t, reply.Reverse(), []byte("ping"))
+			pk := parsed(icmpError(t, orig.V6, router, reply.DstAddr().String(), sent, -1))
+			if err := ApplyRelated(pk, Src, Reply, &orig); err != nil {
+				t.Fatal(err)
+			}
+			checkPacket(t, pk)
+			qf := quoteOf(t, pk)
+			if got := quotedTuple(t, pk); got != orig {
+				t.Fatalf("quote %v, want %v", got, orig)
+			}
+			if err := pkttest.VerifyChecksums(qf); err != nil {
+				t.Fatal(err)
+			}
+		})
 	}
 }

@@ -1,6 +1,7 @@
 package nat
 
 import (
+	"fmt"
 	"math/rand/v2"
 	"testing"
 )
@@ -269,26 +270,28 @@ func TestSelectKeepsPort(t *testing.T) {
 	for _, c := range []struct {
 		port, lo, hi uint16
 	}{{80, 1, 511}, {511, 1, 511}, {512, 600, 1023}, {555, 600, 1023}, {1023, 600, 1023}, {1024, 1024, 65535}, {40000, 1024, 65535}, {65535, 1024, 65535}} {
-		for _, r := range []*Range{rng(Src, "203.0.113.100", "203.0.113.100", 0, 0), rng(Src, "", "", 0, 0)} {
-			orig := tup(protoTCP, "198.51.100.10", c.port, "203.0.113.5", 80)
-			reply, ok := Select(r, &orig, never, 1)
-			if !ok || reply.DstPort != c.port {
-				t.Fatalf("port %d not kept: %v", c.port, reply)
-			}
-			if !r.HasAddr && reply.Dst != orig.Src {
-				t.Fatalf("nat(src) changed the address: %v", reply)
-			}
-			tb := table{}
-			tb[reply] = true
-			for i := 0; i < 50; i++ {
-				reply2, ok := Select(r, &orig, tb.inUse, uint64(i))
-				if !ok || reply2.DstPort == c.port || reply2.DstPort < c.lo || reply2.DstPort > c.hi {
-					t.Fatalf("clash on %d: moved to %d (ok %v), want %d-%d", c.port, reply2.DstPort, ok, c.lo, c.hi)
+		t.Run(fmt.Sprintf("port %d", c.port), func(t *testing.T) {
+			for _, r := range []*Range{rng(Src, "203.0.113.100", "203.0.113.100", 0, 0), rng(Src, "", "", 0, 0)} {
+				orig := tup(protoTCP, "198.51.100.10", c.port, "203.0.113.5", 80)
+				reply, ok := Select(r, &orig, never, 1)
+				if !ok || reply.DstPort != c.port {
+					t.Fatalf("port %d not kept: %v", c.port, reply)
 				}
-				valid(t, r, &orig, &reply2)
-				tb[reply2] = true
+				if !r.HasAddr && reply.Dst != orig.Src {
+					t.Fatalf("nat(src) changed the address: %v", reply)
+				}
+				tb := table{}
+				tb[reply] = true
+				for i := 0; i < 50; i++ {
+					reply2, ok := Select(r, &orig, tb.inUse, uint64(i))
+					if !ok || reply2.DstPort == c.port || reply2.DstPort < c.lo || reply2.DstPort > c.hi {
+						t.Fatalf("clash on %d: moved to %d (ok %v), want %d-%d", c.port, reply2.DstPort, ok, c.lo, c.hi)
+					}
+					valid(t, r, &orig, &reply2)
+					tb[reply2] = true
+				}
 			}
-		}
+		})
 	}
 }
 
@@ -422,31 +425,33 @@ func TestSelectRandom(t *testing.T) {
 // both sides of the reply tuple.
 func TestSelectICMP(t *testing.T) {
 	for _, o := range []Tuple{echo("198.51.100.10", "203.0.113.5", 77), echo("2001:db8:1::10", "2001:db8:2::5", 77)} {
-		var r *Range
-		if o.V6 {
-			r = rng(Src, "2001:db8:2::100", "2001:db8:2::101", 20000, 20099)
-		} else {
-			r = rng(Src, "203.0.113.100", "203.0.113.101", 20000, 20099)
-		}
-		reply, ok := Select(r, &o, never, 1)
-		if !ok || reply.SrcPort != reply.DstPort || reply.SrcPort < 20000 || reply.SrcPort > 20099 {
-			t.Fatalf("%v -> %v", o, reply)
-		}
-		if reply.IType != reverseICMPType(o.V6, o.IType) {
-			t.Fatalf("reply type %d", reply.IType)
-		}
-		valid(t, r, &o, &reply)
-		// Without ports the id is kept unless it clashes.
-		r.HasPorts = false
-		reply, _ = Select(r, &o, never, 1)
-		if reply.SrcPort != 77 || reply.DstPort != 77 {
-			t.Fatalf("id not kept: %v", reply)
-		}
-		tb := table{reply: true}
-		reply2, ok := Select(r, &o, tb.inUse, 1)
-		if !ok || reply2.SrcPort == 77 || reply2.SrcPort != reply2.DstPort {
-			t.Fatalf("id clash: %v", reply2)
-		}
+		t.Run(familyName(o.V6), func(t *testing.T) {
+			var r *Range
+			if o.V6 {
+				r = rng(Src, "2001:db8:2::100", "2001:db8:2::101", 20000, 20099)
+			} else {
+				r = rng(Src, "203.0.113.100", "203.0.113.101", 20000, 20099)
+			}
+			reply, ok := Select(r, &o, never, 1)
+			if !ok || reply.SrcPort != reply.DstPort || reply.SrcPort < 20000 || reply.SrcPort > 20099 {
+				t.Fatalf("%v -> %v", o, reply)
+			}
+			if reply.IType != reverseICMPType(o.V6, o.IType) {
+				t.Fatalf("reply type %d", reply.IType)
+			}
+			valid(t, r, &o, &reply)
+			// Without ports the id is kept unless it clashes.
+			r.HasPorts = false
+			reply, _ = Select(r, &o, never, 1)
+			if reply.SrcPort != 77 || reply.DstPort != 77 {
+				t.Fatalf("id not kept: %v", reply)
+			}
+			tb := table{reply: true}
+			reply2, ok := Select(r, &o, tb.inUse, 1)
+			if !ok || reply2.SrcPort == 77 || reply2.SrcPort != reply2.DstPort {
+				t.Fatalf("id clash: %v", reply2)
+			}
+		})
 	}
 }
 
@@ -483,10 +488,12 @@ func TestAddrCount(t *testing.T) {
 		{"2001:db8::", "2001:db8::1:0:0", 0xffffffff},
 		{"2001:db8::", "2001:db9::", 0xffffffff},
 	} {
-		r := rng(Src, c.lo, c.hi, 0, 0)
-		if n := addrCount(r); n != c.n {
-			t.Errorf("%s-%s: %d, want %d", c.lo, c.hi, n, c.n)
-		}
+		t.Run(c.lo+"-"+c.hi, func(t *testing.T) {
+			r := rng(Src, c.lo, c.hi, 0, 0)
+			if n := addrCount(r); n != c.n {
+				t.Errorf("%s-%s: %d, want %d", c.lo, c.hi, n, c.n)
+			}
+		})
 	}
 	// Addresses past a 64-bit boundary come out right.
 	r := rng(Src, "2001:db8::ffff:ffff:ffff:fffe", "2001:db8:0:1::1", 0, 0)
@@ -511,17 +518,19 @@ func TestAddrCount(t *testing.T) {
 // nat(src=203.0.113.100); OVS gave the second one port 600.
 func TestSelectClashOVS(t *testing.T) {
 	for _, c := range []struct{ port, want uint16 }{{555, 600}, {80, 81}, {511, 1}, {1023, 600}, {40000, 40001}, {65535, 1024}, {600, 601}} {
-		r := rng(Src, "203.0.113.100", "203.0.113.100", 0, 0)
-		orig := tup(protoTCP, "198.51.100.10", c.port, "203.0.113.5", 8001)
-		taken := orig.Reverse()
-		taken.Dst = a4("203.0.113.100")
-		tb := table{taken: true}
-		for seed := uint64(0); seed < 5; seed++ {
-			reply, ok := Select(r, &orig, tb.inUse, seed)
-			if !ok || reply.DstPort != c.want {
-				t.Fatalf("clash on %d: got %d, want %d", c.port, reply.DstPort, c.want)
+		t.Run(fmt.Sprintf("port %d", c.port), func(t *testing.T) {
+			r := rng(Src, "203.0.113.100", "203.0.113.100", 0, 0)
+			orig := tup(protoTCP, "198.51.100.10", c.port, "203.0.113.5", 8001)
+			taken := orig.Reverse()
+			taken.Dst = a4("203.0.113.100")
+			tb := table{taken: true}
+			for seed := uint64(0); seed < 5; seed++ {
+				reply, ok := Select(r, &orig, tb.inUse, seed)
+				if !ok || reply.DstPort != c.want {
+					t.Fatalf("clash on %d: got %d, want %d", c.port, reply.DstPort, c.want)
+				}
 			}
-		}
+		})
 	}
 	// DNAT: two public addresses forwarded to one backend port, one client
 	// port: the second connection's client port moves up by one (checked
