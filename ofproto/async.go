@@ -82,16 +82,7 @@ func (c *conn) sendPacketIn(pi *pipeline.PacketIn, cache *encCache) {
 	if st.controllerID != pi.ControllerID || !st.receives(c.service, asyncPacketIn, maskReason) {
 		return
 	}
-	// On the wire, as OVS's encode_packet_in_reason: the explicit miss is
-	// OFPR_ACTION before OpenFlow 1.3 and OFPR_NO_MATCH from 1.3 on, on
-	// every kind of connection (checked against OVS 3.1: an OF1.3 ovs-ofctl
-	// monitor on ptcp: sees a table-miss flow's packet-in as no_match). A
-	// table-miss reached from a packet-out is OFPR_PACKET_OUT in OVS, i.e.
-	// OFPR_ACTION before 1.4: the pipeline reports that as Reason ACTION.
-	reason := pi.Reason
-	if reason > reasonInvalidTTL || pi.TableMiss && st.version == Version10 {
-		reason = reasonAction
-	}
+	reason := codecFor(st.version).packetInReason(pi)
 	format := st.packetInFormat
 	key := uint32(st.version)<<8 | uint32(format) | uint32(reason)<<16
 	b := cache.get(key)
@@ -105,23 +96,51 @@ func (c *conn) sendPacketIn(pi *pipeline.PacketIn, cache *encCache) {
 	c.enqueueDroppable(b)
 }
 
+// packetInReason13 is a packet-in's OFPR_* reason on the wire in OpenFlow
+// 1.3, as OVS's encode_packet_in_reason: the explicit miss (a table-miss
+// flow's packet-in) is OFPR_NO_MATCH from 1.3 on, on every kind of
+// connection (checked against OVS 3.1: an OF1.3 ovs-ofctl monitor on ptcp:
+// sees a table-miss flow's packet-in as no_match). A table-miss reached
+// from a packet-out is OFPR_PACKET_OUT in OVS, i.e. OFPR_ACTION before 1.4:
+// the pipeline reports that as Reason ACTION.
+func packetInReason13(pi *pipeline.PacketIn) uint8 {
+	if pi.Reason > reasonInvalidTTL {
+		return reasonAction
+	}
+	return pi.Reason
+}
+
+// packetInReason10 is packetInReason13, except that the explicit miss is
+// OFPR_ACTION before OpenFlow 1.3.
+func packetInReason10(pi *pipeline.PacketIn) uint8 {
+	if pi.TableMiss {
+		return reasonAction
+	}
+	return packetInReason13(pi)
+}
+
+// packetInTotalLen is a packet-in's total_len field.
+func packetInTotalLen(pi *pipeline.PacketIn) uint16 {
+	if len(pi.Data) > 0xffff {
+		return 0xffff
+	}
+	return uint16(len(pi.Data))
+}
+
 // encodePacketIn encodes a packet-in in version and format.
 func encodePacketIn(version, format uint8, pi *pipeline.PacketIn, reason uint8) []byte {
 	// OVS 3.1 sends the whole packet whatever the controller action's
 	// max_len (it buffers nothing, so max_len only mattered with buffers):
 	// so does gswitch. pi.MaxLen is not applied.
 	data := pi.Data
-	total := len(pi.Data)
-	if total > 0xffff {
-		total = 0xffff
-	}
+	total := packetInTotalLen(pi)
 	switch format {
 	case nxPacketInNXT:
 		match := packetInMatch(&pi.Key)
 		nx := nxm.EncodeNXMatch(&match)
 		m := newMsg(version, TypeVendor, 0, 32+len(nx)+len(data))
 		m.u32(VendorNicira).u32(NXTPacketIn)
-		m.u32(noBuffer).u16(uint16(total)).u8(reason).u8(pi.TableID).u64(pi.Cookie)
+		m.u32(noBuffer).u16(total).u8(reason).u8(pi.TableID).u64(pi.Cookie)
 		m.u16(uint16(len(nx))).zeros(6).bytes(nx).zeros(pad8(len(nx)) - len(nx)).zeros(2)
 		m.bytes(data)
 		if m.len() > MaxMessageLen {
@@ -154,24 +173,31 @@ func encodePacketIn(version, format uint8, pi *pipeline.PacketIn, reason uint8) 
 		}
 		return m.done()
 	}
-	if version == Version10 {
-		inPort, ok := nxm.PortTo16(pi.Key.InPort())
-		if !ok {
-			inPort = 0xffff
-		}
-		m := newMsg(version, TypePacketIn, 0, 10+len(data))
-		m.u32(noBuffer).u16(uint16(total)).u16(inPort).u8(reason).u8(0)
-		m.bytes(data)
-		if m.len() > MaxMessageLen {
-			return nil
-		}
-		return m.done()
+	return codecFor(version).encodePacketIn(pi, reason)
+}
+
+// encodePacketIn10 is an ofp10_packet_in.
+func encodePacketIn10(pi *pipeline.PacketIn, reason uint8) []byte {
+	inPort, ok := nxm.PortTo16(pi.Key.InPort())
+	if !ok {
+		inPort = 0xffff
 	}
+	m := newMsg(Version10, TypePacketIn, 0, 10+len(pi.Data))
+	m.u32(noBuffer).u16(packetInTotalLen(pi)).u16(inPort).u8(reason).u8(0)
+	m.bytes(pi.Data)
+	if m.len() > MaxMessageLen {
+		return nil
+	}
+	return m.done()
+}
+
+// encodePacketIn13 is an ofp13_packet_in.
+func encodePacketIn13(pi *pipeline.PacketIn, reason uint8) []byte {
 	match := packetInMatch(&pi.Key)
 	oxm := nxm.EncodeOXMMatch(&match)
-	m := newMsg(version, TypePacketIn, 0, 18+len(oxm)+len(data))
-	m.u32(noBuffer).u16(uint16(total)).u8(reason).u8(pi.TableID).u64(pi.Cookie)
-	m.bytes(oxm).zeros(2).bytes(data)
+	m := newMsg(Version13, TypePacketIn, 0, 18+len(oxm)+len(pi.Data))
+	m.u32(noBuffer).u16(packetInTotalLen(pi)).u8(reason).u8(pi.TableID).u64(pi.Cookie)
+	m.bytes(oxm).zeros(2).bytes(pi.Data)
 	if m.len() > MaxMessageLen {
 		return nil
 	}
@@ -212,7 +238,7 @@ func (c *conn) sendFlowRemoved(fr *pipeline.FlowRemoved, cache *encCache) {
 		return
 	}
 	var key uint32
-	if st.version == Version10 && st.flowFormatNXM {
+	if st.flowFormatNXM { // (only an OpenFlow 1.0 connection can choose it)
 		key = 1
 	}
 	key |= uint32(st.version) << 8
@@ -227,34 +253,56 @@ func (c *conn) sendFlowRemoved(fr *pipeline.FlowRemoved, cache *encCache) {
 	c.enqueue(b, false)
 }
 
+// encodeFlowRemoved is a flow-removed message for version: NXT_FLOW_REMOVED
+// if nxFormat (NXT_SET_FLOW_FORMAT nxm, which only an OpenFlow 1.0
+// connection can choose), else the version's OFPT_FLOW_REMOVED.
 func encodeFlowRemoved(version uint8, nxFormat bool, fr *pipeline.FlowRemoved) []byte {
+	cd := codecFor(version)
+	reason := fr.Reason
+	if reason > cd.maxFlowRemovedReason {
+		reason = cd.maxFlowRemovedReason
+	}
+	if nxFormat {
+		return encodeNXFlowRemoved(version, fr, reason)
+	}
+	return cd.encodeFlowRemoved(fr, reason)
+}
+
+// encodeNXFlowRemoved is an NXT_FLOW_REMOVED.
+func encodeNXFlowRemoved(version uint8, fr *pipeline.FlowRemoved, reason uint8) []byte {
 	fs := &fr.Stats
 	sec, nsec := durations(fr.Now, fs.Created)
 	pkts, bytes := flowCounters(fs)
-	reason := fr.Reason
-	if version == Version10 {
-		if reason > pipeline.RemovedDelete {
-			reason = pipeline.RemovedDelete
-		}
-		if nxFormat {
-			match := nxm.EncodeNXMatch(&fs.Spec.Match)
-			m := newMsg(version, TypeVendor, 0, 56+len(match))
-			m.u32(VendorNicira).u32(NXTFlowRemoved)
-			m.u64(fs.Spec.Cookie).u16(fs.Spec.Priority).u8(reason).u8(fs.Spec.Table + 1)
-			m.u32(sec).u32(nsec).u16(fs.Spec.IdleTimeout).u16(uint16(len(match)))
-			m.u64(pkts).u64(bytes)
-			m.bytes(match).zeros(pad8(len(match)) - len(match))
-			return m.done()
-		}
-		match := nxm.AppendOF10MatchLossy(nil, &fs.Spec.Match) // lossy, as OVS
-		m := newMsg(version, TypeFlowRemoved, 0, 80)
-		m.bytes(match).u64(fs.Spec.Cookie).u16(fs.Spec.Priority).u8(reason).u8(0)
-		m.u32(sec).u32(nsec).u16(fs.Spec.IdleTimeout).zeros(2)
-		m.u64(pkts).u64(bytes)
-		return m.done()
-	}
+	match := nxm.EncodeNXMatch(&fs.Spec.Match)
+	m := newMsg(version, TypeVendor, 0, 56+len(match))
+	m.u32(VendorNicira).u32(NXTFlowRemoved)
+	m.u64(fs.Spec.Cookie).u16(fs.Spec.Priority).u8(reason).u8(fs.Spec.Table + 1)
+	m.u32(sec).u32(nsec).u16(fs.Spec.IdleTimeout).u16(uint16(len(match)))
+	m.u64(pkts).u64(bytes)
+	m.bytes(match).zeros(pad8(len(match)) - len(match))
+	return m.done()
+}
+
+// encodeFlowRemoved10 is an ofp10_flow_removed.
+func encodeFlowRemoved10(fr *pipeline.FlowRemoved, reason uint8) []byte {
+	fs := &fr.Stats
+	sec, nsec := durations(fr.Now, fs.Created)
+	pkts, bytes := flowCounters(fs)
+	match := nxm.AppendOF10MatchLossy(nil, &fs.Spec.Match) // lossy, as OVS
+	m := newMsg(Version10, TypeFlowRemoved, 0, 80)
+	m.bytes(match).u64(fs.Spec.Cookie).u16(fs.Spec.Priority).u8(reason).u8(0)
+	m.u32(sec).u32(nsec).u16(fs.Spec.IdleTimeout).zeros(2)
+	m.u64(pkts).u64(bytes)
+	return m.done()
+}
+
+// encodeFlowRemoved13 is an ofp12_flow_removed.
+func encodeFlowRemoved13(fr *pipeline.FlowRemoved, reason uint8) []byte {
+	fs := &fr.Stats
+	sec, nsec := durations(fr.Now, fs.Created)
+	pkts, bytes := flowCounters(fs)
 	match := nxm.EncodeOXMMatch(&fs.Spec.Match)
-	m := newMsg(version, TypeFlowRemoved, 0, 40+len(match))
+	m := newMsg(Version13, TypeFlowRemoved, 0, 40+len(match))
 	m.u64(fs.Spec.Cookie).u16(fs.Spec.Priority).u8(reason).u8(fs.Spec.Table)
 	m.u32(sec).u32(nsec).u16(fs.Spec.IdleTimeout).u16(fs.Spec.HardTimeout)
 	m.u64(pkts).u64(bytes).bytes(match)

@@ -58,9 +58,17 @@ type codec struct {
 
 	// requests maps an ofp_header type to the request it is; a reply's
 	// type, or one the version lacks, is kindNone.
-	requests [32]msgKind
+	requests [256]msgKind
 	// barrierReply is the type of OFPT_BARRIER_REPLY.
 	barrierReply uint8
+	// configFlags are the OFPC_* flags an OFPT_SET_CONFIG may carry.
+	configFlags uint16
+	// flowRemovedReasons is the OFPRR_* mask of the default async config
+	// of a master or equal connection (OVS's ofputil_async_cfg_default).
+	flowRemovedReasons uint32
+	// maxFlowRemovedReason is the last OFPRR_* reason the version has; a
+	// later one travels as this one.
+	maxFlowRemovedReason uint8
 
 	encodeFeaturesReply func(s *Server, xid uint32) []byte
 	// decodeFlowMod decodes a whole OFPT_FLOW_MOD; tableID is whether
@@ -90,6 +98,12 @@ type codec struct {
 	encodeTableStats func(ts *pipeline.TableStats) []byte
 	encodePortStats  func(ps *PortStats, now int64) []byte
 	encodePort       func(m *msg, p *Port) bool
+
+	// Asynchronous messages in the version's own formats (the Nicira
+	// formats, async.go, are shared).
+	packetInReason    func(pi *pipeline.PacketIn) uint8
+	encodePacketIn    func(pi *pipeline.PacketIn, reason uint8) []byte
+	encodeFlowRemoved func(fr *pipeline.FlowRemoved, reason uint8) []byte
 }
 
 // codecs are the versions gswitch speaks, by version number.
@@ -118,18 +132,13 @@ func versionBitmap() uint32 {
 }
 
 // requestKind returns what a message of type typ is in cd's version.
-func (cd *codec) requestKind(typ uint8) msgKind {
-	if int(typ) < len(cd.requests) {
-		return cd.requests[typ]
-	}
-	return kindNone
-}
+func (cd *codec) requestKind(typ uint8) msgKind { return cd.requests[typ] }
 
 // codec10 is OpenFlow 1.0 (with OVS's Nicira extensions, which handle.go
 // and stats.go decode themselves).
 var codec10 = codec{
 	version: Version10,
-	requests: [32]msgKind{
+	requests: [256]msgKind{
 		TypeEchoRequest:      kindEchoRequest,
 		TypeEchoReply:        kindEchoReply,
 		TypeVendor:           kindExperimenter,
@@ -144,6 +153,9 @@ var codec10 = codec{
 		Type10QueueGetConfig: kindQueueGetConfigRequest,
 	},
 	barrierReply:              Type10BarrierReply,
+	configFlags:               3 | 4, // OFPC_FRAG_MASK, OFPC_INVALID_TTL_TO_CONTROLLER (before 1.3)
+	flowRemovedReasons:        0x7,   // idle, hard, delete
+	maxFlowRemovedReason:      pipeline.RemovedDelete,
 	encodeFeaturesReply:       encodeFeatures10,
 	decodeFlowMod:             decodeFlowMod10,
 	decodePortMod:             decodePortMod10,
@@ -168,12 +180,15 @@ var codec10 = codec{
 	encodeTableStats:        encodeTableStats10,
 	encodePortStats:         encodePortStats10,
 	encodePort:              encodePort10,
+	packetInReason:          packetInReason10,
+	encodePacketIn:          encodePacketIn10,
+	encodeFlowRemoved:       encodeFlowRemoved10,
 }
 
 // codec13 is OpenFlow 1.3.
 var codec13 = codec{
 	version: Version13,
-	requests: [32]msgKind{
+	requests: [256]msgKind{
 		TypeEchoRequest:        kindEchoRequest,
 		TypeEchoReply:          kindEchoReply,
 		TypeVendor:             kindExperimenter,
@@ -194,6 +209,9 @@ var codec13 = codec{
 		Type13MeterMod:         kindMeterMod,
 	},
 	barrierReply:              Type13BarrierReply,
+	configFlags:               3,    // OFPC_FRAG_MASK
+	flowRemovedReasons:        0xf,  // idle, hard, delete, group delete
+	maxFlowRemovedReason:      0xff, // (a reason the pipeline does not give passes as it is)
 	encodeFeaturesReply:       encodeFeatures13,
 	decodeFlowMod:             func(b []byte, _ bool) (*flowModRequest, error) { return decodeFlowMod13(b) },
 	decodeGroupMod:            decodeGroupMod13,
@@ -227,6 +245,9 @@ var codec13 = codec{
 	encodeTableStats:        encodeTableStats13,
 	encodePortStats:         encodePortStats13,
 	encodePort:              func(m *msg, p *Port) bool { encodePort13(m, p); return true },
+	packetInReason:          packetInReason13,
+	encodePacketIn:          encodePacketIn13,
+	encodeFlowRemoved:       encodeFlowRemoved13,
 }
 
 // decodeQueueGetConfig10 decodes an ofp10_queue_get_config_request.

@@ -49,11 +49,7 @@ func defaultAsync(version uint8) asyncConfig {
 	a[asyncPacketIn][0] = 1<<reasonNoMatch | 1<<reasonAction
 	a[asyncPortStatus][0] = 7
 	a[asyncPortStatus][1] = 7
-	if version == Version13 {
-		a[asyncFlowRemoved][0] = 0xf // idle, hard, delete, group delete
-	} else {
-		a[asyncFlowRemoved][0] = 0x7
-	}
+	a[asyncFlowRemoved][0] = codecFor(version).flowRemovedReasons
 	return a
 }
 

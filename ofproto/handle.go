@@ -250,11 +250,7 @@ func (c *conn) setConfig(b []byte) error {
 	}
 	flags := binary.BigEndian.Uint16(b[8:])
 	msl := binary.BigEndian.Uint16(b[10:])
-	valid := uint16(3) // OFPC_FRAG_MASK
-	if b[0] == Version10 {
-		valid |= 4 // OFPC_INVALID_TTL_TO_CONTROLLER (before 1.3)
-	}
-	if flags&^valid != 0 {
+	if flags&^codecFor(b[0]).configFlags != 0 {
 		return pipeline.NewError(pipeline.OFPSCFC_BAD_FLAGS)
 	}
 	// Fragment handling is the switch's (as in OVS): normal, drop and
