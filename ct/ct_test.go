@@ -2,6 +2,7 @@ package ct
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -103,7 +104,13 @@ func connStates(tr *Tracker) string {
 	if len(es) != 1 {
 		return fmt.Sprintf("%d conns", len(es))
 	}
-	return tcpStateNames[coalesceTCPState(max(es[0].tcp[0].state, es[0].tcp[1].state))]
+	out, err := tr.DPCtl("dump-conntrack", nil)
+	_, st, ok := strings.Cut(strings.TrimSuffix(out, "\n"), ",protoinfo=(state=")
+	if err != nil || !ok {
+		return fmt.Sprintf("dump %q: %v", out, err)
+	}
+	st, _, _ = strings.Cut(st, ")")
+	return st
 }
 
 func TestTCPInvalidFlags(t *testing.T) {

@@ -15,7 +15,7 @@
 //	tr.Start()                  // background expiry sweep (or call tr.Sweep(now))
 //	defer tr.Stop()
 //	out = tr.Execute(pkts, out[:0], &params, now) // per ct action, per batch
-//	text, err := tr.DPCtl("dpctl/dump-conntrack", []string{"-m"})
+//	conns := tr.Conns(nil)      // snapshots for the control commands (package ct/dpctl)
 //	tr.FlushZone(5)             // NXT_CT_FLUSH_ZONE
 //	tr.Flush(ct.FlushFilter{...}) // NXT_CT_FLUSH, flush-conntrack
 //

@@ -2,8 +2,6 @@ package ct
 
 import (
 	"net/netip"
-	"sort"
-	"strings"
 	"sync"
 
 	"gswitch/ct/alg"
@@ -238,41 +236,5 @@ func (t *Tracker) runHelper(pk *packet.Packet, c *conn, st *algState, reply, tra
 	}
 }
 
-// DumpExpectations returns later OVS's dpctl/dump-conntrack-exp lines for
-// the pending expectations (of zone, if not nil), sorted.
-func (t *Tracker) DumpExpectations(zone *uint16) []string {
-	now := t.Now()
-	var lines []string
-	for _, e := range t.exps.List(nil) {
-		if (zone != nil && e.Zone != *zone) || e.Expired(now) {
-			continue
-		}
-		lines = append(lines, string(e.AppendOVS(nil, e.Mark, e.LabelHi, e.LabelLo)))
-	}
-	sort.Strings(lines)
-	return lines
-}
-
 // Expectations returns the number of pending expectations.
 func (t *Tracker) Expectations() int { return t.exps.Len() }
-
-// algSuffix returns the dump's helper= and (verbose) parent= parts of
-// connection snapshot c, as OVS's ct_dpif_format_entry prints them.
-func (t *Tracker) algSuffix(c *conn, verbose bool) string {
-	if c.helper == 0 && !c.related {
-		return ""
-	}
-	var b strings.Builder
-	if h := helperOf(c.helper); h != nil {
-		b.WriteString(",helper=")
-		b.WriteString(h.Name())
-	}
-	if verbose && c.related {
-		if st := t.algs.get(c.idx); st != nil && st.related {
-			b.WriteString(",parent=(")
-			formatTuple(&b, &st.parent)
-			b.WriteString(")")
-		}
-	}
-	return b.String()
-}

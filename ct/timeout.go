@@ -2,8 +2,6 @@ package ct
 
 import (
 	"fmt"
-	"sort"
-	"strconv"
 	"strings"
 )
 
@@ -93,28 +91,6 @@ var tmAttr = [...]uint8{
 	tmICMPReply:      attrICMPReply,
 }
 
-// ParseTimeoutPolicy parses "name=seconds" pairs (add-zone-tp syntax) into
-// a map of attribute name to seconds.
-func ParseTimeoutPolicy(args []string) (map[string]uint32, error) {
-	m := make(map[string]uint32)
-	for _, a := range args {
-		name, val, ok := strings.Cut(a, "=")
-		if !ok || val == "" {
-			return nil, fmt.Errorf("%s: expected NAME=SECONDS", a)
-		}
-		idx := attrIndex(name)
-		if idx < 0 {
-			return nil, fmt.Errorf("unknown timeout policy attribute %s", name)
-		}
-		v, err := strconv.ParseUint(val, 10, 32)
-		if err != nil {
-			return nil, fmt.Errorf("invalid value %s for %s", val, name)
-		}
-		m[attrNames[idx]] = uint32(v)
-	}
-	return m, nil
-}
-
 func attrIndex(name string) int {
 	for i, n := range attrNames {
 		if strings.EqualFold(n, name) {
@@ -192,20 +168,4 @@ func (t *Tracker) ZoneTimeouts() map[uint16]map[string]uint32 {
 		out[uint16(z)] = m
 	}
 	return out
-}
-
-func formatPolicy(m map[string]uint32) string {
-	names := make([]string, 0, len(m))
-	for n := range m {
-		names = append(names, n)
-	}
-	sort.Strings(names) // ovsdb's map order
-	var b strings.Builder
-	for i, n := range names {
-		if i > 0 {
-			b.WriteByte(' ')
-		}
-		fmt.Fprintf(&b, "%s=%d", n, m[n])
-	}
-	return b.String()
 }

@@ -7,7 +7,8 @@ import (
 )
 
 // TestImportRules enforces the layering of ARCHITECTURE.md: packet uses only
-// the standard library; ct, pipeline, nxm and ports never reach up.
+// the standard library; ct, pipeline, nxm and ports never reach up; ct/dpctl
+// uses only ct and packet.
 func TestImportRules(t *testing.T) {
 	forbidden := map[string][]string{
 		"gswitch/packet":    {"gswitch/", "github.com/", "go.uber.org/", "golang.org/"},
@@ -17,6 +18,10 @@ func TestImportRules(t *testing.T) {
 		"gswitch/ports/...": {"gswitch/ct", "gswitch/pipeline", "gswitch/nxm", "gswitch/ofproto"},
 		// Test helpers any package's tests may import, packet's included.
 		"gswitch/internal/testutil": {"gswitch/", "github.com/", "go.uber.org/", "golang.org/"},
+		// ct/dpctl, the conntrack control commands, uses only ct, packet
+		// and the standard library.
+		"gswitch/ct/dpctl": {"gswitch/pipeline", "gswitch/nxm", "gswitch/ofproto", "gswitch/ports", "gswitch/cmd",
+			"github.com/", "go.uber.org/", "golang.org/"},
 	}
 	for pkg, bad := range forbidden {
 		t.Run(pkg, func(t *testing.T) {

@@ -8,7 +8,7 @@ import (
 	"strings"
 
 	"gswitch/cmd/gswitch/internal/ctl"
-	"gswitch/ct"
+	"gswitch/ct/dpctl"
 	"gswitch/pipeline"
 )
 
@@ -33,11 +33,11 @@ func (s *Switch) registerCommands(c *ctl.Server) {
 		go func() { s.exitReq <- struct{}{} }()
 		return "", nil
 	})
-	for _, d := range ct.DPCtlCommands() {
-		d := d
-		fn := func(a []string) (string, error) { return s.tracker.DPCtl(d.Name, a) }
-		c.Register(d.Name, d.Usage, d.Min, d.Max, fn)
-		c.Register("dpctl/"+d.Name, d.Usage, d.Min, d.Max, fn)
+	for _, d := range dpctl.Commands() {
+		fn := func(a []string) (string, error) { return dpctl.Run(s.tracker, d.Name, a) }
+		for _, name := range d.Names() {
+			c.Register(name, d.Usage, d.Min, d.Max, fn)
+		}
 	}
 }
 

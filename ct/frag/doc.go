@@ -82,7 +82,7 @@
 //
 // # Status
 //
-// Status prints exactly what `ovs-appctl dpctl/ipf-get-status [-m]` prints
-// in OVS 3.1, and Command runs the dpctl/ipf-* commands with OVS's replies
-// and error texts (golden files from real OVS in testdata/).
+// Stats and Pending report the settings, counters and incomplete datagrams;
+// package ct/dpctl runs the dpctl/ipf-* commands on them with OVS 3.1's
+// replies and error texts (golden files from real OVS in testdata/).
 package frag

@@ -2,7 +2,6 @@ package frag
 
 import (
 	"encoding/binary"
-	"fmt"
 	"math/rand"
 	"runtime"
 	"sync"
@@ -179,7 +178,7 @@ func FuzzReassemble(f *testing.F) {
 			}
 		}
 		r.Expire(now + Timeout + 1)
-		if r.NumFrags() != 0 || len(r.Lists()) != 0 {
+		if r.NumFrags() != 0 || len(r.Pending()) != 0 {
 			t.Fatalf("fragments left after expiry")
 		}
 	})
@@ -258,7 +257,7 @@ func TestConcurrent(t *testing.T) {
 	go func() {
 		defer wg.Done()
 		for i := 0; i < 100; i++ {
-			_ = r.Status(true)
+			_, _ = r.Stats(), r.Pending()
 			r.Expire(0)
 		}
 	}()
@@ -283,30 +282,4 @@ func BenchmarkReassemble2(b *testing.B) {
 			b.Fatal(v)
 		}
 	}
-}
-
-func ExampleReassembler_Status() {
-	r := New()
-	fmt.Print(r.Status(false))
-	// Output:
-	//         Fragmentation Module Status
-	//         ---------------------------
-	//         v4 enabled: 1
-	//         v6 enabled: 1
-	//         max num frags (v4/v6): 1000
-	//         num frag: 0
-	//         min v4 frag size: 1200
-	//         v4 frags accepted: 0
-	//         v4 frags completed: 0
-	//         v4 frags expired: 0
-	//         v4 frags too small: 0
-	//         v4 frags overlapped: 0
-	//         v4 frags purged: 0
-	//         min v6 frag size: 1280
-	//         v6 frags accepted: 0
-	//         v6 frags completed: 0
-	//         v6 frags expired: 0
-	//         v6 frags too small: 0
-	//         v6 frags overlapped: 0
-	//         v6 frags purged: 0
 }

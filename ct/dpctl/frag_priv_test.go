@@ -1,4 +1,4 @@
-package frag
+package dpctl
 
 import (
 	"os"
@@ -8,7 +8,7 @@ import (
 	"testing"
 )
 
-// TestPrivilegedGfrOVSGoldens runs testdata/capture.sh against the real
+// TestPrivilegedGfrOVSGoldens runs ct/frag/testdata/capture.sh against the real
 // OVS installed here into a temporary directory and checks that the
 // committed golden files still say what OVS says (fragment list lines as a
 // set). It needs root, ovs-vswitchd and python3, and takes about a minute.
@@ -25,7 +25,7 @@ func TestPrivilegedGfrOVSGoldens(t *testing.T) {
 		t.Skip("takes a minute")
 	}
 	out := t.TempDir()
-	cmd := exec.Command("bash", filepath.Join("testdata", "capture.sh"), out)
+	cmd := exec.Command("bash", filepath.Join("..", "frag", "testdata", "capture.sh"), out)
 	if b, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("capture.sh: %v\n%s", err, b)
 	}
@@ -41,7 +41,7 @@ func TestPrivilegedGfrOVSGoldens(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		want := golden(t, e.Name())
+		want := fragGolden(t, e.Name())
 		if strings.HasPrefix(e.Name(), "status_") {
 			sameStatus(t, e.Name(), string(got), want)
 		} else if string(got) != want {

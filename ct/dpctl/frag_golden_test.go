@@ -1,4 +1,4 @@
-package frag
+package dpctl
 
 import (
 	"bufio"
@@ -9,26 +9,28 @@ import (
 	"strings"
 	"testing"
 
+	"gswitch/ct/frag"
 	"gswitch/packet"
 )
 
-// The golden files come from real OVS 3.1 (testdata/capture.sh, see
-// testdata/README.md): the same frames, sent through ct(commit,zone=9) by
+// The fragment commands' golden files live with the reassembler, in
+// ct/frag/testdata. They come from real OVS 3.1 (capture.sh there, see
+// README.md there): the same frames, sent through ct(commit,zone=9) by
 // packet-out, then `ovs-appctl dpctl/ipf-get-status [-m]`.
 
-func golden(t *testing.T, name string) string {
+func fragGolden(t *testing.T, name string) string {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join("testdata", name))
+	b, err := os.ReadFile(filepath.Join("..", "frag", "testdata", name))
 	if err != nil {
 		t.Fatal(err)
 	}
 	return string(b)
 }
 
-func goldenFrames(t *testing.T) map[string][]byte {
+func fragGoldenFrames(t *testing.T) map[string][]byte {
 	t.Helper()
 	m := map[string][]byte{}
-	sc := bufio.NewScanner(strings.NewReader(golden(t, "frames.txt")))
+	sc := bufio.NewScanner(strings.NewReader(fragGolden(t, "frames.txt")))
 	sc.Buffer(nil, 1<<20)
 	for sc.Scan() {
 		name, hx, ok := strings.Cut(sc.Text(), " ")
@@ -62,26 +64,26 @@ func sameStatus(t *testing.T, step, got, want string) {
 	}
 }
 
-func TestGoldenStatusDefault(t *testing.T) {
-	r := New()
-	if got, want := r.Status(false), golden(t, "status_default.txt"); got != want {
+func TestFragGoldenStatusDefault(t *testing.T) {
+	r := frag.New()
+	if got, want := fragStatus(r, false), fragGolden(t, "status_default.txt"); got != want {
 		t.Fatalf("got\n%q\nwant\n%q", got, want)
 	}
-	if got, want := r.Status(true), golden(t, "status_default_m.txt"); got != want {
+	if got, want := fragStatus(r, true), fragGolden(t, "status_default_m.txt"); got != want {
 		t.Fatalf("got\n%q\nwant\n%q", got, want)
 	}
 	for _, args := range [][]string{nil, {"netdev@ovs-netdev"}} {
-		if got, _ := r.Command("dpctl/ipf-get-status", args, false); got != golden(t, "status_default.txt") {
+		if got, _ := fragCommand(r, "dpctl/ipf-get-status", args, false); got != fragGolden(t, "status_default.txt") {
 			t.Fatalf("Command: %q", got)
 		}
 	}
 }
 
-// TestGoldenCommands runs the commands of testdata/commands.txt and
+// TestFragGoldenCommands runs the commands of commands.txt and
 // compares each reply with OVS's unixctl reply.
-func TestGoldenCommands(t *testing.T) {
-	r := New()
-	lines := strings.Split(strings.TrimSuffix(golden(t, "commands.txt"), "\n"), "\n")
+func TestFragGoldenCommands(t *testing.T) {
+	r := frag.New()
+	lines := strings.Split(strings.TrimSuffix(fragGolden(t, "commands.txt"), "\n"), "\n")
 	if len(lines) < 2 || len(lines)%2 != 0 {
 		t.Fatalf("commands.txt has %d lines", len(lines))
 	}
@@ -92,7 +94,7 @@ func TestGoldenCommands(t *testing.T) {
 		}
 		f := strings.Fields(cmd)
 		var got string
-		out, err := r.Command(f[0], f[1:], false)
+		out, err := fragCommand(r, f[0], f[1:], false)
 		if err != nil {
 			got = "error:ovs-vswitchd: " + err.Error() + "\n"
 		} else {
@@ -102,17 +104,17 @@ func TestGoldenCommands(t *testing.T) {
 			t.Errorf("%s:\n got %q\nwant %q", cmd, got, want)
 		}
 	}
-	if got, want := r.Status(false), golden(t, "status_after_commands.txt"); got != want {
+	if got, want := fragStatus(r, false), fragGolden(t, "status_after_commands.txt"); got != want {
 		t.Fatalf("status after the commands:\n%s\nwant\n%s", got, want)
 	}
 }
 
-// TestGoldenScenario replays capture.sh's fragment scenario.
-func TestGoldenScenario(t *testing.T) {
-	frames := goldenFrames(t)
-	r := New()
+// TestFragGoldenScenario replays capture.sh's fragment scenario.
+func TestFragGoldenScenario(t *testing.T) {
+	frames := fragGoldenFrames(t)
+	r := frag.New()
 	const zone = 9
-	send := func(name string, now int64) Verdict {
+	send := func(name string, now int64) frag.Verdict {
 		t.Helper()
 		f, ok := frames[name]
 		if !ok {
@@ -123,31 +125,31 @@ func TestGoldenScenario(t *testing.T) {
 		_, v := r.Handle(pk, zone, now)
 		return v
 	}
-	if v := send("v4_first", 1e6); v != Held {
+	if v := send("v4_first", 1e6); v != frag.Held {
 		t.Fatal(v)
 	}
-	sameStatus(t, "one first fragment", r.Status(true), golden(t, "status_one_first.txt"))
-	if v := send("v4_last", 2e6); v != Complete {
+	sameStatus(t, "one first fragment", fragStatus(r, true), fragGolden(t, "status_one_first.txt"))
+	if v := send("v4_last", 2e6); v != frag.Complete {
 		t.Fatal(v)
 	}
-	sameStatus(t, "v4 complete", r.Status(true), golden(t, "status_v4_complete.txt"))
+	sameStatus(t, "v4 complete", fragStatus(r, true), fragGolden(t, "status_v4_complete.txt"))
 	for i, name := range []string{"v4_other", "v4_lastonly", "v4_small", "v4_ov_first", "v4_ov_over",
 		"v6_firstonly", "v6_dup", "v6_small", "v6_first", "v6_last"} {
 		send(name, 3e6+int64(i)*1e6)
 	}
-	sameStatus(t, "mixed", r.Status(true), golden(t, "status_mixed.txt"))
+	sameStatus(t, "mixed", fragStatus(r, true), fragGolden(t, "status_mixed.txt"))
 	// capture.sh sleeps 26 s, then pushes batches through ct.
 	now := int64(26.5e9)
 	for _, name := range []string{"v4_plain", "v6_plain"} {
-		if v := send(name, now); v != NotFragment {
+		if v := send(name, now); v != frag.NotFragment {
 			t.Fatalf("%s: %v", name, v)
 		}
 	}
 	r.Expire(now)
-	sameStatus(t, "purged", r.Status(true), golden(t, "status_purged.txt"))
-	if v := send("v4_first6", 27e9); v != Held {
+	sameStatus(t, "purged", fragStatus(r, true), fragGolden(t, "status_purged.txt"))
+	if v := send("v4_first6", 27e9); v != frag.Held {
 		t.Fatal(v)
 	}
 	r.Expire(27e9 + 16e9)
-	sameStatus(t, "expired", r.Status(true), golden(t, "status_expired.txt"))
+	sameStatus(t, "expired", fragStatus(r, true), fragGolden(t, "status_expired.txt"))
 }

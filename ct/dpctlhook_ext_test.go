@@ -1,0 +1,8 @@
+package ct_test
+
+import (
+	"gswitch/ct"
+	"gswitch/ct/dpctl"
+)
+
+func init() { ct.SetDPCtlForTest(dpctl.Run) }
