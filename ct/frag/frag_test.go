@@ -3,6 +3,7 @@ package frag
 import (
 	"bytes"
 	"encoding/binary"
+	"fmt"
 	"math/rand"
 	"net/netip"
 	"testing"
@@ -202,22 +203,26 @@ func checkWhole4(t *testing.T, w *packet.Packet, orig []byte) {
 func TestReassembleV4(t *testing.T) {
 	rng := rand.New(rand.NewSource(1))
 	for _, n := range []int{1473, 3000, 8972, 30000, 65507} {
-		for _, how := range []string{"in-order", "reverse", "random"} {
-			for _, size := range []int{1480, 1184} {
-				r := New()
-				orig := pkttest.UDP4(src4, dst4, 1000, 2000, payload(n, byte(n)))
-				frags := pkttest.Frag4(orig, size)
-				if len(frags) < 2 {
-					t.Fatalf("no fragments")
-				}
-				dg := feed(t, r, frags, order(len(frags), how, rng), 3)
-				checkWhole4(t, dg.Whole, orig)
-				s := r.Stats()
-				if s.V4.Accepted != uint64(len(frags)) || s.V4.Completed != uint64(len(frags)) || s.NumFrags != 0 {
-					t.Fatalf("n=%d %s: stats %+v", n, how, s.V4)
-				}
+		t.Run(fmt.Sprintf("%d bytes", n), func(t *testing.T) {
+			for _, how := range []string{"in-order", "reverse", "random"} {
+				t.Run(how, func(t *testing.T) {
+					for _, size := range []int{1480, 1184} {
+						r := New()
+						orig := pkttest.UDP4(src4, dst4, 1000, 2000, payload(n, byte(n)))
+						frags := pkttest.Frag4(orig, size)
+						if len(frags) < 2 {
+							t.Fatalf("no fragments")
+						}
+						dg := feed(t, r, frags, order(len(frags), how, rng), 3)
+						checkWhole4(t, dg.Whole, orig)
+						s := r.Stats()
+						if s.V4.Accepted != uint64(len(frags)) || s.V4.Completed != uint64(len(frags)) || s.NumFrags != 0 {
+							t.Fatalf("n=%d %s: stats %+v", n, how, s.V4)
+						}
+					}
+				})
 			}
-		}
+		})
 	}
 }
 
@@ -255,17 +260,21 @@ func checkWhole6(t *testing.T, w *packet.Packet, want []byte) {
 func TestReassembleV6(t *testing.T) {
 	rng := rand.New(rand.NewSource(3))
 	for _, n := range []int{1300, 3000, 8952, 30000, 65000} {
-		for _, how := range []string{"in-order", "reverse", "random"} {
-			r := New()
-			orig := pkttest.UDP6(src6, dst6, 1000, 2000, payload(n, byte(n)))
-			frags := pkttest.Frag6(orig, 1232, 0x1000+uint32(n))
-			dg := feed(t, r, frags, order(len(frags), how, rng), 5)
-			checkWhole6(t, dg.Whole, orig)
-			s := r.Stats()
-			if s.V6.Accepted != uint64(len(frags)) || s.V6.Completed != uint64(len(frags)) || s.V4.Accepted != 0 {
-				t.Fatalf("stats %+v", s)
+		t.Run(fmt.Sprintf("%d bytes", n), func(t *testing.T) {
+			for _, how := range []string{"in-order", "reverse", "random"} {
+				t.Run(how, func(t *testing.T) {
+					r := New()
+					orig := pkttest.UDP6(src6, dst6, 1000, 2000, payload(n, byte(n)))
+					frags := pkttest.Frag6(orig, 1232, 0x1000+uint32(n))
+					dg := feed(t, r, frags, order(len(frags), how, rng), 5)
+					checkWhole6(t, dg.Whole, orig)
+					s := r.Stats()
+					if s.V6.Accepted != uint64(len(frags)) || s.V6.Completed != uint64(len(frags)) || s.V4.Accepted != 0 {
+						t.Fatalf("stats %+v", s)
+					}
+				})
 			}
-		}
+		})
 	}
 }
 
@@ -712,49 +721,51 @@ func TestSetters(t *testing.T) {
 // again: the result is the NATed datagram.
 func TestSyncFromWhole(t *testing.T) {
 	for _, v6 := range []bool{false, true} {
-		var orig []byte
-		var frags [][]byte
-		if v6 {
-			orig = pkttest.UDP6(src6, dst6, 1000, 2000, payload(4000, 1))
-			frags = pkttest.Frag6(orig, 1232, 9)
-		} else {
-			orig = pkttest.UDP4(src4, dst4, 1000, 2000, payload(4000, 1))
-			frags = pkttest.Frag4(orig, 1480)
-		}
-		r := New()
-		dg := feed(t, r, frags, order(len(frags), "reverse", nil), 0)
-		w := dg.Whole
-		l3, l4 := int(w.Key.L3), int(w.Key.L4)
-		if v6 {
-			w.Data[l3+8+15] = 0x99
-		} else {
-			w.Data[l3+12+3] = 0x99
-			w.RecomputeIPv4Checksum()
-		}
-		binary.BigEndian.PutUint16(w.Data[l4:], 4242)
-		packet.Parse(w)
-		if !w.RecomputeL4Checksum() {
-			t.Fatal("recompute")
-		}
-		dg.SyncFromWhole()
-		r2 := New()
-		var again *Datagram
-		for _, f := range dg.Frags {
-			pk := packet.New(f.Data)
-			packet.Parse(pk)
-			if d, _ := r2.Handle(pk, 0, 0); d != nil {
-				again = d
+		t.Run(fmt.Sprintf("v6=%v", v6), func(t *testing.T) {
+			var orig []byte
+			var frags [][]byte
+			if v6 {
+				orig = pkttest.UDP6(src6, dst6, 1000, 2000, payload(4000, 1))
+				frags = pkttest.Frag6(orig, 1232, 9)
+			} else {
+				orig = pkttest.UDP4(src4, dst4, 1000, 2000, payload(4000, 1))
+				frags = pkttest.Frag4(orig, 1480)
 			}
-		}
-		if again == nil {
-			t.Fatalf("v6=%v: synced fragments do not reassemble", v6)
-		}
-		if !bytes.Equal(again.Whole.Data, w.Data) {
-			t.Fatalf("v6=%v: synced fragments reassemble to another datagram", v6)
-		}
-		if !again.Whole.L4ChecksumOK() {
-			t.Fatalf("v6=%v: L4 checksum", v6)
-		}
+			r := New()
+			dg := feed(t, r, frags, order(len(frags), "reverse", nil), 0)
+			w := dg.Whole
+			l3, l4 := int(w.Key.L3), int(w.Key.L4)
+			if v6 {
+				w.Data[l3+8+15] = 0x99
+			} else {
+				w.Data[l3+12+3] = 0x99
+				w.RecomputeIPv4Checksum()
+			}
+			binary.BigEndian.PutUint16(w.Data[l4:], 4242)
+			packet.Parse(w)
+			if !w.RecomputeL4Checksum() {
+				t.Fatal("recompute")
+			}
+			dg.SyncFromWhole()
+			r2 := New()
+			var again *Datagram
+			for _, f := range dg.Frags {
+				pk := packet.New(f.Data)
+				packet.Parse(pk)
+				if d, _ := r2.Handle(pk, 0, 0); d != nil {
+					again = d
+				}
+			}
+			if again == nil {
+				t.Fatalf("v6=%v: synced fragments do not reassemble", v6)
+			}
+			if !bytes.Equal(again.Whole.Data, w.Data) {
+				t.Fatalf("v6=%v: synced fragments reassemble to another datagram", v6)
+			}
+			if !again.Whole.L4ChecksumOK() {
+				t.Fatalf("v6=%v: L4 checksum", v6)
+			}
+		})
 	}
 }
 
@@ -762,26 +773,28 @@ func TestSyncFromWhole(t *testing.T) {
 // stays in Whole.
 func TestVLAN(t *testing.T) {
 	for _, v6 := range []bool{false, true} {
-		var orig []byte
-		var frags [][]byte
-		if v6 {
-			orig = pkttest.UDP6(src6, dst6, 1000, 2000, payload(3000, 4))
-			frags = pkttest.Frag6(orig, 1232, 4)
-		} else {
-			orig = pkttest.UDP4(src4, dst4, 1000, 2000, payload(3000, 4))
-			frags = pkttest.Frag4(orig, 1480)
-		}
-		for i := range frags {
-			frags[i] = pkttest.VLAN(frags[i], 100)
-		}
-		r := New()
-		dg := feed(t, r, frags, order(len(frags), "reverse", nil), 0)
-		w := dg.Whole
-		if w.Key.L3 != 18 || w.Key.VlanTCI()&0xfff != 100 || w.Key.Flags&packet.FlagL4 == 0 || w.Key.TpDst() != 2000 {
-			t.Fatalf("v6=%v: whole L3 %d tci %#x flags %#x", v6, w.Key.L3, w.Key.VlanTCI(), w.Key.Flags)
-		}
-		if !w.L4ChecksumOK() {
-			t.Fatalf("v6=%v: checksum", v6)
-		}
+		t.Run(fmt.Sprintf("v6=%v", v6), func(t *testing.T) {
+			var orig []byte
+			var frags [][]byte
+			if v6 {
+				orig = pkttest.UDP6(src6, dst6, 1000, 2000, payload(3000, 4))
+				frags = pkttest.Frag6(orig, 1232, 4)
+			} else {
+				orig = pkttest.UDP4(src4, dst4, 1000, 2000, payload(3000, 4))
+				frags = pkttest.Frag4(orig, 1480)
+			}
+			for i := range frags {
+				frags[i] = pkttest.VLAN(frags[i], 100)
+			}
+			r := New()
+			dg := feed(t, r, frags, order(len(frags), "reverse", nil), 0)
+			w := dg.Whole
+			if w.Key.L3 != 18 || w.Key.VlanTCI()&0xfff != 100 || w.Key.Flags&packet.FlagL4 == 0 || w.Key.TpDst() != 2000 {
+				t.Fatalf("v6=%v: whole L3 %d tci %#x flags %#x", v6, w.Key.L3, w.Key.VlanTCI(), w.Key.Flags)
+			}
+			if !w.L4ChecksumOK() {
+				t.Fatalf("v6=%v: checksum", v6)
+			}
+		})
 	}
 }
