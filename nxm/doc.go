@@ -44,7 +44,9 @@
 // pipeline.ErrExperimenter and the exp_type in Code. Besides the wire-level checks (lengths, unknown
 // fields, masks, values beyond a field's width, duplicates) the decoders
 // apply OVS's checks that belong to decoding: match prerequisites in field
-// order (OFPBMC_BAD_PREREQ), output port ranges, subfield bounds,
+// order (OFPBMC_BAD_PREREQ; each field's prerequisite is packet.Fields', and
+// packet.Prereq.MetBy, which the pipeline uses on whole matches, checks it
+// against the fields decoded so far), output port ranges, subfield bounds,
 // writability, and the nesting rules of ct(exec(...)), write_actions and
 // conjunction. Flow-table checks (goto_table order, group existence, port
 // existence) are the pipeline's.
@@ -91,10 +93,9 @@
 //
 // # Differences from OVS, on purpose
 //
-// Prerequisites of the ct_nw_*/ct_tp_* fields are OVS's ("ct_state shows a
-// valid connection"), not eth_type. EncodeOXMMatch writes a vlan_tci match
-// that OXM VLAN_VID/VLAN_PCP cannot express as NXM_OF_VLAN_TCI (which OVS
-// also accepts in OpenFlow 1.3) instead of dropping bits, and writes
-// ct_nw_proto/ct_tp_* whenever they are matched. OpenFlow 1.0 matches are
-// normalized as OVS does (fields without their prerequisites are dropped).
+// EncodeOXMMatch writes a vlan_tci match that OXM VLAN_VID/VLAN_PCP cannot
+// express as NXM_OF_VLAN_TCI (which OVS also accepts in OpenFlow 1.3)
+// instead of dropping bits, and writes ct_nw_proto/ct_tp_* whenever they are
+// matched. OpenFlow 1.0 matches are normalized as OVS does (fields without
+// their prerequisites are dropped).
 package nxm

@@ -50,29 +50,8 @@ const (
 	kFrag                 // NXM_NX_IP_FRAG: mask bits beyond the 2 defined are dropped
 )
 
-// prereq is OVS's prerequisite of a wire field (meta-flow.h "Prerequisites"),
-// checked, as OVS checks it, against the fields that came before it.
-type prereq uint8
-
-const (
-	pNone prereq = iota
-	pARP
-	pIPv4
-	pIPv6
-	pVlanVID
-	pIPAny
-	pCT
-	pTCP
-	pUDP
-	pSCTP
-	pICMPv4
-	pICMPv6
-	pND
-	pNDSol
-	pNDAdv
-)
-
-// wireField is one OXM/NXM field assignment.
+// wireField is one OXM/NXM field assignment. Its prerequisite is its model
+// field's (packet.Fields[ID].Prereq).
 type wireField struct {
 	Name     string // OVS's OXM/NXM name
 	Class    uint16
@@ -83,7 +62,6 @@ type wireField struct {
 	Kind     kind
 	Maskable bool
 	Valid    packet.U128 // bits a value may have
-	Prereq   prereq
 }
 
 func u(v uint64) packet.U128 { return packet.U128{Lo: v} }
@@ -93,99 +71,99 @@ var all128 = packet.Ones(128)
 // wireFields lists every field assignment the codec knows. Numbers are from
 // OVS's include/openvswitch/meta-flow.h.
 var wireFields = []wireField{
-	{"NXM_OF_IN_PORT", ClassNXM0, 0, 0, 2, packet.FieldInPort, kInPort16, false, u(0xffff), pNone},
-	{"NXM_OF_ETH_DST", ClassNXM0, 1, 0, 6, packet.FieldEthDst, kPlain, true, u(1<<48 - 1), pNone},
-	{"NXM_OF_ETH_SRC", ClassNXM0, 2, 0, 6, packet.FieldEthSrc, kPlain, true, u(1<<48 - 1), pNone},
-	{"NXM_OF_ETH_TYPE", ClassNXM0, 3, 0, 2, packet.FieldEthType, kPlain, false, u(0xffff), pNone},
-	{"NXM_OF_VLAN_TCI", ClassNXM0, 4, 0, 2, packet.FieldVlanTCI, kPlain, true, u(0xffff), pNone},
-	{"NXM_OF_IP_TOS", ClassNXM0, 5, 0, 1, packet.FieldIPDSCP, kDSCPNXM, false, u(0xfc), pIPAny},
-	{"NXM_OF_IP_PROTO", ClassNXM0, 6, 0, 1, packet.FieldNwProto, kPlain, false, u(0xff), pIPAny},
-	{"NXM_OF_IP_SRC", ClassNXM0, 7, 0, 4, packet.FieldIPv4Src, kPlain, true, u(0xffffffff), pIPv4},
-	{"NXM_OF_IP_DST", ClassNXM0, 8, 0, 4, packet.FieldIPv4Dst, kPlain, true, u(0xffffffff), pIPv4},
-	{"NXM_OF_TCP_SRC", ClassNXM0, 9, 0, 2, packet.FieldTCPSrc, kPlain, true, u(0xffff), pTCP},
-	{"NXM_OF_TCP_DST", ClassNXM0, 10, 0, 2, packet.FieldTCPDst, kPlain, true, u(0xffff), pTCP},
-	{"NXM_OF_UDP_SRC", ClassNXM0, 11, 0, 2, packet.FieldUDPSrc, kPlain, true, u(0xffff), pUDP},
-	{"NXM_OF_UDP_DST", ClassNXM0, 12, 0, 2, packet.FieldUDPDst, kPlain, true, u(0xffff), pUDP},
-	{"NXM_OF_ICMP_TYPE", ClassNXM0, 13, 0, 1, packet.FieldICMPType, kPlain, false, u(0xff), pICMPv4},
-	{"NXM_OF_ICMP_CODE", ClassNXM0, 14, 0, 1, packet.FieldICMPCode, kPlain, false, u(0xff), pICMPv4},
-	{"NXM_OF_ARP_OP", ClassNXM0, 15, 0, 2, packet.FieldARPOp, kPlain, false, u(0xff), pARP},
-	{"NXM_OF_ARP_SPA", ClassNXM0, 16, 0, 4, packet.FieldARPSpa, kPlain, true, u(0xffffffff), pARP},
-	{"NXM_OF_ARP_TPA", ClassNXM0, 17, 0, 4, packet.FieldARPTpa, kPlain, true, u(0xffffffff), pARP},
+	{"NXM_OF_IN_PORT", ClassNXM0, 0, 0, 2, packet.FieldInPort, kInPort16, false, u(0xffff)},
+	{"NXM_OF_ETH_DST", ClassNXM0, 1, 0, 6, packet.FieldEthDst, kPlain, true, u(1<<48 - 1)},
+	{"NXM_OF_ETH_SRC", ClassNXM0, 2, 0, 6, packet.FieldEthSrc, kPlain, true, u(1<<48 - 1)},
+	{"NXM_OF_ETH_TYPE", ClassNXM0, 3, 0, 2, packet.FieldEthType, kPlain, false, u(0xffff)},
+	{"NXM_OF_VLAN_TCI", ClassNXM0, 4, 0, 2, packet.FieldVlanTCI, kPlain, true, u(0xffff)},
+	{"NXM_OF_IP_TOS", ClassNXM0, 5, 0, 1, packet.FieldIPDSCP, kDSCPNXM, false, u(0xfc)},
+	{"NXM_OF_IP_PROTO", ClassNXM0, 6, 0, 1, packet.FieldNwProto, kPlain, false, u(0xff)},
+	{"NXM_OF_IP_SRC", ClassNXM0, 7, 0, 4, packet.FieldIPv4Src, kPlain, true, u(0xffffffff)},
+	{"NXM_OF_IP_DST", ClassNXM0, 8, 0, 4, packet.FieldIPv4Dst, kPlain, true, u(0xffffffff)},
+	{"NXM_OF_TCP_SRC", ClassNXM0, 9, 0, 2, packet.FieldTCPSrc, kPlain, true, u(0xffff)},
+	{"NXM_OF_TCP_DST", ClassNXM0, 10, 0, 2, packet.FieldTCPDst, kPlain, true, u(0xffff)},
+	{"NXM_OF_UDP_SRC", ClassNXM0, 11, 0, 2, packet.FieldUDPSrc, kPlain, true, u(0xffff)},
+	{"NXM_OF_UDP_DST", ClassNXM0, 12, 0, 2, packet.FieldUDPDst, kPlain, true, u(0xffff)},
+	{"NXM_OF_ICMP_TYPE", ClassNXM0, 13, 0, 1, packet.FieldICMPType, kPlain, false, u(0xff)},
+	{"NXM_OF_ICMP_CODE", ClassNXM0, 14, 0, 1, packet.FieldICMPCode, kPlain, false, u(0xff)},
+	{"NXM_OF_ARP_OP", ClassNXM0, 15, 0, 2, packet.FieldARPOp, kPlain, false, u(0xff)},
+	{"NXM_OF_ARP_SPA", ClassNXM0, 16, 0, 4, packet.FieldARPSpa, kPlain, true, u(0xffffffff)},
+	{"NXM_OF_ARP_TPA", ClassNXM0, 17, 0, 4, packet.FieldARPTpa, kPlain, true, u(0xffffffff)},
 
-	{"NXM_NX_ARP_SHA", ClassNXM1, 17, 0, 6, packet.FieldARPSha, kPlain, true, u(1<<48 - 1), pARP},
-	{"NXM_NX_ARP_THA", ClassNXM1, 18, 0, 6, packet.FieldARPTha, kPlain, true, u(1<<48 - 1), pARP},
-	{"NXM_NX_IPV6_SRC", ClassNXM1, 19, 0, 16, packet.FieldIPv6Src, kPlain, true, all128, pIPv6},
-	{"NXM_NX_IPV6_DST", ClassNXM1, 20, 0, 16, packet.FieldIPv6Dst, kPlain, true, all128, pIPv6},
-	{"NXM_NX_ICMPV6_TYPE", ClassNXM1, 21, 0, 1, packet.FieldICMPv6Type, kPlain, false, u(0xff), pICMPv6},
-	{"NXM_NX_ICMPV6_CODE", ClassNXM1, 22, 0, 1, packet.FieldICMPv6Code, kPlain, false, u(0xff), pICMPv6},
-	{"NXM_NX_ND_TARGET", ClassNXM1, 23, 0, 16, packet.FieldNdTarget, kPlain, true, all128, pND},
-	{"NXM_NX_ND_SLL", ClassNXM1, 24, 0, 6, packet.FieldNdSll, kPlain, true, u(1<<48 - 1), pNDSol},
-	{"NXM_NX_ND_TLL", ClassNXM1, 25, 0, 6, packet.FieldNdTll, kPlain, true, u(1<<48 - 1), pNDAdv},
-	{"NXM_NX_IP_FRAG", ClassNXM1, 26, 0, 1, packet.FieldIPFrag, kFrag, true, u(3), pIPAny},
-	{"NXM_NX_IPV6_LABEL", ClassNXM1, 27, 0, 4, packet.FieldIPv6Label, kPlain, true, u(0xfffff), pIPv6},
-	{"NXM_NX_IP_ECN", ClassNXM1, 28, 0, 1, packet.FieldIPECN, kPlain, false, u(3), pIPAny},
-	{"NXM_NX_IP_TTL", ClassNXM1, 29, 0, 1, packet.FieldNwTTL, kPlain, false, u(0xff), pIPAny},
-	{"NXM_NX_PKT_MARK", ClassNXM1, 33, 0, 4, packet.FieldPktMark, kPlain, true, u(0xffffffff), pNone},
-	{"NXM_NX_TCP_FLAGS", ClassNXM1, 34, 0, 2, packet.FieldTCPFlags, kPlain, true, u(0xfff), pTCP},
-	{"NXM_NX_RECIRC_ID", ClassNXM1, 36, 0, 4, packet.FieldRecircID, kPlain, false, u(0xffffffff), pNone},
-	{"NXM_NX_CONJ_ID", ClassNXM1, 37, 0, 4, packet.FieldConjID, kPlain, false, u(0xffffffff), pNone},
-	{"NXM_NX_CT_STATE", ClassNXM1, 105, 0, 4, packet.FieldCtState, kPlain, true, u(0xff), pNone},
-	{"NXM_NX_CT_ZONE", ClassNXM1, 106, 0, 2, packet.FieldCtZone, kPlain, false, u(0xffff), pNone},
-	{"NXM_NX_CT_MARK", ClassNXM1, 107, 0, 4, packet.FieldCtMark, kPlain, true, u(0xffffffff), pNone},
-	{"NXM_NX_CT_LABEL", ClassNXM1, 108, 0, 16, packet.FieldCtLabel, kPlain, true, all128, pNone},
-	{"NXM_NX_CT_NW_PROTO", ClassNXM1, 119, 0, 1, packet.FieldCtNwProto, kPlain, false, u(0xff), pCT},
-	{"NXM_NX_CT_NW_SRC", ClassNXM1, 120, 0, 4, packet.FieldCtNwSrc, kPlain, true, u(0xffffffff), pCT},
-	{"NXM_NX_CT_NW_DST", ClassNXM1, 121, 0, 4, packet.FieldCtNwDst, kPlain, true, u(0xffffffff), pCT},
-	{"NXM_NX_CT_IPV6_SRC", ClassNXM1, 122, 0, 16, packet.FieldCtIPv6Src, kPlain, true, all128, pCT},
-	{"NXM_NX_CT_IPV6_DST", ClassNXM1, 123, 0, 16, packet.FieldCtIPv6Dst, kPlain, true, all128, pCT},
-	{"NXM_NX_CT_TP_SRC", ClassNXM1, 124, 0, 2, packet.FieldCtTpSrc, kPlain, true, u(0xffff), pCT},
-	{"NXM_NX_CT_TP_DST", ClassNXM1, 125, 0, 2, packet.FieldCtTpDst, kPlain, true, u(0xffff), pCT},
+	{"NXM_NX_ARP_SHA", ClassNXM1, 17, 0, 6, packet.FieldARPSha, kPlain, true, u(1<<48 - 1)},
+	{"NXM_NX_ARP_THA", ClassNXM1, 18, 0, 6, packet.FieldARPTha, kPlain, true, u(1<<48 - 1)},
+	{"NXM_NX_IPV6_SRC", ClassNXM1, 19, 0, 16, packet.FieldIPv6Src, kPlain, true, all128},
+	{"NXM_NX_IPV6_DST", ClassNXM1, 20, 0, 16, packet.FieldIPv6Dst, kPlain, true, all128},
+	{"NXM_NX_ICMPV6_TYPE", ClassNXM1, 21, 0, 1, packet.FieldICMPv6Type, kPlain, false, u(0xff)},
+	{"NXM_NX_ICMPV6_CODE", ClassNXM1, 22, 0, 1, packet.FieldICMPv6Code, kPlain, false, u(0xff)},
+	{"NXM_NX_ND_TARGET", ClassNXM1, 23, 0, 16, packet.FieldNdTarget, kPlain, true, all128},
+	{"NXM_NX_ND_SLL", ClassNXM1, 24, 0, 6, packet.FieldNdSll, kPlain, true, u(1<<48 - 1)},
+	{"NXM_NX_ND_TLL", ClassNXM1, 25, 0, 6, packet.FieldNdTll, kPlain, true, u(1<<48 - 1)},
+	{"NXM_NX_IP_FRAG", ClassNXM1, 26, 0, 1, packet.FieldIPFrag, kFrag, true, u(3)},
+	{"NXM_NX_IPV6_LABEL", ClassNXM1, 27, 0, 4, packet.FieldIPv6Label, kPlain, true, u(0xfffff)},
+	{"NXM_NX_IP_ECN", ClassNXM1, 28, 0, 1, packet.FieldIPECN, kPlain, false, u(3)},
+	{"NXM_NX_IP_TTL", ClassNXM1, 29, 0, 1, packet.FieldNwTTL, kPlain, false, u(0xff)},
+	{"NXM_NX_PKT_MARK", ClassNXM1, 33, 0, 4, packet.FieldPktMark, kPlain, true, u(0xffffffff)},
+	{"NXM_NX_TCP_FLAGS", ClassNXM1, 34, 0, 2, packet.FieldTCPFlags, kPlain, true, u(0xfff)},
+	{"NXM_NX_RECIRC_ID", ClassNXM1, 36, 0, 4, packet.FieldRecircID, kPlain, false, u(0xffffffff)},
+	{"NXM_NX_CONJ_ID", ClassNXM1, 37, 0, 4, packet.FieldConjID, kPlain, false, u(0xffffffff)},
+	{"NXM_NX_CT_STATE", ClassNXM1, 105, 0, 4, packet.FieldCtState, kPlain, true, u(0xff)},
+	{"NXM_NX_CT_ZONE", ClassNXM1, 106, 0, 2, packet.FieldCtZone, kPlain, false, u(0xffff)},
+	{"NXM_NX_CT_MARK", ClassNXM1, 107, 0, 4, packet.FieldCtMark, kPlain, true, u(0xffffffff)},
+	{"NXM_NX_CT_LABEL", ClassNXM1, 108, 0, 16, packet.FieldCtLabel, kPlain, true, all128},
+	{"NXM_NX_CT_NW_PROTO", ClassNXM1, 119, 0, 1, packet.FieldCtNwProto, kPlain, false, u(0xff)},
+	{"NXM_NX_CT_NW_SRC", ClassNXM1, 120, 0, 4, packet.FieldCtNwSrc, kPlain, true, u(0xffffffff)},
+	{"NXM_NX_CT_NW_DST", ClassNXM1, 121, 0, 4, packet.FieldCtNwDst, kPlain, true, u(0xffffffff)},
+	{"NXM_NX_CT_IPV6_SRC", ClassNXM1, 122, 0, 16, packet.FieldCtIPv6Src, kPlain, true, all128},
+	{"NXM_NX_CT_IPV6_DST", ClassNXM1, 123, 0, 16, packet.FieldCtIPv6Dst, kPlain, true, all128},
+	{"NXM_NX_CT_TP_SRC", ClassNXM1, 124, 0, 2, packet.FieldCtTpSrc, kPlain, true, u(0xffff)},
+	{"NXM_NX_CT_TP_DST", ClassNXM1, 125, 0, 2, packet.FieldCtTpDst, kPlain, true, u(0xffff)},
 
-	{"OXM_OF_IN_PORT", ClassOpenFlow, 0, 0, 4, packet.FieldInPort, kInPort32, false, u(0xffffffff), pNone},
-	{"OXM_OF_METADATA", ClassOpenFlow, 2, 0, 8, packet.FieldMetadata, kPlain, true, u(^uint64(0)), pNone},
-	{"OXM_OF_ETH_DST", ClassOpenFlow, 3, 0, 6, packet.FieldEthDst, kPlain, true, u(1<<48 - 1), pNone},
-	{"OXM_OF_ETH_SRC", ClassOpenFlow, 4, 0, 6, packet.FieldEthSrc, kPlain, true, u(1<<48 - 1), pNone},
-	{"OXM_OF_ETH_TYPE", ClassOpenFlow, 5, 0, 2, packet.FieldEthType, kPlain, false, u(0xffff), pNone},
-	{"OXM_OF_VLAN_VID", ClassOpenFlow, 6, 0, 2, packet.FieldVlanVID, kPlain, true, u(0x1fff), pNone},
-	{"OXM_OF_VLAN_PCP", ClassOpenFlow, 7, 0, 1, packet.FieldVlanPCP, kVlanPCP, false, u(7), pVlanVID},
-	{"OXM_OF_IP_DSCP", ClassOpenFlow, 8, 0, 1, packet.FieldIPDSCP, kPlain, false, u(0x3f), pIPAny},
-	{"OXM_OF_IP_ECN", ClassOpenFlow, 9, 0, 1, packet.FieldIPECN, kPlain, false, u(3), pIPAny},
-	{"OXM_OF_IP_PROTO", ClassOpenFlow, 10, 0, 1, packet.FieldNwProto, kPlain, false, u(0xff), pIPAny},
-	{"OXM_OF_IPV4_SRC", ClassOpenFlow, 11, 0, 4, packet.FieldIPv4Src, kPlain, true, u(0xffffffff), pIPv4},
-	{"OXM_OF_IPV4_DST", ClassOpenFlow, 12, 0, 4, packet.FieldIPv4Dst, kPlain, true, u(0xffffffff), pIPv4},
-	{"OXM_OF_TCP_SRC", ClassOpenFlow, 13, 0, 2, packet.FieldTCPSrc, kPlain, true, u(0xffff), pTCP},
-	{"OXM_OF_TCP_DST", ClassOpenFlow, 14, 0, 2, packet.FieldTCPDst, kPlain, true, u(0xffff), pTCP},
-	{"OXM_OF_UDP_SRC", ClassOpenFlow, 15, 0, 2, packet.FieldUDPSrc, kPlain, true, u(0xffff), pUDP},
-	{"OXM_OF_UDP_DST", ClassOpenFlow, 16, 0, 2, packet.FieldUDPDst, kPlain, true, u(0xffff), pUDP},
-	{"OXM_OF_SCTP_SRC", ClassOpenFlow, 17, 0, 2, packet.FieldSCTPSrc, kPlain, true, u(0xffff), pSCTP},
-	{"OXM_OF_SCTP_DST", ClassOpenFlow, 18, 0, 2, packet.FieldSCTPDst, kPlain, true, u(0xffff), pSCTP},
-	{"OXM_OF_ICMPV4_TYPE", ClassOpenFlow, 19, 0, 1, packet.FieldICMPType, kPlain, false, u(0xff), pICMPv4},
-	{"OXM_OF_ICMPV4_CODE", ClassOpenFlow, 20, 0, 1, packet.FieldICMPCode, kPlain, false, u(0xff), pICMPv4},
-	{"OXM_OF_ARP_OP", ClassOpenFlow, 21, 0, 2, packet.FieldARPOp, kPlain, false, u(0xff), pARP},
-	{"OXM_OF_ARP_SPA", ClassOpenFlow, 22, 0, 4, packet.FieldARPSpa, kPlain, true, u(0xffffffff), pARP},
-	{"OXM_OF_ARP_TPA", ClassOpenFlow, 23, 0, 4, packet.FieldARPTpa, kPlain, true, u(0xffffffff), pARP},
-	{"OXM_OF_ARP_SHA", ClassOpenFlow, 24, 0, 6, packet.FieldARPSha, kPlain, true, u(1<<48 - 1), pARP},
-	{"OXM_OF_ARP_THA", ClassOpenFlow, 25, 0, 6, packet.FieldARPTha, kPlain, true, u(1<<48 - 1), pARP},
-	{"OXM_OF_IPV6_SRC", ClassOpenFlow, 26, 0, 16, packet.FieldIPv6Src, kPlain, true, all128, pIPv6},
-	{"OXM_OF_IPV6_DST", ClassOpenFlow, 27, 0, 16, packet.FieldIPv6Dst, kPlain, true, all128, pIPv6},
-	{"OXM_OF_IPV6_FLABEL", ClassOpenFlow, 28, 0, 4, packet.FieldIPv6Label, kPlain, true, u(0xfffff), pIPv6},
-	{"OXM_OF_ICMPV6_TYPE", ClassOpenFlow, 29, 0, 1, packet.FieldICMPv6Type, kPlain, false, u(0xff), pICMPv6},
-	{"OXM_OF_ICMPV6_CODE", ClassOpenFlow, 30, 0, 1, packet.FieldICMPv6Code, kPlain, false, u(0xff), pICMPv6},
-	{"OXM_OF_IPV6_ND_TARGET", ClassOpenFlow, 31, 0, 16, packet.FieldNdTarget, kPlain, true, all128, pND},
-	{"OXM_OF_IPV6_ND_SLL", ClassOpenFlow, 32, 0, 6, packet.FieldNdSll, kPlain, true, u(1<<48 - 1), pNDSol},
-	{"OXM_OF_IPV6_ND_TLL", ClassOpenFlow, 33, 0, 6, packet.FieldNdTll, kPlain, true, u(1<<48 - 1), pNDAdv},
+	{"OXM_OF_IN_PORT", ClassOpenFlow, 0, 0, 4, packet.FieldInPort, kInPort32, false, u(0xffffffff)},
+	{"OXM_OF_METADATA", ClassOpenFlow, 2, 0, 8, packet.FieldMetadata, kPlain, true, u(^uint64(0))},
+	{"OXM_OF_ETH_DST", ClassOpenFlow, 3, 0, 6, packet.FieldEthDst, kPlain, true, u(1<<48 - 1)},
+	{"OXM_OF_ETH_SRC", ClassOpenFlow, 4, 0, 6, packet.FieldEthSrc, kPlain, true, u(1<<48 - 1)},
+	{"OXM_OF_ETH_TYPE", ClassOpenFlow, 5, 0, 2, packet.FieldEthType, kPlain, false, u(0xffff)},
+	{"OXM_OF_VLAN_VID", ClassOpenFlow, 6, 0, 2, packet.FieldVlanVID, kPlain, true, u(0x1fff)},
+	{"OXM_OF_VLAN_PCP", ClassOpenFlow, 7, 0, 1, packet.FieldVlanPCP, kVlanPCP, false, u(7)},
+	{"OXM_OF_IP_DSCP", ClassOpenFlow, 8, 0, 1, packet.FieldIPDSCP, kPlain, false, u(0x3f)},
+	{"OXM_OF_IP_ECN", ClassOpenFlow, 9, 0, 1, packet.FieldIPECN, kPlain, false, u(3)},
+	{"OXM_OF_IP_PROTO", ClassOpenFlow, 10, 0, 1, packet.FieldNwProto, kPlain, false, u(0xff)},
+	{"OXM_OF_IPV4_SRC", ClassOpenFlow, 11, 0, 4, packet.FieldIPv4Src, kPlain, true, u(0xffffffff)},
+	{"OXM_OF_IPV4_DST", ClassOpenFlow, 12, 0, 4, packet.FieldIPv4Dst, kPlain, true, u(0xffffffff)},
+	{"OXM_OF_TCP_SRC", ClassOpenFlow, 13, 0, 2, packet.FieldTCPSrc, kPlain, true, u(0xffff)},
+	{"OXM_OF_TCP_DST", ClassOpenFlow, 14, 0, 2, packet.FieldTCPDst, kPlain, true, u(0xffff)},
+	{"OXM_OF_UDP_SRC", ClassOpenFlow, 15, 0, 2, packet.FieldUDPSrc, kPlain, true, u(0xffff)},
+	{"OXM_OF_UDP_DST", ClassOpenFlow, 16, 0, 2, packet.FieldUDPDst, kPlain, true, u(0xffff)},
+	{"OXM_OF_SCTP_SRC", ClassOpenFlow, 17, 0, 2, packet.FieldSCTPSrc, kPlain, true, u(0xffff)},
+	{"OXM_OF_SCTP_DST", ClassOpenFlow, 18, 0, 2, packet.FieldSCTPDst, kPlain, true, u(0xffff)},
+	{"OXM_OF_ICMPV4_TYPE", ClassOpenFlow, 19, 0, 1, packet.FieldICMPType, kPlain, false, u(0xff)},
+	{"OXM_OF_ICMPV4_CODE", ClassOpenFlow, 20, 0, 1, packet.FieldICMPCode, kPlain, false, u(0xff)},
+	{"OXM_OF_ARP_OP", ClassOpenFlow, 21, 0, 2, packet.FieldARPOp, kPlain, false, u(0xff)},
+	{"OXM_OF_ARP_SPA", ClassOpenFlow, 22, 0, 4, packet.FieldARPSpa, kPlain, true, u(0xffffffff)},
+	{"OXM_OF_ARP_TPA", ClassOpenFlow, 23, 0, 4, packet.FieldARPTpa, kPlain, true, u(0xffffffff)},
+	{"OXM_OF_ARP_SHA", ClassOpenFlow, 24, 0, 6, packet.FieldARPSha, kPlain, true, u(1<<48 - 1)},
+	{"OXM_OF_ARP_THA", ClassOpenFlow, 25, 0, 6, packet.FieldARPTha, kPlain, true, u(1<<48 - 1)},
+	{"OXM_OF_IPV6_SRC", ClassOpenFlow, 26, 0, 16, packet.FieldIPv6Src, kPlain, true, all128},
+	{"OXM_OF_IPV6_DST", ClassOpenFlow, 27, 0, 16, packet.FieldIPv6Dst, kPlain, true, all128},
+	{"OXM_OF_IPV6_FLABEL", ClassOpenFlow, 28, 0, 4, packet.FieldIPv6Label, kPlain, true, u(0xfffff)},
+	{"OXM_OF_ICMPV6_TYPE", ClassOpenFlow, 29, 0, 1, packet.FieldICMPv6Type, kPlain, false, u(0xff)},
+	{"OXM_OF_ICMPV6_CODE", ClassOpenFlow, 30, 0, 1, packet.FieldICMPv6Code, kPlain, false, u(0xff)},
+	{"OXM_OF_IPV6_ND_TARGET", ClassOpenFlow, 31, 0, 16, packet.FieldNdTarget, kPlain, true, all128},
+	{"OXM_OF_IPV6_ND_SLL", ClassOpenFlow, 32, 0, 6, packet.FieldNdSll, kPlain, true, u(1<<48 - 1)},
+	{"OXM_OF_IPV6_ND_TLL", ClassOpenFlow, 33, 0, 6, packet.FieldNdTll, kPlain, true, u(1<<48 - 1)},
 
-	{"ONFOXM_ET_TCP_FLAGS", ClassExperimenter, 42, ONFVendorID, 2, packet.FieldTCPFlags, kPlain, true, u(0xfff), pTCP},
+	{"ONFOXM_ET_TCP_FLAGS", ClassExperimenter, 42, ONFVendorID, 2, packet.FieldTCPFlags, kPlain, true, u(0xfff)},
 }
 
 func init() {
 	for i := 0; i < 16; i++ {
 		wireFields = append(wireFields, wireField{"NXM_NX_REG" + itoa(i), ClassNXM1, uint8(i), 0, 4,
-			packet.FieldReg0 + packet.FieldID(i), kPlain, true, u(0xffffffff), pNone})
+			packet.FieldReg0 + packet.FieldID(i), kPlain, true, u(0xffffffff)})
 	}
 	for i := 0; i < 8; i++ {
 		wireFields = append(wireFields, wireField{"OXM_OF_PKT_REG" + itoa(i), ClassPacketRegs, uint8(i), 0, 8,
-			packet.FieldXReg0 + packet.FieldID(i), kPlain, true, u(^uint64(0)), pNone})
+			packet.FieldXReg0 + packet.FieldID(i), kPlain, true, u(^uint64(0))})
 	}
 	byKey = make(map[uint64]*wireField, len(wireFields))
 	for i := range wireFields {

@@ -224,15 +224,16 @@ func (c *tlvCursor) nextEntry(e *entry) bool {
 }
 
 // decodeTLVs decodes a raw OXM/NXM TLV list into a match, checking each
-// field's prerequisites against the fields before it and duplicates, as
-// OVS's nx_pull_raw does in strict mode.
+// field's prerequisites against the fields before it (so, as in OVS's
+// nx_pull_raw in strict mode, a field must follow its prerequisites) and
+// duplicates.
 func decodeTLVs(b []byte, m *pipeline.Match) *pipeline.Error {
 	*m = pipeline.Match{}
 	c := tlvCursor{b: b}
 	var e entry
 	for c.nextEntry(&e) {
 		f := e.f
-		if !prereqOK(f.Prereq, m) {
+		if !packet.Fields[f.ID].Prereq.MetBy(&m.Value, &m.Mask) {
 			return pipeline.Errorf(pipeline.OFPBMC_BAD_PREREQ, "%s: prerequisites not met", f.Name)
 		}
 		if !m.Mask.Get(f.ID).IsZero() {
@@ -269,75 +270,6 @@ func apply(f *wireField, v, mask packet.U128, m *pipeline.Match) {
 		}
 		m.Set(f.ID, v, mask.And(width))
 	}
-}
-
-func isIPAny(w *packet.Words) bool {
-	t := w.EthType()
-	return t == packet.EthTypeIPv4 || t == packet.EthTypeIPv6
-}
-
-func isARP(w *packet.Words) bool {
-	t := w.EthType()
-	return t == packet.EthTypeARP || t == 0x8035
-}
-
-func isL4(w *packet.Words, proto uint8) bool {
-	return isIPAny(w) && w.NwProto() == proto && w.NwFrag()&packet.FragLater == 0
-}
-
-func isICMPv4(w *packet.Words) bool {
-	return w.EthType() == packet.EthTypeIPv4 && w.NwProto() == packet.ProtoICMP
-}
-
-func isICMPv6(w *packet.Words) bool {
-	return w.EthType() == packet.EthTypeIPv6 && w.NwProto() == packet.ProtoICMPv6
-}
-
-func isND(w *packet.Words) bool {
-	return isICMPv6(w) && w.TpDst() == 0 && (w.TpSrc() == 135 || w.TpSrc() == 136)
-}
-
-// prereqOK is OVS's mf_are_match_prereqs_ok: it looks at the (masked)
-// values of the match so far.
-func prereqOK(p prereq, m *pipeline.Match) bool {
-	w := &m.Value
-	switch p {
-	case pNone:
-		return true
-	case pARP:
-		return isARP(w)
-	case pIPv4:
-		return w.EthType() == packet.EthTypeIPv4
-	case pIPv6:
-		return w.EthType() == packet.EthTypeIPv6
-	case pVlanVID:
-		return w.VlanTCI()&packet.VlanCFI != 0
-	case pIPAny:
-		return isIPAny(w)
-	case pCT:
-		s := w.CtState()
-		if s&(packet.CsNew|packet.CsEst|packet.CsRel|packet.CsRpl|packet.CsSNAT|packet.CsDNAT) != 0 {
-			return true
-		}
-		return s&packet.CsTrk != 0 && m.Mask.CtState()&packet.CsInv != 0 && s&packet.CsInv == 0
-	case pTCP:
-		return isL4(w, packet.ProtoTCP)
-	case pUDP:
-		return isL4(w, packet.ProtoUDP)
-	case pSCTP:
-		return isL4(w, packet.ProtoSCTP)
-	case pICMPv4:
-		return isICMPv4(w)
-	case pICMPv6:
-		return isICMPv6(w)
-	case pND:
-		return isND(w)
-	case pNDSol:
-		return isND(w) && w.TpSrc() == 135
-	case pNDAdv:
-		return isND(w) && w.TpSrc() == 136
-	}
-	return false
 }
 
 // DecodeNXMatch decodes a raw NXM/OXM TLV list (the match of NXT_FLOW_MOD,
@@ -473,9 +405,9 @@ func encodeTLVs(b []byte, m *pipeline.Match, oxm bool) []byte {
 	b = putVLAN(b, m, oxm)
 
 	switch {
-	case isIPAny(w):
+	case packet.PrereqIPAny.MetBy(w, &m.Mask):
 		b = putIP(b, m, oxm)
-	case isARP(w):
+	case packet.PrereqARP.MetBy(w, &m.Mask):
 		b = putX(b, m, packet.FieldARPOp, oxm)
 		b = putM(b, m, packet.FieldARPSpa, oxm)
 		b = putM(b, m, packet.FieldARPTpa, oxm)
@@ -574,13 +506,13 @@ func putIP(b []byte, m *pipeline.Match, oxm bool) []byte {
 		b = putM(b, m, packet.FieldSCTPSrc, oxm)
 		b = putM(b, m, packet.FieldSCTPDst, oxm)
 	default:
-		if isICMPv4(w) {
+		if packet.PrereqICMPv4.MetBy(w, &m.Mask) {
 			b = putTp(b, m, packet.FieldICMPType, packet.FieldICMPCode, oxm)
-		} else if isICMPv6(w) {
+		} else if packet.PrereqICMPv6.MetBy(w, &m.Mask) {
 			b = putTp(b, m, packet.FieldICMPv6Type, packet.FieldICMPv6Code, oxm)
-			if isND(w) {
+			if packet.PrereqND.MetBy(w, &m.Mask) {
 				b = putM(b, m, packet.FieldNdTarget, oxm)
-				if w.TpSrc() == 135 {
+				if packet.PrereqNDSol.MetBy(w, &m.Mask) {
 					b = putM(b, m, packet.FieldNdSll, oxm)
 				} else {
 					b = putM(b, m, packet.FieldNdTll, oxm)

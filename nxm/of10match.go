@@ -81,7 +81,7 @@ func DecodeOF10Match(b []byte) (pipeline.Match, error) {
 	tpSrc, tpDst := be16(b[36:]), be16(b[38:])
 	// Normalize: only what the dl_type (and nw_proto) allow.
 	t := m.Value.EthType()
-	isIP, isIPv6, isARP := t == packet.EthTypeIPv4, t == packet.EthTypeIPv6, t == packet.EthTypeARP || t == 0x8035
+	isIP, isIPv6, isARP := t == packet.EthTypeIPv4, t == packet.EthTypeIPv6, t == packet.EthTypeARP || t == packet.EthTypeRARP
 	if (isIP || isIPv6 || isARP) && wc&ofpfw10NwProto == 0 {
 		m.Set(packet.FieldNwProto, u(uint64(proto)), u(0xff))
 	}

@@ -142,25 +142,91 @@ const (
 	NumFields
 )
 
-// Prereq is a field's prerequisite, as ovs-fields(7) lists them.
+// Prereq is a field's prerequisite: what a match must say about the packet
+// before it may match on (or an action may use) the field. The values are
+// ovs-fields(7)'s "Prerequisites" (OVS's meta-flow.h MFP_*); Fields holds
+// each field's, and MetBy is the one checker of them. ovs-fields(7)'s
+// "Ethernet" is PrereqNone here: every gswitch packet is Ethernet.
 type Prereq uint8
 
 const (
 	PrereqNone   Prereq = iota
-	PrereqVLAN          // vlan_tci has the CFI bit
-	PrereqARP           // eth_type=0x0806
+	PrereqVLAN          // "VLAN VID": vlan_tci has the CFI (present) bit
+	PrereqARP           // eth_type=0x0806 (ARP) or 0x8035 (RARP)
 	PrereqIPv4          // eth_type=0x0800
 	PrereqIPv6          // eth_type=0x86dd
-	PrereqIPAny         // eth_type=0x0800 or 0x86dd
-	PrereqTCP           // IPAny and nw_proto=6
-	PrereqUDP           // IPAny and nw_proto=17
-	PrereqSCTP          // IPAny and nw_proto=132
+	PrereqIPAny         // "IPv4/IPv6": eth_type=0x0800 or 0x86dd
+	PrereqCT            // ct_state shows a valid connection (OVS's is_ct_valid)
+	PrereqTCP           // IPAny and nw_proto=6, not a later fragment
+	PrereqUDP           // IPAny and nw_proto=17, not a later fragment
+	PrereqSCTP          // IPAny and nw_proto=132, not a later fragment
 	PrereqICMPv4        // IPv4 and nw_proto=1
 	PrereqICMPv6        // IPv6 and nw_proto=58
-	PrereqND            // ICMPv6 and icmpv6_type 135 or 136
-	PrereqNDSol         // ICMPv6 and icmpv6_type=135
-	PrereqNDAdv         // ICMPv6 and icmpv6_type=136
+	PrereqND            // ICMPv6, icmpv6_type 135 or 136 and icmpv6_code 0
+	PrereqNDSol         // "ND solicit": ICMPv6, icmpv6_type=135, icmpv6_code=0
+	PrereqNDAdv         // "ND advert": ICMPv6, icmpv6_type=136, icmpv6_code=0
 )
+
+var prereqNames = [...]string{"none", "VLAN VID", "ARP", "IPv4", "IPv6", "IPv4/IPv6", "CT",
+	"TCP", "UDP", "SCTP", "ICMPv4", "ICMPv6", "ND", "ND solicit", "ND advert"}
+
+// String returns the prerequisite's name in ovs-fields(7).
+func (p Prereq) String() string {
+	if int(p) < len(prereqNames) {
+		return prereqNames[p]
+	}
+	return "invalid-prereq"
+}
+
+// ctValidStates are the ct_state bits that imply a valid connection.
+const ctValidStates = CsNew | CsEst | CsRel | CsRpl | CsSNAT | CsDNAT
+
+// MetBy reports whether a match whose (masked) values are v and whose mask is
+// m satisfies p, as OVS's mf_are_match_prereqs_ok judges it: on the values,
+// and for PrereqCT also on whether the match looks at ct_state's +inv bit.
+//
+// OVS checks prerequisites at two points, and both use this checker: the
+// OXM/NXM decoder with the match built from the fields before the one being
+// decoded (so order matters on the wire), and flow validation with the
+// whole match, for match fields and for the fields actions read or write.
+func (p Prereq) MetBy(v, m *Words) bool {
+	et := v.EthType()
+	ip := et == EthTypeIPv4 || et == EthTypeIPv6
+	switch p {
+	case PrereqNone:
+		return true
+	case PrereqVLAN:
+		return v.VlanTCI()&VlanCFI != 0
+	case PrereqARP:
+		return et == EthTypeARP || et == EthTypeRARP
+	case PrereqIPv4:
+		return et == EthTypeIPv4
+	case PrereqIPv6:
+		return et == EthTypeIPv6
+	case PrereqIPAny:
+		return ip
+	case PrereqCT:
+		s := v.CtState()
+		return s&ctValidStates != 0 || s&CsTrk != 0 && m.CtState()&CsInv != 0 && s&CsInv == 0
+	case PrereqTCP:
+		return ip && v.NwProto() == ProtoTCP && v.NwFrag()&FragLater == 0
+	case PrereqUDP:
+		return ip && v.NwProto() == ProtoUDP && v.NwFrag()&FragLater == 0
+	case PrereqSCTP:
+		return ip && v.NwProto() == ProtoSCTP && v.NwFrag()&FragLater == 0
+	case PrereqICMPv4:
+		return et == EthTypeIPv4 && v.NwProto() == ProtoICMP
+	case PrereqICMPv6:
+		return et == EthTypeIPv6 && v.NwProto() == ProtoICMPv6
+	case PrereqND, PrereqNDSol, PrereqNDAdv:
+		if et != EthTypeIPv6 || v.NwProto() != ProtoICMPv6 || v.TpDst() != 0 {
+			return false
+		}
+		t := v.TpSrc()
+		return p == PrereqND && (t == 135 || t == 136) || p == PrereqNDSol && t == 135 || p == PrereqNDAdv && t == 136
+	}
+	return false
+}
 
 // Field describes one field: where it lives in Words and what may be done
 // with it. A field of up to 64 bits lives in one word at Shift; a 128-bit
@@ -188,14 +254,14 @@ var Fields = [NumFields]Field{
 	FieldCtState:    {Name: "ct_state", Bits: 32, Word: WPktMark, Shift: 0, Maskable: true},
 	FieldCtMark:     {Name: "ct_mark", Bits: 32, Word: WCtMark, Shift: 32, Maskable: true},
 	FieldCtZone:     {Name: "ct_zone", Bits: 16, Word: WCtMark, Shift: 16},
-	FieldCtNwProto:  {Name: "ct_nw_proto", Bits: 8, Word: WCtMark, Shift: 8},
+	FieldCtNwProto:  {Name: "ct_nw_proto", Bits: 8, Word: WCtMark, Shift: 8, Prereq: PrereqCT},
 	FieldCtLabel:    {Name: "ct_label", Bits: 128, Word: WCtLabel, Maskable: true},
-	FieldCtNwSrc:    {Name: "ct_nw_src", Bits: 32, Word: WCtNw, Shift: 32, Maskable: true, Prereq: PrereqIPv4},
-	FieldCtNwDst:    {Name: "ct_nw_dst", Bits: 32, Word: WCtNw, Shift: 0, Maskable: true, Prereq: PrereqIPv4},
-	FieldCtIPv6Src:  {Name: "ct_ipv6_src", Bits: 128, Word: WCtIPv6Src, Maskable: true, Prereq: PrereqIPv6},
-	FieldCtIPv6Dst:  {Name: "ct_ipv6_dst", Bits: 128, Word: WCtIPv6Dst, Maskable: true, Prereq: PrereqIPv6},
-	FieldCtTpSrc:    {Name: "ct_tp_src", Bits: 16, Word: WCtTp, Shift: 48, Maskable: true, Prereq: PrereqIPAny},
-	FieldCtTpDst:    {Name: "ct_tp_dst", Bits: 16, Word: WCtTp, Shift: 32, Maskable: true, Prereq: PrereqIPAny},
+	FieldCtNwSrc:    {Name: "ct_nw_src", Bits: 32, Word: WCtNw, Shift: 32, Maskable: true, Prereq: PrereqCT},
+	FieldCtNwDst:    {Name: "ct_nw_dst", Bits: 32, Word: WCtNw, Shift: 0, Maskable: true, Prereq: PrereqCT},
+	FieldCtIPv6Src:  {Name: "ct_ipv6_src", Bits: 128, Word: WCtIPv6Src, Maskable: true, Prereq: PrereqCT},
+	FieldCtIPv6Dst:  {Name: "ct_ipv6_dst", Bits: 128, Word: WCtIPv6Dst, Maskable: true, Prereq: PrereqCT},
+	FieldCtTpSrc:    {Name: "ct_tp_src", Bits: 16, Word: WCtTp, Shift: 48, Maskable: true, Prereq: PrereqCT},
+	FieldCtTpDst:    {Name: "ct_tp_dst", Bits: 16, Word: WCtTp, Shift: 32, Maskable: true, Prereq: PrereqCT},
 	FieldConjID:     {Name: "conj_id", Bits: 32, Word: WCtTp, Shift: 0},
 	FieldEthDst:     {Name: "eth_dst", Bits: 48, Word: WEthDst, Shift: 16, Maskable: true, Writable: true, Header: true},
 	FieldEthType:    {Name: "eth_type", Bits: 16, Word: WEthDst, Shift: 0},

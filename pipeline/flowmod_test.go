@@ -198,6 +198,13 @@ func TestFlowModErrors(t *testing.T) {
 		{"match prereq", spec(0, 1, tcpSrcNoProto), E{ErrBadMatch, BMCBadPrereq}},
 		{"match prereq ip", spec(0, 1, mkMatch(packet.FieldIPv4Src, 1)), E{ErrBadMatch, BMCBadPrereq}},
 		{"icmp type on icmp", spec(0, 1, ipMatch(packet.FieldNwProto, 1, packet.FieldICMPType, 8)), none},
+		// ct_nw_*, ct_ipv6_* and ct_tp_* need a valid ct_state (CT), and the
+		// ct addresses the match's IP version (OVS's ofputil_decode_flow_mod).
+		{"ct_nw_src without ct_state", spec(0, 1, mkMatch(packet.FieldEthType, 0x0800, packet.FieldCtNwSrc, 1)), E{ErrBadMatch, BMCBadPrereq}},
+		{"ct_nw_src ok", spec(0, 1, mkMatch(packet.FieldEthType, 0x0800, packet.FieldCtState, 0x21, packet.FieldCtNwSrc, 1)), none},
+		{"ct_nw_src on ipv6", spec(0, 1, mkMatch(packet.FieldEthType, 0x86dd, packet.FieldCtState, 0x21, packet.FieldCtNwSrc, 1)), E{ErrBadAction, BACMatchInconsistent}},
+		{"ct_ipv6_src without ip", spec(0, 1, mkMatch(packet.FieldCtState, 0x21, packet.FieldCtIPv6Src, 1)), E{ErrBadAction, BACMatchInconsistent}},
+		{"ct_tp_src without ip", spec(0, 1, mkMatch(packet.FieldCtState, 0x21, packet.FieldCtTpSrc, 80)), none},
 		{"goto lower", gotoLow, E{ErrBadInstruction, BICBadTableID}},
 		{"goto same", gotoSame, E{ErrBadInstruction, BICBadTableID}},
 		{"goto higher", gotoOK, none},

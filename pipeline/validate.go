@@ -15,61 +15,22 @@ func init() {
 	}
 }
 
-// prereqOK reports whether the (masked) match value v satisfies p, as OVS's
-// mf_are_match_prereqs_ok judges it: on the match's values.
-func prereqOK(p packet.Prereq, v *packet.Words) bool {
-	et := v.EthType()
-	proto := v.NwProto()
-	later := v.NwFrag()&packet.FragLater != 0
-	ip := et == packet.EthTypeIPv4 || et == packet.EthTypeIPv6
-	icmpType := v.TpSrc()
-	icmpCode := v.TpDst()
-	nd := et == packet.EthTypeIPv6 && proto == packet.ProtoICMPv6 && icmpCode == 0 &&
-		(icmpType == 135 || icmpType == 136)
-	switch p {
-	case packet.PrereqNone:
-		return true
-	case packet.PrereqVLAN:
-		return v.VlanTCI()&packet.VlanCFI != 0
-	case packet.PrereqARP:
-		return et == packet.EthTypeARP || et == 0x8035
-	case packet.PrereqIPv4:
-		return et == packet.EthTypeIPv4
-	case packet.PrereqIPv6:
-		return et == packet.EthTypeIPv6
-	case packet.PrereqIPAny:
-		return ip
-	case packet.PrereqTCP:
-		return ip && proto == packet.ProtoTCP && !later
-	case packet.PrereqUDP:
-		return ip && proto == packet.ProtoUDP && !later
-	case packet.PrereqSCTP:
-		return ip && proto == packet.ProtoSCTP && !later
-	case packet.PrereqICMPv4:
-		return et == packet.EthTypeIPv4 && proto == packet.ProtoICMP
-	case packet.PrereqICMPv6:
-		return et == packet.EthTypeIPv6 && proto == packet.ProtoICMPv6
-	case packet.PrereqND:
-		return nd
-	case packet.PrereqNDSol:
-		return nd && icmpType == 135
-	case packet.PrereqNDAdv:
-		return nd && icmpType == 136
-	}
-	return false
-}
-
 // checkMatch normalizes m (value bits outside the mask cleared) and checks
-// that every matched bit belongs to a field whose prerequisites the match
-// satisfies (OFPBMC_BAD_PREREQ otherwise). Fields that share bits (tcp_src,
-// udp_src, icmp_type...) are told apart by which prerequisites hold.
+// that every matched bit belongs to a field whose prerequisites the whole
+// match satisfies (OFPBMC_BAD_PREREQ otherwise; the wire decoders have
+// already checked each field against the fields before it). Fields that
+// share bits (tcp_src, udp_src, icmp_type...) are told apart by which
+// prerequisites hold. Then, as OVS's ofputil_decode_flow_mod, the ct
+// original-direction addresses must be of the match's IP version
+// (OFPBAC_MATCH_INCONSISTENT): that is not a prerequisite (ct_nw_src's is
+// CT), so it is checked here and not in the field table.
 func checkMatch(m *Match) error {
 	for i := range m.Value {
 		m.Value[i] &= m.Mask[i]
 	}
 	left := m.Mask
 	for f := packet.FieldID(1); f < packet.NumFields; f++ {
-		if prereqOK(packet.Fields[f].Prereq, &m.Value) {
+		if packet.Fields[f].Prereq.MetBy(&m.Value, &m.Mask) {
 			for i := range left {
 				left[i] &^= fieldMasks[f][i]
 			}
@@ -85,6 +46,11 @@ func checkMatch(m *Match) error {
 			}
 		}
 		return Errorf(OFPBMC_BAD_FIELD, "match on unknown bits of key word %d", i)
+	}
+	et := m.Value.EthType()
+	if (m.Mask.CtNwSrc() != 0 || m.Mask.CtNwDst() != 0) && et != packet.EthTypeIPv4 ||
+		(!m.Mask.CtIPv6Src().IsZero() || !m.Mask.CtIPv6Dst().IsZero()) && et != packet.EthTypeIPv6 {
+		return Errorf(OFPBAC_MATCH_INCONSISTENT, "ct original-direction addresses of another IP version than the match's eth_type %#x", et)
 	}
 	return nil
 }
@@ -152,7 +118,7 @@ func (c *checker) checkSubfield(sf Subfield, dst bool) error {
 }
 
 func (c *checker) checkPrereq(f packet.FieldID) error {
-	if !c.noPrereq && !prereqOK(packet.Fields[f].Prereq, &c.m.Value) {
+	if !c.noPrereq && !packet.Fields[f].Prereq.MetBy(&c.m.Value, &c.m.Mask) {
 		return Errorf(OFPBAC_MATCH_INCONSISTENT, "field %s lacks correct prerequisites", f)
 	}
 	return nil
@@ -226,7 +192,7 @@ func (c *checker) action(acts []Action, i int) error {
 		if !a.Value.AndNot(packet.Ones(d.Bits)).IsZero() {
 			return Errorf(OFPBAC_BAD_SET_ARGUMENT, "value too wide for %s", d.Name)
 		}
-		if !c.noPrereq && (!prereqOK(d.Prereq, &c.m.Value) ||
+		if !c.noPrereq && (!d.Prereq.MetBy(&c.m.Value, &c.m.Mask) ||
 			(a.Field == packet.FieldVlanVID && c.vlans == 0)) {
 			if c.lax && d.Header {
 				return nil
@@ -266,10 +232,7 @@ func (c *checker) action(acts []Action, i int) error {
 		}
 	case Resubmit:
 		if a.CT && !c.noPrereq {
-			st, mask := c.m.Value.CtState(), c.m.Mask.CtState()
-			valid := st&(packet.CsNew|packet.CsEst|packet.CsRel|packet.CsRpl|packet.CsSNAT|packet.CsDNAT) != 0 ||
-				(st&packet.CsTrk != 0 && mask&packet.CsInv != 0 && st&packet.CsInv == 0)
-			if !valid {
+			if !packet.PrereqCT.MetBy(&c.m.Value, &c.m.Mask) {
 				return Errorf(OFPBAC_MATCH_INCONSISTENT, "resubmit(,,ct) needs a match on a valid ct_state")
 			}
 		}
