@@ -27,8 +27,8 @@
 // io.ReadFull and checks the length (at least 8, at most
 // Config.MaxMessageLen) before allocating. A bad length gets OFPBRC_BAD_LEN
 // and the stream resynchronizes (a length under 8 counts as the header, an
-// oversized body is skipped). Every HELLO offers OpenFlow 1.0 and 1.3 with a
-// version bitmap; a peer's HELLO without a bitmap offers every version up to
+// oversized body is skipped). Every HELLO offers OpenFlow 1.0 and 1.3 (the
+// versions in codecs) with a version bitmap; a peer's HELLO without a bitmap offers every version up to
 // its own (so plain ovs-ofctl's OF1.0 HELLO gets OpenFlow 1.0); no common
 // version gets OFPET_HELLO_FAILED/OFPHFC_INCOMPATIBLE with OVS's text, and
 // the connection closes.
@@ -61,6 +61,21 @@
 // OpenFlow 1.3; committed atomically through the optional ModTransactor or
 // FlowTransactor interfaces, which *pipeline.Datapath implements), and the
 // Nicira messages.
+//
+// # Versions
+//
+// Each OpenFlow version is one codec (codec.go), as OVS's
+// ofputil_decode_*/ofputil_encode_* are one function per message with a
+// case per version: a codec maps its version's message types to request
+// kinds, decodes each request into one version-independent type (a flow-mod
+// into flowModRequest, a port-mod into portModRequest, a flow stats request
+// into a pipeline.FlowFilter, ...) and encodes replies, statistics entries
+// and asynchronous messages in its version's form. The handlers (handle.go,
+// stats.go) run once for every version; a message that only one version
+// has (the Nicira extensions of OpenFlow 1.0, OpenFlow 1.3's multipart-only
+// statistics) has one handler and is absent from the other codec. A new
+// version is a new codec in the codecs table: its decoders and encoders,
+// reusing those of the formats it shares; HELLO then offers it.
 //
 // # Concurrency and ownership
 //

@@ -244,14 +244,20 @@ func decodeGroupMod15(body []byte, actVersion uint8) (*groupModRequest, error) {
 	return newGroupModRequest(cmd, g), nil
 }
 
-// encodeGroupDesc15 is one ofp15_group_desc_stats with OpenFlow 1.0
-// actions (NXST_GROUP_DESC), bucket ids 0, 1, ... as OVS assigns them.
-func encodeGroupDesc15(g *pipeline.GroupSpec) ([]byte, error) {
+// encodeNXGroupDesc is one NXST_GROUP_DESC entry: OpenFlow 1.5's
+// ofp15_group_desc_stats with OpenFlow 1.0 actions.
+func encodeNXGroupDesc(g *pipeline.GroupSpec) ([]byte, error) {
+	return encodeGroupDesc15(g, Version10)
+}
+
+// encodeGroupDesc15 is one ofp15_group_desc_stats with actions of version
+// actVersion, bucket ids 0, 1, ... as OVS assigns them.
+func encodeGroupDesc15(g *pipeline.GroupSpec, actVersion uint8) ([]byte, error) {
 	m := &msg{}
 	m.u16(0).u8(g.Type).u8(0).u32(g.ID).u16(0).zeros(6)
 	for i := range g.Buckets {
 		bk := &g.Buckets[i]
-		acts, err := nxm.EncodeActions(Version10, bk.Actions)
+		acts, err := nxm.EncodeActions(actVersion, bk.Actions)
 		if err != nil {
 			return nil, err
 		}

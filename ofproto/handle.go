@@ -108,7 +108,7 @@ func handleGetConfigRequest(c *conn, _ *codec, h Header, b []byte) error {
 	return nil
 }
 
-func handleSetConfig(c *conn, _ *codec, _ Header, b []byte) error { return c.setConfig(b) }
+func handleSetConfig(c *conn, cd *codec, _ Header, b []byte) error { return c.setConfig(cd, b) }
 
 func handlePacketOut(c *conn, cd *codec, _ Header, b []byte) error { return c.packetOut(cd, b) }
 
@@ -244,13 +244,13 @@ func (c *conn) getConfigReply(h Header) []byte {
 	return newMsg(h.Version, TypeGetConfigReply, h.Xid, 4).u16(flags).u16(st.missSendLen).done()
 }
 
-func (c *conn) setConfig(b []byte) error {
+func (c *conn) setConfig(cd *codec, b []byte) error {
 	if err := requireLen(b, HeaderLen+4); err != nil {
 		return err
 	}
 	flags := binary.BigEndian.Uint16(b[8:])
 	msl := binary.BigEndian.Uint16(b[10:])
-	if flags&^codecFor(b[0]).configFlags != 0 {
+	if flags&^cd.configFlags != 0 {
 		return pipeline.NewError(pipeline.OFPSCFC_BAD_FLAGS)
 	}
 	// Fragment handling is the switch's (as in OVS): normal, drop and

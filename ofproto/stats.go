@@ -523,7 +523,7 @@ func nxStats(c *conn, _ *codec, r *statsRequest) error {
 		if len(nr.body) != 8 {
 			return errBadLen
 		}
-		c.groupDescReply(nr, binary.BigEndian.Uint32(nr.body), encodeGroupDesc15)
+		c.groupDescReply(nr, binary.BigEndian.Uint32(nr.body), encodeNXGroupDesc)
 		return nil
 	case nxstGroupFeatures:
 		return groupFeaturesStats(c, nil, nr)
