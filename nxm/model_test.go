@@ -127,12 +127,14 @@ func TestDecodedModel(t *testing.T) {
 
 	// VLAN matches mean the same in both versions.
 	for _, flow := range []string{"dl_vlan=10,actions=drop", "dl_vlan=10,dl_vlan_pcp=3,actions=drop", "vlan_tci=0x1000/0x1000,actions=drop"} {
-		m13, _ := decodeCapture(t, "OpenFlow13", flow)
-		m10, _ := decodeCapture(t, "of10", flow)
-		if m13 != m10 {
-			t.Errorf("%s: OpenFlow 1.3 tci %#x/%#x, 1.0 tci %#x/%#x", flow,
-				m13.Value.VlanTCI(), m13.Mask.VlanTCI(), m10.Value.VlanTCI(), m10.Mask.VlanTCI())
-		}
+		t.Run(flow, func(t *testing.T) {
+			m13, _ := decodeCapture(t, "OpenFlow13", flow)
+			m10, _ := decodeCapture(t, "of10", flow)
+			if m13 != m10 {
+				t.Errorf("%s: OpenFlow 1.3 tci %#x/%#x, 1.0 tci %#x/%#x", flow,
+					m13.Value.VlanTCI(), m13.Mask.VlanTCI(), m10.Value.VlanTCI(), m10.Mask.VlanTCI())
+			}
+		})
 	}
 	m, _ := decodeCapture(t, "of10", "dl_vlan=0xffff,actions=drop")
 	if m.Value.VlanTCI() != 0 || m.Mask.VlanTCI() != 0xffff {
@@ -199,25 +201,27 @@ func TestEncodeFlowActionsL4Proto(t *testing.T) {
 		{"udp", proto(17), cat(setField(packet.FieldUDPDst, 80), setField(packet.FieldUDPSrc, 81))},
 		{"sctp", proto(132), cat(setField(packet.FieldSCTPDst, 80), setField(packet.FieldSCTPSrc, 81))},
 	} {
-		acts := []pipeline.Action{dst, src}
-		got, err := EncodeFlowActions(Version13, tc.m, acts)
-		if err != nil {
-			t.Fatalf("%s: %v", tc.name, err)
-		}
-		if string(got) != string(tc.want) {
-			t.Errorf("%s: encoded %x, want %x", tc.name, got, tc.want)
-		}
-		in := pipeline.Instructions{Apply: acts, HasApply: true, GotoTable: -1}
-		gotIn, err := EncodeFlowInstructions(tc.m, &in)
-		if err != nil || string(gotIn[8:]) != string(tc.want) {
-			t.Errorf("%s: instructions %x (%v), want apply-actions %x", tc.name, gotIn, err, tc.want)
-		}
-		if acts[0] != dst || acts[1] != src {
-			t.Fatalf("%s: the caller's actions were changed", tc.name)
-		}
-		// OpenFlow 1.0 keeps mod_tp_* whatever the match.
-		if got, _ := EncodeFlowActions(Version10, tc.m, acts); string(got) != string(cat(raw(10, 80), raw(9, 81))) {
-			t.Errorf("%s: OpenFlow 1.0 encoding %x", tc.name, got)
-		}
+		t.Run(tc.name, func(t *testing.T) {
+			acts := []pipeline.Action{dst, src}
+			got, err := EncodeFlowActions(Version13, tc.m, acts)
+			if err != nil {
+				t.Fatalf("%s: %v", tc.name, err)
+			}
+			if string(got) != string(tc.want) {
+				t.Errorf("%s: encoded %x, want %x", tc.name, got, tc.want)
+			}
+			in := pipeline.Instructions{Apply: acts, HasApply: true, GotoTable: -1}
+			gotIn, err := EncodeFlowInstructions(tc.m, &in)
+			if err != nil || string(gotIn[8:]) != string(tc.want) {
+				t.Errorf("%s: instructions %x (%v), want apply-actions %x", tc.name, gotIn, err, tc.want)
+			}
+			if acts[0] != dst || acts[1] != src {
+				t.Fatalf("%s: the caller's actions were changed", tc.name)
+			}
+			// OpenFlow 1.0 keeps mod_tp_* whatever the match.
+			if got, _ := EncodeFlowActions(Version10, tc.m, acts); string(got) != string(cat(raw(10, 80), raw(9, 81))) {
+				t.Errorf("%s: OpenFlow 1.0 encoding %x", tc.name, got)
+			}
+		})
 	}
 }
