@@ -69,9 +69,11 @@ func TestPacketInRouting(t *testing.T) {
 		t.Fatalf("OF1.0 packet-in % x", b)
 	}
 	for name, p := range map[string]*oftest.Peer{"service": quiet, "slave": slave, "controller-id 5": ctl5} {
-		if b := recvType(p, TypePacketIn, 100*time.Millisecond); b != nil {
-			t.Fatalf("%s connection got a packet-in", name)
-		}
+		t.Run(name, func(t *testing.T) {
+			if b := recvType(p, TypePacketIn, 100*time.Millisecond); b != nil {
+				t.Fatalf("%s connection got a packet-in", name)
+			}
+		})
 	}
 	// A packet-in for controller 5 goes only there.
 	pi.ControllerID = 5

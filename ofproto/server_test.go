@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"net"
 	"os"
 	"path/filepath"
@@ -106,35 +107,37 @@ func TestFirstMessageNotHello(t *testing.T) {
 func TestEchoFeaturesConfigBarrier(t *testing.T) {
 	env := newTestServer(t, func(c *Config) { c.DatapathID = 0xabcdef })
 	for _, v := range []uint8{1, 4} {
-		p := dial(t, env, v, 0)
-		if err := p.Echo(bytes.Repeat([]byte{7}, 100)); err != nil {
-			t.Fatal(err)
-		}
-		r, err := p.Request(oftest.Message(v, TypeFeaturesReq, 0))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if r[1] != TypeFeaturesReply || binary.BigEndian.Uint64(r[8:]) != 0xabcdef || r[20] != 254 {
-			t.Fatalf("features % x", r)
-		}
-		if v == 1 && len(r) != 32+3*48 {
-			t.Fatalf("OF1.0 features length %d", len(r))
-		}
-		if v == 4 && len(r) != 32 {
-			t.Fatalf("OF1.3 features length %d", len(r))
-		}
-		// SET_CONFIG then GET_CONFIG.
-		p.Send(oftest.Message(v, TypeSetConfig, p.NextXid(), []byte{0, 1, 0x12, 0x34}))
-		r, err = p.Request(oftest.Message(v, TypeGetConfigReq, 0))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !bytes.Equal(r[8:], []byte{0, 1, 0x12, 0x34}) {
-			t.Fatalf("get config % x", r)
-		}
-		if err := p.Barrier(); err != nil {
-			t.Fatal(err)
-		}
+		t.Run(fmt.Sprintf("version %d", v), func(t *testing.T) {
+			p := dial(t, env, v, 0)
+			if err := p.Echo(bytes.Repeat([]byte{7}, 100)); err != nil {
+				t.Fatal(err)
+			}
+			r, err := p.Request(oftest.Message(v, TypeFeaturesReq, 0))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if r[1] != TypeFeaturesReply || binary.BigEndian.Uint64(r[8:]) != 0xabcdef || r[20] != 254 {
+				t.Fatalf("features % x", r)
+			}
+			if v == 1 && len(r) != 32+3*48 {
+				t.Fatalf("OF1.0 features length %d", len(r))
+			}
+			if v == 4 && len(r) != 32 {
+				t.Fatalf("OF1.3 features length %d", len(r))
+			}
+			// SET_CONFIG then GET_CONFIG.
+			p.Send(oftest.Message(v, TypeSetConfig, p.NextXid(), []byte{0, 1, 0x12, 0x34}))
+			r, err = p.Request(oftest.Message(v, TypeGetConfigReq, 0))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(r[8:], []byte{0, 1, 0x12, 0x34}) {
+				t.Fatalf("get config % x", r)
+			}
+			if err := p.Barrier(); err != nil {
+				t.Fatal(err)
+			}
+		})
 	}
 }
 
@@ -315,9 +318,11 @@ func TestUnixListener(t *testing.T) {
 		t.Fatalf("stale socket: %v", err)
 	}
 	for _, bad := range []string{"tcp:1", "ptcp:x", "punix:", "foo"} {
-		if err := s2.Listen(bad); err == nil {
-			t.Fatalf("Listen(%q) succeeded", bad)
-		}
+		t.Run(bad, func(t *testing.T) {
+			if err := s2.Listen(bad); err == nil {
+				t.Fatalf("Listen(%q) succeeded", bad)
+			}
+		})
 	}
 }
 
@@ -357,9 +362,11 @@ func TestActiveConnect(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, bad := range []string{"ptcp:1", "tcp:", "tcp::x"} {
-		if err := env.srv.Connect(bad); err == nil {
-			t.Fatalf("Connect(%q) succeeded", bad)
-		}
+		t.Run(bad, func(t *testing.T) {
+			if err := env.srv.Connect(bad); err == nil {
+				t.Fatalf("Connect(%q) succeeded", bad)
+			}
+		})
 	}
 }
 
