@@ -245,7 +245,7 @@ func extractL4(key *connKey, l4, l3 []byte, related *bool, csum, outer bool, min
 			if hl < 20 || hl > len(l4) {
 				return false
 			}
-			if csum && l4Checksum(key.v6, l3, l4, packet.ProtoTCP) != 0 {
+			if csum && !l4ChecksumOK(key.v6, l3, l4, packet.ProtoTCP) {
 				return false
 			}
 		}
@@ -261,7 +261,7 @@ func extractL4(key *connKey, l4, l3 []byte, related *bool, csum, outer bool, min
 				return false
 			}
 			if csum && !(be.Uint16(l4[6:]) == 0 && !key.v6) &&
-				l4Checksum(key.v6, l3, l4, packet.ProtoUDP) != 0 {
+				!l4ChecksumOK(key.v6, l3, l4, packet.ProtoUDP) {
 				return false
 			}
 		}
@@ -271,7 +271,7 @@ func extractL4(key *connKey, l4, l3 []byte, related *bool, csum, outer bool, min
 		if len(l4) < 8 {
 			return false
 		}
-		if outer && csum && checksum(l4, 0) != 0 {
+		if outer && csum && packet.Checksum(l4) != 0 {
 			return false
 		}
 		return extractICMP4(key, l4, related)
@@ -279,7 +279,7 @@ func extractL4(key *connKey, l4, l3 []byte, related *bool, csum, outer bool, min
 		if len(l4) < 8 {
 			return false
 		}
-		if outer && csum && l4Checksum(true, l3, l4, packet.ProtoICMPv6) != 0 {
+		if outer && csum && !l4ChecksumOK(true, l3, l4, packet.ProtoICMPv6) {
 			return false
 		}
 		return extractICMP6(key, l4, related)
@@ -348,44 +348,8 @@ func extractICMP6(key *connKey, l4 []byte, related *bool) bool {
 	return false
 }
 
-// checksum returns the folded, complemented Internet checksum of b added to
-// the partial sum initial.
-func checksum(b []byte, initial uint64) uint16 {
-	s := initial
-	for len(b) >= 8 {
-		v := be.Uint64(b)
-		s += v >> 32
-		s += v & 0xffffffff
-		b = b[8:]
-	}
-	if len(b) >= 4 {
-		s += uint64(be.Uint32(b))
-		b = b[4:]
-	}
-	if len(b) >= 2 {
-		s += uint64(be.Uint16(b))
-		b = b[2:]
-	}
-	if len(b) == 1 {
-		s += uint64(b[0]) << 8
-	}
-	for s>>16 != 0 {
-		s = s&0xffff + s>>16
-	}
-	return ^uint16(s)
-}
-
-// l4Checksum verifies a TCP/UDP/ICMPv6 checksum with the pseudo-header;
-// 0 means valid.
-func l4Checksum(v6 bool, l3, l4 []byte, proto uint8) uint16 {
-	var s uint64
-	if v6 {
-		for i := 8; i < 40; i += 4 {
-			s += uint64(be.Uint32(l3[i:]))
-		}
-	} else {
-		s += uint64(be.Uint32(l3[12:])) + uint64(be.Uint32(l3[16:]))
-	}
-	s += uint64(proto) + uint64(len(l4))
-	return checksum(l4, s)
+// l4ChecksumOK verifies a TCP/UDP/ICMPv6 checksum with the pseudo-header
+// of the IP header l3.
+func l4ChecksumOK(v6 bool, l3, l4 []byte, proto uint8) bool {
+	return packet.Sum(l4, packet.PseudoSumIPHeader(l3, v6, proto, len(l4))) == 0xffff
 }

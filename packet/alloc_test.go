@@ -47,10 +47,10 @@ func TestRewriteNoAllocs(t *testing.T) {
 		i++
 		ns.SetField(packet.FieldNdSll, packet.U128{Lo: i}, all)
 	})
-	testutil.RequireNoAllocs(t, "L4ChecksumOK/FinishChecksum", func() {
+	testutil.RequireNoAllocs(t, "L4ChecksumOK/CompletePartialChecksum", func() {
 		tcp4.L4ChecksumOK()
 		tcp4.Key.Flags |= packet.FlagCsumPartial
 		tcp4.Off.CsumStart, tcp4.Off.CsumOffset = tcp4.Key.L4, 16
-		packet.FinishChecksum(tcp4)
+		packet.CompletePartialChecksum(tcp4)
 	})
 }

@@ -2,13 +2,29 @@ package packet
 
 import "hash/crc32"
 
-// Internet checksums (RFC 1071) and their incremental updates (RFC 1624).
+// Internet checksums (RFC 1071) and their incremental updates (RFC 1624),
+// for every package: ct, ct/nat, ct/alg, ct/frag and ports use these and
+// have none of their own. The names say the contract:
 //
-// A "sum" here is a one's complement sum folded to 16 bits and kept in a
-// uint32 so sums can be chained: Sum(b2, Sum(b1, 0)) sums b1 then b2
-// (every piece but the last must have an even length). The checksum stored
-// in a header is the complement of the folded sum: Checksum(b) ==
-// ^Fold(Sum(b, 0)). A header whose checksum is right sums to 0xffff.
+//   - Sum accumulates: the one's complement sum of some bytes added to a
+//     running sum, folded to 16 bits and kept in a uint32 so sums can be
+//     chained: Sum(b2, Sum(b1, 0)) sums b1 then b2 (every piece but the
+//     last must have an even length).
+//   - Fold turns a sum into its 16-bit value (not complemented).
+//   - Checksum is the value stored in a header: the complement of the
+//     folded sum, Checksum(b) == ^Fold(Sum(b, 0)). A header whose checksum
+//     is right gives Checksum 0 (sums to 0xffff). PutIPv4HeaderChecksum
+//     stores it in an IPv4 header.
+//   - PseudoSum4, PseudoSum6 and PseudoSumIPHeader are the sums of the
+//     TCP/UDP/ICMPv6 pseudo-header, to start an L4 sum with.
+//   - UpdateCsum16/32/128 update a stored (complemented) checksum for a
+//     changed field of the covered data (RFC 1624 eqn. 3).
+//   - AdjustSum16/32/128 update an uncomplemented sum, such as a partial
+//     checksum field (below), for a changed field.
+//   - CompletePartialChecksum finishes an offloaded (partial) checksum the
+//     way a NIC does, from the sum already in the field. ports'
+//     RecomputeOffloadChecksum instead computes it afresh from the frame's
+//     current headers.
 //
 // Partial checksums (offload). A frame read from a TAP or AF_PACKET port
 // with a virtio-net header may carry VIRTIO_NET_HDR_F_NEEDS_CSUM: the
@@ -31,12 +47,10 @@ import "hash/crc32"
 //   - a UDP partial field is updated even when it is 0 (0 is a valid
 //     pseudo-header sum there; "no checksum" applies only to complete UDP
 //     checksums).
-//
-// FinishChecksum completes a partial checksum in software for an output
-// that cannot take the offload.
 
-// Sum returns the one's complement sum of b added to initial, folded to
-// 16 bits.
+// Sum returns the one's complement sum of b added to the running sum
+// initial, folded to 16 bits (so it can be passed on as initial; b may have
+// an odd length only if it is the last piece).
 func Sum(b []byte, initial uint32) uint32 {
 	acc := uint64(initial)
 	for len(b) >= 32 {
@@ -85,6 +99,24 @@ func PseudoSum4(src, dst uint32, proto uint8, length uint16) uint32 {
 // and dst are the 16-byte addresses.
 func PseudoSum6(src, dst []byte, proto uint8, length uint32) uint32 {
 	return Sum(src[:16], Sum(dst[:16], uint32(fold64(uint64(proto)+uint64(length)))))
+}
+
+// PseudoSumIPHeader returns the pseudo-header sum for length bytes of
+// protocol proto carried by the IPv4 (v6 false) or IPv6 header ip, whose
+// addresses it reads (ip must hold at least 20 or 40 bytes). It serves
+// code that works on bytes rather than a parsed Key.
+func PseudoSumIPHeader(ip []byte, v6 bool, proto uint8, length int) uint32 {
+	if v6 {
+		return PseudoSum6(ip[8:24], ip[24:40], proto, uint32(length))
+	}
+	return PseudoSum4(be.Uint32(ip[12:]), be.Uint32(ip[16:]), proto, uint16(length))
+}
+
+// PutIPv4HeaderChecksum computes the checksum of the IPv4 header h (all
+// IHL*4 bytes of it, and nothing more) from scratch and stores it in h.
+func PutIPv4HeaderChecksum(h []byte) {
+	h[10], h[11] = 0, 0
+	be.PutUint16(h[10:], Checksum(h))
 }
 
 // AdjustSum16 returns the folded sum sum after a 16-bit word of the summed
@@ -230,9 +262,7 @@ func (pk *Packet) RecomputeIPv4Checksum() bool {
 	if k.Flags&FlagIPv4 == 0 || !pk.keyFits() {
 		return false
 	}
-	h := pk.Data[k.L3:k.L4]
-	h[10], h[11] = 0, 0
-	be.PutUint16(h[10:], Checksum(h))
+	PutIPv4HeaderChecksum(pk.Data[k.L3:k.L4])
 	k.Flags &^= FlagBadIPCsum
 	return true
 }
@@ -299,14 +329,17 @@ func (pk *Packet) RecomputeL4Checksum() bool {
 	return true
 }
 
-// FinishChecksum completes a partial (offloaded) checksum in software, as
-// Linux's skb_checksum_help does: it sums the bytes from Off.CsumStart to
-// the end of the IP datagram (the field itself holds the pseudo-header
-// sum), stores the complement at CsumStart+CsumOffset (0 becomes 0xffff),
-// and clears FlagCsumPartial. Use it before sending to an output that
-// cannot take the offload. It reports false, changing nothing, when the
-// packet has no partial checksum or its offsets are out of range.
-func FinishChecksum(pk *Packet) bool {
+// CompletePartialChecksum completes a partial (offloaded) checksum in
+// software, as Linux's skb_checksum_help does: it trusts the offload's
+// positions and the pseudo-header sum the field already holds, sums the
+// bytes from Off.CsumStart to the end of the IP datagram, stores the
+// complement at CsumStart+CsumOffset (0 becomes 0xffff), and clears
+// FlagCsumPartial (Off is left as it is). An SCTP CRC32c offload gets its
+// CRC computed. It reports false, changing nothing, when the packet has no
+// partial checksum or its offsets are out of range. (ports'
+// RecomputeOffloadChecksum is the one an output uses: it does not trust a
+// pseudo-header sum that NAT or a VLAN push may have left stale.)
+func CompletePartialChecksum(pk *Packet) bool {
 	if pk.Key.Flags&FlagCsumPartial == 0 || !pk.keyFits() {
 		return false
 	}

@@ -86,6 +86,41 @@ func TestPseudoSums(t *testing.T) {
 	}
 }
 
+// TestPseudoSumIPHeaderRandom checks PseudoSumIPHeader (the pseudo-header
+// read from an IP header's bytes) and PutIPv4HeaderChecksum against refSum
+// over the pseudo-header laid out as RFC 793/768 and RFC 8200 8.1 draw it.
+func TestPseudoSumIPHeaderRandom(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	for i := 0; i < 5000; i++ {
+		ip := make([]byte, 40)
+		for j := range ip {
+			ip[j] = byte(rng.Uint32())
+		}
+		proto := uint8(rng.Uint32())
+		n := rng.IntN(70000)
+		var ph []byte
+		v6 := i%2 == 1
+		if v6 {
+			ph = append(ph, ip[8:40]...)
+			ph = binary.BigEndian.AppendUint32(ph, uint32(n))
+			ph = append(ph, 0, 0, 0, proto)
+		} else {
+			n &= 0xffff
+			ph = append(ph, ip[12:20]...)
+			ph = append(ph, 0, proto)
+			ph = binary.BigEndian.AppendUint16(ph, uint16(n))
+		}
+		if got, want := packet.PseudoSumIPHeader(ip, v6, proto, n), refSum(ph, 0); got != want {
+			t.Fatalf("v6 %v: %#x want %#x", v6, got, want)
+		}
+		h := ip[:20+4*rng.IntN(6)]
+		packet.PutIPv4HeaderChecksum(h)
+		if refSum(h, 0) != 0xffff {
+			t.Fatalf("header checksum %#x does not verify", binary.BigEndian.Uint16(h[10:]))
+		}
+	}
+}
+
 // checkIncremental changes the field of width bytes at even offset off of
 // data to nv and checks that the incremental updates of the full checksum
 // and of a partial (uncomplemented) sum equal recomputation.

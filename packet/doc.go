@@ -27,7 +27,7 @@
 //	pk.PopVLAN()
 //	if !pk.DecTTL() { /* TTL ran out: do not forward (OFPR_INVALID_TTL) */ }
 //
-// An output that cannot take a checksum offload calls FinishChecksum(pk)
+// An output that cannot take a checksum offload calls ports.RecomputeOffloadChecksum(pk)
 // before sending; ct may check L4ChecksumOK. Checksum helpers (Sum,
 // Checksum, PseudoSum4/6, UpdateCsum16/32/128, AdjustSum16/32/128) serve
 // code that edits bytes itself, e.g. NAT of the packet quoted in an ICMP
@@ -64,7 +64,7 @@
 // # Hot-path rules
 //
 //   - Nothing here allocates per packet: Parse, SetField, PushVLAN,
-//     PopVLAN, DecTTL, SetTTL, the checksum functions and FinishChecksum are
+//     PopVLAN, DecTTL, SetTTL, the checksum functions and CompletePartialChecksum are
 //     covered by zero-allocation tests.
 //   - Parse never fails and never panics: malformed or truncated input sets
 //     FlagMalformed and parsing stops at that header; callers treat it as a

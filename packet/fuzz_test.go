@@ -126,7 +126,7 @@ func FuzzStaleKey(f *testing.F) {
 		pk.SetField(packet.FieldID(fid)%packet.NumFields, packet.U128{Lo: v}, all)
 		pk.L4ChecksumOK()
 		pk.IPv4HeaderChecksumOK()
-		packet.FinishChecksum(pk)
+		packet.CompletePartialChecksum(pk)
 		pk.RecomputeL4Checksum()
 		pk.RecomputeIPv4Checksum()
 		pk.DecTTL()

@@ -381,10 +381,10 @@ func TestPartialChecksum(t *testing.T) {
 			if part.Key.Flags&packet.FlagCsumPartial == 0 || int(part.Off.CsumStart) != int(part.Key.L4) {
 				t.Fatalf("%d: offload offsets not kept", i)
 			}
-			if !packet.FinishChecksum(part) {
-				t.Fatalf("%d: FinishChecksum", i)
+			if !packet.CompletePartialChecksum(part) {
+				t.Fatalf("%d: CompletePartialChecksum", i)
 			}
-			if part.Key.Flags&packet.FlagCsumPartial != 0 || packet.FinishChecksum(part) {
+			if part.Key.Flags&packet.FlagCsumPartial != 0 || packet.CompletePartialChecksum(part) {
 				t.Fatal("flag not cleared")
 			}
 			if s := verifyChecksums(part); s != "" {
@@ -514,7 +514,7 @@ func TestVLANKeepsOffload(t *testing.T) {
 			t.Fatalf("after pop to %d tags: csum_start %d L4 %d flags %x", i, pk.Off.CsumStart, pk.Key.L4, pk.Key.Flags)
 		}
 	}
-	if !packet.FinishChecksum(pk) || pkttest.VerifyChecksums(pk.Data) != nil {
+	if !packet.CompletePartialChecksum(pk) || pkttest.VerifyChecksums(pk.Data) != nil {
 		t.Fatal("checksum after push/pop")
 	}
 }

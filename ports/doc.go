@@ -61,9 +61,9 @@
 // rewrites the checksum field to the pseudo-header sum of the current
 // addresses and length (so NAT cannot leave a stale one), and lets the
 // kernel finish the job. WriteBatch to a port without them (WithoutVnetHdr)
-// segments GSO frames (Segmenter, Segment) and completes partial checksums
-// (FinishChecksum) in software. Use Segment for any other place that needs
-// plain wire frames, e.g. a packet-in. Either way WriteBatch may rewrite the
+// segments GSO frames (Segmenter, Segment) and computes partial checksums
+// in software (RecomputeOffloadChecksum). Use Segment for any other place
+// that needs plain wire frames, e.g. a packet-in. Either way WriteBatch may rewrite the
 // L4 checksum field of a frame with offload in place; it does not change
 // pk.Off, so the frame stays correct for the next output.
 //

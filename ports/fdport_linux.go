@@ -409,7 +409,7 @@ func (p *fdPort) WriteBatch(pkts []*packet.Packet) error {
 			continue
 		}
 		if CsumPartial(&pk.Off) {
-			if err := finishChecksum(pk.Data, &pk.Off); err != nil {
+			if err := recomputeOffloadChecksum(pk.Data, &pk.Off); err != nil {
 				p.ctr.Drop(DropTxOffload, 1)
 				continue
 			}

@@ -150,8 +150,7 @@ func l4Checksum(f []byte, in *l4Info) {
 		return
 	}
 	l4[in.csumOff], l4[in.csumOff+1] = 0, 0
-	s := csumAdd(l4, pseudoSum(f[in.l3:], in.ipv4, in.proto, len(l4)))
-	c := ^csumFold(s)
+	c := ^packet.Fold(packet.Sum(l4, packet.PseudoSumIPHeader(f[in.l3:], !in.ipv4, in.proto, len(l4))))
 	if c == 0 && in.proto == packet.ProtoUDP {
 		c = 0xffff // RFC 768: zero means "no checksum"
 	}
@@ -160,21 +159,23 @@ func l4Checksum(f []byte, in *l4Info) {
 
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 
-// FinishChecksum completes pk's partial L4 checksum in software, in place,
-// and clears the partial state of pk.Off (and packet.FlagCsumPartial). A
-// frame without a partial checksum is left alone. It refuses a GSO frame:
-// use Segment. For TCP, UDP and SCTP over IPv4/IPv6 the checksum is computed
-// afresh from the current headers (so it is right even if NAT did not update
-// the partial sum); for anything else the kernel's csum_start/csum_offset
-// are used as they are.
-func FinishChecksum(pk *packet.Packet) error {
+// RecomputeOffloadChecksum computes pk's partial (offloaded) L4 checksum in
+// software, in place, and clears the partial state of pk.Off (and
+// packet.FlagCsumPartial). A frame without a partial checksum is left
+// alone. It refuses a GSO frame: use Segment. For TCP, UDP and SCTP over
+// IPv4/IPv6 the checksum is recomputed from scratch from the frame's
+// current headers, found afresh (so it is right even if NAT did not update
+// the partial sum or the key is stale); for anything else the kernel's
+// csum_start/csum_offset are used as they are, as by
+// packet.CompletePartialChecksum but to the end of the frame.
+func RecomputeOffloadChecksum(pk *packet.Packet) error {
 	if !CsumPartial(&pk.Off) {
 		return nil
 	}
 	if IsGSO(&pk.Off) {
 		return ErrOffloadGSOType
 	}
-	if err := finishChecksum(pk.Data, &pk.Off); err != nil {
+	if err := recomputeOffloadChecksum(pk.Data, &pk.Off); err != nil {
 		return err
 	}
 	pk.Off.CsumStart, pk.Off.CsumOffset = 0, 0
@@ -182,7 +183,9 @@ func FinishChecksum(pk *packet.Packet) error {
 	return nil
 }
 
-func finishChecksum(f []byte, o *packet.Offload) error {
+// recomputeOffloadChecksum is RecomputeOffloadChecksum on frame f with
+// offload o, which it does not change.
+func recomputeOffloadChecksum(f []byte, o *packet.Offload) error {
 	if in, ok := locate(f); ok {
 		l4Checksum(f, &in)
 		return nil
@@ -193,7 +196,7 @@ func finishChecksum(f []byte, o *packet.Offload) error {
 	if start >= len(f) || at+2 > len(f) {
 		return ErrOffloadCsum
 	}
-	binary.BigEndian.PutUint16(f[at:], ^csumFold(csumAdd(f[start:], 0)))
+	binary.BigEndian.PutUint16(f[at:], packet.Checksum(f[start:]))
 	return nil
 }
 
@@ -232,7 +235,7 @@ func prepareVnet(f []byte, o *packet.Offload, h *VnetHdr) error {
 		binary.LittleEndian.PutUint32(l4[8:], 0)
 		return nil
 	}
-	binary.BigEndian.PutUint16(l4[in.csumOff:], csumFold(pseudoSum(f[in.l3:], in.ipv4, in.proto, len(l4))))
+	binary.BigEndian.PutUint16(l4[in.csumOff:], packet.Fold(packet.PseudoSumIPHeader(f[in.l3:], !in.ipv4, in.proto, len(l4))))
 	return nil
 }
 
@@ -260,7 +263,7 @@ type Segmenter struct {
 func (s *Segmenter) Segment(f []byte, o *packet.Offload, emit func(frame []byte)) error {
 	if !IsGSO(o) {
 		if CsumPartial(o) {
-			if err := finishChecksum(f, o); err != nil {
+			if err := recomputeOffloadChecksum(f, o); err != nil {
 				return err
 			}
 		}
@@ -310,7 +313,7 @@ func (s *Segmenter) Segment(f []byte, o *packet.Offload, emit func(frame []byte)
 			ip := b[in.l3:in.l4]
 			binary.BigEndian.PutUint16(ip[2:], uint16(n-in.l3))
 			binary.BigEndian.PutUint16(ip[4:], ipID+uint16(i))
-			ipv4HeaderChecksum(ip)
+			packet.PutIPv4HeaderChecksum(ip)
 		} else {
 			binary.BigEndian.PutUint16(b[in.l3+4:], uint16(n-in.l3-40))
 		}

@@ -136,7 +136,7 @@ func makePartial(t testing.TB, f []byte) packet.Offload {
 		t.Fatal("locate failed")
 	}
 	l4 := f[in.l4:in.end]
-	binary.BigEndian.PutUint16(l4[in.csumOff:], csumFold(pseudoSum(f[in.l3:], in.ipv4, in.proto, len(l4))))
+	binary.BigEndian.PutUint16(l4[in.csumOff:], packet.Fold(packet.PseudoSumIPHeader(f[in.l3:], !in.ipv4, in.proto, len(l4))))
 	return packet.Offload{CsumStart: uint16(in.l4), CsumOffset: uint16(in.csumOff), HdrLen: uint16(in.hdrLen)}
 }
 
@@ -293,7 +293,7 @@ func TestSegmentErrors(t *testing.T) {
 	}
 }
 
-func TestFinishChecksum(t *testing.T) {
+func TestRecomputeOffloadChecksum(t *testing.T) {
 	for _, spec := range []frameSpec{
 		{payload: 100}, {payload: 101, ipv6: true}, {udp: true, payload: 33}, {udp: true, ipv6: true, payload: 0},
 		{vlan: true, payload: 10, options: true}, {payload: 6, pad: 10},
@@ -304,7 +304,7 @@ func TestFinishChecksum(t *testing.T) {
 			pk := packet.New(f)
 			pk.Off = makePartial(t, pk.Data)
 			pk.Key.Flags |= packet.FlagCsumPartial
-			if err := FinishChecksum(pk); err != nil {
+			if err := RecomputeOffloadChecksum(pk); err != nil {
 				t.Fatal(err)
 			}
 			if !bytes.Equal(pk.Data, want) {
@@ -317,15 +317,15 @@ func TestFinishChecksum(t *testing.T) {
 	}
 }
 
-// TestFinishChecksumGeneric covers the NIC-style completion used when the
+// TestRecomputeOffloadChecksumGeneric covers the NIC-style completion used when the
 // headers do not parse (here an IPv4 fragment, which locate refuses).
-func TestFinishChecksumGeneric(t *testing.T) {
+func TestRecomputeOffloadChecksumGeneric(t *testing.T) {
 	f, _ := buildFrame(t, frameSpec{payload: 50})
 	want := append([]byte(nil), f...)
 	off := makePartial(t, f)
 	f[14+6] |= 0x20 // MF: locate now refuses the frame
 	want[14+6] |= 0x20
-	if err := finishChecksum(f, &off); err != nil {
+	if err := recomputeOffloadChecksum(f, &off); err != nil {
 		t.Fatal(err)
 	}
 	if !bytes.Equal(f, want) {
@@ -377,7 +377,7 @@ func TestPrepareVnetAfterVLANPush(t *testing.T) {
 	}
 	o3, _ := h.Offload(len(small))
 	start, at := int(o3.CsumStart), int(o3.CsumStart+o3.CsumOffset)
-	binary.BigEndian.PutUint16(small[at:], ^csumFold(csumAdd(small[start:], 0)))
+	binary.BigEndian.PutUint16(small[at:], packet.Checksum(small[start:]))
 	if !bytes.Equal(small, want) {
 		t.Fatalf("kernel-style completion gave %x\nwant %x", small, want)
 	}
@@ -452,7 +452,7 @@ func BenchmarkSegment(b *testing.B) {
 		b.SetBytes(int64(len(f)))
 		b.ReportAllocs()
 		for b.Loop() {
-			finishChecksum(f, &off)
+			recomputeOffloadChecksum(f, &off)
 		}
 	})
 }
@@ -476,7 +476,7 @@ func TestOffloadAfterStaleNAT(t *testing.T) {
 				f[14+8+15] ^= 0x55
 			} else {
 				f[14+12+3] ^= 0x55
-				ipv4HeaderChecksum(f[14:34])
+				packet.PutIPv4HeaderChecksum(f[14:34])
 			}
 			soft := append([]byte(nil), f...)
 			var s Segmenter
@@ -496,13 +496,13 @@ func TestOffloadAfterStaleNAT(t *testing.T) {
 				small[14+8+15] ^= 0x55
 			} else {
 				small[14+12+3] ^= 0x55
-				ipv4HeaderChecksum(small[14:34])
+				packet.PutIPv4HeaderChecksum(small[14:34])
 			}
 			if err := prepareVnet(small, &so, &h); err != nil {
 				t.Fatal(err)
 			}
 			start, at := int(h.CsumStart), int(h.CsumStart+h.CsumOffset)
-			binary.BigEndian.PutUint16(small[at:], ^csumFold(csumAdd(small[start:], 0)))
+			binary.BigEndian.PutUint16(small[at:], packet.Checksum(small[start:]))
 			verifyWire(t, small)
 		})
 	}

@@ -411,7 +411,7 @@ func (x *pinSink) PacketIn(pi *pipeline.PacketIn) {
 	}
 	pk := packet.New(pi.Data)
 	pk.Off = pi.Off
-	if err := ports.FinishChecksum(pk); err != nil {
+	if err := ports.RecomputeOffloadChecksum(pk); err != nil {
 		s.log.Debug("packet-in: cannot finish a partial checksum", zap.Error(err))
 	}
 	one := *pi

@@ -192,8 +192,8 @@ func TestNATRewrite(t *testing.T) {
 				t.Fatalf("payload %q, want %q", got, c.want)
 			}
 			if c.partial {
-				if !packet.FinishChecksum(pk) {
-					t.Fatal("FinishChecksum")
+				if !packet.CompletePartialChecksum(pk) {
+					t.Fatal("CompletePartialChecksum")
 				}
 			}
 			if err := pkttest.VerifyChecksums(pk.Data); err != nil {

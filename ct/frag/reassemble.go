@@ -42,8 +42,7 @@ func (r *Reassembler) reassembleLocked(d *dgram, last *packet.Packet) *packet.Pa
 		ihl := f0.data - l3
 		be.PutUint16(b[l3+2:], uint16(n-l3))
 		be.PutUint16(b[l3+6:], be.Uint16(b[l3+6:])&0xc000) // keep DF and the reserved bit; no MF, offset 0
-		be.PutUint16(b[l3+10:], 0)
-		be.PutUint16(b[l3+10:], packet.Checksum(b[l3:l3+ihl]))
+		packet.PutIPv4HeaderChecksum(b[l3 : l3+ihl])
 	}
 	w := packet.New(b)
 	w.Key = last.Key
@@ -92,8 +91,7 @@ func (dg *Datagram) SyncFromWhole() {
 		} else {
 			copy(d[fi.l3+12:fi.l3+20], addrs)
 			ihl := fi.data - fi.l3
-			be.PutUint16(d[fi.l3+10:], 0)
-			be.PutUint16(d[fi.l3+10:], packet.Checksum(d[fi.l3:fi.l3+ihl]))
+			packet.PutIPv4HeaderChecksum(d[fi.l3 : fi.l3+ihl])
 		}
 		if fi.start != 0 {
 			continue

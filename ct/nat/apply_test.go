@@ -228,8 +228,8 @@ func TestApplyPartial(t *testing.T) {
 				if pk.Key.Flags&packet.FlagCsumPartial == 0 {
 					t.Fatal("partial flag lost")
 				}
-				if !packet.FinishChecksum(pk) {
-					t.Fatal("FinishChecksum")
+				if !packet.CompletePartialChecksum(pk) {
+					t.Fatal("CompletePartialChecksum")
 				}
 				checkPacket(t, pk)
 				if got, want := tupleOf(t, pk), other.Reverse(); got != want {

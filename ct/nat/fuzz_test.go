@@ -316,8 +316,8 @@ func FuzzRewrite(f *testing.F) {
 		if !keyFresh(pk) {
 			t.Fatalf("key out of date after Apply: %s", pkttest.Summary(pk.Data))
 		}
-		if partial && !packet.FinishChecksum(pk) {
-			t.Fatal("FinishChecksum")
+		if partial && !packet.CompletePartialChecksum(pk) {
+			t.Fatal("CompletePartialChecksum")
 		}
 		if okBefore {
 			if err := pkttest.VerifyChecksums(pk.Data); err != nil {

@@ -131,7 +131,7 @@ func TestIntegrationTCP(t *testing.T) {
 	data := parsed(pkttest.TCP4("198.51.100.10", "203.0.113.5", 40000, 80, "PA", 2, 101, []byte("GET / HTTP/1.0\r\n\r\n")))
 	makePartial(data)
 	ct.exec(t, data, false, nil)
-	if !packet.FinishChecksum(data) {
+	if !packet.CompletePartialChecksum(data) {
 		t.Fatal("finish")
 	}
 	checkPacket(t, data)

@@ -413,10 +413,7 @@ func SetIPv4ID(frame []byte, id uint16) []byte {
 	return f
 }
 
-func fixIPv4Csum(h []byte) {
-	h[10], h[11] = 0, 0
-	binary.BigEndian.PutUint16(h[10:], packet.Checksum(h))
-}
+func fixIPv4Csum(h []byte) { packet.PutIPv4HeaderChecksum(h) }
 
 // Frag4 splits the IPv4 frame into fragments carrying at most size bytes of
 // IP payload each (size is rounded down to a multiple of 8, at least 8).
