@@ -288,50 +288,54 @@ func TestUDP(t *testing.T) {
 
 func TestICMPEcho(t *testing.T) {
 	for _, v6 := range []bool{false, true} {
-		a, b, req, repl := A, B, uint8(icmp4EchoRequest), uint8(icmp4EchoReply)
-		if v6 {
-			a, b, req, repl = "2001:db8::1", "2001:db8::2", icmp6EchoRequest, icmp6EchoReply
-		}
-		tr := New(Config{})
-		runSteps(t, tr, []step{
-			{"request", icmpFrame(a, b, req, 0, 7, nil), commit, trk | nw},
-			{"request again", icmpFrame(a, b, req, 0, 7, nil), commit, trk | nw},
-			{"reply", icmpFrame(b, a, repl, 0, 7, nil), commit, trk | est | rpl},
-			{"other id", icmpFrame(b, a, repl, 0, 8, nil), commit, trk | inv},
-			{"bad code", icmpFrame(a, b, req, 1, 7, nil), commit, trk | inv},
+		t.Run(fmt.Sprintf("v6=%v", v6), func(t *testing.T) {
+			a, b, req, repl := A, B, uint8(icmp4EchoRequest), uint8(icmp4EchoReply)
+			if v6 {
+				a, b, req, repl = "2001:db8::1", "2001:db8::2", icmp6EchoRequest, icmp6EchoReply
+			}
+			tr := New(Config{})
+			runSteps(t, tr, []step{
+				{"request", icmpFrame(a, b, req, 0, 7, nil), commit, trk | nw},
+				{"request again", icmpFrame(a, b, req, 0, 7, nil), commit, trk | nw},
+				{"reply", icmpFrame(b, a, repl, 0, 7, nil), commit, trk | est | rpl},
+				{"other id", icmpFrame(b, a, repl, 0, 8, nil), commit, trk | inv},
+				{"bad code", icmpFrame(a, b, req, 1, 7, nil), commit, trk | inv},
+			})
+			pk := icmpFrame(a, b, req, 0, 7, nil)
+			exec1(tr, pk, commit, int64(2*time.Second))
+			k := &pk.Key
+			if k.W.CtTpSrc() != uint16(req) || k.W.CtTpDst() != 0 {
+				t.Errorf("ct_tp_src/dst for ICMP: %d/%d", k.W.CtTpSrc(), k.W.CtTpDst())
+			}
 		})
-		pk := icmpFrame(a, b, req, 0, 7, nil)
-		exec1(tr, pk, commit, int64(2*time.Second))
-		k := &pk.Key
-		if k.W.CtTpSrc() != uint16(req) || k.W.CtTpDst() != 0 {
-			t.Errorf("ct_tp_src/dst for ICMP: %d/%d", k.W.CtTpSrc(), k.W.CtTpDst())
-		}
 	}
 }
 
 func TestICMPErrorRelated(t *testing.T) {
 	for _, v6 := range []bool{false, true} {
-		a, b, router := A, B, "203.0.113.1"
-		errType := uint8(icmp4DstUnreach)
-		if v6 {
-			a, b, router = "2001:db8::1", "2001:db8::2", "2001:db8::99"
-			errType = icmp6DstUnreach
-		}
-		tr := New(Config{})
-		orig := udpFrame(a, b, 5000, 53, 10)
-		exec1(tr, orig, commit, int64(time.Second))
-		quoted := ipDatagram(orig)
-		runSteps(t, tr, []step{
-			{"error from dst", icmpFrame(b, a, errType, 3, 0, quoted), commit, trk | rel | rpl},
-			{"error from router", icmpFrame(router, a, errType, 3, 0, quoted), commit, trk | rel | rpl},
-			{"error about unknown", icmpFrame(b, a, errType, 3, 0, ipDatagram(udpFrame(a, b, 5001, 53, 10))), commit, trk | inv},
-			{"error to wrong host", icmpFrame(b, router, errType, 3, 0, quoted), commit, trk | inv},
-			{"truncated quote", icmpFrame(b, a, errType, 3, 0, quoted[:10]), commit, trk | inv},
-			{"garbage quote", icmpFrame(b, a, errType, 3, 0, []byte{0xde, 0xad, 0xbe, 0xef}), commit, trk | inv},
+		t.Run(fmt.Sprintf("v6=%v", v6), func(t *testing.T) {
+			a, b, router := A, B, "203.0.113.1"
+			errType := uint8(icmp4DstUnreach)
+			if v6 {
+				a, b, router = "2001:db8::1", "2001:db8::2", "2001:db8::99"
+				errType = icmp6DstUnreach
+			}
+			tr := New(Config{})
+			orig := udpFrame(a, b, 5000, 53, 10)
+			exec1(tr, orig, commit, int64(time.Second))
+			quoted := ipDatagram(orig)
+			runSteps(t, tr, []step{
+				{"error from dst", icmpFrame(b, a, errType, 3, 0, quoted), commit, trk | rel | rpl},
+				{"error from router", icmpFrame(router, a, errType, 3, 0, quoted), commit, trk | rel | rpl},
+				{"error about unknown", icmpFrame(b, a, errType, 3, 0, ipDatagram(udpFrame(a, b, 5001, 53, 10))), commit, trk | inv},
+				{"error to wrong host", icmpFrame(b, router, errType, 3, 0, quoted), commit, trk | inv},
+				{"truncated quote", icmpFrame(b, a, errType, 3, 0, quoted[:10]), commit, trk | inv},
+				{"garbage quote", icmpFrame(b, a, errType, 3, 0, []byte{0xde, 0xad, 0xbe, 0xef}), commit, trk | inv},
+			})
+			if tr.Count() != 1 {
+				t.Fatalf("errors created connections: %d", tr.Count())
+			}
 		})
-		if tr.Count() != 1 {
-			t.Fatalf("errors created connections: %d", tr.Count())
-		}
 	}
 }
 

@@ -627,16 +627,22 @@ func TestALGNoAlloc(t *testing.T) {
 	tr, data, ctl := relatedSession(t)
 	p := &Params{}
 	out := make([]*packet.Packet, 0, 4)
-	for _, pk := range []*packet.Packet{data, ctl} {
-		batch := []*packet.Packet{pk}
-		allocs := testing.AllocsPerRun(500, func() {
-			pk.Conn = nil
-			pk.Key.SetCtState(0)
-			out = tr.Execute(batch, out[:0], p, int64(2*time.Second))
+	for _, c := range []struct {
+		name string
+		pk   *packet.Packet
+	}{{"data", data}, {"control", ctl}} {
+		t.Run(c.name, func(t *testing.T) {
+			pk := c.pk
+			batch := []*packet.Packet{pk}
+			allocs := testing.AllocsPerRun(500, func() {
+				pk.Conn = nil
+				pk.Key.SetCtState(0)
+				out = tr.Execute(batch, out[:0], p, int64(2*time.Second))
+			})
+			if allocs != 0 {
+				t.Errorf("%v allocations per packet (%s)", allocs, stateString(pk.Key.CtState()))
+			}
 		})
-		if allocs != 0 {
-			t.Errorf("%v allocations per packet (%s)", allocs, stateString(pk.Key.CtState()))
-		}
 	}
 }
 

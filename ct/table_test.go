@@ -296,15 +296,17 @@ func TestFlushVariants(t *testing.T) {
 		{"labels", FlushFilter{Labels: packet.U128{Hi: 2}, LabelsMask: packet.Ones(128)}, 8},
 		{"v6 only", FlushFilter{Orig: FlushTuple{Dst: netip.MustParseAddr("2001:db8::2")}}, 9},
 	} {
-		tr := setup()
-		if tr.Count() != 12 {
-			t.Fatalf("setup: %d", tr.Count())
-		}
-		tr.Flush(c.f)
-		if tr.Count() != c.left {
-			t.Errorf("%s: %d left, want %d", c.name, tr.Count(), c.left)
-		}
-		checkInvariants(t, tr)
+		t.Run(c.name, func(t *testing.T) {
+			tr := setup()
+			if tr.Count() != 12 {
+				t.Fatalf("setup: %d", tr.Count())
+			}
+			tr.Flush(c.f)
+			if tr.Count() != c.left {
+				t.Errorf("%s: %d left, want %d", c.name, tr.Count(), c.left)
+			}
+			checkInvariants(t, tr)
+		})
 	}
 	// The dpctl forms.
 	tr := setup()
