@@ -127,6 +127,13 @@ func (t *Tracker) processFast(pk *packet.Packet, c *conn, p *Params) {
 	k.W.SetCtLabel(label.Hi, label.Lo)
 }
 
+// processOne is OVS's process_one for a packet not cached in this zone:
+// it finds the packet's connection and runs its state machine, and hands a
+// packet without a usable connection to connNotFound (OVS's
+// conn_not_found), which creates one on commit. The update of an existing
+// connection stays here rather than in a helper of its own, so that an
+// established packet (the common case) costs no call beyond the lookup
+// and the state machine, and one hold of the connection's lock.
 func (t *Tracker) processOne(pk *packet.Packet, ctx *lookupCtx, p *Params, now int64) {
 	k := &pk.Key
 	state := k.CtState()
@@ -138,18 +145,7 @@ func (t *Tracker) processOne(pk *packet.Packet, ctx *lookupCtx, p *Params, now i
 	// in this zone (its ALG processing and sequence adjustment are done).
 	translated := state&(packet.CsSNAT|packet.CsDNAT) != 0
 	if translated {
-		// Already translated by an earlier ct(nat) in this zone: find
-		// the connection from the reverse of what the packet is now.
-		rev := ctx.key.reverse()
-		var r bool
-		if c, r = t.lookup(&rev, now); c != nil {
-			ctx.reply = !r
-			if ctx.reply {
-				ctx.key = c.rkey
-			} else {
-				ctx.key = c.key
-			}
-		}
+		c = t.lookupTranslated(ctx, now)
 	} else {
 		c, ctx.reply = t.lookup(&ctx.key, now)
 	}
@@ -219,55 +215,9 @@ func (t *Tracker) processOne(pk *packet.Packet, ctx *lookupCtx, p *Params, now i
 	var expP *alg.Expectation // the expectation that announced this connection
 	if createNew {
 		var exp alg.Expectation
-		haveExp := false
-		ctx.reply = false
-		if !validNew(ctx) {
-			state = packet.CsInv
-		} else {
-			state = packet.CsNew
-			// An expected (ALG-announced) connection is related from its
-			// first packet on, committed or not; commit consumes the
-			// expectation.
-			if exp, haveExp = t.findExp(ctx, now); haveExp {
-				state |= packet.CsRel
-				expP = &exp
-			}
-			if p.Commit && t.admit(p.Zone) {
-				var tmp conn
-				t.initConn(&tmp, ctx, now)
-				tmp.rkey = tmp.key.reverse()
-				tmp.helper = helperID(p.Alg, ctx.key.proto)
-				natOK := true
-				if haveExp {
-					setupRelated(&tmp, &exp, p.NAT != nil)
-				} else if p.NAT != nil {
-					natOK = t.natSetup(&tmp, p.NAT, now)
-				}
-				var nst *algState
-				if natOK && (tmp.helper != 0 || tmp.related) {
-					var ep *alg.Expectation
-					if haveExp {
-						ep = &exp
-					}
-					nst = newALGState(&tmp, ep)
-				}
-				if !natOK {
-					t.release(p.Zone)
-				} else if c = t.insert(&tmp, nst, now); c == nil {
-					// Lost a race with another goroutine: as OVS, the
-					// packet stays +new without a connection.
-					t.release(p.Zone)
-				} else {
-					t.cnt.created.Add(1)
-					st = nst
-					if haveExp {
-						t.exps.Take(ctx.key.proto, ctx.key.zone, algTuple(&ctx.key), now)
-					}
-					if c.natAct != 0 {
-						natPacket(pk, c, false, false, &state)
-					}
-				}
-			}
+		var haveExp bool
+		if c, st, state, haveExp = t.connNotFound(pk, ctx, p, &exp, now); haveExp {
+			expP = &exp
 		}
 	}
 	if state&packet.CsInv != 0 {
@@ -300,6 +250,78 @@ func (t *Tracker) processOne(pk *packet.Packet, ctx *lookupCtx, p *Params, now i
 		c = nil
 	}
 	setCached(pk, c, ctx.reply, ctx.related)
+}
+
+// lookupTranslated finds the connection of a packet that an earlier
+// ct(nat) in this zone translated, from the reverse of what the packet is
+// now, and gives ctx the connection's key for the packet's direction.
+func (t *Tracker) lookupTranslated(ctx *lookupCtx, now int64) *conn {
+	rev := ctx.key.reverse()
+	c, r := t.lookup(&rev, now)
+	if c != nil {
+		ctx.reply = !r
+		if ctx.reply {
+			ctx.key = c.rkey
+		} else {
+			ctx.key = c.key
+		}
+	}
+	return c
+}
+
+// connNotFound is OVS's conn_not_found, for a packet whose connection
+// does not exist (or was just ended). It returns the packet's state: +new
+// (+rel when an ALG expectation announced the connection; the expectation
+// is copied to *exp and haveExp set) or +inv when the packet cannot start
+// a connection. On commit, within the limits and with a free translated
+// tuple when the action translates, it also creates the connection and
+// returns it with its ALG state (nil: no helper, not related), consumes
+// the expectation and translates the packet.
+func (t *Tracker) connNotFound(pk *packet.Packet, ctx *lookupCtx, p *Params, exp *alg.Expectation, now int64) (c *conn, st *algState, state uint32, haveExp bool) {
+	ctx.reply = false
+	if !validNew(ctx) {
+		return nil, nil, packet.CsInv, false
+	}
+	state = packet.CsNew
+	// An expected (ALG-announced) connection is related from its first
+	// packet on, committed or not; commit consumes the expectation.
+	if *exp, haveExp = t.findExp(ctx, now); haveExp {
+		state |= packet.CsRel
+	}
+	if !p.Commit || !t.admit(p.Zone) {
+		return nil, nil, state, haveExp
+	}
+	var tmp conn
+	t.initConn(&tmp, ctx, now)
+	tmp.rkey = tmp.key.reverse()
+	tmp.helper = helperID(p.Alg, ctx.key.proto)
+	if haveExp {
+		setupRelated(&tmp, exp, p.NAT != nil)
+	} else if p.NAT != nil && !t.natSetup(&tmp, p.NAT, now) {
+		t.release(p.Zone)
+		return nil, nil, state, haveExp
+	}
+	if tmp.helper != 0 || tmp.related {
+		var ep *alg.Expectation
+		if haveExp {
+			ep = exp
+		}
+		st = newALGState(&tmp, ep)
+	}
+	if c = t.insert(&tmp, st, now); c == nil {
+		// Lost a race with another goroutine: as OVS, the packet stays
+		// +new without a connection.
+		t.release(p.Zone)
+		return nil, nil, state, haveExp
+	}
+	t.cnt.created.Add(1)
+	if haveExp {
+		t.exps.Take(ctx.key.proto, ctx.key.zone, algTuple(&ctx.key), now)
+	}
+	if c.natAct != 0 {
+		natPacket(pk, c, false, false, &state)
+	}
+	return c, st, state, haveExp
 }
 
 // validNew reports whether the packet may create a connection.
