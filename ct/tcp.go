@@ -59,6 +59,23 @@ type tcpPeer struct {
 	state  uint8
 }
 
+// advance records an accepted segment from this peer to dst, pf's window
+// update (tcpUpdate makes it in the in-window and in the loose case): the
+// largest window seen (win, as the segment carries it), the highest
+// sequence sent (end), and the highest sequence dst may send (the
+// acknowledgement ack plus win scaled by sws).
+func (src *tcpPeer) advance(dst *tcpPeer, end, ack, win uint32, sws uint8) {
+	if uint32(src.maxWin) < win {
+		src.maxWin = uint16(win)
+	}
+	if seqGT(end, src.seqlo) {
+		src.seqlo = end
+	}
+	if seqGEQ(ack+(win<<sws), dst.seqhi) {
+		dst.seqhi = ack + max(win<<sws, 1)
+	}
+}
+
 func seqLT(a, b uint32) bool  { return int32(a-b) < 0 }
 func seqGEQ(a, b uint32) bool { return int32(a-b) >= 0 }
 func seqGT(a, b uint32) bool  { return int32(a-b) > 0 }
@@ -260,15 +277,7 @@ func (t *Tracker) tcpUpdate(c *conn, s *tcpSeg, reply bool, zone uint16, now int
 		int64(ackskew) <= int64(maxAckWindow)<<sws &&
 		(f&tcpRST == 0 || origSeq == src.seqlo || origSeq == src.seqlo+1 || origSeq+1 == src.seqlo)
 	if inWindow || !t.seqCheck(zone) {
-		if uint32(src.maxWin) < win {
-			src.maxWin = uint16(win)
-		}
-		if seqGT(end, src.seqlo) {
-			src.seqlo = end
-		}
-		if seqGEQ(ack+(win<<sws), dst.seqhi) {
-			dst.seqhi = ack + max(win<<sws, 1)
-		}
+		src.advance(dst, end, ack, win, sws)
 		if f&tcpSYN != 0 && src.state < tcpsSynSent {
 			src.state = tcpsSynSent
 		}
@@ -305,15 +314,7 @@ func (t *Tracker) tcpUpdate(c *conn, s *tcpSeg, reply bool, zone uint16, now int
 		// pf's loose case: shotgunned SYNs, a stream picked up after
 		// establishment, stray packets after close. The expiry is not
 		// refreshed here.
-		if uint32(src.maxWin) < win {
-			src.maxWin = uint16(win)
-		}
-		if seqGT(end, src.seqlo) {
-			src.seqlo = end
-		}
-		if seqGEQ(ack+(win<<sws), dst.seqhi) {
-			dst.seqhi = ack + max(win<<sws, 1)
-		}
+		src.advance(dst, end, ack, win, sws)
 		if f&tcpFIN != 0 && src.state < tcpsClosing {
 			src.state = tcpsClosing
 		}
