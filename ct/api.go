@@ -1,24 +1,30 @@
 package ct
 
-import "gswitch/packet"
-
-// NAT flags (the wire values of NXAST_NAT's flags field).
-const (
-	NATSrc        = 1 << 0
-	NATDst        = 1 << 1
-	NATPersistent = 1 << 2
-	NATHash       = 1 << 3 // proto_hash
-	NATRandom     = 1 << 4 // proto_random
+import (
+	"gswitch/ct/nat"
+	"gswitch/packet"
 )
 
-// NAT range-present bits (the wire values of NXAST_NAT's range_present).
+// NAT flags (the wire values of NXAST_NAT's flags field). Package ct/nat
+// owns the values; these are its constants under the names the ct action
+// uses.
 const (
-	NATRangeIPv4Min  = 1 << 0
-	NATRangeIPv4Max  = 1 << 1
-	NATRangeIPv6Min  = 1 << 2
-	NATRangeIPv6Max  = 1 << 3
-	NATRangeProtoMin = 1 << 4
-	NATRangeProtoMax = 1 << 5
+	NATSrc        = nat.FlagSrc
+	NATDst        = nat.FlagDst
+	NATPersistent = nat.FlagPersistent
+	NATHash       = nat.FlagHash   // proto_hash
+	NATRandom     = nat.FlagRandom // proto_random
+)
+
+// NAT range-present bits (the wire values of NXAST_NAT's range_present),
+// ct/nat's constants as NATSrc... are.
+const (
+	NATRangeIPv4Min  = nat.RangeIPv4Min
+	NATRangeIPv4Max  = nat.RangeIPv4Max
+	NATRangeIPv6Min  = nat.RangeIPv6Min
+	NATRangeIPv6Max  = nat.RangeIPv6Max
+	NATRangeProtoMin = nat.RangeProtoMin
+	NATRangeProtoMax = nat.RangeProtoMax
 )
 
 // NAT is the nat(...) part of a ct action. A NAT with Flags&(NATSrc|NATDst)

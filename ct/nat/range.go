@@ -31,8 +31,9 @@ func (k Kind) String() string {
 	return "none"
 }
 
-// Raw NXAST_NAT flag and range-present bits (the values of ct.NATSrc...
-// and ct.NATRange*; nat does not import ct, so that ct can import nat).
+// Raw NXAST_NAT flag and range-present bits: the one definition, which ct
+// gives its own names (ct.NATSrc..., ct.NATRange*); nat does not import
+// ct, so that ct can import nat.
 const (
 	FlagSrc        = 1 << 0
 	FlagDst        = 1 << 1
