@@ -94,30 +94,19 @@ func (t *Table) removeLocked(k ExpKey, mk masterKey) {
 // satisfies (an exact source port first, then any source port), removes
 // it and returns it. An expired expectation is removed and not returned.
 func (t *Table) Take(proto uint8, zone uint16, key Tuple, now int64) (Expectation, bool) {
-	if t.n.Load() == 0 {
-		return Expectation{}, false
-	}
-	k := ExpKey{proto, zone, key.Src, key.Dst, key.SrcPort, key.DstPort}
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	e, ok := t.m[k]
-	if !ok {
-		k.SrcPort = 0
-		if e, ok = t.m[k]; !ok {
-			return Expectation{}, false
-		}
-	}
-	t.removeLocked(k, masterKey{e.Zone, e.MasterOrig})
-	if e.Expired(now) {
-		return Expectation{}, false
-	}
-	return *e, true
+	return t.lookup(proto, zone, key, now, true)
 }
 
 // Find is Take without the removal: it returns the expectation that a
 // new connection's first packet satisfies (an uncommitted packet is
 // related, but only a committed one consumes the expectation).
 func (t *Table) Find(proto uint8, zone uint16, key Tuple, now int64) (Expectation, bool) {
+	return t.lookup(proto, zone, key, now, false)
+}
+
+// lookup is Take (take set) and Find: one locked lookup, exact source
+// port first, then any source port.
+func (t *Table) lookup(proto uint8, zone uint16, key Tuple, now int64, take bool) (Expectation, bool) {
 	if t.n.Load() == 0 {
 		return Expectation{}, false
 	}
@@ -130,6 +119,9 @@ func (t *Table) Find(proto uint8, zone uint16, key Tuple, now int64) (Expectatio
 		if e, ok = t.m[k]; !ok {
 			return Expectation{}, false
 		}
+	}
+	if take {
+		t.removeLocked(k, masterKey{e.Zone, e.MasterOrig})
 	}
 	if e.Expired(now) {
 		return Expectation{}, false
