@@ -31,10 +31,13 @@ type Packet struct {
 	Key  Key
 	Data []byte // the frame, a window of buf starting at or after Headroom
 	// Conn is conntrack's cached connection for this packet (set by ct;
-	// opaque to everyone else). Cleared when ct fields are cleared.
+	// opaque to everyone else). A later ct action in the connection's
+	// zone (without force) finds it here and does not look the packet up
+	// again (OVS's ct cache). Cleared when ct fields are cleared.
 	Conn any
-	// Mark says ct must not look this packet up again in the same zone
-	// (OVS's ct cache). Opaque to everyone but ct.
+	// CtCached is set by ct to whether it cached a connection in Conn
+	// (true with Conn, false when it leaves Conn nil). ct decides on Conn
+	// alone, and nothing reads this flag; ct_clear leaves it as it was.
 	CtCached bool
 	Off      Offload
 	buf      []byte // full backing store, len BufSize
