@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"math/bits"
 	"unsafe"
 
 	"gswitch/ct"
@@ -136,7 +137,7 @@ func (w *worker) end() {
 		for m != 0 {
 			b := m & -m
 			m &^= b
-			t := i*64 + ctz(b)
+			t := i*64 + bits.TrailingZeros64(b)
 			if l := w.tl[t].lookups; l != 0 {
 				w.d.tstats[t].lookups.Add(l)
 			}
@@ -160,15 +161,6 @@ func (w *worker) end() {
 	w.frames = w.frames[:0]
 	clear(w.aset[:cap(w.aset)])
 	w.aset = w.aset[:0]
-}
-
-func ctz(b uint64) int {
-	n := 0
-	for b&1 == 0 {
-		b >>= 1
-		n++
-	}
-	return n
 }
 
 func (w *worker) flushStats() {
