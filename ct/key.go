@@ -55,11 +55,19 @@ func (k *connKey) hash(seed uint64) uint64 {
 		a = mix(uint64(be.Uint32(k.src[:4]))<<16|uint64(k.sport)^seed, hashK1)
 		b = mix(uint64(be.Uint32(k.dst[:4]))<<16|uint64(k.dport)^seed, hashK1)
 	}
+	// The two endpoints' values are combined in order (the smaller first),
+	// which is the same from both directions; a sum or an xor would be too,
+	// but it would let keys collide whenever the sums of their endpoints'
+	// values do, and one multiply per endpoint leaves those nearly linear
+	// in the address and port.
+	if a > b {
+		a, b = b, a
+	}
 	x := uint64(k.zone)<<8 | uint64(k.proto)
 	if k.v6 {
 		x |= 1 << 24
 	}
-	return mix((a+b)^x, seed^hashK3)
+	return mix(a^x, b^seed^hashK3)
 }
 
 const (
