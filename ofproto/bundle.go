@@ -70,7 +70,7 @@ func onfMsg(xid uint32, expType uint32, sizeHint int) *msg {
 	return newMsg(Version13, TypeVendor, xid, 8+sizeHint).u32(VendorONF).u32(expType)
 }
 
-func (c *conn) bundleControl(h Header, b []byte) error {
+func (c *conn) bundleControl(cd *codec, h Header, b []byte) error {
 	if err := c.rejectSlave(); err != nil {
 		return err
 	}
@@ -132,7 +132,7 @@ func (c *conn) bundleControl(h Header, b []byte) error {
 			err = errBundleFlags
 		default:
 			delete(c.bundles, id)
-			err = c.commit(bd)
+			err = c.commit(cd, bd)
 		}
 	case bundleDiscardReq:
 		replyType = bundleDiscardRep
@@ -232,12 +232,12 @@ func (c *conn) bundleAdd(cd *codec, h Header, b []byte) error {
 // commit applies a bundle: every flow-mod, group-mod and port-mod in order,
 // all or none, then its packet-outs. A failing message gets its own
 // OFPT_ERROR and the commit fails with OFPBFC_MSG_FAILED, as in OVS.
-func (c *conn) commit(bd *bundle) error {
+func (c *conn) commit(cd *codec, bd *bundle) error {
 	s := c.srv
 	dp := s.cfg.Datapath
 	now := s.now()
 	fail := func(e *bundleEntry, err error) error {
-		c.replyError(Version13, e.xid, asOFError(err), e.raw)
+		c.replyError(cd.version, e.xid, asOFError(err), e.raw)
 		return errBundleFailed
 	}
 	onlyFlows, hasPortMod := true, false
@@ -317,7 +317,6 @@ func (c *conn) commit(bd *bundle) error {
 			}
 		}
 	}
-	cd := codecFor(c.version())
 	for _, e := range bd.msgs {
 		if e.kind == kindPacketOut {
 			err := c.rejectSlave()
@@ -325,7 +324,7 @@ func (c *conn) commit(bd *bundle) error {
 				err = c.packetOut(cd, e.po)
 			}
 			if err != nil {
-				c.replyError(Version13, e.xid, asOFError(err), e.raw)
+				c.replyError(cd.version, e.xid, asOFError(err), e.raw)
 			}
 		}
 	}

@@ -583,7 +583,7 @@ func (c *conn) handleVendor(cd *codec, h Header, b []byte) error {
 		}
 		switch binary.BigEndian.Uint32(b[12:]) {
 		case ONFTBundleControl:
-			return c.bundleControl(h, b)
+			return c.bundleControl(cd, h, b)
 		case ONFTBundleAddMessage:
 			return c.bundleAdd(cd, h, b)
 		}
