@@ -64,7 +64,13 @@ ip netns exec "$NS_OUT" python3 -m http.server 8080 --bind :: >/dev/null 2>&1 &
 PIDS+=($!)
 ip netns exec "$NS_IN" python3 -m http.server 8081 --bind :: >/dev/null 2>&1 &
 PIDS+=($!)
-sleep 1
+# Wait until both servers listen (python's start and its name lookups can
+# take seconds on a loaded machine); the check looks inside each server's
+# own namespace, so it sends nothing through the switch.
+for _ in $(seq 200); do
+	outx ss -Htln 'sport = :8080' | grep -q . && inx ss -Htln 'sport = :8081' | grep -q . && break
+	sleep 0.1
+done
 check "ping inside -> outside (IPv4)" 0 inx ping -c 2 -W 2 198.51.100.2
 check "ping inside -> outside (IPv6)" 0 inx ping -6 -c 2 -W 2 2001:db8::2
 check "TCP inside -> outside:8080 (IPv4)" 0 inx timeout 10 curl -sf -o /dev/null http://198.51.100.2:8080/

@@ -70,7 +70,13 @@ ip netns exec "$NS_SRV" timeout 120 "$PY" -m pyftpdlib -i $SRV -p 21 -w -d "$TMP
 PIDS+=($!)
 ip netns exec "$NS_SRV" "$PY" -m http.server 8080 --bind $SRV >/dev/null 2>&1 &
 PIDS+=($!)
-for _ in $(seq 50); do srvx bash -c "exec 3<>/dev/tcp/$SRV/21" 2>/dev/null && break; sleep 0.1; done
+# Both servers must listen before the checks (a drop check against a server
+# that is not up yet would pass for the wrong reason); checked inside the
+# server's namespace, so nothing crosses the switch.
+for _ in $(seq 200); do
+	srvx ss -Htln 'sport = :21' | grep -q . && srvx ss -Htln 'sport = :8080' | grep -q . && break
+	sleep 0.1
+done
 
 say "traffic"
 URL=ftp://$SRV
