@@ -213,16 +213,24 @@ func (w *Words) CopyCt(src *Words) {
 // packet's nw_proto, addresses and tp_src/tp_dst, as resubmit(,,ct) looks
 // a packet up.
 func (w *Words) UseCtTuple() {
-	w.SetNwProto(w.CtNwProto())
-	switch w.EthType() {
+	// The addresses are copied as one block of four words: dst follows src
+	// in both places (checked at compile time below).
+	w[WL3Misc] = w[WL3Misc]&^(0xff<<24) | (w[WCtMark]>>8&0xff)<<24 // nw_proto = ct_nw_proto
+	switch uint16(w[WEthDst]) {
 	case EthTypeIPv4:
 		w[WNw] = w[WCtNw]
 	case EthTypeIPv6:
-		w[WIPv6Src], w[WIPv6Src+1] = w[WCtIPv6Src], w[WCtIPv6Src+1]
-		w[WIPv6Dst], w[WIPv6Dst+1] = w[WCtIPv6Dst], w[WCtIPv6Dst+1]
+		*(*[4]uint64)(w[WIPv6Src:]) = *(*[4]uint64)(w[WCtIPv6Src:])
 	}
 	w[WTp] = w[WTp]&0xffffffff | w[WCtTp]&^0xffffffff
 }
+
+// The package fails to compile unless ipv6_dst follows ipv6_src and
+// ct_ipv6_dst follows ct_ipv6_src, as UseCtTuple assumes.
+var (
+	_ [0]struct{} = [WIPv6Dst - WIPv6Src - 2]struct{}{}
+	_ [0]struct{} = [WCtIPv6Dst - WCtIPv6Src - 2]struct{}{}
+)
 
 // Accessors of a Key's words, for the most used fields (see Words).
 
