@@ -3,6 +3,7 @@ package ofproto
 import (
 	"encoding/binary"
 
+	"gswitch/nxm"
 	"gswitch/pipeline"
 )
 
@@ -67,7 +68,7 @@ func (c *conn) discardBundles() {
 }
 
 func onfMsg(xid uint32, expType uint32, sizeHint int) *msg {
-	return newMsg(Version13, TypeVendor, xid, 8+sizeHint).u32(VendorONF).u32(expType)
+	return newMsg(Version13, TypeVendor, xid, 8+sizeHint).u32(nxm.ONFVendorID).u32(expType)
 }
 
 func (c *conn) bundleControl(cd *codec, h Header, b []byte) error {
@@ -184,7 +185,7 @@ func (c *conn) bundleAdd(cd *codec, h Header, b []byte) error {
 	case e.kind == kindFlowMod:
 		e.fm, err = cd.decodeFlowMod(inner, c.state().flowModTableID)
 	case e.kind == kindExperimenter && len(inner) >= 16 &&
-		binary.BigEndian.Uint32(inner[8:]) == VendorNicira && binary.BigEndian.Uint32(inner[12:]) == NXTFlowMod:
+		binary.BigEndian.Uint32(inner[8:]) == nxm.NXVendorID && binary.BigEndian.Uint32(inner[12:]) == NXTFlowMod:
 		e.kind = kindFlowMod
 		if len(inner) < 48 {
 			return errBadLen

@@ -559,7 +559,7 @@ func (c *conn) setAsyncProps(props []byte) error {
 
 // nxMsg starts a Nicira vendor message.
 func nxMsg(version uint8, xid uint32, subtype uint32, sizeHint int) *msg {
-	return newMsg(version, TypeVendor, xid, 8+sizeHint).u32(VendorNicira).u32(subtype)
+	return newMsg(version, TypeVendor, xid, 8+sizeHint).u32(nxm.NXVendorID).u32(subtype)
 }
 
 // handleVendor dispatches OFPT_VENDOR / OFPT_EXPERIMENTER.
@@ -569,12 +569,12 @@ func (c *conn) handleVendor(cd *codec, h Header, b []byte) error {
 	}
 	vendor := binary.BigEndian.Uint32(b[8:])
 	switch vendor {
-	case VendorNicira:
+	case nxm.NXVendorID:
 		if len(b) < 16 {
 			return errBadLen
 		}
 		return c.handleNicira(h, b, binary.BigEndian.Uint32(b[12:]))
-	case VendorONF:
+	case nxm.ONFVendorID:
 		if h.Version != Version13 {
 			return errBadVendor
 		}

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"gswitch/nxm"
 	"gswitch/ofproto/oftest"
 	"gswitch/pipeline"
 )
@@ -604,7 +605,7 @@ func TestBundle(t *testing.T) {
 	p := dial(t, env, 4, 0)
 	ctrl := func(id uint32, typ, flags uint16) []byte {
 		b := make([]byte, 16)
-		binary.BigEndian.PutUint32(b, VendorONF)
+		binary.BigEndian.PutUint32(b, nxm.ONFVendorID)
 		binary.BigEndian.PutUint32(b[4:], ONFTBundleControl)
 		binary.BigEndian.PutUint32(b[8:], id)
 		binary.BigEndian.PutUint16(b[12:], typ)
@@ -632,7 +633,7 @@ func TestBundle(t *testing.T) {
 	// Adding to a closed bundle fails.
 	add := func(id uint32, xid uint32, inner []byte) []byte {
 		b := make([]byte, 16)
-		binary.BigEndian.PutUint32(b, VendorONF)
+		binary.BigEndian.PutUint32(b, nxm.ONFVendorID)
 		binary.BigEndian.PutUint32(b[4:], ONFTBundleAddMessage)
 		binary.BigEndian.PutUint32(b[8:], id)
 		return oftest.Message(4, TypeVendor, xid, b, inner)

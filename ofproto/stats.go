@@ -66,7 +66,7 @@ func statsHeader10(xid uint32, t uint16) []byte {
 
 // nxstHeader10 is an OF1.0 Nicira vendor stats reply header.
 func nxstHeader10(xid uint32, subtype uint32) []byte {
-	return newMsg(Version10, Type10StatsReply, xid, 16).u16(MPExperimenter).u16(0).u32(VendorNicira).u32(subtype).zeros(4).b
+	return newMsg(Version10, Type10StatsReply, xid, 16).u16(MPExperimenter).u16(0).u32(nxm.NXVendorID).u32(subtype).zeros(4).b
 }
 
 func descBody(d *Desc) []byte {
@@ -428,7 +428,7 @@ func experimenterStats13(_ *conn, _ *codec, r *statsRequest) error {
 		return errBadLen
 	}
 	switch binary.BigEndian.Uint32(r.body) {
-	case VendorNicira, VendorONF:
+	case nxm.NXVendorID, nxm.ONFVendorID:
 		return errBadSubtype
 	}
 	return errBadVendor
@@ -501,7 +501,7 @@ func nxStats(c *conn, _ *codec, r *statsRequest) error {
 	if len(body) < 4 {
 		return errBadLen
 	}
-	if binary.BigEndian.Uint32(body) != VendorNicira {
+	if binary.BigEndian.Uint32(body) != nxm.NXVendorID {
 		return errBadVendor
 	}
 	if len(body) < 12 {

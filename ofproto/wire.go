@@ -90,12 +90,6 @@ const (
 // Multipart flags.
 const mpMore = 1
 
-// Experimenter (vendor) ids.
-const (
-	VendorNicira = 0x00002320
-	VendorONF    = 0x4f4e4600
-)
-
 // Nicira message subtypes (NXT_*).
 const (
 	NXTRoleRequest         = 10
