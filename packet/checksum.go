@@ -21,6 +21,7 @@ import "hash/crc32"
 //     changed field of the covered data (RFC 1624 eqn. 3).
 //   - AdjustSum16/32/128 update an uncomplemented sum, such as a partial
 //     checksum field (below), for a changed field.
+//   - SCTPChecksum is SCTP's CRC32c, which is no Internet checksum.
 //   - CompletePartialChecksum finishes an offloaded (partial) checksum the
 //     way a NIC does, from the sum already in the field. ports'
 //     RecomputeOffloadChecksum instead computes it afresh from the frame's
@@ -366,16 +367,18 @@ func CompletePartialChecksum(pk *Packet) bool {
 
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 
-// sctpCRC returns the CRC32c of the SCTP packet at L4 with the checksum
-// field taken as zero (RFC 9260 appendix A).
-func (pk *Packet) sctpCRC() uint32 {
-	l4 := int(pk.Key.L4)
-	s := pk.Data[l4:pk.ipEnd()]
+// SCTPChecksum returns the CRC32c of the SCTP packet s (common header and
+// chunks, at least 12 bytes) with its checksum field taken as zero (RFC
+// 9260 appendix A); s is not changed. It is stored little-endian at s[8:].
+func SCTPChecksum(s []byte) uint32 {
 	var zero [4]byte
 	c := crc32.Update(0, castagnoli, s[:8])
 	c = crc32.Update(c, castagnoli, zero[:])
 	return crc32.Update(c, castagnoli, s[12:])
 }
+
+// sctpCRC is SCTPChecksum of the packet's SCTP header and payload.
+func (pk *Packet) sctpCRC() uint32 { return SCTPChecksum(pk.Data[pk.Key.L4:pk.ipEnd()]) }
 
 func le32(b []byte) uint32 {
 	_ = b[3]

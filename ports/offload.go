@@ -3,7 +3,6 @@ package ports
 import (
 	"encoding/binary"
 	"errors"
-	"hash/crc32"
 	"sync"
 
 	"gswitch/packet"
@@ -145,8 +144,7 @@ func gsoMatches(t uint8, in *l4Info) bool {
 func l4Checksum(f []byte, in *l4Info) {
 	l4 := f[in.l4:in.end]
 	if in.proto == packet.ProtoSCTP {
-		binary.LittleEndian.PutUint32(l4[8:], 0)
-		binary.LittleEndian.PutUint32(l4[8:], crc32.Checksum(l4, castagnoli))
+		binary.LittleEndian.PutUint32(l4[8:], packet.SCTPChecksum(l4))
 		return
 	}
 	l4[in.csumOff], l4[in.csumOff+1] = 0, 0
@@ -156,8 +154,6 @@ func l4Checksum(f []byte, in *l4Info) {
 	}
 	binary.BigEndian.PutUint16(l4[in.csumOff:], c)
 }
-
-var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 
 // RecomputeOffloadChecksum computes pk's partial (offloaded) L4 checksum in
 // software, in place, and clears the partial state of pk.Off (and
