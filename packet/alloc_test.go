@@ -3,9 +3,9 @@ package packet_test
 import (
 	"testing"
 
-	"gswitch/internal/testutil"
 	"gswitch/packet"
 	"gswitch/packet/pkttest"
+	"gswitch/tests/testutil"
 )
 
 func TestParseNoAllocs(t *testing.T) {

@@ -8,8 +8,8 @@ import (
 	"testing"
 
 	"gswitch/ct"
-	"gswitch/internal/testutil"
 	"gswitch/packet"
+	"gswitch/tests/testutil"
 )
 
 // estTracker is an allocation-free tracker for benchmarks: every packet

@@ -4,8 +4,8 @@ import (
 	"slices"
 	"testing"
 
-	"gswitch/internal/testutil"
 	"gswitch/packet"
+	"gswitch/tests/testutil"
 )
 
 func TestEMCInvalidatedByVersion(t *testing.T) {

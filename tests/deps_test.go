@@ -17,7 +17,7 @@ func TestImportRules(t *testing.T) {
 		"gswitch/nxm":       {"gswitch/ofproto", "gswitch/ports"},
 		"gswitch/ports/...": {"gswitch/ct", "gswitch/pipeline", "gswitch/nxm", "gswitch/ofproto"},
 		// Test helpers any package's tests may import, packet's included.
-		"gswitch/internal/testutil": {"gswitch/", "github.com/", "go.uber.org/", "golang.org/"},
+		"gswitch/tests/testutil": {"gswitch/", "github.com/", "go.uber.org/", "golang.org/"},
 		// ct/dpctl, the conntrack control commands, uses only ct, packet
 		// and the standard library.
 		"gswitch/ct/dpctl": {"gswitch/pipeline", "gswitch/nxm", "gswitch/ofproto", "gswitch/ports", "gswitch/cmd",
