@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math/bits"
 	"net"
 	"runtime/debug"
 	"sync"
@@ -178,7 +179,7 @@ func (c *conn) run() {
 	// We speak first: HELLO offering every version in codecs, in the
 	// highest one's header.
 	ours := versionBitmap()
-	c.enqueue(encodeHello(uint8(31-leadingZeros32(ours)), ours), true)
+	c.enqueue(encodeHello(uint8(highestVersion(ours)), ours), true)
 
 	br := bufio.NewReaderSize(c.nc, 64<<10)
 	first := true
@@ -249,14 +250,14 @@ func (c *conn) hello(b []byte) bool {
 	if common == 0 {
 		v := uint8(Version13)
 		if peer != 0 {
-			v = uint8(31 - leadingZeros32(peer))
+			v = uint8(highestVersion(peer))
 		}
 		text := fmt.Sprintf("We support %s, you support %s, no common versions.",
 			versionBitmapString(ours), versionBitmapString(peer))
 		c.enqueue(encodeHelloFailed(v, text), true)
 		return false
 	}
-	v := uint8(31 - leadingZeros32(common))
+	v := uint8(highestVersion(common))
 	c.mu.Lock()
 	c.st.version = v
 	c.st.async = defaultAsync(v)
@@ -264,13 +265,9 @@ func (c *conn) hello(b []byte) bool {
 	return true
 }
 
-func leadingZeros32(x uint32) int {
-	n := 0
-	for i := 31; i >= 0 && x&(1<<uint(i)) == 0; i-- {
-		n++
-	}
-	return n
-}
+// highestVersion returns the highest version set in a HELLO version bitmap
+// (bit N is version N); bm must not be zero.
+func highestVersion(bm uint32) int { return bits.Len32(bm) - 1 }
 
 // decodeHelloVersions returns the versions a HELLO offers: its version
 // bitmap element if it has one, else every version up to its header version.
@@ -302,7 +299,7 @@ func versionBitmapString(bm uint32) string {
 	if bm == 0 {
 		return "no versions"
 	}
-	top := 31 - leadingZeros32(bm)
+	top := highestVersion(bm)
 	if bm&(bm-1) == 0 {
 		return fmt.Sprintf("version 0x%02x", top)
 	}

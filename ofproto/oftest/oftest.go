@@ -21,6 +21,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math/bits"
 	"net"
 	"time"
 )
@@ -155,13 +156,7 @@ func (p *Peer) Handshake(version uint8, bitmap uint32) (uint8, error) {
 		}
 		return 0, errors.New("oftest: no common version")
 	}
-	v := uint8(0)
-	for i := 31; i >= 0; i-- {
-		if common&(1<<uint(i)) != 0 {
-			v = uint8(i)
-			break
-		}
-	}
+	v := uint8(bits.Len32(common) - 1) // the highest common version
 	p.Version = v
 	return v, nil
 }
