@@ -115,10 +115,10 @@ func (t *Tracker) entries(zone *uint16, now int64) []*conn {
 
 // snapshot copies c, its mutable part under c.mu.
 func snapshot(c *conn) *conn {
-	s := &conn{key: c.key, rkey: c.rkey, state: c.state, natAct: c.natAct,
+	s := &conn{key: c.key, rkey: c.rkey, natAct: c.natAct,
 		helper: c.helper, related: c.related, idx: c.idx}
 	c.mu.Lock()
-	s.mark, s.label, s.tcp = c.mark, c.label, c.tcp
+	s.state, s.mark, s.label, s.tcp = c.state, c.mark, c.label, c.tcp
 	c.mu.Unlock()
 	s.exp.Store(c.exp.Load())
 	return s
