@@ -111,6 +111,41 @@
 // Packets stay the caller's; fragments ct holds are copies (ct/frag), and
 // the fragments it releases are fresh heap packets.
 //
+// # Locks
+//
+// Every mutex of ct and its packages, in the order they nest (a goroutine
+// holding one takes only locks further down the list):
+//
+//  1. shard.mu (RWMutex), at most two at a time: an insert or removal
+//     whose two keys are in different shards locks both in the order of
+//     the shards in Tracker.shards (lockPair). Readers (a packet's
+//     lookup, dumps) take one for reading.
+//  2. conn.mu: a connection's mutable state (TCP peers, other/ICMP state,
+//     mark, label). Taken once per packet in the common case; insert
+//     initializes a new connection under it with its shards locked; a
+//     flush by mark or label reads them under it with the shard locked.
+//  3. Leaves, taken under the locks above and holding no other:
+//     Tracker.algs.mu (the ALG state side table: put by insert, deleted by
+//     a removal, both under shard locks), alg.Table.mu (the expectations:
+//     added by the FTP/TFTP helper under conn.mu, removed with their
+//     master under shard locks, taken and found with no lock held) and
+//     slab.mu (slab growth, under the shard lock of allocLocked).
+//
+// The other mutexes are taken with no other ct lock held and hold none:
+// frag.Reassembler.mu (fragment lists: Execute passes fragments to ct/frag
+// before any lookup), the ALG registry (ct/alg's helpers by name and
+// port), Tracker.cfgMu (zone configuration updates), Tracker.nowMu (Now)
+// and Tracker.stopMu (Start, Stop). ct/nat has no locks.
+//
+// A function whose name ends in Locked, and the shard methods that touch
+// the index or the zone lists, require the lock their comment names; a
+// "+checklocks:x.mu" (or "+checklocksread:") line beside it and beside
+// the fields a lock guards says the same in gVisor's checklocks notation.
+// In race builds (go test -race) package ct/internal/lockcheck checks
+// these preconditions at run time (a function called without its lock
+// panics; TestLockPreconditions, TestLockedCallersConcurrent); in other
+// builds the checks compile to nothing.
+//
 // # Time
 //
 // now is the caller's monotonic clock in nanoseconds, passed with every

@@ -2,6 +2,7 @@ package ct
 
 import (
 	"gswitch/ct/alg"
+	"gswitch/ct/internal/lockcheck"
 	"gswitch/packet"
 )
 
@@ -360,7 +361,10 @@ func (t *Tracker) initConn(c *conn, ctx *lookupCtx, now int64) {
 // (c.mu held) and returns c's mark and label. A related (ALG) connection
 // keeps its master's: OVS's set_mark/set_label do not change an
 // alg_related connection.
+//
+// +checklocks:c.mu
 func (t *Tracker) markLabelLocked(c *conn, p *Params) (uint32, packet.U128) {
+	lockcheck.Held(&c.mu)
 	if p.Commit && p.SetMark && !c.related {
 		c.mark = p.Mark | c.mark&^p.MarkMask
 	}
@@ -372,7 +376,10 @@ func (t *Tracker) markLabelLocked(c *conn, p *Params) (uint32, packet.U128) {
 
 // updateLocked runs the protocol state machine for a packet of c (c.mu
 // held).
+//
+// +checklocks:c.mu
 func (t *Tracker) updateLocked(c *conn, ctx *lookupCtx, st *algState, now int64) int {
+	lockcheck.Held(&c.mu)
 	zone := c.key.zone
 	switch {
 	case c.key.proto == packet.ProtoTCP:

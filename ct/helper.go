@@ -5,6 +5,7 @@ import (
 	"sync"
 
 	"gswitch/ct/alg"
+	"gswitch/ct/internal/lockcheck"
 	"gswitch/ct/nat"
 	"gswitch/packet"
 )
@@ -71,7 +72,8 @@ type algState struct {
 // algTable is the index-keyed side table of ALG connection state.
 type algTable struct {
 	mu sync.RWMutex
-	m  map[uint32]*algState
+	// +checklocks:mu
+	m map[uint32]*algState
 }
 
 func (a *algTable) get(idx uint32) *algState {
@@ -187,7 +189,10 @@ func (t *Tracker) detachALG(c *conn) {
 // (added to its state, as OVS), and when translate is set the payload's
 // announcements are rewritten and the sequence numbers adjusted. c.mu is
 // held.
+//
+// +checklocks:c.mu
 func (t *Tracker) runHelper(pk *packet.Packet, c *conn, st *algState, reply, translate bool, state *uint32, now int64) {
+	lockcheck.Held(&c.mu)
 	dir := alg.Orig
 	if reply {
 		dir = alg.Reply

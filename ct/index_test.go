@@ -177,6 +177,8 @@ func probeFinds(ix *index, h uint64, x ref) bool {
 func TestShardGet(t *testing.T) {
 	tr := New(Config{Shards: 1})
 	s := &tr.shards[0]
+	s.mu.Lock() // the shard methods' precondition (checked in race builds)
+	defer s.mu.Unlock()
 	const h = 0x1234
 	var conns []*conn
 	for i := 0; i < 50; i++ {

@@ -4,6 +4,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"gswitch/ct/internal/lockcheck"
 )
 
 // Connections live in a slab of fixed-size chunks rather than as separate
@@ -58,7 +60,10 @@ func (s *slab) fresh() uint32 {
 
 // allocLocked returns a slot for a new connection: the oldest freed slot
 // of shard s whose grace period is over, else a fresh one. s is locked.
+//
+// +checklocks:s.mu
 func (t *Tracker) allocLocked(s *shard, now int64) uint32 {
+	lockcheck.WHeld(&s.mu)
 	if s.fhead != 0 {
 		if c := s.sl.at(s.fhead); now-c.freed >= reuseGrace {
 			i := s.fhead

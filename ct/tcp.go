@@ -193,8 +193,10 @@ const (
 )
 
 // tcpUpdate runs one segment through c's state machine (tcp_conn_update);
-// c.mu is held. It returns the update result and the timeout class to set
-// (tmNone: leave the expiry alone).
+// c.mu is held. It returns the update result (updValid...) and sets c's
+// expiry itself (not in pf's loose case, nor for an invalid segment).
+//
+// +checklocks:c.mu
 func (t *Tracker) tcpUpdate(c *conn, s *tcpSeg, reply bool, zone uint16, now int64) int {
 	src, dst := &c.tcp[0], &c.tcp[1]
 	if reply {

@@ -10,6 +10,7 @@ import (
 
 	"gswitch/ct/alg"
 	"gswitch/ct/frag"
+	"gswitch/ct/internal/lockcheck"
 	"gswitch/packet"
 )
 
@@ -48,32 +49,39 @@ type Config struct {
 	NoTCPSeqCheck bool
 }
 
-// conn is one tracked connection. key is immutable; the rest is guarded by
-// mu, except exp (atomic, read without the lock) and dead (the shard lock).
+// conn is one tracked connection. key, rkey, natAct, helper and related
+// are written once, before insert makes the connection visible, and read
+// without locks after; exp is atomic; dead, zprev, znext and freed belong
+// to the shard locks; the rest is guarded by mu (+checklocks below; the
+// shard-guarded fields name no lock of the conn, so they carry none).
 type conn struct {
 	// The first line has what every packet of the connection's original
 	// direction touches (the key compare, the lock, the deadline), the
 	// second the reply key and what every packet reads (mark and label),
 	// the third the rest (TCP state, list links).
-	key     connKey // original direction
-	dead    bool    // removed from the table (shard locks)
-	state   uint8   // other/ICMP state
-	natAct  uint8   // natSrc or natDst: the translation of the original direction
-	helper  uint8   // ALG helper id (helper.go), 0: none
-	related bool    // created from an ALG expectation (+rel on every packet)
+	key  connKey // original direction
+	dead bool    // removed from the table (shard locks)
+	// +checklocks:mu
+	state   uint8 // other/ICMP state
+	natAct  uint8 // natSrc or natDst: the translation of the original direction
+	helper  uint8 // ALG helper id (helper.go), 0: none
+	related bool  // created from an ALG expectation (+rel on every packet)
 	mu      sync.Mutex
 	exp     atomic.Int64 // deadline, in the now clock's nanoseconds
 
+	// +checklocks:mu
 	label packet.U128
-	mark  uint32
-	rkey  connKey // reply direction as it is on the wire (key reversed, then NATed)
+	// +checklocks:mu
+	mark uint32
+	rkey connKey // reply direction as it is on the wire (key reversed, then NATed)
 
 	idx uint32 // slot in the slab
 	// zprev and znext link the zone list (shard.zones) of the shard that
 	// holds key (guarded by its lock); a freed slot's znext links its
 	// shard's free list.
 	zprev, znext uint32
-	tcp          [2]tcpPeer
+	// +checklocks:mu
+	tcp [2]tcpPeer
 	// freed is when a removed connection was freed (its slot waits for
 	// reuseGrace in its shard's free list, linked through znext).
 	freed int64
@@ -100,12 +108,15 @@ func (c *conn) expired(now int64) bool { return now >= c.exp.Load() }
 // zone, the connections whose original key is in this shard: flushing or
 // dumping a zone visits only its own connections.
 type shard struct {
-	mu    sync.RWMutex
-	ix    index
+	mu sync.RWMutex
+	// +checklocks:mu
+	ix index
+	// +checklocks:mu
 	zones map[uint16]uint32 // zone -> first slot of its list
 	sl    *slab
 	// fhead and ftail are the oldest and newest freed slots of this
 	// shard, a FIFO linked through the slots' znext.
+	// +checklocks:mu
 	fhead, ftail uint32
 	_            [64]byte // keep shards' locks on separate cache lines
 }
@@ -288,7 +299,10 @@ func (t *Tracker) zoneShards(zone uint16, f func(s *shard)) {
 
 // get returns the connection that holds key k (whose hash is h) and
 // whether k is its reply key; s is locked (for reading at least).
+//
+// +checklocksread:s.mu
 func (s *shard) get(h uint64, k *connKey) (*conn, bool) {
+	lockcheck.RHeld(&s.mu)
 	tag := uint32(h)
 	if sl := s.ix.slots; len(sl) > 0 {
 		mask := uint64(len(sl) - 1)
@@ -313,7 +327,10 @@ func (s *shard) get(h uint64, k *connKey) (*conn, bool) {
 	return nil, false
 }
 
-// match returns r's connection if r's key is k.
+// match returns r's connection if r's key is k (s locked, for reading
+// at least).
+//
+// +checklocksread:s.mu
 func (s *shard) match(r ref, k *connKey) (*conn, bool) {
 	c := s.sl.at(uint32(r >> 1))
 	if r&1 == 0 {
@@ -329,7 +346,10 @@ func (s *shard) match(r ref, k *connKey) (*conn, bool) {
 // put adds c's key (reply: its rkey), whose hash is h, to s (locked; the
 // index has room: growNeeds). The original key also enters s's list of
 // c's zone.
+//
+// +checklocks:s.mu
 func (s *shard) put(h uint64, c *conn, reply bool) {
+	lockcheck.WHeld(&s.mu)
 	s.ix.insert(h, mkref(c.idx, reply))
 	if reply {
 		return
@@ -342,16 +362,22 @@ func (s *shard) put(h uint64, c *conn, reply bool) {
 	s.zones[c.key.zone] = c.idx
 }
 
-// del removes what put added.
+// del removes what put added (s locked).
+//
+// +checklocks:s.mu
 func (s *shard) del(h uint64, c *conn, reply bool) {
+	lockcheck.WHeld(&s.mu)
 	s.ix.remove(h, mkref(c.idx, reply))
 	if !reply {
 		s.unzone(c)
 	}
 }
 
-// unzone takes c out of its zone list.
+// unzone takes c out of its zone list (s locked).
+//
+// +checklocks:s.mu
 func (s *shard) unzone(c *conn) {
+	lockcheck.WHeld(&s.mu)
 	if c.zprev != 0 {
 		s.sl.at(c.zprev).znext = c.znext
 	} else if c.znext != 0 {
@@ -368,7 +394,10 @@ func (s *shard) unzone(c *conn) {
 // each calls f for every connection of s once (s locked); f returns
 // false to stop the walk early. f may remove the connection it is given
 // (and no other). zone >= 0 restricts the walk to that zone's entries.
+//
+// +checklocksread:s.mu
 func (s *shard) each(zone int, f func(c *conn) bool) {
+	lockcheck.RHeld(&s.mu)
 	if zone >= 0 {
 		s.eachIn(s.zones[uint16(zone)], f)
 		return
@@ -380,6 +409,9 @@ func (s *shard) each(zone int, f func(c *conn) bool) {
 	}
 }
 
+// eachIn is each over the zone list that starts at slot i.
+//
+// +checklocksread:s.mu
 func (s *shard) eachIn(i uint32, f func(c *conn) bool) bool {
 	for i != 0 {
 		c := s.sl.at(i)
@@ -499,7 +531,9 @@ func (t *Tracker) lookup(k *connKey, now int64) (*conn, bool) {
 	return c, reply
 }
 
-// lockPair locks a and b (the same shard or two, in slab order).
+// lockPair locks a and b for writing (the same shard or two, in the order
+// of their addresses, which is their order in Tracker.shards: the lock
+// order of ct/doc.go).
 func lockPair(a, b *shard) {
 	switch {
 	case a == b:
@@ -602,7 +636,12 @@ func (t *Tracker) insert(tmp *conn, st *algState, now int64) *conn {
 // growNeeds returns the index sizes that s1 and s2 (locked) need before
 // one connection can be put in them (its key in s1, its reply key in s2),
 // 0 when they have room.
+//
+// +checklocks:s1.mu
+// +checklocks:s2.mu
 func growNeeds(s1, s2 *shard) (int, int) {
+	lockcheck.WHeld(&s1.mu)
+	lockcheck.WHeld(&s2.mu)
 	if s1 == s2 {
 		return s1.ix.needGrow(2), 0
 	}
@@ -611,6 +650,8 @@ func growNeeds(s1, s2 *shard) (int, int) {
 
 // holder returns the connection of s (locked) that holds key k (hash h):
 // busy when it is live, else the expired one (or nil).
+//
+// +checklocksread:s.mu
 func (s *shard) holder(h uint64, k *connKey, now int64) (stale *conn, busy bool) {
 	c, _ := s.get(h, k)
 	if c == nil {
@@ -623,13 +664,17 @@ func (s *shard) holder(h uint64, k *connKey, now int64) (stale *conn, busy bool)
 }
 
 // removeLocked takes c out of the table; the shards of both its keys are
-// locked. now stamps the freed slot for its reuse grace period.
+// locked (for writing). now stamps the freed slot for its reuse grace
+// period. (The shards are c's, which an annotation cannot name: the
+// lockcheck calls check them.)
 func (t *Tracker) removeLocked(c *conn, reason *atomic.Uint64, now int64) {
+	h1, h2 := c.key.hash(t.seed), c.rkey.hash(t.seed)
+	s1, s2 := t.shardAt(c.key.zone, h1), t.shardAt(c.rkey.zone, h2)
+	lockcheck.WHeld(&s1.mu)
+	lockcheck.WHeld(&s2.mu)
 	if c.dead {
 		return
 	}
-	h1, h2 := c.key.hash(t.seed), c.rkey.hash(t.seed)
-	s1, s2 := t.shardAt(c.key.zone, h1), t.shardAt(c.rkey.zone, h2)
 	s1.unzone(c)
 	t.unlinkLocked(c, s1, h1, s2, h2, now)
 	t.n.Add(-1)
@@ -643,7 +688,12 @@ func (t *Tracker) removeLocked(c *conn, reason *atomic.Uint64, now int64) {
 // zone list walk (which keeps the zone list and the counts itself): c is
 // marked dead, its keys (hashes h1 and h2, in shards s1 and s2, locked)
 // leave the index, and its slot joins s1's free list.
+//
+// +checklocks:s1.mu
+// +checklocks:s2.mu
 func (t *Tracker) unlinkLocked(c *conn, s1 *shard, h1 uint64, s2 *shard, h2 uint64, now int64) {
+	lockcheck.WHeld(&s1.mu)
+	lockcheck.WHeld(&s2.mu)
 	c.dead = true
 	s1.ix.remove(h1, mkref(c.idx, false))
 	s2.ix.remove(h2, mkref(c.idx, true))

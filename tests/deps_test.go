@@ -18,6 +18,9 @@ func TestImportRules(t *testing.T) {
 		"gswitch/ports/...": {"gswitch/ct", "gswitch/pipeline", "gswitch/nxm", "gswitch/ofproto"},
 		// Test helpers any package's tests may import, packet's included.
 		"gswitch/tests/testutil": {"gswitch/", "github.com/", "go.uber.org/", "golang.org/"},
+		// ct's run-time lock checks (race builds): the standard library
+		// only, so that packet-path code anywhere in ct may use them.
+		"gswitch/ct/internal/lockcheck": {"gswitch/", "github.com/", "go.uber.org/", "golang.org/"},
 		// ct/dpctl, the conntrack control commands, uses only ct, packet
 		// and the standard library.
 		"gswitch/ct/dpctl": {"gswitch/pipeline", "gswitch/nxm", "gswitch/ofproto", "gswitch/ports", "gswitch/cmd",

@@ -5,6 +5,8 @@ import (
 	"strconv"
 	"sync"
 	"sync/atomic"
+
+	"gswitch/ct/internal/lockcheck"
 )
 
 // Table is an expectation table a tracker can use as is: expectations are
@@ -18,8 +20,10 @@ type Table struct {
 	mu        sync.Mutex
 	max       int
 	perMaster int
-	m         map[ExpKey]*Expectation
-	byMaster  map[masterKey][]ExpKey // in creation order
+	// +checklocks:mu
+	m map[ExpKey]*Expectation
+	// +checklocks:mu
+	byMaster map[masterKey][]ExpKey // in creation order
 }
 
 type masterKey struct {
@@ -73,7 +77,11 @@ func (t *Table) Add(e Expectation) bool {
 	return true
 }
 
+// removeLocked removes the expectation k of master mk (t.mu held).
+//
+// +checklocks:t.mu
 func (t *Table) removeLocked(k ExpKey, mk masterKey) {
+	lockcheck.Held(&t.mu)
 	delete(t.m, k)
 	ks := t.byMaster[mk]
 	for i, x := range ks {

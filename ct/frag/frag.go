@@ -5,6 +5,7 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"gswitch/ct/internal/lockcheck"
 	"gswitch/packet"
 )
 
@@ -177,10 +178,13 @@ type Reassembler struct {
 	// when there is none), read without the lock by Expire.
 	nextExp atomic.Int64
 
-	mu         sync.Mutex
-	lists      map[fragKey]*dgram
+	mu sync.Mutex
+	// +checklocks:mu
+	lists map[fragKey]*dgram
+	// +checklocks:mu
 	head, tail *dgram // expiry FIFO
-	scratch    []byte // reassembly buffer
+	// +checklocks:mu
+	scratch []byte // reassembly buffer
 }
 
 func fam(v6 bool) int {
@@ -459,8 +463,11 @@ func (d *dgram) arrivalOrder() []*packet.Packet {
 	return out
 }
 
-// pushLocked appends d to the expiry FIFO.
+// pushLocked appends d to the expiry FIFO (r.mu held).
+//
+// +checklocks:r.mu
 func (r *Reassembler) pushLocked(d *dgram) {
+	lockcheck.Held(&r.mu)
 	d.prev, d.next = r.tail, nil
 	if r.tail != nil {
 		r.tail.next = d
@@ -471,8 +478,11 @@ func (r *Reassembler) pushLocked(d *dgram) {
 	r.tail = d
 }
 
-// removeLocked forgets d and its fragments.
+// removeLocked forgets d and its fragments (r.mu held).
+//
+// +checklocks:r.mu
 func (r *Reassembler) removeLocked(d *dgram) {
+	lockcheck.Held(&r.mu)
 	if d.prev != nil {
 		d.prev.next = d.next
 	} else {

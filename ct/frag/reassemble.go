@@ -1,12 +1,18 @@
 package frag
 
-import "gswitch/packet"
+import (
+	"gswitch/ct/internal/lockcheck"
+	"gswitch/packet"
+)
 
 // reassembleLocked builds the whole datagram of the complete, sorted d; last
 // is the fragment that completed it (its metadata words go to the result).
 // It returns nil when the datagram would be too big (OVS's "reassemble
-// fail").
+// fail"). r.mu is held (r.scratch is the buffer).
+//
+// +checklocks:r.mu
 func (r *Reassembler) reassembleLocked(d *dgram, last *packet.Packet) *packet.Packet {
+	lockcheck.Held(&r.mu)
 	f0 := &d.frags[0]
 	first := f0.pk.Data
 	total := int(d.total)
