@@ -1,6 +1,7 @@
 package ct
 
 import (
+	"fmt"
 	"sync"
 	"testing"
 	"time"
@@ -91,8 +92,13 @@ func TestLockedCallersConcurrent(t *testing.T) {
 				exec1(tr, tcp4(A, B, cport, 21, "S", 1000, 0, ""), ctl, now)
 				exec1(tr, tcp4(B, srvNAT, 21, cport, "SA", 5000, 1001, ""), ctBareNAT, now)
 				exec1(tr, tcp4(A, B, cport, 21, "A", 1001, 5001, ""), ctBareNAT, now)
-				exec1(tr, tcp4(A, B, cport, 21, "PA", 1001, 5001, "PORT 198,51,100,1,78,72\r\n"), ctBareNAT, now)
-				exec1(tr, tcp4(B, srvNAT, 20, 20040, "S", 7000, 0, ""), relc, now)
+				dport := cport + 20000 // the data connection's port
+				port := fmt.Sprintf("PORT 198,51,100,1,%d,%d\r\n", dport>>8, dport&0xff)
+				exec1(tr, tcp4(A, B, cport, 21, "PA", 1001, 5001, port), ctBareNAT, now)
+				data := tcp4(B, srvNAT, 20, dport, "S", 7000, 0, "")
+				exec1(tr, data, ctBareNAT, now)
+				exec1(tr, data, relc, now)
+				exec1(tr, tcp4(A, B, dport, 20, "SA", 9000, 7001, ""), ctBareNAT, now)
 				exec1(tr, udpFrame(A, B, cport, 53, 0), snat, now)
 				exec1(tr, udpFrame(B, A, 53, cport, 0), commit, now)
 			}
