@@ -46,7 +46,6 @@ func setCached(pk *packet.Packet, c *conn, reply, related bool) {
 	switch {
 	case c == nil:
 		pk.Conn = nil
-		pk.CtCached = false
 		return
 	case reply && related:
 		pk.Conn = (*relatedReplyConn)(c)
@@ -57,7 +56,6 @@ func setCached(pk *packet.Packet, c *conn, reply, related bool) {
 	default:
 		pk.Conn = c
 	}
-	pk.CtCached = true
 }
 
 // Execute runs one ct action over pkts (all for zone p.Zone), as

@@ -24,7 +24,7 @@ type Offload struct {
 // come from a Pool and go back to it; the datapath never keeps one past the
 // batch that carried it (ct keeps copies it needs, e.g. fragments).
 type Packet struct {
-	// Key comes first and Data, Conn and CtCached right after it, so that
+	// Key comes first and Data and Conn right after it, so that
 	// the fields a packet's trip through the pipeline and ct touches share
 	// as few cache lines as possible (the ct words, nw_frag and the
 	// offsets end the Key).
@@ -35,12 +35,8 @@ type Packet struct {
 	// zone (without force) finds it here and does not look the packet up
 	// again (OVS's ct cache). Cleared when ct fields are cleared.
 	Conn any
-	// CtCached is set by ct to whether it cached a connection in Conn
-	// (true with Conn, false when it leaves Conn nil). ct decides on Conn
-	// alone, and nothing reads this flag; ct_clear leaves it as it was.
-	CtCached bool
-	Off      Offload
-	buf      []byte // full backing store, len BufSize
+	Off  Offload
+	buf  []byte // full backing store, len BufSize
 }
 
 // Pool hands out Packets with full-size buffers.
@@ -88,7 +84,6 @@ func (pk *Packet) Reset() {
 	pk.Key = Key{}
 	pk.Off = Offload{}
 	pk.Conn = nil
-	pk.CtCached = false
 }
 
 // RxSpace returns the buffer space a receive call may fill; call SetLen after.
@@ -103,7 +98,7 @@ func (pk *Packet) Clone() *Packet {
 	c := &Packet{buf: make([]byte, len(pk.buf))}
 	start := cap(pk.buf) - cap(pk.Data)
 	c.Data = c.buf[start : start+copy(c.buf[start:], pk.Data)]
-	c.Key, c.Off, c.Conn, c.CtCached = pk.Key, pk.Off, pk.Conn, pk.CtCached
+	c.Key, c.Off, c.Conn = pk.Key, pk.Off, pk.Conn
 	return c
 }
 
@@ -114,7 +109,7 @@ func (pk *Packet) CopyFrom(src *Packet) {
 		pk.buf = make([]byte, start+len(src.Data)+64)
 	}
 	pk.Data = pk.buf[start : start+copy(pk.buf[start:], src.Data)]
-	pk.Key, pk.Off, pk.Conn, pk.CtCached = src.Key, src.Off, src.Conn, src.CtCached
+	pk.Key, pk.Off, pk.Conn = src.Key, src.Off, src.Conn
 }
 
 // Grow inserts n bytes at offset off of the frame (using headroom when

@@ -227,7 +227,6 @@ func (d *Datapath) Process(b *packet.Batch) {
 func resetMetadata(pk *packet.Packet) {
 	pk.Key.W.ResetMetadata()
 	pk.Conn = nil
-	pk.CtCached = false
 }
 
 // PacketOut runs acts on frame as OFPT_PACKET_OUT does, with in_port
