@@ -14,6 +14,7 @@ const (
 	NATPersistent = nat.FlagPersistent
 	NATHash       = nat.FlagHash   // proto_hash
 	NATRandom     = nat.FlagRandom // proto_random
+	NATFlagsMask  = nat.FlagsMask  // all of the above
 )
 
 // NAT range-present bits (the wire values of NXAST_NAT's range_present),

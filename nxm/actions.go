@@ -834,7 +834,6 @@ func CTParams(c *pipeline.CT) ct.Params {
 }
 
 // NAT flag bits OVS accepts.
-const natFlagsMask = ct.NATSrc | ct.NATDst | ct.NATPersistent | ct.NATHash | ct.NATRandom
 
 func decodeNAT(b []byte) (pipeline.Action, *pipeline.Error) {
 	if err := minLen(len(b), 16, "nat"); err != nil {
@@ -847,7 +846,7 @@ func decodeNAT(b []byte) (pipeline.Action, *pipeline.Error) {
 	bad := func(what string) (pipeline.Action, *pipeline.Error) {
 		return nil, pipeline.Errorf(pipeline.OFPBAC_BAD_ARGUMENT, "nat: %s", what)
 	}
-	if n.Flags&^natFlagsMask != 0 || (n.Flags&ct.NATSrc != 0 && n.Flags&ct.NATDst != 0) ||
+	if n.Flags&^ct.NATFlagsMask != 0 || (n.Flags&ct.NATSrc != 0 && n.Flags&ct.NATDst != 0) ||
 		(n.Flags&ct.NATHash != 0 && n.Flags&ct.NATRandom != 0) {
 		return bad("invalid flags")
 	}

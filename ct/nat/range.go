@@ -40,7 +40,7 @@ const (
 	FlagPersistent = 1 << 2
 	FlagHash       = 1 << 3
 	FlagRandom     = 1 << 4
-	flagsMask      = 1<<5 - 1
+	FlagsMask      = 1<<5 - 1 // every flag NXAST_NAT defines
 
 	RangeIPv4Min  = 1 << 0
 	RangeIPv4Max  = 1 << 1
@@ -121,7 +121,7 @@ func (e *rangeError) Is(target error) bool { return target == ErrInvalid }
 func FromRaw(flags, rangePresent uint16, addrMin, addrMax [16]byte, portMin, portMax uint16) (Range, error) {
 	var r Range
 	rp := rangePresent
-	if flags&^flagsMask != 0 {
+	if flags&^FlagsMask != 0 {
 		return r, ErrUnknownFlags
 	}
 	if flags&FlagSrc != 0 && flags&FlagDst != 0 {
