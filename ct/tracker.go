@@ -1,6 +1,7 @@
 package ct
 
 import (
+	"math/bits"
 	"math/rand/v2"
 	"runtime"
 	"sync"
@@ -206,10 +207,7 @@ func New(cfg Config) *Tracker {
 	if ns <= 0 {
 		ns = 1024
 	}
-	p := 1
-	for p < ns {
-		p <<= 1
-	}
+	p := 1 << bits.Len(uint(ns-1)) // ns rounded up to a power of two
 	t := &Tracker{
 		seed:   rand.Uint64(),
 		shards: make([]shard, p),
