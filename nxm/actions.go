@@ -84,6 +84,7 @@ const (
 	nxastNAT             = 36
 	nxastController2     = 37
 	nxastGroup           = 40 // OpenFlow 1.0 only
+	nxastClone           = 42
 	nxastCTClear         = 43
 	nxastResubmitTableCT = 44
 )
@@ -95,6 +96,7 @@ const (
 	outerNone outer = iota
 	outerWrite
 	outerCT
+	outerClone
 )
 
 // DecodeActions decodes an OpenFlow action list. version is 1 (OpenFlow 1.0:
@@ -271,7 +273,8 @@ func knownNX(version uint8, sub uint16) bool {
 	switch sub {
 	case nxastResubmit, nxastResubmitTable, nxastResubmitTableCT, nxastRegMove, nxastRegLoad,
 		nxastRegLoad2, nxastOutputReg, nxastOutputReg2, nxastDecTTLCntIDs, nxastNote, nxastExit,
-		nxastCT, nxastNAT, nxastCTClear, nxastConjunction, nxastController, nxastController2:
+		nxastCT, nxastNAT, nxastCTClear, nxastConjunction, nxastController, nxastController2,
+		nxastClone:
 		return true
 	case nxastSetQueue, nxastDecTTL, nxastGroup:
 		return version == Version10
@@ -674,6 +677,14 @@ func decodeNX(version uint8, sub uint16, b []byte) (pipeline.Action, *pipeline.E
 		return pipeline.DecTTL{ControllerIDs: ids, CntIDs: true}, nil
 	case nxastCT:
 		return decodeCT(version, b)
+	case nxastClone:
+		// OVS's decode_NXAST_RAW_CLONE: the 6 bytes after the subtype
+		// are not looked at; the nested list is apply-actions.
+		acts, err := decodeActions(version, b[16:], outerClone)
+		if err != nil {
+			return nil, err
+		}
+		return pipeline.Clone{Actions: acts}, nil
 	case nxastNAT:
 		return decodeNAT(b)
 	}

@@ -353,6 +353,18 @@ func appendAction(b []byte, version uint8, a pipeline.Action) ([]byte, error) {
 		return appendCT(b, version, &a)
 	case pipeline.NAT:
 		return appendNAT(b, &a.NAT), nil
+	case pipeline.Clone:
+		start := len(b)
+		b = nxHdr(b, nxastClone, 0)
+		b = zeros(b, 6)
+		var err error
+		for _, x := range a.Actions {
+			if b, err = appendAction(b, version, x); err != nil {
+				return nil, err
+			}
+		}
+		binary.BigEndian.PutUint16(b[start+2:], uint16(len(b)-start))
+		return b, nil
 	}
 	return nil, fmt.Errorf("nxm: cannot encode action %T", a)
 }

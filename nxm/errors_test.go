@@ -207,6 +207,14 @@ type actionErrorCase struct {
 	code    uint16
 }
 
+// cloneOf wraps actions in NXAST_CLONE.
+func cloneOf(nested ...[]byte) []byte {
+	b := nxa(nxastClone, "000000000000")
+	b = append(b, cat(nested...)...)
+	binary.BigEndian.PutUint16(b[2:], uint16(len(b)))
+	return b
+}
+
 func actionErrorCases() []actionErrorCase {
 	ctHdr := func(flags, zoneSrc, zone string, table string, nested ...[]byte) []byte {
 		b := nxa(nxastCT, flags+zoneSrc+zone+table+"000000"+"0000")
@@ -227,6 +235,11 @@ func actionErrorCases() []actionErrorCase {
 		{"OF1.3 deprecated set_vlan_vid", 4, act(1, "0005 0000"), tBA, BACBadType},
 		{"OF1.0 type 12", 1, act(12, "00000000"), tBA, BACBadType},
 		{"unknown experimenter", 4, act(0xffff, "00001234 0001 000000000000"), tBA, BACBadExperimenter},
+		{"clone holding a bad output", 4, cloneOf(act(ofpatOutput, "ffffffff 0000 000000000000")), tBA, BACBadOutPort},
+		{"clone holding a truncated action", 4, cloneOf(hx("0000 0010 0000 0001")), tBA, BACBadLen},
+		{"clone setting ct_mark", 4, cloneOf(setCtMark), tBA, BACBadSetArgument},
+		{"clone holding nat", 4, cloneOf(nxa(nxastNAT, "0000 0000 0000")), tBA, BACBadSetArgument},
+		{"OF1.0 clone holding an OF1.3 action", 1, cloneOf(act(ofpatPopVLAN, "00000000")), tBA, BACBadType},
 		{"Nicira learn (unsupported)", 4, nxa(16, ""), tBA, BACBadExpType},
 		{"Nicira set_tunnel (unsupported)", 4, nxa(2, "0000 00000005"), tBA, BACBadExpType},
 		{"Nicira dec_ttl in OF1.3", 4, nxa(nxastDecTTL, ""), tBA, BACBadExpType},

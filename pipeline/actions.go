@@ -335,3 +335,34 @@ func (w *worker) ctOne(grp []*packet.Packet, c *ctOp, p *ct.Params, ops []op, pc
 	}
 	w.putPkts(out)
 }
+
+// clone runs a clone's nested actions on grp (on copies when they may
+// change the packets) as ovs-actions(7) describes: the frame, metadata, ct
+// state and action set seen after the clone are those before it. The
+// nested list ends like a group bucket's: its action set is not executed.
+func (w *worker) clone(grp []*packet.Packet, o *op, st xstate) {
+	w.budget--
+	if w.budget < 0 {
+		w.ctr[cResubmitLimit] += uint64(len(grp))
+		return
+	}
+	nst := st
+	nst.term, nst.k, nst.inAS, nst.asLo = termStop, -1, false, st.asHi
+	if !o.hdr {
+		w.run(grp, o.list, 0, nst)
+		return
+	}
+	copies := w.getPkts()
+	for _, pk := range grp {
+		c := w.d.pool.Get()
+		c.CopyFrom(pk)
+		copies = append(copies, c)
+	}
+	w.run(copies, o.list, 0, nst)
+	for _, c := range copies {
+		if c != nil {
+			w.d.pool.Put(c)
+		}
+	}
+	w.putPkts(copies)
+}

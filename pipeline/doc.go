@@ -18,7 +18,7 @@
 // IN_PORT, ALL, FLOOD, CONTROLLER, LOCAL, NORMAL and TABLE, output:reg,
 // groups of the four types, push/pop VLAN, set_field/load/move on header
 // and metadata fields, dec_ttl, resubmit with in_port and ct tuple, exit,
-// ct and ct_clear) and OVS's conjunctive matches (conjunction/conj_id),
+// ct, ct_clear and clone) and OVS's conjunctive matches (conjunction/conj_id),
 // with OVS's semantics and limits (resubmit nesting 64,
 // 4096 resubmits, ct recirculation depth 8).
 //

@@ -401,6 +401,8 @@ func (w *worker) run(grp []*packet.Packet, ops []op, pc int, st xstate) {
 		case opExit:
 			w.finish(grp, st)
 			return
+		case opClone:
+			w.clone(grp, o, st)
 		case opClearActions:
 			st.asLo = st.asHi
 		case opDecTTL:

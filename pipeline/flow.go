@@ -81,6 +81,7 @@ const (
 	opWriteActions
 	opWriteMetadata
 	opGoto
+	opClone // list: the nested actions; hdr: they may change the packet
 )
 
 // op is one compiled step. A flow's instructions compile to one op list:
@@ -98,7 +99,7 @@ type op struct {
 	v, m   packet.U128
 	src    Subfield
 	dst    Subfield
-	list   []op // opWriteActions
+	list   []op // opWriteActions, opClone
 	ctl    *Controller
 	ttl    *DecTTL
 	cta    *ctOp
@@ -168,6 +169,9 @@ func compileActions(acts []Action) []op {
 				}
 			}
 			ops = append(ops, op{kind: opCT, cta: c})
+		case Clone:
+			l := compileActions(a.Actions)
+			ops = append(ops, op{kind: opClone, list: l, hdr: opsModify(l)})
 		case Note, Conjunction, NAT:
 			// no effect (conjunction is handled by the classifier; NAT
 			// only appears inside CT)
@@ -200,7 +204,8 @@ func compileInstructions(in *Instructions) []op {
 func opsModify(ops []op) bool {
 	for i := range ops {
 		switch ops[i].kind {
-		case opOutput, opOutputReg, opController, opSetQueue, opExit:
+		case opOutput, opOutputReg, opController, opSetQueue, opExit, opClone:
+			// (a clone works on copies of its own when it must)
 		default:
 			return true
 		}

@@ -209,6 +209,11 @@ const (
 // NAT is NXAST_NAT; it appears only inside CT.Exec.
 type NAT struct{ ct.NAT }
 
+// Clone is NXAST_CLONE ("clone(actions)"): the nested actions run on a copy
+// of the packet, its metadata and its action set; the packet then goes on
+// with the actions after the clone as if the clone had not run.
+type Clone struct{ Actions []Action }
+
 func (Output) isAction()      {}
 func (OutputReg) isAction()   {}
 func (Controller) isAction()  {}
@@ -228,6 +233,7 @@ func (Exit) isAction()        {}
 func (Conjunction) isAction() {}
 func (CT) isAction()          {}
 func (NAT) isAction()         {}
+func (Clone) isAction()       {}
 
 // Instructions are a flow's OpenFlow 1.3 instructions. An OpenFlow 1.0 flow
 // has only Apply.

@@ -281,6 +281,14 @@ func (c *checker) action(acts []Action, i int) error {
 		}
 	case NAT:
 		return Errorf(OFPBAC_BAD_SET_ARGUMENT, "cannot have NAT action outside of \"ct\" action")
+	case Clone:
+		// OVS's check_CLONE: the nested actions are checked as if they
+		// were in the enclosing list (sharing what push/pop_vlan imply).
+		a.Actions = append([]Action(nil), a.Actions...)
+		if err := c.actions(a.Actions, false); err != nil {
+			return err
+		}
+		acts[i] = a
 	case CT:
 		p, err := c.checkCT(&a)
 		if err != nil {
