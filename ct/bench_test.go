@@ -55,6 +55,29 @@ func BenchmarkExecute(b *testing.B) {
 			}
 		})
 	}
+	// A second ct in the zone of the first (OVS's cached fast path: no
+	// lookup, the tuple compared with the cached connection's key).
+	for _, dir := range []string{"cached", "cached-reply"} {
+		b.Run(dir, func(b *testing.B) {
+			tr := New(Config{})
+			established(&testing.T{}, tr)
+			pk := fwd(tcpACK|tcpPSH, 101, 501, 100)
+			if dir == "cached-reply" {
+				pk = rev(tcpACK|tcpPSH, 501, 101, 100)
+			}
+			batch := []*packet.Packet{pk}
+			out := make([]*packet.Packet, 0, 1)
+			p := &Params{Commit: true}
+			tr.Execute(batch, out[:0], p, 2e9)
+			b.ReportAllocs()
+			for b.Loop() {
+				out = tr.Execute(batch, out[:0], p, 2e9)
+			}
+			if pk.Key.CtState()&est == 0 || pk.Conn == nil {
+				b.Fatalf("state %s", stateString(pk.Key.CtState()))
+			}
+		})
+	}
 	for _, dir := range []string{"new", "established", "reply"} {
 		b.Run(dir+"-parallel", func(b *testing.B) {
 			tr := New(Config{MaxConns: 1 << 30})

@@ -27,7 +27,12 @@
 // code) into pk.Key, and caches the connection in pk.Conn. A packet that
 // already went through ct in the same zone with a cached connection takes
 // OVS's fast path: the state machine does not run again and ct_state is
-// kept. Only commit creates connections; uncommitted ones are not
+// kept, provided the packet still carries the tuple under which the
+// connection was found (one compare of its Key with the connection's key;
+// OVS drops the cache in every action that rewrites an address, port or
+// ICMP type/code, to the same effect): a packet whose tuple an action
+// rewrote between two ct actions is looked up afresh, as another
+// connection. Only commit creates connections; uncommitted ones are not
 // remembered. When a limit refuses a new connection the packet is still
 // +trk+new (as in OVS) and the refusal is counted (Counters).
 //

@@ -96,7 +96,8 @@ func (t *Tracker) processPacket(pk *packet.Packet, p *Params, now int64) {
 		t.writeInvalid(pk, p.Zone)
 		return
 	}
-	if c, reply, related := cachedConn(pk); c != nil && c.key.zone == p.Zone && !p.Force {
+	if c, reply, related := cachedConn(pk); c != nil && c.key.zone == p.Zone && !p.Force &&
+		cacheValid(k, c, reply, related) {
 		// OVS's ct cache: this packet went through this zone already;
 		// the state machine does not run again and ct_state is kept.
 		if p.NAT != nil {
@@ -114,6 +115,99 @@ func (t *Tracker) processPacket(pk *packet.Packet, p *Params, now int64) {
 		return
 	}
 	t.processOne(pk, &ctx, p, now)
+}
+
+// cacheValid reports whether the connection cached in a packet by an
+// earlier ct action still is this packet's: whether the tuple the packet
+// carries now (its Key) is the one under which the connection was found.
+// OVS drops its cached connection whenever an action rewrites an address,
+// a port or the ICMP type or code (pkt_metadata_init_conn in its packet
+// setters), so that the next ct looks the rewritten tuple up afresh (its
+// "negative test for recirculation optimization"); ct checks the tuple
+// instead, which costs one key compare on the fast path and nothing on
+// the rewrites, and catches a rewrite by any action.
+//
+// The expected tuple is the key of the packet's direction (c.key, or
+// c.rkey for a reply); for a packet that an earlier ct(nat) in this zone
+// translated, it is the other direction's key reversed (what
+// lookupTranslated found it by). An ICMP error related to c carries the
+// connection's tuple in the datagram it quotes, which no action rewrites;
+// its outer destination is the quoted source (extract checks that), so
+// that and its being an ICMP error are what is compared. Fields that no
+// OpenFlow action rewrites (the ICMP echo id) are not compared.
+func cacheValid(k *packet.Key, c *conn, reply, related bool) bool {
+	w := &k.W
+	translated := w.CtState()&(packet.CsSNAT|packet.CsDNAT) != 0
+	key := &c.key
+	if reply != translated {
+		key = &c.rkey
+	}
+	v6 := k.Flags&packet.FlagIPv6 != 0
+	if key.v6 != v6 || (!v6 && k.Flags&packet.FlagIPv4 == 0) {
+		return false
+	}
+	if related {
+		if !isICMPError(v6, w.NwProto(), uint8(w.TpSrc())) {
+			return false
+		}
+		if translated {
+			// Its outer header was translated too: not compared.
+			return true
+		}
+		if v6 {
+			return w.IPv6Dst() == be128(key.dst[:])
+		}
+		return w.IPv4Dst() == be.Uint32(key.dst[:4])
+	}
+	if w.NwProto() != key.proto {
+		return false
+	}
+	// The packet's source is the key's source, or its destination when
+	// the key is reversed.
+	src, dst := &key.src, &key.dst
+	sport, dport := key.sport, key.dport
+	if translated {
+		src, dst = dst, src
+		sport, dport = dport, sport
+	}
+	if v6 {
+		if w.IPv6Src() != be128(src[:]) || w.IPv6Dst() != be128(dst[:]) {
+			return false
+		}
+	} else if w.IPv4Src() != be.Uint32(src[:4]) || w.IPv4Dst() != be.Uint32(dst[:4]) {
+		return false
+	}
+	switch {
+	case key.proto == packet.ProtoTCP || key.proto == packet.ProtoUDP:
+		return w.TpSrc() == sport && w.TpDst() == dport
+	case key.isICMP():
+		typ := key.itype
+		if translated {
+			typ = reverseICMPType(v6, typ)
+		}
+		return w.TpSrc() == uint16(typ) && w.TpDst() == 0 // type, code
+	}
+	return true
+}
+
+// isICMPError reports whether an IP packet of protocol proto is an ICMP
+// (ICMPv6 with v6) error of a type that extract relates to a connection.
+func isICMPError(v6 bool, proto, typ uint8) bool {
+	if v6 {
+		return proto == packet.ProtoICMPv6 && typ >= icmp6DstUnreach && typ <= icmp6ParamProb
+	}
+	if proto != packet.ProtoICMP {
+		return false
+	}
+	switch typ {
+	case icmp4DstUnreach, icmp4TimeExceeded, icmp4ParamProb, icmp4SourceQuench, icmp4Redirect:
+		return true
+	}
+	return false
+}
+
+func be128(b []byte) packet.U128 {
+	return packet.U128{Hi: be.Uint64(b[0:]), Lo: be.Uint64(b[8:])}
 }
 
 func (t *Tracker) processFast(pk *packet.Packet, c *conn, p *Params) {

@@ -231,6 +231,14 @@ func TestExecuteNoAlloc(t *testing.T) {
 	if allocs != 0 {
 		t.Fatalf("established path allocates: %v allocs/run", allocs)
 	}
+	// The cached fast path (a second ct in the zone) checks the tuple
+	// without allocating either.
+	allocs = testing.AllocsPerRun(1000, func() {
+		out = tr.Execute(batch, out[:0], p, now)
+	})
+	if allocs != 0 {
+		t.Fatalf("cached path allocates: %v allocs/run", allocs)
+	}
 	for _, x := range out[:2] {
 		if s := x.Key.CtState(); s&est == 0 {
 			t.Fatalf("state %s", stateString(s))

@@ -33,7 +33,8 @@ type Packet struct {
 	// Conn is conntrack's cached connection for this packet (set by ct;
 	// opaque to everyone else). A later ct action in the connection's
 	// zone (without force) finds it here and does not look the packet up
-	// again (OVS's ct cache). Cleared when ct fields are cleared.
+	// again (OVS's ct cache) unless an action rewrote the packet's tuple
+	// (ct compares it). Cleared when ct fields are cleared.
 	Conn any
 	Off  Offload
 	buf  []byte // full backing store, len BufSize
