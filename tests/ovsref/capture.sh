@@ -6,7 +6,7 @@
 # Usage (as root, from anywhere):
 #   tests/ovsref/capture.sh [SECTION...]    default: all sections
 #   tests/ovsref/capture.sh cleanup         only remove what a killed run left behind
-# Sections: flows ofctl errors conntrack ctpkt monitor nat ftp ftpnat tftp
+# Sections: flows ofctl errors conntrack ctpkt monitor nat ftp ftpnat tftp ctrewrite
 # Environment: GOLDEN_OUT=DIR writes the goldens there instead of tests/golden
 # (flow inputs are still read from tests/golden/flows).
 #
@@ -35,9 +35,11 @@ GOLD=${GOLDEN_OUT:-$ROOT/tests/golden}
 # shellcheck source=ovs-env.sh
 source "$HERE/ovs-env.sh"
 
-NS_L=ggo-left
-NS_R=ggo-right
-NS_SW=ggo-sw
+# CAPTURE_NS_PREFIX renames the three namespaces (default ggo: ggo-left,
+# ggo-sw, ggo-right), so that runs of different sections can go side by side
+NS_L=${CAPTURE_NS_PREFIX:-ggo}-left
+NS_R=${CAPTURE_NS_PREFIX:-ggo}-right
+NS_SW=${CAPTURE_NS_PREFIX:-ggo}-sw
 IP4_L=198.51.100.1
 IP4_R=198.51.100.2
 IP6_L=2001:db8::1
@@ -503,6 +505,29 @@ section_ctpkt() {
 	ovs_down
 }
 
+# section_ctrewrite: OVS's "negative test for recirculation optimization"
+# (flows/ct-rewrite.flows): TCP from the right host to the left host's
+# floating address; between two ct actions the flows rewrite the tuple,
+# which makes a second connection with its own mark
+section_ctrewrite() {
+	local h
+	traffic_topology ggo-p1 ggo-p2
+	must ovs-ofctl -O OpenFlow13 add-flows br0 "$FLOWS/ct-rewrite.flows"
+	for h in "$NS_L:ggo-l1" "$NS_R:ggo-r1"; do
+		ip -n "${h%%:*}" neigh replace 198.51.100.254 lladdr 02:00:00:00:01:fe dev "${h#*:}" nud permanent
+		ip -n "${h%%:*}" route add 203.0.113.0/24 via 198.51.100.254 dev "${h#*:}"
+	done
+	bg "$NS_L" "$PY" "$TRAFFIC" tcp-server 17601 30
+	inl "$PY" "$TRAFFIC" ready 17601 tcp 127.0.0.1 || log "tcp server not ready"
+	sleep 0.3
+	inr "$PY" "$TRAFFIC" tcp-client 17602 203.0.113.1 17601 || log "ctrewrite: tcp to the floating address failed"
+	sleep 0.7
+	SETUP="private OVS 3.1 in ggo-sw, ports ggo-p1=1 (ggo-left 198.51.100.1) ggo-p2=2 (ggo-right 198.51.100.2); both hosts route 203.0.113.0/24 via 198.51.100.254 (static neighbour 02:00:00:00:01:fe); flows tests/golden/flows/ct-rewrite.flows; from ggo-right: traffic.py tcp-client 17602 203.0.113.1 17601 (the server on ggo-left echoes, the client closes); 0.7 s later"
+	appcap conntrack ctrewrite/dump-conntrack dpctl/dump-conntrack
+	cap flows-hits ctrewrite/dump-flows.of13 ovs-ofctl -O OpenFlow13 dump-flows br0
+	ovs_down
+}
+
 FTP_PASV_PORT=20100
 
 section_tftp() {
@@ -678,7 +703,7 @@ mkdir -p "$GOLD"
 must go build -C "$ROOT" -o "$NORMALIZE" ./tests/ovsref/normalize
 must go build -C "$ROOT" -o "$TMPD/rawof" ./tests/ovsref/rawof
 SECTIONS=("$@")
-((${#SECTIONS[@]})) || SECTIONS=(flows ofctl errors conntrack ctpkt monitor nat ftp ftpnat tftp)
+((${#SECTIONS[@]})) || SECTIONS=(flows ofctl errors conntrack ctpkt monitor nat ftp ftpnat tftp ctrewrite)
 for s in "${SECTIONS[@]}"; do
 	declare -F "section_$s" >/dev/null || { log "unknown section $s"; exit 2; }
 done
