@@ -1,14 +1,17 @@
 package ct
 
 import (
+	"errors"
 	"net/netip"
 
 	"gswitch/packet"
 )
 
 // FlushTuple is a partial connection tuple: zero fields match anything,
-// except that for ICMP the id, type and code are compared exactly whenever
-// the tuple names an address (OVS's rule).
+// except that when the filter's protocol is ICMP or ICMPv6 the id, type
+// and code are always compared exactly, zero or not (OVS 3.1's
+// ct_dpif_entry_cmp: a filter of "ct_nw_proto=1" alone selects only the
+// ICMP connections of id 0 and type 0).
 type FlushTuple struct {
 	Src, Dst         netip.Addr // invalid: any
 	SrcPort, DstPort uint16
@@ -46,18 +49,15 @@ func addrOf(b *[16]byte, v6 bool) netip.Addr {
 	return netip.AddrFrom4([4]byte(b[:4]))
 }
 
-func tupleMatch(ft *FlushTuple, k *connKey) bool {
-	if ft.isZero() {
-		return true
-	}
+func tupleMatch(ft *FlushTuple, k *connKey, icmp bool) bool {
 	if ft.Src.IsValid() && ft.Src != addrOf(&k.src, k.v6) {
 		return false
 	}
 	if ft.Dst.IsValid() && ft.Dst != addrOf(&k.dst, k.v6) {
 		return false
 	}
-	if k.isICMP() {
-		return ft.ICMPID == k.sport && ft.ICMPType == k.itype && ft.ICMPCode == 0
+	if icmp {
+		return k.isICMP() && ft.ICMPID == k.sport && ft.ICMPType == k.itype && ft.ICMPCode == 0
 	}
 	if ft.SrcPort != 0 && ft.SrcPort != k.sport {
 		return false
@@ -81,10 +81,11 @@ func (f *FlushFilter) matches(c *conn) bool {
 		(f.Reply.Src.IsValid() && f.Reply.Src.Is4() == k.v6) || (f.Reply.Dst.IsValid() && f.Reply.Dst.Is4() == k.v6) {
 		return false
 	}
-	if !tupleMatch(&f.Orig, k) {
+	icmp := f.Proto == packet.ProtoICMP || f.Proto == packet.ProtoICMPv6
+	if !tupleMatch(&f.Orig, k, icmp) {
 		return false
 	}
-	if !tupleMatch(&f.Reply, &c.rkey) {
+	if !tupleMatch(&f.Reply, &c.rkey, icmp) {
 		return false
 	}
 	if f.MarkMask != 0 || !f.LabelsMask.IsZero() {
@@ -135,6 +136,76 @@ func (t *Tracker) Flush(f FlushFilter) int {
 		flushShard(&t.shards[i])
 	}
 	return n
+}
+
+// ErrNoConn is FlushMatching's error when a full tuple names no
+// connection (OVS: ENOENT, "failed to flush conntrack (No such file or
+// directory)" in dpctl/flush-conntrack).
+var ErrNoConn = errors.New("no connection with that tuple")
+
+// isFullTuple reports whether the filter names one connection as OVS's
+// ct_dpif_flush takes it: both addresses and, but for ICMP, both ports of
+// the original tuple, no reply tuple, and (gswitch's extension) no mark or
+// labels.
+func (f *FlushFilter) isFullTuple() bool {
+	icmp := f.Proto == packet.ProtoICMP || f.Proto == packet.ProtoICMPv6
+	o := &f.Orig
+	if !o.Src.IsValid() || !o.Dst.IsValid() || (!icmp && (o.SrcPort == 0 || o.DstPort == 0)) {
+		return false
+	}
+	r := &f.Reply
+	if r.Src.IsValid() || r.Dst.IsValid() || (!icmp && (r.SrcPort != 0 || r.DstPort != 0)) {
+		return false
+	}
+	return f.MarkMask == 0 && f.LabelsMask.IsZero()
+}
+
+// FlushMatching flushes as OVS 3.1's ct_dpif_flush does for both
+// dpctl/flush-conntrack and NXT_CT_FLUSH. A full tuple (isFullTuple) is
+// looked up as a key in f.Zone, or zone 0 without one: it finds the
+// connection by either direction, as both directions are keys, except a
+// NATed connection's reply direction (OVS finds its separate un-NAT entry
+// there and refuses: "Must flush tuple using the original pre-NATed
+// tuple"); no connection is ErrNoConn. Any other filter is Flush: each
+// tuple compared with the same direction's tuple.
+func (t *Tracker) FlushMatching(f FlushFilter) (int, error) {
+	if !f.isFullTuple() {
+		return t.Flush(f), nil
+	}
+	o := &f.Orig
+	if o.Src.Is4() != o.Dst.Is4() {
+		return 0, ErrNoConn
+	}
+	k := connKey{proto: f.Proto, v6: o.Src.Is6()}
+	if f.HasZone {
+		k.zone = f.Zone
+	}
+	if k.v6 {
+		k.src, k.dst = o.Src.As16(), o.Dst.As16()
+	} else {
+		s4, d4 := o.Src.As4(), o.Dst.As4()
+		copy(k.src[:4], s4[:])
+		copy(k.dst[:4], d4[:])
+	}
+	if f.Proto == packet.ProtoICMP || f.Proto == packet.ProtoICMPv6 {
+		// OVS's key has the id on both sides and the code; ours keeps
+		// the id as ports and no code (echo's is 0).
+		if !k.isICMP() || o.ICMPCode != 0 {
+			return 0, ErrNoConn
+		}
+		k.sport, k.dport, k.itype = o.ICMPID, o.ICMPID, o.ICMPType
+	} else {
+		k.sport, k.dport = o.SrcPort, o.DstPort
+	}
+	now := t.Now()
+	c, reply := t.lookup(&k, now)
+	if c == nil || (reply && (c.natAct != 0 || c.rkey != c.key.reverse())) {
+		return 0, ErrNoConn
+	}
+	if !t.remove(c, &t.cnt.flushed, now) {
+		return 0, ErrNoConn
+	}
+	return 1, nil
 }
 
 // FlushZone removes every connection of zone (NXT_CT_FLUSH_ZONE).

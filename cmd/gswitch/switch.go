@@ -507,7 +507,9 @@ func (c ctFlusher) Flush(f *ofproto.CtFlushFilter) {
 		return ct.FlushTuple{Src: t.Src, Dst: t.Dst, SrcPort: t.SrcPort, DstPort: t.DstPort,
 			ICMPID: t.ICMPID, ICMPType: t.ICMPType, ICMPCode: t.ICMPCode}
 	}
-	c.t.Flush(ct.FlushFilter{HasZone: f.HasZone, Zone: f.Zone, Proto: f.Proto, Orig: conv(f.Orig), Reply: conv(f.Reply)})
+	// As OVS's handle_nxt_ct_flush, a full tuple that names no connection
+	// is not an error to the controller.
+	_, _ = c.t.FlushMatching(ct.FlushFilter{HasZone: f.HasZone, Zone: f.Zone, Proto: f.Proto, Orig: conv(f.Orig), Reply: conv(f.Reply)})
 }
 
 // portNames returns "name(no)" for logs.

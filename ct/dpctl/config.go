@@ -306,17 +306,10 @@ func flushConntrack(t *ct.Tracker, args []string, _ options) (string, error) {
 		return "", einval("invalid arguments")
 	}
 	f.Proto, f.Orig, f.Reply = m.proto, m.orig, m.reply
-	// OVS flushes a full original 5-tuple (and no reply tuple) by direct
-	// lookup, in zone 0 unless a zone is given, and fails if there is no
-	// such connection.
-	if m.orig.Src.IsValid() && m.orig.Dst.IsValid() && m.reply == (ct.FlushTuple{}) && f.MarkMask == 0 && f.LabelsMask.IsZero() &&
-		(m.proto == packet.ProtoICMP || m.proto == packet.ProtoICMPv6 || (m.orig.SrcPort != 0 && m.orig.DstPort != 0)) {
-		f.HasZone = true
-		if t.Flush(f) == 0 {
-			return "", &Error{Msg: "failed to flush conntrack", Errno: eNOENT}
-		}
-		return "", nil
+	// A full original tuple is a key lookup (either direction, zone 0
+	// without zone=) that fails when nothing is found (ct.FlushMatching).
+	if _, err := t.FlushMatching(f); err != nil {
+		return "", &Error{Msg: "failed to flush conntrack", Errno: eNOENT}
 	}
-	t.Flush(f)
 	return "", nil
 }

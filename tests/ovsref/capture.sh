@@ -6,7 +6,7 @@
 # Usage (as root, from anywhere):
 #   tests/ovsref/capture.sh [SECTION...]    default: all sections
 #   tests/ovsref/capture.sh cleanup         only remove what a killed run left behind
-# Sections: flows ofctl errors conntrack ctpkt monitor nat ftp ftpnat tftp ctrewrite
+# Sections: flows ofctl errors conntrack ctpkt monitor nat ftp ftpnat tftp ctrewrite ctflush
 # Environment: GOLDEN_OUT=DIR writes the goldens there instead of tests/golden
 # (flow inputs are still read from tests/golden/flows).
 #
@@ -525,6 +525,51 @@ section_ctrewrite() {
 	SETUP="private OVS 3.1 in ggo-sw, ports ggo-p1=1 (ggo-left 198.51.100.1) ggo-p2=2 (ggo-right 198.51.100.2); both hosts route 203.0.113.0/24 via 198.51.100.254 (static neighbour 02:00:00:00:01:fe); flows tests/golden/flows/ct-rewrite.flows; from ggo-right: traffic.py tcp-client 17602 203.0.113.1 17601 (the server on ggo-left echoes, the client closes); 0.7 s later"
 	appcap conntrack ctrewrite/dump-conntrack dpctl/dump-conntrack
 	cap flows-hits ctrewrite/dump-flows.of13 ovs-ofctl -O OpenFlow13 dump-flows br0
+	ovs_down
+}
+
+# section_ctflush: flushes by tuple (dpctl/flush-conntrack and ovs-ofctl ct-flush)
+# of connections made by packet-out, one transcript of the steps in
+# tests/golden/flows/ctflush.steps (its header says the format); the Go side
+# is tests/ctflush_test.go, which builds the same transcript from gswitch
+section_ctflush() {
+	local line rc out
+	local -a w
+	switch_ns
+	lone_ports ggo-p1 ggo-p2
+	ovs_up -p ggo-p1=1 -p ggo-p2=2
+	must ovs-ofctl -O OpenFlow13 add-flows br0 "$FLOWS/ctflush.flows"
+	SETUP="private OVS 3.1, ports ggo-p1=1 ggo-p2=2 (veth peers idle), flows tests/golden/flows/ctflush.flows; the steps of tests/golden/flows/ctflush.steps in order (capture.sh section_ctflush); after each ofctl/appctl step its output, exit status and dpctl/dump-conntrack (normalized as conntrack)"
+	mkdir -p "$GOLD/ctflush"
+	{
+		while read -r line; do
+			[[ -z $line || $line == \#* ]] && continue
+			read -r -a w <<<"$line"
+			for i in "${!w[@]}"; do [[ ${w[$i]} == "''" ]] && w[$i]=""; done
+			case ${w[0]} in
+			packet)
+				must ovs-ofctl packet-out br0 "in_port=1 packet=$("$PY" "$TRAFFIC" packet "${w[1]}") actions=table"
+				continue
+				;;
+			ofctl) out=$(ovs-ofctl "${w[1]}" br0 "${w[@]:2}" 2>&1) ;;
+			appctl) out=$("${APPCTL[@]}" "${w[@]:1}" 2>&1) ;;
+			dump) out="" ;;
+			*) log "ctflush: bad step $line"; exit 1 ;;
+			esac
+			rc=$?
+			printf '$ %s\n' "$line"
+			[[ -n $out ]] && printf '%s\n' "$out"
+			printf '(exit %s)\n' "$rc"
+			"${APPCTL[@]}" dpctl/dump-conntrack 2>&1 | "$NORMALIZE" conntrack
+		done <"$FLOWS/ctflush.steps"
+	} >"$TMPD/ctflush.raw"
+	"$NORMALIZE" plain <"$TMPD/ctflush.raw" >"$GOLD/ctflush/transcript.txt"
+	{
+		printf '# setup: %s\n' "$SETUP"
+		printf '# normalize: plain (each dump: conntrack)\n'
+		printf '# exit status: 0\n'
+		printf 'tests/ovsref/capture.sh ctflush\n'
+	} >"$GOLD/ctflush/transcript.cmd"
 	ovs_down
 }
 

@@ -20,6 +20,10 @@ ephemeral range) so conntrack dumps are reproducible.
       frag-first IPv4 UDP first fragment only (MF set, 1400 bytes of payload), id 0x1234
       frag6-first IPv6 UDP first fragment only (fragment header, M set), id 0x5678
       udp6       UDP 2001:db8::1:20033 -> 2001:db8::2:7002
+      udp4-S-D   UDP 198.51.100.1:S -> .2:D (payload "hi")
+      udp6-S-D   UDP 2001:db8::1:S -> 2001:db8::2:D (payload "hi")
+      syn-S-D    TCP SYN 198.51.100.1:S -> .2:D
+      echo4-ID   ICMP echo request 198.51.100.1 -> .2, identifier ID, sequence 1
 
 Addresses may be IPv4 or IPv6. Exit status 0 when every expected reply came.
 """
@@ -223,7 +227,36 @@ def tcp4(sport, dport, flags, seq=1000, ack=0):
     return ip4(6, bytes(seg))
 
 
+def udp4(sport, dport, data=b"hi"):
+    seg = bytearray(struct.pack("!HHHH", sport, dport, 8 + len(data), 0) + data)
+    seg[6:8] = struct.pack("!H", l4sum4(17, bytes(seg)) or 0xFFFF)
+    return ip4(17, bytes(seg))
+
+
+def udp6(sport, dport, data=b"hi"):
+    seg = bytearray(struct.pack("!HHHH", sport, dport, 8 + len(data), 0) + data)
+    c = csum(SRC6 + DST6 + struct.pack("!IxxxB", len(seg), 17) + bytes(seg))
+    seg[6:8] = struct.pack("!H", c or 0xFFFF)
+    return ETH6 + struct.pack("!IHBB", 0x60000000, len(seg), 17, 64) + SRC6 + DST6 + bytes(seg)
+
+
+def echo4(ident):
+    msg = bytearray(struct.pack("!BBHHH", 8, 0, 0, ident, 1) + b"ping")
+    msg[2:4] = struct.pack("!H", csum(bytes(msg)))
+    return ip4(1, bytes(msg))
+
+
 def packet(kind):
+    name, _, rest = kind.partition("-")
+    nums = [int(x) for x in rest.split("-")] if rest and rest[0].isdigit() else []
+    if name == "udp4" and len(nums) == 2:
+        return udp4(*nums)
+    if name == "udp6" and len(nums) == 2:
+        return udp6(*nums)
+    if name == "syn" and len(nums) == 2:
+        return tcp4(nums[0], nums[1], 0x02)
+    if name == "echo4" and len(nums) == 1:
+        return echo4(nums[0])
     if kind == "gre":
         return ip4(47, bytes.fromhex("00000800") + b"x" * 20)
     if kind == "syn":
@@ -241,11 +274,7 @@ def packet(kind):
         body = fh + udp
         return ETH6 + struct.pack("!IHBB", 0x60000000, len(body), 44, 64) + SRC6 + DST6 + body
     if kind == "udp6":
-        data = b"hi"
-        seg = bytearray(struct.pack("!HHHH", 20033, 7002, 8 + len(data), 0) + data)
-        c = csum(SRC6 + DST6 + struct.pack("!IxxxB", len(seg), 17) + bytes(seg))
-        seg[6:8] = struct.pack("!H", c or 0xFFFF)
-        return ETH6 + struct.pack("!IHBB", 0x60000000, len(seg), 17, 64) + SRC6 + DST6 + bytes(seg)
+        return udp6(20033, 7002)
     raise SystemExit("unknown packet kind " + kind)
 
 
