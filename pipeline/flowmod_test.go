@@ -262,8 +262,11 @@ func TestFlowModErrors(t *testing.T) {
 			Exec: []Action{SetField{Field: packet.FieldCtMark, Value: packet.U128{Lo: 1}, Mask: packet.Ones(32)}}}), E{ErrBadAction, BACBadArgument}},
 		{"ct exec mark ok", spec(0, 1, ip, CT{Flags: CTCommit, Table: NoTable,
 			Exec: []Action{SetField{Field: packet.FieldCtMark, Value: packet.U128{Lo: 1}, Mask: packet.Ones(32)}}}), none},
+		// OVS 3.1 accepts two nats (the last counts): ovs-ofctl add-flow
+		// 'ip,actions=ct(commit,nat(src=..),nat(dst=..))' on a private OVS,
+		// and tests/golden/group-actions ct-two-nat.
 		{"ct two nats", spec(0, 1, ip, CT{Flags: CTCommit, Table: NoTable, Exec: []Action{NAT{ct.NAT{Flags: ct.NATSrc}}, NAT{ct.NAT{Flags: ct.NATDst}}}}),
-			E{ErrBadAction, BACBadArgument}},
+			none},
 		{"ct nat inverted address range", spec(0, 1, ip, CT{Flags: CTCommit, Table: NoTable, Exec: []Action{NAT{ct.NAT{Flags: ct.NATSrc,
 			RangePresent: ct.NATRangeIPv4Min | ct.NATRangeIPv4Max, AddrMin: [16]byte{203, 0, 113, 9}, AddrMax: [16]byte{203, 0, 113, 1}}}}}),
 			E{ErrBadAction, BACBadArgument}},

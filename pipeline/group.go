@@ -50,18 +50,14 @@ func checkGroup(v *version, cmd uint16, g *GroupSpec) ([]gbucket, error) {
 			return nil, Errorf(OFPGMFC_WATCH_UNSUPPORTED, "watch in an all or indirect group")
 		case !live && g.Type == GroupTypeFF:
 			return nil, Errorf(OFPGMFC_INVALID_GROUP, "fast-failover bucket without a watch port or group")
-		case b.WatchGroup == g.ID:
-			return nil, Errorf(OFPGMFC_LOOP, "bucket watches its own group")
 		}
-		ck := &checker{v: v, lax: true, noPrereq: true}
+		// No loop check: OVS accepts a bucket that names or watches its
+		// own group (or one that does not exist); the executor's group
+		// depth limit ends a loop.
+		ck := &checker{v: v, lax: true, bucket: true}
 		acts := slices.Clone(b.Actions)
 		if err := ck.actions(acts, false); err != nil {
 			return nil, err
-		}
-		for _, gid := range ck.groups {
-			if gid == g.ID {
-				return nil, Errorf(OFPGMFC_LOOP, "group %d refers to itself", g.ID)
-			}
 		}
 		b.Actions = acts
 		ops := compileActions(acts)

@@ -63,10 +63,14 @@ type checker struct {
 	m     Match // working copy of the match
 	table uint8
 	lax   bool // OpenFlow 1.0: inconsistencies are tolerated
-	// noPrereq skips every check against the match (group buckets have
-	// none, as in OVS).
-	noPrereq bool
-	vlans    int // VLAN headers known to be present
+	// bucket: the actions of a group bucket, which OVS checks only as it
+	// decodes them (ofpacts_pull_openflow_actions: the decoders and
+	// ofpacts_verify; never ofpacts_check, never ofproto_check_ofpacts).
+	// So none against a match (prerequisites, IP version of a NAT range,
+	// protocol of an ALG), none that a named group exists, none of the
+	// number of VLAN headers pushed.
+	bucket bool
+	vlans  int // VLAN headers known to be present
 	// groups collects the groups the actions name.
 	groups []uint32
 }
@@ -80,7 +84,7 @@ func newChecker(v *version, m *Match, table uint8, lax bool) *checker {
 }
 
 func (c *checker) inconsistent(format string, args ...any) error {
-	if c.lax || c.noPrereq {
+	if c.lax || c.bucket {
 		return nil
 	}
 	return Errorf(OFPBAC_MATCH_INCONSISTENT, format, args...)
@@ -118,7 +122,7 @@ func (c *checker) checkSubfield(sf Subfield, dst bool) error {
 }
 
 func (c *checker) checkPrereq(f packet.FieldID) error {
-	if !c.noPrereq && !packet.Fields[f].Prereq.MetBy(&c.m.Value, &c.m.Mask) {
+	if !c.bucket && !packet.Fields[f].Prereq.MetBy(&c.m.Value, &c.m.Mask) {
 		return Errorf(OFPBAC_MATCH_INCONSISTENT, "field %s lacks correct prerequisites", f)
 	}
 	return nil
@@ -174,7 +178,7 @@ func (c *checker) action(acts []Action, i int) error {
 			return Errorf(OFPBAC_BAD_ARGUMENT, "controller(pause) is not supported")
 		}
 	case GroupAction:
-		if c.v.groups[a.GroupID] == nil {
+		if !c.bucket && c.v.groups[a.GroupID] == nil {
 			return Errorf(OFPBAC_BAD_OUT_GROUP, "group %d does not exist", a.GroupID)
 		}
 		c.groups = append(c.groups, a.GroupID)
@@ -192,7 +196,7 @@ func (c *checker) action(acts []Action, i int) error {
 		if !a.Value.AndNot(packet.Ones(d.Bits)).IsZero() {
 			return Errorf(OFPBAC_BAD_SET_ARGUMENT, "value too wide for %s", d.Name)
 		}
-		if !c.noPrereq && (!d.Prereq.MetBy(&c.m.Value, &c.m.Mask) ||
+		if !c.bucket && (!d.Prereq.MetBy(&c.m.Value, &c.m.Mask) ||
 			(a.Field == packet.FieldVlanVID && c.vlans == 0)) {
 			if c.lax && d.Header {
 				return nil
@@ -231,7 +235,7 @@ func (c *checker) action(acts []Action, i int) error {
 			return Errorf(OFPBAC_BAD_SET_ARGUMENT, "cannot set CT fields outside of ct action")
 		}
 	case Resubmit:
-		if a.CT && !c.noPrereq {
+		if a.CT && !c.bucket {
 			if !packet.PrereqCT.MetBy(&c.m.Value, &c.m.Mask) {
 				return Errorf(OFPBAC_MATCH_INCONSISTENT, "resubmit(,,ct) needs a match on a valid ct_state")
 			}
@@ -248,7 +252,7 @@ func (c *checker) action(acts []Action, i int) error {
 		if a.EthType != packet.EthTypeVLAN && a.EthType != packet.EthTypeQinQ {
 			return Errorf(OFPBAC_BAD_ARGUMENT, "push_vlan: %#x is not a VLAN ethertype", a.EthType)
 		}
-		if c.vlans >= packet.MaxVLANs {
+		if c.vlans >= packet.MaxVLANs && !c.bucket {
 			return Errorf(OFPBAC_BAD_TAG, "push_vlan: too many VLAN headers")
 		}
 		c.vlans++
@@ -309,13 +313,13 @@ func (c *checker) checkCT(a *CT) (*ct.Params, error) {
 	proto := c.m.Value.NwProto()
 	commit := a.Flags&CTCommit != 0
 	switch {
-	case !c.isIP() && !c.noPrereq:
+	case !c.isIP() && !c.bucket:
 		return nil, Errorf(OFPBAC_MATCH_INCONSISTENT, "ct needs a flow that matches IPv4 or IPv6")
 	case st&packet.CsInv != 0 && commit:
 		return nil, Errorf(OFPBAC_MATCH_INCONSISTENT, "ct(commit) on a flow matching +inv")
-	case a.Alg == ct.AlgFTP && proto != packet.ProtoTCP && !c.noPrereq:
+	case a.Alg == ct.AlgFTP && proto != packet.ProtoTCP && !c.bucket:
 		return nil, Errorf(OFPBAC_MATCH_INCONSISTENT, "ct(alg=ftp) needs a flow that matches TCP")
-	case a.Alg == ct.AlgTFTP && proto != packet.ProtoUDP && !c.noPrereq:
+	case a.Alg == ct.AlgTFTP && proto != packet.ProtoUDP && !c.bucket:
 		return nil, Errorf(OFPBAC_MATCH_INCONSISTENT, "ct(alg=tftp) needs a flow that matches UDP")
 	case a.Alg != 0 && a.Alg != ct.AlgFTP && a.Alg != ct.AlgTFTP:
 		return nil, Errorf(OFPBAC_BAD_ARGUMENT, "ct: unknown alg %d", a.Alg)
@@ -340,13 +344,12 @@ func (c *checker) checkCT(a *CT) (*ct.Params, error) {
 		switch x := x.(type) {
 		case NAT:
 			et := c.ethType()
-			if x.IsV6() && et != packet.EthTypeIPv6 ||
-				!x.IsV6() && x.RangePresent&(ct.NATRangeIPv4Min|ct.NATRangeIPv4Max) != 0 && et != packet.EthTypeIPv4 {
+			if !c.bucket && (x.IsV6() && et != packet.EthTypeIPv6 ||
+				!x.IsV6() && x.RangePresent&(ct.NATRangeIPv4Min|ct.NATRangeIPv4Max) != 0 && et != packet.EthTypeIPv4) {
 				return nil, Errorf(OFPBAC_MATCH_INCONSISTENT, "nat address family does not match the flow")
 			}
-			if p.NAT != nil {
-				return nil, Errorf(OFPBAC_BAD_ARGUMENT, "ct: more than one nat")
-			}
+			// More than one nat: the last one counts (OVS's translation
+			// keeps the last it meets; no decoder or check refuses it).
 			// The range rules of OVS's NXAST_NAT decoder (inverted address
 			// or port range, mixed families, flags without a kind).
 			if _, err := nat.FromRaw(x.Flags, x.RangePresent, x.AddrMin, x.AddrMax, x.PortMin, x.PortMax); err != nil {

@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# capture-group-actions.sh - record Open vSwitch 3.1's verdict on every group
+# of tests/golden/group-actions/cases.tsv: a private OVS (tests/ovsref/ovs-env.sh,
+# bridge br0, netdev datapath, OpenFlow10+13, fail-mode secure, no ports) gets
+# each case in order with
+#     ovs-ofctl -O OpenFlow13 add-group br0 SPEC
+# and verdicts.tsv gets one row a case: NAME <TAB> exit status <TAB> verdict,
+# where the verdict is "ok", the OpenFlow error OVS answered (OFPT_ERROR's
+# name as ovs-ofctl prints it, e.g. OFPBAC_MATCH_INCONSISTENT), or
+# "ovs-ofctl: MESSAGE" when ovs-ofctl itself refused the text (nothing sent).
+# dump-groups.txt is then `ovs-ofctl -O OpenFlow13 dump-groups br0` through
+# tests/ovsref/normalize flows, all lines sorted (LC_ALL=C).
+# ofp-print.txt is `ovs-ofctl -O OpenFlow13 parse-group SPEC` of every case
+# (the message ovs-ofctl encodes, decoded again by OVS's printer; for a
+# message OVS's decoder refuses, its hex dump), through normalize flows.
+# ofproto's TestOfctlGroupActionsGolden replays the cases into gswitch with the
+# same ovs-ofctl and compares.
+#
+# Usage (as root): tests/ovsref/capture-group-actions.sh
+# Environment: GOLDEN_OUT=DIR writes DIR/group-actions/ instead of
+# tests/golden/group-actions/; CAPTURE_NS=NAME is the namespace (default
+# ggo-sw; created and deleted again by ovs-env.sh).
+set -u -o pipefail
+
+HERE=$(cd "$(dirname "$0")" && pwd)
+ROOT=$(cd "$HERE/../.." && pwd)
+CASES=$ROOT/tests/golden/group-actions/cases.tsv
+GOLD=${GOLDEN_OUT:-$ROOT/tests/golden}/group-actions
+# shellcheck source=ovs-env.sh
+source "$HERE/ovs-env.sh"
+trap ovsenv_stop EXIT
+
+mkdir -p "$GOLD"
+ovsenv_start -n "${CAPTURE_NS:-ggo-sw}" -s || exit 1
+
+tmpd=$(mktemp -d /tmp/ggo-capture-groups.XXXXXX)
+trap 'ovsenv_stop; rm -rf "$tmpd"' EXIT
+verdicts=$tmpd/verdicts prints=$tmpd/prints
+go build -C "$ROOT" -o "$tmpd/normalize" ./tests/ovsref/normalize || exit 1
+printf 'name\texit\tverdict\n' >"$verdicts"
+while IFS=$'\t' read -r name spec; do
+	case $name in '' | '#'*) continue ;; esac
+	out=$(ovsenv_ofctl -O OpenFlow13 add-group br0 "$spec" 2>&1)
+	rc=$?
+	if ((rc == 0)); then
+		v=ok
+	elif grep -q OFPT_ERROR <<<"$out"; then
+		# "OFPT_ERROR (OF1.3) (xid=0x2): OFPBAC_MATCH_INCONSISTENT"
+		v=$(grep -m1 OFPT_ERROR <<<"$out" | sed 's/.*): //')
+	else
+		v=$(head -n1 <<<"$out")
+	fi
+	printf '%s\t%s\t%s\n' "$name" "$rc" "$v" >>"$verdicts"
+	{
+		printf '## %s\n' "$name"
+		ovs-ofctl -O OpenFlow13 parse-group "$spec" 2>&1
+	} >>"$prints"
+done <"$CASES"
+
+cp "$verdicts" "$GOLD/verdicts.tsv"
+"$tmpd/normalize" flows <"$prints" >"$GOLD/ofp-print.txt"
+ovsenv_ofctl -O OpenFlow13 dump-groups br0 2>&1 | "$tmpd/normalize" flows | LC_ALL=C sort >"$GOLD/dump-groups.txt"
+ver=$(ovs-vswitchd --version | head -n1)
+setup="private OVS ($ver), bridge br0 datapath_type=netdev protocols=OpenFlow10,OpenFlow13 fail-mode=secure, no ports; every case of tests/golden/group-actions/cases.tsv in order: ovs-ofctl -O OpenFlow13 add-group br0 SPEC (verdicts.tsv)"
+printf '# setup: %s\n# normalize: flows\n# exit status: 0\novs-ofctl -O OpenFlow13 dump-groups br0 2>&1 | normalize flows | LC_ALL=C sort\n' "$setup" >"$GOLD/dump-groups.cmd"
+printf '# setup: none (%s)\n# normalize: flows\n# exit status: 0\nfor every case: echo "## NAME"; ovs-ofctl -O OpenFlow13 parse-group SPEC\n' "$ver" >"$GOLD/ofp-print.cmd"
+printf '# %s\n# %s\n# tests/ovsref/capture-group-actions.sh\n' "$setup" "verdict: ok, the OFPT_ERROR name, or ovs-ofctl's own message (nothing sent)" >"$GOLD/verdicts.cmd"
