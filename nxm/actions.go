@@ -76,6 +76,8 @@ const (
 	nxastExit            = 17
 	nxastDecTTL          = 18 // OpenFlow 1.0 only
 	nxastController      = 20
+	nxastStackPush       = 27
+	nxastStackPop        = 28
 	nxastDecTTLCntIDs    = 21
 	nxastOutputReg2      = 32
 	nxastRegLoad2        = 33
@@ -274,7 +276,7 @@ func knownNX(version uint8, sub uint16) bool {
 	case nxastResubmit, nxastResubmitTable, nxastResubmitTableCT, nxastRegMove, nxastRegLoad,
 		nxastRegLoad2, nxastOutputReg, nxastOutputReg2, nxastDecTTLCntIDs, nxastNote, nxastExit,
 		nxastCT, nxastNAT, nxastCTClear, nxastConjunction, nxastController, nxastController2,
-		nxastClone:
+		nxastClone, nxastStackPush, nxastStackPop:
 		return true
 	case nxastSetQueue, nxastDecTTL, nxastGroup:
 		return version == Version10
@@ -677,6 +679,31 @@ func decodeNX(version uint8, sub uint16, b []byte) (pipeline.Action, *pipeline.E
 		return pipeline.DecTTL{ControllerIDs: ids, CntIDs: true}, nil
 	case nxastCT:
 		return decodeCT(version, b)
+	case nxastStackPush, nxastStackPop:
+		// OVS's decode_stack_action: offset, a field header (NXM or
+		// OXM, 4 or 8 bytes), n_bits, zeros to 24 bytes.
+		if err := fixedLen(n, 24, "stack"); err != nil {
+			return nil, err
+		}
+		f, rest, err := pullHeader(b[12:])
+		if err != nil {
+			return nil, err
+		}
+		if len(rest) < 2 {
+			return nil, pipeline.Errorf(pipeline.OFPBAC_BAD_LEN, "stack: no room for n_bits")
+		}
+		if !allZero(rest[2:]) {
+			return nil, pipeline.Errorf(pipeline.NXBRC_MUST_BE_ZERO, "stack: nonzero padding")
+		}
+		push := sub == nxastStackPush
+		sf, err := checkSubfield(f, be16(b[10:]), be16(rest), !push)
+		if err != nil {
+			return nil, err
+		}
+		if push {
+			return pipeline.StackPush{Src: sf}, nil
+		}
+		return pipeline.StackPop{Dst: sf}, nil
 	case nxastClone:
 		// OVS's decode_NXAST_RAW_CLONE: the 6 bytes after the subtype
 		// are not looked at; the nested list is apply-actions.

@@ -353,6 +353,10 @@ func appendAction(b []byte, version uint8, a pipeline.Action) ([]byte, error) {
 		return appendCT(b, version, &a)
 	case pipeline.NAT:
 		return appendNAT(b, &a.NAT), nil
+	case pipeline.StackPush:
+		return appendStack(b, nxastStackPush, a.Src)
+	case pipeline.StackPop:
+		return appendStack(b, nxastStackPop, a.Dst)
 	case pipeline.Clone:
 		start := len(b)
 		b = nxHdr(b, nxastClone, 0)
@@ -713,4 +717,18 @@ func appendNAT(b []byte, n *ct.NAT) []byte {
 	}
 	binary.BigEndian.PutUint16(b[rpAt:], rp)
 	return finish(b, start)
+}
+
+// appendStack writes NXAST_STACK_PUSH or NXAST_STACK_POP.
+func appendStack(b []byte, sub uint16, sf pipeline.Subfield) ([]byte, error) {
+	h := subfieldHeader(sf)
+	if h == nil {
+		return nil, fmt.Errorf("nxm: push/pop of an unknown field")
+	}
+	start := len(b)
+	b = nxHdr(b, sub, 24)
+	b = be16(b, sf.Ofs)
+	b = appendHeader(b, h)
+	b = be16(b, sf.NBits)
+	return zeros(b, 24-(len(b)-start)), nil
 }

@@ -38,6 +38,19 @@ type Packet struct {
 	Conn any
 	Off  Offload
 	buf  []byte // full backing store, len BufSize
+	// Stack is the packet's push/pop stack (Nicira push:/pop:), kept
+	// across resubmit and recirculation, copied with the packet.
+	Stack Stack
+}
+
+// StackDepth is how many entries a packet's push/pop stack holds.
+const StackDepth = 32
+
+// Stack is a push/pop stack of subfield values (up to 128 bits each, held
+// right-aligned). It lives in the packet, so it needs no allocation.
+type Stack struct {
+	N uint8 // entries in use
+	V [StackDepth]U128
 }
 
 // Pool hands out Packets with full-size buffers.
@@ -111,6 +124,8 @@ func (pk *Packet) CopyFrom(src *Packet) {
 	}
 	pk.Data = pk.buf[start : start+copy(pk.buf[start:], src.Data)]
 	pk.Key, pk.Off, pk.Conn = src.Key, src.Off, src.Conn
+	pk.Stack.N = src.Stack.N
+	copy(pk.Stack.V[:src.Stack.N], src.Stack.V[:src.Stack.N])
 }
 
 // Grow inserts n bytes at offset off of the frame (using headroom when

@@ -1,6 +1,8 @@
 package pipeline
 
 import (
+	"slices"
+
 	"gswitch/ct"
 	"gswitch/packet"
 )
@@ -23,6 +25,38 @@ func (w *worker) simple(grp []*packet.Packet, o *op, st *xstate) []*packet.Packe
 		m := subOnes(o.dst.NBits).Shl(uint(o.dst.Ofs))
 		for _, pk := range grp {
 			v := pk.Key.W.Get(o.src.Field).Shr(uint(o.src.Ofs)).And(subOnes(o.src.NBits)).Shl(uint(o.dst.Ofs))
+			if o.hdr {
+				pk.SetField(o.dst.Field, v, m)
+			} else {
+				pk.Key.W.SetMasked(o.dst.Field, v, m)
+			}
+		}
+	case opStackPush:
+		n := 0
+		for _, pk := range grp {
+			s := &pk.Stack
+			if s.N >= packet.StackDepth {
+				// OVS's "Stack too deep": processing of the packet ends.
+				w.ctr[cStackTooDeep]++
+				continue
+			}
+			s.V[s.N] = pk.Key.W.Get(o.src.Field).Shr(uint(o.src.Ofs)).And(subOnes(o.src.NBits))
+			s.N++
+			grp[n] = pk
+			n++
+		}
+		clear(grp[n:])
+		grp = grp[:n]
+	case opStackPop:
+		m := subOnes(o.dst.NBits).Shl(uint(o.dst.Ofs))
+		for _, pk := range grp {
+			s := &pk.Stack
+			if s.N == 0 {
+				w.ctr[cStackUnderflow]++ // OVS logs and goes on
+				continue
+			}
+			s.N--
+			v := s.V[s.N].Shl(uint(o.dst.Ofs)).And(m)
 			if o.hdr {
 				pk.SetField(o.dst.Field, v, m)
 			} else {
@@ -338,31 +372,64 @@ func (w *worker) ctOne(grp []*packet.Packet, c *ctOp, p *ct.Params, ops []op, pc
 
 // clone runs a clone's nested actions on grp (on copies when they may
 // change the packets) as ovs-actions(7) describes: the frame, metadata, ct
-// state and action set seen after the clone are those before it. The
-// nested list ends like a group bucket's: its action set is not executed.
-func (w *worker) clone(grp []*packet.Packet, o *op, st xstate) {
+// state, stack and action set seen after the clone are those before it.
+// The nested list ends like a group bucket's (its action set is not
+// executed), but an exit inside it ends the packet's processing, as in OVS:
+// clone returns the packets that go on after it (grp, compacted in place).
+func (w *worker) clone(grp []*packet.Packet, o *op, st xstate) []*packet.Packet {
 	w.budget--
 	if w.budget < 0 {
 		w.ctr[cResubmitLimit] += uint64(len(grp))
-		return
+		return grp[:0]
 	}
 	nst := st
 	nst.term, nst.k, nst.inAS, nst.asLo = termStop, -1, false, st.asHi
-	if !o.hdr {
-		w.run(grp, o.list, 0, nst)
-		return
+	nst.clone++
+	mark := len(w.exited)
+	var copies []*packet.Packet
+	if o.hdr {
+		copies = w.getPkts()
+		for _, pk := range grp {
+			c := w.d.pool.Get()
+			c.CopyFrom(pk)
+			copies = append(copies, c)
+		}
+		run := append(w.getPkts(), copies...) // run may reorder its slice
+		w.run(run, o.list, 0, nst)
+		w.putPkts(run)
+	} else {
+		run := append(w.getPkts(), grp...)
+		w.run(run, o.list, 0, nst)
+		w.putPkts(run)
 	}
-	copies := w.getPkts()
-	for _, pk := range grp {
-		c := w.d.pool.Get()
-		c.CopyFrom(pk)
-		copies = append(copies, c)
+	if len(w.exited) > mark {
+		// the packets whose copy ran exit end here
+		ids := copies
+		if ids == nil {
+			ids = grp
+		}
+		gone := w.getPkts()
+		n := 0
+		for i, pk := range grp {
+			if slices.Contains(w.exited[mark:], ids[i]) {
+				gone = append(gone, pk)
+			} else {
+				grp[n] = pk
+				n++
+			}
+		}
+		clear(w.exited[mark:])
+		w.exited = w.exited[:mark]
+		clear(grp[n:])
+		grp = grp[:n]
+		w.exit(gone, st)
+		w.putPkts(gone)
 	}
-	w.run(copies, o.list, 0, nst)
-	for _, c := range copies {
-		if c != nil {
+	if copies != nil {
+		for _, c := range copies {
 			w.d.pool.Put(c)
 		}
+		w.putPkts(copies)
 	}
-	w.putPkts(copies)
+	return grp
 }

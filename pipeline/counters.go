@@ -31,6 +31,8 @@ const (
 	cMACLearned               // NORMAL learned a new MAC address
 	cMACTableFull             // NORMAL could not learn: MAC table full
 	cEMCHit                   // lookups answered by the exact-match cache
+	cStackTooDeep             // drop: push: onto a full stack (packet.StackDepth entries)
+	cStackUnderflow           // pop: from an empty stack (nothing written, as OVS)
 	numCounters
 )
 
@@ -64,6 +66,8 @@ var counterNames = [numCounters]string{
 	cMACLearned:        "mac_learned",
 	cMACTableFull:      "mac_table_full",
 	cEMCHit:            "emc_hit",
+	cStackTooDeep:      "drop_stack_too_deep",
+	cStackUnderflow:    "stack_underflow",
 }
 
 // Counters returns the datapath's event counters by name (OVS

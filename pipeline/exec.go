@@ -41,6 +41,7 @@ type xstate struct {
 	depth  uint8  // resubmit nesting
 	recirc uint8  // ct(table=N) re-entries
 	gdepth uint8  // group nesting
+	clone  uint8  // clone nesting (outside any group bucket inside it)
 	nres   uint16 // resubmits so far
 	k      int32  // continuation frame, -1: none
 	fTop   int32  // first free frame
@@ -84,6 +85,9 @@ type worker struct {
 	// controller action then reports ACTION, not NO_MATCH (OVS's
 	// OFPR_PACKET_OUT, which is ACTION on the wire before OpenFlow 1.4).
 	inPacketOut bool
+	// exited collects the packets that ran exit inside a clone, so that
+	// the clone ends their processing too (as OVS's exit does).
+	exited []*packet.Packet
 	// budget bounds the work of one batch (resubmits, group buckets,
 	// recirculations) however the flows branch: MaxResubmits per packet.
 	budget int
@@ -227,6 +231,7 @@ func (d *Datapath) Process(b *packet.Batch) {
 func resetMetadata(pk *packet.Packet) {
 	pk.Key.W.ResetMetadata()
 	pk.Conn = nil
+	pk.Stack.N = 0
 }
 
 // PacketOut runs acts on frame as OFPT_PACKET_OUT does, with in_port
@@ -399,10 +404,12 @@ func (w *worker) run(grp []*packet.Packet, ops []op, pc int, st xstate) {
 			w.conntrack(grp, o, ops, pc, st)
 			return
 		case opExit:
-			w.finish(grp, st)
+			w.exit(grp, st)
 			return
 		case opClone:
-			w.clone(grp, o, st)
+			if grp = w.clone(grp, o, st); len(grp) == 0 {
+				return
+			}
 		case opClearActions:
 			st.asLo = st.asHi
 		case opDecTTL:
@@ -452,6 +459,15 @@ func (w *worker) cont(grp []*packet.Packet, st xstate) {
 	ops, pc := fr.ops, fr.pc
 	st.k, st.fl, st.table, st.depth = fr.next, fr.fl, fr.table, fr.depth
 	w.run(grp, ops, pc, st)
+}
+
+// exit runs the exit action on grp: processing ends (the action set still
+// runs); inside a clone, the clone's caller ends it for the originals too.
+func (w *worker) exit(grp []*packet.Packet, st xstate) {
+	if st.clone > 0 {
+		w.exited = append(w.exited, grp...)
+	}
+	w.finish(grp, st)
 }
 
 // finish ends the pipeline for grp: the action set, if any, runs.

@@ -82,6 +82,8 @@ const (
 	opWriteMetadata
 	opGoto
 	opClone // list: the nested actions; hdr: they may change the packet
+	opStackPush
+	opStackPop
 )
 
 // op is one compiled step. A flow's instructions compile to one op list:
@@ -169,6 +171,10 @@ func compileActions(acts []Action) []op {
 				}
 			}
 			ops = append(ops, op{kind: opCT, cta: c})
+		case StackPush:
+			ops = append(ops, op{kind: opStackPush, src: a.Src})
+		case StackPop:
+			ops = append(ops, op{kind: opStackPop, dst: a.Dst, hdr: packet.Fields[a.Dst.Field].Header})
 		case Clone:
 			l := compileActions(a.Actions)
 			ops = append(ops, op{kind: opClone, list: l, hdr: opsModify(l)})

@@ -348,6 +348,7 @@ func (w *worker) bucket(grp []*packet.Packet, g *group, i int, st xstate) {
 	nst := st
 	nst.term, nst.k, nst.inAS, nst.asLo = termStop, -1, false, st.asHi
 	nst.gdepth++
+	nst.clone = 0 // exit in a bucket ends the bucket only
 	if !b.modifies {
 		w.run(grp, b.ops, 0, nst)
 		return

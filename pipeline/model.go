@@ -209,6 +209,14 @@ const (
 // NAT is NXAST_NAT; it appears only inside CT.Exec.
 type NAT struct{ ct.NAT }
 
+// StackPush is NXAST_STACK_PUSH ("push:src"): the subfield's value goes on
+// the packet's stack.
+type StackPush struct{ Src Subfield }
+
+// StackPop is NXAST_STACK_POP ("pop:dst"): the top of the stack goes into
+// the subfield (its low NBits bits; a narrower entry is zero-extended).
+type StackPop struct{ Dst Subfield }
+
 // Clone is NXAST_CLONE ("clone(actions)"): the nested actions run on a copy
 // of the packet, its metadata and its action set; the packet then goes on
 // with the actions after the clone as if the clone had not run.
@@ -234,6 +242,8 @@ func (Conjunction) isAction() {}
 func (CT) isAction()          {}
 func (NAT) isAction()         {}
 func (Clone) isAction()       {}
+func (StackPush) isAction()   {}
+func (StackPop) isAction()    {}
 
 // Instructions are a flow's OpenFlow 1.3 instructions. An OpenFlow 1.0 flow
 // has only Apply.

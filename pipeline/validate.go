@@ -285,6 +285,12 @@ func (c *checker) action(acts []Action, i int) error {
 		}
 	case NAT:
 		return Errorf(OFPBAC_BAD_SET_ARGUMENT, "cannot have NAT action outside of \"ct\" action")
+	case StackPush:
+		return c.checkSubfield(a.Src, false)
+	case StackPop:
+		// OVS accepts pop into ct_mark and ct_label (ofpacts_verify's
+		// ct-field rule does not look at pop): only the key changes.
+		return c.checkSubfield(a.Dst, true)
 	case Clone:
 		// OVS's check_CLONE: the nested actions are checked as if they
 		// were in the enclosing list (sharing what push/pop_vlan imply).
