@@ -97,9 +97,12 @@ func (t *Tracker) processPacket(pk *packet.Packet, p *Params, now int64) {
 		return
 	}
 	if c, reply, related := cachedConn(pk); c != nil && c.key.zone == p.Zone && !p.Force &&
-		cacheValid(k, c, reply, related) {
+		cacheValid(k, c, reply, related) && (c.helper == 0 || !algCtl(k, p.Alg)) {
 		// OVS's ct cache: this packet went through this zone already;
 		// the state machine does not run again and ct_state is kept.
+		// A control packet of a helper's connection takes the full path
+		// (the helper follows the connection, whatever this action's
+		// alg=), as OVS's conntrack_execute does.
 		if p.NAT != nil {
 			state := k.CtState()
 			t.handleNAT(pk, c, p.Zone, reply, related, &state)
@@ -320,7 +323,8 @@ func (t *Tracker) processOne(pk *packet.Packet, ctx *lookupCtx, p *Params, now i
 		if !fused {
 			c.mu.Lock()
 			mark, label = t.markLabelLocked(c, p)
-			if st != nil && !translated && !ctx.related && state&packet.CsInv == 0 {
+			if st != nil && !translated && !ctx.related && state&packet.CsInv == 0 &&
+				(c.helper == 0 || algCtl(k, p.Alg)) {
 				t.runHelper(pk, c, st, ctx.reply, p.NAT != nil && c.natAct != 0, &state, now)
 			}
 			c.mu.Unlock()

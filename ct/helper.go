@@ -57,6 +57,24 @@ func helperOf(id uint8) alg.Helper {
 	return helperList[id-1]
 }
 
+// algCtl reports whether a packet is a helper's control packet for a ct
+// action with alg= algPort, as OVS 3.1's get_alg_ctl_type decides: TCP to
+// or from port 21 or UDP to port 69, whatever the action's alg=; and when
+// the action names the FTP (TFTP) helper, any TCP (UDP) packet (OVS
+// compares with the flow's own ports then). A connection committed with a
+// helper keeps it (conn.helper): its control packets are given to the
+// helper by every ct action, with or without alg=, and so never take the
+// cached fast path.
+func algCtl(k *packet.Key, algPort uint16) bool {
+	switch k.NwProto() {
+	case packet.ProtoTCP:
+		return algPort == AlgFTP || k.TpSrc() == AlgFTP || k.TpDst() == AlgFTP
+	case packet.ProtoUDP:
+		return algPort == AlgTFTP || k.TpDst() == AlgTFTP
+	}
+	return false
+}
+
 // algState is the ALG state of one connection (guarded by the conn's mu).
 type algState struct {
 	helper  alg.Conn // nil for a related connection without a helper

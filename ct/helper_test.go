@@ -660,3 +660,59 @@ func BenchmarkRelatedEstablished(b *testing.B) {
 		out = tr.Execute(batch, out[:0], p, int64(2*time.Second))
 	}
 }
+
+// TestFTPSNATHelperFollowsConn: the control connection is committed with
+// alg=ftp and nat(src=...), and its later packets go through a ct() (the
+// table 0 pass, which caches the connection) and then ct(nat) without
+// alg=. As in OVS 3.1 the helper is the connection's: the PORT command
+// is still inspected and rewritten, the sequence numbers adjusted, and
+// the data connection translated.
+func TestFTPSNATHelperFollowsConn(t *testing.T) {
+	e := newAlgEnv(t)
+	ctl := Params{Commit: true, Alg: AlgFTP, NAT: natTo(NATSrc, srvNAT, 0, 0)}
+	relc := Params{Commit: true, NAT: &NAT{}}
+	e.step("syn", tcp4(A, B, 20021, 21, "S", 1000, 0, ""), trk|nw|snat, ct0, ctl)
+	e.step("synack", tcp4(B, srvNAT, 21, 20021, "SA", 5000, 1001, ""), trk|est|rpl|dnat, ct0, ctBareNAT)
+	e.step("ack", tcp4(A, B, 20021, 21, "A", 1001, 5001, ""), trk|est|snat, ct0, ctBareNAT)
+	pk := e.step("PORT", tcp4(A, B, 20021, 21, "PA", 1001, 5001, "PORT 198,51,100,1,78,72\r\n"), trk|est|snat, ct0, ctBareNAT)
+	if got := payloadOf(pk); got != "PORT 203,0,113,100,78,72\r\n" {
+		t.Fatalf("PORT through ct(nat) without alg=: %q", got)
+	}
+	ack := e.step("server ack", tcp4(B, srvNAT, 21, 20021, "PA", 5001, 1027, "200 ok\r\n"), trk|est|rpl|dnat, ct0, ctBareNAT)
+	if _, a := tcpSeqAck(ack); a != 1026 {
+		t.Fatalf("server ack to client: %d, want 1026", a)
+	}
+	next := e.step("RETR", tcp4(A, B, 20021, 21, "PA", 1026, 5009, "RETR f\r\n"), trk|est|snat, ct0, ctBareNAT)
+	if s, _ := tcpSeqAck(next); s != 1027 {
+		t.Fatalf("client seq to server: %d, want 1027", s)
+	}
+	if got := e.dpctl("dump-conntrack-exp"); got != "tcp,orig=(src=198.51.100.2,dst=203.0.113.100,sport=0,dport=20040),parent=(src=198.51.100.1,dst=198.51.100.2,sport=20021,dport=21)\n" {
+		t.Fatalf("dump-conntrack-exp: %q", got)
+	}
+	d := e.step("data syn", tcp4(B, srvNAT, 20, 20040, "S", 7000, 0, ""), trk|nw|rel|dnat, ct0, relc)
+	if _, dst, _, dport := checkFrame(t, d); dst != A || dport != 20040 {
+		t.Fatalf("data syn to %s:%d", dst, dport)
+	}
+	r := e.step("data synack", tcp4(A, B, 20040, 20, "SA", 9000, 7001, ""), trk|est|rel|rpl|snat, ct0, ctBareNAT)
+	if src, _, sport, _ := checkFrame(t, r); src != srvNAT || sport != 20040 {
+		t.Fatalf("data synack from %s:%d", src, sport)
+	}
+}
+
+// TestTFTPHelperFollowsConn: a second read request on a TFTP control
+// connection committed with alg=tftp, through ct() and then ct(nat)
+// without alg=, still announces the server's answer (OVS 3.1).
+func TestTFTPHelperFollowsConn(t *testing.T) {
+	e := newAlgEnv(t)
+	ctl := Params{Commit: true, Alg: AlgTFTP, NAT: natTo(NATSrc, srvNAT, 0, 0)}
+	relc := Params{Commit: true, NAT: &NAT{}}
+	e.step("RRQ", udp4(A, B, 20061, 69, "\x00\x01a.txt\x00octet\x00"), trk|nw|snat, ct0, ctl)
+	e.step("DATA a", udp4(B, srvNAT, 20069, 20061, "\x00\x03\x00\x01a"), trk|nw|rel|dnat, ct0, relc)
+	if n := e.tr.Expectations(); n != 0 {
+		t.Fatalf("expectations after the first answer: %d", n)
+	}
+	e.step("RRQ 2", udp4(A, B, 20061, 69, "\x00\x01b.txt\x00octet\x00"), trk|nw|snat, ct0, ctBareNAT)
+	if got := e.dpctl("dump-conntrack-exp"); got != "udp,orig=(src=198.51.100.2,dst=203.0.113.100,sport=0,dport=20061),parent=(src=198.51.100.1,dst=198.51.100.2,sport=20061,dport=69)\n" {
+		t.Fatalf("dump-conntrack-exp after the second RRQ: %q", got)
+	}
+}
