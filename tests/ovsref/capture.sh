@@ -6,7 +6,7 @@
 # Usage (as root, from anywhere):
 #   tests/ovsref/capture.sh [SECTION...]    default: all sections
 #   tests/ovsref/capture.sh cleanup         only remove what a killed run left behind
-# Sections: flows ofctl errors conntrack ctpkt monitor nat ftp ftpnat tftp ctrewrite ctflush
+# Sections: flows ofctl errors conntrack ctpkt monitor nat ftp ftpnat ftpnatct tftp ctrewrite ctflush
 # Environment: GOLDEN_OUT=DIR writes the goldens there instead of tests/golden
 # (flow inputs are still read from tests/golden/flows).
 #
@@ -597,6 +597,11 @@ section_ftpnat() {
 	ftp_run ftpnat ftp-nat
 }
 
+# the helper follows the connection: ct(nat) without alg= on established packets
+section_ftpnatct() {
+	ftp_run ftpnatct ftp-nat-ct
+}
+
 # ftp_run OUTDIR FLOWFILE: passive and active FTP transfers through the switch
 ftp_run() {
 	local out=$1 flows=$2 mode dir pid
@@ -608,7 +613,7 @@ ftp_run() {
 	for mode in passive active; do
 		traffic_topology eth0 veth1
 		must ovs-ofctl -O OpenFlow13 add-flows br0 "$FLOWS/$flows.flows"
-		if [[ $out == ftpnat ]]; then
+		if [[ $out == ftpnat* ]]; then
 			ip -n "$NS_R" route add 203.0.113.0/24 dev ggo-r1
 			ip -n "$NS_R" neigh replace 203.0.113.100 lladdr "$MAC_L" dev ggo-r1 nud permanent
 		fi
@@ -748,7 +753,7 @@ mkdir -p "$GOLD"
 must go build -C "$ROOT" -o "$NORMALIZE" ./tests/ovsref/normalize
 must go build -C "$ROOT" -o "$TMPD/rawof" ./tests/ovsref/rawof
 SECTIONS=("$@")
-((${#SECTIONS[@]})) || SECTIONS=(flows ofctl errors conntrack ctpkt monitor nat ftp ftpnat tftp ctrewrite)
+((${#SECTIONS[@]})) || SECTIONS=(flows ofctl errors conntrack ctpkt monitor nat ftp ftpnat ftpnatct tftp ctrewrite)
 for s in "${SECTIONS[@]}"; do
 	declare -F "section_$s" >/dev/null || { log "unknown section $s"; exit 2; }
 done
