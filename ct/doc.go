@@ -52,11 +52,15 @@
 // # Helpers (ALGs)
 //
 // A connection committed with Params.Alg = AlgFTP (TCP) or AlgTFTP (UDP)
-// keeps that helper for its life (dump-conntrack shows helper=ftp, as OVS).
-// Every packet of it that carries payload and that tracking accepted is
-// given to the helper (ct/alg's Conn.Process, under the connection's lock),
-// on the ct pass that looks the connection up (not on the cached fast
-// path, as OVS). A command the helper refuses (a PORT naming a third host,
+// keeps that helper for its life (dump-conntrack shows helper=ftp, as OVS),
+// whatever alg= the later ct actions name (none included). Every control
+// packet of it (OVS's get_alg_ctl_type: TCP to or from port 21, UDP to
+// port 69, or any TCP/UDP packet when the action itself names ftp/tftp)
+// that carries payload and that tracking accepted is given to the helper
+// (ct/alg's Conn.Process, under the connection's lock) by every ct action
+// that reaches it: such a packet never takes the cached fast path, so
+// that a ct() that cached the connection followed by a ct(nat) still
+// rewrites PORT/227 (as OVS's conntrack_execute). A command the helper refuses (a PORT naming a third host,
 // a malformed one) adds +inv to the packet's state, as OVS's handle_ftp_ctl
 // does (counted as ALGInvalid). Announced data connections become
 // expectations in an alg.Table (bounded: 4096 in all, 4 per master, the
