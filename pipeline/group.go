@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"math"
 	"slices"
 	"sync/atomic"
 
@@ -14,6 +15,9 @@ const GroupMax = 0xffffff00
 type group struct {
 	spec    GroupSpec
 	buckets []gbucket
+	// slots maps a select group's flow hash to a bucket (selectSlots);
+	// nil: the group picks by weighted score instead.
+	slots   []uint16
 	ctr     *groupCounters
 	created int64
 }
@@ -150,6 +154,9 @@ func (d *Datapath) groupModLocked(c *change, cmd uint16, gs *GroupSpec) error {
 		return err
 	}
 	ng := &group{spec: spec, buckets: buckets, ctr: &groupCounters{}}
+	if spec.Type == GroupTypeSelect {
+		ng.slots = selectSlots(spec.Buckets)
+	}
 	ng.ctr.buckets = make([]struct{ packets, bytes atomic.Uint64 }, len(buckets))
 	ng.created = d.now()
 	if old != nil {
@@ -237,7 +244,8 @@ func (w *worker) group(grp []*packet.Packet, id uint32, st xstate) {
 }
 
 // selectGroup sends each packet to one live bucket chosen by a hash of
-// its flow (symmetric in source and destination), weighted.
+// its flow (symmetric in source and destination), in shares that follow
+// the bucket weights (selectBucket).
 func (w *worker) selectGroup(grp []*packet.Packet, g *group, st xstate) {
 	var choice [packet.MaxBatch]int16
 	if len(grp) > len(choice) {
@@ -282,18 +290,97 @@ func (w *worker) selectGroup(grp []*packet.Packet, g *group, st xstate) {
 	}
 }
 
+// maxSelectSlots is the most hash values selectSlots spreads over a
+// group's buckets (OVS's MAX_SELECT_GROUP_HASH_VALUES with no
+// selection_method given).
+const maxSelectSlots = 256
+
+// selectSlots is OVS 3.1's default selection method for a select group
+// (ofproto-dpif.c group_setup_dp_hash_table, used with no selection_method):
+// n hash values, n the least power of two >= 16 that gives the lightest
+// bucket a value (sum of weights / least non-zero weight, rounded up), are
+// dealt to the buckets by Webster's (Sainte-Laguë) method, so bucket i
+// gets about n*w_i/sum(w) of them, and a flow takes the bucket of its
+// hash's value. Nil (OVS falls back to a per-bucket score) when the
+// weights are all zero or need more than maxSelectSlots values.
+func selectSlots(bs []Bucket) []uint16 {
+	var total uint64
+	least := uint64(math.MaxUint16)
+	for _, b := range bs {
+		if b.Weight > 0 && uint64(b.Weight) < least {
+			least = uint64(b.Weight)
+		}
+		total += uint64(b.Weight)
+	}
+	if total == 0 {
+		return nil
+	}
+	n := uint64(16)
+	for n < (total+least-1)/least {
+		n <<= 1
+	}
+	if n > maxSelectSlots {
+		return nil
+	}
+	divisor := make([]uint32, len(bs))
+	value := make([]float64, len(bs))
+	for i, b := range bs {
+		divisor[i], value[i] = 1, float64(b.Weight)
+	}
+	slots := make([]uint16, n)
+	for h := range slots {
+		win := 0
+		for i := 1; i < len(bs); i++ {
+			if value[i] > value[win] {
+				win = i
+			}
+		}
+		divisor[win] += 2
+		value[win] = float64(bs[win].Weight) / float64(divisor[win])
+		slots[h] = uint16(win)
+	}
+	return slots
+}
+
+// selectBucket picks g's bucket for pk, -1 if none is live. With slots
+// (OVS's dp_hash method) the flow's hash value names a bucket; if that one
+// is dead the next values are tried in turn, so that only the dead
+// bucket's flows move and they spread by weight over the others. Without
+// (weights too uneven for maxSelectSlots values), a weighted rendezvous
+// hash: each live bucket of weight w scores -ln(u)/w, u uniform in (0,1)
+// from the flow's hash and the bucket, and the lowest score wins, so a
+// bucket's share is exactly w/sum(w) and a dead bucket moves only its own
+// flows (OVS's fallback, the highest hash x weight, gives the lighter
+// buckets less than their share). If every live bucket weighs 0, the last
+// of them, as OVS's fallback picks.
 func (w *worker) selectBucket(g *group, pk *packet.Packet) int {
 	h := flowHashSymmetric(&pk.Key)
-	best, bestScore := -1, uint64(0)
+	if n := uint64(len(g.slots)); n > 0 {
+		for i := uint64(0); i < n; i++ {
+			b := int(g.slots[(h+i)&(n-1)])
+			if w.bucketLive(&g.spec.Buckets[b], 0) {
+				return b
+			}
+		}
+		return -1
+	}
+	best, last, bestScore := -1, -1, math.Inf(1)
 	for i := range g.spec.Buckets {
 		b := &g.spec.Buckets[i]
-		if b.Weight == 0 || !w.bucketLive(b, 0) {
+		if !w.bucketLive(b, 0) {
 			continue
 		}
-		score := (mix64(h^uint64(i+1)*0x9e3779b97f4a7c15) & 0xffff) * uint64(b.Weight)
-		if best < 0 || score > bestScore {
+		last = i
+		if b.Weight == 0 {
+			continue
+		}
+		u := (float64(mix64(h^uint64(i+1)*0x9e3779b97f4a7c15)>>11) + 0.5) / (1 << 53)
+		if score := -math.Log(u) / float64(b.Weight); score < bestScore {
 			best, bestScore = i, score
 		}
+	}
+	if best < 0 {
+		return last
 	}
 	return best
 }

@@ -13,6 +13,10 @@
 # ofp-print.txt is `ovs-ofctl -O OpenFlow13 parse-group SPEC` of every case
 # (the message ovs-ofctl encodes, decoded again by OVS's printer; for a
 # message OVS's decoder refuses, its hex dump), through normalize flows.
+# select-hash.tsv: for each line of weights.list, a select group with those
+# bucket weights, and how OVS spreads its dp_hash values over the buckets (its
+# default selection method; "default" when it falls back to the per-bucket
+# score): from OVS's debug log. pipeline's TestSelectHashTableOVS compares.
 # ofproto's TestOfctlGroupActionsGolden replays the cases into gswitch with the
 # same ovs-ofctl and compares.
 #
@@ -60,6 +64,38 @@ done <"$CASES"
 cp "$verdicts" "$GOLD/verdicts.tsv"
 "$tmpd/normalize" flows <"$prints" >"$GOLD/ofp-print.txt"
 ovsenv_ofctl -O OpenFlow13 dump-groups br0 2>&1 | "$tmpd/normalize" flows | LC_ALL=C sort >"$GOLD/dump-groups.txt"
+# Select groups with the weights of weights.list (group ids 1000 up): OVS
+# logs how it spreads its dp_hash values over the buckets (Webster's method,
+# ofproto-dpif.c group_setup_dp_hash_table) at debug level.
+ovsenv_appctl vlog/set ofproto_dpif:file:dbg >/dev/null || exit 1
+log=$OVSENV_DIR/ovs-vswitchd.log
+printf 'weights\tmethod\tn_hash\thits\n' >"$tmpd/hash"
+id=1000
+while read -r line; do
+	case $line in '' | '#'*) continue ;; esac
+	spec="group_id=$id,type=select" i=1
+	for w in $line; do
+		spec+=",bucket=weight:$w,actions=output:$i"
+		i=$((i + 1))
+	done
+	from=$(wc -l <"$log")
+	ovsenv_ofctl -O OpenFlow13 add-group br0 "$spec" || exit 1
+	sleep 0.2
+	tail -n +"$((from + 1))" "$log" | grep 'ofproto_dpif|DBG|' >"$tmpd/dbg"
+	if grep -q 'Use dp_hash with' "$tmpd/dbg"; then
+		method=dp_hash
+		n=$(sed -n 's/.*Using \([0-9]*\) hash values.*/\1/p' "$tmpd/dbg")
+		hits=$(sed -n 's/.*Bucket [0-9]*: weight=.*hits=\([0-9]*\).*/\1/p' "$tmpd/dbg" | paste -sd,)
+	elif grep -q 'Falling back to default hash method' "$tmpd/dbg"; then
+		method=default n=- hits=-
+	else
+		method=unknown n=- hits=-
+	fi
+	printf '%s\t%s\t%s\t%s\n' "${line// /,}" "$method" "$n" "$hits" >>"$tmpd/hash"
+	id=$((id + 1))
+done <"$ROOT/tests/golden/group-actions/weights.list"
+cp "$tmpd/hash" "$GOLD/select-hash.tsv"
+
 ver=$(ovs-vswitchd --version | head -n1)
 setup="private OVS ($ver), bridge br0 datapath_type=netdev protocols=OpenFlow10,OpenFlow13 fail-mode=secure, no ports; every case of tests/golden/group-actions/cases.tsv in order: ovs-ofctl -O OpenFlow13 add-group br0 SPEC (verdicts.tsv)"
 printf '# setup: %s\n# normalize: flows\n# exit status: 0\novs-ofctl -O OpenFlow13 dump-groups br0 2>&1 | normalize flows | LC_ALL=C sort\n' "$setup" >"$GOLD/dump-groups.cmd"
