@@ -88,6 +88,7 @@ const (
 	nxastGroup           = 40 // OpenFlow 1.0 only
 	nxastClone           = 42
 	nxastCTClear         = 43
+	nxastCheckPktLarger  = 49
 	nxastResubmitTableCT = 44
 )
 
@@ -276,7 +277,7 @@ func knownNX(version uint8, sub uint16) bool {
 	case nxastResubmit, nxastResubmitTable, nxastResubmitTableCT, nxastRegMove, nxastRegLoad,
 		nxastRegLoad2, nxastOutputReg, nxastOutputReg2, nxastDecTTLCntIDs, nxastNote, nxastExit,
 		nxastCT, nxastNAT, nxastCTClear, nxastConjunction, nxastController, nxastController2,
-		nxastClone, nxastStackPush, nxastStackPop:
+		nxastClone, nxastStackPush, nxastStackPop, nxastCheckPktLarger:
 		return true
 	case nxastSetQueue, nxastDecTTL, nxastGroup:
 		return version == Version10
@@ -704,6 +705,24 @@ func decodeNX(version uint8, sub uint16, b []byte) (pipeline.Action, *pipeline.E
 			return pipeline.StackPush{Src: sf}, nil
 		}
 		return pipeline.StackPop{Dst: sf}, nil
+	case nxastCheckPktLarger:
+		// OVS's decode_NXAST_RAW_CHECK_PKT_LARGER: pkt_len, the bit's
+		// offset, a field header, zeros to 24 bytes.
+		if err := fixedLen(n, 24, "check_pkt_larger"); err != nil {
+			return nil, err
+		}
+		f, rest, err := pullHeader(b[14:])
+		if err != nil {
+			return nil, err
+		}
+		if !allZero(rest) {
+			return nil, pipeline.Errorf(pipeline.NXBRC_MUST_BE_ZERO, "check_pkt_larger: nonzero padding")
+		}
+		sf, err := checkSubfield(f, be16(b[12:]), 1, true)
+		if err != nil {
+			return nil, err
+		}
+		return pipeline.CheckPktLarger{PktLen: be16(b[10:]), Dst: sf}, nil
 	case nxastClone:
 		// OVS's decode_NXAST_RAW_CLONE: the 6 bytes after the subtype
 		// are not looked at; the nested list is apply-actions.

@@ -2,7 +2,7 @@
 // pipeline model (pipeline.Match, pipeline.Action, pipeline.Instructions):
 // OXM and NXM matches, OpenFlow 1.0 ofp_match, OpenFlow 1.0 and 1.3 actions,
 // Nicira (experimenter 0x00002320) actions including ct, nat, resubmit,
-// load/move, output:reg, dec_ttl, note, conjunction, controller, clone and push/pop, and
+// load/move, output:reg, dec_ttl, note, conjunction, controller, clone, push/pop and check_pkt_larger, and
 // OpenFlow 1.3 instructions.
 //
 // # Usage
@@ -53,8 +53,7 @@
 //
 // Unsupported but valid OVS input is refused cleanly: Nicira actions we do
 // not model (learn, multipath, bundle, set_tunnel, pop_queue, fin_timeout,
-// sample, output_trunc, encap/decap, check_pkt_larger,
-// write_metadata, ...) get OFPBAC_BAD_EXP_TYPE; OpenFlow 1.3 MPLS, TTL copy,
+// sample, output_trunc, encap/decap, write_metadata, ...) get OFPBAC_BAD_EXP_TYPE; OpenFlow 1.3 MPLS, TTL copy,
 // PBB and the deprecated OpenFlow 1.1 set actions get OFPBAC_BAD_TYPE;
 // fields we do not model (tunnel, MPLS, NSH, packet_type, ...) get
 // OFPBMC_BAD_FIELD.

@@ -357,6 +357,16 @@ func appendAction(b []byte, version uint8, a pipeline.Action) ([]byte, error) {
 		return appendStack(b, nxastStackPush, a.Src)
 	case pipeline.StackPop:
 		return appendStack(b, nxastStackPop, a.Dst)
+	case pipeline.CheckPktLarger:
+		h := subfieldHeader(a.Dst)
+		if h == nil {
+			return nil, fmt.Errorf("nxm: check_pkt_larger into an unknown field")
+		}
+		start := len(b)
+		b = nxHdr(b, nxastCheckPktLarger, 24)
+		b = be16(b, a.PktLen, a.Dst.Ofs)
+		b = appendHeader(b, h)
+		return zeros(b, 24-(len(b)-start)), nil
 	case pipeline.Clone:
 		start := len(b)
 		b = nxHdr(b, nxastClone, 0)

@@ -63,6 +63,21 @@ func (w *worker) simple(grp []*packet.Packet, o *op, st *xstate) []*packet.Packe
 				pk.Key.W.SetMasked(o.dst.Field, v, m)
 			}
 		}
+	case opCheckPktLarger:
+		// The frame's length as the userspace datapath sees it (VLAN
+		// tags are in the frame there).
+		m := subOnes(1).Shl(uint(o.dst.Ofs))
+		for _, pk := range grp {
+			var v packet.U128
+			if uint32(len(pk.Data)) > o.port {
+				v = m
+			}
+			if o.hdr {
+				pk.SetField(o.dst.Field, v, m)
+			} else {
+				pk.Key.W.SetMasked(o.dst.Field, v, m)
+			}
+		}
 	case opSetTTL:
 		for _, pk := range grp {
 			pk.SetTTL(uint8(o.v.Lo))

@@ -18,7 +18,8 @@
 // IN_PORT, ALL, FLOOD, CONTROLLER, LOCAL, NORMAL and TABLE, output:reg,
 // groups of the four types, push/pop VLAN, set_field/load/move on header
 // and metadata fields, dec_ttl, resubmit with in_port and ct tuple, exit,
-// ct, ct_clear, clone and push/pop on the packet's stack) and OVS's conjunctive matches (conjunction/conj_id),
+// ct, ct_clear, clone, push/pop on the packet's stack and
+// check_pkt_larger) and OVS's conjunctive matches (conjunction/conj_id),
 // with OVS's semantics and limits (resubmit nesting 64,
 // 4096 resubmits, ct recirculation depth 8; the stack holds
 // packet.StackDepth entries where OVS allows 64 kB).

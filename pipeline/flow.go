@@ -84,6 +84,7 @@ const (
 	opClone // list: the nested actions; hdr: they may change the packet
 	opStackPush
 	opStackPop
+	opCheckPktLarger // port: the length; dst: the bit
 )
 
 // op is one compiled step. A flow's instructions compile to one op list:
@@ -175,6 +176,9 @@ func compileActions(acts []Action) []op {
 			ops = append(ops, op{kind: opStackPush, src: a.Src})
 		case StackPop:
 			ops = append(ops, op{kind: opStackPop, dst: a.Dst, hdr: packet.Fields[a.Dst.Field].Header})
+		case CheckPktLarger:
+			ops = append(ops, op{kind: opCheckPktLarger, port: uint32(a.PktLen), dst: a.Dst,
+				hdr: packet.Fields[a.Dst.Field].Header})
 		case Clone:
 			l := compileActions(a.Actions)
 			ops = append(ops, op{kind: opClone, list: l, hdr: opsModify(l)})

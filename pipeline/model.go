@@ -217,33 +217,42 @@ type StackPush struct{ Src Subfield }
 // the subfield (its low NBits bits; a narrower entry is zero-extended).
 type StackPop struct{ Dst Subfield }
 
+// CheckPktLarger is NXAST_CHECK_PKT_LARGER ("check_pkt_larger(N)->dst"):
+// the 1-bit subfield Dst becomes 1 if the frame is longer than PktLen
+// bytes, else 0.
+type CheckPktLarger struct {
+	PktLen uint16
+	Dst    Subfield // NBits is 1
+}
+
 // Clone is NXAST_CLONE ("clone(actions)"): the nested actions run on a copy
 // of the packet, its metadata and its action set; the packet then goes on
 // with the actions after the clone as if the clone had not run.
 type Clone struct{ Actions []Action }
 
-func (Output) isAction()      {}
-func (OutputReg) isAction()   {}
-func (Controller) isAction()  {}
-func (GroupAction) isAction() {}
-func (SetField) isAction()    {}
-func (RegLoad) isAction()     {}
-func (Move) isAction()        {}
-func (Resubmit) isAction()    {}
-func (DecTTL) isAction()      {}
-func (SetTTL) isAction()      {}
-func (PushVLAN) isAction()    {}
-func (PopVLAN) isAction()     {}
-func (SetQueue) isAction()    {}
-func (Note) isAction()        {}
-func (CTClear) isAction()     {}
-func (Exit) isAction()        {}
-func (Conjunction) isAction() {}
-func (CT) isAction()          {}
-func (NAT) isAction()         {}
-func (Clone) isAction()       {}
-func (StackPush) isAction()   {}
-func (StackPop) isAction()    {}
+func (Output) isAction()         {}
+func (OutputReg) isAction()      {}
+func (Controller) isAction()     {}
+func (GroupAction) isAction()    {}
+func (SetField) isAction()       {}
+func (RegLoad) isAction()        {}
+func (Move) isAction()           {}
+func (Resubmit) isAction()       {}
+func (DecTTL) isAction()         {}
+func (SetTTL) isAction()         {}
+func (PushVLAN) isAction()       {}
+func (PopVLAN) isAction()        {}
+func (SetQueue) isAction()       {}
+func (Note) isAction()           {}
+func (CTClear) isAction()        {}
+func (Exit) isAction()           {}
+func (Conjunction) isAction()    {}
+func (CT) isAction()             {}
+func (NAT) isAction()            {}
+func (Clone) isAction()          {}
+func (StackPush) isAction()      {}
+func (StackPop) isAction()       {}
+func (CheckPktLarger) isAction() {}
 
 // Instructions are a flow's OpenFlow 1.3 instructions. An OpenFlow 1.0 flow
 // has only Apply.

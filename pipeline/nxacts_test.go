@@ -211,3 +211,50 @@ func TestZeroAllocStack(t *testing.T) {
 	testutil.SkipAllocsUnderRace(t)
 	testutil.RequireNoAllocs(t, "Process/stack", func() { resetBatch(b, frames, 1); d.Process(b) })
 }
+
+// TestCheckPktLarger: the bit is 1 when the frame (as the userspace
+// datapath holds it) is longer than N bytes, else 0; any 1-bit writable
+// destination, whatever the match (OVS checks no prerequisite for it).
+func TestCheckPktLarger(t *testing.T) {
+	e := newEnv(t)
+	n := uint16(len(tcpFrame(1, 2)))
+	add(t, e.d, spec(0, 1, Match{},
+		sf(packet.FieldReg0, 0xff),
+		CheckPktLarger{PktLen: n - 1, Dst: Subfield{packet.FieldReg0, 0, 1}},
+		CheckPktLarger{PktLen: n, Dst: Subfield{packet.FieldReg0, 1, 1}},
+		CheckPktLarger{PktLen: 0, Dst: Subfield{packet.FieldReg9, 10, 1}},
+		CheckPktLarger{PktLen: 0, Dst: Subfield{packet.FieldIPDSCP, 0, 1}},
+		Output{Port: 2}))
+	e.send(1, tcpFrame(1, 2))
+	if len(e.s.out) != 1 {
+		t.Fatalf("outputs %v", e.s.ports())
+	}
+	k := e.s.out[0].key
+	if k.Reg(0) != 0xfd || k.Reg(9) != 1<<10 {
+		t.Fatalf("reg0=%#x reg9=%#x", k.Reg(0), k.Reg(9))
+	}
+	if d := pkParse(e.s.out[0].data).Key.W.Get(packet.FieldIPDSCP).Lo; d != 1 {
+		t.Fatalf("ip_dscp in the frame %d", d)
+	}
+	for _, a := range []Action{
+		CheckPktLarger{Dst: Subfield{packet.FieldReg0, 32, 1}},
+		CheckPktLarger{Dst: Subfield{packet.FieldEthType, 0, 1}},
+		CheckPktLarger{Dst: Subfield{packet.FieldReg0, 0, 2}},
+	} {
+		if err := e.d.FlowMod(&FlowMod{Command: FlowAdd, OutPort: PortAny, OutGroup: GroupAny,
+			Spec: spec(0, 2, Match{}, a)}, 1); err == nil {
+			t.Errorf("%+v accepted", a)
+		}
+	}
+}
+
+func TestZeroAllocCheckPktLarger(t *testing.T) {
+	d := New(Config{Sender: nullSender{}, Tracker: &estTracker{}})
+	d.SetPorts([]PortInfo{{No: 1, Up: true}, {No: 2, Up: true}})
+	add(t, d, spec(0, 1, ipMatch(), CheckPktLarger{PktLen: 60, Dst: Subfield{packet.FieldReg0, 0, 1}},
+		CheckPktLarger{PktLen: 60, Dst: Subfield{packet.FieldIPDSCP, 0, 1}}, Output{Port: 2}))
+	frames := batchFrames(32)
+	b := mkBatch(1, frames...)
+	testutil.SkipAllocsUnderRace(t)
+	testutil.RequireNoAllocs(t, "Process/check_pkt_larger", func() { resetBatch(b, frames, 1); d.Process(b) })
+}

@@ -291,6 +291,17 @@ func (c *checker) action(acts []Action, i int) error {
 		// OVS accepts pop into ct_mark and ct_label (ofpacts_verify's
 		// ct-field rule does not look at pop): only the key changes.
 		return c.checkSubfield(a.Dst, true)
+	case CheckPktLarger:
+		// OVS checks the destination's width and writability only (its
+		// check_CHECK_PKT_LARGER does not look at the match).
+		if a.Dst.NBits != 1 {
+			return Errorf(OFPBAC_BAD_SET_LEN, "check_pkt_larger writes 1 bit, not %d", a.Dst.NBits)
+		}
+		np := c.bucket
+		c.bucket = true
+		err := c.checkSubfield(a.Dst, true)
+		c.bucket = np
+		return err
 	case Clone:
 		// OVS's check_CLONE: the nested actions are checked as if they
 		// were in the enclosing list (sharing what push/pop_vlan imply).
