@@ -726,6 +726,9 @@ func decodeNX(version uint8, sub uint16, b []byte) (pipeline.Action, *pipeline.E
 	case nxastClone:
 		// OVS's decode_NXAST_RAW_CLONE: the 6 bytes after the subtype
 		// are not looked at; the nested list is apply-actions.
+		if err := minLen(n, 16, "clone"); err != nil {
+			return nil, err
+		}
 		acts, err := decodeActions(version, b[16:], outerClone)
 		if err != nil {
 			return nil, err

@@ -235,6 +235,12 @@ func actionErrorCases() []actionErrorCase {
 		{"OF1.3 deprecated set_vlan_vid", 4, act(1, "0005 0000"), tBA, BACBadType},
 		{"OF1.0 type 12", 1, act(12, "00000000"), tBA, BACBadType},
 		{"unknown experimenter", 4, act(0xffff, "00001234 0001 000000000000"), tBA, BACBadExperimenter},
+		{"clone of length 8", 4, func() []byte { b := nxa(nxastClone, ""); b[3] = 8; return b[:8] }(), tBA, BACBadLen},
+		{"clone of length 8 before another action", 4, func() []byte {
+			b := nxa(nxastClone, "")
+			b[3] = 8
+			return b
+		}(), tBA, BACBadLen},
 		{"clone holding a bad output", 4, cloneOf(act(ofpatOutput, "ffffffff 0000 000000000000")), tBA, BACBadOutPort},
 		{"clone holding a truncated action", 4, cloneOf(hx("0000 0010 0000 0001")), tBA, BACBadLen},
 		{"clone setting ct_mark", 4, cloneOf(setCtMark), tBA, BACBadSetArgument},
