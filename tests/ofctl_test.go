@@ -67,8 +67,19 @@ func refusedToday(line string) (string, bool) {
 // the real ovs-ofctl and compares dump-flows (OpenFlow 1.3 and 1.0, with and
 // without statistics) with OVS 3.1's output for the same file.
 func TestPrivilegedDumpFlowsVsOVS(t *testing.T) {
-	tp := newGoldenTopo(t, "gtdf")
-	for _, name := range []string{"talk-firewall", "ct-firewall", "l2-forward", "kitchen-sink"} {
+	dumpFlowsVsOVS(t, newGoldenTopo(t, "gtdf"), "talk-firewall", "ct-firewall", "l2-forward", "kitchen-sink")
+}
+
+// TestPrivilegedDumpNXActionsVsOVS is TestPrivilegedDumpFlowsVsOVS for
+// flows/nx-actions.flows (clone, push/pop, check_pkt_larger).
+func TestPrivilegedDumpNXActionsVsOVS(t *testing.T) {
+	dumpFlowsVsOVS(t, newGoldenTopo(t, "g11e"), "nx-actions")
+}
+
+// dumpFlowsVsOVS runs the comparison of TestPrivilegedDumpFlowsVsOVS for
+// the named flow files on tp.
+func dumpFlowsVsOVS(t *testing.T, tp *topo, names ...string) {
+	for _, name := range names {
 		t.Run(name, func(t *testing.T) {
 			tp.mustOfctl(t, "-O", "OpenFlow13", "del-flows")
 			tp.ofctl("-O", "OpenFlow13", "del-groups")
