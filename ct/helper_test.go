@@ -716,3 +716,21 @@ func TestTFTPHelperFollowsConn(t *testing.T) {
 		t.Fatalf("dump-conntrack-exp after the second RRQ: %q", got)
 	}
 }
+
+// TestFTPHelperOtherPort: a helper's connection on a port other than 21
+// has its packets given to the helper only by ct actions that name the
+// helper (OVS 3.1's get_alg_ctl_type; tests/golden/ftpnatport shows OVS
+// failing both transfers with ct() and ct(nat) without alg=).
+func TestFTPHelperOtherPort(t *testing.T) {
+	e := newAlgEnv(t)
+	e.step("syn", tcp4(A, B, 20021, 2121, "S", 1000, 0, ""), trk|nw, ct0, ctFTP)
+	e.step("synack", tcp4(B, A, 2121, 20021, "SA", 5000, 1001, ""), trk|est|rpl, ct0)
+	e.step("PORT", tcp4(A, B, 20021, 2121, "PA", 1001, 5001, "PORT 198,51,100,1,78,72\r\n"), trk|est, ct0, ct0)
+	if n := e.tr.Expectations(); n != 0 {
+		t.Fatalf("ct() without alg= gave a port-2121 packet to the helper: %d expectations", n)
+	}
+	e.step("PORT 2", tcp4(A, B, 20021, 2121, "PA", 1026, 5001, "PORT 198,51,100,1,78,73\r\n"), trk|est, ct0, Params{Alg: AlgFTP})
+	if n := e.tr.Expectations(); n != 1 {
+		t.Fatalf("ct(alg=ftp): %d expectations, want 1", n)
+	}
+}

@@ -23,11 +23,12 @@ const ftpFileSize = 100000
 // passive port 20100 (as capture.sh).
 func ftpTopo(t *testing.T, flows string, withNAT bool) *topo {
 	t.Helper()
-	return ftpTopoIn(t, "gtft", flows, withNAT)
+	return ftpTopoIn(t, "gtft", flows, withNAT, "21")
 }
 
-// ftpTopoIn is ftpTopo with namespaces named PREFIX-l, PREFIX-s, PREFIX-r.
-func ftpTopoIn(t *testing.T, prefix, flows string, withNAT bool) *topo {
+// ftpTopoIn is ftpTopo with namespaces named PREFIX-l, PREFIX-s, PREFIX-r
+// and the server on port.
+func ftpTopoIn(t *testing.T, prefix, flows string, withNAT bool, port string) *topo {
 	t.Helper()
 	tp := newTopo(t, prefix, "eth0", "veth1")
 	tp.mustOfctl(t, "-O", "OpenFlow13", "add-flows", flows)
@@ -42,9 +43,9 @@ func ftpTopoIn(t *testing.T, prefix, flows string, withNAT bool) *topo {
 	if err := os.WriteFile(filepath.Join(dir, "file.txt"), []byte(strings.Repeat("x", ftpFileSize)), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	tp.R.Start(t, "timeout", "90", "/usr/bin/python3", "-m", "pyftpdlib", "-i", ip4R, "-p", "21", "-d", dir, "-r", "20100-20100")
-	waitListen(t, tp.R, "tcp", "21")
-	if _, err := py(tp.R, "ready", "21", "tcp", ip4R); err != nil {
+	tp.R.Start(t, "timeout", "90", "/usr/bin/python3", "-m", "pyftpdlib", "-i", ip4R, "-p", port, "-d", dir, "-r", "20100-20100")
+	waitListen(t, tp.R, "tcp", port)
+	if _, err := py(tp.R, "ready", port, "tcp", ip4R); err != nil {
 		t.Fatal("FTP server not ready")
 	}
 	return tp
@@ -55,6 +56,13 @@ func ftpTopoIn(t *testing.T, prefix, flows string, withNAT bool) *topo {
 // 20040) and reports whether the whole file came.
 func ftpGet(t *testing.T, tp *topo, mode string, maxTime string) (bool, string) {
 	t.Helper()
+	return ftpGetFrom(t, tp, mode, maxTime, ip4R)
+}
+
+// ftpGetFrom is ftpGet from the server at host (an address, or
+// address:port).
+func ftpGetFrom(t *testing.T, tp *topo, mode, maxTime, host string) (bool, string) {
+	t.Helper()
 	out := filepath.Join(t.TempDir(), "got")
 	args := []string{"-sS", "--max-time", maxTime, "--connect-timeout", "3", "--local-port", "20021-20022", "-o", out}
 	if mode == "passive" {
@@ -62,7 +70,7 @@ func ftpGet(t *testing.T, tp *topo, mode string, maxTime string) (bool, string) 
 	} else {
 		args = append(args, "--disable-eprt", "--ftp-port", ip4L+":20040-20040")
 	}
-	msg, err := tp.L.Try("curl", append(args, "ftp://"+ip4R+"/file.txt")...)
+	msg, err := tp.L.Try("curl", append(args, "ftp://"+host+"/file.txt")...)
 	if err != nil {
 		return false, msg
 	}
@@ -78,7 +86,7 @@ func ftpVsOVS(t *testing.T, dir, flows string, withNAT bool) {
 func ftpVsOVSIn(t *testing.T, prefix, dir, flows string, withNAT bool) {
 	for _, mode := range []string{"passive", "active"} {
 		t.Run(mode, func(t *testing.T) {
-			tp := ftpTopoIn(t, prefix, golden.Path("flows/"+flows), withNAT)
+			tp := ftpTopoIn(t, prefix, golden.Path("flows/"+flows), withNAT, "21")
 			if ok, msg := ftpGet(t, tp, mode, "10"); !ok {
 				t.Fatalf("%s download failed: %s\n%s", mode, msg, tp.appctl(t, "dpctl/dump-conntrack"))
 			}
@@ -120,6 +128,33 @@ func TestPrivilegedFTPNAT(t *testing.T) {
 // OVS 3.1; both transfers succeed there).
 func TestPrivilegedFTPNATHelperFollowsConn(t *testing.T) {
 	ftpVsOVSIn(t, "g11c", "ftpnatct", "ftp-nat-ct.flows", true)
+}
+
+// TestPrivilegedFTPNATHelperPort: ftp-nat-port.flows, the same with the
+// server on port 2121: OVS 3.1 gives a packet of a helper's connection to
+// the helper only when it is to or from port 21 or its ct action names the
+// helper, so neither 227 nor PORT is seen and both transfers fail, as they
+// did through OVS (tests/ovsref/capture.sh ftpnatport); only the control
+// connection is left.
+func TestPrivilegedFTPNATHelperPort(t *testing.T) {
+	for _, mode := range []string{"passive", "active"} {
+		t.Run(mode, func(t *testing.T) {
+			tp := ftpTopoIn(t, "g11c", golden.Path("flows/ftp-nat-port.flows"), true, "2121")
+			if ok, _ := ftpGetFrom(t, tp, mode, "6", ip4R+":2121"); ok {
+				t.Fatalf("%s download succeeded: the helper saw a control packet on port 2121 of a ct without alg=\n%s",
+					mode, tp.appctl(t, "dpctl/dump-conntrack"))
+			}
+			time.Sleep(700 * time.Millisecond)
+			base := "ftpnatport/" + mode
+			compareGolden(t, golden.KindConntrack, base+".dump-conntrack.txt", tp.appctl(t, "dpctl/dump-conntrack"))
+			compareGolden(t, golden.KindConntrack, base+".dump-conntrack-m.txt", tp.appctl(t, "dpctl/dump-conntrack", "-m"))
+			compareGolden(t, golden.KindFlowsHits, base+".dump-flows.of13.txt",
+				tp.mustOfctl(t, "-O", "OpenFlow13", "--names", "dump-flows", "table=1"))
+			if got := tp.appctl(t, "dpctl/dump-conntrack-exp"); got != "" {
+				t.Errorf("expectations announced on port 2121:\n%s", got)
+			}
+		})
+	}
 }
 
 // TestPrivilegedFTPDNAT: the client connects to a virtual address

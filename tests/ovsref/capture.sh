@@ -6,7 +6,7 @@
 # Usage (as root, from anywhere):
 #   tests/ovsref/capture.sh [SECTION...]    default: all sections
 #   tests/ovsref/capture.sh cleanup         only remove what a killed run left behind
-# Sections: flows ofctl errors conntrack ctpkt monitor nat ftp ftpnat ftpnatct tftp ctrewrite ctflush
+# Sections: flows ofctl errors conntrack ctpkt monitor nat ftp ftpnat ftpnatct ftpnatport tftp ctrewrite ctflush
 # Environment: GOLDEN_OUT=DIR writes the goldens there instead of tests/golden
 # (flow inputs are still read from tests/golden/flows).
 #
@@ -602,9 +602,17 @@ section_ftpnatct() {
 	ftp_run ftpnatct ftp-nat-ct
 }
 
-# ftp_run OUTDIR FLOWFILE: passive and active FTP transfers through the switch
+# the same on a server port other than 21: ct() and ct(nat) without alg= do not give
+# its control packets to the helper (OVS's get_alg_ctl_type), so both transfers fail
+section_ftpnatport() {
+	ftp_run ftpnatport ftp-nat-port 2121
+}
+
+# ftp_run OUTDIR FLOWFILE [PORT]: passive and active FTP transfers through the switch
+# (the server on PORT, default 21)
 ftp_run() {
-	local out=$1 flows=$2 mode dir pid
+	local out=$1 flows=$2 port=${3:-21} mode dir pid hostport=$IP4_R
+	[[ $port == 21 ]] || hostport=$IP4_R:$port
 	if ! /usr/bin/python3 -c 'import pyftpdlib' 2>/dev/null; then
 		log "ftp: python3-pyftpdlib missing (apt-get install python3-pyftpdlib); skipped"
 		FAILED=1
@@ -620,24 +628,24 @@ ftp_run() {
 		dir=$TMPD/ftp
 		mkdir -p "$dir"
 		head -c 100000 /dev/zero | tr '\0' 'x' >"$dir/file.txt"
-		bg "$NS_R" timeout 60 /usr/bin/python3 -m pyftpdlib -i "$IP4_R" -p 21 -d "$dir" -r "$FTP_PASV_PORT-$FTP_PASV_PORT"
+		bg "$NS_R" timeout 60 /usr/bin/python3 -m pyftpdlib -i "$IP4_R" -p "$port" -d "$dir" -r "$FTP_PASV_PORT-$FTP_PASV_PORT"
 		pid=${BG_PIDS[-1]}
-		inr "$PY" "$TRAFFIC" ready 21 tcp "$IP4_R" || log "ftp server not ready"
+		inr "$PY" "$TRAFFIC" ready "$port" tcp "$IP4_R" || log "ftp server not ready"
 		# one transfer (curl's control connection from port 20021; in passive mode its data
 		# connection from 20022)
 		if [[ $mode == passive ]]; then
-			inl curl -sS --max-time 10 --disable-epsv --local-port 20021-20022 -o /dev/null "ftp://$IP4_R/file.txt" ||
+			inl curl -sS --max-time 10 --disable-epsv --local-port 20021-20022 -o /dev/null "ftp://$hostport/file.txt" ||
 				log "ftp: passive transfer failed"
 		else
-			inl curl -sS --max-time 10 --disable-eprt --ftp-port "$IP4_L:20040-20040" --local-port 20021-20022 -o /dev/null "ftp://$IP4_R/file.txt" ||
+			inl curl -sS --max-time 10 --disable-eprt --ftp-port "$IP4_L:20040-20040" --local-port 20021-20022 -o /dev/null "ftp://$hostport/file.txt" ||
 				log "ftp: active transfer failed"
 		fi
 		sleep 0.7
-		SETUP="private OVS 3.1 in ggo-sw, ports eth0=1 (to ggo-left 198.51.100.1, FTP client) veth1=2 (to ggo-right 198.51.100.2, FTP server); flows tests/golden/flows/$flows.flows; in ggo-right: python3 -m pyftpdlib -i 198.51.100.2 -p 21 -r $FTP_PASV_PORT-$FTP_PASV_PORT (anonymous, 100000-byte file.txt); in ggo-left: "
+		SETUP="private OVS 3.1 in ggo-sw, ports eth0=1 (to ggo-left 198.51.100.1, FTP client) veth1=2 (to ggo-right 198.51.100.2, FTP server); flows tests/golden/flows/$flows.flows; in ggo-right: python3 -m pyftpdlib -i 198.51.100.2 -p $port -r $FTP_PASV_PORT-$FTP_PASV_PORT (anonymous, 100000-byte file.txt); in ggo-left: "
 		if [[ $mode == passive ]]; then
-			SETUP+="curl --disable-epsv --local-port 20021-20022 ftp://198.51.100.2/file.txt (PASV; data to port $FTP_PASV_PORT)"
+			SETUP+="curl --disable-epsv --local-port 20021-20022 ftp://$hostport/file.txt (PASV; data to port $FTP_PASV_PORT)"
 		else
-			SETUP+="curl --disable-eprt --ftp-port 198.51.100.1:20040-20040 --local-port 20021-20022 ftp://198.51.100.2/file.txt (PORT; server connects to 198.51.100.1:20040)"
+			SETUP+="curl --disable-eprt --ftp-port 198.51.100.1:20040-20040 --local-port 20021-20022 ftp://$hostport/file.txt (PORT; server connects to 198.51.100.1:20040)"
 		fi
 		SETUP+="; 0.7 s later"
 		appcap conntrack "$out/$mode.dump-conntrack" dpctl/dump-conntrack
@@ -753,7 +761,7 @@ mkdir -p "$GOLD"
 must go build -C "$ROOT" -o "$NORMALIZE" ./tests/ovsref/normalize
 must go build -C "$ROOT" -o "$TMPD/rawof" ./tests/ovsref/rawof
 SECTIONS=("$@")
-((${#SECTIONS[@]})) || SECTIONS=(flows ofctl errors conntrack ctpkt monitor nat ftp ftpnat ftpnatct tftp ctrewrite)
+((${#SECTIONS[@]})) || SECTIONS=(flows ofctl errors conntrack ctpkt monitor nat ftp ftpnat ftpnatct ftpnatport tftp ctrewrite)
 for s in "${SECTIONS[@]}"; do
 	declare -F "section_$s" >/dev/null || { log "unknown section $s"; exit 2; }
 done
