@@ -761,7 +761,7 @@ mkdir -p "$GOLD"
 must go build -C "$ROOT" -o "$NORMALIZE" ./tests/ovsref/normalize
 must go build -C "$ROOT" -o "$TMPD/rawof" ./tests/ovsref/rawof
 SECTIONS=("$@")
-((${#SECTIONS[@]})) || SECTIONS=(flows ofctl errors conntrack ctpkt monitor nat ftp ftpnat ftpnatct ftpnatport tftp ctrewrite)
+((${#SECTIONS[@]})) || SECTIONS=(flows ofctl errors conntrack ctpkt monitor nat ftp ftpnat ftpnatct ftpnatport tftp ctrewrite ctflush)
 for s in "${SECTIONS[@]}"; do
 	declare -F "section_$s" >/dev/null || { log "unknown section $s"; exit 2; }
 done
