@@ -83,15 +83,23 @@ type IPv6Chain struct {
 // is reported). WalkIPv6 checks every bound itself: it never panics and
 // never allocates, whatever b holds.
 func WalkIPv6(b []byte, l3, maxHeaders int) (c IPv6Chain, ok bool) {
+	ok = c.Walk(b, l3, maxHeaders)
+	return c, ok
+}
+
+// Walk is WalkIPv6 writing into c, which must be zero; it returns
+// WalkIPv6's ok. Parse calls it on a chain on its own stack, which costs
+// less than WalkIPv6's copy of the result on the per-packet path.
+func (c *IPv6Chain) Walk(b []byte, l3, maxHeaders int) bool {
 	if l3 < 0 || len(b)-l3 < 40 {
-		return c, false
+		return false
 	}
 	nh := b[l3+6]
 	prev := l3 + 6
 	p := l3 + 40
 	for n := 0; IsIPv6ExtHeader(nh); n++ {
 		if n == maxHeaders || len(b)-p < 8 {
-			return c, false
+			return false
 		}
 		var l int
 		switch nh {
@@ -106,7 +114,7 @@ func WalkIPv6(b []byte, l3, maxHeaders int) (c IPv6Chain, ok bool) {
 			l = (int(b[p+1]) + 1) * 8
 		}
 		if len(b)-p < l {
-			return c, false
+			return false
 		}
 		switch nh {
 		case ProtoAH:
@@ -123,7 +131,7 @@ func WalkIPv6(b []byte, l3, maxHeaders int) (c IPv6Chain, ok bool) {
 				// A later fragment: what follows is the fragment's
 				// data, not headers.
 				c.Proto, c.Off = ProtoFragment, p+8
-				return c, true
+				return true
 			}
 		}
 		nh = b[p]
@@ -131,7 +139,7 @@ func WalkIPv6(b []byte, l3, maxHeaders int) (c IPv6Chain, ok bool) {
 		p += l
 	}
 	c.Proto, c.Off = nh, p
-	return c, true
+	return true
 }
 
 // QuotedIPv6L4 finds the L4 header of the IPv6 datagram quoted in an

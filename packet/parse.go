@@ -221,8 +221,8 @@ func parseIPv6(k *Key, d []byte, off int) {
 	p := off + 40
 	var frag uint64
 	if IsIPv6ExtHeader(nh) {
-		c, ok := WalkIPv6(d[:end], off, MaxIPv6ExtHeaders)
-		if !ok {
+		var c IPv6Chain
+		if !c.Walk(d[:end], off, MaxIPv6ExtHeaders) {
 			// Truncated chain (or too long): as OVS, the nw_* word
 			// stays unset.
 			k.Flags |= FlagMalformed
