@@ -156,16 +156,11 @@ func decodeNXFlowMod(b []byte, version uint8, tid bool) (*flowModRequest, error)
 	if r.err {
 		return nil, errBadLen
 	}
-	nx := r.take(matchLen)
-	r.skip(pad8(matchLen) - matchLen)
-	if r.err {
-		return nil, errMatchBadLen
-	}
-	nx, ck, ckMask, hasCookie, err := splitNXCookie(nx)
+	nx, err := takeNXMatch(&r, matchLen)
 	if err != nil {
 		return nil, err
 	}
-	match, err := nxm.DecodeNXMatch(nx)
+	match, ck, ckMask, hasCookie, err := decodeNXMatchCookie(nx)
 	if err != nil {
 		return nil, err
 	}
@@ -255,6 +250,29 @@ const (
 
 // splitNXCookie removes NXM_NX_COOKIE(_W) from an nx_match (it filters
 // flows by cookie; it is not a packet field) and returns the rest.
+// takeNXMatch takes an nx_match of matchLen bytes and its padding to 8
+// bytes from r; a match that runs past the message is OFPBMC_BAD_LEN.
+func takeNXMatch(r *reader, matchLen int) ([]byte, error) {
+	nx := r.take(matchLen)
+	r.skip(pad8(matchLen) - matchLen)
+	if r.err {
+		return nil, errMatchBadLen
+	}
+	return nx, nil
+}
+
+// decodeNXMatchCookie decodes an nx_match of NXT_FLOW_MOD or NXST_FLOW:
+// its NXM_NX_COOKIE entry, if any, is the request's cookie and mask (has
+// says whether there was one), the rest the match.
+func decodeNXMatchCookie(nx []byte) (m pipeline.Match, cookie, mask uint64, has bool, err error) {
+	nx, cookie, mask, has, err = splitNXCookie(nx)
+	if err != nil {
+		return m, 0, 0, false, err
+	}
+	m, err = nxm.DecodeNXMatch(nx)
+	return m, cookie, mask, has, err
+}
+
 func splitNXCookie(b []byte) (rest []byte, cookie, mask uint64, has bool, err error) {
 	off := 0
 	for off+4 <= len(b) {

@@ -209,19 +209,14 @@ func decodeNXFlowStatsRequest(body []byte) (*pipeline.FlowFilter, error) {
 	if r.err {
 		return nil, errBadLen
 	}
-	nx := r.take(matchLen)
-	r.skip(pad8(matchLen) - matchLen)
-	if r.err {
-		return nil, errMatchBadLen
+	nx, err := takeNXMatch(&r, matchLen)
+	if err != nil {
+		return nil, err
 	}
 	if r.left() != 0 {
 		return nil, errBadLen
 	}
-	nx, cookie, mask, _, err := splitNXCookie(nx)
-	if err != nil {
-		return nil, err
-	}
-	match, err := nxm.DecodeNXMatch(nx)
+	match, cookie, mask, _, err := decodeNXMatchCookie(nx)
 	if err != nil {
 		return nil, err
 	}
