@@ -165,6 +165,10 @@ func init() {
 		wireFields = append(wireFields, wireField{"OXM_OF_PKT_REG" + itoa(i), ClassPacketRegs, uint8(i), 0, 8,
 			packet.FieldXReg0 + packet.FieldID(i), kPlain, true, u(^uint64(0))})
 	}
+	for i := 0; i < 4; i++ {
+		wireFields = append(wireFields, wireField{"NXM_NX_XXREG" + itoa(i), ClassNXM1, uint8(111 + i), 0, 16,
+			packet.FieldXXReg0 + packet.FieldID(i), kPlain, true, all128})
+	}
 	byKey = make(map[uint64]*wireField, len(wireFields))
 	for i := range wireFields {
 		f := &wireFields[i]

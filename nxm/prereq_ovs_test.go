@@ -146,6 +146,8 @@ func prereqCases(t *testing.T) []prereqCase {
 			model = "reg0"
 		case wf.ID >= packet.FieldXReg0 && wf.ID <= packet.FieldXReg7:
 			model = "xreg0"
+		case wf.ID >= packet.FieldXXReg0 && wf.ID <= packet.FieldXXReg3:
+			model = "xxreg0"
 		}
 		pre, ok := man[model]
 		if !ok {

@@ -148,5 +148,8 @@ var tableFeatureFields = func() []tfField {
 	for i := 0; i < 8; i++ {
 		add(oxm(0x8001, uint8(i), 8), true, true) // OXM_OF_PKT_REG(i) = xreg
 	}
+	for i := 0; i < 4; i++ {
+		add(oxm(nx1, uint8(111+i), 16), true, true) // NXM_NX_XXREG(i)
+	}
 	return fs
 }()

@@ -90,6 +90,10 @@ const (
 	FieldXReg5
 	FieldXReg6
 	FieldXReg7
+	FieldXXReg0
+	FieldXXReg1
+	FieldXXReg2
+	FieldXXReg3
 	FieldPktMark
 	FieldCtState
 	FieldCtZone
@@ -309,6 +313,12 @@ func init() {
 	for i := 0; i < 8; i++ {
 		f := FieldXReg0 + FieldID(i)
 		Fields[f] = Field{Name: "xreg" + itoa(i), Bits: 64, Word: WRegs + i, Maskable: true, Writable: true}
+	}
+	// xxreg(i) overlays reg(4i) (most significant) .. reg(4i+3), as in OVS:
+	// words WRegs+2i (Hi) and WRegs+2i+1 (Lo).
+	for i := 0; i < 4; i++ {
+		f := FieldXXReg0 + FieldID(i)
+		Fields[f] = Field{Name: "xxreg" + itoa(i), Bits: 128, Word: WRegs + 2*i, Maskable: true, Writable: true}
 	}
 	// ct_mark and ct_label are written only through ct(exec(...)); the
 	// executor of ct enforces that, so they are marked writable for the codec.

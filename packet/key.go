@@ -12,7 +12,7 @@ const NumWords = 33
 //
 //	W0   in_port[63:32]        recirc_id[31:0]
 //	W1   metadata
-//	W2-9 reg(2i)[63:32] reg(2i+1)[31:0]    (so xreg(i) is W(2+i))
+//	W2-9 reg(2i)[63:32] reg(2i+1)[31:0]    (so xreg(i) is W(2+i), xxreg(i) W(2+2i)-W(3+2i))
 //	W10  pkt_mark[63:32]       ct_state[31:0]
 //	W11  ct_mark[63:32]        ct_zone[31:16]  ct_nw_proto[15:8]
 //	W12  ct_label[127:64]      W13 ct_label[63:0]

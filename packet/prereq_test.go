@@ -57,6 +57,8 @@ func TestPrereqsMatchOVSFields(t *testing.T) {
 				lookup = "reg0"
 			case id >= FieldXReg0 && id <= FieldXReg7:
 				lookup = "xreg0"
+			case id >= FieldXXReg0 && id <= FieldXXReg3:
+				lookup = "xxreg0"
 			}
 			want, ok := man[lookup]
 			if !ok {
