@@ -29,6 +29,8 @@ const (
 	WireOF10TpDst                 // OFPAT10_SET_TP_DST
 	WireOF10VlanVID               // OFPAT10_SET_VLAN_VID (Field VlanVID, Value VID|CFI: pushes a tag if none)
 	WireOF10VlanPCP               // OFPAT10_SET_VLAN_PCP (Field VlanTCI, PCP<<13|CFI under 0xf000)
+	WireSetTunnel                 // NXAST_SET_TUNNEL ("set_tunnel": Field TunID; SET_TUNNEL64 if the value needs it)
+	WireSetTunnel64               // NXAST_SET_TUNNEL64 ("set_tunnel64")
 )
 
 // OpenFlow action types.
@@ -67,10 +69,12 @@ const (
 // Nicira action subtypes (NXAST_*), from OVS's lib/ofp-actions.c.
 const (
 	nxastResubmit        = 1
+	nxastSetTunnel       = 2
 	nxastSetQueue        = 4 // OpenFlow 1.0 only
 	nxastRegMove         = 6
 	nxastRegLoad         = 7
 	nxastNote            = 8
+	nxastSetTunnel64     = 9
 	nxastResubmitTable   = 14
 	nxastOutputReg       = 15
 	nxastExit            = 17
@@ -277,7 +281,7 @@ func knownNX(version uint8, sub uint16) bool {
 	case nxastResubmit, nxastResubmitTable, nxastResubmitTableCT, nxastRegMove, nxastRegLoad,
 		nxastRegLoad2, nxastOutputReg, nxastOutputReg2, nxastDecTTLCntIDs, nxastNote, nxastExit,
 		nxastCT, nxastNAT, nxastCTClear, nxastConjunction, nxastController, nxastController2,
-		nxastClone, nxastStackPush, nxastStackPop, nxastCheckPktLarger:
+		nxastClone, nxastStackPush, nxastStackPop, nxastCheckPktLarger, nxastSetTunnel, nxastSetTunnel64:
 		return true
 	case nxastSetQueue, nxastDecTTL, nxastGroup:
 		return version == Version10
@@ -529,6 +533,18 @@ func decodeNX(version uint8, sub uint16, b []byte) (pipeline.Action, *pipeline.E
 		r.Table = b[12]
 		r.CT = sub == nxastResubmitTableCT
 		return r, nil
+	case nxastSetTunnel:
+		// OVS's decode_NXAST_RAW_SET_TUNNEL: 2 bytes of padding (not
+		// checked), a 32-bit tunnel ID.
+		if err := fixedLen(n, 16, "set_tunnel"); err != nil {
+			return nil, err
+		}
+		return pipeline.SetField{Field: packet.FieldTunID, Value: u(uint64(be32(b[12:]))), Mask: packet.Ones(64), Wire: WireSetTunnel}, nil
+	case nxastSetTunnel64:
+		if err := fixedLen(n, 24, "set_tunnel64"); err != nil {
+			return nil, err
+		}
+		return pipeline.SetField{Field: packet.FieldTunID, Value: u(binary.BigEndian.Uint64(b[16:])), Mask: packet.Ones(64), Wire: WireSetTunnel64}, nil
 	case nxastExit:
 		if err := fixedLen(n, 16, "exit"); err != nil {
 			return nil, err

@@ -52,15 +52,15 @@
 // existence) are the pipeline's.
 //
 // Unsupported but valid OVS input is refused cleanly: Nicira actions we do
-// not model (learn, multipath, bundle, set_tunnel, pop_queue, fin_timeout,
+// not model (learn, multipath, bundle, pop_queue, fin_timeout,
 // sample, output_trunc, encap/decap, write_metadata, ...) get OFPBAC_BAD_EXP_TYPE; OpenFlow 1.3 MPLS, TTL copy,
 // PBB and the deprecated OpenFlow 1.1 set actions get OFPBAC_BAD_TYPE;
-// fields we do not model (tunnel, MPLS, NSH, packet_type, ...) get
+// fields we do not model (ERSPAN and GTP-U tunnel fields, MPLS, NSH, packet_type, ...) get
 // OFPBMC_BAD_FIELD.
 //
 // # How it is checked against Open vSwitch
 //
-//   - testdata/captures.txt holds 186 flow-mods the real ovs-ofctl 3.1 sent
+//   - testdata/captures.txt holds 233 flow-mods the real ovs-ofctl 3.1 sent
 //     (OpenFlow 1.3, OpenFlow 1.0 ofp_match, and NXT_FLOW_MOD with NXM) for
 //     the flows in testdata/flows.txt; TestCapturesRoundTrip decodes each
 //     and encodes it back byte for byte. TestCaptureOVS regenerates them

@@ -488,6 +488,17 @@ func appendSetField(b []byte, version uint8, sf pipeline.SetField) ([]byte, erro
 		sf = of10ToSetField(sf)
 	case WireRegLoad2:
 		return appendRegLoad2(b, sf)
+	case WireSetTunnel, WireSetTunnel64:
+		// OVS's encode_SET_TUNNEL: the 32-bit form when the ID fits and
+		// the action did not come as set_tunnel64.
+		if sf.Wire == WireSetTunnel && sf.Value.Lo <= 0xffffffff {
+			b = nxHdr(b, nxastSetTunnel, 16)
+			b = zeros(b, 2)
+			return be32(b, uint32(sf.Value.Lo)), nil
+		}
+		b = nxHdr(b, nxastSetTunnel64, 24)
+		b = zeros(b, 6)
+		return binary.BigEndian.AppendUint64(b, sf.Value.Lo), nil
 	}
 	f, v, m := setFieldWire(sf, !v10)
 	if f == nil {

@@ -48,6 +48,7 @@ const (
 	kVlanPCP              // OXM_OF_VLAN_PCP: sets PCP and the CFI (present) bit
 	kDSCPNXM              // NXM_OF_IP_TOS: the TOS byte's DSCP bits (low 2 bits zero)
 	kFrag                 // NXM_NX_IP_FRAG: mask bits beyond the 2 defined are dropped
+	kTunFlags             // NXM_NX_TUN_FLAGS: mask bits beyond the one defined (oam) are dropped
 )
 
 // wireField is one OXM/NXM field assignment. Its prerequisite is its model
@@ -107,6 +108,14 @@ var wireFields = []wireField{
 	{"NXM_NX_TCP_FLAGS", ClassNXM1, 34, 0, 2, packet.FieldTCPFlags, kPlain, true, u(0xfff)},
 	{"NXM_NX_RECIRC_ID", ClassNXM1, 36, 0, 4, packet.FieldRecircID, kPlain, false, u(0xffffffff)},
 	{"NXM_NX_CONJ_ID", ClassNXM1, 37, 0, 4, packet.FieldConjID, kPlain, false, u(0xffffffff)},
+	{"NXM_NX_TUN_ID", ClassNXM1, 16, 0, 8, packet.FieldTunID, kPlain, true, u(^uint64(0))},
+	{"NXM_NX_TUN_IPV4_SRC", ClassNXM1, 31, 0, 4, packet.FieldTunSrc, kPlain, true, u(0xffffffff)},
+	{"NXM_NX_TUN_IPV4_DST", ClassNXM1, 32, 0, 4, packet.FieldTunDst, kPlain, true, u(0xffffffff)},
+	{"NXM_NX_TUN_GBP_ID", ClassNXM1, 38, 0, 2, packet.FieldTunGbpID, kPlain, true, u(0xffff)},
+	{"NXM_NX_TUN_GBP_FLAGS", ClassNXM1, 39, 0, 1, packet.FieldTunGbpFlags, kPlain, true, u(0xff)},
+	{"NXM_NX_TUN_FLAGS", ClassNXM1, 104, 0, 2, packet.FieldTunFlags, kTunFlags, true, u(packet.TunFlagsMask)},
+	{"NXM_NX_TUN_IPV6_SRC", ClassNXM1, 109, 0, 16, packet.FieldTunIPv6Src, kPlain, true, all128},
+	{"NXM_NX_TUN_IPV6_DST", ClassNXM1, 110, 0, 16, packet.FieldTunIPv6Dst, kPlain, true, all128},
 	{"NXM_NX_CT_STATE", ClassNXM1, 105, 0, 4, packet.FieldCtState, kPlain, true, u(0xff)},
 	{"NXM_NX_CT_ZONE", ClassNXM1, 106, 0, 2, packet.FieldCtZone, kPlain, false, u(0xffff)},
 	{"NXM_NX_CT_MARK", ClassNXM1, 107, 0, 4, packet.FieldCtMark, kPlain, true, u(0xffffffff)},
@@ -152,6 +161,7 @@ var wireFields = []wireField{
 	{"OXM_OF_IPV6_ND_TARGET", ClassOpenFlow, 31, 0, 16, packet.FieldNdTarget, kPlain, true, all128},
 	{"OXM_OF_IPV6_ND_SLL", ClassOpenFlow, 32, 0, 6, packet.FieldNdSll, kPlain, true, u(1<<48 - 1)},
 	{"OXM_OF_IPV6_ND_TLL", ClassOpenFlow, 33, 0, 6, packet.FieldNdTll, kPlain, true, u(1<<48 - 1)},
+	{"OXM_OF_TUNNEL_ID", ClassOpenFlow, 38, 0, 8, packet.FieldTunID, kPlain, true, u(^uint64(0))},
 
 	{"ONFOXM_ET_TCP_FLAGS", ClassExperimenter, 42, ONFVendorID, 2, packet.FieldTCPFlags, kPlain, true, u(0xfff)},
 }

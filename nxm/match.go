@@ -264,6 +264,8 @@ func apply(f *wireField, v, mask packet.U128, m *pipeline.Match) {
 		m.Set(packet.FieldNwTOS, v, u(0xfc))
 	case kFrag:
 		m.Set(f.ID, v, mask.And(u(3)))
+	case kTunFlags:
+		m.Set(f.ID, v, mask.And(u(packet.TunFlagsMask)))
 	default:
 		if !f.Maskable {
 			mask = width
@@ -414,6 +416,15 @@ func encodeTLVs(b []byte, m *pipeline.Match, oxm bool) []byte {
 		b = putM(b, m, packet.FieldARPSha, oxm)
 		b = putM(b, m, packet.FieldARPTha, oxm)
 	}
+
+	b = putM(b, m, packet.FieldTunID, oxm)
+	b = putM(b, m, packet.FieldTunFlags, oxm)
+	b = putM(b, m, packet.FieldTunSrc, oxm)
+	b = putM(b, m, packet.FieldTunDst, oxm)
+	b = putM(b, m, packet.FieldTunIPv6Src, oxm)
+	b = putM(b, m, packet.FieldTunIPv6Dst, oxm)
+	b = putM(b, m, packet.FieldTunGbpID, oxm)
+	b = putM(b, m, packet.FieldTunGbpFlags, oxm)
 
 	for i := 0; i < 16; i++ {
 		b = putM(b, m, packet.FieldReg0+packet.FieldID(i), oxm)

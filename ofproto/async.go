@@ -32,7 +32,9 @@ func (st *connState) receives(service bool, kind int, reason uint8) bool {
 // metadataFields are the packet-in metadata fields, sent when nonzero
 // (in_port always), as OVS's flow_get_metadata.
 var metadataFields = func() []packet.FieldID {
-	f := []packet.FieldID{packet.FieldMetadata}
+	f := []packet.FieldID{packet.FieldTunID, packet.FieldTunSrc, packet.FieldTunDst,
+		packet.FieldTunIPv6Src, packet.FieldTunIPv6Dst, packet.FieldTunGbpID, packet.FieldTunGbpFlags,
+		packet.FieldMetadata}
 	for i := 0; i < 16; i++ {
 		f = append(f, packet.FieldReg0+packet.FieldID(i))
 	}
@@ -52,6 +54,11 @@ func packetInMatch(k *packet.Key) pipeline.Match {
 		if v := k.W.Get(f); !v.IsZero() {
 			m.SetExact(f, v)
 		}
+	}
+	// tun_flags: only its defined bits, under their mask (OVS's
+	// match_set_tun_flags), so it is sent masked.
+	if v := k.W.TunFlags() & packet.TunFlagsMask; v != 0 {
+		m.Set(packet.FieldTunFlags, packet.U128{Lo: uint64(v)}, packet.U128{Lo: packet.TunFlagsMask})
 	}
 	if p := k.W.Get(packet.FieldCtNwProto); !p.IsZero() {
 		m.SetExact(packet.FieldCtNwProto, p)

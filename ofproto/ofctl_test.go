@@ -401,7 +401,7 @@ func TestOfctlTablesGroups(t *testing.T) {
 	}
 	feat := e.ofctl(t, "-O", "OpenFlow13", "dump-table-features", "SW")
 	if !strings.Contains(feat, "  table 0:\n") || !strings.Contains(feat, "goto_table") || !strings.Contains(feat, "tables 1...252: ditto") ||
-		!strings.Contains(feat, "arbitrary mask: metadata pkt_mark ct_{state,mark,label,") || !strings.Contains(feat, "exact match or wildcard: recirc_id conj_id in_{port,port_oxm}") {
+		!strings.Contains(feat, "arbitrary mask: tun_{id,src,dst,ipv6_{src,dst},flags,gbp_{id,flags}} metadata pkt_mark ct_{state,mark,label,") || !strings.Contains(feat, "exact match or wildcard: recirc_id conj_id in_{port,port_oxm}") {
 		t.Fatalf("dump-table-features:\n%.2000s", feat)
 	}
 	e.ofctl(t, "-O", "OpenFlow13", "del-groups", "SW")

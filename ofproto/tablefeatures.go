@@ -151,5 +151,13 @@ var tableFeatureFields = func() []tfField {
 	for i := 0; i < 4; i++ {
 		add(oxm(nx1, uint8(111+i), 16), true, true) // NXM_NX_XXREG(i)
 	}
+	add(oxm(ofb, 38, 8), true, true)   // tunnel_id
+	add(oxm(nx1, 31, 4), true, true)   // NXM_NX_TUN_IPV4_SRC
+	add(oxm(nx1, 32, 4), true, true)   // NXM_NX_TUN_IPV4_DST
+	add(oxm(nx1, 109, 16), true, true) // NXM_NX_TUN_IPV6_SRC
+	add(oxm(nx1, 110, 16), true, true) // NXM_NX_TUN_IPV6_DST
+	add(oxm(nx1, 104, 2), true, true)  // NXM_NX_TUN_FLAGS
+	add(oxm(nx1, 38, 2), true, true)   // NXM_NX_TUN_GBP_ID
+	add(oxm(nx1, 39, 1), true, true)   // NXM_NX_TUN_GBP_FLAGS
 	return fs
 }()

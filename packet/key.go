@@ -3,7 +3,7 @@
 package packet
 
 // NumWords is the number of 64-bit words of a Key's matchable part.
-const NumWords = 33
+const NumWords = 41
 
 // Words is the matchable part of a flow key, also used as a mask. Fields are
 // packed big-endian style inside each word (the first-named field sits in the
@@ -28,34 +28,50 @@ const NumWords = 33
 //	W29  arp_sha / nd_sll[63:16]
 //	W30  arp_tha / nd_tll[63:16]
 //	W31-32 nd_target
+//	W33  (MPLS, reserved)
+//	W34  tun_id
+//	W35  tun_src[63:32]        tun_dst[31:0]
+//	W36-37 tun_ipv6_src        W38-39 tun_ipv6_dst
+//	W40  tun_flags[63:48]  tun_gbp_id[47:32]  tun_gbp_flags[31:24]
 //
 // As in OVS, ARP's opcode lives in nw_proto, ICMP type and code in tp_src and
 // tp_dst, and the two halves of a 128-bit field sit in consecutive words
 // (high half first).
+//
+// The tunnel words (W34-W40) are metadata, like W0-W19: Parse leaves them
+// alone (a set_field to tun_id survives a re-parse) and ResetMetadata zeroes
+// them, so a packet from an ordinary port carries zeros, as in OVS. A port
+// that decapsulates fills them after the reset. Geneve options
+// (tun_metadata0..63) are not in Words: see TunMetadata.
 type Words [NumWords]uint64
 
 // Word indexes of the layout above.
 const (
-	WInPort    = 0
-	WMetadata  = 1
-	WRegs      = 2
-	WPktMark   = 10
-	WCtMark    = 11
-	WCtLabel   = 12
-	WCtNw      = 14
-	WCtIPv6Src = 15
-	WCtIPv6Dst = 17
-	WCtTp      = 19
-	WEthDst    = 20
-	WEthSrc    = 21
-	WNw        = 22
-	WIPv6Src   = 23
-	WIPv6Dst   = 25
-	WL3Misc    = 27
-	WTp        = 28
-	WArpSha    = 29
-	WArpTha    = 30
-	WNdTarget  = 31
+	WInPort     = 0
+	WMetadata   = 1
+	WRegs       = 2
+	WPktMark    = 10
+	WCtMark     = 11
+	WCtLabel    = 12
+	WCtNw       = 14
+	WCtIPv6Src  = 15
+	WCtIPv6Dst  = 17
+	WCtTp       = 19
+	WEthDst     = 20
+	WEthSrc     = 21
+	WNw         = 22
+	WIPv6Src    = 23
+	WIPv6Dst    = 25
+	WL3Misc     = 27
+	WTp         = 28
+	WArpSha     = 29
+	WArpTha     = 30
+	WNdTarget   = 31
+	WTunID      = 34
+	WTunNw      = 35
+	WTunIPv6Src = 36
+	WTunIPv6Dst = 38
+	WTunMisc    = 40
 )
 
 // ct_state bits, as ovs-fields(7) numbers them.
@@ -74,6 +90,13 @@ const (
 const (
 	FragAny   = 0x1 // the packet is a fragment
 	FragLater = 0x2 // ... and not the first one
+)
+
+// TunFlagsMask is the tun_flags bits OVS defines (FLOW_TNL_PUB_F_MASK):
+// TunFlagOAM alone. Matches keep only these bits of a mask.
+const (
+	TunFlagOAM   = 0x1
+	TunFlagsMask = TunFlagOAM
 )
 
 // VLAN TCI bit that says a VLAN header is present (OVS's VLAN_CFI; the
@@ -178,12 +201,33 @@ func (w *Words) TpSrc() uint16       { return uint16(w[WTp] >> 48) }
 func (w *Words) TpDst() uint16       { return uint16(w[WTp] >> 32) }
 func (w *Words) TCPFlags() uint16    { return uint16(w[WTp] >> 16) }
 
+func (w *Words) TunID() uint64      { return w[WTunID] }
+func (w *Words) SetTunID(id uint64) { w[WTunID] = id }
+func (w *Words) TunSrc() uint32     { return uint32(w[WTunNw] >> 32) }
+func (w *Words) TunDst() uint32     { return uint32(w[WTunNw]) }
+func (w *Words) TunIPv6Src() U128   { return U128{w[WTunIPv6Src], w[WTunIPv6Src+1]} }
+func (w *Words) TunIPv6Dst() U128   { return U128{w[WTunIPv6Dst], w[WTunIPv6Dst+1]} }
+func (w *Words) TunFlags() uint16   { return uint16(w[WTunMisc] >> 48) }
+func (w *Words) TunGbpID() uint16   { return uint16(w[WTunMisc] >> 32) }
+func (w *Words) TunGbpFlags() uint8 { return uint8(w[WTunMisc] >> 24) }
+
+// SetTunNw sets tun_src and tun_dst.
+func (w *Words) SetTunNw(src, dst uint32) { w[WTunNw] = uint64(src)<<32 | uint64(dst) }
+
 // ResetMetadata zeroes every field a packet enters the pipeline without
 // (OVS: all metadata but in_port): recirc_id, metadata, the registers,
-// pkt_mark, the ct_* fields and conj_id.
+// pkt_mark, the ct_* fields, conj_id and the tunnel fields.
 func (w *Words) ResetMetadata() {
 	w[WInPort] &^= 0xffffffff
 	for i := WMetadata; i <= WCtTp; i++ {
+		w[i] = 0
+	}
+	w.ClearTunnel()
+}
+
+// ClearTunnel zeroes the tunnel fields (tun_id ... tun_gbp_flags).
+func (w *Words) ClearTunnel() {
+	for i := WTunID; i <= WTunMisc; i++ {
 		w[i] = 0
 	}
 }

@@ -29,8 +29,9 @@ const (
 	NDOptTargetLL         = 2
 )
 
-// headerWords is the first word Parse owns; the words before it are
-// metadata that Parse never touches.
+// headerWords is the first word Parse owns (up to WTunID); the words before
+// it and the tunnel words from WTunID on are metadata that Parse never
+// touches.
 const headerWords = WEthDst
 
 var be = binary.BigEndian
@@ -85,7 +86,7 @@ func mac48(b []byte) uint64 {
 // (ovs-ofctl parse-pcap) on thousands of random and damaged frames.
 func Parse(pk *Packet) {
 	k := &pk.Key
-	for i := headerWords; i < NumWords; i++ {
+	for i := headerWords; i < WTunID; i++ {
 		k.W[i] = 0
 	}
 	k.L3, k.L4, k.L7 = 0, 0, 0
