@@ -1,0 +1,4 @@
+# setup: tests/ovn/capture-ovn.sh (OVN 23.03.1, chassis hv2's private OVS 3.1 (tests/ovsref/ovs-env.sh) br-int datapath_type=netdev, see README.md
+# normalize: flows
+# exit status: 0
+ovs-ofctl -O OpenFlow15 add-tlv-map/add-meter/add-group (one per line) and add-flows br-rp15 hv2.input.*; ovs-ofctl -O OpenFlow15 dump-flows br-rp15 --no-stats
