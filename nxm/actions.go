@@ -281,7 +281,8 @@ func knownNX(version uint8, sub uint16) bool {
 	case nxastResubmit, nxastResubmitTable, nxastResubmitTableCT, nxastRegMove, nxastRegLoad,
 		nxastRegLoad2, nxastOutputReg, nxastOutputReg2, nxastDecTTLCntIDs, nxastNote, nxastExit,
 		nxastCT, nxastNAT, nxastCTClear, nxastConjunction, nxastController, nxastController2,
-		nxastClone, nxastStackPush, nxastStackPop, nxastCheckPktLarger, nxastSetTunnel, nxastSetTunnel64:
+		nxastClone, nxastStackPush, nxastStackPop, nxastCheckPktLarger, nxastSetTunnel, nxastSetTunnel64,
+		nxastLearn, nxastLearn2, nxastFinTimeout:
 		return true
 	case nxastSetQueue, nxastDecTTL, nxastGroup:
 		return version == Version10
@@ -721,6 +722,10 @@ func decodeNX(version uint8, sub uint16, b []byte) (pipeline.Action, *pipeline.E
 			return pipeline.StackPush{Src: sf}, nil
 		}
 		return pipeline.StackPop{Dst: sf}, nil
+	case nxastLearn, nxastLearn2:
+		return decodeLearn(sub, b)
+	case nxastFinTimeout:
+		return decodeFinTimeout(b)
 	case nxastCheckPktLarger:
 		// OVS's decode_NXAST_RAW_CHECK_PKT_LARGER: pkt_len, the bit's
 		// offset, a field header, zeros to 24 bytes.

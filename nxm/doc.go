@@ -2,7 +2,8 @@
 // pipeline model (pipeline.Match, pipeline.Action, pipeline.Instructions):
 // OXM and NXM matches, OpenFlow 1.0 ofp_match, OpenFlow 1.0 and 1.3 actions,
 // Nicira (experimenter 0x00002320) actions including ct, nat, resubmit,
-// load/move, output:reg, dec_ttl, note, conjunction, controller, clone, push/pop and check_pkt_larger, and
+// load/move, output:reg, dec_ttl, note, conjunction, controller, clone, push/pop, check_pkt_larger,
+// learn (NXAST_LEARN and NXAST_LEARN2, nxm/learn.go) and fin_timeout, and
 // OpenFlow 1.3 instructions.
 //
 // # Usage
@@ -48,11 +49,13 @@
 // packet.Prereq.MetBy, which the pipeline uses on whole matches, checks it
 // against the fields decoded so far), output port ranges, subfield bounds,
 // writability, and the nesting rules of ct(exec(...)), write_actions and
-// conjunction. Flow-table checks (goto_table order, group existence, port
+// conjunction, and learn's learn_check except its sources' prerequisites,
+// which need the flow's match (the pipeline checks those).
+// Flow-table checks (goto_table order, group existence, port
 // existence) are the pipeline's.
 //
 // Unsupported but valid OVS input is refused cleanly: Nicira actions we do
-// not model (learn, multipath, bundle, pop_queue, fin_timeout,
+// not model (multipath, bundle, pop_queue,
 // sample, output_trunc, encap/decap, write_metadata, ...) get OFPBAC_BAD_EXP_TYPE; OpenFlow 1.3 MPLS, TTL copy,
 // PBB and the deprecated OpenFlow 1.1 set actions get OFPBAC_BAD_TYPE;
 // fields we do not model (ERSPAN and GTP-U tunnel fields, MPLS, NSH, packet_type, ...) get

@@ -357,6 +357,11 @@ func appendAction(b []byte, version uint8, a pipeline.Action) ([]byte, error) {
 		return appendStack(b, nxastStackPush, a.Src)
 	case pipeline.StackPop:
 		return appendStack(b, nxastStackPop, a.Dst)
+	case pipeline.Learn:
+		return appendLearn(b, &a)
+	case pipeline.FinTimeout:
+		b = nxHdr(b, nxastFinTimeout, 16)
+		return zeros(be16(b, a.IdleTimeout, a.HardTimeout), 2), nil
 	case pipeline.CheckPktLarger:
 		h := subfieldHeader(a.Dst)
 		if h == nil {

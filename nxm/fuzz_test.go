@@ -2,6 +2,7 @@ package nxm
 
 import (
 	"bytes"
+	"encoding/hex"
 	"errors"
 	"reflect"
 	"testing"
@@ -187,5 +188,43 @@ func FuzzDecodeInstructions(f *testing.F) {
 		if !reflect.DeepEqual(in, in2) {
 			t.Fatalf("decode(encode(x)) != x\n in %x\nenc %x\n%+v\n%+v", b, enc, in, in2)
 		}
+	})
+}
+
+// FuzzDecodeLearn fuzzes the body of a NXAST_LEARN or NXAST_LEARN2 action
+// (everything after the subtype: the fixed part and the flow_mod_specs),
+// seeded with the learn actions of the captures and the error cases.
+func FuzzDecodeLearn(f *testing.F) {
+	for _, tc := range actionErrorCases() {
+		if len(tc.b) >= 10 && tc.b[0] == 0xff && (tc.b[9] == nxastLearn || tc.b[9] == nxastLearn2) {
+			f.Add(tc.b[9] == nxastLearn2, tc.b[10:])
+		}
+	}
+	for _, c := range loadCaptures(f) {
+		if c.kind != "oxm" {
+			continue
+		}
+		in, err := DecodeInstructions(c.rest)
+		if err != nil {
+			continue
+		}
+		for _, a := range in.Apply {
+			if l, ok := a.(pipeline.Learn); ok {
+				if b, err := EncodeActions(Version13, []pipeline.Action{l}); err == nil {
+					f.Add(b[9] == nxastLearn2, b[10:])
+				}
+			}
+		}
+	}
+	f.Fuzz(func(t *testing.T, v2 bool, body []byte) {
+		if len(body) > 4000 {
+			return
+		}
+		sub := uint16(nxastLearn)
+		if v2 {
+			sub = nxastLearn2
+		}
+		fuzzActions(t, Version13, nxa(sub, hex.EncodeToString(body)))
+		fuzzActions(t, Version10, nxa(sub, hex.EncodeToString(body)))
 	})
 }

@@ -63,6 +63,10 @@ func (w *worker) simple(grp []*packet.Packet, o *op, st *xstate) []*packet.Packe
 				pk.Key.W.SetMasked(o.dst.Field, v, m)
 			}
 		}
+	case opLearn:
+		w.execLearn(grp, o.learn)
+	case opFinTimeout:
+		w.execFinTimeout(grp, o, st.fl)
 	case opCheckPktLarger:
 		// The frame's length as the userspace datapath sees it (VLAN
 		// tags are in the frame there).

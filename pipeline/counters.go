@@ -33,6 +33,10 @@ const (
 	cEMCHit                   // lookups answered by the exact-match cache
 	cStackTooDeep             // drop: push: onto a full stack (packet.StackDepth entries)
 	cStackUnderflow           // pop: from an empty stack (nothing written, as OVS)
+	cLearned                  // learn added or changed a flow
+	cLearnRefused             // learn: limit= reached (nothing learned, result_dst 0)
+	cLearnDropped             // learn: the queue of pending learns was full (nothing learned)
+	cLearnFailed              // learn: the flow could not be added (table full)
 	numCounters
 )
 
@@ -68,6 +72,10 @@ var counterNames = [numCounters]string{
 	cEMCHit:            "emc_hit",
 	cStackTooDeep:      "drop_stack_too_deep",
 	cStackUnderflow:    "stack_underflow",
+	cLearned:           "learn_installed",
+	cLearnRefused:      "learn_limit_reached",
+	cLearnDropped:      "drop_learn_queue_full",
+	cLearnFailed:       "learn_failed",
 }
 
 // Counters returns the datapath's event counters by name (OVS

@@ -83,6 +83,12 @@ type Datapath struct {
 	missToController atomic.Bool
 	lastNow          atomic.Int64 // the latest now a control method saw
 
+	// learn: the queue of learned flows, and the delete_learned
+	// references by table and cookie (guarded by mu).
+	learn        learnQueue
+	learnWaiting atomic.Bool
+	delRefs      map[tableCookie]int
+
 	tstats [NumTables]tableCounters
 	ctrs   [numCounters]atomic.Uint64
 	mac    macTable
@@ -215,6 +221,9 @@ type change struct {
 	// timer bookkeeping, applied to d.timed at commit
 	timedAdd, timedDel []*flow
 	dirty              bool // something changed
+	// learn bookkeeping, applied at commit (finishLearnedLocked)
+	cookieDelta, delDelta map[tableCookie]int
+	unpend                []tableCookie
 }
 
 func (d *Datapath) begin(now int64) *change {
@@ -230,6 +239,7 @@ func (c *change) table(id uint8) *classifier {
 
 func (c *change) add(f *flow) {
 	c.table(f.spec.Table).insert(c.t, f)
+	c.track(f, 1)
 	if f.timed {
 		c.timedAdd = append(c.timedAdd, f)
 	}
@@ -238,6 +248,7 @@ func (c *change) add(f *flow) {
 // remove takes f out; reason < 0: no flow-removed message (replaced).
 func (c *change) remove(f *flow, reason int) {
 	c.table(f.spec.Table).remove(c.t, f)
+	c.track(f, -1)
 	c.timedDel = append(c.timedDel, f)
 	if reason >= 0 && f.spec.Flags&FlagSendFlowRem != 0 {
 		c.removed = append(c.removed, FlowRemoved{Stats: f.stats(), Reason: uint8(reason), Now: c.now})
@@ -246,6 +257,8 @@ func (c *change) remove(f *flow, reason int) {
 
 func (c *change) replace(old, nf *flow) {
 	c.table(old.spec.Table).replace(c.t, old, nf)
+	c.track(old, -1)
+	c.track(nf, 1)
 	c.timedDel = append(c.timedDel, old)
 	if nf.timed {
 		c.timedAdd = append(c.timedAdd, nf)
@@ -255,6 +268,7 @@ func (c *change) replace(old, nf *flow) {
 // commit publishes the new version. Call with d.mu held; then call
 // report after unlocking.
 func (c *change) commit() {
+	c.finishLearnedLocked()
 	for _, f := range c.timedDel {
 		delete(c.d.timed, f)
 	}
@@ -282,12 +296,17 @@ func (d *Datapath) Expire(now int64) {
 	d.mac.expire(now)
 	d.mu.Lock()
 	var c *change
+	if d.learnWaiting.Load() {
+		c = d.begin(now)
+		d.drainLearnsLocked(c)
+	}
 	for f := range d.timed {
 		reason := -1
-		if f.spec.HardTimeout != 0 && now-max(f.modified, f.created) >= int64(f.spec.HardTimeout)*1e9 {
+		idle, hard := f.timeouts()
+		if hard != 0 && now-f.hardStart() >= int64(hard)*1e9 {
 			reason = RemovedHardTimeout
-		} else if f.spec.IdleTimeout != 0 {
-			if now-f.lastUsed() >= int64(f.spec.IdleTimeout)*1e9 {
+		} else if idle != 0 {
+			if now-f.lastUsed() >= int64(idle)*1e9 {
 				reason = RemovedIdleTimeout
 			}
 		}
@@ -299,8 +318,10 @@ func (d *Datapath) Expire(now int64) {
 		}
 		c.remove(f, reason)
 	}
-	if c != nil {
+	if c != nil && c.dirty {
 		c.commit()
+	} else if c != nil {
+		c.finishLearnedLocked()
 	}
 	d.mu.Unlock()
 	if c != nil {
@@ -507,9 +528,8 @@ func (d *Datapath) flowModLocked(c *change, fm *FlowMod, now int64) error {
 	ops := compileInstructions(&spec.Inst)
 	mk := func(s FlowSpec) *flow {
 		d.nextID++
-		f := &flow{spec: s, id: d.nextID, ops: ops, created: now, modified: now, groups: ck.groups,
-			timed: s.IdleTimeout != 0 || s.HardTimeout != 0, conj: conjunctionsOf(&s.Inst)}
-		f.miss = s.Priority == 0 && s.Match.Mask == packet.Words{}
+		f := &flow{spec: s, id: d.nextID, ops: ops, created: now, modified: now, groups: ck.groups}
+		f.setDerived()
 		return f
 	}
 
@@ -623,8 +643,8 @@ func (d *Datapath) AddFlows(specs []FlowSpec, now int64) error {
 		}
 		d.nextID++
 		f := &flow{spec: spec, id: d.nextID, ops: compileInstructions(&spec.Inst), created: now, modified: now,
-			groups: ck.groups, timed: spec.IdleTimeout != 0 || spec.HardTimeout != 0, conj: conjunctionsOf(&spec.Inst)}
-		f.miss = spec.Priority == 0 && spec.Match.Mask == packet.Words{}
+			groups: ck.groups}
+		f.setDerived()
 		if err := d.addLocked(c, f); err != nil {
 			d.mu.Unlock()
 			return err

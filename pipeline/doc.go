@@ -18,8 +18,8 @@
 // IN_PORT, ALL, FLOOD, CONTROLLER, LOCAL, NORMAL and TABLE, output:reg,
 // groups of the four types, push/pop VLAN, set_field/load/move on header
 // and metadata fields, dec_ttl, resubmit with in_port and ct tuple, exit,
-// ct, ct_clear, clone, push/pop on the packet's stack and
-// check_pkt_larger) and OVS's conjunctive matches (conjunction/conj_id),
+// ct, ct_clear, clone, push/pop on the packet's stack,
+// check_pkt_larger, learn and fin_timeout) and OVS's conjunctive matches (conjunction/conj_id),
 // with OVS's semantics and limits (resubmit nesting 64,
 // 4096 resubmits, ct recirculation depth 8; the stack holds
 // packet.StackDepth entries where OVS allows 64 kB).
@@ -56,7 +56,9 @@
 // group by matched flow, each part runs its flow's compiled ops, and the
 // rest of the pipeline after a resubmit travels with it. No allocation in
 // the steady state, no time.Now, no lock (NORMAL's MAC table takes a
-// sharded read lock). Flow and table counters are accumulated per batch
+// sharded read lock; learn takes its queue's lock only when it learns a
+// new or changed flow, and applies the queue after the batch with
+// TryLock: see learn.go for the lock order and the bounds). Flow and table counters are accumulated per batch
 // and published with one atomic add per flow per batch. Every drop reason
 // has a named counter (Counters). Tables with many subtables sit behind a
 // per-worker exact-match cache tagged with the version it was filled from,

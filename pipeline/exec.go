@@ -92,6 +92,11 @@ type worker struct {
 	// recirculations) however the flows branch: MaxResubmits per packet.
 	budget int
 	emc    *[emcSize]emcEntry // allocated on first use
+	// learn scratch: the learned flow being built, and the learns of
+	// this batch waiting to be queued.
+	lm    Match
+	lacts []learnedAct
+	lq    []pendingLearn
 }
 
 func newWorker(d *Datapath) *worker {
@@ -222,6 +227,7 @@ func (d *Datapath) Process(b *packet.Batch) {
 	if d.cfg.Sender != nil {
 		d.cfg.Sender.Flush()
 	}
+	w.flushLearns()
 	d.putWorker(w)
 }
 
@@ -269,6 +275,7 @@ func (d *Datapath) PacketOut(inPort uint32, acts []Action, frame []byte, now int
 	if d.cfg.Sender != nil {
 		d.cfg.Sender.Flush()
 	}
+	w.flushLearns()
 	d.putWorker(w)
 	return nil
 }

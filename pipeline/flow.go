@@ -25,6 +25,12 @@ type flow struct {
 	// conj is set for a conjunctive flow (actions: only conjunction and
 	// note): a clause of a conjunctive match, never executed itself.
 	conj []Conjunction
+	// delLearned: the (table, cookie) of its learn actions with
+	// delete_learned.
+	delLearned []tableCookie
+	// fin is 0, or 1<<32 | idle<<16 | hard: the timeouts fin_timeout
+	// reduced them to.
+	fin atomic.Uint64
 }
 
 // conjunctionsOf returns the conjunction actions of a flow whose apply
@@ -49,7 +55,16 @@ type flowCounters struct {
 	packets atomic.Uint64
 	bytes   atomic.Uint64
 	used    atomic.Int64 // last packet, monotonic ns
-	_       [40]byte     // keep hot counters of different flows apart
+	// refreshed is when learn last found the flow unchanged (OVS's
+	// learn refresh of rule->modified): the hard timeout counts from it.
+	refreshed atomic.Int64
+	_         [32]byte // keep hot counters of different flows apart
+}
+
+func (c *flowCounters) refresh(now int64) {
+	if c.refreshed.Load() < now {
+		c.refreshed.Store(now)
+	}
 }
 
 func (c *flowCounters) touch(now int64) {
@@ -85,6 +100,8 @@ const (
 	opStackPush
 	opStackPop
 	opCheckPktLarger // port: the length; dst: the bit
+	opLearn          // learn: the action
+	opFinTimeout     // v.Lo: idle, v.Hi: hard
 )
 
 // op is one compiled step. A flow's instructions compile to one op list:
@@ -106,6 +123,7 @@ type op struct {
 	ctl    *Controller
 	ttl    *DecTTL
 	cta    *ctOp
+	learn  *Learn
 }
 
 // ctOp is a compiled ct action.
@@ -179,6 +197,11 @@ func compileActions(acts []Action) []op {
 		case CheckPktLarger:
 			ops = append(ops, op{kind: opCheckPktLarger, port: uint32(a.PktLen), dst: a.Dst,
 				hdr: packet.Fields[a.Dst.Field].Header})
+		case Learn:
+			l := a
+			ops = append(ops, op{kind: opLearn, learn: &l})
+		case FinTimeout:
+			ops = append(ops, op{kind: opFinTimeout, v: packet.U128{Lo: uint64(a.IdleTimeout), Hi: uint64(a.HardTimeout)}})
 		case Clone:
 			l := compileActions(a.Actions)
 			ops = append(ops, op{kind: opClone, list: l, hdr: opsModify(l)})
@@ -214,7 +237,7 @@ func compileInstructions(in *Instructions) []op {
 func opsModify(ops []op) bool {
 	for i := range ops {
 		switch ops[i].kind {
-		case opOutput, opOutputReg, opController, opSetQueue, opExit, opClone:
+		case opOutput, opOutputReg, opController, opSetQueue, opExit, opClone, opFinTimeout:
 			// (a clone works on copies of its own when it must)
 		default:
 			return true
@@ -259,8 +282,16 @@ func (f *flow) outputsToGroup(g uint32) bool {
 }
 
 func (f *flow) stats() FlowStats {
-	return FlowStats{Spec: f.spec, Packets: f.ctr.packets.Load(), Bytes: f.ctr.bytes.Load(),
-		Created: f.created, LastUsed: f.lastUsed(), Modified: max(f.modified, f.created)}
+	s := FlowStats{Spec: f.spec, Packets: f.ctr.packets.Load(), Bytes: f.ctr.bytes.Load(),
+		Created: f.created, LastUsed: f.lastUsed(), Modified: f.hardStart()}
+	s.Spec.IdleTimeout, s.Spec.HardTimeout = f.timeouts()
+	return s
+}
+
+// hardStart is when the flow was added, modified or refreshed by learn:
+// its hard timeout and hard_age count from it.
+func (f *flow) hardStart() int64 {
+	return max(f.modified, f.created, f.ctr.refreshed.Load())
 }
 
 // lastUsed is when the flow last matched a packet, or its creation time if

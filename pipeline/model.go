@@ -225,6 +225,62 @@ type CheckPktLarger struct {
 	Dst    Subfield // NBits is 1
 }
 
+// Learn is NXAST_LEARN / NXAST_LEARN2 ("learn(...)"): each packet that
+// runs it adds (or refreshes) a flow in Table built from its Specs, as
+// ovs-actions(7) describes.
+type Learn struct {
+	IdleTimeout    uint16
+	HardTimeout    uint16
+	Priority       uint16
+	Cookie         uint64
+	Flags          uint16 // LearnSendFlowRem, LearnDeleteLearned, LearnWriteResult
+	Table          uint8
+	FinIdleTimeout uint16
+	FinHardTimeout uint16
+	// Limit (NXAST_LEARN2): the most flows with Cookie in Table the
+	// action may have learned; 0: no limit.
+	Limit uint32
+	// ResultDst (with LearnWriteResult): the bit set to 1 when the flow
+	// was learned (or already there), 0 when Limit refused it.
+	ResultDst Subfield
+	V2        bool // came as NXAST_LEARN2
+	Specs     []LearnSpec
+}
+
+// Learn flag bits (NX_LEARN_F_*, wire values).
+const (
+	LearnSendFlowRem   = 1 << 0
+	LearnDeleteLearned = 1 << 1
+	LearnWriteResult   = 1 << 2
+)
+
+// Learn spec kinds (NX_LEARN_DST_*, the wire value >> 11).
+const (
+	LearnMatch  = 0 // the learned flow matches Dst against the source
+	LearnLoad   = 1 // the learned flow loads the source into Dst
+	LearnOutput = 2 // the learned flow outputs to the port the source holds
+)
+
+// LearnSpec is one flow_mod_spec of a learn action: NBits bits from a
+// field of the packet (Src) or an immediate Value, into the learned
+// flow's match, a load, or an output.
+type LearnSpec struct {
+	Kind  uint8
+	Imm   bool // the source is Value, not Src
+	NBits uint16
+	Src   Subfield
+	Value packet.U128 // with Imm: the low NBits bits
+	Dst   Subfield    // LearnMatch, LearnLoad
+}
+
+// FinTimeout is NXAST_FIN_TIMEOUT ("fin_timeout(idle_timeout=I,
+// hard_timeout=H)"): a TCP packet with FIN or RST shortens the flow's
+// timeouts to at most these (0: unchanged).
+type FinTimeout struct {
+	IdleTimeout uint16
+	HardTimeout uint16
+}
+
 // Clone is NXAST_CLONE ("clone(actions)"): the nested actions run on a copy
 // of the packet, its metadata and its action set; the packet then goes on
 // with the actions after the clone as if the clone had not run.
@@ -253,6 +309,8 @@ func (Clone) isAction()          {}
 func (StackPush) isAction()      {}
 func (StackPop) isAction()       {}
 func (CheckPktLarger) isAction() {}
+func (Learn) isAction()          {}
+func (FinTimeout) isAction()     {}
 
 // Instructions are a flow's OpenFlow 1.3 instructions. An OpenFlow 1.0 flow
 // has only Apply.

@@ -302,6 +302,11 @@ func (c *checker) action(acts []Action, i int) error {
 		err := c.checkSubfield(a.Dst, true)
 		c.bucket = np
 		return err
+	case Learn:
+		return c.learn(&a)
+	case FinTimeout:
+		// OVS's check_FIN_TIMEOUT refuses nothing.
+		return nil
 	case Clone:
 		// OVS's check_CLONE: the nested actions are checked as if they
 		// were in the enclosing list (sharing what push/pop_vlan imply).
@@ -473,6 +478,49 @@ func (c *checker) instructions(in *Instructions) error {
 	}
 	if in.GotoTable >= 0 && (c.table != NoTable && uint8(in.GotoTable) <= c.table || in.GotoTable >= NumTables) {
 		return Errorf(OFPBIC_BAD_TABLE_ID, "goto_table:%d from table %d", in.GotoTable, c.table)
+	}
+	return nil
+}
+
+// learn is OVS's learn_check: the sources against the flow's match, the
+// destinations against the learned match as the specs build it (nxm
+// checks the same at decode; this serves flows built in Go).
+func (c *checker) learn(l *Learn) error {
+	if l.Table >= NumTables {
+		return Errorf(OFPBAC_BAD_ARGUMENT, "learn: table %d", l.Table)
+	}
+	var dm Match
+	for i := range l.Specs {
+		s := &l.Specs[i]
+		if s.Kind > LearnOutput || s.Imm && s.Kind == LearnOutput {
+			return Errorf(OFPBAC_BAD_ARGUMENT, "learn: spec kind %d", s.Kind)
+		}
+		if !s.Imm {
+			if s.Src.NBits != s.NBits {
+				return Errorf(OFPBAC_BAD_SET_LEN, "learn: source of %d bits for a %d-bit spec", s.Src.NBits, s.NBits)
+			}
+			if err := c.checkSubfield(s.Src, false); err != nil {
+				return err
+			}
+		}
+		if s.Kind == LearnOutput {
+			continue
+		}
+		if s.Dst.NBits != s.NBits {
+			return Errorf(OFPBAC_BAD_SET_LEN, "learn: destination of %d bits for a %d-bit spec", s.Dst.NBits, s.NBits)
+		}
+		dc := checker{m: dm}
+		if err := dc.checkSubfield(s.Dst, s.Kind == LearnLoad); err != nil {
+			return err
+		}
+		if s.Kind == LearnMatch && s.Imm {
+			LearnMatchSet(&dm, s.Dst, s.Value)
+		}
+	}
+	if l.Flags&LearnWriteResult != 0 {
+		if !l.ResultDst.Field.Valid() || !packet.Fields[l.ResultDst.Field].Writable {
+			return Errorf(OFPBAC_BAD_SET_ARGUMENT, "learn: result_dst is not writable")
+		}
 	}
 	return nil
 }

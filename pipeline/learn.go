@@ -1,0 +1,499 @@
+package pipeline
+
+import (
+	"sync"
+
+	"gswitch/packet"
+)
+
+// The learn action (NXAST_LEARN/LEARN2) and fin_timeout.
+//
+// A packet that runs learn builds the learned flow's match and actions in
+// its worker's scratch space and looks the flow up in the version the
+// batch runs on. If the flow is there with the same timeouts, flags,
+// cookie and actions, it is refreshed (its hard timeout counts from now,
+// as OVS's ofproto_flow_mod_learn_refresh does): one atomic store, no
+// allocation, no lock. Otherwise the flow is queued (learnQueue: bounded,
+// MaxPendingLearns) and the queue is applied as one change, published as
+// one new version, by the worker at the end of its batch if the change
+// mutex is free (TryLock: a worker never waits for a flow-mod), else by
+// the next batch or Expire. Learned flows are therefore visible to later
+// batches, not to the packet that learned them, as in OVS since 2.4
+// ("learned flows are visible only to later flow translations").
+//
+// Lock order: Datapath.mu, then learnQueue.mu. Workers take only
+// learnQueue.mu (to queue, and to check limit=), then try Datapath.mu
+// with it released.
+//
+// Bounds under a flood of distinct learns: at most MaxPendingLearns
+// learns wait (the rest are dropped and counted: drop_learn_queue_full);
+// each drain publishes one version; a table holds at most
+// Config.MaxFlows flows (learn_failed beyond); limit=N bounds the flows a
+// learn action has in its table with its cookie (learn_limit_reached),
+// counted with the learns still queued.
+
+// MaxPendingLearns bounds the learns waiting to be applied.
+const MaxPendingLearns = 4096
+
+type tableCookie struct {
+	table  uint8
+	cookie uint64
+}
+
+// pendingLearn is a learned flow waiting to be applied.
+type pendingLearn struct {
+	spec    FlowSpec
+	limited bool // counted in learnQueue.pending
+	now     int64
+}
+
+type learnQueue struct {
+	mu      sync.Mutex
+	q       []pendingLearn
+	pending map[tableCookie]int // queued learns with limit=, by table and cookie
+	// cookies counts the installed flows by table and cookie (for limit=);
+	// updated at each commit.
+	cookies map[tableCookie]int
+}
+
+// learnedAct is one action of a learned flow, in the worker's scratch.
+type learnedAct struct {
+	kind uint8 // 0: load (set_field under mask), 1: output, 2: fin_timeout
+	f    packet.FieldID
+	v, m packet.U128
+	port uint32
+	idle uint16
+	hard uint16
+}
+
+// LearnMatchSet writes v (its low dst.NBits bits) into dst's bits of m and
+// makes them exact (OVS's mf_write_subfield on a match).
+func LearnMatchSet(m *Match, dst Subfield, v packet.U128) {
+	mask := subOnes(dst.NBits).Shl(uint(dst.Ofs))
+	m.Mask.SetMasked(dst.Field, mask, mask)
+	m.Value.SetMasked(dst.Field, v.And(subOnes(dst.NBits)).Shl(uint(dst.Ofs)), mask)
+}
+
+// learnPort is the output port a learned output: spec gives (OVS's
+// learn_execute: only ports below OFPP_MAX and IN_PORT, FLOOD, LOCAL and
+// ALL), ok false for none.
+func learnPort(v packet.U128, nbits uint16) (uint32, bool) {
+	if nbits > 16 && (v.Hi != 0 || v.Lo>>16 != 0) {
+		return 0, false
+	}
+	p := uint16(v.Lo)
+	switch {
+	case p < 0xff00:
+		return uint32(p), true
+	case p == 0xfff8, p == 0xfffb, p == 0xfffc, p == 0xfffe:
+		return 0xffff0000 | uint32(p), true
+	}
+	return 0, false
+}
+
+// build fills the worker's scratch with the flow l learns from pk.
+func (w *worker) learnBuild(l *Learn, pk *packet.Packet) {
+	w.lm = Match{}
+	w.lacts = w.lacts[:0]
+	if l.FinIdleTimeout != 0 || l.FinHardTimeout != 0 {
+		w.lacts = append(w.lacts, learnedAct{kind: 2, idle: l.FinIdleTimeout, hard: l.FinHardTimeout})
+	}
+	for i := range l.Specs {
+		s := &l.Specs[i]
+		var v packet.U128
+		if s.Imm {
+			v = s.Value.And(subOnes(s.NBits))
+		} else {
+			v = pk.Key.W.Get(s.Src.Field).Shr(uint(s.Src.Ofs)).And(subOnes(s.NBits))
+		}
+		switch s.Kind {
+		case LearnMatch:
+			LearnMatchSet(&w.lm, s.Dst, v)
+		case LearnLoad:
+			m := subOnes(s.NBits).Shl(uint(s.Dst.Ofs))
+			w.lacts = append(w.lacts, learnedAct{kind: 0, f: s.Dst.Field, v: v.Shl(uint(s.Dst.Ofs)), m: m})
+		case LearnOutput:
+			if p, ok := learnPort(v, s.NBits); ok {
+				w.lacts = append(w.lacts, learnedAct{kind: 1, port: p})
+			}
+		}
+	}
+}
+
+// learnFlags is the learned flow's flow-mod flags.
+func learnFlags(l *Learn) uint16 {
+	if l.Flags&LearnSendFlowRem != 0 {
+		return FlagSendFlowRem
+	}
+	return 0
+}
+
+// sameLearned reports whether f is the flow the scratch describes, with the
+// same attributes (OVS's ofproto_flow_mod_init_for_learn test).
+func sameLearned(f *flow, l *Learn, acts []learnedAct) bool {
+	s := &f.spec
+	if s.IdleTimeout != l.IdleTimeout || s.HardTimeout != l.HardTimeout || s.Importance != 0 ||
+		s.Flags&FlagSendFlowRem != learnFlags(l) || (l.Cookie != ^uint64(0) && s.Cookie != l.Cookie) {
+		return false
+	}
+	in := &s.Inst
+	if len(in.Write) != 0 || in.HasWrite || in.ClearActions || in.WriteMetadata || in.GotoTable >= 0 ||
+		in.Meter != 0 || len(in.Apply) != len(acts) {
+		return false
+	}
+	for i, a := range in.Apply {
+		la := &acts[i]
+		switch a := a.(type) {
+		case SetField:
+			if la.kind != 0 || a.Field != la.f || a.Value != la.v || a.Mask != la.m || a.Wire != 0 {
+				return false
+			}
+		case Output:
+			if la.kind != 1 || a.Port != la.port || a.MaxLen != 0 || a.Enqueue {
+				return false
+			}
+		case FinTimeout:
+			if la.kind != 2 || a.IdleTimeout != la.idle || a.HardTimeout != la.hard {
+				return false
+			}
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// learnActions turns the scratch into the learned flow's actions.
+func learnActions(acts []learnedAct) []Action {
+	out := make([]Action, 0, len(acts))
+	for _, la := range acts {
+		switch la.kind {
+		case 0:
+			out = append(out, SetField{Field: la.f, Value: la.v, Mask: la.m})
+		case 1:
+			out = append(out, Output{Port: la.port})
+		case 2:
+			out = append(out, FinTimeout{IdleTimeout: la.idle, HardTimeout: la.hard})
+		}
+	}
+	return out
+}
+
+// execLearn runs a learn action on each packet of grp.
+func (w *worker) execLearn(grp []*packet.Packet, l *Learn) {
+	for _, pk := range grp {
+		ok := w.learnOne(l, pk)
+		if l.Flags&LearnWriteResult != 0 {
+			dst := l.ResultDst
+			if uint(dst.Ofs) >= packet.Fields[dst.Field].Bits {
+				continue // OVS does not check the offset; write nothing
+			}
+			var v packet.U128
+			m := subOnes(1).Shl(uint(dst.Ofs))
+			if ok {
+				v = m
+			}
+			if packet.Fields[dst.Field].Header {
+				pk.SetField(dst.Field, v, m)
+			} else {
+				pk.Key.W.SetMasked(dst.Field, v, m)
+			}
+		}
+	}
+}
+
+// learnOne learns from pk; false if limit= refused it or it was dropped.
+func (w *worker) learnOne(l *Learn, pk *packet.Packet) bool {
+	w.learnBuild(l, pk)
+	if f := w.v.tables[l.Table].find(&w.lm, l.Priority); f != nil && sameLearned(f, l, w.lacts) {
+		f.ctr.refresh(w.now)
+		return true
+	}
+	// Already queued by this batch?
+	for i := range w.lq {
+		s := &w.lq[i].spec
+		if s.Table == l.Table && s.Priority == l.Priority && s.Match == w.lm {
+			return true
+		}
+	}
+	d := w.d
+	q := &d.learn
+	tc := tableCookie{l.Table, l.Cookie}
+	q.mu.Lock()
+	if len(q.q)+len(w.lq) >= MaxPendingLearns {
+		q.mu.Unlock()
+		w.ctr[cLearnDropped]++
+		return false
+	}
+	if l.Limit != 0 {
+		if q.cookies[tc]+q.pending[tc] >= int(l.Limit) {
+			q.mu.Unlock()
+			w.ctr[cLearnRefused]++
+			return false
+		}
+		if q.pending == nil {
+			q.pending = map[tableCookie]int{}
+		}
+		q.pending[tc]++
+	}
+	q.mu.Unlock()
+	cookie := l.Cookie
+	w.lq = append(w.lq, pendingLearn{spec: FlowSpec{Table: l.Table, Priority: l.Priority, Match: w.lm,
+		Cookie: cookie, IdleTimeout: l.IdleTimeout, HardTimeout: l.HardTimeout, Flags: learnFlags(l),
+		Inst: Instructions{Apply: learnActions(w.lacts), HasApply: len(w.lacts) > 0, GotoTable: -1}},
+		limited: l.Limit != 0, now: w.now})
+	return true
+}
+
+// flushLearns hands the batch's learns to the queue and applies the queue
+// if the change mutex is free.
+func (w *worker) flushLearns() {
+	d := w.d
+	if len(w.lq) > 0 {
+		d.learn.mu.Lock()
+		d.learn.q = append(d.learn.q, w.lq...)
+		d.learnWaiting.Store(true)
+		d.learn.mu.Unlock()
+		clear(w.lq)
+		w.lq = w.lq[:0]
+	}
+	if !d.learnWaiting.Load() || !d.mu.TryLock() {
+		return
+	}
+	c := d.begin(w.now)
+	d.drainLearnsLocked(c)
+	if c.dirty {
+		c.commit()
+	} else {
+		c.finishLearnedLocked()
+	}
+	d.mu.Unlock()
+	c.report()
+}
+
+// drainLearnsLocked applies the queued learns to c (d.mu held).
+func (d *Datapath) drainLearnsLocked(c *change) {
+	d.learn.mu.Lock()
+	q := d.learn.q
+	d.learn.q = nil
+	d.learnWaiting.Store(false)
+	d.learn.mu.Unlock()
+	for i := range q {
+		p := &q[i]
+		if p.limited {
+			c.unpend = append(c.unpend, tableCookie{p.spec.Table, p.spec.Cookie})
+		}
+		d.applyLearnLocked(c, p)
+	}
+}
+
+// applyLearnLocked adds or modifies (same match and priority) the learned
+// flow, as OVS's OFPFC_MODIFY_STRICT from learn_execute.
+func (d *Datapath) applyLearnLocked(c *change, p *pendingLearn) {
+	spec := p.spec
+	old := c.v.tables[spec.Table].find(&spec.Match, spec.Priority)
+	if old != nil && learnedEqual(&old.spec, &spec) {
+		old.ctr.refresh(p.now)
+		return
+	}
+	d.nextID++
+	f := &flow{spec: spec, id: d.nextID, ops: compileInstructions(&spec.Inst), created: p.now, modified: p.now}
+	f.setDerived()
+	if old != nil {
+		f.id = old.id
+		f.created = old.created
+		f.ctr = old.ctr
+		c.replace(old, f)
+		c.d.ctrs[cLearned].Add(1)
+		return
+	}
+	if err := d.addLocked(c, f); err != nil {
+		c.d.ctrs[cLearnFailed].Add(1)
+		return
+	}
+	c.d.ctrs[cLearned].Add(1)
+}
+
+// learnedEqual compares two learned flows' attributes and actions.
+func learnedEqual(a, b *FlowSpec) bool {
+	if a.IdleTimeout != b.IdleTimeout || a.HardTimeout != b.HardTimeout || a.Importance != b.Importance ||
+		a.Flags&FlagSendFlowRem != b.Flags&FlagSendFlowRem || a.Cookie != b.Cookie {
+		return false
+	}
+	if a.Inst.HasWrite || a.Inst.ClearActions || a.Inst.WriteMetadata || a.Inst.GotoTable >= 0 ||
+		a.Inst.Meter != 0 || len(a.Inst.Apply) != len(b.Inst.Apply) {
+		return false
+	}
+	for i := range a.Inst.Apply {
+		if !actionEqual(a.Inst.Apply[i], b.Inst.Apply[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+func actionEqual(x, y Action) bool {
+	switch x := x.(type) {
+	case SetField:
+		y, ok := y.(SetField)
+		return ok && x == y
+	case Output:
+		y, ok := y.(Output)
+		return ok && x == y
+	case FinTimeout:
+		y, ok := y.(FinTimeout)
+		return ok && x == y
+	}
+	return false
+}
+
+// deleteLearnedOf lists the (table, cookie) of each learn action with
+// delete_learned among a flow's actions (OVS's next_learn_with_delete:
+// the flow's own action lists, not nested ones).
+func deleteLearnedOf(in *Instructions) []tableCookie {
+	var out []tableCookie
+	for _, l := range [][]Action{in.Apply, in.Write} {
+		for _, a := range l {
+			if a, ok := a.(Learn); ok && a.Flags&LearnDeleteLearned != 0 {
+				out = append(out, tableCookie{a.Table, a.Cookie})
+			}
+		}
+	}
+	return out
+}
+
+// hasFinTimeout reports whether a flow's actions include fin_timeout (the
+// flow is then watched for expiry, as its timeouts may shrink).
+func hasFinTimeout(in *Instructions) bool {
+	for _, l := range [][]Action{in.Apply, in.Write} {
+		for _, a := range l {
+			if _, ok := a.(FinTimeout); ok {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// execFinTimeout is OVS's xlate_fin_timeout: a TCP packet with FIN or RST
+// reduces the running flow's timeouts.
+func (w *worker) execFinTimeout(grp []*packet.Packet, o *op, f *flow) {
+	if f == nil {
+		return
+	}
+	for _, pk := range grp {
+		k := &pk.Key.W
+		if k.NwProto() == 6 && (k.EthType() == packet.EthTypeIPv4 || k.EthType() == packet.EthTypeIPv6) &&
+			k.TCPFlags()&0x05 != 0 { // FIN 0x01, RST 0x04
+			f.reduceTimeouts(uint16(o.v.Lo), uint16(o.v.Hi))
+			return
+		}
+	}
+}
+
+// reduceTimeouts is OVS's reduce_timeout on both timeouts.
+func (f *flow) reduceTimeouts(idle, hard uint16) {
+	for {
+		old := f.fin.Load()
+		ci, ch := f.timeouts()
+		ni, nh := reduce(ci, idle), reduce(ch, hard)
+		nv := 1<<32 | uint64(ni)<<16 | uint64(nh)
+		if nv == old || f.fin.CompareAndSwap(old, nv) {
+			return
+		}
+	}
+}
+
+func reduce(cur, max uint16) uint16 {
+	if max != 0 && (cur == 0 || cur > max) {
+		return max
+	}
+	return cur
+}
+
+// timeouts returns the flow's idle and hard timeouts (as fin_timeout left
+// them).
+func (f *flow) timeouts() (idle, hard uint16) {
+	if v := f.fin.Load(); v != 0 {
+		return uint16(v >> 16), uint16(v)
+	}
+	return f.spec.IdleTimeout, f.spec.HardTimeout
+}
+
+// setDerived sets what a flow's spec implies: table-miss, timers,
+// conjunction, delete_learned.
+func (f *flow) setDerived() {
+	s := &f.spec
+	f.miss = s.Priority == 0 && s.Match.Mask == packet.Words{}
+	f.conj = conjunctionsOf(&s.Inst)
+	f.delLearned = deleteLearnedOf(&s.Inst)
+	f.timed = s.IdleTimeout != 0 || s.HardTimeout != 0 || hasFinTimeout(&s.Inst)
+}
+
+// finishLearnedLocked applies a change's bookkeeping of learn: counts of
+// flows by table and cookie (limit=) and of delete_learned references;
+// when the last learn action with delete_learned for a table and cookie
+// goes, the flows of that table with that cookie go too (OVS's
+// learned_cookies_flush), which may drop further references.
+func (c *change) finishLearnedLocked() {
+	d := c.d
+	for len(c.delDelta) > 0 {
+		var dead []tableCookie
+		for tc, n := range c.delDelta {
+			if n == 0 {
+				continue
+			}
+			if d.delRefs == nil {
+				d.delRefs = map[tableCookie]int{}
+			}
+			d.delRefs[tc] += n
+			if d.delRefs[tc] <= 0 {
+				delete(d.delRefs, tc)
+				if n < 0 {
+					dead = append(dead, tc)
+				}
+			}
+		}
+		clear(c.delDelta)
+		for _, tc := range dead {
+			var m Match
+			for _, f := range collect(c.v, tc.table, &m, false, 0, tc.cookie, ^uint64(0), PortAny, GroupAny) {
+				c.remove(f, RemovedDelete)
+			}
+		}
+	}
+	d.learn.mu.Lock()
+	if len(c.cookieDelta) > 0 && d.learn.cookies == nil {
+		d.learn.cookies = map[tableCookie]int{}
+	}
+	for tc, n := range c.cookieDelta {
+		if v := d.learn.cookies[tc] + n; v > 0 {
+			d.learn.cookies[tc] = v
+		} else {
+			delete(d.learn.cookies, tc)
+		}
+	}
+	for _, tc := range c.unpend {
+		if v := d.learn.pending[tc] - 1; v > 0 {
+			d.learn.pending[tc] = v
+		} else {
+			delete(d.learn.pending, tc)
+		}
+	}
+	d.learn.mu.Unlock()
+}
+
+// track records f's arrival (+1) or departure (-1) for limit= and
+// delete_learned.
+func (c *change) track(f *flow, n int) {
+	if c.cookieDelta == nil {
+		c.cookieDelta = map[tableCookie]int{}
+	}
+	c.cookieDelta[tableCookie{f.spec.Table, f.spec.Cookie}] += n
+	for _, tc := range f.delLearned {
+		if c.delDelta == nil {
+			c.delDelta = map[tableCookie]int{}
+		}
+		c.delDelta[tc] += n
+	}
+}
