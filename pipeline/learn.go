@@ -58,9 +58,9 @@ type learnQueue struct {
 
 // learnedAct is one action of a learned flow, in the worker's scratch.
 type learnedAct struct {
-	kind uint8 // 0: load (set_field under mask), 1: output, 2: fin_timeout
-	f    packet.FieldID
-	v, m packet.U128
+	kind uint8 // 0: load (RegLoad of dst), 1: output, 2: fin_timeout
+	dst  Subfield
+	v    packet.U128
 	port uint32
 	idle uint16
 	hard uint16
@@ -110,8 +110,17 @@ func (w *worker) learnBuild(l *Learn, pk *packet.Packet) {
 		case LearnMatch:
 			LearnMatchSet(&w.lm, s.Dst, v)
 		case LearnLoad:
-			m := subOnes(s.NBits).Shl(uint(s.Dst.Ofs))
-			w.lacts = append(w.lacts, learnedAct{kind: 0, f: s.Dst.Field, v: v.Shl(uint(s.Dst.Ofs)), m: m})
+			// OVS's learned set_field keeps NXAST_REG_LOAD as its wire
+			// form (ofpact_put_reg_load), which is written as loads of
+			// at most 64 bits each, lowest bits first
+			// (next_load_segment): so many RegLoads here.
+			for done := uint16(0); done < s.NBits; {
+				n := min(s.NBits-done, 64)
+				w.lacts = append(w.lacts, learnedAct{kind: 0,
+					dst: Subfield{Field: s.Dst.Field, Ofs: s.Dst.Ofs + done, NBits: n},
+					v:   v.Shr(uint(done)).And(subOnes(n))})
+				done += n
+			}
 		case LearnOutput:
 			if p, ok := learnPort(v, s.NBits); ok {
 				w.lacts = append(w.lacts, learnedAct{kind: 1, port: p})
@@ -144,8 +153,8 @@ func sameLearned(f *flow, l *Learn, acts []learnedAct) bool {
 	for i, a := range in.Apply {
 		la := &acts[i]
 		switch a := a.(type) {
-		case SetField:
-			if la.kind != 0 || a.Field != la.f || a.Value != la.v || a.Mask != la.m || a.Wire != 0 {
+		case RegLoad:
+			if la.kind != 0 || a.Dst != la.dst || a.Value != la.v {
 				return false
 			}
 		case Output:
@@ -169,7 +178,7 @@ func learnActions(acts []learnedAct) []Action {
 	for _, la := range acts {
 		switch la.kind {
 		case 0:
-			out = append(out, SetField{Field: la.f, Value: la.v, Mask: la.m})
+			out = append(out, RegLoad{Dst: la.dst, Value: la.v})
 		case 1:
 			out = append(out, Output{Port: la.port})
 		case 2:
@@ -334,8 +343,8 @@ func learnedEqual(a, b *FlowSpec) bool {
 
 func actionEqual(x, y Action) bool {
 	switch x := x.(type) {
-	case SetField:
-		y, ok := y.(SetField)
+	case RegLoad:
+		y, ok := y.(RegLoad)
 		return ok && x == y
 	case Output:
 		y, ok := y.(Output)

@@ -6,7 +6,7 @@
 # Usage (as root, from anywhere):
 #   tests/ovsref/capture.sh [SECTION...]    default: all sections
 #   tests/ovsref/capture.sh cleanup         only remove what a killed run left behind
-# Sections: flows ofctl errors conntrack ctpkt monitor nat ftp ftpnat ftpnatct ftpnatport tftp ctrewrite ctflush
+# Sections: flows ofctl errors conntrack ctpkt monitor nat ftp ftpnat ftpnatct ftpnatport tftp ctrewrite ctflush learn
 # Environment: GOLDEN_OUT=DIR writes the goldens there instead of tests/golden
 # (flow inputs are still read from tests/golden/flows).
 #
@@ -528,6 +528,26 @@ section_ctrewrite() {
 	ovs_down
 }
 
+# section_learn: ovs-actions(7)'s MAC-learning switch built from learn
+# (flows/learn-mac.flows; ICMP also learns an IP flow with a cookie, loads,
+# fin timeouts, send_flow_rem and delete_learned): three pings left to right,
+# the tables dumped sorted by the learned fields, then the learning flows
+# deleted (delete_learned takes table 2's cookie-0x77 flows with them)
+section_learn() {
+	local sort=(--sort=dl_dst --sort=nw_dst --sort)
+	traffic_topology ggo-p1 ggo-p2
+	must ovs-ofctl -O OpenFlow13 add-flows br0 "$FLOWS/learn-mac.flows"
+	inl ping -c 3 -i 0.2 -W 2 "$IP4_R" >/dev/null || log "learn: ping failed"
+	"${APPCTL[@]}" revalidator/wait >/dev/null 2>&1
+	SETUP="private OVS 3.1 in ggo-sw, ports ggo-p1=1 (ggo-left 198.51.100.1) ggo-p2=2 (ggo-right 198.51.100.2); flows tests/golden/flows/learn-mac.flows; from ggo-left: ping -c 3 -i 0.2 198.51.100.2; ovs-appctl revalidator/wait"
+	cap flows-hits learn/dump-flows.of13 ovs-ofctl -O OpenFlow13 "${sort[@]}" dump-flows br0
+	cap flows-hits learn/dump-flows.of10 ovs-ofctl -O OpenFlow10 "${sort[@]}" dump-flows br0
+	must ovs-ofctl -O OpenFlow13 del-flows br0 table=0
+	SETUP="as learn/dump-flows, then ovs-ofctl -O OpenFlow13 del-flows br0 table=0"
+	cap flows-hits learn/after-delete.of13 ovs-ofctl -O OpenFlow13 "${sort[@]}" dump-flows br0
+	ovs_down
+}
+
 # section_ctflush: flushes by tuple (dpctl/flush-conntrack and ovs-ofctl ct-flush)
 # of connections made by packet-out, one transcript of the steps in
 # tests/golden/flows/ctflush.steps (its header says the format); the Go side
@@ -761,7 +781,7 @@ mkdir -p "$GOLD"
 must go build -C "$ROOT" -o "$NORMALIZE" ./tests/ovsref/normalize
 must go build -C "$ROOT" -o "$TMPD/rawof" ./tests/ovsref/rawof
 SECTIONS=("$@")
-((${#SECTIONS[@]})) || SECTIONS=(flows ofctl errors conntrack ctpkt monitor nat ftp ftpnat ftpnatct ftpnatport tftp ctrewrite ctflush)
+((${#SECTIONS[@]})) || SECTIONS=(flows ofctl errors conntrack ctpkt monitor nat ftp ftpnat ftpnatct ftpnatport tftp ctrewrite ctflush learn)
 for s in "${SECTIONS[@]}"; do
 	declare -F "section_$s" >/dev/null || { log "unknown section $s"; exit 2; }
 done

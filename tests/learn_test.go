@@ -1,0 +1,33 @@
+package tests
+
+import (
+	"strings"
+	"testing"
+
+	"gswitch/tests/golden"
+)
+
+// TestPrivilegedLearnMACSwitchVsOVS is ovs-actions(7)'s MAC-learning switch
+// built from learn (capture.sh's learn section, flows
+// tests/golden/flows/learn-mac.flows; ICMP also learns an IP flow with a
+// cookie, loads, fin timeouts, send_flow_rem and delete_learned): three
+// pings from the left host, then the tables as ovs-ofctl dumps them
+// (OpenFlow 1.3 and 1.0), then the learning flows deleted, which takes the
+// delete_learned flows with them. All compared with OVS 3.1's dumps for
+// the same traffic.
+func TestPrivilegedLearnMACSwitchVsOVS(t *testing.T) {
+	tp := newTopo(t, "g11s", "g11s-p1", "g11s-p2")
+	tp.mustOfctl(t, "-O", "OpenFlow13", "add-flows", golden.Path("flows/learn-mac.flows"))
+	out, err := tp.L.Try("ping", "-c", "3", "-i", "0.2", "-W", "2", ip4R)
+	if err != nil || !strings.Contains(out, "3 received") {
+		t.Fatalf("ping through the learning switch: %v\n%s", err, out)
+	}
+	sort := []string{"--sort=dl_dst", "--sort=nw_dst", "--sort"}
+	dump := func(version string) string {
+		return tp.mustOfctl(t, append(append([]string{"-O", version}, sort...), "dump-flows")...)
+	}
+	compareGolden(t, golden.KindFlowsHits, "learn/dump-flows.of13.txt", dump("OpenFlow13"))
+	compareGolden(t, golden.KindFlowsHits, "learn/dump-flows.of10.txt", dump("OpenFlow10"))
+	tp.mustOfctl(t, "-O", "OpenFlow13", "del-flows", "table=0")
+	compareGolden(t, golden.KindFlowsHits, "learn/after-delete.of13.txt", dump("OpenFlow13"))
+}
