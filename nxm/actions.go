@@ -515,6 +515,18 @@ func allZero(b []byte) bool {
 	return true
 }
 
+// setTunnel is set_tunnel/set_tunnel64: a set_field of tun_id. OVS encodes
+// it back as it came in OpenFlow 1.0 and as a set_field in 1.2+, so in a 1.3
+// message it is decoded as the set_field it will be dumped as. (OVS would
+// dump such a flow over 1.0 as set_tunnel, gswitch as load; ovs-ofctl
+// itself sends set_tunnel over 1.3 as a set_field.)
+func setTunnel(version uint8, id uint64, wire uint16) pipeline.SetField {
+	if version != Version10 {
+		wire = WireSetField
+	}
+	return pipeline.SetField{Field: packet.FieldTunID, Value: u(id), Mask: packet.Ones(64), Wire: wire}
+}
+
 func decodeNX(version uint8, sub uint16, b []byte) (pipeline.Action, *pipeline.Error) {
 	n := len(b)
 	be16, be32 := binary.BigEndian.Uint16, binary.BigEndian.Uint32
@@ -540,12 +552,12 @@ func decodeNX(version uint8, sub uint16, b []byte) (pipeline.Action, *pipeline.E
 		if err := fixedLen(n, 16, "set_tunnel"); err != nil {
 			return nil, err
 		}
-		return pipeline.SetField{Field: packet.FieldTunID, Value: u(uint64(be32(b[12:]))), Mask: packet.Ones(64), Wire: WireSetTunnel}, nil
+		return setTunnel(version, uint64(be32(b[12:])), WireSetTunnel), nil
 	case nxastSetTunnel64:
 		if err := fixedLen(n, 24, "set_tunnel64"); err != nil {
 			return nil, err
 		}
-		return pipeline.SetField{Field: packet.FieldTunID, Value: u(binary.BigEndian.Uint64(b[16:])), Mask: packet.Ones(64), Wire: WireSetTunnel64}, nil
+		return setTunnel(version, binary.BigEndian.Uint64(b[16:]), WireSetTunnel64), nil
 	case nxastExit:
 		if err := fixedLen(n, 16, "exit"); err != nil {
 			return nil, err

@@ -494,8 +494,12 @@ func appendSetField(b []byte, version uint8, sf pipeline.SetField) ([]byte, erro
 	case WireRegLoad2:
 		return appendRegLoad2(b, sf)
 	case WireSetTunnel, WireSetTunnel64:
-		// OVS's encode_SET_TUNNEL: the 32-bit form when the ID fits and
-		// the action did not come as set_tunnel64.
+		// OVS's encode_SET_TUNNEL: a set_field in OpenFlow 1.2+; in 1.0
+		// the 32-bit form when the ID fits and the action did not come
+		// as set_tunnel64.
+		if !v10 {
+			break
+		}
 		if sf.Wire == WireSetTunnel && sf.Value.Lo <= 0xffffffff {
 			b = nxHdr(b, nxastSetTunnel, 16)
 			b = zeros(b, 2)

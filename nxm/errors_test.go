@@ -299,6 +299,8 @@ func actionErrorCases() []actionErrorCase {
 		{"set_tunnel of length 24", 4, nxa(nxastSetTunnel, "0000 00000005 0000000000000000"), tBA, BACBadLen},
 		{"set_tunnel64 of length 16", 4, nxa(nxastSetTunnel64, "000000000000"), tBA, BACBadLen},
 		{"OF1.0 set_tunnel64 of length 32", 1, nxa(nxastSetTunnel64, "000000000000 0000000000000005 0000000000000000"), tBA, BACBadLen},
+		{"load into tun_flags[0..15]", 1, nxa(nxastRegLoad, "000f 0001d002 0000000000000001"), tBA, BACBadSetLen},
+		{"move from tun_flags[1]", 4, nxa(nxastRegMove, "0001 0001 0000 0001d002 00010004"), tBA, BACBadSetLen},
 		{"set_field tun_flags beyond oam", 4, act(ofpatSetField, "0001d002 0002"), tBA, BACBadSetArgument},
 		{"set_field tun_id masked", 4, act(ofpatSetField, "80004d10 0000000000000001 00000000000000ff"), tExp, ONFBACBadSetMask},
 		{"set_field tun_src wrong length", 4, act(ofpatSetField, "00013e08 c6336401 00000000"), tBA, BACBadSetLen},

@@ -19,6 +19,8 @@ func wireBits(f *wireField) uint16 {
 		return 2
 	case packet.FieldIPv6Label:
 		return 20
+	case packet.FieldTunFlags:
+		return 1 // 2 bytes on the wire, only the oam bit
 	case packet.FieldTCPFlags:
 		return 12
 	case packet.FieldIPDSCP:

@@ -6,7 +6,7 @@
 # Usage (as root, from anywhere):
 #   tests/ovsref/capture.sh [SECTION...]    default: all sections
 #   tests/ovsref/capture.sh cleanup         only remove what a killed run left behind
-# Sections: flows ofctl errors conntrack ctpkt monitor nat ftp ftpnat ftpnatct ftpnatport tftp ctrewrite ctflush learn
+# Sections: flows ofctl errors conntrack ctpkt monitor nat ftp ftpnat ftpnatct ftpnatport tftp ctrewrite ctflush learn tunnel
 # Environment: GOLDEN_OUT=DIR writes the goldens there instead of tests/golden
 # (flow inputs are still read from tests/golden/flows).
 #
@@ -548,6 +548,22 @@ section_learn() {
 	ovs_down
 }
 
+# section_tunnel: tunnel metadata on ordinary ports (flows/tunnel.flows):
+# three pings from the left host to the right one; the flows set the tunnel
+# fields in table 0 and match them in later tables
+section_tunnel() {
+	traffic_topology ggo-p1 ggo-p2
+	must ovs-ofctl -O OpenFlow13 add-flows br0 "$FLOWS/tunnel.flows"
+	inl ping -c 3 -i 0.2 -W 2 "$IP4_R" >/dev/null || log "tunnel: ping failed"
+	sleep 0.3
+	SETUP="private OVS 3.1 in ggo-sw, ports ggo-p1=1 (ggo-left 198.51.100.1) ggo-p2=2 (ggo-right 198.51.100.2); flows tests/golden/flows/tunnel.flows; from ggo-left: ping -c 3 -i 0.2 -W 2 198.51.100.2"
+	cap flows-hits tunnel/dump-flows.of13 ovs-ofctl -O OpenFlow13 dump-flows br0
+	cap flows-hits tunnel/dump-flows.of10 ovs-ofctl dump-flows br0
+	cap flows tunnel/dump-flows.of13-nostats ovs-ofctl -O OpenFlow13 dump-flows br0 --no-stats
+	cap flows tunnel/dump-flows.of10-nostats ovs-ofctl dump-flows br0 --no-stats
+	ovs_down
+}
+
 # section_ctflush: flushes by tuple (dpctl/flush-conntrack and ovs-ofctl ct-flush)
 # of connections made by packet-out, one transcript of the steps in
 # tests/golden/flows/ctflush.steps (its header says the format); the Go side
@@ -781,7 +797,7 @@ mkdir -p "$GOLD"
 must go build -C "$ROOT" -o "$NORMALIZE" ./tests/ovsref/normalize
 must go build -C "$ROOT" -o "$TMPD/rawof" ./tests/ovsref/rawof
 SECTIONS=("$@")
-((${#SECTIONS[@]})) || SECTIONS=(flows ofctl errors conntrack ctpkt monitor nat ftp ftpnat ftpnatct ftpnatport tftp ctrewrite ctflush learn)
+((${#SECTIONS[@]})) || SECTIONS=(flows ofctl errors conntrack ctpkt monitor nat ftp ftpnat ftpnatct ftpnatport tftp ctrewrite ctflush learn tunnel)
 for s in "${SECTIONS[@]}"; do
 	declare -F "section_$s" >/dev/null || { log "unknown section $s"; exit 2; }
 done
