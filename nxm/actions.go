@@ -31,6 +31,9 @@ const (
 	WireOF10VlanPCP               // OFPAT10_SET_VLAN_PCP (Field VlanTCI, PCP<<13|CFI under 0xf000)
 	WireSetTunnel                 // NXAST_SET_TUNNEL ("set_tunnel": Field TunID; SET_TUNNEL64 if the value needs it)
 	WireSetTunnel64               // NXAST_SET_TUNNEL64 ("set_tunnel64")
+	WireMPLSLabel                 // set_mpls_label: NXAST_SET_MPLS_LABEL in 1.0, OFPAT_SET_FIELD in 1.3 (as OVS)
+	WireMPLSTC                    // set_mpls_tc: NXAST_SET_MPLS_TC in 1.0, OFPAT_SET_FIELD in 1.3
+	WireMPLSTTL                   // set_mpls_ttl: NXAST_SET_MPLS_TTL in 1.0, OFPAT_SET_MPLS_TTL in 1.3
 )
 
 // OpenFlow action types.
@@ -50,6 +53,8 @@ const (
 
 	ofpatCopyTTLOut   = 11
 	ofpatCopyTTLIn    = 12
+	ofpatSetMPLSLabel = 13 // OpenFlow 1.1's, deprecated in 1.2+ (set_field)
+	ofpatSetMPLSTC    = 14 // likewise
 	ofpatSetMPLSTTL   = 15
 	ofpatDecMPLSTTL   = 16
 	ofpatPushVLAN     = 17
@@ -80,6 +85,12 @@ const (
 	nxastExit            = 17
 	nxastDecTTL          = 18 // OpenFlow 1.0 only
 	nxastController      = 20
+	nxastPushMPLS        = 23 // OpenFlow 1.0 only, as the other MPLS actions
+	nxastPopMPLS         = 24
+	nxastSetMPLSTTL      = 25
+	nxastDecMPLSTTL      = 26
+	nxastSetMPLSLabel    = 30
+	nxastSetMPLSTC       = 31
 	nxastStackPush       = 27
 	nxastStackPop        = 28
 	nxastDecTTLCntIDs    = 21
@@ -270,6 +281,8 @@ func knownOF(version uint8, typ uint16) bool {
 	switch typ {
 	case ofpatOutput, ofpatPushVLAN, ofpatPopVLAN, ofpatSetQueue, ofpatGroup,
 		ofpatSetNwTTL, ofpatDecNwTTL, ofpatSetField,
+		ofpatPushMPLS, ofpatPopMPLS, ofpatSetMPLSTTL, ofpatDecMPLSTTL,
+		ofpatSetMPLSLabel, ofpatSetMPLSTC, // OpenFlow 1.1's, deprecated but decoded by OVS
 		ofpat10SetTpSrc, ofpat10SetTpDst: // OpenFlow 1.1's deprecated set_tp_src/dst
 		return true
 	}
@@ -284,7 +297,8 @@ func knownNX(version uint8, sub uint16) bool {
 		nxastClone, nxastStackPush, nxastStackPop, nxastCheckPktLarger, nxastSetTunnel, nxastSetTunnel64,
 		nxastLearn, nxastLearn2, nxastFinTimeout:
 		return true
-	case nxastSetQueue, nxastDecTTL, nxastGroup:
+	case nxastSetQueue, nxastDecTTL, nxastGroup,
+		nxastPushMPLS, nxastPopMPLS, nxastSetMPLSTTL, nxastDecMPLSTTL, nxastSetMPLSLabel, nxastSetMPLSTC:
 		return version == Version10
 	}
 	return false
@@ -364,6 +378,23 @@ func decodeOF13(typ uint16, b []byte) (pipeline.Action, *pipeline.Error) {
 		return pipeline.DecTTL{ControllerIDs: []uint16{0}}, nil
 	case ofpatSetField:
 		return decodeSetField(b[4:], false, WireSetField)
+	case ofpatPushMPLS, ofpatPopMPLS, ofpatSetMPLSTTL, ofpatDecMPLSTTL, ofpatSetMPLSLabel, ofpatSetMPLSTC:
+		if err := fixedLen(n, 8, "MPLS action"); err != nil {
+			return nil, err
+		}
+		switch typ {
+		case ofpatPushMPLS:
+			return pushMPLS(binary.BigEndian.Uint16(b[4:]))
+		case ofpatPopMPLS:
+			return pipeline.PopMPLS{EthType: binary.BigEndian.Uint16(b[4:])}, nil
+		case ofpatSetMPLSTTL:
+			return mplsSet(packet.FieldMPLSTTL, uint64(b[4]), WireMPLSTTL), nil
+		case ofpatSetMPLSLabel:
+			return mplsSet(packet.FieldMPLSLabel, uint64(binary.BigEndian.Uint32(b[4:])), WireMPLSLabel), nil
+		case ofpatSetMPLSTC:
+			return mplsSet(packet.FieldMPLSTC, uint64(b[4]), WireMPLSTC), nil
+		}
+		return pipeline.DecMPLSTTL{}, nil
 	}
 	return nil, pipeline.Errorf(pipeline.OFPBAC_BAD_TYPE, "unsupported action type %d", typ)
 }
@@ -439,6 +470,21 @@ func decodeSetField(b []byte, mayMask bool, wire uint16) (pipeline.Action, *pipe
 	}
 	sf := pipeline.SetField{Field: id, Value: v.And(m), Mask: m, Wire: wire}
 	return sf, nil
+}
+
+// pushMPLS is OVS's decode_OFPAT_RAW_PUSH_MPLS: only an MPLS Ethernet type.
+func pushMPLS(et uint16) (pipeline.Action, *pipeline.Error) {
+	if !packet.IsMPLS(et) {
+		return nil, pipeline.Errorf(pipeline.OFPBAC_BAD_ARGUMENT, "push_mpls ethertype %#x is not MPLS", et)
+	}
+	return pipeline.PushMPLS{EthType: et}, nil
+}
+
+// mplsSet is set_mpls_label, set_mpls_tc or set_mpls_ttl as a SetField. OVS
+// takes the argument as it comes; only the field's bits reach the packet.
+func mplsSet(f packet.FieldID, v uint64, wire uint16) pipeline.SetField {
+	m := packet.Ones(packet.Fields[f].Bits)
+	return pipeline.SetField{Field: f, Value: u(v).And(m), Mask: m, Wire: wire}
 }
 
 func decodeOF10(typ uint16, b []byte) (pipeline.Action, *pipeline.Error) {
@@ -573,6 +619,25 @@ func decodeNX(version uint8, sub uint16, b []byte) (pipeline.Action, *pipeline.E
 			return nil, err
 		}
 		return pipeline.DecTTL{ControllerIDs: []uint16{0}}, nil
+	case nxastPushMPLS, nxastPopMPLS, nxastSetMPLSTTL, nxastDecMPLSTTL, nxastSetMPLSLabel, nxastSetMPLSTC:
+		// The argument follows the subtype (a label after two bytes of
+		// padding); OVS does not look at the other bytes.
+		if err := fixedLen(n, 16, "MPLS action"); err != nil {
+			return nil, err
+		}
+		switch sub {
+		case nxastPushMPLS:
+			return pushMPLS(be16(b[10:]))
+		case nxastPopMPLS:
+			return pipeline.PopMPLS{EthType: be16(b[10:])}, nil
+		case nxastSetMPLSTTL:
+			return mplsSet(packet.FieldMPLSTTL, uint64(b[10]), WireMPLSTTL), nil
+		case nxastSetMPLSLabel:
+			return mplsSet(packet.FieldMPLSLabel, uint64(be32(b[12:])), WireMPLSLabel), nil
+		case nxastSetMPLSTC:
+			return mplsSet(packet.FieldMPLSTC, uint64(b[10]), WireMPLSTC), nil
+		}
+		return pipeline.DecMPLSTTL{}, nil
 	case nxastSetQueue:
 		if err := fixedLen(n, 16, "set_queue"); err != nil {
 			return nil, err

@@ -241,6 +241,28 @@ func appendAction(b []byte, version uint8, a pipeline.Action) ([]byte, error) {
 		b = ofHdr(b, ofpatPushVLAN, 8)
 		b = be16(b, a.EthType)
 		return zeros(b, 2), nil
+	case pipeline.PushMPLS, pipeline.PopMPLS:
+		sub, typ, et := uint16(nxastPushMPLS), uint16(ofpatPushMPLS), uint16(0)
+		if p, ok := a.(pipeline.PopMPLS); ok {
+			sub, typ, et = nxastPopMPLS, ofpatPopMPLS, p.EthType
+		} else {
+			et = a.(pipeline.PushMPLS).EthType
+		}
+		if v10 {
+			b = nxHdr(b, sub, 16)
+			b = be16(b, et)
+			return zeros(b, 4), nil
+		}
+		b = ofHdr(b, typ, 8)
+		b = be16(b, et)
+		return zeros(b, 2), nil
+	case pipeline.DecMPLSTTL:
+		if v10 {
+			b = nxHdr(b, nxastDecMPLSTTL, 16)
+			return zeros(b, 6), nil
+		}
+		b = ofHdr(b, ofpatDecMPLSTTL, 8)
+		return zeros(b, 4), nil
 	case pipeline.PopVLAN:
 		if v10 {
 			b = ofHdr(b, ofpat10Strip, 8)
@@ -508,6 +530,28 @@ func appendSetField(b []byte, version uint8, sf pipeline.SetField) ([]byte, erro
 		b = nxHdr(b, nxastSetTunnel64, 24)
 		b = zeros(b, 6)
 		return binary.BigEndian.AppendUint64(b, sf.Value.Lo), nil
+	case WireMPLSLabel, WireMPLSTC, WireMPLSTTL:
+		// OVS's encode_SET_MPLS_LABEL/TC/TTL: the Nicira action in 1.0;
+		// set_field in 1.3, except for the TTL (OFPAT_SET_MPLS_TTL).
+		switch {
+		case v10 && sf.Wire == WireMPLSLabel:
+			b = nxHdr(b, nxastSetMPLSLabel, 16)
+			b = zeros(b, 2)
+			return be32(b, uint32(sf.Value.Lo)), nil
+		case v10:
+			sub := uint16(nxastSetMPLSTC)
+			if sf.Wire == WireMPLSTTL {
+				sub = nxastSetMPLSTTL
+			}
+			b = nxHdr(b, sub, 16)
+			b = append(b, byte(sf.Value.Lo))
+			return zeros(b, 5), nil
+		case sf.Wire == WireMPLSTTL:
+			b = ofHdr(b, ofpatSetMPLSTTL, 8)
+			b = append(b, byte(sf.Value.Lo))
+			return zeros(b, 3), nil
+		}
+		sf.Wire = WireSetField
 	}
 	f, v, m := setFieldWire(sf, !v10)
 	if f == nil {

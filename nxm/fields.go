@@ -104,6 +104,7 @@ var wireFields = []wireField{
 	{"NXM_NX_IPV6_LABEL", ClassNXM1, 27, 0, 4, packet.FieldIPv6Label, kPlain, true, u(0xfffff)},
 	{"NXM_NX_IP_ECN", ClassNXM1, 28, 0, 1, packet.FieldIPECN, kPlain, false, u(3)},
 	{"NXM_NX_IP_TTL", ClassNXM1, 29, 0, 1, packet.FieldNwTTL, kPlain, false, u(0xff)},
+	{"NXM_NX_MPLS_TTL", ClassNXM1, 30, 0, 1, packet.FieldMPLSTTL, kPlain, false, u(0xff)},
 	{"NXM_NX_PKT_MARK", ClassNXM1, 33, 0, 4, packet.FieldPktMark, kPlain, true, u(0xffffffff)},
 	{"NXM_NX_TCP_FLAGS", ClassNXM1, 34, 0, 2, packet.FieldTCPFlags, kPlain, true, u(0xfff)},
 	{"NXM_NX_RECIRC_ID", ClassNXM1, 36, 0, 4, packet.FieldRecircID, kPlain, false, u(0xffffffff)},
@@ -162,6 +163,9 @@ var wireFields = []wireField{
 	{"OXM_OF_IPV6_ND_SLL", ClassOpenFlow, 32, 0, 6, packet.FieldNdSll, kPlain, true, u(1<<48 - 1)},
 	{"OXM_OF_IPV6_ND_TLL", ClassOpenFlow, 33, 0, 6, packet.FieldNdTll, kPlain, true, u(1<<48 - 1)},
 	{"OXM_OF_TUNNEL_ID", ClassOpenFlow, 38, 0, 8, packet.FieldTunID, kPlain, true, u(^uint64(0))},
+	{"OXM_OF_MPLS_LABEL", ClassOpenFlow, 34, 0, 4, packet.FieldMPLSLabel, kPlain, false, u(0xfffff)},
+	{"OXM_OF_MPLS_TC", ClassOpenFlow, 35, 0, 1, packet.FieldMPLSTC, kPlain, false, u(7)},
+	{"OXM_OF_MPLS_BOS", ClassOpenFlow, 36, 0, 1, packet.FieldMPLSBOS, kPlain, false, u(1)},
 
 	{"ONFOXM_ET_TCP_FLAGS", ClassExperimenter, 42, ONFVendorID, 2, packet.FieldTCPFlags, kPlain, true, u(0xfff)},
 }

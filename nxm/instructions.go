@@ -113,7 +113,7 @@ func allowedInSet(a pipeline.Action) bool {
 	switch a := a.(type) {
 	case pipeline.PopVLAN, pipeline.PushVLAN, pipeline.DecTTL, pipeline.CT, pipeline.CTClear,
 		pipeline.Resubmit, pipeline.GroupAction, pipeline.SetField, pipeline.RegLoad,
-		pipeline.Move, pipeline.SetQueue, pipeline.SetTTL:
+		pipeline.Move, pipeline.SetQueue, pipeline.SetTTL, pipeline.PushMPLS, pipeline.PopMPLS, pipeline.DecMPLSTTL:
 		return true
 	case pipeline.Output:
 		return !a.Enqueue

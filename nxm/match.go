@@ -405,6 +405,12 @@ func encodeTLVs(b []byte, m *pipeline.Match, oxm bool) []byte {
 	b = putM(b, m, packet.FieldEthDst, oxm)
 	b = putX(b, m, packet.FieldEthType, oxm)
 	b = putVLAN(b, m, oxm)
+	if packet.PrereqMPLS.MetBy(w, &m.Mask) {
+		b = putX(b, m, packet.FieldMPLSTC, oxm)
+		b = putX(b, m, packet.FieldMPLSBOS, oxm)
+		b = putX(b, m, packet.FieldMPLSTTL, oxm)
+		b = putX(b, m, packet.FieldMPLSLabel, oxm)
+	}
 
 	switch {
 	case packet.PrereqIPAny.MetBy(w, &m.Mask):

@@ -72,10 +72,9 @@ func TestPrivilegedOVSErrors(t *testing.T) {
 // ovsDiffers lists the cases where OVS's answer differs from ours, and why.
 var ovsDiffers = map[string]string{
 	"set_field unknown field (hash-dependent in OVS)": "OVS answers BAD_SET_LEN or BAD_SET_TYPE depending on hash-bucket neighbours (nxm_field_by_header)",
-	"OF1.3 push_mpls":               "OVS supports MPLS; gswitch does not (OFPBAC_BAD_TYPE)",
-	"OF1.3 deprecated set_vlan_vid": "OVS decodes the OF1.1 set actions (then finds them inconsistent); gswitch decodes only set_tp_src/dst (types 9, 10: TestPrivilegedOVSSetTpDst13) and refuses the others (BAD_TYPE)",
-	"ONF copy_field":                "OVS supports ONF copy_field; gswitch does not (BAD_EXP_TYPE)",
-	"list not a multiple of 8":      "OVS refuses the whole message first: OFPBRC_BAD_LEN from ofpraw_check_length, as a flow-mod's instructions/actions part must be a multiple of 8 (ofproto checks this framing before calling nxm)",
+	"OF1.3 deprecated set_vlan_vid":                   "OVS decodes the OF1.1 set actions (then finds them inconsistent); gswitch decodes only set_tp_src/dst (types 9, 10: TestPrivilegedOVSSetTpDst13) and refuses the others (BAD_TYPE)",
+	"ONF copy_field":                                  "OVS supports ONF copy_field; gswitch does not (BAD_EXP_TYPE)",
+	"list not a multiple of 8":                        "OVS refuses the whole message first: OFPBRC_BAD_LEN from ofpraw_check_length, as a flow-mod's instructions/actions part must be a multiple of 8 (ofproto checks this framing before calling nxm)",
 }
 
 type ofConn struct {

@@ -151,6 +151,10 @@ const (
 	FieldNdTarget
 	FieldNdSll
 	FieldNdTll
+	FieldMPLSLabel
+	FieldMPLSTC
+	FieldMPLSBOS
+	FieldMPLSTTL
 	NumFields
 )
 
@@ -177,10 +181,11 @@ const (
 	PrereqND            // ICMPv6, icmpv6_type 135 or 136 and icmpv6_code 0
 	PrereqNDSol         // "ND solicit": ICMPv6, icmpv6_type=135, icmpv6_code=0
 	PrereqNDAdv         // "ND advert": ICMPv6, icmpv6_type=136, icmpv6_code=0
+	PrereqMPLS          // eth_type=0x8847 or 0x8848
 )
 
 var prereqNames = [...]string{"none", "VLAN VID", "ARP", "IPv4", "IPv6", "IPv4/IPv6", "CT",
-	"TCP", "UDP", "SCTP", "ICMPv4", "ICMPv6", "ND", "ND solicit", "ND advert"}
+	"TCP", "UDP", "SCTP", "ICMPv4", "ICMPv6", "ND", "ND solicit", "ND advert", "MPLS"}
 
 // String returns the prerequisite's name in ovs-fields(7).
 func (p Prereq) String() string {
@@ -230,6 +235,8 @@ func (p Prereq) MetBy(v, m *Words) bool {
 		return et == EthTypeIPv4 && v.NwProto() == ProtoICMP
 	case PrereqICMPv6:
 		return et == EthTypeIPv6 && v.NwProto() == ProtoICMPv6
+	case PrereqMPLS:
+		return IsMPLS(et)
 	case PrereqND, PrereqNDSol, PrereqNDAdv:
 		if et != EthTypeIPv6 || v.NwProto() != ProtoICMPv6 || v.TpDst() != 0 {
 			return false
@@ -319,6 +326,10 @@ var Fields = [NumFields]Field{
 	FieldNdTarget:    {Name: "nd_target", Bits: 128, Word: WNdTarget, Maskable: true, Writable: true, Header: true, Prereq: PrereqND},
 	FieldNdSll:       {Name: "nd_sll", Bits: 48, Word: WArpSha, Shift: 16, Maskable: true, Writable: true, Header: true, Prereq: PrereqNDSol},
 	FieldNdTll:       {Name: "nd_tll", Bits: 48, Word: WArpTha, Shift: 16, Maskable: true, Writable: true, Header: true, Prereq: PrereqNDAdv},
+	FieldMPLSLabel:   {Name: "mpls_label", Bits: 20, Word: WMPLS, Shift: 44, Writable: true, Header: true, Prereq: PrereqMPLS},
+	FieldMPLSTC:      {Name: "mpls_tc", Bits: 3, Word: WMPLS, Shift: 41, Writable: true, Header: true, Prereq: PrereqMPLS},
+	FieldMPLSBOS:     {Name: "mpls_bos", Bits: 1, Word: WMPLS, Shift: 40, Prereq: PrereqMPLS},
+	FieldMPLSTTL:     {Name: "mpls_ttl", Bits: 8, Word: WMPLS, Shift: 32, Writable: true, Header: true, Prereq: PrereqMPLS},
 }
 
 func init() {

@@ -133,5 +133,10 @@ func FuzzStaleKey(f *testing.F) {
 		pk.PushVLAN(packet.EthTypeVLAN, uint16(v))
 		pk.PopVLAN()
 		pk.PopVLAN()
+		pk.Key = pa.Key
+		pk.DecMPLSTTL()
+		pk.PushMPLS(packet.EthTypeMPLS)
+		pk.Key = pa.Key
+		pk.PopMPLS(uint16(v))
 	})
 }

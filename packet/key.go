@@ -28,7 +28,8 @@ const NumWords = 41
 //	W29  arp_sha / nd_sll[63:16]
 //	W30  arp_tha / nd_tll[63:16]
 //	W31-32 nd_target
-//	W33  (MPLS, reserved)
+//	W33  mpls_lse[63:32]: the outermost MPLS label stack entry as on the wire:
+//	     mpls_label[63:44] mpls_tc[43:41] mpls_bos[40] mpls_ttl[39:32]
 //	W34  tun_id
 //	W35  tun_src[63:32]        tun_dst[31:0]
 //	W36-37 tun_ipv6_src        W38-39 tun_ipv6_dst
@@ -67,6 +68,7 @@ const (
 	WArpSha     = 29
 	WArpTha     = 30
 	WNdTarget   = 31
+	WMPLS       = 33
 	WTunID      = 34
 	WTunNw      = 35
 	WTunIPv6Src = 36
@@ -200,6 +202,8 @@ func (w *Words) NwFrag() uint8       { return uint8(w[WL3Misc]) }
 func (w *Words) TpSrc() uint16       { return uint16(w[WTp] >> 48) }
 func (w *Words) TpDst() uint16       { return uint16(w[WTp] >> 32) }
 func (w *Words) TCPFlags() uint16    { return uint16(w[WTp] >> 16) }
+func (w *Words) MPLSLSE() uint32     { return uint32(w[WMPLS] >> 32) }
+func (w *Words) SetMPLSLSE(l uint32) { w[WMPLS] = w[WMPLS]&0xffffffff | uint64(l)<<32 }
 
 func (w *Words) TunID() uint64      { return w[WTunID] }
 func (w *Words) SetTunID(id uint64) { w[WTunID] = id }
@@ -305,12 +309,17 @@ func (k *Key) ClearCt() { k.W.ClearCt() }
 
 // Ethernet types used throughout.
 const (
-	EthTypeIPv4 = 0x0800
-	EthTypeARP  = 0x0806
-	EthTypeVLAN = 0x8100
-	EthTypeQinQ = 0x88a8
-	EthTypeIPv6 = 0x86dd
+	EthTypeIPv4   = 0x0800
+	EthTypeARP    = 0x0806
+	EthTypeVLAN   = 0x8100
+	EthTypeQinQ   = 0x88a8
+	EthTypeIPv6   = 0x86dd
+	EthTypeMPLS   = 0x8847 // MPLS unicast
+	EthTypeMPLSMC = 0x8848 // MPLS multicast
 )
+
+// IsMPLS reports whether et is an MPLS Ethernet type (OVS's eth_type_mpls).
+func IsMPLS(et uint16) bool { return et == EthTypeMPLS || et == EthTypeMPLSMC }
 
 // IP protocol numbers used throughout.
 const (

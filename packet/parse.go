@@ -49,7 +49,7 @@ func mac48(b []byte) uint64 {
 // Parse keeps the metadata words (W0..W19: in_port, recirc_id, metadata,
 // registers, pkt_mark, ct_*, conj_id) and the FlagCsumPartial flag (set by
 // the port from its virtio-net header); it recomputes everything else: the
-// header words W20..W32, L3, L4, L7 and the other flags. So it can be run
+// header words W20..W33, L3, L4, L7 and the other flags. So it can be run
 // again after a header rewrite.
 //
 // Offsets: L3 is the offset of the header after Ethernet/VLAN/SNAP (IPv4,
@@ -81,8 +81,10 @@ func mac48(b []byte) uint64 {
 //
 // Trailing bytes after the IP datagram (Ethernet padding) are ignored. As
 // in OVS, the IP version nibble is not checked (eth_type decides), IPv4
-// options are skipped, and MPLS and IGMP are not parsed beyond eth_type and
-// nw_proto. TestParseVsOVS compares Parse with OVS's own flow_extract
+// options are skipped, and IGMP is not parsed beyond nw_proto. An MPLS frame
+// (eth_type 0x8847 or 0x8848) gets its outermost label stack entry in W33
+// (mpls_label, mpls_tc, mpls_bos, mpls_ttl) and L3 at the stack; what the
+// stack carries is not parsed (OVS parses it only after a pop_mpls). TestParseVsOVS compares Parse with OVS's own flow_extract
 // (ovs-ofctl parse-pcap) on thousands of random and damaged frames.
 func Parse(pk *Packet) {
 	k := &pk.Key
@@ -137,6 +139,13 @@ func Parse(pk *Packet) {
 		parseIPv6(k, d, off)
 	case EthTypeARP, EthTypeRARP:
 		parseARP(k, d, off)
+	case EthTypeMPLS, EthTypeMPLSMC:
+		// As OVS's miniflow_extract: the outermost label stack entry
+		// (zero if the frame ends before it, which is not an error),
+		// nothing behind the stack (no nw_* fields).
+		if n >= off+4 {
+			k.W[WMPLS] = uint64(be.Uint32(d[off:])) << 32
+		}
 	}
 }
 

@@ -363,6 +363,11 @@ func (pk *Packet) SetField(f FieldID, v, mask U128) bool {
 		}
 		pk.rewrite(p, 6, 0, v, mask, csL4)
 
+	case FieldMPLSLabel, FieldMPLSTC, FieldMPLSTTL:
+		if !pk.setMPLS(f, v, mask) {
+			return false
+		}
+
 	default:
 		return false
 	}

@@ -97,6 +97,9 @@ func baseFrames() map[string][]byte {
 		"qinq-udp6": pkttest.QinQ(pkttest.UDP6("2001:db8::1", "2001:db8::2", 1, 2, nil), 10, 20),
 		"frag4":     pkttest.Frag4(pkttest.UDP4("198.51.100.1", "203.0.113.2", 1, 2, make([]byte, 64)), 32)[0],
 		"frag4b":    pkttest.Frag4(pkttest.UDP4("198.51.100.1", "203.0.113.2", 1, 2, make([]byte, 64)), 32)[1],
+		"mpls-udp4": pkttest.MPLS(pkttest.UDP4("198.51.100.1", "203.0.113.2", 1, 2, nil), packet.EthTypeMPLS, pkttest.LSE(100, 5, true, 63)),
+		"mpls2-vlan": pkttest.VLAN(pkttest.MPLS(pkttest.TCP4("198.51.100.1", "203.0.113.2", 1, 2, "S", 0, 0, nil),
+			packet.EthTypeMPLSMC, pkttest.LSE(7, 1, false, 9), pkttest.LSE(0xfffff, 7, true, 255)), 0x0123),
 	}
 }
 

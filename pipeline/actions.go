@@ -86,7 +86,28 @@ func (w *worker) simple(grp []*packet.Packet, o *op, st *xstate) []*packet.Packe
 		for _, pk := range grp {
 			pk.SetTTL(uint8(o.v.Lo))
 		}
-	case opDecTTL:
+	case opPushMPLS, opPopMPLS:
+		// A push onto three labels, or a pop of a stack whose bottom is
+		// not among its first three, drops the packet, as OVS. A pop to
+		// a non-MPLS type parses the packet again (OVS recirculates).
+		n := 0
+		for _, pk := range grp {
+			var ok bool
+			if o.kind == opPushMPLS {
+				ok = pk.PushMPLS(uint16(o.port))
+			} else {
+				ok = pk.PopMPLS(uint16(o.port))
+			}
+			if !ok {
+				w.ctr[cMPLSTooManyLabels]++
+				continue
+			}
+			grp[n] = pk
+			n++
+		}
+		clear(grp[n:])
+		grp = grp[:n]
+	case opDecTTL, opDecMPLSTTL:
 		// in the action set: an expired packet ends there
 		var expired []*packet.Packet
 		grp, expired = w.decTTL(grp, o, st)
@@ -118,20 +139,33 @@ func (w *worker) simple(grp []*packet.Packet, o *op, st *xstate) []*packet.Packe
 	return grp
 }
 
-// decTTL decrements the TTL of grp's packets and splits off those whose
-// TTL was 0 or 1 (expired is nil when there are none), sending each to
-// the controllers the action lists.
+// decTTL decrements the TTL (o is opDecTTL) or the MPLS TTL (opDecMPLSTTL)
+// of grp's packets and splits off those whose TTL was 0 or 1 (expired is nil
+// when there are none), sending each to the controllers the action lists;
+// dec_mpls_ttl also splits off packets that are not MPLS, without a
+// packet-in, as OVS's compose_dec_mpls_ttl_action stops the list for them.
 func (w *worker) decTTL(grp []*packet.Packet, o *op, st *xstate) (ok, expired []*packet.Packet) {
 	n := 0
 	for _, pk := range grp {
-		if pk.DecTTL() {
+		invalid := true
+		if o.kind == opDecMPLSTTL {
+			if pk.DecMPLSTTL() {
+				grp[n] = pk
+				n++
+				continue
+			}
+			// Not MPLS: the list ends too, without a packet-in.
+			invalid = packet.IsMPLS(pk.Key.W.EthType())
+		} else if pk.DecTTL() {
 			grp[n] = pk
 			n++
 			continue
 		}
-		w.ctr[cInvalidTTL]++
-		for _, id := range o.ttl.ControllerIDs {
-			w.packetIn(pk, ReasonInvalidTTL, 0xffff, id, nil, st)
+		if invalid {
+			w.ctr[cInvalidTTL]++
+			for _, id := range o.ttl.ControllerIDs {
+				w.packetIn(pk, ReasonInvalidTTL, 0xffff, id, nil, st)
+			}
 		}
 		if expired == nil {
 			expired = w.getPkts()

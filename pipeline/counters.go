@@ -37,6 +37,7 @@ const (
 	cLearnRefused             // learn: limit= reached (nothing learned, result_dst 0)
 	cLearnDropped             // learn: the queue of pending learns was full (nothing learned)
 	cLearnFailed              // learn: the flow could not be added (table full)
+	cMPLSTooManyLabels        // drop: push_mpls onto 3 labels, pop_mpls of a stack without a bottom in 3 (OVS: too many MPLS LSEs)
 	numCounters
 )
 
@@ -76,6 +77,7 @@ var counterNames = [numCounters]string{
 	cLearnRefused:      "learn_limit_reached",
 	cLearnDropped:      "drop_learn_queue_full",
 	cLearnFailed:       "learn_failed",
+	cMPLSTooManyLabels: "drop_too_many_mpls_labels",
 }
 
 // Counters returns the datapath's event counters by name (OVS

@@ -419,7 +419,7 @@ func (w *worker) run(grp []*packet.Packet, ops []op, pc int, st xstate) {
 			}
 		case opClearActions:
 			st.asLo = st.asHi
-		case opDecTTL:
+		case opDecTTL, opDecMPLSTTL:
 			// As OVS's compose_dec_ttl: a packet whose TTL ran out goes to
 			// the controllers listed and stops the current action list
 			// (enclosing lists and the action set still run).
@@ -503,11 +503,11 @@ func finalClass(k opKind) int {
 	return -1
 }
 
-// actionSet executes the action set in OpenFlow's order: pop VLAN, push
-// VLAN, dec TTL, the set-field family (in the order written), then the one
+// actionSet executes the action set in OVS's order (ACTION_SET_ORDER): pop
+// VLAN, pop MPLS, push MPLS, push VLAN, dec TTL, dec MPLS TTL, the set-field family (in the order written), then the one
 // final action (group wins over output). With no final action nothing runs.
 func (w *worker) actionSet(grp []*packet.Packet, st xstate) {
-	var pop, push, dec, final *op
+	var pop, popMPLS, pushMPLS, push, dec, decMPLS, final *op
 	fc := -1
 	for i := st.asLo; i < st.asHi; i++ {
 		l := w.aset[i]
@@ -516,10 +516,16 @@ func (w *worker) actionSet(grp []*packet.Packet, st xstate) {
 			switch o.kind {
 			case opPopVLAN:
 				pop = o
+			case opPopMPLS:
+				popMPLS = o
+			case opPushMPLS:
+				pushMPLS = o
 			case opPushVLAN:
 				push = o
 			case opDecTTL:
 				dec = o
+			case opDecMPLSTTL:
+				decMPLS = o
 			default:
 				if c := finalClass(o.kind); c >= 0 && c >= fc {
 					final, fc = o, c
@@ -534,7 +540,7 @@ func (w *worker) actionSet(grp []*packet.Packet, st xstate) {
 	st.inAS = true
 	st.asLo = st.asHi
 	st.k = -1
-	for _, o := range [...]*op{pop, push, dec} {
+	for _, o := range [...]*op{pop, popMPLS, pushMPLS, push, dec, decMPLS} {
 		if o != nil {
 			grp = w.simple(grp, o, &st)
 		}

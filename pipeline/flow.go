@@ -102,6 +102,9 @@ const (
 	opCheckPktLarger // port: the length; dst: the bit
 	opLearn          // learn: the action
 	opFinTimeout     // v.Lo: idle, v.Hi: hard
+	opPushMPLS       // port: the Ethernet type
+	opPopMPLS        // port: the Ethernet type
+	opDecMPLSTTL     // ttl: controller 0, as OVS's dec_mpls_ttl
 )
 
 // op is one compiled step. A flow's instructions compile to one op list:
@@ -135,6 +138,10 @@ type ctOp struct {
 	// read from each packet, so such a ct runs packet by packet.
 	moves []Move
 }
+
+// decMPLSTTL is the controller list of dec_mpls_ttl: an expired packet goes
+// to controller 0 (OVS's compose_dec_mpls_ttl_action).
+var decMPLSTTL = DecTTL{ControllerIDs: []uint16{0}}
 
 func subOnes(n uint16) packet.U128 { return packet.Ones(uint(n)) }
 
@@ -176,6 +183,12 @@ func compileActions(acts []Action) []op {
 			ops = append(ops, op{kind: opPushVLAN, v: packet.U128{Lo: uint64(a.EthType)}})
 		case PopVLAN:
 			ops = append(ops, op{kind: opPopVLAN})
+		case PushMPLS:
+			ops = append(ops, op{kind: opPushMPLS, port: uint32(a.EthType)})
+		case PopMPLS:
+			ops = append(ops, op{kind: opPopMPLS, port: uint32(a.EthType)})
+		case DecMPLSTTL:
+			ops = append(ops, op{kind: opDecMPLSTTL, ttl: &decMPLSTTL})
 		case SetQueue:
 			ops = append(ops, op{kind: opSetQueue, port: a.QueueID})
 		case CTClear:

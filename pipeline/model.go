@@ -166,6 +166,24 @@ type PopVLAN struct {
 	Strip bool // OpenFlow 1.0 OFPAT_STRIP_VLAN ("strip_vlan")
 }
 
+// PushMPLS pushes an MPLS label stack entry (push_mpls:ETHERTYPE; EthType
+// is 0x8847 or 0x8848). As OVS, the packet's L3 and L4 fields are then
+// opaque.
+type PushMPLS struct{ EthType uint16 }
+
+// PopMPLS pops the outermost MPLS label stack entry and sets the Ethernet
+// type to EthType (pop_mpls:ETHERTYPE). After a pop to a non-MPLS type the
+// packet is parsed again (OVS recirculates), so later tables match the
+// inner header.
+type PopMPLS struct{ EthType uint16 }
+
+// DecMPLSTTL decrements the outermost MPLS TTL (dec_mpls_ttl). A packet
+// whose TTL is 0 or 1 goes to the controllers with reason invalid TTL; it,
+// and a packet that is not MPLS, ends the current action list, as OVS.
+// set_mpls_label, set_mpls_tc and set_mpls_ttl are SetFields of mpls_label,
+// mpls_tc and mpls_ttl (their Wire says which form they came in).
+type DecMPLSTTL struct{}
+
 // SetQueue sets the queue id (kept, reported; gswitch has no queues).
 type SetQueue struct{ QueueID uint32 }
 
@@ -297,6 +315,9 @@ func (Resubmit) isAction()       {}
 func (DecTTL) isAction()         {}
 func (SetTTL) isAction()         {}
 func (PushVLAN) isAction()       {}
+func (PushMPLS) isAction()       {}
+func (PopMPLS) isAction()        {}
+func (DecMPLSTTL) isAction()     {}
 func (PopVLAN) isAction()        {}
 func (SetQueue) isAction()       {}
 func (Note) isAction()           {}

@@ -92,6 +92,13 @@ func (c *checker) inconsistent(format string, args ...any) error {
 
 func (c *checker) ethType() uint16 { return c.m.Value.EthType() }
 
+// setEthType is what push_mpls and pop_mpls tell later actions: the
+// packet's Ethernet type is et.
+func (c *checker) setEthType(et uint16) {
+	c.m.Value.Set(packet.FieldEthType, packet.U128{Lo: uint64(et)})
+	c.m.Mask.Set(packet.FieldEthType, packet.Ones(16))
+}
+
 func (c *checker) isIP() bool {
 	et := c.ethType()
 	return et == packet.EthTypeIPv4 || et == packet.EthTypeIPv6
@@ -147,7 +154,7 @@ func checkOutPort(p uint32) error {
 func actionSetAllowed(a Action) bool {
 	switch a.(type) {
 	case Output, GroupAction, SetField, RegLoad, Move, DecTTL, SetTTL, PushVLAN, PopVLAN,
-		SetQueue, CT, CTClear, Resubmit:
+		SetQueue, CT, CTClear, Resubmit, PushMPLS, PopMPLS, DecMPLSTTL:
 		return true
 	}
 	return false
@@ -269,6 +276,25 @@ func (c *checker) action(acts []Action, i int) error {
 		if c.vlans == 0 {
 			c.m.Value.SetVlanTCI(0)
 			c.m.Mask.SetVlanTCI(0)
+		}
+	case PushMPLS:
+		// OVS's check_PUSH_MPLS: the packet is MPLS from here on, its
+		// network protocol unknown.
+		if !packet.IsMPLS(a.EthType) {
+			return Errorf(OFPBAC_BAD_ARGUMENT, "push_mpls: %#x is not an MPLS ethertype", a.EthType)
+		}
+		c.setEthType(a.EthType)
+		c.m.Value.SetNwProto(0)
+	case PopMPLS:
+		if !packet.IsMPLS(c.ethType()) {
+			if err := c.inconsistent("pop_mpls on a flow that does not match MPLS"); err != nil {
+				return err
+			}
+		}
+		c.setEthType(a.EthType)
+	case DecMPLSTTL:
+		if !packet.IsMPLS(c.ethType()) {
+			return c.inconsistent("dec_mpls_ttl on a flow that does not match MPLS")
 		}
 	case SetQueue, Note, CTClear, Exit:
 	case Conjunction:

@@ -502,3 +502,25 @@ func Frag6(frame []byte, size int, id uint32) [][]byte {
 	}
 	return out
 }
+
+// LSE returns an MPLS label stack entry.
+func LSE(label uint32, tc uint8, bos bool, ttl uint8) uint32 {
+	l := label<<12 | uint32(tc&7)<<9 | uint32(ttl)
+	if bos {
+		l |= 1 << 8
+	}
+	return l
+}
+
+// MPLS returns a copy of frame (Ethernet, untagged) with Ethernet type
+// ethType (0x8847 or 0x8848) and the label stack entries lses, outermost
+// first, between the Ethernet header and what followed it.
+func MPLS(frame []byte, ethType uint16, lses ...uint32) []byte {
+	f := make([]byte, 0, len(frame)+4*len(lses))
+	f = append(f, frame[:12]...)
+	f = binary.BigEndian.AppendUint16(f, ethType)
+	for _, l := range lses {
+		f = binary.BigEndian.AppendUint32(f, l)
+	}
+	return append(f, frame[14:]...)
+}
