@@ -3,6 +3,7 @@ package tests
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"gswitch/tests/golden"
 )
@@ -13,7 +14,8 @@ import (
 // cookie, loads, fin timeouts, send_flow_rem and delete_learned): three
 // pings from the left host, then the tables as ovs-ofctl dumps them
 // (OpenFlow 1.3 and 1.0), then the learning flows deleted, which takes the
-// delete_learned flows with them. All compared with OVS 3.1's dumps for
+// delete_learned flows with them; a TCP exchange in between, whose FINs
+// shorten the tcp flow's timeouts (fin_timeout). All compared with OVS 3.1's dumps for
 // the same traffic.
 func TestPrivilegedLearnMACSwitchVsOVS(t *testing.T) {
 	tp := newTopo(t, "g11s", "g11s-p1", "g11s-p2")
@@ -22,6 +24,13 @@ func TestPrivilegedLearnMACSwitchVsOVS(t *testing.T) {
 	if err != nil || !strings.Contains(out, "3 received") {
 		t.Fatalf("ping through the learning switch: %v\n%s", err, out)
 	}
+	// A TCP exchange: its FINs cut the tcp flow's timeouts (fin_timeout).
+	startPy(t, tp.R, "tcp-server", "17861", "10")
+	waitListen(t, tp.R, "tcp", "17861")
+	if out, err := py(tp.L, "tcp-client", "17862", ip4R, "17861"); err != nil {
+		t.Fatalf("TCP through the learning switch: %v\n%s", err, out)
+	}
+	time.Sleep(500 * time.Millisecond)
 	sort := []string{"--sort=dl_dst", "--sort=nw_dst", "--sort"}
 	dump := func(version string) string {
 		return tp.mustOfctl(t, append(append([]string{"-O", version}, sort...), "dump-flows")...)

@@ -530,7 +530,8 @@ section_ctrewrite() {
 
 # section_learn: ovs-actions(7)'s MAC-learning switch built from learn
 # (flows/learn-mac.flows; ICMP also learns an IP flow with a cookie, loads,
-# fin timeouts, send_flow_rem and delete_learned): three pings left to right,
+# fin timeouts, send_flow_rem and delete_learned; TCP runs fin_timeout): three
+# pings left to right and one TCP exchange,
 # the tables dumped sorted by the learned fields, then the learning flows
 # deleted (delete_learned takes table 2's cookie-0x77 flows with them)
 section_learn() {
@@ -538,8 +539,12 @@ section_learn() {
 	traffic_topology ggo-p1 ggo-p2
 	must ovs-ofctl -O OpenFlow13 add-flows br0 "$FLOWS/learn-mac.flows"
 	inl ping -c 3 -i 0.2 -W 2 "$IP4_R" >/dev/null || log "learn: ping failed"
+	bg "$NS_R" "$PY" "$TRAFFIC" tcp-server 17861 10
+	inr "$PY" "$TRAFFIC" ready 17861 tcp 127.0.0.1 || log "learn: tcp server not ready"
+	inl "$PY" "$TRAFFIC" tcp-client 17862 "$IP4_R" 17861 || log "learn: tcp failed"
+	sleep 0.5
 	"${APPCTL[@]}" revalidator/wait >/dev/null 2>&1
-	SETUP="private OVS 3.1 in ggo-sw, ports ggo-p1=1 (ggo-left 198.51.100.1) ggo-p2=2 (ggo-right 198.51.100.2); flows tests/golden/flows/learn-mac.flows; from ggo-left: ping -c 3 -i 0.2 198.51.100.2; ovs-appctl revalidator/wait"
+	SETUP="private OVS 3.1 in ggo-sw, ports ggo-p1=1 (ggo-left 198.51.100.1) ggo-p2=2 (ggo-right 198.51.100.2); flows tests/golden/flows/learn-mac.flows; from ggo-left: ping -c 3 -i 0.2 198.51.100.2, then traffic.py tcp-client 17862 198.51.100.2 17861 (server on ggo-right: one line echoed, then FINs); 0.5 s later ovs-appctl revalidator/wait"
 	cap flows-hits learn/dump-flows.of13 ovs-ofctl -O OpenFlow13 "${sort[@]}" dump-flows br0
 	cap flows-hits learn/dump-flows.of10 ovs-ofctl -O OpenFlow10 "${sort[@]}" dump-flows br0
 	must ovs-ofctl -O OpenFlow13 del-flows br0 table=0
