@@ -6,7 +6,7 @@
 # Usage (as root, from anywhere):
 #   tests/ovsref/capture.sh [SECTION...]    default: all sections
 #   tests/ovsref/capture.sh cleanup         only remove what a killed run left behind
-# Sections: flows ofctl errors conntrack ctpkt monitor nat ftp ftpnat ftpnatct ftpnatport tftp ctrewrite ctflush learn tunnel
+# Sections: flows ofctl errors conntrack ctpkt monitor nat ftp ftpnat ftpnatct ftpnatport tftp ctrewrite ctflush learn tunnel mpls
 # Environment: GOLDEN_OUT=DIR writes the goldens there instead of tests/golden
 # (flow inputs are still read from tests/golden/flows).
 #
@@ -569,6 +569,23 @@ section_tunnel() {
 	ovs_down
 }
 
+# section_mpls: MPLS (flows/mpls.flows): three pings from the left host to the
+# right one; each direction is pushed into MPLS (one label one way, two the
+# other), popped again label by label and matched on its inner IPv4 header
+# after pop_mpls:0x0800,goto_table:2
+section_mpls() {
+	traffic_topology ggo-p1 ggo-p2
+	must ovs-ofctl -O OpenFlow13 add-flows br0 "$FLOWS/mpls.flows"
+	inl ping -c 3 -i 0.2 -W 2 "$IP4_R" >/dev/null || log "mpls: ping failed"
+	sleep 0.3
+	SETUP="private OVS 3.1 in ggo-sw, ports ggo-p1=1 (ggo-left 198.51.100.1) ggo-p2=2 (ggo-right 198.51.100.2); flows tests/golden/flows/mpls.flows; from ggo-left: ping -c 3 -i 0.2 -W 2 198.51.100.2"
+	cap flows-hits mpls/dump-flows.of13 ovs-ofctl -O OpenFlow13 dump-flows br0
+	cap flows-hits mpls/dump-flows.of10 ovs-ofctl dump-flows br0
+	cap flows mpls/dump-flows.of13-nostats ovs-ofctl -O OpenFlow13 dump-flows br0 --no-stats
+	cap flows mpls/dump-flows.of10-nostats ovs-ofctl dump-flows br0 --no-stats
+	ovs_down
+}
+
 # section_ctflush: flushes by tuple (dpctl/flush-conntrack and ovs-ofctl ct-flush)
 # of connections made by packet-out, one transcript of the steps in
 # tests/golden/flows/ctflush.steps (its header says the format); the Go side
@@ -802,7 +819,7 @@ mkdir -p "$GOLD"
 must go build -C "$ROOT" -o "$NORMALIZE" ./tests/ovsref/normalize
 must go build -C "$ROOT" -o "$TMPD/rawof" ./tests/ovsref/rawof
 SECTIONS=("$@")
-((${#SECTIONS[@]})) || SECTIONS=(flows ofctl errors conntrack ctpkt monitor nat ftp ftpnat ftpnatct ftpnatport tftp ctrewrite ctflush learn tunnel)
+((${#SECTIONS[@]})) || SECTIONS=(flows ofctl errors conntrack ctpkt monitor nat ftp ftpnat ftpnatct ftpnatport tftp ctrewrite ctflush learn tunnel mpls)
 for s in "${SECTIONS[@]}"; do
 	declare -F "section_$s" >/dev/null || { log "unknown section $s"; exit 2; }
 done
