@@ -139,8 +139,7 @@ func learnFlags(l *Learn) uint16 {
 
 // sameLearned reports whether f is the flow the scratch describes, with the
 // same attributes (OVS's ofproto_flow_mod_init_for_learn test).
-func sameLearned(f *flow, l *Learn, acts []learnedAct) bool {
-	s := &f.spec
+func sameLearned(s *FlowSpec, l *Learn, acts []learnedAct) bool {
 	if s.IdleTimeout != l.IdleTimeout || s.HardTimeout != l.HardTimeout || s.Importance != 0 ||
 		s.Flags&FlagSendFlowRem != learnFlags(l) || (l.Cookie != ^uint64(0) && s.Cookie != l.Cookie) {
 		return false
@@ -214,14 +213,19 @@ func (w *worker) execLearn(grp []*packet.Packet, l *Learn) {
 // learnOne learns from pk; false if limit= refused it or it was dropped.
 func (w *worker) learnOne(l *Learn, pk *packet.Packet) bool {
 	w.learnBuild(l, pk)
-	if f := w.v.tables[l.Table].find(&w.lm, l.Priority); f != nil && sameLearned(f, l, w.lacts) {
+	if f := w.v.tables[l.Table].find(&w.lm, l.Priority); f != nil && sameLearned(&f.spec, l, w.lacts) {
 		f.ctr.refresh(w.now)
 		return true
 	}
-	// Already queued by this batch?
+	// Already queued by this batch? The same flow costs nothing more; a
+	// different one for the same match and priority replaces it (as
+	// applying both in order would).
 	for i := range w.lq {
 		s := &w.lq[i].spec
 		if s.Table == l.Table && s.Priority == l.Priority && s.Match == w.lm {
+			if !sameLearned(s, l, w.lacts) {
+				w.lq[i].spec = w.learnedSpec(l)
+			}
 			return true
 		}
 	}
@@ -246,12 +250,15 @@ func (w *worker) learnOne(l *Learn, pk *packet.Packet) bool {
 		q.pending[tc]++
 	}
 	q.mu.Unlock()
-	cookie := l.Cookie
-	w.lq = append(w.lq, pendingLearn{spec: FlowSpec{Table: l.Table, Priority: l.Priority, Match: w.lm,
-		Cookie: cookie, IdleTimeout: l.IdleTimeout, HardTimeout: l.HardTimeout, Flags: learnFlags(l),
-		Inst: Instructions{Apply: learnActions(w.lacts), HasApply: len(w.lacts) > 0, GotoTable: -1}},
-		limited: l.Limit != 0, now: w.now})
+	w.lq = append(w.lq, pendingLearn{spec: w.learnedSpec(l), limited: l.Limit != 0, now: w.now})
 	return true
+}
+
+// learnedSpec is the flow the scratch describes.
+func (w *worker) learnedSpec(l *Learn) FlowSpec {
+	return FlowSpec{Table: l.Table, Priority: l.Priority, Match: w.lm,
+		Cookie: l.Cookie, IdleTimeout: l.IdleTimeout, HardTimeout: l.HardTimeout, Flags: learnFlags(l),
+		Inst: Instructions{Apply: learnActions(w.lacts), HasApply: len(w.lacts) > 0, GotoTable: -1}}
 }
 
 // flushLearns hands the batch's learns to the queue and applies the queue

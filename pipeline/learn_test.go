@@ -332,3 +332,22 @@ func TestLearnConcurrent(t *testing.T) {
 		}
 	}
 }
+
+// TestLearnSameMatchLastWins: two learns of one packet (or batch) for the
+// same match and priority leave the second's flow, as applying them in
+// order does.
+func TestLearnSameMatchLastWins(t *testing.T) {
+	e := newEnv(t)
+	a := macLearn()
+	b := macLearn(func(l *Learn) {
+		l.Specs = append(l.Specs[:2:2], LearnSpec{Kind: LearnLoad, Imm: true, NBits: 8, Value: packet.U128{Lo: 7},
+			Dst: Subfield{packet.FieldReg3, 0, 8}})
+	})
+	add(t, e.d, spec(0, 0, Match{}, a, b))
+	e.send(1, macFrame(macA, macB), macFrame(macA, macB))
+	fs := tableFlows(e.d, 1)
+	if len(fs) != 1 || len(fs[0].Spec.Inst.Apply) != 1 ||
+		fs[0].Spec.Inst.Apply[0] != (RegLoad{Dst: Subfield{packet.FieldReg3, 0, 8}, Value: packet.U128{Lo: 7}}) {
+		t.Fatalf("learned %+v", fs)
+	}
+}
