@@ -21,6 +21,8 @@ type Datapath interface {
 	TableStats() []pipeline.TableStats
 	GroupMod(cmd uint16, g *pipeline.GroupSpec) error
 	Groups() []pipeline.GroupStats
+	MeterMod(cmd uint16, m *pipeline.MeterSpec, now int64) error
+	Meters(id uint32) ([]pipeline.MeterStats, error)
 	PacketOut(inPort uint32, acts []pipeline.Action, frame []byte, now int64) error
 }
 

@@ -86,6 +86,8 @@ func (d *nullDP) Flows(*pipeline.FlowFilter, int64) []pipeline.FlowStats   { ret
 func (d *nullDP) TableStats() []pipeline.TableStats                        { return nil }
 func (d *nullDP) GroupMod(uint16, *pipeline.GroupSpec) error               { return nil }
 func (d *nullDP) Groups() []pipeline.GroupStats                            { return nil }
+func (d *nullDP) MeterMod(uint16, *pipeline.MeterSpec, int64) error        { return nil }
+func (d *nullDP) Meters(uint32) ([]pipeline.MeterStats, error)             { return nil, nil }
 func (d *nullDP) PacketOut(uint32, []pipeline.Action, []byte, int64) error { return nil }
 
 // BenchmarkPacketIn measures one packet-in to one OpenFlow 1.3 controller

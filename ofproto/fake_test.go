@@ -15,6 +15,7 @@ type fakeDP struct {
 	flows      []pipeline.FlowStats
 	groups     []pipeline.GroupStats
 	packetOuts []fakePacketOut
+	mdp        *pipeline.Datapath // meters
 	flowMods   int
 	failNext   error
 }
@@ -286,3 +287,19 @@ func waitFor(t testing.TB, what string, cond func() bool) {
 		time.Sleep(2 * time.Millisecond)
 	}
 }
+
+// Meters are the pipeline's own (fakeDP keeps no copy of their rules).
+func (d *fakeDP) meterDP() *pipeline.Datapath {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.mdp == nil {
+		d.mdp = pipeline.New(pipeline.Config{})
+	}
+	return d.mdp
+}
+
+func (d *fakeDP) MeterMod(cmd uint16, m *pipeline.MeterSpec, now int64) error {
+	return d.meterDP().MeterMod(cmd, m, now)
+}
+
+func (d *fakeDP) Meters(id uint32) ([]pipeline.MeterStats, error) { return d.meterDP().Meters(id) }

@@ -184,8 +184,6 @@ func handleSetAsync(c *conn, _ *codec, _ Header, b []byte) error {
 
 func handleTableMod(c *conn, _ *codec, _ Header, b []byte) error { return c.tableMod(b) }
 
-func handleMeterMod(_ *conn, _ *codec, _ Header, b []byte) error { return meterMod(b) }
-
 func echoReply(b []byte) []byte {
 	out := make([]byte, len(b))
 	copy(out, b)
@@ -357,22 +355,6 @@ func (c *conn) tableMod(b []byte) error {
 	// The table config (1.1-1.2 miss behaviour, deprecated in 1.3) is
 	// accepted and ignored, as OVS does for OpenFlow 1.3.
 	return nil
-}
-
-func meterMod(b []byte) error {
-	if len(b) < 16 {
-		return errBadLen
-	}
-	cmd := binary.BigEndian.Uint16(b[8:])
-	id := binary.BigEndian.Uint32(b[12:])
-	switch cmd {
-	case 0, 1: // add, modify: gswitch has no meters (max_meters 0)
-		return pipeline.NewError(pipeline.OFPMMFC_INVALID_METER)
-	case 2: // delete: nothing to delete
-		_ = id
-		return nil
-	}
-	return pipeline.NewError(pipeline.OFPMMFC_BAD_COMMAND)
 }
 
 // Roles.

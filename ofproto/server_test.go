@@ -657,7 +657,7 @@ func TestQueueAndMeters(t *testing.T) {
 	}
 	expectError(t, p, oftest.Message(4, Type13QueueGetConfig, p.NextXid(), []byte{0, 0, 0, 9, 0, 0, 0, 0}), 9, 0)
 	mm := oftest.Message(4, Type13MeterMod, p.NextXid(), []byte{0, 0, 0, 0, 0, 0, 0, 1})
-	expectError(t, p, mm, 12, 2)
+	expectError(t, p, mm, 12, 5) // neither kbps nor pktps: OFPMMFC_BAD_FLAGS, as OVS
 	mm = oftest.Message(4, Type13MeterMod, p.NextXid(), []byte{0, 2, 0, 0, 0, 0, 0, 1})
 	p.Send(mm)
 	if err := p.Barrier(); err != nil {

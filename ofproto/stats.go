@@ -365,26 +365,6 @@ func groupFeaturesStats(c *conn, _ *codec, r *statsRequest) error {
 	return nil
 }
 
-// meterStats answers meter statistics and configuration: gswitch has no meters.
-func meterStats(c *conn, _ *codec, r *statsRequest) error {
-	if len(r.body) != 8 {
-		return errBadLen
-	}
-	c.newMPWriter(r.reply).finish()
-	return nil
-}
-
-// meterFeaturesStats answers OFPMP_METER_FEATURES (no meters).
-func meterFeaturesStats(c *conn, _ *codec, r *statsRequest) error {
-	if len(r.body) != 0 {
-		return errBadLen
-	}
-	w := c.newMPWriter(r.reply)
-	w.add(make([]byte, 16))
-	w.finish()
-	return nil
-}
-
 // tableFeaturesStats answers OFPMP_TABLE_FEATURES.
 func tableFeaturesStats(c *conn, _ *codec, r *statsRequest) error {
 	if len(r.body) != 0 {

@@ -145,6 +145,7 @@ const (
 	RemovedHardTimeout = 1
 	RemovedDelete      = 2
 	RemovedGroupDelete = 3
+	RemovedMeterDelete = 5 // OpenFlow 1.4's OFPRR_METER_DELETE (delete before 1.4)
 )
 
 // FlowRemoved reports a flow that went away, for flows with FlagSendFlowRem.

@@ -38,6 +38,7 @@ const (
 	cLearnDropped             // learn: the queue of pending learns was full (nothing learned)
 	cLearnFailed              // learn: the flow could not be added (table full)
 	cMPLSTooManyLabels        // drop: push_mpls onto 3 labels, pop_mpls of a stack without a bottom in 3 (OVS: too many MPLS LSEs)
+	cMeterDrop                // drop: a meter's drop band (OVS datapath_drop_meter)
 	numCounters
 )
 
@@ -78,6 +79,7 @@ var counterNames = [numCounters]string{
 	cLearnDropped:      "drop_learn_queue_full",
 	cLearnFailed:       "learn_failed",
 	cMPLSTooManyLabels: "drop_too_many_mpls_labels",
+	cMeterDrop:         "datapath_drop_meter",
 }
 
 // Counters returns the datapath's event counters by name (OVS

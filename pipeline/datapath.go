@@ -13,10 +13,11 @@ import (
 type version struct {
 	tables [NumTables]*classifier // nil: empty
 	groups map[uint32]*group
+	meters *meterTable // the same table in every version
 }
 
 func (v *version) clone() *version {
-	n := &version{tables: v.tables, groups: v.groups}
+	n := &version{tables: v.tables, groups: v.groups, meters: v.meters}
 	return n
 }
 
@@ -112,7 +113,7 @@ func New(cfg Config) *Datapath {
 		cfg.MACTableSize = 8192
 	}
 	d := &Datapath{cfg: cfg, timed: map[*flow]struct{}{}, pool: packet.NewPool()}
-	d.cur.Store(&version{groups: map[uint32]*group{}})
+	d.cur.Store(&version{groups: map[uint32]*group{}, meters: &meterTable{m: map[uint32]*meter{}}})
 	d.workers = make(chan *worker, 64)
 	d.mac.init(cfg.MACTableSize, cfg.MACAging)
 	return d
@@ -525,7 +526,7 @@ func (d *Datapath) flowModLocked(c *change, fm *FlowMod, now int64) error {
 	if err := ck.instructions(&spec.Inst); err != nil {
 		return err
 	}
-	ops := compileInstructions(&spec.Inst)
+	ops := compileInstructions(&spec.Inst, v.meters)
 	mk := func(s FlowSpec) *flow {
 		d.nextID++
 		f := &flow{spec: s, id: d.nextID, ops: ops, created: now, modified: now, groups: ck.groups}
@@ -642,7 +643,7 @@ func (d *Datapath) AddFlows(specs []FlowSpec, now int64) error {
 			return err
 		}
 		d.nextID++
-		f := &flow{spec: spec, id: d.nextID, ops: compileInstructions(&spec.Inst), created: now, modified: now,
+		f := &flow{spec: spec, id: d.nextID, ops: compileInstructions(&spec.Inst, c.v.meters), created: now, modified: now,
 			groups: ck.groups}
 		f.setDerived()
 		if err := d.addLocked(c, f); err != nil {

@@ -97,6 +97,9 @@ type worker struct {
 	lm    Match
 	lacts []learnedAct
 	lq    []pendingLearn
+	// msizes and mhits are a meter's scratch for one batch.
+	msizes [packet.MaxBatch]uint32
+	mhits  [packet.MaxBatch]meterHit
 }
 
 func newWorker(d *Datapath) *worker {
@@ -255,12 +258,13 @@ func (d *Datapath) PacketOut(inPort uint32, acts []Action, frame []byte, now int
 	for i := range m.Mask {
 		m.Mask[i] = ^uint64(0)
 	}
-	ck := newChecker(d.cur.Load(), &m, NoTable, false)
+	v := d.cur.Load()
+	ck := newChecker(v, &m, NoTable, false)
 	acts = append([]Action(nil), acts...)
 	if err := ck.actions(acts, false); err != nil {
 		return err
 	}
-	ops := compileActions(acts)
+	ops := compileActions(acts, v.meters)
 
 	w := d.getWorker()
 	w.begin(now)
@@ -378,7 +382,13 @@ func (w *worker) run(grp []*packet.Packet, ops []op, pc int, st xstate) {
 				p := pk.Key.W.Get(o.src.Field).Shr(uint(o.src.Ofs)).And(subOnes(o.src.NBits)).Lo
 				w.outputOne(pk, uint32(p), o.maxLen, &st)
 			}
+		case opMeter:
+			grp = w.meter(grp, o.mtr)
 		case opController:
+			if o.mtr != nil {
+				w.meteredPacketIn(grp, o, &st)
+				continue
+			}
 			for _, pk := range grp {
 				w.packetIn(pk, o.ctl.Reason, o.ctl.MaxLen, o.ctl.ControllerID, o.ctl.UserData, &st)
 			}

@@ -105,6 +105,7 @@ const (
 	opPushMPLS       // port: the Ethernet type
 	opPopMPLS        // port: the Ethernet type
 	opDecMPLSTTL     // ttl: controller 0, as OVS's dec_mpls_ttl
+	opMeter          // mtr: the meter
 )
 
 // op is one compiled step. A flow's instructions compile to one op list:
@@ -127,6 +128,7 @@ type op struct {
 	ttl    *DecTTL
 	cta    *ctOp
 	learn  *Learn
+	mtr    *meter // opMeter; opController: the controller action's meter (nil: none)
 }
 
 // ctOp is a compiled ct action.
@@ -146,7 +148,9 @@ var decMPLSTTL = DecTTL{ControllerIDs: []uint16{0}}
 func subOnes(n uint16) packet.U128 { return packet.Ones(uint(n)) }
 
 // compileActions compiles a validated action list.
-func compileActions(acts []Action) []op {
+// mt resolves the meters that controller actions name (one that does not
+// exist meters nothing, as OVS).
+func compileActions(acts []Action, mt *meterTable) []op {
 	ops := make([]op, 0, len(acts))
 	for _, a := range acts {
 		switch a := a.(type) {
@@ -160,7 +164,11 @@ func compileActions(acts []Action) []op {
 			ops = append(ops, op{kind: opOutputReg, src: a.Src, maxLen: a.MaxLen})
 		case Controller:
 			c := a
-			ops = append(ops, op{kind: opController, ctl: &c})
+			o := op{kind: opController, ctl: &c}
+			if a.HasMeter && a.MeterID != 0 {
+				o.mtr = mt.get(a.MeterID)
+			}
+			ops = append(ops, o)
 		case GroupAction:
 			ops = append(ops, op{kind: opGroup, port: a.GroupID})
 		case SetField:
@@ -216,7 +224,7 @@ func compileActions(acts []Action) []op {
 		case FinTimeout:
 			ops = append(ops, op{kind: opFinTimeout, v: packet.U128{Lo: uint64(a.IdleTimeout), Hi: uint64(a.HardTimeout)}})
 		case Clone:
-			l := compileActions(a.Actions)
+			l := compileActions(a.Actions, mt)
 			ops = append(ops, op{kind: opClone, list: l, hdr: opsModify(l)})
 		case Note, Conjunction, NAT:
 			// no effect (conjunction is handled by the classifier; NAT
@@ -226,14 +234,19 @@ func compileActions(acts []Action) []op {
 	return ops
 }
 
-// compileInstructions compiles a flow's instructions.
-func compileInstructions(in *Instructions) []op {
-	ops := compileActions(in.Apply)
+// compileInstructions compiles a flow's instructions, the meter first
+// (OpenFlow 1.3 runs it before the others); its meter exists (checked).
+func compileInstructions(in *Instructions, mt *meterTable) []op {
+	var ops []op
+	if in.Meter != 0 {
+		ops = append(ops, op{kind: opMeter, mtr: mt.get(in.Meter)})
+	}
+	ops = append(ops, compileActions(in.Apply, mt)...)
 	if in.ClearActions {
 		ops = append(ops, op{kind: opClearActions})
 	}
 	if in.HasWrite {
-		ops = append(ops, op{kind: opWriteActions, list: compileActions(in.Write)})
+		ops = append(ops, op{kind: opWriteActions, list: compileActions(in.Write, mt)})
 	}
 	if in.WriteMetadata {
 		ops = append(ops, op{kind: opWriteMetadata, v: packet.U128{Lo: in.Metadata & in.MetadataMask},

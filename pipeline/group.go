@@ -64,7 +64,7 @@ func checkGroup(v *version, cmd uint16, g *GroupSpec) ([]gbucket, error) {
 			return nil, err
 		}
 		b.Actions = acts
-		ops := compileActions(acts)
+		ops := compileActions(acts, v.meters)
 		out[i] = gbucket{ops: ops, modifies: opsModify(ops)}
 	}
 	return out, nil

@@ -313,7 +313,7 @@ func (d *Datapath) applyLearnLocked(c *change, p *pendingLearn) {
 		return
 	}
 	d.nextID++
-	f := &flow{spec: spec, id: d.nextID, ops: compileInstructions(&spec.Inst), created: p.now, modified: p.now}
+	f := &flow{spec: spec, id: d.nextID, ops: compileInstructions(&spec.Inst, c.v.meters), created: p.now, modified: p.now}
 	f.setDerived()
 	if old != nil {
 		f.id = old.id

@@ -488,8 +488,9 @@ func supportedCT(p *ct.Params) error {
 // checkInstructions validates a flow's instructions against its match and
 // table (spec.Inst's action slices are replaced by checked copies).
 func (c *checker) instructions(in *Instructions) error {
-	if in.Meter != 0 {
-		return Errorf(OFPMMFC_INVALID_METER, "meter %d does not exist (meters are not supported)", in.Meter)
+	if in.Meter != 0 && c.v.meters.get(in.Meter) == nil {
+		// OVS's ofproto_check_ofpacts: an unknown meter is an invalid one.
+		return Errorf(OFPMMFC_INVALID_METER, "meter %d does not exist", in.Meter)
 	}
 	in.Apply = append([]Action(nil), in.Apply...)
 	if err := c.actions(in.Apply, false); err != nil {

@@ -56,6 +56,12 @@ const (
 	// KindMonitor: ovs-ofctl monitor output: durations and buffer ids are
 	// replaced by X; line order is kept.
 	KindMonitor = "monitor"
+	// KindMeters: dump-meters and meter-stats: "duration:1.234s" becomes
+	// "duration:X", blank lines (ovs-ofctl's separators) are dropped, and
+	// the meters (a line starting "meter", with the lines up to the next
+	// such line) are sorted after the reply header: OVS lists meters in
+	// hash order.
+	KindMeters = "meters"
 )
 
 var (
@@ -64,6 +70,7 @@ var (
 	rePort     = regexp.MustCompile(`\b(sport|dport)=([0-9]+)`)
 	reICMPID   = regexp.MustCompile(`\bid=[0-9]+`)
 	reTimeout  = regexp.MustCompile(`\btimeout=[0-9]+`)
+	reMeterDur = regexp.MustCompile(`duration:[0-9]+(\.[0-9]+)?s`)
 	reBufferID = regexp.MustCompile(`\bbuffer=0x[0-9a-f]+`)
 	reCounter  = regexp.MustCompile(`\b(n_packets|n_bytes|packet_count|byte_count)=[1-9][0-9]*`)
 	reLogTime  = regexp.MustCompile(`^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?Z\|`)
@@ -121,6 +128,8 @@ func Normalize(kind, text string) string {
 			})
 			l = reICMPID.ReplaceAllString(l, "id=X")
 			l = reTimeout.ReplaceAllString(l, "timeout=X")
+		case KindMeters:
+			l = reMeterDur.ReplaceAllString(l, "duration:X")
 		case KindMonitor:
 			l = reDuration.ReplaceAllString(l, "duration=X")
 			l = reBufferID.ReplaceAllString(l, "buffer=X")
@@ -134,6 +143,8 @@ func Normalize(kind, text string) string {
 		}
 	case KindConntrack, KindConntrackNAT:
 		sort.Strings(lines)
+	case KindMeters:
+		lines = sortMeterBlocks(lines)
 	case KindIPF:
 		var idx []int
 		var list []string
@@ -272,4 +283,29 @@ func Replies() []ReplyRow {
 		rows = append(rows, r)
 	}
 	return rows
+}
+
+// sortMeterBlocks sorts the blocks of lines that start with a "meter" line
+// (a meter's config or stats), keeping any lines before the first block.
+func sortMeterBlocks(lines []string) []string {
+	var head []string
+	var blocks [][]string
+	for _, l := range lines {
+		switch {
+		case l == "":
+		case strings.HasPrefix(l, "meter"):
+			blocks = append(blocks, []string{l})
+		case len(blocks) == 0:
+			head = append(head, l)
+		default:
+			blocks[len(blocks)-1] = append(blocks[len(blocks)-1], l)
+		}
+	}
+	sort.SliceStable(blocks, func(i, j int) bool {
+		return strings.Join(blocks[i], "\n") < strings.Join(blocks[j], "\n")
+	})
+	for _, b := range blocks {
+		head = append(head, b...)
+	}
+	return head
 }

@@ -6,7 +6,7 @@
 # Usage (as root, from anywhere):
 #   tests/ovsref/capture.sh [SECTION...]    default: all sections
 #   tests/ovsref/capture.sh cleanup         only remove what a killed run left behind
-# Sections: flows ofctl errors conntrack ctpkt monitor nat ftp ftpnat ftpnatct ftpnatport tftp ctrewrite ctflush learn tunnel mpls
+# Sections: flows ofctl errors conntrack ctpkt monitor nat ftp ftpnat ftpnatct ftpnatport tftp ctrewrite ctflush learn tunnel mpls meters
 # Environment: GOLDEN_OUT=DIR writes the goldens there instead of tests/golden
 # (flow inputs are still read from tests/golden/flows).
 #
@@ -754,6 +754,23 @@ section_errors() {
 	ovs_down
 }
 
+# meters: the steps of tests/golden/meters/steps.tsv (add/mod/del-meters, dump-meters,
+# meter-stats, meter-features, metered flows and packet-outs through them), in order, each
+# with ovs-ofctl -O OpenFlow13 on one OVS; the gswitch side is ofproto's TestOfctlMetersGolden
+section_meters() {
+	local name kind args
+	switch_ns
+	lone_ports ggo-p1 ggo-p2
+	ovs_up -p ggo-p1=1 -p ggo-p2=2
+	SETUP="private OVS 3.1, bridge br0 datapath_type=netdev protocols=OpenFlow10,OpenFlow13 fail-mode=secure, ports ggo-p1=1 ggo-p2=2 (veth peers idle); the steps of tests/golden/meters/steps.tsv in order"
+	while IFS=$'\t' read -r -a args; do
+		[[ ${#args[@]} -eq 0 || ${args[0]} == \#* ]] && continue
+		name=${args[0]} kind=${args[1]}
+		cap "$kind" "meters/$name" ovs-ofctl -O OpenFlow13 "${args[@]:2}"
+	done <"$ROOT/tests/golden/meters/steps.tsv"
+	ovs_down
+}
+
 # write_index: tests/golden/INDEX.md, every golden file with its command, from the .cmd files
 write_index() {
 	local c f cmd setup kind rc
@@ -819,7 +836,7 @@ mkdir -p "$GOLD"
 must go build -C "$ROOT" -o "$NORMALIZE" ./tests/ovsref/normalize
 must go build -C "$ROOT" -o "$TMPD/rawof" ./tests/ovsref/rawof
 SECTIONS=("$@")
-((${#SECTIONS[@]})) || SECTIONS=(flows ofctl errors conntrack ctpkt monitor nat ftp ftpnat ftpnatct ftpnatport tftp ctrewrite ctflush learn tunnel mpls)
+((${#SECTIONS[@]})) || SECTIONS=(flows ofctl errors conntrack ctpkt monitor nat ftp ftpnat ftpnatct ftpnatport tftp ctrewrite ctflush learn tunnel mpls meters)
 for s in "${SECTIONS[@]}"; do
 	declare -F "section_$s" >/dev/null || { log "unknown section $s"; exit 2; }
 done

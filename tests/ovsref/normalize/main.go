@@ -21,7 +21,7 @@ func main() {
 		os.Exit(2)
 	}
 	switch os.Args[1] {
-	case golden.KindFlows, golden.KindFlowsSorted, golden.KindFlowsHits, golden.KindConntrack, golden.KindConntrackNAT, golden.KindMonitor, golden.KindIPF, golden.KindPlain:
+	case golden.KindFlows, golden.KindFlowsSorted, golden.KindFlowsHits, golden.KindConntrack, golden.KindConntrackNAT, golden.KindMonitor, golden.KindIPF, golden.KindPlain, golden.KindMeters:
 	default:
 		fmt.Fprintln(os.Stderr, "normalize: unknown kind", os.Args[1])
 		os.Exit(2)
