@@ -676,8 +676,7 @@ func (c *conn) handleNicira(h Header, b []byte, subtype uint32) error {
 		if len(body) != 0 {
 			return errBadLen
 		}
-		// gswitch has no tunnel metadata fields: no option space.
-		c.reply(nxMsg(h.Version, h.Xid, NXTTLVTableReply, 16).u32(0).u16(0).zeros(10).done())
+		c.reply(c.srv.tlv.appendReply(nxMsg(h.Version, h.Xid, NXTTLVTableReply, 16)).done())
 		return nil
 	case NXTTLVTableMod:
 		if err := c.rejectSlave(); err != nil {
@@ -686,21 +685,11 @@ func (c *conn) handleNicira(h Header, b []byte, subtype uint32) error {
 		if len(body) < 8 || (len(body)-8)%8 != 0 {
 			return errBadLen
 		}
-		nmaps := (len(body) - 8) / 8
-		switch binary.BigEndian.Uint16(body) {
-		case 0: // NXTTMC_ADD
-			if nmaps > 0 {
-				return pipeline.NewError(pipeline.NXTTMFC_TABLE_FULL)
-			}
-		case 1: // NXTTMC_DELETE
-			if nmaps > 0 {
-				return pipeline.NewError(pipeline.NXTTMFC_INVALID_TLV_DEL)
-			}
-		case 2: // NXTTMC_CLEAR
-		default:
-			return pipeline.NewError(pipeline.NXTTMFC_BAD_COMMAND)
+		cmd, maps, err := decodeTLVMod(body)
+		if err != nil {
+			return err
 		}
-		return nil
+		return c.srv.tlv.mod(cmd, maps)
 	case NXTResume:
 		// gswitch never sends continuations, so there is nothing to resume.
 		return pipeline.NewError(pipeline.NXR_NOT_SUPPORTED)

@@ -159,12 +159,6 @@ func TestOfctlShow(t *testing.T) {
 	compareGolden(t, "ofctl/get-frags.of10.txt", golden.KindFlows, e.ofctl(t, "get-frags", "SW"))
 	compareGolden(t, "ofctl/get-frags.of13.txt", golden.KindFlows, e.ofctl(t, "-O", "OpenFlow13", "get-frags", "SW"))
 	compareGolden(t, "ofctl/dump-group-features.of13.txt", golden.KindFlows, e.ofctl(t, "-O", "OpenFlow13", "dump-group-features", "SW"))
-	if out := e.ofctl(t, "dump-tlv-map", "SW"); !strings.Contains(out, "max option space=0 max fields=0") {
-		t.Errorf("dump-tlv-map: %s", out)
-	}
-	if out, err := e.ofctlErr("-O", "OpenFlow13", "add-tlv-map", "SW", "{class=0xffff,type=0,len=4}->tun_metadata0"); err == nil || !strings.Contains(out, "NXTTMFC_TABLE_FULL") {
-		t.Errorf("add-tlv-map: %v %s", err, out)
-	}
 	desc := e.ofctl(t, "-O", "OpenFlow13", "dump-desc", "SW")
 	if !strings.Contains(desc, "Manufacturer: gswitch") || !strings.Contains(desc, "OFPST_DESC reply (OF1.3)") {
 		t.Errorf("dump-desc: %s", desc)
@@ -1049,3 +1043,31 @@ func (s *capSender) Output(port uint32, pk *packet.Packet) {
 }
 
 func (s *capSender) Flush() {}
+
+// TestOfctlTLVMapVsOVS runs the ovs-ofctl commands of
+// tests/golden/flows/tlv.steps (add-tlv-map, del-tlv-map, dump-tlv-map:
+// mappings, option space running out, already mapped, duplicate options,
+// bad lengths, delete and clear) against gswitch and compares the
+// transcript with OVS 3.1's (capture.sh section tlv).
+func TestOfctlTLVMapVsOVS(t *testing.T) {
+	e := newOfctlEnv(t)
+	var out strings.Builder
+	for _, line := range strings.Split(golden.Load("flows/tlv.steps"), "\n") {
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		f := strings.Fields(line)
+		fmt.Fprintf(&out, "$ ovs-ofctl %s br0 %s\n", f[0], strings.Join(f[2:], " "))
+		args := append([]string{"-vconsole:off", f[0], "SW"}, f[2:]...)
+		o, err := e.ofctlErr(args...)
+		out.WriteString(o)
+		rc := 0
+		if x, ok := err.(*exec.ExitError); ok {
+			rc = x.ExitCode()
+		} else if err != nil {
+			t.Fatalf("%s: %v", line, err)
+		}
+		fmt.Fprintf(&out, "exit %d\n", rc)
+	}
+	compareGolden(t, "tlv/transcript.txt", golden.KindFlows, out.String())
+}

@@ -37,6 +37,8 @@ type Server struct {
 	genIDSet bool
 	// fragMode is the switch's fragment handling (OFPC_FRAG_*).
 	fragMode atomic.Uint32
+	// tlv is the Geneve TLV table (tun_metadata0..63 mappings).
+	tlv tlvState
 
 	// Counters.
 	Stats ServerStats

@@ -6,7 +6,7 @@
 # Usage (as root, from anywhere):
 #   tests/ovsref/capture.sh [SECTION...]    default: all sections
 #   tests/ovsref/capture.sh cleanup         only remove what a killed run left behind
-# Sections: flows ofctl errors conntrack ctpkt monitor nat ftp ftpnat ftpnatct ftpnatport tftp ctrewrite ctflush learn tunnel mpls meters
+# Sections: flows ofctl errors conntrack ctpkt monitor nat ftp ftpnat ftpnatct ftpnatport tftp ctrewrite ctflush learn tunnel mpls meters tlv
 # Environment: GOLDEN_OUT=DIR writes the goldens there instead of tests/golden
 # (flow inputs are still read from tests/golden/flows).
 #
@@ -586,6 +586,17 @@ section_mpls() {
 	ovs_down
 }
 
+# section_tlv: the Geneve TLV table (NXT_TLV_TABLE_MOD / REQUEST): the
+# ovs-ofctl commands of tests/golden/flows/tlv.steps in order, each with its
+# output and exit status, in one transcript
+section_tlv() {
+	switch_ns
+	ovs_up
+	SETUP="private OVS 3.1 in ggo-sw (no ports); each line of tests/golden/flows/tlv.steps run as ovs-ofctl -vconsole:off CMD br0 ARGS"
+	capsh flows tlv/transcript "grep -v '^#' '$FLOWS/tlv.steps' | while read -r cmd br args; do echo \"\\\$ ovs-ofctl \$cmd br0 \$args\"; ovs-ofctl -vconsole:off \$cmd br0 \$args 2>&1; echo \"exit \$?\"; done"
+	ovs_down
+}
+
 # section_ctflush: flushes by tuple (dpctl/flush-conntrack and ovs-ofctl ct-flush)
 # of connections made by packet-out, one transcript of the steps in
 # tests/golden/flows/ctflush.steps (its header says the format); the Go side
@@ -836,7 +847,7 @@ mkdir -p "$GOLD"
 must go build -C "$ROOT" -o "$NORMALIZE" ./tests/ovsref/normalize
 must go build -C "$ROOT" -o "$TMPD/rawof" ./tests/ovsref/rawof
 SECTIONS=("$@")
-((${#SECTIONS[@]})) || SECTIONS=(flows ofctl errors conntrack ctpkt monitor nat ftp ftpnat ftpnatct ftpnatport tftp ctrewrite ctflush learn tunnel mpls meters)
+((${#SECTIONS[@]})) || SECTIONS=(flows ofctl errors conntrack ctpkt monitor nat ftp ftpnat ftpnatct ftpnatport tftp ctrewrite ctflush learn tunnel mpls meters tlv)
 for s in "${SECTIONS[@]}"; do
 	declare -F "section_$s" >/dev/null || { log "unknown section $s"; exit 2; }
 done
