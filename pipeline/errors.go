@@ -84,8 +84,8 @@ type ErrorWire struct {
 
 // errorCodeInfo is one row of errorCodes.
 type errorCodeInfo struct {
-	name       string
-	of10, of13 ErrorWire
+	name             string
+	of10, of13, of15 ErrorWire
 }
 
 // String returns OVS's name of c, e.g. "OFPBRC_BAD_TYPE".
@@ -101,6 +101,9 @@ func (c ErrorCode) OF10() ErrorWire { return errorCodes[c].of10 }
 
 // OF13 returns how OpenFlow 1.3 numbers c.
 func (c ErrorCode) OF13() ErrorWire { return errorCodes[c].of13 }
+
+// OF15 returns how OpenFlow 1.5 numbers c.
+func (c ErrorCode) OF15() ErrorWire { return errorCodes[c].of15 }
 
 // numbers13 returns the Type and Code an *Error for c carries: its OpenFlow
 // 1.3 numbers, the exp_type in Code for an extension error, and

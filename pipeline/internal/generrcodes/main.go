@@ -57,9 +57,9 @@ type wire struct {
 
 // ofpError is one error of ofp-errors.h.
 type ofpError struct {
-	name       string // without OFPERR_
-	dsts       string // the numbers as the comment gives them, e.g. "NX1.0(1,512), OF1.1+(1,9)"
-	of10, of13 wire
+	name             string // without OFPERR_
+	dsts             string // the numbers as the comment gives them, e.g. "NX1.0(1,512), OF1.1+(1,9)"
+	of10, of13, of15 wire
 }
 
 // generate returns the Go source of errcodes.go for the OVS tree at ovs.
@@ -112,6 +112,7 @@ const (
 	maxVersion = 6
 	v10        = 1
 	v13        = 4
+	v15        = 6
 )
 
 var (
@@ -213,7 +214,7 @@ func readErrors(r io.Reader, vendors map[string]uint32) ([]ofpError, error) {
 				by[v] = wire{vendor: vendor, typ: typ, code: code}
 			}
 		}
-		e.of10, e.of13 = by[v10], by[v13]
+		e.of10, e.of13, e.of15 = by[v10], by[v13], by[v15]
 		errs = append(errs, e)
 	}
 	if len(errs) == 0 {
@@ -254,12 +255,12 @@ const (
 	numErrorCodes
 )
 
-// errorCodes gives each ErrorCode its name and its numbers in OpenFlow 1.0
-// and 1.3 (see ErrorWire).
+// errorCodes gives each ErrorCode its name and its numbers in OpenFlow 1.0,
+// 1.3 and 1.5 (see ErrorWire).
 var errorCodes = [numErrorCodes]errorCodeInfo{
 `)
 	for _, e := range errs {
-		fmt.Fprintf(&b, "\t%s: {%q, %v, %v},\n", e.name, e.name, e.of10, e.of13)
+		fmt.Fprintf(&b, "\t%s: {%q, %v, %v, %v},\n", e.name, e.name, e.of10, e.of13, e.of15)
 	}
 	b.WriteString("}\n")
 	return format.Source(b.Bytes())

@@ -59,11 +59,11 @@ func TestReadErrors(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := []ofpError{
-		{"OFPHFC_INCOMPATIBLE", "OF1.0+(0,0)", wire{0, 0, 0, false}, wire{0, 0, 0, false}},
-		{"OFPBRC_BAD_PORT", "NX1.0-1.1(1,514), OF1.2+(1,11)", wire{0x2320, 1, 514, false}, wire{0, 1, 11, false}},
-		{"NXBRC_NXM_INVALID", "NX1.0-1.1(1,256), NX1.2+(2)", wire{0x2320, 1, 256, false}, wire{0x2320, 2, 0, false}},
-		{"OFPBAC_BAD_SET_MASK", "ONF1.3-1.4(4250), OF1.5+(2,16)", wire{none: true}, wire{0x4f4e4600, 4250, 0, false}},
-		{"OFPTFFC_BAD_CAPA", "OF1.4+(13,6)", wire{none: true}, wire{none: true}},
+		{"OFPHFC_INCOMPATIBLE", "OF1.0+(0,0)", wire{0, 0, 0, false}, wire{0, 0, 0, false}, wire{0, 0, 0, false}},
+		{"OFPBRC_BAD_PORT", "NX1.0-1.1(1,514), OF1.2+(1,11)", wire{0x2320, 1, 514, false}, wire{0, 1, 11, false}, wire{0, 1, 11, false}},
+		{"NXBRC_NXM_INVALID", "NX1.0-1.1(1,256), NX1.2+(2)", wire{0x2320, 1, 256, false}, wire{0x2320, 2, 0, false}, wire{0x2320, 2, 0, false}},
+		{"OFPBAC_BAD_SET_MASK", "ONF1.3-1.4(4250), OF1.5+(2,16)", wire{none: true}, wire{0x4f4e4600, 4250, 0, false}, wire{0, 2, 16, false}},
+		{"OFPTFFC_BAD_CAPA", "OF1.4+(13,6)", wire{none: true}, wire{none: true}, wire{0, 13, 6, false}},
 	}
 	if len(errs) != len(want) {
 		t.Fatalf("got %d errors, want %d: %+v", len(errs), len(want), errs)
