@@ -12,7 +12,14 @@ import (
 const (
 	Version10 = 1
 	Version13 = 4
+	Version14 = 5 // OpenFlow 1.4: 1.3's actions
+	Version15 = 6 // OpenFlow 1.5: adds OFPAT_COPY_FIELD and masked OFPAT_SET_FIELD
 )
+
+// supported reports whether version is one whose actions nxm speaks.
+func supported(version uint8) bool {
+	return version == Version10 || version == Version13 || version == Version14 || version == Version15
+}
 
 // SetField.Wire values: the encoding a SetField came in, so it is encoded
 // back the same way. 0 is OFPAT_SET_FIELD (or, in OpenFlow 1.0, whatever OVS
@@ -66,6 +73,7 @@ const (
 	ofpatSetNwTTL     = 23
 	ofpatDecNwTTL     = 24
 	ofpatSetField     = 25
+	ofpat15CopyField  = 28 // OpenFlow 1.5
 	ofpatPushPBB      = 26
 	ofpatPopPBB       = 27
 	ofpatExperimenter = 0xffff
@@ -128,7 +136,7 @@ func DecodeActions(version uint8, b []byte) ([]pipeline.Action, error) {
 }
 
 func decodeActions(version uint8, b []byte, o outer) ([]pipeline.Action, *pipeline.Error) {
-	if version != Version10 && version != Version13 {
+	if !supported(version) {
 		return nil, pipeline.Errorf(pipeline.OFPBRC_BAD_VERSION, "unsupported OpenFlow version %d", version)
 	}
 	if len(b)%8 != 0 {
@@ -256,9 +264,15 @@ func decodeAction(version uint8, b []byte) (pipeline.Action, int, *pipeline.Erro
 	}
 	var a pipeline.Action
 	var err *pipeline.Error
-	if version == Version10 {
+	switch {
+	case version == Version10:
 		a, err = decodeOF10(typ, b[:n])
-	} else {
+	case version >= Version15 && typ == ofpatSetField:
+		// OpenFlow 1.5's set_field may carry a mask.
+		a, err = decodeSetField(b[4:n], true, WireSetField)
+	case version >= Version15 && typ == ofpat15CopyField:
+		a, err = decodeCopyField(b[:n])
+	default:
 		a, err = decodeOF13(typ, b[:n])
 	}
 	return a, n, err
@@ -277,6 +291,9 @@ func checkLen(n, avail int) *pipeline.Error {
 func knownOF(version uint8, typ uint16) bool {
 	if version == Version10 {
 		return typ <= ofpat10Enqueue
+	}
+	if typ == ofpat15CopyField {
+		return version >= Version15
 	}
 	switch typ {
 	case ofpatOutput, ofpatPushVLAN, ofpatPopVLAN, ofpatSetQueue, ofpatGroup,
@@ -701,27 +718,7 @@ func decodeNX(version uint8, sub uint16, b []byte) (pipeline.Action, *pipeline.E
 		if err := minLen(n, 16, "move"); err != nil {
 			return nil, err
 		}
-		nbits, srcOfs, dstOfs := be16(b[10:]), be16(b[12:]), be16(b[14:])
-		src, rest, err := pullHeader(b[16:])
-		if err != nil {
-			return nil, err
-		}
-		dst, rest, err := pullHeader(rest)
-		if err != nil {
-			return nil, err
-		}
-		if !allZero(rest) {
-			return nil, pipeline.Errorf(pipeline.NXBRC_MUST_BE_ZERO, "move: nonzero padding")
-		}
-		s, err := checkSubfield(src, srcOfs, nbits, false)
-		if err != nil {
-			return nil, err
-		}
-		d, err := checkSubfield(dst, dstOfs, nbits, true)
-		if err != nil {
-			return nil, err
-		}
-		return pipeline.Move{Src: s, Dst: d}, nil
+		return decodeMove(be16(b[10:]), be16(b[12:]), be16(b[14:]), b[16:])
 	case nxastOutputReg:
 		if err := fixedLen(n, 24, "output_reg"); err != nil {
 			return nil, err
@@ -1087,4 +1084,40 @@ func decodeNAT(b []byte) (pipeline.Action, *pipeline.Error) {
 		return bad("maximum port without minimum")
 	}
 	return pipeline.NAT{NAT: n}, nil
+}
+
+// decodeMove decodes the body of NXAST_REG_MOVE or OFPAT_COPY_FIELD after
+// their n_bits, src_ofs and dst_ofs: two field headers and zero padding
+// (OVS's decode_copy_field__).
+func decodeMove(nbits, srcOfs, dstOfs uint16, b []byte) (pipeline.Action, *pipeline.Error) {
+	src, rest, err := pullHeader(b)
+	if err != nil {
+		return nil, err
+	}
+	dst, rest, err := pullHeader(rest)
+	if err != nil {
+		return nil, err
+	}
+	if !allZero(rest) {
+		return nil, pipeline.Errorf(pipeline.NXBRC_MUST_BE_ZERO, "move: nonzero padding")
+	}
+	s, err := checkSubfield(src, srcOfs, nbits, false)
+	if err != nil {
+		return nil, err
+	}
+	d, err := checkSubfield(dst, dstOfs, nbits, true)
+	if err != nil {
+		return nil, err
+	}
+	return pipeline.Move{Src: s, Dst: d}, nil
+}
+
+// decodeCopyField decodes an ofp15_action_copy_field: type, len, n_bits,
+// src_offset, dst_offset, 2 bytes of padding, then the two OXM headers.
+func decodeCopyField(b []byte) (pipeline.Action, *pipeline.Error) {
+	if err := minLen(len(b), 16, "copy_field"); err != nil {
+		return nil, err
+	}
+	bu := binary.BigEndian.Uint16
+	return decodeMove(bu(b[4:]), bu(b[6:]), bu(b[8:]), b[12:])
 }

@@ -13,7 +13,7 @@ import (
 // (1.3), the way OVS does, so that decoded actions encode back to the same
 // bytes. It fails for an action the version cannot express.
 func EncodeActions(version uint8, acts []pipeline.Action) ([]byte, error) {
-	if version != Version10 && version != Version13 {
+	if !supported(version) {
 		return nil, fmt.Errorf("nxm: unsupported OpenFlow version %d", version)
 	}
 	var b []byte
@@ -36,7 +36,7 @@ func EncodeActions(version uint8, acts []pipeline.Action) ([]byte, error) {
 // with the flow_ip_proto that ofpacts_check noted from the match).
 // EncodeActions behaves as if m matched no protocol.
 func EncodeFlowActions(version uint8, m *pipeline.Match, acts []pipeline.Action) ([]byte, error) {
-	if version == Version13 {
+	if version != Version10 {
 		acts = withL4Proto(acts, matchProto(m))
 	}
 	return EncodeActions(version, acts)
@@ -45,11 +45,17 @@ func EncodeFlowActions(version uint8, m *pipeline.Match, acts []pipeline.Action)
 // EncodeFlowInstructions is EncodeInstructions for the instructions of a
 // flow whose match is m (see EncodeFlowActions).
 func EncodeFlowInstructions(m *pipeline.Match, in *pipeline.Instructions) ([]byte, error) {
+	return EncodeFlowInstructionsVersion(Version13, m, in)
+}
+
+// EncodeFlowInstructionsVersion is EncodeFlowInstructions for OpenFlow
+// version 4 (1.3), 5 (1.4) or 6 (1.5).
+func EncodeFlowInstructionsVersion(version uint8, m *pipeline.Match, in *pipeline.Instructions) ([]byte, error) {
 	proto := matchProto(m)
 	c := *in
 	c.Apply = withL4Proto(in.Apply, proto)
 	c.Write = withL4Proto(in.Write, proto)
-	return EncodeInstructions(&c)
+	return EncodeInstructionsVersion(version, &c)
 }
 
 // FitL4Ports gives the OpenFlow 1.0/1.1 transport port sets in acts
@@ -334,6 +340,10 @@ func appendAction(b []byte, version uint8, a pipeline.Action) ([]byte, error) {
 	case pipeline.Controller:
 		return appendController(b, a), nil
 	case pipeline.RegLoad:
+		if version >= Version15 {
+			// OpenFlow 1.5 has only set_field (OVS's encode_SET_FIELD).
+			return appendSetField(b, version, regLoadSetField(a))
+		}
 		return appendRegLoad(b, a.Dst, a.Value)
 	case pipeline.Move:
 		sh, dh := subfieldHeader(a.Src), subfieldHeader(a.Dst)
@@ -341,6 +351,18 @@ func appendAction(b []byte, version uint8, a pipeline.Action) ([]byte, error) {
 			return nil, fmt.Errorf("nxm: move with an unknown field")
 		}
 		start := len(b)
+		if version >= Version15 {
+			// OFPAT_COPY_FIELD, as OVS's encode_REG_MOVE for OpenFlow 1.5,
+			// names its fields by their OXM headers.
+			if sh, dh = subfieldOXMHeader(a.Src), subfieldOXMHeader(a.Dst); sh == nil || dh == nil {
+				return nil, fmt.Errorf("nxm: move with an unknown field")
+			}
+			b = ofHdr(b, ofpat15CopyField, 0)
+			b = be16(b, a.Src.NBits, a.Src.Ofs, a.Dst.Ofs, 0)
+			b = appendHeader(b, sh)
+			b = appendHeader(b, dh)
+			return finish(b, start), nil
+		}
 		b = nxHdr(b, nxastRegMove, 0)
 		b = be16(b, a.Src.NBits)
 		b = be16(b, a.Src.Ofs)
@@ -514,7 +536,9 @@ func appendSetField(b []byte, version uint8, sf pipeline.SetField) ([]byte, erro
 		// OpenFlow 1.3 has only set_field for these (OVS does the same).
 		sf = of10ToSetField(sf)
 	case WireRegLoad2:
-		return appendRegLoad2(b, sf)
+		if version < Version15 {
+			return appendRegLoad2(b, sf)
+		}
 	case WireSetTunnel, WireSetTunnel64:
 		// OVS's encode_SET_TUNNEL: a set_field in OpenFlow 1.2+; in 1.0
 		// the 32-bit form when the ID fits and the action did not come
@@ -567,10 +591,12 @@ func appendSetField(b []byte, version uint8, sf pipeline.SetField) ([]byte, erro
 		}
 		return appendLoads(b, sf, f)
 	}
-	if full {
+	if full || version >= Version15 {
+		// OpenFlow 1.5's set_field takes a mask (OVS's
+		// set_field_to_set_field sends every set_field so).
 		start := len(b)
 		b = ofHdr(b, ofpatSetField, 0)
-		b = putEntry(b, f, v, m, true)
+		b = putEntry(b, f, v, m, full)
 		return finish(b, start), nil
 	}
 	return appendLoads(b, sf, f)
@@ -805,4 +831,10 @@ func appendStack(b []byte, sub uint16, sf pipeline.Subfield) ([]byte, error) {
 	b = appendHeader(b, h)
 	b = be16(b, sf.NBits)
 	return zeros(b, 24-(len(b)-start)), nil
+}
+
+// regLoadSetField is the set_field a load is in OpenFlow 1.5.
+func regLoadSetField(a pipeline.RegLoad) pipeline.SetField {
+	m := packet.Ones(uint(a.Dst.NBits)).Shl(uint(a.Dst.Ofs))
+	return pipeline.SetField{Field: a.Dst.Field, Value: a.Value.Shl(uint(a.Dst.Ofs)).And(m), Mask: m}
 }

@@ -133,7 +133,9 @@ func fuzzActions(t *testing.T, version uint8, b []byte) {
 	if err != nil {
 		t.Fatalf("re-decode of %x (from %x): %v", enc, b, err)
 	}
-	if !reflect.DeepEqual(acts, acts2) {
+	// OpenFlow 1.5 sends a load as a set_field (as OVS): its decoding is
+	// the set_field's, stable from the first encoding on.
+	if version != Version15 && !reflect.DeepEqual(acts, acts2) {
 		t.Fatalf("decode(encode(x)) != x\n in %x\nenc %x\n%+v\n%+v", b, enc, acts, acts2)
 	}
 	enc2, _ := EncodeActions(version, acts2)
@@ -152,13 +154,21 @@ func FuzzDecodeActions(f *testing.F) {
 				if b, err := EncodeActions(Version13, in.Apply); err == nil && len(b) > 0 {
 					f.Add(uint8(Version13), b)
 				}
+				if b, err := EncodeActions(Version15, in.Apply); err == nil && len(b) > 0 {
+					f.Add(uint8(Version15), b)
+				}
 			}
 		}
 	}
 	f.Fuzz(func(t *testing.T, v uint8, b []byte) {
 		version := uint8(Version10)
-		if v&1 == 1 {
+		switch {
+		case v == Version10 || v == Version13 || v == Version15:
+			version = v // a seed's own version
+		case v%3 == 1:
 			version = Version13
+		case v%3 == 2:
+			version = Version15
 		}
 		fuzzActions(t, version, b)
 	})

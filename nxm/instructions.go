@@ -20,7 +20,16 @@ const (
 // DecodeInstructions decodes an OpenFlow 1.3 instruction list, with OVS's
 // checks and error codes (ofpacts_pull_openflow_instructions).
 func DecodeInstructions(b []byte) (pipeline.Instructions, error) {
+	return DecodeInstructionsVersion(Version13, b)
+}
+
+// DecodeInstructionsVersion is DecodeInstructions for OpenFlow version 4
+// (1.3), 5 (1.4) or 6 (1.5), whose actions differ.
+func DecodeInstructionsVersion(version uint8, b []byte) (pipeline.Instructions, error) {
 	in := pipeline.Instructions{GotoTable: -1}
+	if version == Version10 || !supported(version) {
+		return in, pipeline.Errorf(pipeline.OFPBRC_BAD_VERSION, "no instructions in OpenFlow version %d", version)
+	}
 	if len(b)%8 != 0 {
 		return in, pipeline.Errorf(pipeline.OFPBIC_BAD_LEN, "instructions length %d is not a multiple of 8", len(b))
 	}
@@ -57,7 +66,7 @@ func DecodeInstructions(b []byte) (pipeline.Instructions, error) {
 		in.Meter = binary.BigEndian.Uint32(s[4:])
 	}
 	if s := slots[ofpitApplyActions]; s != nil {
-		acts, err := decodeActionsNoVerify(s[8:])
+		acts, err := decodeActionsNoVerify(version, s[8:])
 		if err != nil {
 			return in, err
 		}
@@ -65,7 +74,7 @@ func DecodeInstructions(b []byte) (pipeline.Instructions, error) {
 	}
 	in.ClearActions = slots[ofpitClearActions] != nil
 	if s := slots[ofpitWriteActions]; s != nil {
-		acts, err := decodeActionsNoVerify(s[8:])
+		acts, err := decodeActionsNoVerify(version, s[8:])
 		if err != nil {
 			return in, err
 		}
@@ -95,10 +104,10 @@ func DecodeInstructions(b []byte) (pipeline.Instructions, error) {
 
 // decodeActionsNoVerify is OVS's ofpacts_decode: the actions of an
 // instruction, checked for nesting by the caller.
-func decodeActionsNoVerify(b []byte) ([]pipeline.Action, *pipeline.Error) {
+func decodeActionsNoVerify(version uint8, b []byte) ([]pipeline.Action, *pipeline.Error) {
 	var acts []pipeline.Action
 	for len(b) > 0 {
-		a, n, err := decodeAction(Version13, b)
+		a, n, err := decodeAction(version, b)
 		if err != nil {
 			return nil, err
 		}
@@ -125,6 +134,12 @@ func allowedInSet(a pipeline.Action) bool {
 // meter, apply-actions, clear-actions, write-actions, write-metadata,
 // goto-table. An empty Apply is written only when HasApply is set.
 func EncodeInstructions(in *pipeline.Instructions) ([]byte, error) {
+	return EncodeInstructionsVersion(Version13, in)
+}
+
+// EncodeInstructionsVersion is EncodeInstructions for OpenFlow version 4
+// (1.3), 5 (1.4) or 6 (1.5).
+func EncodeInstructionsVersion(version uint8, in *pipeline.Instructions) ([]byte, error) {
 	var b []byte
 	if in.Meter != 0 {
 		b = ofHdr(b, ofpitMeter, 8)
@@ -135,7 +150,7 @@ func EncodeInstructions(in *pipeline.Instructions) ([]byte, error) {
 		start := len(b)
 		b = ofHdr(b, ofpitApplyActions, 0)
 		b = zeros(b, 4)
-		if b, err = AppendActions(b, Version13, in.Apply); err != nil {
+		if b, err = AppendActions(b, version, in.Apply); err != nil {
 			return nil, err
 		}
 		binary.BigEndian.PutUint16(b[start+2:], uint16(len(b)-start))
@@ -148,7 +163,7 @@ func EncodeInstructions(in *pipeline.Instructions) ([]byte, error) {
 		start := len(b)
 		b = ofHdr(b, ofpitWriteActions, 0)
 		b = zeros(b, 4)
-		if b, err = AppendActions(b, Version13, in.Write); err != nil {
+		if b, err = AppendActions(b, version, in.Write); err != nil {
 			return nil, err
 		}
 		binary.BigEndian.PutUint16(b[start+2:], uint16(len(b)-start))

@@ -134,3 +134,16 @@ func checkSubfield(f *wireField, ofs, nbits uint16, dst bool) (pipeline.Subfield
 }
 
 func encodeOfsNBits(ofs, nbits uint16) uint16 { return ofs<<6 | (nbits-1)&0x3f }
+
+// subfieldOXMHeader is the wire field OVS names model field id with in
+// OpenFlow 1.5's copy_field (mf_oxm_header: OXM if it has one, else NXM).
+func subfieldOXMHeader(sf pipeline.Subfield) *wireField {
+	switch sf.Field {
+	case packet.FieldNwTOS, packet.FieldVlanVID, packet.FieldIPDSCP, packet.FieldInPort:
+		return subfieldHeader(sf)
+	}
+	if !sf.Field.Valid() {
+		return nil
+	}
+	return headerFor(sf.Field, true)
+}
