@@ -191,6 +191,11 @@ type Config struct {
 	ProbeInterval time.Duration
 	// MaxBackoff is the active-connection reconnect back-off ceiling (default 8s).
 	MaxBackoff time.Duration
+	// Protocols are the OpenFlow versions offered (bit N: ofp_header
+	// version N, as in a HELLO's version bitmap), as the bridge's
+	// protocols column in OVS; 0 (or no version gswitch speaks) offers
+	// every version gswitch speaks (1.0, 1.3, 1.5), as OVS's default.
+	Protocols uint32
 	// MaxBundles, MaxBundleMsgs bound bundles per connection (default 16 and 100000).
 	MaxBundles    int
 	MaxBundleMsgs int

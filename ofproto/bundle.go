@@ -72,10 +72,17 @@ func onfMsg(xid uint32, expType uint32, sizeHint int) *msg {
 }
 
 func (c *conn) bundleControl(cd *codec, h Header, b []byte) error {
+	return c.bundleCtl(cd, h, b, 16, func(xid uint32) *msg { return onfMsg(xid, ONFTBundleControl, 8) })
+}
+
+// bundleCtl answers a bundle control message whose body (bundle_id, type,
+// flags, properties) starts at off: ONF's (1.3) or OpenFlow 1.4+'s, whose
+// reply starts with replyHdr.
+func (c *conn) bundleCtl(cd *codec, h Header, b []byte, off int, replyHdr func(xid uint32) *msg) error {
 	if err := c.rejectSlave(); err != nil {
 		return err
 	}
-	r := reader{b: b, off: 16}
+	r := reader{b: b, off: off}
 	id := r.u32()
 	typ := r.u16()
 	flags := r.u16()
@@ -148,15 +155,19 @@ func (c *conn) bundleControl(cd *codec, h Header, b []byte) error {
 	if err != nil {
 		return err
 	}
-	c.reply(onfMsg(h.Xid, ONFTBundleControl, 8).u32(id).u16(replyType).u16(0).done())
+	c.reply(replyHdr(h.Xid).u32(id).u16(replyType).u16(0).done())
 	return nil
 }
 
-func (c *conn) bundleAdd(cd *codec, h Header, b []byte) error {
+func (c *conn) bundleAdd(cd *codec, h Header, b []byte) error { return c.bundleAddAt(cd, h, b, 16) }
+
+// bundleAddAt takes a bundle add message whose body (bundle_id, pad,
+// flags, the message) starts at off.
+func (c *conn) bundleAddAt(cd *codec, h Header, b []byte, off int) error {
 	if err := c.rejectSlave(); err != nil {
 		return err
 	}
-	r := reader{b: b, off: 16}
+	r := reader{b: b, off: off}
 	id := r.u32()
 	r.skip(2)
 	flags := r.u16()

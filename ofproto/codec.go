@@ -48,6 +48,8 @@ const (
 	kindGetAsyncRequest
 	kindSetAsync
 	kindMeterMod
+	kindBundleControl // OFPT_BUNDLE_CONTROL (OpenFlow 1.4+)
+	kindBundleAdd     // OFPT_BUNDLE_ADD_MESSAGE (OpenFlow 1.4+)
 )
 
 // codec is one OpenFlow version's wire format (see the top of this file).
@@ -81,6 +83,11 @@ type codec struct {
 	decodeQueueGetConfig      func(b []byte) (uint32, error)
 	encodeQueueGetConfigReply func(xid, port uint32) []byte
 	decodeRoleRequest         func(b []byte) (*roleRequest, error)
+	// The asynchronous configuration (OFPT_GET_ASYNC_REPLY, OFPT_SET_ASYNC)
+	// and OFPT_TABLE_MOD (its table) of the versions that have them.
+	encodeGetAsyncReply func(xid uint32, a *asyncConfig) []byte
+	decodeSetAsync      func(b []byte, a *asyncConfig) error
+	decodeTableMod      func(b []byte) (uint8, error)
 
 	// decodeStatsRequest decodes the stats (multipart) request header; a
 	// nil request without error is a part of a request still arriving.
@@ -110,6 +117,7 @@ type codec struct {
 var codecs = [...]*codec{
 	Version10: &codec10,
 	Version13: &codec13,
+	Version15: &codec15,
 }
 
 // codecFor returns version's codec (nil for a version gswitch does not speak).
@@ -129,6 +137,14 @@ func versionBitmap() uint32 {
 		}
 	}
 	return bm
+}
+
+// versions returns the versions s offers (Config.Protocols).
+func (s *Server) versions() uint32 {
+	if bm := s.cfg.Protocols & versionBitmap(); bm != 0 {
+		return bm
+	}
+	return versionBitmap()
 }
 
 // requestKind returns what a message of type typ is in cd's version.
@@ -220,6 +236,9 @@ var codec13 = codec{
 	decodeQueueGetConfig:      decodeQueueGetConfig13,
 	encodeQueueGetConfigReply: encodeQueueGetConfigReply13,
 	decodeRoleRequest:         decodeRoleRequest13,
+	encodeGetAsyncReply:       encodeGetAsyncReply13,
+	decodeSetAsync:            decodeSetAsync13,
+	decodeTableMod:            decodeTableMod13,
 	decodeStatsRequest:        decodeMultipartRequest13,
 	stats: map[uint16]statsHandler{
 		MPDesc:          descStats,

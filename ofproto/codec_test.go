@@ -14,8 +14,13 @@ import (
 func TestCodecsComplete(t *testing.T) {
 	// The decoders needed only for one request kind.
 	onlyFor := map[string]msgKind{
-		"decodeGroupMod":    kindGroupMod,
-		"decodeRoleRequest": kindRoleRequest,
+		"decodeGroupMod":            kindGroupMod,
+		"decodeRoleRequest":         kindRoleRequest,
+		"encodeGetAsyncReply":       kindGetAsyncRequest,
+		"decodeSetAsync":            kindSetAsync,
+		"decodeTableMod":            kindTableMod,
+		"decodeQueueGetConfig":      kindQueueGetConfigRequest,
+		"encodeQueueGetConfigReply": kindQueueGetConfigRequest,
 	}
 	for v, cd := range codecs {
 		if cd == nil {
@@ -53,7 +58,7 @@ func TestCodecsComplete(t *testing.T) {
 			}
 		}
 	}
-	if bm := versionBitmap(); bm != 1<<Version10|1<<Version13 {
+	if bm := versionBitmap(); bm != 1<<Version10|1<<Version13|1<<Version15 {
 		t.Errorf("version bitmap %#x", bm)
 	}
 }

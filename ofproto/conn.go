@@ -48,6 +48,12 @@ func defaultAsync(version uint8) asyncConfig {
 	// As OVS's ofputil_async_cfg_default, restricted to the reasons that
 	// exist in 1.0-1.3 (the OF1.4 reasons all map to OFPR_ACTION).
 	a[asyncPacketIn][0] = 1<<reasonNoMatch | 1<<reasonAction
+	if version >= Version15 {
+		// OpenFlow 1.4's reasons: table miss, apply action, action set,
+		// group, packet-out (not invalid TTL); 1.4's numbers keep 1.3's
+		// for the first three, which are those the masks are checked with.
+		a[asyncPacketIn][0] = 0x3b
+	}
 	a[asyncPortStatus][0] = 7
 	a[asyncPortStatus][1] = 7
 	a[asyncFlowRemoved][0] = codecFor(version).flowRemovedReasons
@@ -178,7 +184,7 @@ func (c *conn) run() {
 
 	// We speak first: HELLO offering every version in codecs, in the
 	// highest one's header.
-	ours := versionBitmap()
+	ours := c.srv.versions()
 	c.enqueue(encodeHello(uint8(highestVersion(ours)), ours), true)
 
 	br := bufio.NewReaderSize(c.nc, 64<<10)
@@ -245,7 +251,7 @@ func (c *conn) hello(b []byte) bool {
 		return false
 	}
 	peer := decodeHelloVersions(b)
-	ours := versionBitmap()
+	ours := c.srv.versions()
 	common := peer & ours
 	if common == 0 {
 		v := uint8(Version13)

@@ -76,8 +76,11 @@ func asOFError(err error) *pipeline.Error {
 // it is not an error OVS knows or the version has no number for it.
 func errorWire(pe *pipeline.Error, version uint8) pipeline.ErrorWire {
 	wire := pipeline.ErrorCode.OF13
-	if version == Version10 {
+	switch {
+	case version == Version10:
 		wire = pipeline.ErrorCode.OF10
+	case version >= Version15:
+		wire = pipeline.ErrorCode.OF15
 	}
 	c, ok := pipeline.ErrorCodeOf(pe)
 	if !ok || wire(c).None {

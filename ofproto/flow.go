@@ -47,7 +47,11 @@ const (
 )
 
 // decodeFlowMod13 decodes an OpenFlow 1.3 OFPT_FLOW_MOD (whole message).
-func decodeFlowMod13(b []byte) (*flowModRequest, error) {
+func decodeFlowMod13(b []byte) (*flowModRequest, error) { return decodeFlowMod13Version(b, Version13) }
+
+// decodeFlowMod13Version decodes an ofp11_flow_mod whose actions are of
+// version (1.3, or 1.5 with its own actions).
+func decodeFlowMod13Version(b []byte, version uint8) (*flowModRequest, error) {
 	if err := checkFraming(b, flowMod13Len); err != nil {
 		return nil, err
 	}
@@ -97,7 +101,7 @@ func decodeFlowMod13(b []byte) (*flowModRequest, error) {
 	if cmd > uint8(pipeline.FlowDeleteStrict) {
 		return nil, errFlowModCmd
 	}
-	inst, err := nxm.DecodeInstructions(r.rest())
+	inst, err := nxm.DecodeInstructionsVersion(version, r.rest())
 	if err != nil {
 		return nil, err
 	}

@@ -111,37 +111,70 @@ func FuzzHandle(f *testing.F) {
 		if of10 {
 			v = Version10
 		}
-		// Frame it: version, then the fuzzer's type and body, with a
-		// correct length and the xid from the fuzzer's bytes 1-4.
-		b := make([]byte, HeaderLen, HeaderLen+len(rest))
-		b[0], b[1] = v, rest[0]
-		xid := uint32(0x1234)
-		body := rest[1:]
-		if len(body) >= 4 {
-			xid = binary.BigEndian.Uint32(body)
-			body = body[4:]
+		fuzzHandleOne(t, env, v, rest)
+	})
+}
+
+// fuzzHandleOne frames rest as one message of version v (type, then xid
+// and body) and checks what handling it queues (see FuzzHandle).
+func fuzzHandleOne(t *testing.T, env *testEnv, v uint8, rest []byte) {
+	// Frame it: version, then the fuzzer's type and body, with a
+	// correct length and the xid from the fuzzer's bytes 1-4.
+	b := make([]byte, HeaderLen, HeaderLen+len(rest))
+	b[0], b[1] = v, rest[0]
+	xid := uint32(0x1234)
+	body := rest[1:]
+	if len(body) >= 4 {
+		xid = binary.BigEndian.Uint32(body)
+		body = body[4:]
+	}
+	binary.BigEndian.PutUint32(b[4:], xid)
+	b = append(b, body...)
+	binary.BigEndian.PutUint16(b[2:], uint16(len(b)))
+	replies := handleOnce(t, env.srv, v, b)
+	if len(replies) > 300 {
+		t.Fatalf("%d replies", len(replies))
+	}
+	for _, r := range replies {
+		if len(r) < HeaderLen || int(binary.BigEndian.Uint16(r[2:])) != len(r) {
+			t.Fatalf("malformed reply % x", r)
 		}
-		binary.BigEndian.PutUint32(b[4:], xid)
-		b = append(b, body...)
-		binary.BigEndian.PutUint16(b[2:], uint16(len(b)))
-		replies := handleOnce(t, env.srv, v, b)
-		if len(replies) > 300 {
-			t.Fatalf("%d replies", len(replies))
+		h := ParseHeader(r)
+		if h.Version != v {
+			t.Fatalf("reply version %d in a %d session", h.Version, v)
 		}
-		for _, r := range replies {
-			if len(r) < HeaderLen || int(binary.BigEndian.Uint16(r[2:])) != len(r) {
-				t.Fatalf("malformed reply % x", r)
-			}
-			h := ParseHeader(r)
-			if h.Version != v {
-				t.Fatalf("reply version %d in a %d session", h.Version, v)
-			}
-			if h.Xid != xid && h.Type != TypeEchoRequest {
-				t.Fatalf("reply xid %#x, request %#x", h.Xid, xid)
-			}
-			if h.Type == TypeError && len(r) < 12 {
-				t.Fatalf("short error % x", r)
+		if h.Xid != xid && h.Type != TypeEchoRequest {
+			t.Fatalf("reply xid %#x, request %#x", h.Xid, xid)
+		}
+		if h.Type == TypeError && len(r) < 12 {
+			t.Fatalf("short error % x", r)
+		}
+	}
+}
+
+// FuzzHandle15 is FuzzHandle for OpenFlow 1.5: the 1.5 flow-mod, packet-out,
+// port-mod, async config and table-mod decoders, standard bundles and the
+// 1.5 statistics, seeded with the requests of of15-replies.tsv.
+func FuzzHandle15(f *testing.F) {
+	for _, row := range golden.Replies15() {
+		for _, m := range row.Requests {
+			if len(m) >= 8 && m[0] == Version15 {
+				f.Add(m[1:])
 			}
 		}
+	}
+	// packet-out: buffer, actions_len 16, match in_port=1, output:2, a frame
+	f.Add(append([]byte{TypePacketOut, 0, 0, 0, 1, 0xff, 0xff, 0xff, 0xff, 0, 16, 0, 0,
+		0, 1, 0, 12, 0x80, 0, 0, 4, 0, 0, 0, 1, 0, 0, 0, 0,
+		0, 0, 0, 16, 0, 0, 0, 2, 0xff, 0xff, 0, 0, 0, 0, 0, 0}, make([]byte, 14)...))
+	// port-mod with an ethernet property
+	f.Add([]byte{Type13PortMod, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 0, 2, 0, 0, 0, 0, 1, 0, 0,
+		0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 8, 0, 0, 0, 0x20})
+	env := newTestServer(f, func(c *Config) { c.Datapath = realDatapath() })
+	f.Fuzz(func(t *testing.T, rest []byte) {
+		if len(rest) < 1 || len(rest) > 4096 {
+			return
+		}
+		fuzzHandleOne(t, env, Version15, rest)
 	})
 }

@@ -52,6 +52,8 @@ var requestHandlers = [...]requestHandler{
 	kindGetAsyncRequest:       {fn: handleGetAsync},
 	kindSetAsync:              {fn: handleSetAsync},
 	kindMeterMod:              {write: true, fn: handleMeterMod},
+	kindBundleControl:         {fn: handleBundleControl},
+	kindBundleAdd:             {fn: handleBundleAdd},
 }
 
 // dispatch decodes and answers one request of cd's version.
@@ -164,25 +166,43 @@ func handleRoleRequest(c *conn, cd *codec, h Header, b []byte) error {
 	return c.roleRequest(h, rr)
 }
 
-// handleGetAsync answers OFPT_GET_ASYNC_REQUEST (OpenFlow 1.3's form).
-func handleGetAsync(c *conn, _ *codec, h Header, b []byte) error {
+// handleGetAsync answers OFPT_GET_ASYNC_REQUEST in cd's form.
+func handleGetAsync(c *conn, cd *codec, h Header, b []byte) error {
 	if err := requireLen(b, HeaderLen); err != nil {
 		return err
 	}
-	c.reply(c.asyncReply(h.Xid))
+	st := c.state()
+	c.reply(cd.encodeGetAsyncReply(h.Xid, &st.async))
 	return nil
 }
 
-// handleSetAsync applies OFPT_SET_ASYNC (OpenFlow 1.3's form).
-func handleSetAsync(c *conn, _ *codec, _ Header, b []byte) error {
-	if err := requireLen(b, HeaderLen+24); err != nil {
+// handleSetAsync applies OFPT_SET_ASYNC in cd's form.
+func handleSetAsync(c *conn, cd *codec, _ Header, b []byte) error {
+	a := c.state().async
+	if err := cd.decodeSetAsync(b, &a); err != nil {
 		return err
 	}
-	c.setAsync(b[HeaderLen:])
+	c.mu.Lock()
+	c.st.async = a
+	c.asyncSetLocked()
+	c.mu.Unlock()
 	return nil
 }
 
-func handleTableMod(c *conn, _ *codec, _ Header, b []byte) error { return c.tableMod(b) }
+func handleTableMod(c *conn, cd *codec, _ Header, b []byte) error {
+	table, err := cd.decodeTableMod(b)
+	if err != nil {
+		return err
+	}
+	if table != pipeline.TableAll && table >= c.srv.cfg.NumTables {
+		// OVS's tables past n_tables are hidden and read-only.
+		return pipeline.NewError(pipeline.OFPTMFC_EPERM)
+	}
+	// The table config (1.1-1.2 miss behaviour, deprecated in 1.3; 1.4's
+	// eviction and vacancy events) is accepted and ignored, as OVS does
+	// for a table that supports neither.
+	return nil
+}
 
 func echoReply(b []byte) []byte {
 	out := make([]byte, len(b))
@@ -343,18 +363,12 @@ func finishPacketOut(version uint8, bufferID, inPort uint32, acts, frame []byte)
 	return &packetOutRequest{bufferID: bufferID, inPort: inPort, actions: actions, frame: frame}, nil
 }
 
-func (c *conn) tableMod(b []byte) error {
+// decodeTableMod13 returns the table of an ofp11_table_mod.
+func decodeTableMod13(b []byte) (uint8, error) {
 	if err := requireLen(b, 16); err != nil {
-		return err
+		return 0, err
 	}
-	table := b[8]
-	if table != pipeline.TableAll && table >= c.srv.cfg.NumTables {
-		// OVS's tables past n_tables are hidden and read-only.
-		return pipeline.NewError(pipeline.OFPTMFC_EPERM)
-	}
-	// The table config (1.1-1.2 miss behaviour, deprecated in 1.3) is
-	// accepted and ignored, as OVS does for OpenFlow 1.3.
-	return nil
+	return b[8], nil
 }
 
 // Roles.
@@ -425,7 +439,7 @@ func (c *conn) roleRequest(h Header, rr *roleRequest) error {
 	}
 	g, ok := c.srv.generationID()
 	if !ok {
-		g = 0
+		g = ^uint64(0) // no generation id yet: OVS sends UINT64_MAX
 	}
 	c.reply(newMsg(h.Version, Type13RoleReply, h.Xid, 16).u32(cur).zeros(4).u64(g).done())
 	return nil
@@ -470,13 +484,25 @@ func (s *Server) setRole(c *conn, role uint32) {
 
 // Asynchronous configuration.
 
-func (c *conn) asyncReply(xid uint32) []byte {
-	st := c.state()
+// encodeGetAsyncReply13 is an ofp13_async_config.
+func encodeGetAsyncReply13(xid uint32, a *asyncConfig) []byte {
 	m := newMsg(Version13, Type13GetAsyncReply, xid, 24)
 	for k := 0; k < 3; k++ {
-		m.u32(st.async[k][0]).u32(st.async[k][1])
+		m.u32(a[k][0]).u32(a[k][1])
 	}
 	return m.done()
+}
+
+// decodeSetAsync13 decodes an OFPT_SET_ASYNC of OpenFlow 1.3 into a.
+func decodeSetAsync13(b []byte, a *asyncConfig) error {
+	if err := requireLen(b, HeaderLen+24); err != nil {
+		return err
+	}
+	for k := 0; k < 3; k++ {
+		a[k][0] = binary.BigEndian.Uint32(b[HeaderLen+k*8:])
+		a[k][1] = binary.BigEndian.Uint32(b[HeaderLen+k*8+4:])
+	}
+	return nil
 }
 
 // setAsync applies a struct ofp13_async_config / nx_async_config body

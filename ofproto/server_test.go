@@ -33,36 +33,52 @@ func dial(t testing.TB, env *testEnv, version uint8, bitmap uint32) *oftest.Peer
 }
 
 func TestHandshake(t *testing.T) {
-	env := newTestServer(t, nil)
-	cases := []struct {
-		name    string
-		version uint8
-		bitmap  uint32
-		want    uint8
+	// By default gswitch offers 1.0, 1.3 and 1.5 (OVS's default offers
+	// every version it has); with protocols OpenFlow10,OpenFlow13 only those.
+	for _, sv := range []struct {
+		name      string
+		protocols uint32
+		hello     []byte // the server's HELLO
 	}{
-		{"of10-no-bitmap", 1, 0, 1},
-		{"of13-no-bitmap", 4, 0, 4},
-		{"of13-bitmap-10-13", 4, 1<<1 | 1<<4, 4},
-		{"of10-bitmap", 1, 1 << 1, 1},
-		{"of15-bitmap-10-15", 6, 1<<1 | 1<<4 | 1<<6, 4},
-		{"of11-no-bitmap", 2, 0, 1},
-		{"of14-no-bitmap", 5, 0, 4},
-	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			p := dial(t, env, tc.version, tc.bitmap)
-			if p.Version != tc.want {
-				t.Fatalf("negotiated %d, want %d", p.Version, tc.want)
-			}
-			h := oftest.ParseHeader(p.ServerHello)
-			if h.Version != 4 || !bytes.Equal(p.ServerHello[8:], []byte{0, 1, 0, 8, 0, 0, 0, 0x12}) {
-				t.Fatalf("server hello % x", p.ServerHello)
-			}
-			// The connection works in the negotiated version.
-			if err := p.Echo([]byte("hi")); err != nil {
-				t.Fatal(err)
-			}
-		})
+		{"default", 0, []byte{6, 0, 0, 16, 0, 0, 0, 0, 0, 1, 0, 8, 0, 0, 0, 0x52}},
+		{"of10-of13", 1<<1 | 1<<4, []byte{4, 0, 0, 16, 0, 0, 0, 0, 0, 1, 0, 8, 0, 0, 0, 0x12}},
+	} {
+		env := newTestServer(t, func(c *Config) { c.Protocols = sv.protocols })
+		cases := []struct {
+			name    string
+			version uint8
+			bitmap  uint32
+			want    uint8 // by default
+			want13  uint8 // with 1.0 and 1.3 only
+		}{
+			{"of10-no-bitmap", 1, 0, 1, 1},
+			{"of13-no-bitmap", 4, 0, 4, 4},
+			{"of13-bitmap-10-13", 4, 1<<1 | 1<<4, 4, 4},
+			{"of10-bitmap", 1, 1 << 1, 1, 1},
+			{"of15-bitmap-10-15", 6, 1<<1 | 1<<4 | 1<<6, 6, 4},
+			{"of15-no-bitmap", 6, 0, 6, 4},
+			{"of11-no-bitmap", 2, 0, 1, 1},
+			{"of14-no-bitmap", 5, 0, 4, 4},
+		}
+		for _, tc := range cases {
+			t.Run(sv.name+"/"+tc.name, func(t *testing.T) {
+				p := dial(t, env, tc.version, tc.bitmap)
+				want := tc.want
+				if sv.protocols != 0 {
+					want = tc.want13
+				}
+				if p.Version != want {
+					t.Fatalf("negotiated %d, want %d", p.Version, want)
+				}
+				if !bytes.Equal(p.ServerHello[:2], sv.hello[:2]) || !bytes.Equal(p.ServerHello[8:], sv.hello[8:]) {
+					t.Fatalf("server hello % x, want % x", p.ServerHello, sv.hello)
+				}
+				// The connection works in the negotiated version.
+				if err := p.Echo([]byte("hi")); err != nil {
+					t.Fatal(err)
+				}
+			})
+		}
 	}
 }
 
@@ -73,7 +89,7 @@ func TestHandshakeNoCommonVersion(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer p.Close()
-	_, err = p.Handshake(5, 1<<5|1<<6) // 1.4 and 1.5 only
+	_, err = p.Handshake(5, 1<<5) // 1.4 only
 	var er *oftest.ErrorReply
 	if !errors.As(err, &er) {
 		t.Fatalf("want HELLO_FAILED, got %v", err)
@@ -82,7 +98,7 @@ func TestHandshakeNoCommonVersion(t *testing.T) {
 	if typ != 0 || code != 0 {
 		t.Fatalf("error %d/%d, want HELLO_FAILED/INCOMPATIBLE", typ, code)
 	}
-	if got := string(er.Data()); got != "We support versions 0x01, 0x04, you support versions 0x05, 0x06, no common versions." {
+	if got := string(er.Data()); got != "We support versions 0x01, 0x04, 0x06, you support version 0x05, no common versions." {
 		t.Fatalf("text %q", got)
 	}
 	// And the server closes the connection.

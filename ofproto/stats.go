@@ -54,9 +54,9 @@ func (w *mpWriter) finish() {
 	w.c.reply(w.cur.done())
 }
 
-// mpHeader13 is an OF1.3 multipart reply header for type t.
-func mpHeader13(xid uint32, t uint16) []byte {
-	return newMsg(Version13, Type13MultipartReply, xid, 8).u16(t).u16(0).zeros(4).b
+// mpHeader13 is an OF1.3+ multipart reply header of version for type t.
+func mpHeader13(version uint8, xid uint32, t uint16) []byte {
+	return newMsg(version, Type13MultipartReply, xid, 8).u16(t).u16(0).zeros(4).b
 }
 
 // statsHeader10 is an OF1.0 stats reply header for type t.
@@ -130,7 +130,7 @@ func decodeMultipartRequest13(c *conn, h Header, b []byte) (*statsRequest, error
 			return nil, err
 		}
 	}
-	return &statsRequest{typ: typ, xid: h.Xid, body: body, reply: mpHeader13(h.Xid, typ)}, nil
+	return &statsRequest{typ: typ, xid: h.Xid, body: body, reply: mpHeader13(h.Version, h.Xid, typ)}, nil
 }
 
 func descStats(c *conn, _ *codec, r *statsRequest) error {

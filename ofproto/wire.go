@@ -11,6 +11,8 @@ import (
 const (
 	Version10 = 0x01
 	Version13 = 0x04
+	Version14 = 0x05
+	Version15 = 0x06
 )
 
 // HeaderLen is the length of struct ofp_header.
@@ -66,6 +68,10 @@ const (
 	Type13GetAsyncReply    = 27
 	Type13SetAsync         = 28
 	Type13MeterMod         = 29
+
+	// OpenFlow 1.4+ message types.
+	Type14BundleControl    = 33
+	Type14BundleAddMessage = 34
 )
 
 // Multipart (stats) types. OpenFlow 1.0 uses 0-5 and 0xffff.

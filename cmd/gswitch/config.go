@@ -38,6 +38,9 @@ type Config struct {
 	NoMgmtSocket bool
 	HWAddr       [6]byte
 	HWAddrSet    bool
+	// Protocols is the OpenFlow version bitmap offered (bit N: wire version
+	// N); 0 offers every version gswitch speaks.
+	Protocols uint32
 }
 
 type multiFlag []string
@@ -63,6 +66,11 @@ func ParseArgs(args []string, stderr io.Writer) (*Config, error) {
 	hw := fs.String("hwaddr", "", "bridge Ethernet address (the LOCAL port's; default: the first port's)")
 	dpid := fs.String("datapath-id", "", "datapath id, 16 hex digits (default: derived from the first port's MAC)")
 	fs.StringVar(&c.LogLevel, "log-level", "info", "log level: debug, info, warn, error")
+	fs.Func("protocols", "OpenFlow versions offered, as OVS's bridge `protocols` column: a comma-separated list of OpenFlow10, OpenFlow13, OpenFlow15 (default: all of them)", func(v string) error {
+		bm, err := parseProtocols(v)
+		c.Protocols = bm
+		return err
+	})
 	fs.StringVar(&c.FailMode, "fail-mode", "standalone", "with no controller: standalone (a NORMAL flow, as OVS) or secure (no flows)")
 	fs.BoolVar(&c.ShowVersion, "version", false, "print the version and exit")
 	fs.BoolVar(&c.NoMgmtSocket, "no-mgmt-socket", false, "do not listen on $OVS_RUNDIR/BRIDGE.mgmt")
@@ -235,3 +243,22 @@ func checkListenSpec(s string) error {
 }
 
 var errHelp = errors.New("help requested")
+
+// parseProtocols parses --protocols: OVS's version names, of those gswitch
+// speaks.
+func parseProtocols(v string) (uint32, error) {
+	var bm uint32
+	for _, p := range strings.Split(v, ",") {
+		switch strings.TrimSpace(p) {
+		case "OpenFlow10":
+			bm |= 1 << 1
+		case "OpenFlow13":
+			bm |= 1 << 4
+		case "OpenFlow15":
+			bm |= 1 << 6
+		default:
+			return 0, fmt.Errorf("%q: expected OpenFlow10, OpenFlow13 or OpenFlow15", p)
+		}
+	}
+	return bm, nil
+}

@@ -47,3 +47,16 @@ func TestParseArgsErrors(t *testing.T) {
 		})
 	}
 }
+
+func TestParseProtocols(t *testing.T) {
+	c, err := ParseArgs([]string{"--port", "veth-a=1", "--protocols", "OpenFlow10,OpenFlow15"}, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Protocols != 1<<1|1<<6 {
+		t.Fatalf("protocols %#x", c.Protocols)
+	}
+	if _, err := ParseArgs([]string{"--port", "veth-a=1", "--protocols", "OpenFlow14"}, io.Discard); err == nil {
+		t.Fatal("OpenFlow14 accepted")
+	}
+}

@@ -122,6 +122,7 @@ func NewSwitch(cfg *Config, log *zap.Logger) (*Switch, error) {
 		Ports:      (*portTable)(s),
 		Ct:         ctFlusher{s.tracker},
 		DatapathID: s.dpid,
+		Protocols:  cfg.Protocols,
 		Clock:      s.Now,
 		Logger:     log.Named("ofproto"),
 		Desc:       ofproto.Desc{Manufacturer: "gswitch", Hardware: "gswitch userspace switch", Software: "gswitch " + Version, SerialNum: "None", Datapath: cfg.Bridge},

@@ -262,15 +262,20 @@ type ReplyRow struct {
 }
 
 // Replies parses of-replies.tsv.
-func Replies() []ReplyRow {
+func Replies() []ReplyRow { return repliesFrom("of-replies.tsv") }
+
+// Replies15 parses of15-replies.tsv (OpenFlow 1.5 requests).
+func Replies15() []ReplyRow { return repliesFrom("of15-replies.tsv") }
+
+func repliesFrom(name string) []ReplyRow {
 	var rows []ReplyRow
-	for _, line := range strings.Split(Load("of-replies.tsv"), "\n") {
+	for _, line := range strings.Split(Load(name), "\n") {
 		if line == "" || strings.HasPrefix(line, "#") || strings.HasPrefix(line, "name\t") {
 			continue
 		}
 		f := strings.Split(line, "\t")
 		if len(f) != 5 {
-			panic("golden: of-replies.tsv: want 5 fields: " + line)
+			panic("golden: " + name + ": want 5 fields: " + line)
 		}
 		v, _ := strconv.Atoi(f[1])
 		r := ReplyRow{Name: f[0], Version: uint8(v), Print: f[4]}

@@ -39,6 +39,7 @@ import (
 const (
 	of10 = 1
 	of13 = 4
+	of15 = 6
 
 	caseXID = 0x0000c0de
 	echoXID = 0x00ec0ec0
@@ -62,6 +63,7 @@ var (
 	only     = flag.String("only", "", "run only the case with this name")
 	list     = flag.Bool("list", false, "list the cases and their bytes, connect to nothing")
 	replies  = flag.Bool("replies", false, "record the replies to well-formed requests (of-replies.tsv) instead of errors")
+	of15Set  = flag.Bool("of15", false, "with -replies: the OpenFlow 1.5 cases (of15-replies.tsv; the switch must allow OpenFlow15)")
 )
 
 func main() {
@@ -636,10 +638,73 @@ func replyCases() []replyCase {
 	}
 }
 
+// replyCases15 are OpenFlow 1.5 requests; the flow-mod is the one ovs-ofctl
+// -O OpenFlow15 add-flow sends for "table=0,priority=5,importance=7,
+// idle_timeout=50,ip,nw_dst=198.51.100.2,actions=move:NXM_OF_IP_SRC[]->
+// NXM_NX_REG0[],load:0x5->NXM_NX_REG1[0..7],set_field:0x1/0x3->reg2,output:2"
+// (copy_field and masked set_field).
+func replyCases15() []replyCase {
+	mp := func(typ uint16, body []byte) []byte {
+		return msg(of15, 18, caseXID, cat(be16(typ), be16(0), be32(0), body))
+	}
+	fm := unhex("060e009800000006000000000000000000000000000000000000003200000005ffffffffffffffffffffffff000000070001001280000a02080080001804c63364020000000000000004005000000000001c00180020000000000000800016040001000400000000001900100001030800000005000000ff0019001000010508000000010000000300000010000000020000000000000000")
+	fmCT := unhex("060e007800000006000000000000000900000000000000000100000000000007ffffffffffffffffffffffff000000000001001580000a020800800014010680001c0200500000000004003000000000ffff00180000232000230001000000000000020000000000ffff001000002320000efff803000000")
+	bundleCtl := func(xid uint32, typ uint16) []byte {
+		return msg(of15, 33, xid, cat(be32(7), be16(typ), be16(3)))
+	}
+	// table=3,priority=1,actions=drop (an empty apply-actions)
+	addFlow := msg(of15, 14, 0, cat(be64(0), be64(0), []byte{3, 0}, be16(0), be16(0), be16(1),
+		be32(0xffffffff), be32(0xffffffff), be32(0xffffffff), be16(0), be16(0), be16(1), be16(4), be32(0), be16(4), be16(8), be32(0)))
+	bundleAdd := func(xid uint32, m []byte) []byte {
+		m = append([]byte(nil), m...)
+		binary.BigEndian.PutUint32(m[4:], xid)
+		return pad8(msg(of15, 34, xid, cat(be32(7), be16(0), be16(3), m)))
+	}
+	return []replyCase{
+		{"features", of15, [][]byte{msg(of15, 5, caseXID, nil)}},
+		{"get-config", of15, [][]byte{msg(of15, 7, caseXID, nil)}},
+		{"set-config-get-config", of15, [][]byte{msg(of15, 9, caseXID-1, cat(be16(1), be16(0x80))), msg(of15, 7, caseXID, nil)}},
+		{"echo-payload", of15, [][]byte{msg(of15, 2, caseXID, []byte("gswitch!"))}},
+		{"barrier", of15, [][]byte{msg(of15, 20, caseXID, nil)}},
+		{"role-nochange", of15, [][]byte{msg(of15, 24, caseXID, cat(be32(0), be32(0), be64(0)))}},
+		{"role-master", of15, [][]byte{msg(of15, 24, caseXID, cat(be32(2), be32(0), be64(5)))}},
+		{"nx-role-request", of15, [][]byte{msg(of15, 4, caseXID, cat(be32(nxVendor), be32(10), be32(0)))}},
+		{"get-async", of15, [][]byte{msg(of15, 26, caseXID, nil)}},
+		{"set-async-get-async", of15, [][]byte{
+			msg(of15, 28, caseXID-1, cat(be16(0), be16(8), be32(1), be16(1), be16(8), be32(7), be16(5), be16(8), be32(0xf))),
+			msg(of15, 26, caseXID, nil)}},
+		{"table-mod", of15, [][]byte{msg(of15, 17, caseXID, cat([]byte{0, 0, 0, 0}, be32(0)))}},
+		{"table-mod-evict", of15, [][]byte{msg(of15, 17, caseXID, cat([]byte{0, 0, 0, 0}, be32(4)))}},
+		{"multipart-desc", of15, [][]byte{mp(0, nil)}},
+		{"multipart-port-desc", of15, [][]byte{mp(13, cat(be32(0xffffffff), be32(0)))}},
+		{"multipart-queue-stats", of15, [][]byte{mp(5, cat(be32(0xffffffff), be32(0xffffffff)))}},
+		{"multipart-meter-features", of15, [][]byte{mp(11, nil)}},
+		{"multipart-group-features", of15, [][]byte{mp(8, nil)}},
+		{"flow-mod-aggregate", of15, [][]byte{fm, fmCT,
+			mp(2, cat([]byte{0xff, 0, 0, 0}, be32(0xffffffff), be32(0xffffffff), be32(0), be64(0), be64(0), be16(1), be16(4), be32(0)))}},
+		{"nx-tlv-table-request", of15, [][]byte{msg(of15, 4, caseXID, cat(be32(nxVendor), be32(25)))}},
+		{"nx-set-packet-in-format", of15, [][]byte{msg(of15, 4, caseXID, cat(be32(nxVendor), be32(16), be32(2)))}},
+		{"bundle-open-add-commit", of15, [][]byte{bundleCtl(caseXID, 0), bundleAdd(caseXID+1, addFlow), bundleCtl(caseXID+2, 4)}},
+		{"bundle-open-close-discard", of15, [][]byte{bundleCtl(caseXID, 0), bundleCtl(caseXID+1, 2), bundleCtl(caseXID+2, 6)}},
+	}
+}
+
+func unhex(s string) []byte {
+	b, err := hex.DecodeString(s)
+	if err != nil {
+		panic(err)
+	}
+	return b
+}
+
 func runReplies() error {
 	fmt.Println("name\tversion\trequest_hex\treplies_hex\tovs_print")
+	versions, cases := []uint8{of13, of10}, replyCases()
+	if *of15Set {
+		versions, cases = []uint8{of15}, replyCases15()
+	}
 	// the switch's HELLO, once per version
-	for _, v := range []uint8{of13, of10} {
+	for _, v := range versions {
 		conn, err := net.DialTimeout("tcp", *addr, 3*time.Second)
 		if err != nil {
 			return err
@@ -653,7 +718,7 @@ func runReplies() error {
 		}
 		fmt.Printf("hello\t%d\t%s\t%s\t%s\n", v, hex.EncodeToString(hello), hex.EncodeToString(m), printName(m))
 	}
-	for _, c := range replyCases() {
+	for _, c := range cases {
 		row, err := runReply(c)
 		if err != nil {
 			return fmt.Errorf("%s: %v", c.name, err)
