@@ -112,7 +112,6 @@ func TestGoldenReplies15(t *testing.T) {
 // goldenOthers15 are rows decided by another part of issue 11.
 var goldenOthers15 = map[string]string{
 	"multipart-meter-features": "meters (issue 11's meters part): gswitch also offers dscp_remark bands (band_types 6, OVS 2)",
-	"nx-tlv-table-request":     "tunnel metadata (issue 11's tunmeta part): OVS offers 256 bytes of option space, 64 fields",
 }
 
 // sortEntries sorts the n-byte entries of a message after its first off bytes.
