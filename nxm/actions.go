@@ -312,7 +312,7 @@ func knownNX(version uint8, sub uint16) bool {
 		nxastRegLoad2, nxastOutputReg, nxastOutputReg2, nxastDecTTLCntIDs, nxastNote, nxastExit,
 		nxastCT, nxastNAT, nxastCTClear, nxastConjunction, nxastController, nxastController2,
 		nxastClone, nxastStackPush, nxastStackPop, nxastCheckPktLarger, nxastSetTunnel, nxastSetTunnel64,
-		nxastLearn, nxastLearn2, nxastFinTimeout:
+		nxastLearn, nxastLearn2, nxastFinTimeout, nxastPopQueue, nxastMultipath, nxastBundle, nxastBundleLoad:
 		return true
 	case nxastSetQueue, nxastDecTTL, nxastGroup,
 		nxastPushMPLS, nxastPopMPLS, nxastSetMPLSTTL, nxastDecMPLSTTL, nxastSetMPLSLabel, nxastSetMPLSTC:
@@ -800,6 +800,16 @@ func decodeNX(version uint8, sub uint16, b []byte) (pipeline.Action, *pipeline.E
 		return decodeLearn(sub, b)
 	case nxastFinTimeout:
 		return decodeFinTimeout(b)
+	case nxastPopQueue:
+		// OVS's decode_NXAST_RAW_POP_QUEUE: the padding is not looked at.
+		if err := fixedLen(n, 16, "pop_queue"); err != nil {
+			return nil, err
+		}
+		return pipeline.PopQueue{}, nil
+	case nxastMultipath:
+		return decodeMultipath(b)
+	case nxastBundle, nxastBundleLoad:
+		return decodeBundle(sub == nxastBundleLoad, b)
 	case nxastCheckPktLarger:
 		// OVS's decode_NXAST_RAW_CHECK_PKT_LARGER: pkt_len, the bit's
 		// offset, a field header, zeros to 24 bytes.

@@ -3,7 +3,8 @@
 // OXM and NXM matches, OpenFlow 1.0 ofp_match, OpenFlow 1.0 and 1.3 actions,
 // Nicira (experimenter 0x00002320) actions including ct, nat, resubmit,
 // load/move, output:reg, dec_ttl, note, conjunction, controller, clone, push/pop, check_pkt_larger,
-// learn (NXAST_LEARN and NXAST_LEARN2, nxm/learn.go) and fin_timeout, and
+// learn (NXAST_LEARN and NXAST_LEARN2, nxm/learn.go) and fin_timeout,
+// multipath, bundle, bundle_load and pop_queue (nxm/nxselect.go), and
 // OpenFlow 1.3 instructions.
 //
 // # Usage
@@ -33,7 +34,9 @@
 // destination port, whatever the protocol"; set_vlan_vid to vlan_vid with
 // the CFI (present) bit set, meaning "push a tag if there is none";
 // set_vlan_pcp to vlan_tci PCP|CFI under mask 0xf000, likewise.
-// OFPAT_ENQUEUE decodes to Output with Enqueue and QueueID. Plain
+// OFPAT_ENQUEUE decodes to Output with Enqueue and QueueID (in OpenFlow 1.3
+// OVS encodes it as set_queue, output, pop_queue, and so does EncodeActions;
+// those three decode as three actions). Plain
 // dec_ttl decodes to DecTTL{ControllerIDs: [0]}, as OVS treats it.
 //
 // # Errors
@@ -55,8 +58,7 @@
 // existence) are the pipeline's.
 //
 // Unsupported but valid OVS input is refused cleanly: Nicira actions we do
-// not model (multipath, bundle, pop_queue,
-// sample, output_trunc, encap/decap, write_metadata, ...) get OFPBAC_BAD_EXP_TYPE; OpenFlow 1.3 MPLS, TTL copy,
+// not model (sample, output_trunc, encap/decap, write_metadata, ...) get OFPBAC_BAD_EXP_TYPE; OpenFlow 1.3 MPLS, TTL copy,
 // PBB and the deprecated OpenFlow 1.1 set actions get OFPBAC_BAD_TYPE;
 // fields we do not model (ERSPAN and GTP-U tunnel fields, MPLS, NSH, packet_type, ...) get
 // OFPBMC_BAD_FIELD.

@@ -206,9 +206,15 @@ func appendAction(b []byte, version uint8, a pipeline.Action) ([]byte, error) {
 				b = zeros(b, 6)
 				return be32(b, a.QueueID), nil
 			}
+			// OVS's encode_ENQUEUE: set_queue, output, pop_queue.
 			b = ofHdr(b, ofpatSetQueue, 8)
 			b = be32(b, a.QueueID)
-			a = pipeline.Output{Port: a.Port, MaxLen: 0xffff}
+			b = ofHdr(b, ofpatOutput, 16)
+			b = be32(b, a.Port)
+			b = be16(b, 0xffff)
+			b = zeros(b, 6)
+			b = nxHdr(b, nxastPopQueue, 16)
+			return zeros(b, 6), nil
 		}
 		if v10 {
 			p, err := port16(a.Port)
@@ -403,6 +409,13 @@ func appendAction(b []byte, version uint8, a pipeline.Action) ([]byte, error) {
 		return appendStack(b, nxastStackPop, a.Dst)
 	case pipeline.Learn:
 		return appendLearn(b, &a)
+	case pipeline.PopQueue:
+		b = nxHdr(b, nxastPopQueue, 16)
+		return zeros(b, 6), nil
+	case pipeline.Multipath:
+		return appendMultipath(b, &a)
+	case pipeline.Bundle:
+		return appendBundle(b, &a)
 	case pipeline.FinTimeout:
 		b = nxHdr(b, nxastFinTimeout, 16)
 		return zeros(be16(b, a.IdleTimeout, a.HardTimeout), 2), nil

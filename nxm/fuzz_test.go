@@ -238,3 +238,52 @@ func FuzzDecodeLearn(f *testing.F) {
 		fuzzActions(t, Version10, nxa(sub, hex.EncodeToString(body)))
 	})
 }
+
+// FuzzDecodeMultipathBundle fuzzes the body (after the subtype) of
+// NXAST_MULTIPATH, NXAST_BUNDLE, NXAST_BUNDLE_LOAD and NXAST_POP_QUEUE
+// (sel picks the subtype), seeded with those actions of the captures and
+// the error cases.
+func FuzzDecodeMultipathBundle(f *testing.F) {
+	subs := []uint16{nxastMultipath, nxastBundle, nxastBundleLoad, nxastPopQueue}
+	seed := func(b []byte) {
+		if len(b) >= 10 && b[0] == 0xff && b[1] == 0xff {
+			for i, s := range subs {
+				if uint16(b[8])<<8|uint16(b[9]) == s {
+					f.Add(uint8(i), b[10:])
+				}
+			}
+		}
+	}
+	for _, tc := range actionErrorCases() {
+		seed(tc.b)
+	}
+	for _, c := range loadCaptures(f) {
+		var acts []pipeline.Action
+		switch c.kind {
+		case "oxm":
+			in, err := DecodeInstructions(c.rest)
+			if err != nil {
+				continue
+			}
+			acts = in.Apply
+		default:
+			continue
+		}
+		for _, a := range acts {
+			switch a.(type) {
+			case pipeline.Multipath, pipeline.Bundle, pipeline.PopQueue:
+				if b, err := EncodeActions(Version13, []pipeline.Action{a}); err == nil {
+					seed(b)
+				}
+			}
+		}
+	}
+	f.Fuzz(func(t *testing.T, sel uint8, body []byte) {
+		if len(body) > 5000 {
+			return
+		}
+		sub := subs[int(sel)%len(subs)]
+		fuzzActions(t, Version13, nxa(sub, hex.EncodeToString(body)))
+		fuzzActions(t, Version10, nxa(sub, hex.EncodeToString(body)))
+	})
+}

@@ -133,6 +133,10 @@ func (w *worker) simple(grp []*packet.Packet, o *op, st *xstate) []*packet.Packe
 			pk.Key.ClearCt()
 			pk.Conn = nil
 		}
+	case opMultipath:
+		w.multipath(grp, o)
+	case opBundle:
+		w.bundle(grp, o, st)
 	case opSetQueue:
 		// gswitch has no queues: set_queue is accepted and has no effect.
 	}

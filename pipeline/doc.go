@@ -64,6 +64,12 @@
 // per-worker exact-match cache tagged with the version it was filled from,
 // so a flow-mod invalidates it without any message to the workers.
 //
+// multipath, bundle and bundle_load hash and choose exactly as OVS 3.1
+// (flowhash.go: flow_hash_fields, the four multipath algorithms, bundle's
+// hrw and active_backup; TestMultipathBundleVsOVS compares with OVS's
+// ofproto/trace). A bundle member is live while SetPorts reports its port
+// up; the members' liveness is read once per group of packets.
+//
 // # Not yet
 //
 // NAT and ALGs inside ct (validated, then refused by supportedCT until the

@@ -100,6 +100,8 @@ type worker struct {
 	// msizes and mhits are a meter's scratch for one batch.
 	msizes [packet.MaxBatch]uint32
 	mhits  [packet.MaxBatch]meterHit
+	// live: the liveness of a bundle action's members (nxselect.go)
+	live []bool
 }
 
 func newWorker(d *Datapath) *worker {

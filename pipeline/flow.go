@@ -106,6 +106,8 @@ const (
 	opPopMPLS        // port: the Ethernet type
 	opDecMPLSTTL     // ttl: controller 0, as OVS's dec_mpls_ttl
 	opMeter          // mtr: the meter
+	opMultipath      // mp: the action; hdr: its destination is in the frame
+	opBundle         // bd: the action; hdr: its destination is in the frame
 )
 
 // op is one compiled step. A flow's instructions compile to one op list:
@@ -129,6 +131,8 @@ type op struct {
 	cta    *ctOp
 	learn  *Learn
 	mtr    *meter // opMeter; opController: the controller action's meter (nil: none)
+	mp     *Multipath
+	bd     *Bundle
 }
 
 // ctOp is a compiled ct action.
@@ -226,7 +230,18 @@ func compileActions(acts []Action, mt *meterTable) []op {
 		case Clone:
 			l := compileActions(a.Actions, mt)
 			ops = append(ops, op{kind: opClone, list: l, hdr: opsModify(l)})
-		case Note, Conjunction, NAT:
+		case Multipath:
+			mp := a
+			ops = append(ops, op{kind: opMultipath, mp: &mp, hdr: packet.Fields[a.Dst.Field].Header})
+		case Bundle:
+			bd := a
+			o := op{kind: opBundle, bd: &bd}
+			if a.Load {
+				o.hdr = packet.Fields[a.Dst.Field].Header
+			}
+			ops = append(ops, o)
+		case Note, Conjunction, NAT, PopQueue:
+			// (pop_queue: gswitch's queues have no effect; see SetQueue)
 			// no effect (conjunction is handled by the classifier; NAT
 			// only appears inside CT)
 		}

@@ -332,6 +332,71 @@ func (StackPop) isAction()       {}
 func (CheckPktLarger) isAction() {}
 func (Learn) isAction()          {}
 func (FinTimeout) isAction()     {}
+func (PopQueue) isAction()       {}
+func (Multipath) isAction()      {}
+func (Bundle) isAction()         {}
+
+// PopQueue is NXAST_POP_QUEUE ("pop_queue"): the queue goes back to the
+// one the packet came in with, as OVS restores its skb_priority.
+type PopQueue struct{}
+
+// Hash field sets of multipath and bundle (NX_HASH_FIELDS_*, wire values),
+// hashed as OVS's flow_hash_fields (HashFields).
+const (
+	HashEthSrc           = 0 // "eth_src"
+	HashSymmetricL4      = 1 // "symmetric_l4"
+	HashSymmetricL3L4    = 2 // "symmetric_l3l4"
+	HashSymmetricL3L4UDP = 3 // "symmetric_l3l4+udp"
+	HashNwSrc            = 4 // "nw_src"
+	HashNwDst            = 5 // "nw_dst"
+	HashSymmetricL3      = 6 // "symmetric_l3"
+)
+
+// Multipath link-choice algorithms (NX_MP_ALG_*, wire values).
+const (
+	MPModuloN       = 0
+	MPHashThreshold = 1
+	MPHRW           = 2
+	MPIterHash      = 3
+)
+
+// Multipath is NXAST_MULTIPATH ("multipath(fields,basis,algorithm,n_links,
+// arg,dst)"): a hash of the packet's Fields (with Basis) picks a link
+// number below MaxLink+1 by Algorithm (Arg is iter_hash's modulus), which
+// is written to Dst.
+type Multipath struct {
+	Fields    uint16
+	Basis     uint16
+	Algorithm uint16
+	MaxLink   uint16 // n_links - 1
+	Arg       uint32
+	Dst       Subfield
+}
+
+// Bundle member-choice algorithms (NX_BD_ALG_*, wire values).
+const (
+	BundleActiveBackup = 0
+	BundleHRW          = 1
+)
+
+// BundleMaxMembers is the most members a bundle action may list (OVS's
+// BUNDLE_MAX_MEMBERS).
+const BundleMaxMembers = 2048
+
+// Bundle is NXAST_BUNDLE ("bundle(fields,basis,algorithm,ofport,
+// members:...)": output to the chosen member) or, with Load,
+// NXAST_BUNDLE_LOAD ("bundle_load(...,dst,members:...)": the chosen
+// member's port number is written to Dst). A member is live while its port
+// is up; PortAny (OFPP_NONE) and the reserved ports in_port, table, normal,
+// flood and all are always live; when none is live the choice is PortAny.
+type Bundle struct {
+	Algorithm uint16
+	Fields    uint16
+	Basis     uint16
+	Members   []uint32 // OpenFlow port numbers (reserved ports in 32-bit form)
+	Load      bool
+	Dst       Subfield // with Load
+}
 
 // Instructions are a flow's OpenFlow 1.3 instructions. An OpenFlow 1.0 flow
 // has only Apply.

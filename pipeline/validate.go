@@ -296,7 +296,27 @@ func (c *checker) action(acts []Action, i int) error {
 		if !packet.IsMPLS(c.ethType()) {
 			return c.inconsistent("dec_mpls_ttl on a flow that does not match MPLS")
 		}
-	case SetQueue, Note, CTClear, Exit:
+	case SetQueue, PopQueue, Note, CTClear, Exit:
+	case Multipath:
+		// OVS's multipath_check: the destination, as a load's.
+		return c.checkSubfield(a.Dst, true)
+	case Bundle:
+		// OVS's bundle_check.
+		if a.Load {
+			if err := c.checkSubfield(a.Dst, true); err != nil {
+				return err
+			}
+		}
+		for _, p := range a.Members {
+			if p != PortAny {
+				if err := checkOutPort(p); err != nil {
+					return err
+				}
+			}
+			if p == PortController {
+				return Errorf(OFPBAC_BAD_OUT_PORT, "bundle: controller members are not supported")
+			}
+		}
 	case Conjunction:
 		if a.NClauses < 2 || a.NClauses > 64 || a.Clause >= a.NClauses {
 			return Errorf(NXBAC_BAD_CONJUNCTION, "conjunction(%d,%d/%d): bad clause", a.ID, a.Clause+1, a.NClauses)

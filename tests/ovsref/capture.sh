@@ -6,7 +6,7 @@
 # Usage (as root, from anywhere):
 #   tests/ovsref/capture.sh [SECTION...]    default: all sections
 #   tests/ovsref/capture.sh cleanup         only remove what a killed run left behind
-# Sections: flows ofctl errors of15 conntrack ctpkt monitor nat ftp ftpnat ftpnatct ftpnatport tftp ctrewrite ctflush learn tunnel mpls meters tlv
+# Sections: flows ofctl errors of15 conntrack ctpkt monitor nat ftp ftpnat ftpnatct ftpnatport tftp ctrewrite ctflush learn tunnel mpls meters tlv multipath
 # Environment: GOLDEN_OUT=DIR writes the goldens there instead of tests/golden
 # (flow inputs are still read from tests/golden/flows).
 #
@@ -597,6 +597,25 @@ section_tlv() {
 	ovs_down
 }
 
+# section_multipath: the link multipath picks and the member bundle_load
+# picks for the frames of flows/multipath.packets, as OVS's ofproto/trace
+# reports them (the registers of its "Final flow"): flows/multipath.flows
+# (32 multipath actions, every field set and algorithm) and flows/bundle.flows
+# (hrw over reserved ports, which are always live, and active_backup)
+section_multipath() {
+	local f
+	switch_ns
+	lone_ports g11x-mp1
+	ovs_up -p g11x-mp1=1
+	for f in multipath bundle; do
+		must ovs-ofctl -O OpenFlow13 replace-flows br0 "$FLOWS/$f.flows"
+		SETUP="private OVS 3.1, port 1 (veth, idle), flows tests/golden/flows/$f.flows; for each frame of tests/golden/flows/multipath.packets its name and ofproto/trace's Final flow"
+		# shellcheck disable=SC2016
+		(cd "$ROOT" && capsh plain "multipath/$f-trace" 'grep -v "^#" tests/golden/flows/multipath.packets | while IFS=$'"'"'\t'"'"' read -r name hex; do echo "packet $name"; ovs-appctl ofproto/trace br0 in_port=1 "$hex" | grep "^Final flow:"; done')
+	done
+	ovs_down
+}
+
 # section_ctflush: flushes by tuple (dpctl/flush-conntrack and ovs-ofctl ct-flush)
 # of connections made by packet-out, one transcript of the steps in
 # tests/golden/flows/ctflush.steps (its header says the format); the Go side
@@ -847,7 +866,7 @@ mkdir -p "$GOLD"
 must go build -C "$ROOT" -o "$NORMALIZE" ./tests/ovsref/normalize
 must go build -C "$ROOT" -o "$TMPD/rawof" ./tests/ovsref/rawof
 SECTIONS=("$@")
-((${#SECTIONS[@]})) || SECTIONS=(flows ofctl errors of15 conntrack ctpkt monitor nat ftp ftpnat ftpnatct ftpnatport tftp ctrewrite ctflush learn tunnel mpls meters tlv)
+((${#SECTIONS[@]})) || SECTIONS=(flows ofctl errors of15 conntrack ctpkt monitor nat ftp ftpnat ftpnatct ftpnatport tftp ctrewrite ctflush learn tunnel mpls meters tlv multipath)
 for s in "${SECTIONS[@]}"; do
 	declare -F "section_$s" >/dev/null || { log "unknown section $s"; exit 2; }
 done
