@@ -34,6 +34,13 @@ type topo struct {
 // (their names in S) plus extra flags.
 func newTopo(t *testing.T, prefix, p1, p2 string, extra ...string) *topo {
 	t.Helper()
+	return newTopoHook(t, prefix, p1, p2, nil, extra...)
+}
+
+// newTopoHook is newTopo with hook run after the hosts are wired and before
+// gswitch starts (to add namespaces and ports that extra names).
+func newTopoHook(t *testing.T, prefix, p1, p2 string, hook func(tp *topo), extra ...string) *topo {
+	t.Helper()
 	netns.Require(t)
 	bin := netns.Bin(t)
 	tp := &topo{
@@ -65,6 +72,9 @@ func newTopo(t *testing.T, prefix, p1, p2 string, extra ...string) *topo {
 			"net.ipv6.conf.all.router_solicitations=0", "net.ipv6.conf.default.router_solicitations=0")
 		h.ns.Must(t, "ip", "neigh", "replace", h.ip4, "lladdr", h.peerMAC, "dev", h.dev, "nud", "permanent")
 		h.ns.Must(t, "ip", "neigh", "replace", h.ip6, "lladdr", h.peerMAC, "dev", h.dev, "nud", "permanent")
+	}
+	if hook != nil {
+		hook(tp)
 	}
 	tp.rundir = t.TempDir()
 	tp.ctl = filepath.Join(tp.rundir, "gswitch.ctl")

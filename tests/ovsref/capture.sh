@@ -6,7 +6,7 @@
 # Usage (as root, from anywhere):
 #   tests/ovsref/capture.sh [SECTION...]    default: all sections
 #   tests/ovsref/capture.sh cleanup         only remove what a killed run left behind
-# Sections: flows ofctl errors of15 conntrack ctpkt monitor nat ftp ftpnat ftpnatct ftpnatport tftp ctrewrite ctflush learn tunnel mpls meters tlv multipath
+# Sections: flows ofctl errors of15 conntrack ctpkt monitor nat ftp ftpnat ftpnatct ftpnatport tftp ctrewrite ctflush learn tunnel mpls meters tlv multipath bundlefail
 # Environment: GOLDEN_OUT=DIR writes the goldens there instead of tests/golden
 # (flow inputs are still read from tests/golden/flows).
 #
@@ -616,6 +616,42 @@ section_multipath() {
 	ovs_down
 }
 
+# section_bundlefail: bundle(...,active_backup,...,members:2,3) while port
+# 2's link goes down and up again. A second right host (ggo-right2, the same
+# addresses and MAC as ggo-right, IPv6 off) sits on port 3. In each phase
+# the flows (flows/bundle-failover.flows) are installed afresh, the left host
+# pings three times and dump-flows shows which of in_port=2 and in_port=3
+# the replies came back through
+section_bundlefail() {
+	local ns2=${CAPTURE_NS_PREFIX:-ggo}-right2 phase
+	switch_ns
+	hosts ggo-p1 ggo-p2
+	ip netns del "$ns2" 2>/dev/null
+	must ip netns add "$ns2"
+	ip netns exec "$ns2" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
+	must ip link add ggo-r1 netns "$ns2" address "$MAC_R" type veth peer name ggo-p3 netns "$NS_SW" address 02:00:00:00:00:03
+	ip -n "$ns2" addr add "$IP4_R/24" dev ggo-r1
+	ip -n "$ns2" link set ggo-r1 up
+	ip -n "$ns2" neigh replace "$IP4_L" lladdr "$MAC_L" dev ggo-r1 nud permanent
+	ip -n "$NS_SW" link set ggo-p3 up
+	ovs_up -p ggo-p1=1 -p ggo-p2=2 -p ggo-p3=3
+	for phase in up p2-down p2-up-again; do
+		case $phase in
+		p2-down) ip -n "$NS_SW" link set ggo-p2 down ;;
+		p2-up-again) ip -n "$NS_SW" link set ggo-p2 up ;;
+		esac
+		sleep 1.5 # OVS's carrier poll
+		must ovs-ofctl del-flows br0
+		must ovs-ofctl add-flows br0 "$FLOWS/bundle-failover.flows"
+		inl ping -c 3 -i 0.2 -W 2 "$IP4_R" >/dev/null || log "bundlefail $phase: ping failed"
+		sleep 0.3
+		SETUP="private OVS 3.1 in ggo-sw, ports ggo-p1=1 (ggo-left 198.51.100.1) ggo-p2=2 (ggo-right 198.51.100.2) ggo-p3=3 (ggo-right2, the same addresses, IPv6 off); phase $phase (p2-down: ip link set ggo-p2 down in ggo-sw; p2-up-again: up again), 1.5 s, del-flows and add-flows tests/golden/flows/bundle-failover.flows, from ggo-left: ping -c 3 -i 0.2 -W 2 198.51.100.2"
+		cap flows-hits "bundlefail/dump-flows.$phase" ovs-ofctl dump-flows br0
+	done
+	ovs_down
+	ip netns del "$ns2" 2>/dev/null
+}
+
 # section_ctflush: flushes by tuple (dpctl/flush-conntrack and ovs-ofctl ct-flush)
 # of connections made by packet-out, one transcript of the steps in
 # tests/golden/flows/ctflush.steps (its header says the format); the Go side
@@ -866,7 +902,7 @@ mkdir -p "$GOLD"
 must go build -C "$ROOT" -o "$NORMALIZE" ./tests/ovsref/normalize
 must go build -C "$ROOT" -o "$TMPD/rawof" ./tests/ovsref/rawof
 SECTIONS=("$@")
-((${#SECTIONS[@]})) || SECTIONS=(flows ofctl errors of15 conntrack ctpkt monitor nat ftp ftpnat ftpnatct ftpnatport tftp ctrewrite ctflush learn tunnel mpls meters tlv multipath)
+((${#SECTIONS[@]})) || SECTIONS=(flows ofctl errors of15 conntrack ctpkt monitor nat ftp ftpnat ftpnatct ftpnatport tftp ctrewrite ctflush learn tunnel mpls meters tlv multipath bundlefail)
 for s in "${SECTIONS[@]}"; do
 	declare -F "section_$s" >/dev/null || { log "unknown section $s"; exit 2; }
 done
