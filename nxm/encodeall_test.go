@@ -30,8 +30,11 @@ func everyAction() []pipeline.Action {
 			pipeline.OutputReg{Src: all, MaxLen: 0xffff},
 			pipeline.OutputReg{Src: low, MaxLen: 0xffff, V2: true},
 			pipeline.Move{Src: all, Dst: all},
-			pipeline.Move{Src: low, Dst: pipeline.Subfield{Field: packet.FieldReg0, Ofs: 3, NBits: 1}},
-			pipeline.RegLoad{Dst: low, Value: u(1)})
+			pipeline.Move{Src: low, Dst: pipeline.Subfield{Field: packet.FieldReg0, Ofs: 3, NBits: 1}})
+		if !d.Writable && subfieldHeader(all).Class == ClassExperimenter {
+			continue // a load to it is refused at decode and has no NXAST_REG_LOAD form (actset_output)
+		}
+		acts = append(acts, pipeline.RegLoad{Dst: low, Value: u(1)})
 		if d.Bits <= 64 {
 			acts = append(acts, pipeline.RegLoad{Dst: all, Value: packet.Ones(d.Bits)})
 		}

@@ -42,13 +42,15 @@ func (h Header) Length() uint8 { return uint8(h) }
 type kind uint8
 
 const (
-	kPlain    kind = iota // the wire value is the model field, right-aligned
-	kInPort16             // NXM_OF_IN_PORT: an OpenFlow 1.0 16-bit port
-	kInPort32             // OXM_OF_IN_PORT: an OpenFlow 1.1+ 32-bit port
-	kVlanPCP              // OXM_OF_VLAN_PCP: sets PCP and the CFI (present) bit
-	kDSCPNXM              // NXM_OF_IP_TOS: the TOS byte's DSCP bits (low 2 bits zero)
-	kFrag                 // NXM_NX_IP_FRAG: mask bits beyond the 2 defined are dropped
-	kTunFlags             // NXM_NX_TUN_FLAGS: mask bits beyond the one defined (oam) are dropped
+	kPlain      kind = iota // the wire value is the model field, right-aligned
+	kInPort16               // NXM_OF_IN_PORT: an OpenFlow 1.0 16-bit port
+	kInPort32               // OXM_OF_IN_PORT: an OpenFlow 1.1+ 32-bit port
+	kVlanPCP                // OXM_OF_VLAN_PCP: sets PCP and the CFI (present) bit
+	kDSCPNXM                // NXM_OF_IP_TOS: the TOS byte's DSCP bits (low 2 bits zero)
+	kFrag                   // NXM_NX_IP_FRAG: mask bits beyond the 2 defined are dropped
+	kTunFlags               // NXM_NX_TUN_FLAGS: mask bits beyond the one defined (oam) are dropped
+	kActset                 // ONFOXM_ET_ACTSET_OUTPUT: a 32-bit port OVS keeps in 16 bits (u16_to_ofp)
+	kPacketType             // OXM_OF_PACKET_TYPE: (1,X) also means eth_type X; (0,0) is the default
 )
 
 // wireField is one OXM/NXM field assignment. Its prerequisite is its model
@@ -128,6 +130,7 @@ var wireFields = []wireField{
 	{"NXM_NX_CT_IPV6_DST", ClassNXM1, 123, 0, 16, packet.FieldCtIPv6Dst, kPlain, true, all128},
 	{"NXM_NX_CT_TP_SRC", ClassNXM1, 124, 0, 2, packet.FieldCtTpSrc, kPlain, true, u(0xffff)},
 	{"NXM_NX_CT_TP_DST", ClassNXM1, 125, 0, 2, packet.FieldCtTpDst, kPlain, true, u(0xffff)},
+	{"NXM_NX_DP_HASH", ClassNXM1, 35, 0, 4, packet.FieldDPHash, kPlain, true, u(0xffffffff)},
 
 	{"OXM_OF_IN_PORT", ClassOpenFlow, 0, 0, 4, packet.FieldInPort, kInPort32, false, u(0xffffffff)},
 	{"OXM_OF_METADATA", ClassOpenFlow, 2, 0, 8, packet.FieldMetadata, kPlain, true, u(^uint64(0))},
@@ -167,7 +170,10 @@ var wireFields = []wireField{
 	{"OXM_OF_MPLS_TC", ClassOpenFlow, 35, 0, 1, packet.FieldMPLSTC, kPlain, false, u(7)},
 	{"OXM_OF_MPLS_BOS", ClassOpenFlow, 36, 0, 1, packet.FieldMPLSBOS, kPlain, false, u(1)},
 
+	{"OXM_OF_PACKET_TYPE", ClassOpenFlow, 44, 0, 4, packet.FieldPacketType, kPacketType, false, u(0xffffffff)},
+
 	{"ONFOXM_ET_TCP_FLAGS", ClassExperimenter, 42, ONFVendorID, 2, packet.FieldTCPFlags, kPlain, true, u(0xfff)},
+	{"ONFOXM_ET_ACTSET_OUTPUT", ClassExperimenter, 43, ONFVendorID, 4, packet.FieldActsetOutput, kActset, false, u(0xffffffff)},
 }
 
 func init() {

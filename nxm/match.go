@@ -266,6 +266,19 @@ func apply(f *wireField, v, mask packet.U128, m *pipeline.Match) {
 		m.Set(f.ID, v, mask.And(u(3)))
 	case kTunFlags:
 		m.Set(f.ID, v, mask.And(u(packet.TunFlagsMask)))
+	case kActset:
+		m.SetExact(f.ID, u(uint64(PortFrom16(uint16(v.Lo)))))
+	case kPacketType:
+		// As OVS's match_set_packet_type: Ethernet (0,0) is every match's
+		// default, so it is not kept; (1,X) names an L3 packet of
+		// Ethertype X, and OVS keeps X in the flow's dl_type.
+		if v.Lo == packet.PacketTypeEthernet {
+			return
+		}
+		m.SetExact(f.ID, v)
+		if v.Lo>>16 == 1 {
+			m.SetExact(packet.FieldEthType, u(v.Lo&0xffff))
+		}
 	default:
 		if !f.Maskable {
 			mask = width
@@ -391,6 +404,9 @@ func putX(b []byte, m *pipeline.Match, id packet.FieldID, oxm bool) []byte {
 // that a flow OVS encoded comes back byte for byte.
 func encodeTLVs(b []byte, m *pipeline.Match, oxm bool) []byte {
 	w := &m.Value
+	pt, ptMask := m.Get(packet.FieldPacketType)
+	b = putX(b, m, packet.FieldPacketType, oxm)
+	b = putM(b, m, packet.FieldDPHash, oxm)
 	b = putX(b, m, packet.FieldRecircID, oxm)
 	b = putX(b, m, packet.FieldConjID, oxm)
 	if v, mask := m.Get(packet.FieldInPort); !mask.IsZero() {
@@ -401,9 +417,13 @@ func encodeTLVs(b []byte, m *pipeline.Match, oxm bool) []byte {
 			b = putEntry(b, byKey[fieldKey(ClassOpenFlow, 0, 0)], v, mask, true)
 		}
 	}
+	b = putX(b, m, packet.FieldActsetOutput, oxm)
 	b = putM(b, m, packet.FieldEthSrc, oxm)
 	b = putM(b, m, packet.FieldEthDst, oxm)
-	b = putX(b, m, packet.FieldEthType, oxm)
+	// An L3 packet_type (1,X) carries its Ethertype: OVS writes no eth_type.
+	if ptMask.IsZero() || pt.Lo>>16 != 1 {
+		b = putX(b, m, packet.FieldEthType, oxm)
+	}
 	b = putVLAN(b, m, oxm)
 	if packet.PrereqMPLS.MetBy(w, &m.Mask) {
 		b = putX(b, m, packet.FieldMPLSTC, oxm)

@@ -3,7 +3,7 @@
 package packet
 
 // NumWords is the number of 64-bit words of a Key's matchable part.
-const NumWords = 41
+const NumWords = 43
 
 // Words is the matchable part of a flow key, also used as a mask. Fields are
 // packed big-endian style inside each word (the first-named field sits in the
@@ -34,6 +34,8 @@ const NumWords = 41
 //	W35  tun_src[63:32]        tun_dst[31:0]
 //	W36-37 tun_ipv6_src        W38-39 tun_ipv6_dst
 //	W40  tun_flags[63:48]  tun_gbp_id[47:32]  tun_gbp_flags[31:24]
+//	W41  actset_output[63:32]  dp_hash[31:0]
+//	W42  packet_type[63:32]    (reserved[31:0])
 //
 // As in OVS, ARP's opcode lives in nw_proto, ICMP type and code in tp_src and
 // tp_dst, and the two halves of a 128-bit field sit in consecutive words
@@ -42,7 +44,12 @@ const NumWords = 41
 // The tunnel words (W34-W40) are metadata, like W0-W19: Parse leaves them
 // alone (a set_field to tun_id survives a re-parse) and ResetMetadata zeroes
 // them, so a packet from an ordinary port carries zeros, as in OVS. A port
-// that decapsulates fills them after the reset. Geneve options
+// that decapsulates fills them after the reset. W41 is metadata too:
+// ResetMetadata sets actset_output to ActsetOutputUnset and dp_hash to 0;
+// the pipeline keeps actset_output equal to the output port of the action
+// set (write_actions, clear_actions) and sets dp_hash when a select group
+// hashes the packet. packet_type is always (0,0) (Ethernet): only matches
+// carry other values. Geneve options
 // (tun_metadata0..63) are not in Words: see TunMetadata.
 type Words [NumWords]uint64
 
@@ -74,7 +81,17 @@ const (
 	WTunIPv6Src = 36
 	WTunIPv6Dst = 38
 	WTunMisc    = 40
+	WActset     = 41
+	WPktType    = 42
 )
+
+// ActsetOutputUnset is actset_output's value when the action set has no
+// output port (OVS's OFPP_UNSET as an OpenFlow 1.1+ port).
+const ActsetOutputUnset = 0xfffffff7
+
+// PacketTypeEthernet is packet_type (0,0): an Ethernet frame, the type of
+// every gswitch packet.
+const PacketTypeEthernet = 0
 
 // ct_state bits, as ovs-fields(7) numbers them.
 const (
@@ -215,18 +232,27 @@ func (w *Words) TunFlags() uint16   { return uint16(w[WTunMisc] >> 48) }
 func (w *Words) TunGbpID() uint16   { return uint16(w[WTunMisc] >> 32) }
 func (w *Words) TunGbpFlags() uint8 { return uint8(w[WTunMisc] >> 24) }
 
+func (w *Words) ActsetOutput() uint32     { return uint32(w[WActset] >> 32) }
+func (w *Words) SetActsetOutput(p uint32) { w[WActset] = w[WActset]&0xffffffff | uint64(p)<<32 }
+func (w *Words) DPHash() uint32           { return uint32(w[WActset]) }
+func (w *Words) SetDPHash(h uint32)       { w[WActset] = w[WActset]&^0xffffffff | uint64(h) }
+func (w *Words) PacketType() uint32       { return uint32(w[WPktType] >> 32) }
+
 // SetTunNw sets tun_src and tun_dst.
 func (w *Words) SetTunNw(src, dst uint32) { w[WTunNw] = uint64(src)<<32 | uint64(dst) }
 
 // ResetMetadata zeroes every field a packet enters the pipeline without
 // (OVS: all metadata but in_port): recirc_id, metadata, the registers,
-// pkt_mark, the ct_* fields, conj_id and the tunnel fields.
+// pkt_mark, the ct_* fields, conj_id, the tunnel fields and dp_hash; it
+// sets actset_output to ActsetOutputUnset and packet_type to Ethernet.
 func (w *Words) ResetMetadata() {
 	w[WInPort] &^= 0xffffffff
 	for i := WMetadata; i <= WCtTp; i++ {
 		w[i] = 0
 	}
 	w.ClearTunnel()
+	w[WActset] = ActsetOutputUnset << 32
+	w[WPktType] &= 0xffffffff
 }
 
 // ClearTunnel zeroes the tunnel fields (tun_id ... tun_gbp_flags).

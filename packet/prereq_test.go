@@ -48,6 +48,7 @@ func TestPrereqsMatchOVSFields(t *testing.T) {
 	// Fields ovs-fields(7) does not document, with the prerequisite OVS's
 	// meta-flow.h gives them.
 	man["recirc_id"] = "none"
+	man["dp_hash"] = "none"
 	for id := FieldID(1); id < NumFields; id++ {
 		name := Fields[id].Name
 		t.Run(name, func(t *testing.T) {

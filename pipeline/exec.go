@@ -431,6 +431,7 @@ func (w *worker) run(grp []*packet.Packet, ops []op, pc int, st xstate) {
 			}
 		case opClearActions:
 			st.asLo = st.asHi
+			setActsetOutput(grp, packet.ActsetOutputUnset)
 		case opDecTTL, opDecMPLSTTL:
 			// As OVS's compose_dec_ttl: a packet whose TTL ran out goes to
 			// the controllers listed and stops the current action list
@@ -447,6 +448,7 @@ func (w *worker) run(grp []*packet.Packet, ops []op, pc int, st xstate) {
 			}
 			w.aset[st.asHi] = o.list
 			st.asHi++
+			setActsetOutput(grp, w.actsetOutput(st))
 		default:
 			grp = w.simple(grp, o, &st)
 		}
@@ -495,6 +497,32 @@ func (w *worker) finish(grp []*packet.Packet, st xstate) {
 		return
 	}
 	w.actionSet(grp, st)
+}
+
+// actsetOutput is actset_output for the action set of st, as OVS's
+// xlate_write_actions__ keeps it: the port of the last output written, but
+// ActsetOutputUnset when there is none or when a group was written too
+// (the group would win).
+func (w *worker) actsetOutput(st xstate) uint32 {
+	p := uint32(packet.ActsetOutputUnset)
+	for i := st.asLo; i < st.asHi; i++ {
+		for j := range w.aset[i] {
+			switch o := &w.aset[i][j]; o.kind {
+			case opOutput:
+				p = o.port
+			case opGroup:
+				return packet.ActsetOutputUnset
+			}
+		}
+	}
+	return p
+}
+
+// setActsetOutput sets actset_output in the keys of grp, for later lookups.
+func setActsetOutput(grp []*packet.Packet, p uint32) {
+	for _, pk := range grp {
+		pk.Key.W.SetActsetOutput(p)
+	}
 }
 
 // Action-set classes of the final action (OVS's ACTION_SET_FINAL_PRIORITY:

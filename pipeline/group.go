@@ -356,6 +356,10 @@ func selectSlots(bs []Bucket) []uint16 {
 func (w *worker) selectBucket(g *group, pk *packet.Packet) int {
 	h := flowHashSymmetric(&pk.Key)
 	if n := uint64(len(g.slots)); n > 0 {
+		// OVS's dp_hash method leaves the hash in the packet's dp_hash
+		// (the datapath's hash action before recirculation), where later
+		// tables may match it; the bucket is its low bits' slot.
+		pk.Key.W.SetDPHash(uint32(h))
 		for i := uint64(0); i < n; i++ {
 			b := int(g.slots[(h+i)&(n-1)])
 			if w.bucketLive(&g.spec.Buckets[b], 0) {
