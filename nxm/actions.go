@@ -41,6 +41,11 @@ const (
 	WireMPLSLabel                 // set_mpls_label: NXAST_SET_MPLS_LABEL in 1.0, OFPAT_SET_FIELD in 1.3 (as OVS)
 	WireMPLSTC                    // set_mpls_tc: NXAST_SET_MPLS_TC in 1.0, OFPAT_SET_FIELD in 1.3
 	WireMPLSTTL                   // set_mpls_ttl: NXAST_SET_MPLS_TTL in 1.0, OFPAT_SET_MPLS_TTL in 1.3
+	// WireRegLoad2Masked is NXAST_REG_LOAD2 whose mask covers every bit of
+	// the field but not every bit of its bytes (set_field:10/0x3f->ip_dscp,
+	// as ovn-controller sends): OVS keeps such a mask (its all-ones test is
+	// over the bytes) and encodes it back masked.
+	WireRegLoad2Masked
 )
 
 // OpenFlow action types.
@@ -484,6 +489,9 @@ func decodeSetField(b []byte, mayMask bool, wire uint16) (pipeline.Action, *pipe
 		}
 	case kDSCPNXM:
 		m = m.And(u(0xfc))
+	}
+	if wire == WireRegLoad2 && h.HasMask() && mask != packet.Ones(uint(8*w)) && fullWire(f, m) {
+		wire = WireRegLoad2Masked
 	}
 	sf := pipeline.SetField{Field: id, Value: v.And(m), Mask: m, Wire: wire}
 	return sf, nil

@@ -548,7 +548,7 @@ func appendSetField(b []byte, version uint8, sf pipeline.SetField) ([]byte, erro
 		}
 		// OpenFlow 1.3 has only set_field for these (OVS does the same).
 		sf = of10ToSetField(sf)
-	case WireRegLoad2:
+	case WireRegLoad2, WireRegLoad2Masked:
 		if version < Version15 {
 			return appendRegLoad2(b, sf)
 		}
@@ -594,7 +594,7 @@ func appendSetField(b []byte, version uint8, sf pipeline.SetField) ([]byte, erro
 	if f == nil {
 		return nil, fmt.Errorf("nxm: set_field of unknown field %d", sf.Field)
 	}
-	full := isFull(f, m)
+	full := isFull(f, m) && sf.Wire != WireRegLoad2Masked
 	if v10 {
 		if full {
 			if w, ok := legacyWire(sf); ok {
@@ -655,7 +655,7 @@ func appendRegLoad2(b []byte, sf pipeline.SetField) ([]byte, error) {
 	}
 	start := len(b)
 	b = nxHdr(b, nxastRegLoad2, 0)
-	b = putEntry(b, f, v, m, fullWire(f, m))
+	b = putEntry(b, f, v, m, fullWire(f, m) && sf.Wire != WireRegLoad2Masked)
 	return finish(b, start), nil
 }
 
