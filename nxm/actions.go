@@ -79,6 +79,7 @@ const (
 	ofpatDecNwTTL     = 24
 	ofpatSetField     = 25
 	ofpat15CopyField  = 28 // OpenFlow 1.5
+	ofpat15Meter      = 29 // OpenFlow 1.5
 	ofpatPushPBB      = 26
 	ofpatPopPBB       = 27
 	ofpatExperimenter = 0xffff
@@ -277,6 +278,11 @@ func decodeAction(version uint8, b []byte) (pipeline.Action, int, *pipeline.Erro
 		a, err = decodeSetField(b[4:n], true, WireSetField)
 	case version >= Version15 && typ == ofpat15CopyField:
 		a, err = decodeCopyField(b[:n])
+	case version >= Version15 && typ == ofpat15Meter:
+		// OVS's decode_OFPAT_RAW15_METER: a meter id, 8 bytes in all.
+		if err = fixedLen(n, 8, "meter"); err == nil {
+			a = pipeline.Meter{ID: binary.BigEndian.Uint32(b[4:])}
+		}
 	default:
 		a, err = decodeOF13(typ, b[:n])
 	}
@@ -297,7 +303,7 @@ func knownOF(version uint8, typ uint16) bool {
 	if version == Version10 {
 		return typ <= ofpat10Enqueue
 	}
-	if typ == ofpat15CopyField {
+	if typ == ofpat15CopyField || typ == ofpat15Meter {
 		return version >= Version15
 	}
 	switch typ {

@@ -345,6 +345,14 @@ func appendAction(b []byte, version uint8, a pipeline.Action) ([]byte, error) {
 		return be32(b, a.ID), nil
 	case pipeline.Controller:
 		return appendController(b, a), nil
+	case pipeline.Meter:
+		// OVS's encode_METER: an action from OpenFlow 1.5 on; nothing in
+		// an action list of an earlier version (1.3 and 1.4 have the
+		// instruction, which EncodeInstructionsVersion writes).
+		if version >= Version15 {
+			return appendMeter(b, a.ID), nil
+		}
+		return b, nil
 	case pipeline.RegLoad:
 		if version >= Version15 {
 			// OpenFlow 1.5 has only set_field (OVS's encode_SET_FIELD).
@@ -850,4 +858,10 @@ func appendStack(b []byte, sub uint16, sf pipeline.Subfield) ([]byte, error) {
 func regLoadSetField(a pipeline.RegLoad) pipeline.SetField {
 	m := packet.Ones(uint(a.Dst.NBits)).Shl(uint(a.Dst.Ofs))
 	return pipeline.SetField{Field: a.Dst.Field, Value: a.Value.Shl(uint(a.Dst.Ofs)).And(m), Mask: m}
+}
+
+// appendMeter appends OpenFlow 1.5's OFPAT_METER.
+func appendMeter(b []byte, id uint32) []byte {
+	b = ofHdr(b, ofpat15Meter, 8)
+	return be32(b, id)
 }

@@ -44,7 +44,14 @@ func DecodeInstructionsVersion(version uint8, b []byte) (pipeline.Instructions, 
 		switch typ {
 		case ofpitExperimenter:
 			return in, pipeline.Errorf(pipeline.OFPBIC_BAD_EXPERIMENTER, "experimenter instructions are not supported")
-		case ofpitGotoTable, ofpitClearActions, ofpitMeter:
+		case ofpitMeter:
+			if version >= Version15 {
+				// OVS: "meter" is an action, not an instruction, in
+				// OpenFlow 1.5.
+				return in, pipeline.Errorf(pipeline.OFPBIC_UNKNOWN_INST, "meter is an action in OpenFlow 1.5")
+			}
+			want = 8
+		case ofpitGotoTable, ofpitClearActions:
 			want = 8
 		case ofpitWriteMetadata:
 			want = 24
@@ -71,6 +78,13 @@ func DecodeInstructionsVersion(version uint8, b []byte) (pipeline.Instructions, 
 			return in, err
 		}
 		in.Apply, in.HasApply = acts, true
+		if m, ok := leadingMeter(acts); ok {
+			// OpenFlow 1.5's meter action first in apply-actions is what
+			// 1.3's meter instruction is (one OFPACT_METER in OVS): the
+			// flow's meter, counted, deleted with it and dumped as either.
+			in.Meter = m
+			in.Apply, in.HasApply = acts[1:], len(acts) > 1
+		}
 	}
 	in.ClearActions = slots[ofpitClearActions] != nil
 	if s := slots[ofpitWriteActions]; s != nil {
@@ -100,6 +114,17 @@ func DecodeInstructionsVersion(version uint8, b []byte) (pipeline.Instructions, 
 		return in, err
 	}
 	return in, nil
+}
+
+// leadingMeter returns the id of the meter action acts start with.
+func leadingMeter(acts []pipeline.Action) (uint32, bool) {
+	if len(acts) == 0 {
+		return 0, false
+	}
+	m, ok := acts[0].(pipeline.Meter)
+	// meter:0 stays an action, for the pipeline to refuse (0 is "no
+	// meter" in Instructions.Meter).
+	return m.ID, ok && m.ID != 0
 }
 
 // decodeActionsNoVerify is OVS's ofpacts_decode: the actions of an
@@ -141,19 +166,23 @@ func EncodeInstructions(in *pipeline.Instructions) ([]byte, error) {
 // (1.3), 5 (1.4) or 6 (1.5).
 func EncodeInstructionsVersion(version uint8, in *pipeline.Instructions) ([]byte, error) {
 	var b []byte
-	if in.Meter != 0 {
-		b = ofHdr(b, ofpitMeter, 8)
-		b = be32(b, in.Meter)
-	}
 	var err error
-	if len(in.Apply) > 0 || in.HasApply {
-		start := len(b)
-		b = ofHdr(b, ofpitApplyActions, 0)
-		b = zeros(b, 4)
-		if b, err = AppendActions(b, version, in.Apply); err != nil {
-			return nil, err
+	if version >= Version15 {
+		// The meter is an action: the first of apply-actions.
+		if len(in.Apply) > 0 || in.HasApply || in.Meter != 0 {
+			start := len(b)
+			b = ofHdr(b, ofpitApplyActions, 0)
+			b = zeros(b, 4)
+			if in.Meter != 0 {
+				b = appendMeter(b, in.Meter)
+			}
+			if b, err = AppendActions(b, version, in.Apply); err != nil {
+				return nil, err
+			}
+			binary.BigEndian.PutUint16(b[start+2:], uint16(len(b)-start))
 		}
-		binary.BigEndian.PutUint16(b[start+2:], uint16(len(b)-start))
+	} else if b, err = appendMeterAndApply(b, version, in); err != nil {
+		return nil, err
 	}
 	if in.ClearActions {
 		b = ofHdr(b, ofpitClearActions, 8)
@@ -177,6 +206,47 @@ func EncodeInstructionsVersion(version uint8, in *pipeline.Instructions) ([]byte
 	if in.GotoTable >= 0 {
 		b = ofHdr(b, ofpitGotoTable, 8)
 		b = append(b, uint8(in.GotoTable), 0, 0, 0)
+	}
+	return b, nil
+}
+
+// appendMeterAndApply appends the meter instruction and the apply-actions
+// of OpenFlow 1.3/1.4. A meter action among the actions (one a flow got
+// over OpenFlow 1.5) becomes a meter instruction where it stands, between
+// apply-actions instructions, as OVS's ofpacts_put_openflow_instructions
+// writes it.
+func appendMeterAndApply(b []byte, version uint8, in *pipeline.Instructions) ([]byte, error) {
+	if in.Meter != 0 {
+		b = ofHdr(b, ofpitMeter, 8)
+		b = be32(b, in.Meter)
+	}
+	acts := in.Apply
+	if len(acts) == 0 && !in.HasApply {
+		return b, nil
+	}
+	for first := true; first || len(acts) > 0; first = false {
+		if m, ok := leadingMeter(acts); ok {
+			b = ofHdr(b, ofpitMeter, 8)
+			b = be32(b, m)
+			acts = acts[1:]
+			continue
+		}
+		n := 0
+		for n < len(acts) {
+			if _, ok := acts[n].(pipeline.Meter); ok {
+				break
+			}
+			n++
+		}
+		start := len(b)
+		b = ofHdr(b, ofpitApplyActions, 0)
+		b = zeros(b, 4)
+		var err error
+		if b, err = AppendActions(b, version, acts[:n]); err != nil {
+			return nil, err
+		}
+		binary.BigEndian.PutUint16(b[start+2:], uint16(len(b)-start))
+		acts = acts[n:]
 	}
 	return b, nil
 }

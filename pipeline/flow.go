@@ -227,6 +227,12 @@ func compileActions(acts []Action, mt *meterTable) []op {
 			ops = append(ops, op{kind: opLearn, learn: &l})
 		case FinTimeout:
 			ops = append(ops, op{kind: opFinTimeout, v: packet.U128{Lo: uint64(a.IdleTimeout), Hi: uint64(a.HardTimeout)}})
+		case Meter:
+			// A meter that does not exist (only in a group bucket, whose
+			// meters OVS never resolves) meters nothing.
+			if m := mt.get(a.ID); m != nil {
+				ops = append(ops, op{kind: opMeter, mtr: m})
+			}
 		case Clone:
 			l := compileActions(a.Actions, mt)
 			ops = append(ops, op{kind: opClone, list: l, hdr: opsModify(l)})

@@ -64,7 +64,7 @@ func checkGroup(v *version, cmd uint16, g *GroupSpec) ([]gbucket, error) {
 			return nil, err
 		}
 		b.Actions = acts
-		ops := compileActions(acts, v.meters)
+		ops := compileActions(withoutMeters(acts), v.meters)
 		out[i] = gbucket{ops: ops, modifies: opsModify(ops)}
 	}
 	return out, nil
@@ -457,4 +457,17 @@ func (w *worker) bucket(grp []*packet.Packet, g *group, i int, st xstate) {
 		}
 	}
 	w.putPkts(clones)
+}
+
+// withoutMeters is acts without their meter actions: OVS resolves a meter
+// action only in flows and packet-outs (ofproto_check_ofpacts), so one in
+// a group bucket meters nothing.
+func withoutMeters(acts []Action) []Action {
+	out := acts[:0:0]
+	for _, a := range acts {
+		if _, ok := a.(Meter); !ok {
+			out = append(out, a)
+		}
+	}
+	return out
 }

@@ -233,6 +233,57 @@ func TestMeterInPipeline(t *testing.T) {
 	}
 }
 
+// OpenFlow 1.5's meter action meters where it stands: the actions before
+// it see every packet, those after it only the packets it passes; the
+// flow does not count as the meter's (OVS counts a leading meter only)
+// and stays when the meter is deleted; in a group bucket it meters
+// nothing (OVS resolves meters in flows and packet-outs only).
+func TestMeterAction(t *testing.T) {
+	e := newEnv(t)
+	s := spec(0, 10, ipMatch(), Output{Port: 2}, Meter{ID: 1}, Output{Port: 3})
+	err := e.d.FlowMod(&FlowMod{Command: FlowAdd, Spec: s, OutPort: PortAny, OutGroup: GroupAny}, 1)
+	if c, ok := err.(*Error); !ok || !c.HasCode(OFPMMFC_INVALID_METER) {
+		t.Fatalf("flow with an unknown meter: %v", err)
+	}
+	if err := e.d.MeterMod(MeterAdd, meterSpec(1, MeterPktps|MeterBurst, MeterBand{Type: BandDrop, Rate: 1, BurstSize: 3}), 1); err != nil {
+		t.Fatal(err)
+	}
+	add(t, e.d, s)
+	var frames [][]byte
+	for i := range 5 {
+		frames = append(frames, tcpFrame(uint16(1000+i), 80))
+	}
+	e.send(1, frames...)
+	var to2, to3 int
+	for _, o := range e.s.out {
+		switch o.port {
+		case 2:
+			to2++
+		case 3:
+			to3++
+		}
+	}
+	if to2 != 5 || to3 != 3 {
+		t.Fatalf("%d packets to port 2 (want 5), %d to port 3 (want 3: burst 3)", to2, to3)
+	}
+	ms, _ := e.d.Meters(MeterAll)
+	if len(ms) != 1 || ms[0].FlowCount != 0 || ms[0].Packets != 5 || ms[0].Bands[0].Packets != 2 {
+		t.Fatalf("stats %+v", ms)
+	}
+	if err := e.d.FlowMod(&FlowMod{Command: FlowAdd, Spec: spec(0, 20, ipMatch(), Meter{ID: 0}), OutPort: PortAny, OutGroup: GroupAny}, 1); err == nil {
+		t.Fatal("meter:0 accepted")
+	}
+	if err := e.d.GroupMod(GroupAdd, &GroupSpec{ID: 1, Type: GroupTypeAll, Buckets: []Bucket{{WatchPort: PortAny, WatchGroup: GroupAny, Actions: []Action{Meter{ID: 9}, Output{Port: 2}}}}}); err != nil {
+		t.Fatalf("bucket with an unknown meter: %v", err)
+	}
+	if err := e.d.MeterMod(MeterDelete, &MeterSpec{ID: MeterAll}, 2); err != nil {
+		t.Fatal(err)
+	}
+	if e.d.NumFlows() != 1 {
+		t.Fatalf("after the delete: %d flows, want 1", e.d.NumFlows())
+	}
+}
+
 // controller(meter_id=N) meters the packet-ins; the packets go on.
 func TestMeterControllerAction(t *testing.T) {
 	e := newEnv(t)

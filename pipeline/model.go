@@ -304,6 +304,13 @@ type FinTimeout struct {
 // with the actions after the clone as if the clone had not run.
 type Clone struct{ Actions []Action }
 
+// Meter is OpenFlow 1.5's meter action (OFPAT_METER, "meter:N"): the
+// packets go through meter ID where the action stands. A flow's leading
+// meter is its Instructions.Meter (as OpenFlow 1.3's meter instruction,
+// which it is in OVS's model too); Meter is one that follows other
+// actions, or one in a group bucket or packet-out.
+type Meter struct{ ID uint32 }
+
 func (Output) isAction()         {}
 func (OutputReg) isAction()      {}
 func (Controller) isAction()     {}
@@ -327,6 +334,7 @@ func (Conjunction) isAction()    {}
 func (CT) isAction()             {}
 func (NAT) isAction()            {}
 func (Clone) isAction()          {}
+func (Meter) isAction()          {}
 func (StackPush) isAction()      {}
 func (StackPop) isAction()       {}
 func (CheckPktLarger) isAction() {}

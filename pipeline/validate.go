@@ -353,6 +353,15 @@ func (c *checker) action(acts []Action, i int) error {
 	case FinTimeout:
 		// OVS's check_FIN_TIMEOUT refuses nothing.
 		return nil
+	case Meter:
+		// OVS's check_METER, then ofproto_check_ofpacts (flow-mods and
+		// packet-outs, not group buckets): the meter must exist.
+		if a.ID == 0 || a.ID > MeterMax {
+			return Errorf(OFPMMFC_INVALID_METER, "meter:%d is not a valid meter id", a.ID)
+		}
+		if !c.bucket && c.v.meters.get(a.ID) == nil {
+			return Errorf(OFPMMFC_INVALID_METER, "meter %d does not exist", a.ID)
+		}
 	case Clone:
 		// OVS's check_CLONE: the nested actions are checked as if they
 		// were in the enclosing list (sharing what push/pop_vlan imply).

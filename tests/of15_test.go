@@ -1,48 +1,59 @@
 package tests
 
 import (
+	"errors"
+	"os/exec"
+	"strconv"
 	"strings"
 	"testing"
 
 	"gswitch/tests/golden"
 )
 
-// TestPrivilegedOF15VsOVS drives gswitch with ovs-ofctl -O OpenFlow15 through
-// the steps of capture.sh's of15 section (show, port descriptions, 1.5
-// flow-mods with copy_field and masked set_field, flow and aggregate
-// statistics, standard bundles: replace-flows, a bundle whose second flow
-// fails and is rolled back, a one-flow bundle) and compares every output
-// with what the same commands printed for OVS 3.1 (tests/golden/of15).
+// TestPrivilegedOF15VsOVS drives gswitch with ovs-ofctl through the steps
+// of tests/golden/of15/steps.tsv, the ones capture.sh's of15 section ran
+// against OVS 3.1 (show, port descriptions, 1.5 flow-mods with copy_field
+// and masked set_field, flow and aggregate statistics, standard bundles:
+// replace-flows, a bundle whose second flow fails and is rolled back, a
+// one-flow bundle; the meter action: flows, a group bucket and packet-outs
+// with meter:N, dumps over 1.5 and 1.3, meter statistics, a meter's
+// deletion), and compares every output and exit status with OVS's.
 func TestPrivilegedOF15VsOVS(t *testing.T) {
 	tp := newGoldenTopo(t, "g11p")
-	o := []string{"-O", "OpenFlow15"}
-	steps := []struct {
-		golden string
-		args   []string
-	}{
-		{"show", []string{"show"}},
-		{"dump-ports-desc", []string{"dump-ports-desc"}},
-		{"dump-ports-desc-1", []string{"dump-ports-desc", "1"}},
-		{"add-flows", []string{"add-flows", golden.Path("flows/of15.flows")}},
-		{"dump-flows", []string{"dump-flows"}},
-		{"dump-aggregate", []string{"dump-aggregate"}},
-		{"bundle-replace-flows", []string{"--bundle", "replace-flows", golden.Path("flows/of15-replace.flows")}},
-		{"dump-flows-replaced", []string{"dump-flows"}},
-		{"bundle-add-flows-bad", []string{"--bundle", "add-flows", golden.Path("flows/of15-bad.flows")}},
-		{"dump-flows-after-bad", []string{"dump-flows"}},
-		{"bundle-add-flow", []string{"--bundle", "add-flow", "table=3,priority=1,actions=drop"}},
-		{"dump-flows-table3", []string{"dump-flows", "table=3"}},
-	}
-	for _, s := range steps {
-		out, _ := tp.ofctl(append(append([]string(nil), o...), s.args...)...)
-		want := golden.Load("of15/" + s.golden + ".txt")
+	for _, line := range strings.Split(golden.Load("of15/steps.tsv"), "\n") {
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		f := strings.Split(line, "\t")
+		name, kind := f[0], f[1]
+		var args []string
+		for _, a := range f[2:] {
+			switch {
+			case a == "br0": // tp.ofctl names the switch
+			case strings.HasPrefix(a, "tests/golden/"):
+				args = append(args, golden.Path(strings.TrimPrefix(a, "tests/golden/")))
+			default:
+				args = append(args, a)
+			}
+		}
+		out, err := tp.ofctl(args...)
+		rc := 0
+		var ee *exec.ExitError
+		if errors.As(err, &ee) {
+			rc = ee.ExitCode()
+		} else if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if cmd := golden.Load("of15/" + name + ".cmd"); !strings.Contains(cmd, "# exit status: "+strconv.Itoa(rc)+"\n") {
+			t.Errorf("%s: exit status %d, OVS:\n%s", name, rc, cmd)
+		}
+		want := golden.Load("of15/" + name + ".txt")
 		// The socket ovs-ofctl names in "talking to ..." differs.
 		out, want = dropTalkingTo(out), dropTalkingTo(want)
-		if strings.HasPrefix(s.golden, "dump-flows") {
-			compareGoldenText(t, golden.KindFlowsSorted, s.golden, want, out)
-		} else {
-			compareGoldenText(t, golden.KindFlows, s.golden, want, out)
+		if kind == golden.KindFlows && strings.HasPrefix(name, "dump-flows") {
+			kind = golden.KindFlowsSorted
 		}
+		compareGoldenText(t, kind, name, want, out)
 	}
 }
 

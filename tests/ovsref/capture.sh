@@ -820,6 +820,41 @@ section_errors() {
 	ovs_down
 }
 
+# of15: OpenFlow 1.5. (1) rawof -replies -of15: OVS's replies byte for byte
+# (of15-replies.tsv; ofproto's TestGoldenReplies15). (2) the ovs-ofctl -O
+# OpenFlow15 steps of tests/golden/of15/steps.tsv in order on a fresh OVS (the
+# gswitch side is tests' TestPrivilegedOF15VsOVS).
+section_of15() {
+	local name kind args
+	switch_ns
+	lone_ports ggo-p1 ggo-p2
+	ovs_up -p ggo-p1=1 -p ggo-p2=2 -t "$OFPORT_TCP" -P OpenFlow10,OpenFlow13,OpenFlow15
+	SETUP="private OVS 3.1, bridge br0 datapath_type=netdev protocols=OpenFlow10,OpenFlow13,OpenFlow15 fail-mode=secure dpid 0000000000000001 hwaddr 02:00:00:00:00:fe, ports ggo-p1=1 (02:00:00:00:00:01) ggo-p2=2 (02:00:00:00:00:02), veth peers idle (IPv6 off), set-controller br0 ptcp:$OFPORT_TCP:127.0.0.1; no flows or groups (cases run in order)"
+	ip netns exec "$NS_SW" "$TMPD/rawof" -replies -of15 -addr "127.0.0.1:$OFPORT_TCP" -ofp-print >"$TMPD/replies15.tsv" 2>"$TMPD/rawof.err" ||
+		{ log "rawof -replies -of15 failed: $(cat "$TMPD/rawof.err")"; FAILED=1; }
+	{
+		echo "# Replies of Open vSwitch $(ovs-vswitchd --version | sed -n '1s/.* //p') to well-formed OpenFlow 1.5 requests, byte for byte; see README.md and tests/ovsref/rawof."
+		cat "$TMPD/replies15.tsv"
+	} >"$GOLD/of15-replies.tsv"
+	{
+		printf '# setup: %s\n' "$SETUP"
+		printf '# exit status: 0\n'
+		printf 'ip netns exec %s rawof -replies -of15 -addr 127.0.0.1:%s -ofp-print > of15-replies.tsv   # rawof = go build ./tests/ovsref/rawof\n' "$NS_SW" "$OFPORT_TCP"
+	} >"$GOLD/of15-replies.cmd"
+	ovs_down
+
+	switch_ns
+	lone_ports ggo-p1 ggo-p2
+	ovs_up -p ggo-p1=1 -p ggo-p2=2 -P OpenFlow10,OpenFlow13,OpenFlow15
+	SETUP="private OVS 3.1, bridge br0 datapath_type=netdev protocols=OpenFlow10,OpenFlow13,OpenFlow15 fail-mode=secure dpid 0000000000000001 hwaddr 02:00:00:00:00:fe, ports ggo-p1=1 (02:00:00:00:00:01) ggo-p2=2 (02:00:00:00:00:02), veth peers idle (IPv6 off); the steps run in this order, from the repository's top directory"
+	while IFS=$'\t' read -r -a args; do
+		[[ ${#args[@]} -eq 0 || ${args[0]} == \#* ]] && continue
+		name=${args[0]} kind=${args[1]}
+		(cd "$ROOT" && cap "$kind" "of15/$name" ovs-ofctl "${args[@]:2}")
+	done <"$ROOT/tests/golden/of15/steps.tsv"
+	ovs_down
+}
+
 # meters: the steps of tests/golden/meters/steps.tsv (add/mod/del-meters, dump-meters,
 # meter-stats, meter-features, metered flows and packet-outs through them), in order, each
 # with ovs-ofctl -O OpenFlow13 on one OVS; the gswitch side is ofproto's TestOfctlMetersGolden

@@ -660,7 +660,7 @@ func replyCases15() []replyCase {
 		binary.BigEndian.PutUint32(m[4:], xid)
 		return pad8(msg(of15, 34, xid, cat(be32(7), be16(0), be16(3), m)))
 	}
-	return []replyCase{
+	return append([]replyCase{
 		{"features", of15, [][]byte{msg(of15, 5, caseXID, nil)}},
 		{"get-config", of15, [][]byte{msg(of15, 7, caseXID, nil)}},
 		{"set-config-get-config", of15, [][]byte{msg(of15, 9, caseXID-1, cat(be16(1), be16(0x80))), msg(of15, 7, caseXID, nil)}},
@@ -686,6 +686,61 @@ func replyCases15() []replyCase {
 		{"nx-set-packet-in-format", of15, [][]byte{msg(of15, 4, caseXID, cat(be32(nxVendor), be32(16), be32(2)))}},
 		{"bundle-open-add-commit", of15, [][]byte{bundleCtl(caseXID, 0), bundleAdd(caseXID+1, addFlow), bundleCtl(caseXID+2, 4)}},
 		{"bundle-open-close-discard", of15, [][]byte{bundleCtl(caseXID, 0), bundleCtl(caseXID+1, 2), bundleCtl(caseXID+2, 6)}},
+	}, meterCases15()...)
+}
+
+// meterCases15 are OpenFlow 1.5's meter action (OFPAT_METER) and meter
+// messages, run in order after replyCases15's: meter 2 is added, flows in
+// table 7 use it (first in apply-actions, as 1.3's meter instruction, and
+// after another action, which only the wire allows), their descriptions
+// over 1.5 and 1.3 (whose durations the test masks), the wrong forms, a
+// packet-out through it, and the meter's deletion.
+func meterCases15() []replyCase {
+	mp := func(v uint8, typ uint16, body []byte) []byte {
+		return msg(v, 18, caseXID, cat(be16(typ), be16(0), be32(0), body))
+	}
+	meter := func(id uint32) []byte { return cat(be16(29), be16(8), be32(id)) }
+	// ofp15_flow_mod add, no match; importance 0
+	fm := func(xid uint32, table uint8, prio uint16, insts ...[]byte) []byte {
+		return msg(of15, 14, xid, cat(be64(0), be64(0), []byte{table, 0}, be16(0), be16(0), be16(prio),
+			be32(0xffffffff), be32(0xffffffff), be32(0xffffffff), be16(0), be16(0), be16(1), be16(4), be32(0), cat(insts...)))
+	}
+	// OFPMC_ADD / OFPMC_DELETE meter 2, pktps and burst, one drop band at
+	// 100/s with a burst of 100 (without OFPMF_BURST OVS reports the rate
+	// as the burst, a known difference of gswitch's)
+	meterAdd := msg(of15, 29, caseXID-1, cat(be16(0), be16(6), be32(2), be16(1), be16(16), be32(100), be32(100), be32(0)))
+	meterDel := msg(of15, 29, caseXID-1, cat(be16(2), be16(0), be32(2)))
+	table7 := cat([]byte{7, 0, 0, 0}, be32(0xffffffff), be32(0xffffffff), be32(0), be64(0), be64(0), be16(1), be16(4), be32(0))
+	inst := func(typ uint16, body []byte) []byte { return cat(be16(typ), be16(uint16(8+len(body))), be32(0), body) }
+	clone := nxAction(42, cat(make([]byte, 6), meter(2)))
+	pktData := cat([]byte{2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1}, be16(0x0800),
+		[]byte{0x45, 0, 0, 0x1e, 0, 0, 0x40, 0, 0x40, 0x11, 0xe6, 0x64, 198, 51, 100, 1, 198, 51, 100, 2},
+		[]byte{0x4e, 0x21, 0x27, 0x0f, 0, 0x0a, 0xcd, 0xd5, 'h', 'i'})
+	// ofp15_packet_out: in_port=CONTROLLER in the match
+	po := func(acts []byte) []byte {
+		return msg(of15, 13, caseXID, cat(be32(0xffffffff), be16(uint16(len(acts))), be16(0),
+			be16(1), be16(12), be32(0x80000004), be32(0xfffffffd), be32(0), acts, pktData))
+	}
+	return []replyCase{
+		{"meter-mod-config-stats", of15, [][]byte{meterAdd,
+			mp(of15, 10, cat(be32(0xffffffff), be32(0))), mp(of15, 9, cat(be32(0xffffffff), be32(0)))}},
+		{"meter-action-flow-desc", of15, [][]byte{
+			fm(caseXID-3, 7, 3, applyActions(meter(2), output13(1))),
+			fm(caseXID-2, 7, 2, applyActions(output13(1), meter(2), output13(2))),
+			fm(caseXID-1, 7, 1, applyActions(meter(2), meter(2))),
+			mp(of15, 1, table7)}},
+		{"meter-action-flow-stats-of13", of13, [][]byte{mp(of13, 1, table7)}},
+		{"meter-action-meter-stats", of15, [][]byte{mp(of15, 9, cat(be32(2), be32(0)))}},
+		{"meter-instruction-of15", of15, [][]byte{fm(caseXID, 7, 9, inst(6, nil)[:4], be32(2))}},
+		{"meter-action-unknown-meter", of15, [][]byte{fm(caseXID, 7, 9, applyActions(meter(7), output13(1)))}},
+		{"meter-action-unknown-meter-later", of15, [][]byte{fm(caseXID, 7, 9, applyActions(output13(1), meter(7)))}},
+		{"meter-action-id0", of15, [][]byte{fm(caseXID, 7, 9, applyActions(meter(0)))}},
+		{"meter-action-bad-len", of15, [][]byte{fm(caseXID, 7, 9, applyActions(cat(be16(29), be16(16), be32(2), be32(0), be32(0))))}},
+		{"meter-action-in-write-actions", of15, [][]byte{fm(caseXID, 7, 9, inst(3, meter(2)))}},
+		{"meter-action-in-clone", of15, [][]byte{fm(caseXID, 7, 9, applyActions(clone))}},
+		{"meter-action-packet-out", of15, [][]byte{po(cat(meter(2), output13(1)))}},
+		{"meter-action-packet-out-unknown", of15, [][]byte{po(cat(meter(8), output13(1)))}},
+		{"meter-delete-aggregate", of15, [][]byte{meterDel, mp(of15, 2, table7)}},
 	}
 }
 
