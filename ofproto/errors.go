@@ -50,6 +50,7 @@ var (
 	errPropBadType   = pipeline.NewError(pipeline.OFPBPC_BAD_TYPE)
 	errMatchBadLen   = pipeline.NewError(pipeline.OFPBMC_BAD_LEN)
 	errQueueBadPort  = pipeline.NewError(pipeline.OFPQOFC_BAD_PORT)
+	errQueueBadQueue = pipeline.NewError(pipeline.OFPQOFC_BAD_QUEUE)
 	errBundleBadID   = pipeline.NewError(pipeline.OFPBFC_BAD_ID)
 	errBundleClosed  = pipeline.NewError(pipeline.OFPBFC_BUNDLE_CLOSED)
 	errBundleBadType = pipeline.NewError(pipeline.OFPBFC_BAD_TYPE)

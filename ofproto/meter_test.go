@@ -33,13 +33,22 @@ var meterDivergent = map[string]string{
 // each output and exit status with what OVS 3.1 answered (captured by
 // tests/ovsref/capture.sh meters).
 func TestOfctlMetersGolden(t *testing.T) {
-	e := newOfctlEnv(t)
-	for _, line := range strings.Split(golden.Load("meters/steps.tsv"), "\n") {
+	ofctlSteps(t, newOfctlEnv(t), "meters", []string{"-O", "OpenFlow13"}, meterDivergent)
+}
+
+// ofctlSteps runs the steps of tests/golden/DIR/steps.tsv (name,
+// normalization, ovs-ofctl arguments after prefix; br0 is the switch) with
+// ovs-ofctl against gswitch, in order, and compares each output and exit
+// status with OVS 3.1's (DIR/NAME.txt and .cmd); the steps in divergent
+// must give exit 0 and the output given there instead.
+func ofctlSteps(t *testing.T, e *ofctlEnv, dir string, prefix []string, divergent map[string]string) {
+	t.Helper()
+	for _, line := range strings.Split(golden.Load(dir+"/steps.tsv"), "\n") {
 		if line == "" || strings.HasPrefix(line, "#") {
 			continue
 		}
 		f := strings.Split(line, "\t")
-		name, kind, args := f[0], f[1], append([]string{"-O", "OpenFlow13"}, f[2:]...)
+		name, kind, args := f[0], f[1], append(append([]string(nil), prefix...), f[2:]...)
 		for i, a := range args {
 			if a == "br0" {
 				args[i] = "SW"
@@ -53,17 +62,26 @@ func TestOfctlMetersGolden(t *testing.T) {
 		} else if err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}
-		if want, ok := meterDivergent[name]; ok {
+		if want, ok := divergent[name]; ok {
 			if rc != 0 || out != want {
 				t.Errorf("%s (deliberate difference): exit %d\n%s--- want exit 0\n%s", name, rc, out, want)
 			}
 			continue
 		}
-		if cmd := golden.Load("meters/" + name + ".cmd"); !strings.Contains(cmd, "# exit status: "+itoa(rc)+"\n") {
+		if cmd := golden.Load(dir + "/" + name + ".cmd"); !strings.Contains(cmd, "# exit status: "+itoa(rc)+"\n") {
 			t.Errorf("%s: exit status %d, OVS:\n%s", name, rc, cmd)
 		}
-		compareGolden(t, "meters/"+name+".txt", kind, out)
+		compareGolden(t, dir+"/"+name+".txt", kind, out)
 	}
+}
+
+// TestOfctlQueuesGolden: queue config and stats (no queues: an empty
+// config, 0 queues, OFPQOFC_BAD_QUEUE for a queue id, OFPQOFC_BAD_PORT for
+// a port that is not there) and flows with set_queue, enqueue and
+// pop_queue (enqueue is set_queue,output,pop_queue in OpenFlow 1.3), as
+// OVS 3.1 answers them (capture.sh section queues).
+func TestOfctlQueuesGolden(t *testing.T) {
+	ofctlSteps(t, newOfctlEnv(t), "queues", nil, nil)
 }
 
 func itoa(n int) string {

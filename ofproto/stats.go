@@ -307,6 +307,12 @@ func queueStats(c *conn, cd *codec, r *statsRequest) error {
 	if err := c.srv.checkQueuePort(port); err != nil {
 		return err
 	}
+	// OVS's handle_queue_stats_request: with no queue configured, a
+	// queue id other than OFPQ_ALL (in either version's request, after the
+	// port) names no queue on any port.
+	if binary.BigEndian.Uint32(r.body[4:]) != 0xffffffff {
+		return errQueueBadQueue
+	}
 	c.newMPWriter(r.reply).finish()
 	return nil
 }

@@ -6,7 +6,7 @@
 # Usage (as root, from anywhere):
 #   tests/ovsref/capture.sh [SECTION...]    default: all sections
 #   tests/ovsref/capture.sh cleanup         only remove what a killed run left behind
-# Sections: flows ofctl errors of15 conntrack ctpkt monitor nat ftp ftpnat ftpnatct ftpnatport tftp ctrewrite ctflush learn tunnel mpls meters tlv multipath bundlefail
+# Sections: flows ofctl errors of15 conntrack ctpkt monitor nat ftp ftpnat ftpnatct ftpnatport tftp ctrewrite ctflush learn tunnel mpls meters tlv multipath bundlefail queues
 # Environment: GOLDEN_OUT=DIR writes the goldens there instead of tests/golden
 # (flow inputs are still read from tests/golden/flows).
 #
@@ -872,6 +872,23 @@ section_meters() {
 	ovs_down
 }
 
+# section_queues: queue config and stats (OVS's netdev ports have no queues
+# here) and flows with set_queue, enqueue and pop_queue, the ovs-ofctl
+# steps of tests/golden/queues/steps.tsv in order
+section_queues() {
+	local name kind args
+	switch_ns
+	lone_ports ggo-p1 ggo-p2
+	ovs_up -p ggo-p1=1 -p ggo-p2=2
+	SETUP="private OVS 3.1, bridge br0 datapath_type=netdev protocols=OpenFlow10,OpenFlow13 fail-mode=secure, ports ggo-p1=1 ggo-p2=2 (veth peers idle), no QoS; the steps of tests/golden/queues/steps.tsv in order"
+	while IFS=$'\t' read -r -a args; do
+		[[ ${#args[@]} -eq 0 || ${args[0]} == \#* ]] && continue
+		name=${args[0]} kind=${args[1]}
+		cap "$kind" "queues/$name" ovs-ofctl "${args[@]:2}"
+	done <"$ROOT/tests/golden/queues/steps.tsv"
+	ovs_down
+}
+
 # write_index: tests/golden/INDEX.md, every golden file with its command, from the .cmd files
 write_index() {
 	local c f cmd setup kind rc
@@ -937,7 +954,7 @@ mkdir -p "$GOLD"
 must go build -C "$ROOT" -o "$NORMALIZE" ./tests/ovsref/normalize
 must go build -C "$ROOT" -o "$TMPD/rawof" ./tests/ovsref/rawof
 SECTIONS=("$@")
-((${#SECTIONS[@]})) || SECTIONS=(flows ofctl errors of15 conntrack ctpkt monitor nat ftp ftpnat ftpnatct ftpnatport tftp ctrewrite ctflush learn tunnel mpls meters tlv multipath bundlefail)
+((${#SECTIONS[@]})) || SECTIONS=(flows ofctl errors of15 conntrack ctpkt monitor nat ftp ftpnat ftpnatct ftpnatport tftp ctrewrite ctflush learn tunnel mpls meters tlv multipath bundlefail queues)
 for s in "${SECTIONS[@]}"; do
 	declare -F "section_$s" >/dev/null || { log "unknown section $s"; exit 2; }
 done
