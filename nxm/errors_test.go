@@ -455,6 +455,10 @@ func instructionErrorCases() []instructionErrorCase {
 		{"bad action inside apply", apply(act(ofpatOutput, "ffffffff 0000 000000000000")), tBA, BACBadOutPort},
 		{"controller in write_actions", write(nxa(nxastController, "ffff 0000 01 00")), tBA, BACBadType},
 		{"note in write_actions", write(nxa(nxastNote, "000000000000")), tBA, BACBadType},
+		{"multipath in write_actions", write(nxa(nxastMultipath, "0000 0000 0000 0000 0000 00000000 0000 001f 00010004")), tBA, BACBadType},
+		{"bundle in write_actions", write(nxa(nxastBundle, "0001 0000 0000 00000002 0001 0000 00000000 00000000 0001")), tBA, BACBadType},
+		{"bundle_load in write_actions", write(nxa(nxastBundleLoad, "0001 0000 0000 00000002 0001 000f 00010004 00000000 0001")), tBA, BACBadType},
+		{"pop_queue in write_actions", write(nxa(nxastPopQueue, "000000000000")), tBA, BACBadType},
 		{"set ct_mark in apply", apply(act(ofpatSetField, "0001d604 00000001")), tBA, BACBadSetArgument},
 		{"conjunction with output in apply", apply(nxa(nxastConjunction, "00 02 0000000a"), output1), tExp, NXBACBadConjunction},
 	}
