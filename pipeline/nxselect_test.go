@@ -136,6 +136,16 @@ func goldenRegs(t *testing.T, name string) map[string][16]uint32 {
 	return out
 }
 
+// multipathKnownDiff: golden frames whose key differs between gswitch and
+// OVS 3.1 before any hashing. OVS's default other_config:vlan-limit=1
+// parses one VLAN tag (eth_type is then the second tag's TPID, vlan_tci1
+// 0); gswitch's parser walks two (packet.MaxVLANs) and sees the inner IP
+// header. With one tag, or none, the hashes agree.
+var multipathKnownDiff = map[string]string{
+	"qinq 802.1ad 100 over 802.1Q 200 ipv4 tcp": "two VLAN tags: OVS (vlan-limit=1) parses one, gswitch two",
+	"double 802.1Q 5 over 4000 non-IP 0x88b5":   "two VLAN tags: OVS (vlan-limit=1) parses one, gswitch two",
+}
+
 // TestMultipathBundleVsOVS runs each golden frame through a flow holding
 // the golden flow's actions and compares the registers with OVS's.
 func TestMultipathBundleVsOVS(t *testing.T) {
@@ -147,6 +157,10 @@ func TestMultipathBundleVsOVS(t *testing.T) {
 			e := newEnv(t)
 			add(t, e.d, spec(0, 0, Match{}, append(acts, Output{Port: PortController, MaxLen: 0xffff})...))
 			for _, gp := range pkts {
+				if why, ok := multipathKnownDiff[gp.name]; ok {
+					t.Logf("%s: skipped: %s", gp.name, why)
+					continue
+				}
 				e.pi.pis = nil
 				e.send(1, gp.frame)
 				if len(e.pi.pis) != 1 {
