@@ -1,11 +1,13 @@
 package ofproto
 
 import (
+	"crypto/rand"
 	"net/netip"
 	"time"
 
 	"go.uber.org/zap"
 
+	"gswitch/packet"
 	"gswitch/pipeline"
 )
 
@@ -24,6 +26,8 @@ type Datapath interface {
 	MeterMod(cmd uint16, m *pipeline.MeterSpec, now int64) error
 	Meters(id uint32) ([]pipeline.MeterStats, error)
 	PacketOut(inPort uint32, acts []pipeline.Action, frame []byte, now int64) error
+	// Resume continues a packet paused by controller(pause) (NXT_RESUME).
+	Resume(meta *packet.Words, frame []byte, c *pipeline.Continuation, now int64) error
 }
 
 // Port is one port as the OpenFlow channel reports it (features, port-desc,
@@ -199,9 +203,18 @@ type Config struct {
 	// MaxBundles, MaxBundleMsgs bound bundles per connection (default 16 and 100000).
 	MaxBundles    int
 	MaxBundleMsgs int
+	// BridgeUUID identifies the bridge in the continuations of paused
+	// packets (OVS's NXCPT_BRIDGE): an NXT_RESUME with another is
+	// NXR_STALE. Default: random, chosen by New.
+	BridgeUUID [16]byte
 }
 
 func (c *Config) setDefaults() {
+	if c.BridgeUUID == ([16]byte{}) {
+		rand.Read(c.BridgeUUID[:])
+		c.BridgeUUID[6] = c.BridgeUUID[6]&0x0f | 0x40 // version 4
+		c.BridgeUUID[8] = c.BridgeUUID[8]&0x3f | 0x80
+	}
 	if c.NumTables == 0 {
 		c.NumTables = 254
 	}

@@ -30,7 +30,8 @@ func (st *connState) receives(service bool, kind int, reason uint8) bool {
 }
 
 // metadataFields are the packet-in metadata fields, sent when nonzero
-// (in_port always), as OVS's flow_get_metadata.
+// (in_port always), as OVS's flow_get_metadata (ct_state, which brings
+// eth_type and the ct tuple with it, apart).
 var metadataFields = func() []packet.FieldID {
 	f := []packet.FieldID{packet.FieldTunID, packet.FieldTunSrc, packet.FieldTunDst,
 		packet.FieldTunIPv6Src, packet.FieldTunIPv6Dst, packet.FieldTunGbpID, packet.FieldTunGbpFlags,
@@ -38,13 +39,12 @@ var metadataFields = func() []packet.FieldID {
 	for i := 0; i < 16; i++ {
 		f = append(f, packet.FieldReg0+packet.FieldID(i))
 	}
-	f = append(f, packet.FieldPktMark, packet.FieldCtState, packet.FieldCtZone,
-		packet.FieldCtMark, packet.FieldCtLabel)
+	f = append(f, packet.FieldPktMark, packet.FieldCtZone, packet.FieldCtMark, packet.FieldCtLabel)
 	return f
 }()
 
-var ctTupleFields4 = []packet.FieldID{packet.FieldCtNwSrc, packet.FieldCtNwDst, packet.FieldCtTpSrc, packet.FieldCtTpDst}
-var ctTupleFields6 = []packet.FieldID{packet.FieldCtIPv6Src, packet.FieldCtIPv6Dst, packet.FieldCtTpSrc, packet.FieldCtTpDst}
+var ctTupleFields4 = []packet.FieldID{packet.FieldCtNwSrc, packet.FieldCtNwDst, packet.FieldCtNwProto, packet.FieldCtTpSrc, packet.FieldCtTpDst}
+var ctTupleFields6 = []packet.FieldID{packet.FieldCtIPv6Src, packet.FieldCtIPv6Dst, packet.FieldCtNwProto, packet.FieldCtTpSrc, packet.FieldCtTpDst}
 
 // packetInMatch builds the metadata match of a packet-in.
 func packetInMatch(k *packet.Key) pipeline.Match {
@@ -60,15 +60,22 @@ func packetInMatch(k *packet.Key) pipeline.Match {
 	if v := k.W.TunFlags() & packet.TunFlagsMask; v != 0 {
 		m.Set(packet.FieldTunFlags, packet.U128{Lo: uint64(v)}, packet.U128{Lo: packet.TunFlagsMask})
 	}
-	if p := k.W.Get(packet.FieldCtNwProto); !p.IsZero() {
-		m.SetExact(packet.FieldCtNwProto, p)
-		fields := ctTupleFields4
-		if k.EthType() == packet.EthTypeIPv6 {
-			fields = ctTupleFields6
-		}
-		for _, f := range fields {
-			if v := k.W.Get(f); !v.IsZero() {
-				m.SetExact(f, v)
+	// A tracked packet: ct_state under mask 0xff (OVS's
+	// match_set_ct_state keeps its 8 bits), eth_type, and, for a valid
+	// connection (new, established or reply), the whole original tuple.
+	if st := k.W.CtState(); st != 0 {
+		m.Set(packet.FieldCtState, packet.U128{Lo: uint64(st & 0xff)}, packet.U128{Lo: 0xff})
+		m.SetExact(packet.FieldEthType, packet.U128{Lo: uint64(k.EthType())})
+		if st&(packet.CsNew|packet.CsEst|packet.CsRpl) != 0 && !k.W.Get(packet.FieldCtNwProto).IsZero() {
+			var fields []packet.FieldID
+			switch k.EthType() {
+			case packet.EthTypeIPv4:
+				fields = ctTupleFields4
+			case packet.EthTypeIPv6:
+				fields = ctTupleFields6
+			}
+			for _, f := range fields {
+				m.SetExact(f, k.W.Get(f))
 			}
 		}
 	}
@@ -94,7 +101,7 @@ func (c *conn) sendPacketIn(pi *pipeline.PacketIn, cache *encCache) {
 	key := uint32(st.version)<<8 | uint32(format) | uint32(reason)<<16
 	b := cache.get(key)
 	if b == nil {
-		b = encodePacketIn(st.version, format, pi, reason)
+		b = encodePacketIn(st.version, format, pi, reason, c.srv.cfg.BridgeUUID)
 		if b == nil {
 			return
 		}
@@ -135,7 +142,7 @@ func packetInTotalLen(pi *pipeline.PacketIn) uint16 {
 }
 
 // encodePacketIn encodes a packet-in in version and format.
-func encodePacketIn(version, format uint8, pi *pipeline.PacketIn, reason uint8) []byte {
+func encodePacketIn(version, format uint8, pi *pipeline.PacketIn, reason uint8, bridge [16]byte) []byte {
 	// OVS 3.1 sends the whole packet whatever the controller action's
 	// max_len (it buffers nothing, so max_len only mattered with buffers):
 	// so does gswitch. pi.MaxLen is not applied.
@@ -172,6 +179,9 @@ func encodePacketIn(version, format uint8, pi *pipeline.PacketIn, reason uint8) 
 		}
 		putProp(m, 5, []byte{reason}) // NXPINT_REASON
 		putProp(m, 6, rawOXM(&match)) // NXPINT_METADATA
+		if pi.Cont != nil && !putContinuation(m, version, bridge, pi) {
+			return nil
+		}
 		if len(pi.UserData) > 0 {
 			putProp(m, 7, pi.UserData) // NXPINT_USERDATA
 		}

@@ -89,6 +89,9 @@ func (d *nullDP) Groups() []pipeline.GroupStats                            { ret
 func (d *nullDP) MeterMod(uint16, *pipeline.MeterSpec, int64) error        { return nil }
 func (d *nullDP) Meters(uint32) ([]pipeline.MeterStats, error)             { return nil, nil }
 func (d *nullDP) PacketOut(uint32, []pipeline.Action, []byte, int64) error { return nil }
+func (d *nullDP) Resume(*packet.Words, []byte, *pipeline.Continuation, int64) error {
+	return nil
+}
 
 // BenchmarkPacketIn measures one packet-in to one OpenFlow 1.3 controller
 // (routing, NXM/OXM metadata encoding, queueing).

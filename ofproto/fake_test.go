@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"gswitch/packet"
 	"gswitch/pipeline"
 )
 
@@ -18,6 +19,13 @@ type fakeDP struct {
 	mdp        *pipeline.Datapath // meters
 	flowMods   int
 	failNext   error
+	resumes    []fakeResume
+}
+
+type fakeResume struct {
+	meta  packet.Words
+	frame []byte
+	cont  pipeline.Continuation
 }
 
 type fakePacketOut struct {
@@ -159,6 +167,13 @@ func (d *fakeDP) Groups() []pipeline.GroupStats {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	return append([]pipeline.GroupStats(nil), d.groups...)
+}
+
+func (d *fakeDP) Resume(meta *packet.Words, frame []byte, c *pipeline.Continuation, now int64) error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.resumes = append(d.resumes, fakeResume{*meta, frame, *c})
+	return nil
 }
 
 func (d *fakeDP) PacketOut(inPort uint32, acts []pipeline.Action, frame []byte, now int64) error {

@@ -717,8 +717,7 @@ func (c *conn) handleNicira(h Header, b []byte, subtype uint32) error {
 		}
 		return c.srv.tlv.mod(cmd, maps)
 	case NXTResume:
-		// gswitch never sends continuations, so there is nothing to resume.
-		return pipeline.NewError(pipeline.NXR_NOT_SUPPORTED)
+		return c.resume(h, body)
 	case NXTGroupMod:
 		if h.Version != Version10 {
 			return errBadSubtype

@@ -51,6 +51,9 @@ const StackDepth = 32
 type Stack struct {
 	N uint8 // entries in use
 	V [StackDepth]U128
+	// B is each entry's length in bytes as OVS keeps it (the pushed
+	// subfield's width rounded up to bytes): a continuation carries it.
+	B [StackDepth]uint8
 }
 
 // Pool hands out Packets with full-size buffers.
@@ -126,6 +129,7 @@ func (pk *Packet) CopyFrom(src *Packet) {
 	pk.Key, pk.Off, pk.Conn = src.Key, src.Off, src.Conn
 	pk.Stack.N = src.Stack.N
 	copy(pk.Stack.V[:src.Stack.N], src.Stack.V[:src.Stack.N])
+	copy(pk.Stack.B[:src.Stack.N], src.Stack.B[:src.Stack.N])
 }
 
 // Grow inserts n bytes at offset off of the frame (using headroom when

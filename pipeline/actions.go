@@ -41,6 +41,7 @@ func (w *worker) simple(grp []*packet.Packet, o *op, st *xstate) []*packet.Packe
 				continue
 			}
 			s.V[s.N] = pk.Key.W.Get(o.src.Field).Shr(uint(o.src.Ofs)).And(subOnes(o.src.NBits))
+			s.B[s.N] = uint8((o.src.NBits + 7) / 8)
 			s.N++
 			grp[n] = pk
 			n++
@@ -267,21 +268,29 @@ func (w *worker) flood(pk *packet.Packet, all bool) {
 
 // packetIn hands pk to the controllers.
 func (w *worker) packetIn(pk *packet.Packet, reason uint8, maxLen uint16, id uint16, userData []byte, st *xstate) {
+	cookie := ^uint64(0)
+	miss := false
+	if st.fl != nil {
+		cookie = st.fl.spec.Cookie
+		if reason == ReasonAction && st.fl.miss && !w.inPacketOut {
+			reason, miss = ReasonNoMatch, true
+		}
+	}
+	w.emitPacketIn(pk, reason, st.table, cookie, maxLen, id, userData, miss)
+}
+
+// emitPacketIn hands pk to the controllers with the given packet-in fields
+// (and w.pi.Cont, set by the caller for a paused packet).
+func (w *worker) emitPacketIn(pk *packet.Packet, reason, table uint8, cookie uint64, maxLen uint16, id uint16, userData []byte, miss bool) {
 	sink := w.d.cfg.PacketIn
 	if sink == nil {
 		w.ctr[cNoPacketInSink]++
 		return
 	}
 	pi := &w.pi
-	pi.Reason, pi.TableID, pi.MaxLen, pi.ControllerID, pi.UserData = reason, st.table, maxLen, id, userData
-	pi.Cookie = ^uint64(0)
-	pi.TableMiss = false
-	if st.fl != nil {
-		pi.Cookie = st.fl.spec.Cookie
-		if reason == ReasonAction && st.fl.miss && !w.inPacketOut {
-			pi.Reason, pi.TableMiss = ReasonNoMatch, true
-		}
-	}
+	pi.Reason, pi.TableID, pi.MaxLen, pi.ControllerID, pi.UserData = reason, table, maxLen, id, userData
+	pi.Cookie = cookie
+	pi.TableMiss = miss
 	pi.Key = pk.Key
 	pi.Data = pk.Data
 	pi.Off = pk.Off

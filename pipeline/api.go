@@ -49,6 +49,9 @@ type PacketIn struct {
 	// sent the packet (OVS's explicit miss): OpenFlow 1.3 reports no_match,
 	// OpenFlow 1.0 reports action.
 	TableMiss bool
+	// Cont is set when controller(pause) sent the packet: its continuation
+	// (only NXT_PACKET_IN2 carries it; the sink must copy what it keeps).
+	Cont *Continuation
 }
 
 // PacketIn reasons (OpenFlow 1.3 numbering).

@@ -39,6 +39,8 @@ const (
 	cLearnFailed              // learn: the flow could not be added (table full)
 	cMPLSTooManyLabels        // drop: push_mpls onto 3 labels, pop_mpls of a stack without a bottom in 3 (OVS: too many MPLS LSEs)
 	cMeterDrop                // drop: a meter's drop band (OVS datapath_drop_meter)
+	cPaused                   // packets stopped by controller(pause), sent with their continuation
+	cResumed                  // continuations resumed (NXT_RESUME)
 	numCounters
 )
 
@@ -80,6 +82,8 @@ var counterNames = [numCounters]string{
 	cLearnFailed:       "learn_failed",
 	cMPLSTooManyLabels: "drop_too_many_mpls_labels",
 	cMeterDrop:         "datapath_drop_meter",
+	cPaused:            "paused",
+	cResumed:           "resumed",
 }
 
 // Counters returns the datapath's event counters by name (OVS

@@ -19,7 +19,11 @@
 // groups of the four types, push/pop VLAN, set_field/load/move on header
 // and metadata fields, dec_ttl, resubmit with in_port and ct tuple, exit,
 // ct, ct_clear, clone, push/pop on the packet's stack,
-// check_pkt_larger, learn and fin_timeout) and OVS's conjunctive matches (conjunction/conj_id),
+// check_pkt_larger, learn, fin_timeout and controller(pause), whose continuation — the rest of
+// every enclosing action list, in runs with the table and cookie OVS's
+// unroll_xlate records, the action set, the stack and the conntracked flag
+// (pause.go) — goes to the PacketInSink and comes back through Resume)
+// and OVS's conjunctive matches (conjunction/conj_id),
 // with OVS's semantics and limits (resubmit nesting 64,
 // 4096 resubmits, ct recirculation depth 8; the stack holds
 // packet.StackDepth entries where OVS allows 64 kB).
@@ -73,6 +77,7 @@
 // # Not yet
 //
 // NAT and ALGs inside ct (validated, then refused by supportedCT until the
-// tracker executes them), meters, queues (set_queue has no effect),
-// and controller(pause).
+// tracker executes them), meters, queues (set_queue has no effect).
+// A pause inside a clone or a group bucket freezes only the rest of that
+// list (not compared with OVS).
 package pipeline

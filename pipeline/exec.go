@@ -44,9 +44,14 @@ type xstate struct {
 	clone  uint8  // clone nesting (outside any group bucket inside it)
 	nres   uint16 // resubmits so far
 	k      int32  // continuation frame, -1: none
-	fTop   int32  // first free frame
-	asLo   int32  // the action set is aset[asLo:asHi]
-	asHi   int32
+	// root is the first flow of this pass through the pipeline (from
+	// table 0, or from a ct recirculation's table): a pause reports its
+	// cookie, as OVS reports the rule its translation began with. nil: not
+	// looked up yet; &noRoot: none (a packet-out, a resume).
+	root *flow
+	fTop int32 // first free frame
+	asLo int32 // the action set is aset[asLo:asHi]
+	asHi int32
 }
 
 // frame is a continuation: the rest of an action list.
@@ -109,6 +114,8 @@ func newWorker(d *Datapath) *worker {
 }
 
 var takenFlow flow // marks packets already grouped
+
+var noRoot flow // xstate.root of a pass that began with no flow
 
 func (w *worker) getPkts() []*packet.Packet {
 	if n := len(w.free); n > 0 {
@@ -274,7 +281,7 @@ func (d *Datapath) PacketOut(inPort uint32, acts []Action, frame []byte, now int
 	w.ctr[cPacketOut]++
 	w.budget = MaxResubmits
 	w.inPacketOut = true
-	w.run(grp, ops, 0, xstate{k: -1, table: NoTable})
+	w.run(grp, ops, 0, xstate{k: -1, table: NoTable, root: &noRoot})
 	w.inPacketOut = false
 	w.putPkts(grp)
 	w.end()
@@ -351,6 +358,12 @@ func (w *worker) lookupSpecial(cls *classifier, pk *packet.Packet, o *op) *flow 
 }
 
 func (w *worker) runFlow(grp []*packet.Packet, f *flow, tid uint8, st xstate, honor bool) {
+	if st.root == nil {
+		st.root = f
+		if f == nil {
+			st.root = &noRoot
+		}
+	}
 	if f == nil {
 		w.ctr[cTableMiss] += uint64(len(grp))
 		if honor && w.d.missToController.Load() {
@@ -387,6 +400,10 @@ func (w *worker) run(grp []*packet.Packet, ops []op, pc int, st xstate) {
 		case opMeter:
 			grp = w.meter(grp, o.mtr)
 		case opController:
+			if o.ctl.Pause {
+				w.pause(grp, o, ops, pc, &st)
+				return
+			}
 			if o.mtr != nil {
 				w.meteredPacketIn(grp, o, &st)
 				continue
@@ -432,6 +449,8 @@ func (w *worker) run(grp []*packet.Packet, ops []op, pc int, st xstate) {
 		case opClearActions:
 			st.asLo = st.asHi
 			setActsetOutput(grp, packet.ActsetOutputUnset)
+		case opUnroll:
+			st.table, st.fl, st.root = o.table, o.fl, o.fl
 		case opDecTTL, opDecMPLSTTL:
 			// As OVS's compose_dec_ttl: a packet whose TTL ran out goes to
 			// the controllers listed and stops the current action list

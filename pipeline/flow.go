@@ -108,6 +108,7 @@ const (
 	opMeter          // mtr: the meter
 	opMultipath      // mp: the action; hdr: its destination is in the frame
 	opBundle         // bd: the action; hdr: its destination is in the frame
+	opUnroll         // a resumed continuation's table (table) and cookie (fl)
 )
 
 // op is one compiled step. A flow's instructions compile to one op list:
@@ -133,6 +134,10 @@ type op struct {
 	mtr    *meter // opMeter; opController: the controller action's meter (nil: none)
 	mp     *Multipath
 	bd     *Bundle
+	// act is the action the op was compiled from (nil for clear-actions
+	// and write-actions): a pause freezes the ops still to run as actions.
+	act *Action
+	fl  *flow // opUnroll: a flow that carries the cookie
 }
 
 // ctOp is a compiled ct action.
@@ -156,11 +161,12 @@ func subOnes(n uint16) packet.U128 { return packet.Ones(uint(n)) }
 // exist meters nothing, as OVS).
 func compileActions(acts []Action, mt *meterTable) []op {
 	ops := make([]op, 0, len(acts))
-	for _, a := range acts {
+	for i, a := range acts {
+		n := len(ops)
 		switch a := a.(type) {
 		case Output:
 			if a.Port == PortTable {
-				ops = append(ops, op{kind: opResubmit, port: PortInPort, table: 0, honor: true})
+				ops = append(ops, op{kind: opResubmit, port: PortInPort, table: 0, honor: true, act: &acts[i]})
 				continue
 			}
 			ops = append(ops, op{kind: opOutput, port: a.Port, maxLen: a.MaxLen})
@@ -251,6 +257,9 @@ func compileActions(acts []Action, mt *meterTable) []op {
 			// no effect (conjunction is handled by the classifier; NAT
 			// only appears inside CT)
 		}
+		if len(ops) > n {
+			ops[n].act = &acts[i]
+		}
 	}
 	return ops
 }
@@ -270,11 +279,16 @@ func compileInstructions(in *Instructions, mt *meterTable) []op {
 		ops = append(ops, op{kind: opWriteActions, list: compileActions(in.Write, mt)})
 	}
 	if in.WriteMetadata {
+		// A continuation carries write_metadata as the set_field OVS
+		// freezes it into, and goto_table as resubmit(,N).
+		var a Action = SetField{Field: packet.FieldMetadata, Value: packet.U128{Lo: in.Metadata & in.MetadataMask},
+			Mask: packet.U128{Lo: in.MetadataMask}}
 		ops = append(ops, op{kind: opWriteMetadata, v: packet.U128{Lo: in.Metadata & in.MetadataMask},
-			m: packet.U128{Lo: in.MetadataMask}})
+			m: packet.U128{Lo: in.MetadataMask}, act: &a})
 	}
 	if in.GotoTable >= 0 {
-		ops = append(ops, op{kind: opGoto, table: uint8(in.GotoTable)})
+		var a Action = Resubmit{InPort: PortInPort, Table: uint8(in.GotoTable)}
+		ops = append(ops, op{kind: opGoto, table: uint8(in.GotoTable), act: &a})
 	}
 	return ops
 }

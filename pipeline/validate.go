@@ -181,9 +181,6 @@ func (c *checker) action(acts []Action, i int) error {
 	case OutputReg:
 		return c.checkSubfield(a.Src, false)
 	case Controller:
-		if a.Pause {
-			return Errorf(OFPBAC_BAD_ARGUMENT, "controller(pause) is not supported")
-		}
 	case GroupAction:
 		if !c.bucket && c.v.groups[a.GroupID] == nil {
 			return Errorf(OFPBAC_BAD_OUT_GROUP, "group %d does not exist", a.GroupID)

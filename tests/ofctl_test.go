@@ -49,9 +49,7 @@ func TestPrivilegedOfctlVsOVS(t *testing.T) {
 // flowsRefusedUntil lists flow-file lines gswitch refuses on purpose today,
 // with the issue that makes them executable. The test checks that each is
 // refused with an error (never accepted and ignored) and compares the rest.
-var flowsRefusedUntil = map[string]string{
-	"pause": "controller(pause) continuations are not implemented",
-}
+var flowsRefusedUntil = map[string]string{}
 
 func refusedToday(line string) (string, bool) {
 	_, acts, _ := strings.Cut(line, "actions=")
