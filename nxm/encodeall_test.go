@@ -31,8 +31,8 @@ func everyAction() []pipeline.Action {
 			pipeline.OutputReg{Src: low, MaxLen: 0xffff, V2: true},
 			pipeline.Move{Src: all, Dst: all},
 			pipeline.Move{Src: low, Dst: pipeline.Subfield{Field: packet.FieldReg0, Ofs: 3, NBits: 1}})
-		if !d.Writable && subfieldHeader(all).Class == ClassExperimenter {
-			continue // a load to it is refused at decode and has no NXAST_REG_LOAD form (actset_output)
+		if subfieldHeader(all).Class == ClassExperimenter {
+			continue // NXAST_REG_LOAD takes 32-bit headers only: a load to it decodes from REG_LOAD2 as a SetField
 		}
 		acts = append(acts, pipeline.RegLoad{Dst: low, Value: u(1)})
 		if d.Bits <= 64 {

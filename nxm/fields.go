@@ -42,15 +42,16 @@ func (h Header) Length() uint8 { return uint8(h) }
 type kind uint8
 
 const (
-	kPlain      kind = iota // the wire value is the model field, right-aligned
-	kInPort16               // NXM_OF_IN_PORT: an OpenFlow 1.0 16-bit port
-	kInPort32               // OXM_OF_IN_PORT: an OpenFlow 1.1+ 32-bit port
-	kVlanPCP                // OXM_OF_VLAN_PCP: sets PCP and the CFI (present) bit
-	kDSCPNXM                // NXM_OF_IP_TOS: the TOS byte's DSCP bits (low 2 bits zero)
-	kFrag                   // NXM_NX_IP_FRAG: mask bits beyond the 2 defined are dropped
-	kTunFlags               // NXM_NX_TUN_FLAGS: mask bits beyond the one defined (oam) are dropped
-	kActset                 // ONFOXM_ET_ACTSET_OUTPUT: a 32-bit port OVS keeps in 16 bits (u16_to_ofp)
-	kPacketType             // OXM_OF_PACKET_TYPE: (1,X) also means eth_type X; (0,0) is the default
+	kPlain       kind = iota // the wire value is the model field, right-aligned
+	kInPort16                // NXM_OF_IN_PORT: an OpenFlow 1.0 16-bit port
+	kInPort32                // OXM_OF_IN_PORT: an OpenFlow 1.1+ 32-bit port
+	kVlanPCP                 // OXM_OF_VLAN_PCP: sets PCP and the CFI (present) bit
+	kDSCPNXM                 // NXM_OF_IP_TOS: the TOS byte's DSCP bits (low 2 bits zero)
+	kFrag                    // NXM_NX_IP_FRAG: mask bits beyond the 2 defined are dropped
+	kTunFlags                // NXM_NX_TUN_FLAGS: mask bits beyond the one defined (oam) are dropped
+	kActset                  // ONFOXM_ET_ACTSET_OUTPUT: a 32-bit port OVS keeps in 16 bits (u16_to_ofp)
+	kPacketType              // OXM_OF_PACKET_TYPE: (1,X) also means eth_type X; (0,0) is the default
+	kMaskIsValue             // ERSPAN ver/dir/hwid, GTP-U: OVS 3.1's match setters store the value as the mask
 )
 
 // wireField is one OXM/NXM field assignment. Its prerequisite is its model
@@ -173,6 +174,12 @@ var wireFields = []wireField{
 	{"OXM_OF_PACKET_TYPE", ClassOpenFlow, 44, 0, 4, packet.FieldPacketType, kPacketType, false, u(0xffffffff)},
 
 	{"ONFOXM_ET_TCP_FLAGS", ClassExperimenter, 42, ONFVendorID, 2, packet.FieldTCPFlags, kPlain, true, u(0xfff)},
+	{"NXOXM_ET_ERSPAN_IDX", ClassExperimenter, 11, NXVendorID, 4, packet.FieldTunErspanIdx, kPlain, true, u(0xffffffff)},
+	{"NXOXM_ET_ERSPAN_VER", ClassExperimenter, 12, NXVendorID, 1, packet.FieldTunErspanVer, kMaskIsValue, true, u(0xff)},
+	{"NXOXM_ET_ERSPAN_DIR", ClassExperimenter, 13, NXVendorID, 1, packet.FieldTunErspanDir, kMaskIsValue, true, u(0xff)},
+	{"NXOXM_ET_ERSPAN_HWID", ClassExperimenter, 14, NXVendorID, 1, packet.FieldTunErspanHwid, kMaskIsValue, true, u(0xff)},
+	{"NXOXM_ET_GTPU_FLAGS", ClassExperimenter, 15, NXVendorID, 1, packet.FieldTunGtpuFlags, kMaskIsValue, true, u(0xff)},
+	{"NXOXM_ET_GTPU_MSGTYPE", ClassExperimenter, 16, NXVendorID, 1, packet.FieldTunGtpuMsgtype, kMaskIsValue, true, u(0xff)},
 	{"ONFOXM_ET_ACTSET_OUTPUT", ClassExperimenter, 43, ONFVendorID, 4, packet.FieldActsetOutput, kActset, false, u(0xffffffff)},
 }
 

@@ -268,6 +268,13 @@ func apply(f *wireField, v, mask packet.U128, m *pipeline.Match) {
 		m.Set(f.ID, v, mask.And(u(packet.TunFlagsMask)))
 	case kActset:
 		m.SetExact(f.ID, u(uint64(PortFrom16(uint16(v.Lo)))))
+	case kMaskIsValue:
+		// OVS 3.1's match_set_tun_erspan_{ver,dir,hwid}_masked and
+		// match_set_tun_gtpu_{flags,msgtype}_masked store the value as
+		// the mask, for exact and masked forms alike: the flow matches
+		// the packets with the value's bits set, and a zero value matches
+		// everything.
+		m.Set(f.ID, v, v)
 	case kPacketType:
 		// As OVS's match_set_packet_type: Ethernet (0,0) is every match's
 		// default, so it is not kept; (1,X) names an L3 packet of
@@ -451,6 +458,13 @@ func encodeTLVs(b []byte, m *pipeline.Match, oxm bool) []byte {
 	b = putM(b, m, packet.FieldTunIPv6Dst, oxm)
 	b = putM(b, m, packet.FieldTunGbpID, oxm)
 	b = putM(b, m, packet.FieldTunGbpFlags, oxm)
+	// (tun_metadata0..63 come here in OVS's order.)
+	b = putM(b, m, packet.FieldTunErspanIdx, oxm)
+	b = putM(b, m, packet.FieldTunErspanVer, oxm)
+	b = putM(b, m, packet.FieldTunErspanDir, oxm)
+	b = putM(b, m, packet.FieldTunErspanHwid, oxm)
+	b = putM(b, m, packet.FieldTunGtpuFlags, oxm)
+	b = putM(b, m, packet.FieldTunGtpuMsgtype, oxm)
 
 	for i := 0; i < 16; i++ {
 		b = putM(b, m, packet.FieldReg0+packet.FieldID(i), oxm)

@@ -23,6 +23,14 @@ func wireBits(f *wireField) uint16 {
 		return 1 // 2 bytes on the wire, only the oam bit
 	case packet.FieldTCPFlags:
 		return 12
+	case packet.FieldTunErspanIdx:
+		return 20
+	case packet.FieldTunErspanVer:
+		return 4
+	case packet.FieldTunErspanDir:
+		return 1
+	case packet.FieldTunErspanHwid:
+		return 6
 	case packet.FieldIPDSCP:
 		if f.Kind == kDSCPNXM {
 			return 8

@@ -3,7 +3,7 @@
 package packet
 
 // NumWords is the number of 64-bit words of a Key's matchable part.
-const NumWords = 43
+const NumWords = 44
 
 // Words is the matchable part of a flow key, also used as a mask. Fields are
 // packed big-endian style inside each word (the first-named field sits in the
@@ -35,7 +35,8 @@ const NumWords = 43
 //	W36-37 tun_ipv6_src        W38-39 tun_ipv6_dst
 //	W40  tun_flags[63:48]  tun_gbp_id[47:32]  tun_gbp_flags[31:24]
 //	W41  actset_output[63:32]  dp_hash[31:0]
-//	W42  packet_type[63:32]    (reserved[31:0])
+//	W42  packet_type[63:32]    tun_gtpu_flags[31:24]  tun_gtpu_msgtype[23:16]
+//	W43  tun_erspan_idx[63:32] tun_erspan_ver[31:24]  tun_erspan_dir[23:16]  tun_erspan_hwid[15:8]
 //
 // As in OVS, ARP's opcode lives in nw_proto, ICMP type and code in tp_src and
 // tp_dst, and the two halves of a 128-bit field sit in consecutive words
@@ -83,6 +84,7 @@ const (
 	WTunMisc    = 40
 	WActset     = 41
 	WPktType    = 42
+	WErspan     = 43
 )
 
 // ActsetOutputUnset is actset_output's value when the action set has no
@@ -252,14 +254,17 @@ func (w *Words) ResetMetadata() {
 	}
 	w.ClearTunnel()
 	w[WActset] = ActsetOutputUnset << 32
-	w[WPktType] &= 0xffffffff
+	w[WPktType] = 0
 }
 
-// ClearTunnel zeroes the tunnel fields (tun_id ... tun_gbp_flags).
+// ClearTunnel zeroes the tunnel fields (tun_id ... tun_gbp_flags, the
+// ERSPAN and GTP-U fields).
 func (w *Words) ClearTunnel() {
 	for i := WTunID; i <= WTunMisc; i++ {
 		w[i] = 0
 	}
+	w[WErspan] = 0
+	w[WPktType] &^= 0xffff << 16
 }
 
 // ClearCt zeroes every ct_* field (ct_state, ct_zone, ct_mark, ct_label and

@@ -119,3 +119,63 @@ func TestDPHashFromSelectGroup(t *testing.T) {
 		t.Errorf("all 64 flows took one bucket")
 	}
 }
+
+// TestErspanFieldsSetMatch runs the flows of testdata/erspan-trace.txt: a
+// packet from an ordinary port has zero ERSPAN and GTP-U fields; table 0
+// sets the ERSPAN fields and reads them back with move, table 1 matches
+// them (ver, dir and hwid with their value as the mask, as OVS 3.1 stores
+// such matches) and the packet leaves on port 2 with the register OVS's
+// ofproto/trace shows.
+func TestErspanFieldsSetMatch(t *testing.T) {
+	b, err := os.ReadFile("testdata/erspan-trace.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var reg0 uint64
+	for _, line := range strings.Split(string(b), "\n") {
+		if rest, ok := strings.CutPrefix(line, "Final flow: "); ok {
+			for _, kv := range strings.Split(rest, ",") {
+				if v, ok := strings.CutPrefix(kv, "reg0="); ok {
+					reg0, _ = strconv.ParseUint(v, 0, 32)
+				}
+			}
+		}
+		if strings.HasPrefix(line, "Datapath actions: ") && line != "Datapath actions: 2" {
+			t.Fatalf("golden: %s", line)
+		}
+	}
+	if reg0 == 0 {
+		t.Fatal("no reg0 in the golden's Final flow")
+	}
+	e := newEnv(t)
+	add(t, e.d, spec(0, 10, mkMatch(packet.FieldInPort, 1, packet.FieldTunErspanIdx, 0),
+		sf(packet.FieldTunErspanVer, 2), sf(packet.FieldTunErspanIdx, 0x12345),
+		sf(packet.FieldTunErspanDir, 1), sf(packet.FieldTunErspanHwid, 0x15),
+		Move{Src: Subfield{packet.FieldTunErspanIdx, 0, 16}, Dst: Subfield{packet.FieldReg0, 0, 16}},
+		Move{Src: Subfield{packet.FieldTunGtpuMsgtype, 0, 8}, Dst: Subfield{packet.FieldReg1, 0, 8}},
+		Resubmit{InPort: PortInPort, Table: 1}))
+	m1 := mkMatch(packet.FieldTunErspanIdx, 0x12345, packet.FieldReg0, 0x2345, packet.FieldReg1, 0)
+	for _, fv := range []struct {
+		f packet.FieldID
+		v uint64
+	}{{packet.FieldTunErspanVer, 2}, {packet.FieldTunErspanDir, 1}, {packet.FieldTunErspanHwid, 0x15}} {
+		m1.Set(fv.f, packet.U128{Lo: fv.v}, packet.U128{Lo: fv.v})
+	}
+	add(t, e.d, spec(1, 10, m1, Output{Port: 2}))
+	add(t, e.d, spec(1, 5, Match{}))
+	pk := packet.New(tcpFrame(1, 2))
+	pk.Key.SetInPort(1)
+	pk.Key.W.Set(packet.FieldTunErspanIdx, packet.U128{Lo: 9}) // a reused buffer's leftovers
+	pk.Key.W.Set(packet.FieldTunGtpuMsgtype, packet.U128{Lo: 9})
+	e.d.Process(&packet.Batch{Now: 1e9, Pkts: []*packet.Packet{pk}})
+	if got := e.s.ports(); len(got) != 1 || got[0] != 2 {
+		t.Fatalf("outputs %v, want [2] as OVS", got)
+	}
+	w := &e.s.out[0].key.W
+	if uint64(w.Reg(0)) != reg0 {
+		t.Errorf("reg0=%#x, OVS %#x", w.Reg(0), reg0)
+	}
+	if got := w.Get(packet.FieldTunErspanHwid).Lo; got != 0x15 {
+		t.Errorf("tun_erspan_hwid=%#x", got)
+	}
+}
