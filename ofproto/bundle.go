@@ -56,7 +56,8 @@ type FlowTransactor interface {
 // ModTransactor is optionally implemented by a Datapath that can apply
 // flow-mods and group-mods together atomically (all or none, one version).
 // Bundle commits without port-mods use it (before FlowTransactor). Group
-// commands are GroupAdd, GroupModify, GroupDelete and GroupAddOrModify.
+// commands are GroupAdd, GroupModify, GroupDelete, GroupAddOrModify,
+// GroupInsertBucket and GroupRemoveBucket.
 type ModTransactor interface {
 	// ModBatch applies mods atomically. On failure it returns the index of
 	// the mod that failed and its error, and changes nothing.

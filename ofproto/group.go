@@ -21,7 +21,8 @@ func checkGroupModHeader(cmd uint16, typ uint8, id uint32) error {
 	switch cmd {
 	case pipeline.GroupAdd, pipeline.GroupModify, pipeline.GroupDelete, groupAddOrMod:
 	default:
-		// (OpenFlow 1.5's INSERT_BUCKET and REMOVE_BUCKET are not supported.)
+		// (INSERT_BUCKET and REMOVE_BUCKET are OpenFlow 1.5 commands:
+		// decodeGroupMod15.)
 		return errGroupCmd
 	}
 	if cmd != pipeline.GroupDelete {
@@ -81,6 +82,7 @@ func decodeGroupMod13(b []byte) (*groupModRequest, error) {
 			return nil, err
 		}
 		bk.Actions = acts
+		bk.ID = uint32(len(g.Buckets))
 		g.Buckets = append(g.Buckets, bk)
 	}
 	return newGroupModRequest(cmd, g), nil
@@ -161,9 +163,54 @@ func decodeNXGroupMod(b []byte) (*groupModRequest, error) {
 	return decodeGroupMod15(b[16:], Version10)
 }
 
+// OVS's selection method group property (ntr_group_prop_selection_method,
+// an OFPGPT15_EXPERIMENTER property of 40 bytes and the OXM field array).
+const (
+	ntrVendorID       = 0x0000154d // NTR_VENDOR_ID
+	ntrCompatVendorID = 0x00001540 // NTR_COMPAT_VENDOR_ID (OVS 2.4's)
+	ntrSelectionLen   = 40
+	ntrMaxMethodLen   = 16
+)
+
+// pullProp15 is OVS's ofpprop_pull for group and bucket properties: an
+// experimenter property (type 0xffff) needs its 12-byte header and a
+// nonzero experimenter; exp is then its experimenter id and expType its
+// type. val is the payload after the 4-byte header; whole the property
+// without its padding.
+func pullProp15(b []byte) (typ uint16, exp, expType uint32, val, whole, rest []byte, err error) {
+	typ, val, rest, err = pullProp(b)
+	if err != nil {
+		return
+	}
+	whole = b[:4+len(val)]
+	if typ == 0xffff {
+		if len(val) < 8 {
+			err = errPropBadLen
+			return
+		}
+		exp, expType = binary.BigEndian.Uint32(val), binary.BigEndian.Uint32(val[4:])
+		if exp == 0 {
+			err = pipeline.NewError(pipeline.OFPBPC_BAD_EXPERIMENTER)
+		}
+	}
+	return
+}
+
+// errPropUnknown is OVS's OFPPROP_UNKNOWN (not loose) for property type typ.
+func errPropUnknown(typ uint16) error {
+	if typ == 0xffff {
+		return pipeline.NewError(pipeline.OFPBPC_BAD_EXP_TYPE)
+	}
+	return errPropBadType
+}
+
 // decodeGroupMod15 decodes the body of an OpenFlow 1.5 group-mod (struct
-// ofp15_group_mod after its header, ofp15 buckets with properties), with
-// actions of version actVersion.
+// ofp15_group_mod after its header, ofp15 buckets with properties, group
+// properties), with actions of version actVersion, in the order of OVS's
+// ofputil_pull_ofp15_group_mod and ofputil_check_group_mod:
+// command_bucket_id for the command, the bucket list's length, each
+// bucket, duplicate bucket ids, the group properties, then type and
+// command.
 func decodeGroupMod15(body []byte, actVersion uint8) (*groupModRequest, error) {
 	r := reader{b: body}
 	cmd := r.u16()
@@ -172,26 +219,24 @@ func decodeGroupMod15(body []byte, actVersion uint8) (*groupModRequest, error) {
 	id := r.u32()
 	blen := int(r.u16())
 	r.skip(2)
-	r.u32() // command_bucket_id
+	cbid := r.u32()
 	if r.err {
 		return nil, errBadLen
 	}
-	if err := checkGroupModHeader(cmd, typ, id); err != nil {
-		return nil, err
+	okID := cbid == pipeline.BucketAll
+	switch cmd {
+	case pipeline.GroupRemoveBucket, pipeline.GroupInsertBucket:
+		okID = cbid == pipeline.BucketAll && cmd == pipeline.GroupRemoveBucket ||
+			cbid <= pipeline.BucketMax || cbid == pipeline.BucketFirst || cbid == pipeline.BucketLast
+	}
+	if !okID {
+		return nil, pipeline.NewError(pipeline.OFPGMFC_BAD_BUCKET)
+	}
+	if blen > r.left() {
+		return nil, errBadLen
 	}
 	buckets := r.take(blen)
-	if r.err {
-		return nil, errBadLen
-	}
-	// Group properties (OVS's selection method) follow; their framing is
-	// checked, their content ignored.
-	for rest := r.rest(); len(rest) > 0; {
-		var err error
-		if _, _, rest, err = pullProp(rest); err != nil {
-			return nil, err
-		}
-	}
-	g := &pipeline.GroupSpec{ID: id, Type: typ}
+	g := &pipeline.GroupSpec{ID: id, Type: typ, CommandBucketID: cbid}
 	for len(buckets) > 0 {
 		if len(buckets) < 8 {
 			return nil, pipeline.NewError(pipeline.OFPGMFC_BAD_BUCKET)
@@ -205,12 +250,13 @@ func decodeGroupMod15(body []byte, actVersion uint8) (*groupModRequest, error) {
 		if err != nil {
 			return nil, err
 		}
-		bk := pipeline.Bucket{Actions: acts, WatchPort: pipeline.PortAny, WatchGroup: pipeline.GroupAny}
+		bk := pipeline.Bucket{Actions: acts, WatchPort: pipeline.PortAny, WatchGroup: pipeline.GroupAny,
+			ID: binary.BigEndian.Uint32(buckets[4:])}
 		if typ == pipeline.GroupTypeSelect {
 			bk.Weight = 1
 		}
 		for props := buckets[8+alen : l]; len(props) > 0; {
-			ptyp, val, rest, err := pullProp(props)
+			ptyp, _, _, val, _, rest, err := pullProp15(props)
 			if err != nil {
 				return nil, err
 			}
@@ -225,23 +271,130 @@ func decodeGroupMod15(body []byte, actVersion uint8) (*groupModRequest, error) {
 				if len(val) != 4 {
 					return nil, errPropBadLen
 				}
-				v := binary.BigEndian.Uint32(val)
 				if ptyp == 1 {
-					if checkPort11(v) != nil {
-						return nil, pipeline.NewError(pipeline.OFPGMFC_BAD_WATCH)
-					}
-					bk.WatchPort = v
+					bk.WatchPort = binary.BigEndian.Uint32(val)
 				} else {
-					bk.WatchGroup = v
+					bk.WatchGroup = binary.BigEndian.Uint32(val)
 				}
 			default:
-				return nil, errPropBadType
+				return nil, errPropUnknown(ptyp)
 			}
+		}
+		if checkPort11(bk.WatchPort) != nil {
+			return nil, pipeline.NewError(pipeline.OFPGMFC_BAD_WATCH)
+		}
+		if bk.ID > pipeline.BucketMax {
+			return nil, pipeline.NewError(pipeline.OFPGMFC_BAD_BUCKET)
 		}
 		g.Buckets = append(g.Buckets, bk)
 		buckets = buckets[l:]
 	}
+	for i := range g.Buckets {
+		for j := i + 1; j < len(g.Buckets); j++ {
+			if g.Buckets[i].ID == g.Buckets[j].ID {
+				return nil, pipeline.NewError(pipeline.OFPGMFC_BAD_BUCKET)
+			}
+		}
+	}
+	for props := r.rest(); len(props) > 0; {
+		ptyp, exp, expType, _, whole, rest, err := pullProp15(props)
+		if err != nil {
+			return nil, err
+		}
+		props = rest
+		if ptyp != 0xffff || expType != 1 || exp != ntrVendorID && exp != ntrCompatVendorID {
+			return nil, errPropUnknown(ptyp)
+		}
+		if err := decodeSelectionMethod(whole, typ, cmd, &g.Selection); err != nil {
+			return nil, err
+		}
+	}
+	// ofputil_check_group_mod: type, then command.
+	switch {
+	case typ > pipeline.GroupTypeFF:
+		return nil, pipeline.NewError(pipeline.OFPGMFC_BAD_TYPE)
+	case typ == pipeline.GroupTypeIndirect && cmd != pipeline.GroupDelete && len(g.Buckets) != 1:
+		return nil, pipeline.NewError(pipeline.OFPGMFC_INVALID_GROUP)
+	}
+	switch cmd {
+	case pipeline.GroupAdd, pipeline.GroupModify, pipeline.GroupDelete, groupAddOrMod, pipeline.GroupInsertBucket:
+	case pipeline.GroupRemoveBucket:
+		if len(g.Buckets) > 0 {
+			return nil, pipeline.NewError(pipeline.OFPGMFC_BAD_BUCKET)
+		}
+	default:
+		return nil, errGroupCmd
+	}
+	if cmd != pipeline.GroupDelete && id > groupMax {
+		return nil, pipeline.NewError(pipeline.OFPGMFC_INVALID_GROUP)
+	}
 	return newGroupModRequest(cmd, g), nil
+}
+
+// decodeSelectionMethod decodes OVS's selection method property p (whole,
+// unpadded) of a group of type typ in a group-mod with command cmd, as
+// OVS's parse_group_prop_ntr_selection_method.
+func decodeSelectionMethod(p []byte, typ uint8, cmd uint16, sel *pipeline.GroupSelection) error {
+	badValue := pipeline.NewError(pipeline.OFPBPC_BAD_VALUE)
+	switch {
+	case typ == pipeline.GroupTypeSelect:
+	case typ <= pipeline.GroupTypeFF:
+		return badValue
+	default:
+		return pipeline.NewError(pipeline.OFPGMFC_BAD_TYPE)
+	}
+	switch cmd {
+	case pipeline.GroupAdd, pipeline.GroupModify, groupAddOrMod:
+	case pipeline.GroupDelete, pipeline.GroupInsertBucket, pipeline.GroupRemoveBucket:
+		return badValue
+	default:
+		return errGroupCmd
+	}
+	if len(p) < ntrSelectionLen {
+		return errPropBadLen
+	}
+	name := p[16 : 16+ntrMaxMethodLen]
+	n := 0
+	for n < len(name) && name[n] != 0 {
+		n++
+	}
+	if n == ntrMaxMethodLen {
+		return badValue
+	}
+	method := string(name[:n])
+	if method != "hash" && method != "dp_hash" {
+		return badValue
+	}
+	sel.Method = method
+	sel.Param = binary.BigEndian.Uint64(p[32:])
+	sel.Fields = nil
+	if fields := p[ntrSelectionLen:]; len(fields) > 0 {
+		if method != "hash" {
+			return badValue
+		}
+		fs, err := nxm.DecodeFieldArray(fields)
+		if err != nil {
+			return err
+		}
+		sel.Fields = fs
+	}
+	return nil
+}
+
+// putSelectionMethod appends g's selection method property, if it has one
+// (OVS's ofputil_put_group_prop_ntr_selection_method); the field array in
+// OXM (OpenFlow 1.5) or NXM (OpenFlow 1.0) form.
+func putSelectionMethod(m *msg, sel *pipeline.GroupSelection, actVersion uint8) {
+	if sel.Method == "" {
+		return
+	}
+	start := m.len()
+	var name [ntrMaxMethodLen]byte
+	copy(name[:ntrMaxMethodLen-1], sel.Method)
+	m.u16(0xffff).u16(0).u32(ntrVendorID).u32(1).zeros(4).bytes(name[:]).u64(sel.Param)
+	m.bytes(nxm.AppendFieldArray(nil, sel.Fields, actVersion != Version10))
+	m.put16(start+2, uint16(m.len()-start))
+	m.pad8(start)
 }
 
 // encodeNXGroupDesc is one NXST_GROUP_DESC entry: OpenFlow 1.5's
@@ -251,7 +404,8 @@ func encodeNXGroupDesc(g *pipeline.GroupSpec) ([]byte, error) {
 }
 
 // encodeGroupDesc15 is one ofp15_group_desc_stats with actions of version
-// actVersion, bucket ids 0, 1, ... as OVS assigns them.
+// actVersion: buckets with their ids and properties, then the group's
+// selection method property.
 func encodeGroupDesc15(g *pipeline.GroupSpec, actVersion uint8) ([]byte, error) {
 	m := &msg{}
 	m.u16(0).u8(g.Type).u8(0).u32(g.ID).u16(0).zeros(6)
@@ -262,7 +416,7 @@ func encodeGroupDesc15(g *pipeline.GroupSpec, actVersion uint8) ([]byte, error) 
 			return nil, err
 		}
 		start := m.len()
-		m.u16(0).u16(uint16(len(acts))).u32(uint32(i)).bytes(acts)
+		m.u16(0).u16(uint16(len(acts))).u32(bk.ID).bytes(acts)
 		if g.Type == pipeline.GroupTypeSelect || bk.Weight != 0 {
 			putProp(m, 0, []byte{byte(bk.Weight >> 8), byte(bk.Weight)})
 		}
@@ -274,7 +428,8 @@ func encodeGroupDesc15(g *pipeline.GroupSpec, actVersion uint8) ([]byte, error) 
 		}
 		m.put16(start, uint16(m.len()-start))
 	}
-	m.put16(0, uint16(m.len()))
 	m.put16(8, uint16(m.len()-16))
+	putSelectionMethod(m, &g.Selection, actVersion)
+	m.put16(0, uint16(m.len()))
 	return m.b, nil
 }

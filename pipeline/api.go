@@ -163,6 +163,11 @@ const (
 	GroupAdd    = 0
 	GroupModify = 1
 	GroupDelete = 2
+	// GroupInsertBucket and GroupRemoveBucket are OpenFlow 1.5's
+	// OFPGC15_INSERT_BUCKET and OFPGC15_REMOVE_BUCKET, at
+	// GroupSpec.CommandBucketID.
+	GroupInsertBucket = 3
+	GroupRemoveBucket = 5 // (4 is reserved)
 	// GroupAddOrModify (OVS's OFPGC11_ADD_OR_MOD) modifies the group if it
 	// exists and adds it otherwise.
 	GroupAddOrModify = 0x8000

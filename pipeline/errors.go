@@ -14,6 +14,10 @@ type Error struct {
 	Type uint16
 	Code uint16
 	Msg  string
+	// code+1 is the ErrorCode NewError made it from (0: not known), for
+	// the codes OpenFlow 1.3 has no number for (OpenFlow 1.5's
+	// OFPGMFC_UNKNOWN_BUCKET, ...), which ErrorCodeOf then still finds.
+	code int
 }
 
 func (e *Error) Error() string {
@@ -33,7 +37,7 @@ func Errorf(code ErrorCode, format string, args ...any) *Error {
 // numbers, as OVS sends it.
 func NewError(code ErrorCode) *Error {
 	typ, num := code.numbers13()
-	return &Error{Type: typ, Code: num, Msg: code.String()}
+	return &Error{Type: typ, Code: num, Msg: code.String(), code: int(code) + 1}
 }
 
 // HasCode reports whether e carries code's numbers.
@@ -144,6 +148,20 @@ var errorCodeBy13 = func() map[[2]uint16]ErrorCode {
 // ErrorCodeOf returns the ErrorCode whose OpenFlow 1.3 numbers e carries, or
 // false if OVS knows no such error.
 func ErrorCodeOf(e *Error) (ErrorCode, bool) {
+	if e.code > 0 {
+		if c := ErrorCode(e.code - 1); c.OF13().None && c.numbers13Known(e.Type, e.Code) {
+			return c, true
+		}
+	}
 	c, ok := errorCodeBy13[[2]uint16{e.Type, e.Code}]
 	return c, ok
+}
+
+// numbers13Known reports whether an Error with OpenFlow 1.3 numbers typ and
+// num may be code (its own numbers, or the stand-in NXBRC_UNENCODABLE_ERROR's
+// when OpenFlow 1.3 has none for it): a caller that edited Type and Code
+// after NewError made a different error.
+func (code ErrorCode) numbers13Known(typ, num uint16) bool {
+	t, n := code.numbers13()
+	return t == typ && n == num
 }

@@ -17,9 +17,13 @@ type group struct {
 	buckets []gbucket
 	// slots maps a select group's flow hash to a bucket (selectSlots);
 	// nil: the group picks by weighted score instead.
-	slots   []uint16
-	ctr     *groupCounters
-	created int64
+	slots []uint16
+	// hashFields: the group's selection method is "hash" with these
+	// fields (pickHashFields); basis is hash_uint64 of its param.
+	hashFields []HashField
+	basis      uint32
+	ctr        *groupCounters
+	created    int64
 }
 
 type groupCounters struct {
@@ -48,7 +52,7 @@ func checkGroup(v *version, cmd uint16, g *GroupSpec) ([]gbucket, error) {
 		b := &g.Buckets[i]
 		live := b.WatchPort != PortAny || b.WatchGroup != GroupAny
 		switch {
-		case b.Weight != 0 && g.Type != GroupTypeSelect:
+		case b.Weight != 0 && g.Type != GroupTypeSelect && cmd != GroupInsertBucket:
 			return nil, Errorf(OFPGMFC_INVALID_GROUP, "bucket weight in a group that is not select")
 		case live && (g.Type == GroupTypeAll || g.Type == GroupTypeIndirect):
 			return nil, Errorf(OFPGMFC_WATCH_UNSUPPORTED, "watch in an all or indirect group")
@@ -134,6 +138,8 @@ func (d *Datapath) groupModLocked(c *change, cmd uint16, gs *GroupSpec) error {
 			c.remove(f, RemovedGroupDelete)
 		}
 		return nil
+	case GroupInsertBucket, GroupRemoveBucket:
+		return d.bucketModLocked(c, cmd, gs)
 	default:
 		return Errorf(OFPGMFC_BAD_COMMAND, "unknown group-mod command %d", cmd)
 	}
@@ -153,9 +159,25 @@ func (d *Datapath) groupModLocked(c *change, cmd uint16, gs *GroupSpec) error {
 	if err != nil {
 		return err
 	}
+	d.installGroup(c, old, spec, buckets)
+	return nil
+}
+
+// installGroup puts the group spec with compiled buckets into the change
+// c, in place of old (nil: a new group), whose creation time and group
+// counters it keeps.
+func (d *Datapath) installGroup(c *change, old *group, spec GroupSpec, buckets []gbucket) {
+	v := c.v
+	spec.CommandBucketID = 0
 	ng := &group{spec: spec, buckets: buckets, ctr: &groupCounters{}}
 	if spec.Type == GroupTypeSelect {
-		ng.slots = selectSlots(spec.Buckets)
+		switch {
+		case spec.Selection.Method == "hash" && len(spec.Selection.Fields) > 0:
+			ng.hashFields = spec.Selection.Fields
+			ng.basis = ovsHashUint64(spec.Selection.Param)
+		case spec.Selection.Method != "hash":
+			ng.slots = selectSlots(spec.Buckets)
+		}
 	}
 	ng.ctr.buckets = make([]struct{ packets, bytes atomic.Uint64 }, len(buckets))
 	ng.created = d.now()
@@ -168,9 +190,106 @@ func (d *Datapath) groupModLocked(c *change, cmd uint16, gs *GroupSpec) error {
 	for id, g := range v.groups {
 		groups[id] = g
 	}
-	groups[gs.ID] = ng
+	groups[spec.ID] = ng
 	v.groups = groups
 	c.dirty = true
+}
+
+// MaxBuckets is the most buckets a group may hold (OFPGMFC_OUT_OF_BUCKETS
+// beyond). OVS 3.1 sets no number: one group-mod carries what fits in
+// 64 KiB, at least 8 bytes a bucket, but insert-buckets grows a group past
+// that, until its description no longer fits a reply. gswitch stops at
+// what one OpenFlow 1.5 group-mod can carry.
+const MaxBuckets = (0xffff - 24) / 8
+
+// bucketModLocked applies OpenFlow 1.5's OFPGC15_INSERT_BUCKET or
+// OFPGC15_REMOVE_BUCKET (OVS ofproto.c modify_group_start with
+// copy_buckets_for_insert_bucket / copy_buckets_for_remove_bucket): the
+// group keeps its type and selection method, the message's buckets are
+// checked as the message's type asks (as OVS's ofputil_check_group_mod),
+// inserted after bucket CommandBucketID (or first, or last), and removal
+// takes bucket CommandBucketID (or the first, the last, all).
+func (d *Datapath) bucketModLocked(c *change, cmd uint16, gs *GroupSpec) error {
+	v := c.v
+	if gs.ID > GroupMax {
+		return Errorf(OFPGMFC_INVALID_GROUP, "invalid group %#x", gs.ID)
+	}
+	cb := gs.CommandBucketID
+	if cmd == GroupRemoveBucket && len(gs.Buckets) > 0 {
+		return Errorf(OFPGMFC_BAD_BUCKET, "remove-bucket with buckets")
+	}
+	spec := *gs
+	spec.Buckets = slices.Clone(gs.Buckets)
+	ins, err := checkGroup(v, cmd, &spec)
+	if err != nil {
+		return err
+	}
+	old := v.groups[gs.ID]
+	if old == nil {
+		return Errorf(OFPGMFC_UNKNOWN_GROUP, "group %d does not exist", gs.ID)
+	}
+	find := func(id uint32) int {
+		if id > BucketMax {
+			return -1
+		}
+		for i := range old.spec.Buckets {
+			if old.spec.Buckets[i].ID == id {
+				return i
+			}
+		}
+		return -1
+	}
+	ob, og := old.spec.Buckets, old.buckets
+	var nb []Bucket
+	var ng []gbucket
+	if cmd == GroupInsertBucket {
+		at := len(ob) // insert before old bucket 'at'
+		switch {
+		case cb <= BucketMax:
+			k := find(cb)
+			if k < 0 {
+				return Errorf(OFPGMFC_UNKNOWN_BUCKET, "no bucket %d in group %d", cb, gs.ID)
+			}
+			at = k + 1
+		case cb == BucketFirst:
+			at = 0
+		}
+		for i := range spec.Buckets {
+			if find(spec.Buckets[i].ID) >= 0 {
+				return Errorf(OFPGMFC_BUCKET_EXISTS, "bucket %d already in group %d", spec.Buckets[i].ID, gs.ID)
+			}
+		}
+		if len(ob)+len(spec.Buckets) > MaxBuckets {
+			return Errorf(OFPGMFC_OUT_OF_BUCKETS, "more than %d buckets", MaxBuckets)
+		}
+		nb = slices.Concat(ob[:at], spec.Buckets, ob[at:])
+		ng = slices.Concat(og[:at], ins, og[at:])
+	} else {
+		skip := -1
+		switch cb {
+		case BucketAll:
+			skip = -2
+		case BucketFirst:
+			if len(ob) > 0 {
+				skip = 0
+			}
+		case BucketLast:
+			skip = len(ob) - 1
+		default:
+			if skip = find(cb); skip < 0 {
+				return Errorf(OFPGMFC_UNKNOWN_BUCKET, "no bucket %d in group %d", cb, gs.ID)
+			}
+		}
+		for i := range ob {
+			if skip != -2 && i != skip {
+				nb = append(nb, ob[i])
+				ng = append(ng, og[i])
+			}
+		}
+	}
+	ns := old.spec
+	ns.Buckets = nb
+	d.installGroup(c, old, ns, ng)
 	return nil
 }
 
@@ -354,6 +473,9 @@ func selectSlots(bs []Bucket) []uint16 {
 // buckets less than their share). If every live bucket weighs 0, the last
 // of them, as OVS's fallback picks.
 func (w *worker) selectBucket(g *group, pk *packet.Packet) int {
+	if g.hashFields != nil {
+		return w.pickHashFields(g, pk)
+	}
 	h := flowHashSymmetric(&pk.Key)
 	if n := uint64(len(g.slots)); n > 0 {
 		// OVS's dp_hash method leaves the hash in the packet's dp_hash

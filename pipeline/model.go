@@ -457,6 +457,9 @@ type Bucket struct {
 	WatchPort  uint32
 	WatchGroup uint32
 	Actions    []Action
+	// ID is the bucket's OpenFlow 1.5 bucket_id (0..BucketMax); an
+	// OpenFlow 1.1-1.4 group-mod numbers its buckets 0, 1, ... as OVS does.
+	ID uint32
 }
 
 // GroupSpec is what a group-mod adds.
@@ -464,4 +467,40 @@ type GroupSpec struct {
 	ID      uint32
 	Type    uint8
 	Buckets []Bucket
+	// Selection is a select group's selection method (OVS's Netronome
+	// extension group property); the zero value: none given.
+	Selection GroupSelection
+	// CommandBucketID is an OpenFlow 1.5 group-mod's command_bucket_id:
+	// where GroupInsertBucket inserts (after that bucket, or BucketFirst,
+	// BucketLast) and which bucket GroupRemoveBucket removes (or BucketFirst,
+	// BucketLast, BucketAll). Other commands ignore it.
+	CommandBucketID uint32
 }
+
+// GroupSelection is OVS's selection method group property
+// (ntr_group_prop_selection_method): Method "" (OVS's default), "dp_hash" or
+// "hash"; Param its selection_method_param; Fields, for "hash", the fields
+// hashed, each under a mask, in OVS's field order.
+type GroupSelection struct {
+	Method string
+	Param  uint64
+	Fields []HashField
+}
+
+// HashField is one field of a "hash" selection method: the model field,
+// the mask its value is hashed under, and Wire, the OXM/NXM header it came
+// in (class, field and length, no mask bit), which the codec writes back.
+type HashField struct {
+	Field packet.FieldID
+	Mask  packet.U128
+	Wire  uint32
+}
+
+// OpenFlow 1.5 bucket ids: the largest usable one, and the special values
+// of command_bucket_id.
+const (
+	BucketMax   = 0xffffff00 // OFPG15_BUCKET_MAX
+	BucketFirst = 0xfffffffd // OFPG15_BUCKET_FIRST
+	BucketLast  = 0xfffffffe // OFPG15_BUCKET_LAST
+	BucketAll   = 0xffffffff // OFPG15_BUCKET_ALL
+)

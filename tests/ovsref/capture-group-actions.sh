@@ -20,7 +20,16 @@
 # ofproto's TestOfctlGroupActionsGolden replays the cases into gswitch with the
 # same ovs-ofctl and compares.
 #
-# Usage (as root): tests/ovsref/capture-group-actions.sh
+# Section of15 (tests/ovsref/capture-group-actions.sh of15, alone): the
+# OpenFlow 1.5 group-mods of cases15.tsv (NAME, ovs-ofctl version, command
+# such as add-group / insert-buckets / remove-buckets / mod-group, SPEC),
+# applied in order to a bridge with protocols OpenFlow10,13,15:
+# verdicts15.tsv as verdicts.tsv, then dump-groups15.txt,
+# dump-groups15-of13.txt and dump-groups15-of10.txt (ovs-ofctl -O
+# OpenFlow15 / OpenFlow13 / OpenFlow10 dump-groups, normalize flows, sorted).
+# ofproto's TestOfctlGroups15Golden replays them into gswitch.
+#
+# Usage (as root): tests/ovsref/capture-group-actions.sh [of15]
 # Environment: GOLDEN_OUT=DIR writes DIR/group-actions/ instead of
 # tests/golden/group-actions/; CAPTURE_NS=NAME is the namespace (default
 # ggo-sw; created and deleted again by ovs-env.sh).
@@ -35,6 +44,37 @@ source "$HERE/ovs-env.sh"
 trap ovsenv_stop EXIT
 
 mkdir -p "$GOLD"
+if [ "${1:-}" = of15 ]; then
+	ovsenv_start -n "${CAPTURE_NS:-ggo-sw}" -s -P OpenFlow10,OpenFlow13,OpenFlow15 || exit 1
+	tmpd=$(mktemp -d /tmp/ggo-capture-groups15.XXXXXX)
+	trap 'ovsenv_stop; rm -rf "$tmpd"' EXIT
+	go build -C "$ROOT" -o "$tmpd/normalize" ./tests/ovsref/normalize || exit 1
+	printf 'name\texit\tverdict\n' >"$tmpd/verdicts"
+	while IFS=$'\t' read -r name ver cmd spec; do
+		case $name in '' | '#'*) continue ;; esac
+		out=$(ovsenv_ofctl -O "$ver" "$cmd" br0 "$spec" 2>&1)
+		rc=$?
+		if ((rc == 0)); then
+			v=ok
+		elif grep -q OFPT_ERROR <<<"$out"; then
+			v=$(grep -m1 OFPT_ERROR <<<"$out" | sed 's/.*): //')
+		else
+			v=$(head -n1 <<<"$out")
+		fi
+		printf '%s\t%s\t%s\n' "$name" "$rc" "$v" >>"$tmpd/verdicts"
+	done <"$ROOT/tests/golden/group-actions/cases15.tsv"
+	cp "$tmpd/verdicts" "$GOLD/verdicts15.tsv"
+	ovsenv_ofctl -O OpenFlow15 dump-groups br0 2>&1 | "$tmpd/normalize" flows | LC_ALL=C sort >"$GOLD/dump-groups15.txt"
+	ovsenv_ofctl -O OpenFlow13 dump-groups br0 2>&1 | "$tmpd/normalize" flows | LC_ALL=C sort >"$GOLD/dump-groups15-of13.txt"
+	ovsenv_ofctl -O OpenFlow10 dump-groups br0 2>&1 | "$tmpd/normalize" flows | LC_ALL=C sort >"$GOLD/dump-groups15-of10.txt"
+	ver=$(ovs-vswitchd --version | head -n1)
+	setup="private OVS ($ver), bridge br0 datapath_type=netdev protocols=OpenFlow10,OpenFlow13,OpenFlow15 fail-mode=secure, no ports; every case of tests/golden/group-actions/cases15.tsv in order: ovs-ofctl -O VERSION COMMAND br0 SPEC (verdicts15.tsv)"
+	for v in 15:OpenFlow15 15-of13:OpenFlow13 15-of10:OpenFlow10; do
+		printf '# setup: %s\n# normalize: flows\n# exit status: 0\novs-ofctl -O %s dump-groups br0 2>&1 | normalize flows | LC_ALL=C sort\n' "$setup" "${v#*:}" >"$GOLD/dump-groups${v%%:*}.cmd"
+	done
+	printf '# %s\n# %s\n# tests/ovsref/capture-group-actions.sh of15\n' "$setup" "verdict: ok, the OFPT_ERROR name, or ovs-ofctl's own message (nothing sent)" >"$GOLD/verdicts15.cmd"
+	exit 0
+fi
 ovsenv_start -n "${CAPTURE_NS:-ggo-sw}" -s || exit 1
 
 tmpd=$(mktemp -d /tmp/ggo-capture-groups.XXXXXX)
