@@ -6,7 +6,7 @@
 # Usage (as root, from anywhere):
 #   tests/ovsref/capture.sh [SECTION...]    default: all sections
 #   tests/ovsref/capture.sh cleanup         only remove what a killed run left behind
-# Sections: flows ofctl errors of15 conntrack ctpkt monitor nat ftp ftpnat ftpnatct ftpnatport tftp ctrewrite ctflush learn tunnel mpls meters tlv multipath bundlefail queues
+# Sections: flows ofctl errors of15 conntrack ctpkt monitor nat ftp ftpnat ftpnatct ftpnatport tftp ctrewrite ctflush learn tunnel mpls meters tlv multipath bundlefail queues grouphash
 # Environment: GOLDEN_OUT=DIR writes the goldens there instead of tests/golden
 # (flow inputs are still read from tests/golden/flows).
 #
@@ -616,6 +616,23 @@ section_multipath() {
 	ovs_down
 }
 
+# section_grouphash: the bucket OVS's "hash" selection method picks
+# (ofproto/trace's "using bucket N") in each select group of
+# flows/grouphash.groups (added over OpenFlow 1.5), for the frames of
+# flows/multipath.packets, one group after the other (table 0:
+# actions=group:1,...,group:8); ofproto's TestOfctlGroupHashGolden compares.
+section_grouphash() {
+	switch_ns
+	lone_ports g11g-gh1
+	ovs_up -P OpenFlow10,OpenFlow13,OpenFlow15 -p g11g-gh1=1
+	must ovs-ofctl -O OpenFlow15 add-groups br0 "$FLOWS/grouphash.groups"
+	must ovs-ofctl -O OpenFlow15 add-flow br0 "actions=group:1,group:2,group:3,group:4,group:5,group:6,group:7,group:8"
+	SETUP="private OVS 3.1, port 1 (veth, idle), groups tests/golden/flows/grouphash.groups (-O OpenFlow15), table 0 actions=group:1,...,group:8; for each frame of tests/golden/flows/multipath.packets its name and ofproto/trace's bucket choices"
+	# shellcheck disable=SC2016
+	(cd "$ROOT" && capsh plain "group-actions/grouphash-trace" 'grep -v "^#" tests/golden/flows/multipath.packets | while IFS=$'"'"'\t'"'"' read -r name hex; do echo "packet $name"; ovs-appctl ofproto/trace br0 in_port=1 "$hex" | grep -o "using bucket [0-9]*"; done')
+	ovs_down
+}
+
 # section_bundlefail: bundle(...,active_backup,...,members:2,3) while port
 # 2's link goes down and up again. A second right host (ggo-right2, the same
 # addresses and MAC as ggo-right, IPv6 off) sits on port 3. In each phase
@@ -954,7 +971,7 @@ mkdir -p "$GOLD"
 must go build -C "$ROOT" -o "$NORMALIZE" ./tests/ovsref/normalize
 must go build -C "$ROOT" -o "$TMPD/rawof" ./tests/ovsref/rawof
 SECTIONS=("$@")
-((${#SECTIONS[@]})) || SECTIONS=(flows ofctl errors of15 conntrack ctpkt monitor nat ftp ftpnat ftpnatct ftpnatport tftp ctrewrite ctflush learn tunnel mpls meters tlv multipath bundlefail queues)
+((${#SECTIONS[@]})) || SECTIONS=(flows ofctl errors of15 conntrack ctpkt monitor nat ftp ftpnat ftpnatct ftpnatport tftp ctrewrite ctflush learn tunnel mpls meters tlv multipath bundlefail queues grouphash)
 for s in "${SECTIONS[@]}"; do
 	declare -F "section_$s" >/dev/null || { log "unknown section $s"; exit 2; }
 done
