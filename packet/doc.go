@@ -35,11 +35,13 @@
 //
 // # The key
 //
-// Key is pointer-free and comparable: W (Words, 34 uint64) holds every
+// Key is pointer-free and comparable: W (Words, NumWords uint64) holds every
 // matchable field at the place the Fields registry gives, L3/L4/L7 are
 // offsets into pk.Data and Flags records facts about the parse. W0..W19
 // are metadata (in_port, recirc_id, metadata, registers, pkt_mark, ct_*,
-// conj_id) that only their owners write; Parse never touches them. W20..W33
+// conj_id) that only their owners write, as are the tunnel words W34..W40
+// and W41..W43 (actset_output, dp_hash, packet_type, the ERSPAN and GTP-U
+// tunnel fields); Parse never touches them. W20..W33
 // are header words that Parse recomputes from the frame, and that SetField,
 // PushVLAN, PopVLAN, DecTTL and SetTTL keep equal to what Parse would give.
 // Writing header words directly (Words.Set) changes only the key.
