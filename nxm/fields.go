@@ -181,6 +181,12 @@ var wireFields = []wireField{
 	{"NXOXM_ET_GTPU_FLAGS", ClassExperimenter, 15, NXVendorID, 1, packet.FieldTunGtpuFlags, kMaskIsValue, true, u(0xff)},
 	{"NXOXM_ET_GTPU_MSGTYPE", ClassExperimenter, 16, NXVendorID, 1, packet.FieldTunGtpuMsgtype, kMaskIsValue, true, u(0xff)},
 	{"ONFOXM_ET_ACTSET_OUTPUT", ClassExperimenter, 43, ONFVendorID, 4, packet.FieldActsetOutput, kActset, false, u(0xffffffff)},
+
+	// OpenFlow 1.5's standard headers for what 1.3 has as ONF
+	// experimenter fields (after those: 1.3 and NXM-era encodings keep
+	// the ONF ones; oxm15Of picks these for 1.5).
+	{"OXM_OF_TCP_FLAGS", ClassOpenFlow, 42, 0, 2, packet.FieldTCPFlags, kPlain, true, u(0xfff)},
+	{"OXM_OF_ACTSET_OUTPUT", ClassOpenFlow, 43, 0, 4, packet.FieldActsetOutput, kActset, false, u(0xffffffff)},
 }
 
 func init() {
@@ -211,12 +217,44 @@ func init() {
 	// The model's vlan_tci/vlan_vid/vlan_pcp share bits; NXM has only TCI.
 	nxmOf[packet.FieldVlanVID] = nxmOf[packet.FieldVlanTCI]
 	// xregs have no NXM header: OVS writes them as OXM in either encoding.
+	oxm15Of[packet.FieldTCPFlags] = byKey[fieldKey(ClassOpenFlow, 42, 0)]
+	oxm15Of[packet.FieldActsetOutput] = byKey[fieldKey(ClassOpenFlow, 43, 0)]
+}
+
+// dialect is the header set a match is written with: NXM (OpenFlow 1.0),
+// OXM as OVS writes it for OpenFlow 1.2-1.4, or for OpenFlow 1.5 (OVS's
+// mf_oxm_header by version: the fields whose preferred header changed in
+// 1.5, and nx_put_raw's registers as xregs).
+type dialect uint8
+
+const (
+	dNXM dialect = iota
+	dOXM
+	dOXM15
+)
+
+// dialectOf is the OXM dialect of OpenFlow version.
+func dialectOf(version uint8) dialect {
+	if version >= Version15 {
+		return dOXM15
+	}
+	return dOXM
+}
+
+// header is the wire field d writes model field id with.
+func (d dialect) header(id packet.FieldID) *wireField {
+	if d == dOXM15 && oxm15Of[id] != nil {
+		return oxm15Of[id]
+	}
+	return headerFor(id, d != dNXM)
 }
 
 var (
 	byKey map[uint64]*wireField
 	nxmOf [packet.NumFields]*wireField // the NXM assignment of a model field
 	oxmOf [packet.NumFields]*wireField // the OXM (or experimenter) assignment
+	// oxm15Of is the OpenFlow 1.5 header where it differs from oxmOf's
+	oxm15Of [packet.NumFields]*wireField
 )
 
 func fieldKey(class uint16, field uint8, exp uint32) uint64 {

@@ -338,9 +338,15 @@ func DecodeOXMMatch(b []byte) (m pipeline.Match, n int, err error) {
 }
 
 // EncodeOXMMatch encodes m as an OpenFlow 1.3 struct ofp_match, padded to 8.
-func EncodeOXMMatch(m *pipeline.Match) []byte {
+func EncodeOXMMatch(m *pipeline.Match) []byte { return EncodeOXMMatchVersion(Version13, m) }
+
+// EncodeOXMMatchVersion encodes m as the struct ofp_match of OpenFlow
+// version (4, 5 or 6), padded to 8: from 1.5 on with the headers OVS's
+// nx_put_raw picks for 1.5 (registers as OXM_OF_PKT_REG pairs, the
+// standard tcp_flags and actset_output).
+func EncodeOXMMatchVersion(version uint8, m *pipeline.Match) []byte {
 	b := make([]byte, 4, 64)
-	b = encodeTLVs(b, m, true)
+	b = encodeTLVs(b, m, dialectOf(version))
 	binary.BigEndian.PutUint16(b, ofpmtOXM)
 	binary.BigEndian.PutUint16(b[2:], uint16(len(b)))
 	for len(b)%8 != 0 {
@@ -352,15 +358,21 @@ func EncodeOXMMatch(m *pipeline.Match) []byte {
 // EncodeNXMatch encodes m as a raw NXM TLV list (no padding), as OVS does
 // for OpenFlow 1.0 (NXM headers, OXM only for fields NXM lacks).
 func EncodeNXMatch(m *pipeline.Match) []byte {
-	return encodeTLVs(nil, m, false)
+	return encodeTLVs(nil, m, dNXM)
 }
 
 // AppendNXMatch is EncodeNXMatch appending to b.
-func AppendNXMatch(b []byte, m *pipeline.Match) []byte { return encodeTLVs(b, m, false) }
+func AppendNXMatch(b []byte, m *pipeline.Match) []byte { return encodeTLVs(b, m, dNXM) }
 
 // AppendOXMTLVs appends the OpenFlow 1.3 TLVs of m (no ofp_match header, no
 // padding), as OVS lays out NXT_PACKET_IN2-style matches.
-func AppendOXMTLVs(b []byte, m *pipeline.Match) []byte { return encodeTLVs(b, m, true) }
+func AppendOXMTLVs(b []byte, m *pipeline.Match) []byte { return encodeTLVs(b, m, dOXM) }
+
+// AppendOXMTLVsVersion is AppendOXMTLVs for OpenFlow version (1.5's
+// headers from 6 on, as EncodeOXMMatchVersion).
+func AppendOXMTLVsVersion(b []byte, version uint8, m *pipeline.Match) []byte {
+	return encodeTLVs(b, m, dialectOf(version))
+}
 
 // putEntry appends one TLV; mask nil-equivalent (exact) when exact is true.
 func putEntry(b []byte, f *wireField, v, mask packet.U128, exact bool) []byte {
@@ -385,12 +397,12 @@ func putEntry(b []byte, f *wireField, v, mask packet.U128, exact bool) []byte {
 
 // putM appends model field id: nothing when wildcarded, exact when fully
 // matched (or the field is not maskable), masked otherwise.
-func putM(b []byte, m *pipeline.Match, id packet.FieldID, oxm bool) []byte {
+func putM(b []byte, m *pipeline.Match, id packet.FieldID, oxm dialect) []byte {
 	v, mask := m.Get(id)
 	if mask.IsZero() {
 		return b
 	}
-	f := headerFor(id, oxm)
+	f := oxm.header(id)
 	if f == nil {
 		return b
 	}
@@ -399,17 +411,17 @@ func putM(b []byte, m *pipeline.Match, id packet.FieldID, oxm bool) []byte {
 }
 
 // putX appends model field id exactly when any of its bits is matched.
-func putX(b []byte, m *pipeline.Match, id packet.FieldID, oxm bool) []byte {
+func putX(b []byte, m *pipeline.Match, id packet.FieldID, oxm dialect) []byte {
 	v, mask := m.Get(id)
 	if mask.IsZero() {
 		return b
 	}
-	return putEntry(b, headerFor(id, oxm), v, mask, true)
+	return putEntry(b, oxm.header(id), v, mask, true)
 }
 
 // encodeTLVs appends m's TLVs in the order OVS's nx_put_raw writes them, so
 // that a flow OVS encoded comes back byte for byte.
-func encodeTLVs(b []byte, m *pipeline.Match, oxm bool) []byte {
+func encodeTLVs(b []byte, m *pipeline.Match, oxm dialect) []byte {
 	w := &m.Value
 	pt, ptMask := m.Get(packet.FieldPacketType)
 	b = putX(b, m, packet.FieldPacketType, oxm)
@@ -418,7 +430,7 @@ func encodeTLVs(b []byte, m *pipeline.Match, oxm bool) []byte {
 	b = putX(b, m, packet.FieldConjID, oxm)
 	if v, mask := m.Get(packet.FieldInPort); !mask.IsZero() {
 		p := uint32(v.Lo)
-		if p16, ok := PortTo16(p); !oxm && ok {
+		if p16, ok := PortTo16(p); oxm == dNXM && ok {
 			b = putEntry(b, byKey[fieldKey(ClassNXM0, 0, 0)], u(uint64(p16)), u(0xffff), true)
 		} else {
 			b = putEntry(b, byKey[fieldKey(ClassOpenFlow, 0, 0)], v, mask, true)
@@ -466,8 +478,15 @@ func encodeTLVs(b []byte, m *pipeline.Match, oxm bool) []byte {
 	b = putM(b, m, packet.FieldTunGtpuFlags, oxm)
 	b = putM(b, m, packet.FieldTunGtpuMsgtype, oxm)
 
-	for i := 0; i < 16; i++ {
-		b = putM(b, m, packet.FieldReg0+packet.FieldID(i), oxm)
+	if oxm == dOXM15 {
+		// OpenFlow 1.5: the registers in pairs, as OXM_OF_PKT_REG0..7.
+		for i := 0; i < 8; i++ {
+			b = putM(b, m, packet.FieldXReg0+packet.FieldID(i), oxm)
+		}
+	} else {
+		for i := 0; i < 16; i++ {
+			b = putM(b, m, packet.FieldReg0+packet.FieldID(i), oxm)
+		}
 	}
 	b = putM(b, m, packet.FieldPktMark, oxm)
 	b = putM(b, m, packet.FieldCtState, oxm)
@@ -490,13 +509,13 @@ func encodeTLVs(b []byte, m *pipeline.Match, oxm bool) []byte {
 // putVLAN writes the VLAN TCI: NXM_OF_VLAN_TCI in NXM; in OXM, VLAN_VID and
 // VLAN_PCP where they can express it, else NXM_OF_VLAN_TCI (which OVS also
 // accepts in OpenFlow 1.3 matches), so nothing is lost.
-func putVLAN(b []byte, m *pipeline.Match, oxm bool) []byte {
+func putVLAN(b []byte, m *pipeline.Match, oxm dialect) []byte {
 	v, mask := m.Get(packet.FieldVlanTCI)
 	if mask.IsZero() {
 		return b
 	}
 	tci, tm := uint16(v.Lo), uint16(mask.Lo)
-	if !oxm {
+	if oxm == dNXM {
 		return putEntry(b, nxmOf[packet.FieldVlanTCI], v, mask, tm == 0xffff)
 	}
 	pcpMask := tm & 0xe000
@@ -516,7 +535,7 @@ func putVLAN(b []byte, m *pipeline.Match, oxm bool) []byte {
 }
 
 // putIP is OVS's nxm_put_ip.
-func putIP(b []byte, m *pipeline.Match, oxm bool) []byte {
+func putIP(b []byte, m *pipeline.Match, oxm dialect) []byte {
 	w := &m.Value
 	if w.EthType() == packet.EthTypeIPv4 {
 		b = putM(b, m, packet.FieldIPv4Src, oxm)
@@ -532,7 +551,7 @@ func putIP(b []byte, m *pipeline.Match, oxm bool) []byte {
 		}
 	}
 	if v, mask := m.Get(packet.FieldNwTOS); mask.Lo&0xfc != 0 {
-		if oxm {
+		if oxm != dNXM {
 			b = putEntry(b, oxmOf[packet.FieldIPDSCP], u(v.Lo>>2), u(0x3f), true)
 		} else {
 			b = putEntry(b, nxmOf[packet.FieldIPDSCP], u(v.Lo&0xfc), u(0xfc), true)
@@ -576,12 +595,12 @@ func putIP(b []byte, m *pipeline.Match, oxm bool) []byte {
 
 // putTp writes ICMP type and code (exact) when any bit of tp_src/tp_dst is
 // matched.
-func putTp(b []byte, m *pipeline.Match, typ, code packet.FieldID, oxm bool) []byte {
+func putTp(b []byte, m *pipeline.Match, typ, code packet.FieldID, oxm dialect) []byte {
 	if m.Mask.TpSrc() != 0 {
-		b = putEntry(b, headerFor(typ, oxm), u(uint64(m.Value.TpSrc())&0xff), u(0xff), true)
+		b = putEntry(b, oxm.header(typ), u(uint64(m.Value.TpSrc())&0xff), u(0xff), true)
 	}
 	if m.Mask.TpDst() != 0 {
-		b = putEntry(b, headerFor(code, oxm), u(uint64(m.Value.TpDst())&0xff), u(0xff), true)
+		b = putEntry(b, oxm.header(code), u(uint64(m.Value.TpDst())&0xff), u(0xff), true)
 	}
 	return b
 }

@@ -59,8 +59,11 @@ func splitCapture(t testing.TB, c *capture) {
 	m := c.msg
 	be16 := binary.BigEndian.Uint16
 	switch {
-	case m[0] == 4 && m[1] == 14:
+	case (m[0] == 4 || m[0] == 6) && m[1] == 14:
 		c.kind = "oxm"
+		if m[0] == 6 {
+			c.kind = "oxm15"
+		}
 		ml := int(be16(m[50:]))
 		end := 48 + (ml+7)&^7
 		c.match, c.rest = m[48:end], m[end:]
@@ -87,7 +90,11 @@ func TestCapturesRoundTrip(t *testing.T) {
 	for _, c := range caps {
 		t.Run(c.proto+" "+c.flow, func(t *testing.T) {
 			switch c.kind {
-			case "oxm":
+			case "oxm", "oxm15":
+				v := uint8(Version13)
+				if c.kind == "oxm15" {
+					v = Version15
+				}
 				m, n, err := DecodeOXMMatch(c.match)
 				if err != nil {
 					t.Fatalf("DecodeOXMMatch(%x): %v", c.match, err)
@@ -95,21 +102,21 @@ func TestCapturesRoundTrip(t *testing.T) {
 				if n != len(c.match) {
 					t.Errorf("consumed %d of %d", n, len(c.match))
 				}
-				if got := EncodeOXMMatch(&m); !bytes.Equal(got, c.match) {
+				if got := EncodeOXMMatchVersion(v, &m); !bytes.Equal(got, c.match) {
 					t.Errorf("match re-encoded\n got %x\nwant %x", got, c.match)
 				}
-				in, err := DecodeInstructions(c.rest)
+				in, err := DecodeInstructionsVersion(v, c.rest)
 				if err != nil {
 					t.Fatalf("DecodeInstructions(%x): %v", c.rest, err)
 				}
-				got, err := EncodeInstructions(&in)
+				got, err := EncodeInstructionsVersion(v, &in)
 				if err != nil {
 					t.Fatal(err)
 				}
 				if !bytes.Equal(got, c.rest) {
 					t.Errorf("instructions re-encoded\n got %x\nwant %x", got, c.rest)
 				}
-				in2, err := DecodeInstructions(got)
+				in2, err := DecodeInstructionsVersion(v, got)
 				if err != nil || !reflect.DeepEqual(in, in2) {
 					t.Errorf("instructions decode(encode) differs: %v\n%+v\n%+v", err, in, in2)
 				}

@@ -153,5 +153,5 @@ func subfieldOXMHeader(sf pipeline.Subfield) *wireField {
 	if !sf.Field.Valid() {
 		return nil
 	}
-	return headerFor(sf.Field, true)
+	return dOXM15.header(sf.Field)
 }

@@ -124,6 +124,12 @@ func packetInReason13(pi *pipeline.PacketIn) uint8 {
 	return pi.Reason
 }
 
+// packetInReason14 is a packet-in's reason on the wire from OpenFlow 1.4
+// on: OVS's encode_packet_in_reason keeps OFPR_ACTION_SET, OFPR_GROUP and
+// OFPR_PACKET_OUT (an output to the controller in an action set, a group
+// bucket, a packet-out), which earlier versions report as OFPR_ACTION.
+func packetInReason14(pi *pipeline.PacketIn) uint8 { return pi.Reason }
+
 // packetInReason10 is packetInReason13, except that the explicit miss is
 // OFPR_ACTION before OpenFlow 1.3.
 func packetInReason10(pi *pipeline.PacketIn) uint8 {
@@ -210,9 +216,15 @@ func encodePacketIn10(pi *pipeline.PacketIn, reason uint8) []byte {
 
 // encodePacketIn13 is an ofp13_packet_in.
 func encodePacketIn13(pi *pipeline.PacketIn, reason uint8) []byte {
+	return encodePacketInOXM(Version13, pi, reason)
+}
+
+// encodePacketInOXM is an ofp13_packet_in of OpenFlow version (1.3 or
+// later, whose matches differ).
+func encodePacketInOXM(version uint8, pi *pipeline.PacketIn, reason uint8) []byte {
 	match := packetInMatch(&pi.Key)
-	oxm := nxm.EncodeOXMMatch(&match)
-	m := newMsg(Version13, TypePacketIn, 0, 18+len(oxm)+len(pi.Data))
+	oxm := nxm.EncodeOXMMatchVersion(version, &match)
+	m := newMsg(version, TypePacketIn, 0, 18+len(oxm)+len(pi.Data))
 	m.u32(noBuffer).u16(packetInTotalLen(pi)).u8(reason).u8(pi.TableID).u64(pi.Cookie)
 	m.bytes(oxm).zeros(2).bytes(pi.Data)
 	if m.len() > MaxMessageLen {

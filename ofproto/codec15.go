@@ -80,9 +80,9 @@ var codec15 = codec{
 	encodeTableStats:        encodeTableStats13,
 	encodePortStats:         encodePortStats14,
 	encodePort:              func(m *msg, p *Port) bool { encodePort14(m, p); return true },
-	packetInReason:          packetInReason13,
+	packetInReason:          packetInReason14,
 	encodePacketIn: func(pi *pipeline.PacketIn, reason uint8) []byte {
-		return withVersion(encodePacketIn13(pi, reason), Version15) // ofp13_packet_in
+		return encodePacketInOXM(Version15, pi, reason) // ofp13_packet_in, 1.5's match
 	},
 	encodeFlowRemoved: encodeFlowRemoved15,
 }
@@ -145,7 +145,7 @@ func oxsTime(m *msg, hdr uint32, now, t int64) {
 // the OXS stats (duration, idle time, packet and byte counts) and the
 // instructions.
 func encodeFlowStats15(fs *pipeline.FlowStats, now int64) ([]byte, error) {
-	match := nxm.EncodeOXMMatch(&fs.Spec.Match)
+	match := nxm.EncodeOXMMatchVersion(Version15, &fs.Spec.Match)
 	inst, err := nxm.EncodeFlowInstructionsVersion(Version15, &fs.Spec.Match, &fs.Spec.Inst)
 	if err != nil {
 		return nil, err
@@ -206,17 +206,17 @@ func aggregateStats15(c *conn, cd *codec, r *statsRequest) error {
 }
 
 // encodeFlowRemoved15 is an ofp15_flow_removed: table, reason, priority,
-// timeouts, cookie, the match and OXS stats.
+// timeouts, cookie, the match and OXS stats (duration and the counters:
+// OVS's flow-removed has no idle time).
 func encodeFlowRemoved15(fr *pipeline.FlowRemoved, reason uint8) []byte {
 	fs := &fr.Stats
 	pkts, bytes := flowCounters(fs)
-	match := nxm.EncodeOXMMatch(&fs.Spec.Match)
+	match := nxm.EncodeOXMMatchVersion(Version15, &fs.Spec.Match)
 	m := newMsg(Version15, TypeFlowRemoved, 0, 16+len(match)+56)
 	m.u8(fs.Spec.Table).u8(reason).u16(fs.Spec.Priority).u16(fs.Spec.IdleTimeout).u16(fs.Spec.HardTimeout)
 	m.u64(fs.Spec.Cookie).bytes(match)
 	appendOXS(m, func(m *msg) {
 		oxsTime(m, oxsDuration, fr.Now, fs.Created)
-		oxsTime(m, oxsIdleTime, fr.Now, fs.LastUsed)
 		if pkts != ^uint64(0) {
 			m.u32(oxsPacketCount).u64(pkts)
 		}

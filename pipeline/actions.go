@@ -212,7 +212,16 @@ func (w *worker) outputOne(pk *packet.Packet, port uint32, maxLen uint16, st *xs
 			w.ctr[cOutputBadPort]++
 		}
 	case PortController:
-		w.packetIn(pk, ReasonAction, maxLen, 0, nil, st)
+		reason := uint8(ReasonAction)
+		switch {
+		case w.inPacketOut:
+			reason = ReasonPacketOut
+		case st.gdepth > 0:
+			reason = ReasonGroup
+		case st.inAS:
+			reason = ReasonActionSet
+		}
+		w.packetIn(pk, reason, maxLen, 0, nil, st)
 	case PortNormal:
 		w.normal(pk)
 	case PortFlood, PortAll:
@@ -276,7 +285,11 @@ func (w *worker) packetIn(pk *packet.Packet, reason uint8, maxLen uint16, id uin
 			reason, miss = ReasonNoMatch, true
 		}
 	}
-	w.emitPacketIn(pk, reason, st.table, cookie, maxLen, id, userData, miss)
+	table := st.table
+	if table == NoTable {
+		table = 0 // a packet-out's own actions: OVS's translation starts at table 0
+	}
+	w.emitPacketIn(pk, reason, table, cookie, maxLen, id, userData, miss)
 }
 
 // emitPacketIn hands pk to the controllers with the given packet-in fields

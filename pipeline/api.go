@@ -33,7 +33,7 @@ type Sender interface {
 // PacketIn is a packet sent to the controllers. Data is valid only during the
 // call to PacketInSink.PacketIn.
 type PacketIn struct {
-	Reason  uint8 // OpenFlow 1.3 OFPR_*: 0 no match (table-miss), 1 action, 2 invalid TTL
+	Reason  uint8 // OpenFlow 1.4 OFPR_*: 0 no match (table-miss), 1 action, 2 invalid TTL, 3 action set, 4 group, 5 packet-out
 	TableID uint8
 	Cookie  uint64
 	Key     packet.Key // metadata (in_port, regs, ct_*, ...) for the packet-in match
@@ -54,11 +54,17 @@ type PacketIn struct {
 	Cont *Continuation
 }
 
-// PacketIn reasons (OpenFlow 1.3 numbering).
+// PacketIn reasons (OpenFlow 1.4 numbering). The last three are what an
+// output to the controller reports inside an action set, a group bucket or
+// a packet-out (OVS's xlate_output_action); OpenFlow 1.0 and 1.3 call them
+// action.
 const (
 	ReasonNoMatch    = 0
 	ReasonAction     = 1
 	ReasonInvalidTTL = 2
+	ReasonActionSet  = 3
+	ReasonGroup      = 4
+	ReasonPacketOut  = 5
 )
 
 // PacketInSink receives packet-ins (ofproto implements it).

@@ -686,7 +686,7 @@ func replyCases15() []replyCase {
 		{"nx-set-packet-in-format", of15, [][]byte{msg(of15, 4, caseXID, cat(be32(nxVendor), be32(16), be32(2)))}},
 		{"bundle-open-add-commit", of15, [][]byte{bundleCtl(caseXID, 0), bundleAdd(caseXID+1, addFlow), bundleCtl(caseXID+2, 4)}},
 		{"bundle-open-close-discard", of15, [][]byte{bundleCtl(caseXID, 0), bundleCtl(caseXID+1, 2), bundleCtl(caseXID+2, 6)}},
-	}, meterCases15()...)
+	}, append(meterCases15(), asyncCases15()...)...)
 }
 
 // meterCases15 are OpenFlow 1.5's meter action (OFPAT_METER) and meter
@@ -741,6 +741,43 @@ func meterCases15() []replyCase {
 		{"meter-action-packet-out", of15, [][]byte{po(cat(meter(2), output13(1)))}},
 		{"meter-action-packet-out-unknown", of15, [][]byte{po(cat(meter(8), output13(1)))}},
 		{"meter-delete-aggregate", of15, [][]byte{meterDel, mp(of15, 2, table7)}},
+	}
+}
+
+// asyncCases15 are OpenFlow 1.5's asynchronous messages, run last: a
+// flow-removed (a send_flow_rem flow in table 8 deleted; the test masks
+// its durations) and packet-ins from packet-outs whose match carries
+// pipeline fields (reg0, metadata) that the packet-in's match reports:
+// one by output:CONTROLLER in the packet-out itself, one by a flow in
+// table 9 that a resubmit reaches. A service connection gets them once
+// miss_send_len is set.
+func asyncCases15() []replyCase {
+	setConfig := msg(of15, 9, caseXID-3, cat(be16(0), be16(0xffff)))
+	udp := match13(ethType(0x0800), oxm(oxmBasic, fIPProto, false, []byte{17}), oxm(oxmBasic, 16, false, be16(9999)))
+	// ofp15_flow_mod: command, flags (send_flow_rem), cookie 0x77
+	fm := func(xid uint32, table, cmd uint8, prio, flags uint16, match []byte, insts ...[]byte) []byte {
+		return msg(of15, 14, xid, cat(be64(0x77), be64(0), []byte{table, cmd}, be16(0), be16(0), be16(prio),
+			be32(0xffffffff), be32(0xffffffff), be32(0xffffffff), be16(flags), be16(3), match, cat(insts...)))
+	}
+	ctrl := cat(be16(0), be16(16), be32(0xfffffffd), be16(0xffff), make([]byte, 6))
+	pktData := cat([]byte{2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1}, be16(0x0800),
+		[]byte{0x45, 0, 0, 0x1e, 0, 0, 0x40, 0, 0x40, 0x11, 0xe6, 0x64, 198, 51, 100, 1, 198, 51, 100, 2},
+		[]byte{0x4e, 0x21, 0x27, 0x0f, 0, 0x0a, 0xcd, 0xd5, 'h', 'i'})
+	// in_port=1, reg0=5 (NXM_NX_REG0), metadata=0x9
+	poMatch := cat(be16(1), be16(4+8+8+12), be32(0x80000004), be32(1), be32(0x00010004), be32(5),
+		be32(0x80000408), be64(9))
+	po := func(xid uint32, acts []byte) []byte {
+		return msg(of15, 13, xid, cat(be32(0xffffffff), be16(uint16(len(acts))), be16(0), poMatch, acts, pktData))
+	}
+	resubmit9 := nxAction(14, cat(be16(0xfff8), []byte{9, 0, 0, 0}))
+	return []replyCase{
+		{"flow-removed-delete", of15, [][]byte{setConfig,
+			fm(caseXID-1, 8, 0, 5, 1, udp, applyActions(output13(1))),
+			fm(caseXID, 8, 3, 0, 0, cat(be16(1), be16(4), be32(0)))}},
+		{"packet-out-controller-packet-in", of15, [][]byte{setConfig, po(caseXID, ctrl)}},
+		{"packet-out-resubmit-packet-in", of15, [][]byte{setConfig,
+			fm(caseXID-1, 9, 0, 5, 0, udp, applyActions(ctrl)),
+			po(caseXID, resubmit9)}},
 	}
 }
 
