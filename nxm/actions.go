@@ -134,14 +134,21 @@ const (
 // DecodeActions decodes an OpenFlow action list. version is 1 (OpenFlow 1.0:
 // OF1.0 and Nicira actions) or 4 (OpenFlow 1.3).
 func DecodeActions(version uint8, b []byte) ([]pipeline.Action, error) {
-	acts, err := decodeActions(version, b, outerNone)
+	return DecodeActionsTLV(version, b, nil)
+}
+
+// DecodeActionsTLV is DecodeActions with the bridge's Geneve TLV table
+// (nil: no mappings), which gives tun_metadata0..63 their lengths: a field
+// it does not map is refused with NXFMFC_INVALID_TLV_FIELD, as OVS does.
+func DecodeActionsTLV(version uint8, b []byte, tab *packet.TLVTable) ([]pipeline.Action, error) {
+	acts, err := decodeActions(version, b, outerNone, tab)
 	if err != nil {
 		return nil, err
 	}
 	return acts, nil
 }
 
-func decodeActions(version uint8, b []byte, o outer) ([]pipeline.Action, *pipeline.Error) {
+func decodeActions(version uint8, b []byte, o outer, tab *packet.TLVTable) ([]pipeline.Action, *pipeline.Error) {
 	if !supported(version) {
 		return nil, pipeline.Errorf(pipeline.OFPBRC_BAD_VERSION, "unsupported OpenFlow version %d", version)
 	}
@@ -150,7 +157,7 @@ func decodeActions(version uint8, b []byte, o outer) ([]pipeline.Action, *pipeli
 	}
 	var acts []pipeline.Action
 	for len(b) > 0 {
-		a, n, err := decodeAction(version, b)
+		a, n, err := decodeAction(version, b, tab)
 		if err != nil {
 			return nil, err
 		}
@@ -232,7 +239,7 @@ func minLen(n, want int, what string) *pipeline.Error {
 
 // decodeAction decodes the action at the start of b (len(b) >= 1, multiple
 // of 8 overall). It returns the action and its length.
-func decodeAction(version uint8, b []byte) (pipeline.Action, int, *pipeline.Error) {
+func decodeAction(version uint8, b []byte, tab *packet.TLVTable) (pipeline.Action, int, *pipeline.Error) {
 	if len(b) < 8 {
 		return nil, 0, pipeline.Errorf(pipeline.OFPBAC_BAD_LEN, "truncated action (%d bytes)", len(b))
 	}
@@ -259,7 +266,7 @@ func decodeAction(version uint8, b []byte) (pipeline.Action, int, *pipeline.Erro
 		if err := checkLen(n, len(b)); err != nil {
 			return nil, 0, err
 		}
-		a, err := decodeNX(version, sub, b[:n])
+		a, err := decodeNX(version, sub, b[:n], tab)
 		return a, n, err
 	}
 	if !knownOF(version, typ) {
@@ -275,16 +282,16 @@ func decodeAction(version uint8, b []byte) (pipeline.Action, int, *pipeline.Erro
 		a, err = decodeOF10(typ, b[:n])
 	case version >= Version15 && typ == ofpatSetField:
 		// OpenFlow 1.5's set_field may carry a mask.
-		a, err = decodeSetField(b[4:n], true, WireSetField)
+		a, err = decodeSetField(b[4:n], true, WireSetField, tab)
 	case version >= Version15 && typ == ofpat15CopyField:
-		a, err = decodeCopyField(b[:n])
+		a, err = decodeCopyField(b[:n], tab)
 	case version >= Version15 && typ == ofpat15Meter:
 		// OVS's decode_OFPAT_RAW15_METER: a meter id, 8 bytes in all.
 		if err = fixedLen(n, 8, "meter"); err == nil {
 			a = pipeline.Meter{ID: binary.BigEndian.Uint32(b[4:])}
 		}
 	default:
-		a, err = decodeOF13(typ, b[:n])
+		a, err = decodeOF13(typ, b[:n], tab)
 	}
 	return a, n, err
 }
@@ -355,7 +362,7 @@ func checkOutputPort(p uint32) *pipeline.Error {
 	return pipeline.Errorf(pipeline.OFPBAC_BAD_OUT_PORT, "invalid output port %#x", p)
 }
 
-func decodeOF13(typ uint16, b []byte) (pipeline.Action, *pipeline.Error) {
+func decodeOF13(typ uint16, b []byte, tab *packet.TLVTable) (pipeline.Action, *pipeline.Error) {
 	n := len(b)
 	switch typ {
 	case ofpat10SetTpSrc, ofpat10SetTpDst:
@@ -405,7 +412,7 @@ func decodeOF13(typ uint16, b []byte) (pipeline.Action, *pipeline.Error) {
 		}
 		return pipeline.DecTTL{ControllerIDs: []uint16{0}}, nil
 	case ofpatSetField:
-		return decodeSetField(b[4:], false, WireSetField)
+		return decodeSetField(b[4:], false, WireSetField, tab)
 	case ofpatPushMPLS, ofpatPopMPLS, ofpatSetMPLSTTL, ofpatDecMPLSTTL, ofpatSetMPLSLabel, ofpatSetMPLSTC:
 		if err := fixedLen(n, 8, "MPLS action"); err != nil {
 			return nil, err
@@ -430,7 +437,7 @@ func decodeOF13(typ uint16, b []byte) (pipeline.Action, *pipeline.Error) {
 // decodeSetField decodes the OXM entry of OFPAT_SET_FIELD (mayMask false)
 // or NXAST_REG_LOAD2 (mayMask true), as OVS's decode_ofpat_set_field and
 // decode_NXAST_RAW_REG_LOAD2 do.
-func decodeSetField(b []byte, mayMask bool, wire uint16) (pipeline.Action, *pipeline.Error) {
+func decodeSetField(b []byte, mayMask bool, wire uint16, tab *packet.TLVTable) (pipeline.Action, *pipeline.Error) {
 	c := tlvCursor{b: b}
 	h, exp, ok := c.nextHeader()
 	if !ok {
@@ -439,8 +446,8 @@ func decodeSetField(b []byte, mayMask bool, wire uint16) (pipeline.Action, *pipe
 		}
 		return nil, c.err
 	}
-	if isTunMetadata(h) {
-		return nil, tlvFieldErr(h)
+	if idx, ok := tunIndex(h); ok {
+		return decodeTunSetField(&c, h, idx, mayMask, wire, tab)
 	}
 	// OVS (nxm_field_by_header) answers BAD_SET_LEN for a known field with
 	// another length below 128, and for other headers BAD_SET_TYPE or
@@ -604,7 +611,7 @@ func setTunnel(version uint8, id uint64, wire uint16) pipeline.SetField {
 	return pipeline.SetField{Field: packet.FieldTunID, Value: u(id), Mask: packet.Ones(64), Wire: wire}
 }
 
-func decodeNX(version uint8, sub uint16, b []byte) (pipeline.Action, *pipeline.Error) {
+func decodeNX(version uint8, sub uint16, b []byte, tab *packet.TLVTable) (pipeline.Action, *pipeline.Error) {
 	n := len(b)
 	be16, be32 := binary.BigEndian.Uint16, binary.BigEndian.Uint32
 	switch sub {
@@ -705,6 +712,9 @@ func decodeNX(version uint8, sub uint16, b []byte) (pipeline.Action, *pipeline.E
 			return nil, err
 		}
 		ofsNBits := be16(b[10:])
+		if idx, ok := tunIndex(Header(be32(b[12:]))); ok {
+			return decodeTunLoad(Header(be32(b[12:])), idx, ofsNBits>>6, ofsNBits&0x3f+1, binary.BigEndian.Uint64(b[16:]), tab)
+		}
 		f, err := fieldFromNXMHeader(be32(b[12:]))
 		if err != nil {
 			return nil, err
@@ -722,7 +732,7 @@ func decodeNX(version uint8, sub uint16, b []byte) (pipeline.Action, *pipeline.E
 		if err := minLen(n, 16, "reg_load2"); err != nil {
 			return nil, err
 		}
-		a, err := decodeSetField(b[10:], true, WireRegLoad2)
+		a, err := decodeSetField(b[10:], true, WireRegLoad2, tab)
 		if err != nil && err.HasCode(pipeline.OFPBAC_BAD_SET_ARGUMENT) {
 			// padding / writability: same code either way
 			return nil, err
@@ -732,7 +742,7 @@ func decodeNX(version uint8, sub uint16, b []byte) (pipeline.Action, *pipeline.E
 		if err := minLen(n, 16, "move"); err != nil {
 			return nil, err
 		}
-		return decodeMove(be16(b[10:]), be16(b[12:]), be16(b[14:]), b[16:])
+		return decodeMove(be16(b[10:]), be16(b[12:]), be16(b[14:]), b[16:], tab)
 	case nxastOutputReg:
 		if err := fixedLen(n, 24, "output_reg"); err != nil {
 			return nil, err
@@ -741,6 +751,9 @@ func decodeNX(version uint8, sub uint16, b []byte) (pipeline.Action, *pipeline.E
 			return nil, pipeline.Errorf(pipeline.OFPBAC_BAD_ARGUMENT, "output_reg: nonzero padding")
 		}
 		ofsNBits := be16(b[10:])
+		if idx, ok := tunIndex(Header(be32(b[12:]))); ok {
+			return decodeTunLoad(Header(be32(b[12:])), idx, ofsNBits>>6, ofsNBits&0x3f+1, binary.BigEndian.Uint64(b[16:]), tab)
+		}
 		f, err := fieldFromNXMHeader(be32(b[12:]))
 		if err != nil {
 			return nil, err
@@ -784,7 +797,7 @@ func decodeNX(version uint8, sub uint16, b []byte) (pipeline.Action, *pipeline.E
 		}
 		return pipeline.DecTTL{ControllerIDs: ids, CntIDs: true}, nil
 	case nxastCT:
-		return decodeCT(version, b)
+		return decodeCT(version, b, tab)
 	case nxastStackPush, nxastStackPop:
 		// OVS's decode_stack_action: offset, a field header (NXM or
 		// OXM, 4 or 8 bytes), n_bits, zeros to 24 bytes.
@@ -848,7 +861,7 @@ func decodeNX(version uint8, sub uint16, b []byte) (pipeline.Action, *pipeline.E
 		if err := minLen(n, 16, "clone"); err != nil {
 			return nil, err
 		}
-		acts, err := decodeActions(version, b[16:], outerClone)
+		acts, err := decodeActions(version, b[16:], outerClone, tab)
 		if err != nil {
 			return nil, err
 		}
@@ -923,7 +936,7 @@ func decodeController2(b []byte) (pipeline.Action, *pipeline.Error) {
 	return c, nil
 }
 
-func decodeCT(version uint8, b []byte) (pipeline.Action, *pipeline.Error) {
+func decodeCT(version uint8, b []byte, tab *packet.TLVTable) (pipeline.Action, *pipeline.Error) {
 	if err := minLen(len(b), 24, "ct"); err != nil {
 		return nil, err
 	}
@@ -949,7 +962,7 @@ func decodeCT(version uint8, b []byte) (pipeline.Action, *pipeline.Error) {
 	} else {
 		c.Zone = be16(b[16:])
 	}
-	exec, err := decodeActions(version, b[24:], outerCT)
+	exec, err := decodeActions(version, b[24:], outerCT, tab)
 	if err != nil {
 		return nil, err
 	}
@@ -1113,23 +1126,23 @@ func decodeNAT(b []byte) (pipeline.Action, *pipeline.Error) {
 // decodeMove decodes the body of NXAST_REG_MOVE or OFPAT_COPY_FIELD after
 // their n_bits, src_ofs and dst_ofs: two field headers and zero padding
 // (OVS's decode_copy_field__).
-func decodeMove(nbits, srcOfs, dstOfs uint16, b []byte) (pipeline.Action, *pipeline.Error) {
-	src, rest, err := pullHeader(b)
+func decodeMove(nbits, srcOfs, dstOfs uint16, b []byte, tab *packet.TLVTable) (pipeline.Action, *pipeline.Error) {
+	src, rest, err := pullHeaderTun(b, tab)
 	if err != nil {
 		return nil, err
 	}
-	dst, rest, err := pullHeader(rest)
+	dst, rest, err := pullHeaderTun(rest, tab)
 	if err != nil {
 		return nil, err
 	}
 	if !allZero(rest) {
 		return nil, pipeline.Errorf(pipeline.NXBRC_MUST_BE_ZERO, "move: nonzero padding")
 	}
-	s, err := checkSubfield(src, srcOfs, nbits, false)
+	s, err := src.check(srcOfs, nbits, false)
 	if err != nil {
 		return nil, err
 	}
-	d, err := checkSubfield(dst, dstOfs, nbits, true)
+	d, err := dst.check(dstOfs, nbits, true)
 	if err != nil {
 		return nil, err
 	}
@@ -1138,10 +1151,10 @@ func decodeMove(nbits, srcOfs, dstOfs uint16, b []byte) (pipeline.Action, *pipel
 
 // decodeCopyField decodes an ofp15_action_copy_field: type, len, n_bits,
 // src_offset, dst_offset, 2 bytes of padding, then the two OXM headers.
-func decodeCopyField(b []byte) (pipeline.Action, *pipeline.Error) {
+func decodeCopyField(b []byte, tab *packet.TLVTable) (pipeline.Action, *pipeline.Error) {
 	if err := minLen(len(b), 16, "copy_field"); err != nil {
 		return nil, err
 	}
 	bu := binary.BigEndian.Uint16
-	return decodeMove(bu(b[4:]), bu(b[6:]), bu(b[8:]), b[12:])
+	return decodeMove(bu(b[4:]), bu(b[6:]), bu(b[8:]), b[12:], tab)
 }

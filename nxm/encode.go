@@ -407,6 +407,8 @@ func appendAction(b []byte, version uint8, a pipeline.Action) ([]byte, error) {
 		return zeros(b, 6), nil
 	case pipeline.SetField:
 		return appendSetField(b, version, a)
+	case pipeline.SetTun:
+		return appendSetTun(b, version, &a), nil
 	case pipeline.CT:
 		return appendCT(b, version, &a)
 	case pipeline.NAT:

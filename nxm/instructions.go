@@ -3,6 +3,7 @@ package nxm
 import (
 	"encoding/binary"
 
+	"gswitch/packet"
 	"gswitch/pipeline"
 )
 
@@ -26,6 +27,12 @@ func DecodeInstructions(b []byte) (pipeline.Instructions, error) {
 // DecodeInstructionsVersion is DecodeInstructions for OpenFlow version 4
 // (1.3), 5 (1.4) or 6 (1.5), whose actions differ.
 func DecodeInstructionsVersion(version uint8, b []byte) (pipeline.Instructions, error) {
+	return DecodeInstructionsVersionTLV(version, b, nil)
+}
+
+// DecodeInstructionsVersionTLV is DecodeInstructionsVersion with the
+// bridge's Geneve TLV table (see DecodeActionsTLV).
+func DecodeInstructionsVersionTLV(version uint8, b []byte, tab *packet.TLVTable) (pipeline.Instructions, error) {
 	in := pipeline.Instructions{GotoTable: -1}
 	if version == Version10 || !supported(version) {
 		return in, pipeline.Errorf(pipeline.OFPBRC_BAD_VERSION, "no instructions in OpenFlow version %d", version)
@@ -73,7 +80,7 @@ func DecodeInstructionsVersion(version uint8, b []byte) (pipeline.Instructions, 
 		in.Meter = binary.BigEndian.Uint32(s[4:])
 	}
 	if s := slots[ofpitApplyActions]; s != nil {
-		acts, err := decodeActionsNoVerify(version, s[8:])
+		acts, err := decodeActionsNoVerify(version, s[8:], tab)
 		if err != nil {
 			return in, err
 		}
@@ -88,7 +95,7 @@ func DecodeInstructionsVersion(version uint8, b []byte) (pipeline.Instructions, 
 	}
 	in.ClearActions = slots[ofpitClearActions] != nil
 	if s := slots[ofpitWriteActions]; s != nil {
-		acts, err := decodeActionsNoVerify(version, s[8:])
+		acts, err := decodeActionsNoVerify(version, s[8:], tab)
 		if err != nil {
 			return in, err
 		}
@@ -129,10 +136,10 @@ func leadingMeter(acts []pipeline.Action) (uint32, bool) {
 
 // decodeActionsNoVerify is OVS's ofpacts_decode: the actions of an
 // instruction, checked for nesting by the caller.
-func decodeActionsNoVerify(version uint8, b []byte) ([]pipeline.Action, *pipeline.Error) {
+func decodeActionsNoVerify(version uint8, b []byte, tab *packet.TLVTable) ([]pipeline.Action, *pipeline.Error) {
 	var acts []pipeline.Action
 	for len(b) > 0 {
-		a, n, err := decodeAction(version, b)
+		a, n, err := decodeAction(version, b, tab)
 		if err != nil {
 			return nil, err
 		}
@@ -147,7 +154,7 @@ func allowedInSet(a pipeline.Action) bool {
 	switch a := a.(type) {
 	case pipeline.PopVLAN, pipeline.PushVLAN, pipeline.DecTTL, pipeline.CT, pipeline.CTClear,
 		pipeline.Resubmit, pipeline.GroupAction, pipeline.SetField, pipeline.RegLoad,
-		pipeline.Move, pipeline.SetQueue, pipeline.SetTTL, pipeline.PushMPLS, pipeline.PopMPLS, pipeline.DecMPLSTTL:
+		pipeline.Move, pipeline.SetQueue, pipeline.SetTTL, pipeline.PushMPLS, pipeline.PopMPLS, pipeline.DecMPLSTTL, pipeline.SetTun:
 		return true
 	case pipeline.Output:
 		return !a.Enqueue

@@ -75,6 +75,11 @@ type entry struct {
 	value packet.U128
 	mask  packet.U128
 	ones  bool // no mask on the wire
+	// tun_metadata entries (f nil): the mapping, value and mask in the
+	// mapped length.
+	tun     pipeline.TunField
+	tunVal  [packet.TunMetaMaxLen]byte
+	tunMask [packet.TunMetaMaxLen]byte
 }
 
 // tlvCursor walks a list of OXM/NXM TLVs; it always advances, and stops at
@@ -82,6 +87,7 @@ type entry struct {
 type tlvCursor struct {
 	b   []byte
 	err *pipeline.Error
+	tab *packet.TLVTable // the Geneve TLV table, for tun_metadata (nil: none mapped)
 }
 
 // nextHeader pulls one header (4 bytes, or 8 for experimenter OXMs). On a
@@ -114,8 +120,8 @@ func (c *tlvCursor) nextHeader() (Header, uint32, bool) {
 }
 
 // isTunMetadata reports whether h is NXM_NX_TUN_METADATA0..63 (class 1,
-// fields 40-103, any length): OVS knows these fields but refuses them with
-// NXFMFC_INVALID_TLV_FIELD until a TLV mapping exists; gswitch has none.
+// fields 40-103, any length): OVS refuses them with
+// NXFMFC_INVALID_TLV_FIELD unless the TLV table maps them (tunmeta.go).
 // As for every field, OVS finds it only if bit 7 of the (exact) length is
 // clear: nxm_no_len keeps that bit.
 func isTunMetadata(h Header) bool {
@@ -172,9 +178,8 @@ func (c *tlvCursor) nextEntry(e *entry) bool {
 	if !ok {
 		return false
 	}
-	if isTunMetadata(h) {
-		c.err = tlvFieldErr(h)
-		return false
+	if idx, ok := tunIndex(h); ok {
+		return c.nextTunEntry(h, idx, e)
 	}
 	f := lookup(h, exp)
 	n := payloadLen(h)
@@ -227,11 +232,17 @@ func (c *tlvCursor) nextEntry(e *entry) bool {
 // field's prerequisites against the fields before it (so, as in OVS's
 // nx_pull_raw in strict mode, a field must follow its prerequisites) and
 // duplicates.
-func decodeTLVs(b []byte, m *pipeline.Match) *pipeline.Error {
+func decodeTLVs(b []byte, m *pipeline.Match, tab *packet.TLVTable) *pipeline.Error {
 	*m = pipeline.Match{}
-	c := tlvCursor{b: b}
+	c := tlvCursor{b: b, tab: tab}
 	var e entry
 	for c.nextEntry(&e) {
+		if e.tun.Len != 0 {
+			if err := applyTun(&e, m, tab); err != nil {
+				return err
+			}
+			continue
+		}
 		f := e.f
 		if !packet.Fields[f.ID].Prereq.MetBy(&m.Value, &m.Mask) {
 			return pipeline.Errorf(pipeline.OFPBMC_BAD_PREREQ, "%s: prerequisites not met", f.Name)
@@ -296,9 +307,13 @@ func apply(f *wireField, v, mask packet.U128, m *pipeline.Match) {
 
 // DecodeNXMatch decodes a raw NXM/OXM TLV list (the match of NXT_FLOW_MOD,
 // NXST_FLOW requests, NXT_PACKET_IN), with no padding.
-func DecodeNXMatch(b []byte) (pipeline.Match, error) {
+func DecodeNXMatch(b []byte) (pipeline.Match, error) { return DecodeNXMatchTLV(b, nil) }
+
+// DecodeNXMatchTLV is DecodeNXMatch with the bridge's Geneve TLV table
+// (see DecodeActionsTLV).
+func DecodeNXMatchTLV(b []byte, tab *packet.TLVTable) (pipeline.Match, error) {
 	var m pipeline.Match
-	if err := decodeTLVs(b, &m); err != nil {
+	if err := decodeTLVs(b, &m, tab); err != nil {
 		return pipeline.Match{}, err
 	}
 	return m, nil
@@ -314,6 +329,12 @@ const (
 // length, TLVs, zero padding to 8) at the start of b. n is the number of
 // bytes consumed, padding included.
 func DecodeOXMMatch(b []byte) (m pipeline.Match, n int, err error) {
+	return DecodeOXMMatchTLV(b, nil)
+}
+
+// DecodeOXMMatchTLV is DecodeOXMMatch with the bridge's Geneve TLV table
+// (see DecodeActionsTLV).
+func DecodeOXMMatchTLV(b []byte, tab *packet.TLVTable) (m pipeline.Match, n int, err error) {
 	if len(b) < 4 {
 		return m, 0, pipeline.Errorf(pipeline.OFPBMC_BAD_LEN, "match header truncated (%d bytes)", len(b))
 	}
@@ -331,7 +352,7 @@ func DecodeOXMMatch(b []byte) (m pipeline.Match, n int, err error) {
 		return m, 0, pipeline.Errorf(pipeline.OFPBMC_BAD_LEN, "match length %d (padded %d) with %d bytes available", length, padded, len(b))
 	}
 	// OVS ignores the padding's contents; so do we.
-	if e := decodeTLVs(b[4:length], &m); e != nil {
+	if e := decodeTLVs(b[4:length], &m, tab); e != nil {
 		return pipeline.Match{}, 0, e
 	}
 	return m, padded, nil
@@ -470,7 +491,7 @@ func encodeTLVs(b []byte, m *pipeline.Match, oxm dialect) []byte {
 	b = putM(b, m, packet.FieldTunIPv6Dst, oxm)
 	b = putM(b, m, packet.FieldTunGbpID, oxm)
 	b = putM(b, m, packet.FieldTunGbpFlags, oxm)
-	// (tun_metadata0..63 come here in OVS's order.)
+	b = putTunMatch(b, m) // tun_metadata0..63, in OVS's order
 	b = putM(b, m, packet.FieldTunErspanIdx, oxm)
 	b = putM(b, m, packet.FieldTunErspanVer, oxm)
 	b = putM(b, m, packet.FieldTunErspanDir, oxm)

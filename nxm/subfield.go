@@ -51,6 +51,9 @@ func subfieldID(f *wireField) packet.FieldID {
 // subfieldHeader is the wire field OVS names model field id with in
 // move/load/output_reg/ct (nxm_header_from_mff: NXM if it has one, else OXM).
 func subfieldHeader(sf pipeline.Subfield) *wireField {
+	if sf.Tun.Len != 0 {
+		return &tunHeaders[sf.Tun.Idx]
+	}
 	switch sf.Field {
 	case packet.FieldNwTOS:
 		return byKey[fieldKey(ClassNXM0, 5, 0)]
@@ -146,6 +149,9 @@ func encodeOfsNBits(ofs, nbits uint16) uint16 { return ofs<<6 | (nbits-1)&0x3f }
 // subfieldOXMHeader is the wire field OVS names model field id with in
 // OpenFlow 1.5's copy_field (mf_oxm_header: OXM if it has one, else NXM).
 func subfieldOXMHeader(sf pipeline.Subfield) *wireField {
+	if sf.Tun.Len != 0 {
+		return &tunHeaders[sf.Tun.Idx] // tun_metadata has only its NXM header
+	}
 	switch sf.Field {
 	case packet.FieldNwTOS, packet.FieldVlanVID, packet.FieldIPDSCP, packet.FieldInPort:
 		return subfieldHeader(sf)

@@ -195,14 +195,14 @@ func (c *conn) bundleAddAt(cd *codec, h Header, b []byte, off int) error {
 	var err error
 	switch {
 	case e.kind == kindFlowMod:
-		e.fm, err = cd.decodeFlowMod(inner, c.state().flowModTableID)
+		e.fm, err = cd.decodeFlowMod(inner, c.state().flowModTableID, c.srv.tlv.table())
 	case e.kind == kindExperimenter && len(inner) >= 16 &&
 		binary.BigEndian.Uint32(inner[8:]) == nxm.NXVendorID && binary.BigEndian.Uint32(inner[12:]) == NXTFlowMod:
 		e.kind = kindFlowMod
 		if len(inner) < 48 {
 			return errBadLen
 		}
-		e.fm, err = decodeNXFlowMod(inner, h.Version, c.state().flowModTableID)
+		e.fm, err = decodeNXFlowMod(inner, h.Version, c.state().flowModTableID, c.srv.tlv.table())
 	case e.kind == kindGroupMod:
 		e.gm, err = cd.decodeGroupMod(inner)
 	case e.kind == kindPortMod:

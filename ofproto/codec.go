@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 
 	"gswitch/nxm"
+	"gswitch/packet"
 	"gswitch/pipeline"
 )
 
@@ -75,7 +76,8 @@ type codec struct {
 	encodeFeaturesReply func(s *Server, xid uint32) []byte
 	// decodeFlowMod decodes a whole OFPT_FLOW_MOD; tableID is whether
 	// NXT_FLOW_MOD_TABLE_ID is on (OpenFlow 1.0's command carries the table).
-	decodeFlowMod   func(b []byte, tableID bool) (*flowModRequest, error)
+	// tab is the bridge's Geneve TLV table (tun_metadata lengths).
+	decodeFlowMod   func(b []byte, tableID bool, tab *packet.TLVTable) (*flowModRequest, error)
 	decodeGroupMod  func(b []byte) (*groupModRequest, error)
 	decodePortMod   func(b []byte) (*portModRequest, error)
 	decodePacketOut func(b []byte) (*packetOutRequest, error)
@@ -224,12 +226,14 @@ var codec13 = codec{
 		Type13SetAsync:         kindSetAsync,
 		Type13MeterMod:         kindMeterMod,
 	},
-	barrierReply:              Type13BarrierReply,
-	configFlags:               3,    // OFPC_FRAG_MASK
-	flowRemovedReasons:        0xf,  // idle, hard, delete, group delete
-	maxFlowRemovedReason:      0xff, // (a reason the pipeline does not give passes as it is)
-	encodeFeaturesReply:       encodeFeatures13,
-	decodeFlowMod:             func(b []byte, _ bool) (*flowModRequest, error) { return decodeFlowMod13(b) },
+	barrierReply:         Type13BarrierReply,
+	configFlags:          3,    // OFPC_FRAG_MASK
+	flowRemovedReasons:   0xf,  // idle, hard, delete, group delete
+	maxFlowRemovedReason: 0xff, // (a reason the pipeline does not give passes as it is)
+	encodeFeaturesReply:  encodeFeatures13,
+	decodeFlowMod: func(b []byte, _ bool, tab *packet.TLVTable) (*flowModRequest, error) {
+		return decodeFlowMod13Version(b, Version13, tab)
+	},
 	decodeGroupMod:            decodeGroupMod13,
 	decodePortMod:             decodePortMod13,
 	decodePacketOut:           decodePacketOut13,

@@ -47,15 +47,17 @@ var codec15 = codec{
 	flowRemovedReasons:   0x3f, // idle, hard, delete, group delete, meter delete, eviction
 	maxFlowRemovedReason: 0xff,
 	encodeFeaturesReply:  encodeFeatures15,
-	decodeFlowMod:        func(b []byte, _ bool) (*flowModRequest, error) { return decodeFlowMod15(b) },
-	decodeGroupMod:       decodeGroupModOF15,
-	decodePortMod:        decodePortMod14,
-	decodePacketOut:      decodePacketOut15,
-	decodeRoleRequest:    decodeRoleRequest13,
-	encodeGetAsyncReply:  encodeGetAsyncReply14,
-	decodeSetAsync:       decodeSetAsync14,
-	decodeTableMod:       decodeTableMod14,
-	decodeStatsRequest:   decodeMultipartRequest13,
+	decodeFlowMod: func(b []byte, _ bool, tab *packet.TLVTable) (*flowModRequest, error) {
+		return decodeFlowMod15(b, tab)
+	},
+	decodeGroupMod:      decodeGroupModOF15,
+	decodePortMod:       decodePortMod14,
+	decodePacketOut:     decodePacketOut15,
+	decodeRoleRequest:   decodeRoleRequest13,
+	encodeGetAsyncReply: encodeGetAsyncReply14,
+	decodeSetAsync:      decodeSetAsync14,
+	decodeTableMod:      decodeTableMod14,
+	decodeStatsRequest:  decodeMultipartRequest13,
 	stats: map[uint16]statsHandler{
 		MPDesc:          descStats,
 		MPFlow:          flowStats,
@@ -108,8 +110,8 @@ func encodeFeatures15(s *Server, xid uint32) []byte {
 
 // decodeFlowMod15 decodes an OpenFlow 1.4/1.5 flow-mod: 1.3's, whose
 // padding became importance, with 1.5's actions.
-func decodeFlowMod15(b []byte) (*flowModRequest, error) {
-	req, err := decodeFlowMod13Version(b, Version15)
+func decodeFlowMod15(b []byte, tab *packet.TLVTable) (*flowModRequest, error) {
+	req, err := decodeFlowMod13Version(b, Version15, tab)
 	if err != nil {
 		return nil, err
 	}

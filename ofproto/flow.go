@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"gswitch/nxm"
+	"gswitch/packet"
 	"gswitch/pipeline"
 )
 
@@ -47,11 +48,13 @@ const (
 )
 
 // decodeFlowMod13 decodes an OpenFlow 1.3 OFPT_FLOW_MOD (whole message).
-func decodeFlowMod13(b []byte) (*flowModRequest, error) { return decodeFlowMod13Version(b, Version13) }
+func decodeFlowMod13(b []byte) (*flowModRequest, error) {
+	return decodeFlowMod13Version(b, Version13, nil)
+}
 
 // decodeFlowMod13Version decodes an ofp11_flow_mod whose actions are of
 // version (1.3, or 1.5 with its own actions).
-func decodeFlowMod13Version(b []byte, version uint8) (*flowModRequest, error) {
+func decodeFlowMod13Version(b []byte, version uint8, tab *packet.TLVTable) (*flowModRequest, error) {
 	if err := checkFraming(b, flowMod13Len); err != nil {
 		return nil, err
 	}
@@ -65,7 +68,7 @@ func decodeFlowMod13Version(b []byte, version uint8) (*flowModRequest, error) {
 	if r.err {
 		return nil, errBadLen
 	}
-	match, n, err := nxm.DecodeOXMMatch(r.b[r.off:])
+	match, n, err := nxm.DecodeOXMMatchTLV(r.b[r.off:], tab)
 	if err != nil {
 		return nil, err
 	}
@@ -101,7 +104,7 @@ func decodeFlowMod13Version(b []byte, version uint8) (*flowModRequest, error) {
 	if cmd > uint8(pipeline.FlowDeleteStrict) {
 		return nil, errFlowModCmd
 	}
-	inst, err := nxm.DecodeInstructionsVersion(version, r.rest())
+	inst, err := nxm.DecodeInstructionsVersionTLV(version, r.rest(), tab)
 	if err != nil {
 		return nil, err
 	}
@@ -117,7 +120,7 @@ func decodeFlowMod13Version(b []byte, version uint8) (*flowModRequest, error) {
 
 // decodeFlowMod10 decodes an OpenFlow 1.0 OFPT_FLOW_MOD. tid is whether
 // NXT_FLOW_MOD_TABLE_ID is on (the command's high byte is the table).
-func decodeFlowMod10(b []byte, tid bool) (*flowModRequest, error) {
+func decodeFlowMod10(b []byte, tid bool, tab *packet.TLVTable) (*flowModRequest, error) {
 	if err := checkFraming(b, flowMod10Len); err != nil {
 		return nil, err
 	}
@@ -140,11 +143,11 @@ func decodeFlowMod10(b []byte, tid bool) (*flowModRequest, error) {
 	if binary.BigEndian.Uint32(m[0:4])&0x3fffff == 0 {
 		prio = 0xffff
 	}
-	return finishFlowMod10(r.rest(), match, cookie, command, idle, hard, prio, bufferID, outPort, flags, tid, Version10)
+	return finishFlowMod10(r.rest(), match, cookie, command, idle, hard, prio, bufferID, outPort, flags, tid, Version10, tab)
 }
 
 // decodeNXFlowMod decodes NXT_FLOW_MOD (OpenFlow 1.0 or 1.3 framing).
-func decodeNXFlowMod(b []byte, version uint8, tid bool) (*flowModRequest, error) {
+func decodeNXFlowMod(b []byte, version uint8, tid bool, tab *packet.TLVTable) (*flowModRequest, error) {
 	if err := checkFraming(b, nxFlowModLen); err != nil {
 		return nil, err
 	}
@@ -164,7 +167,7 @@ func decodeNXFlowMod(b []byte, version uint8, tid bool) (*flowModRequest, error)
 	if err != nil {
 		return nil, err
 	}
-	match, ck, ckMask, hasCookie, err := decodeNXMatchCookie(nx)
+	match, ck, ckMask, hasCookie, err := decodeNXMatchCookie(nx, tab)
 	if err != nil {
 		return nil, err
 	}
@@ -172,7 +175,7 @@ func decodeNXFlowMod(b []byte, version uint8, tid bool) (*flowModRequest, error)
 		// Flow additions may only set a new cookie, not match one.
 		return nil, pipeline.NewError(pipeline.NXBRC_NXM_INVALID)
 	}
-	req, err := finishFlowMod10(r.rest(), match, cookie, command, idle, hard, prio, bufferID, outPort, flags, tid, version)
+	req, err := finishFlowMod10(r.rest(), match, cookie, command, idle, hard, prio, bufferID, outPort, flags, tid, version, tab)
 	if err != nil {
 		return nil, err
 	}
@@ -183,7 +186,7 @@ func decodeNXFlowMod(b []byte, version uint8, tid bool) (*flowModRequest, error)
 	return req, nil
 }
 
-func finishFlowMod10(acts []byte, match pipeline.Match, cookie uint64, command, idle, hard, prio uint16, bufferID uint32, outPort, flags uint16, tid bool, version uint8) (*flowModRequest, error) {
+func finishFlowMod10(acts []byte, match pipeline.Match, cookie uint64, command, idle, hard, prio uint16, bufferID uint32, outPort, flags uint16, tid bool, version uint8, tab *packet.TLVTable) (*flowModRequest, error) {
 	req := &flowModRequest{bufferID: bufferID}
 	fm := &req.fm
 	cmd := command
@@ -215,7 +218,7 @@ func finishFlowMod10(acts []byte, match pipeline.Match, cookie uint64, command, 
 	fm.Spec.Match = match
 	fm.OutPort = nxm.PortFrom16(outPort)
 	fm.OutGroup = pipeline.GroupAny
-	a, err := nxm.DecodeActions(version, acts)
+	a, err := nxm.DecodeActionsTLV(version, acts, tab)
 	if err != nil {
 		return nil, err
 	}
@@ -268,12 +271,12 @@ func takeNXMatch(r *reader, matchLen int) ([]byte, error) {
 // decodeNXMatchCookie decodes an nx_match of NXT_FLOW_MOD or NXST_FLOW:
 // its NXM_NX_COOKIE entry, if any, is the request's cookie and mask (has
 // says whether there was one), the rest the match.
-func decodeNXMatchCookie(nx []byte) (m pipeline.Match, cookie, mask uint64, has bool, err error) {
+func decodeNXMatchCookie(nx []byte, tab *packet.TLVTable) (m pipeline.Match, cookie, mask uint64, has bool, err error) {
 	nx, cookie, mask, has, err = splitNXCookie(nx)
 	if err != nil {
 		return m, 0, 0, false, err
 	}
-	m, err = nxm.DecodeNXMatch(nx)
+	m, err = nxm.DecodeNXMatchTLV(nx, tab)
 	return m, cookie, mask, has, err
 }
 

@@ -156,13 +156,13 @@ func TestFlowModFraming(t *testing.T) {
 		isBadLen(fmt.Sprintf("OpenFlow 1.3 flow-mod of %d bytes", n), err)
 	}
 	for _, n := range []int{flowMod10Len + 4, flowMod10Len + 12} {
-		_, err := decodeFlowMod10(msg(Version10, TypeFlowMod, n), false)
+		_, err := decodeFlowMod10(msg(Version10, TypeFlowMod, n), false, nil)
 		isBadLen(fmt.Sprintf("OpenFlow 1.0 flow-mod of %d bytes", n), err)
 	}
-	_, err := decodeNXFlowMod(msg(Version10, TypeVendor, nxFlowModLen+4), Version10, false)
+	_, err := decodeNXFlowMod(msg(Version10, TypeVendor, nxFlowModLen+4), Version10, false, nil)
 	isBadLen("NXT_FLOW_MOD of 52 bytes", err)
 	// A well-framed OpenFlow 1.0 flow-mod with no actions decodes.
-	if _, err := decodeFlowMod10(msg(Version10, TypeFlowMod, flowMod10Len), false); err != nil {
+	if _, err := decodeFlowMod10(msg(Version10, TypeFlowMod, flowMod10Len), false, nil); err != nil {
 		t.Errorf("OpenFlow 1.0 flow-mod of %d bytes: %v", flowMod10Len, err)
 	}
 }

@@ -115,7 +115,7 @@ func handleSetConfig(c *conn, cd *codec, _ Header, b []byte) error { return c.se
 func handlePacketOut(c *conn, cd *codec, _ Header, b []byte) error { return c.packetOut(cd, b) }
 
 func handleFlowMod(c *conn, cd *codec, _ Header, b []byte) error {
-	req, err := cd.decodeFlowMod(b, c.state().flowModTableID)
+	req, err := cd.decodeFlowMod(b, c.state().flowModTableID, c.srv.tlv.table())
 	if err != nil {
 		return err
 	}
@@ -636,7 +636,7 @@ func (c *conn) handleNicira(h Header, b []byte, subtype uint32) error {
 		if len(body) < 32 {
 			return errBadLen
 		}
-		req, err := decodeNXFlowMod(b, h.Version, c.state().flowModTableID)
+		req, err := decodeNXFlowMod(b, h.Version, c.state().flowModTableID, c.srv.tlv.table())
 		if err != nil {
 			return err
 		}
@@ -715,7 +715,8 @@ func (c *conn) handleNicira(h Header, b []byte, subtype uint32) error {
 		if err != nil {
 			return err
 		}
-		return c.srv.tlv.mod(cmd, maps)
+		dp, _ := c.srv.cfg.Datapath.(tunInUse)
+		return c.srv.tlv.mod(cmd, maps, dp)
 	case NXTResume:
 		return c.resume(h, body)
 	case NXTGroupMod:

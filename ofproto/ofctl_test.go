@@ -1049,10 +1049,24 @@ func (s *capSender) Flush() {}
 // mappings, option space running out, already mapped, duplicate options,
 // bad lengths, delete and clear) against gswitch and compares the
 // transcript with OVS 3.1's (capture.sh section tlv).
-func TestOfctlTLVMapVsOVS(t *testing.T) {
+func TestOfctlTLVMapVsOVS(t *testing.T) { ofctlStepsVsOVS(t, "flows/tlv.steps", "tlv/transcript.txt") }
+
+// TestOfctlTLVFieldsVsOVS runs the ovs-ofctl commands of
+// tests/golden/flows/tlv-fields.steps (tun_metadata0..63 in matches,
+// set_field, load and move before and after add-tlv-map; dumps in OpenFlow
+// 1.0, 1.3 and 1.5; unmapped fields, widths, deleting mappings in use)
+// against gswitch and compares the transcript with OVS 3.1's (capture.sh
+// section tlvfields).
+func TestOfctlTLVFieldsVsOVS(t *testing.T) {
+	ofctlStepsVsOVS(t, "flows/tlv-fields.steps", "tlv/fields.txt")
+}
+
+// ofctlStepsVsOVS runs the "CMD BR ARGS" lines of steps with ovs-ofctl
+// against gswitch and compares the transcript with want.
+func ofctlStepsVsOVS(t *testing.T, steps, want string) {
 	e := newOfctlEnv(t)
 	var out strings.Builder
-	for _, line := range strings.Split(golden.Load("flows/tlv.steps"), "\n") {
+	for _, line := range strings.Split(golden.Load(steps), "\n") {
 		if line == "" || strings.HasPrefix(line, "#") {
 			continue
 		}
@@ -1069,5 +1083,5 @@ func TestOfctlTLVMapVsOVS(t *testing.T) {
 		}
 		fmt.Fprintf(&out, "exit %d\n", rc)
 	}
-	compareGolden(t, "tlv/transcript.txt", golden.KindFlows, out.String())
+	compareGolden(t, want, golden.KindFlows, out.String())
 }

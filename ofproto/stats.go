@@ -216,7 +216,7 @@ func decodeNXFlowStatsRequest(body []byte) (*pipeline.FlowFilter, error) {
 	if r.left() != 0 {
 		return nil, errBadLen
 	}
-	match, cookie, mask, _, err := decodeNXMatchCookie(nx)
+	match, cookie, mask, _, err := decodeNXMatchCookie(nx, nil)
 	if err != nil {
 		return nil, err
 	}

@@ -3,7 +3,9 @@ package ofproto
 import (
 	"encoding/binary"
 	"sync"
+	"sync/atomic"
 
+	"gswitch/packet"
 	"gswitch/pipeline"
 )
 
@@ -15,15 +17,16 @@ import (
 // else the longest free runs one after another (OVS's chains), and a table
 // mod that does not fit leaves the table as it was (NXTTMFC_TABLE_FULL).
 //
-// Only the control plane is here: no flow may use tun_metadata yet (the
-// decoders refuse the fields), so a delete or clear never finds a mapping
-// in use (OVS's NXTTMFC_INVALID_TLV_DEL).
+// A delete or clear of a mapping that installed flows use fails with
+// NXTTMFC_INVALID_TLV_DEL. The table itself is packet.TLVTable (its one owner): tlvState publishes
+// an immutable copy after each mod, which the decoders (nxm) read for the
+// fields' lengths and the flows keep for their places.
 
 const (
-	tlvMaxFields   = 64  // TUN_METADATA_NUM_OPTS
-	tlvOptionSpace = 256 // TUN_METADATA_TOT_OPT_SIZE
-	tlvMaxOptLen   = 124 // TLV_MAX_OPT_SIZE
-	tlvSlots       = tlvOptionSpace / 4
+	tlvMaxFields   = packet.TunMetaFields
+	tlvOptionSpace = packet.TunMetaSpace
+	tlvMaxOptLen   = packet.TunMetaMaxLen
+	tlvSlots       = packet.TunMetaSlots
 )
 
 // NXTTMC_* commands.
@@ -32,19 +35,6 @@ const (
 	tlvDelete = 1
 	tlvClear  = 2
 )
-
-type tlvEntry struct {
-	valid bool
-	class uint16
-	typ   uint8
-	len   uint8
-	slots uint64 // the 4-byte slots of the option space it holds
-}
-
-type tlvTable struct {
-	e    [tlvMaxFields]tlvEntry
-	used uint64 // allocated slots
-}
 
 // tlvMap is one nx_tlv_map.
 type tlvMap struct {
@@ -57,7 +47,16 @@ type tlvMap struct {
 // tlvState is a bridge's table, shared by its connections.
 type tlvState struct {
 	mu  sync.Mutex
-	tab tlvTable
+	tab packet.TLVTable
+	cur atomic.Pointer[packet.TLVTable] // the published copy of tab
+}
+
+// table is the current table (never nil), not to be changed.
+func (s *tlvState) table() *packet.TLVTable {
+	if t := s.cur.Load(); t != nil {
+		return t
+	}
+	return &packet.TLVTable{}
 }
 
 // decodeTLVMod is OVS's ofputil_decode_tlv_table_mod on the body after the
@@ -82,61 +81,85 @@ func decodeTLVMod(body []byte) (uint16, []tlvMap, error) {
 	return cmd, maps, nil
 }
 
+// tunInUse is implemented by a datapath (*pipeline.Datapath) that can say
+// which tun_metadata fields its flows use.
+type tunInUse interface{ TunMetadataInUse() uint64 }
+
 // mod applies a decoded table mod: all of it or, on an error, nothing.
-func (s *tlvState) mod(cmd uint16, maps []tlvMap) error {
+// inUse (nil: none) gives the fields installed flows use, whose mappings a
+// delete or clear may not remove (OVS's mf_vl_mff_map_del/clear).
+func (s *tlvState) mod(cmd uint16, maps []tlvMap, inUse tunInUse) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	t := s.tab // a copy: the table changes only when every mapping fits
+	if (cmd == tlvDelete || cmd == tlvClear) && inUse != nil {
+		used := inUse.TunMetadataInUse()
+		for i := range t.E {
+			if !t.E[i].Valid || used&(1<<uint(i)) == 0 {
+				continue
+			}
+			if cmd == tlvClear {
+				return pipeline.Errorf(pipeline.NXTTMFC_INVALID_TLV_DEL, "tun_metadata%d is in use by a flow", i)
+			}
+			for _, m := range maps {
+				if int(m.index) == i {
+					return pipeline.Errorf(pipeline.NXTTMFC_INVALID_TLV_DEL, "tun_metadata%d is in use by a flow", i)
+				}
+			}
+		}
+	}
 	switch cmd {
 	case tlvAdd:
 		for _, m := range maps {
-			if err := t.add(m); err != nil {
+			if err := tlvAddEntry(&t, m); err != nil {
 				return err
 			}
 		}
 	case tlvDelete:
 		for _, m := range maps {
-			e := &t.e[m.index]
-			if e.valid {
-				t.used &^= e.slots
-				*e = tlvEntry{}
+			e := &t.E[m.index]
+			if e.Valid {
+				t.Used &^= e.Slots
+				*e = packet.TLVEntry{}
 			}
 		}
 	case tlvClear:
-		t = tlvTable{}
+		t = packet.TLVTable{}
 	}
 	s.tab = t
+	pub := t
+	s.cur.Store(&pub)
 	return nil
 }
 
-// add is OVS's tun_metadata_add_entry.
-func (t *tlvTable) add(m tlvMap) error {
-	e := &t.e[m.index]
-	if e.valid {
+// tlvAddEntry is OVS's tun_metadata_add_entry.
+func tlvAddEntry(t *packet.TLVTable, m tlvMap) error {
+	e := &t.E[m.index]
+	if e.Valid {
 		return pipeline.Errorf(pipeline.NXTTMFC_ALREADY_MAPPED, "tun_metadata%d is mapped", m.index)
 	}
-	for i := range t.e {
-		if t.e[i].valid && t.e[i].class == m.class && t.e[i].typ == m.typ {
+	for i := range t.E {
+		if t.E[i].Valid && t.E[i].Class == m.class && t.E[i].Type == m.typ {
 			return pipeline.Errorf(pipeline.NXTTMFC_DUP_ENTRY, "option class %#x type %#x is mapped", m.class, m.typ)
 		}
 	}
 	var slots uint64
 	for need := int(m.len) / 4; need > 0; {
-		start, n := t.freeRun(t.used|slots, need)
+		start, n := tlvFreeRun(t.Used|slots, need)
 		if n == 0 {
 			return pipeline.Errorf(pipeline.NXTTMFC_TABLE_FULL, "no option space for %d bytes", m.len)
 		}
 		slots |= (uint64(1)<<n - 1) << start
 		need -= n
 	}
-	*e = tlvEntry{valid: true, class: m.class, typ: m.typ, len: m.len, slots: slots}
-	t.used |= slots
+	*e = packet.TLVEntry{Valid: true, Class: m.class, Type: m.typ, Len: m.len, Slots: slots}
+	t.Used |= slots
 	return nil
 }
 
 // freeRun is OVS's tun_metadata_alloc_chain's search: the first free run
 // of want slots, else the first longest free run (n 0: none).
-func (t *tlvTable) freeRun(used uint64, want int) (start, n int) {
+func tlvFreeRun(used uint64, want int) (start, n int) {
 	bestStart, bestLen := 0, 0
 	for i := 0; i < tlvSlots; {
 		if used&(1<<i) != 0 {
@@ -164,9 +187,9 @@ func (s *tlvState) appendReply(m *msg) *msg {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	m.u32(tlvOptionSpace).u16(tlvMaxFields).zeros(10)
-	for i, e := range s.tab.e {
-		if e.valid {
-			m.u16(e.class).u8(e.typ).u8(e.len).u16(uint16(i)).zeros(2)
+	for i, e := range s.tab.E {
+		if e.Valid {
+			m.u16(e.Class).u8(e.Type).u8(e.Len).u16(uint16(i)).zeros(2)
 		}
 	}
 	return m

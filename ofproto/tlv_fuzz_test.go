@@ -41,7 +41,7 @@ func FuzzDecodeTLVMod(f *testing.F) {
 		for round := 0; round < 2; round++ {
 			cmd, maps, err := decodeTLVMod(body)
 			if err == nil {
-				err = s.mod(cmd, maps)
+				err = s.mod(cmd, maps, nil)
 			}
 			if err != nil {
 				pe, ok := err.(*pipeline.Error)
@@ -51,28 +51,28 @@ func FuzzDecodeTLVMod(f *testing.F) {
 			}
 			var union uint64
 			keys := map[uint32]bool{}
-			for i, e := range s.tab.e {
-				if !e.valid {
-					if e.slots != 0 {
+			for i, e := range s.tab.E {
+				if !e.Valid {
+					if e.Slots != 0 {
 						t.Fatalf("unmapped tun_metadata%d holds slots", i)
 					}
 					continue
 				}
-				if union&e.slots != 0 {
+				if union&e.Slots != 0 {
 					t.Fatalf("tun_metadata%d shares option space", i)
 				}
-				if bits.OnesCount64(e.slots)*4 != int(e.len) {
-					t.Fatalf("tun_metadata%d holds %d slots for %d bytes", i, bits.OnesCount64(e.slots), e.len)
+				if bits.OnesCount64(e.Slots)*4 != int(e.Len) {
+					t.Fatalf("tun_metadata%d holds %d slots for %d bytes", i, bits.OnesCount64(e.Slots), e.Len)
 				}
-				k := uint32(e.class)<<8 | uint32(e.typ)
+				k := uint32(e.Class)<<8 | uint32(e.Type)
 				if keys[k] {
 					t.Fatalf("option %#x mapped twice", k)
 				}
 				keys[k] = true
-				union |= e.slots
+				union |= e.Slots
 			}
-			if union != s.tab.used {
-				t.Fatalf("used %#x, mappings hold %#x", s.tab.used, union)
+			if union != s.tab.Used {
+				t.Fatalf("used %#x, mappings hold %#x", s.tab.Used, union)
 			}
 		}
 	})

@@ -41,6 +41,10 @@ type Packet struct {
 	// Stack is the packet's push/pop stack (Nicira push:/pop:), kept
 	// across resubmit and recirculation, copied with the packet.
 	Stack Stack
+	// Tun is the packet's Geneve option space (tun_metadata0..63): no
+	// option is present on a packet from an ordinary port; set_field, load
+	// and move write them, and flows that match them read them.
+	Tun TunMeta
 }
 
 // StackDepth is how many entries a packet's push/pop stack holds.
@@ -116,6 +120,7 @@ func (pk *Packet) Clone() *Packet {
 	start := cap(pk.buf) - cap(pk.Data)
 	c.Data = c.buf[start : start+copy(c.buf[start:], pk.Data)]
 	c.Key, c.Off, c.Conn = pk.Key, pk.Off, pk.Conn
+	c.Tun = pk.Tun
 	return c
 }
 
@@ -130,6 +135,10 @@ func (pk *Packet) CopyFrom(src *Packet) {
 	pk.Stack.N = src.Stack.N
 	copy(pk.Stack.V[:src.Stack.N], src.Stack.V[:src.Stack.N])
 	copy(pk.Stack.B[:src.Stack.N], src.Stack.B[:src.Stack.N])
+	pk.Tun.Present = src.Tun.Present
+	if src.Tun.Present != 0 {
+		pk.Tun.Opts = src.Tun.Opts
+	}
 }
 
 // Grow inserts n bytes at offset off of the frame (using headroom when

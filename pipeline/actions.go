@@ -21,7 +21,19 @@ func (w *worker) simple(grp []*packet.Packet, o *op, st *xstate) []*packet.Packe
 				pk.Key.W.SetMasked(o.f, o.v, o.m)
 			}
 		}
+	case opSetTun:
+		t := o.tun
+		n := int(t.F.Len)
+		for _, pk := range grp {
+			pk.Tun.SetBytes(int(t.F.Idx), t.F.Slots, t.Value[:n], t.Mask[:n])
+		}
 	case opMove:
+		if o.src.Tun.Len != 0 || o.dst.Tun.Len != 0 {
+			for _, pk := range grp {
+				moveTun(pk, o.src, o.dst)
+			}
+			break
+		}
 		m := subOnes(o.dst.NBits).Shl(uint(o.dst.Ofs))
 		for _, pk := range grp {
 			v := pk.Key.W.Get(o.src.Field).Shr(uint(o.src.Ofs)).And(subOnes(o.src.NBits)).Shl(uint(o.dst.Ofs))
@@ -40,7 +52,7 @@ func (w *worker) simple(grp []*packet.Packet, o *op, st *xstate) []*packet.Packe
 				w.ctr[cStackTooDeep]++
 				continue
 			}
-			s.V[s.N] = pk.Key.W.Get(o.src.Field).Shr(uint(o.src.Ofs)).And(subOnes(o.src.NBits))
+			s.V[s.N] = getSub(pk, o.src, o.src.Ofs, o.src.NBits)
 			s.B[s.N] = uint8((o.src.NBits + 7) / 8)
 			s.N++
 			grp[n] = pk
@@ -57,6 +69,11 @@ func (w *worker) simple(grp []*packet.Packet, o *op, st *xstate) []*packet.Packe
 				continue
 			}
 			s.N--
+			if o.dst.Tun.Len != 0 {
+				t := o.dst.Tun
+				pk.Tun.SetBits(int(t.Idx), t.Slots, uint(o.dst.Ofs), uint(o.dst.NBits), s.V[s.N])
+				continue
+			}
 			v := s.V[s.N].Shl(uint(o.dst.Ofs)).And(m)
 			if o.hdr {
 				pk.SetField(o.dst.Field, v, m)
@@ -379,7 +396,7 @@ func (w *worker) ctPerPacket(grp []*packet.Packet, c *ctOp, ops []op, pc int, st
 			w.ctp.Zone = uint16(pk.Key.W.Get(c.zoneSrc.Field).Shr(uint(c.zoneSrc.Ofs)).Lo)
 		}
 		for _, mv := range c.moves {
-			v := pk.Key.W.Get(mv.Src.Field).Shr(uint(mv.Src.Ofs)).And(subOnes(mv.Src.NBits)).Shl(uint(mv.Dst.Ofs))
+			v := getSub(pk, mv.Src, mv.Src.Ofs, mv.Src.NBits).Shl(uint(mv.Dst.Ofs))
 			m := subOnes(mv.Dst.NBits).Shl(uint(mv.Dst.Ofs))
 			if mv.Dst.Field == packet.FieldCtMark {
 				w.ctp.Mark = w.ctp.Mark&^uint32(m.Lo) | uint32(v.Lo)
@@ -511,4 +528,34 @@ func (w *worker) clone(grp []*packet.Packet, o *op, st xstate) []*packet.Packet 
 		w.putPkts(copies)
 	}
 	return grp
+}
+
+// getSub reads bits [ofs, ofs+n) (n <= 128) of sf's field (a key field or
+// tun_metadata).
+func getSub(pk *packet.Packet, sf Subfield, ofs, n uint16) packet.U128 {
+	if t := sf.Tun; t.Len != 0 {
+		return pk.Tun.GetBits(int(t.Idx), t.Slots, uint(ofs), uint(n))
+	}
+	return pk.Key.W.Get(sf.Field).Shr(uint(ofs)).And(subOnes(n))
+}
+
+// moveTun is move: with tun_metadata on either side, 128 bits at a time
+// (tun_metadata is up to 992 bits wide).
+func moveTun(pk *packet.Packet, src, dst Subfield) {
+	for done := uint16(0); done < src.NBits; {
+		n := min(src.NBits-done, 128)
+		v := getSub(pk, src, src.Ofs+done, n)
+		if t := dst.Tun; t.Len != 0 {
+			pk.Tun.SetBits(int(t.Idx), t.Slots, uint(dst.Ofs+done), uint(n), v)
+		} else {
+			m := subOnes(n).Shl(uint(dst.Ofs + done))
+			v = v.Shl(uint(dst.Ofs + done))
+			if packet.Fields[dst.Field].Header {
+				pk.SetField(dst.Field, v, m)
+			} else {
+				pk.Key.W.SetMasked(dst.Field, v, m)
+			}
+		}
+		done += n
+	}
 }

@@ -71,8 +71,8 @@ func TestZeroAllocForward(t *testing.T) {
 	// reg_load, move, resubmit, goto, set_field, write-actions
 	d2 := New(Config{Sender: nullSender{}, Tracker: &estTracker{}})
 	add(t, d2, withInst(spec(0, 10, ipMatch(),
-		RegLoad{Dst: Subfield{packet.FieldReg0, 0, 16}, Value: packet.U128{Lo: 7}},
-		Move{Src: Subfield{packet.FieldIPv4Src, 0, 32}, Dst: Subfield{packet.FieldReg1, 0, 32}},
+		RegLoad{Dst: Subfield{Field: packet.FieldReg0, Ofs: 0, NBits: 16}, Value: packet.U128{Lo: 7}},
+		Move{Src: Subfield{Field: packet.FieldIPv4Src, Ofs: 0, NBits: 32}, Dst: Subfield{Field: packet.FieldReg1, Ofs: 0, NBits: 32}},
 		Resubmit{InPort: PortInPort, Table: 2},
 		sf(packet.FieldIPv4Dst, 0xcb007101)), func(in *Instructions) {
 		in.HasWrite, in.Write, in.GotoTable = true, []Action{Output{Port: 2}}, 1
@@ -330,8 +330,8 @@ func TestConcurrentCommitAndProcess(t *testing.T) {
 
 func TestZeroAllocCTZoneFromRegister(t *testing.T) {
 	d := New(Config{Sender: nullSender{}, Tracker: &estTracker{}})
-	add(t, d, spec(0, 1, ipMatch(packet.FieldNwProto, 6), Move{Src: Subfield{packet.FieldTCPSrc, 0, 16}, Dst: Subfield{packet.FieldReg3, 0, 16}},
-		CT{ZoneSrc: Subfield{packet.FieldReg3, 0, 16}, Table: 1}, Output{Port: 3}))
+	add(t, d, spec(0, 1, ipMatch(packet.FieldNwProto, 6), Move{Src: Subfield{Field: packet.FieldTCPSrc, Ofs: 0, NBits: 16}, Dst: Subfield{Field: packet.FieldReg3, Ofs: 0, NBits: 16}},
+		CT{ZoneSrc: Subfield{Field: packet.FieldReg3, Ofs: 0, NBits: 16}, Table: 1}, Output{Port: 3}))
 	add(t, d, spec(1, 1, ipMatch(), Output{Port: 2}))
 	frames := batchFrames(32) // 8 source ports: 8 zones
 	b := mkBatch(1, frames...)

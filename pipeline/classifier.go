@@ -109,13 +109,22 @@ func (n *hnode) find(h uint64) []*flow {
 	return nil
 }
 
-// lookup returns the highest-priority flow matching k, or nil.
-func (c *classifier) lookup(k *packet.Words) *flow {
+// noTun is the option space of a packet that carries no tun_metadata.
+var noTun packet.TunMeta
+
+// lookup returns the highest-priority flow matching k (with no
+// tun_metadata present), or nil.
+func (c *classifier) lookup(k *packet.Words) *flow { return c.lookupT(k, &noTun) }
+
+// lookupT returns the highest-priority flow matching k and the options t,
+// or nil. A flow that matches tun_metadata is checked against t after its
+// words match (Match.Tun is nil for every other flow).
+func (c *classifier) lookupT(k *packet.Words, t *packet.TunMeta) *flow {
 	if c == nil {
 		return nil
 	}
 	if c.nconj != 0 {
-		return c.lookupConj(k, true)
+		return c.lookupConj(k, t, true)
 	}
 	var best *flow
 	for _, s := range c.subs {
@@ -132,6 +141,9 @@ func (c *classifier) lookup(k *packet.Words) *flow {
 				if k[i]&s.mask[i] != f.spec.Match.Value[i] {
 					continue rules
 				}
+			}
+			if f.spec.Match.Tun != nil && !f.spec.Match.Tun.Matches(t) {
+				continue
 			}
 			best = f
 			break
@@ -296,7 +308,7 @@ func (c *classifier) find(m *Match, pri uint16) *flow {
 	}
 	s := c.subs[i]
 	for _, f := range s.root.find(s.hashValue(&m.Value)) {
-		if f.spec.Priority == pri && f.spec.Match.Value == m.Value {
+		if f.spec.Priority == pri && f.spec.Match.Value == m.Value && f.spec.Match.Tun.Equal(m.Tun) {
 			return f
 		}
 	}
@@ -487,7 +499,7 @@ type conjMatch struct {
 
 // bestIn returns the highest-priority flow of bucket at or after pos whose
 // match is k's and its position.
-func bestIn(s *subtable, bucket []*flow, pos int, k *packet.Words) (*flow, int) {
+func bestIn(s *subtable, bucket []*flow, pos int, k *packet.Words, t *packet.TunMeta) (*flow, int) {
 next:
 	for ; pos < len(bucket); pos++ {
 		f := bucket[pos]
@@ -496,12 +508,15 @@ next:
 				continue next
 			}
 		}
+		if f.spec.Match.Tun != nil && !f.spec.Match.Tun.Matches(t) {
+			continue
+		}
 		return f, pos
 	}
 	return nil, -1
 }
 
-func (c *classifier) lookupConj(k *packet.Words, allowConj bool) *flow {
+func (c *classifier) lookupConj(k *packet.Words, t *packet.TunMeta, allowConj bool) *flow {
 	var hard *flow
 	hardPri := -1
 	var softBuf [16]softMatch
@@ -512,7 +527,7 @@ func (c *classifier) lookupConj(k *packet.Words, allowConj bool) *flow {
 			break
 		}
 		bucket := s.root.find(s.hashKey(k))
-		m, pos := bestIn(s, bucket, 0, k)
+		m, pos := bestIn(s, bucket, 0, k, t)
 		if m == nil || int(m.spec.Priority) <= hardPri {
 			continue
 		}
@@ -560,7 +575,7 @@ func (c *classifier) lookupConj(k *packet.Words, allowConj bool) *flow {
 			}
 			k2 := *k
 			k2.SetConjID(id)
-			if f := c.lookupConj(&k2, false); f != nil {
+			if f := c.lookupConj(&k2, t, false); f != nil {
 				return f
 			}
 		}
@@ -572,7 +587,7 @@ func (c *classifier) lookupConj(k *packet.Words, allowConj bool) *flow {
 			// the next flow with the same match, lower priority
 			var nf *flow
 			for j := sm.pos + 1; j < len(sm.bucket); j++ {
-				if sm.bucket[j].spec.Match.Value == sm.f.spec.Match.Value {
+				if sm.bucket[j].spec.Match.Value == sm.f.spec.Match.Value && sm.bucket[j].spec.Match.Tun.Equal(sm.f.spec.Match.Tun) {
 					nf, sm.pos = sm.bucket[j], j
 					break
 				}

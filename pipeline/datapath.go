@@ -339,7 +339,7 @@ func flowMatchesLoose(f *flow, m *Match) bool {
 			return false
 		}
 	}
-	return true
+	return m.Tun.Covers(fm.Tun)
 }
 
 func cookieOK(f *flow, cookie, mask uint64) bool {
@@ -416,7 +416,7 @@ func matchesOverlap(a, b *Match) bool {
 			return false
 		}
 	}
-	return true
+	return a.Tun.Overlaps(b.Tun)
 }
 
 // FlowMod applies a flow-mod atomically: on error nothing changed. now is

@@ -35,10 +35,12 @@ func emcHash(k *packet.Words, tid uint8) uint64 {
 	return mix64(h)
 }
 
-// emcLookup returns the flow of table tid (classifier cls) for k.
-func (w *worker) emcLookup(cls *classifier, tid uint8, k *packet.Words) *flow {
-	if cls == nil || len(cls.subs) < emcMinSubs {
-		return cls.lookup(k)
+// emcLookup returns the flow of table tid (classifier cls) for k and the
+// options t. A packet with tun_metadata present bypasses the cache (whose
+// entries are for packets without: they are keyed by the words alone).
+func (w *worker) emcLookup(cls *classifier, tid uint8, k *packet.Words, t *packet.TunMeta) *flow {
+	if cls == nil || len(cls.subs) < emcMinSubs || t.Present != 0 {
+		return cls.lookupT(k, t)
 	}
 	if w.emc == nil {
 		w.emc = new([emcSize]emcEntry)

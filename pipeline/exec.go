@@ -250,6 +250,7 @@ func resetMetadata(pk *packet.Packet) {
 	pk.Key.W.ResetMetadata()
 	pk.Conn = nil
 	pk.Stack.N = 0
+	pk.Tun.Present = 0
 }
 
 // PacketOut runs acts on frame as OFPT_PACKET_OUT does, with in_port
@@ -304,7 +305,7 @@ func (w *worker) lookup(grp []*packet.Packet, tid uint8, st xstate, honor bool, 
 		if o != nil && (o.port != PortInPort || o.ct) {
 			fs = append(fs, w.lookupSpecial(cls, pk, o))
 		} else {
-			fs = append(fs, w.emcLookup(cls, tid, &pk.Key.W))
+			fs = append(fs, w.emcLookup(cls, tid, &pk.Key.W, &pk.Tun))
 		}
 	}
 	w.tl[tid].lookups += uint64(len(grp))
@@ -354,7 +355,7 @@ func (w *worker) lookupSpecial(cls *classifier, pk *packet.Packet, o *op) *flow 
 		}
 		k.UseCtTuple()
 	}
-	return cls.lookup(&k)
+	return cls.lookupT(&k, &pk.Tun)
 }
 
 func (w *worker) runFlow(grp []*packet.Packet, f *flow, tid uint8, st xstate, honor bool) {
@@ -608,7 +609,7 @@ func (w *worker) actionSet(grp []*packet.Packet, st xstate) {
 		l := w.aset[i]
 		for j := range l {
 			switch l[j].kind {
-			case opSet, opMove, opSetTTL, opSetQueue:
+			case opSet, opMove, opSetTTL, opSetQueue, opSetTun:
 				grp = w.simple(grp, &l[j], &st)
 			}
 		}

@@ -201,7 +201,7 @@ func TestGroups(t *testing.T) {
 func TestResubmitDepth(t *testing.T) {
 	e := newEnv(t)
 	// table 0 resubmits to itself forever
-	add(t, e.d, spec(0, 1, Match{}, RegLoad{Dst: Subfield{packet.FieldReg0, 0, 8}, Value: packet.U128{Lo: 1}},
+	add(t, e.d, spec(0, 1, Match{}, RegLoad{Dst: Subfield{Field: packet.FieldReg0, Ofs: 0, NBits: 8}, Value: packet.U128{Lo: 1}},
 		Resubmit{InPort: PortInPort, Table: NoTable}, Output{Port: 2}))
 	e.send(1, tcpFrame(1, 2))
 	if len(e.s.out) != 0 || e.d.Counters()["drop_resubmit_limit"] != 1 {
@@ -272,8 +272,8 @@ func TestCTFork(t *testing.T) {
 
 	// zone from a register
 	e2 := newEnv(t)
-	add(t, e2.d, spec(0, 1, ipMatch(), RegLoad{Dst: Subfield{packet.FieldReg3, 0, 16}, Value: packet.U128{Lo: 42}},
-		CT{ZoneSrc: Subfield{packet.FieldReg3, 0, 16}, Table: 1}))
+	add(t, e2.d, spec(0, 1, ipMatch(), RegLoad{Dst: Subfield{Field: packet.FieldReg3, Ofs: 0, NBits: 16}, Value: packet.U128{Lo: 42}},
+		CT{ZoneSrc: Subfield{Field: packet.FieldReg3, Ofs: 0, NBits: 16}, Table: 1}))
 	add(t, e2.d, spec(1, 1, ipMatch(packet.FieldCtZone, 42), Output{Port: 2}))
 	e2.send(1, tcpFrame(1, 2))
 	if got := e2.s.ports(); !slices.Equal(got, []uint32{2}) || e2.tr.calls[0].Zone != 42 {
@@ -394,8 +394,8 @@ func TestPacketInReasons(t *testing.T) {
 
 func TestOutputRegAndPacketOut(t *testing.T) {
 	e := newEnv(t)
-	add(t, e.d, spec(0, 1, Match{}, RegLoad{Dst: Subfield{packet.FieldReg1, 0, 32}, Value: packet.U128{Lo: 3}},
-		OutputReg{Src: Subfield{packet.FieldReg1, 0, 32}}))
+	add(t, e.d, spec(0, 1, Match{}, RegLoad{Dst: Subfield{Field: packet.FieldReg1, Ofs: 0, NBits: 32}, Value: packet.U128{Lo: 3}},
+		OutputReg{Src: Subfield{Field: packet.FieldReg1, Ofs: 0, NBits: 32}}))
 	e.send(1, tcpFrame(1, 2))
 	if got := e.s.ports(); !slices.Equal(got, []uint32{3}) {
 		t.Fatalf("output:reg1 %v", got)

@@ -46,7 +46,7 @@ func TestActsetOutputMatch(t *testing.T) {
 		t.Fatal(err)
 	}
 	toReg := func(r int) Action {
-		return Move{Src: Subfield{packet.FieldActsetOutput, 0, 32}, Dst: Subfield{packet.FieldReg0 + packet.FieldID(r), 0, 32}}
+		return Move{Src: Subfield{Field: packet.FieldActsetOutput, Ofs: 0, NBits: 32}, Dst: Subfield{Field: packet.FieldReg0 + packet.FieldID(r), Ofs: 0, NBits: 32}}
 	}
 	step := func(table uint8, m Match, r int, clear bool, write Action) {
 		s := spec(table, 10, m, toReg(r))
@@ -151,8 +151,8 @@ func TestErspanFieldsSetMatch(t *testing.T) {
 	add(t, e.d, spec(0, 10, mkMatch(packet.FieldInPort, 1, packet.FieldTunErspanIdx, 0),
 		sf(packet.FieldTunErspanVer, 2), sf(packet.FieldTunErspanIdx, 0x12345),
 		sf(packet.FieldTunErspanDir, 1), sf(packet.FieldTunErspanHwid, 0x15),
-		Move{Src: Subfield{packet.FieldTunErspanIdx, 0, 16}, Dst: Subfield{packet.FieldReg0, 0, 16}},
-		Move{Src: Subfield{packet.FieldTunGtpuMsgtype, 0, 8}, Dst: Subfield{packet.FieldReg1, 0, 8}},
+		Move{Src: Subfield{Field: packet.FieldTunErspanIdx, Ofs: 0, NBits: 16}, Dst: Subfield{Field: packet.FieldReg0, Ofs: 0, NBits: 16}},
+		Move{Src: Subfield{Field: packet.FieldTunGtpuMsgtype, Ofs: 0, NBits: 8}, Dst: Subfield{Field: packet.FieldReg1, Ofs: 0, NBits: 8}},
 		Resubmit{InPort: PortInPort, Table: 1}))
 	m1 := mkMatch(packet.FieldTunErspanIdx, 0x12345, packet.FieldReg0, 0x2345, packet.FieldReg1, 0)
 	for _, fv := range []struct {

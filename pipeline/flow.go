@@ -109,6 +109,7 @@ const (
 	opMultipath      // mp: the action; hdr: its destination is in the frame
 	opBundle         // bd: the action; hdr: its destination is in the frame
 	opUnroll         // a resumed continuation's table (table) and cookie (fl)
+	opSetTun         // tun: set_field to tun_metadataN
 )
 
 // op is one compiled step. A flow's instructions compile to one op list:
@@ -126,7 +127,8 @@ type op struct {
 	v, m   packet.U128
 	src    Subfield
 	dst    Subfield
-	list   []op // opWriteActions, opClone
+	tun    *SetTun // opSetTun
+	list   []op    // opWriteActions, opClone
 	ctl    *Controller
 	ttl    *DecTTL
 	cta    *ctOp
@@ -189,7 +191,10 @@ func compileActions(acts []Action, mt *meterTable) []op {
 			ops = append(ops, op{kind: opSet, f: a.Dst.Field, v: a.Value.Shl(uint(a.Dst.Ofs)).And(m), m: m,
 				hdr: packet.Fields[a.Dst.Field].Header})
 		case Move:
-			ops = append(ops, op{kind: opMove, src: a.Src, dst: a.Dst, hdr: packet.Fields[a.Dst.Field].Header})
+			ops = append(ops, op{kind: opMove, src: a.Src, dst: a.Dst, hdr: a.Dst.Tun.Len == 0 && packet.Fields[a.Dst.Field].Header})
+		case SetTun:
+			st := a
+			ops = append(ops, op{kind: opSetTun, tun: &st})
 		case Resubmit:
 			ops = append(ops, op{kind: opResubmit, port: a.InPort, table: a.Table, ct: a.CT})
 		case DecTTL:
@@ -224,7 +229,7 @@ func compileActions(acts []Action, mt *meterTable) []op {
 		case StackPush:
 			ops = append(ops, op{kind: opStackPush, src: a.Src})
 		case StackPop:
-			ops = append(ops, op{kind: opStackPop, dst: a.Dst, hdr: packet.Fields[a.Dst.Field].Header})
+			ops = append(ops, op{kind: opStackPop, dst: a.Dst, hdr: a.Dst.Tun.Len == 0 && packet.Fields[a.Dst.Field].Header})
 		case CheckPktLarger:
 			ops = append(ops, op{kind: opCheckPktLarger, port: uint32(a.PktLen), dst: a.Dst,
 				hdr: packet.Fields[a.Dst.Field].Header})
@@ -364,4 +369,52 @@ func (f *flow) lastUsed() int64 {
 		return u
 	}
 	return f.created
+}
+
+// TunMetadataInUse returns the tun_metadata fields (bit i: tun_metadata i)
+// that installed flows match or write: their TLV mappings may not be
+// deleted (OVS's NXTTMFC_INVALID_TLV_DEL).
+func (d *Datapath) TunMetadataInUse() uint64 {
+	var used uint64
+	v := d.cur.Load()
+	for _, c := range v.tables {
+		if c == nil {
+			continue
+		}
+		c.each(func(f *flow) bool {
+			if t := f.spec.Match.Tun; t != nil {
+				used |= t.Fields
+			}
+			used |= actionsTunUse(f.spec.Inst.Apply) | actionsTunUse(f.spec.Inst.Write)
+			return true
+		})
+	}
+	return used
+}
+
+func actionsTunUse(acts []Action) uint64 {
+	var used uint64
+	sub := func(sf Subfield) {
+		if sf.Tun.Len != 0 {
+			used |= 1 << sf.Tun.Idx
+		}
+	}
+	for _, a := range acts {
+		switch a := a.(type) {
+		case SetTun:
+			used |= 1 << a.F.Idx
+		case Move:
+			sub(a.Src)
+			sub(a.Dst)
+		case StackPush:
+			sub(a.Src)
+		case StackPop:
+			sub(a.Dst)
+		case Clone:
+			used |= actionsTunUse(a.Actions)
+		case CT:
+			used |= actionsTunUse(a.Exec)
+		}
+	}
+	return used
 }

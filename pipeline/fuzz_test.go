@@ -49,9 +49,9 @@ func (r *byteReader) action(ip bool) Action {
 	case 3:
 		return GroupAction{GroupID: uint32(1 + r.n(3))}
 	case 4:
-		return RegLoad{Dst: Subfield{packet.FieldReg0, 0, 8}, Value: packet.U128{Lo: uint64(r.next())}}
+		return RegLoad{Dst: Subfield{Field: packet.FieldReg0, Ofs: 0, NBits: 8}, Value: packet.U128{Lo: uint64(r.next())}}
 	case 5:
-		return Move{Src: Subfield{packet.FieldReg0, 0, 16}, Dst: Subfield{packet.FieldReg1, 8, 16}}
+		return Move{Src: Subfield{Field: packet.FieldReg0, Ofs: 0, NBits: 16}, Dst: Subfield{Field: packet.FieldReg1, Ofs: 8, NBits: 16}}
 	case 6:
 		return PushVLAN{EthType: 0x8100}
 	case 7:
@@ -75,7 +75,7 @@ func (r *byteReader) action(ip bool) Action {
 	case 13:
 		return sf(packet.FieldInPort, uint64(1+r.n(3)))
 	case 14:
-		return OutputReg{Src: Subfield{packet.FieldReg0, 0, 2}}
+		return OutputReg{Src: Subfield{Field: packet.FieldReg0, Ofs: 0, NBits: 2}}
 	}
 	return SetQueue{QueueID: 1}
 }

@@ -222,7 +222,7 @@ func (w *worker) learnOne(l *Learn, pk *packet.Packet) bool {
 	// applying both in order would).
 	for i := range w.lq {
 		s := &w.lq[i].spec
-		if s.Table == l.Table && s.Priority == l.Priority && s.Match == w.lm {
+		if s.Table == l.Table && s.Priority == l.Priority && s.Match.Same(&w.lm) {
 			if !sameLearned(s, l, w.lacts) {
 				w.lq[i].spec = w.learnedSpec(l)
 			}

@@ -13,9 +13,9 @@ import (
 // table 1 "packets to my source go to my in_port", then resubmits there.
 func macLearn(extra ...func(*Learn)) Learn {
 	l := Learn{Table: 1, HardTimeout: 60, Priority: 0x8000, Specs: []LearnSpec{
-		{Kind: LearnMatch, NBits: 12, Src: Subfield{packet.FieldVlanTCI, 0, 12}, Dst: Subfield{packet.FieldVlanTCI, 0, 12}},
-		{Kind: LearnMatch, NBits: 48, Src: Subfield{packet.FieldEthSrc, 0, 48}, Dst: Subfield{packet.FieldEthDst, 0, 48}},
-		{Kind: LearnOutput, NBits: 16, Src: Subfield{packet.FieldInPort, 0, 16}},
+		{Kind: LearnMatch, NBits: 12, Src: Subfield{Field: packet.FieldVlanTCI, Ofs: 0, NBits: 12}, Dst: Subfield{Field: packet.FieldVlanTCI, Ofs: 0, NBits: 12}},
+		{Kind: LearnMatch, NBits: 48, Src: Subfield{Field: packet.FieldEthSrc, Ofs: 0, NBits: 48}, Dst: Subfield{Field: packet.FieldEthDst, Ofs: 0, NBits: 48}},
+		{Kind: LearnOutput, NBits: 16, Src: Subfield{Field: packet.FieldInPort, Ofs: 0, NBits: 16}},
 	}}
 	for _, f := range extra {
 		f(&l)
@@ -103,10 +103,10 @@ func TestLearnMACSwitch(t *testing.T) {
 func TestLearnLimitResult(t *testing.T) {
 	e := newEnv(t)
 	l := Learn{Table: 11, Priority: 0x8000, Cookie: 1, Limit: 2, Flags: LearnWriteResult,
-		ResultDst: Subfield{packet.FieldReg0, 0, 1}, Specs: []LearnSpec{
-			{Kind: LearnMatch, Imm: true, NBits: 16, Value: packet.U128{Lo: 0x800}, Dst: Subfield{packet.FieldEthType, 0, 16}},
-			{Kind: LearnMatch, Imm: true, NBits: 8, Value: packet.U128{Lo: 6}, Dst: Subfield{packet.FieldNwProto, 0, 8}},
-			{Kind: LearnMatch, NBits: 16, Src: Subfield{packet.FieldTCPSrc, 0, 16}, Dst: Subfield{packet.FieldTCPDst, 0, 16}},
+		ResultDst: Subfield{Field: packet.FieldReg0, Ofs: 0, NBits: 1}, Specs: []LearnSpec{
+			{Kind: LearnMatch, Imm: true, NBits: 16, Value: packet.U128{Lo: 0x800}, Dst: Subfield{Field: packet.FieldEthType, Ofs: 0, NBits: 16}},
+			{Kind: LearnMatch, Imm: true, NBits: 8, Value: packet.U128{Lo: 6}, Dst: Subfield{Field: packet.FieldNwProto, Ofs: 0, NBits: 8}},
+			{Kind: LearnMatch, NBits: 16, Src: Subfield{Field: packet.FieldTCPSrc, Ofs: 0, NBits: 16}, Dst: Subfield{Field: packet.FieldTCPDst, Ofs: 0, NBits: 16}},
 		}}
 	add(t, e.d, spec(0, 0, mkMatch(packet.FieldEthType, 0x800, packet.FieldNwProto, 6), l, Resubmit{InPort: PortInPort, Table: 1}))
 	add(t, e.d, spec(1, 1, mkMatch(packet.FieldReg0, 1), Output{Port: 2}))
@@ -205,7 +205,7 @@ func TestFinTimeout(t *testing.T) {
 func TestLearnPrereqs(t *testing.T) {
 	e := newEnv(t)
 	l := Learn{Table: 1, Specs: []LearnSpec{{Kind: LearnLoad, NBits: 32,
-		Src: Subfield{packet.FieldIPv4Dst, 0, 32}, Dst: Subfield{packet.FieldReg1, 0, 32}}}}
+		Src: Subfield{Field: packet.FieldIPv4Dst, Ofs: 0, NBits: 32}, Dst: Subfield{Field: packet.FieldReg1, Ofs: 0, NBits: 32}}}}
 	err := e.d.FlowMod(&FlowMod{Command: FlowAdd, OutPort: PortAny, OutGroup: GroupAny, Spec: spec(0, 1, Match{}, l)}, 1)
 	if typ, code := errCode(err); typ != ErrBadAction || code != 10 {
 		t.Fatalf("learn from ip_dst on any packet: %v", err)
@@ -221,10 +221,10 @@ func TestZeroAllocLearnRefresh(t *testing.T) {
 	l := macLearn(func(l *Learn) {
 		l.FinIdleTimeout = 3
 		l.Specs = append(l.Specs,
-			LearnSpec{Kind: LearnMatch, Imm: true, NBits: 16, Value: packet.U128{Lo: 0x800}, Dst: Subfield{packet.FieldEthType, 0, 16}},
-			LearnSpec{Kind: LearnMatch, Imm: true, NBits: 8, Value: packet.U128{Lo: 6}, Dst: Subfield{packet.FieldNwProto, 0, 8}},
-			LearnSpec{Kind: LearnMatch, NBits: 16, Src: Subfield{packet.FieldTCPSrc, 0, 16}, Dst: Subfield{packet.FieldTCPDst, 0, 16}},
-			LearnSpec{Kind: LearnLoad, NBits: 16, Src: Subfield{packet.FieldTCPSrc, 0, 16}, Dst: Subfield{packet.FieldReg2, 8, 16}})
+			LearnSpec{Kind: LearnMatch, Imm: true, NBits: 16, Value: packet.U128{Lo: 0x800}, Dst: Subfield{Field: packet.FieldEthType, Ofs: 0, NBits: 16}},
+			LearnSpec{Kind: LearnMatch, Imm: true, NBits: 8, Value: packet.U128{Lo: 6}, Dst: Subfield{Field: packet.FieldNwProto, Ofs: 0, NBits: 8}},
+			LearnSpec{Kind: LearnMatch, NBits: 16, Src: Subfield{Field: packet.FieldTCPSrc, Ofs: 0, NBits: 16}, Dst: Subfield{Field: packet.FieldTCPDst, Ofs: 0, NBits: 16}},
+			LearnSpec{Kind: LearnLoad, NBits: 16, Src: Subfield{Field: packet.FieldTCPSrc, Ofs: 0, NBits: 16}, Dst: Subfield{Field: packet.FieldReg2, Ofs: 8, NBits: 16}})
 	})
 	add(t, d, spec(0, 1, ipMatch(packet.FieldNwProto, 6), l, Output{Port: 2}))
 	frames := batchFrames(32)
@@ -244,8 +244,8 @@ func TestLearnFlood(t *testing.T) {
 	d := New(Config{Sender: nullSender{}, MaxFlows: 100})
 	d.SetPorts([]PortInfo{{No: 1, Up: true}, {No: 2, Up: true}})
 	l := Learn{Table: 1, Priority: 1, Specs: []LearnSpec{{Kind: LearnMatch, NBits: 32,
-		Src: Subfield{packet.FieldIPv4Src, 0, 32}, Dst: Subfield{packet.FieldIPv4Src, 0, 32}},
-		{Kind: LearnMatch, Imm: true, NBits: 16, Value: packet.U128{Lo: 0x800}, Dst: Subfield{packet.FieldEthType, 0, 16}}}}
+		Src: Subfield{Field: packet.FieldIPv4Src, Ofs: 0, NBits: 32}, Dst: Subfield{Field: packet.FieldIPv4Src, Ofs: 0, NBits: 32}},
+		{Kind: LearnMatch, Imm: true, NBits: 16, Value: packet.U128{Lo: 0x800}, Dst: Subfield{Field: packet.FieldEthType, Ofs: 0, NBits: 16}}}}
 	l.Specs[0], l.Specs[1] = l.Specs[1], l.Specs[0]
 	add(t, d, spec(0, 1, ipMatch(), l))
 	var frames [][]byte
@@ -277,9 +277,9 @@ func TestLearnConcurrent(t *testing.T) {
 	d.SetPorts([]PortInfo{{No: 1, Up: true}, {No: 2, Up: true}})
 	l := Learn{Table: 1, Priority: 1, IdleTimeout: 1, Cookie: 7, Flags: LearnDeleteLearned, Limit: 500,
 		Specs: []LearnSpec{
-			{Kind: LearnMatch, Imm: true, NBits: 16, Value: packet.U128{Lo: 0x800}, Dst: Subfield{packet.FieldEthType, 0, 16}},
-			{Kind: LearnMatch, NBits: 32, Src: Subfield{packet.FieldIPv4Src, 0, 32}, Dst: Subfield{packet.FieldIPv4Src, 0, 32}},
-			{Kind: LearnOutput, NBits: 16, Src: Subfield{packet.FieldInPort, 0, 16}}}}
+			{Kind: LearnMatch, Imm: true, NBits: 16, Value: packet.U128{Lo: 0x800}, Dst: Subfield{Field: packet.FieldEthType, Ofs: 0, NBits: 16}},
+			{Kind: LearnMatch, NBits: 32, Src: Subfield{Field: packet.FieldIPv4Src, Ofs: 0, NBits: 32}, Dst: Subfield{Field: packet.FieldIPv4Src, Ofs: 0, NBits: 32}},
+			{Kind: LearnOutput, NBits: 16, Src: Subfield{Field: packet.FieldInPort, Ofs: 0, NBits: 16}}}}
 	fm := &FlowMod{Command: FlowAdd, OutPort: PortAny, OutGroup: GroupAny, Spec: spec(0, 1, ipMatch(), l)}
 	done := make(chan struct{})
 	var wg sync.WaitGroup
@@ -341,13 +341,13 @@ func TestLearnSameMatchLastWins(t *testing.T) {
 	a := macLearn()
 	b := macLearn(func(l *Learn) {
 		l.Specs = append(l.Specs[:2:2], LearnSpec{Kind: LearnLoad, Imm: true, NBits: 8, Value: packet.U128{Lo: 7},
-			Dst: Subfield{packet.FieldReg3, 0, 8}})
+			Dst: Subfield{Field: packet.FieldReg3, Ofs: 0, NBits: 8}})
 	})
 	add(t, e.d, spec(0, 0, Match{}, a, b))
 	e.send(1, macFrame(macA, macB), macFrame(macA, macB))
 	fs := tableFlows(e.d, 1)
 	if len(fs) != 1 || len(fs[0].Spec.Inst.Apply) != 1 ||
-		fs[0].Spec.Inst.Apply[0] != (RegLoad{Dst: Subfield{packet.FieldReg3, 0, 8}, Value: packet.U128{Lo: 7}}) {
+		fs[0].Spec.Inst.Apply[0] != (RegLoad{Dst: Subfield{Field: packet.FieldReg3, Ofs: 0, NBits: 8}, Value: packet.U128{Lo: 7}}) {
 		t.Fatalf("learned %+v", fs)
 	}
 }

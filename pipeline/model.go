@@ -43,6 +43,15 @@ const (
 type Match struct {
 	Value packet.Words
 	Mask  packet.Words
+	// Tun is the match on tun_metadata0..63, nil when the flow has none
+	// (the usual case: only such flows pay for it). Not to be changed
+	// once the match is in a flow.
+	Tun *packet.TunMatch
+}
+
+// Same reports whether m and o are the same match.
+func (m *Match) Same(o *Match) bool {
+	return m.Value == o.Value && m.Mask == o.Mask && m.Tun.Equal(o.Tun)
 }
 
 // Set requires field f to equal v under mask m.
@@ -77,6 +86,31 @@ type Subfield struct {
 	Field packet.FieldID
 	Ofs   uint16
 	NBits uint16
+	// Tun, when its Len is not 0, names tun_metadataN instead of Field.
+	Tun TunField
+}
+
+// TunField is tun_metadata Idx with the mapping it had when the action was
+// decoded: Len bytes in Slots of the option space (a mapping in use by a
+// flow cannot change).
+type TunField struct {
+	Idx   uint8
+	Len   uint8
+	Slots uint64
+}
+
+// Bits is the field's width.
+func (t TunField) Bits() uint16 { return uint16(t.Len) * 8 }
+
+// SetTun is set_field to tun_metadataN (OFPAT_SET_FIELD, or NXAST_REG_LOAD
+// and REG_LOAD2, which OVS encodes back as REG_LOAD2): Value and Mask are
+// the field's F.Len bytes, right-aligned in the arrays' first F.Len bytes
+// (Value already masked).
+type SetTun struct {
+	F     TunField
+	Value [packet.TunMetaMaxLen]byte
+	Mask  [packet.TunMetaMaxLen]byte
+	Wire  uint16
 }
 
 // Action is one OpenFlow or Nicira action. The set of implementations is
@@ -312,6 +346,7 @@ type Clone struct{ Actions []Action }
 type Meter struct{ ID uint32 }
 
 func (Output) isAction()         {}
+func (SetTun) isAction()         {}
 func (OutputReg) isAction()      {}
 func (Controller) isAction()     {}
 func (GroupAction) isAction()    {}

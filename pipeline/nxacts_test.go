@@ -114,8 +114,12 @@ func TestZeroAllocClone(t *testing.T) {
 	testutil.RequireNoAllocs(t, "Process/clone", func() { resetBatch(b, frames, 1); d.Process(b) })
 }
 
-func push(f packet.FieldID, ofs, n uint16) StackPush { return StackPush{Src: Subfield{f, ofs, n}} }
-func pop(f packet.FieldID, ofs, n uint16) StackPop   { return StackPop{Dst: Subfield{f, ofs, n}} }
+func push(f packet.FieldID, ofs, n uint16) StackPush {
+	return StackPush{Src: Subfield{Field: f, Ofs: ofs, NBits: n}}
+}
+func pop(f packet.FieldID, ofs, n uint16) StackPop {
+	return StackPop{Dst: Subfield{Field: f, Ofs: ofs, NBits: n}}
+}
 
 // TestStack: push:/pop: as ovs-actions(7) and OVS 3.1's ofproto/trace show
 // them: the stack is kept across resubmit, a wider pop zero-extends and a
@@ -220,10 +224,10 @@ func TestCheckPktLarger(t *testing.T) {
 	n := uint16(len(tcpFrame(1, 2)))
 	add(t, e.d, spec(0, 1, Match{},
 		sf(packet.FieldReg0, 0xff),
-		CheckPktLarger{PktLen: n - 1, Dst: Subfield{packet.FieldReg0, 0, 1}},
-		CheckPktLarger{PktLen: n, Dst: Subfield{packet.FieldReg0, 1, 1}},
-		CheckPktLarger{PktLen: 0, Dst: Subfield{packet.FieldReg9, 10, 1}},
-		CheckPktLarger{PktLen: 0, Dst: Subfield{packet.FieldIPDSCP, 0, 1}},
+		CheckPktLarger{PktLen: n - 1, Dst: Subfield{Field: packet.FieldReg0, Ofs: 0, NBits: 1}},
+		CheckPktLarger{PktLen: n, Dst: Subfield{Field: packet.FieldReg0, Ofs: 1, NBits: 1}},
+		CheckPktLarger{PktLen: 0, Dst: Subfield{Field: packet.FieldReg9, Ofs: 10, NBits: 1}},
+		CheckPktLarger{PktLen: 0, Dst: Subfield{Field: packet.FieldIPDSCP, Ofs: 0, NBits: 1}},
 		Output{Port: 2}))
 	e.send(1, tcpFrame(1, 2))
 	if len(e.s.out) != 1 {
@@ -237,9 +241,9 @@ func TestCheckPktLarger(t *testing.T) {
 		t.Fatalf("ip_dscp in the frame %d", d)
 	}
 	for _, a := range []Action{
-		CheckPktLarger{Dst: Subfield{packet.FieldReg0, 32, 1}},
-		CheckPktLarger{Dst: Subfield{packet.FieldEthType, 0, 1}},
-		CheckPktLarger{Dst: Subfield{packet.FieldReg0, 0, 2}},
+		CheckPktLarger{Dst: Subfield{Field: packet.FieldReg0, Ofs: 32, NBits: 1}},
+		CheckPktLarger{Dst: Subfield{Field: packet.FieldEthType, Ofs: 0, NBits: 1}},
+		CheckPktLarger{Dst: Subfield{Field: packet.FieldReg0, Ofs: 0, NBits: 2}},
 	} {
 		if err := e.d.FlowMod(&FlowMod{Command: FlowAdd, OutPort: PortAny, OutGroup: GroupAny,
 			Spec: spec(0, 2, Match{}, a)}, 1); err == nil {
@@ -251,8 +255,8 @@ func TestCheckPktLarger(t *testing.T) {
 func TestZeroAllocCheckPktLarger(t *testing.T) {
 	d := New(Config{Sender: nullSender{}, Tracker: &estTracker{}})
 	d.SetPorts([]PortInfo{{No: 1, Up: true}, {No: 2, Up: true}})
-	add(t, d, spec(0, 1, ipMatch(), CheckPktLarger{PktLen: 60, Dst: Subfield{packet.FieldReg0, 0, 1}},
-		CheckPktLarger{PktLen: 60, Dst: Subfield{packet.FieldIPDSCP, 0, 1}}, Output{Port: 2}))
+	add(t, d, spec(0, 1, ipMatch(), CheckPktLarger{PktLen: 60, Dst: Subfield{Field: packet.FieldReg0, Ofs: 0, NBits: 1}},
+		CheckPktLarger{PktLen: 60, Dst: Subfield{Field: packet.FieldIPDSCP, Ofs: 0, NBits: 1}}, Output{Port: 2}))
 	frames := batchFrames(32)
 	b := mkBatch(1, frames...)
 	testutil.SkipAllocsUnderRace(t)

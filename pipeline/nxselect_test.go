@@ -193,7 +193,7 @@ func TestBundleFailover(t *testing.T) {
 	add(t, e.d, spec(0, 10, mkMatch(packet.FieldInPort, 2),
 		Bundle{Algorithm: BundleHRW, Fields: HashSymmetricL4, Members: []uint32{1, 3, 4}}))
 	add(t, e.d, spec(0, 10, mkMatch(packet.FieldInPort, 3),
-		Bundle{Algorithm: BundleActiveBackup, Members: []uint32{2, 4}, Load: true, Dst: Subfield{packet.FieldReg0, 0, 32}},
+		Bundle{Algorithm: BundleActiveBackup, Members: []uint32{2, 4}, Load: true, Dst: Subfield{Field: packet.FieldReg0, Ofs: 0, NBits: 32}},
 		Output{Port: PortController, MaxLen: 0xffff}))
 	setUp := func(up ...uint32) {
 		var pis []PortInfo
@@ -264,8 +264,8 @@ func TestMultipathBundleValidate(t *testing.T) {
 		a    Action
 		code ErrorCode
 	}{
-		{"multipath into tcp_src without tcp", Match{}, Multipath{Dst: Subfield{packet.FieldTCPSrc, 0, 4}}, OFPBAC_MATCH_INCONSISTENT},
-		{"bundle_load into ipv4_dst without ip", Match{}, Bundle{Load: true, Members: []uint32{1}, Dst: Subfield{packet.FieldIPv4Dst, 0, 16}}, OFPBAC_MATCH_INCONSISTENT},
+		{"multipath into tcp_src without tcp", Match{}, Multipath{Dst: Subfield{Field: packet.FieldTCPSrc, Ofs: 0, NBits: 4}}, OFPBAC_MATCH_INCONSISTENT},
+		{"bundle_load into ipv4_dst without ip", Match{}, Bundle{Load: true, Members: []uint32{1}, Dst: Subfield{Field: packet.FieldIPv4Dst, Ofs: 0, NBits: 16}}, OFPBAC_MATCH_INCONSISTENT},
 		{"bundle member controller", Match{}, Bundle{Members: []uint32{1, PortController}}, OFPBAC_BAD_OUT_PORT},
 		{"bundle member 0xffffff00", Match{}, Bundle{Members: []uint32{PortMax}}, OFPBAC_BAD_OUT_PORT},
 	} {
@@ -275,7 +275,7 @@ func TestMultipathBundleValidate(t *testing.T) {
 		}
 	}
 	for _, a := range []Action{
-		Multipath{Dst: Subfield{packet.FieldTCPSrc, 0, 4}},
+		Multipath{Dst: Subfield{Field: packet.FieldTCPSrc, Ofs: 0, NBits: 4}},
 		Bundle{Members: []uint32{1, PortAny, PortInPort, PortLocal}},
 	} {
 		if err := e.d.FlowMod(&FlowMod{Command: FlowAdd, Spec: spec(0, 1, mkMatch(packet.FieldEthType, packet.EthTypeIPv4, packet.FieldNwProto, 6), a),
@@ -291,9 +291,9 @@ func TestZeroAllocMultipathBundle(t *testing.T) {
 	d := New(Config{Sender: nullSender{}, Tracker: &estTracker{}})
 	d.SetPorts([]PortInfo{{No: 1, Up: true}, {No: 2, Up: true}, {No: 3, Up: true}})
 	add(t, d, spec(0, 10, ipMatch(),
-		Multipath{Fields: HashSymmetricL3L4UDP, Algorithm: MPHRW, MaxLink: 7, Dst: Subfield{packet.FieldReg0, 0, 16}},
-		Multipath{Fields: HashSymmetricL4, Algorithm: MPIterHash, MaxLink: 99, Arg: 128, Dst: Subfield{packet.FieldReg1, 0, 16}},
-		Bundle{Algorithm: BundleHRW, Fields: HashEthSrc, Members: []uint32{1, 2, 3}, Load: true, Dst: Subfield{packet.FieldReg2, 0, 16}},
+		Multipath{Fields: HashSymmetricL3L4UDP, Algorithm: MPHRW, MaxLink: 7, Dst: Subfield{Field: packet.FieldReg0, Ofs: 0, NBits: 16}},
+		Multipath{Fields: HashSymmetricL4, Algorithm: MPIterHash, MaxLink: 99, Arg: 128, Dst: Subfield{Field: packet.FieldReg1, Ofs: 0, NBits: 16}},
+		Bundle{Algorithm: BundleHRW, Fields: HashEthSrc, Members: []uint32{1, 2, 3}, Load: true, Dst: Subfield{Field: packet.FieldReg2, Ofs: 0, NBits: 16}},
 		Bundle{Algorithm: BundleHRW, Fields: HashSymmetricL3, Members: []uint32{2, 3}}))
 	frames := batchFrames(32)
 	b := mkBatch(1, frames...)

@@ -58,11 +58,11 @@ func TestTunnelFieldsSetMatch(t *testing.T) {
 		sf(packet.FieldTunSrc, ip4("198.51.100.7")),
 		SetField{Field: packet.FieldTunIPv6Dst, Value: ip6("2001:db8::9"), Mask: packet.Ones(128)},
 		sf(packet.FieldTunFlags, 1),
-		RegLoad{Dst: Subfield{packet.FieldTunGbpID, 0, 8}, Value: packet.U128{Lo: 5}},
+		RegLoad{Dst: Subfield{Field: packet.FieldTunGbpID, Ofs: 0, NBits: 8}, Value: packet.U128{Lo: 5}},
 		sf(packet.FieldTunID, 0x77), // set_tunnel:0x77
-		Move{Src: Subfield{packet.FieldTunID, 0, 16}, Dst: Subfield{packet.FieldReg1, 0, 16}},
+		Move{Src: Subfield{Field: packet.FieldTunID, Ofs: 0, NBits: 16}, Dst: Subfield{Field: packet.FieldReg1, Ofs: 0, NBits: 16}},
 		sf(packet.FieldTunGbpFlags, 0x88),
-		Move{Src: Subfield{packet.FieldTunSrc, 0, 32}, Dst: Subfield{packet.FieldTunDst, 0, 32}},
+		Move{Src: Subfield{Field: packet.FieldTunSrc, Ofs: 0, NBits: 32}, Dst: Subfield{Field: packet.FieldTunDst, Ofs: 0, NBits: 32}},
 		Resubmit{InPort: PortInPort, Table: 1}))
 	m1 := mkMatch(packet.FieldReg1, 0x77, packet.FieldTunID, 0x77, packet.FieldTunSrc, ip4("198.51.100.7"),
 		packet.FieldTunDst, ip4("198.51.100.7"), packet.FieldTunGbpID, 5)

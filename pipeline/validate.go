@@ -106,6 +106,13 @@ func (c *checker) isIP() bool {
 
 // checkSubfield is OVS's mf_check_src/mf_check_dst.
 func (c *checker) checkSubfield(sf Subfield, dst bool) error {
+	if t := sf.Tun; t.Len != 0 {
+		w := uint(t.Bits())
+		if sf.NBits == 0 || uint(sf.Ofs)+uint(sf.NBits) > w {
+			return Errorf(OFPBAC_BAD_SET_LEN, "bits %d+%d exceed %d-bit tun_metadata%d", sf.Ofs, sf.NBits, w, t.Idx)
+		}
+		return nil
+	}
 	if !sf.Field.Valid() {
 		return Errorf(OFPBAC_BAD_SET_TYPE, "unknown field %d", sf.Field)
 	}
@@ -154,7 +161,7 @@ func checkOutPort(p uint32) error {
 func actionSetAllowed(a Action) bool {
 	switch a.(type) {
 	case Output, GroupAction, SetField, RegLoad, Move, DecTTL, SetTTL, PushVLAN, PopVLAN,
-		SetQueue, CT, CTClear, Resubmit, PushMPLS, PopMPLS, DecMPLSTTL:
+		SetQueue, CT, CTClear, Resubmit, PushMPLS, PopMPLS, DecMPLSTTL, SetTun:
 		return true
 	}
 	return false
@@ -214,6 +221,10 @@ func (c *checker) action(acts []Action, i int) error {
 			} else {
 				c.vlans = 0
 			}
+		}
+	case SetTun:
+		if a.F.Len == 0 || a.F.Len > packet.TunMetaMaxLen {
+			return Errorf(OFPBAC_BAD_SET_TYPE, "set_field of unmapped tun_metadata%d", a.F.Idx)
 		}
 	case RegLoad:
 		if err := c.checkSubfield(a.Dst, true); err != nil {

@@ -45,7 +45,9 @@ func TestXXRegLoadMove(t *testing.T) {
 		t.Fatal("no Final flow: in the golden")
 	}
 
-	xx := func(i int, ofs, n uint16) Subfield { return Subfield{packet.FieldXXReg0 + packet.FieldID(i), ofs, n} }
+	xx := func(i int, ofs, n uint16) Subfield {
+		return Subfield{Field: packet.FieldXXReg0 + packet.FieldID(i), Ofs: ofs, NBits: n}
+	}
 	e := newEnv(t)
 	// The trace's starting registers (reg0=0x1, reg4..reg7), then the
 	// golden's table 0 actions.
