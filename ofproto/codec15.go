@@ -2,7 +2,6 @@ package ofproto
 
 import (
 	"encoding/binary"
-	"strings"
 
 	"gswitch/nxm"
 	"gswitch/packet"
@@ -348,7 +347,7 @@ func decodePacketOut15(b []byte) (*packetOutRequest, error) {
 		if m.IsZero() {
 			continue
 		}
-		if !pipelineField(f) {
+		if !packet.Fields[f].Pipeline {
 			return nil, pipeline.NewError(pipeline.OFPBRC_PIPELINE_FIELDS_ONLY)
 		}
 		v := match.Value.Get(f)
@@ -465,20 +464,4 @@ func handleBundleControl(c *conn, cd *codec, h Header, b []byte) error {
 // handleBundleAdd takes OFPT_BUNDLE_ADD_MESSAGE (OpenFlow 1.4+).
 func handleBundleAdd(c *conn, cd *codec, h Header, b []byte) error {
 	return c.bundleAddAt(cd, h, b, HeaderLen)
-}
-
-// pipelineField reports whether f is one of OVS's pipeline fields
-// (mf_is_pipeline_field): in_port, metadata, the registers in all their
-// views, the tunnel metadata and packet_type.
-func pipelineField(f packet.FieldID) bool {
-	n := packet.Fields[f].Name
-	switch {
-	case n == "in_port" || n == "metadata" || n == "packet_type":
-		return true
-	case strings.HasPrefix(n, "reg") || strings.HasPrefix(n, "xreg") || strings.HasPrefix(n, "xxreg"):
-		return true
-	case strings.HasPrefix(n, "tun_"):
-		return true
-	}
-	return false
 }

@@ -274,6 +274,11 @@ type Field struct {
 	// Header is true for fields carried in the frame's headers: writing one
 	// rewrites the frame (Packet.SetField), not just the key.
 	Header bool
+	// Pipeline is true for OVS's pipeline fields (mf_is_pipeline_field):
+	// in_port, metadata, the registers in all their views, packet_type
+	// and the tunnel fields but tun_ttl/tun_tos, the only ones an
+	// OpenFlow 1.5 packet-out's match may hold.
+	Pipeline bool
 }
 
 // Fields is the registry, indexed by FieldID.
@@ -372,6 +377,21 @@ func init() {
 	// executor of ct enforces that, so they are marked writable for the codec.
 	Fields[FieldCtMark].Writable = true
 	Fields[FieldCtLabel].Writable = true
+	for _, f := range []FieldID{FieldInPort, FieldMetadata, FieldPacketType,
+		FieldTunID, FieldTunSrc, FieldTunDst, FieldTunIPv6Src, FieldTunIPv6Dst, FieldTunFlags,
+		FieldTunGbpID, FieldTunGbpFlags, FieldTunErspanIdx, FieldTunErspanVer, FieldTunErspanDir,
+		FieldTunErspanHwid, FieldTunGtpuFlags, FieldTunGtpuMsgtype} {
+		Fields[f].Pipeline = true
+	}
+	for f := FieldReg0; f < FieldReg0+16; f++ {
+		Fields[f].Pipeline = true
+	}
+	for f := FieldXReg0; f < FieldXReg0+8; f++ {
+		Fields[f].Pipeline = true
+	}
+	for f := FieldXXReg0; f < FieldXXReg0+4; f++ {
+		Fields[f].Pipeline = true
+	}
 	for i := range Fields {
 		Fields[i].ID = FieldID(i)
 	}
