@@ -40,11 +40,13 @@ func DecodeFieldArray(b []byte) ([]pipeline.HashField, error) {
 				}
 			}
 		}
+		// As OVS's nx_pull_entry__: a masked header is refused before an
+		// unknown field.
+		if h.HasMask() {
+			return nil, pipeline.Errorf(pipeline.OFPBMC_BAD_MASK, "masked header %#x in a field array", uint32(h))
+		}
 		if f == nil {
 			return nil, pipeline.Errorf(pipeline.OFPBMC_BAD_FIELD, "unknown field %#x in a field array", uint32(h))
-		}
-		if h.HasMask() {
-			return nil, pipeline.Errorf(pipeline.OFPBMC_BAD_MASK, "%s: masked header in a field array", f.Name)
 		}
 		for i := range out {
 			if g := lookupField(Header(out[i].Wire), 0); g != nil && g.ID == f.ID && g.Kind == f.Kind {

@@ -374,7 +374,8 @@ func decodePacketOut15(b []byte) (*packetOutRequest, error) {
 // decodeGroupModOF15 decodes an ofp15_group_mod (the form NXT_GROUP_MOD
 // carries in OpenFlow 1.0).
 func decodeGroupModOF15(b []byte) (*groupModRequest, error) {
-	if len(b) < HeaderLen+16 {
+	// (OVS's ofpraw: the struct, then a multiple of 8 bytes.)
+	if len(b) < HeaderLen+16 || (len(b)-HeaderLen-16)%8 != 0 {
 		return nil, errBadLen
 	}
 	return decodeGroupMod15(b[HeaderLen:], Version15)

@@ -154,7 +154,10 @@ func fuzzHandleOne(t *testing.T, env *testEnv, v uint8, rest []byte) {
 
 // FuzzHandle15 is FuzzHandle for OpenFlow 1.5: the 1.5 flow-mod, packet-out,
 // port-mod, async config and table-mod decoders, standard bundles and the
-// 1.5 statistics, seeded with the requests of of15-replies.tsv.
+// 1.5 statistics, the 1.5 group-mod (bucket ids and properties, OVS's
+// selection method with its field array, insert and remove buckets),
+// seeded with the requests of of15-replies.tsv (its group-mod-* cases
+// among them).
 func FuzzHandle15(f *testing.F) {
 	for _, row := range golden.Replies15() {
 		for _, m := range row.Requests {

@@ -418,7 +418,8 @@ func encodeGroupDesc15(g *pipeline.GroupSpec, actVersion uint8) ([]byte, error) 
 		start := m.len()
 		m.u16(0).u16(uint16(len(acts))).u32(bk.ID).bytes(acts)
 		if g.Type == pipeline.GroupTypeSelect || bk.Weight != 0 {
-			putProp(m, 0, []byte{byte(bk.Weight >> 8), byte(bk.Weight)})
+			// (OVS's ofpprop_put_be16 pads the value to 4 bytes, length 8.)
+			putProp(m, 0, []byte{byte(bk.Weight >> 8), byte(bk.Weight), 0, 0})
 		}
 		if bk.WatchPort != pipeline.PortAny {
 			putPropU32(m, 1, bk.WatchPort)

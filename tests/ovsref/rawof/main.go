@@ -686,7 +686,7 @@ func replyCases15() []replyCase {
 		{"nx-set-packet-in-format", of15, [][]byte{msg(of15, 4, caseXID, cat(be32(nxVendor), be32(16), be32(2)))}},
 		{"bundle-open-add-commit", of15, [][]byte{bundleCtl(caseXID, 0), bundleAdd(caseXID+1, addFlow), bundleCtl(caseXID+2, 4)}},
 		{"bundle-open-close-discard", of15, [][]byte{bundleCtl(caseXID, 0), bundleCtl(caseXID+1, 2), bundleCtl(caseXID+2, 6)}},
-	}, append(meterCases15(), asyncCases15()...)...)
+	}, append(append(meterCases15(), asyncCases15()...), groupCases15()...)...)
 }
 
 // meterCases15 are OpenFlow 1.5's meter action (OFPAT_METER) and meter
@@ -778,6 +778,74 @@ func asyncCases15() []replyCase {
 		{"packet-out-resubmit-packet-in", of15, [][]byte{setConfig,
 			fm(caseXID-1, 9, 0, 5, 0, udp, applyActions(ctrl)),
 			po(caseXID, resubmit9)}},
+	}
+}
+
+// groupCases15 are OpenFlow 1.5 group-mods with bucket ids and OVS's
+// selection method property, run after the meter cases: groups 80 and 81
+// are added (a "hash" method with a masked field array, the compat vendor
+// id) and described back, then the wrong forms of OVS's
+// ofputil_pull_ofp15_group_mod, parse_group_prop_ntr_selection_method and
+// oxm_pull_field_array, one error each.
+func groupCases15() []replyCase {
+	out := cat(be16(0), be16(16), be32(1), be16(0xffff), make([]byte, 6))
+	weight := func(w uint16) []byte { return cat(be16(0), be16(6), be16(w), be16(0)) }
+	bucket := func(id uint32, acts []byte, props ...[]byte) []byte {
+		p := cat(props...)
+		return cat(be16(uint16(8+len(acts)+len(p))), be16(uint16(len(acts))), be32(id), acts, p)
+	}
+	// selection method property: vendor, method name, param, field array
+	sel := func(vendor uint32, name string, param uint64, fields []byte) []byte {
+		n := make([]byte, 16)
+		copy(n, name)
+		return pad8(cat(be16(0xffff), be16(uint16(40+len(fields))), be32(vendor), be32(1), be32(0), n, be64(param), fields))
+	}
+	gm := func(cmd uint16, typ uint8, id uint32, cbid uint32, buckets []byte, props ...[]byte) []byte {
+		return msg(of15, 15, caseXID, cat(be16(cmd), []byte{typ, 0}, be32(id), be16(uint16(len(buckets))), be16(0), be32(cbid), buckets, cat(props...)))
+	}
+	const all = 0xffffffff
+	ipSrc24 := cat(be32(0x80001604), be32(0xffffff00))
+	tcpDst := cat(be32(0x80001c02), be16(0xffff))
+	b1 := bucket(5, out, weight(2))
+	desc := func(id uint32) []byte {
+		return msg(of15, 18, caseXID+1, cat(be16(7), be16(0), be32(0), be32(id), be32(0)))
+	}
+	return []replyCase{
+		{"group-mod-hash-fields-desc", of15, [][]byte{gm(0, 1, 80, all, cat(b1, bucket(3, out)), sel(0x154d, "hash", 7, cat(ipSrc24, tcpDst))), desc(80)}},
+		{"group-mod-compat-vendor-desc", of15, [][]byte{gm(0, 1, 81, all, b1, sel(0x1540, "dp_hash", 0x100000002, nil)), desc(81)}},
+		{"group-mod-prop-short", of15, [][]byte{gm(0, 1, 82, all, b1, cat(be16(0xffff), be16(36), be32(0x154d), be32(1), make([]byte, 28)))}},
+		{"group-mod-method-unterminated", of15, [][]byte{gm(0, 1, 82, all, b1, sel(0x154d, "0123456789abcdef", 0, nil))}},
+		{"group-mod-method-unknown", of15, [][]byte{gm(0, 1, 82, all, b1, sel(0x154d, "foo", 0, nil))}},
+		{"group-mod-method-empty", of15, [][]byte{gm(0, 1, 82, all, b1, sel(0x154d, "", 0, nil))}},
+		{"group-mod-dp-hash-fields", of15, [][]byte{gm(0, 1, 82, all, b1, sel(0x154d, "dp_hash", 0, tcpDst))}},
+		{"group-mod-prop-type-all", of15, [][]byte{gm(0, 0, 82, all, bucket(0, out), sel(0x154d, "hash", 0, nil))}},
+		{"group-mod-prop-delete", of15, [][]byte{gm(2, 1, 82, all, nil, sel(0x154d, "hash", 0, nil))}},
+		{"group-mod-prop-insert", of15, [][]byte{gm(3, 1, 80, 0xfffffffe, nil, sel(0x154d, "hash", 0, nil))}},
+		{"group-mod-prop-std-type", of15, [][]byte{gm(0, 1, 82, all, b1, cat(be16(1), be16(8), be32(0)))}},
+		{"group-mod-prop-exp-zero", of15, [][]byte{gm(0, 1, 82, all, b1, cat(be16(0xffff), be16(12), be32(0), be32(1)))}},
+		{"group-mod-prop-exp-other", of15, [][]byte{gm(0, 1, 82, all, b1, cat(be16(0xffff), be16(12), be32(0x2320), be32(1), be32(0)))}},
+		{"group-mod-prop-exp-short", of15, [][]byte{gm(0, 1, 82, all, b1, cat(be16(0xffff), be16(8), be32(0x154d)))}},
+		{"group-mod-prop-len-over", of15, [][]byte{gm(0, 1, 82, all, b1, cat(be16(0xffff), be16(64), be32(0x154d), be32(1)))}},
+		{"group-mod-fields-masked-header", of15, [][]byte{gm(0, 1, 82, all, b1, sel(0x154d, "hash", 0, cat(be32(0x80001708), be32(0), be32(0xffffff00))))}},
+		{"group-mod-fields-dup", of15, [][]byte{gm(0, 1, 82, all, b1, sel(0x154d, "hash", 0, cat(tcpDst, tcpDst)))}},
+		{"group-mod-fields-nxm-oxm-dup", of15, [][]byte{gm(0, 1, 82, all, b1, sel(0x154d, "hash", 0, cat(tcpDst, be32(0x00001402), be16(0xffff))))}},
+		{"group-mod-fields-unknown", of15, [][]byte{gm(0, 1, 82, all, b1, sel(0x154d, "hash", 0, cat(be32(0x80007f04), be32(0xffffffff))))}},
+		{"group-mod-fields-in-port-partial", of15, [][]byte{gm(0, 1, 82, all, b1, sel(0x154d, "hash", 0, cat(be32(0x00000002), be16(0x00ff))))}},
+		{"group-mod-fields-truncated", of15, [][]byte{gm(0, 1, 82, all, b1, sel(0x154d, "hash", 0, cat(be32(0x80001604), be16(0xffff))))}},
+		{"group-mod-cbid-add", of15, [][]byte{gm(0, 1, 82, 0, b1)}},
+		{"group-mod-cbid-insert-all", of15, [][]byte{gm(3, 1, 80, all, bucket(9, out))}},
+		{"group-mod-cbid-insert-bad", of15, [][]byte{gm(3, 1, 80, 0xffffff01, bucket(9, out))}},
+		{"group-mod-bucket-id-max", of15, [][]byte{gm(0, 1, 82, all, bucket(0xffffff01, out))}},
+		{"group-mod-bucket-id-dup", of15, [][]byte{gm(0, 1, 82, all, cat(bucket(1, out), bucket(1, out)))}},
+		{"group-mod-remove-with-buckets", of15, [][]byte{gm(5, 1, 80, all, bucket(9, out))}},
+		{"group-mod-command-4", of15, [][]byte{gm(4, 1, 80, all, nil)}},
+		{"group-mod-bucket-prop-exp", of15, [][]byte{gm(0, 1, 82, all, bucket(0, out, cat(be16(0xffff), be16(12), be32(0x2320), be32(1), be32(0))))}},
+		{"group-mod-bucket-prop-type", of15, [][]byte{gm(0, 1, 82, all, bucket(0, out, cat(be16(3), be16(8), be32(0))))}},
+		{"group-mod-bucket-weight-short", of15, [][]byte{gm(0, 1, 82, all, bucket(0, out, cat(be16(0), be16(5), []byte{1, 0, 0, 0})))}},
+		{"group-mod-bucket-watch-long", of15, [][]byte{gm(0, 3, 82, all, bucket(0, out, cat(be16(1), be16(12), be32(1), be32(0), be32(0))))}},
+		{"group-mod-bucket-list-over", of15, [][]byte{msg(of15, 15, caseXID, cat(be16(0), []byte{1, 0}, be32(82), be16(64), be16(0), be32(all), b1))}},
+		{"group-mod-insert-unknown-group", of15, [][]byte{gm(3, 1, 99, 0xfffffffe, bucket(9, out))}},
+		{"group-mod-remove-first-desc", of15, [][]byte{gm(5, 0, 80, 0xfffffffd, nil), desc(80)}},
 	}
 }
 
