@@ -558,10 +558,11 @@ section_learn() {
 # fields in table 0 and match them in later tables
 section_tunnel() {
 	traffic_topology ggo-p1 ggo-p2
+	must ovs-ofctl add-tlv-map br0 "$(grep -v '^#' "$FLOWS/tunnel.tlv")"
 	must ovs-ofctl -O OpenFlow13 add-flows br0 "$FLOWS/tunnel.flows"
 	inl ping -c 3 -i 0.2 -W 2 "$IP4_R" >/dev/null || log "tunnel: ping failed"
 	sleep 0.3
-	SETUP="private OVS 3.1 in ggo-sw, ports ggo-p1=1 (ggo-left 198.51.100.1) ggo-p2=2 (ggo-right 198.51.100.2); flows tests/golden/flows/tunnel.flows; from ggo-left: ping -c 3 -i 0.2 -W 2 198.51.100.2"
+	SETUP="private OVS 3.1 in ggo-sw, ports ggo-p1=1 (ggo-left 198.51.100.1) ggo-p2=2 (ggo-right 198.51.100.2); TLV map tests/golden/flows/tunnel.tlv, flows tests/golden/flows/tunnel.flows; from ggo-left: ping -c 3 -i 0.2 -W 2 198.51.100.2"
 	cap flows-hits tunnel/dump-flows.of13 ovs-ofctl -O OpenFlow13 dump-flows br0
 	cap flows-hits tunnel/dump-flows.of10 ovs-ofctl dump-flows br0
 	cap flows tunnel/dump-flows.of13-nostats ovs-ofctl -O OpenFlow13 dump-flows br0 --no-stats
