@@ -8,6 +8,7 @@ const (
 	ClassNXM1         = 0x0001 // NXM_NX_*
 	ClassOpenFlow     = 0x8000 // OFPXMC_OPENFLOW_BASIC
 	ClassPacketRegs   = 0x8001 // OFPXMC_PACKET_REGS (OXM_OF_PKT_REG<N>, xreg)
+	ClassEricsson     = 0x1000 // ERICOXM_OF_* (nd_reserved, nd_options_type): an OXM class of its own, no experimenter ID
 	ClassExperimenter = 0xffff // OFPXMC_EXPERIMENTER: a 32-bit experimenter ID follows the header
 )
 
@@ -180,6 +181,8 @@ var wireFields = []wireField{
 	{"NXOXM_ET_ERSPAN_HWID", ClassExperimenter, 14, NXVendorID, 1, packet.FieldTunErspanHwid, kMaskIsValue, true, u(0xff)},
 	{"NXOXM_ET_GTPU_FLAGS", ClassExperimenter, 15, NXVendorID, 1, packet.FieldTunGtpuFlags, kMaskIsValue, true, u(0xff)},
 	{"NXOXM_ET_GTPU_MSGTYPE", ClassExperimenter, 16, NXVendorID, 1, packet.FieldTunGtpuMsgtype, kMaskIsValue, true, u(0xff)},
+	{"ERICOXM_OF_ICMPV6_ND_RESERVED", ClassEricsson, 1, 0, 4, packet.FieldNdReserved, kPlain, false, u(0xffffffff)},
+	{"ERICOXM_OF_ICMPV6_ND_OPTIONS_TYPE", ClassEricsson, 2, 0, 1, packet.FieldNdOptionsType, kPlain, false, u(0xff)},
 	{"ONFOXM_ET_ACTSET_OUTPUT", ClassExperimenter, 43, ONFVendorID, 4, packet.FieldActsetOutput, kActset, false, u(0xffffffff)},
 
 	// OpenFlow 1.5's standard headers for what 1.3 has as ONF

@@ -602,7 +602,11 @@ func putIP(b []byte, m *pipeline.Match, oxm dialect) []byte {
 		} else if packet.PrereqICMPv6.MetBy(w, &m.Mask) {
 			b = putTp(b, m, packet.FieldICMPv6Type, packet.FieldICMPv6Code, oxm)
 			if packet.PrereqND.MetBy(w, &m.Mask) {
+				// OVS's order: nd_reserved, nd_target, nd_options_type,
+				// then the link-layer address.
+				b = putM(b, m, packet.FieldNdReserved, oxm)
 				b = putM(b, m, packet.FieldNdTarget, oxm)
+				b = putM(b, m, packet.FieldNdOptionsType, oxm)
 				if packet.PrereqNDSol.MetBy(w, &m.Mask) {
 					b = putM(b, m, packet.FieldNdSll, oxm)
 				} else {

@@ -389,3 +389,22 @@ func putLE32(b []byte, v uint32) {
 	_ = b[3]
 	b[0], b[1], b[2], b[3] = byte(v), byte(v>>8), byte(v>>16), byte(v>>24)
 }
+
+// recomputeNDChecksum computes the ICMPv6 checksum of the ND message at L4
+// afresh, as OVS's packet_set_nd_ext does after writing nd_reserved or
+// nd_options_type: over the bytes from L4 to the end of the IPv6 payload,
+// with the pseudo-header taken from the IPv6 header's own next-header and
+// payload-length fields (so a wrong incoming checksum comes out right). A
+// partial (offload) checksum is left alone: the covered bytes are summed
+// when it is finished.
+func (pk *Packet) recomputeNDChecksum() {
+	l3, l4 := int(pk.Key.L3), int(pk.Key.L4)
+	off := l4 + 2
+	if pk.csumIsPartial(off) {
+		return
+	}
+	ip := pk.Data[l3:]
+	s := Sum(ip[8:40], uint32(fold64(uint64(ip[6])+uint64(be.Uint16(ip[4:])))))
+	pk.Data[off], pk.Data[off+1] = 0, 0
+	be.PutUint16(pk.Data[off:], ^Fold(Sum(pk.Data[l4:pk.ipEnd()], s)))
+}

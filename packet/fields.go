@@ -167,6 +167,8 @@ const (
 	FieldTunErspanHwid
 	FieldTunGtpuFlags
 	FieldTunGtpuMsgtype
+	FieldNdReserved    // ND's 32-bit reserved word (the R,S,O flags of an advertisement)
+	FieldNdOptionsType // the type of ND's first link-layer address option (0: none)
 	NumFields
 )
 
@@ -356,6 +358,8 @@ var Fields = [NumFields]Field{
 	FieldTunErspanHwid:  {Name: "tun_erspan_hwid", Bits: 8, Word: WErspan, Shift: 8, Maskable: true, Writable: true},
 	FieldTunGtpuFlags:   {Name: "tun_gtpu_flags", Bits: 8, Word: WPktType, Shift: 24, Maskable: true},
 	FieldTunGtpuMsgtype: {Name: "tun_gtpu_msgtype", Bits: 8, Word: WPktType, Shift: 16, Maskable: true},
+	FieldNdReserved:     {Name: "nd_reserved", Bits: 32, Word: WMPLS, Shift: 0, Writable: true, Header: true, Prereq: PrereqND},
+	FieldNdOptionsType:  {Name: "nd_options_type", Bits: 8, Word: WTp, Shift: 8, Writable: true, Header: true, Prereq: PrereqND},
 }
 
 func init() {

@@ -24,12 +24,13 @@ const NumWords = 44
 //	W22  nw_src[63:32]         nw_dst[31:0]      (IPv4 or ARP spa/tpa)
 //	W23-24 ipv6_src            W25-26 ipv6_dst
 //	W27  ipv6_label[63:32]  nw_proto[31:24] nw_tos[23:16] nw_ttl[15:8] nw_frag[7:0]
-//	W28  tp_src[63:48]  tp_dst[47:32]  tcp_flags[31:16]
+//	W28  tp_src[63:48]  tp_dst[47:32]  tcp_flags[31:16]  nd_options_type[15:8]
 //	W29  arp_sha / nd_sll[63:16]
 //	W30  arp_tha / nd_tll[63:16]
 //	W31-32 nd_target
 //	W33  mpls_lse[63:32]: the outermost MPLS label stack entry as on the wire:
 //	     mpls_label[63:44] mpls_tc[43:41] mpls_bos[40] mpls_ttl[39:32]
+//	     nd_reserved[31:0] (an ND message is never MPLS, so they share the word)
 //	W34  tun_id
 //	W35  tun_src[63:32]        tun_dst[31:0]
 //	W36-37 tun_ipv6_src        W38-39 tun_ipv6_dst

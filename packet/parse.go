@@ -304,7 +304,12 @@ func parseL4(k *Key, d []byte, l4 int, proto uint8, v6 bool) {
 }
 
 // parseND fills nd_target, nd_sll and nd_tll from the ND message at l4.
+// It also fills nd_reserved (the word after the checksum, read even when
+// the target is missing) and nd_options_type (the type of the first source
+// or target link-layer address option of length 8; kept, as OVS keeps it,
+// when a repeated option voids the rest), as OVS's parse_icmpv6.
 func parseND(k *Key, d []byte, l4 int) {
+	k.W[WMPLS] = uint64(be.Uint32(d[l4+4:]))
 	if len(d)-l4 < 24 {
 		k.Flags |= FlagMalformed
 		return
@@ -319,6 +324,9 @@ func parseND(k *Key, d []byte, l4 int) {
 			break
 		}
 		if ol == 8 {
+			if (d[p] == NDOptSourceLL || d[p] == NDOptTargetLL) && k.W[WTp]&0xff00 == 0 {
+				k.W[WTp] |= uint64(d[p]) << 8
+			}
 			switch d[p] {
 			case NDOptSourceLL:
 				if sll != 0 {

@@ -180,6 +180,11 @@ func (pk *Packet) ndOption(typ uint8) int {
 //   - nd_sll/nd_tll rewrite the first source/target link-layer address
 //     option and report false when the message has none.
 //   - Changing icmpv6_type/code re-parses the packet (ND-ness may change).
+//   - nd_reserved and nd_options_type need an ND message of at least 24
+//     bytes; as OVS's packet_set_nd_ext, a change writes the reserved word
+//     or the type byte of the first option (whatever that option is) and
+//     recomputes the ICMPv6 checksum from scratch; no change leaves the
+//     frame alone.
 //
 // SetField does not allocate.
 func (pk *Packet) SetField(f FieldID, v, mask U128) bool {
@@ -362,6 +367,23 @@ func (pk *Packet) SetField(f FieldID, v, mask U128) bool {
 			return false
 		}
 		pk.rewrite(p, 6, 0, v, mask, csL4)
+
+	case FieldNdReserved, FieldNdOptionsType:
+		if !pk.isND(0) {
+			return false
+		}
+		var w Words
+		w[d.Word] = k.W[d.Word]
+		w.SetMasked(f, v, mask)
+		if w[d.Word] == k.W[d.Word] {
+			return true // unchanged: OVS commits no set action
+		}
+		if f == FieldNdReserved {
+			be.PutUint32(pk.Data[l4+4:], uint32(w[d.Word]))
+		} else if l4+24 < pk.ipEnd() {
+			pk.Data[l4+24] = uint8(w[d.Word] >> 8)
+		}
+		pk.recomputeNDChecksum()
 
 	case FieldMPLSLabel, FieldMPLSTC, FieldMPLSTTL:
 		if !pk.setMPLS(f, v, mask) {
