@@ -233,7 +233,26 @@ func hashFinish(h, final uint32) uint32 {
 	return h
 }
 
+// hash2Words is OVS's hash_2words (and hash_int(x, y)).
 func hash2Words(x, y uint32) uint32 { return hashFinish(hashAdd(hashAdd(x, 0), y), 8) }
+
+// hashUint64 is OVS's hash_uint64 (basis 0).
+func hashUint64(x uint64) uint32 { return hashFinish(hashAdd64(0, x), 8) }
+
+// hashBytes is OVS's hash_bytes on a little-endian machine.
+func hashBytes(p []byte, basis uint32) uint32 {
+	h := basis
+	n := len(p)
+	for ; len(p) >= 4; p = p[4:] {
+		h = hashAdd(h, le32(p))
+	}
+	if len(p) > 0 {
+		var t [4]byte
+		copy(t[:], p)
+		h = hashAdd(h, le32(t[:]))
+	}
+	return hashFinish(h, uint32(n))
+}
 
 // MultipathLink is OVS's multipath_algorithm: the link (below nLinks) that
 // hash picks with algorithm (MP*) and arg.

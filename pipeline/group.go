@@ -174,7 +174,7 @@ func (d *Datapath) installGroup(c *change, old *group, spec GroupSpec, buckets [
 		switch {
 		case spec.Selection.Method == "hash" && len(spec.Selection.Fields) > 0:
 			ng.hashFields = spec.Selection.Fields
-			ng.basis = ovsHashUint64(spec.Selection.Param)
+			ng.basis = hashUint64(spec.Selection.Param)
 		case spec.Selection.Method != "hash":
 			ng.slots = selectSlots(spec.Buckets)
 		}
