@@ -308,7 +308,7 @@ func decodePortMod14(b []byte) (*portModRequest, error) {
 			}
 			pm.advertise = binary.BigEndian.Uint32(val)
 		case 0xffff:
-			return nil, pipeline.NewError(pipeline.OFPBPC_BAD_EXPERIMENTER)
+			return nil, pipeline.NewError(pipeline.OFPBPC_BAD_EXP_TYPE) // OVS's ofpprop_unknown
 		default:
 			return nil, errPropBadType
 		}
@@ -424,9 +424,9 @@ func decodeSetAsync14(b []byte, a *asyncConfig) error {
 		props = rest
 		switch {
 		case typ >= 0xfffe:
-			return pipeline.NewError(pipeline.OFPBPC_BAD_EXPERIMENTER)
+			return pipeline.NewError(pipeline.OFPBPC_BAD_EXP_TYPE) // OVS's ofpprop_unknown
 		case typ >= asyncProps14:
-			return errPropBadType
+			return pipeline.NewError(pipeline.OFPACFC_UNSUPPORTED)
 		case len(val) != 4:
 			return errPropBadLen
 		}
@@ -445,11 +445,29 @@ func decodeTableMod14(b []byte) (uint8, error) {
 	}
 	props := b[16:]
 	for len(props) > 0 {
-		_, _, rest, err := pullProp(props)
+		typ, val, rest, err := pullProp(props)
 		if err != nil {
 			return 0, err
 		}
 		props = rest
+		// OVS's ofputil_decode_table_mod: eviction (flags) and vacancy
+		// (down, up, vacancy, pad) are 4 bytes; anything else, also an
+		// experimenter property, is OFPBRC_BAD_TYPE.
+		switch typ {
+		case 2: // OFPTMPT14_EVICTION
+			if len(val) != 4 {
+				return 0, errPropBadLen
+			}
+		case 3: // OFPTMPT14_VACANCY
+			if len(val) != 4 {
+				return 0, errPropBadLen
+			}
+			if down, up := val[0], val[1]; down > up || up > 100 || val[2] != 0 {
+				return 0, pipeline.NewError(pipeline.OFPBPC_BAD_VALUE)
+			}
+		default:
+			return 0, pipeline.NewError(pipeline.OFPBRC_BAD_TYPE)
+		}
 	}
 	return b[8], nil
 }

@@ -686,7 +686,46 @@ func replyCases15() []replyCase {
 		{"nx-set-packet-in-format", of15, [][]byte{msg(of15, 4, caseXID, cat(be32(nxVendor), be32(16), be32(2)))}},
 		{"bundle-open-add-commit", of15, [][]byte{bundleCtl(caseXID, 0), bundleAdd(caseXID+1, addFlow), bundleCtl(caseXID+2, 4)}},
 		{"bundle-open-close-discard", of15, [][]byte{bundleCtl(caseXID, 0), bundleCtl(caseXID+1, 2), bundleCtl(caseXID+2, 6)}},
-	}, append(append(meterCases15(), asyncCases15()...), groupCases15()...)...)
+	}, append(append(append(meterCases15(), asyncCases15()...), groupCases15()...), errorCases15()...)...)
+}
+
+// errorCases15 are malformed OpenFlow 1.5 messages: OVS's OFPT_ERROR for
+// each (bad lengths, bad properties in port-mod, table-mod and set-async,
+// a packet-out match with a field that is not a pipeline field, a bundle
+// add of a message of another version).
+func errorCases15() []replyCase {
+	portMod := func(props ...[]byte) []byte {
+		return msg(of15, 16, caseXID, cat(be32(1), be32(0), []byte{2, 0, 0, 0, 0, 1}, be16(0), be32(0), be32(0), cat(props...)))
+	}
+	prop := func(typ uint16, val []byte) []byte { return pad8(cat(be16(typ), be16(uint16(4+len(val))), val)) }
+	tableMod := func(props ...[]byte) []byte {
+		return msg(of15, 17, caseXID, cat([]byte{0, 0, 0, 0}, be32(0), cat(props...)))
+	}
+	setAsync := func(props ...[]byte) []byte { return msg(of15, 28, caseXID, cat(props...)) }
+	pktData := cat([]byte{2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1}, be16(0x0800), make([]byte, 20))
+	// packet-out match: in_port=1, eth_type=0x0800 (not a pipeline field)
+	poBad := msg(of15, 13, caseXID, cat(be32(0xffffffff), be16(0), be16(0),
+		be16(1), be16(4+8+6), be32(0x80000004), be32(1), ethType(0x0800), make([]byte, 6), pktData))
+	fm13 := flowMod13(3, 0, match13(), applyActions(output13(1)))
+	bundleAdd := pad8(msg(of15, 34, caseXID, cat(be32(8), be16(0), be16(3), fm13)))
+	fm15 := msg(of15, 14, caseXID, cat(be64(0), be64(0), []byte{3, 0}, be16(0), be16(0), be16(1),
+		be32(0xffffffff), be32(0xffffffff), be32(0xffffffff), be16(0), be16(0), be16(1), be16(4), be32(0)))
+	return []replyCase{
+		{"err-features-bad-len", of15, [][]byte{msg(of15, 5, caseXID, be64(0))}},
+		{"err-flow-mod-short", of15, [][]byte{withLen(fm15[:40], 40)}},
+		{"err-port-mod-prop-bad-len", of15, [][]byte{portMod(prop(0, be64(0)))}},
+		{"err-port-mod-prop-bad-type", of15, [][]byte{portMod(prop(5, be32(0)))}},
+		{"err-port-mod-prop-experimenter", of15, [][]byte{portMod(prop(0xffff, cat(be32(0x2320), be32(0))))}},
+		{"err-port-mod-prop-truncated", of15, [][]byte{portMod(cat(be16(0), be16(16), be32(0)))}},
+		{"err-table-mod-prop-unknown", of15, [][]byte{tableMod(prop(9, be32(0)))}},
+		{"err-table-mod-prop-eviction-bad-len", of15, [][]byte{tableMod(prop(2, be64(0)))}},
+		{"err-set-async-prop-bad-type", of15, [][]byte{setAsync(prop(12, be32(0)))}},
+		{"err-set-async-prop-bad-len", of15, [][]byte{setAsync(prop(0, be64(0)))}},
+		{"err-set-async-prop-experimenter", of15, [][]byte{setAsync(prop(0xfffe, cat(be32(0x2320), be32(0))))}},
+		{"err-packet-out-non-pipeline-field", of15, [][]byte{poBad}},
+		{"err-port-desc-bad-body", of15, [][]byte{msg(of15, 18, caseXID, cat(be16(13), be16(0), be32(0), be32(0xffffffff)))}},
+		{"err-bundle-add-other-version", of15, [][]byte{bundleAdd}},
+	}
 }
 
 // meterCases15 are OpenFlow 1.5's meter action (OFPAT_METER) and meter
