@@ -151,7 +151,7 @@ func (w *worker) pause(grp []*packet.Packet, o *op, ops []op, pc int, st *xstate
 // Resume continues the processing of a packet that controller(pause)
 // stopped, as NXT_RESUME asks: frame is the packet (possibly changed by the
 // controller), meta its metadata (in_port, metadata, registers, pkt_mark,
-// ct_*, tunnel fields: the values of the packet-in's metadata match) and c
+// ct_*, tunnel fields including ERSPAN and GTP-U: the values of the packet-in's metadata match) and c
 // the continuation. The frozen actions run from table 0 with the stack,
 // action set and conntrack state restored (a continuation that was not
 // conntracked drops the ct_* fields), then the action set.
@@ -174,6 +174,13 @@ func (d *Datapath) Resume(meta *packet.Words, frame []byte, c *Continuation, now
 	for i := packet.WTunID; i <= packet.WTunMisc; i++ {
 		pk.Key.W[i] = meta[i]
 	}
+	// ERSPAN and GTP-U are tunnel metadata too (OVS's flow_tnl, which its
+	// frozen metadata restores whole); packet_type, actset_output and
+	// dp_hash, in the same words, are not (OVS's frozen_metadata holds the
+	// tunnel, metadata, the registers and in_port).
+	pk.Key.W[packet.WErspan] = meta[packet.WErspan]
+	pk.Key.W.Set(packet.FieldTunGtpuFlags, meta.Get(packet.FieldTunGtpuFlags))
+	pk.Key.W.Set(packet.FieldTunGtpuMsgtype, meta.Get(packet.FieldTunGtpuMsgtype))
 	pk.Key.SetInPort(meta.InPort())
 	if !c.Conntracked {
 		pk.Key.ClearCt()

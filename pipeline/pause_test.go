@@ -171,3 +171,35 @@ func TestResumeLimits(t *testing.T) {
 		t.Fatalf("resume into a missing group: type %d code %d", typ, code)
 	}
 }
+
+// TestResumeTunnelWords: Resume restores the ERSPAN and GTP-U tunnel
+// fields (words W42-W43) from the resume's metadata, as OVS restores the
+// whole flow_tnl, but not dp_hash (W41), which OVS's frozen metadata lacks.
+func TestResumeTunnelWords(t *testing.T) {
+	e := newEnv(t)
+	add(t, e.d, spec(0, 1, Match{},
+		Controller{MaxLen: 0xffff, Reason: ReasonAction, Pause: true},
+		Resubmit{InPort: PortInPort, Table: 1}))
+	add(t, e.d, spec(1, 2, mkMatch(packet.FieldTunErspanVer, 2, packet.FieldTunErspanIdx, 0x1234,
+		packet.FieldTunGtpuFlags, 0x30, packet.FieldTunGtpuMsgtype, 0xff, packet.FieldDPHash, 0), Output{Port: 2}))
+	add(t, e.d, spec(1, 1, Match{}, Output{Port: 3}))
+	e.send(1, tcpFrame(1, 2))
+	if len(e.pi.pis) != 1 || e.pi.pis[0].Cont == nil {
+		t.Fatalf("packet-ins %+v, want one with a continuation", e.pi.pis)
+	}
+	pi := e.pi.pis[0]
+	meta := pi.Key.W
+	for _, fv := range []struct {
+		f packet.FieldID
+		v uint64
+	}{{packet.FieldTunErspanVer, 2}, {packet.FieldTunErspanIdx, 0x1234}, {packet.FieldTunGtpuFlags, 0x30},
+		{packet.FieldTunGtpuMsgtype, 0xff}, {packet.FieldDPHash, 7}} {
+		meta.Set(fv.f, packet.U128{Lo: fv.v})
+	}
+	if err := e.d.Resume(&meta, pi.Data, pi.Cont, 2e9); err != nil {
+		t.Fatal(err)
+	}
+	if got := e.s.ports(); !slices.Equal(got, []uint32{2}) {
+		t.Fatalf("outputs after the resume %v, want [2]", got)
+	}
+}
