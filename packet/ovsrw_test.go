@@ -61,6 +61,8 @@ func rwCases() []rwCase {
 	ttl1v6 := pkttest.Parsed(fr["udp6"])
 	ttl1v6.SetTTL(1)
 	dei := pkttest.VLAN(pkttest.TCP4("198.51.100.1", "203.0.113.2", 1, 2, "S", 0, 0, nil), 0x3064)
+	badND := append([]byte(nil), fr["na"]...)
+	badND[14+40+2] ^= 0x5a // a wrong ICMPv6 checksum: OVS's packet_set_nd_ext recomputes it
 	v6 := func(s string) packet.U128 { h, l := a6(s); return packet.U128{Hi: h, Lo: l} }
 	return []rwCase{
 		{"eth_src", fr["tcp4"], "set_field:02:00:00:00:00:aa->eth_src", set(packet.FieldEthSrc, u(0x0200000000aa), all)},
@@ -102,6 +104,24 @@ func rwCases() []rwCase {
 		{"nd_target", fr["ns"], "set_field:2001:db8::77->nd_target", set(packet.FieldNdTarget, v6("2001:db8::77"), all)},
 		{"nd_sll", fr["ns"], "set_field:02:00:00:00:00:cc->nd_sll", set(packet.FieldNdSll, u(0x0200000000cc), all)},
 		{"nd_tll", fr["na"], "set_field:02:00:00:00:00:dd->nd_tll", set(packet.FieldNdTll, u(0x0200000000dd), all)},
+		{"nd_reserved_ns", fr["ns"], "set_field:0x12345678->nd_reserved", set(packet.FieldNdReserved, u(0x12345678), all)},
+		{"nd_reserved_na", fr["na"], "set_field:0x20000000->nd_reserved", set(packet.FieldNdReserved, u(0x20000000), all)},
+		{"nd_reserved_badcsum", badND, "set_field:0xa0000000->nd_reserved", set(packet.FieldNdReserved, u(0xa0000000), all)},
+		{"nd_options_type_na", fr["na"], "set_field:1->nd_options_type", set(packet.FieldNdOptionsType, u(1), all)},
+		{"nd_options_type_ns", fr["ns"], "set_field:2->nd_options_type,set_field:0x40000000->nd_reserved",
+			seq(set(packet.FieldNdOptionsType, u(2), all), set(packet.FieldNdReserved, u(0x40000000), all))},
+		// The parsed nd_reserved, copied where the frame shows it. (OVS 3.1
+		// reads nd_options_type as a move source as 0 whatever the packet:
+		// meta-flow.c's mf_get_value stores the 16-bit tcp_flags into the
+		// 8-bit value; gswitch reads the parsed type.)
+		{"nd_parse_na", fr["na"], "move:ERICOXM_OF_ICMPV6_ND_RESERVED[]->NXM_NX_IPV6_DST[0..31]",
+			func(pk *packet.Packet) bool {
+				return set(packet.FieldIPv6Dst, pk.Key.W.Get(packet.FieldNdReserved), u(0xffffffff))(pk)
+			}},
+		{"nd_parse_ns", fr["ns"], "move:ERICOXM_OF_ICMPV6_ND_RESERVED[]->NXM_NX_IPV6_DST[0..31]",
+			func(pk *packet.Packet) bool {
+				return set(packet.FieldIPv6Dst, pk.Key.W.Get(packet.FieldNdReserved), u(0xffffffff))(pk)
+			}},
 		{"arp_op", fr["arp"], "set_field:2->arp_op", set(packet.FieldARPOp, u(2), all)},
 		{"arp_spa", fr["arp"], "set_field:198.51.100.9->arp_spa", set(packet.FieldARPSpa, u(a4("198.51.100.9")), all)},
 		{"arp_tpa", fr["arp"], "set_field:198.51.100.8->arp_tpa", set(packet.FieldARPTpa, u(a4("198.51.100.8")), all)},
@@ -170,7 +190,9 @@ func TestRewriteVsOVS(t *testing.T) {
 			q := pkttest.Parsed(pk.Data)
 			q.Key.W = pk.Key.W
 			packet.Parse(q)
-			if q.Key != pk.Key {
+			// nd_options_type rewrites the first option's type byte: a
+			// re-parse may see other link-layer options (see TestSetFieldAll).
+			if q.Key != pk.Key && !strings.HasPrefix(name, "nd_options_type") {
 				t.Errorf("%s: key differs from re-parse", name)
 			}
 		}
