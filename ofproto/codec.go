@@ -77,10 +77,11 @@ type codec struct {
 	// decodeFlowMod decodes a whole OFPT_FLOW_MOD; tableID is whether
 	// NXT_FLOW_MOD_TABLE_ID is on (OpenFlow 1.0's command carries the table).
 	// tab is the bridge's Geneve TLV table (tun_metadata lengths).
-	decodeFlowMod   func(b []byte, tableID bool, tab *packet.TLVTable) (*flowModRequest, error)
-	decodeGroupMod  func(b []byte) (*groupModRequest, error)
+	decodeFlowMod func(b []byte, tableID bool, tab *packet.TLVTable) (*flowModRequest, error)
+	// decodeGroupMod and decodePacketOut decode actions with tab too.
+	decodeGroupMod  func(b []byte, tab *packet.TLVTable) (*groupModRequest, error)
 	decodePortMod   func(b []byte) (*portModRequest, error)
-	decodePacketOut func(b []byte) (*packetOutRequest, error)
+	decodePacketOut func(b []byte, tab *packet.TLVTable) (*packetOutRequest, error)
 	// decodeQueueGetConfig returns the port of an OFPT_QUEUE_GET_CONFIG_REQUEST.
 	decodeQueueGetConfig      func(b []byte) (uint32, error)
 	encodeQueueGetConfigReply func(xid, port uint32) []byte
@@ -97,7 +98,7 @@ type codec struct {
 	// stats answers each statistics type the version has.
 	stats map[uint16]statsHandler
 	// The bodies of the statistics requests whose form differs.
-	decodeFlowStatsRequest  func(body []byte) (*pipeline.FlowFilter, error)
+	decodeFlowStatsRequest  func(body []byte, tab *packet.TLVTable) (*pipeline.FlowFilter, error)
 	decodePortStatsRequest  func(body []byte) (uint32, error)
 	decodeQueueStatsRequest func(body []byte) (uint32, error)
 	// The entries of the statistics replies whose form differs. A nil

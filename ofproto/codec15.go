@@ -177,7 +177,7 @@ func encodeFlowStats15(fs *pipeline.FlowStats, now int64) ([]byte, error) {
 // aggregateStats15 answers OFPMP_AGGREGATE_STATS with 1.5's OXS stats
 // (packet count, byte count, flow count).
 func aggregateStats15(c *conn, cd *codec, r *statsRequest) error {
-	f, err := cd.decodeFlowStatsRequest(r.body)
+	f, err := cd.decodeFlowStatsRequest(r.body, c.srv.tlv.table())
 	if err != nil {
 		return err
 	}
@@ -324,7 +324,7 @@ func decodePortMod14(b []byte) (*portModRequest, error) {
 // OFPBRC_PIPELINE_FIELDS_ONLY); in_port is taken from it (OFPP_CONTROLLER
 // when absent), and the other fields (metadata, registers, ...) are set
 // on the packet before the actions run, as set_field actions would.
-func decodePacketOut15(b []byte) (*packetOutRequest, error) {
+func decodePacketOut15(b []byte, tab *packet.TLVTable) (*packetOutRequest, error) {
 	r := reader{b: b, off: HeaderLen}
 	bufferID := r.u32()
 	actsLen := int(r.u16())
@@ -361,7 +361,7 @@ func decodePacketOut15(b []byte) (*packetOutRequest, error) {
 	if r.err {
 		return nil, errBadLen
 	}
-	po, err := finishPacketOut(Version15, bufferID, inPort, acts, r.rest())
+	po, err := finishPacketOut(Version15, bufferID, inPort, acts, r.rest(), tab)
 	if err != nil {
 		return nil, err
 	}
@@ -373,12 +373,12 @@ func decodePacketOut15(b []byte) (*packetOutRequest, error) {
 
 // decodeGroupModOF15 decodes an ofp15_group_mod (the form NXT_GROUP_MOD
 // carries in OpenFlow 1.0).
-func decodeGroupModOF15(b []byte) (*groupModRequest, error) {
+func decodeGroupModOF15(b []byte, tab *packet.TLVTable) (*groupModRequest, error) {
 	// (OVS's ofpraw: the struct, then a multiple of 8 bytes.)
 	if len(b) < HeaderLen+16 || (len(b)-HeaderLen-16)%8 != 0 {
 		return nil, errBadLen
 	}
-	return decodeGroupMod15(b[HeaderLen:], Version15)
+	return decodeGroupMod15(b[HeaderLen:], Version15, tab)
 }
 
 // groupDescStats15 answers OFPMP_GROUP_DESC of OpenFlow 1.5 (whose request

@@ -89,21 +89,21 @@ func TestDecodersAgree(t *testing.T) {
 	frame := []byte{1, 2, 3}
 	po10, err10 := codec10.decodePacketOut(hdr(Version10, TypePacketOut, be(func(m *msg) {
 		m.u32(noBuffer).u16(0xfffd).u16(8).u16(0).u16(8).u16(2).u16(0).bytes(frame) // in_port CONTROLLER, output:2
-	})))
+	})), nil)
 	po13, err13 := codec13.decodePacketOut(hdr(Version13, TypePacketOut, be(func(m *msg) {
 		m.u32(noBuffer).u32(0xfffffffd).u16(16).zeros(6).u16(0).u16(16).u32(2).u16(0).zeros(6).bytes(frame)
-	})))
+	})), nil)
 	if err10 != nil || err13 != nil || !reflect.DeepEqual(po10, po13) {
 		t.Errorf("packet-out: 1.0 %+v %v, 1.3 %+v %v", po10, err10, po13, err13)
 	}
 
 	ff10, err10 := codec10.decodeFlowStatsRequest(be(func(m *msg) {
 		m.u32(0x3fffff).zeros(36).u8(0xff).u8(0).u16(0xffff) // all wildcards, all tables, OFPP_NONE
-	}))
+	}), nil)
 	ff13, err13 := codec13.decodeFlowStatsRequest(be(func(m *msg) {
 		m.u8(0xff).zeros(3).u32(0xffffffff).u32(0xffffffff).zeros(4).u64(0).u64(0)
 		m.u16(1).u16(4).zeros(4) // an empty OXM match
-	}))
+	}), nil)
 	if err10 != nil || err13 != nil || !reflect.DeepEqual(ff10, ff13) {
 		t.Errorf("flow stats request: 1.0 %+v %v, 1.3 %+v %v", ff10, err10, ff13, err13)
 	}

@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 
 	"gswitch/nxm"
+	"gswitch/packet"
 	"gswitch/pipeline"
 )
 
@@ -47,7 +48,7 @@ func newGroupModRequest(cmd uint16, g *pipeline.GroupSpec) *groupModRequest {
 
 // decodeGroupMod13 decodes an OpenFlow 1.3 OFPT_GROUP_MOD (ofp11_group_mod
 // and ofp11_buckets).
-func decodeGroupMod13(b []byte) (*groupModRequest, error) {
+func decodeGroupMod13(b []byte, tab *packet.TLVTable) (*groupModRequest, error) {
 	r := reader{b: b, off: HeaderLen}
 	cmd := r.u16()
 	typ := r.u8()
@@ -77,7 +78,7 @@ func decodeGroupMod13(b []byte) (*groupModRequest, error) {
 		}
 		bk.WatchGroup = r.u32()
 		r.skip(4)
-		acts, err := nxm.DecodeActions(Version13, r.take(l-16))
+		acts, err := nxm.DecodeActionsTLV(Version13, r.take(l-16), tab)
 		if err != nil {
 			return nil, err
 		}
@@ -159,8 +160,8 @@ func (s *Server) applyGroupMod(gm *groupModRequest) error {
 
 // decodeNXGroupMod decodes NXT_GROUP_MOD: groups in OpenFlow 1.0, in
 // OpenFlow 1.5's group-mod format with OpenFlow 1.0 actions.
-func decodeNXGroupMod(b []byte) (*groupModRequest, error) {
-	return decodeGroupMod15(b[16:], Version10)
+func decodeNXGroupMod(b []byte, tab *packet.TLVTable) (*groupModRequest, error) {
+	return decodeGroupMod15(b[16:], Version10, tab)
 }
 
 // OVS's selection method group property (ntr_group_prop_selection_method,
@@ -206,12 +207,12 @@ func errPropUnknown(typ uint16) error {
 
 // decodeGroupMod15 decodes the body of an OpenFlow 1.5 group-mod (struct
 // ofp15_group_mod after its header, ofp15 buckets with properties, group
-// properties), with actions of version actVersion, in the order of OVS's
+// properties), with actions of version actVersion (tun_metadata with tab), in the order of OVS's
 // ofputil_pull_ofp15_group_mod and ofputil_check_group_mod:
 // command_bucket_id for the command, the bucket list's length, each
 // bucket, duplicate bucket ids, the group properties, then type and
 // command.
-func decodeGroupMod15(body []byte, actVersion uint8) (*groupModRequest, error) {
+func decodeGroupMod15(body []byte, actVersion uint8, tab *packet.TLVTable) (*groupModRequest, error) {
 	r := reader{b: body}
 	cmd := r.u16()
 	typ := r.u8()
@@ -246,7 +247,7 @@ func decodeGroupMod15(body []byte, actVersion uint8) (*groupModRequest, error) {
 		if l < 8 || l > len(buckets) || alen > l-8 {
 			return nil, pipeline.NewError(pipeline.OFPGMFC_BAD_BUCKET)
 		}
-		acts, err := nxm.DecodeActions(actVersion, buckets[8:8+alen])
+		acts, err := nxm.DecodeActionsTLV(actVersion, buckets[8:8+alen], tab)
 		if err != nil {
 			return nil, err
 		}

@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 
 	"gswitch/nxm"
+	"gswitch/packet"
 	"gswitch/pipeline"
 )
 
@@ -123,7 +124,7 @@ func handleFlowMod(c *conn, cd *codec, _ Header, b []byte) error {
 }
 
 func handleGroupMod(c *conn, cd *codec, _ Header, b []byte) error {
-	gm, err := cd.decodeGroupMod(b)
+	gm, err := cd.decodeGroupMod(b, c.srv.tlv.table())
 	if err != nil {
 		return err
 	}
@@ -302,7 +303,7 @@ func (c *conn) flowMod(req *flowModRequest) error {
 // packetOut decodes and executes an OFPT_PACKET_OUT of cd's version (the
 // caller has checked the role).
 func (c *conn) packetOut(cd *codec, b []byte) error {
-	po, err := cd.decodePacketOut(b)
+	po, err := cd.decodePacketOut(b, c.srv.tlv.table())
 	if err != nil {
 		return err
 	}
@@ -323,7 +324,7 @@ type packetOutRequest struct {
 }
 
 // decodePacketOut10 decodes an ofp10_packet_out.
-func decodePacketOut10(b []byte) (*packetOutRequest, error) {
+func decodePacketOut10(b []byte, tab *packet.TLVTable) (*packetOutRequest, error) {
 	r := reader{b: b, off: HeaderLen}
 	bufferID := r.u32()
 	inPort := nxm.PortFrom16(r.u16())
@@ -331,11 +332,11 @@ func decodePacketOut10(b []byte) (*packetOutRequest, error) {
 	if r.err {
 		return nil, errBadLen
 	}
-	return finishPacketOut(Version10, bufferID, inPort, acts, r.rest())
+	return finishPacketOut(Version10, bufferID, inPort, acts, r.rest(), tab)
 }
 
 // decodePacketOut13 decodes an ofp11_packet_out.
-func decodePacketOut13(b []byte) (*packetOutRequest, error) {
+func decodePacketOut13(b []byte, tab *packet.TLVTable) (*packetOutRequest, error) {
 	r := reader{b: b, off: HeaderLen}
 	bufferID := r.u32()
 	inPort := r.u32()
@@ -348,15 +349,16 @@ func decodePacketOut13(b []byte) (*packetOutRequest, error) {
 	if r.err {
 		return nil, errBadLen
 	}
-	return finishPacketOut(Version13, bufferID, inPort, acts, r.rest())
+	return finishPacketOut(Version13, bufferID, inPort, acts, r.rest(), tab)
 }
 
-// finishPacketOut checks the in_port and decodes the actions of a packet-out.
-func finishPacketOut(version uint8, bufferID, inPort uint32, acts, frame []byte) (*packetOutRequest, error) {
+// finishPacketOut checks the in_port and decodes the actions of a
+// packet-out (tun_metadata fields with the bridge's TLV table tab).
+func finishPacketOut(version uint8, bufferID, inPort uint32, acts, frame []byte, tab *packet.TLVTable) (*packetOutRequest, error) {
 	if inPort >= pipeline.PortMax && inPort != pipeline.PortLocal && inPort != pipeline.PortAny && inPort != pipeline.PortController {
 		return nil, errBadPort
 	}
-	actions, err := nxm.DecodeActions(version, acts)
+	actions, err := nxm.DecodeActionsTLV(version, acts, tab)
 	if err != nil {
 		return nil, err
 	}
@@ -726,7 +728,7 @@ func (c *conn) handleNicira(h Header, b []byte, subtype uint32) error {
 		if err := c.rejectSlave(); err != nil {
 			return err
 		}
-		gm, err := decodeNXGroupMod(b)
+		gm, err := decodeNXGroupMod(b, c.srv.tlv.table())
 		if err != nil {
 			return err
 		}

@@ -6,6 +6,7 @@ import (
 	"go.uber.org/zap"
 
 	"gswitch/nxm"
+	"gswitch/packet"
 	"gswitch/pipeline"
 )
 
@@ -145,7 +146,7 @@ func descStats(c *conn, _ *codec, r *statsRequest) error {
 
 // flowStats answers flow and aggregate statistics.
 func flowStats(c *conn, cd *codec, r *statsRequest) error {
-	f, err := cd.decodeFlowStatsRequest(r.body)
+	f, err := cd.decodeFlowStatsRequest(r.body, c.srv.tlv.table())
 	if err != nil {
 		return err
 	}
@@ -166,7 +167,7 @@ func (c *conn) flowStatsReply(r *statsRequest, f *pipeline.FlowFilter, aggregate
 }
 
 // decodeFlowStatsRequest13 decodes an ofp11_flow_stats_request.
-func decodeFlowStatsRequest13(body []byte) (*pipeline.FlowFilter, error) {
+func decodeFlowStatsRequest13(body []byte, tab *packet.TLVTable) (*pipeline.FlowFilter, error) {
 	r := reader{b: body}
 	table := r.u8()
 	r.skip(3)
@@ -176,7 +177,7 @@ func decodeFlowStatsRequest13(body []byte) (*pipeline.FlowFilter, error) {
 	if r.err {
 		return nil, errBadLen
 	}
-	match, n, err := nxm.DecodeOXMMatch(r.rest())
+	match, n, err := nxm.DecodeOXMMatchTLV(r.rest(), tab)
 	if err != nil {
 		return nil, err
 	}
@@ -187,7 +188,7 @@ func decodeFlowStatsRequest13(body []byte) (*pipeline.FlowFilter, error) {
 }
 
 // decodeFlowStatsRequest10 decodes an ofp10_flow_stats_request.
-func decodeFlowStatsRequest10(body []byte) (*pipeline.FlowFilter, error) {
+func decodeFlowStatsRequest10(body []byte, _ *packet.TLVTable) (*pipeline.FlowFilter, error) {
 	if len(body) != 44 {
 		return nil, errBadLen
 	}
@@ -200,7 +201,7 @@ func decodeFlowStatsRequest10(body []byte) (*pipeline.FlowFilter, error) {
 }
 
 // decodeNXFlowStatsRequest decodes an nx_flow_stats_request.
-func decodeNXFlowStatsRequest(body []byte) (*pipeline.FlowFilter, error) {
+func decodeNXFlowStatsRequest(body []byte, tab *packet.TLVTable) (*pipeline.FlowFilter, error) {
 	r := reader{b: body}
 	outPort := nxm.PortFrom16(r.u16())
 	matchLen := int(r.u16())
@@ -216,7 +217,7 @@ func decodeNXFlowStatsRequest(body []byte) (*pipeline.FlowFilter, error) {
 	if r.left() != 0 {
 		return nil, errBadLen
 	}
-	match, cookie, mask, _, err := decodeNXMatchCookie(nx, nil)
+	match, cookie, mask, _, err := decodeNXMatchCookie(nx, tab)
 	if err != nil {
 		return nil, err
 	}
@@ -492,7 +493,7 @@ func nxStats(c *conn, _ *codec, r *statsRequest) error {
 	nr := &statsRequest{typ: r.typ, xid: r.xid, body: body[12:], reply: nxstHeader10(r.xid, subtype), now: r.now}
 	switch subtype {
 	case NXSTFlow, NXSTAggregate:
-		f, err := decodeNXFlowStatsRequest(nr.body)
+		f, err := decodeNXFlowStatsRequest(nr.body, c.srv.tlv.table())
 		if err != nil {
 			return err
 		}
