@@ -184,7 +184,9 @@ func encodePacketIn(version, format uint8, pi *pipeline.PacketIn, reason uint8, 
 			putProp(m, 4, c[:]) // NXPINT_COOKIE
 		}
 		putProp(m, 5, []byte{reason}) // NXPINT_REASON
-		putProp(m, 6, rawOXM(&match)) // NXPINT_METADATA
+		// NXPINT_METADATA, with the connection version's OXM headers
+		// (1.5: registers as packet-register pairs, as OVS's oxm_put_raw)
+		putProp(m, 6, nxm.AppendOXMTLVsVersion(nil, version, &match))
 		if pi.Cont != nil && !putContinuation(m, version, bridge, pi) {
 			return nil
 		}
@@ -231,19 +233,6 @@ func encodePacketInOXM(version uint8, pi *pipeline.PacketIn, reason uint8) []byt
 		return nil
 	}
 	return m.done()
-}
-
-// rawOXM returns a match's OXM fields without the ofp_match header and padding.
-func rawOXM(match *pipeline.Match) []byte {
-	b := nxm.EncodeOXMMatch(match)
-	if len(b) < 4 {
-		return nil
-	}
-	l := int(binary.BigEndian.Uint16(b[2:]))
-	if l < 4 || l > len(b) {
-		return nil
-	}
-	return b[4:l]
 }
 
 // putProp appends an OpenFlow property (type, length, value, padding to 8).

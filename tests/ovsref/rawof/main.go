@@ -788,8 +788,8 @@ func meterCases15() []replyCase {
 // its durations) and packet-ins from packet-outs whose match carries
 // pipeline fields (reg0, metadata) that the packet-in's match reports:
 // one by output:CONTROLLER in the packet-out itself, one by a flow in
-// table 9 that a resubmit reaches. A service connection gets them once
-// miss_send_len is set.
+// table 9 that a resubmit reaches; then both again as NXT_PACKET_IN2. A
+// service connection gets them once miss_send_len is set.
 func asyncCases15() []replyCase {
 	setConfig := msg(of15, 9, caseXID-3, cat(be16(0), be16(0xffff)))
 	udp := match13(ethType(0x0800), oxm(oxmBasic, fIPProto, false, []byte{17}), oxm(oxmBasic, 16, false, be16(9999)))
@@ -809,6 +809,7 @@ func asyncCases15() []replyCase {
 		return msg(of15, 13, xid, cat(be32(0xffffffff), be16(uint16(len(acts))), be16(0), poMatch, acts, pktData))
 	}
 	resubmit9 := nxAction(14, cat(be16(0xfff8), []byte{9, 0, 0, 0}))
+	setFormat2 := msg(of15, 4, caseXID-4, cat(be32(nxVendor), be32(16), be32(2)))
 	return []replyCase{
 		{"flow-removed-delete", of15, [][]byte{setConfig,
 			fm(caseXID-1, 8, 0, 5, 1, udp, applyActions(output13(1))),
@@ -817,6 +818,10 @@ func asyncCases15() []replyCase {
 		{"packet-out-resubmit-packet-in", of15, [][]byte{setConfig,
 			fm(caseXID-1, 9, 0, 5, 0, udp, applyActions(ctrl)),
 			po(caseXID, resubmit9)}},
+		// the same two packet-ins as NXT_PACKET_IN2 (NXT_SET_PACKET_IN_FORMAT
+		// 2): the metadata property carries 1.5's OXM headers
+		{"packet-in2-controller", of15, [][]byte{setFormat2, setConfig, po(caseXID, ctrl)}},
+		{"packet-in2-resubmit", of15, [][]byte{setFormat2, setConfig, po(caseXID, resubmit9)}},
 	}
 }
 
