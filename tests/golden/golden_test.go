@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -63,6 +64,9 @@ func TestNormalizeConntrackNAT(t *testing.T) {
 	}
 }
 
+// checkoutPath is an absolute path into some checkout of the repository.
+var checkoutPath = regexp.MustCompile(`/[^\s'"]+/tests/(golden|ovsref)/`)
+
 // Every golden text has its command file, and every file is already normalized.
 func TestGoldenFilesWellFormed(t *testing.T) {
 	var n int
@@ -80,6 +84,11 @@ func TestGoldenFilesWellFormed(t *testing.T) {
 		if err != nil {
 			t.Errorf("%s: no command file: %v", rel, err)
 			return nil
+		}
+		// A capture names the repository's files relative to its top: the
+		// path of the checkout that captured it is no part of the golden.
+		if m := checkoutPath.FindString(string(b)); m != "" {
+			t.Errorf("%s: .cmd names a checkout's absolute path %s", rel, m)
 		}
 		kind := ""
 		for _, l := range strings.Split(string(b), "\n") {

@@ -109,7 +109,9 @@ cap() {
 capsh() {
 	local kind=$1 name=$2 text=$3 rc
 	mkdir -p "$(dirname "$GOLD/$name")"
-	bash -c "$text" >"$TMPD/raw" 2>&1
+	# from the repository's top, so a command may name its files relative to it
+	# (no path of the capturing machine in the goldens)
+	(cd "$ROOT" && bash -c "$text") >"$TMPD/raw" 2>&1
 	rc=$?
 	"$NORMALIZE" "$kind" <"$TMPD/raw" >"$GOLD/$name.txt"
 	{
@@ -594,7 +596,7 @@ section_tlv() {
 	switch_ns
 	ovs_up
 	SETUP="private OVS 3.1 in ggo-sw (no ports); each line of tests/golden/flows/tlv.steps run as ovs-ofctl -vconsole:off CMD br0 ARGS"
-	capsh flows tlv/transcript "grep -v '^#' '$FLOWS/tlv.steps' | while read -r cmd br args; do echo \"\\\$ ovs-ofctl \$cmd br0 \$args\"; ovs-ofctl -vconsole:off \$cmd br0 \$args 2>&1; echo \"exit \$?\"; done"
+	capsh flows tlv/transcript "grep -v '^#' tests/golden/flows/tlv.steps | while read -r cmd br args; do echo \"\\\$ ovs-ofctl \$cmd br0 \$args\"; ovs-ofctl -vconsole:off \$cmd br0 \$args 2>&1; echo \"exit \$?\"; done"
 	ovs_down
 }
 
@@ -606,7 +608,7 @@ section_tlvfields() {
 	switch_ns
 	ovs_up -P OpenFlow10,OpenFlow13,OpenFlow15
 	SETUP="private OVS 3.1 in ggo-sw (no ports, protocols OpenFlow10,OpenFlow13,OpenFlow15); each line of tests/golden/flows/tlv-fields.steps run as ovs-ofctl -vconsole:off CMD br0 ARGS"
-	capsh flows tlv/fields "grep -v '^#' '$FLOWS/tlv-fields.steps' | while read -r cmd br args; do echo \"\\\$ ovs-ofctl \$cmd br0 \$args\"; ovs-ofctl -vconsole:off \$cmd br0 \$args 2>&1; echo \"exit \$?\"; done"
+	capsh flows tlv/fields "grep -v '^#' tests/golden/flows/tlv-fields.steps | while read -r cmd br args; do echo \"\\\$ ovs-ofctl \$cmd br0 \$args\"; ovs-ofctl -vconsole:off \$cmd br0 \$args 2>&1; echo \"exit \$?\"; done"
 	ovs_down
 }
 
