@@ -394,21 +394,23 @@ func groupDescStats15(c *conn, _ *codec, r *statsRequest) error {
 }
 
 // Asynchronous configuration properties of OpenFlow 1.4+ (OFPACPT_*):
-// type 2k is kind k's slave mask, 2k+1 its master mask; packet-in,
-// port-status and flow-removed are kept; role status, table status and
-// request forward (types 6-11) are accepted, and gswitch sends none.
+// type 2k is kind k's slave mask, 2k+1 its master mask. All are kept
+// per connection; role status, table status and request forward (types
+// 6-11) are only reported back (gswitch sends none of those messages).
 const asyncProps14 = 12
+
+// asyncAllowed14 are the reasons OVS 3.1 takes in the masks of role status
+// (OFPCRR_*: 3 reasons), table status (OFPTR_VACANCY_DOWN and _UP, 3 and
+// 4) and request forward (OFPRFR_*: 2 reasons) from OpenFlow 1.4 on; a bit
+// beyond them is OFPACFC_INVALID.
+var asyncAllowed14 = [...]uint32{asyncRoleStatus: 0x7, asyncTableStatus: 0x18, asyncRequestForward: 0x3}
 
 // encodeGetAsyncReply14 is an OpenFlow 1.4+ OFPT_GET_ASYNC_REPLY: one
 // property per type 0-11.
 func encodeGetAsyncReply14(xid uint32, a *asyncConfig) []byte {
 	m := newMsg(Version15, Type13GetAsyncReply, xid, 8*asyncProps14)
 	for t := 0; t < asyncProps14; t++ {
-		var v uint32
-		if k := t / 2; k < len(a) {
-			v = a[k][1-t%2]
-		}
-		m.u16(uint16(t)).u16(8).u32(v)
+		m.u16(uint16(t)).u16(8).u32(a[t/2][1-t%2])
 	}
 	return m.done()
 }
@@ -430,9 +432,11 @@ func decodeSetAsync14(b []byte, a *asyncConfig) error {
 		case len(val) != 4:
 			return errPropBadLen
 		}
-		if k := int(typ / 2); k < len(a) {
-			a[k][1-typ%2] = binary.BigEndian.Uint32(val)
+		k, v := int(typ/2), binary.BigEndian.Uint32(val)
+		if k >= asyncRoleStatus && v&^asyncAllowed14[k] != 0 {
+			return pipeline.NewError(pipeline.OFPACFC_INVALID)
 		}
+		a[k][1-typ%2] = v
 	}
 	return nil
 }

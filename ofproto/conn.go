@@ -30,11 +30,15 @@ const (
 	asyncPacketIn    = 0
 	asyncPortStatus  = 1
 	asyncFlowRemoved = 2
+	// OpenFlow 1.4+ only: kept for get-async (gswitch sends none of them)
+	asyncRoleStatus     = 3
+	asyncTableStatus    = 4
+	asyncRequestForward = 5
 )
 
 // asyncConfig holds bitmasks of reasons; [0] applies to the master and equal
 // roles, [1] to the slave role.
-type asyncConfig [3][2]uint32
+type asyncConfig [6][2]uint32
 
 // Packet-in reasons (OFPR_*) and their bits.
 const (

@@ -673,6 +673,17 @@ func replyCases15() []replyCase {
 		{"set-async-get-async", of15, [][]byte{
 			msg(of15, 28, caseXID-1, cat(be16(0), be16(8), be32(1), be16(1), be16(8), be32(7), be16(5), be16(8), be32(0xf))),
 			msg(of15, 26, caseXID, nil)}},
+		// role-status (6, 7), table-status (8, 9) and request-forward
+		// (10, 11) masks, each slave then master: valid reasons, then
+		// every bit
+		{"set-async-status-props-get-async", of15, [][]byte{
+			msg(of15, 28, caseXID-1, cat(be16(6), be16(8), be32(1), be16(7), be16(8), be32(7), be16(8), be16(8), be32(0x8),
+				be16(9), be16(8), be32(0x18), be16(10), be16(8), be32(1), be16(11), be16(8), be32(3))),
+			msg(of15, 26, caseXID, nil)}},
+		{"set-async-status-props-all-bits", of15, [][]byte{
+			msg(of15, 28, caseXID-1, cat(be16(6), be16(8), be32(0xffffffff), be16(7), be16(8), be32(0xffffffff), be16(8), be16(8), be32(0xffffffff),
+				be16(9), be16(8), be32(0xffffffff), be16(10), be16(8), be32(0xffffffff), be16(11), be16(8), be32(0xffffffff))),
+			msg(of15, 26, caseXID, nil)}},
 		{"table-mod", of15, [][]byte{msg(of15, 17, caseXID, cat([]byte{0, 0, 0, 0}, be32(0)))}},
 		{"table-mod-evict", of15, [][]byte{msg(of15, 17, caseXID, cat([]byte{0, 0, 0, 0}, be32(4)))}},
 		{"multipart-desc", of15, [][]byte{mp(0, nil)}},
