@@ -193,15 +193,11 @@ func TestMeterLimit(t *testing.T) {
 	}
 }
 
-// A flow's meter instruction runs before its actions; deleting the meter
-// deletes the flow; a flow naming no meter is refused.
-func TestMeterInPipeline(t *testing.T) {
-	e := newEnv(t)
-	var removed []uint8
-	e.d.cfg.FlowRemoved = func(fr *FlowRemoved) { removed = append(removed, fr.Reason) }
-	s := spec(0, 10, ipMatch(), Output{Port: 2})
-	s.Inst.Meter = 1
-	s.Flags = FlagSendFlowRem
+// sendThroughMeter1 checks that flow s, which uses meter 1, is refused
+// while the meter does not exist (OFPMMFC_INVALID_METER), then adds meter 1
+// (drop above 1 pktps, burst 3) and s, and sends 5 TCP frames in on port 1.
+func sendThroughMeter1(t *testing.T, e *env, s FlowSpec) {
+	t.Helper()
 	err := e.d.FlowMod(&FlowMod{Command: FlowAdd, Spec: s, OutPort: PortAny, OutGroup: GroupAny}, 1)
 	if c, ok := err.(*Error); !ok || !c.HasCode(OFPMMFC_INVALID_METER) {
 		t.Fatalf("flow with an unknown meter: %v", err)
@@ -215,6 +211,18 @@ func TestMeterInPipeline(t *testing.T) {
 		frames = append(frames, tcpFrame(uint16(1000+i), 80))
 	}
 	e.send(1, frames...)
+}
+
+// A flow's meter instruction runs before its actions; deleting the meter
+// deletes the flow; a flow naming no meter is refused.
+func TestMeterInPipeline(t *testing.T) {
+	e := newEnv(t)
+	var removed []uint8
+	e.d.cfg.FlowRemoved = func(fr *FlowRemoved) { removed = append(removed, fr.Reason) }
+	s := spec(0, 10, ipMatch(), Output{Port: 2})
+	s.Inst.Meter = 1
+	s.Flags = FlagSendFlowRem
+	sendThroughMeter1(t, e, s)
 	if len(e.s.out) != 3 {
 		t.Fatalf("%d packets out, want 3 (burst 3)", len(e.s.out))
 	}
@@ -241,19 +249,7 @@ func TestMeterInPipeline(t *testing.T) {
 func TestMeterAction(t *testing.T) {
 	e := newEnv(t)
 	s := spec(0, 10, ipMatch(), Output{Port: 2}, Meter{ID: 1}, Output{Port: 3})
-	err := e.d.FlowMod(&FlowMod{Command: FlowAdd, Spec: s, OutPort: PortAny, OutGroup: GroupAny}, 1)
-	if c, ok := err.(*Error); !ok || !c.HasCode(OFPMMFC_INVALID_METER) {
-		t.Fatalf("flow with an unknown meter: %v", err)
-	}
-	if err := e.d.MeterMod(MeterAdd, meterSpec(1, MeterPktps|MeterBurst, MeterBand{Type: BandDrop, Rate: 1, BurstSize: 3}), 1); err != nil {
-		t.Fatal(err)
-	}
-	add(t, e.d, s)
-	var frames [][]byte
-	for i := range 5 {
-		frames = append(frames, tcpFrame(uint16(1000+i), 80))
-	}
-	e.send(1, frames...)
+	sendThroughMeter1(t, e, s)
 	var to2, to3 int
 	for _, o := range e.s.out {
 		switch o.port {
