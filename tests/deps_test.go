@@ -23,6 +23,10 @@ func TestImportRules(t *testing.T) {
 		"gswitch/ct/internal/lockcheck": {"gswitch/", "github.com/", "go.uber.org/", "golang.org/"},
 		// ct/dpctl, the conntrack control commands, uses only ct, packet
 		// and the standard library.
+		// ovsdb, the OVSDB client: the standard library and packet-free
+		// utility code only.
+		"gswitch/ovsdb/...": {"gswitch/packet", "gswitch/ct", "gswitch/pipeline", "gswitch/nxm", "gswitch/ofproto",
+			"gswitch/ports", "gswitch/cmd", "github.com/", "go.uber.org/", "golang.org/"},
 		"gswitch/ct/dpctl": {"gswitch/pipeline", "gswitch/nxm", "gswitch/ofproto", "gswitch/ports", "gswitch/cmd",
 			"github.com/", "go.uber.org/", "golang.org/"},
 	}
@@ -47,5 +51,31 @@ func TestImportRules(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestOVSDBImporters: only cmd/gswitch (and a future vswitchd package) may
+// import the OVSDB client.
+func TestOVSDBImporters(t *testing.T) {
+	out, err := exec.Command("go", "list", "-f", "{{.ImportPath}} {{join .Deps \" \"}}", "gswitch/...").CombinedOutput()
+	if err != nil {
+		t.Fatalf("go list: %v\n%s", err, out)
+	}
+	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		f := strings.Fields(line)
+		if len(f) == 0 {
+			continue
+		}
+		pkg := f[0]
+		if pkg == "gswitch/ovsdb" || strings.HasPrefix(pkg, "gswitch/ovsdb/") ||
+			pkg == "gswitch/cmd/gswitch" || strings.HasPrefix(pkg, "gswitch/cmd/gswitch/") ||
+			pkg == "gswitch/vswitchd" || strings.HasPrefix(pkg, "gswitch/vswitchd/") {
+			continue
+		}
+		for _, d := range f[1:] {
+			if d == "gswitch/ovsdb" || strings.HasPrefix(d, "gswitch/ovsdb/") {
+				t.Errorf("%s imports %s: only cmd/gswitch and vswitchd may (ARCHITECTURE.md)", pkg, d)
+			}
+		}
 	}
 }
