@@ -86,8 +86,15 @@ func (s *Switch) coverageText() string {
 func (s *Switch) fdbText() string {
 	var b strings.Builder
 	b.WriteString(" port  VLAN  MAC                Age\n")
-	for _, e := range s.dp.MACTable(s.Now()) {
-		fmt.Fprintf(&b, "%5d  %4d  %s  %3d\n", e.Port, e.VLAN, net.HardwareAddr(e.MAC[:]), e.Age/1e9)
+	// As OVS: least recently used first; the port as ofputil_port_to_string.
+	es := s.dp.MACTable(s.Now())
+	sort.SliceStable(es, func(i, j int) bool { return es[i].Age > es[j].Age })
+	for _, e := range es {
+		port := fmt.Sprint(e.Port)
+		if e.Port == pipeline.PortLocal {
+			port = "LOCAL"
+		}
+		fmt.Fprintf(&b, "%5s  %4d  %s  %3d\n", port, e.VLAN, net.HardwareAddr(e.MAC[:]), e.Age/1e9)
 	}
 	return b.String()
 }

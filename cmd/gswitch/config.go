@@ -41,6 +41,9 @@ type Config struct {
 	// Protocols is the OpenFlow version bitmap offered (bit N: wire version
 	// N); 0 offers every version gswitch speaks.
 	Protocols uint32
+	// Daemon holds ovs-vswitchd's database argument and daemon options
+	// (daemon.go).
+	Daemon DaemonOptions
 }
 
 type multiFlag []string
@@ -74,13 +77,16 @@ func ParseArgs(args []string, stderr io.Writer) (*Config, error) {
 	fs.StringVar(&c.FailMode, "fail-mode", "standalone", "with no controller: standalone (a NORMAL flow, as OVS) or secure (no flows)")
 	fs.BoolVar(&c.ShowVersion, "version", false, "print the version and exit")
 	fs.BoolVar(&c.NoMgmtSocket, "no-mgmt-socket", false, "do not listen on $OVS_RUNDIR/BRIDGE.mgmt")
-	if err := fs.Parse(args); err != nil {
+	var df daemonFlags
+	registerDaemonFlags(fs, &c.Daemon, &df)
+	args = rewriteShortOptions(args)
+	pos, err := parseWithPositional(fs, args)
+	if err != nil {
 		return nil, err
 	}
-	if fs.NArg() > 0 {
-		return nil, fmt.Errorf("unexpected argument %q (flags start with --)", fs.Arg(0))
-	}
+	setFlags := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) {
+		setFlags[f.Name] = true
 		switch f.Name {
 		case "ctl":
 			c.CtlSet = true
@@ -93,6 +99,12 @@ func ParseArgs(args []string, stderr io.Writer) (*Config, error) {
 	c.RunDir = os.Getenv("OVS_RUNDIR")
 	if c.RunDir == "" {
 		c.RunDir = "/var/run/openvswitch"
+	}
+	if err := finishDaemon(c, &df, pos, setFlags); err != nil {
+		return nil, err
+	}
+	if c.Daemon.Unixctl != "" {
+		c.Ctl, c.CtlSet = c.Daemon.Unixctl, true
 	}
 	if c.Ctl == "" {
 		c.Ctl = filepath.Join(c.RunDir, "gswitch.ctl")

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
@@ -13,7 +12,8 @@ import (
 
 const ctlUsage = `usage: gswitch ctl [--ctl SOCKET] [--timeout SECS] COMMAND [ARG...]
 Sends COMMAND to a running gswitch over its control socket (default
-$OVS_RUNDIR/gswitch.ctl) and prints the answer. "gswitch ctl help" lists the
+$OVS_RUNDIR/gswitch.ctl, else the one $OVS_RUNDIR/ovs-vswitchd.pid names, as
+plain ovs-appctl finds it) and prints the answer. "gswitch ctl help" lists the
 commands. ovs-appctl -t SOCKET COMMAND works against the same socket.
 `
 
@@ -62,7 +62,7 @@ func ctlMain(args []string) int {
 		if rd == "" {
 			rd = "/var/run/openvswitch"
 		}
-		sock = filepath.Join(rd, "gswitch.ctl")
+		sock = defaultCtlTarget(rd)
 	}
 	out, err := ctl.Dial(sock, args[0], args[1:], timeout)
 	if err != nil {

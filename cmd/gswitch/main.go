@@ -10,7 +10,6 @@ import (
 	"syscall"
 
 	"go.uber.org/zap"
-	"go.uber.org/zap/zapcore"
 
 	"gswitch/cmd/gswitch/internal/ctl"
 )
@@ -35,8 +34,26 @@ func run(args []string) int {
 		fmt.Println("gswitch", Version)
 		return 0
 	}
-	log := newLogger(c.LogLevel)
+	if c.Daemon.OVSDB != "" {
+		fmt.Fprintln(os.Stderr, "gswitch:", errDatabaseMode)
+		return 1
+	}
+	if c.Daemon.Detach && !c.Daemon.Detached {
+		return detachParent(args)
+	}
+	log, vl, err := newVlogLogger(c, os.Stderr)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "gswitch:", err)
+		return 1
+	}
 	defer log.Sync()
+	d, err := startDaemon(c, log)
+	if err != nil {
+		log.Error(err.Error())
+		fmt.Fprintln(os.Stderr, "gswitch:", err)
+		return 1
+	}
+	defer d.Close()
 
 	s, err := NewSwitch(c, log)
 	if err != nil {
@@ -46,10 +63,14 @@ func run(args []string) int {
 	s.exitReq = make(chan struct{}, 1)
 	cs := ctl.NewServer()
 	s.registerCommands(cs)
-	if err := cs.Listen(c.Ctl); err != nil {
-		fmt.Fprintln(os.Stderr, "gswitch:", err)
-		s.Close()
-		return 1
+	s.registerVswitchdCommands(cs, vl, d)
+	ctlPath := d.ctlPath(c)
+	if ctlPath != "none" {
+		if err := cs.Listen(ctlPath); err != nil {
+			fmt.Fprintln(os.Stderr, "gswitch:", err)
+			s.Close()
+			return 1
+		}
 	}
 	s.ctl = cs
 	if err := s.Run(); err != nil {
@@ -58,8 +79,9 @@ func run(args []string) int {
 		s.Close()
 		return 1
 	}
+	d.Ready(vl)
 	log.Info("gswitch running", zap.String("bridge", c.Bridge), zap.String("ports", s.portNames()),
-		zap.Strings("of_listen", c.OFListen), zap.String("ctl", c.Ctl), zap.String("dpid", fmt.Sprintf("%016x", s.dpid)))
+		zap.Strings("of_listen", c.OFListen), zap.String("ctl", ctlPath), zap.String("dpid", fmt.Sprintf("%016x", s.dpid)))
 
 	sig := make(chan os.Signal, 1)
 	signal.Notify(sig, syscall.SIGINT, syscall.SIGTERM)
@@ -72,20 +94,4 @@ func run(args []string) int {
 	cs.Close()
 	s.Close()
 	return 0
-}
-
-func newLogger(level string) *zap.Logger {
-	var lvl zapcore.Level
-	lvl.Set(level)
-	cfg := zap.NewProductionConfig()
-	cfg.Level = zap.NewAtomicLevelAt(lvl)
-	cfg.Encoding = "console"
-	cfg.EncoderConfig.EncodeTime = zapcore.ISO8601TimeEncoder
-	cfg.OutputPaths = []string{"stderr"}
-	cfg.Sampling = &zap.SamplingConfig{Initial: 100, Thereafter: 100}
-	l, err := cfg.Build()
-	if err != nil {
-		return zap.NewNop()
-	}
-	return l
 }

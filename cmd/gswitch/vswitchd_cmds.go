@@ -1,0 +1,169 @@
+package main
+
+// The unixctl commands ovs-vswitchd answers that users and scripts run
+// through plain `ovs-appctl`, in OVS 3.1's output format (goldens in
+// tests/golden/vswitchd, captured from a private ovs-vswitchd).
+
+import (
+	"fmt"
+	"hash/fnv"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"gswitch/cmd/gswitch/internal/ctl"
+)
+
+// coverageInterval is OVS's COVERAGE_RUN_INTERVAL.
+const coverageInterval = 5 * time.Second
+
+// registerVswitchdCommands adds ovs-vswitchd's commands to the control
+// socket (exit and coverage/show replace the plain ones of commands.go).
+func (s *Switch) registerVswitchdCommands(c *ctl.Server, vl *vlog, d *daemonState) {
+	c.Register("vlog/set", "{spec | PATTERN:destination:pattern}", 0, 1<<30, func(a []string) (string, error) {
+		if len(a) == 0 {
+			return "", vl.set("")
+		}
+		for _, spec := range a {
+			if _, err := parseVlogSpec(spec); err != nil {
+				return "", err
+			}
+		}
+		for _, spec := range a {
+			vl.set(spec)
+		}
+		return "", nil
+	})
+	c.Register("vlog/list", "", 0, 0, func([]string) (string, error) { return vl.list(), nil })
+	c.Register("vlog/reopen", "", 0, 0, func([]string) (string, error) { return "", vl.reopen() })
+	c.Register("vlog/close", "", 0, 0, func([]string) (string, error) { vl.closeFile(); return "", nil })
+	c.Register("exit", "[--cleanup]", 0, 1, func(a []string) (string, error) {
+		// As ovs-vswitchd: any other argument is a plain exit.
+		d.cleanup.Store(len(a) == 1 && a[0] == "--cleanup")
+		select {
+		case s.exitReq <- struct{}{}:
+		default:
+		}
+		return "", nil
+	})
+	// gswitch has no megaflow cache: there is nothing to purge or wait for.
+	c.Register("revalidator/purge", "", 0, 0, func([]string) (string, error) { return "", nil })
+	c.Register("revalidator/wait", "", 0, 0, func([]string) (string, error) { return "", nil })
+	c.Register("ofproto/list", "", 0, 0, func([]string) (string, error) { return s.cfg.Bridge + "\n", nil })
+	cov := newCoverage(s)
+	c.Register("coverage/show", "", 0, 0, func([]string) (string, error) { return cov.show(), nil })
+}
+
+// coverage keeps the event counters' totals every coverageInterval for an
+// hour, for coverage/show's per-second rates (as OVS's lib/coverage.c).
+type coverage struct {
+	read func() map[string]uint64
+
+	mu    sync.Mutex
+	snaps []map[string]uint64 // oldest first; at most 721
+}
+
+func newCoverage(s *Switch) *coverage {
+	c := &coverage{read: func() map[string]uint64 {
+		m := map[string]uint64{}
+		for k, v := range s.dp.Counters() {
+			m["pipeline_"+k] = v
+		}
+		for k, v := range counterMap(s.tracker.Counters()) {
+			m["ct_"+k] = v
+		}
+		return m
+	}}
+	go func() {
+		t := time.NewTicker(coverageInterval)
+		defer t.Stop()
+		for {
+			select {
+			case <-s.stop:
+				return
+			case <-t.C:
+				c.sample()
+			}
+		}
+	}()
+	return c
+}
+
+func (c *coverage) sample() {
+	m := c.read()
+	c.mu.Lock()
+	c.snaps = append(c.snaps, m)
+	if len(c.snaps) > 721 {
+		c.snaps = c.snaps[len(c.snaps)-721:]
+	}
+	c.mu.Unlock()
+}
+
+// show is coverage/show: a header with a hash of the counters' ranking,
+// each counter ever hit with its rates over the last interval, minute and
+// hour and its total, then how many were never hit.
+func (c *coverage) show() string {
+	totals := c.read()
+	c.mu.Lock()
+	snaps := c.snaps
+	c.mu.Unlock()
+	back := func(n int) map[string]uint64 { // the snapshot n intervals before the last one
+		if i := len(snaps) - 1 - n; i >= 0 {
+			return snaps[i]
+		}
+		return nil
+	}
+	last := back(0)
+	names := make([]string, 0, len(totals))
+	for n := range totals {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	var b strings.Builder
+	fmt.Fprintf(&b, "Event coverage, avg rate over last: %d seconds, last minute, last hour,  hash=%08x:\n",
+		int(coverageInterval/time.Second), coverageHash(totals))
+	never := 0
+	for _, n := range names {
+		if totals[n] == 0 {
+			never++
+			continue
+		}
+		fmt.Fprintf(&b, "%-24s %5.1f/sec %9.3f/sec %13.4f/sec   total: %d\n", n,
+			float64(last[n]-back(1)[n])/coverageInterval.Seconds(),
+			float64(last[n]-back(12)[n])/60, float64(last[n]-back(720)[n])/3600, totals[n])
+	}
+	fmt.Fprintf(&b, "%d events never hit\n", never)
+	return b.String()
+}
+
+// coverageHash hashes the counters' names grouped by equal totals in
+// decreasing order of total, as OVS's coverage_hash (with FNV: the value
+// only tells two readings apart).
+func coverageHash(totals map[string]uint64) uint32 {
+	names := make([]string, 0, len(totals))
+	for n, v := range totals {
+		if v != 0 {
+			names = append(names, n)
+		}
+	}
+	sort.Slice(names, func(i, j int) bool {
+		if totals[names[i]] != totals[names[j]] {
+			return totals[names[i]] > totals[names[j]]
+		}
+		return names[i] < names[j]
+	})
+	h := fnv.New32a()
+	groups := 0
+	for i := 0; i < len(names); {
+		groups++
+		fmt.Fprintf(h, "%d|", i)
+		j := i
+		for ; j < len(names) && totals[names[j]] == totals[names[i]]; j++ {
+			h.Write([]byte(names[j]))
+		}
+		i = j
+	}
+	fmt.Fprintf(h, "#%d", groups)
+	return h.Sum32()
+}
