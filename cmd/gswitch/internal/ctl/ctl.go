@@ -20,6 +20,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -47,6 +48,9 @@ type Server struct {
 	conns    map[net.Conn]struct{}
 	connsMu  sync.Mutex
 	onListen func()
+	// busy counts requests being answered (handler run and reply written),
+	// so Close lets a reply such as exit's go out before it closes.
+	busy atomic.Int32
 }
 
 // NewServer returns a server with the built-in list-commands and help.
@@ -138,6 +142,11 @@ func (s *Server) Close() error {
 	if s.ln != nil {
 		err = s.ln.Close()
 	}
+	// Let the replies being written go out (exit's own among them), for a
+	// bounded time.
+	for deadline := time.Now().Add(time.Second); s.busy.Load() > 0 && time.Now().Before(deadline); {
+		time.Sleep(5 * time.Millisecond)
+	}
 	s.connsMu.Lock()
 	for c := range s.conns {
 		c.Close()
@@ -203,12 +212,14 @@ func (s *Server) Serve(c io.ReadWriteCloser) {
 		if err := dec.Decode(&req); err != nil {
 			return
 		}
+		s.busy.Add(1)
 		rep := s.Handle(&req)
 		b, err := json.Marshal(rep)
-		if err != nil {
-			return
+		if err == nil {
+			_, err = c.Write(b)
 		}
-		if _, err := c.Write(b); err != nil {
+		s.busy.Add(-1)
+		if err != nil {
 			return
 		}
 	}
