@@ -62,6 +62,9 @@ const (
 	// such line) are sorted after the reply header: OVS lists meters in
 	// hash order.
 	KindMeters = "meters"
+	// KindVswitchd: the steps of vswitchd/capture.sh (ovs-vsctl show and
+	// list, ovs-ofctl show and dump-ports-desc); see NormalizeVswitchd.
+	KindVswitchd = "vswitchd"
 )
 
 var (
@@ -97,6 +100,9 @@ const (
 // "\r\n" turned into "\n", trailing blanks removed from each line and exactly
 // one trailing newline (none for empty text).
 func Normalize(kind, text string) string {
+	if kind == KindVswitchd {
+		return NormalizeVswitchd(text)
+	}
 	text = strings.ReplaceAll(text, "\r\n", "\n")
 	lines := strings.Split(strings.TrimRight(text, "\n"), "\n")
 	if len(lines) == 1 && lines[0] == "" {

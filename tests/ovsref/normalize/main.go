@@ -3,7 +3,7 @@
 //
 //	go run ./tests/ovsref/normalize KIND < raw.txt > golden.txt
 //
-// KIND is one of flows, flows-sorted, flows-hits, conntrack, conntrack-nat, monitor, ipf, plain
+// KIND is one of flows, flows-sorted, flows-hits, conntrack, conntrack-nat, monitor, ipf, plain, meters, vswitchd
 // (see tests/golden/golden.go).
 package main
 
@@ -21,7 +21,7 @@ func main() {
 		os.Exit(2)
 	}
 	switch os.Args[1] {
-	case golden.KindFlows, golden.KindFlowsSorted, golden.KindFlowsHits, golden.KindConntrack, golden.KindConntrackNAT, golden.KindMonitor, golden.KindIPF, golden.KindPlain, golden.KindMeters:
+	case golden.KindFlows, golden.KindFlowsSorted, golden.KindFlowsHits, golden.KindConntrack, golden.KindConntrackNAT, golden.KindMonitor, golden.KindIPF, golden.KindPlain, golden.KindMeters, golden.KindVswitchd:
 	default:
 		fmt.Fprintln(os.Stderr, "normalize: unknown kind", os.Args[1])
 		os.Exit(2)

@@ -1,0 +1,4 @@
+# setup: ovs-vswitchd (Open vSwitch) 3.1.0 and ovsdb-server run by tests/golden/vswitchd/capture.sh (see its header), after the steps numbered before this one
+# normalize: vswitchd
+# exit status: 0
+vsctl add-port br0 s5r-bad -- set interface s5r-bad type=s5r-bogus

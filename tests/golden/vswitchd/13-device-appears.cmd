@@ -1,0 +1,4 @@
+# setup: ovs-vswitchd (Open vSwitch) 3.1.0 and ovsdb-server run by tests/golden/vswitchd/capture.sh (see its header), after the steps numbered before this one
+# normalize: vswitchd
+# exit status: 0
+nsx ip link add s5r-nodev type veth peer name s5r-nodev-x && nsx ip link set s5r-nodev up

@@ -1,0 +1,197 @@
+#!/usr/bin/env bash
+# capture.sh - the "gswitch as ovs-vswitchd" reference (issue 12): a private
+# ovsdb-server and a switch daemon driven by the user's ovs-vsctl commands, with
+# what ovs-vsctl, ovs-ofctl and the database show after each step.
+#
+#   tests/golden/vswitchd/capture.sh [OUTDIR]          (as root)
+#
+# By default the daemon is Open vSwitch 3.1's ovs-vswitchd and OUTDIR is this
+# directory (the goldens). VSWITCHD=/path/to/gswitch runs gswitch in its place
+# with the same command line (ovs-vswitchd's: the database as positional argument,
+# --pidfile --unixctl --log-file --detach --no-chdir); the privileged Go test
+# (tests/vswitchd_test.go) does that into a temp dir and compares each step's
+# file with the golden after golden.Normalize("vswitchd", ...).
+#
+# Each step NN-name.txt holds the raw output of the commands of one step
+# followed by the state: `ovs-vsctl show`, `ovs-vsctl list` of the tables the
+# daemon writes (Open_vSwitch, Bridge, Port, Interface, Controller), and
+# `ovs-ofctl -O OpenFlow13 show` and `dump-ports-desc` of each bridge. Files are stored
+# normalized (go run ./tests/ovsref/normalize vswitchd): uuids become the
+# name of the row they point to, random MACs/ifindexes/counters/times X.
+#
+# Everything runs in namespace ${S5R_NS:-s5r-ref} (created and deleted here) with
+# database, sockets and logs in a temp dir; interfaces are veths s5r-v0..3 (MACs
+# 02:5e:00:00:00:0N, fixed so the bridge MAC OVS picks is reproducible);
+# controller ports 18440 (nobody listens) and 18441 (a tiny OpenFlow listener,
+# ctl.py beside this script).
+#
+# What OVS 3.1 shows here (the rules gswitch follows):
+#  - ofport: LOCAL (the bridge's own internal port) is 65534; other ports are
+#    numbered per bridge 1, 2, 3 ... in the order they were added (across
+#    transactions; ports added in one transaction are numbered in hash order),
+#    a deleted port's number is not reused while others are free (s5r-v2 got
+#    4, not the freed 1); ofport_request is honoured when free; a duplicate
+#    request gets the next free number (s5r-v2 asked 7, held by s5r-v1, got 4)
+#    and no error.
+#  - an interface whose device does not exist: ofport -1, error "could not
+#    open network device NAME (No such device)", admin_state, link_state,
+#    link_speed, link_resets, mac_in_use, mtu, ifindex empty, status {};
+#    ovs-vsctl prints the error ("Error detected while setting up") and exits 0.
+#    When the device appears later the port is added then with the next free
+#    number (s5r-nodev got 5).
+#  - an unknown type: ofport -1, error "could not open network device NAME
+#    (Address family not supported by protocol)".
+#  - a patch whose peer is gone keeps its ofport, error "No usable peer 'PEER'
+#    exists in 'netdev' datapath."; patch ports: ifindex 0, statistics
+#    rx/tx_bytes/packets only, status {}, link and admin up, no mtu/speed.
+#  - Controller: is_connected, role=other and status {sec_since_connect,
+#    state=ACTIVE} once connected; {last_error="Connection refused",
+#    state=BACKOFF} when nobody listens.
+#  - Open_vSwitch: cur_cfg follows next_cfg, datapath_types [netdev, system],
+#    iface_types, dpdk_initialized false, dpdk_version none; ovs_version,
+#    system_type and system_version stay empty (ovs-ctl writes them).
+#  - Bridge: datapath_version "<built-in>", datapath_id from the bridge MAC
+#    (random here: OVS does not take a locally administered port MAC) or
+#    other_config:datapath-id.
+set -u -o pipefail
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+top=$(cd "$here/../../.." && pwd)
+out=${1:-$here}
+VSWITCHD=${VSWITCHD:-ovs-vswitchd}
+NS=${S5R_NS:-s5r-ref}
+SCHEMA=${OVS_SCHEMA:-/usr/share/openvswitch/vswitch.ovsschema}
+PORT_DOWN=${S5R_PORT_DOWN:-18440}
+PORT_UP=${S5R_PORT_UP:-18441}
+
+T=$(mktemp -d /tmp/s5r-vsw.XXXXXX) || exit 1
+DB=unix:$T/db.sock
+DB_PID="" VS_PID="" CTL_PID="" MADE_NS=""
+export OVS_RUNDIR=$T OVS_DBDIR=$T OVS_LOGDIR=$T OVS_SYSCONFDIR=$T
+
+nsx() { ip netns exec "$NS" "$@"; }
+alive() { [[ -n $1 && -r /proc/$1/stat ]] && [[ $(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -d' ' -f1) != Z ]]; }
+killpid() {
+	local pid=$1 i
+	alive "$pid" || return 0
+	kill -TERM "$pid" 2>/dev/null
+	for ((i = 0; i < 50; i++)); do alive "$pid" || return 0; sleep 0.1; done
+	kill -KILL "$pid" 2>/dev/null
+}
+cleanup() {
+	if [[ -n $VS_PID ]]; then
+		timeout 10 ovs-appctl -t "$T/vswitchd.ctl" exit --cleanup >/dev/null 2>&1
+		killpid "$VS_PID"
+	fi
+	[[ -z $CTL_PID ]] || killpid "$CTL_PID"
+	if [[ -n $DB_PID ]]; then
+		timeout 10 ovs-appctl -t "$T/ovsdb.ctl" exit >/dev/null 2>&1
+		killpid "$DB_PID"
+	fi
+	[[ -z $MADE_NS ]] || ip netns del "$NS" 2>/dev/null
+	[[ ${KEEP:-0} == 1 ]] || rm -rf "$T"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+vsctl() { timeout 30 ovs-vsctl --db="$DB" --timeout=20 "$@"; }
+
+if ip netns list | grep -qw -- "^$NS"; then
+	echo "capture.sh: namespace $NS exists (another run?)" >&2
+	exit 1
+fi
+ip netns add "$NS" && MADE_NS=1 || exit 1
+nsx ip link set lo up
+for i in 0 1 2 3; do
+	nsx ip link add "s5r-v$i" address "02:5e:00:00:00:0$((i + 1))" type veth peer name "s5r-v$i-x" address "02:5e:00:00:01:0$((i + 1))" || exit 1
+	nsx ip link set "s5r-v$i" up
+	nsx ip link set "s5r-v$i-x" up
+done
+
+ovsdb-tool create "$T/conf.db" "$SCHEMA" || exit 1
+nsx ovsdb-server "$T/conf.db" --remote="punix:$T/db.sock" --pidfile="$T/ovsdb.pid" \
+	--unixctl="$T/ovsdb.ctl" --log-file="$T/ovsdb-server.log" --detach --no-chdir || exit 1
+DB_PID=$(cat "$T/ovsdb.pid")
+vsctl --no-wait init || exit 1
+nsx "$VSWITCHD" "$DB" --pidfile="$T/ovs-vswitchd.pid" --unixctl="$T/vswitchd.ctl" \
+	--log-file="$T/ovs-vswitchd.log" --detach --no-chdir || { cat "$T/ovs-vswitchd.log" >&2; exit 1; }
+VS_PID=$(cat "$T/ovs-vswitchd.pid")
+ln -sf vswitchd.ctl "$T/ovs-vswitchd.$VS_PID.ctl"
+
+mkdir -p "$out"
+bridges=()
+
+# state: what the database and the switch show now
+state() {
+	local b t
+	echo "### ovs-vsctl show"
+	vsctl show 2>&1
+	for t in Open_vSwitch Bridge Port Interface Controller; do
+		echo "### ovs-vsctl list $t"
+		vsctl list "$t" 2>&1
+	done
+	for b in "${bridges[@]}"; do
+		echo "### ovs-ofctl -O OpenFlow13 show $b"
+		nsx timeout 20 ovs-ofctl -O OpenFlow13 show "$b" 2>&1
+		echo "### ovs-ofctl -O OpenFlow13 dump-ports-desc $b"
+		nsx timeout 20 ovs-ofctl -O OpenFlow13 dump-ports-desc "$b" 2>&1
+	done
+}
+
+# step NAME CMD...: run CMD (a shell string, its output and exit status kept),
+# then record the state into NN-NAME.txt
+n=0
+step() {
+	local name=$1 cmd=$2 raw rc
+	n=$((n + 1))
+	raw=$T/$(printf '%02d' "$n")-$name.raw
+	{
+		echo "### $cmd"
+		(eval "$cmd") 2>&1
+		rc=$?
+		echo "### exit $rc"
+		sleep "${SETTLE:-1}"
+		state
+	} >"$raw"
+	(cd "$top" && go run ./tests/ovsref/normalize vswitchd) <"$raw" >"$out/$(basename "$raw" .raw).txt"
+	{
+		echo "# setup: $("$VSWITCHD" --version | head -1) and ovsdb-server run by tests/golden/vswitchd/capture.sh (see its header), after the steps numbered before this one"
+		echo "# normalize: vswitchd"
+		echo "# exit status: $(sed -n 's/^### exit //p' "$raw" | head -1)"
+		echo "$cmd"
+	} >"$out/$(basename "$raw" .raw).cmd"
+}
+
+step init-only ':'
+bridges=(br0)
+step add-br 'vsctl add-br br0 -- set bridge br0 datapath_type=netdev'
+step add-ports 'vsctl add-port br0 s5r-v0 -- add-port br0 s5r-v1 -- set interface s5r-v1 ofport_request=7'
+step internal 'vsctl add-port br0 s5r-i0 -- set interface s5r-i0 type=internal'
+# ctlwait STATE: wait (up to 15 s) until the one Controller row's status has state=STATE
+ctlwait() {
+	local i
+	for ((i = 0; i < 150; i++)); do
+		vsctl --columns=status list Controller 2>/dev/null | grep -q "state=$1" && return 0
+		sleep 0.1
+	done
+	echo "controller never reached state $1"
+	return 1
+}
+step controller-down "vsctl set-controller br0 tcp:127.0.0.1:$PORT_DOWN && ctlwait BACKOFF"
+ip netns exec "$NS" /usr/bin/python3 "$here/ctl.py" "$PORT_UP" 90 &
+CTL_PID=$!
+for ((i = 0; i < 50; i++)); do nsx ss -ltn | grep -q "127.0.0.1:$PORT_UP " && break; sleep 0.1; done
+step controller-up "vsctl set-controller br0 tcp:127.0.0.1:$PORT_UP && ctlwait ACTIVE"
+bridges=(br0 br1)
+step patch 'vsctl add-br br1 -- set bridge br1 datapath_type=netdev -- add-port br0 s5r-pa0 -- set interface s5r-pa0 type=patch options:peer=s5r-pa1 -- add-port br1 s5r-pa1 -- set interface s5r-pa1 type=patch options:peer=s5r-pa0'
+step del-port 'vsctl del-port br0 s5r-v0'
+step protocols 'vsctl set bridge br0 protocols=OpenFlow13 && nsx timeout 20 ovs-ofctl -O OpenFlow10 show br0'
+step no-device 'vsctl add-port br0 s5r-nodev'
+step bad-type 'vsctl add-port br0 s5r-bad -- set interface s5r-bad type=s5r-bogus'
+step dup-ofport 'vsctl add-port br0 s5r-v2 -- set interface s5r-v2 ofport_request=7'
+step device-appears 'nsx ip link add s5r-nodev type veth peer name s5r-nodev-x && nsx ip link set s5r-nodev up'
+# (two transactions: ports added in one transaction are numbered in hash order)
+step readd 'vsctl add-port br1 s5r-v0 && vsctl add-port br1 s5r-v3'
+step fixed-ids 'vsctl set bridge br1 other-config:datapath-id=00000000000000b1 other-config:hwaddr=\"02:5e:00:00:00:b1\" fail_mode=secure'
+step del-br 'vsctl del-br br1'
+bridges=(br0)
+step wait 'vsctl set bridge br0 protocols=OpenFlow10,OpenFlow13 && vsctl get Open_vSwitch . next_cfg cur_cfg'

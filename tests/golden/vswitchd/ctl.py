@@ -1,0 +1,48 @@
+#!/usr/bin/python3
+"""ctl.py PORT SECONDS: a minimal OpenFlow controller for capture.sh.
+
+Listens on 127.0.0.1:PORT, greets each switch connection with a hello that
+offers OpenFlow 1.0 to 1.5 (version bitmap) and answers echo requests, so the
+switch's Controller row shows is_connected=true. Exits after SECONDS."""
+import select, socket, struct, sys, time
+
+port, secs = int(sys.argv[1]), float(sys.argv[2])
+end = time.monotonic() + secs
+ls = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+ls.bind(("127.0.0.1", port))
+ls.listen(8)
+conns = {}  # socket -> pending bytes
+
+
+def hello():
+    # OFPT_HELLO, version 6, one versionbitmap element: bits 1..6
+    elem = struct.pack("!HHI", 1, 8, 0x7E)
+    return struct.pack("!BBHI", 6, 0, 8 + len(elem), 1) + elem
+
+
+while time.monotonic() < end:
+    r, _, _ = select.select([ls] + list(conns), [], [], 0.5)
+    for s in r:
+        if s is ls:
+            c, _ = ls.accept()
+            c.sendall(hello())
+            conns[c] = b""
+            continue
+        try:
+            d = s.recv(65536)
+        except OSError:
+            d = b""
+        if not d:
+            s.close()
+            del conns[s]
+            continue
+        buf = conns[s] + d
+        while len(buf) >= 8:
+            ver, typ, ln, xid = struct.unpack("!BBHI", buf[:8])
+            if ln < 8 or len(buf) < ln:
+                break
+            msg, buf = buf[:ln], buf[ln:]
+            if typ == 2:  # echo request -> echo reply
+                s.sendall(struct.pack("!BBHI", ver, 3, ln, xid) + msg[8:])
+        conns[s] = buf
