@@ -27,6 +27,9 @@ func TestImportRules(t *testing.T) {
 		// utility code only.
 		"gswitch/ovsdb/...": {"gswitch/packet", "gswitch/ct", "gswitch/pipeline", "gswitch/nxm", "gswitch/ofproto",
 			"gswitch/ports", "gswitch/cmd", "github.com/", "go.uber.org/", "golang.org/"},
+		// vswitchd, the database reconciler: ovsdb, datapath and below;
+		// only cmd/gswitch imports it.
+		"gswitch/vswitchd/...": {"gswitch/cmd"},
 		"gswitch/ct/dpctl": {"gswitch/pipeline", "gswitch/nxm", "gswitch/ofproto", "gswitch/ports", "gswitch/cmd",
 			"github.com/", "go.uber.org/", "golang.org/"},
 	}

@@ -1,0 +1,174 @@
+package vswitchd
+
+import (
+	"fmt"
+	"net"
+	"sort"
+	"strconv"
+	"strings"
+
+	"gswitch/ovsdb"
+)
+
+// IfaceTypes are the Interface types gswitch opens, written to
+// Open_vSwitch.iface_types ("" is system).
+var IfaceTypes = []string{"internal", "patch", "system", "tap"}
+
+// DatapathTypes is what Open_vSwitch.datapath_types says: OVS 3.1 writes
+// [netdev, system]; gswitch is a netdev datapath and opens a bridge of
+// either type the same way.
+var DatapathTypes = []string{"netdev", "system"}
+
+// BridgeSpec is one bridge as the database configures it.
+type BridgeSpec struct {
+	UUID          ovsdb.UUID
+	Name          string
+	DatapathID    uint64 // when DatapathIDSet (other_config:datapath-id)
+	DatapathIDSet bool
+	HWAddr        [6]byte // when HWAddrSet (other_config:hwaddr)
+	HWAddrSet     bool
+	Protocols     uint32 // OpenFlow version bitmap (bit N: wire version N); 0: the default
+	FailMode      string // "standalone" or "secure"
+	Controllers   []ControllerSpec
+	Ifaces        []IfaceSpec // sorted by name; the bridge's own internal port left out
+}
+
+// ControllerSpec is one Controller row of a bridge.
+type ControllerSpec struct {
+	UUID   ovsdb.UUID
+	Target string
+}
+
+// IfaceSpec is one Interface of a bridge's ports.
+type IfaceSpec struct {
+	UUID    ovsdb.UUID
+	Port    ovsdb.UUID
+	Name    string
+	Type    string // "" for system
+	Request uint32 // ofport_request (0: none)
+	Peer    string // options:peer of a patch
+}
+
+// Spec is the whole configuration: bridges by name, and next_cfg.
+type Spec struct {
+	NextCfg int64
+	Bridges map[string]*BridgeSpec
+}
+
+// Desired reads the configuration out of a snapshot. Rows that cannot be
+// applied as they are (a bad datapath-id, two bridges or ports of one name)
+// are left out as ovs-vswitchd leaves them out, with a reason in problems.
+func Desired(s *ovsdb.Snapshot) (spec Spec, problems []string) {
+	spec.Bridges = map[string]*BridgeSpec{}
+	root := s.Root()
+	if root == nil {
+		return spec, nil
+	}
+	spec.NextCfg = root.NextCfg
+	seenIface := map[string]bool{}
+	for _, bu := range sortedUUIDs(root.Bridges) {
+		b := s.Bridges[bu]
+		if b == nil {
+			continue
+		}
+		if spec.Bridges[b.Name] != nil {
+			problems = append(problems, fmt.Sprintf("bridge %s specified twice", b.Name))
+			continue
+		}
+		bs := &BridgeSpec{UUID: b.UUID, Name: b.Name, FailMode: "standalone"}
+		if b.FailMode != nil && *b.FailMode == "secure" {
+			bs.FailMode = "secure"
+		}
+		if v, ok := b.OtherConfig["datapath-id"]; ok {
+			id, err := parseDatapathID(v)
+			if err != nil {
+				problems = append(problems, fmt.Sprintf("bridge %s: other_config:datapath-id %q: %v", b.Name, v, err))
+			} else {
+				bs.DatapathID, bs.DatapathIDSet = id, true
+			}
+		}
+		if v, ok := b.OtherConfig["hwaddr"]; ok {
+			hw, err := net.ParseMAC(strings.Trim(v, `"`))
+			if err != nil || len(hw) != 6 || hw[0]&1 != 0 {
+				problems = append(problems, fmt.Sprintf("bridge %s: other_config:hwaddr %q is not a unicast Ethernet address", b.Name, v))
+			} else {
+				copy(bs.HWAddr[:], hw)
+				bs.HWAddrSet = true
+			}
+		}
+		bs.Protocols = Protocols(b.Protocols)
+		for _, cu := range sortedUUIDs(b.Controller) {
+			if c := s.Controllers[cu]; c != nil {
+				bs.Controllers = append(bs.Controllers, ControllerSpec{UUID: c.UUID, Target: c.Target})
+			}
+		}
+		for _, pu := range sortedUUIDs(b.Ports) {
+			p := s.Ports[pu]
+			if p == nil {
+				continue
+			}
+			for _, iu := range sortedUUIDs(p.Interfaces) {
+				in := s.Interfaces[iu]
+				if in == nil || in.Name == b.Name {
+					continue // the bridge's LOCAL port is the bridge's own
+				}
+				if seenIface[in.Name] {
+					problems = append(problems, fmt.Sprintf("interface %s specified twice", in.Name))
+					continue
+				}
+				seenIface[in.Name] = true
+				is := IfaceSpec{UUID: in.UUID, Port: p.UUID, Name: in.Name, Type: in.Type}
+				if is.Type == "system" {
+					is.Type = ""
+				}
+				if in.OfportRequest != nil && *in.OfportRequest > 0 && *in.OfportRequest < 0xff00 {
+					is.Request = uint32(*in.OfportRequest)
+				}
+				if is.Type == "patch" {
+					is.Peer = in.Options["peer"]
+				}
+				bs.Ifaces = append(bs.Ifaces, is)
+			}
+		}
+		sort.Slice(bs.Ifaces, func(i, j int) bool { return bs.Ifaces[i].Name < bs.Ifaces[j].Name })
+		spec.Bridges[b.Name] = bs
+	}
+	return spec, problems
+}
+
+// Protocols maps the Bridge protocols column to gswitch's version bitmap:
+// the versions gswitch speaks (OpenFlow10, 13, 15) among those named; 0
+// (every version gswitch speaks) when the column is empty.
+func Protocols(names []string) uint32 {
+	var bm uint32
+	for _, n := range names {
+		switch n {
+		case "OpenFlow10":
+			bm |= 1 << 1
+		case "OpenFlow13":
+			bm |= 1 << 4
+		case "OpenFlow15":
+			bm |= 1 << 6
+		}
+	}
+	return bm
+}
+
+// parseDatapathID parses other_config:datapath-id: exactly 16 hex digits,
+// not all zero (as OVS's dpid_from_string and bridge_configure_datapath_id).
+func parseDatapathID(v string) (uint64, error) {
+	if len(v) != 16 {
+		return 0, fmt.Errorf("want 16 hex digits")
+	}
+	id, err := strconv.ParseUint(v, 16, 64)
+	if err != nil || id == 0 {
+		return 0, fmt.Errorf("want 16 hex digits, not all zero")
+	}
+	return id, nil
+}
+
+func sortedUUIDs(us []ovsdb.UUID) []ovsdb.UUID {
+	out := append([]ovsdb.UUID(nil), us...)
+	sort.Slice(out, func(i, j int) bool { return out[i] < out[j] })
+	return out
+}
