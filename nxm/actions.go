@@ -751,14 +751,11 @@ func decodeNX(version uint8, sub uint16, b []byte, tab *packet.TLVTable) (pipeli
 			return nil, pipeline.Errorf(pipeline.OFPBAC_BAD_ARGUMENT, "output_reg: nonzero padding")
 		}
 		ofsNBits := be16(b[10:])
-		if idx, ok := tunIndex(Header(be32(b[12:]))); ok {
-			return decodeTunLoad(Header(be32(b[12:])), idx, ofsNBits>>6, ofsNBits&0x3f+1, binary.BigEndian.Uint64(b[16:]), tab)
-		}
-		f, err := fieldFromNXMHeader(be32(b[12:]))
+		f, err := fieldFromNXMHeaderTun(be32(b[12:]), tab)
 		if err != nil {
 			return nil, err
 		}
-		sf, err := checkSubfield(f, ofsNBits>>6, ofsNBits&0x3f+1, false)
+		sf, err := f.check(ofsNBits>>6, ofsNBits&0x3f+1, false)
 		if err != nil {
 			return nil, err
 		}
@@ -768,14 +765,14 @@ func decodeNX(version uint8, sub uint16, b []byte, tab *packet.TLVTable) (pipeli
 			return nil, err
 		}
 		ofsNBits, maxLen := be16(b[10:]), be16(b[12:])
-		f, rest, err := pullHeader(b[14:])
+		f, rest, err := pullHeaderTun(b[14:], tab)
 		if err != nil {
 			return nil, err
 		}
 		if !allZero(rest) {
 			return nil, pipeline.Errorf(pipeline.NXBRC_MUST_BE_ZERO, "output_reg2: nonzero padding")
 		}
-		sf, err := checkSubfield(f, ofsNBits>>6, ofsNBits&0x3f+1, false)
+		sf, err := f.check(ofsNBits>>6, ofsNBits&0x3f+1, false)
 		if err != nil {
 			return nil, err
 		}
@@ -804,7 +801,7 @@ func decodeNX(version uint8, sub uint16, b []byte, tab *packet.TLVTable) (pipeli
 		if err := fixedLen(n, 24, "stack"); err != nil {
 			return nil, err
 		}
-		f, rest, err := pullHeader(b[12:])
+		f, rest, err := pullHeaderTun(b[12:], tab)
 		if err != nil {
 			return nil, err
 		}
@@ -815,7 +812,7 @@ func decodeNX(version uint8, sub uint16, b []byte, tab *packet.TLVTable) (pipeli
 			return nil, pipeline.Errorf(pipeline.NXBRC_MUST_BE_ZERO, "stack: nonzero padding")
 		}
 		push := sub == nxastStackPush
-		sf, err := checkSubfield(f, be16(b[10:]), be16(rest), !push)
+		sf, err := f.check(be16(b[10:]), be16(rest), !push)
 		if err != nil {
 			return nil, err
 		}
@@ -834,9 +831,9 @@ func decodeNX(version uint8, sub uint16, b []byte, tab *packet.TLVTable) (pipeli
 		}
 		return pipeline.PopQueue{}, nil
 	case nxastMultipath:
-		return decodeMultipath(b)
+		return decodeMultipath(b, tab)
 	case nxastBundle, nxastBundleLoad:
-		return decodeBundle(sub == nxastBundleLoad, b)
+		return decodeBundle(sub == nxastBundleLoad, b, tab)
 	case nxastCheckPktLarger:
 		// OVS's decode_NXAST_RAW_CHECK_PKT_LARGER: pkt_len, the bit's
 		// offset, a field header, zeros to 24 bytes.
@@ -946,12 +943,12 @@ func decodeCT(version uint8, b []byte, tab *packet.TLVTable) (pipeline.Action, *
 		return nil, pipeline.Errorf(pipeline.OFPBAC_BAD_ARGUMENT, "ct: force requires commit")
 	}
 	if src := be32(b[12:]); src != 0 {
-		f, err := fieldFromNXMHeader(src)
+		f, err := fieldFromNXMHeaderTun(src, tab)
 		if err != nil {
 			return nil, err
 		}
 		ofsNBits := be16(b[16:])
-		sf, err := checkSubfield(f, ofsNBits>>6, ofsNBits&0x3f+1, false)
+		sf, err := f.check(ofsNBits>>6, ofsNBits&0x3f+1, false)
 		if err != nil {
 			return nil, err
 		}
@@ -988,7 +985,7 @@ func CTParams(c *pipeline.CT) ct.Params {
 		Force:  c.Flags&pipeline.CTForce != 0,
 		Alg:    c.Alg,
 	}
-	if !c.ZoneSrc.Field.Valid() {
+	if !c.ZoneSrc.Field.Valid() && c.ZoneSrc.Tun.Len == 0 {
 		p.Zone = c.Zone
 	}
 	setMark := func(v, m packet.U128) {

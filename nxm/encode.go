@@ -778,7 +778,7 @@ func appendCT(b []byte, version uint8, c *pipeline.CT) ([]byte, error) {
 	start := len(b)
 	b = nxHdr(b, nxastCT, 0)
 	b = be16(b, c.Flags)
-	if c.ZoneSrc.Field.Valid() {
+	if c.ZoneSrc.Field.Valid() || c.ZoneSrc.Tun.Len != 0 {
 		h := subfieldHeader(c.ZoneSrc)
 		if h == nil || h.Class == ClassExperimenter {
 			return nil, fmt.Errorf("nxm: ct zone field %v has no NXM header", c.ZoneSrc.Field)

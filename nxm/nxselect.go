@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/bits"
 
+	"gswitch/packet"
 	"gswitch/pipeline"
 )
 
@@ -23,7 +24,7 @@ const nxmInPortHeader = 0x00000002
 func validHashFields(f uint16) bool { return f <= pipeline.HashSymmetricL3 }
 
 // decodeMultipath is OVS's decode_NXAST_RAW_MULTIPATH (32 bytes).
-func decodeMultipath(b []byte) (pipeline.Action, *pipeline.Error) {
+func decodeMultipath(b []byte, tab *packet.TLVTable) (pipeline.Action, *pipeline.Error) {
 	if err := fixedLen(len(b), 32, "multipath"); err != nil {
 		return nil, err
 	}
@@ -32,7 +33,7 @@ func decodeMultipath(b []byte) (pipeline.Action, *pipeline.Error) {
 		MaxLink: be16(b[18:]), Arg: be32(b[20:])}
 	ofsNBits := be16(b[26:])
 	ofs, nbits := ofsNBits>>6, ofsNBits&0x3f+1
-	f, err := fieldFromNXMHeader(be32(b[28:]))
+	f, err := fieldFromNXMHeaderTun(be32(b[28:]), tab)
 	if err != nil {
 		return nil, err
 	}
@@ -46,7 +47,7 @@ func decodeMultipath(b []byte) (pipeline.Action, *pipeline.Error) {
 	case nbits < minBits:
 		return nil, pipeline.Errorf(pipeline.OFPBAC_BAD_ARGUMENT, "multipath: %d links need at least %d bits", nLinks, minBits)
 	}
-	sf, err := checkSubfield(f, ofs, nbits, true)
+	sf, err := f.check(ofs, nbits, true)
 	if err != nil {
 		return nil, err
 	}
@@ -57,7 +58,7 @@ func decodeMultipath(b []byte) (pipeline.Action, *pipeline.Error) {
 // decodeBundle is OVS's decode_bundle: its checks and their precedence
 // (the first of the argument errors, then a bad destination header, then a
 // short member list; the member ports last).
-func decodeBundle(load bool, b []byte) (pipeline.Action, *pipeline.Error) {
+func decodeBundle(load bool, b []byte, tab *packet.TLVTable) (pipeline.Action, *pipeline.Error) {
 	if err := minLen(len(b), 32, "bundle"); err != nil {
 		return nil, err
 	}
@@ -85,7 +86,7 @@ func decodeBundle(load bool, b []byte) (pipeline.Action, *pipeline.Error) {
 	var sf pipeline.Subfield
 	var dstErr *pipeline.Error
 	if load {
-		f, e := fieldFromNXMHeader(dst)
+		f, e := fieldFromNXMHeaderTun(dst, tab)
 		if e != nil {
 			return nil, e
 		}
@@ -93,7 +94,7 @@ func decodeBundle(load bool, b []byte) (pipeline.Action, *pipeline.Error) {
 		if nbits < 16 {
 			err = bad("bundle_load needs a destination of at least 16 bits")
 		}
-		sf, dstErr = checkSubfield(f, ofsNBits>>6, nbits, true)
+		sf, dstErr = f.check(ofsNBits>>6, nbits, true)
 	} else if ofsNBits != 0 || dst != 0 {
 		err = bad("nonzero reserved fields")
 	}

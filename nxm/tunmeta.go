@@ -313,3 +313,58 @@ func appendSetTun(b []byte, version uint8, a *pipeline.SetTun) []byte {
 	}
 	return finish(b, start)
 }
+
+// LooseTLV is tab as OVS decodes group buckets and packet-outs (without its
+// vl_mff_map): a field tab does not map is taken as OVS's static 124-byte
+// field, held nowhere (no slots: writing it does nothing, reading it gives
+// 0), and encoded back as it came. tab nil: no field mapped.
+func LooseTLV(tab *packet.TLVTable) *packet.TLVTable {
+	l := &packet.TLVTable{}
+	if tab != nil {
+		*l = *tab
+	}
+	for i := range l.E {
+		if !l.E[i].Valid {
+			l.E[i] = packet.TLVEntry{Valid: true, Len: packet.TunMetaMaxLen}
+		}
+	}
+	return l
+}
+
+// TunMatchSets turns the tun_metadata of an OpenFlow 1.5 packet-out's match
+// (t nil: none) into the set_field actions that give the packet those
+// values before its actions run.
+func TunMatchSets(t *packet.TunMatch) []pipeline.Action {
+	if t == nil {
+		return nil
+	}
+	var sets []pipeline.Action
+	for i := 0; i < packet.TunMetaFields; i++ {
+		if t.Fields&(1<<uint(i)) == 0 {
+			continue
+		}
+		a := pipeline.SetTun{F: pipeline.TunField{Idx: uint8(i), Len: t.Len[i], Slots: t.Place[i]}, Wire: WireSetField}
+		l := int(t.Len[i])
+		if t.Place[i] != 0 {
+			t.FieldBytes(i, a.Value[:0], a.Mask[:0])
+		} else {
+			// held nowhere: the value is not kept (nothing reads it)
+			for j := range a.Mask[:l] {
+				a.Mask[j] = 0xff
+			}
+		}
+		sets = append(sets, a)
+	}
+	return sets
+}
+
+// fieldFromNXMHeaderTun is fieldFromNXMHeader that also takes tun_metadata
+// mapped in tab (learn specs, output_reg, ct zones, multipath, bundle_load).
+func fieldFromNXMHeaderTun(h uint32, tab *packet.TLVTable) (pulledField, *pipeline.Error) {
+	if idx, ok := tunIndex(Header(h)); ok {
+		tf, err := tunField(Header(h), idx, tab)
+		return pulledField{tun: tf}, err
+	}
+	f, err := fieldFromNXMHeader(h)
+	return pulledField{f: f}, err
+}

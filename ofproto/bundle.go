@@ -204,7 +204,7 @@ func (c *conn) bundleAddAt(cd *codec, h Header, b []byte, off int) error {
 		}
 		e.fm, err = decodeNXFlowMod(inner, h.Version, c.state().flowModTableID, c.srv.tlv.table())
 	case e.kind == kindGroupMod:
-		e.gm, err = cd.decodeGroupMod(inner, c.srv.tlv.table())
+		e.gm, err = cd.decodeGroupMod(inner, c.srv.tlv.looseTable())
 	case e.kind == kindPortMod:
 		e.pm, err = cd.decodePortMod(inner)
 	case e.kind == kindPacketOut:

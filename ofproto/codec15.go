@@ -332,7 +332,7 @@ func decodePacketOut15(b []byte, tab *packet.TLVTable) (*packetOutRequest, error
 	if r.err {
 		return nil, errBadLen
 	}
-	match, n, err := nxm.DecodeOXMMatch(r.b[r.off:])
+	match, n, err := nxm.DecodeOXMMatchTLV(r.b[r.off:], tab)
 	if err != nil {
 		return nil, err
 	}
@@ -341,7 +341,10 @@ func decodePacketOut15(b []byte, tab *packet.TLVTable) (*packetOutRequest, error
 		return nil, errMatchBadLen
 	}
 	inPort := uint32(pipeline.PortController)
-	var sets []pipeline.Action
+	// tun_metadata (a pipeline field, in Match.Tun) is set as set_field
+	// would; one the TLV table does not map is held nowhere (tab is
+	// nxm.LooseTLV's), as OVS takes it and writes nothing.
+	sets := nxm.TunMatchSets(match.Tun)
 	for f := packet.FieldID(1); f < packet.NumFields; f++ {
 		m := match.Mask.Get(f)
 		if m.IsZero() {

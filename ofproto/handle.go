@@ -124,7 +124,7 @@ func handleFlowMod(c *conn, cd *codec, _ Header, b []byte) error {
 }
 
 func handleGroupMod(c *conn, cd *codec, _ Header, b []byte) error {
-	gm, err := cd.decodeGroupMod(b, c.srv.tlv.table())
+	gm, err := cd.decodeGroupMod(b, c.srv.tlv.looseTable())
 	if err != nil {
 		return err
 	}
@@ -303,7 +303,7 @@ func (c *conn) flowMod(req *flowModRequest) error {
 // packetOut decodes and executes an OFPT_PACKET_OUT of cd's version (the
 // caller has checked the role).
 func (c *conn) packetOut(cd *codec, b []byte) error {
-	po, err := cd.decodePacketOut(b, c.srv.tlv.table())
+	po, err := cd.decodePacketOut(b, c.srv.tlv.looseTable())
 	if err != nil {
 		return err
 	}
@@ -728,7 +728,7 @@ func (c *conn) handleNicira(h Header, b []byte, subtype uint32) error {
 		if err := c.rejectSlave(); err != nil {
 			return err
 		}
-		gm, err := decodeNXGroupMod(b, c.srv.tlv.table())
+		gm, err := decodeNXGroupMod(b, c.srv.tlv.looseTable())
 		if err != nil {
 			return err
 		}

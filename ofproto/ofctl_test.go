@@ -1061,6 +1061,17 @@ func TestOfctlTLVFieldsVsOVS(t *testing.T) {
 	ofctlStepsVsOVS(t, "flows/tlv-fields.steps", "tlv/fields.txt")
 }
 
+// TestOfctlTLVFields2VsOVS runs the ovs-ofctl commands of
+// tests/golden/flows/tlv-fields2.steps (tun_metadata in learn specs,
+// push/pop, output_reg, ct zones, multipath and bundle_load; unmapped fields
+// in group buckets and packet-outs; a 1.5 packet-out's match; packet-outs
+// through such flows, with the flows' counters and the learned flows)
+// against gswitch and compares the transcript with OVS 3.1's (capture.sh
+// section tlvfields2).
+func TestOfctlTLVFields2VsOVS(t *testing.T) {
+	ofctlStepsVsOVS(t, "flows/tlv-fields2.steps", "tlv/fields2.txt")
+}
+
 // ofctlStepsVsOVS runs the "CMD BR ARGS" lines of steps with ovs-ofctl
 // against gswitch and compares the transcript with want.
 func ofctlStepsVsOVS(t *testing.T, steps, want string) {

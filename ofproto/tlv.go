@@ -5,6 +5,7 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"gswitch/nxm"
 	"gswitch/packet"
 	"gswitch/pipeline"
 )
@@ -46,9 +47,10 @@ type tlvMap struct {
 
 // tlvState is a bridge's table, shared by its connections.
 type tlvState struct {
-	mu  sync.Mutex
-	tab packet.TLVTable
-	cur atomic.Pointer[packet.TLVTable] // the published copy of tab
+	mu    sync.Mutex
+	tab   packet.TLVTable
+	cur   atomic.Pointer[packet.TLVTable] // the published copy of tab
+	loose atomic.Pointer[packet.TLVTable] // nxm.LooseTLV of cur
 }
 
 // table is the current table (never nil), not to be changed.
@@ -57,6 +59,16 @@ func (s *tlvState) table() *packet.TLVTable {
 		return t
 	}
 	return &packet.TLVTable{}
+}
+
+// looseTable is table as group-mods and packet-outs decode it
+// (nxm.LooseTLV: unmapped fields accepted, as OVS decodes them without its
+// vl_mff_map), not to be changed.
+func (s *tlvState) looseTable() *packet.TLVTable {
+	if t := s.loose.Load(); t != nil {
+		return t
+	}
+	return nxm.LooseTLV(nil)
 }
 
 // decodeTLVMod is OVS's ofputil_decode_tlv_table_mod on the body after the
@@ -129,6 +141,7 @@ func (s *tlvState) mod(cmd uint16, maps []tlvMap, inUse tunInUse) error {
 	s.tab = t
 	pub := t
 	s.cur.Store(&pub)
+	s.loose.Store(nxm.LooseTLV(&pub))
 	return nil
 }
 

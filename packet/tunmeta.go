@@ -91,8 +91,13 @@ func (m *TunMeta) GetBits(idx int, slots uint64, ofs, n uint) U128 {
 }
 
 // SetBits writes bits [ofs, ofs+n) (n <= 128) of field idx held in slots
-// and marks it present (a field that was not present is zero first).
+// and marks it present (a field that was not present is zero first). A
+// field held nowhere (slots 0: an unmapped field a group bucket or
+// packet-out names) is not written.
 func (m *TunMeta) SetBits(idx int, slots uint64, ofs, n uint, v U128) {
+	if slots == 0 {
+		return
+	}
 	var buf [TunMetaSlots]uint8
 	order := slotOrder(slots, &buf)
 	if m.Present&(1<<uint(idx)) == 0 {
@@ -212,8 +217,12 @@ func (t *TunMatch) Overlaps(o *TunMatch) bool {
 }
 
 // SetBytes writes field idx held in slots from val under mask (both the
-// field's length, big-endian) and marks it present.
+// field's length, big-endian) and marks it present (slots 0: not written,
+// as SetBits).
 func (m *TunMeta) SetBytes(idx int, slots uint64, val, mask []byte) {
+	if slots == 0 {
+		return
+	}
 	var buf [TunMetaSlots]uint8
 	order := slotOrder(slots, &buf)
 	if m.Present&(1<<uint(idx)) == 0 {

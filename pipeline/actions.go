@@ -342,12 +342,12 @@ func (w *worker) conntrack(grp []*packet.Packet, o *op, ops []op, pc int, st xst
 		w.ctPerPacket(grp, c, ops, pc, st)
 		return
 	}
-	if c.zoneSrc.Field == packet.FieldInvalid {
+	if c.zoneSrc.Field == packet.FieldInvalid && c.zoneSrc.Tun.Len == 0 {
 		w.ctOne(grp, c, &c.params, ops, pc, st)
 		return
 	}
 	zoneOf := func(pk *packet.Packet) uint16 {
-		return uint16(pk.Key.W.Get(c.zoneSrc.Field).Shr(uint(c.zoneSrc.Ofs)).Lo)
+		return uint16(getSub(pk, c.zoneSrc, c.zoneSrc.Ofs, c.zoneSrc.NBits).Lo)
 	}
 	z0 := zoneOf(grp[0])
 	same := true
@@ -392,8 +392,8 @@ func (w *worker) conntrack(grp []*packet.Packet, o *op, ops []op, pc int, st xst
 func (w *worker) ctPerPacket(grp []*packet.Packet, c *ctOp, ops []op, pc int, st xstate) {
 	for _, pk := range grp {
 		w.ctp = c.params
-		if c.zoneSrc.Field != packet.FieldInvalid {
-			w.ctp.Zone = uint16(pk.Key.W.Get(c.zoneSrc.Field).Shr(uint(c.zoneSrc.Ofs)).Lo)
+		if c.zoneSrc.Field != packet.FieldInvalid || c.zoneSrc.Tun.Len != 0 {
+			w.ctp.Zone = uint16(getSub(pk, c.zoneSrc, c.zoneSrc.Ofs, c.zoneSrc.NBits).Lo)
 		}
 		for _, mv := range c.moves {
 			v := getSub(pk, mv.Src, mv.Src.Ofs, mv.Src.NBits).Shl(uint(mv.Dst.Ofs))

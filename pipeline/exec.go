@@ -395,7 +395,7 @@ func (w *worker) run(grp []*packet.Packet, ops []op, pc int, st xstate) {
 			w.output(grp, o.port, o.maxLen, &st)
 		case opOutputReg:
 			for _, pk := range grp {
-				p := pk.Key.W.Get(o.src.Field).Shr(uint(o.src.Ofs)).And(subOnes(o.src.NBits)).Lo
+				p := getSub(pk, o.src, o.src.Ofs, o.src.NBits).Lo
 				w.outputOne(pk, uint32(p), o.maxLen, &st)
 			}
 		case opMeter:

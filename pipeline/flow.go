@@ -410,9 +410,21 @@ func actionsTunUse(acts []Action) uint64 {
 			sub(a.Src)
 		case StackPop:
 			sub(a.Dst)
+		case OutputReg:
+			sub(a.Src)
+		case Multipath:
+			sub(a.Dst)
+		case Bundle:
+			sub(a.Dst)
+		case Learn:
+			for _, sp := range a.Specs {
+				sub(sp.Src)
+				sub(sp.Dst)
+			}
 		case Clone:
 			used |= actionsTunUse(a.Actions)
 		case CT:
+			sub(a.ZoneSrc)
 			used |= actionsTunUse(a.Exec)
 		}
 	}

@@ -14,15 +14,25 @@ func setSub(pk *packet.Packet, hdr bool, f packet.FieldID, v, m packet.U128) {
 	}
 }
 
+// writeSub writes v (its low sf.NBits bits) into subfield sf of pk: a key
+// field (in the frame too when hdr) or tun_metadata.
+func writeSub(pk *packet.Packet, hdr bool, sf Subfield, v packet.U128) {
+	if t := sf.Tun; t.Len != 0 {
+		pk.Tun.SetBits(int(t.Idx), t.Slots, uint(sf.Ofs), uint(sf.NBits), v)
+		return
+	}
+	m := subOnes(sf.NBits).Shl(uint(sf.Ofs))
+	setSub(pk, hdr, sf.Field, v.Shl(uint(sf.Ofs)).And(m), m)
+}
+
 // multipath runs a multipath action on each packet of grp: the link its
 // hash picks goes into the destination subfield.
 func (w *worker) multipath(grp []*packet.Packet, o *op) {
 	mp := o.mp
-	m := subOnes(mp.Dst.NBits).Shl(uint(mp.Dst.Ofs))
 	n := uint32(mp.MaxLink) + 1
 	for _, pk := range grp {
 		link := MultipathLink(HashFields(&pk.Key, mp.Fields, mp.Basis), mp.Algorithm, n, mp.Arg)
-		setSub(pk, o.hdr, mp.Dst.Field, packet.U128{Lo: uint64(link)}.Shl(uint(mp.Dst.Ofs)).And(m), m)
+		writeSub(pk, o.hdr, mp.Dst, packet.U128{Lo: uint64(link)})
 	}
 }
 
@@ -87,7 +97,6 @@ func (w *worker) bundle(grp []*packet.Packet, o *op, st *xstate) {
 			}
 		}
 	}
-	m := subOnes(b.Dst.NBits).Shl(uint(b.Dst.Ofs))
 	for _, pk := range grp {
 		p := choice
 		if b.Algorithm == BundleHRW && anyLive {
@@ -100,6 +109,6 @@ func (w *worker) bundle(grp []*packet.Packet, o *op, st *xstate) {
 		if p >= PortMax {
 			p -= 0xffff0000 // the OpenFlow 1.0 number of a reserved port
 		}
-		setSub(pk, o.hdr, b.Dst.Field, packet.U128{Lo: uint64(p)}.Shl(uint(b.Dst.Ofs)).And(m), m)
+		writeSub(pk, o.hdr, b.Dst, packet.U128{Lo: uint64(p)})
 	}
 }

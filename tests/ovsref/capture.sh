@@ -6,7 +6,7 @@
 # Usage (as root, from anywhere):
 #   tests/ovsref/capture.sh [SECTION...]    default: all sections
 #   tests/ovsref/capture.sh cleanup         only remove what a killed run left behind
-# Sections: flows ofctl errors of15 conntrack ctpkt monitor nat ftp ftpnat ftpnatct ftpnatport tftp ctrewrite ctflush learn tunnel mpls meters tlv tlvfields multipath bundlefail queues grouphash
+# Sections: flows ofctl errors of15 conntrack ctpkt monitor nat ftp ftpnat ftpnatct ftpnatport tftp ctrewrite ctflush learn tunnel mpls meters tlv tlvfields tlvfields2 tlvlearn multipath bundlefail queues grouphash
 # Environment: GOLDEN_OUT=DIR writes the goldens there instead of tests/golden
 # (flow inputs are still read from tests/golden/flows).
 #
@@ -612,6 +612,30 @@ section_tlvfields() {
 	ovs_down
 }
 
+# section_tlvfields2: tun_metadata0..63 in learn specs, push/pop,
+# output_reg, ct zones, multipath and bundle_load, unmapped fields in groups
+# and packet-outs, a 1.5 packet-out's match, and packet-outs through such
+# flows: the ovs-ofctl commands of tests/golden/flows/tlv-fields2.steps, as
+# section_tlvfields
+section_tlvfields2() {
+	switch_ns
+	ovs_up -P OpenFlow10,OpenFlow13,OpenFlow15
+	SETUP="private OVS 3.1 in ggo-sw (no ports, protocols OpenFlow10,OpenFlow13,OpenFlow15); each line of tests/golden/flows/tlv-fields2.steps run as ovs-ofctl -vconsole:off CMD br0 ARGS"
+	capsh flows tlv/fields2 "grep -v '^#' tests/golden/flows/tlv-fields2.steps | while read -r cmd br args; do echo \"\\\$ ovs-ofctl \$cmd br0 \$args\"; ovs-ofctl -vconsole:off \$cmd br0 \$args 2>&1; echo \"exit \$?\"; done"
+	ovs_down
+}
+
+# section_tlvlearn: tun_metadata0..63 in learn specs and the flows learn
+# makes from them: the ovs-ofctl commands of tests/golden/flows/tlv-learn.steps,
+# as section_tlvfields
+section_tlvlearn() {
+	switch_ns
+	ovs_up -P OpenFlow10,OpenFlow13,OpenFlow15
+	SETUP="private OVS 3.1 in ggo-sw (no ports, protocols OpenFlow10,OpenFlow13,OpenFlow15); each line of tests/golden/flows/tlv-learn.steps run as ovs-ofctl -vconsole:off CMD br0 ARGS"
+	capsh flows tlv/learn "grep -v '^#' tests/golden/flows/tlv-learn.steps | while read -r cmd br args; do echo \"\\\$ ovs-ofctl \$cmd br0 \$args\"; ovs-ofctl -vconsole:off \$cmd br0 \$args 2>&1; echo \"exit \$?\"; done"
+	ovs_down
+}
+
 # section_multipath: the link multipath picks and the member bundle_load
 # picks for the frames of flows/multipath.packets, as OVS's ofproto/trace
 # reports them (the registers of its "Final flow"): flows/multipath.flows
@@ -986,7 +1010,7 @@ mkdir -p "$GOLD"
 must go build -C "$ROOT" -o "$NORMALIZE" ./tests/ovsref/normalize
 must go build -C "$ROOT" -o "$TMPD/rawof" ./tests/ovsref/rawof
 SECTIONS=("$@")
-((${#SECTIONS[@]})) || SECTIONS=(flows ofctl errors of15 conntrack ctpkt monitor nat ftp ftpnat ftpnatct ftpnatport tftp ctrewrite ctflush learn tunnel mpls meters tlv tlvfields multipath bundlefail queues grouphash)
+((${#SECTIONS[@]})) || SECTIONS=(flows ofctl errors of15 conntrack ctpkt monitor nat ftp ftpnat ftpnatct ftpnatport tftp ctrewrite ctflush learn tunnel mpls meters tlv tlvfields tlvfields2 tlvlearn multipath bundlefail queues grouphash)
 for s in "${SECTIONS[@]}"; do
 	declare -F "section_$s" >/dev/null || { log "unknown section $s"; exit 2; }
 done
