@@ -34,6 +34,8 @@ type Options struct {
 	NoMonitorCond bool
 	// Logf, if set, receives one line per connection event.
 	Logf func(format string, args ...any)
+
+	tap func([]byte) // tests: every message received, before decoding
 }
 
 // Client is a connection to one OVSDB server that reconnects by itself.
@@ -240,7 +242,7 @@ func (c *Client) connect(ctx context.Context) (*conn, error) {
 	if err != nil {
 		return nil, err
 	}
-	cn := newConn(nc, c.opts.MaxMessage, c.notify, c.opts.Logf)
+	cn := newConn(nc, c.opts.MaxMessage, c.notify, c.opts.Logf, c.opts.tap)
 	go cn.probeLoop(c.opts.InactivityProbe)
 	raw, err := cn.call(ctx, "get_schema", []any{c.opts.Database})
 	if err != nil {

@@ -34,17 +34,17 @@ type conn struct {
 	probing  atomic.Bool
 }
 
-func newConn(nc net.Conn, maxMsg int, notify func(*message), logf func(string, ...any)) *conn {
+func newConn(nc net.Conn, maxMsg int, notify func(*message), logf func(string, ...any), tap func([]byte)) *conn {
 	cn := &conn{nc: nc, notify: notify, logf: logf, pending: map[int64]func(*message){}, closed: make(chan struct{})}
 	cn.lastRecv.Store(time.Now().UnixNano())
-	go cn.readLoop(newFrameReader(nc, maxMsg))
+	go cn.readLoop(newFrameReader(nc, maxMsg), tap)
 	return cn
 }
 
 // close drops the connection; readLoop then fails every pending call.
 func (cn *conn) close() { cn.nc.Close() }
 
-func (cn *conn) readLoop(fr *frameReader) {
+func (cn *conn) readLoop(fr *frameReader, tap func([]byte)) {
 	defer func() {
 		cn.nc.Close()
 		cn.mu.Lock()
@@ -66,6 +66,9 @@ func (cn *conn) readLoop(fr *frameReader) {
 			return
 		}
 		cn.lastRecv.Store(time.Now().UnixNano())
+		if tap != nil {
+			tap(b)
+		}
 		m, err := decodeMessage(b)
 		if err != nil {
 			cn.logf("ovsdb: %s: %v", cn.nc.RemoteAddr(), err)

@@ -147,7 +147,7 @@ func decodeDatum(v any) (Datum, error) {
 				}
 				s = append(s, a)
 			}
-			return s, nil
+			return canonicalSet(s), nil
 		case "map":
 			pairs, ok := x[1].([]any)
 			if !ok {
@@ -173,6 +173,19 @@ func decodeDatum(v any) (Datum, error) {
 		}
 	}
 	return decodeAtom(v)
+}
+
+// canonicalSet sorts a set and drops repeated elements, so that a decoded
+// set compares and encodes the same whatever order the peer sent.
+func canonicalSet(s Set) Set {
+	sort.Slice(s, func(i, j int) bool { return atomLess(s[i], s[j]) })
+	out := s[:0]
+	for i, a := range s {
+		if i == 0 || a != s[i-1] {
+			out = append(out, a)
+		}
+	}
+	return out
 }
 
 // DecodeDatum decodes one datum from its JSON text.

@@ -144,7 +144,7 @@ func (m *Monitor) start(ctx context.Context, cn *conn, schema *Schema) error {
 		if !errors.As(err, &re) {
 			return err
 		}
-		m.c.opts.Logf("ovsdb: %v; trying the next monitor method", err)
+		m.c.opts.Logf("%v; trying the next monitor method", err)
 	}
 	return err
 }
@@ -392,7 +392,7 @@ func applyDiff(ct *ColumnType, old, diff Datum) Datum {
 				out = append(out, e)
 			}
 		}
-		return out
+		return canonicalSet(out)
 	}
 	return diff
 }

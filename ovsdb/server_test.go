@@ -478,4 +478,17 @@ func TestServerRestart(t *testing.T) {
 	}
 	s.vsctl("--no-wait", "add-br", "br2")
 	waitFor(t, m, "br2 after restart", func(s *Snapshot) bool { return s.BridgeByName("br2") != nil })
+
+	// monitor_cancel: no more changes arrive.
+	if err := m.Cancel(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	seq := m.Snapshot().Seq
+	s.vsctl("--no-wait", "add-br", "br3")
+	if err := c.Echo(context.Background()); err != nil { // the server sent any update before this reply
+		t.Fatal(err)
+	}
+	if m.Snapshot().Seq != seq {
+		t.Errorf("a cancelled monitor changed")
+	}
 }
