@@ -45,6 +45,10 @@ type Packet struct {
 	// option is present on a packet from an ordinary port; set_field, load
 	// and move write them, and flows that match them read them.
 	Tun TunMeta
+	// PatchDepth is how many patch ports the packet has crossed from one
+	// bridge into another (package datapath bounds it so a patch loop
+	// ends); copied with the packet, zero after Reset.
+	PatchDepth uint8
 }
 
 // StackDepth is how many entries a packet's push/pop stack holds.
@@ -105,6 +109,7 @@ func (pk *Packet) Reset() {
 	pk.Key = Key{}
 	pk.Off = Offload{}
 	pk.Conn = nil
+	pk.PatchDepth = 0
 }
 
 // RxSpace returns the buffer space a receive call may fill; call SetLen after.
@@ -121,6 +126,7 @@ func (pk *Packet) Clone() *Packet {
 	c.Data = c.buf[start : start+copy(c.buf[start:], pk.Data)]
 	c.Key, c.Off, c.Conn = pk.Key, pk.Off, pk.Conn
 	c.Tun = pk.Tun
+	c.PatchDepth = pk.PatchDepth
 	return c
 }
 
@@ -132,6 +138,7 @@ func (pk *Packet) CopyFrom(src *Packet) {
 	}
 	pk.Data = pk.buf[start : start+copy(pk.buf[start:], src.Data)]
 	pk.Key, pk.Off, pk.Conn = src.Key, src.Off, src.Conn
+	pk.PatchDepth = src.PatchDepth
 	pk.Stack.N = src.Stack.N
 	copy(pk.Stack.V[:src.Stack.N], src.Stack.V[:src.Stack.N])
 	copy(pk.Stack.B[:src.Stack.N], src.Stack.B[:src.Stack.N])
