@@ -7,15 +7,21 @@ import (
 )
 
 // TestImportRules enforces the layering of ARCHITECTURE.md: packet uses only
-// the standard library; ct, pipeline, nxm and ports never reach up; ct/dpctl
-// uses only ct and packet.
+// the standard library; ct, pipeline, nxm, ofproto and ports never reach up
+// (to datapath or cmd); datapath never reaches cmd; ct/dpctl uses only ct
+// and packet.
 func TestImportRules(t *testing.T) {
 	forbidden := map[string][]string{
 		"gswitch/packet":    {"gswitch/", "github.com/", "go.uber.org/", "golang.org/"},
-		"gswitch/ct/...":    {"gswitch/pipeline", "gswitch/nxm", "gswitch/ofproto", "gswitch/ports", "github.com/contiv/libOpenflow"},
-		"gswitch/pipeline":  {"gswitch/nxm", "gswitch/ofproto", "gswitch/ports", "github.com/contiv/libOpenflow"},
-		"gswitch/nxm":       {"gswitch/ofproto", "gswitch/ports"},
-		"gswitch/ports/...": {"gswitch/ct", "gswitch/pipeline", "gswitch/nxm", "gswitch/ofproto"},
+		"gswitch/ct/...":    {"gswitch/pipeline", "gswitch/nxm", "gswitch/ofproto", "gswitch/ports", "gswitch/datapath", "github.com/contiv/libOpenflow"},
+		"gswitch/pipeline":  {"gswitch/nxm", "gswitch/ofproto", "gswitch/ports", "gswitch/datapath", "github.com/contiv/libOpenflow"},
+		"gswitch/nxm":       {"gswitch/ofproto", "gswitch/ports", "gswitch/datapath"},
+		"gswitch/ports/...": {"gswitch/ct", "gswitch/pipeline", "gswitch/nxm", "gswitch/ofproto", "gswitch/datapath"},
+		"gswitch/ofproto":   {"gswitch/datapath", "gswitch/cmd"},
+		// datapath, the bridges (ports, output queues, patch ports), uses
+		// packet, ct, pipeline, nxm, ofproto and ports; only cmd/gswitch
+		// imports it.
+		"gswitch/datapath": {"gswitch/cmd", "gswitch/tests", "github.com/contiv/libOpenflow"},
 		// Test helpers any package's tests may import, packet's included.
 		"gswitch/tests/testutil": {"gswitch/", "github.com/", "go.uber.org/", "golang.org/"},
 		// ct's run-time lock checks (race builds): the standard library

@@ -44,20 +44,16 @@ func (s *Switch) registerCommands(c *ctl.Server) {
 func (s *Switch) showText() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "gswitch %s: bridge %s, datapath id %016x\n", Version, s.cfg.Bridge, s.dpid)
-	fmt.Fprintf(&b, "  flows: %d\n", s.dp.NumFlows())
+	fmt.Fprintf(&b, "  flows: %d\n", s.br.Pipeline().NumFlows())
 	fmt.Fprintf(&b, "  conntrack: %d connections (max %d)\n", s.tracker.Count(), s.tracker.MaxConns())
-	fmt.Fprintf(&b, "  OpenFlow connections: %d\n", s.of.NumConns())
-	for _, p := range s.ports {
-		kind := "afpacket"
-		if p.tap {
-			kind = "tap"
-		}
+	fmt.Fprintf(&b, "  OpenFlow connections: %d\n", s.br.OpenFlow().NumConns())
+	for _, p := range s.br.Ports() {
 		state := "up"
-		if !p.up.Load() {
+		if !p.Up {
 			state = "down"
 		}
-		st := p.p.Stats()
-		fmt.Fprintf(&b, "  port %d: %s (%s, %s, %s)\n", p.no, p.name, kind, state, net.HardwareAddr(p.p.HWAddr()))
+		st := p.Stats
+		fmt.Fprintf(&b, "  port %d: %s (%s, %s, %s)\n", p.No, p.Name, p.Type, state, p.HWAddr)
 		fmt.Fprintf(&b, "    RX packets:%d bytes:%d dropped:%d errors:%d\n", st.RxPackets, st.RxBytes, st.RxDrops, st.RxErrors)
 		fmt.Fprintf(&b, "    TX packets:%d bytes:%d dropped:%d errors:%d segmented:%d csum_finished:%d\n",
 			st.TxPackets, st.TxBytes, st.TxDrops, st.TxErrors, st.TxSegmented, st.TxCsumFinished)
@@ -69,7 +65,7 @@ func (s *Switch) showText() string {
 // lists its events.
 func (s *Switch) coverageText() string {
 	var lines []string
-	for k, v := range s.dp.Counters() {
+	for k, v := range s.br.Pipeline().Counters() {
 		if v != 0 {
 			lines = append(lines, fmt.Sprintf("pipeline_%-40s %d", k, v))
 		}
@@ -87,7 +83,7 @@ func (s *Switch) fdbText() string {
 	var b strings.Builder
 	b.WriteString(" port  VLAN  MAC                Age\n")
 	// As OVS: least recently used first; the port as ofputil_port_to_string.
-	es := s.dp.MACTable(s.Now())
+	es := s.br.Pipeline().MACTable(s.Now())
 	sort.SliceStable(es, func(i, j int) bool { return es[i].Age > es[j].Age })
 	for _, e := range es {
 		port := fmt.Sprint(e.Port)
@@ -98,9 +94,6 @@ func (s *Switch) fdbText() string {
 	}
 	return b.String()
 }
-
-var _ pipeline.Sender = (*sender)(nil)
-var _ pipeline.PacketInSink = (*pinSink)(nil)
 
 // counterMap turns a struct of uint64 counters into name → value.
 func counterMap(c any) map[string]uint64 {

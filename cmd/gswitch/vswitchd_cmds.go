@@ -67,7 +67,7 @@ type coverage struct {
 func newCoverage(s *Switch) *coverage {
 	c := &coverage{read: func() map[string]uint64 {
 		m := map[string]uint64{}
-		for k, v := range s.dp.Counters() {
+		for k, v := range s.br.Pipeline().Counters() {
 			m["pipeline_"+k] = v
 		}
 		for k, v := range counterMap(s.tracker.Counters()) {

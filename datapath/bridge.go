@@ -1,0 +1,407 @@
+package datapath
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"sort"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"go.uber.org/zap"
+
+	"gswitch/ct"
+	"gswitch/ofproto"
+	"gswitch/packet"
+	"gswitch/pipeline"
+	"gswitch/ports"
+)
+
+// Config configures a Bridge.
+type Config struct {
+	// Name is the bridge's name: its LOCAL port's name and the datapath
+	// description ovs-ofctl shows.
+	Name string
+	// DatapathID is the datapath id when DatapathIDSet; otherwise it is
+	// the bridge's Ethernet address, as in OVS.
+	DatapathID    uint64
+	DatapathIDSet bool
+	// HWAddr is the bridge's (LOCAL port's) Ethernet address when
+	// HWAddrSet; otherwise the first port's, or a random locally
+	// administered one.
+	HWAddr    [6]byte
+	HWAddrSet bool
+	// Protocols is the OpenFlow version bitmap offered (0: all).
+	Protocols uint32
+	// FailMode is "standalone" (the default) or "secure". A standalone
+	// bridge with no Controllers gets one NORMAL flow, as ovs-vswitchd
+	// gives it.
+	FailMode string
+	// Listen are passive OpenFlow listeners (ptcp:, punix:); Controllers
+	// active ones (tcp:). Start opens them; a failure is an error.
+	Listen      []string
+	Controllers []string
+	// Mgmt is the management socket path ($OVS_RUNDIR/NAME.mgmt; empty:
+	// none). A socket another process answers on is refused; when
+	// MgmtOptional, Start then logs a warning and goes on without it.
+	Mgmt         string
+	MgmtOptional bool
+	// Software is the OFPMP_DESC software description.
+	Software string
+
+	// Shared by every bridge of a process. Tracker and Pool are required;
+	// Clock (monotonic ns) defaults to the time since New; Logger to a
+	// no-op.
+	Tracker *ct.Tracker
+	Pool    *packet.Pool
+	Clock   func() int64
+	Logger  *zap.Logger
+}
+
+// Port is one port given to New: a device and its OpenFlow port number.
+type Port struct {
+	No   uint32
+	Dev  ports.Port
+	Type string // what `show` calls it: "afpacket", "tap", ...
+}
+
+// MaxQueue is how many packets a port's output queue holds.
+const MaxQueue = 1024
+
+// Bridge is one OpenFlow bridge: a pipeline, its OpenFlow server and ports.
+type Bridge struct {
+	cfg     Config
+	log     *zap.Logger
+	now     func() int64
+	pool    *packet.Pool
+	tracker *ct.Tracker
+	dp      *pipeline.Datapath
+	of      *ofproto.Server
+	dpid    uint64
+	hwaddr  [6]byte
+
+	// mu serializes changes to the port table and the events they send
+	// (add, remove, port-mod, link changes); tab is the table, an
+	// immutable snapshot the packet path loads once per use.
+	mu    sync.Mutex
+	tab   atomic.Pointer[portTable]
+	alloc portAlloc // guarded by mu
+
+	wg      sync.WaitGroup
+	stop    chan struct{}
+	started bool // guarded by mu
+	closed  bool // guarded by mu
+}
+
+// portTable is a snapshot of the bridge's ports.
+type portTable struct {
+	list []*port // by port number
+	byNo map[uint32]*port
+}
+
+func (t *portTable) with(p *port) *portTable {
+	n := &portTable{list: append(append([]*port(nil), t.list...), p), byNo: make(map[uint32]*port, len(t.byNo)+1)}
+	sort.Slice(n.list, func(i, j int) bool { return n.list[i].no < n.list[j].no })
+	for _, q := range n.list {
+		n.byNo[q.no] = q
+	}
+	return n
+}
+
+func (t *portTable) without(no uint32) *portTable {
+	n := &portTable{byNo: make(map[uint32]*port, len(t.byNo))}
+	for _, q := range t.list {
+		if q.no != no {
+			n.list = append(n.list, q)
+			n.byNo[q.no] = q
+		}
+	}
+	return n
+}
+
+// New builds a bridge over ps (it owns them from now on: on error they are
+// closed). It does not start traffic; Start does.
+func New(cfg Config, ps []Port) (b *Bridge, err error) {
+	defer func() {
+		if err != nil {
+			for _, p := range ps {
+				if p.Dev != nil {
+					p.Dev.Close()
+				}
+			}
+		}
+	}()
+	if cfg.Tracker == nil || cfg.Pool == nil {
+		return nil, errors.New("datapath: Config.Tracker and Config.Pool are required")
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = zap.NewNop()
+	}
+	if cfg.Clock == nil {
+		start := time.Now()
+		cfg.Clock = func() int64 { return int64(time.Since(start)) }
+	}
+	b = &Bridge{cfg: cfg, log: cfg.Logger, now: cfg.Clock, pool: cfg.Pool, tracker: cfg.Tracker,
+		stop: make(chan struct{})}
+	b.alloc.init()
+	tab := &portTable{byNo: map[uint32]*port{}}
+	for _, p := range ps {
+		if p.No == 0 || p.No > pipeline.PortMax {
+			return nil, fmt.Errorf("port %s: port number %d out of range", p.Dev.Name(), p.No)
+		}
+		if tab.byNo[p.No] != nil {
+			return nil, fmt.Errorf("port %s: port number %d is already taken by %s", p.Dev.Name(), p.No, tab.byNo[p.No].name)
+		}
+		tab = tab.with(b.newPort(p.No, p.Dev.Name(), p.Type, p.Dev))
+		b.alloc.take(p.No)
+	}
+	b.tab.Store(tab)
+	b.hwaddr = bridgeMAC(ps)
+	if cfg.HWAddrSet {
+		b.hwaddr = cfg.HWAddr
+	}
+	b.dpid = cfg.DatapathID
+	if !cfg.DatapathIDSet {
+		// As OVS: the datapath id is the bridge's Ethernet address.
+		b.dpid = 0
+		for _, x := range b.hwaddr {
+			b.dpid = b.dpid<<8 | uint64(x)
+		}
+	}
+	b.dp = pipeline.New(pipeline.Config{
+		Tracker:     b.tracker,
+		Sender:      (*sender)(b),
+		PacketIn:    (*pinSink)(b),
+		FlowRemoved: func(fr *pipeline.FlowRemoved) { b.of.FlowRemoved(fr) },
+	})
+	b.updatePipelinePorts()
+	b.of, err = ofproto.New(ofproto.Config{
+		Datapath:   b.dp,
+		Ports:      (*ofPorts)(b),
+		Ct:         ctFlusher{b.tracker},
+		DatapathID: b.dpid,
+		Protocols:  cfg.Protocols,
+		Clock:      b.now,
+		Logger:     b.log.Named("ofproto"),
+		Desc: ofproto.Desc{Manufacturer: "gswitch", Hardware: "gswitch userspace switch", Software: cfg.Software,
+			SerialNum: "None", Datapath: cfg.Name},
+	})
+	if err != nil {
+		return nil, err
+	}
+	if cfg.FailMode != "secure" && len(cfg.Controllers) == 0 {
+		// As ovs-vswitchd does for a bridge with no controller.
+		fm := &pipeline.FlowMod{Command: pipeline.FlowAdd, OutPort: pipeline.PortAny, OutGroup: pipeline.GroupAny,
+			Spec: pipeline.FlowSpec{Inst: pipeline.Instructions{HasApply: true, GotoTable: -1,
+				Apply: []pipeline.Action{pipeline.Output{Port: pipeline.PortNormal}}}}}
+		if err := b.dp.FlowMod(fm, b.now()); err != nil {
+			return nil, fmt.Errorf("installing the standalone NORMAL flow: %w", err)
+		}
+	}
+	return b, nil
+}
+
+// bridgeMAC is the bridge's default Ethernet address: the first port's, or
+// a random locally administered one when there is none.
+func bridgeMAC(ps []Port) [6]byte {
+	var mac [6]byte
+	if len(ps) > 0 && len(ps[0].Dev.HWAddr()) == 6 {
+		copy(mac[:], ps[0].Dev.HWAddr())
+		return mac
+	}
+	if f, err := os.Open("/dev/urandom"); err == nil {
+		f.Read(mac[:])
+		f.Close()
+	}
+	mac[0] = mac[0]&^1 | 2
+	return mac
+}
+
+// Name is the bridge's name.
+func (b *Bridge) Name() string { return b.cfg.Name }
+
+// DatapathID is the bridge's datapath id.
+func (b *Bridge) DatapathID() uint64 { return b.dpid }
+
+// HWAddr is the bridge's (LOCAL port's) Ethernet address.
+func (b *Bridge) HWAddr() [6]byte { return b.hwaddr }
+
+// Pipeline is the bridge's flow tables.
+func (b *Bridge) Pipeline() *pipeline.Datapath { return b.dp }
+
+// OpenFlow is the bridge's OpenFlow server.
+func (b *Bridge) OpenFlow() *ofproto.Server { return b.of }
+
+// Now is the bridge's clock (monotonic ns).
+func (b *Bridge) Now() int64 { return b.now() }
+
+// Start opens the listeners and the management socket, connects to the
+// controllers and starts the receive loops and the flow-expiry timer.
+// The shared tracker is started by its owner.
+func (b *Bridge) Start() error {
+	for _, l := range b.cfg.Listen {
+		if err := b.of.Listen(l); err != nil {
+			return fmt.Errorf("--of-listen %s: %w", l, err)
+		}
+	}
+	if b.cfg.Mgmt != "" {
+		if err := b.listenMgmt(b.cfg.Mgmt); err != nil {
+			if !b.cfg.MgmtOptional {
+				return err
+			}
+			b.log.Warn("management socket not available; continuing without it", zap.String("path", b.cfg.Mgmt), zap.Error(err))
+			b.cfg.Mgmt = ""
+		}
+	}
+	for _, c := range b.cfg.Controllers {
+		if err := b.of.Connect(c); err != nil {
+			return fmt.Errorf("--controller %s: %w", c, err)
+		}
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.started = true
+	for _, p := range b.tab.Load().list {
+		b.startPort(p)
+	}
+	b.wg.Add(1)
+	go b.timers()
+	return nil
+}
+
+// listenMgmt listens on punix:PATH, refusing a socket another process answers on.
+func (b *Bridge) listenMgmt(path string) error {
+	if c, err := net.DialTimeout("unix", path, 200*time.Millisecond); err == nil {
+		c.Close()
+		return fmt.Errorf("bridge %s: management socket %s is in use by another switch (choose another --bridge or OVS_RUNDIR)", b.cfg.Name, path)
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return fmt.Errorf("bridge %s: %w", b.cfg.Name, err)
+	}
+	if fi, err := os.Lstat(path); err == nil && fi.Mode()&os.ModeSocket != 0 {
+		os.Remove(path) // stale: nobody answered
+	}
+	if err := b.of.Listen("punix:" + path); err != nil {
+		return fmt.Errorf("bridge %s: management socket %s: %w", b.cfg.Name, path, err)
+	}
+	return nil
+}
+
+// Close stops the bridge and closes its ports and OpenFlow server.
+func (b *Bridge) Close() {
+	b.mu.Lock()
+	if b.closed {
+		b.mu.Unlock()
+		return
+	}
+	b.closed = true
+	close(b.stop)
+	tab := b.tab.Load()
+	b.mu.Unlock()
+	for _, p := range tab.list {
+		p.close()
+		if p.patch != nil {
+			p.patch.unlink()
+		}
+	}
+	b.wg.Wait()
+	for _, p := range tab.list {
+		p.dropQueued(b.pool)
+	}
+	b.of.Close()
+	if b.cfg.Mgmt != "" {
+		// Remove our socket only (another process may own a live one).
+		if c, err := net.DialTimeout("unix", b.cfg.Mgmt, 100*time.Millisecond); err != nil {
+			os.Remove(b.cfg.Mgmt)
+		} else {
+			c.Close()
+		}
+	}
+}
+
+// timers runs flow expiry once a second.
+func (b *Bridge) timers() {
+	defer b.wg.Done()
+	t := time.NewTicker(time.Second)
+	defer t.Stop()
+	for {
+		select {
+		case <-b.stop:
+			return
+		case <-t.C:
+			b.dp.Expire(b.now())
+		}
+	}
+}
+
+// LinkChanged tells the bridge that the kernel interface name went up or
+// down (from a ports.LinkWatcher); the other bridges' ports are ignored.
+func (b *Bridge) LinkChanged(name string, up bool) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for _, p := range b.tab.Load().list {
+		if p.name != name || p.dev == nil || p.up.Load() == up {
+			continue
+		}
+		p.up.Store(up)
+		b.updatePipelinePortsLocked()
+		b.of.PortStatus(ofproto.PortModified, b.ofPort(p))
+	}
+}
+
+func (b *Bridge) updatePipelinePorts() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.updatePipelinePortsLocked()
+}
+
+func (b *Bridge) updatePipelinePortsLocked() {
+	tab := b.tab.Load()
+	infos := make([]pipeline.PortInfo, 0, len(tab.list))
+	for _, p := range tab.list {
+		c := p.config.Load()
+		infos = append(infos, pipeline.PortInfo{No: p.no, NoFlood: c&ofproto.PortConfigNoFlood != 0,
+			Up: p.up.Load() && c&ofproto.PortConfigDown == 0})
+	}
+	b.dp.SetPorts(infos)
+}
+
+// PortState is one port as `show` reports it.
+type PortState struct {
+	No     uint32
+	Name   string
+	Type   string
+	Up     bool
+	Config uint32 // OFPPC_* (OpenFlow 1.0 numbering)
+	HWAddr net.HardwareAddr
+	Stats  ports.Stats
+}
+
+// Ports returns the bridge's ports (not LOCAL), by number.
+func (b *Bridge) Ports() []PortState {
+	tab := b.tab.Load()
+	out := make([]PortState, 0, len(tab.list))
+	for _, p := range tab.list {
+		out = append(out, PortState{No: p.no, Name: p.name, Type: p.typ, Up: p.up.Load(), Config: p.config.Load(),
+			HWAddr: p.hwAddr(), Stats: p.stats()})
+	}
+	return out
+}
+
+// ctFlusher adapts the tracker to the OpenFlow server's NXT_CT_FLUSH(_ZONE).
+type ctFlusher struct{ t *ct.Tracker }
+
+func (c ctFlusher) FlushZone(zone uint16) { c.t.FlushZone(zone) }
+
+func (c ctFlusher) Flush(f *ofproto.CtFlushFilter) {
+	conv := func(t ofproto.CtTuple) ct.FlushTuple {
+		return ct.FlushTuple{Src: t.Src, Dst: t.Dst, SrcPort: t.SrcPort, DstPort: t.DstPort,
+			ICMPID: t.ICMPID, ICMPType: t.ICMPType, ICMPCode: t.ICMPCode}
+	}
+	// As OVS's handle_nxt_ct_flush, a full tuple that names no connection
+	// is not an error to the controller.
+	_, _ = c.t.FlushMatching(ct.FlushFilter{HasZone: f.HasZone, Zone: f.Zone, Proto: f.Proto, Orig: conv(f.Orig), Reply: conv(f.Reply)})
+}

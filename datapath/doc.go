@@ -1,0 +1,31 @@
+// Package datapath runs bridges: each Bridge is one pipeline.Datapath, one
+// ofproto.Server and its ports (ports.Port values, which it reads and
+// writes), as one bridge of ovs-vswitchd's netdev datapath. Several bridges
+// may share one conntrack (*ct.Tracker), clock and packet pool, as OVS's
+// bridges share the netdev datapath's conntrack.
+//
+// Per port, a Bridge has a receive goroutine (read a batch, set in_port, run
+// it through the pipeline to completion), an output queue (the pipeline's
+// Sender copies outputs into it; Flush writes it in batches), and its
+// OpenFlow state (port-mod config bits, link state, counters). Packet-ins go
+// to the bridge's ofproto.Server after offloads are finished in software.
+//
+// Ports may be added and removed while traffic flows (AddPort, RemovePort):
+// the port table is an immutable snapshot swapped under the bridge's
+// mutex, so the packet path reads it with one atomic load and never locks.
+//
+// Output queues. Each output is copied into its port's queue; the
+// goroutine that ends a batch (Flush) writes the queues of the ports it
+// output to. A port is written by one goroutine at a time: a goroutine that
+// finds another one writing leaves its packets to it (TryLock) instead of
+// waiting, so a port that is slow to take frames does not stall the
+// receive loops of other ports. A queue holds at most MaxQueue packets;
+// more are dropped and counted as the port's tx drops.
+//
+// Patch ports (AddPatch) join two bridges as OVS's type=patch interfaces:
+// an output to one runs the packet through the peer bridge's pipeline,
+// from the peer port, on the same goroutine, at the end of the batch.
+//
+// cmd/gswitch is the only importer; the package imports packet, ct,
+// pipeline, ofproto and ports (tests/deps_test.go).
+package datapath
