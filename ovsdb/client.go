@@ -187,6 +187,9 @@ func (c *Client) Schema() *Schema {
 	return c.schema
 }
 
+// Done is closed once the client is closed and its connection gone.
+func (c *Client) Done() <-chan struct{} { return c.done }
+
 // Connected reports whether the client has a connection now.
 func (c *Client) Connected() bool {
 	c.mu.Lock()
@@ -283,7 +286,7 @@ func (c *Client) connect(ctx context.Context) (*conn, error) {
 }
 
 // notify routes a notification from the server.
-func (c *Client) notify(m *message) {
+func (c *Client) notify(cn *conn, m *message) {
 	switch m.Method {
 	case "update", "update2":
 		var params []json.RawMessage
@@ -296,7 +299,7 @@ func (c *Client) notify(m *message) {
 		mon := c.monitors[id]
 		c.mu.Unlock()
 		if mon != nil {
-			mon.update(params[1], m.Method == "update2")
+			mon.update(cn, params[1], m.Method == "update2")
 		}
 	}
 }

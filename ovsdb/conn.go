@@ -19,7 +19,7 @@ var ErrDisconnected = errors.New("ovsdb: connection lost")
 // applied before the updates that follow it.
 type conn struct {
 	nc     net.Conn
-	notify func(*message) // notifications (update, update2, ...)
+	notify func(*conn, *message) // notifications (update, update2, ...)
 	logf   func(string, ...any)
 
 	wmu sync.Mutex // serializes writes
@@ -34,7 +34,7 @@ type conn struct {
 	probing  atomic.Bool
 }
 
-func newConn(nc net.Conn, maxMsg int, notify func(*message), logf func(string, ...any), tap func([]byte)) *conn {
+func newConn(nc net.Conn, maxMsg int, notify func(*conn, *message), logf func(string, ...any), tap func([]byte)) *conn {
 	cn := &conn{nc: nc, notify: notify, logf: logf, pending: map[int64]func(*message){}, closed: make(chan struct{})}
 	cn.lastRecv.Store(time.Now().UnixNano())
 	go cn.readLoop(newFrameReader(nc, maxMsg), tap)
@@ -96,7 +96,7 @@ func (cn *conn) readLoop(fr *frameReader, tap func([]byte)) {
 // notifications on.
 func (cn *conn) handleRequest(m *message) {
 	if isNull(m.ID) {
-		cn.notify(m)
+		cn.notify(cn, m)
 		return
 	}
 	reply := map[string]any{"id": m.ID, "error": nil, "result": nil}

@@ -27,14 +27,16 @@
 //	}
 //
 // A monitor uses monitor_cond (update2 notifications, with their set and
-// map diffs) and falls back to monitor (update) when the server lacks it. It
+// map diffs; an optional column's diff is its new value, as ovsdb-server
+// sends it) and falls back to monitor (update) when the server lacks it. It
 // keeps a replica of the tables Snapshot has (Open_vSwitch, Bridge, Port,
 // Interface, Controller, Datapath, CT_Zone, CT_Timeout_Policy,
 // Flow_Sample_Collector_Set, IPFIX) with the columns their Go types carry,
 // as far as the server's schema has them. References between rows stay
 // UUIDs (Bridge.Ports -> Snapshot.Ports[u]). Each change publishes a new
 // immutable *Snapshot (copy on write per table: unchanged tables share
-// their maps); Changed is signalled, coalesced. After a reconnect the
+// their maps); Changed is signalled, coalesced, and never closed (select on
+// Client.Done too). After a reconnect the
 // monitor's snapshot is rebuilt from scratch from the server's initial
 // contents and carries a new Epoch, so a caller reconciles against it.
 // Snapshot.Seq counts changes.
@@ -46,7 +48,13 @@
 //		ovsdb.UpdateUUID("Interface", iface.UUID, map[string]any{"ofport": int64(7),
 //			"status": map[string]string{"driver_name": "veth"}}))
 //
-// Ops are built with Insert, Update, UpdateUUID, Mutate, Wait, Delete,
+// What ovs-vswitchd writes back has typed builders (writeback.go):
+// OpenVSwitchState (cur_cfg, datapath_types, iface_types, dpdk_*), CurCfg,
+// BridgeState (datapath_id, datapath_version), InterfaceState (ofport,
+// error, admin_state, link_*, mac_in_use, mtu, ifindex, status),
+// InterfaceStatistics, ControllerState (is_connected, role, status); each
+// is one update by uuid, a nil pointer clearing an optional column. Other
+// ops are built with Insert, Update, UpdateUUID, Mutate, Wait, Delete,
 // Select and Comment. Row, condition and mutation values are Go values
 // Value converts: string, bool, int/int64, float64, UUID and NamedUUID
 // atoms; pointers for optional columns (nil is the empty set); slices for
@@ -55,6 +63,8 @@
 // Open_vSwitch"; index -1 when the commit failed) and the server's error and
 // details; OVSDB then changed nothing. Transact waits for a connection;
 // a ctx that ends first sends the server a cancel for the transaction.
+// A connection lost after the request was sent gives ErrDisconnected: the
+// transaction may or may not have committed (read the next snapshot).
 // Client.Call sends any other method.
 //
 // # The data model

@@ -44,7 +44,7 @@ func (m *Monitor) Snapshot() *Snapshot { return m.snap.Load() }
 
 // Changed receives a value after one or more changes (coalesced: read
 // Snapshot after each receive). A reconnect is a change whose Snapshot has
-// a new Epoch.
+// a new Epoch. It is never closed: select on Client.Done or a context too.
 func (m *Monitor) Changed() <-chan struct{} { return m.changed }
 
 // Cancel stops the monitor (monitor_cancel on the current connection).
@@ -176,11 +176,11 @@ func (m *Monitor) reset(cn *conn, schema *Schema, raw json.RawMessage, update2 b
 }
 
 // update applies an update or update2 notification.
-func (m *Monitor) update(raw json.RawMessage, update2 bool) {
+func (m *Monitor) update(cn *conn, raw json.RawMessage, update2 bool) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if m.rows == nil {
-		return
+	if m.rows == nil || m.on != cn {
+		return // not started, or a connection being torn down
 	}
 	if err := m.applyLocked(raw, update2, false); err != nil {
 		m.c.opts.Logf("ovsdb: monitor %s: %v; reconnecting for a fresh snapshot", m.id, err)
@@ -354,8 +354,8 @@ func normalize(ts *TableSchema, col string, d Datum) (Datum, error) {
 }
 
 // applyDiff applies an update2 "modify" diff: a set's elements toggle, a
-// map's pairs are removed (same value), changed or added; an atom is the
-// new value.
+// map's pairs are removed (same value), changed or added; an atom or an
+// optional (at most one element) column gets the new value.
 func applyDiff(ct *ColumnType, old, diff Datum) Datum {
 	if ct == nil {
 		return diff
@@ -375,6 +375,10 @@ func applyDiff(ct *ColumnType, old, diff Datum) Datum {
 			}
 		}
 		return out
+	case ct.IsSet() && ct.Max == 1:
+		// An optional column: ovsdb-server sends the new value (seen from
+		// 3.1: "mtu":["set",[]] clears, "ofport":-1 replaces 1).
+		return diff
 	case ct.IsSet():
 		os, _ := old.(Set)
 		out := append(Set(nil), os...)

@@ -236,6 +236,17 @@ func TestServerReplica(t *testing.T) {
 			if snap.InterfaceByName("veth0").OfportRequest != nil {
 				t.Errorf("veth0 ofport_request set")
 			}
+			// An optional column changed, then cleared (update2 sends the
+			// new value for these, not a set difference).
+			s.vsctl("--no-wait", "set", "interface", "veth1", "ofport_request=8")
+			waitFor(t, m, "ofport_request 8", func(s *Snapshot) bool {
+				r := s.InterfaceByName("veth1").OfportRequest
+				return r != nil && *r == 8
+			})
+			s.vsctl("--no-wait", "clear", "interface", "veth1", "ofport_request")
+			waitFor(t, m, "ofport_request cleared", func(s *Snapshot) bool { return s.InterfaceByName("veth1").OfportRequest == nil })
+			s.vsctl("--no-wait", "set", "interface", "veth1", "ofport_request=7")
+			snap = waitFor(t, m, "ofport_request 7", func(s *Snapshot) bool { return s.InterfaceByName("veth1").OfportRequest != nil })
 			var tagged *Port
 			for _, p := range snap.Ports {
 				if p.Name == "veth0" {
@@ -318,9 +329,8 @@ func TestServerWaitCurCfg(t *testing.T) {
 		for {
 			if r := m.Snapshot().Root(); r != nil && r.CurCfg != r.NextCfg {
 				ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-				_, err := c.Transact(ctx, UpdateUUID("Open_vSwitch", r.UUID, map[string]any{
-					"cur_cfg": r.NextCfg, "datapath_types": []string{"netdev"},
-					"iface_types": []string{"internal", "patch", "system", "tap"}, "dpdk_initialized": false}))
+				_, err := c.Transact(ctx, OpenVSwitchState{CurCfg: r.NextCfg, DatapathTypes: []string{"netdev"},
+					IfaceTypes: []string{"internal", "patch", "system", "tap"}, DPDKVersion: Ptr("none")}.Update(r.UUID))
 				cancel()
 				if err != nil {
 					t.Errorf("writing cur_cfg: %v", err)
@@ -337,9 +347,9 @@ func TestServerWaitCurCfg(t *testing.T) {
 	start := time.Now()
 	s.vsctl("add-br", "br9")
 	t.Logf("ovs-vsctl add-br br9 (with --wait) returned after %v", time.Since(start))
-	out := s.vsctl("get", "Open_vSwitch", ".", "cur_cfg", "next_cfg", "iface_types")
+	out := s.vsctl("get", "Open_vSwitch", ".", "cur_cfg", "next_cfg", "iface_types", "dpdk_version", "dpdk_initialized")
 	lines := strings.Split(out, "\n")
-	if len(lines) != 3 || lines[0] != lines[1] || lines[0] == "0" || lines[2] != "[internal, patch, system, tap]" {
+	if len(lines) != 5 || lines[3] != "none" || lines[4] != "false" || lines[0] != lines[1] || lines[0] == "0" || lines[2] != "[internal, patch, system, tap]" {
 		t.Errorf("cur_cfg, next_cfg, iface_types:\n%s", out)
 	}
 	s.vsctl("wait-until", "Open_vSwitch", ".", "cur_cfg="+lines[1])
@@ -491,4 +501,53 @@ func TestServerRestart(t *testing.T) {
 	if m.Snapshot().Seq != seq {
 		t.Errorf("a cancelled monitor changed")
 	}
+}
+
+// TestServerWriteBackTyped: the typed write-back builders, read back with
+// ovs-vsctl in the shapes ovs-vswitchd leaves (tests/golden/vswitchd).
+func TestServerWriteBackTyped(t *testing.T) {
+	s := startServer(t)
+	s.vsctl("--no-wait", "init", "--", "add-br", "br0", "--", "add-port", "br0", "p1", "--", "add-port", "br0", "p2",
+		"--", "set-controller", "br0", "tcp:127.0.0.1:1")
+	c := dial(t, s.unix(), Options{})
+	m, err := c.MonitorVSwitch(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	snap := m.Snapshot()
+	br, p1, p2 := snap.BridgeByName("br0"), snap.InterfaceByName("p1"), snap.InterfaceByName("p2")
+	_, err = c.Transact(context.Background(),
+		InterfaceState{Ofport: Ptr(int64(1)), AdminState: Ptr("up"), LinkState: Ptr("up"), LinkSpeed: Ptr(int64(10000000000)),
+			LinkResets: Ptr(int64(1)), MACInUse: Ptr("02:00:00:00:00:01"), MTU: Ptr(int64(1500)), Ifindex: Ptr(int64(12)),
+			Status: map[string]string{"driver_name": "veth"}}.Update(p1.UUID),
+		InterfaceState{Ofport: Ptr(int64(-1)), Error: Ptr("could not open network device p2 (No such device)")}.Update(p2.UUID),
+		InterfaceStatistics(p1.UUID, map[string]int64{"rx_packets": 3, "tx_bytes": 100}),
+		BridgeState{DatapathID: Ptr("0000aabbccddeeff"), DatapathVersion: "<built-in>"}.Update(br.UUID),
+		ControllerState{IsConnected: true, Role: Ptr("other"), Status: map[string]string{"state": "ACTIVE"}}.Update(br.Controller[0]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct{ args, want string }{
+		{"get interface p1 ofport admin_state link_state link_speed link_resets mac_in_use mtu ifindex status statistics",
+			"1\nup\nup\n10000000000\n1\n\"02:00:00:00:00:01\"\n1500\n12\n{driver_name=veth}\n{rx_packets=3, tx_bytes=100}"},
+		{"get interface p2 ofport error admin_state mtu status", "-1\n\"could not open network device p2 (No such device)\"\n[]\n[]\n{}"},
+		{"get bridge br0 datapath_id datapath_version", "\"0000aabbccddeeff\"\n\"<built-in>\""},
+		{"get controller br0 is_connected role status", "true\nother\n{state=ACTIVE}"},
+	} {
+		if got := s.vsctl(strings.Fields(tc.args)...); got != tc.want {
+			t.Errorf("ovs-vsctl %s:\n%s\nwant\n%s", tc.args, got, tc.want)
+		}
+	}
+	// ovs-vsctl show prints is_connected once the controller row says so.
+	if out := s.vsctl("show"); !strings.Contains(out, "is_connected: true") {
+		t.Errorf("ovs-vsctl show:\n%s", out)
+	}
+	// Clearing: a device gone again.
+	if _, err := c.Transact(context.Background(), InterfaceState{Ofport: Ptr(int64(-1)), Error: Ptr("gone")}.Update(p1.UUID)); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, m, "p1 cleared", func(s *Snapshot) bool {
+		i := s.Interfaces[p1.UUID]
+		return i.Error != nil && i.MTU == nil && i.AdminState == nil && len(i.Status) == 0 && i.Statistics["rx_packets"] == 3
+	})
 }

@@ -70,6 +70,7 @@ type OpenVSwitch struct {
 	SystemType      *string
 	SystemVersion   *string
 	DPDKInitialized bool
+	DPDKVersion     *string
 }
 
 // Bridge is a Bridge row.
@@ -231,7 +232,7 @@ func findSpec(specs []tableSpec, name string) *tableSpec {
 
 var vswitchSpecs = []tableSpec{
 	spec("Open_vSwitch", []string{"bridges", "datapaths", "other_config", "external_ids", "next_cfg", "cur_cfg",
-		"datapath_types", "iface_types", "ovs_version", "db_version", "system_type", "system_version", "dpdk_initialized"},
+		"datapath_types", "iface_types", "ovs_version", "db_version", "system_type", "system_version", "dpdk_initialized", "dpdk_version"},
 		func(s *Snapshot) *map[UUID]*OpenVSwitch { return &s.OpenVSwitch },
 		func(u UUID, r Row) *OpenVSwitch {
 			return &OpenVSwitch{UUID: u, Bridges: r.uuids("bridges"), Datapaths: r.strUUIDMap("datapaths"),
@@ -240,7 +241,7 @@ var vswitchSpecs = []tableSpec{
 				DatapathTypes: r.strs("datapath_types"), IfaceTypes: r.strs("iface_types"),
 				OVSVersion: r.optStr("ovs_version"), DBVersion: r.optStr("db_version"),
 				SystemType: r.optStr("system_type"), SystemVersion: r.optStr("system_version"),
-				DPDKInitialized: r.bool("dpdk_initialized")}
+				DPDKInitialized: r.bool("dpdk_initialized"), DPDKVersion: r.optStr("dpdk_version")}
 		}),
 	spec("Bridge", []string{"name", "ports", "controller", "datapath_type", "fail_mode", "protocols", "other_config",
 		"external_ids", "flow_tables", "ipfix", "datapath_id", "datapath_version", "status"},
