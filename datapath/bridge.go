@@ -51,6 +51,11 @@ type Config struct {
 	MgmtOptional bool
 	// Software is the OFPMP_DESC software description.
 	Software string
+	// Local is the bridge's internal LOCAL port (OpenFlow LOCAL, 65534 in
+	// ovs-vsctl), a TAP device named after the bridge as ovs-vswitchd
+	// creates for each bridge; give it the bridge's address (HWAddr). Nil:
+	// LOCAL has no device, stays down, and outputs to it are dropped.
+	Local ports.Port
 
 	// Shared by every bridge of a process. Tracker and Pool are required;
 	// Clock (monotonic ns) defaults to the time since New; Logger to a
@@ -132,6 +137,9 @@ func New(cfg Config, ps []Port) (b *Bridge, err error) {
 					p.Dev.Close()
 				}
 			}
+			if cfg.Local != nil {
+				cfg.Local.Close()
+			}
 		}
 	}()
 	if cfg.Tracker == nil || cfg.Pool == nil {
@@ -158,11 +166,11 @@ func New(cfg Config, ps []Port) (b *Bridge, err error) {
 		tab = tab.with(b.newPort(p.No, p.Dev.Name(), p.Type, p.Dev))
 		b.alloc.take(p.No)
 	}
-	b.tab.Store(tab)
-	b.hwaddr = bridgeMAC(ps)
-	if cfg.HWAddrSet {
-		b.hwaddr = cfg.HWAddr
+	if cfg.Local != nil {
+		tab = tab.with(b.newPort(pipeline.PortLocal, cfg.Name, "internal", cfg.Local))
 	}
+	b.tab.Store(tab)
+	b.hwaddr = BridgeHWAddr(cfg, ps)
 	b.dpid = cfg.DatapathID
 	if !cfg.DatapathIDSet {
 		// As OVS: the datapath id is the bridge's Ethernet address.
@@ -204,10 +212,15 @@ func New(cfg Config, ps []Port) (b *Bridge, err error) {
 	return b, nil
 }
 
-// bridgeMAC is the bridge's default Ethernet address: the first port's, or
-// a random locally administered one when there is none.
-func bridgeMAC(ps []Port) [6]byte {
+// BridgeHWAddr is the Ethernet address New gives a bridge: cfg.HWAddr if
+// set, else the first port's, else a random locally administered one (a
+// new one at each call). A caller that creates Config.Local calls it first
+// and sets HWAddr to the result.
+func BridgeHWAddr(cfg Config, ps []Port) [6]byte {
 	var mac [6]byte
+	if cfg.HWAddrSet {
+		return cfg.HWAddr
+	}
 	if len(ps) > 0 && len(ps[0].Dev.HWAddr()) == 6 {
 		copy(mac[:], ps[0].Dev.HWAddr())
 		return mac

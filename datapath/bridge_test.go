@@ -314,3 +314,71 @@ func (x *sender) takeAll(no uint32) {
 		}
 	}
 }
+
+// Config.Local is the bridge's internal LOCAL port: in the port table as
+// OpenFlow LOCAL, flooded to, received from, reported once.
+func TestLocalPort(t *testing.T) {
+	e := newEnv(t)
+	p1 := porttest.New("p1")
+	mac := net.HardwareAddr{0x02, 0, 0, 0, 0xbb, 0x01}
+	local := porttest.New("br0", porttest.HWAddr(mac))
+	b, err := New(Config{Name: "br0", FailMode: "secure", HWAddr: [6]byte(mac), HWAddrSet: true, Local: local,
+		Tracker: e.tracker, Pool: e.pool, Clock: e.now}, []Port{{No: 1, Dev: p1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	addFlow(t, b, 10, 1, out(pipeline.PortFlood))
+	addFlow(t, b, 10, pipeline.PortLocal, out(1))
+	p1.Inject(frame(0), packet.Offload{})
+	expect(t, local, 1)
+	local.Inject(frame(1), packet.Offload{})
+	expect(t, p1, 1)
+
+	var locals []ofproto.Port
+	for _, op := range (*ofPorts)(b).Ports() {
+		if op.No == pipeline.PortLocal {
+			locals = append(locals, op)
+		}
+	}
+	if len(locals) != 1 || locals[0].Name != "br0" || locals[0].HWAddr != [6]byte(mac) ||
+		locals[0].Config != 0 || locals[0].State != ofproto.PortStateLive {
+		t.Errorf("LOCAL reported as %+v", locals)
+	}
+	if st := (*ofPorts)(b).PortStats(pipeline.PortLocal); len(st) != 1 || st[0].RxPackets != 1 || st[0].TxPackets != 1 {
+		t.Errorf("LOCAL stats %+v", st)
+	}
+	if err := b.RemovePort(pipeline.PortLocal); err == nil {
+		t.Error("LOCAL removed")
+	}
+	if err := (*ofPorts)(b).PortMod(pipeline.PortLocal, [6]byte(mac), ofproto.PortConfigDown, ofproto.PortConfigDown, 0); err != nil {
+		t.Fatal(err)
+	}
+	p1.Inject(frame(2), packet.Offload{})
+	expectNone(t, local)
+}
+
+// Without Config.Local, LOCAL is reported down with no device, as before.
+func TestNoLocalPort(t *testing.T) {
+	e := newEnv(t)
+	b := e.bridge(t, "br0", porttest.New("p1"))
+	var n int
+	for _, op := range (*ofPorts)(b).Ports() {
+		if op.No == pipeline.PortLocal {
+			n++
+			if op.Config != ofproto.PortConfigDown || op.State != ofproto.PortStateLinkDown || op.HWAddr != b.HWAddr() {
+				t.Errorf("LOCAL reported as %+v", op)
+			}
+		}
+	}
+	if n != 1 {
+		t.Errorf("%d LOCAL ports reported", n)
+	}
+	hw := b.HWAddr()
+	if err := (*ofPorts)(b).PortMod(pipeline.PortLocal, hw, 0, ofproto.PortConfigDown, 0); err == nil {
+		t.Error("LOCAL without a device brought up")
+	}
+}

@@ -216,6 +216,9 @@ func (b *Bridge) addPort(req uint32, name, typ string, dev ports.Port, pe *patch
 // OFPT_PORT_STATUS delete. A patch port's peer stays (its outputs are
 // dropped, as OVS's with a missing peer).
 func (b *Bridge) RemovePort(no uint32) error {
+	if no == pipeline.PortLocal {
+		return fmt.Errorf("bridge %s: the LOCAL port goes only with the bridge", b.cfg.Name)
+	}
 	b.mu.Lock()
 	tab := b.tab.Load()
 	p := tab.byNo[no]
@@ -438,12 +441,16 @@ func (x *ofPorts) Ports() []ofproto.Port {
 	for _, p := range tab.list {
 		out = append(out, b.ofPort(p))
 	}
-	return append(out, b.localPort())
+	if tab.byNo[pipeline.PortLocal] == nil {
+		out = append(out, b.localPort())
+	}
+	return out
 }
 
-// localPort is the LOCAL port as OVS reports a netdev bridge's internal
-// interface while it is down. There is no interface behind it: it stays
-// down, and outputs to it are dropped as they are on a down OVS port.
+// localPort is the LOCAL port of a bridge without Config.Local, as OVS
+// reports a netdev bridge's internal interface while it is down. There is
+// no interface behind it: it stays down, and outputs to it are dropped as
+// they are on a down OVS port.
 func (b *Bridge) localPort() ofproto.Port {
 	return ofproto.Port{No: pipeline.PortLocal, Name: b.cfg.Name, HWAddr: b.hwaddr,
 		Config: ofproto.PortConfigDown, State: ofproto.PortStateLinkDown,
@@ -453,10 +460,11 @@ func (b *Bridge) localPort() ofproto.Port {
 func (x *ofPorts) PortStats(no uint32) []ofproto.PortStats {
 	b := (*Bridge)(x)
 	var out []ofproto.PortStats
-	if no == pipeline.PortAny || no == pipeline.PortLocal {
+	tab := b.tab.Load()
+	if (no == pipeline.PortAny || no == pipeline.PortLocal) && tab.byNo[pipeline.PortLocal] == nil {
 		out = append(out, ofproto.PortStats{No: pipeline.PortLocal})
 	}
-	for _, p := range b.tab.Load().list {
+	for _, p := range tab.list {
 		if no != pipeline.PortAny && p.no != no {
 			continue
 		}
@@ -472,7 +480,7 @@ func (x *ofPorts) PortStats(no uint32) []ofproto.PortStats {
 
 func (x *ofPorts) PortMod(no uint32, hw [6]byte, config, mask, advertise uint32) error {
 	b := (*Bridge)(x)
-	if no == pipeline.PortLocal {
+	if no == pipeline.PortLocal && b.tab.Load().byNo[no] == nil {
 		if hw != b.hwaddr {
 			return pipeline.Errorf(pipeline.OFPPMFC_BAD_HW_ADDR, "LOCAL: hardware address does not match")
 		}

@@ -24,6 +24,7 @@ type options struct {
 	setUp        bool
 	writeTimeout time.Duration
 	bufBytes     int
+	hwaddr       net.HardwareAddr
 }
 
 func buildOptions(opts []Option) options {
@@ -43,6 +44,10 @@ func WithoutVnetHdr() Option { return func(o *options) { o.noVnet = true } }
 // WithLinkUp sets the interface administratively up when the port opens (as
 // ovs-vswitchd does for the ports it adds). A TAP is always set up.
 func WithLinkUp() Option { return func(o *options) { o.setUp = true } }
+
+// WithHWAddr gives a TAP device the Ethernet address mac before it is set
+// up (as ovs-vswitchd gives a bridge's internal port the bridge's address).
+func WithHWAddr(mac net.HardwareAddr) Option { return func(o *options) { o.hwaddr = mac } }
 
 // WithWriteTimeout bounds how long WriteBatch waits for an output that is
 // full before dropping the rest of the batch (default 200ms).

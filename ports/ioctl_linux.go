@@ -115,3 +115,23 @@ func (c *ctlSock) hwAddr() net.HardwareAddr {
 	}
 	return net.HardwareAddr(append([]byte(nil), r.addr[:6]...))
 }
+
+// setHWAddr sets the interface's Ethernet address (SIOCSIFHWADDR).
+func (c *ctlSock) setHWAddr(mac net.HardwareAddr) error {
+	if len(mac) != 6 {
+		return unix.EINVAL
+	}
+	var r rawIfreq
+	copy(r.name[:unix.IFNAMSIZ-1], c.name)
+	r.family = unix.ARPHRD_ETHER
+	copy(r.addr[:], mac)
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	if c.fd < 0 {
+		return net.ErrClosed
+	}
+	if _, _, e := unix.Syscall(unix.SYS_IOCTL, uintptr(c.fd), unix.SIOCSIFHWADDR, uintptr(unsafe.Pointer(&r))); e != 0 {
+		return e
+	}
+	return nil
+}

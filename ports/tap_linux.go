@@ -74,6 +74,13 @@ func CreateTAP(name string, opts ...Option) (Port, error) {
 		unix.Close(fd)
 		return nil, fail("control socket", err)
 	}
+	if len(o.hwaddr) > 0 {
+		if err := ctl.setHWAddr(o.hwaddr); err != nil {
+			unix.Close(fd)
+			ctl.close()
+			return nil, fail("set hardware address", err)
+		}
+	}
 	if err := ctl.setUp(); err != nil {
 		unix.Close(fd)
 		ctl.close()

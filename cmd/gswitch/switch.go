@@ -80,6 +80,17 @@ func NewSwitch(cfg *Config, log *zap.Logger) (*Switch, error) {
 		bc.Mgmt = filepath.Join(cfg.RunDir, cfg.Bridge+".mgmt")
 		bc.MgmtOptional = !cfg.BridgeSet
 	}
+	if cfg.LocalPort {
+		// As ovs-vswitchd: an internal device named after the bridge,
+		// with the bridge's address.
+		mac := datapath.BridgeHWAddr(bc, ps)
+		bc.HWAddr, bc.HWAddrSet = mac, true
+		local, err := ports.CreateTAP(cfg.Bridge, ports.WithLinkUp(), ports.WithHWAddr(mac[:]))
+		if err != nil {
+			return nil, fmt.Errorf("--local-port: %w", err)
+		}
+		bc.Local = local
+	}
 	ok = true // datapath.New owns the ports now
 	br, err := datapath.New(bc, ps)
 	if err != nil {
