@@ -319,3 +319,46 @@ func TestPatchNoAllocs(t *testing.T) {
 		}
 	}
 }
+
+// Bridges share one conntrack: a connection committed in br0 makes the
+// reply that enters br1 +est (with a tracker per bridge it would be +new
+// and dropped here).
+func TestBridgesShareConntrack(t *testing.T) {
+	e := newEnv(t)
+	p1, p2 := porttest.New("p1"), porttest.New("p2")
+	br0 := e.bridge(t, "br0", p1)
+	br1 := e.bridge(t, "br1", p2)
+	a, _ := br0.AddPatch("patch-a", 0, br1, "patch-b")
+	pb, _ := br1.AddPatch("patch-b", 0, br0, "patch-a")
+	ipIn := func(in uint32) pipeline.Match {
+		var m pipeline.Match
+		m.SetExact(packet.FieldInPort, packet.U128{Lo: uint64(in)})
+		m.SetExact(packet.FieldEthType, packet.U128{Lo: packet.EthTypeIPv4})
+		return m
+	}
+	add := func(b *Bridge, table uint8, m pipeline.Match, acts ...pipeline.Action) {
+		t.Helper()
+		fm := &pipeline.FlowMod{Command: pipeline.FlowAdd, OutPort: pipeline.PortAny, OutGroup: pipeline.GroupAny,
+			Spec: pipeline.FlowSpec{Table: table, Priority: 10, Match: m, Inst: pipeline.Instructions{HasApply: true, GotoTable: -1, Apply: acts}}}
+		if err := b.Pipeline().FlowMod(fm, b.Now()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	add(br0, 0, ipIn(1), pipeline.CT{Flags: pipeline.CTCommit, Table: pipeline.NoTable}, out(a))
+	add(br0, 0, ipIn(a), out(1))
+	add(br1, 0, ipIn(pb), out(1))
+	add(br1, 0, ipIn(1), pipeline.CT{Table: 1})
+	var est pipeline.Match
+	est.SetExact(packet.FieldEthType, packet.U128{Lo: packet.EthTypeIPv4})
+	est.Value.SetCtState(packet.CsTrk | packet.CsEst) // +trk+est, whatever else (+rpl)
+	est.Mask.SetCtState(packet.CsTrk | packet.CsEst)
+	add(br1, 1, est, out(pb))
+
+	reply := pkttest.UDP4("198.51.100.2", "198.51.100.1", 53, 1000, []byte("answer"))
+	p2.Inject(reply, packet.Offload{}) // no connection yet: +new, dropped
+	expectNone(t, p1)
+	p1.Inject(frame(0), packet.Offload{}) // committed in br0
+	expect(t, p2, 1)
+	p2.Inject(reply, packet.Offload{})
+	expect(t, p1, 1)
+}
