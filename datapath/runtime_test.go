@@ -362,3 +362,41 @@ func TestBridgesShareConntrack(t *testing.T) {
 	p2.Inject(reply, packet.Offload{})
 	expect(t, p1, 1)
 }
+
+// A bridge closed while traffic crosses into it through a patch port: the
+// other bridge's ports go on and its patch port drops (counted).
+func TestCloseBridgeUnderTraffic(t *testing.T) {
+	e := newEnv(t)
+	p1, p3 := porttest.New("p1"), porttest.New("p3")
+	p2 := porttest.New("p2")
+	br0 := e.bridge(t, "br0", p1, p3)
+	br1, err := New(Config{Name: "br1", FailMode: "secure", Tracker: e.tracker, Pool: e.pool, Clock: e.now},
+		[]Port{{No: 1, Dev: p2}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := br1.Start(); err != nil {
+		t.Fatal(err)
+	}
+	a, _ := br0.AddPatch("patch-a", 0, br1, "patch-b")
+	pb, _ := br1.AddPatch("patch-b", 0, br0, "patch-a")
+	addFlow(t, br0, 10, 1, out(2), out(a))
+	addFlow(t, br1, 10, pb, out(1))
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	var n2, n3 atomic.Int64
+	wg.Add(3)
+	go traffic(p1, stop, &wg)
+	go drain(p2, &n2, stop, &wg)
+	go drain(p3, &n3, stop, &wg)
+	defer func() { close(stop); wg.Wait() }()
+	waitFor(t, "traffic through both bridges", func() bool { return n2.Load() > 100 && n3.Load() > 100 })
+	br1.Close()
+	was3 := n3.Load()
+	waitFor(t, "br0's ports go on", func() bool { return n3.Load() > was3+100 })
+	for _, ps := range br0.Ports() {
+		if ps.No == a && ps.Stats.TxDrops == 0 {
+			t.Error("patch-a counts no drops after its peer's bridge closed")
+		}
+	}
+}
