@@ -65,7 +65,9 @@
 // a ctx that ends first sends the server a cancel for the transaction.
 // A connection lost after the request was sent gives ErrDisconnected: the
 // transaction may or may not have committed (read the next snapshot).
-// Client.Call sends any other method.
+// Client.Call sends any other method. MonitorVSwitch(ctx, "Interface.statistics", ...)
+// leaves out columns only the caller writes, so that writing them wakes
+// nobody (as ovs-vswitchd omits them).
 //
 // # The data model
 //

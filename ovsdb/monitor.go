@@ -18,6 +18,7 @@ type Monitor struct {
 	c     *Client
 	id    string
 	specs []tableSpec
+	omit  map[string]bool // "Table.column" not monitored
 
 	mu      sync.Mutex
 	on      *conn // the connection the monitor runs on
@@ -63,12 +64,18 @@ func (m *Monitor) Cancel(ctx context.Context) error {
 
 // MonitorVSwitch monitors the Open_vSwitch tables gswitch uses (those of
 // Snapshot, with the columns their Go types carry that the server's schema
-// has) and returns once the first snapshot is in.
-func (c *Client) MonitorVSwitch(ctx context.Context) (*Monitor, error) {
+// has) and returns once the first snapshot is in. Columns named in omit
+// ("Interface.statistics") are not monitored, as ovs-vswitchd omits the
+// columns only it writes: their Go fields stay zero and writing them wakes
+// nobody.
+func (c *Client) MonitorVSwitch(ctx context.Context, omit ...string) (*Monitor, error) {
 	c.mu.Lock()
 	c.nextMon++
-	m := &Monitor{c: c, id: fmt.Sprintf("gswitch-%d", c.nextMon), specs: vswitchSpecs,
+	m := &Monitor{c: c, id: fmt.Sprintf("gswitch-%d", c.nextMon), specs: vswitchSpecs, omit: map[string]bool{},
 		readyCh: make(chan struct{}), changed: make(chan struct{}, 1)}
+	for _, o := range omit {
+		m.omit[o] = true
+	}
 	c.monitors[m.id] = m
 	cn, schema := c.cur, c.schema
 	c.mu.Unlock()
@@ -101,7 +108,7 @@ func (m *Monitor) requests(schema *Schema) map[string]any {
 		}
 		cols := []string{}
 		for _, col := range s.columns {
-			if ts.Columns[col] != nil {
+			if ts.Columns[col] != nil && !m.omit[s.name+"."+col] {
 				cols = append(cols, col)
 			}
 		}

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -264,6 +265,25 @@ func TestServerReplica(t *testing.T) {
 				t.Errorf("veth0 %+v", i)
 			}
 
+			// A map: a key added, its value changed, another key added, the
+			// first removed.
+			for _, step := range []struct {
+				args []string
+				want map[string]string
+			}{
+				{[]string{"set", "bridge", "br0", "other_config:hwaddr=02:00:00:00:00:01"},
+					map[string]string{"datapath-id": "0000000000000042", "hwaddr": "02:00:00:00:00:01"}},
+				{[]string{"set", "bridge", "br0", "other_config:hwaddr=02:00:00:00:00:02", "other_config:x=y"},
+					map[string]string{"datapath-id": "0000000000000042", "hwaddr": "02:00:00:00:00:02", "x": "y"}},
+				{[]string{"remove", "bridge", "br0", "other_config", "datapath-id"},
+					map[string]string{"hwaddr": "02:00:00:00:00:02", "x": "y"}},
+			} {
+				s.vsctl(append([]string{"--no-wait"}, step.args...)...)
+				waitFor(t, m, strings.Join(step.args, " "), func(s *Snapshot) bool {
+					return reflect.DeepEqual(s.BridgeByName("br0").OtherConfig, step.want)
+				})
+			}
+
 			s.vsctl("--no-wait", "set-controller", "br0", "tcp:127.0.0.1:6653")
 			snap = waitFor(t, m, "controller", func(s *Snapshot) bool { return len(s.BridgeByName("br0").Controller) == 1 })
 			ctl := snap.Controllers[snap.BridgeByName("br0").Controller[0]]
@@ -514,6 +534,11 @@ func TestServerWriteBackTyped(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// A second monitor without the statistics column, as a reconciler has.
+	quiet, err := c.MonitorVSwitch(context.Background(), "Interface.statistics")
+	if err != nil {
+		t.Fatal(err)
+	}
 	snap := m.Snapshot()
 	br, p1, p2 := snap.BridgeByName("br0"), snap.InterfaceByName("p1"), snap.InterfaceByName("p2")
 	_, err = c.Transact(context.Background(),
@@ -538,6 +563,19 @@ func TestServerWriteBackTyped(t *testing.T) {
 			t.Errorf("ovs-vsctl %s:\n%s\nwant\n%s", tc.args, got, tc.want)
 		}
 	}
+	// Statistics alone: the quiet monitor neither changes nor has them.
+	waitFor(t, quiet, "write-back", func(s *Snapshot) bool { return s.Interfaces[p1.UUID].Ofport != nil })
+	seq := quiet.Snapshot().Seq
+	if _, err := c.Transact(context.Background(), InterfaceStatistics(p1.UUID, map[string]int64{"rx_packets": 4})); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, m, "statistics", func(s *Snapshot) bool { return s.Interfaces[p1.UUID].Statistics["rx_packets"] == 4 })
+	if err := c.Echo(context.Background()); err != nil { // any notification for quiet came before this reply
+		t.Fatal(err)
+	}
+	if q := quiet.Snapshot(); q.Seq != seq || len(q.Interfaces[p1.UUID].Statistics) != 0 {
+		t.Errorf("the monitor omitting statistics saw them: seq %d -> %d, %v", seq, q.Seq, q.Interfaces[p1.UUID].Statistics)
+	}
 	// ovs-vsctl show prints is_connected once the controller row says so.
 	if out := s.vsctl("show"); !strings.Contains(out, "is_connected: true") {
 		t.Errorf("ovs-vsctl show:\n%s", out)
@@ -548,6 +586,6 @@ func TestServerWriteBackTyped(t *testing.T) {
 	}
 	waitFor(t, m, "p1 cleared", func(s *Snapshot) bool {
 		i := s.Interfaces[p1.UUID]
-		return i.Error != nil && i.MTU == nil && i.AdminState == nil && len(i.Status) == 0 && i.Statistics["rx_packets"] == 3
+		return i.Error != nil && i.MTU == nil && i.AdminState == nil && len(i.Status) == 0 && i.Statistics["rx_packets"] == 4
 	})
 }
