@@ -119,6 +119,7 @@ const (
 	nxastCTClear         = 43
 	nxastCheckPktLarger  = 49
 	nxastResubmitTableCT = 44
+	nxastDecNSHTTL       = 48 // OpenFlow 1.3+ only
 )
 
 // outer is the context an action list is decoded in (OVS's outer_action).
@@ -335,6 +336,8 @@ func knownNX(version uint8, sub uint16) bool {
 	case nxastSetQueue, nxastDecTTL, nxastGroup,
 		nxastPushMPLS, nxastPopMPLS, nxastSetMPLSTTL, nxastDecMPLSTTL, nxastSetMPLSLabel, nxastSetMPLSTC:
 		return version == Version10
+	case nxastDecNSHTTL:
+		return version >= Version13
 	}
 	return false
 }
@@ -652,6 +655,11 @@ func decodeNX(version uint8, sub uint16, b []byte, tab *packet.TLVTable) (pipeli
 			return nil, err
 		}
 		return pipeline.CTClear{}, nil
+	case nxastDecNSHTTL:
+		if err := fixedLen(n, 16, "dec_nsh_ttl"); err != nil {
+			return nil, err
+		}
+		return pipeline.DecNSHTTL{}, nil
 	case nxastDecTTL:
 		if err := fixedLen(n, 16, "dec_ttl"); err != nil {
 			return nil, err

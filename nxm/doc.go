@@ -60,7 +60,7 @@
 // Unsupported but valid OVS input is refused cleanly: Nicira actions we do
 // not model (sample, output_trunc, encap/decap, write_metadata, ...) get OFPBAC_BAD_EXP_TYPE; OpenFlow 1.3 MPLS, TTL copy,
 // PBB and the deprecated OpenFlow 1.1 set actions get OFPBAC_BAD_TYPE;
-// fields we do not model (NSH, tun_metadata
+// fields we do not model (tun_metadata
 // without a TLV mapping, ...; testdata/fields-left-out.txt lists them, and
 // TestFieldsAuditVsOVSFields keeps that list complete against ovs-fields(7))
 // get OFPBMC_BAD_FIELD.

@@ -268,6 +268,9 @@ func appendAction(b []byte, version uint8, a pipeline.Action) ([]byte, error) {
 		b = ofHdr(b, typ, 8)
 		b = be16(b, et)
 		return zeros(b, 2), nil
+	case pipeline.DecNSHTTL:
+		b = nxHdr(b, nxastDecNSHTTL, 16)
+		return zeros(b, 6), nil
 	case pipeline.DecMPLSTTL:
 		if v10 {
 			b = nxHdr(b, nxastDecMPLSTTL, 16)

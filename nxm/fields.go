@@ -53,6 +53,7 @@ const (
 	kActset                  // ONFOXM_ET_ACTSET_OUTPUT: a 32-bit port OVS keeps in 16 bits (u16_to_ofp)
 	kPacketType              // OXM_OF_PACKET_TYPE: (1,X) also means eth_type X; (0,0) is the default
 	kMaskIsValue             // ERSPAN ver/dir/hwid, GTP-U: OVS 3.1's match setters store the value as the mask
+	kNSHMdType               // NXOXM_NSH_MDTYPE: a value other than 1 or 2 is BAD_VALUE (mf_is_value_valid), masked or not
 )
 
 // wireField is one OXM/NXM field assignment. Its prerequisite is its model
@@ -183,6 +184,16 @@ var wireFields = []wireField{
 	{"NXOXM_ET_GTPU_MSGTYPE", ClassExperimenter, 16, NXVendorID, 1, packet.FieldTunGtpuMsgtype, kMaskIsValue, true, u(0xff)},
 	{"ERICOXM_OF_ICMPV6_ND_RESERVED", ClassEricsson, 1, 0, 4, packet.FieldNdReserved, kPlain, false, u(0xffffffff)},
 	{"ERICOXM_OF_ICMPV6_ND_OPTIONS_TYPE", ClassEricsson, 2, 0, 1, packet.FieldNdOptionsType, kPlain, false, u(0xff)},
+	{"NXOXM_NSH_FLAGS", ClassExperimenter, 1, NSHExperimenterID, 1, packet.FieldNSHFlags, kPlain, true, u(0xff)},
+	{"NXOXM_NSH_MDTYPE", ClassExperimenter, 2, NSHExperimenterID, 1, packet.FieldNSHMdType, kNSHMdType, false, u(0xff)},
+	{"NXOXM_NSH_NP", ClassExperimenter, 3, NSHExperimenterID, 1, packet.FieldNSHNp, kPlain, false, u(0xff)},
+	{"NXOXM_NSH_SPI", ClassExperimenter, 4, NSHExperimenterID, 4, packet.FieldNSHSPI, kPlain, false, u(0xffffff)},
+	{"NXOXM_NSH_SI", ClassExperimenter, 5, NSHExperimenterID, 1, packet.FieldNSHSI, kPlain, false, u(0xff)},
+	{"NXOXM_NSH_C1", ClassExperimenter, 6, NSHExperimenterID, 4, packet.FieldNSHC1, kPlain, true, u(0xffffffff)},
+	{"NXOXM_NSH_C2", ClassExperimenter, 7, NSHExperimenterID, 4, packet.FieldNSHC2, kPlain, true, u(0xffffffff)},
+	{"NXOXM_NSH_C3", ClassExperimenter, 8, NSHExperimenterID, 4, packet.FieldNSHC3, kPlain, true, u(0xffffffff)},
+	{"NXOXM_NSH_C4", ClassExperimenter, 9, NSHExperimenterID, 4, packet.FieldNSHC4, kPlain, true, u(0xffffffff)},
+	{"NXOXM_NSH_TTL", ClassExperimenter, 10, NSHExperimenterID, 1, packet.FieldNSHTTL, kPlain, false, u(0x3f)},
 	{"ONFOXM_ET_ACTSET_OUTPUT", ClassExperimenter, 43, ONFVendorID, 4, packet.FieldActsetOutput, kActset, false, u(0xffffffff)},
 
 	// OpenFlow 1.5's standard headers for what 1.3 has as ONF

@@ -221,6 +221,10 @@ func (c *tlvCursor) nextEntry(e *entry) bool {
 		c.err = pipeline.Errorf(pipeline.OFPBMC_BAD_VALUE, "%s: value has bits beyond the field", f.Name)
 		return false
 	}
+	if f.Kind == kNSHMdType && e.value.Lo != 1 && e.value.Lo != 2 {
+		c.err = pipeline.Errorf(pipeline.OFPBMC_BAD_VALUE, "%s: %d is neither MD type 1 nor 2", f.Name, e.value.Lo)
+		return false
+	}
 	if f.Kind == kInPort32 && !validPort32(uint32(e.value.Lo)) {
 		c.err = pipeline.Errorf(pipeline.OFPBMC_BAD_VALUE, "%s: invalid port %#x", f.Name, e.value.Lo)
 		return false
@@ -498,6 +502,12 @@ func encodeTLVs(b []byte, m *pipeline.Match, oxm dialect) []byte {
 	b = putM(b, m, packet.FieldTunErspanHwid, oxm)
 	b = putM(b, m, packet.FieldTunGtpuFlags, oxm)
 	b = putM(b, m, packet.FieldTunGtpuMsgtype, oxm)
+	// NSH's words are IPv6's: only an NSH match has them.
+	if packet.PrereqNSH.MetBy(w, &m.Mask) {
+		for f := packet.FieldNSHFlags; f <= packet.FieldNSHC4; f++ {
+			b = putM(b, m, f, oxm)
+		}
+	}
 
 	if oxm == dOXM15 {
 		// OpenFlow 1.5: the registers in pairs, as OXM_OF_PKT_REG0..7.

@@ -75,6 +75,8 @@ func prereqContext(name string) []byte {
 		return nd(135)
 	case "ND advert":
 		return nd(136)
+	case "NSH":
+		return ethType(packet.EthTypeNSH)
 	}
 	return nil
 }

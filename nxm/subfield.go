@@ -25,6 +25,8 @@ func wireBits(f *wireField) uint16 {
 		return 12
 	case packet.FieldTunErspanIdx:
 		return 20
+	case packet.FieldNSHSPI:
+		return 24
 	case packet.FieldTunErspanVer:
 		return 4
 	case packet.FieldTunErspanDir:

@@ -47,6 +47,14 @@ func TestRewriteNoAllocs(t *testing.T) {
 		i++
 		ns.SetField(packet.FieldNdSll, packet.U128{Lo: i}, all)
 	})
+	nsh := pkttest.Parsed(baseFrames()["nsh-md1"])
+	testutil.RequireNoAllocs(t, "SetField nsh_c1/nsh_spi, DecNSHTTL", func() {
+		i++
+		nsh.SetField(packet.FieldNSHC1, packet.U128{Lo: i}, all)
+		nsh.SetField(packet.FieldNSHSPI, packet.U128{Lo: i}, all)
+		nsh.SetField(packet.FieldNSHTTL, packet.U128{Lo: 63}, all)
+		nsh.DecNSHTTL()
+	})
 	testutil.RequireNoAllocs(t, "L4ChecksumOK/CompletePartialChecksum", func() {
 		tcp4.L4ChecksumOK()
 		tcp4.Key.Flags |= packet.FlagCsumPartial

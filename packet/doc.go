@@ -66,7 +66,7 @@
 // # Hot-path rules
 //
 //   - Nothing here allocates per packet: Parse, SetField, PushVLAN,
-//     PopVLAN, DecTTL, SetTTL, the checksum functions and CompletePartialChecksum are
+//     PopVLAN, DecTTL, SetTTL, DecNSHTTL, the checksum functions and CompletePartialChecksum are
 //     covered by zero-allocation tests.
 //   - Parse never fails and never panics: malformed or truncated input sets
 //     FlagMalformed and parsing stops at that header; callers treat it as a

@@ -169,6 +169,19 @@ const (
 	FieldTunGtpuMsgtype
 	FieldNdReserved    // ND's 32-bit reserved word (the R,S,O flags of an advertisement)
 	FieldNdOptionsType // the type of ND's first link-layer address option (0: none)
+	// NSH (eth_type 0x894f): the base header's flags (2 bits on the wire),
+	// TTL (6 bits on the wire), MD type and next protocol, the service path
+	// header's SPI (24 bits) and SI, and the MD type 1 context headers.
+	FieldNSHFlags
+	FieldNSHTTL
+	FieldNSHMdType
+	FieldNSHNp
+	FieldNSHSPI
+	FieldNSHSI
+	FieldNSHC1
+	FieldNSHC2
+	FieldNSHC3
+	FieldNSHC4
 	NumFields
 )
 
@@ -196,10 +209,11 @@ const (
 	PrereqNDSol         // "ND solicit": ICMPv6, icmpv6_type=135, icmpv6_code=0
 	PrereqNDAdv         // "ND advert": ICMPv6, icmpv6_type=136, icmpv6_code=0
 	PrereqMPLS          // eth_type=0x8847 or 0x8848
+	PrereqNSH           // eth_type=0x894f
 )
 
 var prereqNames = [...]string{"none", "VLAN VID", "ARP", "IPv4", "IPv6", "IPv4/IPv6", "CT",
-	"TCP", "UDP", "SCTP", "ICMPv4", "ICMPv6", "ND", "ND solicit", "ND advert", "MPLS"}
+	"TCP", "UDP", "SCTP", "ICMPv4", "ICMPv6", "ND", "ND solicit", "ND advert", "MPLS", "NSH"}
 
 // String returns the prerequisite's name in ovs-fields(7).
 func (p Prereq) String() string {
@@ -251,6 +265,8 @@ func (p Prereq) MetBy(v, m *Words) bool {
 		return et == EthTypeIPv6 && v.NwProto() == ProtoICMPv6
 	case PrereqMPLS:
 		return IsMPLS(et)
+	case PrereqNSH:
+		return et == EthTypeNSH
 	case PrereqND, PrereqNDSol, PrereqNDAdv:
 		if et != EthTypeIPv6 || v.NwProto() != ProtoICMPv6 || v.TpDst() != 0 {
 			return false
@@ -360,6 +376,16 @@ var Fields = [NumFields]Field{
 	FieldTunGtpuMsgtype: {Name: "tun_gtpu_msgtype", Bits: 8, Word: WPktType, Shift: 16, Maskable: true},
 	FieldNdReserved:     {Name: "nd_reserved", Bits: 32, Word: WMPLS, Shift: 0, Writable: true, Header: true, Prereq: PrereqND},
 	FieldNdOptionsType:  {Name: "nd_options_type", Bits: 8, Word: WTp, Shift: 8, Writable: true, Header: true, Prereq: PrereqND},
+	FieldNSHFlags:       {Name: "nsh_flags", Bits: 8, Word: WNSH, Shift: 56, Maskable: true, Writable: true, Header: true, Prereq: PrereqNSH},
+	FieldNSHTTL:         {Name: "nsh_ttl", Bits: 8, Word: WNSH, Shift: 48, Writable: true, Header: true, Prereq: PrereqNSH},
+	FieldNSHMdType:      {Name: "nsh_mdtype", Bits: 8, Word: WNSH, Shift: 40, Prereq: PrereqNSH},
+	FieldNSHNp:          {Name: "nsh_np", Bits: 8, Word: WNSH, Shift: 32, Prereq: PrereqNSH},
+	FieldNSHSPI:         {Name: "nsh_spi", Bits: 24, Word: WNSH, Shift: 8, Writable: true, Header: true, Prereq: PrereqNSH},
+	FieldNSHSI:          {Name: "nsh_si", Bits: 8, Word: WNSH, Shift: 0, Writable: true, Header: true, Prereq: PrereqNSH},
+	FieldNSHC1:          {Name: "nsh_c1", Bits: 32, Word: WNSHCtx, Shift: 32, Maskable: true, Writable: true, Header: true, Prereq: PrereqNSH},
+	FieldNSHC2:          {Name: "nsh_c2", Bits: 32, Word: WNSHCtx, Shift: 0, Maskable: true, Writable: true, Header: true, Prereq: PrereqNSH},
+	FieldNSHC3:          {Name: "nsh_c3", Bits: 32, Word: WNSHCtx + 1, Shift: 32, Maskable: true, Writable: true, Header: true, Prereq: PrereqNSH},
+	FieldNSHC4:          {Name: "nsh_c4", Bits: 32, Word: WNSHCtx + 1, Shift: 0, Maskable: true, Writable: true, Header: true, Prereq: PrereqNSH},
 }
 
 func init() {

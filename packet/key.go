@@ -23,6 +23,9 @@ const NumWords = 44
 //	W21  eth_src[63:16]        vlan_tci[15:0]    (OVS TCI: PCP|CFI(present)|VID)
 //	W22  nw_src[63:32]         nw_dst[31:0]      (IPv4 or ARP spa/tpa)
 //	W23-24 ipv6_src            W25-26 ipv6_dst
+//	     or, when eth_type is 0x894f (NSH, which OVS parses no further):
+//	W23  nsh_flags[63:56] nsh_ttl[55:48] nsh_mdtype[47:40] nsh_np[39:32] nsh_spi[31:8] nsh_si[7:0]
+//	W24  nsh_c1[63:32] nsh_c2[31:0]   W25 nsh_c3[63:32] nsh_c4[31:0]   (W26 unused)
 //	W27  ipv6_label[63:32]  nw_proto[31:24] nw_tos[23:16] nw_ttl[15:8] nw_frag[7:0]
 //	W28  tp_src[63:48]  tp_dst[47:32]  tcp_flags[31:16]  nd_options_type[15:8]
 //	W29  arp_sha / nd_sll[63:16]
@@ -72,6 +75,8 @@ const (
 	WNw         = 22
 	WIPv6Src    = 23
 	WIPv6Dst    = 25
+	WNSH        = 23 // NSH base and service path headers (shares ipv6_src's first word)
+	WNSHCtx     = 24 // NSH MD type 1 context headers c1..c4, two words
 	WL3Misc     = 27
 	WTp         = 28
 	WArpSha     = 29
@@ -348,6 +353,7 @@ const (
 	EthTypeIPv6   = 0x86dd
 	EthTypeMPLS   = 0x8847 // MPLS unicast
 	EthTypeMPLSMC = 0x8848 // MPLS multicast
+	EthTypeNSH    = 0x894f // Network Service Header (RFC 8300)
 )
 
 // IsMPLS reports whether et is an MPLS Ethernet type (OVS's eth_type_mpls).

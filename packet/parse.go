@@ -84,7 +84,9 @@ func mac48(b []byte) uint64 {
 // options are skipped, and IGMP is not parsed beyond nw_proto. An MPLS frame
 // (eth_type 0x8847 or 0x8848) gets its outermost label stack entry in W33
 // (mpls_label, mpls_tc, mpls_bos, mpls_ttl) and L3 at the stack; what the
-// stack carries is not parsed (OVS parses it only after a pop_mpls). TestParseVsOVS compares Parse with OVS's own flow_extract
+// stack carries is not parsed (OVS parses it only after a pop_mpls). An
+// NSH frame (eth_type 0x894f) gets the NSH fields in W23-W25 (see parseNSH)
+// and L3 at the NSH header; what NSH carries is not parsed, as in OVS. TestParseVsOVS compares Parse with OVS's own flow_extract
 // (ovs-ofctl parse-pcap) on thousands of random and damaged frames.
 func Parse(pk *Packet) {
 	k := &pk.Key
@@ -146,6 +148,61 @@ func Parse(pk *Packet) {
 		if n >= off+4 {
 			k.W[WMPLS] = uint64(be.Uint32(d[off:])) << 32
 		}
+	case EthTypeNSH:
+		parseNSH(k, d, off)
+	}
+}
+
+// NSH header constants (RFC 8300; OVS's nsh.h).
+const (
+	nshBaseLen = 8  // base header and service path header
+	nshMD1Len  = 24 // with MD type 1's four context headers
+	nshMDType1 = 1
+	nshMDType2 = 2
+)
+
+// nshLen returns the length of the NSH header at d[off:] when it is one
+// OVS's parse_nsh accepts (version 0, the length field within the frame,
+// exactly 24 bytes for MD type 1), else 0.
+func nshLen(d []byte, off int) int {
+	if len(d)-off < nshBaseLen {
+		return 0
+	}
+	vftl := be.Uint16(d[off:])
+	l := int(vftl&0x3f) * 4
+	if vftl>>14 != 0 || l > len(d)-off {
+		return 0
+	}
+	switch d[off+2] {
+	case nshMDType1:
+		if l != nshMD1Len {
+			return 0
+		}
+	case nshMDType2:
+		if l < nshBaseLen {
+			return 0
+		}
+	}
+	return l
+}
+
+// parseNSH fills the NSH fields from the header at off, as OVS's
+// parse_nsh: flags, TTL, the MD type byte as it is, next protocol, SPI and
+// SI, and for MD type 1 the four context headers (other MD types leave
+// them zero). A header OVS refuses leaves every NSH field zero and marks
+// the frame malformed. Nothing behind the header is parsed.
+func parseNSH(k *Key, d []byte, off int) {
+	if nshLen(d, off) == 0 {
+		k.Flags |= FlagMalformed
+		return
+	}
+	h := d[off:]
+	vftl := be.Uint16(h)
+	k.W[WNSH] = uint64(vftl>>12&3)<<56 | uint64(vftl>>6&0x3f)<<48 | uint64(h[2])<<40 | uint64(h[3])<<32 |
+		uint64(be.Uint32(h[4:]))
+	if h[2] == nshMDType1 {
+		k.W[WNSHCtx] = be.Uint64(h[8:])
+		k.W[WNSHCtx+1] = be.Uint64(h[16:])
 	}
 }
 

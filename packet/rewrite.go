@@ -180,6 +180,10 @@ func (pk *Packet) ndOption(typ uint8) int {
 //   - nd_sll/nd_tll rewrite the first source/target link-layer address
 //     option and report false when the message has none.
 //   - Changing icmpv6_type/code re-parses the packet (ND-ness may change).
+//   - The NSH fields need an NSH header Parse accepted. nsh_flags and
+//     nsh_ttl keep all 8 bits in the key but only 2 and 6 reach the wire,
+//     as in OVS; nsh_c1..nsh_c4 rewrite the frame only for MD type 1
+//     (OVS's odp_set_nsh), otherwise just the key.
 //   - nd_reserved and nd_options_type need an ND message of at least 24
 //     bytes; as OVS's packet_set_nd_ext, a change writes the reserved word
 //     or the type byte of the first option (whatever that option is) and
@@ -390,6 +394,28 @@ func (pk *Packet) SetField(f FieldID, v, mask U128) bool {
 			return false
 		}
 
+	case FieldNSHFlags, FieldNSHTTL, FieldNSHSPI, FieldNSHSI, FieldNSHC1, FieldNSHC2, FieldNSHC3, FieldNSHC4:
+		if k.EthType() != EthTypeNSH || nshLen(pk.Data, l3) == 0 {
+			return false
+		}
+		switch f {
+		case FieldNSHFlags: // 2 bits on the wire
+			pk.rewrite(l3, 2, 12, v.And(U128{Lo: 3}), mask.And(U128{Lo: 3}), csNone)
+		case FieldNSHTTL: // 6 bits on the wire
+			pk.rewrite(l3, 2, 6, v.And(U128{Lo: 0x3f}), mask.And(U128{Lo: 0x3f}), csNone)
+		case FieldNSHSPI:
+			pk.rewrite(l3+4, 4, 8, v, mask, csNone)
+		case FieldNSHSI:
+			pk.rewrite(l3+7, 1, 0, v, mask, csNone)
+		default:
+			// As OVS's odp_set_nsh: the context headers of MD type 1
+			// (the type's low four bits) only; other types keep theirs
+			// and only the key changes.
+			if pk.Data[l3+2]&0xf == nshMDType1 && len(pk.Data)-l3 >= nshMD1Len {
+				pk.rewrite(l3+8+4*int(f-FieldNSHC1), 4, 0, v, mask, csNone)
+			}
+		}
+
 	default:
 		return false
 	}
@@ -505,6 +531,25 @@ func (pk *Packet) DecTTL() bool {
 		return false
 	}
 	return pk.SetTTL(ttl - 1)
+}
+
+// DecNSHTTL decrements the NSH TTL, as OVS's dec_nsh_ttl: it reports
+// false, changing nothing, when the packet is not NSH (eth_type 0x894f) or
+// its nsh_ttl is 0 or 1; the caller tells the two apart by eth_type (OVS
+// sends only the latter to the controller; both end the action list).
+func (pk *Packet) DecNSHTTL() bool {
+	k := &pk.Key
+	if k.EthType() != EthTypeNSH {
+		return false
+	}
+	ttl := k.W.Get(FieldNSHTTL)
+	if ttl.Lo <= 1 {
+		return false
+	}
+	if !pk.SetField(FieldNSHTTL, U128{Lo: ttl.Lo - 1}, U128{Lo: 0xff}) {
+		k.W.Set(FieldNSHTTL, U128{Lo: ttl.Lo - 1}) // a header OVS's parse refused: the key alone
+	}
+	return true
 }
 
 // SetTTL sets the IPv4 TTL or IPv6 hop limit. It reports false for a packet

@@ -164,8 +164,9 @@ func (w *worker) simple(grp []*packet.Packet, o *op, st *xstate) []*packet.Packe
 // decTTL decrements the TTL (o is opDecTTL) or the MPLS TTL (opDecMPLSTTL)
 // of grp's packets and splits off those whose TTL was 0 or 1 (expired is nil
 // when there are none), sending each to the controllers the action lists;
-// dec_mpls_ttl also splits off packets that are not MPLS, without a
-// packet-in, as OVS's compose_dec_mpls_ttl_action stops the list for them.
+// dec_mpls_ttl (dec_nsh_ttl) also splits off packets that are not MPLS
+// (NSH), without a packet-in, as OVS's compose_dec_mpls_ttl_action
+// (compose_dec_nsh_ttl_action) stops the list for them.
 func (w *worker) decTTL(grp []*packet.Packet, o *op, st *xstate) (ok, expired []*packet.Packet) {
 	n := 0
 	for _, pk := range grp {
@@ -178,6 +179,14 @@ func (w *worker) decTTL(grp []*packet.Packet, o *op, st *xstate) (ok, expired []
 			}
 			// Not MPLS: the list ends too, without a packet-in.
 			invalid = packet.IsMPLS(pk.Key.W.EthType())
+		} else if o.kind == opDecNSHTTL {
+			if pk.DecNSHTTL() {
+				grp[n] = pk
+				n++
+				continue
+			}
+			// Not NSH: likewise.
+			invalid = pk.Key.W.EthType() == packet.EthTypeNSH
 		} else if pk.DecTTL() {
 			grp[n] = pk
 			n++

@@ -452,7 +452,7 @@ func (w *worker) run(grp []*packet.Packet, ops []op, pc int, st xstate) {
 			setActsetOutput(grp, packet.ActsetOutputUnset)
 		case opUnroll:
 			st.table, st.fl, st.root = o.table, o.fl, o.fl
-		case opDecTTL, opDecMPLSTTL:
+		case opDecTTL, opDecMPLSTTL, opDecNSHTTL:
 			// As OVS's compose_dec_ttl: a packet whose TTL ran out goes to
 			// the controllers listed and stops the current action list
 			// (enclosing lists and the action set still run).

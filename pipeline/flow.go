@@ -105,6 +105,7 @@ const (
 	opPushMPLS       // port: the Ethernet type
 	opPopMPLS        // port: the Ethernet type
 	opDecMPLSTTL     // ttl: controller 0, as OVS's dec_mpls_ttl
+	opDecNSHTTL      // ttl: controller 0, as OVS's dec_nsh_ttl
 	opMeter          // mtr: the meter
 	opMultipath      // mp: the action; hdr: its destination is in the frame
 	opBundle         // bd: the action; hdr: its destination is in the frame
@@ -152,8 +153,9 @@ type ctOp struct {
 	moves []Move
 }
 
-// decMPLSTTL is the controller list of dec_mpls_ttl: an expired packet goes
-// to controller 0 (OVS's compose_dec_mpls_ttl_action).
+// decMPLSTTL is the controller list of dec_mpls_ttl and dec_nsh_ttl: an
+// expired packet goes to controller 0 (OVS's compose_dec_mpls_ttl_action,
+// compose_dec_nsh_ttl_action).
 var decMPLSTTL = DecTTL{ControllerIDs: []uint16{0}}
 
 func subOnes(n uint16) packet.U128 { return packet.Ones(uint(n)) }
@@ -212,6 +214,8 @@ func compileActions(acts []Action, mt *meterTable) []op {
 			ops = append(ops, op{kind: opPopMPLS, port: uint32(a.EthType)})
 		case DecMPLSTTL:
 			ops = append(ops, op{kind: opDecMPLSTTL, ttl: &decMPLSTTL})
+		case DecNSHTTL:
+			ops = append(ops, op{kind: opDecNSHTTL, ttl: &decMPLSTTL})
 		case SetQueue:
 			ops = append(ops, op{kind: opSetQueue, port: a.QueueID})
 		case CTClear:

@@ -218,6 +218,12 @@ type PopMPLS struct{ EthType uint16 }
 // mpls_tc and mpls_ttl (their Wire says which form they came in).
 type DecMPLSTTL struct{}
 
+// DecNSHTTL decrements nsh_ttl (dec_nsh_ttl, OVS's NXAST_DEC_NSH_TTL). A
+// packet whose nsh_ttl is 0 or 1 goes to controller 0 with reason invalid
+// TTL; it, and a packet that is not NSH, ends the current action list, as
+// OVS's compose_dec_nsh_ttl_action. It is not allowed in an action set.
+type DecNSHTTL struct{}
+
 // SetQueue sets the queue id (kept, reported; gswitch has no queues).
 type SetQueue struct{ QueueID uint32 }
 
@@ -360,6 +366,7 @@ func (PushVLAN) isAction()       {}
 func (PushMPLS) isAction()       {}
 func (PopMPLS) isAction()        {}
 func (DecMPLSTTL) isAction()     {}
+func (DecNSHTTL) isAction()      {}
 func (PopVLAN) isAction()        {}
 func (SetQueue) isAction()       {}
 func (Note) isAction()           {}

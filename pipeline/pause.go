@@ -89,7 +89,7 @@ func (z *freezer) ops(ops []op, pc int, table uint8, fl *flow) {
 			continue // clear-actions, write-actions: not carried
 		}
 		switch a := (*o.act).(type) {
-		case Output, OutputReg, GroupAction, Controller, DecTTL:
+		case Output, OutputReg, GroupAction, Controller, DecTTL, DecNSHTTL:
 			z.unroll()
 		case Resubmit:
 			if a.Table == NoTable {

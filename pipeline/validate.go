@@ -304,6 +304,12 @@ func (c *checker) action(acts []Action, i int) error {
 		if !packet.IsMPLS(c.ethType()) {
 			return c.inconsistent("dec_mpls_ttl on a flow that does not match MPLS")
 		}
+	case DecNSHTTL:
+		// OVS's check_DEC_NSH_TTL (packet_type (1,0x894f) also sets
+		// eth_type in the match).
+		if c.ethType() != packet.EthTypeNSH {
+			return c.inconsistent("dec_nsh_ttl on a flow that does not match NSH")
+		}
 	case SetQueue, PopQueue, Note, CTClear, Exit:
 	case Multipath:
 		// OVS's multipath_check: the destination, as a load's.

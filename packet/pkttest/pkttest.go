@@ -524,3 +524,38 @@ func MPLS(frame []byte, ethType uint16, lses ...uint32) []byte {
 	}
 	return append(f, frame[14:]...)
 }
+
+// NSHHeader describes a Network Service Header (RFC 8300) for NSH. MDType
+// 1 carries the four context headers C; any other type carries MD (for
+// type 2, its TLVs; a multiple of 4 bytes) instead.
+type NSHHeader struct {
+	Flags, TTL uint8 // 2 and 6 bits on the wire
+	MDType, NP uint8
+	SPI        uint32 // 24 bits
+	SI         uint8
+	C          [4]uint32
+	MD         []byte
+}
+
+// NSH returns an Ethernet frame (MAC1 to MAC2, Ethernet type 0x894f)
+// carrying the NSH header h and then inner (the encapsulated packet, e.g.
+// a whole Ethernet frame for next protocol 3).
+func NSH(h NSHHeader, inner []byte) []byte {
+	f := make([]byte, 0, 14+24+len(h.MD)+len(inner))
+	f = append(f, MAC2...)
+	f = append(f, MAC1...)
+	f = binary.BigEndian.AppendUint16(f, 0x894f)
+	md := h.MD
+	if h.MDType == 1 {
+		md = nil
+		for _, c := range h.C {
+			md = binary.BigEndian.AppendUint32(md, c)
+		}
+	}
+	words := (8 + len(md)) / 4
+	f = binary.BigEndian.AppendUint16(f, uint16(h.Flags&3)<<12|uint16(h.TTL&0x3f)<<6|uint16(words&0x3f))
+	f = append(f, h.MDType, h.NP)
+	f = binary.BigEndian.AppendUint32(f, h.SPI<<8|uint32(h.SI))
+	f = append(f, md...)
+	return append(f, inner...)
+}
