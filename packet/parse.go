@@ -90,9 +90,7 @@ func mac48(b []byte) uint64 {
 // (ovs-ofctl parse-pcap) on thousands of random and damaged frames.
 func Parse(pk *Packet) {
 	k := &pk.Key
-	for i := headerWords; i < WTunID; i++ {
-		k.W[i] = 0
-	}
+	*(*[WTunID - headerWords]uint64)(k.W[headerWords:]) = [WTunID - headerWords]uint64{}
 	k.L3, k.L4, k.L7 = 0, 0, 0
 	k.Flags &= FlagCsumPartial
 

@@ -41,12 +41,14 @@ const (
 // Match is a flow's match: the value bits selected by Mask. Value is always
 // stored already masked (Value &^ Mask == 0).
 type Match struct {
-	Value packet.Words
-	Mask  packet.Words
 	// Tun is the match on tun_metadata0..63, nil when the flow has none
 	// (the usual case: only such flows pay for it). Not to be changed
-	// once the match is in a flow.
-	Tun *packet.TunMatch
+	// once the match is in a flow. It comes first so that a lookup's nil
+	// check shares a cache line with the flow's priority instead of
+	// missing on a line of its own past the two 352-byte word arrays.
+	Tun   *packet.TunMatch
+	Value packet.Words
+	Mask  packet.Words
 }
 
 // Same reports whether m and o are the same match.
