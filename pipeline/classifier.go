@@ -30,6 +30,11 @@ type classifier struct {
 	subs  []*subtable // by maxPri, highest first
 	n     int         // flows
 	nconj int         // conjunctive flows (lookups then take the slow path)
+	// words lists the key words some subtable's mask uses (their union,
+	// each once). Two keys equal in these words get the same lookup
+	// result (with no tun_metadata), so the exact-match cache compares
+	// only them. Never appended to in place: a change makes a new slice.
+	words []uint8
 	owner *txn
 }
 
@@ -271,7 +276,7 @@ func (c *classifier) own(t *txn) *classifier {
 	if c.owner == t {
 		return c
 	}
-	return &classifier{subs: slices.Clone(c.subs), n: c.n, nconj: c.nconj, owner: t}
+	return &classifier{subs: slices.Clone(c.subs), n: c.n, nconj: c.nconj, words: c.words, owner: t}
 }
 
 func (s *subtable) own(t *txn) *subtable {
@@ -292,6 +297,24 @@ func (c *classifier) sub(m *packet.Words) int {
 	}
 	return -1
 }
+
+// setWords recomputes c.words after a subtable was added or removed.
+func (c *classifier) setWords() {
+	var used uint64
+	for _, s := range c.subs {
+		for _, i := range s.idx {
+			used |= 1 << i
+		}
+	}
+	c.words = nil // a new slice: an older version may share the old one
+	for ; used != 0; used &= used - 1 {
+		c.words = append(c.words, uint8(bits.TrailingZeros64(used)))
+	}
+}
+
+// The package fails to compile unless a uint64 has a bit for every word
+// (setWords).
+var _ [64 - packet.NumWords]struct{}
 
 func (c *classifier) resort() {
 	slices.SortStableFunc(c.subs, func(a, b *subtable) int { return int(b.maxPri) - int(a.maxPri) })
@@ -329,6 +352,7 @@ func (c *classifier) insert(t *txn, f *flow) {
 			}
 		}
 		c.subs = append(c.subs, s)
+		c.setWords()
 		i = len(c.subs) - 1
 	} else {
 		s = c.subs[i].own(t)
@@ -394,6 +418,7 @@ func (c *classifier) remove(t *txn, f *flow) bool {
 	}
 	if s.n == 0 {
 		c.subs = slices.Delete(c.subs, i, i+1)
+		c.setWords()
 		return true
 	}
 	c.subs[i] = s
