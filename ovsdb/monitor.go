@@ -95,6 +95,8 @@ func (c *Client) MonitorVSwitch(ctx context.Context, omit ...string) (*Monitor, 
 		delete(c.monitors, m.id)
 		c.mu.Unlock()
 		return nil, ctx.Err()
+	case <-c.ctx.Done():
+		return nil, errors.New("ovsdb: client closed")
 	}
 }
 

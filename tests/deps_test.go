@@ -32,7 +32,7 @@ func TestImportRules(t *testing.T) {
 		// ovsdb, the OVSDB client: the standard library and packet-free
 		// utility code only.
 		"gswitch/ovsdb/...": {"gswitch/packet", "gswitch/ct", "gswitch/pipeline", "gswitch/nxm", "gswitch/ofproto",
-			"gswitch/ports", "gswitch/cmd", "github.com/", "go.uber.org/", "golang.org/"},
+			"gswitch/ports", "gswitch/datapath", "gswitch/vswitchd", "gswitch/cmd", "github.com/", "go.uber.org/", "golang.org/"},
 		// vswitchd, the database reconciler: ovsdb, datapath and below;
 		// only cmd/gswitch imports it.
 		"gswitch/vswitchd/...": {"gswitch/cmd"},
