@@ -22,7 +22,8 @@ type Options struct {
 	TLS *tls.Config
 	// InactivityProbe: after this long without a message from the server
 	// the client sends an echo, and after twice this long it reconnects.
-	// 0 means OVS's 5 s; negative disables the probe.
+	// 0 means OVS's default: 5 s on tcp: and ssl:, none on unix: (OVS
+	// does not probe unix sockets); negative disables the probe.
 	InactivityProbe time.Duration
 	// MinBackoff and MaxBackoff bound the wait between connection
 	// attempts, which doubles after each failure; 0 means OVS's 1 s and 8 s.
@@ -132,7 +133,7 @@ func Dial(ctx context.Context, target string, opts Options) (*Client, error) {
 	if opts.Database == "" {
 		opts.Database = "Open_vSwitch"
 	}
-	if opts.InactivityProbe == 0 {
+	if opts.InactivityProbe == 0 && network != "unix" {
 		opts.InactivityProbe = 5 * time.Second
 	}
 	if opts.MinBackoff <= 0 {

@@ -15,8 +15,9 @@
 // ctx ends. After that the Client keeps itself connected until Close: a lost
 // connection is redialled with OVS's back-off (1 s, doubling to 8 s), the
 // schema is fetched again and every monitor is re-established. The server's
-// echo requests are answered; after Options.InactivityProbe (5 s) of silence
-// the client sends its own echo and drops the connection after twice that.
+// echo requests are answered; after Options.InactivityProbe (5 s on tcp and
+// ssl; unix sockets are not probed, as in OVS) of silence the client sends
+// its own echo and drops the connection after twice that.
 //
 // # Reading: monitors and snapshots
 //
