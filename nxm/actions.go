@@ -829,7 +829,7 @@ func decodeNX(version uint8, sub uint16, b []byte, tab *packet.TLVTable) (pipeli
 		}
 		return pipeline.StackPop{Dst: sf}, nil
 	case nxastLearn, nxastLearn2:
-		return decodeLearn(sub, b)
+		return decodeLearn(sub, b, tab)
 	case nxastFinTimeout:
 		return decodeFinTimeout(b)
 	case nxastPopQueue:

@@ -7,6 +7,7 @@ import (
 	"reflect"
 	"testing"
 
+	"gswitch/packet"
 	"gswitch/pipeline"
 )
 
@@ -120,7 +121,22 @@ func FuzzDecodeOF10Match(f *testing.F) {
 }
 
 func fuzzActions(t *testing.T, version uint8, b []byte) {
-	acts, err := DecodeActions(version, b)
+	fuzzActionsTLV(t, version, b, nil)
+}
+
+// fuzzTLV maps tun_metadata0 (4 bytes), 1 (8) and 63 (124), for the
+// decoders that take a TLV table.
+var fuzzTLV = func() *packet.TLVTable {
+	t := &packet.TLVTable{}
+	t.E[0] = packet.TLVEntry{Valid: true, Class: 0x102, Type: 0x80, Len: 4, Slots: 0x1}
+	t.E[1] = packet.TLVEntry{Valid: true, Class: 0xffff, Type: 1, Len: 8, Slots: 0x6}
+	t.E[63] = packet.TLVEntry{Valid: true, Class: 0xffff, Type: 2, Len: 124, Slots: (1<<31 - 1) << 3}
+	return t
+}()
+
+// fuzzActionsTLV is fuzzActions decoding with TLV table tab.
+func fuzzActionsTLV(t *testing.T, version uint8, b []byte, tab *packet.TLVTable) {
+	acts, err := DecodeActionsTLV(version, b, tab)
 	checkErr(t, err)
 	if err != nil {
 		return
@@ -129,7 +145,7 @@ func fuzzActions(t *testing.T, version uint8, b []byte) {
 	if err != nil {
 		t.Fatalf("encode of decoded %x: %v", b, err)
 	}
-	acts2, err := DecodeActions(version, enc)
+	acts2, err := DecodeActionsTLV(version, enc, tab)
 	if err != nil {
 		t.Fatalf("re-decode of %x (from %x): %v", enc, b, err)
 	}
@@ -226,6 +242,22 @@ func FuzzDecodeLearn(f *testing.F) {
 			}
 		}
 	}
+	// tun_metadata specs (as tlv-learn.steps): a 992-bit immediate into
+	// tun_metadata63, a load of its bits 0..159 to 800..959, an output of
+	// tun_metadata0[0..15]
+	t0 := pipeline.TunField{Idx: 0, Len: 4, Slots: 0x1}
+	t63 := pipeline.TunField{Idx: 63, Len: 124, Slots: fuzzTLV.E[63].Slots}
+	wide := make([]byte, 124)
+	wide[0], wide[123] = 0xa5, 5
+	tl := pipeline.Learn{Table: 10, Specs: []pipeline.LearnSpec{
+		{Kind: pipeline.LearnMatch, Imm: true, NBits: 992, Wide: wide, Value: packet.U128{Lo: 5}, Dst: pipeline.Subfield{Tun: t63, NBits: 992}},
+		{Kind: pipeline.LearnLoad, NBits: 160, Src: pipeline.Subfield{Tun: t63, NBits: 160}, Dst: pipeline.Subfield{Tun: t63, Ofs: 800, NBits: 160}},
+		{Kind: pipeline.LearnOutput, NBits: 16, Src: pipeline.Subfield{Tun: t0, NBits: 16}}}}
+	if b, err := EncodeActions(Version10, []pipeline.Action{tl}); err == nil {
+		f.Add(false, b[10:])
+	} else {
+		f.Fatal(err)
+	}
 	f.Fuzz(func(t *testing.T, v2 bool, body []byte) {
 		if len(body) > 4000 {
 			return
@@ -236,6 +268,7 @@ func FuzzDecodeLearn(f *testing.F) {
 		}
 		fuzzActions(t, Version13, nxa(sub, hex.EncodeToString(body)))
 		fuzzActions(t, Version10, nxa(sub, hex.EncodeToString(body)))
+		fuzzActionsTLV(t, Version10, nxa(sub, hex.EncodeToString(body)), fuzzTLV)
 	})
 }
 

@@ -38,8 +38,10 @@ func decodeFinTimeout(b []byte) (pipeline.Action, *pipeline.Error) {
 // (the sources' prerequisites are the pipeline's, which knows the match):
 // subfield bounds, the writability of load destinations, and the
 // prerequisites of the learned match's fields, met only by the immediate
-// values of earlier match specs.
-func decodeLearn(sub uint16, b []byte) (pipeline.Action, *pipeline.Error) {
+// values of earlier match specs. A spec's fields may be tun_metadata that
+// tab maps (with the mapped width, as OVS's vl_mff_map gives them; an
+// unmapped one is NXFMFC_INVALID_TLV_FIELD).
+func decodeLearn(sub uint16, b []byte, tab *packet.TLVTable) (pipeline.Action, *pipeline.Error) {
 	n := len(b)
 	be16, be32, be64 := binary.BigEndian.Uint16, binary.BigEndian.Uint32, binary.BigEndian.Uint64
 	hdrLen := 32
@@ -91,7 +93,8 @@ func decodeLearn(sub uint16, b []byte) (pipeline.Action, *pipeline.Error) {
 	}
 	type rawSpec struct {
 		spec     pipeline.LearnSpec
-		src, dst *wireField
+		src, dst pulledField
+		hasSrc   bool
 	}
 	var raw []rawSpec
 	for len(p) >= 2 {
@@ -121,28 +124,31 @@ func decodeLearn(sub uint16, b []byte) (pipeline.Action, *pipeline.Error) {
 			ib := (int(s.NBits) + 7) / 8
 			imm := p[pb-ib : pb]
 			if len(imm) > 16 {
-				imm = imm[len(imm)-16:] // wider than any field: refused below
+				// wider than any field but tun_metadata (the check
+				// below refuses it elsewhere)
+				s.Wide = append([]byte(nil), imm...)
+				imm = imm[len(imm)-16:]
 			}
 			var v [16]byte
 			copy(v[16-len(imm):], imm)
 			s.Value = packet.U128{Hi: be64(v[:]), Lo: be64(v[8:])}
 			p = p[pb:]
 		} else {
-			f, err := fieldFromNXMHeader(be32(p))
+			f, err := fieldFromNXMHeaderTun(be32(p), tab)
 			if err != nil {
 				return nil, err
 			}
-			r.src = f
-			s.Src = pipeline.Subfield{Field: subfieldID(f), Ofs: be16(p[4:]), NBits: s.NBits}
+			r.src, r.hasSrc = f, true
+			s.Src = f.subfield(be16(p[4:]), s.NBits)
 			p = p[6:]
 		}
 		if s.Kind != pipeline.LearnOutput {
-			f, err := fieldFromNXMHeader(be32(p))
+			f, err := fieldFromNXMHeaderTun(be32(p), tab)
 			if err != nil {
 				return nil, err
 			}
 			r.dst = f
-			s.Dst = pipeline.Subfield{Field: subfieldID(f), Ofs: be16(p[4:]), NBits: s.NBits}
+			s.Dst = f.subfield(be16(p[4:]), s.NBits)
 			p = p[6:]
 		}
 		r.spec = s
@@ -156,23 +162,26 @@ func decodeLearn(sub uint16, b []byte) (pipeline.Action, *pipeline.Error) {
 	for i := range raw {
 		r := &raw[i]
 		s := &r.spec
-		if r.src != nil {
-			if _, err := checkSubfield(r.src, s.Src.Ofs, s.NBits, false); err != nil {
+		if r.hasSrc {
+			if _, err := r.src.check(s.Src.Ofs, s.NBits, false); err != nil {
 				return nil, err
 			}
 		}
 		switch s.Kind {
 		case pipeline.LearnMatch, pipeline.LearnLoad:
-			if _, err := checkSubfield(r.dst, s.Dst.Ofs, s.NBits, false); err != nil {
+			if _, err := r.dst.check(s.Dst.Ofs, s.NBits, false); err != nil {
 				return nil, err
+			}
+			if r.dst.tun.Len != 0 {
+				break // tun_metadata: no prerequisites, writable
 			}
 			if !packet.Fields[s.Dst.Field].Prereq.MetBy(&dm.Value, &dm.Mask) {
 				return nil, pipeline.Errorf(pipeline.OFPBAC_MATCH_INCONSISTENT,
-					"learn: destination field %s lacks correct prerequisites", r.dst.Name)
+					"learn: destination field %s lacks correct prerequisites", r.dst.f.Name)
 			}
 			if s.Kind == pipeline.LearnLoad {
 				if !packet.Fields[s.Dst.Field].Writable {
-					return nil, pipeline.Errorf(pipeline.OFPBAC_BAD_SET_ARGUMENT, "learn: destination field %s is not writable", r.dst.Name)
+					return nil, pipeline.Errorf(pipeline.OFPBAC_BAD_SET_ARGUMENT, "learn: destination field %s is not writable", r.dst.f.Name)
 				}
 			} else if s.Imm {
 				pipeline.LearnMatchSet(&dm, s.Dst, s.Value)
@@ -221,14 +230,18 @@ func appendLearn(b []byte, l *pipeline.Learn) ([]byte, error) {
 		if s.Imm {
 			pb := 2 * ((int(s.NBits) + 15) / 16)
 			ib := (int(s.NBits) + 7) / 8
-			if ib > 16 {
-				return nil, fmt.Errorf("nxm: learn immediate of %d bits", s.NBits)
-			}
-			var v [16]byte
-			binary.BigEndian.PutUint64(v[:], s.Value.Hi)
-			binary.BigEndian.PutUint64(v[8:], s.Value.Lo)
 			b = zeros(b, pb-ib)
-			b = append(b, v[16-ib:]...)
+			if ib > 16 {
+				if len(s.Wide) != ib {
+					return nil, fmt.Errorf("nxm: learn immediate of %d bits without its %d bytes", s.NBits, ib)
+				}
+				b = append(b, s.Wide...)
+			} else {
+				var v [16]byte
+				binary.BigEndian.PutUint64(v[:], s.Value.Hi)
+				binary.BigEndian.PutUint64(v[8:], s.Value.Lo)
+				b = append(b, v[16-ib:]...)
+			}
 		} else {
 			var err error
 			if b, err = appendLearnField(b, s.Src); err != nil {
@@ -246,8 +259,13 @@ func appendLearn(b []byte, l *pipeline.Learn) ([]byte, error) {
 }
 
 // appendLearnField writes a spec's field header (4 bytes: NXM if the field
-// has one, else OXM, as nxm_header_from_mff) and offset.
+// has one, else OXM, as nxm_header_from_mff; tun_metadata with its mapped
+// length) and offset.
 func appendLearnField(b []byte, sf pipeline.Subfield) ([]byte, error) {
+	if t := sf.Tun; t.Len != 0 {
+		b = binary.BigEndian.AppendUint32(b, uint32(MakeHeader(ClassNXM1, uint8(tunFieldBase+int(t.Idx)), false, t.Len)))
+		return be16(b, sf.Ofs), nil
+	}
 	h := subfieldHeader(sf)
 	if h == nil || h.Class == ClassExperimenter {
 		return nil, fmt.Errorf("nxm: learn spec field %d has no 4-byte header", sf.Field)

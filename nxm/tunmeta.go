@@ -249,6 +249,14 @@ func (p pulledField) check(ofs, nbits uint16, dst bool) (pipeline.Subfield, *pip
 	return checkSubfield(p.f, ofs, nbits, dst)
 }
 
+// subfield is bits [ofs, ofs+nbits) of p's field (not checked).
+func (p pulledField) subfield(ofs, nbits uint16) pipeline.Subfield {
+	if p.tun.Len != 0 {
+		return pipeline.Subfield{Tun: p.tun, Ofs: ofs, NBits: nbits}
+	}
+	return pipeline.Subfield{Field: subfieldID(p.f), Ofs: ofs, NBits: nbits}
+}
+
 // pullHeaderTun is pullHeader that also takes mapped tun_metadata.
 func pullHeaderTun(b []byte, tab *packet.TLVTable) (pulledField, []byte, *pipeline.Error) {
 	c := tlvCursor{b: b}

@@ -106,15 +106,48 @@ func (m *TunMeta) SetBits(idx int, slots uint64, ofs, n uint, v U128) {
 		}
 		m.Present |= 1 << uint(idx)
 	}
-	mask := Ones(n).Shl(ofs)
-	v = v.And(Ones(n)).Shl(ofs)
 	for k, s := range order {
 		lo := uint(k) * 32
 		if lo >= ofs+n || lo+32 <= ofs {
 			continue
 		}
-		mk := uint32(mask.Shr(lo).Lo)
-		m.Opts[s] = m.Opts[s]&^mk | uint32(v.Shr(lo).Lo)&mk
+		vk, mk := window(v, ofs, n, lo)
+		m.Opts[s] = m.Opts[s]&^mk | vk
+	}
+}
+
+// window returns the bits of the 32-bit word at bit lo of a field whose
+// bits [ofs, ofs+n) (n <= 128) are v, and the mask of those bits (shifts
+// relative to ofs, so any ofs of a 992-bit field works).
+func window(v U128, ofs, n, lo uint) (val, mask uint32) {
+	v = v.And(Ones(n))
+	mk := Ones(n)
+	if lo >= ofs {
+		v, mk = v.Shr(lo-ofs), mk.Shr(lo-ofs)
+	} else {
+		v, mk = v.Shl(ofs-lo), mk.Shl(ofs-lo)
+	}
+	return uint32(v.Lo) & uint32(mk.Lo), uint32(mk.Lo)
+}
+
+// SetBits makes bits [ofs, ofs+n) (n <= 128) of field idx (mapped to l
+// bytes in slots) exact, equal to v, and requires the field present (as
+// learn writes its learned match: OVS's mf_write_subfield). t's other
+// bits keep their value and mask.
+func (t *TunMatch) SetBits(idx int, l uint8, slots uint64, ofs, n uint, v U128) {
+	t.Fields |= 1 << uint(idx)
+	t.Len[idx] = l
+	t.Place[idx] = slots
+	var buf [TunMetaSlots]uint8
+	for k, s := range slotOrder(slots, &buf) {
+		lo := uint(k) * 32
+		if lo >= ofs+n || lo+32 <= ofs {
+			continue
+		}
+		vk, mk := window(v, ofs, n, lo)
+		t.Value[s] = t.Value[s]&^mk | vk
+		t.Mask[s] |= mk
+		t.Slots |= 1 << uint(s)
 	}
 }
 

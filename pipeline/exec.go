@@ -101,6 +101,11 @@ type worker struct {
 	// this batch waiting to be queued.
 	lm    Match
 	lacts []learnedAct
+	// ltun is lm's tun_metadata match when a spec learns one (lm.Tun
+	// points here; a new learned flow gets a copy), lsets the learned
+	// set_fields to tun_metadata (learnedAct kind 3).
+	ltun  packet.TunMatch
+	lsets []SetTun
 	lq    []pendingLearn
 	// msizes and mhits are a meter's scratch for one batch.
 	msizes [packet.MaxBatch]uint32

@@ -14,6 +14,7 @@ type sent struct {
 	port uint32
 	data []byte
 	key  packet.Key
+	tun  packet.TunMeta
 }
 
 type fakeSender struct {
@@ -28,7 +29,7 @@ func (s *fakeSender) Output(port uint32, pk *packet.Packet) {
 		return
 	}
 	s.mu.Lock()
-	s.out = append(s.out, sent{port, append([]byte(nil), pk.Data...), pk.Key})
+	s.out = append(s.out, sent{port, append([]byte(nil), pk.Data...), pk.Key, pk.Tun})
 	s.mu.Unlock()
 }
 

@@ -21,6 +21,14 @@ import (
 // batches, not to the packet that learned them, as in OVS since 2.4
 // ("learned flows are visible only to later flow translations").
 //
+// Specs may name tun_metadata0..63 (up to 992 bits, taken 128 at a time):
+// the learned match's tun_metadata is built in the worker's ltun and placed
+// where the TLV map puts each field, so packets carrying the learned values
+// match (OVS 3.1 lays a learned flow's tun_metadata out at offsets of its
+// own, from 0, and such packets do not match there: a known difference);
+// a load into tun_metadata is one set_field (SetTun), as OVS's learned
+// NXAST_REG_LOAD2. Only a new or changed learned flow copies ltun.
+//
 // Lock order: Datapath.mu, then learnQueue.mu. Workers take only
 // learnQueue.mu (to queue, and to check limit=), then try Datapath.mu
 // with it released.
@@ -58,7 +66,8 @@ type learnQueue struct {
 
 // learnedAct is one action of a learned flow, in the worker's scratch.
 type learnedAct struct {
-	kind uint8 // 0: load (RegLoad of dst), 1: output, 2: fin_timeout
+	kind uint8 // 0: load (RegLoad of dst), 1: output, 2: fin_timeout, 3: w.lsets[set]
+	set  int
 	dst  Subfield
 	v    packet.U128
 	port uint32
@@ -91,15 +100,122 @@ func learnPort(v packet.U128, nbits uint16) (uint32, bool) {
 	return 0, false
 }
 
+// learnSrc is bits [done, done+n) (n <= 128) of spec s's source value for
+// pk.
+func learnSrc(s *LearnSpec, pk *packet.Packet, done, n uint16) packet.U128 {
+	if !s.Imm {
+		return getSub(pk, s.Src, s.Src.Ofs+done, n)
+	}
+	if s.Wide != nil {
+		return bitsBE(s.Wide, uint(done), uint(n))
+	}
+	return s.Value.Shr(uint(done)).And(subOnes(n))
+}
+
+// bitsBE is bits [ofs, ofs+n) (n <= 128) of the big-endian number b.
+func bitsBE(b []byte, ofs, n uint) packet.U128 {
+	var v packet.U128
+	for j := ofs / 8; j <= (ofs+n-1)/8 && int(j) < len(b); j++ {
+		x := packet.U128{Lo: uint64(b[len(b)-1-int(j)])}
+		if p := 8 * j; p >= ofs {
+			v = v.Or(x.Shl(p - ofs))
+		} else {
+			v = v.Or(x.Shr(ofs - p))
+		}
+	}
+	return v.And(packet.Ones(n))
+}
+
+// setBitsBE writes v into bits [ofs, ofs+n) (n <= 128) of the big-endian
+// number b.
+func setBitsBE(b []byte, ofs, n uint, v packet.U128) {
+	v = v.And(packet.Ones(n))
+	ones := packet.Ones(n)
+	for j := ofs / 8; j <= (ofs+n-1)/8 && int(j) < len(b); j++ {
+		var x, m packet.U128
+		if p := 8 * j; p >= ofs {
+			x, m = v.Shr(p-ofs), ones.Shr(p-ofs)
+		} else {
+			x, m = v.Shl(ofs-p), ones.Shl(ofs-p)
+		}
+		i := len(b) - 1 - int(j)
+		b[i] = b[i]&^byte(m.Lo) | byte(x.Lo)&byte(m.Lo)
+	}
+}
+
+// learnTun is the part of learnBuild for a spec with tun_metadata on either
+// side (up to 992 bits, 128 at a time): the learned match's Tun (in the
+// worker's ltun), a learned set_field (in its lsets), or an output.
+func (w *worker) learnTun(s *LearnSpec, pk *packet.Packet) {
+	switch s.Kind {
+	case LearnMatch:
+		if t := s.Dst.Tun; t.Len != 0 {
+			if w.lm.Tun == nil {
+				w.ltun = packet.TunMatch{}
+				w.lm.Tun = &w.ltun
+			}
+			for done := uint16(0); done < s.NBits; {
+				n := min(s.NBits-done, 128)
+				w.ltun.SetBits(int(t.Idx), t.Len, t.Slots, uint(s.Dst.Ofs+done), uint(n), learnSrc(s, pk, done, n))
+				done += n
+			}
+			return
+		}
+		LearnMatchSet(&w.lm, s.Dst, learnSrc(s, pk, 0, s.NBits))
+	case LearnLoad:
+		t := s.Dst.Tun
+		if t.Len == 0 {
+			v := learnSrc(s, pk, 0, s.NBits) // a key field: at most 128 bits
+			for done := uint16(0); done < s.NBits; {
+				n := min(s.NBits-done, 64)
+				w.lacts = append(w.lacts, learnedAct{kind: 0,
+					dst: Subfield{Field: s.Dst.Field, Ofs: s.Dst.Ofs + done, NBits: n},
+					v:   v.Shr(uint(done)).And(subOnes(n))})
+				done += n
+			}
+			return
+		}
+		// OVS's learned set_field of a variable-length field is one
+		// NXAST_REG_LOAD2 (set_field_to_nxast).
+		w.lsets = append(w.lsets, SetTun{F: t, Wire: SetTunWireLoad})
+		a := &w.lsets[len(w.lsets)-1]
+		for done := uint16(0); done < s.NBits; {
+			n := min(s.NBits-done, 128)
+			ofs := uint(s.Dst.Ofs + done)
+			setBitsBE(a.Value[:t.Len], ofs, uint(n), learnSrc(s, pk, done, n))
+			setBitsBE(a.Mask[:t.Len], ofs, uint(n), subOnes(n))
+			done += n
+		}
+		w.lacts = append(w.lacts, learnedAct{kind: 3, set: len(w.lsets) - 1})
+	case LearnOutput:
+		v := learnSrc(s, pk, 0, min(s.NBits, 128))
+		for done := uint16(128); done < s.NBits; {
+			n := min(s.NBits-done, 128)
+			if learnSrc(s, pk, done, n) != (packet.U128{}) {
+				return // wider than a port number: no output, as OVS
+			}
+			done += n
+		}
+		if p, ok := learnPort(v, s.NBits); ok {
+			w.lacts = append(w.lacts, learnedAct{kind: 1, port: p})
+		}
+	}
+}
+
 // build fills the worker's scratch with the flow l learns from pk.
 func (w *worker) learnBuild(l *Learn, pk *packet.Packet) {
 	w.lm = Match{}
 	w.lacts = w.lacts[:0]
+	w.lsets = w.lsets[:0]
 	if l.FinIdleTimeout != 0 || l.FinHardTimeout != 0 {
 		w.lacts = append(w.lacts, learnedAct{kind: 2, idle: l.FinIdleTimeout, hard: l.FinHardTimeout})
 	}
 	for i := range l.Specs {
 		s := &l.Specs[i]
+		if s.Wide != nil || s.Src.Tun.Len != 0 || s.Dst.Tun.Len != 0 {
+			w.learnTun(s, pk)
+			continue
+		}
 		var v packet.U128
 		if s.Imm {
 			v = s.Value.And(subOnes(s.NBits))
@@ -139,7 +255,7 @@ func learnFlags(l *Learn) uint16 {
 
 // sameLearned reports whether f is the flow the scratch describes, with the
 // same attributes (OVS's ofproto_flow_mod_init_for_learn test).
-func sameLearned(s *FlowSpec, l *Learn, acts []learnedAct) bool {
+func sameLearned(s *FlowSpec, l *Learn, acts []learnedAct, sets []SetTun) bool {
 	if s.IdleTimeout != l.IdleTimeout || s.HardTimeout != l.HardTimeout || s.Importance != 0 ||
 		s.Flags&FlagSendFlowRem != learnFlags(l) || (l.Cookie != ^uint64(0) && s.Cookie != l.Cookie) {
 		return false
@@ -164,6 +280,10 @@ func sameLearned(s *FlowSpec, l *Learn, acts []learnedAct) bool {
 			if la.kind != 2 || a.IdleTimeout != la.idle || a.HardTimeout != la.hard {
 				return false
 			}
+		case SetTun:
+			if la.kind != 3 || a != sets[la.set] {
+				return false
+			}
 		default:
 			return false
 		}
@@ -172,7 +292,7 @@ func sameLearned(s *FlowSpec, l *Learn, acts []learnedAct) bool {
 }
 
 // learnActions turns the scratch into the learned flow's actions.
-func learnActions(acts []learnedAct) []Action {
+func learnActions(acts []learnedAct, sets []SetTun) []Action {
 	out := make([]Action, 0, len(acts))
 	for _, la := range acts {
 		switch la.kind {
@@ -182,6 +302,8 @@ func learnActions(acts []learnedAct) []Action {
 			out = append(out, Output{Port: la.port})
 		case 2:
 			out = append(out, FinTimeout{IdleTimeout: la.idle, HardTimeout: la.hard})
+		case 3:
+			out = append(out, sets[la.set])
 		}
 	}
 	return out
@@ -213,7 +335,7 @@ func (w *worker) execLearn(grp []*packet.Packet, l *Learn) {
 // learnOne learns from pk; false if limit= refused it or it was dropped.
 func (w *worker) learnOne(l *Learn, pk *packet.Packet) bool {
 	w.learnBuild(l, pk)
-	if f := w.v.tables[l.Table].find(&w.lm, l.Priority); f != nil && sameLearned(&f.spec, l, w.lacts) {
+	if f := w.v.tables[l.Table].find(&w.lm, l.Priority); f != nil && sameLearned(&f.spec, l, w.lacts, w.lsets) {
 		f.ctr.refresh(w.now)
 		return true
 	}
@@ -223,7 +345,7 @@ func (w *worker) learnOne(l *Learn, pk *packet.Packet) bool {
 	for i := range w.lq {
 		s := &w.lq[i].spec
 		if s.Table == l.Table && s.Priority == l.Priority && s.Match.Same(&w.lm) {
-			if !sameLearned(s, l, w.lacts) {
+			if !sameLearned(s, l, w.lacts, w.lsets) {
 				w.lq[i].spec = w.learnedSpec(l)
 			}
 			return true
@@ -256,9 +378,15 @@ func (w *worker) learnOne(l *Learn, pk *packet.Packet) bool {
 
 // learnedSpec is the flow the scratch describes.
 func (w *worker) learnedSpec(l *Learn) FlowSpec {
-	return FlowSpec{Table: l.Table, Priority: l.Priority, Match: w.lm,
+	m := w.lm
+	if m.Tun != nil {
+		t := new(packet.TunMatch)
+		*t = *m.Tun
+		m.Tun = t
+	}
+	return FlowSpec{Table: l.Table, Priority: l.Priority, Match: m,
 		Cookie: l.Cookie, IdleTimeout: l.IdleTimeout, HardTimeout: l.HardTimeout, Flags: learnFlags(l),
-		Inst: Instructions{Apply: learnActions(w.lacts), HasApply: len(w.lacts) > 0, GotoTable: -1}}
+		Inst: Instructions{Apply: learnActions(w.lacts, w.lsets), HasApply: len(w.lacts) > 0, GotoTable: -1}}
 }
 
 // flushLearns hands the batch's learns to the queue and applies the queue
@@ -358,6 +486,9 @@ func actionEqual(x, y Action) bool {
 		return ok && x == y
 	case FinTimeout:
 		y, ok := y.(FinTimeout)
+		return ok && x == y
+	case SetTun:
+		y, ok := y.(SetTun)
 		return ok && x == y
 	}
 	return false

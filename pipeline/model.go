@@ -115,6 +115,11 @@ type SetTun struct {
 	Wire  uint16
 }
 
+// SetTunWireLoad is the Wire of a SetTun that learn makes from a load spec:
+// OVS's learned set_field comes from ofpact_put_reg_load, which dumps as
+// NXAST_REG_LOAD2 before OpenFlow 1.5 (nxm.WireRegLoad2 equals it).
+const SetTunWireLoad uint16 = 1
+
 // Action is one OpenFlow or Nicira action. The set of implementations is
 // closed: the types in this file.
 type Action interface{ isAction() }
@@ -329,8 +334,11 @@ type LearnSpec struct {
 	Imm   bool // the source is Value, not Src
 	NBits uint16
 	Src   Subfield
-	Value packet.U128 // with Imm: the low NBits bits
-	Dst   Subfield    // LearnMatch, LearnLoad
+	Value packet.U128 // with Imm: the low NBits bits (the low 128 when wider)
+	// Wide (with Imm, NBits > 128: only into tun_metadata, up to 992
+	// bits): the whole immediate, big-endian, (NBits+7)/8 bytes.
+	Wide []byte
+	Dst  Subfield // LearnMatch, LearnLoad
 }
 
 // FinTimeout is NXAST_FIN_TIMEOUT ("fin_timeout(idle_timeout=I,

@@ -583,7 +583,7 @@ func (c *checker) learn(l *Learn) error {
 		if err := dc.checkSubfield(s.Dst, s.Kind == LearnLoad); err != nil {
 			return err
 		}
-		if s.Kind == LearnMatch && s.Imm {
+		if s.Kind == LearnMatch && s.Imm && s.Dst.Tun.Len == 0 {
 			LearnMatchSet(&dm, s.Dst, s.Value)
 		}
 	}
