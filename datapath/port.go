@@ -426,6 +426,14 @@ func (b *Bridge) ofPort(p *port) ofproto.Port {
 	op := ofproto.Port{No: p.no, Name: p.name, Config: p.config.Load(),
 		Curr: ofproto.PortFeature10GBFD | ofproto.PortFeatureCopper, CurrSpeed: 10000000}
 	copy(op.HWAddr[:], p.hwAddr())
+	if p.patch != nil {
+		// As OVS's patch ports: no features, no speed.
+		op.Curr, op.CurrSpeed = 0, 0
+	}
+	if a, ok := p.dev.(interface{ AdminUp() bool }); ok && !a.AdminUp() {
+		// As OVS: a device that is administratively down is PORT_DOWN.
+		op.Config |= ofproto.PortConfigDown
+	}
 	if !p.up.Load() {
 		op.State |= ofproto.PortStateLinkDown
 	} else {

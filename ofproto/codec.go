@@ -144,7 +144,7 @@ func versionBitmap() uint32 {
 
 // versions returns the versions s offers (Config.Protocols).
 func (s *Server) versions() uint32 {
-	if bm := s.cfg.Protocols & versionBitmap(); bm != 0 {
+	if bm := s.protocols.Load() & versionBitmap(); bm != 0 {
 		return bm
 	}
 	return versionBitmap()

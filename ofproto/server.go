@@ -39,6 +39,11 @@ type Server struct {
 	fragMode atomic.Uint32
 	// tlv is the Geneve TLV table (tun_metadata0..63 mappings).
 	tlv tlvState
+	// protocols is the version bitmap offered (Config.Protocols, then
+	// SetProtocols).
+	protocols atomic.Uint32
+	// active are the controllers Connect keeps connected, by target.
+	active map[string]*activeConn // guarded by mu
 
 	// Counters.
 	Stats ServerStats
@@ -62,12 +67,15 @@ func New(cfg Config) (*Server, error) {
 		return nil, errors.New("ofproto: Config.Datapath is required")
 	}
 	cfg.setDefaults()
-	return &Server{
-		cfg:   cfg,
-		log:   cfg.Logger,
-		conns: make(map[*conn]struct{}),
-		stop:  make(chan struct{}),
-	}, nil
+	s := &Server{
+		cfg:    cfg,
+		log:    cfg.Logger,
+		conns:  make(map[*conn]struct{}),
+		stop:   make(chan struct{}),
+		active: make(map[string]*activeConn),
+	}
+	s.protocols.Store(cfg.Protocols)
+	return s, nil
 }
 
 // now is the datapath clock.
@@ -199,13 +207,17 @@ func (s *Server) Connect(spec string) error {
 		return err
 	}
 	s.mu.Lock()
-	closed := s.closed
-	s.mu.Unlock()
-	if closed {
+	defer s.mu.Unlock()
+	if s.closed {
 		return errors.New("ofproto: server closed")
 	}
+	if s.active[spec] != nil {
+		return fmt.Errorf("ofproto: already connecting to %s", spec)
+	}
+	a := &activeConn{target: spec, stop: make(chan struct{}), state: "CONNECTING"}
+	s.active[spec] = a
 	s.wg.Add(1)
-	go s.connectLoop(spec, network, addr)
+	go s.connectLoop(a, network, addr)
 	return nil
 }
 
@@ -233,8 +245,9 @@ func parseActive(spec string) (network, addr string, err error) {
 	return "", "", fmt.Errorf("ofproto: %q: unknown controller target (want tcp:HOST:PORT or unix:PATH)", spec)
 }
 
-func (s *Server) connectLoop(spec, network, addr string) {
+func (s *Server) connectLoop(a *activeConn, network, addr string) {
 	defer s.wg.Done()
+	spec := a.target
 	backoff := time.Second
 	for {
 		d := net.Dialer{Timeout: 5 * time.Second}
@@ -242,17 +255,20 @@ func (s *Server) connectLoop(spec, network, addr string) {
 		if err == nil {
 			s.log.Info("ofproto: connected", zap.String("target", spec))
 			start := time.Now()
-			s.Serve(nc, false)
+			s.serve(nc, false, a)
 			if time.Since(start) > s.cfg.MaxBackoff {
 				backoff = time.Second
 			}
 		} else {
+			a.failed(err)
 			s.log.Debug("ofproto: connect failed", zap.String("target", spec), zap.Error(err))
 		}
 		// Jitter a little so many switches don't reconnect in lockstep.
 		wait := backoff + time.Duration(rand.Int64N(int64(backoff)/8+1))
 		select {
 		case <-s.stop:
+			return
+		case <-a.stop:
 			return
 		case <-time.After(wait):
 		}
@@ -266,21 +282,30 @@ func (s *Server) connectLoop(spec, network, addr string) {
 // closes. service selects OVS's service-connection defaults (as for
 // connections accepted by Listen) rather than a primary controller's.
 // It is exported for tests (net.Pipe) and for callers with their own sockets.
-func (s *Server) Serve(nc net.Conn, service bool) {
+func (s *Server) Serve(nc net.Conn, service bool) { s.serve(nc, service, nil) }
+
+// serve is Serve for the connection of active controller a (nil: none).
+func (s *Server) serve(nc net.Conn, service bool, a *activeConn) {
 	c := newConn(s, nc, service)
 	s.mu.Lock()
-	if s.closed {
+	if s.closed || (a != nil && a.stopped()) {
 		s.mu.Unlock()
 		nc.Close()
 		return
 	}
 	s.conns[c] = struct{}{}
 	s.publishLocked()
+	if a != nil {
+		a.connected(c)
+	}
 	s.mu.Unlock()
 	c.run()
 	s.mu.Lock()
 	delete(s.conns, c)
 	s.publishLocked()
+	if a != nil {
+		a.disconnected(c)
+	}
 	s.mu.Unlock()
 }
 

@@ -52,7 +52,7 @@
 // What ovs-vswitchd writes back has typed builders (writeback.go):
 // OpenVSwitchState (cur_cfg, datapath_types, iface_types, dpdk_*), CurCfg,
 // BridgeState (datapath_id, datapath_version), InterfaceState (ofport,
-// error, admin_state, link_*, mac_in_use, mtu, ifindex, status),
+// error, admin_state, link_*, mac_in_use, mtu, ifindex, duplex, status),
 // InterfaceStatistics, ControllerState (is_connected, role, status); each
 // is one update by uuid, a nil pointer clearing an optional column. Other
 // ops are built with Insert, Update, UpdateUUID, Mutate, Wait, Delete,

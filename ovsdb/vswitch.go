@@ -126,6 +126,7 @@ type Interface struct {
 	MACInUse   *string
 	MTU        *int64
 	Ifindex    *int64
+	Duplex     *string
 	Status     map[string]string
 	Statistics map[string]int64
 }
@@ -262,7 +263,7 @@ var vswitchSpecs = []tableSpec{
 		}),
 	spec("Interface", []string{"name", "type", "options", "ofport_request", "mtu_request", "mac", "other_config", "external_ids",
 		"ofport", "error", "admin_state", "link_state", "link_speed", "link_resets", "mac_in_use", "mtu", "ifindex",
-		"status", "statistics"},
+		"duplex", "status", "statistics"},
 		func(s *Snapshot) *map[UUID]*Interface { return &s.Interfaces },
 		func(u UUID, r Row) *Interface {
 			return &Interface{UUID: u, Name: r.str("name"), Type: r.str("type"), Options: r.strMap("options"),
@@ -271,7 +272,7 @@ var vswitchSpecs = []tableSpec{
 				Ofport: r.optInt("ofport"), Error: r.optStr("error"), AdminState: r.optStr("admin_state"),
 				LinkState: r.optStr("link_state"), LinkSpeed: r.optInt("link_speed"), LinkResets: r.optInt("link_resets"),
 				MACInUse: r.optStr("mac_in_use"), MTU: r.optInt("mtu"), Ifindex: r.optInt("ifindex"),
-				Status: r.strMap("status"), Statistics: r.strIntMap("statistics")}
+				Duplex: r.optStr("duplex"), Status: r.strMap("status"), Statistics: r.strIntMap("statistics")}
 		}),
 	spec("Controller", []string{"target", "connection_mode", "inactivity_probe", "max_backoff", "other_config",
 		"external_ids", "is_connected", "role", "status"},

@@ -50,6 +50,7 @@ type InterfaceState struct {
 	MACInUse   *string
 	MTU        *int64
 	Ifindex    *int64
+	Duplex     *string // "full" or "half"
 	Status     map[string]string
 }
 
@@ -57,7 +58,7 @@ type InterfaceState struct {
 func (s InterfaceState) Update(u UUID) Op {
 	return UpdateUUID("Interface", u, map[string]any{"ofport": s.Ofport, "error": s.Error, "admin_state": s.AdminState,
 		"link_state": s.LinkState, "link_speed": s.LinkSpeed, "link_resets": s.LinkResets, "mac_in_use": s.MACInUse,
-		"mtu": s.MTU, "ifindex": s.Ifindex, "status": nonNilMap(s.Status)})
+		"mtu": s.MTU, "ifindex": s.Ifindex, "duplex": s.Duplex, "status": nonNilMap(s.Status)})
 }
 
 // InterfaceStatistics is the op ovs-vswitchd's periodic statistics update

@@ -22,6 +22,7 @@ type Option func(*options)
 type options struct {
 	noVnet       bool
 	setUp        bool
+	leaveDown    bool
 	writeTimeout time.Duration
 	bufBytes     int
 	hwaddr       net.HardwareAddr
@@ -42,12 +43,16 @@ func buildOptions(opts []Option) options {
 func WithoutVnetHdr() Option { return func(o *options) { o.noVnet = true } }
 
 // WithLinkUp sets the interface administratively up when the port opens (as
-// ovs-vswitchd does for the ports it adds). A TAP is always set up.
+// ovs-vswitchd does for the ports it adds). A TAP is set up unless WithLinkDown.
 func WithLinkUp() Option { return func(o *options) { o.setUp = true } }
 
 // WithHWAddr gives a TAP device the Ethernet address mac before it is set
 // up (as ovs-vswitchd gives a bridge's internal port the bridge's address).
 func WithHWAddr(mac net.HardwareAddr) Option { return func(o *options) { o.hwaddr = mac } }
+
+// WithLinkDown leaves a TAP administratively down, as ovs-vswitchd creates
+// internal and tap interfaces (the user brings them up).
+func WithLinkDown() Option { return func(o *options) { o.leaveDown = true } }
 
 // WithWriteTimeout bounds how long WriteBatch waits for an output that is
 // full before dropping the rest of the batch (default 200ms).
@@ -147,6 +152,13 @@ func (p *fdPort) MTU() int {
 	return m
 }
 func (p *fdPort) LinkUp() bool { return !p.closed.Load() && p.ctl.linkUp() }
+
+// AdminUp reports whether the interface is administratively up (IFF_UP),
+// whatever its carrier.
+func (p *fdPort) AdminUp() bool {
+	f, err := p.ctl.flags()
+	return !p.closed.Load() && err == nil && f&unix.IFF_UP != 0
+}
 func (p *fdPort) Stats() Stats { return p.ctr.Snapshot() }
 
 // VnetHdr reports whether the port exchanges virtio-net headers with the

@@ -81,7 +81,9 @@ func CreateTAP(name string, opts ...Option) (Port, error) {
 			return nil, fail("set hardware address", err)
 		}
 	}
-	if err := ctl.setUp(); err != nil {
+	if o.leaveDown {
+		// nothing: the device is created down
+	} else if err := ctl.setUp(); err != nil {
 		unix.Close(fd)
 		ctl.close()
 		return nil, fail("set link up", err)

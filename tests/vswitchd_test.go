@@ -134,10 +134,11 @@ func TestPrivilegedVswitchdDaemon(t *testing.T) {
 		t.Error("my.pid left behind after exit")
 	}
 
-	// Database mode is refused until it is built, and so is mixing it with
-	// the flag mode's bridge options.
-	if out, err := sw("unix:" + filepath.Join(rundir, "db.sock")); err == nil || !strings.Contains(out, "database mode is not built yet") {
-		t.Errorf("database argument: %v\n%s", err, out)
+	// A malformed database remote is refused, and so is mixing database
+	// mode with the flag mode's bridge options (database mode itself:
+	// vswitchd_db_test.go).
+	if out, err := sw("tcp:127.0.0.1"); err == nil || !strings.Contains(out, "expected tcp:IP:PORT") {
+		t.Errorf("database argument without a port: %v\n%s", err, out)
 	}
 	if out, err := sw("--ovsdb", "unix:/x", "--port", "s5v-a"); err == nil || !strings.Contains(out, "--port cannot be used with a database") {
 		t.Errorf("--ovsdb with --port: %v\n%s", err, out)

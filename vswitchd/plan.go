@@ -31,6 +31,7 @@ type BridgeSpec struct {
 	FailMode      string // "standalone" or "secure"
 	Controllers   []ControllerSpec
 	Ifaces        []IfaceSpec // sorted by name; the bridge's own internal port left out
+	Local         ovsdb.UUID  // the bridge's own Interface row (named as the bridge), if any
 }
 
 // ControllerSpec is one Controller row of a bridge.
@@ -109,8 +110,12 @@ func Desired(s *ovsdb.Snapshot) (spec Spec, problems []string) {
 			}
 			for _, iu := range sortedUUIDs(p.Interfaces) {
 				in := s.Interfaces[iu]
-				if in == nil || in.Name == b.Name {
-					continue // the bridge's LOCAL port is the bridge's own
+				if in == nil {
+					continue
+				}
+				if in.Name == b.Name {
+					bs.Local = in.UUID // the bridge's LOCAL port is the bridge's own
+					continue
 				}
 				if seenIface[in.Name] {
 					problems = append(problems, fmt.Sprintf("interface %s specified twice", in.Name))

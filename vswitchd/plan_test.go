@@ -40,7 +40,7 @@ func TestDesired(t *testing.T) {
 	if spec.NextCfg != 5 || len(spec.Bridges) != 3 {
 		t.Fatalf("spec %+v", spec)
 	}
-	want0 := &BridgeSpec{UUID: "b0", Name: "br0", Protocols: 1 << 4, FailMode: "secure",
+	want0 := &BridgeSpec{UUID: "b0", Name: "br0", Local: "il", Protocols: 1 << 4, FailMode: "secure",
 		Controllers: []ControllerSpec{{UUID: "c0", Target: "tcp:127.0.0.1:18441"}},
 		Ifaces: []IfaceSpec{
 			{UUID: "i2", Port: "p2", Name: "pa0", Type: "patch", Peer: "pa1"},

@@ -9,6 +9,7 @@ import (
 
 	"gswitch/cmd/gswitch/internal/ctl"
 	"gswitch/ct/dpctl"
+	"gswitch/datapath"
 	"gswitch/pipeline"
 )
 
@@ -24,10 +25,11 @@ func (s *Switch) registerCommands(c *ctl.Server) {
 	c.Register("dpctl/show", "[DP]", 0, 1, func([]string) (string, error) { return s.showText(), nil })
 	c.Register("coverage/show", "", 0, 0, func([]string) (string, error) { return s.coverageText(), nil })
 	c.Register("fdb/show", "bridge", 1, 1, func(a []string) (string, error) {
-		if a[0] != s.cfg.Bridge {
+		br := s.bridge(a[0])
+		if br == nil {
 			return "", fmt.Errorf("no such bridge")
 		}
-		return s.fdbText(), nil
+		return s.fdbText(br), nil
 	})
 	c.Register("exit", "", 0, 0, func([]string) (string, error) {
 		go func() { s.exitReq <- struct{}{} }()
@@ -43,20 +45,22 @@ func (s *Switch) registerCommands(c *ctl.Server) {
 
 func (s *Switch) showText() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "gswitch %s: bridge %s, datapath id %016x\n", Version, s.cfg.Bridge, s.dpid)
-	fmt.Fprintf(&b, "  flows: %d\n", s.br.Pipeline().NumFlows())
-	fmt.Fprintf(&b, "  conntrack: %d connections (max %d)\n", s.tracker.Count(), s.tracker.MaxConns())
-	fmt.Fprintf(&b, "  OpenFlow connections: %d\n", s.br.OpenFlow().NumConns())
-	for _, p := range s.br.Ports() {
-		state := "up"
-		if !p.Up {
-			state = "down"
+	for _, br := range s.bridges() {
+		fmt.Fprintf(&b, "gswitch %s: bridge %s, datapath id %016x\n", Version, br.Name(), br.DatapathID())
+		fmt.Fprintf(&b, "  flows: %d\n", br.Pipeline().NumFlows())
+		fmt.Fprintf(&b, "  conntrack: %d connections (max %d)\n", s.tracker.Count(), s.tracker.MaxConns())
+		fmt.Fprintf(&b, "  OpenFlow connections: %d\n", br.OpenFlow().NumConns())
+		for _, p := range br.Ports() {
+			state := "up"
+			if !p.Up {
+				state = "down"
+			}
+			st := p.Stats
+			fmt.Fprintf(&b, "  port %d: %s (%s, %s, %s)\n", p.No, p.Name, p.Type, state, p.HWAddr)
+			fmt.Fprintf(&b, "    RX packets:%d bytes:%d dropped:%d errors:%d\n", st.RxPackets, st.RxBytes, st.RxDrops, st.RxErrors)
+			fmt.Fprintf(&b, "    TX packets:%d bytes:%d dropped:%d errors:%d segmented:%d csum_finished:%d\n",
+				st.TxPackets, st.TxBytes, st.TxDrops, st.TxErrors, st.TxSegmented, st.TxCsumFinished)
 		}
-		st := p.Stats
-		fmt.Fprintf(&b, "  port %d: %s (%s, %s, %s)\n", p.No, p.Name, p.Type, state, p.HWAddr)
-		fmt.Fprintf(&b, "    RX packets:%d bytes:%d dropped:%d errors:%d\n", st.RxPackets, st.RxBytes, st.RxDrops, st.RxErrors)
-		fmt.Fprintf(&b, "    TX packets:%d bytes:%d dropped:%d errors:%d segmented:%d csum_finished:%d\n",
-			st.TxPackets, st.TxBytes, st.TxDrops, st.TxErrors, st.TxSegmented, st.TxCsumFinished)
 	}
 	return b.String()
 }
@@ -65,7 +69,7 @@ func (s *Switch) showText() string {
 // lists its events.
 func (s *Switch) coverageText() string {
 	var lines []string
-	for k, v := range s.br.Pipeline().Counters() {
+	for k, v := range s.pipelineCounters() {
 		if v != 0 {
 			lines = append(lines, fmt.Sprintf("pipeline_%-40s %d", k, v))
 		}
@@ -79,11 +83,11 @@ func (s *Switch) coverageText() string {
 	return "Event counters (nonzero):\n" + strings.Join(lines, "\n") + "\n"
 }
 
-func (s *Switch) fdbText() string {
+func (s *Switch) fdbText(br *datapath.Bridge) string {
 	var b strings.Builder
 	b.WriteString(" port  VLAN  MAC                Age\n")
 	// As OVS: least recently used first; the port as ofputil_port_to_string.
-	es := s.br.Pipeline().MACTable(s.Now())
+	es := br.Pipeline().MACTable(s.Now())
 	sort.SliceStable(es, func(i, j int) bool { return es[i].Age > es[j].Age })
 	for _, e := range es {
 		port := fmt.Sprint(e.Port)

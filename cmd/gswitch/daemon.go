@@ -263,10 +263,6 @@ func checkUser(spec string) error {
 	return nil
 }
 
-// errDatabaseMode is what --ovsdb answers until the database client and the
-// reconciler are wired in.
-var errDatabaseMode = errors.New("database mode is not built yet: configure gswitch with --port/--tap/--bridge for now")
-
 // detachEnv carries, to the child that --detach starts, the number of the
 // descriptor on which it reports readiness.
 const detachEnv = "GSWITCH_DETACH_FD"

@@ -34,10 +34,6 @@ func run(args []string) int {
 		fmt.Println("gswitch", Version)
 		return 0
 	}
-	if c.Daemon.OVSDB != "" {
-		fmt.Fprintln(os.Stderr, "gswitch:", errDatabaseMode)
-		return 1
-	}
 	if c.Daemon.Detach && !c.Daemon.Detached {
 		return detachParent(args)
 	}
@@ -55,7 +51,12 @@ func run(args []string) int {
 	}
 	defer d.Close()
 
-	s, err := NewSwitch(c, log)
+	var s *Switch
+	if c.Daemon.OVSDB != "" {
+		s, err = NewDBSwitch(c, log)
+	} else {
+		s, err = NewSwitch(c, log)
+	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "gswitch:", err)
 		return 1
@@ -79,9 +80,17 @@ func run(args []string) int {
 		s.Close()
 		return 1
 	}
+	if s.db != nil {
+		// As ovs-vswitchd: ready (--detach returns) once the first
+		// configuration from the database is applied.
+		<-s.db.ready
+		log.Info("gswitch running as ovs-vswitchd", zap.String("database", c.Daemon.OVSDB), zap.String("ports", s.portNames()),
+			zap.String("ctl", ctlPath))
+	} else {
+		log.Info("gswitch running", zap.String("bridge", c.Bridge), zap.String("ports", s.portNames()),
+			zap.Strings("of_listen", c.OFListen), zap.String("ctl", ctlPath), zap.String("dpid", fmt.Sprintf("%016x", s.dpid)))
+	}
 	d.Ready(vl)
-	log.Info("gswitch running", zap.String("bridge", c.Bridge), zap.String("ports", s.portNames()),
-		zap.Strings("of_listen", c.OFListen), zap.String("ctl", ctlPath), zap.String("dpid", fmt.Sprintf("%016x", s.dpid)))
 
 	sig := make(chan os.Signal, 1)
 	signal.Notify(sig, syscall.SIGINT, syscall.SIGTERM)

@@ -25,7 +25,8 @@ type Switch struct {
 	start   time.Time
 	pool    *packet.Pool
 	tracker *ct.Tracker
-	br      *datapath.Bridge
+	br      *datapath.Bridge // flag mode's one bridge
+	db      *dbMode          // database mode (br is nil then)
 	ctl     ctlServer
 	watch   *ports.LinkWatcher
 	dpid    uint64
@@ -104,16 +105,25 @@ func NewSwitch(cfg *Config, log *zap.Logger) (*Switch, error) {
 // Run starts the bridge (listeners, controllers, receive loops, timers),
 // the link watch and conntrack's sweeper.
 func (s *Switch) Run() error {
-	if err := s.br.Start(); err != nil {
-		return err
+	linkChanged := func(string, bool) {}
+	if s.br != nil {
+		if err := s.br.Start(); err != nil {
+			return err
+		}
+		linkChanged = s.br.LinkChanged
+	} else {
+		linkChanged = s.db.vs.LinkChanged
 	}
-	w, err := ports.Watch(s.br.LinkChanged)
+	w, err := ports.Watch(linkChanged)
 	if err != nil {
 		s.log.Warn("link state watch unavailable; port status will not follow the kernel", zap.Error(err))
 	} else {
 		s.watch = w
 	}
 	s.tracker.Start()
+	if s.db != nil {
+		s.db.start(s)
+	}
 	return nil
 }
 
@@ -128,16 +138,51 @@ func (s *Switch) Close() {
 	if s.watch != nil {
 		s.watch.Close()
 	}
-	s.br.Close()
+	if s.br != nil {
+		s.br.Close()
+	} else {
+		s.db.close()
+	}
 	s.tracker.Stop()
 }
 
 // portNames returns "name(no)" for logs.
 func (s *Switch) portNames() string {
 	var b []string
-	for _, p := range s.br.Ports() {
-		b = append(b, fmt.Sprintf("%s(%d)", p.Name, p.No))
+	for _, br := range s.bridges() {
+		for _, p := range br.Ports() {
+			b = append(b, fmt.Sprintf("%s:%s(%d)", br.Name(), p.Name, p.No))
+		}
 	}
 	sort.Strings(b)
 	return strings.Join(b, " ")
+}
+
+// bridges are the running bridges: flag mode's one, or database mode's.
+func (s *Switch) bridges() []*datapath.Bridge {
+	if s.br != nil {
+		return []*datapath.Bridge{s.br}
+	}
+	return s.db.vs.Bridges()
+}
+
+// bridge is the running bridge name (nil when none).
+func (s *Switch) bridge(name string) *datapath.Bridge {
+	for _, br := range s.bridges() {
+		if br.Name() == name {
+			return br
+		}
+	}
+	return nil
+}
+
+// pipelineCounters sums the bridges' pipeline counters.
+func (s *Switch) pipelineCounters() map[string]uint64 {
+	m := map[string]uint64{}
+	for _, br := range s.bridges() {
+		for k, v := range br.Pipeline().Counters() {
+			m[k] += v
+		}
+	}
+	return m
 }

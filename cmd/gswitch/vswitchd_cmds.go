@@ -50,7 +50,13 @@ func (s *Switch) registerVswitchdCommands(c *ctl.Server, vl *vlog, d *daemonStat
 	// gswitch has no megaflow cache: there is nothing to purge or wait for.
 	c.Register("revalidator/purge", "", 0, 0, func([]string) (string, error) { return "", nil })
 	c.Register("revalidator/wait", "", 0, 0, func([]string) (string, error) { return "", nil })
-	c.Register("ofproto/list", "", 0, 0, func([]string) (string, error) { return s.cfg.Bridge + "\n", nil })
+	c.Register("ofproto/list", "", 0, 0, func([]string) (string, error) {
+		var b strings.Builder
+		for _, br := range s.bridges() {
+			b.WriteString(br.Name() + "\n")
+		}
+		return b.String(), nil
+	})
 	cov := newCoverage(s)
 	c.Register("coverage/show", "", 0, 0, func([]string) (string, error) { return cov.show(), nil })
 }
@@ -67,7 +73,7 @@ type coverage struct {
 func newCoverage(s *Switch) *coverage {
 	c := &coverage{read: func() map[string]uint64 {
 		m := map[string]uint64{}
-		for k, v := range s.br.Pipeline().Counters() {
+		for k, v := range s.pipelineCounters() {
 			m["pipeline_"+k] = v
 		}
 		for k, v := range counterMap(s.tracker.Counters()) {

@@ -1,0 +1,73 @@
+package datapath
+
+import (
+	"slices"
+
+	"gswitch/pipeline"
+)
+
+// normalFlow is the flow ovs-vswitchd gives a standalone bridge with no
+// controller: priority 0, match everything, NORMAL.
+func normalFlow() *pipeline.FlowMod {
+	return &pipeline.FlowMod{Command: pipeline.FlowAdd, OutPort: pipeline.PortAny, OutGroup: pipeline.GroupAny,
+		Spec: pipeline.FlowSpec{Inst: pipeline.Instructions{HasApply: true, GotoTable: -1,
+			Apply: []pipeline.Action{pipeline.Output{Port: pipeline.PortNormal}}}}}
+}
+
+// SetControllers changes a running bridge's controllers and fail mode as
+// ovs-vswitchd's bridge_configure_remotes does: controllers no longer
+// listed are disconnected and new ones connected (the others keep their
+// connections); when the bridge gains its first controller or loses its
+// last, every flow is deleted; then a standalone bridge with no
+// controller gets the NORMAL flow. Nothing changes when both are as they
+// were.
+func (b *Bridge) SetControllers(targets []string, failMode string) error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if failMode != "secure" {
+		failMode = "standalone"
+	}
+	old, oldMode := b.cfg.Controllers, b.cfg.FailMode
+	if oldMode != "secure" {
+		oldMode = "standalone"
+	}
+	if slices.Equal(old, targets) && oldMode == failMode {
+		return nil
+	}
+	for _, t := range old {
+		if !slices.Contains(targets, t) {
+			b.of.Disconnect(t)
+		}
+	}
+	var err error
+	for _, t := range targets {
+		if !slices.Contains(old, t) {
+			if e := b.of.Connect(t); e != nil && err == nil {
+				err = e
+			}
+		}
+	}
+	b.cfg.Controllers, b.cfg.FailMode = slices.Clone(targets), failMode
+	if (len(old) == 0) != (len(targets) == 0) {
+		del := &pipeline.FlowMod{Command: pipeline.FlowDelete, OutPort: pipeline.PortAny, OutGroup: pipeline.GroupAny,
+			Spec: pipeline.FlowSpec{Table: pipeline.TableAll}}
+		if e := b.dp.FlowMod(del, b.now()); e != nil && err == nil {
+			err = e
+		}
+	}
+	if len(targets) == 0 && failMode == "standalone" {
+		if e := b.dp.FlowMod(normalFlow(), b.now()); e != nil && err == nil {
+			err = e
+		}
+	}
+	return err
+}
+
+// SetProtocols changes the OpenFlow versions the bridge offers (bit N:
+// wire version N; 0: all) to connections made from now on.
+func (b *Bridge) SetProtocols(bm uint32) {
+	b.mu.Lock()
+	b.cfg.Protocols = bm
+	b.mu.Unlock()
+	b.of.SetProtocols(bm)
+}

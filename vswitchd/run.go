@@ -1,0 +1,88 @@
+package vswitchd
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	"go.uber.org/zap"
+
+	"gswitch/ovsdb"
+)
+
+// Timing of the reconcile loop.
+const (
+	// retryInterval: how often the configuration is applied again without
+	// a database change (devices that appeared, link and port state).
+	retryInterval = time.Second
+	// statsInterval: how often Interface statistics are written, as
+	// ovs-vswitchd's 5 s stats timer.
+	statsInterval = 5 * time.Second
+	// transactTimeout bounds one write-back (the database may be away).
+	transactTimeout = 5 * time.Second
+)
+
+// Loop is the reconcile loop of database mode: each snapshot of the
+// monitor becomes a Spec (Desired), is applied to the Switch and what runs
+// is written back (WriteBack, ending with cur_cfg = next_cfg so that
+// ovs-vsctl's wait returns).
+type Loop struct {
+	DB      *ovsdb.Client
+	Monitor *ovsdb.Monitor
+	Switch  *Switch
+	Write   WriteBack
+	Logger  *zap.Logger
+	// Ready is called once, after the first configuration is applied and
+	// written back (or the write-back failed: it is retried).
+	Ready func()
+}
+
+// Run runs the loop until ctx ends. While the database is away the
+// bridges keep running with the last configuration; the monitor
+// reconnects and its fresh snapshot is reconciled as any other.
+func (l *Loop) Run(ctx context.Context) {
+	log := l.Logger
+	if log == nil {
+		log = zap.NewNop()
+	}
+	retry := time.NewTicker(retryInterval)
+	defer retry.Stop()
+	lastStats := time.Time{}
+	var lastProblems string
+	ready := false
+	for {
+		snap := l.Monitor.Snapshot()
+		spec, problems := Desired(snap)
+		if p := strings.Join(problems, "\n"); p != lastProblems {
+			for _, m := range problems {
+				log.Warn(m)
+			}
+			lastProblems = p
+		}
+		l.Switch.Apply(spec)
+		stats := time.Since(lastStats) >= statsInterval
+		if stats {
+			lastStats = time.Now()
+		}
+		if ops := l.Write.Ops(snap, spec, l.Switch.State(), stats); len(ops) > 0 {
+			tctx, cancel := context.WithTimeout(ctx, transactTimeout)
+			_, err := l.DB.Transact(tctx, ops...)
+			cancel()
+			if err != nil && ctx.Err() == nil {
+				log.Info("database write-back failed (retried): " + err.Error())
+			}
+		}
+		if !ready {
+			ready = true
+			if l.Ready != nil {
+				l.Ready()
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-l.Monitor.Changed():
+		case <-retry.C:
+		}
+	}
+}

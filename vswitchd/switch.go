@@ -1,0 +1,513 @@
+package vswitchd
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"syscall"
+
+	"go.uber.org/zap"
+
+	"gswitch/ct"
+	"gswitch/datapath"
+	"gswitch/ofproto"
+	"gswitch/ovsdb"
+	"gswitch/packet"
+	"gswitch/pipeline"
+	"gswitch/ports"
+)
+
+// Opener opens the device of an Interface of type typ ("" system,
+// "internal", "tap"; never "patch"). kind is what `show` calls the port.
+// An error that wraps a syscall.Errno is written to the Interface's error
+// column as OVS words it ("could not open network device NAME (strerror)").
+type Opener func(name, typ string) (dev ports.Port, kind string, err error)
+
+// Config configures a Switch.
+type Config struct {
+	// RunDir is where each bridge's management socket BRIDGE.mgmt goes
+	// (ovs-ofctl's default target); empty: no management sockets.
+	RunDir string
+	// Software is the OFPMP_DESC software description.
+	Software string
+	// Shared by every bridge (one conntrack, as OVS's netdev datapath).
+	Tracker *ct.Tracker
+	Pool    *packet.Pool
+	Clock   func() int64
+	Logger  *zap.Logger
+	// Open opens devices; nil: OpenDevice.
+	Open Opener
+	// OpenLocal creates a bridge's LOCAL port device (named after the
+	// bridge, with its address); nil: bridges have no LOCAL device (LOCAL
+	// stays down, ARCHITECTURE.md). cmd/gswitch uses CreateLocalTAP.
+	OpenLocal func(name string, mac [6]byte) (ports.Port, error)
+}
+
+// CreateLocalTAP is ovs-vswitchd's internal port for a bridge: a TAP
+// device named after it, with its address, created down.
+func CreateLocalTAP(name string, mac [6]byte) (ports.Port, error) {
+	return ports.CreateTAP(name, ports.WithLinkDown(), ports.WithHWAddr(mac[:]))
+}
+
+// Switch runs the bridges a Spec asks for: Apply reconciles the running
+// bridges, ports and patch pairs with it; State reports what runs, for the
+// columns written back. Apply is called by one goroutine at a time; the
+// other methods are safe for concurrent use.
+type Switch struct {
+	cfg Config
+	log *zap.Logger
+
+	mu      sync.Mutex
+	bridges map[string]*runBridge
+}
+
+// runBridge is one running bridge and the interfaces it was asked for.
+type runBridge struct {
+	spec     *BridgeSpec
+	br       *datapath.Bridge
+	ifaces   map[string]*runIface // by interface name
+	localErr string               // why the LOCAL device could not be made
+}
+
+// runIface is one Interface of a bridge: the port it got, or why not.
+type runIface struct {
+	spec IfaceSpec
+	no   uint32 // the port's number; 0 while it has none
+	err  string // the error column ("" none)
+	// peerBr is the bridge a patch port was linked towards (AddPatch's
+	// peer), so a peer that moves or comes back is relinked.
+	peerBr *datapath.Bridge
+	// resets counts link state changes (link_resets); lastUp is the
+	// state last seen.
+	resets int64
+	lastUp bool
+}
+
+// New makes an empty Switch.
+func New(cfg Config) *Switch {
+	if cfg.Logger == nil {
+		cfg.Logger = zap.NewNop()
+	}
+	if cfg.Open == nil {
+		cfg.Open = OpenDevice
+	}
+	return &Switch{cfg: cfg, log: cfg.Logger, bridges: map[string]*runBridge{}}
+}
+
+// OpenDevice is the default Opener: a system interface through AF_PACKET
+// (it must exist), an internal or tap interface as a TAP device gswitch
+// creates (down, as OVS creates them); any other type is refused with
+// EAFNOSUPPORT, as OVS refuses a type it has no netdev class for.
+func OpenDevice(name, typ string) (ports.Port, string, error) {
+	switch typ {
+	case "", "system":
+		if _, err := net.InterfaceByName(name); err != nil {
+			return nil, "", syscall.ENODEV
+		}
+		p, err := ports.OpenAFPacket(name)
+		return p, "afpacket", err
+	case "internal", "tap":
+		p, err := ports.CreateTAP(name, ports.WithLinkDown())
+		return p, "tap", err
+	}
+	return nil, "", syscall.EAFNOSUPPORT
+}
+
+// openError is the error column for a device that could not be opened.
+func openError(name string, err error) string {
+	var en syscall.Errno
+	if errors.As(err, &en) {
+		return fmt.Sprintf("could not open network device %s (%s)", name, strerror(en))
+	}
+	return fmt.Sprintf("could not open network device %s (%v)", name, err)
+}
+
+// strerror is glibc's wording of an errno: Go's, capitalized.
+func strerror(en syscall.Errno) string {
+	s := en.Error()
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
+}
+
+// Bridge returns the running bridge name (nil when none).
+func (s *Switch) Bridge(name string) *datapath.Bridge {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if rb := s.bridges[name]; rb != nil {
+		return rb.br
+	}
+	return nil
+}
+
+// Bridges returns the running bridges, by name.
+func (s *Switch) Bridges() []*datapath.Bridge {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]*datapath.Bridge, 0, len(s.bridges))
+	for _, rb := range s.bridges {
+		out = append(out, rb.br)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name() < out[j].Name() })
+	return out
+}
+
+// sameIdentity reports whether a running bridge made for spec a can stay
+// for spec b: its datapath id and address are the same (controllers,
+// fail mode and protocols change at run time).
+func sameIdentity(a, b *BridgeSpec) bool {
+	return a.DatapathIDSet == b.DatapathIDSet && a.DatapathID == b.DatapathID && a.HWAddrSet == b.HWAddrSet &&
+		a.HWAddr == b.HWAddr
+}
+
+func targets(b *BridgeSpec) []string {
+	var out []string
+	for _, c := range b.Controllers {
+		out = append(out, c.Target)
+	}
+	return out
+}
+
+// Apply makes the running bridges what spec asks for: bridges gone from it
+// are closed; new ones are created and started; a bridge whose own settings
+// changed is built again with its ports keeping their numbers; interfaces
+// gone are removed and new ones added (their numbers as ovs-vswitchd's),
+// leaving every other port alone. A device that cannot be opened leaves
+// its Interface without a port and with the error OVS writes; Apply tries
+// it again each time (an interface that appears later gets its port then).
+func (s *Switch) Apply(spec Spec) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	// Bridges gone, or to be built again.
+	var rebuild []string
+	for name, rb := range s.bridges {
+		want := spec.Bridges[name]
+		if want != nil && sameIdentity(rb.spec, want) {
+			continue
+		}
+		if want != nil {
+			rebuild = append(rebuild, name)
+		}
+		rb.br.Close()
+		delete(s.bridges, name)
+		if want != nil {
+			// Keep the numbers: the new bridge asks for them.
+			s.bridges[name] = &runBridge{ifaces: rb.ifaces}
+		}
+	}
+	sort.Strings(rebuild)
+	names := make([]string, 0, len(spec.Bridges))
+	for name := range spec.Bridges {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	// New bridges (and rebuilt ones).
+	for _, name := range names {
+		want := spec.Bridges[name]
+		rb := s.bridges[name]
+		if rb != nil && rb.br != nil {
+			if want.Protocols != rb.spec.Protocols {
+				rb.br.SetProtocols(want.Protocols)
+			}
+			if err := rb.br.SetControllers(targets(want), want.FailMode); err != nil {
+				s.log.Warn("bridge "+name+": "+err.Error(), zap.String("bridge", name))
+			}
+			rb.spec = want
+			continue
+		}
+		br, localErr, err := s.newBridge(want)
+		if err != nil {
+			s.log.Error("bridge "+name+": "+err.Error(), zap.String("bridge", name))
+			delete(s.bridges, name)
+			continue
+		}
+		nrb := &runBridge{spec: want, br: br, ifaces: map[string]*runIface{}, localErr: localErr}
+		if rb != nil {
+			// Rebuilt: its interfaces are added again asking their numbers.
+			for n, ri := range rb.ifaces {
+				if ri.no != 0 && ri.spec.Request == 0 {
+					ri.spec.Request = ri.no
+				}
+				ri.no, ri.peerBr = 0, nil
+				nrb.ifaces[n] = ri
+			}
+		}
+		s.bridges[name] = nrb
+	}
+	// Interfaces gone or changed.
+	for _, name := range names {
+		rb := s.bridges[name]
+		if rb == nil {
+			continue
+		}
+		want := map[string]IfaceSpec{}
+		for _, is := range rb.spec.Ifaces {
+			want[is.Name] = is
+		}
+		for n, ri := range rb.ifaces {
+			w, ok := want[n]
+			if ok && w.Type == ri.spec.Type && w.Peer == ri.spec.Peer {
+				continue
+			}
+			s.removeIface(rb, ri)
+			delete(rb.ifaces, n)
+		}
+	}
+	// Interfaces new or not open yet: devices first, then patch ports
+	// (whose peers may be on bridges made above).
+	for _, patches := range []bool{false, true} {
+		for _, name := range names {
+			rb := s.bridges[name]
+			if rb == nil {
+				continue
+			}
+			for _, is := range rb.spec.Ifaces {
+				if (is.Type == "patch") != patches {
+					continue
+				}
+				ri := rb.ifaces[is.Name]
+				if ri == nil {
+					ri = &runIface{spec: is}
+					rb.ifaces[is.Name] = ri
+				} else {
+					req := ri.spec.Request
+					ri.spec = is
+					if is.Request == 0 && ri.no == 0 {
+						ri.spec.Request = req // a rebuilt bridge's port asks its old number
+					}
+				}
+				if patches {
+					s.applyPatch(spec, rb, ri)
+				} else if ri.no == 0 {
+					s.openIface(rb, ri)
+				}
+			}
+		}
+	}
+}
+
+func (s *Switch) newBridge(b *BridgeSpec) (_ *datapath.Bridge, localErr string, _ error) {
+	cfg := datapath.Config{
+		Name: b.Name, DatapathID: b.DatapathID, DatapathIDSet: b.DatapathIDSet,
+		HWAddr: b.HWAddr, HWAddrSet: b.HWAddrSet, Protocols: b.Protocols, FailMode: b.FailMode,
+		Software: s.cfg.Software, Tracker: s.cfg.Tracker, Pool: s.cfg.Pool, Clock: s.cfg.Clock,
+		Logger: s.log.With(zap.String("bridge", b.Name)),
+	}
+	cfg.Controllers = targets(b)
+	if s.cfg.RunDir != "" {
+		cfg.Mgmt = filepath.Join(s.cfg.RunDir, b.Name+".mgmt")
+	}
+	if s.cfg.OpenLocal != nil {
+		mac := datapath.BridgeHWAddr(cfg, nil)
+		cfg.HWAddr, cfg.HWAddrSet = mac, true
+		local, err := s.cfg.OpenLocal(b.Name, mac)
+		if err != nil {
+			localErr = openError(b.Name, err)
+			s.log.Warn(localErr, zap.String("bridge", b.Name))
+		} else {
+			cfg.Local = local
+		}
+	}
+	br, err := datapath.New(cfg, nil)
+	if err != nil {
+		return nil, "", err
+	}
+	if err := br.Start(); err != nil {
+		br.Close()
+		return nil, "", err
+	}
+	return br, localErr, nil
+}
+
+func (s *Switch) removeIface(rb *runBridge, ri *runIface) {
+	if ri.no != 0 {
+		if err := rb.br.RemovePort(ri.no); err != nil {
+			s.log.Warn("removing port: "+err.Error(), zap.String("port", ri.spec.Name))
+		}
+		ri.no = 0
+	}
+}
+
+// openIface opens a device and adds its port.
+func (s *Switch) openIface(rb *runBridge, ri *runIface) {
+	dev, kind, err := s.cfg.Open(ri.spec.Name, ri.spec.Type)
+	if err != nil {
+		msg := openError(ri.spec.Name, err)
+		if msg != ri.err {
+			s.log.Warn(msg, zap.String("bridge", rb.spec.Name))
+		}
+		ri.err = msg
+		return
+	}
+	no, err := rb.br.AddPort(datapath.Port{No: ri.spec.Request, Dev: dev, Type: kind})
+	if err != nil {
+		ri.err = fmt.Sprintf("could not add network device %s to ofproto (%v)", ri.spec.Name, err)
+		s.log.Warn(ri.err, zap.String("bridge", rb.spec.Name))
+		return
+	}
+	ri.no, ri.err, ri.lastUp = no, "", dev.LinkUp()
+	s.log.Info(fmt.Sprintf("bridge %s: added interface %s on port %d", rb.spec.Name, ri.spec.Name, no))
+}
+
+// peerOf finds the patch interface that is is's peer: an interface named
+// is.Peer, of type patch, whose own peer is is.Name.
+func (s *Switch) peerOf(spec Spec, is IfaceSpec) *runBridge {
+	for _, name := range sortedBridgeNames(spec) {
+		for _, o := range spec.Bridges[name].Ifaces {
+			if o.Name == is.Peer && o.Type == "patch" && o.Peer == is.Name {
+				return s.bridges[name]
+			}
+		}
+	}
+	return nil
+}
+
+func sortedBridgeNames(spec Spec) []string {
+	names := make([]string, 0, len(spec.Bridges))
+	for n := range spec.Bridges {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// applyPatch adds a patch port, or relinks it when its peer's bridge
+// changed (the port keeps its number).
+func (s *Switch) applyPatch(spec Spec, rb *runBridge, ri *runIface) {
+	peer := s.peerOf(spec, ri.spec)
+	ri.err = ""
+	if ri.spec.Peer == "" {
+		ri.err = "patch interface missing peer"
+	} else if peer == nil {
+		ri.err = fmt.Sprintf("No usable peer '%s' exists in 'netdev' datapath.", ri.spec.Peer)
+	}
+	target := rb.br
+	if peer != nil {
+		target = peer.br
+	}
+	if ri.no != 0 && ri.peerBr == target {
+		return
+	}
+	req := ri.spec.Request
+	if ri.no != 0 {
+		req = ri.no
+		s.removeIface(rb, ri)
+	}
+	peerName := ri.spec.Peer
+	if peerName == "" || (target == rb.br && peerName == ri.spec.Name) {
+		peerName = "\x00none" // an end that never links
+	}
+	no, err := rb.br.AddPatch(ri.spec.Name, req, target, peerName)
+	if err != nil {
+		ri.err = fmt.Sprintf("could not add network device %s to ofproto (%v)", ri.spec.Name, err)
+		return
+	}
+	ri.no, ri.peerBr = no, target
+}
+
+// LinkChanged passes a kernel link change to the bridges (and counts
+// link_resets).
+func (s *Switch) LinkChanged(name string, up bool) {
+	s.mu.Lock()
+	brs := make([]*datapath.Bridge, 0, len(s.bridges))
+	for _, rb := range s.bridges {
+		brs = append(brs, rb.br)
+		if ri := rb.ifaces[name]; ri != nil && ri.no != 0 && ri.lastUp != up {
+			ri.lastUp = up
+			ri.resets++
+		}
+	}
+	s.mu.Unlock()
+	for _, b := range brs {
+		b.LinkChanged(name, up)
+	}
+}
+
+// Close closes every bridge.
+func (s *Switch) Close() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for name, rb := range s.bridges {
+		rb.br.Close()
+		delete(s.bridges, name)
+	}
+}
+
+// IfaceState is what runs for one Interface row.
+type IfaceState struct {
+	UUID   ovsdb.UUID
+	Name   string
+	Type   string
+	Ofport int64  // -1: no port
+	Error  string // "": none
+	Port   *datapath.PortState
+	Resets int64
+}
+
+// BridgeState is what runs for one Bridge row.
+type BridgeState struct {
+	// Local is the bridge's own Interface row (nil when it has none).
+	Local       *IfaceState
+	Controllers []ControllerState
+	UUID        ovsdb.UUID
+	Name        string
+	DatapathID  uint64
+	HWAddr      [6]byte
+	Ifaces      []IfaceState
+}
+
+// ControllerState is what runs for one Controller row.
+type ControllerState struct {
+	UUID   ovsdb.UUID
+	Status ofproto.ControllerStatus
+	Found  bool
+}
+
+// State reports the running bridges and their interfaces.
+func (s *Switch) State() []BridgeState {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []BridgeState
+	for _, rb := range s.bridges {
+		bs := BridgeState{UUID: rb.spec.UUID, Name: rb.spec.Name, DatapathID: rb.br.DatapathID(), HWAddr: rb.br.HWAddr()}
+		cs := rb.br.OpenFlow().Controllers()
+		for _, c := range rb.spec.Controllers {
+			st := ControllerState{UUID: c.UUID}
+			for _, x := range cs {
+				if x.Target == c.Target {
+					st.Status, st.Found = x, true
+				}
+			}
+			bs.Controllers = append(bs.Controllers, st)
+		}
+		byNo := map[uint32]*datapath.PortState{}
+		ps := rb.br.Ports()
+		for i := range ps {
+			byNo[ps[i].No] = &ps[i]
+		}
+		if rb.spec.Local != "" {
+			bs.Local = &IfaceState{UUID: rb.spec.Local, Name: rb.spec.Name, Type: "internal", Ofport: ofppLocal,
+				Error: rb.localErr, Port: byNo[pipeline.PortLocal]}
+		}
+		for _, is := range rb.spec.Ifaces {
+			ri := rb.ifaces[is.Name]
+			st := IfaceState{UUID: is.UUID, Name: is.Name, Type: is.Type, Ofport: -1}
+			if ri != nil {
+				st.Error, st.Resets = ri.err, ri.resets
+				if ri.no != 0 {
+					st.Ofport = int64(ri.no)
+					st.Port = byNo[ri.no]
+				}
+			}
+			bs.Ifaces = append(bs.Ifaces, st)
+		}
+		out = append(out, bs)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}

@@ -1,0 +1,295 @@
+package vswitchd
+
+import (
+	"net"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"gswitch/ct"
+	"gswitch/ovsdb"
+	"gswitch/packet"
+	"gswitch/ports"
+	"gswitch/ports/porttest"
+)
+
+// fakeDevs opens porttest ports by name: a name not in the map does not
+// exist (ENODEV); a type other than system/internal/tap is refused.
+type fakeDevs struct {
+	mu   sync.Mutex
+	devs map[string]*porttest.Port
+}
+
+func (f *fakeDevs) open(name, typ string) (ports.Port, string, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	switch typ {
+	case "", "system", "internal", "tap":
+	default:
+		return nil, "", syscall.EAFNOSUPPORT
+	}
+	d := f.devs[name]
+	if d == nil {
+		return nil, "", syscall.ENODEV
+	}
+	delete(f.devs, name) // a device is opened once
+	return d, "porttest", nil
+}
+
+func (f *fakeDevs) add(name string, mac byte) *porttest.Port {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	p := porttest.New(name, porttest.HWAddr(net.HardwareAddr{2, 0x5e, 0, 0, 0, mac}))
+	f.devs[name] = p
+	return p
+}
+
+func newTestSwitch(t *testing.T) (*Switch, *fakeDevs) {
+	t.Helper()
+	f := &fakeDevs{devs: map[string]*porttest.Port{}}
+	start := time.Now()
+	clock := func() int64 { return int64(time.Since(start)) }
+	tr := ct.New(ct.Config{Clock: clock})
+	sw := New(Config{Tracker: tr, Pool: packet.NewPool(), Clock: clock, Open: f.open})
+	t.Cleanup(sw.Close)
+	return sw, f
+}
+
+func bridge(name string, ifaces ...IfaceSpec) *BridgeSpec {
+	return &BridgeSpec{UUID: ovsdb.UUID("u-" + name), Name: name, FailMode: "standalone", Ifaces: ifaces}
+}
+
+func iface(name, typ string, req uint32) IfaceSpec {
+	return IfaceSpec{UUID: ovsdb.UUID("u-" + name), Name: name, Type: typ, Request: req}
+}
+
+func patch(name, peer string) IfaceSpec {
+	is := iface(name, "patch", 0)
+	is.Peer = peer
+	return is
+}
+
+// ofports maps interface name -> ofport (-1: none) and error for bridge br.
+func ofports(sw *Switch, br string) (map[string]int64, map[string]string) {
+	nos, errs := map[string]int64{}, map[string]string{}
+	for _, b := range sw.State() {
+		if b.Name != br {
+			continue
+		}
+		for _, is := range b.Ifaces {
+			nos[is.Name] = is.Ofport
+			if is.Error != "" {
+				errs[is.Name] = is.Error
+			}
+		}
+	}
+	return nos, errs
+}
+
+func wantPorts(t *testing.T, sw *Switch, br string, want map[string]int64, wantErr map[string]string) {
+	t.Helper()
+	nos, errs := ofports(sw, br)
+	if len(nos) != len(want) {
+		t.Errorf("%s: ports %v, want %v", br, nos, want)
+	}
+	for n, no := range want {
+		if nos[n] != no {
+			t.Errorf("%s: %s has ofport %d, want %d (all %v)", br, n, nos[n], no, nos)
+		}
+	}
+	for n, e := range wantErr {
+		if errs[n] != e {
+			t.Errorf("%s: %s error %q, want %q", br, n, errs[n], e)
+		}
+	}
+	for n, e := range errs {
+		if _, ok := wantErr[n]; !ok {
+			t.Errorf("%s: %s has unexpected error %q", br, n, e)
+		}
+	}
+}
+
+// TestApplyPorts follows the numbering rules of the OVS goldens
+// (tests/golden/vswitchd/capture.sh's header): 1, 2, ... in the order
+// added, ofport_request honoured when free, a duplicate request gets the
+// next free number, a freed number is not reused while others are free, a
+// missing device or an unknown type has ofport -1 and OVS's error, and a
+// device that appears later gets its port then.
+func TestApplyPorts(t *testing.T) {
+	sw, f := newTestSwitch(t)
+	f.add("v0", 1)
+	f.add("v1", 2)
+	f.add("i0", 3)
+	f.add("v2", 4)
+	spec := Spec{Bridges: map[string]*BridgeSpec{"br0": bridge("br0", iface("v0", "", 0), iface("v1", "", 7))}}
+	sw.Apply(spec)
+	wantPorts(t, sw, "br0", map[string]int64{"v0": 1, "v1": 7}, nil)
+	br0 := sw.Bridge("br0")
+
+	spec.Bridges["br0"] = bridge("br0", iface("i0", "internal", 0), iface("v0", "", 0), iface("v1", "", 7))
+	sw.Apply(spec)
+	wantPorts(t, sw, "br0", map[string]int64{"v0": 1, "v1": 7, "i0": 2}, nil)
+
+	// del-port v0; then a missing device, an unknown type, a duplicate request.
+	spec.Bridges["br0"] = bridge("br0", iface("i0", "internal", 0), iface("v1", "", 7), iface("nodev", "", 0),
+		iface("bad", "s5w-bogus", 0), iface("v2", "", 7))
+	sw.Apply(spec)
+	wantPorts(t, sw, "br0", map[string]int64{"v1": 7, "i0": 2, "nodev": -1, "bad": -1, "v2": 3}, map[string]string{
+		"nodev": "could not open network device nodev (No such device)",
+		"bad":   "could not open network device bad (Address family not supported by protocol)"})
+
+	// The device appears: it gets the next free number (not v0's 1).
+	f.add("nodev", 5)
+	sw.Apply(spec)
+	wantPorts(t, sw, "br0", map[string]int64{"v1": 7, "i0": 2, "nodev": 4, "bad": -1, "v2": 3}, map[string]string{
+		"bad": "could not open network device bad (Address family not supported by protocol)"})
+	if sw.Bridge("br0") != br0 {
+		t.Errorf("br0 was built again; its ports should have changed in place")
+	}
+	if n := len(br0.Ports()); n != 4 {
+		t.Errorf("br0 runs %d ports, want 4", n)
+	}
+}
+
+// TestApplyPatchAndSettings: a second bridge joined by patch ports carries
+// traffic; protocols, controllers and fail mode change without building
+// the bridge again; removing the peer's bridge leaves the patch port with
+// its number and OVS's error.
+func TestApplyPatchAndSettings(t *testing.T) {
+	sw, f := newTestSwitch(t)
+	a := f.add("a0", 1)
+	b := f.add("b0", 2)
+	spec := Spec{Bridges: map[string]*BridgeSpec{
+		"br0": bridge("br0", iface("a0", "", 0), patch("pa0", "pa1")),
+		"br1": bridge("br1", iface("b0", "", 0), patch("pa1", "pa0")),
+	}}
+	sw.Apply(spec)
+	wantPorts(t, sw, "br0", map[string]int64{"a0": 1, "pa0": 2}, nil)
+	wantPorts(t, sw, "br1", map[string]int64{"b0": 1, "pa1": 2}, nil)
+
+	// A broadcast from a0 crosses br0 (NORMAL), the patch pair and br1.
+	frame := make([]byte, 60)
+	copy(frame, []byte{0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 2, 0x5e, 0, 0, 0, 1, 0x88, 0xb5})
+	if !a.Inject(frame, packet.Offload{}) {
+		t.Fatal("inject")
+	}
+	select {
+	case fr := <-b.Sent():
+		if len(fr.Data) != len(frame) {
+			t.Errorf("b0 got %d bytes, want %d", len(fr.Data), len(frame))
+		}
+	case <-time.After(3 * time.Second):
+		t.Fatal("nothing crossed the patch pair to b0")
+	}
+
+	br0 := sw.Bridge("br0")
+	if n := br0.Pipeline().NumFlows(); n != 1 {
+		t.Fatalf("standalone br0 without controller has %d flows, want the NORMAL flow", n)
+	}
+	// A controller: flows flushed (the bridge gained its first controller).
+	spec.Bridges["br0"].Controllers = []ControllerSpec{{UUID: "c0", Target: "tcp:127.0.0.1:1"}}
+	spec.Bridges["br0"].Protocols = 1 << 4
+	sw.Apply(spec)
+	if sw.Bridge("br0") != br0 {
+		t.Fatal("br0 was built again for a controller or protocols change")
+	}
+	if n := br0.Pipeline().NumFlows(); n != 0 {
+		t.Errorf("with a controller br0 has %d flows, want 0 (flushed as ovs-vswitchd)", n)
+	}
+	st := sw.State()[0]
+	if len(st.Controllers) != 1 || !st.Controllers[0].Found || st.Controllers[0].Status.Connected {
+		t.Errorf("controller state %+v", st.Controllers)
+	}
+	// No controller again: the NORMAL flow is back.
+	spec.Bridges["br0"].Controllers = nil
+	sw.Apply(spec)
+	if n := br0.Pipeline().NumFlows(); n != 1 {
+		t.Errorf("without controller br0 has %d flows, want 1", n)
+	}
+	if c := br0.OpenFlow().Controllers(); len(c) != 0 {
+		t.Errorf("controllers left: %+v", c)
+	}
+
+	// del-br br1: pa0 keeps its number, with OVS's error.
+	delete(spec.Bridges, "br1")
+	sw.Apply(spec)
+	wantPorts(t, sw, "br0", map[string]int64{"a0": 1, "pa0": 2}, map[string]string{
+		"pa0": "No usable peer 'pa1' exists in 'netdev' datapath."})
+	if sw.Bridge("br1") != nil {
+		t.Error("br1 still runs")
+	}
+	// br1 back with its peer: relinked, pa0 still 2.
+	c := f.add("b0", 2)
+	spec.Bridges["br1"] = bridge("br1", iface("b0", "", 0), patch("pa1", "pa0"))
+	sw.Apply(spec)
+	wantPorts(t, sw, "br0", map[string]int64{"a0": 1, "pa0": 2}, nil)
+	if !a.Inject(frame, packet.Offload{}) {
+		t.Fatal("inject")
+	}
+	select {
+	case <-c.Sent():
+	case <-time.After(3 * time.Second):
+		t.Fatal("nothing crossed the relinked patch pair")
+	}
+}
+
+// TestWriteBackOps: the first write-back after applying sets cur_cfg and
+// the Open_vSwitch, Bridge and Interface columns ovs-vswitchd writes; a
+// snapshot that already holds them gets no Interface or Open_vSwitch op.
+func TestWriteBackOps(t *testing.T) {
+	sw, f := newTestSwitch(t)
+	f.add("v0", 1)
+	snap := &ovsdb.Snapshot{
+		OpenVSwitch: map[ovsdb.UUID]*ovsdb.OpenVSwitch{"r": {UUID: "r", Bridges: []ovsdb.UUID{"b0"}, NextCfg: 3, CurCfg: 2}},
+		Bridges:     map[ovsdb.UUID]*ovsdb.Bridge{"b0": {UUID: "b0", Name: "br0", Ports: []ovsdb.UUID{"p0", "pl", "pn"}}},
+		Ports: map[ovsdb.UUID]*ovsdb.Port{"p0": {UUID: "p0", Name: "v0", Interfaces: []ovsdb.UUID{"i0"}},
+			"pl": {UUID: "pl", Name: "br0", Interfaces: []ovsdb.UUID{"il"}},
+			"pn": {UUID: "pn", Name: "nodev", Interfaces: []ovsdb.UUID{"in"}}},
+		Interfaces: map[ovsdb.UUID]*ovsdb.Interface{"i0": {UUID: "i0", Name: "v0"}, "il": {UUID: "il", Name: "br0", Type: "internal"},
+			"in": {UUID: "in", Name: "nodev"}},
+	}
+	spec, _ := Desired(snap)
+	sw.Apply(spec)
+	wb := WriteBack{DevInfo: func(name string) (DevInfo, bool) {
+		return DevInfo{Ifindex: 9, MTU: 1500, AdminUp: true, Driver: "veth", DrvVer: "1.0"}, name == "v0"
+	}}
+	ops := wb.Ops(snap, spec, sw.State(), true)
+	got := map[ovsdb.UUID]map[string]any{}
+	for _, op := range ops {
+		u := op.Where[0].Value.(ovsdb.UUID)
+		if got[u] == nil {
+			got[u] = map[string]any{}
+		}
+		for k, v := range op.Row {
+			got[u][k] = v
+		}
+	}
+	if r := got["r"]; r["cur_cfg"] != int64(3) || r["dpdk_initialized"] != false || r["iface_types"] == nil {
+		t.Errorf("Open_vSwitch row %v", r)
+	}
+	if r := got["b0"]; r["datapath_version"] != DatapathVersion || len(*r["datapath_id"].(*string)) != 16 {
+		t.Errorf("Bridge row %v", r)
+	}
+	if r := got["i0"]; *r["ofport"].(*int64) != 1 || *r["admin_state"].(*string) != "up" || *r["ifindex"].(*int64) != 9 ||
+		r["status"].(map[string]string)["driver_name"] != "veth" || len(r["statistics"].(map[string]int64)) != 14 {
+		t.Errorf("Interface v0 row %v", r)
+	}
+	if r := got["il"]; *r["ofport"].(*int64) != 65534 || *r["admin_state"].(*string) != "down" {
+		t.Errorf("Interface br0 (LOCAL) row %v", r)
+	}
+	if r := got["in"]; *r["ofport"].(*int64) != -1 || *r["error"].(*string) != "could not open network device nodev (No such device)" {
+		t.Errorf("Interface nodev row %v", r)
+	}
+	// The database now holds what was written: nothing more to write.
+	snap.OpenVSwitch["r"] = &ovsdb.OpenVSwitch{UUID: "r", Bridges: []ovsdb.UUID{"b0"}, NextCfg: 3, CurCfg: 3,
+		DatapathTypes: DatapathTypes, IfaceTypes: IfaceTypes, DPDKVersion: p("none")}
+	in := *snap.Interfaces["in"]
+	in.Ofport, in.Error, in.Status = p(int64(-1)), p("could not open network device nodev (No such device)"), map[string]string{}
+	snap.Interfaces["in"] = &in
+	for _, op := range wb.Ops(snap, spec, sw.State(), false) {
+		if u := op.Where[0].Value.(ovsdb.UUID); u == "r" || u == "in" {
+			t.Errorf("unneeded write-back %s %v", u, op.Row)
+		}
+	}
+}
