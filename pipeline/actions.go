@@ -490,6 +490,13 @@ func (w *worker) clone(grp []*packet.Packet, o *op, st xstate) []*packet.Packet 
 	nst := st
 	nst.term, nst.k, nst.inAS, nst.asLo = termStop, -1, false, st.asHi
 	nst.clone++
+	// A pause in the clone reports the cookie of the flow that runs the
+	// clone (OVS finishes the freeze when the clone's actions end, with
+	// that rule's cookie current).
+	nst.root = st.fl
+	if st.fl == nil {
+		nst.root = &noRoot
+	}
 	mark := len(w.exited)
 	var copies []*packet.Packet
 	if o.hdr {

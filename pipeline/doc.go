@@ -16,13 +16,17 @@
 // in the specification's order, write-metadata, goto-table), the OpenFlow
 // and Nicira actions of model.go (output to ports and the reserved ports
 // IN_PORT, ALL, FLOOD, CONTROLLER, LOCAL, NORMAL and TABLE, output:reg,
-// groups of the four types, push/pop VLAN, set_field/load/move on header
+// groups of the four types (a bucket's actions run as an action set, as in
+// OVS's xlate_group_bucket: only the set-field family, the action-set slots
+// and one final action; asActionSet), push/pop VLAN, set_field/load/move on header
 // and metadata fields, dec_ttl, resubmit with in_port and ct tuple, exit,
 // ct, ct_clear, clone, push/pop on the packet's stack,
 // check_pkt_larger, learn, fin_timeout and controller(pause), whose continuation — the rest of
 // every enclosing action list, in runs with the table and cookie OVS's
 // unroll_xlate records, the action set, the stack and the conntracked flag
-// (pause.go) — goes to the PacketInSink and comes back through Resume)
+// (pause.go) — goes to the PacketInSink and comes back through Resume; a
+// pause inside a clone freezes the clone's rest only and ends what follows
+// the clone as exit does, as OVS 3.1 does)
 // and OVS's conjunctive matches (conjunction/conj_id),
 // with OVS's semantics and limits (resubmit nesting 64,
 // 4096 resubmits, ct recirculation depth 8; the stack holds
@@ -78,6 +82,4 @@
 //
 // NAT and ALGs inside ct (validated, then refused by supportedCT until the
 // tracker executes them), meters, queues (set_queue has no effect).
-// A pause inside a clone or a group bucket freezes only the rest of that
-// list (not compared with OVS).
 package pipeline

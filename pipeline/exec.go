@@ -568,33 +568,108 @@ func finalClass(k opKind) int {
 	return -1
 }
 
+// Action-set slots (OVS's ACTION_SET_ORDER): at most one action of each
+// runs, the last written, in this order.
+const (
+	slotPopVLAN = iota
+	slotPopMPLS
+	slotPushMPLS
+	slotPushVLAN
+	slotDecTTL
+	slotDecMPLSTTL
+	numSlots
+)
+
+// actionSetSlot is the slot of an op of kind k, or -1.
+func actionSetSlot(k opKind) int {
+	switch k {
+	case opPopVLAN:
+		return slotPopVLAN
+	case opPopMPLS:
+		return slotPopMPLS
+	case opPushMPLS:
+		return slotPushMPLS
+	case opPushVLAN:
+		return slotPushVLAN
+	case opDecTTL:
+		return slotDecTTL
+	case opDecMPLSTTL:
+		return slotDecMPLSTTL
+	}
+	return -1
+}
+
+// actionSetSets reports whether an op of kind k is of the set-field family
+// (OVS's ACTION_SLOT_SET_OR_MOVE: all of them run, in the order written).
+func actionSetSets(k opKind) bool {
+	switch k {
+	case opSet, opMove, opSetTTL, opSetQueue, opSetTun:
+		return true
+	}
+	return false
+}
+
+// asActionSet is ops executed as an action set, as OVS 3.1 runs a group
+// bucket (xlate_group_bucket's ofpacts_execute_action_set): the slots in
+// their order, the set-field family in the order written, then the one
+// final action; anything else (controller and its pause, learn, clone,
+// note, stack push/pop, multipath, exit ...) does not run, and nothing at
+// all runs without a final action. Built once, when the group is added.
+func asActionSet(ops []op) []op {
+	var slots [numSlots]*op
+	var final *op
+	fc := -1
+	for i := range ops {
+		o := &ops[i]
+		if s := actionSetSlot(o.kind); s >= 0 {
+			slots[s] = o
+		} else if c := opFinalClass(o); c >= 0 && c >= fc {
+			final, fc = o, c
+		}
+	}
+	if final == nil {
+		return nil
+	}
+	out := make([]op, 0, len(ops))
+	for _, o := range slots {
+		if o != nil {
+			out = append(out, *o)
+		}
+	}
+	for i := range ops {
+		if actionSetSets(ops[i].kind) {
+			out = append(out, ops[i])
+		}
+	}
+	return append(out, *final)
+}
+
+// opFinalClass is finalClass of o; output:TABLE (compiled as a resubmit)
+// is an output.
+func opFinalClass(o *op) int {
+	if o.kind == opResubmit && o.act != nil {
+		if _, ok := (*o.act).(Output); ok {
+			return finalClass(opOutput)
+		}
+	}
+	return finalClass(o.kind)
+}
+
 // actionSet executes the action set in OVS's order (ACTION_SET_ORDER): pop
 // VLAN, pop MPLS, push MPLS, push VLAN, dec TTL, dec MPLS TTL, the set-field family (in the order written), then the one
 // final action (group wins over output). With no final action nothing runs.
 func (w *worker) actionSet(grp []*packet.Packet, st xstate) {
-	var pop, popMPLS, pushMPLS, push, dec, decMPLS, final *op
+	var slots [numSlots]*op
+	var final *op
 	fc := -1
 	for i := st.asLo; i < st.asHi; i++ {
 		l := w.aset[i]
 		for j := range l {
 			o := &l[j]
-			switch o.kind {
-			case opPopVLAN:
-				pop = o
-			case opPopMPLS:
-				popMPLS = o
-			case opPushMPLS:
-				pushMPLS = o
-			case opPushVLAN:
-				push = o
-			case opDecTTL:
-				dec = o
-			case opDecMPLSTTL:
-				decMPLS = o
-			default:
-				if c := finalClass(o.kind); c >= 0 && c >= fc {
-					final, fc = o, c
-				}
+			if s := actionSetSlot(o.kind); s >= 0 {
+				slots[s] = o
+			} else if c := opFinalClass(o); c >= 0 && c >= fc {
+				final, fc = o, c
 			}
 		}
 	}
@@ -605,7 +680,7 @@ func (w *worker) actionSet(grp []*packet.Packet, st xstate) {
 	st.inAS = true
 	st.asLo = st.asHi
 	st.k = -1
-	for _, o := range [...]*op{pop, popMPLS, pushMPLS, push, dec, decMPLS} {
+	for _, o := range slots {
 		if o != nil {
 			grp = w.simple(grp, o, &st)
 		}
@@ -613,8 +688,7 @@ func (w *worker) actionSet(grp []*packet.Packet, st xstate) {
 	for i := lo; i < hi && len(grp) != 0; i++ {
 		l := w.aset[i]
 		for j := range l {
-			switch l[j].kind {
-			case opSet, opMove, opSetTTL, opSetQueue, opSetTun:
+			if actionSetSets(l[j].kind) {
 				grp = w.simple(grp, &l[j], &st)
 			}
 		}

@@ -441,8 +441,10 @@ func TestBucketActions(t *testing.T) {
 	add(t, e.d, spec(0, 1, Match{}, GroupAction{GroupID: 1}, Output{Port: 4}))
 	add(t, e.d, spec(1, 1, Match{}, Output{Port: 1}))
 	e.send(2, tcpFrame(1, 2))
-	// exit ends only its bucket
-	if got := e.s.ports(); !slices.Equal(got, []uint32{1, 4}) || len(e.pi.pis) != 1 {
+	// As OVS 3.1 (ofproto/trace): a bucket runs as an action set, so of
+	// the first only its last output runs (note, controller and exit do
+	// not run at all).
+	if got := e.s.ports(); !slices.Equal(got, []uint32{3, 1, 4}) || len(e.pi.pis) != 0 {
 		t.Fatalf("outputs %v, %d packet-ins", got, len(e.pi.pis))
 	}
 }

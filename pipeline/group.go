@@ -68,7 +68,7 @@ func checkGroup(v *version, cmd uint16, g *GroupSpec) ([]gbucket, error) {
 			return nil, err
 		}
 		b.Actions = acts
-		ops := compileActions(withoutMeters(acts), v.meters)
+		ops := asActionSet(compileActions(withoutMeters(acts), v.meters))
 		out[i] = gbucket{ops: ops, modifies: opsModify(ops)}
 	}
 	return out, nil

@@ -131,7 +131,8 @@ func (w *worker) freeze(pk *packet.Packet, ops []op, pc int, st *xstate) *Contin
 
 // pause runs controller(pause) on grp: each packet goes to the controllers
 // with its continuation, and its processing stops (the action set does not
-// run).
+// run; inside a clone, the processing after the clone ends as after exit,
+// the action set running).
 func (w *worker) pause(grp []*packet.Packet, o *op, ops []op, pc int, st *xstate) {
 	// As OVS: the packet-in of a pause says table 0 and the cookie of the
 	// flow this pass through the pipeline began with (OVS sends it when
@@ -146,6 +147,11 @@ func (w *worker) pause(grp []*packet.Packet, o *op, ops []op, pc int, st *xstate
 		w.pi.Cont = nil
 	}
 	w.ctr[cPaused] += uint64(len(grp))
+	if st.clone > 0 {
+		// As OVS: a pause inside a clone ends the processing after the
+		// clone too, as exit does (only the clone's rest is frozen).
+		w.exited = append(w.exited, grp...)
+	}
 }
 
 // Resume continues the processing of a packet that controller(pause)

@@ -2,6 +2,7 @@ package tests
 
 import (
 	"context"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
@@ -56,6 +57,10 @@ func TestPrivilegedPauseVsOVS(t *testing.T) {
 	}
 	load := func(t *testing.T, flows string) {
 		tp.mustOfctl(t, "-O", "OpenFlow13", "del-flows")
+		tp.mustOfctl(t, "-O", "OpenFlow13", "del-groups")
+		if groups := golden.Path("pause/" + flows + ".groups"); isFile(groups) {
+			tp.mustOfctl(t, "-O", "OpenFlow13", "add-groups", groups)
+		}
 		tp.mustOfctl(t, "-O", "OpenFlow13", "add-flows", golden.Path("pause/"+flows+".flows"))
 		tp.appctl(t, "dpctl/flush-conntrack")
 	}
@@ -71,7 +76,9 @@ func TestPrivilegedPauseVsOVS(t *testing.T) {
 			p2 := tp.port2(t, func() {
 				var err error
 				out, err = tp.S.Try(pausectl, "-addr", "127.0.0.1:6653", "-in-port", "1", "-packet", pausePacket, "-mode", mode, "-ofp-print")
-				if err != nil {
+				// (pausectl fails, saying why, where OVS sent no
+				// continuation: the golden has that line)
+				if err != nil && !strings.Contains(out, "pausectl: ") {
 					t.Errorf("pausectl: %v", err)
 				}
 			})
@@ -106,4 +113,10 @@ func TestPrivilegedPauseVsOVS(t *testing.T) {
 			compareGolden(t, golden.KindPlain, "pause/"+v.name+".txt", strings.Join(lines, "\n")+"\n"+p2)
 		})
 	}
+}
+
+// isFile says whether name is an existing regular file.
+func isFile(name string) bool {
+	fi, err := os.Stat(name)
+	return err == nil && fi.Mode().IsRegular()
 }

@@ -5,7 +5,8 @@
 # bridge br0, netdev datapath, OpenFlow10+13, fail-mode secure, ports
 # PREFIX-p1=1 and PREFIX-p2=2, ptcp:17940) gets the case's flows
 # (ovs-ofctl -O OpenFlow13 add-flows br0 tests/golden/pause/FLOWS.flows, after
-# del-flows), then tests/ovsref/pausectl injects the UDP frame below with a
+# del-flows; first FLOWS.groups with add-groups, after del-groups, where
+# there is one), then tests/ovsref/pausectl injects the UDP frame below with a
 # packet-out (in_port=1, output:TABLE), prints the paused packet's
 # NXT_PACKET_IN2, sends the NXT_RESUME its mode asks for and prints every
 # answer (-ofp-print: decoded by ovs-ofctl too). What leaves port 2 (its
@@ -44,6 +45,8 @@ ovsenv_nsx ip link set g11w-p2-x up
 
 flows() {
 	ovsenv_ofctl -O OpenFlow13 del-flows br0 || exit 1
+	ovsenv_ofctl -O OpenFlow13 del-groups br0 || exit 1
+	if [[ -f $SRC/$1.groups ]]; then ovsenv_ofctl -O OpenFlow13 add-groups br0 "$SRC/$1.groups" || exit 1; fi
 	ovsenv_ofctl -O OpenFlow13 add-flows br0 "$SRC/$1.flows" || exit 1
 	ovsenv_appctl dpctl/flush-conntrack >/dev/null
 }
@@ -83,8 +86,11 @@ ver=$(ovs-vswitchd --version | head -n1)
 setup="private OVS ($ver), bridge br0 datapath_type=netdev protocols=OpenFlow10,OpenFlow13 fail-mode=secure, ports g11w-p1=1 g11w-p2=2 (veth peers g11w-p1-x, g11w-p2-x), ptcp:$PORT:127.0.0.1; tests/ovsref/capture-pause.sh (see its header); the flows below after del-flows and dpctl/flush-conntrack; tcpdump -nn -e -t -c 1 -i g11w-p2-x udp watches port 2 (port2: line)"
 while IFS=$'\t' read -r name fl mode; do
 	case $name in '' | '#'*) continue ;; esac
-	printf '# setup: %s\n# normalize: plain\n# exit status: 0\novs-ofctl -O OpenFlow13 add-flows br0 tests/golden/pause/%s.flows\npausectl -addr 127.0.0.1:%s -in-port 1 -packet %s -mode %s -ofp-print   # pausectl = go build ./tests/ovsref/pausectl\n' \
-		"$setup" "$fl" "$PORT" "$PKT" "$mode" >"$GOLD/$name.cmd"
+	grp=""
+	[[ -f $SRC/$fl.groups ]] && grp="ovs-ofctl -O OpenFlow13 add-groups br0 tests/golden/pause/$fl.groups
+"
+	printf '# setup: %s\n# normalize: plain\n# exit status: 0\n%sovs-ofctl -O OpenFlow13 add-flows br0 tests/golden/pause/%s.flows\npausectl -addr 127.0.0.1:%s -in-port 1 -packet %s -mode %s -ofp-print   # pausectl = go build ./tests/ovsref/pausectl\n' \
+		"$setup" "$grp" "$fl" "$PORT" "$PKT" "$mode" >"$GOLD/$name.cmd"
 done <"$SRC/cases.tsv"
 for f in nxt_packet_in2 standard; do
 	n=nxt2
