@@ -12,7 +12,7 @@ DEB_PKGS := openvswitch-common openvswitch-switch iproute2 iputils-ping \
 	netcat-openbsd python3 python3-os-ken tcpdump iperf3 ethtool nftables \
 	curl lftp python3-pyftpdlib tftpd-hpa tftp-hpa
 
-.PHONY: all build deps test unit privileged demo bench clean fuzz-seeds conformance
+.PHONY: all build deps test unit privileged demo bench clean fuzz-seeds conformance install uninstall
 
 all: build
 
@@ -51,6 +51,27 @@ demo: deps build
 
 bench: build
 	$(GO) test -run '^$$' -bench . -benchmem ./packet/ ./ct/... ./pipeline/ ./nxm/ ./ofproto/
+
+# make install [PREFIX=/usr/local] [DESTDIR=...]: gswitch in $(SBINDIR), its
+# ovs-ctl (scripts/gswitch-ctl) in $(PKGDATADIR)/scripts, and the systemd unit
+# (dist/systemd/gswitch.service, paths filled in) in $(SYSTEMDDIR).
+PREFIX ?= /usr/local
+SBINDIR ?= $(PREFIX)/sbin
+PKGDATADIR ?= $(PREFIX)/share/gswitch
+SYSTEMDDIR ?= /etc/systemd/system
+
+install: build
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(PKGDATADIR)/scripts $(DESTDIR)$(SYSTEMDDIR)
+	install -m 755 $(BIN) $(DESTDIR)$(SBINDIR)/gswitch
+	install -m 755 scripts/gswitch-ctl $(DESTDIR)$(PKGDATADIR)/scripts/gswitch-ctl
+	sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@PKGDATADIR@|$(PKGDATADIR)|g' \
+		dist/systemd/gswitch.service >$(DESTDIR)$(SYSTEMDDIR)/gswitch.service
+	chmod 644 $(DESTDIR)$(SYSTEMDDIR)/gswitch.service
+
+uninstall:
+	rm -f $(DESTDIR)$(SBINDIR)/gswitch $(DESTDIR)$(PKGDATADIR)/scripts/gswitch-ctl \
+		$(DESTDIR)$(SYSTEMDDIR)/gswitch.service
+	-rmdir $(DESTDIR)$(PKGDATADIR)/scripts $(DESTDIR)$(PKGDATADIR) 2>/dev/null
 
 clean:
 	rm -rf bin
