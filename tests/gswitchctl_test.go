@@ -490,3 +490,85 @@ func TestGswitchServiceUnit(t *testing.T) {
 		t.Errorf("systemd-analyze verify: %v\n%s", err, out)
 	}
 }
+
+// TestPrivilegedGswitchCtlDatabase: the whole way a user takes, in a
+// namespace with temp dirs: `gswitch-ctl start` (database made, ovsdb-server
+// and the real gswitch in database mode), ovs-vsctl add-br and add-port of
+// two veths, ping across, plain ovs-appctl reaching gswitch, `status`, then
+// `stop`: both daemons gone, the run directory empty, the bridge's internal
+// device gone.
+func TestPrivilegedGswitchCtlDatabase(t *testing.T) {
+	netns.Require(t)
+	bin := netns.Bin(t)
+	r := newCtlRun(t)
+	sw := netns.New(t, "s5s-sw")
+	ha := netns.New(t, "s5s-ha")
+	hb := netns.New(t, "s5s-hb")
+	netns.Veth(t, "s5s-a", sw, "s5s-ax", ha)
+	netns.Veth(t, "s5s-b", sw, "s5s-bx", hb)
+	ha.Addr(t, "s5s-ax", "198.51.100.1/24")
+	hb.Addr(t, "s5s-bx", "198.51.100.2/24")
+
+	ctl := func(args ...string) (string, error) {
+		return sw.Try("bash", append([]string{gswitchCtlScript(), "--rundir=" + r.run, "--logdir=" + r.log,
+			"--dbdir=" + r.db, "--timeout=20", "--gswitch=" + bin}, args...)...)
+	}
+	out, err := ctl("start")
+	if err != nil {
+		t.Fatalf("gswitch-ctl start: %v\n%s", err, out)
+	}
+	if !strings.Contains(out, "Starting gswitch.\n") || !strings.Contains(out, "Enabling remote OVSDB managers.\n") {
+		t.Errorf("start output:\n%s", out)
+	}
+	t.Cleanup(func() {
+		if t.Failed() {
+			b, _ := os.ReadFile(filepath.Join(r.log, "gswitch.log"))
+			t.Logf("gswitch.log:\n%s", b)
+		}
+	})
+	vsctl := func(args ...string) string {
+		t.Helper()
+		return sw.Must(t, "ovs-vsctl", append([]string{"--db=unix:" + filepath.Join(r.run, "db.sock"), "--timeout=20"}, args...)...)
+	}
+	vsctl("add-br", "br0", "--", "set", "bridge", "br0", "datapath_type=netdev")
+	vsctl("add-port", "br0", "s5s-a", "--", "add-port", "br0", "s5s-b")
+	if out, err := ha.Try("ping", "-c", "3", "-W", "2", "198.51.100.2"); err != nil {
+		t.Fatalf("ping across br0: %v\n%s", err, out)
+	}
+	if out, err := sw.Try("env", "OVS_RUNDIR="+r.run, "timeout", "10", "ovs-appctl", "ofproto/list"); err != nil || out != "br0\n" {
+		t.Errorf("plain ovs-appctl ofproto/list: %v %q", err, out)
+	}
+	if got := vsctl("get", "Open_vSwitch", ".", "ovs_version"); !strings.Contains(got, strings.Fields(sw.Must(t, bin, "--version"))[1]) {
+		t.Errorf("ovs_version %s is not gswitch's", got)
+	}
+	out, err = ctl("status")
+	if err != nil || !regexp.MustCompile(`^ovsdb-server is running with pid [0-9]+\ngswitch is running with pid [0-9]+\n$`).MatchString(out) {
+		t.Errorf("status: %v\n%s", err, out)
+	}
+	var pids []int
+	for _, f := range []string{"ovs-vswitchd.pid", "ovsdb-server.pid"} {
+		b, _ := os.ReadFile(filepath.Join(r.run, f))
+		n, _ := strconv.Atoi(strings.TrimSpace(string(b)))
+		pids = append(pids, n)
+	}
+
+	out, err = ctl("stop")
+	if err != nil || r.norm(out) != "Exiting gswitch (PID).\nExiting ovsdb-server (PID).\n" {
+		t.Errorf("stop: %v\n%s", err, out)
+	}
+	for _, p := range pids {
+		if p <= 1 || alive(p) {
+			t.Errorf("pid %d still runs after stop", p)
+		}
+	}
+	if left := files(t, r.run); len(left) != 0 {
+		t.Errorf("left in the run directory after stop: %v", left)
+	}
+	if out, err := sw.Try("ip", "link", "show", "br0"); err == nil {
+		t.Errorf("br0's internal device left after stop:\n%s", out)
+	}
+	out, err = ctl("status")
+	if exitCode(err) != 1 || out != "ovsdb-server is not running\ngswitch is not running\n" {
+		t.Errorf("status after stop: %v\n%s", err, out)
+	}
+}
