@@ -145,8 +145,14 @@ func setBitsBE(b []byte, ofs, n uint, v packet.U128) {
 
 // learnTun is the part of learnBuild for a spec with tun_metadata on either
 // side (up to 992 bits, 128 at a time): the learned match's Tun (in the
-// worker's ltun), a learned set_field (in its lsets), or an output.
-func (w *worker) learnTun(s *LearnSpec, pk *packet.Packet) {
+// worker's ltun), a learned set_field (in its lsets), or an output. False
+// when the destination is a field held nowhere (a group bucket's learn
+// naming a field the TLV map did not map when the group was added): OVS
+// learns no flow from such a learn, even once the field is mapped.
+func (w *worker) learnTun(s *LearnSpec, pk *packet.Packet) bool {
+	if s.Kind != LearnOutput && s.Dst.Tun.Len != 0 && s.Dst.Tun.Slots == 0 {
+		return false
+	}
 	switch s.Kind {
 	case LearnMatch:
 		if t := s.Dst.Tun; t.Len != 0 {
@@ -159,7 +165,7 @@ func (w *worker) learnTun(s *LearnSpec, pk *packet.Packet) {
 				w.ltun.SetBits(int(t.Idx), t.Len, t.Slots, uint(s.Dst.Ofs+done), uint(n), learnSrc(s, pk, done, n))
 				done += n
 			}
-			return
+			return true
 		}
 		LearnMatchSet(&w.lm, s.Dst, learnSrc(s, pk, 0, s.NBits))
 	case LearnLoad:
@@ -173,7 +179,7 @@ func (w *worker) learnTun(s *LearnSpec, pk *packet.Packet) {
 					v:   v.Shr(uint(done)).And(subOnes(n))})
 				done += n
 			}
-			return
+			return true
 		}
 		// OVS's learned set_field of a variable-length field is one
 		// NXAST_REG_LOAD2 (set_field_to_nxast).
@@ -192,7 +198,7 @@ func (w *worker) learnTun(s *LearnSpec, pk *packet.Packet) {
 		for done := uint16(128); done < s.NBits; {
 			n := min(s.NBits-done, 128)
 			if learnSrc(s, pk, done, n) != (packet.U128{}) {
-				return // wider than a port number: no output, as OVS
+				return true // wider than a port number: no output, as OVS
 			}
 			done += n
 		}
@@ -200,10 +206,12 @@ func (w *worker) learnTun(s *LearnSpec, pk *packet.Packet) {
 			w.lacts = append(w.lacts, learnedAct{kind: 1, port: p})
 		}
 	}
+	return true
 }
 
-// build fills the worker's scratch with the flow l learns from pk.
-func (w *worker) learnBuild(l *Learn, pk *packet.Packet) {
+// build fills the worker's scratch with the flow l learns from pk; false
+// if l learns none (learnTun).
+func (w *worker) learnBuild(l *Learn, pk *packet.Packet) bool {
 	w.lm = Match{}
 	w.lacts = w.lacts[:0]
 	w.lsets = w.lsets[:0]
@@ -213,7 +221,9 @@ func (w *worker) learnBuild(l *Learn, pk *packet.Packet) {
 	for i := range l.Specs {
 		s := &l.Specs[i]
 		if s.Wide != nil || s.Src.Tun.Len != 0 || s.Dst.Tun.Len != 0 {
-			w.learnTun(s, pk)
+			if !w.learnTun(s, pk) {
+				return false
+			}
 			continue
 		}
 		var v packet.U128
@@ -243,6 +253,7 @@ func (w *worker) learnBuild(l *Learn, pk *packet.Packet) {
 			}
 		}
 	}
+	return true
 }
 
 // learnFlags is the learned flow's flow-mod flags.
@@ -312,8 +323,8 @@ func learnActions(acts []learnedAct, sets []SetTun) []Action {
 // execLearn runs a learn action on each packet of grp.
 func (w *worker) execLearn(grp []*packet.Packet, l *Learn) {
 	for _, pk := range grp {
-		ok := w.learnOne(l, pk)
-		if l.Flags&LearnWriteResult != 0 {
+		ok, wrote := w.learnOne(l, pk)
+		if l.Flags&LearnWriteResult != 0 && wrote {
 			dst := l.ResultDst
 			if uint(dst.Ofs) >= packet.Fields[dst.Field].Bits {
 				continue // OVS does not check the offset; write nothing
@@ -333,8 +344,18 @@ func (w *worker) execLearn(grp []*packet.Packet, l *Learn) {
 }
 
 // learnOne learns from pk; false if limit= refused it or it was dropped.
-func (w *worker) learnOne(l *Learn, pk *packet.Packet) bool {
-	w.learnBuild(l, pk)
+// wrote is false when l makes no flow at all (learnTun), where OVS leaves
+// write_result's bit alone.
+func (w *worker) learnOne(l *Learn, pk *packet.Packet) (ok, wrote bool) {
+	if !w.learnBuild(l, pk) {
+		return false, false
+	}
+	ok = w.learnBuilt(l)
+	return ok, true
+}
+
+// learnBuilt looks up or queues the flow in the scratch.
+func (w *worker) learnBuilt(l *Learn) bool {
 	if f := w.v.tables[l.Table].find(&w.lm, l.Priority); f != nil && sameLearned(&f.spec, l, w.lacts, w.lsets) {
 		f.ctr.refresh(w.now)
 		return true
