@@ -237,7 +237,11 @@ func BridgeHWAddr(cfg Config, ps []Port) [6]byte {
 func (b *Bridge) Name() string { return b.cfg.Name }
 
 // DatapathID is the bridge's datapath id.
-func (b *Bridge) DatapathID() uint64 { return b.dpid }
+func (b *Bridge) DatapathID() uint64 {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.dpid
+}
 
 // HWAddr is the bridge's (LOCAL port's) Ethernet address.
 func (b *Bridge) HWAddr() [6]byte { return b.hwaddr }

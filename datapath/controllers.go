@@ -71,3 +71,20 @@ func (b *Bridge) SetProtocols(bm uint32) {
 	b.mu.Unlock()
 	b.of.SetProtocols(bm)
 }
+
+// SetDatapathID changes a running bridge's datapath id: id when set, else
+// the one derived from the bridge's address (as New). The controllers
+// reconnect to learn it, as in OVS.
+func (b *Bridge) SetDatapathID(id uint64, set bool) {
+	b.mu.Lock()
+	if !set {
+		id = 0
+		for _, x := range b.hwaddr {
+			id = id<<8 | uint64(x)
+		}
+	}
+	b.cfg.DatapathID, b.cfg.DatapathIDSet = id, set
+	b.dpid = id
+	b.mu.Unlock()
+	b.of.SetDatapathID(id)
+}

@@ -124,3 +124,26 @@ func (s *Server) Disconnect(target string) bool {
 // SetProtocols changes the OpenFlow versions offered (bit N: wire version
 // N; 0: every version) to connections made from now on.
 func (s *Server) SetProtocols(bm uint32) { s.protocols.Store(bm) }
+
+// SetDatapathID changes the datapath id. As OVS's ofproto_set_datapath_id,
+// a change makes the controllers reconnect (OpenFlow has no message that
+// tells them): their connections are closed and come back with the new id
+// in the features reply.
+func (s *Server) SetDatapathID(id uint64) {
+	if s.dpid.Swap(id) == id {
+		return
+	}
+	s.mu.Lock()
+	var cs []*conn
+	for _, a := range s.active {
+		a.mu.Lock()
+		if a.c != nil {
+			cs = append(cs, a.c)
+		}
+		a.mu.Unlock()
+	}
+	s.mu.Unlock()
+	for _, c := range cs {
+		c.close("datapath id changed")
+	}
+}

@@ -1,6 +1,7 @@
 package ofproto
 
 import (
+	"encoding/binary"
 	"errors"
 	"io"
 	"net"
@@ -55,6 +56,35 @@ func TestControllersStatusAndDisconnect(t *testing.T) {
 		for _, cs := range env.srv.Controllers() {
 			if cs.Target == deadTarget {
 				return !cs.Connected && cs.State == "BACKOFF" && errors.Is(cs.LastError, syscall.ECONNREFUSED)
+			}
+		}
+		return false
+	})
+
+	// A new datapath id: the controller is made to reconnect and learns it.
+	env.srv.SetDatapathID(0xb1)
+	c.SetReadDeadline(time.Now().Add(5 * time.Second))
+	if _, err := io.Copy(io.Discard, c); err != nil {
+		t.Fatalf("after SetDatapathID the connection was not closed: %v", err)
+	}
+	c.Close()
+	c, err = ln.Accept()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	p := oftest.New(c)
+	if _, err := p.Handshake(4, 0); err != nil {
+		t.Fatal(err)
+	}
+	r, err := p.Request(oftest.Message(4, TypeFeaturesReq, 0))
+	if err != nil || len(r) < 16 || binary.BigEndian.Uint64(r[8:]) != 0xb1 {
+		t.Fatalf("features reply after SetDatapathID: % x %v", r, err)
+	}
+	waitFor(t, "reconnected", func() bool {
+		for _, cs := range env.srv.Controllers() {
+			if cs.Target == target {
+				return cs.Connected
 			}
 		}
 		return false

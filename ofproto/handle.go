@@ -237,7 +237,7 @@ const (
 // OFPMP_PORT_DESC).
 func encodeFeatures13(s *Server, xid uint32) []byte {
 	m := newMsg(Version13, TypeFeaturesReply, xid, 24)
-	m.u64(s.cfg.DatapathID).u32(0).u8(s.cfg.NumTables).u8(0).zeros(2)
+	m.u64(s.dpid.Load()).u32(0).u8(s.cfg.NumTables).u8(0).zeros(2)
 	m.u32(caps13).u32(0)
 	return m.done()
 }
@@ -246,7 +246,7 @@ func encodeFeatures13(s *Server, xid uint32) []byte {
 func encodeFeatures10(s *Server, xid uint32) []byte {
 	ps := s.ports()
 	m := newMsg(Version10, TypeFeaturesReply, xid, 24+48*len(ps))
-	m.u64(s.cfg.DatapathID).u32(0).u8(s.cfg.NumTables).zeros(3)
+	m.u64(s.dpid.Load()).u32(0).u8(s.cfg.NumTables).zeros(3)
 	m.u32(caps10).u32(actions10Bitmap)
 	for i := range ps {
 		if m.len()+48 > MaxMessageLen {

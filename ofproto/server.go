@@ -42,6 +42,8 @@ type Server struct {
 	// protocols is the version bitmap offered (Config.Protocols, then
 	// SetProtocols).
 	protocols atomic.Uint32
+	// dpid is the datapath id (Config.DatapathID, then SetDatapathID).
+	dpid atomic.Uint64
 	// active are the controllers Connect keeps connected, by target.
 	active map[string]*activeConn // guarded by mu
 
@@ -75,6 +77,7 @@ func New(cfg Config) (*Server, error) {
 		active: make(map[string]*activeConn),
 	}
 	s.protocols.Store(cfg.Protocols)
+	s.dpid.Store(cfg.DatapathID)
 	return s, nil
 }
 

@@ -1,13 +1,64 @@
-// Package vswitchd will make gswitch act as ovs-vswitchd: it reads the
-// Open_vSwitch database (package ovsdb's snapshots) and reconciles it into
-// datapath bridges, writing back the columns ovs-vswitchd writes.
-//
-// So far it holds the reading half: Desired turns a snapshot into the
-// configuration to apply (bridges with their datapath id, hwaddr,
-// protocols, fail mode, controllers and interfaces with type, ofport
-// request and patch peer), leaving out what ovs-vswitchd leaves out. The
+// Package vswitchd makes gswitch act as ovs-vswitchd: it reads the
+// Open_vSwitch database (package ovsdb's snapshots), reconciles it into
+// datapath bridges and writes back the columns ovs-vswitchd writes. The
 // reference for every rule is tests/golden/vswitchd (OVS 3.1 driven by
-// ovs-vsctl; capture.sh there lists what it shows).
+// ovs-vsctl; capture.sh there lists what it shows), which
+// TestPrivilegedVswitchdGoldens replays with gswitch.
+//
+// # Reading
+//
+// Desired turns a snapshot into a Spec: bridges with their datapath id,
+// hwaddr, protocols, fail mode, controllers, their own (LOCAL) Interface
+// row, and interfaces with type, ofport_request and patch peer, leaving
+// out what ovs-vswitchd leaves out (a second use of a name, a bad
+// datapath-id), with a reason.
+//
+// # Applying
+//
+// Switch.Apply makes the running bridges what a Spec asks for, touching
+// only what changed: bridges gone are closed and new ones made (each with
+// its BRIDGE.mgmt socket in Config.RunDir and, with Config.OpenLocal, its
+// LOCAL port as a TAP named after it); interfaces gone are removed and new
+// ones added with ovs-vswitchd's numbering (datapath's allocator:
+// ofport_request when free, else the next number; a freed number is not
+// reused at once); internal and tap interfaces are TAP devices gswitch
+// creates, down; patch interfaces are datapath patch ports, linked to
+// their peer's bridge and relinked when it comes back; controllers, fail
+// mode, protocols and datapath id change on the running bridge (datapath
+// SetControllers, SetProtocols, SetDatapathID: flows are flushed when a
+// bridge gains its first or loses its last controller, and a standalone
+// bridge without one gets the NORMAL flow, as ovs-vswitchd's
+// bridge_configure_remotes); only a new other_config:hwaddr builds a
+// bridge again (its ports ask for their numbers back). A device that
+// cannot be opened leaves its Interface with ofport -1 and OVS's error
+// text; Apply tries it again each time, so a device that appears later
+// gets its port then. Every bridge shares one conntrack, pool and clock.
+//
+// # Writing back
+//
+// WriteBack.Ops compares what runs (Switch.State) with the snapshot and
+// returns package ovsdb's typed updates only for rows that differ:
+// Open_vSwitch cur_cfg = next_cfg (what ovs-vsctl's wait waits for),
+// datapath_types, iface_types, dpdk_initialized, dpdk_version; Bridge
+// datapath_id and datapath_version; Interface ofport, error, admin_state,
+// link_state, link_speed, link_resets, mac_in_use, mtu, ifindex, duplex,
+// status (ethtool's driver) and statistics (when an interface has none,
+// and every 5 s); Controller is_connected, role and status. A write-back
+// that changes nothing sends nothing, so the loop settles.
+//
+// # The loop
+//
+// Loop.Run applies each new snapshot and writes back, and again every
+// second (devices that appeared, link state, controller state). While
+// ovsdb-server is away the bridges keep forwarding with the last
+// configuration; the monitor reconnects and its fresh snapshot is applied
+// like any other. Loop.Ready is called after the first configuration is
+// applied (ovs-vswitchd's --detach returns then).
+//
+// Not read yet: Port tag/trunks/vlan_mode, Interface mtu_request, mac and
+// options other than a patch's peer, Controller connection_mode,
+// inactivity_probe and max_backoff, Datapath/CT_Zone/CT_Timeout_Policy,
+// flow_tables, IPFIX/sFlow/NetFlow, mirrors, QoS.
 //
 // Only cmd/gswitch imports this package; it may import ovsdb, datapath and
 // the packages below them (tests/deps_test.go).

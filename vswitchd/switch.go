@@ -158,11 +158,11 @@ func (s *Switch) Bridges() []*datapath.Bridge {
 }
 
 // sameIdentity reports whether a running bridge made for spec a can stay
-// for spec b: its datapath id and address are the same (controllers,
-// fail mode and protocols change at run time).
+// for spec b: its address (other_config:hwaddr) is the same. Datapath id,
+// controllers, fail mode and protocols change at run time; a new address
+// builds the bridge again (its ports keep their numbers).
 func sameIdentity(a, b *BridgeSpec) bool {
-	return a.DatapathIDSet == b.DatapathIDSet && a.DatapathID == b.DatapathID && a.HWAddrSet == b.HWAddrSet &&
-		a.HWAddr == b.HWAddr
+	return a.HWAddrSet == b.HWAddrSet && a.HWAddr == b.HWAddr
 }
 
 func targets(b *BridgeSpec) []string {
@@ -213,6 +213,9 @@ func (s *Switch) Apply(spec Spec) {
 		if rb != nil && rb.br != nil {
 			if want.Protocols != rb.spec.Protocols {
 				rb.br.SetProtocols(want.Protocols)
+			}
+			if want.DatapathIDSet != rb.spec.DatapathIDSet || want.DatapathID != rb.spec.DatapathID {
+				rb.br.SetDatapathID(want.DatapathID, want.DatapathIDSet)
 			}
 			if err := rb.br.SetControllers(targets(want), want.FailMode); err != nil {
 				s.log.Warn("bridge "+name+": "+err.Error(), zap.String("bridge", name))

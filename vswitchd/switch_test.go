@@ -188,8 +188,16 @@ func TestApplyPatchAndSettings(t *testing.T) {
 		t.Fatalf("standalone br0 without controller has %d flows, want the NORMAL flow", n)
 	}
 	// A controller: flows flushed (the bridge gained its first controller).
-	spec.Bridges["br0"].Controllers = []ControllerSpec{{UUID: "c0", Target: "tcp:127.0.0.1:1"}}
-	spec.Bridges["br0"].Protocols = 1 << 4
+	// (Each change is a new BridgeSpec, as Desired makes them.)
+	edit := func(f func(b *BridgeSpec)) {
+		b := *spec.Bridges["br0"]
+		f(&b)
+		spec.Bridges["br0"] = &b
+	}
+	edit(func(b *BridgeSpec) {
+		b.Controllers = []ControllerSpec{{UUID: "c0", Target: "tcp:127.0.0.1:1"}}
+		b.Protocols = 1 << 4
+	})
 	sw.Apply(spec)
 	if sw.Bridge("br0") != br0 {
 		t.Fatal("br0 was built again for a controller or protocols change")
@@ -201,8 +209,14 @@ func TestApplyPatchAndSettings(t *testing.T) {
 	if len(st.Controllers) != 1 || !st.Controllers[0].Found || st.Controllers[0].Status.Connected {
 		t.Errorf("controller state %+v", st.Controllers)
 	}
+	// other_config:datapath-id at run time: same bridge, new id.
+	edit(func(b *BridgeSpec) { b.DatapathID, b.DatapathIDSet = 0xb1, true })
+	sw.Apply(spec)
+	if sw.Bridge("br0") != br0 || br0.DatapathID() != 0xb1 {
+		t.Errorf("datapath-id change: bridge rebuilt %v, id %x", sw.Bridge("br0") != br0, br0.DatapathID())
+	}
 	// No controller again: the NORMAL flow is back.
-	spec.Bridges["br0"].Controllers = nil
+	edit(func(b *BridgeSpec) { b.Controllers = nil })
 	sw.Apply(spec)
 	if n := br0.Pipeline().NumFlows(); n != 1 {
 		t.Errorf("without controller br0 has %d flows, want 1", n)
