@@ -1,6 +1,7 @@
 package tests
 
 import (
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -39,4 +40,30 @@ func TestPrivilegedLearnMACSwitchVsOVS(t *testing.T) {
 	compareGolden(t, golden.KindFlowsHits, "learn/dump-flows.of10.txt", dump("OpenFlow10"))
 	tp.mustOfctl(t, "-O", "OpenFlow13", "del-flows", "table=0")
 	compareGolden(t, golden.KindFlowsHits, "learn/after-delete.of13.txt", dump("OpenFlow13"))
+}
+
+// TestPrivilegedLearnLimitVsOVS sends UDP from six source ports, two
+// datagrams each, through flows whose learn may hold only three learned
+// flows (limit=3) and writes its result to reg5[3]; table 1 counts the
+// packets whose learn succeeded apart from the others. The learned flows and
+// every counter must be OVS 3.1's for the same traffic (capture.sh
+// learnlimit) with its datapath flow cache off (flow-limit=0), where each
+// packet is translated and learns: the first three ports learn, the other
+// three fail on both of their packets. (With the cache, learnlimit/
+// dump-flows.txt, OVS credits one packet of each failing port to the
+// success flow: a revalidation translates without side effects, and a learn
+// that is not executed writes result 1.)
+func TestPrivilegedLearnLimitVsOVS(t *testing.T) {
+	tp := newTopo(t, "s5c", "s5c-p1", "s5c-p2")
+	tp.mustOfctl(t, "-O", "OpenFlow13", "add-flows", golden.Path("flows/learn-limit.flows"))
+	startPy(t, tp.R, "udp-server", "7002", "20")
+	waitListen(t, tp.R, "udp", "7002")
+	for p := 20041; p <= 20046; p++ {
+		if out, err := py(tp.L, "udp-client", strconv.Itoa(p), ip4R, "7002", "2"); err != nil {
+			t.Fatalf("UDP from %d: %v\n%s", p, err, out)
+		}
+	}
+	time.Sleep(500 * time.Millisecond)
+	compareGolden(t, golden.KindFlows, "learnlimit/dump-flows.nocache.txt",
+		tp.mustOfctl(t, "-O", "OpenFlow13", "--sort=tp_src", "--sort", "dump-flows"))
 }

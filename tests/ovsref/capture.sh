@@ -555,6 +555,38 @@ section_learn() {
 	ovs_down
 }
 
+# section_learnlimit: learn with limit=3 and result_dst (flows/learn-limit.flows):
+# UDP from six fixed source ports of the left host, two datagrams each (the
+# right host echoes them); each learns a flow per source port, only three
+# may exist, and table 1 counts the packets whose learn succeeded
+# (reg5[3] set) apart from the others; once as OVS runs by default, once
+# with no datapath flow cache (dump-flows.nocache)
+section_learnlimit() {
+	local sort=(--sort=tp_src --sort) p cache
+	for cache in default nocache; do
+		traffic_topology ggo-p1 ggo-p2
+		# nocache: no datapath flows (other_config:flow-limit=0), so every
+		# packet is translated, learns and gets its own result
+		[[ $cache == nocache ]] && ovsenv_vsctl set Open_vSwitch . other_config:flow-limit=0
+		must ovs-ofctl -O OpenFlow13 add-flows br0 "$FLOWS/learn-limit.flows"
+		bg "$NS_R" "$PY" "$TRAFFIC" udp-server 7002 20
+		inr "$PY" "$TRAFFIC" ready 7002 udp 127.0.0.1
+		for p in 20041 20042 20043 20044 20045 20046; do
+			inl "$PY" "$TRAFFIC" udp-client "$p" "$IP4_R" 7002 2 || log "learnlimit: udp from $p failed"
+		done
+		sleep 0.5
+		"${APPCTL[@]}" revalidator/wait >/dev/null 2>&1
+		SETUP="private OVS 3.1 in ggo-sw, ports ggo-p1=1 (ggo-left 198.51.100.1) ggo-p2=2 (ggo-right 198.51.100.2); flows tests/golden/flows/learn-limit.flows; traffic.py udp-server 7002 on ggo-right; from ggo-left traffic.py udp-client P 198.51.100.2 7002 2 for P = 20041..20046 in turn (two datagrams each, echoed); 0.5 s later ovs-appctl revalidator/wait"
+		if [[ $cache == nocache ]]; then
+			SETUP="$SETUP; ovs-vsctl set Open_vSwitch . other_config:flow-limit=0 before the flows (no datapath flow cache)"
+			cap flows learnlimit/dump-flows.nocache ovs-ofctl -O OpenFlow13 "${sort[@]}" dump-flows br0
+		else
+			cap flows learnlimit/dump-flows ovs-ofctl -O OpenFlow13 "${sort[@]}" dump-flows br0
+		fi
+		ovs_down
+	done
+}
+
 # section_tunnel: tunnel metadata on ordinary ports (flows/tunnel.flows):
 # three pings from the left host to the right one; the flows set the tunnel
 # fields in table 0 and match them in later tables
@@ -1010,7 +1042,7 @@ mkdir -p "$GOLD"
 must go build -C "$ROOT" -o "$NORMALIZE" ./tests/ovsref/normalize
 must go build -C "$ROOT" -o "$TMPD/rawof" ./tests/ovsref/rawof
 SECTIONS=("$@")
-((${#SECTIONS[@]})) || SECTIONS=(flows ofctl errors of15 conntrack ctpkt monitor nat ftp ftpnat ftpnatct ftpnatport tftp ctrewrite ctflush learn tunnel mpls meters tlv tlvfields tlvfields2 tlvlearn multipath bundlefail queues grouphash)
+((${#SECTIONS[@]})) || SECTIONS=(flows ofctl errors of15 conntrack ctpkt monitor nat ftp ftpnat ftpnatct ftpnatport tftp ctrewrite ctflush learn tunnel mpls meters tlv tlvfields tlvfields2 tlvlearn multipath bundlefail queues grouphash learnlimit)
 for s in "${SECTIONS[@]}"; do
 	declare -F "section_$s" >/dev/null || { log "unknown section $s"; exit 2; }
 done
