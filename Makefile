@@ -12,7 +12,7 @@ DEB_PKGS := openvswitch-common openvswitch-switch iproute2 iputils-ping \
 	netcat-openbsd python3 python3-os-ken tcpdump iperf3 ethtool nftables \
 	curl lftp python3-pyftpdlib tftpd-hpa tftp-hpa
 
-.PHONY: all build deps test unit privileged demo bench clean fuzz-seeds conformance install uninstall
+.PHONY: all build deps test unit privileged demo demo-db bench clean fuzz-seeds conformance install uninstall
 
 all: build
 
@@ -48,6 +48,11 @@ conformance: deps build
 
 demo: deps build
 	bash examples/firewall/demo.sh $(CURDIR)/$(BIN)
+
+# make demo-db: the same demo with gswitch as ovs-vswitchd (scripts/gswitch-ctl
+# starts ovsdb-server and gswitch; br0 is made with ovs-vsctl).
+demo-db: deps build
+	MODE=db bash examples/firewall/demo.sh $(CURDIR)/$(BIN)
 
 bench: build
 	$(GO) test -run '^$$' -bench . -benchmem ./packet/ ./ct/... ./pipeline/ ./nxm/ ./ofproto/

@@ -1,7 +1,13 @@
-# Shared by examples/ftp/demo.sh and examples/nat/demo.sh (sourced, not run).
+# Shared by the examples/*/demo.sh scripts (sourced, not run).
 # The caller sets HERE, SWITCH (gswitch or ovs), NS_SW, TMP, PIDS (array),
 # FAILED, OVS_UP, and the list DEMO_NS of the namespaces it creates.
+# MODE (environment) picks how gswitch is configured: "flags" (the default:
+# gswitch --bridge br0 --port ...) or "db" (scripts/gswitch-ctl starts
+# ovsdb-server and gswitch unix:db.sock in TMP, and br0 and its ports are
+# made with ovs-vsctl, as with ovs-vswitchd).
 # shellcheck shell=bash
+MODE=${MODE:-flags}
+CTL_UP=0
 
 # demo_pick_switch [GSWITCH_BINARY]: checks what SWITCH needs (the gswitch
 # binary, or the private-OVS helpers, which it sources).
@@ -19,6 +25,20 @@ demo_pick_switch() {
 		;;
 	*) echo "demo: SWITCH must be gswitch or ovs" >&2; exit 2 ;;
 	esac
+	case $MODE in
+	flags) ;;
+	db)
+		GSWITCH_CTL=$HERE/../../scripts/gswitch-ctl
+		[[ -r $GSWITCH_CTL ]] || { echo "demo: $GSWITCH_CTL missing" >&2; exit 1; }
+		;;
+	*) echo "demo: MODE must be flags or db" >&2; exit 2 ;;
+	esac
+}
+
+# gswitch_ctl ARGS...: scripts/gswitch-ctl in NS_SW with every file in TMP.
+gswitch_ctl() {
+	ip netns exec "$NS_SW" bash "$GSWITCH_CTL" --rundir="$TMP" --logdir="$TMP" --dbdir="$TMP" --timeout=20 \
+		--gswitch="$GSWITCH" --system-id=gswitch-demo "$@"
 }
 
 # demo_cleanup: stops the processes in PIDS (by PID), the private OVS, and
@@ -28,6 +48,7 @@ demo_cleanup() {
 	sleep 0.2
 	for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null || true; done
 	if [[ $OVS_UP == 1 ]]; then ovsenv_stop || true; fi
+	if [[ $CTL_UP == 1 ]]; then gswitch_ctl stop >/dev/null || true; fi
 	for n in $DEMO_NS; do ip netns del "$n" 2>/dev/null || true; done
 	rm -rf "$TMP"
 }
@@ -56,6 +77,17 @@ demo_start_br0() {
 		ovsenv_start -n "$NS_SW" -p eth0=1 -p veth1=2 -s || { echo "demo: OVS did not start" >&2; exit 1; }
 		dump_conntrack() { ovsenv_appctl dpctl/dump-conntrack; }
 		DUMP="ovs-appctl dpctl/dump-conntrack"
+	elif [[ $MODE == db ]]; then
+		say "gswitch-ctl start (ovsdb-server, gswitch unix:$TMP/db.sock); ovs-vsctl add-br br0, ports eth0=1 veth1=2, fail-mode secure"
+		CTL_UP=1
+		gswitch_ctl start || { echo "demo: gswitch-ctl start failed" >&2; exit 1; }
+		swx ovs-vsctl --db="unix:$TMP/db.sock" --timeout=20 add-br br0 \
+			-- set bridge br0 datapath_type=netdev fail_mode=secure \
+			-- add-port br0 eth0 -- set interface eth0 ofport_request=1 \
+			-- add-port br0 veth1 -- set interface veth1 ofport_request=2
+		swx ovs-vsctl --db="unix:$TMP/db.sock" show
+		dump_conntrack() { ovs-appctl dpctl/dump-conntrack; }
+		DUMP="ovs-appctl dpctl/dump-conntrack   (plain: gswitch holds ovs-vswitchd's pid file in OVS_RUNDIR)"
 	else
 		say "gswitch --bridge br0 --port eth0 --port veth1 --ctl $TMP/gswitch.ctl"
 		# Started with `ip netns exec` directly, not inside a backgrounded

@@ -2,6 +2,7 @@ package tests
 
 import (
 	"context"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -13,15 +14,18 @@ import (
 )
 
 // runDemo runs an examples/ script against the binary under test and
-// returns its output, failing unless it ends with the success line.
-func runDemo(t *testing.T, script, success string) string {
+// returns its output, failing unless it ends with the success line. env
+// (NAME=VALUE) is added to the script's environment.
+func runDemo(t *testing.T, script, success string, env ...string) string {
 	t.Helper()
 	netns.Require(t)
 	bin := netns.Bin(t)
 	path := filepath.Join(golden.Dir(), "..", "..", "examples", script)
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
 	defer cancel()
-	out, err := exec.CommandContext(ctx, "bash", path, bin).CombinedOutput()
+	cmd := exec.CommandContext(ctx, "bash", path, bin)
+	cmd.Env = append(os.Environ(), env...)
+	out, err := cmd.CombinedOutput()
 	if err != nil || !strings.Contains(string(out), success) {
 		t.Fatalf("%s failed: %v\n%s", script, err, out)
 	}
@@ -31,8 +35,22 @@ func runDemo(t *testing.T, script, success string) string {
 // TestPrivilegedFirewallDemo runs `make demo`'s script as a test: the talk's
 // firewall with plain ovs-ofctl on br0 and port names, real ping and HTTP.
 func TestPrivilegedFirewallDemo(t *testing.T) {
-	out := runDemo(t, "firewall/demo.sh", "demo: all checks passed")
+	out := runDemo(t, "firewall/demo.sh", "demo: all checks passed (gswitch, flags)")
 	for _, want := range []string{"ct_state=+est+trk", "tcp,orig=(src=198.51.100.1,dst=198.51.100.2,", "protoinfo=(state="} {
+		if !strings.Contains(out, want) {
+			t.Errorf("demo output lacks %q:\n%s", want, out)
+		}
+	}
+}
+
+// TestPrivilegedFirewallDemoDatabase runs the same demo with MODE=db:
+// scripts/gswitch-ctl starts ovsdb-server and gswitch as ovs-vswitchd, br0
+// and its ports are made with ovs-vsctl, and the connection table is read
+// with plain ovs-appctl.
+func TestPrivilegedFirewallDemoDatabase(t *testing.T) {
+	out := runDemo(t, "firewall/demo.sh", "demo: all checks passed (gswitch, db)", "MODE=db")
+	for _, want := range []string{"Starting gswitch.", "datapath_type: netdev", "ct_state=+est+trk",
+		"tcp,orig=(src=198.51.100.1,dst=198.51.100.2,", "protoinfo=(state="} {
 		if !strings.Contains(out, want) {
 			t.Errorf("demo output lacks %q:\n%s", want, out)
 		}
@@ -43,7 +61,7 @@ func TestPrivilegedFirewallDemo(t *testing.T) {
 // a translated ICMP port unreachable), a port moved on a clash between two
 // private hosts using the same source port, and DNAT port forwarding.
 func TestPrivilegedNATDemo(t *testing.T) {
-	out := runDemo(t, "nat/demo.sh", "demo: all checks passed (gswitch)")
+	out := runDemo(t, "nat/demo.sh", "demo: all checks passed (gswitch, flags)")
 	for _, want := range []string{
 		"tcp,orig=(src=198.51.100.11,dst=203.0.113.5,sport=555,dport=8001),reply=(src=203.0.113.5,dst=203.0.113.100,sport=8001,dport=600)",
 		"tcp,orig=(src=203.0.113.5,dst=203.0.113.101,sport=40000,dport=80),reply=(src=198.51.100.10,dst=203.0.113.5,sport=8080,dport=40001)",

@@ -271,7 +271,7 @@ func TestPrivilegedTFTP(t *testing.T) {
 // added one by one with ovs-ofctl; PASV, PORT, EPSV and EPRT downloads and
 // uploads; an unannounced connection dropped).
 func TestPrivilegedFTPDemo(t *testing.T) {
-	out := runDemo(t, "ftp/demo.sh", "demo: all checks passed (gswitch)")
+	out := runDemo(t, "ftp/demo.sh", "demo: all checks passed (gswitch, flags)")
 	for _, want := range []string{
 		"actions=ct(commit,alg=ftp),output:2",
 		",dport=21),reply=(src=198.51.100.2,dst=198.51.100.1,sport=21,",

@@ -14,7 +14,9 @@
 # connection table.
 #
 # Usage (as root):
-#   demo.sh [path/to/gswitch]      run it with gswitch
+#   demo.sh [path/to/gswitch]      run it with gswitch (configured by flags;
+#                                  MODE=db: as ovs-vswitchd, started by
+#                                  scripts/gswitch-ctl, br0 made with ovs-vsctl)
 #   SWITCH=ovs demo.sh             run it with a private Open vSwitch 3.1
 #                                  (userspace datapath; tests/ovsref/ovs-env.sh)
 #
@@ -113,4 +115,4 @@ if [[ $FAILED != 0 ]]; then
 	[[ $SWITCH == ovs ]] || cat "$TMP/gswitch.log"
 	exit 1
 fi
-echo; echo "demo: all checks passed ($SWITCH)"
+echo; echo "demo: all checks passed ($SWITCH, $MODE)"

@@ -30,7 +30,9 @@
 # each check sees the translation.
 #
 # Usage (as root):
-#   demo.sh [path/to/gswitch]      run it with gswitch (needs NAT in the
+#   demo.sh [path/to/gswitch]      run it with gswitch (configured by flags;
+#                                  MODE=db: as ovs-vswitchd, started by
+#                                  scripts/gswitch-ctl, br0 made with ovs-vsctl) (needs NAT in the
 #                                  tracker: ct/nat)
 #   SWITCH=ovs demo.sh             run it with a private Open vSwitch 3.1
 #                                  (userspace datapath; tests/ovsref/ovs-env.sh)
@@ -148,4 +150,4 @@ if [[ $FAILED != 0 ]]; then
 	[[ $SWITCH == ovs ]] || { echo "gswitch log:"; cat "$TMP/gswitch.log"; }
 	exit 1
 fi
-echo; echo "demo: all checks passed ($SWITCH)"
+echo; echo "demo: all checks passed ($SWITCH, $MODE)"
