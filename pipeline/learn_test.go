@@ -351,3 +351,28 @@ func TestLearnSameMatchLastWins(t *testing.T) {
 		t.Fatalf("learned %+v", fs)
 	}
 }
+
+// BenchmarkLearnRefresh: a batch of 32 packets whose learn action finds its
+// flows already learned (ovs-actions(7)'s MAC learning plus four specs).
+func BenchmarkLearnRefresh(b *testing.B) {
+	d := New(Config{Sender: nullSender{}, Tracker: &estTracker{}})
+	d.SetPorts([]PortInfo{{No: 1, Up: true}, {No: 2, Up: true}})
+	l := macLearn(func(l *Learn) {
+		l.Specs = append(l.Specs,
+			LearnSpec{Kind: LearnMatch, Imm: true, NBits: 16, Value: packet.U128{Lo: 0x800}, Dst: Subfield{Field: packet.FieldEthType, Ofs: 0, NBits: 16}},
+			LearnSpec{Kind: LearnMatch, Imm: true, NBits: 8, Value: packet.U128{Lo: 6}, Dst: Subfield{Field: packet.FieldNwProto, Ofs: 0, NBits: 8}},
+			LearnSpec{Kind: LearnMatch, NBits: 16, Src: Subfield{Field: packet.FieldTCPSrc, Ofs: 0, NBits: 16}, Dst: Subfield{Field: packet.FieldTCPDst, Ofs: 0, NBits: 16}},
+			LearnSpec{Kind: LearnLoad, NBits: 16, Src: Subfield{Field: packet.FieldTCPSrc, Ofs: 0, NBits: 16}, Dst: Subfield{Field: packet.FieldReg2, Ofs: 8, NBits: 16}})
+	})
+	add(b, d, spec(0, 1, ipMatch(packet.FieldNwProto, 6), l, Output{Port: 2}))
+	frames := batchFrames(32)
+	bt := mkBatch(1, frames...)
+	resetBatch(bt, frames, 1)
+	d.Process(bt)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for range b.N {
+		resetBatch(bt, frames, 1)
+		d.Process(bt)
+	}
+}
