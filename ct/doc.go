@@ -182,5 +182,9 @@
 //   - dump-conntrack-exp, ct-get/set-sweep-interval are later OVS's
 //     commands; add-zone-tp/del-zone-tp/list-zone-tp take ovs-vsctl's
 //     syntax (without the datapath argument, which is optional here) and
-//     zone=default changes the default policy.
+//     zone=default changes the default policy. As in OVS, a connection
+//     keeps the timeout policy its zone had when it was created: one
+//     created before the policy keeps the defaults, and one whose policy
+//     has since been replaced or deleted gets the defaults (OVS deletes
+//     the policy id it holds).
 package ct

@@ -439,6 +439,7 @@ func validNew(ctx *lookupCtx) bool {
 // initConn initializes c for the packet in ctx.
 func (t *Tracker) initConn(c *conn, ctx *lookupCtx, now int64) {
 	c.key = ctx.key
+	c.tpGen = t.zoneTPGen(ctx.key.zone)
 	switch {
 	case ctx.key.proto == packet.ProtoTCP:
 		s := parseTCPSeg(ctx.l4)

@@ -252,6 +252,50 @@ func TestTimeouts(t *testing.T) {
 	}
 }
 
+// TestZonePolicyAtCommit: a connection keeps the zone's timeout policy of
+// its creation, as OVS's connections keep their policy id (the
+// tests/golden/ctzone steps): one created before add-zone-tp keeps the
+// defaults, one created under a policy follows it, and one whose policy was
+// replaced or deleted falls back to the defaults.
+func TestZonePolicyAtCommit(t *testing.T) {
+	const sec = int64(time.Second)
+	tr := New(Config{})
+	p5 := Params{Commit: true, Zone: 5}
+	left := func(sport uint16, now int64) int64 {
+		for _, c := range tr.entries(nil, now) {
+			if c.key.sport == sport {
+				return (c.exp.Load() - now) / sec
+			}
+		}
+		t.Fatalf("connection from port %d not found", sport)
+		return 0
+	}
+	exec1(tr, udpFrame(A, B, 1, 2, 0), p5, 0) // before the policy
+	if err := tr.SetZoneTimeouts(5, map[string]uint32{"udp_first": 300, "udp_single": 200}); err != nil {
+		t.Fatal(err)
+	}
+	exec1(tr, udpFrame(A, B, 3, 4, 0), p5, 0) // under it
+	exec1(tr, udpFrame(A, B, 1, 2, 0), p5, 0)
+	exec1(tr, udpFrame(A, B, 3, 4, 0), p5, 0)
+	if l1, l3 := left(1, 0), left(3, 0); l1 != 60 || l3 != 200 {
+		t.Fatalf("timeouts %d (created before the policy: 60) and %d (under it: 200)", l1, l3)
+	}
+	if err := tr.SetZoneTimeouts(5, map[string]uint32{"udp_single": 100}); err != nil {
+		t.Fatal(err)
+	}
+	exec1(tr, udpFrame(A, B, 5, 6, 0), p5, 0) // under the new one
+	exec1(tr, udpFrame(A, B, 3, 4, 0), p5, 0)
+	exec1(tr, udpFrame(A, B, 5, 6, 0), p5, 0)
+	if l3, l5 := left(3, 0), left(5, 0); l3 != 60 || l5 != 100 {
+		t.Fatalf("after replacing: %d (old policy's: 60) and %d (new policy's: 100)", l3, l5)
+	}
+	tr.DelZoneTimeouts(5)
+	exec1(tr, udpFrame(A, B, 5, 6, 0), p5, 0)
+	if l5 := left(5, 0); l5 != 60 {
+		t.Fatalf("after del: %d, want the default 60", l5)
+	}
+}
+
 func TestExpiredConnReplaced(t *testing.T) {
 	tr := New(Config{})
 	exec1(tr, udpFrame(A, B, 1, 2, 0), commit, 0)

@@ -329,7 +329,8 @@ func (t *Tracker) tcpUpdate(c *conn, s *tcpSeg, reply bool, zone uint16, now int
 	return updInvalid
 }
 
-// setExp sets c's deadline to now plus zone's timeout tm.
+// setExp sets c's deadline to now plus its timeout tm (zone's policy if c
+// was created under it, Tracker.timeout).
 func (t *Tracker) setExp(c *conn, zone uint16, tm tmIndex, now int64) {
-	c.exp.Store(now + t.timeout(zone, tm))
+	c.exp.Store(now + t.timeout(zone, c.tpGen, tm))
 }

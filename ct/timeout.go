@@ -91,6 +91,10 @@ var tmAttr = [...]uint8{
 	tmICMPReply:      attrICMPReply,
 }
 
+// IsTimeoutAttr reports whether name is a timeout policy attribute
+// (CT_Timeout_Policy's timeouts keys, as add-zone-tp names them).
+func IsTimeoutAttr(name string) bool { return attrIndex(name) >= 0 }
+
 func attrIndex(name string) int {
 	for i, n := range attrNames {
 		if strings.EqualFold(n, name) {
@@ -102,20 +106,22 @@ func attrIndex(name string) int {
 
 // SetZoneTimeouts sets timeout attributes (seconds, by add-zone-tp name)
 // for zone; unnamed attributes keep the defaults, as OVS's add-zone-tp.
-// It replaces the zone's previous policy.
+// It replaces the zone's previous policy. As in OVS, the policy applies to
+// connections created from now on; existing ones of the zone get the
+// default timeouts at their next packet (Tracker.timeout).
 func (t *Tracker) SetZoneTimeouts(zone uint16, attrs map[string]uint32) error {
 	p, err := buildPolicy(attrs)
 	if err != nil {
 		return err
 	}
-	t.updateZone(zone, func(z *zoneConf) { z.tp = p })
+	t.updateZone(zone, func(z *zoneConf) { z.tp, z.tpGen = p, t.nextTPGen() })
 	return nil
 }
 
 // DelZoneTimeouts removes zone's timeout policy (the default applies).
 func (t *Tracker) DelZoneTimeouts(zone uint16) bool {
 	had := false
-	t.updateZone(zone, func(z *zoneConf) { had = z.tp != nil; z.tp = nil })
+	t.updateZone(zone, func(z *zoneConf) { had = z.tp != nil; z.tp, z.tpGen = nil, 0 })
 	return had
 }
 

@@ -75,6 +75,9 @@ type conn struct {
 	// +checklocks:mu
 	mark uint32
 	rkey connKey // reply direction as it is on the wire (key reversed, then NATed)
+	// tpGen is the generation of its zone's timeout policy when the
+	// connection was created (0: the zone had none); written once, as key.
+	tpGen uint16
 
 	idx uint32 // slot in the slab
 	// zprev and znext link the zone list (shard.zones) of the shard that
@@ -98,6 +101,7 @@ var (
 	_ [0]struct{} = [unsafe.Sizeof(conn{}) % 64]struct{}{}
 	_ [0]struct{} = [(unsafe.Offsetof(conn{}.exp) + 8) / 65]struct{}{}
 	_ [0]struct{} = [(unsafe.Offsetof(conn{}.rkey) + unsafe.Sizeof(connKey{})) / 129]struct{}{}
+	_ [0]struct{} = [(unsafe.Offsetof(conn{}.tpGen) + 2) / 129]struct{}{}
 )
 
 func (c *conn) expired(now int64) bool { return now >= c.exp.Load() }
@@ -136,6 +140,7 @@ func mkref(idx uint32, reply bool) ref {
 // zoneConf is a zone's configuration: an immutable value swapped whole.
 type zoneConf struct {
 	tp     *policy // nil: the default policy
+	tpGen  uint16  // tp's generation (Tracker.tpGen when it was set); 0 without tp
 	limit  int64   // -1: none (the default limit applies); 0: unlimited
 	seqChk int8    // 0: global setting, 1: on, 2: off
 }
@@ -172,6 +177,7 @@ type Tracker struct {
 	zcount   []atomic.Int32             // 65536, live conns per zone
 	defLimit atomic.Int64               // 0: unlimited
 	defTP    atomic.Pointer[policy]
+	tpGen    uint16 // last zone timeout policy generation handed out (cfgMu)
 	seqChk   atomic.Bool
 
 	cnt struct {
@@ -617,7 +623,7 @@ func (t *Tracker) insert(tmp *conn, st *algState, now int64) *conn {
 		c.mu.Lock()
 		c.key, c.rkey, c.state, c.tcp, c.natAct = tmp.key, tmp.rkey, tmp.state, tmp.tcp, tmp.natAct
 		c.helper, c.related = tmp.helper, tmp.related
-		c.mark, c.label = tmp.mark, tmp.label
+		c.mark, c.label, c.tpGen = tmp.mark, tmp.label, tmp.tpGen
 		c.exp.Store(tmp.exp.Load())
 		c.idx, c.dead = idx, false
 		c.mu.Unlock()
@@ -753,13 +759,40 @@ func (t *Tracker) seqCheck(zone uint16) bool {
 	return t.seqChk.Load()
 }
 
-// timeout returns the duration of timeout tm in zone, in nanoseconds.
-func (t *Tracker) timeout(zone uint16, tm tmIndex) int64 {
+// timeout returns the duration of timeout tm of a connection in zone
+// created under timeout policy generation gen, in nanoseconds. As in OVS,
+// whose connections keep the policy id they were committed with: the
+// zone's policy applies only to connections created while it was set; one
+// created before it keeps the default, and one whose policy was replaced
+// or deleted since falls back to the default (OVS deletes the old policy
+// id; a generation comes round again after 65535 changes, as OVS reuses
+// policy ids).
+func (t *Tracker) timeout(zone uint16, gen uint16, tm tmIndex) int64 {
 	p := t.defTP.Load()
-	if zc := t.zones[zone].Load(); zc != nil && zc.tp != nil {
-		p = zc.tp
+	if gen != 0 {
+		if zc := t.zones[zone].Load(); zc != nil && zc.tp != nil && zc.tpGen == gen {
+			p = zc.tp
+		}
 	}
 	return int64(p.attrs[tmAttr[tm]]) * int64(time.Second)
+}
+
+// zoneTPGen is the generation of zone's timeout policy, which a
+// connection created now takes (0: none).
+func (t *Tracker) zoneTPGen(zone uint16) uint16 {
+	if zc := t.zones[zone].Load(); zc != nil && zc.tp != nil {
+		return zc.tpGen
+	}
+	return 0
+}
+
+// nextTPGen hands out the next policy generation, never 0 (t.cfgMu held).
+func (t *Tracker) nextTPGen() uint16 {
+	t.tpGen++
+	if t.tpGen == 0 {
+		t.tpGen = 1
+	}
+	return t.tpGen
 }
 
 // Count returns the number of connections in the table (expired ones not
