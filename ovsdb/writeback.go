@@ -99,3 +99,17 @@ func nonNilMap(m map[string]string) map[string]string {
 	}
 	return m
 }
+
+// DatapathCapabilities is the op with which ovs-vswitchd fills a Datapath
+// row's capabilities when it first sees the row: each key of caps set
+// (deleted, then inserted: OVSDB's insert keeps an existing key), the
+// row's other keys kept.
+func DatapathCapabilities(u UUID, caps map[string]string) Op {
+	keys := make([]string, 0, len(caps))
+	for k := range caps {
+		keys = append(keys, k)
+	}
+	return Mutate("Datapath", WhereUUID(u),
+		Mutation{Column: "capabilities", Mutator: "delete", Value: keys},
+		Mutation{Column: "capabilities", Mutator: "insert", Value: nonNilMap(caps)})
+}
