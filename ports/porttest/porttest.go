@@ -226,10 +226,19 @@ func (p *Port) WriteBatch(pkts []*packet.Packet) error {
 	return nil
 }
 
+// send counts a frame as transmitted before it becomes visible on the wire,
+// so a test that has received it also sees it in Stats. Only WriteBatch
+// (under txmu) sends on p.out, except that a pair's Inject also fills the
+// peer's queue: losing that race on an almost full queue counts the frame
+// both as sent and as dropped.
 func (p *Port) send(f Frame) {
+	if len(p.out) == cap(p.out) {
+		p.ctr.Drop(ports.DropTxQueueFull, 1)
+		return
+	}
+	p.ctr.Tx(1, len(f.Data))
 	select {
 	case p.out <- f:
-		p.ctr.Tx(1, len(f.Data))
 	default:
 		p.ctr.Drop(ports.DropTxQueueFull, 1)
 	}
