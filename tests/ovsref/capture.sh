@@ -587,6 +587,26 @@ section_learnlimit() {
 	done
 }
 
+# section_ndopts: nd_options_type on real ND traffic (flows/nd-options.flows):
+# the left host sends crafted solicitations and advertisements with and
+# without link-layer address options (traffic.py send, KINDS below), then
+# forgets the right host's IPv6 neighbour entry and pings it, so its kernel
+# solicits and the right one advertises; the counters of the ND flows
+ND_KINDS=(nd-ns-sll nd-ns-dad nd-ns-tll nd-ns-tll-sll nd-ns-sll-sll nd-na-tll nd-na nd-na-sll-tll nd-na-tll-tll nd-na-sll)
+section_ndopts() {
+	traffic_topology ggo-p1 ggo-p2
+	sleep 2
+	must ovs-ofctl -O OpenFlow13 add-flows br0 "$FLOWS/nd-options.flows"
+	inl "$PY" "$TRAFFIC" send ggo-l1 "${ND_KINDS[@]}" || log "ndopts: send failed"
+	ip -n "$NS_L" neigh del "$IP6_R" dev ggo-l1
+	inl ping -6 -c 1 -W 2 "$IP6_R" >/dev/null || log "ndopts: ping failed"
+	sleep 0.5
+	"${APPCTL[@]}" revalidator/wait >/dev/null 2>&1
+	SETUP="private OVS 3.1 in ggo-sw, ports ggo-p1=1 (ggo-left 198.51.100.1 2001:db8::1) ggo-p2=2 (ggo-right 198.51.100.2 2001:db8::2); 2 s later flows tests/golden/flows/nd-options.flows; from ggo-left: traffic.py send ggo-l1 ${ND_KINDS[*]} (0.05 s apart); ip neigh del 2001:db8::2 dev ggo-l1; ping -6 -c 1 2001:db8::2; 0.5 s later ovs-appctl revalidator/wait"
+	cap flows ndopts/dump-flows ovs-ofctl -O OpenFlow13 --sort dump-flows br0 icmp6
+	ovs_down
+}
+
 # section_tunnel: tunnel metadata on ordinary ports (flows/tunnel.flows):
 # three pings from the left host to the right one; the flows set the tunnel
 # fields in table 0 and match them in later tables
@@ -1042,7 +1062,7 @@ mkdir -p "$GOLD"
 must go build -C "$ROOT" -o "$NORMALIZE" ./tests/ovsref/normalize
 must go build -C "$ROOT" -o "$TMPD/rawof" ./tests/ovsref/rawof
 SECTIONS=("$@")
-((${#SECTIONS[@]})) || SECTIONS=(flows ofctl errors of15 conntrack ctpkt monitor nat ftp ftpnat ftpnatct ftpnatport tftp ctrewrite ctflush learn tunnel mpls meters tlv tlvfields tlvfields2 tlvlearn multipath bundlefail queues grouphash learnlimit)
+((${#SECTIONS[@]})) || SECTIONS=(flows ofctl errors of15 conntrack ctpkt monitor nat ftp ftpnat ftpnatct ftpnatport tftp ctrewrite ctflush learn tunnel mpls meters tlv tlvfields tlvfields2 tlvlearn multipath bundlefail queues grouphash learnlimit ndopts)
 for s in "${SECTIONS[@]}"; do
 	declare -F "section_$s" >/dev/null || { log "unknown section $s"; exit 2; }
 done

@@ -24,6 +24,12 @@ ephemeral range) so conntrack dumps are reproducible.
       udp6-S-D   UDP 2001:db8::1:S -> 2001:db8::2:D (payload "hi")
       syn-S-D    TCP SYN 198.51.100.1:S -> .2:D
       echo4-ID   ICMP echo request 198.51.100.1 -> .2, identifier ID, sequence 1
+      nd-ns|na[-sll|-tll...]  IPv6 neighbor solicitation/advertisement from
+                 2001:db8::1 (hop limit 255) for target 2001:db8::99 (no host
+                 answers it) with the link-layer address options named, in
+                 that order (sll: type 1, tll: type 2, 02:00:00:00:01:01);
+                 nd-ns-dad: a DAD solicitation (from ::, no option)
+  traffic.py send IFACE KIND...                 send each KIND's frame out of IFACE (AF_PACKET), 0.05 s apart
 
 Addresses may be IPv4 or IPv6. Exit status 0 when every expected reply came.
 """
@@ -246,7 +252,39 @@ def echo4(ident):
     return ip4(1, bytes(msg))
 
 
+def nd(kind):
+    parts = kind.split("-")[1:]
+    typ = {"ns": 135, "na": 136}[parts[0]]
+    src, dst = SRC6, DST6
+    eth = ETH6
+    if parts[1:] == ["dad"]:
+        src = bytes(16)
+        dst = bytes.fromhex("ff0200000000000000000001ff000099")
+        eth = bytes.fromhex("3333ff000099" "020000000101" "86dd")
+        parts = parts[:1]
+    opts = b""
+    for o in parts[1:]:
+        opts += bytes([{"sll": 1, "tll": 2}[o], 1]) + bytes.fromhex("020000000101")
+    flags = 0x60000000 if typ == 136 else 0
+    target = bytes.fromhex("20010db8000000000000000000000099")
+    msg = bytearray(struct.pack("!BBHI", typ, 0, 0, flags) + target + opts)
+    c = csum(src + dst + struct.pack("!IxxxB", len(msg), 58) + bytes(msg))
+    msg[2:4] = struct.pack("!H", c)
+    return eth + struct.pack("!IHBB", 0x60000000, len(msg), 58, 255) + src + dst + bytes(msg)
+
+
+def send(iface, kinds):
+    s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+    s.bind((iface, 0))
+    for k in kinds:
+        s.send(packet(k))
+        time.sleep(0.05)
+    return 0
+
+
 def packet(kind):
+    if kind.startswith("nd-"):
+        return nd(kind)
     name, _, rest = kind.partition("-")
     nums = [int(x) for x in rest.split("-")] if rest and rest[0].isdigit() else []
     if name == "udp4" and len(nums) == 2:
@@ -298,6 +336,8 @@ def main(a):
     if m == "packet":
         print(packet(a[1]).hex())
         return 0
+    if m == "send":
+        return send(a[1], a[2:])
     if m == "ready":
         return ready(int(a[1]), a[2], a[3])
     print(__doc__, file=sys.stderr)
