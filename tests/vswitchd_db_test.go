@@ -8,7 +8,6 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -29,9 +28,6 @@ import (
 func TestPrivilegedVswitchdDatabase(t *testing.T) {
 	netns.Require(t)
 	bin := netns.Bin(t)
-	if _, err := exec.LookPath("ovsdb-server"); err != nil {
-		t.Skip("ovsdb-server not installed")
-	}
 	S := netns.New(t, "s5w-s")
 	H := []*netns.NS{netns.New(t, "s5w-h1"), netns.New(t, "s5w-h2"), netns.New(t, "s5w-h3")}
 	for i, h := range H {
@@ -39,52 +35,8 @@ func TestPrivilegedVswitchdDatabase(t *testing.T) {
 		netns.Veth(t, "h"+n, h, "s5w-v"+n, S)
 		h.Addr(t, "h"+n, "198.51.100."+n+"/24")
 	}
-	T := t.TempDir()
-	db := "unix:" + filepath.Join(T, "db.sock")
-	env := []string{"OVS_RUNDIR=" + T, "OVS_LOGDIR=" + T, "OVS_DBDIR=" + T}
-	in := func(name string, args ...string) (string, error) {
-		return S.Try("env", append(append(append([]string{}, env...), "timeout", "40", name), args...)...)
-	}
-	vsctl := func(args ...string) string {
-		t.Helper()
-		out, err := in("ovs-vsctl", append([]string{"--db=" + db, "--timeout=30"}, args...)...)
-		if err != nil {
-			t.Fatalf("ovs-vsctl %s: %v\n%s", strings.Join(args, " "), err, out)
-		}
-		return strings.TrimSpace(out)
-	}
-	netns.Run(t, "ovsdb-tool", "create", filepath.Join(T, "conf.db"), "/usr/share/openvswitch/vswitch.ovsschema")
-	startDB := func() *netns.Proc {
-		p := S.Start(t, "ovsdb-server", filepath.Join(T, "conf.db"), "--remote=p"+db,
-			"--unixctl="+filepath.Join(T, "ovsdb.ctl"), "--log-file="+filepath.Join(T, "ovsdb-server.log"))
-		if !netns.Eventually(10*time.Second, func() bool { _, err := os.Stat(filepath.Join(T, "db.sock")); return err == nil }) {
-			t.Fatalf("ovsdb-server did not start:\n%s", p.Output())
-		}
-		return p
-	}
-	dbp := startDB()
-	vsctl("--no-wait", "init")
-
-	// ovs-vswitchd's form; --detach returns once the first configuration
-	// is applied.
-	if out, err := in(bin, db, "--pidfile", "--detach", "--no-chdir", "--log-file", "-vconsole:off"); err != nil {
-		t.Fatalf("gswitch %s --detach: %v\n%s", db, err, out)
-	}
-	b, err := os.ReadFile(filepath.Join(T, "ovs-vswitchd.pid"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	pid, _ := strconv.Atoi(strings.TrimSpace(string(b)))
-	t.Cleanup(func() {
-		if pid > 0 && alive(pid) {
-			syscall.Kill(pid, syscall.SIGTERM)
-			netns.Eventually(5*time.Second, func() bool { return !alive(pid) })
-		}
-		if t.Failed() {
-			log, _ := os.ReadFile(filepath.Join(T, "ovs-vswitchd.log"))
-			t.Logf("ovs-vswitchd.log:\n%s", log)
-		}
-	})
+	d := startDBSwitch(t, S, bin)
+	in, vsctl, startDB, dbp, pid := d.In, d.Vsctl, d.StartDB, d.DBP, d.Pid
 	if got := vsctl("get", "Open_vSwitch", ".", "iface_types"); !strings.Contains(got, "internal") {
 		t.Errorf("iface_types %q", got)
 	}

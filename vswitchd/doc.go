@@ -11,7 +11,10 @@
 // hwaddr, protocols, fail mode, controllers, their own (LOCAL) Interface
 // row, and interfaces with type, ofport_request and patch peer, leaving
 // out what ovs-vswitchd leaves out (a second use of a name, a bad
-// datapath-id), with a reason.
+// datapath-id), with a reason. DesiredCT reads the conntrack zone
+// timeout policies (Datapath["netdev"], then ["system"], ct_zones and
+// their CT_Timeout_Policy; `ovs-vsctl add-zone-tp`), checked against OVS
+// 3.1 in tests/golden/ctzone.
 //
 // # Applying
 //
@@ -32,7 +35,10 @@
 // bridge again (its ports ask for their numbers back). A device that
 // cannot be opened leaves its Interface with ofport -1 and OVS's error
 // text; Apply tries it again each time, so a device that appears later
-// gets its port then. Every bridge shares one conntrack, pool and clock.
+// gets its port then. Every bridge shares one conntrack, pool and clock;
+// CTApplier.Apply sets on that tracker the zone policies that differ and
+// removes those the database dropped (zones set by hand with
+// dpctl/add-zone-tp are left alone).
 //
 // # Writing back
 //
@@ -43,7 +49,8 @@
 // datapath_id and datapath_version; Interface ofport, error, admin_state,
 // link_state, link_speed, link_resets, mac_in_use, mtu, ifindex, duplex,
 // status (ethtool's driver) and statistics (when an interface has none,
-// and every 5 s); Controller is_connected, role and status. A write-back
+// and every 5 s); Controller is_connected, role and status. DatapathOps
+// fills the netdev Datapath row's capabilities (OVS 3.1 netdev's). A write-back
 // that changes nothing sends nothing, so the loop settles.
 //
 // # The loop
@@ -57,8 +64,7 @@
 //
 // Not read yet: Port tag/trunks/vlan_mode, Interface mtu_request, mac and
 // options other than a patch's peer, Controller connection_mode,
-// inactivity_probe and max_backoff, Datapath/CT_Zone/CT_Timeout_Policy,
-// flow_tables, IPFIX/sFlow/NetFlow, mirrors, QoS.
+// inactivity_probe and max_backoff, flow_tables, IPFIX/sFlow/NetFlow, mirrors, QoS.
 //
 // Only cmd/gswitch imports this package; it may import ovsdb, datapath and
 // the packages below them (tests/deps_test.go).

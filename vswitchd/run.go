@@ -35,6 +35,8 @@ type Loop struct {
 	// Ready is called once, after the first configuration is applied and
 	// written back (or the write-back failed: it is retried).
 	Ready func()
+
+	ct CTApplier // the zone timeout policies applied to Switch's tracker
 }
 
 // Run runs the loop until ctx ends. While the database is away the
@@ -53,6 +55,8 @@ func (l *Loop) Run(ctx context.Context) {
 	for {
 		snap := l.Monitor.Snapshot()
 		spec, problems := Desired(snap)
+		ctWant, ctProblems := DesiredCT(snap)
+		problems = append(problems, ctProblems...)
 		if p := strings.Join(problems, "\n"); p != lastProblems {
 			for _, m := range problems {
 				log.Warn(m)
@@ -60,11 +64,15 @@ func (l *Loop) Run(ctx context.Context) {
 			lastProblems = p
 		}
 		l.Switch.Apply(spec)
+		if tr := l.Switch.cfg.Tracker; tr != nil {
+			l.ct.Apply(tr, ctWant)
+		}
 		stats := time.Since(lastStats) >= statsInterval
 		if stats {
 			lastStats = time.Now()
 		}
-		if ops := l.Write.Ops(snap, spec, l.Switch.State(), stats); len(ops) > 0 {
+		ops := l.Write.Ops(snap, spec, l.Switch.State(), stats)
+		if ops = append(ops, DatapathOps(snap)...); len(ops) > 0 {
 			tctx, cancel := context.WithTimeout(ctx, transactTimeout)
 			_, err := l.DB.Transact(tctx, ops...)
 			cancel()
