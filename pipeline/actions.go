@@ -240,7 +240,7 @@ func (w *worker) outputOne(pk *packet.Packet, port uint32, maxLen uint16, st *xs
 	case PortController:
 		reason := uint8(ReasonAction)
 		switch {
-		case w.inPacketOut:
+		case w.fromPacketOut(st):
 			reason = ReasonPacketOut
 		case st.gdepth > 0:
 			reason = ReasonGroup
@@ -301,13 +301,21 @@ func (w *worker) flood(pk *packet.Packet, all bool) {
 	}
 }
 
+// fromPacketOut reports whether a packet-in now is one of a packet-out's
+// (OVS's OFPR_PACKET_OUT): a packet-out is running and its packet has not
+// been recirculated by ct(table=N), after which OVS translates it as any
+// other packet (OFPR_ACTION, and NO_MATCH for a table-miss flow).
+func (w *worker) fromPacketOut(st *xstate) bool {
+	return w.inPacketOut && st.recirc == 0
+}
+
 // packetIn hands pk to the controllers.
 func (w *worker) packetIn(pk *packet.Packet, reason uint8, maxLen uint16, id uint16, userData []byte, st *xstate) {
 	cookie := ^uint64(0)
 	miss := false
 	if st.fl != nil {
 		cookie = st.fl.spec.Cookie
-		if reason == ReasonAction && st.fl.miss && !w.inPacketOut {
+		if reason == ReasonAction && st.fl.miss && !w.fromPacketOut(st) {
 			reason, miss = ReasonNoMatch, true
 		}
 	}

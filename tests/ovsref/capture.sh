@@ -417,12 +417,19 @@ section_monitor() {
 		"of10-standard|ovs-ofctl monitor br0 65534 -P standard"
 		"of13-default|ovs-ofctl -O OpenFlow13 monitor br0 65534"
 		"of13-standard|ovs-ofctl -O OpenFlow13 monitor br0 65534 -P standard"
+		"of15-default|ovs-ofctl -O OpenFlow15 monitor br0 65534"
+		"of15-watch|ovs-ofctl -O OpenFlow15 monitor br0 65534 watch:"
 	)
 	for v in "${variants[@]}"; do
 		name=${v%%|*}
 		switch_ns
 		lone_ports ggo-p1 ggo-p2
-		ovs_up -p ggo-p1=1 -p ggo-p2=2
+		# (of15-*: the bridge allows OpenFlow15 too)
+		if [[ $name == of15-* ]]; then
+			ovs_up -p ggo-p1=1 -p ggo-p2=2 -P OpenFlow10,OpenFlow13,OpenFlow15
+		else
+			ovs_up -p ggo-p1=1 -p ggo-p2=2
+		fi
 		must ovs-ofctl -O OpenFlow13 add-flows br0 "$FLOWS/packet-in.flows"
 		# shellcheck disable=SC2086
 		timeout 10 ${v#*|} >"$TMPD/monitor.raw" 2>&1 &
