@@ -304,3 +304,16 @@ func itoa(i int) string {
 	}
 	return "1" + string(rune('0'+i-10))
 }
+
+// FieldName is the name OVS prints a subfield of model field id with
+// (mf_format_subfield: the field's first NXM or OXM header, NXM_NX_REG0,
+// OXM_OF_METADATA, ...); "" for a field with no header.
+func FieldName(id packet.FieldID) string {
+	if int(id) < len(nxmOf) && nxmOf[id] != nil {
+		return nxmOf[id].Name
+	}
+	if int(id) < len(oxmOf) && oxmOf[id] != nil {
+		return oxmOf[id].Name
+	}
+	return ""
+}
