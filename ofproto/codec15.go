@@ -402,11 +402,17 @@ func groupDescStats15(c *conn, _ *codec, r *statsRequest) error {
 // 6-11) are only reported back (gswitch sends none of those messages).
 const asyncProps14 = 12
 
-// asyncAllowed14 are the reasons OVS 3.1 takes in the masks of role status
-// (OFPCRR_*: 3 reasons), table status (OFPTR_VACANCY_DOWN and _UP, 3 and
-// 4) and request forward (OFPRFR_*: 2 reasons) from OpenFlow 1.4 on; a bit
-// beyond them is OFPACFC_INVALID.
-var asyncAllowed14 = [...]uint32{asyncRoleStatus: 0x7, asyncTableStatus: 0x18, asyncRequestForward: 0x3}
+// asyncAllowed are the reasons OVS 3.1 takes in each kind's masks
+// (ofp-connection.c's async_props): [0] before OpenFlow 1.4 (packet-in:
+// no_match, action, invalid_ttl), [1] from 1.4 on (packet-in adds
+// action_set, group and packet_out); port status (OFPPR_*: 3 reasons),
+// flow removed (OFPRR_* up to eviction), role status (OFPCRR_*: 3), table
+// status (OFPTR_VACANCY_DOWN and _UP, 3 and 4) and request forward
+// (OFPRFR_*: 2) the same in both. A bit beyond them is OFPACFC_INVALID.
+var asyncAllowed = [2][6]uint32{
+	{asyncPacketIn: 0x7, asyncPortStatus: 0x7, asyncFlowRemoved: 0x3f, asyncRoleStatus: 0x7, asyncTableStatus: 0x18, asyncRequestForward: 0x3},
+	{asyncPacketIn: 0x3f, asyncPortStatus: 0x7, asyncFlowRemoved: 0x3f, asyncRoleStatus: 0x7, asyncTableStatus: 0x18, asyncRequestForward: 0x3},
+}
 
 // encodeGetAsyncReply14 is an OpenFlow 1.4+ OFPT_GET_ASYNC_REPLY: one
 // property per type 0-11.
@@ -420,7 +426,19 @@ func encodeGetAsyncReply14(xid uint32, a *asyncConfig) []byte {
 
 // decodeSetAsync14 applies the properties of an OpenFlow 1.4+ OFPT_SET_ASYNC.
 func decodeSetAsync14(b []byte, a *asyncConfig) error {
-	props := b[HeaderLen:]
+	return decodeAsyncProps(b[HeaderLen:], a, Version15)
+}
+
+// decodeAsyncProps applies async config properties (OFPACPT_*, types 0-11)
+// to a, as OVS's ofputil_decode_set_async_config for OpenFlow 1.4+'s
+// OFPT_SET_ASYNC and for NXT_SET_ASYNC_CONFIG2 on the connection's version
+// v (which takes the 1.4 types on 1.0 and 1.3 too, with v's reasons). On
+// error a may be partly changed: pass a copy.
+func decodeAsyncProps(props []byte, a *asyncConfig, v uint8) error {
+	allowed := &asyncAllowed[0]
+	if v >= Version15 {
+		allowed = &asyncAllowed[1]
+	}
 	for len(props) > 0 {
 		typ, val, rest, err := pullProp(props)
 		if err != nil {
@@ -435,11 +453,11 @@ func decodeSetAsync14(b []byte, a *asyncConfig) error {
 		case len(val) != 4:
 			return errPropBadLen
 		}
-		k, v := int(typ/2), binary.BigEndian.Uint32(val)
-		if k >= asyncRoleStatus && v&^asyncAllowed14[k] != 0 {
+		k, m := int(typ/2), binary.BigEndian.Uint32(val)
+		if m&^allowed[k] != 0 {
 			return pipeline.NewError(pipeline.OFPACFC_INVALID)
 		}
-		a[k][1-typ%2] = v
+		a[k][1-typ%2] = m
 	}
 	return nil
 }

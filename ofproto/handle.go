@@ -525,40 +525,15 @@ func (c *conn) asyncSetLocked() {
 	}
 }
 
-// setAsyncProps applies NXT_SET_ASYNC_CONFIG2 properties.
-func (c *conn) setAsyncProps(props []byte) error {
+// setAsyncProps applies NXT_SET_ASYNC_CONFIG2 properties (all twelve
+// types of OpenFlow 1.4's OFPT_SET_ASYNC, with the reasons of the
+// connection's version v, as OVS); nothing changes on error.
+func (c *conn) setAsyncProps(props []byte, v uint8) error {
 	c.mu.Lock()
 	a := c.st.async
 	c.mu.Unlock()
-	r := reader{b: props}
-	for r.left() > 0 {
-		if r.left() < 4 {
-			return errPropBadLen
-		}
-		typ := r.u16()
-		l := int(r.u16())
-		if l < 4 || r.off-4+pad8(l) > len(r.b) {
-			return errPropBadLen
-		}
-		body := r.b[r.off : r.off-4+l]
-		r.off += pad8(l) - 4
-		if typ > 5 {
-			if typ >= 0xfffe {
-				return pipeline.NewError(pipeline.OFPBPC_BAD_EXPERIMENTER)
-			}
-			return errPropBadType
-		}
-		if len(body) != 4 {
-			return errPropBadLen
-		}
-		// Types: 0 packet-in slave, 1 packet-in master, 2 port-status
-		// slave, 3 master, 4 flow-removed slave, 5 master.
-		kind, master := int(typ/2), typ%2 == 1
-		i := 1
-		if master {
-			i = 0
-		}
-		a[kind][i] = binary.BigEndian.Uint32(body)
+	if err := decodeAsyncProps(props, &a, v); err != nil {
+		return err
 	}
 	c.mu.Lock()
 	c.st.async = a
@@ -678,7 +653,7 @@ func (c *conn) handleNicira(h Header, b []byte, subtype uint32) error {
 		if h.Version != Version10 && h.Version != Version13 {
 			return errBadSubtype
 		}
-		return c.setAsyncProps(body)
+		return c.setAsyncProps(body, h.Version)
 	case NXTSetControllerID:
 		if len(body) != 8 {
 			return errBadLen

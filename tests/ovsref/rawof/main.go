@@ -400,6 +400,16 @@ func allCases() []tcase {
 		add("features-request-with-body", v, msg(v, 5, caseXID, make([]byte, 8)))
 		add("hello-after-hello", v, msg(v, 0, caseXID, nil))
 		add("error-from-controller", v, msg(v, 1, caseXID, cat(be16(1), be16(1))))
+		// NXT_SET_ASYNC_CONFIG2 (OpenFlow 1.0-1.3) with the properties of
+		// OpenFlow 1.4's OFPT_SET_ASYNC: role status, table status and
+		// request forward (types 6-11), one past them, bits outside a
+		// type's reasons, an experimenter property
+		add("nx-set-async2-props-6-11", v, nxSetAsync2(v, asyncProp(6, 7), asyncProp(7, 7), asyncProp(8, 0x18),
+			asyncProp(9, 0x18), asyncProp(10, 3), asyncProp(11, 3)))
+		add("nx-set-async2-prop-12", v, nxSetAsync2(v, asyncProp(12, 0)))
+		add("nx-set-async2-role-status-bad-bits", v, nxSetAsync2(v, asyncProp(6, 8)))
+		add("nx-set-async2-packet-in-bad-bits", v, nxSetAsync2(v, asyncProp(1, 0xffffffff)))
+		add("nx-set-async2-experimenter", v, nxSetAsync2(v, pad8(cat(be16(0xfffe), be16(12), be32(nxVendor), be32(0)))))
 	}
 	// a hello that admits only OpenFlow 1.1 (version bitmap): no common version
 	cs = append(cs, tcase{name: "hello-incompatible-bitmap", version: 2,
@@ -553,6 +563,14 @@ func allCases() []tcase {
 }
 
 // truncTo cuts m to n bytes and sets its length field to n.
+// nxSetAsync2 is an NXT_SET_ASYNC_CONFIG2 with the given properties.
+func nxSetAsync2(v uint8, props ...[]byte) []byte {
+	return msg(v, 4, caseXID, cat(be32(nxVendor), be32(27), cat(props...)))
+}
+
+// asyncProp is an async config property of type typ with mask val.
+func asyncProp(typ uint16, val uint32) []byte { return cat(be16(typ), be16(8), be32(val)) }
+
 func truncTo(m []byte, n int) []byte {
 	return withLen(m[:n], uint16(n))
 }
@@ -625,6 +643,11 @@ func replyCases() []replyCase {
 			flowMod13(0, 0, udp, applyActions(ctrl13)),
 			msg(of13, 13, caseXID+1, cat(be32(0xffffffff), be32(1), be16(16), make([]byte, 6), output13(0xfffffff9), pktData)),
 		}},
+		// the 1.4 properties over NXT_SET_ASYNC_CONFIG2, then what 1.3's
+		// OFPT_GET_ASYNC_REQUEST reports
+		{"nx-set-async2-props-6-11-get-async", of13, [][]byte{
+			nxSetAsync2(of13, asyncProp(6, 7), asyncProp(7, 5), asyncProp(8, 0x18), asyncProp(9, 0x10), asyncProp(10, 3), asyncProp(11, 1)),
+			msg(of13, 26, caseXID, nil)}},
 		{"features", of10, [][]byte{msg(of10, 5, caseXID, nil)}},
 		{"get-config", of10, [][]byte{msg(of10, 7, caseXID, nil)}},
 		{"barrier", of10, [][]byte{msg(of10, 18, caseXID, nil)}},
