@@ -577,6 +577,7 @@ const (
 	slotPushVLAN
 	slotDecTTL
 	slotDecMPLSTTL
+	slotDecNSHTTL
 	numSlots
 )
 
@@ -595,6 +596,8 @@ func actionSetSlot(k opKind) int {
 		return slotDecTTL
 	case opDecMPLSTTL:
 		return slotDecMPLSTTL
+	case opDecNSHTTL:
+		return slotDecNSHTTL
 	}
 	return -1
 }

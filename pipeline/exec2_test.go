@@ -448,3 +448,25 @@ func TestBucketActions(t *testing.T) {
 		t.Fatalf("outputs %v, %d packet-ins", got, len(e.pi.pis))
 	}
 }
+
+// TestAsActionSet: a bucket's ops in OVS's action-set order (ACTION_SET_ORDER
+// ends with dec_nsh_ttl; set-field family in order; the last output wins;
+// controller and note dropped), and nothing without a final action.
+func TestAsActionSet(t *testing.T) {
+	acts := []Action{Output{Port: 1}, Controller{MaxLen: 10}, DecNSHTTL{}, RegLoad{Dst: Subfield{Field: packet.FieldReg0, NBits: 8}, Value: packet.U128{Lo: 5}},
+		DecTTL{}, Note{}, Output{Port: 2}}
+	var kinds []opKind
+	ops := asActionSet(compileActions(acts, nil))
+	for _, o := range ops {
+		kinds = append(kinds, o.kind)
+	}
+	if len(ops) > 0 && ops[len(ops)-1].port != 2 {
+		t.Errorf("final output to %d, want 2", ops[len(ops)-1].port)
+	}
+	if want := []opKind{opDecTTL, opDecNSHTTL, opSet, opOutput}; !slices.Equal(kinds, want) {
+		t.Errorf("kinds %v, want %v", kinds, want)
+	}
+	if ops := asActionSet(compileActions([]Action{DecTTL{}, Controller{}}, nil)); len(ops) != 0 {
+		t.Errorf("without a final action: %d ops", len(ops))
+	}
+}
