@@ -614,6 +614,26 @@ section_ndopts() {
 	ovs_down
 }
 
+# section_bigbundle: 20000 flow-mods in one OpenFlow 1.5 bundle (flow i:
+# table=i%4,priority=100+i%7,ip,nw_src=10.(i>>8).(i&255).1,actions=output:(1+i%2)),
+# the same again with replace-flows, then 20000 others (table 5) and a bad
+# one (group:77 does not exist) in one bundle, which is rolled back; the
+# aggregate after each. tests' TestPrivilegedBigBundleVsOVS runs the same.
+section_bigbundle() {
+	switch_ns
+	lone_ports ggo-p1 ggo-p2
+	ovs_up -p ggo-p1=1 -p ggo-p2=2 -P OpenFlow10,OpenFlow13,OpenFlow15
+	python3 -c 'for i in range(20000): print("table=%d,priority=%d,ip,nw_src=10.%d.%d.1,actions=output:%d" % (i%4, 100+i%7, i>>8, i&255, 1+i%2))' >"$TMPD/big.flows"
+	{ sed 's/^table=[0-9]*,/table=5,/' "$TMPD/big.flows"; echo 'table=6,actions=group:77'; } >"$TMPD/bigbad.flows"
+	SETUP="private OVS 3.1, ports ggo-p1=1 ggo-p2=2, protocols OpenFlow10,OpenFlow13,OpenFlow15; big.flows: 20000 flows generated as capture.sh section_bigbundle says; bigbad.flows: them in table 5 and table=6,actions=group:77; the steps in this order"
+	cap flows bigbundle/add ovs-ofctl -O OpenFlow15 --bundle add-flows br0 "$TMPD/big.flows"
+	cap flows bigbundle/aggregate-1 ovs-ofctl -O OpenFlow15 dump-aggregate br0
+	cap flows bigbundle/replace ovs-ofctl -O OpenFlow15 --bundle replace-flows br0 "$TMPD/big.flows"
+	cap flows bigbundle/add-bad ovs-ofctl -O OpenFlow15 --bundle add-flows br0 "$TMPD/bigbad.flows"
+	cap flows bigbundle/aggregate-2 ovs-ofctl -O OpenFlow15 dump-aggregate br0
+	ovs_down
+}
+
 # section_tunnel: tunnel metadata on ordinary ports (flows/tunnel.flows):
 # three pings from the left host to the right one; the flows set the tunnel
 # fields in table 0 and match them in later tables
@@ -1069,7 +1089,7 @@ mkdir -p "$GOLD"
 must go build -C "$ROOT" -o "$NORMALIZE" ./tests/ovsref/normalize
 must go build -C "$ROOT" -o "$TMPD/rawof" ./tests/ovsref/rawof
 SECTIONS=("$@")
-((${#SECTIONS[@]})) || SECTIONS=(flows ofctl errors of15 conntrack ctpkt monitor nat ftp ftpnat ftpnatct ftpnatport tftp ctrewrite ctflush learn tunnel mpls meters tlv tlvfields tlvfields2 tlvlearn multipath bundlefail queues grouphash learnlimit ndopts)
+((${#SECTIONS[@]})) || SECTIONS=(flows ofctl errors of15 conntrack ctpkt monitor nat ftp ftpnat ftpnatct ftpnatport tftp ctrewrite ctflush learn tunnel mpls meters tlv tlvfields tlvfields2 tlvlearn multipath bundlefail queues grouphash learnlimit ndopts bigbundle)
 for s in "${SECTIONS[@]}"; do
 	declare -F "section_$s" >/dev/null || { log "unknown section $s"; exit 2; }
 done
