@@ -49,6 +49,9 @@ func FlowLine(f *pipeline.FlowSpec) string {
 type Stats struct {
 	DurationSec    int64
 	Packets, Bytes uint64
+	// Offload asks for bridge/dump-flows --offload-stats' counters after
+	// n_bytes (always 0: gswitch offloads no flow to hardware).
+	Offload bool
 }
 
 // BridgeLine is the flow as ovs-vswitchd's bridge/dump-flows prints it
@@ -60,6 +63,9 @@ func BridgeLine(f *pipeline.FlowSpec, s Stats) string {
 		fmt.Fprintf(&b, "table_id=%d, ", f.Table)
 	}
 	fmt.Fprintf(&b, "duration=%ds, n_packets=%d, n_bytes=%d, ", s.DurationSec, s.Packets, s.Bytes)
+	if s.Offload {
+		b.WriteString("n_offload_packets=0, n_offload_bytes=0, ")
+	}
 	b.WriteString(Match(&f.Match, f.Priority))
 	b.WriteString(",actions=")
 	b.WriteString(Instructions(&f.Inst))

@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"gswitch/cmd/gswitch/internal/ctl"
+	"gswitch/ofptext"
+	"gswitch/pipeline"
 )
 
 // coverageInterval is OVS's COVERAGE_RUN_INTERVAL.
@@ -57,8 +59,63 @@ func (s *Switch) registerVswitchdCommands(c *ctl.Server, vl *vlog, d *daemonStat
 		}
 		return b.String(), nil
 	})
+	c.Register("bridge/dump-flows", "[--offload-stats] bridge", 1, 2, s.bridgeDumpFlows)
 	cov := newCoverage(s)
 	c.Register("coverage/show", "", 0, 0, func([]string) (string, error) { return cov.show(), nil })
+}
+
+// hiddenFlows are the flows OVS 3.1's ofproto-dpif installs in its hidden
+// table 254 of every bridge (recirculation and the internal controller and
+// drop actions), as bridge/dump-flows shows them. gswitch has no table 254
+// and nothing runs these: they are printed as fixed text so the answer is
+// OVS's. Their counters stay 0 here; in OVS they count only its internal
+// upcalls.
+var hiddenFlows = [...]string{
+	"priority=2,recirc_id=0,actions=drop",
+	"priority=0,reg0=0x1,actions=controller(reason=)",
+	"priority=0,reg0=0x2,actions=drop",
+	"priority=0,reg0=0x3,actions=drop",
+}
+
+// bridgeDumpFlows is `bridge/dump-flows [--offload-stats] BRIDGE`: every
+// flow of the bridge, hidden ones included, one line each as ovs-vswitchd
+// prints it (ofptext.BridgeLine). The order is the flow-stats reply's
+// (pipeline.Datapath.Flows: by table, then priority from highest, then
+// age), as gswitch's dump-flows. OVS walks its classifier, as for its
+// dump-flows: by table and priority too, but flows of equal priority come
+// grouped by subtable (the fields they match), in hash order within one,
+// so those may come in another order than here. As in OVS, the last
+// argument names the bridge and an unknown option before it is ignored;
+// with --offload-stats each line also says n_offload_packets and
+// n_offload_bytes, always 0 (gswitch offloads no flow to hardware).
+func (s *Switch) bridgeDumpFlows(a []string) (string, error) {
+	br := s.bridge(a[len(a)-1])
+	if br == nil {
+		return "", fmt.Errorf("Unknown bridge")
+	}
+	offload := false
+	for _, arg := range a[:len(a)-1] {
+		offload = offload || arg == "--offload-stats"
+	}
+	now := br.Now()
+	var b strings.Builder
+	fl := pipeline.FlowFilter{Table: pipeline.TableAll, OutPort: pipeline.PortAny, OutGroup: pipeline.GroupAny}
+	for _, f := range br.Pipeline().Flows(&fl, now) {
+		b.WriteString(ofptext.BridgeLine(&f.Spec, ofptext.Stats{DurationSec: (now - f.Created) / 1e9,
+			Packets: f.Packets, Bytes: f.Bytes, Offload: offload}))
+		b.WriteByte('\n')
+	}
+	// The hidden flows are as old as the bridge: in OVS they come with it.
+	// gswitch's clock starts with the process (the bridges of database mode
+	// may be younger).
+	offloadText := ""
+	if offload {
+		offloadText = "n_offload_packets=0, n_offload_bytes=0, "
+	}
+	for _, h := range hiddenFlows {
+		fmt.Fprintf(&b, "table_id=254, duration=%ds, n_packets=0, n_bytes=0, %s%s\n", now/1e9, offloadText, h)
+	}
+	return b.String(), nil
 }
 
 // coverage keeps the event counters' totals every coverageInterval for an
