@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# dump-flows.sh - capture OVS 3.1's `ovs-appctl bridge/dump-flows br0` (plain
-# --offload-stats, and an unknown option, which OVS ignores) for a standalone bridge (its priority=0 NORMAL flow)
-# with the flows of dump-flows.flows added, into dump-flows.txt, for
-# cmd/gswitch's TestBridgeDumpFlows (which builds the same flows).
+# dump-flows.sh - capture OVS 3.1's `ovs-appctl bridge/dump-flows br0`
+# (plain, with --offload-stats, and with an unknown option, which OVS
+# ignores) for a standalone bridge (its priority=0 NORMAL flow) with the
+# flows of dump-flows.flows added, into dump-flows.txt (the command is in
+# dump-flows.cmd), for cmd/gswitch's TestBridgeDumpFlows (which builds the
+# same flows).
 #
 # Usage (as root): tests/golden/vswitchd/dump-flows.sh
 # Environment: CAPTURE_NS=NAME is the namespace (default s5b-ref).
