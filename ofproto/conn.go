@@ -94,6 +94,13 @@ type conn struct {
 
 	lastRecv atomic.Int64 // unix ns of the last message received
 	echoXid  atomic.Uint32
+	// probe is the inactivity probe interval in ns (<= 0: off): the
+	// server's ProbeInterval, or an active controller's own
+	// (SetControllerOptions changes it on the running connection).
+	probe atomic.Int64
+	// probeAdjustable: an active controller's connection, whose probe
+	// interval may be turned on later (set before run).
+	probeAdjustable bool
 
 	// Used only by the reader goroutine.
 	bundles map[uint32]*bundle
@@ -116,6 +123,7 @@ func newConn(s *Server, nc net.Conn, service bool) *conn {
 		c.name = "conn"
 	}
 	c.st.role = roleEqual
+	c.probe.Store(int64(s.cfg.ProbeInterval))
 	if !service {
 		c.st.missSendLen = 128 // OFP_DEFAULT_MISS_SEND_LEN
 	}
@@ -164,7 +172,7 @@ func (c *conn) run() {
 		defer wg.Done()
 		c.writeLoop()
 	}()
-	if s.cfg.ProbeInterval > 0 {
+	if c.probe.Load() > 0 || c.probeAdjustable {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -434,15 +442,12 @@ func (c *conn) flushAndClose(why string) {
 	c.close(why)
 }
 
-// probeLoop sends an echo request after ProbeInterval of silence and closes
-// the connection after as long again.
+// probeLoop sends an echo request after the probe interval of silence and
+// closes the connection after as long again. The interval is read each
+// tick, so a change (SetControllerOptions) applies to the running
+// connection, as OVS's rconn_set_probe_interval.
 func (c *conn) probeLoop() {
-	iv := c.srv.cfg.ProbeInterval
-	tick := iv / 4
-	if tick < time.Millisecond {
-		tick = time.Millisecond
-	}
-	t := time.NewTicker(tick)
+	t := time.NewTimer(time.Millisecond)
 	defer t.Stop()
 	sent := false
 	for {
@@ -450,6 +455,21 @@ func (c *conn) probeLoop() {
 		case <-c.done:
 			return
 		case <-t.C:
+		}
+		iv := time.Duration(c.probe.Load())
+		tick := iv / 4
+		switch {
+		case iv <= 0:
+			tick = time.Second
+		case tick < time.Millisecond:
+			tick = time.Millisecond
+		case tick > time.Second:
+			tick = time.Second
+		}
+		t.Reset(tick)
+		if iv <= 0 {
+			sent = false
+			continue
 		}
 		idle := time.Duration(time.Now().UnixNano() - c.lastRecv.Load())
 		switch {

@@ -18,6 +18,47 @@ type activeConn struct {
 	since     time.Time // connected or disconnected at
 	wasUp     bool
 	isStopped bool
+	opts      ControllerOptions
+	// redial: the connection was closed to be made again at once (a
+	// protocols change: OVS builds the controller's rconn anew, which
+	// connects without waiting).
+	redial bool
+}
+
+// takeRedial reports and clears redial.
+func (a *activeConn) takeRedial() bool {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	r := a.redial
+	a.redial = false
+	return r
+}
+
+// ControllerOptions are one active controller's own connection settings
+// (OVS's Controller inactivity_probe and max_backoff, in effect).
+type ControllerOptions struct {
+	// ProbeInterval is the inactivity probe (as Config.ProbeInterval):
+	// 0 the server's, negative off.
+	ProbeInterval time.Duration
+	// MaxBackoff caps the reconnect back-off; 0: the server's.
+	MaxBackoff time.Duration
+}
+
+func (a *activeConn) maxBackoff(def time.Duration) time.Duration {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.opts.MaxBackoff > 0 {
+		return a.opts.MaxBackoff
+	}
+	return def
+}
+
+// probeIntervalLocked is the probe interval in effect (<= 0: off).
+func (a *activeConn) probeIntervalLocked(def time.Duration) time.Duration {
+	if a.opts.ProbeInterval != 0 {
+		return a.opts.ProbeInterval
+	}
+	return def
 }
 
 func (a *activeConn) stopped() bool {
@@ -26,8 +67,9 @@ func (a *activeConn) stopped() bool {
 	return a.isStopped
 }
 
-func (a *activeConn) connected(c *conn) {
+func (a *activeConn) connected(c *conn, defProbe time.Duration) {
 	a.mu.Lock()
+	c.probe.Store(int64(a.probeIntervalLocked(defProbe)))
 	a.c, a.state, a.since, a.wasUp = c, "ACTIVE", time.Now(), true
 	a.mu.Unlock()
 }
@@ -121,9 +163,50 @@ func (s *Server) Disconnect(target string) bool {
 	return true
 }
 
+// SetControllerOptions changes a Connect'ed controller's settings in
+// place, as OVS's ofconn_reconfigure: the running connection takes the new
+// probe interval and the next back-off the new ceiling; nothing
+// reconnects. False when there is no such controller.
+func (s *Server) SetControllerOptions(target string, o ControllerOptions) bool {
+	s.mu.Lock()
+	a := s.active[target]
+	s.mu.Unlock()
+	if a == nil {
+		return false
+	}
+	a.mu.Lock()
+	a.opts = o
+	if a.c != nil {
+		a.c.probe.Store(int64(a.probeIntervalLocked(s.cfg.ProbeInterval)))
+	}
+	a.mu.Unlock()
+	return true
+}
+
 // SetProtocols changes the OpenFlow versions offered (bit N: wire version
-// N; 0: every version) to connections made from now on.
-func (s *Server) SetProtocols(bm uint32) { s.protocols.Store(bm) }
+// N; 0: every version). As OVS's connmgr_set_controllers, which builds a
+// service again when its allowed versions change, a change closes every
+// connection, active and passive: controllers reconnect and negotiate
+// with the new versions.
+func (s *Server) SetProtocols(bm uint32) {
+	if s.protocols.Swap(bm) == bm {
+		return
+	}
+	s.mu.Lock()
+	cs := make([]*conn, 0, len(s.conns))
+	for c := range s.conns {
+		cs = append(cs, c)
+	}
+	for _, a := range s.active {
+		a.mu.Lock()
+		a.redial = a.c != nil
+		a.mu.Unlock()
+	}
+	s.mu.Unlock()
+	for _, c := range cs {
+		c.close("protocols changed")
+	}
+}
 
 // SetDatapathID changes the datapath id. As OVS's ofproto_set_datapath_id,
 // a change makes the controllers reconnect (OpenFlow has no message that

@@ -204,7 +204,10 @@ func (s *Server) acceptLoop(ln net.Listener, spec string) {
 // (port 6653 if omitted) or "unix:PATH", kept up with exponential back-off
 // (1s up to MaxBackoff) until Close. Active connections are primary
 // connections (miss_send_len 128, asynchronous messages on).
-func (s *Server) Connect(spec string) error {
+func (s *Server) Connect(spec string) error { return s.ConnectWith(spec, ControllerOptions{}) }
+
+// ConnectWith is Connect with the controller's own connection settings.
+func (s *Server) ConnectWith(spec string, o ControllerOptions) error {
 	network, addr, err := parseActive(spec)
 	if err != nil {
 		return err
@@ -217,7 +220,7 @@ func (s *Server) Connect(spec string) error {
 	if s.active[spec] != nil {
 		return fmt.Errorf("ofproto: already connecting to %s", spec)
 	}
-	a := &activeConn{target: spec, stop: make(chan struct{}), state: "CONNECTING"}
+	a := &activeConn{target: spec, stop: make(chan struct{}), state: "CONNECTING", opts: o}
 	s.active[spec] = a
 	s.wg.Add(1)
 	go s.connectLoop(a, network, addr)
@@ -259,8 +262,19 @@ func (s *Server) connectLoop(a *activeConn, network, addr string) {
 			s.log.Info("ofproto: connected", zap.String("target", spec))
 			start := time.Now()
 			s.serve(nc, false, a)
-			if time.Since(start) > s.cfg.MaxBackoff {
+			if time.Since(start) > a.maxBackoff(s.cfg.MaxBackoff) {
 				backoff = time.Second
+			}
+			if a.takeRedial() {
+				backoff = time.Second
+				select {
+				case <-s.stop:
+					return
+				case <-a.stop:
+					return
+				default:
+				}
+				continue
 			}
 		} else {
 			a.failed(err)
@@ -275,8 +289,8 @@ func (s *Server) connectLoop(a *activeConn, network, addr string) {
 			return
 		case <-time.After(wait):
 		}
-		if backoff *= 2; backoff > s.cfg.MaxBackoff {
-			backoff = s.cfg.MaxBackoff
+		if backoff *= 2; backoff > a.maxBackoff(s.cfg.MaxBackoff) {
+			backoff = a.maxBackoff(s.cfg.MaxBackoff)
 		}
 	}
 }
@@ -290,6 +304,7 @@ func (s *Server) Serve(nc net.Conn, service bool) { s.serve(nc, service, nil) }
 // serve is Serve for the connection of active controller a (nil: none).
 func (s *Server) serve(nc net.Conn, service bool, a *activeConn) {
 	c := newConn(s, nc, service)
+	c.probeAdjustable = a != nil
 	s.mu.Lock()
 	if s.closed || (a != nil && a.stopped()) {
 		s.mu.Unlock()
@@ -299,7 +314,7 @@ func (s *Server) serve(nc net.Conn, service bool, a *activeConn) {
 	s.conns[c] = struct{}{}
 	s.publishLocked()
 	if a != nil {
-		a.connected(c)
+		a.connected(c, s.cfg.ProbeInterval)
 	}
 	s.mu.Unlock()
 	c.run()

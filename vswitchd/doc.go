@@ -31,7 +31,13 @@
 // SetControllers, SetProtocols, SetDatapathID: flows are flushed when a
 // bridge gains its first or loses its last controller, and a standalone
 // bridge without one gets the NORMAL flow, as ovs-vswitchd's
-// bridge_configure_remotes); only a new other_config:hwaddr builds a
+// bridge_configure_remotes); a controller's inactivity_probe and
+// max_backoff change on its running connection (ofproto
+// SetControllerOptions, in effect as OVS computes them: ControllerSpec),
+// and a change of protocols drops every OpenFlow connection of the bridge,
+// which the controllers make again at once, as OVS builds the services
+// again; connection_mode is accepted (gswitch has no in-band control:
+// every controller is out of band). Only a new other_config:hwaddr builds a
 // bridge again (its ports ask for their numbers back). A device that
 // cannot be opened leaves its Interface with ofport -1 and OVS's error
 // text; Apply tries it again each time, so a device that appears later
@@ -63,8 +69,8 @@
 // applied (ovs-vswitchd's --detach returns then).
 //
 // Not read yet: Port tag/trunks/vlan_mode, Interface mtu_request, mac and
-// options other than a patch's peer, Controller connection_mode,
-// inactivity_probe and max_backoff, flow_tables, IPFIX/sFlow/NetFlow, mirrors, QoS.
+// options other than a patch's peer, flow_tables, IPFIX/sFlow/NetFlow,
+// mirrors, QoS.
 //
 // Only cmd/gswitch imports this package; it may import ovsdb, datapath and
 // the packages below them (tests/deps_test.go).

@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"gswitch/ovsdb"
 )
@@ -34,10 +35,36 @@ type BridgeSpec struct {
 	Local         ovsdb.UUID  // the bridge's own Interface row (named as the bridge), if any
 }
 
-// ControllerSpec is one Controller row of a bridge.
+// ControllerSpec is one Controller row of a bridge, with the settings in
+// effect as ovs-vswitchd computes them (bridge_configure_remotes, rconn).
 type ControllerSpec struct {
 	UUID   ovsdb.UUID
 	Target string
+	// Probe is the inactivity probe: 5 s by default, off (negative) for
+	// inactivity_probe=0, else the column's whole seconds, at least 5
+	// (OVS rounds below 1000 ms up to 1 s, then rconn raises it to 5 s).
+	Probe time.Duration
+	// MaxBackoff is max_backoff's whole seconds, at least 1; 8 s by default.
+	MaxBackoff time.Duration
+}
+
+// controllerSpec reads a Controller row. connection_mode is accepted and
+// has no effect: gswitch has no in-band control, so every controller is
+// out of band (as OVS with other_config:disable-in-band=true).
+func controllerSpec(c *ovsdb.Controller) ControllerSpec {
+	cs := ControllerSpec{UUID: c.UUID, Target: c.Target, Probe: 5 * time.Second, MaxBackoff: 8 * time.Second}
+	if p := c.InactivityProbe; p != nil {
+		switch {
+		case *p == 0:
+			cs.Probe = -1
+		default:
+			cs.Probe = max(5, time.Duration(max(*p/1000, 1))) * time.Second
+		}
+	}
+	if b := c.MaxBackoff; b != nil {
+		cs.MaxBackoff = time.Duration(max(*b/1000, 1)) * time.Second
+	}
+	return cs
 }
 
 // IfaceSpec is one Interface of a bridge's ports.
@@ -100,7 +127,7 @@ func Desired(s *ovsdb.Snapshot) (spec Spec, problems []string) {
 		bs.Protocols = Protocols(b.Protocols)
 		for _, cu := range sortedUUIDs(b.Controller) {
 			if c := s.Controllers[cu]; c != nil {
-				bs.Controllers = append(bs.Controllers, ControllerSpec{UUID: c.UUID, Target: c.Target})
+				bs.Controllers = append(bs.Controllers, controllerSpec(c))
 			}
 		}
 		for _, pu := range sortedUUIDs(b.Ports) {
@@ -141,19 +168,17 @@ func Desired(s *ovsdb.Snapshot) (spec Spec, problems []string) {
 	return spec, problems
 }
 
-// Protocols maps the Bridge protocols column to gswitch's version bitmap:
-// the versions gswitch speaks (OpenFlow10, 13, 15) among those named; 0
-// (every version gswitch speaks) when the column is empty.
+// Protocols maps the Bridge protocols column to a version bitmap (bit N:
+// wire version N, OpenFlow10 bit 1 ... OpenFlow15 bit 6), as OVS's
+// allowed versions: a change of the bitmap is a change of OVS's, which
+// drops the bridge's connections; gswitch offers the versions it speaks
+// (1.0, 1.3, 1.5) among them. 0 (every version gswitch speaks) when the
+// column is empty.
 func Protocols(names []string) uint32 {
 	var bm uint32
 	for _, n := range names {
-		switch n {
-		case "OpenFlow10":
-			bm |= 1 << 1
-		case "OpenFlow13":
-			bm |= 1 << 4
-		case "OpenFlow15":
-			bm |= 1 << 6
+		if len(n) == len("OpenFlow1x") && strings.HasPrefix(n, "OpenFlow1") && n[9] >= '0' && n[9] <= '5' {
+			bm |= 1 << (n[9] - '0' + 1)
 		}
 	}
 	return bm

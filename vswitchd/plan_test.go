@@ -3,6 +3,7 @@ package vswitchd
 import (
 	"reflect"
 	"testing"
+	"time"
 
 	"gswitch/ovsdb"
 )
@@ -40,8 +41,8 @@ func TestDesired(t *testing.T) {
 	if spec.NextCfg != 5 || len(spec.Bridges) != 3 {
 		t.Fatalf("spec %+v", spec)
 	}
-	want0 := &BridgeSpec{UUID: "b0", Name: "br0", Local: "il", Protocols: 1 << 4, FailMode: "secure",
-		Controllers: []ControllerSpec{{UUID: "c0", Target: "tcp:127.0.0.1:18441"}},
+	want0 := &BridgeSpec{UUID: "b0", Name: "br0", Local: "il", Protocols: 1<<4 | 1<<5, FailMode: "secure",
+		Controllers: []ControllerSpec{{UUID: "c0", Target: "tcp:127.0.0.1:18441", Probe: 5 * time.Second, MaxBackoff: 8 * time.Second}},
 		Ifaces: []IfaceSpec{
 			{UUID: "i2", Port: "p2", Name: "pa0", Type: "patch", Peer: "pa1"},
 			{UUID: "i0", Port: "p0", Name: "v0"},
@@ -63,5 +64,36 @@ func TestDesired(t *testing.T) {
 	}
 	if spec, p := Desired(&ovsdb.Snapshot{}); len(spec.Bridges) != 0 || p != nil {
 		t.Errorf("no root row: %+v %q", spec, p)
+	}
+}
+
+// TestControllerSpec: inactivity_probe and max_backoff in effect as
+// ovs-vswitchd 3.1 computes them (bridge.c bridge_configure_remotes, then
+// rconn's minimum of 5 s for a probe and 1 s for a back-off);
+// connection_mode is accepted.
+func TestControllerSpec(t *testing.T) {
+	for _, tc := range []struct {
+		probe, backoff *int64
+		mode           *string
+		wantProbe      time.Duration
+		wantBackoff    time.Duration
+	}{
+		{nil, nil, nil, 5 * time.Second, 8 * time.Second},
+		{intp(0), intp(0), strp("out-of-band"), -1, time.Second},
+		{intp(500), intp(500), strp("in-band"), 5 * time.Second, time.Second},
+		{intp(4999), intp(2500), nil, 5 * time.Second, 2 * time.Second},
+		{intp(30000), intp(60000), nil, 30 * time.Second, 60 * time.Second},
+		{intp(7999), intp(1999), nil, 7 * time.Second, time.Second},
+	} {
+		c := &ovsdb.Controller{UUID: "c", Target: "tcp:127.0.0.1:6653", InactivityProbe: tc.probe, MaxBackoff: tc.backoff,
+			ConnectionMode: tc.mode}
+		got := controllerSpec(c)
+		if got.Probe != tc.wantProbe || got.MaxBackoff != tc.wantBackoff || got.Target != c.Target {
+			t.Errorf("probe %v backoff %v: got %+v, want probe %v backoff %v", tc.probe, tc.backoff, got,
+				tc.wantProbe, tc.wantBackoff)
+		}
+	}
+	if got := Protocols([]string{"OpenFlow10", "OpenFlow11", "OpenFlow12", "OpenFlow13", "OpenFlow14", "OpenFlow15", "OpenFlow16"}); got != 0x7e {
+		t.Errorf("Protocols(all) = %#x, want 0x7e", got)
 	}
 }

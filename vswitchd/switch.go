@@ -165,6 +165,15 @@ func sameIdentity(a, b *BridgeSpec) bool {
 	return a.HWAddrSet == b.HWAddrSet && a.HWAddr == b.HWAddr
 }
 
+// setControllerOptions gives each controller its inactivity probe and
+// back-off ceiling, in place (OVS's ofconn_reconfigure: nothing
+// reconnects).
+func setControllerOptions(br *datapath.Bridge, b *BridgeSpec) {
+	for _, c := range b.Controllers {
+		br.OpenFlow().SetControllerOptions(c.Target, ofproto.ControllerOptions{ProbeInterval: c.Probe, MaxBackoff: c.MaxBackoff})
+	}
+}
+
 func targets(b *BridgeSpec) []string {
 	var out []string
 	for _, c := range b.Controllers {
@@ -220,6 +229,7 @@ func (s *Switch) Apply(spec Spec) {
 			if err := rb.br.SetControllers(targets(want), want.FailMode); err != nil {
 				s.log.Warn("bridge "+name+": "+err.Error(), zap.String("bridge", name))
 			}
+			setControllerOptions(rb.br, want)
 			rb.spec = want
 			continue
 		}
@@ -229,6 +239,7 @@ func (s *Switch) Apply(spec Spec) {
 			delete(s.bridges, name)
 			continue
 		}
+		setControllerOptions(br, want)
 		nrb := &runBridge{spec: want, br: br, ifaces: map[string]*runIface{}, localErr: localErr}
 		if rb != nil {
 			// Rebuilt: its interfaces are added again asking their numbers.

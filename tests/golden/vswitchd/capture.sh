@@ -50,6 +50,11 @@
 #  - Open_vSwitch: cur_cfg follows next_cfg, datapath_types [netdev, system],
 #    iface_types, dpdk_initialized false, dpdk_version none; ovs_version,
 #    system_type and system_version stay empty (ovs-ctl writes them).
+#  - Controller inactivity_probe, max_backoff and connection_mode changed on a
+#    connected controller: it stays connected (no new hello; OVS's
+#    ofconn_reconfigure). A change of the bridge's protocols drops it, even
+#    when its version stays allowed, and it connects again (a new hello, with
+#    the highest version now allowed).
 #  - Bridge: datapath_version "<built-in>", datapath_id from the bridge MAC
 #    (random here: OVS does not take a locally administered port MAC) or
 #    other_config:datapath-id.
@@ -177,7 +182,7 @@ ctlwait() {
 	return 1
 }
 step controller-down "vsctl set-controller br0 tcp:127.0.0.1:$PORT_DOWN && ctlwait BACKOFF"
-ip netns exec "$NS" /usr/bin/python3 "$here/ctl.py" "$PORT_UP" 90 &
+ip netns exec "$NS" /usr/bin/python3 "$here/ctl.py" "$PORT_UP" 150 "$T/ctl.log" &
 CTL_PID=$!
 for ((i = 0; i < 50; i++)); do nsx ss -ltn | grep -q "127.0.0.1:$PORT_UP " && break; sleep 0.1; done
 step controller-up "vsctl set-controller br0 tcp:127.0.0.1:$PORT_UP && ctlwait ACTIVE"
@@ -195,3 +200,9 @@ step fixed-ids 'vsctl set bridge br1 other-config:datapath-id=00000000000000b1 o
 step del-br 'vsctl del-br br1'
 bridges=(br0)
 step wait 'vsctl set bridge br0 protocols=OpenFlow10,OpenFlow13 && vsctl get Open_vSwitch . next_cfg cur_cfg'
+# ctlmark, ctlsince: the hellos ctl.py logged since the mark (reconnections)
+ctlmark() { wc -l <"$T/ctl.log" >"$T/ctl.mark"; }
+ctlsince() { tail -n +$(($(cat "$T/ctl.mark") + 1)) "$T/ctl.log"; }
+step controller-options 'ctlmark && vsctl set controller br0 inactivity_probe=30000 max_backoff=2000 connection_mode=out-of-band && sleep 3 && ctlsince'
+step protocols-reconnect 'ctlmark && vsctl set bridge br0 protocols=OpenFlow10 && sleep 3 && ctlsince'
+step protocols-same 'ctlmark && vsctl set bridge br0 protocols=OpenFlow10 other-config:s5r-note=1 && sleep 3 && ctlsince'

@@ -1,12 +1,15 @@
 #!/usr/bin/python3
-"""ctl.py PORT SECONDS: a minimal OpenFlow controller for capture.sh.
+"""ctl.py PORT SECONDS [LOG]: a minimal OpenFlow controller for capture.sh.
 
 Listens on 127.0.0.1:PORT, greets each switch connection with a hello that
 offers OpenFlow 1.0 to 1.5 (version bitmap) and answers echo requests, so the
-switch's Controller row shows is_connected=true. Exits after SECONDS."""
+switch's Controller row shows is_connected=true. Exits after SECONDS. With
+LOG, appends a line "hello vN" to it for each switch hello (N its version),
+so capture.sh can tell when the switch connected again."""
 import select, socket, struct, sys, time
 
 port, secs = int(sys.argv[1]), float(sys.argv[2])
+log = sys.argv[3] if len(sys.argv) > 3 else None
 end = time.monotonic() + secs
 ls = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
 ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -43,6 +46,9 @@ while time.monotonic() < end:
             if ln < 8 or len(buf) < ln:
                 break
             msg, buf = buf[:ln], buf[ln:]
+            if typ == 0 and log:  # the switch's hello
+                with open(log, "a") as f:
+                    f.write("hello v%d\n" % ver)
             if typ == 2:  # echo request -> echo reply
                 s.sendall(struct.pack("!BBHI", ver, 3, ln, xid) + msg[8:])
         conns[s] = buf
