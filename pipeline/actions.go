@@ -486,9 +486,12 @@ func (w *worker) ctOne(grp []*packet.Packet, c *ctOp, p *ct.Params, ops []op, pc
 // clone runs a clone's nested actions on grp (on copies when they may
 // change the packets) as ovs-actions(7) describes: the frame, metadata, ct
 // state, stack and action set seen after the clone are those before it.
-// The nested list ends like a group bucket's (its action set is not
-// executed), but an exit inside it ends the packet's processing, as in OVS:
-// clone returns the packets that go on after it (grp, compacted in place).
+// As OVS 3.1's clone_xlate_actions, the nested list starts with a copy of
+// the action set and executes that copy when it ends (the copy is the
+// range aset[asLo:asHi] of the state, whose writes go above asHi and are
+// forgotten with the clone's state: nothing is copied per packet). An exit
+// inside it ends the packet's processing, as in OVS: clone returns the
+// packets that go on after it (grp, compacted in place).
 func (w *worker) clone(grp []*packet.Packet, o *op, st xstate) []*packet.Packet {
 	w.budget--
 	if w.budget < 0 {
@@ -496,7 +499,7 @@ func (w *worker) clone(grp []*packet.Packet, o *op, st xstate) []*packet.Packet 
 		return grp[:0]
 	}
 	nst := st
-	nst.term, nst.k, nst.inAS, nst.asLo = termStop, -1, false, st.asHi
+	nst.term, nst.k, nst.inAS = termEnd, -1, false
 	nst.clone++
 	// A pause in the clone reports the cookie of the flow that runs the
 	// clone (OVS finishes the freeze when the clone's actions end, with

@@ -20,13 +20,16 @@
 // OVS's xlate_group_bucket: only the set-field family, the action-set slots
 // and one final action; asActionSet), push/pop VLAN, set_field/load/move on header
 // and metadata fields, dec_ttl, resubmit with in_port and ct tuple, exit,
-// ct, ct_clear, clone, push/pop on the packet's stack,
+// ct, ct_clear, clone (starting with a copy of the action set, which runs
+// when the clone's actions end, as OVS 3.1's clone_xlate_actions does),
+// push/pop on the packet's stack,
 // check_pkt_larger, learn, fin_timeout and controller(pause), whose continuation — the rest of
 // every enclosing action list, in runs with the table and cookie OVS's
 // unroll_xlate records, the action set, the stack and the conntracked flag
 // (pause.go) — goes to the PacketInSink and comes back through Resume; a
-// pause inside a clone freezes the clone's rest only and ends what follows
-// the clone as exit does, as OVS 3.1 does)
+// pause inside a clone freezes the clone's rest and its copy of the action
+// set only and ends what follows the clone as exit does, as OVS 3.1 does;
+// exit stops the action set too, as OVS 3.1's translation does)
 // and OVS's conjunctive matches (conjunction/conj_id),
 // with OVS's semantics and limits (resubmit nesting 64,
 // 4096 resubmits, ct recirculation depth 8; the stack holds

@@ -507,13 +507,16 @@ func (w *worker) cont(grp []*packet.Packet, st xstate) {
 	w.run(grp, ops, pc, st)
 }
 
-// exit runs the exit action on grp: processing ends (the action set still
-// runs); inside a clone, the clone's caller ends it for the originals too.
+// exit runs the exit action on grp: processing ends, and the action set
+// does not run (OVS 3.1's ctx->exit also stops the action set's
+// translation, whatever ovs-actions(7) says: ofproto/trace of
+// write_actions(output:2) then output:3,exit gives "Datapath actions: 3",
+// tests/golden/cloneaset); inside a clone, the clone's caller ends it for
+// the originals too.
 func (w *worker) exit(grp []*packet.Packet, st xstate) {
 	if st.clone > 0 {
 		w.exited = append(w.exited, grp...)
 	}
-	w.finish(grp, st)
 }
 
 // finish ends the pipeline for grp: the action set, if any, runs.

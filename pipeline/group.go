@@ -559,7 +559,11 @@ func (w *worker) bucket(grp []*packet.Packet, g *group, i int, st xstate) {
 	g.ctr.buckets[i].packets.Add(uint64(len(grp)))
 	g.ctr.buckets[i].bytes.Add(nb)
 	nst := st
-	nst.term, nst.k, nst.inAS, nst.asLo = termStop, -1, false, st.asHi
+	// The bucket sees the action set of the group's caller (empty when the
+	// group runs from the action set), as OVS 3.1's buckets run with
+	// ctx->action_set in place: a clone reached from the bucket starts
+	// with a copy of it. The bucket itself never executes it (termStop).
+	nst.term, nst.k, nst.inAS = termStop, -1, false
 	nst.gdepth++
 	nst.clone = 0 // exit in a bucket ends the bucket only
 	if !b.modifies {

@@ -131,8 +131,8 @@ func (w *worker) freeze(pk *packet.Packet, ops []op, pc int, st *xstate) *Contin
 
 // pause runs controller(pause) on grp: each packet goes to the controllers
 // with its continuation, and its processing stops (the action set does not
-// run; inside a clone, the processing after the clone ends as after exit,
-// the action set running).
+// run; inside a clone, the continuation holds the clone's copy of the
+// action set, and the processing after the clone ends as after exit).
 func (w *worker) pause(grp []*packet.Packet, o *op, ops []op, pc int, st *xstate) {
 	// As OVS: the packet-in of a pause says table 0 and the cookie of the
 	// flow this pass through the pipeline began with (OVS sends it when

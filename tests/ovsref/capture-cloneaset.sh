@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# capture-cloneaset.sh - record OVS 3.1's translation of clone(...) with an
+# action set: for every case of tests/golden/cloneaset/cases.tsv (one private
+# OVS, tests/ovsref/ovs-env.sh; ports 1-5 are idle veths), del-flows and
+# del-groups, add the case's group and flows with ovs-ofctl -O OpenFlow13,
+# and keep ofproto/trace's "Datapath actions:" line. Run as root from the
+# repository root:  tests/ovsref/capture-cloneaset.sh
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$ROOT"
+# shellcheck source=ovs-env.sh
+source tests/ovsref/ovs-env.sh
+trap ovsenv_stop EXIT
+ovsenv_start -n s5k-sw -p s5k-p1=1 -p s5k-p2=2 -p s5k-p3=3 -p s5k-p4=4 -p s5k-p5=5 -s
+out=tests/golden/cloneaset/traces.txt
+# datapath port number -> OpenFlow port (s5k-pN is ofport N), so that the
+# golden names OpenFlow ports: "Datapath actions: 3,2" means ports 3 and 2
+map=$(ovsenv_appctl dpctl/show | sed -n 's/^ *port \([0-9]*\): s5k-p\([0-9]\).*/\1 \2/p')
+ofports() {
+	awk -v m="$map" 'BEGIN { n = split(m, a, /[ \n]/); for (i = 1; i < n; i += 2) p[a[i]] = a[i+1] }
+		{ s = $0; sub(/^Datapath actions: /, "", s); k = split(s, f, ","); o = "";
+		  for (i = 1; i <= k; i++) o = o (i > 1 ? "," : "") ((f[i] in p) ? p[f[i]] : f[i]);
+		  print "Datapath actions: " o }'
+}
+{
+	echo "# setup: private OVS ($(ovs-vswitchd --version | head -1)), bridge br0 datapath_type=netdev protocols=OpenFlow10,OpenFlow13 fail-mode=secure, ports 1-5; tests/ovsref/capture-cloneaset.sh"
+	echo "# per case of cases.tsv: ovs-appctl ofproto/trace br0 in_port=1,udp,nw_src=198.51.100.1,nw_dst=198.51.100.2 | grep '^Datapath actions:', datapath ports as OpenFlow ports"
+	grep -v '^#' tests/golden/cloneaset/cases.tsv | while IFS=$'\t' read -r name group flows; do
+		ovsenv_ofctl -O OpenFlow13 del-flows br0
+		ovsenv_ofctl -O OpenFlow13 del-groups br0
+		if [ "$group" != "-" ]; then ovsenv_ofctl -O OpenFlow13 add-group br0 "$group"; fi
+		echo "$flows" | tr '|' '\n' | sed 's/^ *//; s/ *$//' | ovsenv_ofctl -O OpenFlow13 add-flows br0 -
+		echo "case $name"
+		ovsenv_appctl ofproto/trace br0 in_port=1,udp,nw_src=198.51.100.1,nw_dst=198.51.100.2 | grep '^Datapath actions:' | ofports
+	done
+} > "$out.tmp"
+mv "$out.tmp" "$out"
