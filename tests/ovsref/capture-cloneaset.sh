@@ -23,8 +23,12 @@ ofports() {
 		  print "Datapath actions: " o }'
 }
 {
-	echo "# setup: private OVS ($(ovs-vswitchd --version | head -1)), bridge br0 datapath_type=netdev protocols=OpenFlow10,OpenFlow13 fail-mode=secure, ports 1-5; tests/ovsref/capture-cloneaset.sh"
-	echo "# per case of cases.tsv: ovs-appctl ofproto/trace br0 in_port=1,udp,nw_src=198.51.100.1,nw_dst=198.51.100.2 | grep '^Datapath actions:', datapath ports as OpenFlow ports"
+	echo "# setup: private OVS ($(ovs-vswitchd --version | head -1)), bridge br0 datapath_type=netdev protocols=OpenFlow10,OpenFlow13 fail-mode=secure, ports s5k-p1..5 as ofports 1-5; per case of tests/golden/cloneaset/cases.tsv: del-flows, del-groups, add its group and flows (-O OpenFlow13), then the command below, datapath port numbers printed as OpenFlow ports"
+	echo "# normalize: plain"
+	echo "# exit status: 0"
+	echo "tests/ovsref/capture-cloneaset.sh   # runs, per case: echo \"case NAME\"; ovs-appctl ofproto/trace br0 in_port=1,udp,nw_src=198.51.100.1,nw_dst=198.51.100.2 | grep '^Datapath actions:'"
+} > tests/golden/cloneaset/traces.cmd
+{
 	grep -v '^#' tests/golden/cloneaset/cases.tsv | while IFS=$'\t' read -r name group flows; do
 		ovsenv_ofctl -O OpenFlow13 del-flows br0
 		ovsenv_ofctl -O OpenFlow13 del-groups br0
