@@ -381,9 +381,25 @@ func (b *Bridge) updatePipelinePortsLocked() {
 	for _, p := range tab.list {
 		c := p.config.Load()
 		infos = append(infos, pipeline.PortInfo{No: p.no, NoFlood: c&ofproto.PortConfigNoFlood != 0,
-			Up: p.up.Load() && c&ofproto.PortConfigDown == 0})
+			Up: p.up.Load() && c&ofproto.PortConfigDown == 0, VLAN: p.vlan.Load()})
 	}
 	b.dp.SetPorts(infos)
+}
+
+// SetPortVLAN sets port no's VLAN configuration for NORMAL (OVS's Port
+// tag, trunks and vlan_mode; nil: a trunk of every VLAN), in place: the
+// pipeline takes it with its next batch. False when there is no such port.
+func (b *Bridge) SetPortVLAN(no uint32, v *pipeline.PortVLAN) bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for _, p := range b.tab.Load().list {
+		if p.no == no {
+			p.vlan.Store(v)
+			b.updatePipelinePortsLocked()
+			return true
+		}
+	}
+	return false
 }
 
 // PortState is one port as `show` reports it.

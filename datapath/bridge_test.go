@@ -382,3 +382,38 @@ func TestNoLocalPort(t *testing.T) {
 		t.Error("LOCAL without a device brought up")
 	}
 }
+
+// TestPortVLANNormal: SetPortVLAN gives a port its VLAN configuration for
+// NORMAL on the running bridge: an untagged frame from access port 1
+// (VLAN 10) leaves trunk port 2 tagged 10 and does not reach access port 3
+// (VLAN 20); a frame tagged 20 from the trunk leaves port 3 untagged.
+func TestPortVLANNormal(t *testing.T) {
+	e := newEnv(t)
+	p1, p2, p3 := porttest.New("p1"), porttest.New("p2"), porttest.New("p3")
+	b := e.bridge(t, "br0", p1, p2, p3)
+	addFlow(t, b, 0, 0, pipeline.Output{Port: pipeline.PortNormal})
+	if !b.SetPortVLAN(1, pipeline.NewPortVLAN(pipeline.VLANAccess, 10, nil)) ||
+		!b.SetPortVLAN(3, pipeline.NewPortVLAN(pipeline.VLANAccess, 20, nil)) || b.SetPortVLAN(9, nil) {
+		t.Fatal("SetPortVLAN: true for ports 1 and 3, false for 9")
+	}
+	p1.Inject(frame(0), packet.Offload{})
+	select {
+	case f := <-p2.Sent():
+		if len(f.Data) < 18 || f.Data[12] != 0x81 || f.Data[13] != 0 || uint16(f.Data[14])<<8|uint16(f.Data[15]) != 10 {
+			t.Errorf("trunk output not tagged 10: % x", f.Data[:18])
+		}
+	case <-time.After(2 * time.Second):
+		t.Fatal("nothing on the trunk port")
+	}
+	expectNone(t, p3)
+	p2.Inject(pkttest.VLAN(frame(1), 20), packet.Offload{})
+	select {
+	case f := <-p3.Sent():
+		if want := frame(1); string(f.Data) != string(want) {
+			t.Errorf("access 20 output: % x, want the untagged frame % x", f.Data, want)
+		}
+	case <-time.After(2 * time.Second):
+		t.Fatal("nothing on access port 3")
+	}
+	expectNone(t, p1)
+}

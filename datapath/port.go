@@ -30,6 +30,9 @@ type port struct {
 	config atomic.Uint32 // OFPPC_* (OpenFlow 1.0 numbering)
 	up     atomic.Bool
 	gone   atomic.Bool // removed: outputs to it are dropped
+	// vlan is the port's VLAN configuration for NORMAL (nil: a trunk of
+	// every VLAN); SetPortVLAN changes it.
+	vlan atomic.Pointer[pipeline.PortVLAN]
 
 	mu      sync.Mutex
 	pending []*packet.Packet

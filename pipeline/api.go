@@ -72,11 +72,82 @@ type PacketInSink interface {
 	PacketIn(pi *PacketIn)
 }
 
-// PortInfo is what the pipeline needs to know of a port for FLOOD and ALL.
+// PortInfo is what the pipeline needs to know of a port for FLOOD, ALL
+// and NORMAL.
 type PortInfo struct {
 	No      uint32
 	NoFlood bool
 	Up      bool
+	// VLAN is the port's VLAN configuration for NORMAL (OVS's Port tag,
+	// trunks and vlan_mode; NewPortVLAN); nil: a trunk of every VLAN.
+	VLAN *PortVLAN
+}
+
+// VLANMode is a port's vlan_mode (ovs-vswitchd.conf.db(5)).
+type VLANMode uint8
+
+const (
+	VLANTrunk          VLANMode = iota // every VLAN in Trunks, tagged
+	VLANAccess                         // only VLAN Tag, untagged
+	VLANNativeTagged                   // Tag for untagged input, output tagged
+	VLANNativeUntagged                 // Tag for untagged input, output untagged
+)
+
+// PortVLAN is a port's VLAN configuration in effect, as OVS's bundle_set
+// makes it from the Port row.
+type PortVLAN struct {
+	Mode VLANMode
+	Tag  uint16 // access and native modes
+	// trunks is the set of VLANs a non-access port carries (nil: all).
+	trunks *[64]uint64
+}
+
+// NewPortVLAN is a port's VLAN configuration as OVS 3.1's bundle_set
+// takes it: trunks only for the non-access modes (empty: every VLAN); a
+// native mode with a nonzero tag trunks its tag and never VLAN 0.
+func NewPortVLAN(mode VLANMode, tag uint16, trunks []uint16) *PortVLAN {
+	pv := &PortVLAN{Mode: mode, Tag: tag & 0xfff}
+	if mode == VLANAccess {
+		return pv
+	}
+	if mode == VLANTrunk {
+		pv.Tag = 0
+	}
+	if len(trunks) > 0 || (mode != VLANTrunk && pv.Tag != 0) {
+		var bm [64]uint64
+		if len(trunks) == 0 {
+			for i := range bm {
+				bm[i] = ^uint64(0)
+			}
+		}
+		for _, v := range trunks {
+			if v < 4096 {
+				bm[v/64] |= 1 << (v % 64)
+			}
+		}
+		if mode != VLANTrunk && pv.Tag != 0 {
+			bm[pv.Tag/64] |= 1 << (pv.Tag % 64)
+			bm[0] &^= 1
+		}
+		pv.trunks = &bm
+	}
+	return pv
+}
+
+// trunksVLAN is OVS's xbundle_trunks_vlan.
+func (pv *PortVLAN) trunksVLAN(vid uint16) bool {
+	return pv.Mode != VLANAccess && (pv.trunks == nil || pv.trunks[vid/64]&(1<<(vid%64)) != 0)
+}
+
+// includes is OVS's xbundle_includes_vlan (one tag).
+func (pv *PortVLAN) includes(vid uint16) bool {
+	if pv == nil {
+		return true
+	}
+	if pv.Mode == VLANAccess {
+		return vid == pv.Tag
+	}
+	return pv.trunksVLAN(vid)
 }
 
 // FlowModCommand is a flow-mod's command (OpenFlow 1.3 numbering).

@@ -27,6 +27,7 @@ const (
 	cNormalReserved           // drop: NORMAL of a frame to a reserved multicast address (STP, LLDP...)
 	cNormalBadSource          // drop: NORMAL of a frame with a multicast source address
 	cNormalSamePort           // drop: NORMAL to the port the destination was learned on, = in_port
+	cNormalBadVLAN            // drop: NORMAL of a frame whose VLAN its in_port does not carry
 	cNormalFlood              // NORMAL floods (unknown or multicast destination)
 	cMACLearned               // NORMAL learned a new MAC address
 	cMACTableFull             // NORMAL could not learn: MAC table full
@@ -70,6 +71,7 @@ var counterNames = [numCounters]string{
 	cNormalReserved:    "drop_normal_reserved_multicast",
 	cNormalBadSource:   "drop_normal_multicast_source",
 	cNormalSamePort:    "drop_normal_same_port",
+	cNormalBadVLAN:     "drop_normal_bad_vlan",
 	cNormalFlood:       "normal_flood",
 	cMACLearned:        "mac_learned",
 	cMACTableFull:      "mac_table_full",

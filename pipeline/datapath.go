@@ -26,6 +26,28 @@ type portSet struct {
 	list     []PortInfo // by number
 	byNo     map[uint32]int
 	hasLocal bool
+	hasVLAN  bool // some port has a VLAN configuration (NORMAL looks it up)
+}
+
+// vlanOf is port no's VLAN configuration (nil: a trunk of every VLAN), by
+// binary search of the sorted list (no map lookup per packet).
+func (p *portSet) vlanOf(no uint32) *PortVLAN {
+	if p == nil || !p.hasVLAN {
+		return nil
+	}
+	lo, hi := 0, len(p.list)
+	for lo < hi {
+		m := int(uint(lo+hi) >> 1)
+		if p.list[m].No < no {
+			lo = m + 1
+		} else {
+			hi = m
+		}
+	}
+	if lo < len(p.list) && p.list[lo].No == no {
+		return p.list[lo].VLAN
+	}
+	return nil
 }
 
 func (p *portSet) lookup(no uint32) (PortInfo, bool) {
@@ -151,7 +173,8 @@ func (d *Datapath) putWorker(w *worker) {
 // SetPorts replaces the set of ports that FLOOD, ALL and NORMAL use and
 // that fast-failover groups watch. Outputs to a port not in the set are
 // dropped (and counted) once SetPorts has been called. NORMAL forgets the
-// addresses learned on ports that are gone.
+// addresses learned on ports that are gone or whose VLAN configuration
+// changed.
 func (d *Datapath) SetPorts(ports []PortInfo) {
 	ps := &portSet{list: slices.Clone(ports), byNo: make(map[uint32]int, len(ports))}
 	slices.SortFunc(ps.list, func(a, b PortInfo) int {
@@ -169,12 +192,17 @@ func (d *Datapath) SetPorts(ports []PortInfo) {
 		if p.No == PortLocal {
 			ps.hasLocal = true
 		}
+		if p.VLAN != nil {
+			ps.hasVLAN = true
+		}
 	}
 	old := d.ports.Swap(ps)
 	if old != nil {
 		for _, p := range old.list {
-			if _, ok := ps.byNo[p.No]; !ok {
-				d.mac.flushPort(p.No) // NORMAL forgets what it learned there
+			if i, ok := ps.byNo[p.No]; !ok || ps.list[i].VLAN != p.VLAN {
+				// NORMAL forgets what it learned there (as OVS's
+				// bundle_flush_macs when a port's VLAN configuration changes)
+				d.mac.flushPort(p.No)
 			}
 		}
 	}

@@ -102,3 +102,82 @@ func TestNormalForgetsRemovedPort(t *testing.T) {
 		t.Fatalf("%d MAC entries after port 1 went away", n)
 	}
 }
+
+// TestNormalPortVLAN: NORMAL with OVS's per-port VLAN configuration
+// (ovs-vswitchd.conf.db(5) Port tag, trunks, vlan_mode, as OVS 3.1's
+// xlate_normal): port 1 access VLAN 10, port 2 trunk of 10 and 20, port 3
+// native-untagged 10 trunking 20, port 4 native-tagged 20.
+func TestNormalPortVLAN(t *testing.T) {
+	e := newEnv(t)
+	e.d.SetPorts([]PortInfo{
+		{No: 1, Up: true, VLAN: NewPortVLAN(VLANAccess, 10, []uint16{20})},
+		{No: 2, Up: true, VLAN: NewPortVLAN(VLANTrunk, 10, []uint16{10, 20})},
+		{No: 3, Up: true, VLAN: NewPortVLAN(VLANNativeUntagged, 10, []uint16{20})},
+		{No: 4, Up: true, VLAN: NewPortVLAN(VLANNativeTagged, 20, nil)},
+	})
+	add(t, e.d, spec(0, 0, Match{}, Output{Port: PortNormal}))
+	type out struct {
+		port uint32
+		tci  uint16 // outer tag's TCI without CFI; 0xffff untagged
+	}
+	got := func() []out {
+		var o []out
+		for _, s := range e.s.out {
+			tci := uint16(0xffff)
+			if len(s.data) >= 18 && s.data[12] == 0x81 && s.data[13] == 0 {
+				tci = uint16(s.data[14])<<8 | uint16(s.data[15])
+			}
+			o = append(o, out{s.port, tci})
+		}
+		return o
+	}
+	for _, tc := range []struct {
+		name string
+		in   uint32
+		tci  int // -1 untagged
+		want []out
+	}{
+		// access 10 in, untagged: VLAN 10 to the trunk (tagged), native-untagged 10 (untagged)
+		// and native-tagged 20, whose empty trunks are every VLAN but 0 (tagged).
+		{"access in", 1, -1, []out{{2, 10}, {3, 0xffff}, {4, 10}}},
+		// a tagged frame on an access port is dropped.
+		{"access tagged", 1, 10, nil},
+		// trunk in VLAN 20 (PCP 5): to native-untagged 10 (trunks 20: tagged), native-tagged 20 (tagged); not access 10.
+		{"trunk 20", 2, 0xa000 | 20, []out{{3, 0xa000 | 20}, {4, 0xa000 | 20}}},
+		// trunk in VLAN 30: not trunked, dropped.
+		{"trunk 30", 2, 30, nil},
+		// native-untagged in, untagged: VLAN 10 to access 1 (untagged) and trunk 2 (tagged).
+		{"native in", 3, -1, []out{{1, 0xffff}, {2, 10}, {4, 10}}},
+		// native-tagged 20 in, untagged: VLAN 20, tagged on 2, 3.
+		{"native-tagged in", 4, -1, []out{{2, 20}, {3, 20}}},
+		// native-tagged in with VLAN 0 tag (priority tag): its native VLAN 20.
+		{"priority tagged", 4, 0, []out{{2, 20}, {3, 20}}},
+	} {
+		e.s.reset()
+		e.d.Expire(1e18) // forget what was learned
+		f := tcpFrame(uint16(tc.in), 0x42)
+		if tc.tci >= 0 {
+			f = vlanFrame(f, uint16(tc.tci))
+		}
+		e.send(tc.in, f)
+		if g := got(); !slices.Equal(g, tc.want) {
+			t.Errorf("%s: got %v, want %v", tc.name, g, tc.want)
+		}
+	}
+	// Learned unicast follows the VLAN: 02..01 learned on access port 1
+	// (VLAN 10); a frame to it from trunk 2 in VLAN 10 goes there untagged,
+	// one in VLAN 20 floods VLAN 20.
+	e.s.reset()
+	e.d.Expire(1e18)
+	e.send(1, tcpFrame(1, 2))
+	e.s.reset()
+	e.send(2, vlanFrame(swapMACs(tcpFrame(2, 1)), 10))
+	if g := got(); !slices.Equal(g, []out{{1, 0xffff}}) {
+		t.Errorf("unicast to the access port: %v", g)
+	}
+	e.s.reset()
+	e.send(2, vlanFrame(swapMACs(tcpFrame(2, 1)), 20))
+	if g := got(); !slices.Equal(g, []out{{3, 20}, {4, 20}}) {
+		t.Errorf("VLAN 20 to a MAC known only in VLAN 10: %v", g)
+	}
+}

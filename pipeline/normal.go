@@ -8,10 +8,16 @@ import (
 )
 
 // NORMAL is a MAC-learning L2 switch (OVS's xlate_normal without bonds,
-// mirrors or port VLAN configuration: every port is a trunk, a frame's
-// VLAN is its outer tag's VID, 0 when untagged). It learns (source MAC,
+// mirrors, dot1q-tunnel or priority tags). A frame's VLAN is its outer
+// tag's VID (0 when untagged), or the in_port's tag for an access port and
+// for an untagged frame on a native port (PortInfo.VLAN, as OVS's Port
+// tag, trunks and vlan_mode; a port without one is a trunk of every
+// VLAN). A frame a port may not carry is dropped. It learns (source MAC,
 // VLAN) → in_port, forwards known unicast to the learned port, and floods
-// the rest within the VLAN to every port but the in_port and NoFlood ones.
+// the rest within the VLAN to every port but the in_port and NoFlood ones
+// that carry the VLAN; each output is tagged as its port's mode says
+// (access and native-untagged's own VLAN untagged, the rest tagged with
+// the frame's PCP).
 
 const macShards = 16
 
@@ -159,10 +165,27 @@ func (w *worker) normal(pk *packet.Packet) {
 	k := &pk.Key
 	dst, src := k.W.EthDst(), k.W.EthSrc()
 	var vlan uint16
-	if tci := k.VlanTCI(); tci&packet.VlanCFI != 0 {
-		vlan = tci & 0xfff
+	inTCI := k.VlanTCI()
+	if inTCI&packet.VlanCFI != 0 {
+		vlan = inTCI & 0xfff
 	}
 	in := k.InPort()
+	inV := w.ports.vlanOf(in)
+	if inV != nil {
+		switch {
+		case inV.Mode == VLANAccess:
+			if vlan != 0 {
+				w.ctr[cNormalBadVLAN]++
+				return
+			}
+			vlan = inV.Tag
+		case vlan == 0 && inV.Mode != VLANTrunk:
+			vlan = inV.Tag
+		case !inV.trunksVLAN(vlan):
+			w.ctr[cNormalBadVLAN]++
+			return
+		}
+	}
 	switch {
 	case isReservedMulticast(dst):
 		w.ctr[cNormalReserved]++
@@ -183,10 +206,61 @@ func (w *worker) normal(pk *packet.Packet) {
 				w.ctr[cNormalSamePort]++
 				return
 			}
-			w.send(p, pk)
+			if inV == nil && !w.ports.hasVLAN {
+				w.send(p, pk)
+				return
+			}
+			if out := w.ports.vlanOf(p); out.includes(vlan) {
+				w.sendVLAN(p, out, pk, vlan, inTCI)
+			}
 			return
 		}
 	}
 	w.ctr[cNormalFlood]++
-	w.flood(pk, false)
+	if inV == nil && !w.ports.hasVLAN {
+		w.flood(pk, false)
+		return
+	}
+	if w.ports == nil {
+		w.ctr[cOutputNoPort]++
+		return
+	}
+	for i := range w.ports.list {
+		p := &w.ports.list[i]
+		if p.No == in || p.NoFlood || !p.VLAN.includes(vlan) {
+			continue
+		}
+		w.sendVLAN(p.No, p.VLAN, pk, vlan, inTCI)
+	}
+}
+
+// sendVLAN sends pk, whose frame carries inTCI (0: untagged), on port no
+// tagged as out's mode says for VLAN vlan (OVS's xvlan_output_translate
+// and xvlan_put without priority tags), then puts its tag back.
+func (w *worker) sendVLAN(no uint32, out *PortVLAN, pk *packet.Packet, vlan, inTCI uint16) {
+	var tci uint16 // the tag the output carries (0: none)
+	if out == nil || out.Mode == VLANTrunk || out.Mode == VLANNativeTagged ||
+		(out.Mode == VLANNativeUntagged && vlan != out.Tag) {
+		tci = vlan | inTCI&0xe000
+	}
+	if tci == inTCI&^packet.VlanCFI && (tci != 0) == (inTCI&packet.VlanCFI != 0) {
+		w.send(no, pk)
+		return
+	}
+	tpid := uint16(packet.EthTypeVLAN)
+	if inTCI&packet.VlanCFI != 0 {
+		tpid = uint16(pk.Data[12])<<8 | uint16(pk.Data[13])
+		pk.PopVLAN()
+	}
+	if tci != 0 && !pk.PushVLAN(tpid, tci) {
+		w.ctr[cPushVLANFailed]++
+	} else {
+		w.send(no, pk)
+		if tci != 0 {
+			pk.PopVLAN()
+		}
+	}
+	if inTCI&packet.VlanCFI != 0 {
+		pk.PushVLAN(tpid, inTCI)
+	}
 }

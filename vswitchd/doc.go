@@ -68,7 +68,13 @@
 // like any other. Loop.Ready is called after the first configuration is
 // applied (ovs-vswitchd's --detach returns then).
 //
-// Not read yet: Port tag/trunks/vlan_mode, Interface mtu_request, mac and
+// A Port's tag, trunks and vlan_mode (access, trunk, native-tagged,
+// native-untagged; none: access with a tag, else trunk, as port_configure)
+// are its ports' VLAN configuration for NORMAL, set in place (datapath
+// SetPortVLAN; pipeline.NewPortVLAN applies OVS's bundle_set rules).
+// dot1q-tunnel, cvlans and other_config:priority-tags are not read.
+//
+// Not read yet: Interface mtu_request, mac and
 // options other than a patch's peer, flow_tables, IPFIX/sFlow/NetFlow,
 // mirrors, QoS.
 //

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"gswitch/ovsdb"
+	"gswitch/pipeline"
 )
 
 // IfaceTypes are the Interface types gswitch opens, written to
@@ -75,6 +76,69 @@ type IfaceSpec struct {
 	Type    string // "" for system
 	Request uint32 // ofport_request (0: none)
 	Peer    string // options:peer of a patch
+	VLAN    VLANSpec
+}
+
+// VLANSpec is a Port's VLAN configuration for NORMAL, with vlan_mode's
+// default as ovs-vswitchd's port_configure: access when tag is set, else
+// trunk. The zero value is a trunk of every VLAN.
+type VLANSpec struct {
+	Mode   pipeline.VLANMode
+	Tag    uint16
+	Trunks string // the trunks column, ascending, comma-separated
+}
+
+// vlanSpec reads a Port row's tag, trunks and vlan_mode.
+func vlanSpec(p *ovsdb.Port) VLANSpec {
+	var v VLANSpec
+	tag := int64(-1)
+	if p.Tag != nil && *p.Tag >= 0 && *p.Tag <= 4095 {
+		tag = *p.Tag
+		v.Tag = uint16(tag)
+	}
+	mode := ""
+	if p.VLANMode != nil {
+		mode = *p.VLANMode
+	}
+	switch mode {
+	case "access":
+		v.Mode = pipeline.VLANAccess
+	case "native-tagged":
+		v.Mode = pipeline.VLANNativeTagged
+	case "native-untagged":
+		v.Mode = pipeline.VLANNativeUntagged
+	case "":
+		if tag >= 0 {
+			v.Mode = pipeline.VLANAccess
+		}
+	}
+	ts := append([]int64(nil), p.Trunks...)
+	sort.Slice(ts, func(i, j int) bool { return ts[i] < ts[j] })
+	var b strings.Builder
+	for _, t := range ts {
+		if t >= 0 && t <= 4095 {
+			if b.Len() > 0 {
+				b.WriteByte(',')
+			}
+			b.WriteString(strconv.FormatInt(t, 10))
+		}
+	}
+	v.Trunks = b.String()
+	return v
+}
+
+// PortVLAN is the pipeline's form of v (nil for a trunk of every VLAN).
+func (v VLANSpec) PortVLAN() *pipeline.PortVLAN {
+	if v == (VLANSpec{}) {
+		return nil
+	}
+	var trunks []uint16
+	for _, f := range strings.Split(v.Trunks, ",") {
+		if n, err := strconv.ParseUint(f, 10, 16); err == nil {
+			trunks = append(trunks, uint16(n))
+		}
+	}
+	return pipeline.NewPortVLAN(v.Mode, v.Tag, trunks)
 }
 
 // Spec is the whole configuration: bridges by name, and next_cfg.
@@ -149,7 +213,7 @@ func Desired(s *ovsdb.Snapshot) (spec Spec, problems []string) {
 					continue
 				}
 				seenIface[in.Name] = true
-				is := IfaceSpec{UUID: in.UUID, Port: p.UUID, Name: in.Name, Type: in.Type}
+				is := IfaceSpec{UUID: in.UUID, Port: p.UUID, Name: in.Name, Type: in.Type, VLAN: vlanSpec(p)}
 				if is.Type == "system" {
 					is.Type = ""
 				}

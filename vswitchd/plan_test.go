@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"gswitch/ovsdb"
+	"gswitch/pipeline"
 )
 
 func strp(s string) *string { return &s }
@@ -95,5 +96,35 @@ func TestControllerSpec(t *testing.T) {
 	}
 	if got := Protocols([]string{"OpenFlow10", "OpenFlow11", "OpenFlow12", "OpenFlow13", "OpenFlow14", "OpenFlow15", "OpenFlow16"}); got != 0x7e {
 		t.Errorf("Protocols(all) = %#x, want 0x7e", got)
+	}
+}
+
+// TestVLANSpec: Port tag, trunks and vlan_mode as ovs-vswitchd 3.1's
+// port_configure reads them (no vlan_mode: access with a tag, else trunk;
+// a tag outside 0..4095 is none).
+func TestVLANSpec(t *testing.T) {
+	for _, tc := range []struct {
+		p    ovsdb.Port
+		want VLANSpec
+	}{
+		{ovsdb.Port{}, VLANSpec{}},
+		{ovsdb.Port{Tag: intp(10)}, VLANSpec{Mode: pipeline.VLANAccess, Tag: 10}},
+		{ovsdb.Port{Tag: intp(10), Trunks: []int64{30, 20}}, VLANSpec{Mode: pipeline.VLANAccess, Tag: 10, Trunks: "20,30"}},
+		{ovsdb.Port{Trunks: []int64{30, 20}}, VLANSpec{Trunks: "20,30"}},
+		{ovsdb.Port{Tag: intp(5000)}, VLANSpec{}},
+		{ovsdb.Port{Tag: intp(10), VLANMode: strp("trunk")}, VLANSpec{Tag: 10}},
+		{ovsdb.Port{Tag: intp(10), VLANMode: strp("native-untagged")}, VLANSpec{Mode: pipeline.VLANNativeUntagged, Tag: 10}},
+		{ovsdb.Port{Tag: intp(10), VLANMode: strp("native-tagged"), Trunks: []int64{20}},
+			VLANSpec{Mode: pipeline.VLANNativeTagged, Tag: 10, Trunks: "20"}},
+	} {
+		if got := vlanSpec(&tc.p); got != tc.want {
+			t.Errorf("%+v: got %+v, want %+v", tc.p, got, tc.want)
+		}
+	}
+	if (VLANSpec{}).PortVLAN() != nil {
+		t.Error("the zero VLANSpec is not a trunk of every VLAN (nil)")
+	}
+	if v := (VLANSpec{Mode: pipeline.VLANAccess, Tag: 10}).PortVLAN(); v == nil || v.Mode != pipeline.VLANAccess || v.Tag != 10 {
+		t.Errorf("access 10: %+v", v)
 	}
 }

@@ -85,6 +85,8 @@ type runIface struct {
 	// state last seen.
 	resets int64
 	lastUp bool
+	// vlan is the VLAN configuration the port was given.
+	vlan VLANSpec
 }
 
 // New makes an empty Switch.
@@ -247,7 +249,7 @@ func (s *Switch) Apply(spec Spec) {
 				if ri.no != 0 && ri.spec.Request == 0 {
 					ri.spec.Request = ri.no
 				}
-				ri.no, ri.peerBr = 0, nil
+				ri.no, ri.peerBr, ri.vlan = 0, nil, VLANSpec{}
 				nrb.ifaces[n] = ri
 			}
 		}
@@ -300,6 +302,10 @@ func (s *Switch) Apply(spec Spec) {
 				} else if ri.no == 0 {
 					s.openIface(rb, ri)
 				}
+				if ri.no != 0 && ri.vlan != is.VLAN {
+					rb.br.SetPortVLAN(ri.no, is.VLAN.PortVLAN())
+					ri.vlan = is.VLAN
+				}
 			}
 		}
 	}
@@ -343,7 +349,7 @@ func (s *Switch) removeIface(rb *runBridge, ri *runIface) {
 		if err := rb.br.RemovePort(ri.no); err != nil {
 			s.log.Warn("removing port: "+err.Error(), zap.String("port", ri.spec.Name))
 		}
-		ri.no = 0
+		ri.no, ri.vlan = 0, VLANSpec{}
 	}
 }
 
