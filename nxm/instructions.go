@@ -149,17 +149,14 @@ func decodeActionsNoVerify(version uint8, b []byte, tab *packet.TLVTable) ([]pip
 	return acts, nil
 }
 
-// allowedInSet is OVS's ofpact_is_allowed_in_actions_set.
+// allowedInSet is OVS's ofpact_is_allowed_in_actions_set: the pipeline's
+// list (pipeline.ActionSetAllowed), but an output with a queue (OpenFlow
+// 1.0's enqueue) is not.
 func allowedInSet(a pipeline.Action) bool {
-	switch a := a.(type) {
-	case pipeline.PopVLAN, pipeline.PushVLAN, pipeline.DecTTL, pipeline.CT, pipeline.CTClear,
-		pipeline.Resubmit, pipeline.GroupAction, pipeline.SetField, pipeline.RegLoad,
-		pipeline.Move, pipeline.SetQueue, pipeline.SetTTL, pipeline.PushMPLS, pipeline.PopMPLS, pipeline.DecMPLSTTL, pipeline.SetTun:
-		return true
-	case pipeline.Output:
-		return !a.Enqueue
+	if o, ok := a.(pipeline.Output); ok && o.Enqueue {
+		return false
 	}
-	return false
+	return pipeline.ActionSetAllowed(a)
 }
 
 // EncodeInstructions encodes OpenFlow 1.3 instructions in OVS's order:

@@ -125,7 +125,7 @@ func (w *worker) simple(grp []*packet.Packet, o *op, st *xstate) []*packet.Packe
 		}
 		clear(grp[n:])
 		grp = grp[:n]
-	case opDecTTL, opDecMPLSTTL:
+	case opDecTTL, opDecMPLSTTL, opDecNSHTTL:
 		// in the action set: an expired packet ends there
 		var expired []*packet.Packet
 		grp, expired = w.decTTL(grp, o, st)

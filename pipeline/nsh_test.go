@@ -62,3 +62,24 @@ func TestNSHChecks(t *testing.T) {
 	}
 	add(t, e.d, spec(0, 1, nshMatch(), DecNSHTTL{}, sf(packet.FieldNSHC4, 5)))
 }
+
+// TestNSHDecTTLActionSet: dec_nsh_ttl written to the action set runs in its
+// slot: as OVS 3.1's ofproto/trace of flows/nshttl-aset.flows shows
+// (golden cloneaset/nshttl-trace.txt), TTL 20 leaves by port 2 with TTL 19,
+// TTL 1 goes to the controller (invalid TTL) and not to port 2.
+func TestNSHDecTTLActionSet(t *testing.T) {
+	e := newEnv(t)
+	add(t, e.d, withInst(spec(0, 1, nshMatch()), func(in *Instructions) {
+		in.HasApply, in.HasWrite, in.Write = false, true, []Action{DecNSHTTL{}, Output{Port: 2}}
+	}))
+	e.send(1, nshFrame(20, 0x123456, 9), nshFrame(1, 0x123456, 9))
+	if got := e.s.ports(); !slices.Equal(got, []uint32{2}) {
+		t.Fatalf("outputs %v", got)
+	}
+	if out := pkParse(e.s.out[0].data); out.Key.W.Get(packet.FieldNSHTTL).Lo != 19 {
+		t.Fatalf("nsh_ttl %d", out.Key.W.Get(packet.FieldNSHTTL).Lo)
+	}
+	if len(e.pi.pis) != 1 || e.pi.pis[0].Reason != ReasonInvalidTTL {
+		t.Fatalf("packet-ins %+v", e.pi.pis)
+	}
+}

@@ -156,12 +156,13 @@ func checkOutPort(p uint32) error {
 	return Errorf(OFPBAC_BAD_OUT_PORT, "invalid output port %#x", p)
 }
 
-// actionSetAllowed reports whether a may be written to the action set
-// (OVS's action_set_classify).
-func actionSetAllowed(a Action) bool {
+// ActionSetAllowed reports whether a may be written to the action set
+// (OVS's action_set_classify; dec_nsh_ttl has the last slot). The decoder
+// of write-actions (nxm) asks it too.
+func ActionSetAllowed(a Action) bool {
 	switch a.(type) {
 	case Output, GroupAction, SetField, RegLoad, Move, DecTTL, SetTTL, PushVLAN, PopVLAN,
-		SetQueue, CT, CTClear, Resubmit, PushMPLS, PopMPLS, DecMPLSTTL, SetTun:
+		SetQueue, CT, CTClear, Resubmit, PushMPLS, PopMPLS, DecMPLSTTL, DecNSHTTL, SetTun:
 		return true
 	}
 	return false
@@ -171,7 +172,7 @@ func actionSetAllowed(a Action) bool {
 // fills in CT.Params. acts is edited in place: pass a copy.
 func (c *checker) actions(acts []Action, actionSet bool) error {
 	for i, a := range acts {
-		if actionSet && !actionSetAllowed(a) {
+		if actionSet && !ActionSetAllowed(a) {
 			return Errorf(OFPBAC_BAD_TYPE, "%T action not allowed in the action set", a)
 		}
 		if err := c.action(acts, i); err != nil {
