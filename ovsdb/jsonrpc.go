@@ -56,11 +56,42 @@ func newFrameReader(r io.Reader, max int) *frameReader {
 	return &frameReader{r: bufio.NewReaderSize(r, 64<<10), max: max}
 }
 
+// nestScanner follows JSON text byte by byte, strings and escapes only:
+// enough to know how deep the text nests without parsing it.
+type nestScanner struct {
+	depth             int
+	inString, escaped bool
+}
+
+// step advances over c and reports whether it opened (+1) or closed (-1) an
+// object or array outside a string, or neither (0).
+func (s *nestScanner) step(c byte) int {
+	switch {
+	case s.inString:
+		switch {
+		case s.escaped:
+			s.escaped = false
+		case c == '\\':
+			s.escaped = true
+		case c == '"':
+			s.inString = false
+		}
+	case c == '"':
+		s.inString = true
+	case c == '{' || c == '[':
+		s.depth++
+		return 1
+	case c == '}' || c == ']':
+		s.depth--
+		return -1
+	}
+	return 0
+}
+
 // next returns the next complete object's bytes, valid until the next call.
 func (f *frameReader) next() ([]byte, error) {
 	f.buf = f.buf[:0]
-	depth := 0
-	inString, escaped := false, false
+	var sc nestScanner
 	for {
 		c, err := f.r.ReadByte()
 		if err != nil {
@@ -69,7 +100,7 @@ func (f *frameReader) next() ([]byte, error) {
 			}
 			return nil, err
 		}
-		if depth == 0 {
+		if sc.depth == 0 {
 			switch c {
 			case ' ', '\t', '\r', '\n':
 				continue
@@ -82,29 +113,16 @@ func (f *frameReader) next() ([]byte, error) {
 			return nil, ErrTooLarge
 		}
 		f.buf = append(f.buf, c)
-		switch {
-		case inString:
-			switch {
-			case escaped:
-				escaped = false
-			case c == '\\':
-				escaped = true
-			case c == '"':
-				inString = false
-			}
-		case c == '"':
-			inString = true
-		case c == '{' || c == '[':
-			depth++
-			if depth > maxDepth {
+		switch sc.step(c) {
+		case 1:
+			if sc.depth > maxDepth {
 				return nil, ErrTooDeep
 			}
-		case c == '}' || c == ']':
-			depth--
-			if depth == 0 {
+		case -1:
+			if sc.depth == 0 {
 				return f.buf, nil
 			}
-			if depth < 0 {
+			if sc.depth < 0 {
 				return nil, errors.New("ovsdb: unbalanced message")
 			}
 		}
@@ -113,28 +131,10 @@ func (f *frameReader) next() ([]byte, error) {
 
 // checkNesting fails if JSON text nests deeper than limit (strings aside).
 func checkNesting(b []byte, limit int) error {
-	depth := 0
-	inString, escaped := false, false
+	var sc nestScanner
 	for _, c := range b {
-		switch {
-		case inString:
-			switch {
-			case escaped:
-				escaped = false
-			case c == '\\':
-				escaped = true
-			case c == '"':
-				inString = false
-			}
-		case c == '"':
-			inString = true
-		case c == '{' || c == '[':
-			depth++
-			if depth > limit {
-				return ErrTooDeep
-			}
-		case c == '}' || c == ']':
-			depth--
+		if sc.step(c) == 1 && sc.depth > limit {
+			return ErrTooDeep
 		}
 	}
 	return nil
