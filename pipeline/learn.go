@@ -143,6 +143,20 @@ func setBitsBE(b []byte, ofs, n uint, v packet.U128) {
 	}
 }
 
+// learnLoads adds the learned flow's loads of v into s's destination. OVS's
+// learned set_field keeps NXAST_REG_LOAD as its wire form
+// (ofpact_put_reg_load), which is written as loads of at most 64 bits each,
+// lowest bits first (next_load_segment): so many RegLoads here.
+func (w *worker) learnLoads(s *LearnSpec, v packet.U128) {
+	for done := uint16(0); done < s.NBits; {
+		n := min(s.NBits-done, 64)
+		w.lacts = append(w.lacts, learnedAct{kind: 0,
+			dst: Subfield{Field: s.Dst.Field, Ofs: s.Dst.Ofs + done, NBits: n},
+			v:   v.Shr(uint(done)).And(subOnes(n))})
+		done += n
+	}
+}
+
 // learnTun is the part of learnBuild for a spec with tun_metadata on either
 // side (up to 992 bits, 128 at a time): the learned match's Tun (in the
 // worker's ltun), a learned set_field (in its lsets), or an output. False
@@ -171,14 +185,7 @@ func (w *worker) learnTun(s *LearnSpec, pk *packet.Packet) bool {
 	case LearnLoad:
 		t := s.Dst.Tun
 		if t.Len == 0 {
-			v := learnSrc(s, pk, 0, s.NBits) // a key field: at most 128 bits
-			for done := uint16(0); done < s.NBits; {
-				n := min(s.NBits-done, 64)
-				w.lacts = append(w.lacts, learnedAct{kind: 0,
-					dst: Subfield{Field: s.Dst.Field, Ofs: s.Dst.Ofs + done, NBits: n},
-					v:   v.Shr(uint(done)).And(subOnes(n))})
-				done += n
-			}
+			w.learnLoads(s, learnSrc(s, pk, 0, s.NBits)) // a key field: at most 128 bits
 			return true
 		}
 		// OVS's learned set_field of a variable-length field is one
@@ -236,17 +243,7 @@ func (w *worker) learnBuild(l *Learn, pk *packet.Packet) bool {
 		case LearnMatch:
 			LearnMatchSet(&w.lm, s.Dst, v)
 		case LearnLoad:
-			// OVS's learned set_field keeps NXAST_REG_LOAD as its wire
-			// form (ofpact_put_reg_load), which is written as loads of
-			// at most 64 bits each, lowest bits first
-			// (next_load_segment): so many RegLoads here.
-			for done := uint16(0); done < s.NBits; {
-				n := min(s.NBits-done, 64)
-				w.lacts = append(w.lacts, learnedAct{kind: 0,
-					dst: Subfield{Field: s.Dst.Field, Ofs: s.Dst.Ofs + done, NBits: n},
-					v:   v.Shr(uint(done)).And(subOnes(n))})
-				done += n
-			}
+			w.learnLoads(s, v)
 		case LearnOutput:
 			if p, ok := learnPort(v, s.NBits); ok {
 				w.lacts = append(w.lacts, learnedAct{kind: 1, port: p})
