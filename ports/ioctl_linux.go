@@ -93,6 +93,22 @@ func (c *ctlSock) mtu() int {
 	return int(ifr.Uint32())
 }
 
+// SetMTU sets network device name's MTU (SIOCSIFMTU), as OVS's
+// netdev_set_mtu for an Interface's mtu_request.
+func SetMTU(name string, mtu int) error {
+	c, err := newCtlSock(name)
+	if err != nil {
+		return err
+	}
+	defer c.close()
+	ifr, err := unix.NewIfreq(name)
+	if err != nil {
+		return err
+	}
+	ifr.SetUint32(uint32(mtu))
+	return unix.IoctlIfreq(c.fd, unix.SIOCSIFMTU, ifr)
+}
+
 // rawIfreq is struct ifreq with ifr_hwaddr (a struct sockaddr) in the union,
 // which unix.Ifreq has no accessor for.
 type rawIfreq struct {

@@ -74,7 +74,12 @@
 // SetPortVLAN; pipeline.NewPortVLAN applies OVS's bundle_set rules).
 // dot1q-tunnel, cvlans and other_config:priority-tags are not read.
 //
-// Not read yet: Interface mtu_request, mac and
+// An Interface's mtu_request sets its device's MTU (ports.SetMTU; retried
+// while it fails), and internal ports without one, the bridge's LOCAL
+// among them, take the smallest MTU of the bridge's other ports, as OVS's
+// update_mtu_ofproto; the mtu column written back is the device's.
+//
+// Not read yet: Interface mac and
 // options other than a patch's peer, flow_tables, IPFIX/sFlow/NetFlow,
 // mirrors, QoS.
 //

@@ -77,6 +77,7 @@ type IfaceSpec struct {
 	Request uint32 // ofport_request (0: none)
 	Peer    string // options:peer of a patch
 	VLAN    VLANSpec
+	MTU     int // mtu_request (0: none)
 }
 
 // VLANSpec is a Port's VLAN configuration for NORMAL, with vlan_mode's
@@ -222,6 +223,9 @@ func Desired(s *ovsdb.Snapshot) (spec Spec, problems []string) {
 				}
 				if is.Type == "patch" {
 					is.Peer = in.Options["peer"]
+				}
+				if in.MTURequest != nil && *in.MTURequest >= 1 && *in.MTURequest <= 65535 {
+					is.MTU = int(*in.MTURequest)
 				}
 				bs.Ifaces = append(bs.Ifaces, is)
 			}

@@ -41,6 +41,10 @@ type Config struct {
 	Logger  *zap.Logger
 	// Open opens devices; nil: OpenDevice.
 	Open Opener
+	// SetMTU sets a device's MTU (mtu_request); nil: ports.SetMTU.
+	SetMTU func(name string, mtu int) error
+	// GetMTU reads a device's MTU; nil: the kernel's (net.InterfaceByName).
+	GetMTU func(name string) (int, error)
 	// OpenLocal creates a bridge's LOCAL port device (named after the
 	// bridge, with its address); nil: bridges have no LOCAL device (LOCAL
 	// stays down, ARCHITECTURE.md). cmd/gswitch uses CreateLocalTAP.
@@ -71,6 +75,9 @@ type runBridge struct {
 	br       *datapath.Bridge
 	ifaces   map[string]*runIface // by interface name
 	localErr string               // why the LOCAL device could not be made
+	// minMTU is the smallest MTU of the ports whose MTU is their own, as
+	// OVS's ofproto min_mtu (0: not computed yet).
+	minMTU int
 }
 
 // runIface is one Interface of a bridge: the port it got, or why not.
@@ -87,6 +94,10 @@ type runIface struct {
 	lastUp bool
 	// vlan is the VLAN configuration the port was given.
 	vlan VLANSpec
+	// mtu is the mtu_request last set on the device (0: none), mtuErr
+	// the last failure to set one (logged once).
+	mtu    int
+	mtuErr string
 }
 
 // New makes an empty Switch.
@@ -96,6 +107,18 @@ func New(cfg Config) *Switch {
 	}
 	if cfg.Open == nil {
 		cfg.Open = OpenDevice
+	}
+	if cfg.SetMTU == nil {
+		cfg.SetMTU = ports.SetMTU
+	}
+	if cfg.GetMTU == nil {
+		cfg.GetMTU = func(name string) (int, error) {
+			ifc, err := net.InterfaceByName(name)
+			if err != nil {
+				return 0, err
+			}
+			return ifc.MTU, nil
+		}
 	}
 	return &Switch{cfg: cfg, log: cfg.Logger, bridges: map[string]*runBridge{}}
 }
@@ -249,7 +272,7 @@ func (s *Switch) Apply(spec Spec) {
 				if ri.no != 0 && ri.spec.Request == 0 {
 					ri.spec.Request = ri.no
 				}
-				ri.no, ri.peerBr, ri.vlan = 0, nil, VLANSpec{}
+				ri.no, ri.peerBr, ri.vlan, ri.mtu = 0, nil, VLANSpec{}, 0
 				nrb.ifaces[n] = ri
 			}
 		}
@@ -276,6 +299,7 @@ func (s *Switch) Apply(spec Spec) {
 	}
 	// Interfaces new or not open yet: devices first, then patch ports
 	// (whose peers may be on bridges made above).
+	fresh := map[string]bool{} // interfaces that got their port now
 	for _, patches := range []bool{false, true} {
 		for _, name := range names {
 			rb := s.bridges[name]
@@ -301,6 +325,12 @@ func (s *Switch) Apply(spec Spec) {
 					s.applyPatch(spec, rb, ri)
 				} else if ri.no == 0 {
 					s.openIface(rb, ri)
+					if ri.no != 0 {
+						fresh[is.Name] = true
+					}
+				}
+				if ri.no != 0 && is.MTU != 0 && is.MTU != ri.mtu && is.Type != "patch" {
+					s.setMTU(rb, ri, is.MTU)
 				}
 				if ri.no != 0 && ri.vlan != is.VLAN {
 					rb.br.SetPortVLAN(ri.no, is.VLAN.PortVLAN())
@@ -309,6 +339,71 @@ func (s *Switch) Apply(spec Spec) {
 			}
 		}
 	}
+	for _, name := range names {
+		if rb := s.bridges[name]; rb != nil {
+			s.applyMinMTU(rb, fresh)
+		}
+	}
+}
+
+// applyMinMTU gives the ports whose MTU is not their own (internal ports,
+// the bridge's LOCAL among them, without mtu_request) the smallest MTU of
+// the others, as OVS's update_mtu_ofproto: all of them when that minimum
+// changes, and a new one only downwards (update_mtu).
+func (s *Switch) applyMinMTU(rb *runBridge, newIfaces map[string]bool) {
+	type dev struct {
+		name  string
+		isNew bool
+	}
+	var overridden []dev
+	min := 0
+	if rb.localErr == "" && s.cfg.OpenLocal != nil {
+		overridden = append(overridden, dev{rb.spec.Name, false})
+	}
+	for _, is := range rb.spec.Ifaces {
+		ri := rb.ifaces[is.Name]
+		if ri == nil || ri.no == 0 || is.Type == "patch" {
+			continue
+		}
+		if (is.Type == "internal") && is.MTU == 0 {
+			overridden = append(overridden, dev{is.Name, newIfaces[is.Name]})
+			continue
+		}
+		if m, err := s.cfg.GetMTU(is.Name); err == nil && (min == 0 || m < min) {
+			min = m
+		}
+	}
+	if min == 0 {
+		min = 1500 // ETH_PAYLOAD_MAX
+	}
+	changed := min != rb.minMTU
+	rb.minMTU = min
+	for _, d := range overridden {
+		if !changed && !d.isNew {
+			continue
+		}
+		m, err := s.cfg.GetMTU(d.name)
+		if err != nil || m == min || (!changed && m < min) {
+			continue
+		}
+		if err := s.cfg.SetMTU(d.name, min); err != nil {
+			s.log.Warn(fmt.Sprintf("port %s: could not set MTU %d (%v)", d.name, min, err), zap.String("bridge", rb.spec.Name))
+		}
+	}
+}
+
+// setMTU sets an interface's device MTU to its mtu_request (as OVS's
+// iface_set_netdev_mtu); the mtu column written back is the device's.
+func (s *Switch) setMTU(rb *runBridge, ri *runIface, mtu int) {
+	if err := s.cfg.SetMTU(ri.spec.Name, mtu); err != nil {
+		msg := fmt.Sprintf("port %s: could not set MTU %d (%v)", ri.spec.Name, mtu, err)
+		if msg != ri.mtuErr {
+			s.log.Warn(msg, zap.String("bridge", rb.spec.Name))
+			ri.mtuErr = msg
+		}
+		return
+	}
+	ri.mtu, ri.mtuErr = mtu, ""
 }
 
 func (s *Switch) newBridge(b *BridgeSpec) (_ *datapath.Bridge, localErr string, _ error) {
@@ -349,7 +444,7 @@ func (s *Switch) removeIface(rb *runBridge, ri *runIface) {
 		if err := rb.br.RemovePort(ri.no); err != nil {
 			s.log.Warn("removing port: "+err.Error(), zap.String("port", ri.spec.Name))
 		}
-		ri.no, ri.vlan = 0, VLANSpec{}
+		ri.no, ri.vlan, ri.mtu = 0, VLANSpec{}, 0
 	}
 }
 

@@ -2,6 +2,8 @@ package vswitchd
 
 import (
 	"net"
+	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -305,5 +307,84 @@ func TestWriteBackOps(t *testing.T) {
 		if u := op.Where[0].Value.(ovsdb.UUID); u == "r" || u == "in" {
 			t.Errorf("unneeded write-back %s %v", u, op.Row)
 		}
+	}
+}
+
+// TestApplyMTURequest: an interface's mtu_request is set on its device
+// once it has a port, again only when it changes, and retried while
+// setting it fails (OVS's iface_set_netdev_mtu each reconfiguration);
+// patch ports have no device MTU.
+func TestApplyMTURequest(t *testing.T) {
+	sw, f := newTestSwitch(t)
+	var calls []string
+	fail := false
+	sw.cfg.SetMTU = func(name string, mtu int) error {
+		calls = append(calls, name+"="+strconv.Itoa(mtu))
+		if fail {
+			return syscall.EINVAL
+		}
+		return nil
+	}
+	f.add("v0", 1)
+	v0 := iface("v0", "", 0)
+	v0.MTU = 1400
+	pa := patch("pa0", "pa1")
+	pa.MTU = 1400
+	spec := Spec{Bridges: map[string]*BridgeSpec{"br0": bridge("br0", v0, iface("nodev", "", 0), pa)}}
+	sw.Apply(spec)
+	sw.Apply(spec)
+	if got := strings.Join(calls, " "); got != "v0=1400" {
+		t.Fatalf("calls %q, want v0=1400 once", got)
+	}
+	calls, fail = nil, true
+	v0.MTU = 9000
+	spec.Bridges["br0"] = bridge("br0", v0)
+	sw.Apply(spec)
+	sw.Apply(spec)
+	fail = false
+	sw.Apply(spec)
+	sw.Apply(spec)
+	if got := strings.Join(calls, " "); got != "v0=9000 v0=9000 v0=9000" {
+		t.Fatalf("calls %q, want v0=9000 tried until it works", got)
+	}
+}
+
+// TestApplyMinMTU: internal ports without mtu_request take the smallest
+// MTU of the bridge's other ports (OVS 3.1's update_mtu_ofproto; an
+// internal port with mtu_request counts as one of the others; patch ports
+// have none), set again when that minimum changes.
+func TestApplyMinMTU(t *testing.T) {
+	sw, f := newTestSwitch(t)
+	mtu := map[string]int{"v0": 1500, "v1": 1500, "i0": 1500, "i1": 1500}
+	sw.cfg.GetMTU = func(name string) (int, error) {
+		if m, ok := mtu[name]; ok {
+			return m, nil
+		}
+		return 0, syscall.ENODEV
+	}
+	sw.cfg.SetMTU = func(name string, m int) error { mtu[name] = m; return nil }
+	for i, n := range []string{"v0", "v1", "i0", "i1"} {
+		f.add(n, byte(i+1))
+	}
+	i1 := iface("i1", "internal", 0)
+	spec := Spec{Bridges: map[string]*BridgeSpec{"br0": bridge("br0", iface("i0", "internal", 0), i1, iface("v0", "", 0), iface("v1", "", 0))}}
+	sw.Apply(spec)
+	mtu["v1"] = 1400 // the device changed; the next pass sees it
+	sw.Apply(spec)
+	if mtu["i0"] != 1400 || mtu["i1"] != 1400 || mtu["v0"] != 1500 {
+		t.Fatalf("after v1 went to 1400: %v", mtu)
+	}
+	i1.MTU = 1300 // mtu_request on an internal port: its own, and the new minimum
+	spec.Bridges["br0"] = bridge("br0", iface("i0", "internal", 0), i1, iface("v0", "", 0), iface("v1", "", 0))
+	sw.Apply(spec)
+	if mtu["i0"] != 1300 || mtu["i1"] != 1300 {
+		t.Fatalf("after i1's mtu_request=1300: %v", mtu)
+	}
+	mtu["v1"] = 9000
+	i1.MTU = 9000
+	spec.Bridges["br0"] = bridge("br0", iface("i0", "internal", 0), i1, iface("v0", "", 0), iface("v1", "", 0))
+	sw.Apply(spec)
+	if mtu["i0"] != 1500 {
+		t.Fatalf("minimum back to v0's 1500, i0 raised to it: %v", mtu)
 	}
 }

@@ -55,6 +55,9 @@
 #    ofconn_reconfigure). A change of the bridge's protocols drops it, even
 #    when its version stays allowed, and it connects again (a new hello, with
 #    the highest version now allowed).
+#  - mtu_request sets the device's MTU (mtu follows); the bridge's internal
+#    ports without one (LOCAL br0 here) take the smallest MTU of the other
+#    ports (s5r-i0's requested 1300), as ofproto's update_mtu_ofproto.
 #  - Bridge: datapath_version "<built-in>", datapath_id from the bridge MAC
 #    (random here: OVS does not take a locally administered port MAC) or
 #    other_config:datapath-id.
@@ -206,3 +209,4 @@ ctlsince() { tail -n +$(($(cat "$T/ctl.mark") + 1)) "$T/ctl.log"; }
 step controller-options 'ctlmark && vsctl set controller br0 inactivity_probe=30000 max_backoff=2000 connection_mode=out-of-band && sleep 3 && ctlsince'
 step protocols-reconnect 'ctlmark && vsctl set bridge br0 protocols=OpenFlow10 && sleep 3 && ctlsince'
 step protocols-same 'ctlmark && vsctl set bridge br0 protocols=OpenFlow10 other-config:s5r-note=1 && sleep 3 && ctlsince'
+step mtu-request 'vsctl set interface s5r-v1 mtu_request=1400 -- set interface s5r-i0 mtu_request=1300'
