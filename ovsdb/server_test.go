@@ -589,3 +589,37 @@ func TestServerWriteBackTyped(t *testing.T) {
 		return i.Error != nil && i.MTU == nil && i.AdminState == nil && len(i.Status) == 0 && i.Statistics["rx_packets"] == 4
 	})
 }
+
+// TestServerWriteBackRowDeleted: a write-back built from a snapshot in
+// which a row still existed, sent after ovs-vsctl deleted it (the race
+// between read and write), is no conflict: ovs-vswitchd's updates select
+// their row by _uuid, so the update of the deleted row matches nothing
+// (count 0) while the rest of the transaction, cur_cfg included, is
+// written; the reconciler's next pass, woken by the deletion, no longer
+// has the row.
+func TestServerWriteBackRowDeleted(t *testing.T) {
+	s := startServer(t)
+	s.vsctl("--no-wait", "init", "--", "add-br", "br0", "--", "add-port", "br0", "p1", "--", "add-port", "br0", "p2")
+	c := dial(t, s.unix(), Options{})
+	m, err := c.MonitorVSwitch(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	snap := m.Snapshot()
+	root, p1, p2 := snap.Root(), snap.InterfaceByName("p1"), snap.InterfaceByName("p2")
+	s.vsctl("--no-wait", "del-port", "br0", "p2")
+	waitFor(t, m, "p2 deleted", func(s *Snapshot) bool { return s.InterfaceByName("p2") == nil })
+	res, err := c.Transact(context.Background(),
+		InterfaceState{Ofport: Ptr(int64(1))}.Update(p1.UUID),
+		InterfaceState{Ofport: Ptr(int64(2))}.Update(p2.UUID),
+		CurCfg(root.UUID, root.NextCfg))
+	if err != nil {
+		t.Fatalf("write-back after the row was deleted: %v", err)
+	}
+	if len(res) < 2 || res[0].Count != 1 || res[1].Count != 0 {
+		t.Errorf("update counts %+v, want 1 for p1 and 0 for the deleted p2", res)
+	}
+	if got := s.vsctl("get", "interface", "p1", "ofport"); got != "1" {
+		t.Errorf("p1 ofport %q, want 1", got)
+	}
+}
