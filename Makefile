@@ -1,5 +1,6 @@
 # gswitch — see README.md. Targets for a fresh Debian machine, as root:
 #   make demo   build, then run the talk's stateful firewall in network namespaces
+#               (DEMO=nat or DEMO=ftp: the other examples/; make demo-db: as ovs-vswitchd)
 #   make test   install test dependencies, then unit (with -race), fuzz-seed and namespace tests
 #   make conformance  os-ken's OpenFlow 1.3 Switch Test Tool against gswitch (~12 min quiet, ~25 loaded; not in test)
 export PATH := $(PATH):/usr/local/go/bin
@@ -46,13 +47,17 @@ test: deps unit privileged
 conformance: deps build
 	GSWITCH_BIN=$(CURDIR)/$(BIN) bash tests/osken/conformance.sh all
 
+# make demo [DEMO=firewall|nat|ftp]: one of examples/ with gswitch configured
+# by flags.
+DEMO ?= firewall
 demo: deps build
-	bash examples/firewall/demo.sh $(CURDIR)/$(BIN)
+	bash examples/$(DEMO)/demo.sh $(CURDIR)/$(BIN)
 
-# make demo-db: the same demo with gswitch as ovs-vswitchd (scripts/gswitch-ctl
-# starts ovsdb-server and gswitch; br0 is made with ovs-vsctl).
+# make demo-db [DEMO=...]: the same demo with gswitch as ovs-vswitchd
+# (scripts/gswitch-ctl starts ovsdb-server and gswitch; br0 is made with
+# ovs-vsctl).
 demo-db: deps build
-	MODE=db bash examples/firewall/demo.sh $(CURDIR)/$(BIN)
+	MODE=db bash examples/$(DEMO)/demo.sh $(CURDIR)/$(BIN)
 
 bench: build
 	$(GO) test -run '^$$' -bench . -benchmem ./packet/ ./ct/... ./pipeline/ ./nxm/ ./ofproto/

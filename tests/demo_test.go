@@ -35,12 +35,7 @@ func runDemo(t *testing.T, script, success string, env ...string) string {
 // TestPrivilegedFirewallDemo runs `make demo`'s script as a test: the talk's
 // firewall with plain ovs-ofctl on br0 and port names, real ping and HTTP.
 func TestPrivilegedFirewallDemo(t *testing.T) {
-	out := runDemo(t, "firewall/demo.sh", "demo: all checks passed (gswitch, flags)")
-	for _, want := range []string{"ct_state=+est+trk", "tcp,orig=(src=198.51.100.1,dst=198.51.100.2,", "protoinfo=(state="} {
-		if !strings.Contains(out, want) {
-			t.Errorf("demo output lacks %q:\n%s", want, out)
-		}
-	}
+	wantDemo(t, "firewall", runDemo(t, "firewall/demo.sh", "demo: all checks passed (gswitch, flags)"), firewallDemoWants)
 }
 
 // TestPrivilegedFirewallDemoDatabase runs the same demo with MODE=db:
@@ -48,11 +43,30 @@ func TestPrivilegedFirewallDemo(t *testing.T) {
 // and its ports are made with ovs-vsctl, and the connection table is read
 // with plain ovs-appctl.
 func TestPrivilegedFirewallDemoDatabase(t *testing.T) {
-	out := runDemo(t, "firewall/demo.sh", "demo: all checks passed (gswitch, db)", "MODE=db")
-	for _, want := range []string{"Starting gswitch.", "datapath_type: netdev", "ct_state=+est+trk",
-		"tcp,orig=(src=198.51.100.1,dst=198.51.100.2,", "protoinfo=(state="} {
+	wantDemo(t, "firewall", runDemoDatabase(t, "firewall/demo.sh"), firewallDemoWants)
+}
+
+var firewallDemoWants = []string{"ct_state=+est+trk", "tcp,orig=(src=198.51.100.1,dst=198.51.100.2,", "protoinfo=(state="}
+
+// runDemoDatabase runs an examples/ script with MODE=db (gswitch-ctl starts
+// ovsdb-server and gswitch unix:db.sock, br0 and its ports are made with
+// ovs-vsctl, the connection table is read with plain ovs-appctl) and checks
+// that it ran that way.
+func runDemoDatabase(t *testing.T, script string) string {
+	t.Helper()
+	out := runDemo(t, script, "demo: all checks passed (gswitch, db)", "MODE=db")
+	wantDemo(t, script, out, []string{"Starting gswitch.", "Bridge br0", "datapath_type: netdev",
+		"Port eth0", "Port veth1", "ovs-appctl dpctl/dump-conntrack   (plain:"})
+	return out
+}
+
+// wantDemo fails the test for each string of wants missing from a demo's
+// output.
+func wantDemo(t *testing.T, demo, out string, wants []string) {
+	t.Helper()
+	for _, want := range wants {
 		if !strings.Contains(out, want) {
-			t.Errorf("demo output lacks %q:\n%s", want, out)
+			t.Errorf("%s demo output lacks %q:\n%s", demo, want, out)
 		}
 	}
 }
@@ -61,15 +75,18 @@ func TestPrivilegedFirewallDemoDatabase(t *testing.T) {
 // a translated ICMP port unreachable), a port moved on a clash between two
 // private hosts using the same source port, and DNAT port forwarding.
 func TestPrivilegedNATDemo(t *testing.T) {
-	out := runDemo(t, "nat/demo.sh", "demo: all checks passed (gswitch, flags)")
-	for _, want := range []string{
-		"tcp,orig=(src=198.51.100.11,dst=203.0.113.5,sport=555,dport=8001),reply=(src=203.0.113.5,dst=203.0.113.100,sport=8001,dport=600)",
-		"tcp,orig=(src=203.0.113.5,dst=203.0.113.101,sport=40000,dport=80),reply=(src=198.51.100.10,dst=203.0.113.5,sport=8080,dport=40001)",
-	} {
-		if !strings.Contains(out, want) {
-			t.Errorf("NAT demo output lacks %q:\n%s", want, out)
-		}
-	}
+	wantDemo(t, "NAT", runDemo(t, "nat/demo.sh", "demo: all checks passed (gswitch, flags)"), natDemoWants)
+}
+
+// TestPrivilegedNATDemoDatabase runs examples/nat with MODE=db: the same
+// checks with gswitch as ovs-vswitchd, br0 made with ovs-vsctl.
+func TestPrivilegedNATDemoDatabase(t *testing.T) {
+	wantDemo(t, "NAT", runDemoDatabase(t, "nat/demo.sh"), natDemoWants)
+}
+
+var natDemoWants = []string{
+	"tcp,orig=(src=198.51.100.11,dst=203.0.113.5,sport=555,dport=8001),reply=(src=203.0.113.5,dst=203.0.113.100,sport=8001,dport=600)",
+	"tcp,orig=(src=203.0.113.5,dst=203.0.113.101,sport=40000,dport=80),reply=(src=198.51.100.10,dst=203.0.113.5,sport=8080,dport=40001)",
 }
 
 // TestPrivilegedTAP joins a host over a veth port and a host over a TAP port

@@ -271,15 +271,18 @@ func TestPrivilegedTFTP(t *testing.T) {
 // added one by one with ovs-ofctl; PASV, PORT, EPSV and EPRT downloads and
 // uploads; an unannounced connection dropped).
 func TestPrivilegedFTPDemo(t *testing.T) {
-	out := runDemo(t, "ftp/demo.sh", "demo: all checks passed (gswitch, flags)")
-	for _, want := range []string{
-		"actions=ct(commit,alg=ftp),output:2",
-		",dport=21),reply=(src=198.51.100.2,dst=198.51.100.1,sport=21,",
-		"protoinfo=(state=TIME_WAIT),helper=ftp",
-		",dport=20040),reply=(src=198.51.100.1,dst=198.51.100.2,sport=20040,",
-	} {
-		if !strings.Contains(out, want) {
-			t.Errorf("FTP demo output lacks %q:\n%s", want, out)
-		}
-	}
+	wantDemo(t, "FTP", runDemo(t, "ftp/demo.sh", "demo: all checks passed (gswitch, flags)"), ftpDemoWants)
+}
+
+// TestPrivilegedFTPDemoDatabase runs examples/ftp/demo.sh with MODE=db: the
+// same transfers with gswitch as ovs-vswitchd, br0 made with ovs-vsctl.
+func TestPrivilegedFTPDemoDatabase(t *testing.T) {
+	wantDemo(t, "FTP", runDemoDatabase(t, "ftp/demo.sh"), ftpDemoWants)
+}
+
+var ftpDemoWants = []string{
+	"actions=ct(commit,alg=ftp),output:2",
+	",dport=21),reply=(src=198.51.100.2,dst=198.51.100.1,sport=21,",
+	"protoinfo=(state=TIME_WAIT),helper=ftp",
+	",dport=20040),reply=(src=198.51.100.1,dst=198.51.100.2,sport=20040,",
 }
