@@ -18,6 +18,7 @@ func TestPrivilegedConntrackVsOVS(t *testing.T) {
 
 	compareGolden(t, golden.KindConntrack, "conntrack/empty.dump-conntrack.txt", tp.appctl(t, "dpctl/dump-conntrack"))
 	compareGolden(t, golden.KindPlain, "conntrack/empty.ct-get-nconns.txt", tp.appctl(t, "dpctl/ct-get-nconns"))
+	compareGolden(t, golden.KindPlain, "conntrack/empty.ct-bkts.txt", tp.appctl(t, "dpctl/ct-bkts"))
 
 	startPy(t, tp.R, "tcp-server", "7001", "60")
 	waitListen(t, tp.R, "tcp", "7001")

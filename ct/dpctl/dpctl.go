@@ -49,6 +49,7 @@ func einval(format string, a ...any) error {
 type options struct {
 	verbose, stats, json bool
 	mayExist, ifExists   bool
+	dp                   bool // the arguments began with the datapath's name (Run took it off)
 }
 
 // handler runs one command on its arguments (options and datapath name
@@ -77,6 +78,7 @@ var commands = []Command{
 	{"dump-conntrack-exp", "[dp] [zone=N]", 0, 2, dumpExpectations},
 	{"flush-conntrack", "[dp] [zone=N] [mark=X[/M]] [labels=Y[/N]] [ct-orig-tuple [ct-reply-tuple]]", 0, 6, flushConntrack},
 	{"ct-stats-show", "[dp] [zone=N]", 0, 3, statsShow},
+	{"ct-bkts", "[dp] [gt=N]", 0, 2, ctBuckets},
 	{"ct-set-maxconns", "[dp] maxconns", 1, 2, setMaxConns},
 	{"ct-get-maxconns", "[dp]", 0, 1, getMaxConns},
 	{"ct-get-nconns", "[dp]", 0, 1, getNConns},
@@ -101,14 +103,23 @@ var commands = []Command{
 // Commands returns the command table, for a control socket's registry.
 func Commands() []Command { return append([]Command(nil), commands...) }
 
-// isDPName reports whether s names a datapath (netdev@ovs-netdev,
-// system@ovs-system, ovs-netdev): gswitch has one and ignores the name.
-func isDPName(s string) bool {
-	if s == "ovs-netdev" || s == "ovs-system" {
-		return true
-	}
-	typ, name, ok := strings.Cut(s, "@")
-	return ok && typ != "" && name != "" && !strings.Contains(s, "=")
+// isDPName reports whether s names an existing datapath: gswitch has one,
+// OVS's userspace datapath netdev@ovs-netdev (OVS 3.1 with only that one
+// finds neither ovs-netdev, which means system@ovs-netdev, nor
+// system@ovs-system).
+func isDPName(s string) bool { return s == "netdev@ovs-netdev" }
+
+// dpArgs is, for the commands that need it, the number of arguments at
+// which the first must name the datapath (OVS's opt_dpif_open: with fewer
+// the one datapath is used, with exactly that many and no datapath first it
+// is "datapath not found"). Commands that take trailing arguments off
+// first (zone=N, gt=N) check in their handler.
+var dpArgs = map[string]int{
+	"ct-set-maxconns": 2, "ct-get-maxconns": 1, "ct-get-nconns": 1,
+	"ct-del-limits": 2, "ct-get-limits": 2,
+	"ct-get-sweep-interval": 1, "ct-set-sweep-interval": 2, "list-zone-tp": 1,
+	"ipf-set-enabled": 2, "ipf-set-disabled": 2, "ipf-set-min-frag": 3,
+	"ipf-set-max-nfrags": 2, "ipf-get-status": 1,
 }
 
 // parseOptions reads the options before the command's arguments and
@@ -155,7 +166,8 @@ func parseOptions(args []string) (options, []string, error) {
 // its output exactly as ovs-vswitchd 3.1 replies (newline included), or an
 // *Error. Options (-m/--more, -s/--statistics, --may-exist, --if-exists,
 // and gswitch's --format=json for dump-conntrack) come first, then an
-// optional datapath name (ignored), then the command's arguments.
+// optional datapath name (netdev@ovs-netdev; any other name is "datapath
+// not found" where OVS says so), then the command's arguments.
 func Run(t *ct.Tracker, cmd string, args []string) (string, error) {
 	name := strings.TrimPrefix(cmd, "dpctl/")
 	o, args, err := parseOptions(args)
@@ -163,7 +175,9 @@ func Run(t *ct.Tracker, cmd string, args []string) (string, error) {
 		return "", err
 	}
 	if len(args) > 0 && isDPName(args[0]) {
-		args = args[1:]
+		args, o.dp = args[1:], true
+	} else if n := dpArgs[name]; n > 0 && len(args) == n {
+		return "", einval("datapath not found")
 	}
 	for i := range commands {
 		if commands[i].Name == name {

@@ -367,3 +367,36 @@ func dumpExpectations(t *ct.Tracker, args []string, _ options) (string, error) {
 	sort.Strings(lines)
 	return strings.Join(lines, "\n") + "\n", nil
 }
+
+// ctBuckets is dpctl/ct-bkts [gt=N] as OVS 3.1's userspace conntrack
+// answers it: one bucket (its connections are in one map, as gswitch's),
+// the number of connections, and when there are any the bucket table,
+// whose one cell shows the count when it is greater than N (else ".").
+// A gt= that does not scan stays an argument and so names a datapath that
+// does not exist; more arguments than OVS registers are ignored, as OVS.
+func ctBuckets(t *ct.Tracker, args []string, o options) (string, error) {
+	var gt uint64
+	if n := len(args); n > 0 && strings.HasPrefix(args[n-1], "gt=") {
+		if v, ok := scanU(args[n-1][len("gt="):], 16); ok {
+			gt, args = v, args[:n-1]
+		}
+	}
+	if len(args) == 1 && !o.dp {
+		return "", einval("datapath not found")
+	}
+	n := t.Count()
+	var b strings.Builder
+	fmt.Fprintf(&b, "Total Buckets: 1\nCurrent Connections: %d\n\n", n)
+	if n > 0 {
+		const rule = "+-----------+-----------------------------------------+"
+		b.WriteString(rule + "\n|  Buckets  |         Connections per Buckets         |\n" + rule)
+		fmt.Fprintf(&b, "\n %3d..%3d   | ", 0, 7)
+		if uint64(n) > gt {
+			fmt.Fprintf(&b, "%5d", n)
+		} else {
+			fmt.Fprintf(&b, "%5s", ".")
+		}
+		b.WriteString("\n\n")
+	}
+	return b.String(), nil
+}
