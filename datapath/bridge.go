@@ -184,6 +184,7 @@ func New(cfg Config, ps []Port) (b *Bridge, err error) {
 		Sender:      (*sender)(b),
 		PacketIn:    (*pinSink)(b),
 		FlowRemoved: func(fr *pipeline.FlowRemoved) { b.of.FlowRemoved(fr) },
+		FlowEvents:  (*flowEvents)(b),
 	})
 	b.updatePipelinePorts()
 	b.of, err = ofproto.New(ofproto.Config{

@@ -523,3 +523,18 @@ func (x *ofPorts) PortMod(no uint32, hw [6]byte, config, mask, advertise uint32)
 	}
 	return nil
 }
+
+// flowEvents hands the pipeline's flow table events to the OpenFlow
+// channel's flow monitors.
+type flowEvents Bridge
+
+func (x *flowEvents) FlowEventsWanted() bool {
+	of := (*Bridge)(x).of
+	return of != nil && of.FlowEventsWanted()
+}
+
+func (x *flowEvents) FlowEvents(ev []pipeline.FlowEvent) {
+	if of := (*Bridge)(x).of; of != nil {
+		of.FlowEvents(ev)
+	}
+}

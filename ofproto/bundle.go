@@ -193,6 +193,11 @@ func (c *conn) bundleAddAt(cd *codec, h Header, b []byte, off int) error {
 	inner = inner[:ih.Length]
 	e := &bundleEntry{raw: b, xid: h.Xid, kind: cd.requestKind(ih.Type)}
 	var err error
+	defer func() {
+		if e.fm != nil {
+			e.fm.fm.Origin = flowModOrigin{c, ih.Xid}
+		}
+	}()
 	switch {
 	case e.kind == kindFlowMod:
 		e.fm, err = cd.decodeFlowMod(inner, c.state().flowModTableID, c.srv.tlv.table())

@@ -72,6 +72,7 @@ var codec15 = codec{
 		MPMeterFeatures: meterFeaturesStats,
 		MPTableFeatures: tableFeaturesStats,
 		MPPortDesc:      portDescStats14,
+		MPFlowMonitor:   flowMonitorStats,
 		MPExperimenter:  experimenterStats13,
 	},
 	decodeFlowStatsRequest:  decodeFlowStatsRequest13,

@@ -102,6 +102,11 @@ type conn struct {
 	// interval may be turned on later (set before run).
 	probeAdjustable bool
 
+	// mon are the connection's flow monitors (guarded by srv.mon.mu).
+	mon monitorState
+	// resuming is set while a resume of paused monitors is under way.
+	resuming atomic.Bool
+
 	// Used only by the reader goroutine.
 	bundles map[uint32]*bundle
 	mpParts *mpAssembly
@@ -428,7 +433,14 @@ func (c *conn) writeLoop() {
 		}
 		// Counted out only once written (and flushed if it was the
 		// last), so that flushAndClose knows when everything has left.
-		c.queued.Add(-int64(len(b)))
+		if c.queued.Add(-int64(len(b))) == 0 && c.monitorsPaused() && c.resuming.CompareAndSwap(false, true) {
+			// The queue has emptied: paused flow monitors resume
+			// (OVS's ofmonitor_may_resume).
+			go func() {
+				defer c.resuming.Store(false)
+				c.resumeMonitors()
+			}()
+		}
 	}
 }
 

@@ -115,11 +115,12 @@ func handleSetConfig(c *conn, cd *codec, _ Header, b []byte) error { return c.se
 
 func handlePacketOut(c *conn, cd *codec, _ Header, b []byte) error { return c.packetOut(cd, b) }
 
-func handleFlowMod(c *conn, cd *codec, _ Header, b []byte) error {
+func handleFlowMod(c *conn, cd *codec, h Header, b []byte) error {
 	req, err := cd.decodeFlowMod(b, c.state().flowModTableID, c.srv.tlv.table())
 	if err != nil {
 		return err
 	}
+	req.fm.Origin = flowModOrigin{c, h.Xid}
 	return c.flowMod(req)
 }
 
@@ -617,6 +618,7 @@ func (c *conn) handleNicira(h Header, b []byte, subtype uint32) error {
 		if err != nil {
 			return err
 		}
+		req.fm.Origin = flowModOrigin{c, h.Xid}
 		return c.flowMod(req)
 	case NXTFlowModTableID:
 		if len(body) != 8 {

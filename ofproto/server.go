@@ -47,6 +47,10 @@ type Server struct {
 	// active are the controllers Connect keeps connected, by target.
 	active map[string]*activeConn // guarded by mu
 
+	// mon holds the flow monitors' count and lock (each connection's
+	// monitors are in its conn.mon).
+	mon monitors
+
 	// Counters.
 	Stats ServerStats
 }
@@ -318,6 +322,7 @@ func (s *Server) serve(nc net.Conn, service bool, a *activeConn) {
 	}
 	s.mu.Unlock()
 	c.run()
+	c.dropMonitors()
 	s.mu.Lock()
 	delete(s.conns, c)
 	s.publishLocked()

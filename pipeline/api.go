@@ -181,6 +181,10 @@ type FlowMod struct {
 	// as OVS accepts them from OpenFlow 1.0 controllers; they do nothing on
 	// packets that lack the header.
 	Lax bool
+	// Origin is handed back in the FlowEvents this flow-mod causes
+	// (ofproto: the connection and xid, for a flow monitor's abbreviated
+	// updates).
+	Origin any
 }
 
 // FlowFilter selects flows for stats and aggregate requests.
@@ -227,6 +231,39 @@ const (
 	RemovedGroupDelete = 3
 	RemovedMeterDelete = 5 // OpenFlow 1.4's OFPRR_METER_DELETE (delete before 1.4)
 )
+
+// Flow table events (OpenFlow 1.4's OFPFME_* numbering), as OVS's flow
+// monitors see them (ofmonitor_report).
+const (
+	FlowEventAdded    = 1
+	FlowEventRemoved  = 2
+	FlowEventModified = 3
+)
+
+// FlowEvent is one change to the flow tables: a flow added (or replaced by
+// an add of the same match and priority), modified (its actions or cookie
+// changed) or removed (Reason an OFPRR_* as in FlowRemoved, for every flow,
+// not only those with send_flow_rem). Spec is the flow (the new one for an
+// add or a modify) and must not be changed; OldInst is a modify's former
+// instructions when they changed (a monitor's out_port may match either).
+// Origin is the FlowMod's Origin of the flow-mod that made the change (nil
+// for expiry and learned flows).
+type FlowEvent struct {
+	Kind    uint8
+	Reason  uint8
+	Spec    *FlowSpec
+	OldInst *Instructions
+	Origin  any
+	Created int64 // when the flow was added (monotonic ns)
+}
+
+// FlowEventSink receives the flow table events of each committed change,
+// in order, after the change is visible (Config.FlowEvents). Wanted is
+// asked once per change: events are recorded only while it is true.
+type FlowEventSink interface {
+	FlowEventsWanted() bool
+	FlowEvents(ev []FlowEvent)
+}
 
 // FlowRemoved reports a flow that went away, for flows with FlagSendFlowRem.
 type FlowRemoved struct {

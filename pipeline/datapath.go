@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"reflect"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -69,6 +70,9 @@ type Config struct {
 	Sender      Sender
 	PacketIn    PacketInSink
 	FlowRemoved func(*FlowRemoved)
+	// FlowEvents, if set, gets every flow added, modified and removed
+	// (the flow monitors).
+	FlowEvents FlowEventSink
 	// MaxFlows is the largest number of flows per table (0: 1,000,000);
 	// adding one more fails with OFPFMFC_TABLE_FULL.
 	MaxFlows int
@@ -247,6 +251,11 @@ type change struct {
 	v       *version
 	removed []FlowRemoved
 	now     int64
+	// flow monitor events (recorded only while cfg.FlowEvents wants
+	// them), and the origin of the flow-mod being applied
+	events []FlowEvent
+	watch  bool
+	origin any
 	// timer bookkeeping, applied to d.timed at commit
 	timedAdd, timedDel []*flow
 	dirty              bool // something changed
@@ -256,7 +265,16 @@ type change struct {
 }
 
 func (d *Datapath) begin(now int64) *change {
-	return &change{d: d, t: &txn{}, v: d.cur.Load().clone(), now: now}
+	c := &change{d: d, t: &txn{}, v: d.cur.Load().clone(), now: now}
+	c.watch = d.cfg.FlowEvents != nil && d.cfg.FlowEvents.FlowEventsWanted()
+	return c
+}
+
+// event records a flow monitor event.
+func (c *change) event(kind uint8, reason uint8, f *flow, old *Instructions) {
+	if c.watch {
+		c.events = append(c.events, FlowEvent{Kind: kind, Reason: reason, Spec: &f.spec, OldInst: old, Origin: c.origin, Created: f.created})
+	}
 }
 
 func (c *change) table(id uint8) *classifier {
@@ -267,6 +285,7 @@ func (c *change) table(id uint8) *classifier {
 }
 
 func (c *change) add(f *flow) {
+	c.event(FlowEventAdded, 0, f, nil)
 	c.table(f.spec.Table).insert(c.t, f)
 	c.track(f, 1)
 	if f.timed {
@@ -279,12 +298,27 @@ func (c *change) remove(f *flow, reason int) {
 	c.table(f.spec.Table).remove(c.t, f)
 	c.track(f, -1)
 	c.timedDel = append(c.timedDel, f)
+	if reason >= 0 {
+		c.event(FlowEventRemoved, uint8(reason), f, nil)
+	}
 	if reason >= 0 && f.spec.Flags&FlagSendFlowRem != 0 {
 		c.removed = append(c.removed, FlowRemoved{Stats: f.stats(), Reason: uint8(reason), Now: c.now})
 	}
 }
 
-func (c *change) replace(old, nf *flow) {
+// replace puts nf in old's place. As OVS's replace_rule_finish: an add
+// reports nf added; a modify reports it modified only when its actions or
+// cookie changed (with the old actions when they did).
+func (c *change) replace(old, nf *flow, add bool) {
+	if add {
+		c.event(FlowEventAdded, 0, nf, nil)
+	} else if c.watch {
+		if !reflect.DeepEqual(old.spec.Inst, nf.spec.Inst) {
+			c.event(FlowEventModified, 0, nf, &old.spec.Inst)
+		} else if old.spec.Cookie != nf.spec.Cookie {
+			c.event(FlowEventModified, 0, nf, nil)
+		}
+	}
 	c.table(old.spec.Table).replace(c.t, old, nf)
 	c.track(old, -1)
 	c.track(nf, 1)
@@ -308,6 +342,9 @@ func (c *change) commit() {
 }
 
 func (c *change) report() {
+	if len(c.events) > 0 {
+		c.d.cfg.FlowEvents.FlowEvents(c.events)
+	}
 	if c.d.cfg.FlowRemoved == nil {
 		return
 	}
@@ -520,6 +557,8 @@ func (d *Datapath) FlowModBatch(fms []*FlowMod, now int64) (failed int, err erro
 }
 
 func (d *Datapath) flowModLocked(c *change, fm *FlowMod, now int64) error {
+	c.origin = fm.Origin
+	defer func() { c.origin = nil }()
 	spec := fm.Spec
 	switch fm.Command {
 	case FlowAdd:
@@ -600,7 +639,7 @@ func (d *Datapath) flowModLocked(c *change, fm *FlowMod, now int64) error {
 			nf.ctr = &flowCounters{}
 			nf.ctr.used.Store(old.lastUsed()) // OVS forwards the used time
 		}
-		c.replace(old, nf)
+		c.replace(old, nf, false)
 	}
 	return nil
 }
@@ -627,7 +666,7 @@ func (d *Datapath) addLocked(c *change, f *flow) error {
 			f.ctr.packets.Store(old.ctr.packets.Load())
 			f.ctr.bytes.Store(old.ctr.bytes.Load())
 		}
-		c.replace(old, f)
+		c.replace(old, f, true)
 		return nil
 	}
 	if f.spec.Flags&FlagCheckOverlap != 0 {

@@ -434,3 +434,28 @@ func actionsTunUse(acts []Action) uint64 {
 	}
 	return used
 }
+
+// OutputsTo reports whether the instructions output to port (PortAny:
+// always), as a flow-mod's or flow monitor's out_port filter (OVS's
+// ofproto_rule_has_out_port).
+func (in *Instructions) OutputsTo(port uint32) bool {
+	return port == PortAny || actionsOutputTo(in.Apply, port) || actionsOutputTo(in.Write, port)
+}
+
+// OutputsToGroup is OutputsTo for an out_group filter (GroupAny: always).
+func (in *Instructions) OutputsToGroup(g uint32) bool {
+	return g == GroupAny || actionsOutputToGroup(in.Apply, g) || actionsOutputToGroup(in.Write, g)
+}
+
+// Covers reports whether every packet o matches, m matches too: o is at
+// least as specific as m and agrees with it where m matches (OVS's
+// cls_rule_is_loose_match, as flow-mods' and flow stats' non-strict
+// selection).
+func (m *Match) Covers(o *Match) bool {
+	for i := range m.Mask {
+		if m.Mask[i]&^o.Mask[i] != 0 || o.Value[i]&m.Mask[i] != m.Value[i]&m.Mask[i] {
+			return false
+		}
+	}
+	return m.Tun.Covers(o.Tun)
+}

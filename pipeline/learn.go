@@ -465,7 +465,7 @@ func (d *Datapath) applyLearnLocked(c *change, p *pendingLearn) {
 		f.id = old.id
 		f.created = old.created
 		f.ctr = old.ctr
-		c.replace(old, f)
+		c.replace(old, f, false)
 		c.d.ctrs[cLearned].Add(1)
 		return
 	}

@@ -42,12 +42,6 @@ func TestPrivilegedMonitorVsOVS(t *testing.T) {
 		{"of15-watch", []string{"-O", "OpenFlow15", "monitor", "watch:"}},
 	} {
 		t.Run(v.name, func(t *testing.T) {
-			if v.name == "of15-watch" {
-				// OVS 3.1 answers OpenFlow 1.4+'s OFPMP_FLOW_MONITOR
-				// with the initial flows (the golden); gswitch has only
-				// the Nicira flow monitor and refuses it (OFPBRC_BAD_STAT).
-				t.Skip("OFPMP_FLOW_MONITOR (the OpenFlow 1.4+ flow monitor) is not implemented")
-			}
 			tp.mustOfctl(t, "-O", "OpenFlow13", "del-flows")
 			tp.mustOfctl(t, "-O", "OpenFlow13", "add-flows", golden.Path("flows/packet-in.flows"))
 			tp.appctl(t, "dpctl/flush-conntrack")

@@ -54,7 +54,9 @@ const (
 	// KindPlain: only line endings and the trailing newline are normalized.
 	KindPlain = "plain"
 	// KindMonitor: ovs-ofctl monitor output: durations and buffer ids are
-	// replaced by X; line order is kept.
+	// replaced by X; line order is kept, except that the " event=" lines
+	// of one flow monitor reply are sorted (OVS lists them in its
+	// classifier's order).
 	KindMonitor = "monitor"
 	// KindMeters: dump-meters and meter-stats: "duration:1.234s" becomes
 	// "duration:X", blank lines (ovs-ofctl's separators) are dropped, and
@@ -151,6 +153,19 @@ func Normalize(kind, text string) string {
 		sort.Strings(lines)
 	case KindMeters:
 		lines = sortMeterBlocks(lines)
+	case KindMonitor:
+		for i := 0; i < len(lines); {
+			j := i
+			for j < len(lines) && strings.HasPrefix(lines[j], " event=") {
+				j++
+			}
+			if j > i {
+				sort.Strings(lines[i:j])
+				i = j
+			} else {
+				i++
+			}
+		}
 	case KindIPF:
 		var idx []int
 		var list []string

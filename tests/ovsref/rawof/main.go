@@ -60,7 +60,7 @@ var (
 	addr     = flag.String("addr", "127.0.0.1:17501", "switch's passive OpenFlow TCP address")
 	wait     = flag.Duration("wait", 200*time.Millisecond, "how long to collect replies to each case before the echo (the echo reply orders the rest)")
 	ofpPrint = flag.Bool("ofp-print", false, "name errors with `ovs-ofctl ofp-print`")
-	only     = flag.String("only", "", "run only the case with this name")
+	only     = flag.String("only", "", "run only the case with this name (with -replies: the cases whose name, or name without err-, starts with it)")
 	list     = flag.Bool("list", false, "list the cases and their bytes, connect to nothing")
 	replies  = flag.Bool("replies", false, "record the replies to well-formed requests (of-replies.tsv) instead of errors")
 	of15Set  = flag.Bool("of15", false, "with -replies: the OpenFlow 1.5 cases (of15-replies.tsv; the switch must allow OpenFlow15)")
@@ -720,7 +720,73 @@ func replyCases15() []replyCase {
 		{"nx-set-packet-in-format", of15, [][]byte{msg(of15, 4, caseXID, cat(be32(nxVendor), be32(16), be32(2)))}},
 		{"bundle-open-add-commit", of15, [][]byte{bundleCtl(caseXID, 0), bundleAdd(caseXID+1, addFlow), bundleCtl(caseXID+2, 4)}},
 		{"bundle-open-close-discard", of15, [][]byte{bundleCtl(caseXID, 0), bundleCtl(caseXID+1, 2), bundleCtl(caseXID+2, 6)}},
-	}, append(append(append(meterCases15(), asyncCases15()...), groupCases15()...), errorCases15()...)...)
+	}, append(append(append(append(meterCases15(), asyncCases15()...), groupCases15()...), errorCases15()...), flowMonitorCases15()...)...)
+}
+
+// flowMonitorCases15 are OFPMP_FLOW_MONITOR requests (ofp14_flow_monitor_request)
+// and the updates a monitor gets for its own connection's flow-mods, in
+// table 200 (each case removes its flows again): abbreviated (ABBREV with the
+// flow-mod's xid) or, with OFPFMF_ONLY_OWN, in full; the initial flows; the
+// modify and delete commands; out_port; and the errors for bad requests.
+// Captured on their own (rawof -replies -of15 -only flow-monitor) and
+// appended to of15-replies.tsv.
+func flowMonitorCases15() []replyCase {
+	const (
+		fInitial, fAdd, fRemoved, fModify, fInstr, fNoAbbrev, fOwn = 1, 2, 4, 8, 16, 32, 64
+		all                                                        = fInitial | fAdd | fRemoved | fModify | fInstr
+		ft                                                         = 200 // a table no other case uses
+	)
+	fmr := func(id, outPort uint32, flags uint16, table, cmd uint8, match []byte) []byte {
+		return cat(be32(id), be32(outPort), be32(0xffffffff), be16(flags), []byte{table, cmd}, match)
+	}
+	mon := func(xid uint32, reqs ...[]byte) []byte {
+		return msg(of15, 18, xid, cat(be16(16), be16(0), be32(0), cat(reqs...)))
+	}
+	empty := match13()
+	udp := match13(ethType(0x0800), oxm(oxmBasic, fIPProto, false, []byte{17}))
+	// fm is a 1.5 flow-mod in table ft, priority pri, output:port (0: no actions)
+	fm := func(xid uint32, cmd uint8, pri uint16, cookie uint64, port uint32) []byte {
+		var inst []byte
+		if port != 0 {
+			inst = applyActions(output13(port))
+		}
+		return msg(of15, 14, xid, cat(be64(cookie), be64(0), []byte{ft, cmd}, be16(0), be16(0), be16(pri),
+			be32(0xffffffff), be32(0xffffffff), be32(0xffffffff), be16(0), be16(0), udp, inst))
+	}
+	del := fm(caseXID+9, 3, 0, 0, 0)
+	return []replyCase{
+		{"flow-monitor-empty", of15, [][]byte{mon(caseXID, fmr(1, 0xffffffff, all|fOwn, ft, 0, empty))}},
+		{"flow-monitor-own-abbrev", of15, [][]byte{mon(caseXID, fmr(1, 0xffffffff, all, ft, 0, empty)),
+			fm(caseXID+1, 0, 5, 0x10, 1), fm(caseXID+2, 0, 6, 0x11, 2), fm(caseXID+3, 1, 5, 0, 2), del}},
+		{"flow-monitor-own-full", of15, [][]byte{mon(caseXID, fmr(1, 0xffffffff, all|fOwn, ft, 0, empty)),
+			fm(caseXID+1, 0, 5, 0x10, 1), fm(caseXID+2, 0, 5, 0x12, 1), fm(caseXID+3, 1, 5, 0, 2), fm(caseXID+4, 1, 5, 0, 2), del}},
+		{"flow-monitor-initial", of15, [][]byte{fm(caseXID+1, 0, 5, 0x10, 1), fm(caseXID+2, 0, 7, 0x20, 2),
+			mon(caseXID, fmr(7, 0xffffffff, all|fOwn, ft, 0, udp)), del}},
+		{"flow-monitor-no-instructions", of15, [][]byte{fm(caseXID+1, 0, 5, 0x10, 1),
+			mon(caseXID, fmr(7, 0xffffffff, fInitial|fAdd|fRemoved|fOwn, ft, 0, empty)), del}},
+		{"flow-monitor-out-port", of15, [][]byte{fm(caseXID+1, 0, 5, 0x10, 1), fm(caseXID+2, 0, 6, 0x20, 2),
+			mon(caseXID, fmr(3, 2, all|fOwn, ft, 0, empty)), fm(caseXID+3, 0, 7, 0x30, 1), fm(caseXID+4, 0, 8, 0x40, 2), del}},
+		{"flow-monitor-two", of15, [][]byte{fm(caseXID+1, 0, 5, 0x10, 1),
+			mon(caseXID, fmr(1, 0xffffffff, all|fOwn, ft, 0, empty), fmr(2, 0xffffffff, fInitial|fAdd, ft, 0, udp)), del}},
+		{"flow-monitor-delete", of15, [][]byte{mon(caseXID, fmr(5, 0xffffffff, all|fOwn, ft, 0, empty)),
+			mon(caseXID+1, fmr(5, 0, 0, 0, 2, nil)), fm(caseXID+2, 0, 5, 0x10, 1), del}},
+		{"flow-monitor-modify", of15, [][]byte{fm(caseXID+1, 0, 5, 0x10, 1), mon(caseXID, fmr(5, 0xffffffff, fAdd, ft, 0, empty)),
+			mon(caseXID+2, fmr(5, 0xffffffff, all|fOwn, ft, 1, empty)), del}},
+		{"flow-monitor-command-3", of15, [][]byte{mon(caseXID, fmr(5, 0xffffffff, all, ft, 3, empty))}},
+		{"flow-monitor-table-254", of15, [][]byte{mon(caseXID, fmr(5, 0xffffffff, all, 254, 0, empty))}},
+		{"err-flow-monitor-exists", of15, [][]byte{mon(caseXID-1, fmr(5, 0xffffffff, fAdd, ft, 0, empty)),
+			mon(caseXID, fmr(5, 0xffffffff, fAdd, ft, 0, empty))}},
+		{"err-flow-monitor-exists-one-msg", of15, [][]byte{mon(caseXID, fmr(5, 0xffffffff, fAdd, ft, 0, empty),
+			fmr(5, 0xffffffff, fAdd, ft, 0, empty)), mon(caseXID+1, fmr(5, 0xffffffff, fInitial|fAdd, ft, 0, empty))}},
+		{"err-flow-monitor-delete-unknown", of15, [][]byte{mon(caseXID, fmr(99, 0, 0, 0, 2, empty))}},
+		{"err-flow-monitor-modify-unknown", of15, [][]byte{mon(caseXID, fmr(99, 0xffffffff, fAdd, ft, 1, empty))}},
+		{"err-flow-monitor-flags-initial-only", of15, [][]byte{mon(caseXID, fmr(5, 0xffffffff, fInitial, ft, 0, empty))}},
+		{"err-flow-monitor-flags-no-abbrev", of15, [][]byte{mon(caseXID, fmr(5, 0xffffffff, fAdd|fNoAbbrev, ft, 0, empty))}},
+		{"err-flow-monitor-flags-unknown", of15, [][]byte{mon(caseXID, fmr(5, 0xffffffff, fAdd|0x80, ft, 0, empty))}},
+		{"err-flow-monitor-short", of15, [][]byte{mon(caseXID, be64(1))}},
+		{"err-flow-monitor-no-match", of15, [][]byte{mon(caseXID, fmr(5, 0xffffffff, fAdd, ft, 0, nil))}},
+		{"err-flow-monitor-bad-out-port", of15, [][]byte{mon(caseXID, fmr(5, 0xff00, fAdd, ft, 0, empty))}},
+	}
 }
 
 // errorCases15 are malformed OpenFlow 1.5 messages: OVS's OFPT_ERROR for
@@ -957,6 +1023,9 @@ func runReplies() error {
 		fmt.Printf("hello\t%d\t%s\t%s\t%s\n", v, hex.EncodeToString(hello), hex.EncodeToString(m), printName(m))
 	}
 	for _, c := range cases {
+		if *only != "" && !strings.HasPrefix(c.name, *only) && !strings.HasPrefix(c.name, "err-"+*only) {
+			continue
+		}
 		row, err := runReply(c)
 		if err != nil {
 			return fmt.Errorf("%s: %v", c.name, err)
