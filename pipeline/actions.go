@@ -434,14 +434,25 @@ func (w *worker) ctOne(grp []*packet.Packet, c *ctOp, p *ct.Params, ops []op, pc
 	// action list, no action set to run), the original's continuation does
 	// nothing: the tracked packets themselves re-enter, without copies (as
 	// OVS's datapath steals the batch for a final recirculation).
-	last := pc+1 == len(ops) && st.k < 0 && (st.asHi == st.asLo || st.inAS || st.term == termStop)
+	//
+	// The recirculation resumes at table N with the registers, stack and
+	// action set of the moment and ends by executing that action set, even
+	// from a group bucket (OVS 3.1's compose_recirculate_and_fork freezes
+	// ctx->action_set; a bucket's ct(table=N) followed by a write_actions
+	// in table N outputs what it wrote, tests/golden/cloneaset). OVS 3.1
+	// aborts (an assertion in recirc_alloc_id__) when that action set is
+	// not empty; gswitch runs it.
+	last := pc+1 == len(ops) && st.k < 0 && (st.asHi == st.asLo || st.inAS || st.term != termEnd)
 	w.budget--
+	if last && st.term == termBucket {
+		w.endBucket(grp, st) // nothing follows the ct in this bucket
+	}
 	if c.table != NoTable && len(out) > 0 && last {
 		if st.recirc >= MaxRecircDepth || w.budget < 0 {
 			w.ctr[cRecircLimit] += uint64(len(out))
 		} else {
 			w.ctr[cRecirculations] += uint64(len(out))
-			nst := xstate{term: st.term, recirc: st.recirc + 1, gdepth: st.gdepth, k: -1, fTop: st.fTop,
+			nst := xstate{term: termEnd, recirc: st.recirc + 1, gdepth: st.gdepth, k: -1, fTop: st.fTop,
 				asLo: st.asHi, asHi: st.asHi}
 			w.lookup(out, c.table, nst, true, nil)
 		}
@@ -459,7 +470,7 @@ func (w *worker) ctOne(grp []*packet.Packet, c *ctOp, p *ct.Params, ops []op, pc
 				clones = append(clones, cl)
 			}
 			w.ctr[cRecirculations] += uint64(len(clones))
-			nst := xstate{term: st.term, recirc: st.recirc + 1, gdepth: st.gdepth, k: -1,
+			nst := xstate{term: termEnd, recirc: st.recirc + 1, gdepth: st.gdepth, k: -1,
 				fTop: st.fTop, asLo: st.asLo, asHi: st.asHi}
 			if st.inAS {
 				nst.asLo = nst.asHi

@@ -338,3 +338,26 @@ func TestZeroAllocCTZoneFromRegister(t *testing.T) {
 	testutil.SkipAllocsUnderRace(t)
 	testutil.RequireNoAllocs(t, "Process/ct zone from register", func() { resetBatch(b, frames, 1); d.Process(b) })
 }
+
+// TestZeroAllocStickyGroup: a group whose bucket resubmits to a table that
+// writes the action set and pushes (run one packet at a time, each going
+// on with its own action set and stack) allocates nothing either.
+func TestZeroAllocStickyGroup(t *testing.T) {
+	d := New(Config{Sender: nullSender{}, Tracker: &estTracker{}})
+	d.SetPorts([]PortInfo{{No: 1, Up: true}, {No: 2, Up: true}, {No: 3, Up: true}})
+	if err := d.GroupMod(GroupAdd, &GroupSpec{ID: 1, Type: GroupTypeAll, Buckets: []Bucket{{WatchPort: PortAny, WatchGroup: GroupAny,
+		Actions: []Action{Resubmit{InPort: PortInPort, Table: 2}}}}}); err != nil {
+		t.Fatal(err)
+	}
+	reg0 := Subfield{Field: packet.FieldReg0, NBits: 32}
+	add(t, d, withInst(spec(0, 1, ipMatch(), GroupAction{GroupID: 1}, StackPop{Dst: reg0}), func(in *Instructions) {
+		in.HasWrite, in.Write = true, []Action{Output{Port: 2}}
+	}))
+	add(t, d, withInst(spec(2, 1, ipMatch(), StackPush{Src: reg0}), func(in *Instructions) {
+		in.HasWrite, in.Write = true, []Action{Output{Port: 3}}
+	}))
+	frames := batchFrames(32)
+	b := mkBatch(1, frames...)
+	testutil.SkipAllocsUnderRace(t)
+	testutil.RequireNoAllocs(t, "Process/sticky group", func() { resetBatch(b, frames, 1); d.Process(b) })
+}

@@ -18,11 +18,17 @@
 // IN_PORT, ALL, FLOOD, CONTROLLER, LOCAL, NORMAL and TABLE, output:reg,
 // groups of the four types (a bucket's actions run as an action set, as in
 // OVS's xlate_group_bucket: only the set-field family, the action-set slots
-// and one final action; asActionSet), push/pop VLAN, set_field/load/move on header
+// and one final action; asActionSet; the flow is restored after each
+// bucket, but what the tables a bucket reaches by resubmit write, clear,
+// push or pop stays for the next bucket and the group's caller, as OVS 3.1
+// keeps ctx->action_set and ctx->stack: a group whose buckets may reach
+// tables is "sticky" and runs one packet at a time), push/pop VLAN, set_field/load/move on header
 // and metadata fields, dec_ttl, resubmit with in_port and ct tuple, exit,
 // ct, ct_clear, clone (starting with a copy of the action set, which runs
 // when the clone's actions end, as OVS 3.1's clone_xlate_actions does),
-// push/pop on the packet's stack,
+// push/pop on the packet's stack (ct(table=N)'s recirculation carries the
+// registers, stack and action set of the moment and executes that action
+// set at its end, from a clone or a group bucket too),
 // check_pkt_larger, learn, fin_timeout and controller(pause), whose continuation — the rest of
 // every enclosing action list, in runs with the table and cookie OVS's
 // unroll_xlate records, the action set, the stack and the conntracked flag

@@ -19,9 +19,20 @@ const (
 
 // How a pipeline ends when its continuations run out.
 const (
-	termEnd  = iota // execute the action set
-	termStop        // a group bucket: just stop
+	termEnd    = iota // execute the action set
+	termStop          // a group bucket: just stop
+	termBucket        // a sticky group's bucket: stop, hand the action set and stack back (bucketEnd)
 )
+
+// bucketEnd is where the way of a sticky group's bucket (one packet)
+// ended: its action set (aset[asLo:asHi]) and the packet's stack, which
+// the group's caller goes on with. w.bends[d] belongs to the bucket at
+// group depth d; set: an end was reached (not after a pause or a limit).
+type bucketEnd struct {
+	set        bool
+	asLo, asHi int32
+	stack      packet.Stack
+}
 
 // xstate is the state of one group of packets on its way through the
 // pipeline. It is passed by value: every split (a lookup that sends
@@ -112,6 +123,8 @@ type worker struct {
 	mhits  [packet.MaxBatch]meterHit
 	// live: the liveness of a bundle action's members (nxselect.go)
 	live []bool
+	// bends: the ends of sticky groups' buckets, by group depth
+	bends [MaxGroupDepth + 1]bucketEnd
 }
 
 func newWorker(d *Datapath) *worker {
@@ -418,7 +431,24 @@ func (w *worker) run(grp []*packet.Packet, ops []op, pc int, st xstate) {
 				w.packetIn(pk, o.ctl.Reason, o.ctl.MaxLen, o.ctl.ControllerID, o.ctl.UserData, &st)
 			}
 		case opGroup:
-			w.group(grp, o.port, st)
+			g := w.v.groups[o.port]
+			if g == nil {
+				w.ctr[cGroupMissing] += uint64(len(grp))
+				continue
+			}
+			if g.sticky && len(grp) > 1 {
+				// Each packet's action set and stack may come out of the
+				// buckets differently: one at a time, each on with its own.
+				for _, pk := range grp {
+					one := append(w.getPkts(), pk)
+					pst := st
+					w.group(one, g, &pst)
+					w.run(one, ops, pc+1, pst)
+					w.putPkts(one)
+				}
+				return
+			}
+			w.group(grp, g, &st)
 		case opResubmit:
 			w.budget--
 			if st.depth >= MaxResubmitDepth || st.nres >= MaxResubmits || w.budget < 0 {
@@ -516,11 +546,29 @@ func (w *worker) cont(grp []*packet.Packet, st xstate) {
 func (w *worker) exit(grp []*packet.Packet, st xstate) {
 	if st.clone > 0 {
 		w.exited = append(w.exited, grp...)
+	} else if st.term == termBucket {
+		w.endBucket(grp, st) // OVS: the caller goes on after the group
 	}
+}
+
+// endBucket records where the way of a sticky group's bucket ended (grp is
+// its one packet): the group's caller goes on with this action set and
+// stack (bucket).
+func (w *worker) endBucket(grp []*packet.Packet, st xstate) {
+	if len(grp) == 0 {
+		return
+	}
+	e := &w.bends[st.gdepth]
+	e.set, e.asLo, e.asHi = true, st.asLo, st.asHi
+	e.stack = grp[0].Stack
 }
 
 // finish ends the pipeline for grp: the action set, if any, runs.
 func (w *worker) finish(grp []*packet.Packet, st xstate) {
+	if st.term == termBucket {
+		w.endBucket(grp, st)
+		return
+	}
 	if st.term == termStop || st.inAS || st.asHi == st.asLo || len(grp) == 0 {
 		return
 	}

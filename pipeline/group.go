@@ -22,8 +22,14 @@ type group struct {
 	// fields (pickHashFields); basis is hash_uint64 of its param.
 	hashFields []HashField
 	basis      uint32
-	ctr        *groupCounters
-	created    int64
+	// sticky: a bucket may reach flow tables (resubmit, output:TABLE, or
+	// a nested group's bucket), whose write_actions, clear_actions, push
+	// and pop stay for the group's caller, as OVS 3.1's
+	// xlate_group_bucket keeps ctx->action_set and ctx->stack. Such a
+	// group runs one packet at a time (run), its buckets end in termBucket.
+	sticky  bool
+	ctr     *groupCounters
+	created int64
 }
 
 type groupCounters struct {
@@ -170,6 +176,13 @@ func (d *Datapath) installGroup(c *change, old *group, spec GroupSpec, buckets [
 	v := c.v
 	spec.CommandBucketID = 0
 	ng := &group{spec: spec, buckets: buckets, ctr: &groupCounters{}}
+	for i := range buckets {
+		for j := range buckets[i].ops {
+			if k := buckets[i].ops[j].kind; k == opResubmit || k == opGroup {
+				ng.sticky = true
+			}
+		}
+	}
 	if spec.Type == GroupTypeSelect {
 		switch {
 		case spec.Selection.Method == "hash" && len(spec.Selection.Fields) > 0:
@@ -324,13 +337,11 @@ func (d *Datapath) Groups() []GroupStats {
 	return out
 }
 
-// group runs grp through group id.
-func (w *worker) group(grp []*packet.Packet, id uint32, st xstate) {
-	g := w.v.groups[id]
-	if g == nil {
-		w.ctr[cGroupMissing] += uint64(len(grp))
-		return
-	}
+// group runs grp through group g. A sticky group's buckets leave in *st
+// the action set they end with (each bucket starts with the one the
+// previous left), as OVS 3.1's buckets share ctx->action_set with the
+// caller; the caller gives such a group one packet at a time.
+func (w *worker) group(grp []*packet.Packet, g *group, st *xstate) {
 	w.budget--
 	if st.gdepth >= MaxGroupDepth || w.budget < 0 {
 		w.ctr[cGroupDepth] += uint64(len(grp))
@@ -365,7 +376,7 @@ func (w *worker) group(grp []*packet.Packet, id uint32, st xstate) {
 // selectGroup sends each packet to one live bucket chosen by a hash of
 // its flow (symmetric in source and destination), in shares that follow
 // the bucket weights (selectBucket).
-func (w *worker) selectGroup(grp []*packet.Packet, g *group, st xstate) {
+func (w *worker) selectGroup(grp []*packet.Packet, g *group, st *xstate) {
 	var choice [packet.MaxBatch]int16
 	if len(grp) > len(choice) {
 		for len(grp) > len(choice) {
@@ -549,8 +560,11 @@ func (w *worker) bucketLive(b *Bucket, depth int) bool {
 
 // bucket runs one bucket's actions on grp: on copies when the actions may
 // change the packets, so that every bucket and the actions after the group
-// see the packets as they entered it.
-func (w *worker) bucket(grp []*packet.Packet, g *group, i int, st xstate) {
+// see the packets as they entered it (OVS restores the flow after each
+// bucket). In a sticky group (one packet), the action set and the stack the
+// bucket's way through the tables ends with (bucketEnd) go back to *st and
+// the packet, as OVS keeps ctx->action_set and ctx->stack.
+func (w *worker) bucket(grp []*packet.Packet, g *group, i int, st *xstate) {
 	b := &g.buckets[i]
 	var nb uint64
 	for _, pk := range grp {
@@ -558,31 +572,42 @@ func (w *worker) bucket(grp []*packet.Packet, g *group, i int, st xstate) {
 	}
 	g.ctr.buckets[i].packets.Add(uint64(len(grp)))
 	g.ctr.buckets[i].bytes.Add(nb)
-	nst := st
+	nst := *st
 	// The bucket sees the action set of the group's caller (empty when the
 	// group runs from the action set), as OVS 3.1's buckets run with
 	// ctx->action_set in place: a clone reached from the bucket starts
-	// with a copy of it. The bucket itself never executes it (termStop).
+	// with a copy of it. The bucket itself never executes it (termStop,
+	// termBucket).
 	nst.term, nst.k, nst.inAS = termStop, -1, false
 	nst.gdepth++
 	nst.clone = 0 // exit in a bucket ends the bucket only
+	var end *bucketEnd
+	if g.sticky {
+		nst.term = termBucket
+		end = &w.bends[nst.gdepth]
+		end.set = false
+	}
 	if !b.modifies {
 		w.run(grp, b.ops, 0, nst)
-		return
-	}
-	clones := w.getPkts()
-	for _, pk := range grp {
-		c := w.d.pool.Get()
-		c.CopyFrom(pk)
-		clones = append(clones, c)
-	}
-	w.run(clones, b.ops, 0, nst)
-	for _, c := range clones {
-		if c != nil {
-			w.d.pool.Put(c)
+	} else {
+		clones := w.getPkts()
+		for _, pk := range grp {
+			c := w.d.pool.Get()
+			c.CopyFrom(pk)
+			clones = append(clones, c)
 		}
+		w.run(clones, b.ops, 0, nst)
+		for _, c := range clones {
+			if c != nil {
+				w.d.pool.Put(c)
+			}
+		}
+		w.putPkts(clones)
 	}
-	w.putPkts(clones)
+	if end != nil && end.set {
+		st.asLo, st.asHi = end.asLo, end.asHi
+		grp[0].Stack = end.stack
+	}
 }
 
 // withoutMeters is acts without their meter actions: OVS resolves a meter

@@ -11,22 +11,25 @@ cd "$ROOT"
 # shellcheck source=ovs-env.sh
 source tests/ovsref/ovs-env.sh
 trap ovsenv_stop EXIT
-ovsenv_start -n s5k-sw -p s5k-p1=1 -p s5k-p2=2 -p s5k-p3=3 -p s5k-p4=4 -p s5k-p5=5 -s
+# PFX names the namespace and veths (unique to whoever runs the capture)
+PFX=${PFX:-s5k}
+ovsenv_start -n "$PFX-sw" -p "$PFX-p1=1" -p "$PFX-p2=2" -p "$PFX-p3=3" -p "$PFX-p4=4" -p "$PFX-p5=5" -s
 out=tests/golden/cloneaset/traces.txt
-# datapath port number -> OpenFlow port (s5k-pN is ofport N), so that the
-# golden names OpenFlow ports: "Datapath actions: 3,2" means ports 3 and 2
-map=$(ovsenv_appctl dpctl/show | sed -n 's/^ *port \([0-9]*\): s5k-p\([0-9]\).*/\1 \2/p')
+# datapath port number -> OpenFlow port ($PFX-pN is ofport N), so that the
+# golden names OpenFlow ports: "Datapath actions: 3,2" means ports 3 and 2;
+# a port number is a number standing alone between commas and parentheses,
+# as in "clone(ct,recirc(0x1),1),3" (a recirculation's own translation,
+# which ofproto/trace prints after the first, has a line of its own)
+map=$(ovsenv_appctl dpctl/show | sed -n "s/^ *port \([0-9]*\): $PFX-p\([0-9]\).*/\1=\2/p" | tr '\n' ' ')
 ofports() {
-	awk -v m="$map" 'BEGIN { n = split(m, a, /[ \n]/); for (i = 1; i < n; i += 2) p[a[i]] = a[i+1] }
-		{ s = $0; sub(/^Datapath actions: /, "", s); k = split(s, f, ","); o = "";
-		  for (i = 1; i <= k; i++) o = o (i > 1 ? "," : "") ((f[i] in p) ? p[f[i]] : f[i]);
-		  print "Datapath actions: " o }'
+	MAP="$map" perl -ne 'BEGIN { %p = map { split /=/ } split " ", $ENV{MAP} }
+		s/(?<=[ ,(])(\d+)(?=[,)]|$)/exists $p{$1} ? $p{$1} : $1/ge; print'
 }
 {
-	echo "# setup: private OVS ($(ovs-vswitchd --version | head -1)), bridge br0 datapath_type=netdev protocols=OpenFlow10,OpenFlow13 fail-mode=secure, ports s5k-p1..5 as ofports 1-5; per case of tests/golden/cloneaset/cases.tsv: del-flows, del-groups, add its group and flows (-O OpenFlow13), then the command below, datapath port numbers printed as OpenFlow ports"
+	echo "# setup: private OVS ($(ovs-vswitchd --version | head -1)), bridge br0 datapath_type=netdev protocols=OpenFlow10,OpenFlow13 fail-mode=secure, ports PFX-p1..5 as ofports 1-5; per case of tests/golden/cloneaset/cases.tsv: del-flows, del-groups, add its group and flows (-O OpenFlow13), then the command below, datapath port numbers printed as OpenFlow ports"
 	echo "# normalize: plain"
 	echo "# exit status: 0"
-	echo "tests/ovsref/capture-cloneaset.sh   # runs, per case: echo \"case NAME\"; ovs-appctl ofproto/trace br0 in_port=1,udp,nw_src=198.51.100.1,nw_dst=198.51.100.2 | grep '^Datapath actions:'"
+	echo "tests/ovsref/capture-cloneaset.sh   # runs, per case: echo \"case NAME\"; ovs-appctl ofproto/trace br0 in_port=1,udp,nw_src=198.51.100.1,nw_dst=198.51.100.2 | grep '^Datapath actions:' (one line per translation: the packet's, then each recirculation's)"
 } > tests/golden/cloneaset/traces.cmd
 {
 	grep -v '^#' tests/golden/cloneaset/cases.tsv | while IFS=$'\t' read -r name group flows; do
