@@ -66,6 +66,11 @@ func TestPrivilegedVswitchdDaemon(t *testing.T) {
 			syscall.Kill(pid, syscall.SIGTERM)
 		}
 	})
+	// --no-chdir: the daemon stays in the directory it was started from
+	// (without it, it runs in /: checked below), as ovs-vswitchd 3.1.
+	if wd, _ := os.Getwd(); cwdOf(pid) != wd {
+		t.Errorf("--detach --no-chdir: daemon runs in %q, started in %q", cwdOf(pid), wd)
+	}
 	sock := filepath.Join(rundir, fmt.Sprintf("ovs-vswitchd.%d.ctl", pid))
 	if fi, err := os.Stat(sock); err != nil || fi.Mode()&os.ModeSocket == 0 {
 		t.Fatalf("the parent returned before the control socket %s was there: %v", sock, err)
@@ -139,6 +144,12 @@ func TestPrivilegedVswitchdDaemon(t *testing.T) {
 	}
 	if out, rc := appctl("-t", filepath.Join(rundir, "my.ctl"), "ofproto/list"); rc != 0 || out != "br0\n" {
 		t.Errorf("ofproto/list through --unixctl: %d %q", rc, out)
+	}
+	// --detach without --no-chdir: the daemon runs in /, as ovs-vswitchd 3.1.
+	if b, err := os.ReadFile(filepath.Join(rundir, "my.pid")); err != nil {
+		t.Errorf("my.pid: %v", err)
+	} else if p, _ := strconv.Atoi(strings.TrimSpace(string(b))); cwdOf(p) != "/" {
+		t.Errorf("--detach without --no-chdir: daemon runs in %q, want /", cwdOf(p))
 	}
 	// A second gswitch on the same pid file is refused, as OVS refuses it.
 	if out, err := sw("--port", "s5v-b", "--of-listen", "ptcp:18412:127.0.0.1", "--pidfile=my.pid", "--unixctl=my2.ctl"); err == nil ||
@@ -315,6 +326,12 @@ func exitCode(err error) int {
 		return ee.ExitCode()
 	}
 	return -1
+}
+
+// cwdOf is the working directory of process pid ("" when unknown).
+func cwdOf(pid int) string {
+	d, _ := os.Readlink(fmt.Sprintf("/proc/%d/cwd", pid))
+	return d
 }
 
 // alive reports whether pid runs (a zombie does not).
