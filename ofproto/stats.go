@@ -241,11 +241,11 @@ func encodeTableStats13(ts *pipeline.TableStats) []byte {
 	return (&msg{}).u8(ts.Table).zeros(3).u32(ts.Active).u64(ts.Lookups).u64(ts.Matched).b
 }
 
-// encodeTableStats10 is one ofp10_table_stats (as OVS fills it: no name,
-// every wildcard, a million entries).
+// encodeTableStats10 is one ofp10_table_stats (as OVS fills it: the
+// configured name, every wildcard, max_entries).
 func encodeTableStats10(ts *pipeline.TableStats) []byte {
 	m := &msg{}
-	m.u8(ts.Table).zeros(3).str("", 32).u32(0x3fffff).u32(1000000)
+	m.u8(ts.Table).zeros(3).str(ts.Name, 32).u32(0x3fffff).u32(ts.MaxEntries)
 	m.u32(ts.Active).u64(ts.Lookups).u64(ts.Matched)
 	return m.b
 }
@@ -380,8 +380,8 @@ func tableFeaturesStats(c *conn, _ *codec, r *statsRequest) error {
 	}
 	n := c.srv.cfg.NumTables
 	w := c.newMPWriter(r.reply)
-	for t := 0; t < int(n); t++ {
-		w.add(tableFeatures13(uint8(t), n))
+	for _, ts := range c.srv.tableStats() {
+		w.add(tableFeatures13(&ts, n))
 	}
 	w.finish()
 	return nil
@@ -467,6 +467,7 @@ func (s *Server) tableStats() []pipeline.TableStats {
 	out := make([]pipeline.TableStats, n)
 	for i := range out {
 		out[i].Table = uint8(i)
+		out[i].MaxEntries = 1000000
 	}
 	for _, ts := range s.cfg.Datapath.TableStats() {
 		if int(ts.Table) < n {

@@ -1,12 +1,16 @@
 package ofproto
 
-// tableFeatures13 is one ofp13_table_features entry with its properties.
-func tableFeatures13(table, ntables uint8) []byte {
+import "gswitch/pipeline"
+
+// tableFeatures13 is one ofp13_table_features entry with its properties:
+// the table's configured name and max_entries from ts.
+func tableFeatures13(ts *pipeline.TableStats, ntables uint8) []byte {
+	table := ts.Table
 	m := &msg{}
 	m.u16(0).u8(table).zeros(5)
-	m.str("", 32)                     // OVS's tables have no name unless one is configured
+	m.str(ts.Name, 32)                // OVS's tables have no name unless one is configured
 	m.u64(^uint64(0)).u64(^uint64(0)) // metadata match, write
-	m.u32(0).u32(1000000)             // config, max_entries
+	m.u32(0).u32(ts.MaxEntries)       // config, max_entries
 	for _, miss := range []uint16{0, 1} {
 		// OFPTFPT_INSTRUCTIONS(_MISS): goto_table (unless last), write_metadata,
 		// write_actions, apply_actions, clear_actions, meter.

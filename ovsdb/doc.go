@@ -32,7 +32,7 @@
 // sends it) and falls back to monitor (update) when the server lacks it. It
 // keeps a replica of the tables Snapshot has (Open_vSwitch, Bridge, Port,
 // Interface, Controller, Datapath, CT_Zone, CT_Timeout_Policy,
-// Flow_Sample_Collector_Set, IPFIX) with the columns their Go types carry,
+// Flow_Sample_Collector_Set, IPFIX, Flow_Table) with the columns their Go types carry,
 // as far as the server's schema has them. References between rows stay
 // UUIDs (Bridge.Ports -> Snapshot.Ports[u]). Each change publishes a new
 // immutable *Snapshot (copy on write per table: unchanged tables share

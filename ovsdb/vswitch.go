@@ -23,6 +23,7 @@ type Snapshot struct {
 	CTTimeoutPolicies      map[UUID]*CTTimeoutPolicy
 	FlowSampleCollectorSet map[UUID]*FlowSampleCollectorSet
 	IPFIX                  map[UUID]*IPFIX
+	FlowTables             map[UUID]*FlowTable
 }
 
 // Root is the Open_vSwitch table's one row, or nil before `ovs-vsctl init`.
@@ -191,6 +192,17 @@ type IPFIX struct {
 	ExternalIDs        map[string]string
 }
 
+// FlowTable is a Flow_Table row (a Bridge's flow_tables).
+type FlowTable struct {
+	UUID           UUID
+	Name           *string
+	FlowLimit      *int64
+	OverflowPolicy *string // "refuse" or "evict"
+	Groups         []string
+	Prefixes       []string
+	ExternalIDs    map[string]string
+}
+
 // tableSpec ties a table to its Snapshot field: the columns monitored, a
 // copy of the field's map (copy on write) and setting or deleting a row.
 type tableSpec struct {
@@ -314,6 +326,13 @@ var vswitchSpecs = []tableSpec{
 				ObsDomainID: r.optInt("obs_domain_id"), ObsPointID: r.optInt("obs_point_id"),
 				CacheActiveTimeout: r.optInt("cache_active_timeout"), CacheMaxFlows: r.optInt("cache_max_flows"),
 				OtherConfig: r.strMap("other_config"), ExternalIDs: r.strMap("external_ids")}
+		}),
+	spec("Flow_Table", []string{"name", "flow_limit", "overflow_policy", "groups", "prefixes", "external_ids"},
+		func(s *Snapshot) *map[UUID]*FlowTable { return &s.FlowTables },
+		func(u UUID, r Row) *FlowTable {
+			return &FlowTable{UUID: u, Name: r.optStr("name"), FlowLimit: r.optInt("flow_limit"),
+				OverflowPolicy: r.optStr("overflow_policy"), Groups: r.strs("groups"), Prefixes: r.strs("prefixes"),
+				ExternalIDs: r.strMap("external_ids")}
 		}),
 }
 

@@ -221,6 +221,10 @@ type TableStats struct {
 	Active  uint32
 	Lookups uint64
 	Matched uint64
+	// Name and MaxEntries: the table's configured name ("": none) and
+	// largest number of flows (TableConfig, Config.MaxFlows).
+	Name       string
+	MaxEntries uint32
 }
 
 // Flow-removed reasons (OpenFlow 1.3).
@@ -229,6 +233,7 @@ const (
 	RemovedHardTimeout = 1
 	RemovedDelete      = 2
 	RemovedGroupDelete = 3
+	RemovedEviction    = 4 // OpenFlow 1.4's OFPRR_EVICTION (delete before 1.4)
 	RemovedMeterDelete = 5 // OpenFlow 1.4's OFPRR_METER_DELETE (delete before 1.4)
 )
 

@@ -116,6 +116,7 @@ type Datapath struct {
 	learnWaiting atomic.Bool
 	delRefs      map[tableCookie]int
 
+	tcfg   atomic.Pointer[tableConfigs] // SetTableConfig; nil: none configured
 	tstats [NumTables]tableCounters
 	ctrs   [numCounters]atomic.Uint64
 	mac    macTable
@@ -223,7 +224,9 @@ func (d *Datapath) TableStats() []TableStats {
 	v := d.cur.Load()
 	var out []TableStats
 	for i := range NumTables {
-		ts := TableStats{Table: uint8(i), Lookups: d.tstats[i].lookups.Load(), Matched: d.tstats[i].matched.Load()}
+		tc := d.TableConfig(uint8(i))
+		ts := TableStats{Table: uint8(i), Lookups: d.tstats[i].lookups.Load(), Matched: d.tstats[i].matched.Load(),
+			Name: tc.Name, MaxEntries: d.maxEntries(&tc)}
 		if c := v.tables[i]; c != nil {
 			ts.Active = uint32(c.n)
 		}
@@ -682,8 +685,8 @@ func (d *Datapath) addLocked(c *change, f *flow) error {
 			return Errorf(OFPFMFC_OVERLAP, "flow overlaps an existing flow of priority %d", f.spec.Priority)
 		}
 	}
-	if cls != nil && cls.n >= d.cfg.MaxFlows {
-		return Errorf(OFPFMFC_TABLE_FULL, "table %d is full (%d flows)", f.spec.Table, cls.n)
+	if err := d.makeRoomLocked(c, f.spec.Table); err != nil {
+		return err
 	}
 	c.add(f)
 	return nil

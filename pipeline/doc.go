@@ -87,6 +87,17 @@
 // ofproto/trace). A bundle member is live while SetPorts reports its port
 // up; the members' liveness is read once per group of packets.
 //
+// # Table configuration
+//
+// SetTableConfig gives a table a name, a flow limit and OVS's overflow
+// policy (tableconfig.go, the database's Flow_Table): past the limit an
+// add (a learned flow too; a packet-out's learn answers the error, as OVS)
+// fails with OFPFMFC_TABLE_FULL, or with eviction on removes one flow with
+// a timeout: from the eviction group (the Groups subfields' values in the
+// match) with the most such flows, the lowest importance, then the
+// earliest expiry (OVS's choose_rule_to_evict; the flow-removed reason is
+// OFPRR_EVICTION). Choosing scans the table once per eviction.
+//
 // # Not yet
 //
 // NAT and ALGs inside ct (validated, then refused by supportedCT until the

@@ -307,9 +307,10 @@ func (d *Datapath) PacketOut(inPort uint32, acts []Action, frame []byte, now int
 	if d.cfg.Sender != nil {
 		d.cfg.Sender.Flush()
 	}
+	err := w.applyOwnLearns()
 	w.flushLearns()
 	d.putWorker(w)
-	return nil
+	return err
 }
 
 // lookup classifies grp in table tid and runs each part on its flow.

@@ -450,13 +450,14 @@ func (d *Datapath) drainLearnsLocked(c *change) {
 }
 
 // applyLearnLocked adds or modifies (same match and priority) the learned
-// flow, as OVS's OFPFC_MODIFY_STRICT from learn_execute.
-func (d *Datapath) applyLearnLocked(c *change, p *pendingLearn) {
+// flow, as OVS's OFPFC_MODIFY_STRICT from learn_execute; the error is why
+// it could not be added (a full table).
+func (d *Datapath) applyLearnLocked(c *change, p *pendingLearn) error {
 	spec := p.spec
 	old := c.v.tables[spec.Table].find(&spec.Match, spec.Priority)
 	if old != nil && learnedEqual(&old.spec, &spec) {
 		old.ctr.refresh(p.now)
-		return
+		return nil
 	}
 	d.nextID++
 	f := &flow{spec: spec, id: d.nextID, ops: compileInstructions(&spec.Inst, c.v.meters), created: p.now, modified: p.now}
@@ -467,13 +468,46 @@ func (d *Datapath) applyLearnLocked(c *change, p *pendingLearn) {
 		f.ctr = old.ctr
 		c.replace(old, f, false)
 		c.d.ctrs[cLearned].Add(1)
-		return
+		return nil
 	}
 	if err := d.addLocked(c, f); err != nil {
 		c.d.ctrs[cLearnFailed].Add(1)
-		return
+		return err
 	}
 	c.d.ctrs[cLearned].Add(1)
+	return nil
+}
+
+// applyOwnLearns applies the worker's own learns at once, waiting for the
+// lock: a packet-out's, whose first failure OVS answers to the packet-out
+// (a learned flow past a full table: OFPFMFC_TABLE_FULL).
+func (w *worker) applyOwnLearns() error {
+	d := w.d
+	if len(w.lq) == 0 {
+		return nil
+	}
+	d.mu.Lock()
+	c := d.begin(w.now)
+	var first error
+	for i := range w.lq {
+		p := &w.lq[i]
+		if p.limited {
+			c.unpend = append(c.unpend, tableCookie{p.spec.Table, p.spec.Cookie})
+		}
+		if err := d.applyLearnLocked(c, p); err != nil && first == nil {
+			first = err
+		}
+	}
+	clear(w.lq)
+	w.lq = w.lq[:0]
+	if c.dirty {
+		c.commit()
+	} else {
+		c.finishLearnedLocked()
+	}
+	d.mu.Unlock()
+	c.report()
+	return first
 }
 
 // learnedEqual compares two learned flows' attributes and actions.

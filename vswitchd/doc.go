@@ -79,8 +79,19 @@
 // among them, take the smallest MTU of the bridge's other ports, as OVS's
 // update_mtu_ofproto; the mtu column written back is the device's.
 //
+// A Bridge's flow_tables (Flow_Table rows) configure its OpenFlow tables
+// in place, as OVS's bridge_configure_tables (flowtables.go, checked
+// against OVS 3.1 in tests/golden/flowtables): name (table statistics and
+// features), flow_limit, overflow_policy=evict with its eviction groups
+// (pipeline.TableConfig: flows stay; a lower limit evicts at once when
+// eviction is on), and prefixes, accepted with OVS's INFO line naming the
+// fields used and its warnings for fields it cannot use (the classifier
+// has no prefix tries: they change no result in OVS either). Groups that
+// do not parse get OVS's warnings. The bridge's table messages are logged
+// when one of its tables changes (OVS logs them at every reconfiguration).
+//
 // Not read yet: Interface mac and
-// options other than a patch's peer, flow_tables, IPFIX/sFlow/NetFlow,
+// options other than a patch's peer, IPFIX/sFlow/NetFlow,
 // mirrors, QoS.
 //
 // Only cmd/gswitch imports this package; it may import ovsdb, datapath and

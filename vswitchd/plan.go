@@ -34,6 +34,8 @@ type BridgeSpec struct {
 	Controllers   []ControllerSpec
 	Ifaces        []IfaceSpec // sorted by name; the bridge's own internal port left out
 	Local         ovsdb.UUID  // the bridge's own Interface row (named as the bridge), if any
+	Tables        []TableSpec // flow_tables, by table id
+	TableLog      []LogLine   // what configuring the tables logs (module bridge)
 }
 
 // ControllerSpec is one Controller row of a bridge, with the settings in
@@ -190,6 +192,7 @@ func Desired(s *ovsdb.Snapshot) (spec Spec, problems []string) {
 			}
 		}
 		bs.Protocols = Protocols(b.Protocols)
+		bs.Tables, bs.TableLog = tableSpecs(s, b)
 		for _, cu := range sortedUUIDs(b.Controller) {
 			if c := s.Controllers[cu]; c != nil {
 				bs.Controllers = append(bs.Controllers, controllerSpec(c))

@@ -255,6 +255,7 @@ func (s *Switch) Apply(spec Spec) {
 				s.log.Warn("bridge "+name+": "+err.Error(), zap.String("bridge", name))
 			}
 			setControllerOptions(rb.br, want)
+			s.applyTables(rb.br, rb.spec, want)
 			rb.spec = want
 			continue
 		}
@@ -265,6 +266,7 @@ func (s *Switch) Apply(spec Spec) {
 			continue
 		}
 		setControllerOptions(br, want)
+		s.applyTables(br, nil, want)
 		nrb := &runBridge{spec: want, br: br, ifaces: map[string]*runIface{}, localErr: localErr}
 		if rb != nil {
 			// Rebuilt: its interfaces are added again asking their numbers.
