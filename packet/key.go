@@ -249,6 +249,18 @@ func (w *Words) PacketType() uint32       { return uint32(w[WPktType] >> 32) }
 // SetTunNw sets tun_src and tun_dst.
 func (w *Words) SetTunNw(src, dst uint32) { w[WTunNw] = uint64(src)<<32 | uint64(dst) }
 
+// SetTunIPv6 sets tun_ipv6_src and tun_ipv6_dst.
+func (w *Words) SetTunIPv6(src, dst U128) {
+	w[WTunIPv6Src], w[WTunIPv6Src+1] = src.Hi, src.Lo
+	w[WTunIPv6Dst], w[WTunIPv6Dst+1] = dst.Hi, dst.Lo
+}
+
+// SetTunMisc sets tun_flags, tun_gbp_id and tun_gbp_flags (the rest of
+// their word is zeroed).
+func (w *Words) SetTunMisc(flags, gbpID uint16, gbpFlags uint8) {
+	w[WTunMisc] = uint64(flags)<<48 | uint64(gbpID)<<32 | uint64(gbpFlags)<<24
+}
+
 // ResetMetadata zeroes every field a packet enters the pipeline without
 // (OVS: all metadata but in_port): recirc_id, metadata, the registers,
 // pkt_mark, the ct_* fields, conj_id, the tunnel fields and dp_hash; it

@@ -306,3 +306,34 @@ func iterHash(hash, nLinks, modulo uint32) uint16 {
 }
 
 func le32(b []byte) uint32 { return binary.LittleEndian.Uint32(b) }
+
+// RSSHash is OVS's miniflow_hash_5tuple(flow, 0) (lib/flow.c): the hash the
+// userspace datapath gives a packet that came without a NIC's RSS hash
+// (dpif_netdev_packet_get_rss_hash), from which a tunnel port picks the
+// outer UDP source port (tunnel.SrcPort). Addresses and ports are hashed as
+// OVS's miniflow holds them in memory (network byte order read as
+// little-endian words).
+func RSSHash(k *packet.Key) uint32 {
+	w := &k.W
+	var h uint32
+	switch w.EthType() {
+	case 0x86dd:
+		s, d := w.IPv6Src(), w.IPv6Dst()
+		h = hashAdd64(h, bits.ReverseBytes64(s.Hi))
+		h = hashAdd64(h, bits.ReverseBytes64(s.Lo))
+		h = hashAdd64(h, bits.ReverseBytes64(d.Hi))
+		h = hashAdd64(h, bits.ReverseBytes64(d.Lo))
+	case 0x0800, 0x0806:
+		h = hashAdd(h, bits.ReverseBytes32(w.IPv4Src()))
+		h = hashAdd(h, bits.ReverseBytes32(w.IPv4Dst()))
+	default:
+		return hashFinish(h, 42)
+	}
+	p := w.NwProto()
+	h = hashAdd(h, uint32(p))
+	switch p {
+	case packet.ProtoTCP, packet.ProtoUDP, packet.ProtoSCTP, 1, 58:
+		h = hashAdd(h, uint32(bits.ReverseBytes16(w.TpSrc()))|uint32(bits.ReverseBytes16(w.TpDst()))<<16)
+	}
+	return hashFinish(h, 42)
+}
