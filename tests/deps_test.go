@@ -39,6 +39,11 @@ func TestImportRules(t *testing.T) {
 		// vswitchd, the database reconciler: ovsdb, datapath and below;
 		// only cmd/gswitch imports it.
 		"gswitch/vswitchd/...": {"gswitch/cmd"},
+		// tunnel, the packet side of Geneve/VXLAN ports: the standard
+		// library and packet only.
+		"gswitch/tunnel": {"gswitch/ct", "gswitch/pipeline", "gswitch/nxm", "gswitch/ofproto", "gswitch/ofptext",
+			"gswitch/ports", "gswitch/datapath", "gswitch/vswitchd", "gswitch/ovsdb", "gswitch/cmd", "gswitch/tests",
+			"github.com/", "go.uber.org/", "golang.org/"},
 		"gswitch/ct/dpctl": {"gswitch/pipeline", "gswitch/nxm", "gswitch/ofproto", "gswitch/ports", "gswitch/cmd",
 			"github.com/", "go.uber.org/", "golang.org/"},
 	}
