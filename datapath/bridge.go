@@ -37,11 +37,13 @@ type Config struct {
 	// Protocols is the OpenFlow version bitmap offered (0: all).
 	Protocols uint32
 	// FailMode is "standalone" (the default) or "secure". A standalone
-	// bridge with no Controllers gets one NORMAL flow, as ovs-vswitchd
-	// gives it.
+	// bridge with no active Controllers gets one NORMAL flow, as
+	// ovs-vswitchd gives it.
 	FailMode string
 	// Listen are passive OpenFlow listeners (ptcp:, punix:); Controllers
-	// active ones (tcp:). Start opens them; a failure is an error.
+	// are the Controller rows' targets: active ones (tcp:, unix:) and
+	// passive ones (ptcp:, punix:; listeners too, which SetControllers can
+	// remove). Start opens them; a failure is an error.
 	Listen      []string
 	Controllers []string
 	// Mgmt is the management socket path ($OVS_RUNDIR/NAME.mgmt; empty:
@@ -201,7 +203,7 @@ func New(cfg Config, ps []Port) (b *Bridge, err error) {
 	if err != nil {
 		return nil, err
 	}
-	if cfg.FailMode != "secure" && len(cfg.Controllers) == 0 {
+	if cfg.FailMode != "secure" && !hasPrimary(cfg.Controllers) {
 		// As ovs-vswitchd does for a bridge with no controller.
 		fm := &pipeline.FlowMod{Command: pipeline.FlowAdd, OutPort: pipeline.PortAny, OutGroup: pipeline.GroupAny,
 			Spec: pipeline.FlowSpec{Inst: pipeline.Instructions{HasApply: true, GotoTable: -1,
@@ -275,7 +277,11 @@ func (b *Bridge) Start() error {
 		}
 	}
 	for _, c := range b.cfg.Controllers {
-		if err := b.of.Connect(c); err != nil {
+		connect := b.of.Connect
+		if IsPassiveTarget(c) {
+			connect = b.of.Listen
+		}
+		if err := connect(c); err != nil {
 			return fmt.Errorf("--controller %s: %w", c, err)
 		}
 	}

@@ -2,6 +2,7 @@ package datapath
 
 import (
 	"slices"
+	"strings"
 
 	"gswitch/pipeline"
 )
@@ -17,10 +18,14 @@ func normalFlow() *pipeline.FlowMod {
 // SetControllers changes a running bridge's controllers and fail mode as
 // ovs-vswitchd's bridge_configure_remotes does: controllers no longer
 // listed are disconnected and new ones connected (the others keep their
-// connections); when the bridge gains its first controller or loses its
-// last, every flow is deleted; then a standalone bridge with no
-// controller gets the NORMAL flow. Nothing changes when both are as they
-// were.
+// connections); a passive target (ptcp:, punix:) is a listener, whose
+// connections are service connections, as OVS's Controller rows without a
+// type. Every flow is deleted when the bridge gains its first active
+// (primary) controller or loses its last, and when the fail mode changes
+// while it has none (OVS's connmgr_set_controllers and
+// connmgr_set_fail_mode); after such a flush a standalone bridge with no
+// active controller gets the NORMAL flow (connmgr_flushed). Nothing
+// changes when both are as they were.
 func (b *Bridge) SetControllers(targets []string, failMode string) error {
 	b.mu.Lock()
 	defer b.mu.Unlock()
@@ -35,32 +40,59 @@ func (b *Bridge) SetControllers(targets []string, failMode string) error {
 		return nil
 	}
 	for _, t := range old {
-		if !slices.Contains(targets, t) {
+		if slices.Contains(targets, t) {
+			continue
+		}
+		if IsPassiveTarget(t) {
+			b.of.Unlisten(t)
+		} else {
 			b.of.Disconnect(t)
 		}
 	}
 	var err error
 	for _, t := range targets {
-		if !slices.Contains(old, t) {
-			if e := b.of.Connect(t); e != nil && err == nil {
-				err = e
-			}
+		if slices.Contains(old, t) {
+			continue
 		}
-	}
-	b.cfg.Controllers, b.cfg.FailMode = slices.Clone(targets), failMode
-	if (len(old) == 0) != (len(targets) == 0) {
-		del := &pipeline.FlowMod{Command: pipeline.FlowDelete, OutPort: pipeline.PortAny, OutGroup: pipeline.GroupAny,
-			Spec: pipeline.FlowSpec{Table: pipeline.TableAll}}
-		if e := b.dp.FlowMod(del, b.now()); e != nil && err == nil {
+		var e error
+		if IsPassiveTarget(t) {
+			e = b.of.Listen(t)
+		} else {
+			e = b.of.Connect(t)
+		}
+		if e != nil && err == nil {
 			err = e
 		}
 	}
-	if len(targets) == 0 && failMode == "standalone" {
+	b.cfg.Controllers, b.cfg.FailMode = slices.Clone(targets), failMode
+	primary := hasPrimary(targets)
+	if hasPrimary(old) == primary && (primary || oldMode == failMode) {
+		return err
+	}
+	del := &pipeline.FlowMod{Command: pipeline.FlowDelete, OutPort: pipeline.PortAny, OutGroup: pipeline.GroupAny,
+		Spec: pipeline.FlowSpec{Table: pipeline.TableAll}}
+	if e := b.dp.FlowMod(del, b.now()); e != nil && err == nil {
+		err = e
+	}
+	if !primary && failMode == "standalone" {
 		if e := b.dp.FlowMod(normalFlow(), b.now()); e != nil && err == nil {
 			err = e
 		}
 	}
 	return err
+}
+
+// IsPassiveTarget reports whether a controller target is a passive one
+// (ptcp:, punix:, pssl:): the switch listens there, and what connects is a
+// service connection, not a primary controller.
+func IsPassiveTarget(t string) bool {
+	return strings.HasPrefix(t, "ptcp:") || strings.HasPrefix(t, "punix:") || strings.HasPrefix(t, "pssl:")
+}
+
+// hasPrimary reports whether targets include an active (primary)
+// controller, which OVS's connmgr_has_controllers counts.
+func hasPrimary(targets []string) bool {
+	return slices.ContainsFunc(targets, func(t string) bool { return !IsPassiveTarget(t) })
 }
 
 // SetProtocols changes the OpenFlow versions the bridge offers (bit N:

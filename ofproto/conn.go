@@ -82,6 +82,7 @@ type conn struct {
 	nc      net.Conn
 	service bool
 	name    string
+	via     string // the Listen spec it was accepted on ("" for none)
 
 	mu sync.Mutex
 	st connState

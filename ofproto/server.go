@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"net"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -29,6 +30,7 @@ type Server struct {
 	conns     map[*conn]struct{}
 	list      atomic.Pointer[[]*conn] // conns as an immutable slice, for events
 	listeners []net.Listener
+	lspecs    []string // the Listen spec of each listener
 	closed    bool
 	stop      chan struct{}
 	wg        sync.WaitGroup
@@ -104,10 +106,39 @@ func (s *Server) Listen(spec string) error {
 		return errors.New("ofproto: server closed")
 	}
 	s.listeners = append(s.listeners, ln)
+	s.lspecs = append(s.lspecs, spec)
 	s.mu.Unlock()
 	s.wg.Add(1)
 	go s.acceptLoop(ln, spec)
 	return nil
+}
+
+// Unlisten stops the listener Listen(spec) started and closes the
+// connections accepted on it, as OVS destroys a passive controller's
+// service with its connections when the Controller row goes. False when
+// there is no such listener.
+func (s *Server) Unlisten(spec string) bool {
+	s.mu.Lock()
+	i := slices.Index(s.lspecs, spec)
+	if i < 0 {
+		s.mu.Unlock()
+		return false
+	}
+	ln := s.listeners[i]
+	s.listeners = slices.Delete(s.listeners, i, i+1)
+	s.lspecs = slices.Delete(s.lspecs, i, i+1)
+	var conns []*conn
+	for c := range s.conns {
+		if c.via == spec {
+			conns = append(conns, c)
+		}
+	}
+	s.mu.Unlock()
+	ln.Close()
+	for _, c := range conns {
+		c.close("listener removed")
+	}
+	return true
 }
 
 // Addr returns the address of the i-th listener (for tests using port 0).
@@ -199,7 +230,7 @@ func (s *Server) acceptLoop(ln net.Listener, spec string) {
 		s.wg.Add(1)
 		go func() {
 			defer s.wg.Done()
-			s.Serve(nc, true)
+			s.serveVia(nc, spec)
 		}()
 	}
 }
@@ -307,10 +338,21 @@ func (s *Server) Serve(nc net.Conn, service bool) { s.serve(nc, service, nil) }
 
 // serve is Serve for the connection of active controller a (nil: none).
 func (s *Server) serve(nc net.Conn, service bool, a *activeConn) {
-	c := newConn(s, nc, service)
+	s.serveConn(newConn(s, nc, service), a)
+}
+
+// serveVia serves a service connection accepted by the listener of spec.
+func (s *Server) serveVia(nc net.Conn, spec string) {
+	c := newConn(s, nc, true)
+	c.via = spec
+	s.serveConn(c, nil)
+}
+
+func (s *Server) serveConn(c *conn, a *activeConn) {
+	nc := c.nc
 	c.probeAdjustable = a != nil
 	s.mu.Lock()
-	if s.closed || (a != nil && a.stopped()) {
+	if s.closed || (a != nil && a.stopped()) || (c.via != "" && !slices.Contains(s.lspecs, c.via)) {
 		s.mu.Unlock()
 		nc.Close()
 		return
@@ -343,7 +385,7 @@ func (s *Server) Close() error {
 	s.closed = true
 	close(s.stop)
 	lns := s.listeners
-	s.listeners = nil
+	s.listeners, s.lspecs = nil, nil
 	conns := make([]*conn, 0, len(s.conns))
 	for c := range s.conns {
 		conns = append(conns, c)

@@ -1,0 +1,168 @@
+package tests
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"gswitch/tests/golden"
+	"gswitch/tests/netns"
+)
+
+// TestPrivilegedVswitchdRuntimeVsOVS: configuration changes made with
+// ovs-vsctl while traffic flows, run with gswitch and with OVS 3.1's
+// ovs-vswitchd (same database commands, same hosts). h1 pings h2 across
+// br0 (400 pings, 20 ms apart) while six internal ports are added to br0
+// by six ovs-vsctl clients at once (their transactions conflict with one
+// another and with the switch's write-backs: ovs-vsctl tries again), a
+// second bridge joined by a patch pair is added, a passive controller
+// (ptcp:) is set on br0 and used, and all of it is removed again. No ping
+// may be lost, every ovs-vsctl must return (each waits for cur_cfg), and
+// the port numbers the concurrent clients got must be OVS's.
+func TestPrivilegedVswitchdRuntimeVsOVS(t *testing.T) {
+	netns.Require(t)
+	bin := netns.Bin(t)
+	want := runtimeChanges(t, bin, "g", 19160)
+	if got := strings.Join(want, " "); got != "lost=0 internal=3,4,5,6,7,8 patch=9 controller=ok cfg=same" {
+		t.Errorf("gswitch: %s", got)
+	}
+	if _, err := exec.LookPath("ovs-vswitchd"); err != nil {
+		t.Skip("ovs-vswitchd not installed")
+	}
+	if ovs := runtimeChanges(t, "ovs-vswitchd", "o", 19161); strings.Join(ovs, " ") != strings.Join(want, " ") {
+		t.Errorf("results differ:\n gswitch %v\n OVS 3.1 %v", want, ovs)
+	}
+}
+
+var rePingSummary = regexp.MustCompile(`(\d+) packets transmitted, (\d+) received`)
+
+// runtimeChanges builds the hosts and the switch (daemon bin, names tagged
+// tag, the passive controller on port ctlPort) and makes the changes while
+// h1 pings h2; it returns the results to compare.
+func runtimeChanges(t *testing.T, bin, tag string, ctlPort int) []string {
+	S := netns.New(t, "s6d-"+tag+"s")
+	h1, h2 := netns.New(t, "s6d-"+tag+"1"), netns.New(t, "s6d-"+tag+"2")
+	v1, v2 := "s6d-"+tag+"v1", "s6d-"+tag+"v2"
+	netns.Veth(t, "h1", h1, v1, S)
+	netns.Veth(t, "h2", h2, v2, S)
+	h1.Addr(t, "h1", "198.51.100.1/24")
+	h2.Addr(t, "h2", "198.51.100.2/24")
+	d := startDBSwitch(t, S, bin)
+	d.Vsctl("add-br", "br0", "--", "set", "bridge", "br0", "datapath_type=netdev",
+		"--", "add-port", "br0", v1, "--", "add-port", "br0", v2)
+	if _, err := h1.Try("ping", "-c", "3", "-i", "0.2", "-W", "2", "198.51.100.2"); err != nil {
+		t.Fatalf("%s: h1 -> h2 before the changes failed", bin)
+	}
+	vsctl := func(args ...string) error {
+		out, err := d.In("ovs-vsctl", append([]string{"--db=" + d.DB, "--timeout=30"}, args...)...)
+		if err != nil {
+			return fmt.Errorf("ovs-vsctl %s: %v\n%s", strings.Join(args, " "), err, out)
+		}
+		return nil
+	}
+
+	pingDone := make(chan string, 1)
+	go func() {
+		out, _ := h1.Try("ping", "-c", "400", "-i", "0.02", "-W", "1", "198.51.100.2")
+		pingDone <- out
+	}()
+
+	var errs []error
+	var mu sync.Mutex
+	fail := func(err error) {
+		if err != nil {
+			mu.Lock()
+			errs = append(errs, err)
+			mu.Unlock()
+		}
+	}
+	// Six clients at once, each adding one internal port.
+	var wg sync.WaitGroup
+	for i := range 6 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			p := "s6d-" + tag + "i" + strconv.Itoa(i)
+			fail(vsctl("add-port", "br0", p, "--", "set", "interface", p, "type=internal"))
+		}()
+	}
+	wg.Wait()
+	var internal []int
+	for i := range 6 {
+		p := "s6d-" + tag + "i" + strconv.Itoa(i)
+		n, _ := strconv.Atoi(d.Vsctl("get", "interface", p, "ofport"))
+		internal = append(internal, n)
+	}
+	slices.Sort(internal)
+
+	pa0, pa1 := "s6d-"+tag+"pa0", "s6d-"+tag+"pa1"
+	fail(vsctl("add-br", "br1", "--", "set", "bridge", "br1", "datapath_type=netdev",
+		"--", "add-port", "br0", pa0, "--", "set", "interface", pa0, "type=patch", "options:peer="+pa1,
+		"--", "add-port", "br1", pa1, "--", "set", "interface", pa1, "type=patch", "options:peer="+pa0))
+	patch := d.Vsctl("get", "interface", pa0, "ofport")
+
+	target := fmt.Sprintf("tcp:127.0.0.1:%d", ctlPort)
+	fail(vsctl("set-controller", "br0", fmt.Sprintf("ptcp:%d:127.0.0.1", ctlPort)))
+	controller := "fail"
+	if netns.Eventually(10*time.Second, func() bool { _, err := S.Try("ovs-ofctl", "show", target); return err == nil }) {
+		controller = "ok"
+	}
+	fail(vsctl("del-controller", "br0"))
+
+	for i := range 6 {
+		fail(vsctl("del-port", "br0", "s6d-"+tag+"i"+strconv.Itoa(i)))
+	}
+	fail(vsctl("del-port", "br0", pa0, "--", "del-br", "br1"))
+
+	out := <-pingDone
+	for _, err := range errs {
+		t.Errorf("%s: %v", bin, err)
+	}
+	lost := "?"
+	if m := rePingSummary.FindStringSubmatch(out); m != nil {
+		tx, _ := strconv.Atoi(m[1])
+		rx, _ := strconv.Atoi(m[2])
+		lost = strconv.Itoa(tx - rx)
+	} else {
+		t.Errorf("%s: ping output:\n%s", bin, out)
+	}
+	cfg := "differ"
+	if d.Vsctl("get", "Open_vSwitch", ".", "cur_cfg") == d.Vsctl("get", "Open_vSwitch", ".", "next_cfg") {
+		cfg = "same"
+	}
+	var ns []string
+	for _, n := range internal {
+		ns = append(ns, strconv.Itoa(n))
+	}
+	return []string{"lost=" + lost, "internal=" + strings.Join(ns, ","), "patch=" + patch,
+		"controller=" + controller, "cfg=" + cfg}
+}
+
+// TestPrivilegedVswitchdFailModeVsOVS runs tests/golden/vswitchd/failmode.sh
+// with gswitch in ovs-vswitchd's place and compares with OVS 3.1's output
+// (failmode.txt, captured by the same script): a passive controller
+// (ptcp:) is a listener that leaves the flow table alone; fail_mode
+// changes without an active controller flush it (standalone: then the
+// NORMAL flow); the first and the last active controller flush it.
+func TestPrivilegedVswitchdFailModeVsOVS(t *testing.T) {
+	netns.Require(t)
+	bin := netns.Bin(t)
+	cmd := exec.Command("bash", golden.Path("vswitchd/failmode.sh"), bin)
+	cmd.Env = append(os.Environ(), "CAPTURE_NS=s6d-fmg")
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("failmode.sh: %v\n%s\n%s", err, out, stderr.String())
+	}
+	if want := golden.Load("vswitchd/failmode.txt"); string(out) != want {
+		t.Errorf("flows differ from OVS 3.1's\n--- OVS (failmode.txt)\n%s--- gswitch\n%s", want, out)
+	}
+}
