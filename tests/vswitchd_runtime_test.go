@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strconv"
@@ -25,12 +26,13 @@ import (
 // second bridge joined by a patch pair is added, a passive controller
 // (ptcp:) is set on br0 and used, and all of it is removed again. No ping
 // may be lost, every ovs-vsctl must return (each waits for cur_cfg), and
-// the port numbers the concurrent clients got must be OVS's.
+// the port numbers the concurrent clients got must be OVS's, and nothing
+// may be logged as a warning or worse.
 func TestPrivilegedVswitchdRuntimeVsOVS(t *testing.T) {
 	netns.Require(t)
 	bin := netns.Bin(t)
 	want := runtimeChanges(t, bin, "g", 19160)
-	if got := strings.Join(want, " "); got != "lost=0 internal=3,4,5,6,7,8 patch=9 controller=ok cfg=same" {
+	if got := strings.Join(want, " "); got != "lost=0 internal=3,4,5,6,7,8 patch=9 controller=ok cfg=same warnings=0" {
 		t.Errorf("gswitch: %s", got)
 	}
 	if _, err := exec.LookPath("ovs-vswitchd"); err != nil {
@@ -137,12 +139,25 @@ func runtimeChanges(t *testing.T, bin, tag string, ctlPort int) []string {
 	if d.Vsctl("get", "Open_vSwitch", ".", "cur_cfg") == d.Vsctl("get", "Open_vSwitch", ".", "next_cfg") {
 		cfg = "same"
 	}
+	// Nothing here is a problem: no WARN or worse in the log (scripts fail
+	// a run on unexpected warnings).
+	warn := 0
+	if b, err := os.ReadFile(filepath.Join(d.Dir, "ovs-vswitchd.log")); err == nil {
+		for _, l := range strings.Split(string(b), "\n") {
+			if strings.Contains(l, "|WARN|") || strings.Contains(l, "|ERR|") || strings.Contains(l, "|EMER|") {
+				t.Logf("%s: %s", bin, l)
+				warn++
+			}
+		}
+	} else {
+		t.Errorf("%s: log: %v", bin, err)
+	}
 	var ns []string
 	for _, n := range internal {
 		ns = append(ns, strconv.Itoa(n))
 	}
 	return []string{"lost=" + lost, "internal=" + strings.Join(ns, ","), "patch=" + patch,
-		"controller=" + controller, "cfg=" + cfg}
+		"controller=" + controller, "cfg=" + cfg, "warnings=" + strconv.Itoa(warn)}
 }
 
 // TestPrivilegedVswitchdFailModeVsOVS runs tests/golden/vswitchd/failmode.sh
