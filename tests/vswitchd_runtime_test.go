@@ -26,13 +26,14 @@ import (
 // second bridge joined by a patch pair is added, a passive controller
 // (ptcp:) is set on br0 and used, and all of it is removed again. No ping
 // may be lost, every ovs-vsctl must return (each waits for cur_cfg), and
-// the port numbers the concurrent clients got must be OVS's, and nothing
-// may be logged as a warning or worse.
+// the port numbers the concurrent clients got must be OVS's, the
+// periodic Interface statistics must come to count the pings, and
+// nothing may be logged as a warning or worse.
 func TestPrivilegedVswitchdRuntimeVsOVS(t *testing.T) {
 	netns.Require(t)
 	bin := netns.Bin(t)
 	want := runtimeChanges(t, bin, "g", 19160)
-	if got := strings.Join(want, " "); got != "lost=0 internal=3,4,5,6,7,8 patch=9 controller=ok cfg=same warnings=0" {
+	if got := strings.Join(want, " "); got != "lost=0 internal=3,4,5,6,7,8 patch=9 controller=ok cfg=same stats=ok warnings=0" {
 		t.Errorf("gswitch: %s", got)
 	}
 	if _, err := exec.LookPath("ovs-vswitchd"); err != nil {
@@ -135,6 +136,15 @@ func runtimeChanges(t *testing.T, bin, tag string, ctlPort int) []string {
 	} else {
 		t.Errorf("%s: ping output:\n%s", bin, out)
 	}
+	// Interface statistics are written periodically (every 5 s): v1's
+	// rx_packets comes to count the 400 echo requests.
+	stats := "stale"
+	if netns.Eventually(15*time.Second, func() bool {
+		n, _ := strconv.Atoi(strings.Trim(d.Vsctl("get", "interface", v1, "statistics:rx_packets"), `"`))
+		return n >= 400
+	}) {
+		stats = "ok"
+	}
 	cfg := "differ"
 	if d.Vsctl("get", "Open_vSwitch", ".", "cur_cfg") == d.Vsctl("get", "Open_vSwitch", ".", "next_cfg") {
 		cfg = "same"
@@ -157,7 +167,7 @@ func runtimeChanges(t *testing.T, bin, tag string, ctlPort int) []string {
 		ns = append(ns, strconv.Itoa(n))
 	}
 	return []string{"lost=" + lost, "internal=" + strings.Join(ns, ","), "patch=" + patch,
-		"controller=" + controller, "cfg=" + cfg, "warnings=" + strconv.Itoa(warn)}
+		"controller=" + controller, "cfg=" + cfg, "stats=" + stats, "warnings=" + strconv.Itoa(warn)}
 }
 
 // TestPrivilegedVswitchdFailModeVsOVS runs tests/golden/vswitchd/failmode.sh
