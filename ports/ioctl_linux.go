@@ -66,12 +66,15 @@ func (c *ctlSock) flags() (uint16, error) {
 	return ifr.Uint16(), nil
 }
 
-func (c *ctlSock) setUp() error {
+func (c *ctlSock) setUp() error { return c.setFlags(unix.IFF_UP) }
+
+// setFlags turns the device flags on (SIOCSIFFLAGS), leaving the others.
+func (c *ctlSock) setFlags(on uint16) error {
 	ifr, err := c.ifreq(unix.SIOCGIFFLAGS)
 	if err != nil {
 		return err
 	}
-	ifr.SetUint16(ifr.Uint16() | unix.IFF_UP)
+	ifr.SetUint16(ifr.Uint16() | on)
 	c.mu.RLock()
 	defer c.mu.RUnlock()
 	if c.fd < 0 {

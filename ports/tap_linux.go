@@ -17,7 +17,7 @@ const (
 
 // CreateTAP creates a TAP device in the current network namespace (name may
 // be empty, or a pattern such as "gs%d", to let the kernel choose), sets it
-// up and returns it as a port. The port talks to the kernel with virtio-net
+// promiscuous and up and returns it as a port. The port talks to the kernel with virtio-net
 // headers (IFF_VNET_HDR, TUNSETVNETHDRSZ) and tells the kernel it takes
 // partial checksums and TCP/UDP GSO frames (TUNSETOFFLOAD), so the kernel
 // does not segment before handing them over. The device goes away when the
@@ -80,6 +80,14 @@ func CreateTAP(name string, opts ...Option) (Port, error) {
 			ctl.close()
 			return nil, fail("set hardware address", err)
 		}
+	}
+	// Promiscuous, as OVS 3.1's userspace datapath turns on every port it
+	// adds (netdev_turn_flags_on NETDEV_PROMISC): the kernel takes the
+	// frames the switch sends it whatever their destination address.
+	if err := ctl.setFlags(unix.IFF_PROMISC); err != nil {
+		unix.Close(fd)
+		ctl.close()
+		return nil, fail("set promiscuous", err)
 	}
 	if o.leaveDown {
 		// nothing: the device is created down
