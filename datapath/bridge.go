@@ -308,7 +308,9 @@ func (b *Bridge) listenMgmt(path string) error {
 	if fi, err := os.Lstat(path); err == nil && fi.Mode()&os.ModeSocket != 0 {
 		os.Remove(path) // stale: nobody answered
 	}
-	if err := b.of.Listen("punix:" + path); err != nil {
+	// Its connections are probed after 60 s of silence, as OVS probes
+	// its BRIDGE.mgmt socket's (not the 5 s of controllers).
+	if err := b.of.ListenProbe("punix:"+path, 60*time.Second); err != nil {
 		return fmt.Errorf("bridge %s: management socket %s: %w", b.cfg.Name, path, err)
 	}
 	return nil

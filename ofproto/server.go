@@ -94,7 +94,12 @@ func (s *Server) now() int64 { return s.cfg.Clock() }
 // address, as OVS) or "punix:PATH". Connections accepted there are service
 // connections (as OVS's): they get asynchronous messages only after they set
 // a nonzero miss_send_len.
-func (s *Server) Listen(spec string) error {
+func (s *Server) Listen(spec string) error { return s.ListenProbe(spec, 0) }
+
+// ListenProbe is Listen whose connections have their own inactivity probe
+// interval (0: Config.ProbeInterval; negative: none), as OVS gives its
+// BRIDGE.mgmt socket 60 s (bridge_configure_remotes).
+func (s *Server) ListenProbe(spec string, probe time.Duration) error {
 	ln, err := listen(spec)
 	if err != nil {
 		return err
@@ -109,7 +114,7 @@ func (s *Server) Listen(spec string) error {
 	s.lspecs = append(s.lspecs, spec)
 	s.mu.Unlock()
 	s.wg.Add(1)
-	go s.acceptLoop(ln, spec)
+	go s.acceptLoop(ln, spec, probe)
 	return nil
 }
 
@@ -196,7 +201,7 @@ func listen(spec string) (net.Listener, error) {
 	return nil, fmt.Errorf("ofproto: %q: unknown listener (want ptcp:PORT[:IP] or punix:PATH)", spec)
 }
 
-func (s *Server) acceptLoop(ln net.Listener, spec string) {
+func (s *Server) acceptLoop(ln net.Listener, spec string, probe time.Duration) {
 	defer s.wg.Done()
 	s.log.Info("ofproto: listening", zap.String("target", spec))
 	var delay time.Duration
@@ -230,7 +235,7 @@ func (s *Server) acceptLoop(ln net.Listener, spec string) {
 		s.wg.Add(1)
 		go func() {
 			defer s.wg.Done()
-			s.serveVia(nc, spec)
+			s.serveVia(nc, spec, probe)
 		}()
 	}
 }
@@ -341,10 +346,14 @@ func (s *Server) serve(nc net.Conn, service bool, a *activeConn) {
 	s.serveConn(newConn(s, nc, service), a)
 }
 
-// serveVia serves a service connection accepted by the listener of spec.
-func (s *Server) serveVia(nc net.Conn, spec string) {
+// serveVia serves a service connection accepted by the listener of spec
+// (probe as ListenProbe's).
+func (s *Server) serveVia(nc net.Conn, spec string, probe time.Duration) {
 	c := newConn(s, nc, true)
 	c.via = spec
+	if probe != 0 {
+		c.probe.Store(int64(probe))
+	}
 	s.serveConn(c, nil)
 }
 

@@ -311,15 +311,17 @@ func (c *change) remove(f *flow, reason int) {
 
 // replace puts nf in old's place. As OVS's replace_rule_finish: an add
 // reports nf added; a modify reports it modified only when its actions or
-// cookie changed (with the old actions when they did).
+// cookie changed; either carries the old actions when they changed.
 func (c *change) replace(old, nf *flow, add bool) {
-	if add {
-		c.event(FlowEventAdded, 0, nf, nil)
-	} else if c.watch {
+	if c.watch {
+		var oldInst *Instructions
 		if !reflect.DeepEqual(old.spec.Inst, nf.spec.Inst) {
-			c.event(FlowEventModified, 0, nf, &old.spec.Inst)
-		} else if old.spec.Cookie != nf.spec.Cookie {
-			c.event(FlowEventModified, 0, nf, nil)
+			oldInst = &old.spec.Inst
+		}
+		if add {
+			c.event(FlowEventAdded, 0, nf, oldInst)
+		} else if oldInst != nil || old.spec.Cookie != nf.spec.Cookie {
+			c.event(FlowEventModified, 0, nf, oldInst)
 		}
 	}
 	c.table(old.spec.Table).replace(c.t, old, nf)

@@ -2,6 +2,8 @@ package tests
 
 import (
 	"context"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -111,5 +113,47 @@ func TestPrivilegedFlowTimeouts(t *testing.T) {
 	dump := tp.mustOfctl(t, "-O", "OpenFlow13", "dump-flows")
 	if strings.Contains(dump, "203.0.113.") {
 		t.Errorf("flows did not expire:\n%s", dump)
+	}
+}
+
+// TestPrivilegedFlowMonitorVsOVS runs tests/golden/monitor/flowmon-steps.sh
+// against gswitch: `ovs-ofctl monitor br0 watch:...` (OpenFlow 1.5, with
+// and without initial flows, own, actions, delete/modify, and with
+// out_port, table and match filters) while another ovs-ofctl adds,
+// modifies, replaces and deletes flows and one expires; each output must be
+// OVS 3.1's for the same steps (capture-flowmon.sh beside the goldens).
+func TestPrivilegedFlowMonitorVsOVS(t *testing.T) {
+	tp := newGoldenTopo(t, "s6mw")
+	dir := t.TempDir()
+	var names []string
+	files, _ := filepath.Glob(golden.Path("monitor/flowmon.*.txt"))
+	for _, f := range files {
+		name := strings.TrimSuffix(strings.TrimPrefix(filepath.Base(f), "flowmon."), ".txt")
+		if name == "of14-watch" {
+			t.Run(name, func(t *testing.T) {
+				t.Skip("gswitch does not speak OpenFlow 1.4 (HELLO offers 1.0, 1.3 and 1.5): ovs-ofctl -O OpenFlow14 cannot connect")
+			})
+			continue
+		}
+		names = append(names, name)
+	}
+	if len(names) < 7 {
+		t.Fatalf("flow monitor goldens: %v", names)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 180*time.Second)
+	defer cancel()
+	args := append([]string{"OVS_RUNDIR=" + tp.rundir, "bash", golden.Path("monitor/flowmon-steps.sh"), dir}, names...)
+	out, err := tp.S.Cmd(ctx, "env", args...).CombinedOutput()
+	if err != nil || len(out) > 0 {
+		t.Fatalf("flowmon-steps.sh: %v\n%s", err, out)
+	}
+	for _, name := range names {
+		t.Run(name, func(t *testing.T) {
+			got, err := os.ReadFile(filepath.Join(dir, name+".raw"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			compareGolden(t, golden.KindMonitor, "monitor/flowmon."+name+".txt", string(got))
+		})
 	}
 }

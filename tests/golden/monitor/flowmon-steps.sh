@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# flowmon-steps.sh OUTDIR [NAME...] - what `ovs-ofctl monitor br0 watch:...`
+# prints while another ovs-ofctl adds, modifies and deletes flows (and one
+# expires). Runs against whatever switch `ovs-ofctl ... br0` reaches
+# (OVS_RUNDIR): capture-flowmon.sh runs it in a private OVS 3.1 to make the
+# goldens (flowmon.NAME.txt), TestPrivilegedFlowMonitorVsOVS in gswitch's
+# namespace. Writes OUTDIR/NAME.raw per variant: the monitor's output minus
+# its "terminating with signal" line. The bridge must allow OpenFlow14 and
+# OpenFlow15 and have ports 1 and 2.
+set -u
+out=$1
+shift
+variants=(
+	"of15-watch|-O OpenFlow15 monitor br0 watch:"
+	"of15-watch-noinitial|-O OpenFlow15 monitor br0 watch:!initial"
+	"of15-watch-noown|-O OpenFlow15 monitor br0 watch:!own"
+	"of15-watch-noactions|-O OpenFlow15 monitor br0 watch:!actions"
+	"of15-watch-outport2|-O OpenFlow15 monitor br0 watch:out_port=2"
+	"of15-watch-table0-udp|-O OpenFlow15 monitor br0 watch:table=0,udp"
+	"of15-watch-nodelete|-O OpenFlow15 monitor br0 watch:!delete,!modify"
+	"of14-watch|-O OpenFlow14 monitor br0 watch:"
+)
+of() { ovs-ofctl -O OpenFlow13 "$@" || echo "FAILED: ovs-ofctl $*" >&2; }
+for v in "${variants[@]}"; do
+	name=${v%%|*}
+	if (($#)) && [[ " $* " != *" $name "* ]]; then
+		continue
+	fi
+	of del-flows br0
+	of add-flow br0 "table=0,priority=10,udp,tp_dst=7001,actions=output:1"
+	of add-flow br0 "table=1,priority=5,ip,actions=output:2"
+	# shellcheck disable=SC2086
+	timeout 30 ovs-ofctl ${v#*|} >"$out/$name.full" 2>&1 &
+	pid=$!
+	sleep 1
+	of add-flow br0 "table=0,priority=20,udp,tp_dst=7002,actions=output:2"
+	sleep 0.3
+	of mod-flows br0 "table=0,udp,tp_dst=7001,actions=output:2"
+	sleep 0.3
+	of mod-flows br0 "table=0,udp,tp_dst=7001,actions=output:2"
+	sleep 0.3
+	of add-flow br0 "table=0,priority=20,cookie=0x5,udp,tp_dst=7002,actions=output:1"
+	sleep 0.3
+	of mod-flows br0 "table=1,ip,actions=output:1"
+	sleep 0.3
+	of del-flows br0 "table=0,udp,tp_dst=7001"
+	sleep 0.3
+	of add-flow br0 "table=2,priority=30,hard_timeout=1,tcp,actions=drop"
+	sleep 2.5
+	of del-flows br0
+	sleep 0.5
+	kill "$pid"
+	wait "$pid" 2>/dev/null
+	grep -Ev 'fatal_signal|WARN|terminating with signal' "$out/$name.full" >"$out/$name.raw"
+	rm -f "$out/$name.full"
+done
