@@ -87,8 +87,8 @@ type Bridge struct {
 	tracker *ct.Tracker
 	dp      *pipeline.Datapath
 	of      *ofproto.Server
-	dpid    uint64
-	hwaddr  [6]byte
+	dpid    uint64                  // guarded by mu
+	hwaddr  atomic.Pointer[[6]byte] // changed under mu
 
 	// mu serializes changes to the port table and the events they send
 	// (add, remove, port-mod, link changes); tab is the table, an
@@ -172,15 +172,9 @@ func New(cfg Config, ps []Port) (b *Bridge, err error) {
 		tab = tab.with(b.newPort(pipeline.PortLocal, cfg.Name, "internal", cfg.Local))
 	}
 	b.tab.Store(tab)
-	b.hwaddr = BridgeHWAddr(cfg, ps)
-	b.dpid = cfg.DatapathID
-	if !cfg.DatapathIDSet {
-		// As OVS: the datapath id is the bridge's Ethernet address.
-		b.dpid = 0
-		for _, x := range b.hwaddr {
-			b.dpid = b.dpid<<8 | uint64(x)
-		}
-	}
+	hw := BridgeHWAddr(cfg, ps)
+	b.hwaddr.Store(&hw)
+	b.dpid = pickDatapathID(hw, cfg.DatapathID, cfg.DatapathIDSet)
 	b.dp = pipeline.New(pipeline.Config{
 		Tracker:     b.tracker,
 		Sender:      (*sender)(b),
@@ -247,7 +241,20 @@ func (b *Bridge) DatapathID() uint64 {
 }
 
 // HWAddr is the bridge's (LOCAL port's) Ethernet address.
-func (b *Bridge) HWAddr() [6]byte { return b.hwaddr }
+func (b *Bridge) HWAddr() [6]byte { return *b.hwaddr.Load() }
+
+// pickDatapathID is the datapath id of a bridge with address hw: id when
+// set, else the address as a number, as OVS's bridge_pick_datapath_id.
+func pickDatapathID(hw [6]byte, id uint64, set bool) uint64 {
+	if set {
+		return id
+	}
+	id = 0
+	for _, x := range hw {
+		id = id<<8 | uint64(x)
+	}
+	return id
+}
 
 // Pipeline is the bridge's flow tables.
 func (b *Bridge) Pipeline() *pipeline.Datapath { return b.dp }

@@ -1,10 +1,14 @@
 package datapath
 
 import (
+	"fmt"
+	"net"
 	"slices"
 	"strings"
 
+	"gswitch/ofproto"
 	"gswitch/pipeline"
+	"gswitch/ports"
 )
 
 // normalFlow is the flow ovs-vswitchd gives a standalone bridge with no
@@ -108,15 +112,68 @@ func (b *Bridge) SetProtocols(bm uint32) {
 // the one derived from the bridge's address (as New). The controllers
 // reconnect to learn it, as in OVS.
 func (b *Bridge) SetDatapathID(id uint64, set bool) {
+	b.SetAddress(b.HWAddr(), id, set)
+}
+
+// SetAddress changes a running bridge's Ethernet address and datapath id in
+// place, as ovs-vswitchd's bridge_configure_datapath_id: flows, ports,
+// OpenFlow connections and conntrack stay. The datapath id is dpid when
+// dpidSet, else hw as a number. A new datapath id makes the controllers
+// reconnect first (ofproto.SetDatapathID: OpenFlow cannot tell them), so, as
+// with OVS, they learn the new address from the port description and see
+// no port-status for it; then the LOCAL port's device takes hw and the
+// connections still open get a port-status (OFPPR_MODIFY) when it changed.
+// An error is the device's refusal of the address (the bridge keeps hw).
+func (b *Bridge) SetAddress(hw [6]byte, dpid uint64, dpidSet bool) error {
 	b.mu.Lock()
-	if !set {
-		id = 0
-		for _, x := range b.hwaddr {
-			id = id<<8 | uint64(x)
-		}
+	defer b.mu.Unlock()
+	id := pickDatapathID(hw, dpid, dpidSet)
+	b.cfg.DatapathID, b.cfg.DatapathIDSet = dpid, dpidSet
+	if id != b.dpid {
+		b.dpid = id
+		b.of.SetDatapathID(id)
 	}
-	b.cfg.DatapathID, b.cfg.DatapathIDSet = id, set
-	b.dpid = id
-	b.mu.Unlock()
-	b.of.SetDatapathID(id)
+	if *b.hwaddr.Load() == hw {
+		return nil
+	}
+	b.hwaddr.Store(&hw)
+	b.cfg.HWAddr, b.cfg.HWAddrSet = hw, true
+	p := b.tab.Load().byNo[pipeline.PortLocal]
+	var err error
+	if p != nil {
+		err = setDevHWAddr(p, hw)
+		b.of.PortStatus(ofproto.PortModified, b.ofPort(p))
+	} else {
+		b.of.PortStatus(ofproto.PortModified, b.localPort())
+	}
+	return err
+}
+
+// SetPortHWAddr sets port no's device Ethernet address (an internal port's
+// Interface mac, as OVS's iface_set_mac) and tells the connections with a
+// port-status (OFPPR_MODIFY) when it changed.
+func (b *Bridge) SetPortHWAddr(no uint32, hw [6]byte) error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	p := b.tab.Load().byNo[no]
+	if p == nil {
+		return pipeline.Errorf(pipeline.OFPPMFC_BAD_PORT, "port %d does not exist", no)
+	}
+	if cur := p.hwAddr(); len(cur) == 6 && [6]byte(cur) == hw {
+		return nil
+	}
+	if err := setDevHWAddr(p, hw); err != nil {
+		return err
+	}
+	b.of.PortStatus(ofproto.PortModified, b.ofPort(p))
+	return nil
+}
+
+// setDevHWAddr sets p's device address (ports.HWAddrSetter).
+func setDevHWAddr(p *port, hw [6]byte) error {
+	d, ok := p.dev.(ports.HWAddrSetter)
+	if !ok {
+		return fmt.Errorf("port %s: its device's Ethernet address cannot be set", p.name)
+	}
+	return d.SetHWAddr(net.HardwareAddr(hw[:]))
 }

@@ -232,8 +232,9 @@ func (b *Bridge) RemovePort(no uint32) error {
 	b.tab.Store(tab.without(no))
 	b.alloc.free(no, b.now())
 	b.updatePipelinePortsLocked()
+	desc := b.ofPort(p) // as OVS: the port's last description, address included
 	p.close()
-	b.of.PortStatus(ofproto.PortDeleted, b.ofPort(p))
+	b.of.PortStatus(ofproto.PortDeleted, desc)
 	b.mu.Unlock()
 	if p.patch != nil {
 		p.patch.unlink()
@@ -463,7 +464,7 @@ func (x *ofPorts) Ports() []ofproto.Port {
 // no interface behind it: it stays down, and outputs to it are dropped as
 // they are on a down OVS port.
 func (b *Bridge) localPort() ofproto.Port {
-	return ofproto.Port{No: pipeline.PortLocal, Name: b.cfg.Name, HWAddr: b.hwaddr,
+	return ofproto.Port{No: pipeline.PortLocal, Name: b.cfg.Name, HWAddr: b.HWAddr(),
 		Config: ofproto.PortConfigDown, State: ofproto.PortStateLinkDown,
 		Curr: ofproto.PortFeature10GBFD | ofproto.PortFeatureCopper, CurrSpeed: 10000000}
 }
@@ -492,7 +493,7 @@ func (x *ofPorts) PortStats(no uint32) []ofproto.PortStats {
 func (x *ofPorts) PortMod(no uint32, hw [6]byte, config, mask, advertise uint32) error {
 	b := (*Bridge)(x)
 	if no == pipeline.PortLocal && b.tab.Load().byNo[no] == nil {
-		if hw != b.hwaddr {
+		if hw != b.HWAddr() {
 			return pipeline.Errorf(pipeline.OFPPMFC_BAD_HW_ADDR, "LOCAL: hardware address does not match")
 		}
 		if mask&config&ofproto.PortConfigDown == 0 && mask&ofproto.PortConfigDown != 0 {

@@ -91,7 +91,10 @@ type conn struct {
 	queued    atomic.Int64
 	done      chan struct{}
 	closeOnce sync.Once
-	closeWhy  atomic.Pointer[string]
+	// draining: the connection takes no more messages and closes once
+	// those queued are written (drainAndClose).
+	draining atomic.Bool
+	closeWhy atomic.Pointer[string]
 
 	lastRecv atomic.Int64 // unix ns of the last message received
 	echoXid  atomic.Uint32
@@ -355,7 +358,7 @@ func encodeHello(version uint8, bitmap uint32) []byte {
 // whose queue stays full is closed: a peer that never reads cannot stall
 // anyone.
 func (c *conn) enqueue(b []byte, wait bool) bool {
-	if c.isClosed() {
+	if c.isClosed() || c.draining.Load() {
 		return false
 	}
 	s := c.srv
@@ -453,6 +456,14 @@ func (c *conn) flushAndClose(why string) {
 		time.Sleep(time.Millisecond)
 	}
 	c.close(why)
+}
+
+// drainAndClose stops the connection taking messages at once, then lets
+// those already queued go out (flushAndClose, in the background), as OVS's
+// rconn has sent them before a reconnect.
+func (c *conn) drainAndClose(why string) {
+	c.draining.Store(true)
+	go c.flushAndClose(why)
 }
 
 // probeLoop sends an echo request after the probe interval of silence and

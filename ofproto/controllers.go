@@ -11,12 +11,19 @@ type activeConn struct {
 	target string
 	stop   chan struct{} // closed by Disconnect
 
-	mu        sync.Mutex
-	c         *conn // the connection while there is one
-	state     string
-	lastErr   error
-	since     time.Time // connected or disconnected at
-	wasUp     bool
+	mu      sync.Mutex
+	c       *conn // the connection while there is one
+	state   string
+	lastErr error
+	since   time.Time // connected or disconnected at
+	wasUp   bool
+	// lastDown is when a connection that was up last went down (zero:
+	// never, or not since a protocols change: OVS's rconn's
+	// last_disconnected, kept across reconnects of the same rconn and gone
+	// with an rconn built anew); forget: the next disconnection is that of
+	// a protocols change.
+	lastDown  time.Time
+	forget    bool
 	isStopped bool
 	opts      ControllerOptions
 	// redial: the connection was closed to be made again at once (a
@@ -78,6 +85,11 @@ func (a *activeConn) disconnected(c *conn) {
 	a.mu.Lock()
 	if a.c == c {
 		a.c, a.state, a.since = nil, "BACKOFF", time.Now()
+		if a.forget {
+			a.forget, a.lastDown = false, time.Time{}
+		} else {
+			a.lastDown = a.since
+		}
 	}
 	a.mu.Unlock()
 }
@@ -102,6 +114,11 @@ type ControllerStatus struct {
 	// after being up (WasConnected).
 	Since        time.Duration
 	WasConnected bool
+	// SinceDown is how long ago a connection last went down, when
+	// WasDown (OVS reports it as sec_since_disconnect also while
+	// connected again, as after a datapath id change).
+	SinceDown time.Duration
+	WasDown   bool
 	// LastError is the last connection failure (nil: none).
 	LastError error
 }
@@ -121,6 +138,9 @@ func (s *Server) Controllers() []ControllerStatus {
 			WasConnected: a.wasUp}
 		if a.wasUp {
 			st.Since = time.Since(a.since)
+		}
+		if !a.lastDown.IsZero() {
+			st.SinceDown, st.WasDown = time.Since(a.lastDown), true
 		}
 		c := a.c
 		a.mu.Unlock()
@@ -200,6 +220,8 @@ func (s *Server) SetProtocols(bm uint32) {
 	for _, a := range s.active {
 		a.mu.Lock()
 		a.redial = a.c != nil
+		a.forget = a.c != nil
+		a.lastDown = time.Time{}
 		a.mu.Unlock()
 	}
 	s.mu.Unlock()
@@ -210,8 +232,9 @@ func (s *Server) SetProtocols(bm uint32) {
 
 // SetDatapathID changes the datapath id. As OVS's ofproto_set_datapath_id,
 // a change makes the controllers reconnect (OpenFlow has no message that
-// tells them): their connections are closed and come back with the new id
-// in the features reply.
+// tells them): their connections take no more messages, are closed once
+// what was queued is written, and come back with the new id in the
+// features reply.
 func (s *Server) SetDatapathID(id uint64) {
 	if s.dpid.Swap(id) == id {
 		return
@@ -227,6 +250,8 @@ func (s *Server) SetDatapathID(id uint64) {
 	}
 	s.mu.Unlock()
 	for _, c := range cs {
-		c.close("datapath id changed")
+		// What was sent before (a port-status) goes out first; nothing
+		// after, as with OVS's rconn_reconnect.
+		c.drainAndClose("datapath id changed")
 	}
 }

@@ -146,6 +146,10 @@ func kindName(k portKind) string {
 
 func (p *fdPort) Name() string             { return p.name }
 func (p *fdPort) HWAddr() net.HardwareAddr { return p.ctl.hwAddr() }
+
+// SetHWAddr sets the interface's Ethernet address (SIOCSIFHWADDR), as
+// OVS's netdev_set_etheraddr.
+func (p *fdPort) SetHWAddr(mac net.HardwareAddr) error { return p.ctl.setHWAddr(mac) }
 func (p *fdPort) MTU() int {
 	m := p.ctl.mtu()
 	p.mtuCache.Store(int32(m))

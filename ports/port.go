@@ -7,6 +7,12 @@ import (
 	"gswitch/packet"
 )
 
+// HWAddrSetter is a Port whose Ethernet address the switch may set (a TAP
+// device it created: OVS's internal ports, the bridge's LOCAL port).
+type HWAddrSetter interface {
+	SetHWAddr(mac net.HardwareAddr) error
+}
+
 // Port is one of the switch's real ports: a frame source and sink.
 //
 // ReadBatch is called by one goroutine at a time (the port's receive

@@ -37,8 +37,20 @@
 // and a change of protocols drops every OpenFlow connection of the bridge,
 // which the controllers make again at once, as OVS builds the services
 // again; connection_mode is accepted (gswitch has no in-band control:
-// every controller is out of band). Only a new other_config:hwaddr builds a
-// bridge again (its ports ask for their numbers back). A device that
+// every controller is out of band). Nothing builds a bridge again: at the
+// end of each Apply every bridge takes its Ethernet address and datapath
+// id in place, as ovs-vswitchd's bridge_configure_datapath_id (pickHWAddr:
+// other_config:hwaddr unless multicast or zero; else the lowest universal
+// address among its ports, one per port (its alphabetically first open
+// interface), internal ports included, LOCAL not; else the Bridge uuid's
+// first bytes marked random, OVS's default_ea; the datapath id is
+// other_config:datapath-id or that address). Through datapath SetAddress a
+// new datapath id makes the controllers reconnect and the LOCAL device
+// takes the address (a port-status when the id stayed); flows, ports and
+// conntrack stay. New bridges start once they have their ports and
+// address. An internal interface's mac column sets its device's address
+// (datapath SetPortHWAddr, with a port-status; OVS's iface_set_mac); other
+// types ignore it. A device that
 // cannot be opened leaves its Interface with ofport -1 and OVS's error
 // text; Apply tries it again each time, so a device that appears later
 // gets its port then. Every bridge shares one conntrack, pool and clock;
@@ -90,9 +102,10 @@
 // do not parse get OVS's warnings. The bridge's table messages are logged
 // when one of its tables changes (OVS logs them at every reconfiguration).
 //
-// Not read yet: Interface mac and
-// options other than a patch's peer, IPFIX/sFlow/NetFlow,
-// mirrors, QoS.
+// Not read yet: Port mac (which OVS's find_local_hw_addr prefers to the
+// port's interfaces' addresses), Interface options other than a patch's
+// peer, IPFIX/sFlow/NetFlow, mirrors (whose output ports
+// find_local_hw_addr skips), QoS.
 //
 // Only cmd/gswitch imports this package; it may import ovsdb, datapath and
 // the packages below them (tests/deps_test.go).

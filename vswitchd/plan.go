@@ -27,7 +27,7 @@ type BridgeSpec struct {
 	Name          string
 	DatapathID    uint64 // when DatapathIDSet (other_config:datapath-id)
 	DatapathIDSet bool
-	HWAddr        [6]byte // when HWAddrSet (other_config:hwaddr)
+	HWAddr        [6]byte // when HWAddrSet (other_config:hwaddr, neither multicast nor zero)
 	HWAddrSet     bool
 	Protocols     uint32 // OpenFlow version bitmap (bit N: wire version N); 0: the default
 	FailMode      string // "standalone" or "secure"
@@ -80,6 +80,10 @@ type IfaceSpec struct {
 	Peer    string // options:peer of a patch
 	VLAN    VLANSpec
 	MTU     int // mtu_request (0: none)
+	// MAC is the Interface's mac column when MACSet: OVS sets it on
+	// internal interfaces only (iface_set_mac).
+	MAC    [6]byte
+	MACSet bool
 }
 
 // VLANSpec is a Port's VLAN configuration for NORMAL, with vlan_mode's
@@ -183,12 +187,16 @@ func Desired(s *ovsdb.Snapshot) (spec Spec, problems []string) {
 			}
 		}
 		if v, ok := b.OtherConfig["hwaddr"]; ok {
-			hw, err := net.ParseMAC(strings.Trim(v, `"`))
-			if err != nil || len(hw) != 6 || hw[0]&1 != 0 {
-				problems = append(problems, fmt.Sprintf("bridge %s: other_config:hwaddr %q is not a unicast Ethernet address", b.Name, v))
+			// As bridge_pick_local_hw_addr: a multicast or zero address is
+			// refused (logged), and the bridge picks its own.
+			if hw, ok := parseMAC(v); !ok {
+				problems = append(problems, fmt.Sprintf("bridge %s: other_config:hwaddr %q is not an Ethernet address", b.Name, v))
+			} else if hw[0]&1 != 0 {
+				problems = append(problems, fmt.Sprintf("bridge %s: cannot set MAC address to multicast address %s", b.Name, net.HardwareAddr(hw[:])))
+			} else if hw == ([6]byte{}) {
+				problems = append(problems, fmt.Sprintf("bridge %s: cannot set MAC address to zero", b.Name))
 			} else {
-				copy(bs.HWAddr[:], hw)
-				bs.HWAddrSet = true
+				bs.HWAddr, bs.HWAddrSet = hw, true
 			}
 		}
 		bs.Protocols = Protocols(b.Protocols)
@@ -230,6 +238,9 @@ func Desired(s *ovsdb.Snapshot) (spec Spec, problems []string) {
 				if in.MTURequest != nil && *in.MTURequest >= 1 && *in.MTURequest <= 65535 {
 					is.MTU = int(*in.MTURequest)
 				}
+				if in.MAC != nil {
+					is.MAC, is.MACSet = parseMAC(*in.MAC)
+				}
 				bs.Ifaces = append(bs.Ifaces, is)
 			}
 		}
@@ -253,6 +264,16 @@ func Protocols(names []string) uint32 {
 		}
 	}
 	return bm
+}
+
+// parseMAC parses an Ethernet address as xx:xx:xx:xx:xx:xx (quotes
+// around it allowed).
+func parseMAC(v string) (mac [6]byte, ok bool) {
+	hw, err := net.ParseMAC(strings.Trim(v, `"`))
+	if err != nil || len(hw) != 6 {
+		return mac, false
+	}
+	return [6]byte(hw), true
 }
 
 // parseDatapathID parses other_config:datapath-id: exactly 16 hex digits,

@@ -78,6 +78,8 @@ type runBridge struct {
 	// minMTU is the smallest MTU of the ports whose MTU is their own, as
 	// OVS's ofproto min_mtu (0: not computed yet).
 	minMTU int
+	// addrErr is the last failure to set the bridge's address (logged once).
+	addrErr string
 }
 
 // runIface is one Interface of a bridge: the port it got, or why not.
@@ -98,6 +100,8 @@ type runIface struct {
 	// the last failure to set one (logged once).
 	mtu    int
 	mtuErr string
+	// macErr is the last refusal of the mac column (logged once).
+	macErr string
 }
 
 // New makes an empty Switch.
@@ -182,14 +186,6 @@ func (s *Switch) Bridges() []*datapath.Bridge {
 	return out
 }
 
-// sameIdentity reports whether a running bridge made for spec a can stay
-// for spec b: its address (other_config:hwaddr) is the same. Datapath id,
-// controllers, fail mode and protocols change at run time; a new address
-// builds the bridge again (its ports keep their numbers).
-func sameIdentity(a, b *BridgeSpec) bool {
-	return a.HWAddrSet == b.HWAddrSet && a.HWAddr == b.HWAddr
-}
-
 // setControllerOptions gives each controller its inactivity probe and
 // back-off ceiling, in place (OVS's ofconn_reconfigure: nothing
 // reconnects).
@@ -208,48 +204,38 @@ func targets(b *BridgeSpec) []string {
 }
 
 // Apply makes the running bridges what spec asks for: bridges gone from it
-// are closed; new ones are created and started; a bridge whose own settings
-// changed is built again with its ports keeping their numbers; interfaces
-// gone are removed and new ones added (their numbers as ovs-vswitchd's),
-// leaving every other port alone. A device that cannot be opened leaves
-// its Interface without a port and with the error OVS writes; Apply tries
-// it again each time (an interface that appears later gets its port then).
+// are closed; new ones are created and started; a bridge's own settings
+// (protocols, controllers, address, datapath id) change in place;
+// interfaces gone are removed and new ones added (their numbers as
+// ovs-vswitchd's), leaving every other port alone. A device that cannot be
+// opened leaves its Interface without a port and with the error OVS
+// writes; Apply tries it again each time (an interface that appears later
+// gets its port then). Last, each bridge takes its Ethernet address and
+// datapath id (bridgeAddress) and new bridges start.
 func (s *Switch) Apply(spec Spec) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	// Bridges gone, or to be built again.
-	var rebuild []string
+	// Bridges gone.
 	for name, rb := range s.bridges {
-		want := spec.Bridges[name]
-		if want != nil && sameIdentity(rb.spec, want) {
-			continue
-		}
-		if want != nil {
-			rebuild = append(rebuild, name)
-		}
-		rb.br.Close()
-		delete(s.bridges, name)
-		if want != nil {
-			// Keep the numbers: the new bridge asks for them.
-			s.bridges[name] = &runBridge{ifaces: rb.ifaces}
+		if spec.Bridges[name] == nil {
+			rb.br.Close()
+			delete(s.bridges, name)
 		}
 	}
-	sort.Strings(rebuild)
 	names := make([]string, 0, len(spec.Bridges))
 	for name := range spec.Bridges {
 		names = append(names, name)
 	}
 	sort.Strings(names)
-	// New bridges (and rebuilt ones).
+	// New bridges (started at the end, once they have their ports and
+	// address, so their controllers connect once) and settings.
+	var fresh []*runBridge
 	for _, name := range names {
 		want := spec.Bridges[name]
 		rb := s.bridges[name]
-		if rb != nil && rb.br != nil {
+		if rb != nil {
 			if want.Protocols != rb.spec.Protocols {
 				rb.br.SetProtocols(want.Protocols)
-			}
-			if want.DatapathIDSet != rb.spec.DatapathIDSet || want.DatapathID != rb.spec.DatapathID {
-				rb.br.SetDatapathID(want.DatapathID, want.DatapathIDSet)
 			}
 			if err := rb.br.SetControllers(targets(want), want.FailMode); err != nil {
 				s.log.Warn("bridge "+name+": "+err.Error(), zap.String("bridge", name))
@@ -262,23 +248,13 @@ func (s *Switch) Apply(spec Spec) {
 		br, localErr, err := s.newBridge(want)
 		if err != nil {
 			s.log.Error("bridge "+name+": "+err.Error(), zap.String("bridge", name))
-			delete(s.bridges, name)
 			continue
 		}
 		setControllerOptions(br, want)
 		s.applyTables(br, nil, want)
-		nrb := &runBridge{spec: want, br: br, ifaces: map[string]*runIface{}, localErr: localErr}
-		if rb != nil {
-			// Rebuilt: its interfaces are added again asking their numbers.
-			for n, ri := range rb.ifaces {
-				if ri.no != 0 && ri.spec.Request == 0 {
-					ri.spec.Request = ri.no
-				}
-				ri.no, ri.peerBr, ri.vlan, ri.mtu = 0, nil, VLANSpec{}, 0
-				nrb.ifaces[n] = ri
-			}
-		}
-		s.bridges[name] = nrb
+		rb = &runBridge{spec: want, br: br, ifaces: map[string]*runIface{}, localErr: localErr}
+		s.bridges[name] = rb
+		fresh = append(fresh, rb)
 	}
 	// Interfaces gone or changed.
 	for _, name := range names {
@@ -301,7 +277,7 @@ func (s *Switch) Apply(spec Spec) {
 	}
 	// Interfaces new or not open yet: devices first, then patch ports
 	// (whose peers may be on bridges made above).
-	fresh := map[string]bool{} // interfaces that got their port now
+	freshIfaces := map[string]bool{} // interfaces that got their port now
 	for _, patches := range []bool{false, true} {
 		for _, name := range names {
 			rb := s.bridges[name]
@@ -317,18 +293,14 @@ func (s *Switch) Apply(spec Spec) {
 					ri = &runIface{spec: is}
 					rb.ifaces[is.Name] = ri
 				} else {
-					req := ri.spec.Request
 					ri.spec = is
-					if is.Request == 0 && ri.no == 0 {
-						ri.spec.Request = req // a rebuilt bridge's port asks its old number
-					}
 				}
 				if patches {
 					s.applyPatch(spec, rb, ri)
 				} else if ri.no == 0 {
 					s.openIface(rb, ri)
 					if ri.no != 0 {
-						fresh[is.Name] = true
+						freshIfaces[is.Name] = true
 					}
 				}
 				if ri.no != 0 && is.MTU != 0 && is.MTU != ri.mtu && is.Type != "patch" {
@@ -338,14 +310,76 @@ func (s *Switch) Apply(spec Spec) {
 					rb.br.SetPortVLAN(ri.no, is.VLAN.PortVLAN())
 					ri.vlan = is.VLAN
 				}
+				if ri.no != 0 && is.MACSet && is.Type == "internal" {
+					s.setIfaceMAC(rb, ri, is.MAC)
+				}
 			}
 		}
 	}
 	for _, name := range names {
 		if rb := s.bridges[name]; rb != nil {
-			s.applyMinMTU(rb, fresh)
+			s.applyMinMTU(rb, freshIfaces)
+			s.bridgeAddress(rb)
 		}
 	}
+	for _, rb := range fresh {
+		if err := rb.br.Start(); err != nil {
+			s.log.Error("bridge "+rb.spec.Name+": "+err.Error(), zap.String("bridge", rb.spec.Name))
+			rb.br.Close()
+			delete(s.bridges, rb.spec.Name)
+		}
+	}
+}
+
+// bridgeAddress gives a bridge its Ethernet address and datapath id in
+// place, as ovs-vswitchd's bridge_configure_datapath_id at each
+// reconfiguration (pickHWAddr; datapath SetAddress: a new datapath id
+// makes the controllers reconnect, flows and conntrack stay).
+func (s *Switch) bridgeAddress(rb *runBridge) {
+	macs := map[string][6]byte{}
+	ps := rb.br.Ports()
+	byNo := make(map[uint32][6]byte, len(ps))
+	for _, p := range ps {
+		if len(p.HWAddr) == 6 {
+			byNo[p.No] = [6]byte(p.HWAddr)
+		}
+	}
+	for n, ri := range rb.ifaces {
+		if m, ok := byNo[ri.no]; ok && ri.no != 0 {
+			macs[n] = m
+		}
+	}
+	hw := pickHWAddr(rb.spec, func(name string) ([6]byte, bool) { m, ok := macs[name]; return m, ok })
+	if err := rb.br.SetAddress(hw, rb.spec.DatapathID, rb.spec.DatapathIDSet); err != nil {
+		msg := fmt.Sprintf("bridge %s: failed to set bridge Ethernet address: %v", rb.spec.Name, err)
+		if msg != rb.addrErr {
+			s.log.Warn(msg, zap.String("bridge", rb.spec.Name))
+			rb.addrErr = msg
+		}
+		return
+	}
+	rb.addrErr = ""
+}
+
+// setIfaceMAC sets an internal interface's device address to its mac
+// column, as OVS's iface_set_mac (a multicast or zero address is refused
+// and logged once).
+func (s *Switch) setIfaceMAC(rb *runBridge, ri *runIface, mac [6]byte) {
+	var msg string
+	switch {
+	case mac[0]&1 != 0:
+		msg = fmt.Sprintf("interface %s: cannot set MAC to multicast address", ri.spec.Name)
+	case mac == [6]byte{}:
+		msg = fmt.Sprintf("interface %s: cannot set MAC to all zero address", ri.spec.Name)
+	default:
+		if err := rb.br.SetPortHWAddr(ri.no, mac); err != nil {
+			msg = fmt.Sprintf("interface %s: setting MAC failed (%v)", ri.spec.Name, err)
+		}
+	}
+	if msg != "" && msg != ri.macErr {
+		s.log.Warn(msg, zap.String("bridge", rb.spec.Name))
+	}
+	ri.macErr = msg
 }
 
 // applyMinMTU gives the ports whose MTU is not their own (internal ports,
@@ -419,9 +453,11 @@ func (s *Switch) newBridge(b *BridgeSpec) (_ *datapath.Bridge, localErr string, 
 	if s.cfg.RunDir != "" {
 		cfg.Mgmt = filepath.Join(s.cfg.RunDir, b.Name+".mgmt")
 	}
+	// The address before any port is added (pickHWAddr: hwaddr or the
+	// uuid's); bridgeAddress picks again once the ports are there.
+	mac := pickHWAddr(b, func(string) ([6]byte, bool) { return [6]byte{}, false })
+	cfg.HWAddr, cfg.HWAddrSet = mac, true
 	if s.cfg.OpenLocal != nil {
-		mac := datapath.BridgeHWAddr(cfg, nil)
-		cfg.HWAddr, cfg.HWAddrSet = mac, true
 		local, err := s.cfg.OpenLocal(b.Name, mac)
 		if err != nil {
 			localErr = openError(b.Name, err)
@@ -432,10 +468,6 @@ func (s *Switch) newBridge(b *BridgeSpec) (_ *datapath.Bridge, localErr string, 
 	}
 	br, err := datapath.New(cfg, nil)
 	if err != nil {
-		return nil, "", err
-	}
-	if err := br.Start(); err != nil {
-		br.Close()
 		return nil, "", err
 	}
 	return br, localErr, nil

@@ -208,13 +208,17 @@ func eqp[T comparable](a, b *T) bool {
 func mapEq(a, b map[string]string) bool { return len(a) == len(b) && maps.Equal(a, b) }
 
 // controllerState is a controller's columns as OVS writes them:
-// is_connected, role, and status with state and sec_since_connect, or
-// last_error and sec_since_disconnect.
+// is_connected, role, and status with state and sec_since_connect (and
+// sec_since_disconnect when it went down before, as after a datapath id
+// change), or last_error and sec_since_disconnect.
 func controllerState(st ofproto.ControllerStatus) ovsdb.ControllerState {
 	status := map[string]string{"state": st.State}
 	cs := ovsdb.ControllerState{IsConnected: st.Connected, Status: status}
 	if st.Connected {
 		status["sec_since_connect"] = fmt.Sprint(int64(st.Since.Seconds()))
+		if st.WasDown {
+			status["sec_since_disconnect"] = fmt.Sprint(int64(st.SinceDown.Seconds()))
+		}
 		cs.Role = p(st.Role)
 	} else {
 		if st.WasConnected {

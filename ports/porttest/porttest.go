@@ -9,6 +9,7 @@
 package porttest
 
 import (
+	"errors"
 	"net"
 	"sync"
 	"sync/atomic"
@@ -132,11 +133,26 @@ func (p *Port) Watch(fn func(name string, up bool)) {
 	p.mu.Unlock()
 }
 
-func (p *Port) Name() string             { return p.name }
-func (p *Port) HWAddr() net.HardwareAddr { return p.hw }
-func (p *Port) MTU() int                 { return p.mtu }
-func (p *Port) LinkUp() bool             { return p.up.Load() }
-func (p *Port) Stats() ports.Stats       { return p.ctr.Snapshot() }
+func (p *Port) Name() string { return p.name }
+func (p *Port) HWAddr() net.HardwareAddr {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.hw
+}
+
+// SetHWAddr sets the port's Ethernet address (ports.HWAddrSetter).
+func (p *Port) SetHWAddr(mac net.HardwareAddr) error {
+	if len(mac) != 6 {
+		return errors.New("porttest: an Ethernet address has 6 bytes")
+	}
+	p.mu.Lock()
+	p.hw = append(net.HardwareAddr(nil), mac...)
+	p.mu.Unlock()
+	return nil
+}
+func (p *Port) MTU() int           { return p.mtu }
+func (p *Port) LinkUp() bool       { return p.up.Load() }
+func (p *Port) Stats() ports.Stats { return p.ctr.Snapshot() }
 
 // Close implements ports.Port.
 func (p *Port) Close() error {

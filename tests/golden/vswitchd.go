@@ -11,11 +11,26 @@ import (
 // "### ovs-vsctl show" the show tree; everything else is ovs-ofctl output or a
 // command's messages.
 
-// VswitchdMACPrefix starts the MACs capture.sh gives its veths; other MACs
-// (internal ports, the bridges' random local MACs) are chosen at random by the
-// kernel or the switch and become MAC, and a datapath id made from such a MAC
-// becomes DPID.
-const VswitchdMACPrefix = "02:5e:"
+// VswitchdMACPrefixes start the MACs capture.sh gives its veths, bridges and
+// interfaces (02:5e: locally administered, 00:5e: universal ones, which OVS
+// may pick as a bridge's address); other MACs (internal ports, the bridges'
+// random local MACs) are chosen at random by the kernel or the switch and
+// become MAC, and a datapath id made from such a MAC becomes DPID.
+var VswitchdMACPrefixes = []string{"02:5e:", "00:5e:"}
+
+// fixedMAC reports whether m (colon-separated, or the 12 hex digits without
+// colons when bare) starts with one of VswitchdMACPrefixes.
+func fixedMAC(m string, bare bool) bool {
+	for _, p := range VswitchdMACPrefixes {
+		if bare {
+			p = strings.ReplaceAll(p, ":", "")
+		}
+		if strings.HasPrefix(m, p) {
+			return true
+		}
+	}
+	return false
+}
 
 var (
 	reUUID      = regexp.MustCompile(`[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}`)
@@ -34,7 +49,7 @@ var (
 //   - ovs-vsctl list records are sorted by that name, ovs-vsctl show's
 //     siblings (bridges, ports, their lines) sorted recursively: both come in
 //     hash order;
-//   - MACs not starting with VswitchdMACPrefix become MAC, datapath ids made
+//   - MACs not starting with one of VswitchdMACPrefixes become MAC, datapath ids made
 //     of such a MAC DPID (bridge-local MACs are random unless hwaddr is set);
 //   - ifindex values, statistics values and a controller's
 //     sec_since_connect/disconnect become X (the keys are kept);
@@ -169,13 +184,13 @@ func normalizeVswitchdLine(l string) string {
 	}
 	l = reDPID.ReplaceAllStringFunc(l, func(d string) string {
 		m := d[4:]
-		if strings.HasPrefix(m, strings.ReplaceAll(VswitchdMACPrefix, ":", "")) || strings.HasPrefix(m, "000000") {
+		if fixedMAC(m, true) || strings.HasPrefix(m, "000000") {
 			return d
 		}
 		return "DPID"
 	})
 	return reMAC.ReplaceAllStringFunc(l, func(m string) string {
-		if strings.HasPrefix(m, VswitchdMACPrefix) {
+		if fixedMAC(m, false) {
 			return m
 		}
 		return "MAC"

@@ -185,7 +185,7 @@ ctlwait() {
 	return 1
 }
 step controller-down "vsctl set-controller br0 tcp:127.0.0.1:$PORT_DOWN && ctlwait BACKOFF"
-ip netns exec "$NS" /usr/bin/python3 "$here/ctl.py" "$PORT_UP" 150 "$T/ctl.log" &
+ip netns exec "$NS" /usr/bin/python3 "$here/ctl.py" "$PORT_UP" 300 "$T/ctl.log" "$T/ps.log" &
 CTL_PID=$!
 for ((i = 0; i < 50; i++)); do nsx ss -ltn | grep -q "127.0.0.1:$PORT_UP " && break; sleep 0.1; done
 step controller-up "vsctl set-controller br0 tcp:127.0.0.1:$PORT_UP && ctlwait ACTIVE"
@@ -210,3 +210,32 @@ step controller-options 'ctlmark && vsctl set controller br0 inactivity_probe=30
 step protocols-reconnect 'ctlmark && vsctl set bridge br0 protocols=OpenFlow10 && sleep 3 && ctlsince'
 step protocols-same 'ctlmark && vsctl set bridge br0 protocols=OpenFlow10 other-config:s5r-note=1 && sleep 3 && ctlsince'
 step mtu-request 'vsctl set interface s5r-v1 mtu_request=1400 -- set interface s5r-i0 mtu_request=1300'
+# The bridge's Ethernet address (bridge_configure_datapath_id): hwaddr changed
+# in place (flows stay), the datapath id derived from it; without hwaddr the
+# lowest universal MAC among the ports (find_local_hw_addr), else the bridge
+# uuid's first 6 bytes marked random; Interface mac on internal ports only.
+# psmark, pssince: the port-status messages ctl.py logged since the mark, sorted
+psmark() { touch "$T/ps.log"; wc -l <"$T/ps.log" >"$T/ps.mark"; }
+pssince() { tail -n +$(($(cat "$T/ps.mark") + 1)) "$T/ps.log" | sort; }
+# uuidmac BRIDGE: whether its datapath_id is OVS's default_ea: the bytes of the
+# bridge uuid's first two 32-bit parts as stored on this (little-endian) host,
+# marked random
+uuidmac() {
+	local u d e
+	u=$(vsctl get bridge "$1" _uuid | tr -d -- -) d=$(vsctl get bridge "$1" datapath_id | tr -d '"')
+	e=$(printf '0000%02x%s' $(((0x${u:6:2} & ~1) | 2)) "${u:4:2}${u:2:2}${u:0:2}${u:14:2}${u:12:2}")
+	if [[ $d == "$e" ]]; then echo "$1: datapath_id is the bridge uuid's default_ea"; else echo "$1: datapath_id $d, not $e"; fi
+}
+# (protocols 1.0 and 1.3 again, so the state's OpenFlow 1.3 show works; the controller reconnects before the mark)
+vsctl set bridge br0 protocols=OpenFlow10,OpenFlow13 >/dev/null && sleep 3
+step hwaddr-change 'nsx timeout 20 ovs-ofctl add-flow br0 "priority=5,ip,actions=ct(commit),NORMAL" && ctlmark && psmark && vsctl set bridge br0 other-config:hwaddr=\"02:5e:00:00:00:a0\" && sleep 3 && ctlsince && pssince && nsx timeout 20 ovs-ofctl dump-flows br0 --no-stats'
+step hwaddr-unset 'ctlmark && psmark && vsctl remove bridge br0 other-config hwaddr && sleep 3 && ctlsince && pssince && uuidmac br0'
+# (one port per step: a port added while the controller reconnects gets no port-status)
+step global-port1 'nsx ip link add s5r-g1 address 00:5e:00:00:00:21 type veth peer name s5r-g1-x address 02:5e:00:00:01:21 && nsx ip link set s5r-g1 up && ctlmark && psmark && vsctl add-port br0 s5r-g1 && sleep 3 && ctlsince && pssince'
+step global-port2 'nsx ip link add s5r-g2 address 00:5e:00:00:00:12 type veth peer name s5r-g2-x address 02:5e:00:00:01:12 && nsx ip link set s5r-g2 up && ctlmark && psmark && vsctl add-port br0 s5r-g2 && sleep 3 && ctlsince && pssince'
+step global-del 'ctlmark && psmark && vsctl del-port br0 s5r-g2 && sleep 3 && ctlsince && pssince'
+step iface-mac 'ctlmark && psmark && vsctl set interface s5r-i0 mac=\"00:5e:00:00:00:05\" && sleep 3 && ctlsince && pssince'
+step iface-mac-ignored 'ctlmark && psmark && vsctl set interface s5r-g1 mac=\"00:5e:00:00:00:01\" -- set interface br0 mac=\"00:5e:00:00:00:02\" && sleep 3 && ctlsince && pssince'
+step hwaddr-multicast 'ctlmark && psmark && vsctl set bridge br0 other-config:hwaddr=\"01:5e:00:00:00:01\" && sleep 3 && ctlsince && pssince'
+step fixed-dpid 'ctlmark && psmark && vsctl set bridge br0 other-config:datapath-id=00000000000000a1 && sleep 3 && ctlsince && pssince'
+step hwaddr-fixed-dpid 'ctlmark && psmark && vsctl set bridge br0 other-config:hwaddr=\"02:5e:00:00:00:a2\" && sleep 3 && ctlsince && pssince'

@@ -1,0 +1,4 @@
+# setup: ovs-vswitchd (Open vSwitch) 3.1.0 and ovsdb-server run by tests/golden/vswitchd/capture.sh (see its header), after the steps numbered before this one
+# normalize: vswitchd
+# exit status: 0
+ctlmark && psmark && vsctl del-port br0 s5r-g2 && sleep 3 && ctlsince && pssince
