@@ -20,20 +20,21 @@ import (
 // TestPrivilegedVswitchdRuntimeVsOVS: configuration changes made with
 // ovs-vsctl while traffic flows, run with gswitch and with OVS 3.1's
 // ovs-vswitchd (same database commands, same hosts). h1 pings h2 across
-// br0 (400 pings, 20 ms apart) while six internal ports are added to br0
-// by six ovs-vsctl clients at once (their transactions conflict with one
+// br0 (400 pings, 20 ms apart) while six ports (five internal, one tap)
+// are added to br0 by six ovs-vsctl clients at once (their transactions conflict with one
 // another and with the switch's write-backs: ovs-vsctl tries again), a
 // second bridge joined by a patch pair is added, a passive controller
 // (ptcp:) is set on br0 and used, and all of it is removed again. No ping
 // may be lost, every ovs-vsctl must return (each waits for cur_cfg), and
-// the port numbers the concurrent clients got must be OVS's, the
+// the port numbers the concurrent clients got, the internal port's
+// PROMISC flag and the tap port's driver must be OVS's, the
 // periodic Interface statistics must come to count the pings, and
 // nothing may be logged as a warning or worse.
 func TestPrivilegedVswitchdRuntimeVsOVS(t *testing.T) {
 	netns.Require(t)
 	bin := netns.Bin(t)
 	want := runtimeChanges(t, bin, "g", 19160)
-	if got := strings.Join(want, " "); got != "lost=0 internal=3,4,5,6,7,8 promisc=yes patch=9 controller=ok cfg=same stats=ok warnings=0" {
+	if got := strings.Join(want, " "); got != "lost=0 internal=3,4,5,6,7,8 promisc=yes tap=tun patch=9 controller=ok cfg=same stats=ok warnings=0" {
 		t.Errorf("gswitch: %s", got)
 	}
 	if _, err := exec.LookPath("ovs-vswitchd"); err != nil {
@@ -92,8 +93,11 @@ func runtimeChanges(t *testing.T, bin, tag string, ctlPort int) []string {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			p := "s6d-" + tag + "i" + strconv.Itoa(i)
-			fail(vsctl("add-port", "br0", p, "--", "set", "interface", p, "type=internal"))
+			p, typ := "s6d-"+tag+"i"+strconv.Itoa(i), "internal"
+			if i == 5 {
+				typ = "tap"
+			}
+			fail(vsctl("add-port", "br0", p, "--", "set", "interface", p, "type="+typ))
 		}()
 	}
 	wg.Wait()
@@ -104,6 +108,8 @@ func runtimeChanges(t *testing.T, bin, tag string, ctlPort int) []string {
 		internal = append(internal, n)
 	}
 	slices.Sort(internal)
+	// The tap port is a TAP device the switch made (its driver is tun).
+	tap := d.Vsctl("get", "interface", "s6d-"+tag+"i5", "status:driver_name")
 	// Internal ports are promiscuous devices, as OVS's userspace datapath
 	// makes every port it adds.
 	promisc := "no"
@@ -172,7 +178,7 @@ func runtimeChanges(t *testing.T, bin, tag string, ctlPort int) []string {
 	for _, n := range internal {
 		ns = append(ns, strconv.Itoa(n))
 	}
-	return []string{"lost=" + lost, "internal=" + strings.Join(ns, ","), "promisc=" + promisc, "patch=" + patch,
+	return []string{"lost=" + lost, "internal=" + strings.Join(ns, ","), "promisc=" + promisc, "tap=" + tap, "patch=" + patch,
 		"controller=" + controller, "cfg=" + cfg, "stats=" + stats, "warnings=" + strconv.Itoa(warn)}
 }
 
