@@ -76,7 +76,8 @@ func (m *flowMonitor) selects(update uint16, ev *pipeline.FlowEvent) bool {
 type monitorState struct {
 	byID map[uint32]*flowMonitor
 	// pausedAt is when the monitors paused (monotonic ns; 0: flowing):
-	// OVS's monitor_paused, with flow times for its sequence numbers.
+	// OVS's monitor_paused, with flow times for its sequence numbers (a
+	// flow created or modified at pausedAt or before was reported).
 	pausedAt int64
 }
 
@@ -129,7 +130,7 @@ func (s *Server) FlowEvents(evs []pipeline.FlowEvent) {
 				continue
 			}
 			paused := c.mon.pausedAt != 0
-			if paused && (ev.Kind != pipeline.FlowEventRemoved || ev.Created >= c.mon.pausedAt) {
+			if paused && (ev.Kind != pipeline.FlowEventRemoved || ev.Created > c.mon.pausedAt) {
 				// Paused: only the removal of flows added before.
 				continue
 			}
@@ -208,9 +209,9 @@ func (c *conn) resumeMonitors() {
 		fs := &flows[i]
 		var update uint16
 		switch {
-		case fs.Created >= since:
+		case fs.Created > since:
 			update = fmfAdd | fmfModify
-		case fs.Modified >= since:
+		case fs.Modified > since:
 			update = fmfModify
 		default:
 			continue
