@@ -13,9 +13,15 @@ import (
 func TestImportRules(t *testing.T) {
 	forbidden := map[string][]string{
 		"gswitch/packet":   {"gswitch/", "github.com/", "go.uber.org/", "golang.org/"},
-		"gswitch/ct/...":   {"gswitch/pipeline", "gswitch/nxm", "gswitch/ofproto", "gswitch/ports", "gswitch/datapath", "github.com/contiv/libOpenflow"},
-		"gswitch/pipeline": {"gswitch/nxm", "gswitch/ofproto", "gswitch/ports", "gswitch/datapath", "github.com/contiv/libOpenflow"},
-		"gswitch/nxm":      {"gswitch/ofproto", "gswitch/ports", "gswitch/datapath"},
+		"gswitch/ct/...":   {"gswitch/pipeline", "gswitch/nxm", "gswitch/ofproto", "gswitch/ports", "gswitch/datapath", "github.com/contiv/libOpenflow", "gswitch/tunnel/underlay"},
+		"gswitch/pipeline": {"gswitch/nxm", "gswitch/ofproto", "gswitch/ports", "gswitch/datapath", "github.com/contiv/libOpenflow", "gswitch/tunnel/underlay"},
+		"gswitch/nxm":      {"gswitch/ofproto", "gswitch/ports", "gswitch/datapath", "gswitch/tunnel/underlay"},
+		// tunnel/underlay, the tunnel route table and neighbour cache (OVS's
+		// ovs-router, route-table, tnl-neigh-cache): the standard library,
+		// packet and the netlink library (with what it needs) only.
+		"gswitch/tunnel/underlay": {"gswitch/ct", "gswitch/pipeline", "gswitch/nxm", "gswitch/ofproto", "gswitch/ports",
+			"gswitch/datapath", "gswitch/vswitchd", "gswitch/ovsdb", "gswitch/cmd", "gswitch/tests", "gswitch/ofptext",
+			"github.com/contiv", "github.com/google", "github.com/sirupsen", "go.uber.org/"},
 		// ofptext, OVS's flow text (bridge/dump-flows, ofproto/trace): the
 		// model and nxm's field names, never the channel or the bridges.
 		"gswitch/ofptext":   {"gswitch/ofproto", "gswitch/ports", "gswitch/datapath", "gswitch/vswitchd", "gswitch/cmd"},

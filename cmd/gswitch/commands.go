@@ -35,6 +35,7 @@ func (s *Switch) registerCommands(c *ctl.Server) {
 		go func() { s.exitReq <- struct{}{} }()
 		return "", nil
 	})
+	s.registerUnderlayCommands(c)
 	for _, d := range dpctl.Commands() {
 		fn := func(a []string) (string, error) { return dpctl.Run(s.tracker, d.Name, a) }
 		for _, name := range d.Names() {

@@ -14,6 +14,7 @@ import (
 	"gswitch/datapath"
 	"gswitch/packet"
 	"gswitch/ports"
+	"gswitch/tunnel/underlay"
 )
 
 // Switch is a running gswitch: the wiring of one bridge (package
@@ -30,6 +31,7 @@ type Switch struct {
 	ctl     ctlServer
 	watch   *ports.LinkWatcher
 	dpid    uint64
+	under   *underlay.Underlay // routes and neighbours for tunnels
 
 	stop    chan struct{} // closed by Close
 	exitReq chan struct{}
@@ -121,6 +123,7 @@ func (s *Switch) Run() error {
 		s.watch = w
 	}
 	s.tracker.Start()
+	s.startUnderlay()
 	if s.db != nil {
 		s.db.start(s)
 	}

@@ -273,6 +273,10 @@ func (s *Server) Handle(req *Request) *Reply {
 		rep.Error = &e
 		return rep
 	}
+	// As OVS's unixctl_command_reply__: a non-empty body ends with a newline.
+	if out != "" && !strings.HasSuffix(out, "\n") {
+		out += "\n"
+	}
 	rep.Result = &out
 	return rep
 }

@@ -1,0 +1,43 @@
+package main
+
+import (
+	"context"
+
+	"go.uber.org/zap"
+
+	"gswitch/cmd/gswitch/internal/ctl"
+	"gswitch/tunnel/underlay"
+)
+
+// underlayTable is the tunnel underlay (routes and neighbours) of the
+// switch's namespace, made on first use.
+func (s *Switch) underlayTable() *underlay.Underlay {
+	if s.under == nil {
+		s.under = underlay.New(nil)
+	}
+	return s.under
+}
+
+// registerUnderlayCommands adds OVS's ovs/route/* and tnl/neigh/*,
+// tnl/arp/* commands.
+func (s *Switch) registerUnderlayCommands(c *ctl.Server) {
+	for _, cmd := range s.underlayTable().Commands() {
+		c.Register(cmd.Name, cmd.Usage, cmd.Min, cmd.Max, cmd.Run)
+	}
+}
+
+// startUnderlay learns the namespace's routes (and follows their changes)
+// and ages the neighbour cache until Close.
+func (s *Switch) startUnderlay() {
+	u := s.underlayTable()
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() {
+		<-s.stop
+		cancel()
+	}()
+	go func() {
+		if err := u.Run(ctx); err != nil && s.log != nil {
+			s.log.Warn("route table unavailable; ovs/route/show lists only user routes", zap.Error(err))
+		}
+	}()
+}
