@@ -74,3 +74,36 @@ func (u *Underlay) Run(ctx context.Context) error {
 		}
 	}
 }
+
+// BridgeAddrs is the address list xlate checks neighbour replies against
+// (SnoopOutput's bridgeAddrs): every address of the device named as the
+// bridge (xbridge_addr_create), then the first address of each of the
+// bridge's ports' devices (is_neighbor_reply_correct looks at no other).
+// Devices without addresses, or missing, add nothing.
+func BridgeAddrs(addrs AddrSource, bridge string, ports []string) []Addr {
+	var out []Addr
+	if list, err := addrs(bridge); err == nil {
+		for _, a := range list {
+			out = append(out, a.IP)
+		}
+	}
+	for _, p := range ports {
+		if list, err := addrs(p); err == nil && len(list) > 0 {
+			out = append(out, list[0].IP)
+		}
+	}
+	return out
+}
+
+// MissSource is the source address of the ARP request or neighbour
+// solicitation sent when the neighbour lookup for nextHop misses
+// (native_tunnel_output): an address of the device named as the output
+// bridge on nextHop's network, else the route's source.
+func MissSource(addrs AddrSource, bridge string, nextHop, routeSrc Addr) Addr {
+	if list, err := addrs(bridge); err == nil {
+		if s, err := SourceAddress(list, nextHop); err == nil {
+			return s
+		}
+	}
+	return routeSrc
+}

@@ -290,3 +290,22 @@ func TestConcurrent(t *testing.T) {
 		}
 	}
 }
+
+func TestBridgeAddrsAndMissSource(t *testing.T) {
+	got := BridgeAddrs(fakeAddrs, "br-phy", []string{"lo", "s6r-none"})
+	want := []Addr{a4("198.51.100.1"), a4("203.0.113.1"), a6("2001:db8::1"), a4("127.0.0.1")}
+	if len(got) != len(want) {
+		t.Fatalf("BridgeAddrs: %v", got)
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Errorf("BridgeAddrs[%d] = %s, want %s", i, got[i], want[i])
+		}
+	}
+	if s := MissSource(fakeAddrs, "br-phy", a4("203.0.113.7"), a4("198.51.100.1")); s != a4("203.0.113.1") {
+		t.Errorf("MissSource on the bridge's network: %s", s)
+	}
+	if s := MissSource(fakeAddrs, "br-x", a4("203.0.113.7"), a4("198.51.100.1")); s != a4("198.51.100.1") {
+		t.Errorf("MissSource falling back to the route's source: %s", s)
+	}
+}
