@@ -21,6 +21,10 @@ type Datapath interface {
 	FlowMod(fm *pipeline.FlowMod, now int64) error
 	Flows(f *pipeline.FlowFilter, now int64) []pipeline.FlowStats
 	TableStats() []pipeline.TableStats
+	// SetTableEviction and TableEviction: eviction as a 1.4+ table-mod
+	// sets it (pipeline.TableAll: every table).
+	SetTableEviction(table uint8, on bool)
+	TableEviction(table uint8) bool
 	GroupMod(cmd uint16, g *pipeline.GroupSpec) error
 	Groups() []pipeline.GroupStats
 	MeterMod(cmd uint16, m *pipeline.MeterSpec, now int64) error

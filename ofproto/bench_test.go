@@ -84,6 +84,8 @@ type nullDP struct{ n int }
 func (d *nullDP) FlowMod(*pipeline.FlowMod, int64) error                   { d.n++; return nil }
 func (d *nullDP) Flows(*pipeline.FlowFilter, int64) []pipeline.FlowStats   { return nil }
 func (d *nullDP) TableStats() []pipeline.TableStats                        { return nil }
+func (d *nullDP) SetTableEviction(uint8, bool)                             {}
+func (d *nullDP) TableEviction(uint8) bool                                 { return false }
 func (d *nullDP) GroupMod(uint16, *pipeline.GroupSpec) error               { return nil }
 func (d *nullDP) Groups() []pipeline.GroupStats                            { return nil }
 func (d *nullDP) MeterMod(uint16, *pipeline.MeterSpec, int64) error        { return nil }

@@ -90,7 +90,7 @@ type codec struct {
 	// and OFPT_TABLE_MOD (its table) of the versions that have them.
 	encodeGetAsyncReply func(xid uint32, a *asyncConfig) []byte
 	decodeSetAsync      func(b []byte, a *asyncConfig) error
-	decodeTableMod      func(b []byte) (uint8, error)
+	decodeTableMod      func(b []byte) (tableMod, error)
 
 	// decodeStatsRequest decodes the stats (multipart) request header; a
 	// nil request without error is a part of a request still arriving.

@@ -71,6 +71,7 @@ var codec15 = codec{
 		MPMeterConfig:   meterStats,
 		MPMeterFeatures: meterFeaturesStats,
 		MPTableFeatures: tableFeaturesStats,
+		MPTableDesc:     tableDescStats,
 		MPPortDesc:      portDescStats14,
 		MPFlowMonitor:   flowMonitorStats,
 		MPExperimenter:  experimenterStats13,
@@ -463,17 +464,24 @@ func decodeAsyncProps(props []byte, a *asyncConfig, v uint8) error {
 	return nil
 }
 
-// decodeTableMod14 returns the table of an ofp14_table_mod (table_id, pad,
-// config, properties).
-func decodeTableMod14(b []byte) (uint8, error) {
+// decodeTableMod14 decodes an ofp14_table_mod (table_id, pad, config,
+// properties) as OVS 3.1's ofputil_decode_table_mod: OFPTC14_EVICTION in
+// config turns eviction on, its absence off; an OFPTMPT14_EVICTION
+// property's value then replaces that decision (OVS parses it into the
+// same field: 1 on, 2 off, anything else no change).
+func decodeTableMod14(b []byte) (tableMod, error) {
 	if len(b) < 16 {
-		return 0, errBadLen
+		return tableMod{}, errBadLen
+	}
+	tm := tableMod{table: b[8], eviction: evictionOff}
+	if binary.BigEndian.Uint32(b[12:])&4 != 0 { // OFPTC14_EVICTION
+		tm.eviction = evictionOn
 	}
 	props := b[16:]
 	for len(props) > 0 {
 		typ, val, rest, err := pullProp(props)
 		if err != nil {
-			return 0, err
+			return tableMod{}, err
 		}
 		props = rest
 		// OVS's ofputil_decode_table_mod: eviction (flags) and vacancy
@@ -482,20 +490,44 @@ func decodeTableMod14(b []byte) (uint8, error) {
 		switch typ {
 		case 2: // OFPTMPT14_EVICTION
 			if len(val) != 4 {
-				return 0, errPropBadLen
+				return tableMod{}, errPropBadLen
 			}
+			tm.eviction = binary.BigEndian.Uint32(val)
 		case 3: // OFPTMPT14_VACANCY
 			if len(val) != 4 {
-				return 0, errPropBadLen
+				return tableMod{}, errPropBadLen
 			}
 			if down, up := val[0], val[1]; down > up || up > 100 || val[2] != 0 {
-				return 0, pipeline.NewError(pipeline.OFPBPC_BAD_VALUE)
+				return tableMod{}, pipeline.NewError(pipeline.OFPBPC_BAD_VALUE)
 			}
 		default:
-			return 0, pipeline.NewError(pipeline.OFPBRC_BAD_TYPE)
+			return tableMod{}, pipeline.NewError(pipeline.OFPBRC_BAD_TYPE)
 		}
 	}
-	return b[8], nil
+	return tm, nil
+}
+
+// tableDescStats answers OFPMP_TABLE_DESC (OpenFlow 1.4+) as OVS: every
+// table with eviction as OpenFlow set it (OFPTC14_EVICTION in config), the
+// eviction flags OVS always reports (OTHER|IMPORTANCE|LIFETIME) and
+// vacancy events off.
+func tableDescStats(c *conn, _ *codec, r *statsRequest) error {
+	if len(r.body) != 0 {
+		return errBadLen
+	}
+	w := c.newMPWriter(r.reply)
+	for t := range int(c.srv.cfg.NumTables) {
+		var config uint32
+		if c.srv.cfg.Datapath.TableEviction(uint8(t)) {
+			config = 4
+		}
+		m := &msg{}
+		m.u16(16).u8(uint8(t)).u8(0).u32(config)
+		m.u16(2).u16(8).u32(7) // OFPTMPT14_EVICTION: OFPTMPEF14_OTHER|IMPORTANCE|LIFETIME
+		w.add(m.b)
+	}
+	w.finish()
+	return nil
 }
 
 // handleBundleControl answers OFPT_BUNDLE_CONTROL (OpenFlow 1.4+): the ONF

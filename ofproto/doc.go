@@ -56,7 +56,9 @@
 // directly; this package handles everything around them: flow-mods
 // (1.3, 1.0, NXT_FLOW_MOD with NXT_FLOW_MOD_TABLE_ID), flow, aggregate,
 // table, port, queue, group and meter statistics (split into messages of at
-// most 64 KiB with the MORE flag), port-desc, table features, groups,
+// most 64 KiB with the MORE flag), port-desc, table features (with the
+// table's configured name and max_entries), 1.4+ table descriptions and
+// table-mod's eviction flag (Datapath.SetTableEviction), groups,
 // packet-out, bundles (the ONF extension ovs-ofctl --bundle uses with
 // OpenFlow 1.3; committed atomically through the optional ModTransactor or
 // FlowTransactor interfaces, which *pipeline.Datapath implements), and the

@@ -119,6 +119,9 @@ func (d *fakeDP) Flows(f *pipeline.FlowFilter, now int64) []pipeline.FlowStats {
 	return out
 }
 
+func (d *fakeDP) SetTableEviction(uint8, bool) {}
+func (d *fakeDP) TableEviction(uint8) bool     { return false }
+
 func (d *fakeDP) TableStats() []pipeline.TableStats {
 	d.mu.Lock()
 	defer d.mu.Unlock()

@@ -192,19 +192,41 @@ func handleSetAsync(c *conn, cd *codec, _ Header, b []byte) error {
 }
 
 func handleTableMod(c *conn, cd *codec, _ Header, b []byte) error {
-	table, err := cd.decodeTableMod(b)
+	tm, err := cd.decodeTableMod(b)
 	if err != nil {
 		return err
 	}
+	table := tm.table
 	if table != pipeline.TableAll && table >= c.srv.cfg.NumTables {
 		// OVS's tables past n_tables are hidden and read-only.
 		return pipeline.NewError(pipeline.OFPTMFC_EPERM)
 	}
-	// The table config (1.1-1.2 miss behaviour, deprecated in 1.3; 1.4's
-	// eviction and vacancy events) is accepted and ignored, as OVS does
-	// for a table that supports neither.
+	// 1.4+'s eviction flag turns eviction on or off (OVS's
+	// EVICTION_OPENFLOW). The rest of the table config (1.1-1.2 miss
+	// behaviour, deprecated in 1.3; 1.4's vacancy events) is accepted and
+	// ignored.
+	switch tm.eviction {
+	case evictionOn:
+		c.srv.cfg.Datapath.SetTableEviction(table, true)
+	case evictionOff:
+		c.srv.cfg.Datapath.SetTableEviction(table, false)
+	}
 	return nil
 }
+
+// tableMod is a decoded table-mod (OVS's ofputil_table_mod, the parts
+// gswitch uses).
+type tableMod struct {
+	table    uint8
+	eviction uint32 // evictionDefault (no change), evictionOn, evictionOff; other values: no change
+}
+
+// OVS's enum ofputil_table_eviction.
+const (
+	evictionDefault = 0
+	evictionOn      = 1
+	evictionOff     = 2
+)
 
 func echoReply(b []byte) []byte {
 	out := make([]byte, len(b))
@@ -367,11 +389,11 @@ func finishPacketOut(version uint8, bufferID, inPort uint32, acts, frame []byte,
 }
 
 // decodeTableMod13 returns the table of an ofp11_table_mod.
-func decodeTableMod13(b []byte) (uint8, error) {
+func decodeTableMod13(b []byte) (tableMod, error) {
 	if err := requireLen(b, 16); err != nil {
-		return 0, err
+		return tableMod{}, err
 	}
-	return b[8], nil
+	return tableMod{table: b[8]}, nil
 }
 
 // Roles.

@@ -90,6 +90,7 @@ const (
 	MPMeterFeatures = 11
 	MPTableFeatures = 12
 	MPPortDesc      = 13
+	MPTableDesc     = 14 // OpenFlow 1.4+
 	MPExperimenter  = 0xffff
 )
 

@@ -116,10 +116,11 @@ type Datapath struct {
 	learnWaiting atomic.Bool
 	delRefs      map[tableCookie]int
 
-	tcfg   atomic.Pointer[tableConfigs] // SetTableConfig; nil: none configured
-	tstats [NumTables]tableCounters
-	ctrs   [numCounters]atomic.Uint64
-	mac    macTable
+	tcfg    atomic.Pointer[tableConfigs] // SetTableConfig; nil: none configured
+	evictOF [NumTables]atomic.Bool       // SetTableEviction
+	tstats  [NumTables]tableCounters
+	ctrs    [numCounters]atomic.Uint64
+	mac     macTable
 }
 
 type tableCounters struct {

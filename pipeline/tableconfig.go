@@ -53,7 +53,7 @@ func (d *Datapath) SetTableConfig(table uint8, tc TableConfig, now int64) {
 	all[table] = tc
 	d.tcfg.Store(&all)
 	c := d.begin(now)
-	if cls := c.v.tables[table]; cls != nil && tc.Limited && tc.Evict {
+	if cls := c.v.tables[table]; cls != nil && tc.Limited && (tc.Evict || d.evictOF[table].Load()) {
 		for n := cls.n; n > int(tc.FlowLimit); n-- {
 			victim := d.evictionVictim(c, table, &tc, now)
 			if victim == nil {
@@ -69,6 +69,26 @@ func (d *Datapath) SetTableConfig(table uint8, tc TableConfig, now int64) {
 	}
 	d.mu.Unlock()
 	c.report()
+}
+
+// SetTableEviction turns eviction on or off for table (TableAll: every
+// table) by OpenFlow (a 1.4+ table-mod's OFPTC14_EVICTION), as OVS's
+// EVICTION_OPENFLOW bit: a table evicts when its database configuration
+// or OpenFlow asks for it, with the database's groups and limit. Turning
+// it on evicts nothing at once (OVS's table_mod__).
+func (d *Datapath) SetTableEviction(table uint8, on bool) {
+	for t := range NumTables {
+		if table == TableAll || int(table) == t {
+			d.evictOF[t].Store(on)
+		}
+	}
+}
+
+// TableEviction reports whether OpenFlow turned eviction on for table (what
+// OVS's table description reports; the database's overflow_policy is not
+// part of it).
+func (d *Datapath) TableEviction(table uint8) bool {
+	return int(table) < NumTables && d.evictOF[table].Load()
 }
 
 // TableConfig returns table's configuration.
@@ -107,7 +127,7 @@ func (d *Datapath) makeRoomLocked(c *change, table uint8) error {
 		return nil
 	}
 	tc := &p[table]
-	if tc.Evict {
+	if tc.Evict || d.evictOF[table].Load() {
 		if victim := d.evictionVictim(c, table, tc, c.now); victim != nil {
 			c.remove(victim, RemovedEviction)
 			return nil

@@ -86,3 +86,28 @@ func TestTableConfigEviction(t *testing.T) {
 		t.Fatalf("refuse policy removed flows: %d left", n)
 	}
 }
+
+// OpenFlow's eviction flag (a 1.4+ table-mod) evicts with the database's
+// limit even under overflow_policy refuse (tests/golden/flowtables step 19).
+func TestTableEvictionOpenFlow(t *testing.T) {
+	d := New(Config{})
+	d.SetTableConfig(4, TableConfig{Limited: true, FlowLimit: 1}, 1)
+	s1 := spec(4, 1, Match{})
+	s1.HardTimeout = 300
+	add(t, d, s1)
+	s2 := spec(4, 2, Match{})
+	s2.HardTimeout = 300
+	if err := d.FlowMod(fmod(FlowAdd, s2), 1); err == nil {
+		t.Fatal("refuse: add past the limit succeeded")
+	}
+	d.SetTableEviction(TableAll, true)
+	if !d.TableEviction(4) {
+		t.Fatal("eviction not reported on")
+	}
+	if err := d.FlowMod(fmod(FlowAdd, s2), 1); err != nil {
+		t.Fatal(err)
+	}
+	if fs := d.Flows(&FlowFilter{Table: 4, OutPort: PortAny, OutGroup: GroupAny}, 1); len(fs) != 1 || fs[0].Spec.Priority != 2 {
+		t.Fatalf("flows %+v, want only priority 2", fs)
+	}
+}

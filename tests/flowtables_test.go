@@ -34,7 +34,7 @@ func TestPrivilegedFlowTablesGoldens(t *testing.T) {
 		t.Fatalf("capture.sh with gswitch: %v\n%s", err, b)
 	}
 	steps, _ := filepath.Glob("golden/flowtables/[0-9][0-9]-*.txt")
-	if len(steps) < 18 {
+	if len(steps) < 20 {
 		t.Fatalf("only %d goldens", len(steps))
 	}
 	for _, g := range steps {

@@ -160,3 +160,9 @@ step prefixes-none 'vsctl set Flow_Table $(ft 0) prefixes=none'
 step prefixes-bad 'vsctl set Flow_Table $(ft 0) prefixes=tcp_src,s6f_bogus,ip_src'
 step prefixes-four 'vsctl set Flow_Table $(ft 0) prefixes=ip_src,ip_dst,ipv6_src,ipv6_dst'
 step groups-bad 'vsctl set Flow_Table $(ft 2) groups=\"s6f_bogus[]\",\"NXM_OF_IN_PORT[]x\"'
+# desc: OpenFlow 1.5's table description of tables 0-4
+desc() { ofctl -O OpenFlow15 dump-table-desc br0 | awk '/^  table 5:/{exit} {print}'; }
+step of-evict 'vsctl -- --id=@t create Flow_Table flow_limit=1 -- set bridge br0 flow_tables:4=@t &&
+ofctl add-flow br0 "table=4,priority=1,hard_timeout=300,actions=drop" && ofctl add-flow br0 "table=4,priority=2,hard_timeout=300,actions=drop";
+ofctl -O OpenFlow15 mod-table br0 4 evict && desc && ofctl add-flow br0 "table=4,priority=2,hard_timeout=300,actions=drop" && ofctl --no-stats dump-flows br0 table=4'
+step of-noevict 'ofctl -O OpenFlow15 mod-table br0 4 noevict && desc; ofctl add-flow br0 "table=4,priority=3,hard_timeout=300,actions=drop"; ofctl --no-stats dump-flows br0 table=4'
