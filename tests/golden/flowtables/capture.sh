@@ -31,6 +31,10 @@
 #    Lowering the limit evicts at once (refuse: the flows stay).
 #  - prefixes: OVS logs which fields it uses, or warns about a field it
 #    cannot use; the schema itself refuses more than 3.
+#  - a 1.4+ table-mod's eviction flag (ovs-ofctl mod-table br0 4 evict)
+#    evicts with the database's limit even under refuse; dump-table-desc
+#    shows eviction=on only for that (not for overflow_policy=evict).
+#  - ovs-ofctl --names shows and takes the table's name (table="s6f-evict").
 #  - flows survive every change of the table configuration.
 set -u -o pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -166,3 +170,4 @@ step of-evict 'vsctl -- --id=@t create Flow_Table flow_limit=1 -- set bridge br0
 ofctl add-flow br0 "table=4,priority=1,hard_timeout=300,actions=drop" && ofctl add-flow br0 "table=4,priority=2,hard_timeout=300,actions=drop";
 ofctl -O OpenFlow15 mod-table br0 4 evict && desc && ofctl add-flow br0 "table=4,priority=2,hard_timeout=300,actions=drop" && ofctl --no-stats dump-flows br0 table=4'
 step of-noevict 'ofctl -O OpenFlow15 mod-table br0 4 noevict && desc; ofctl add-flow br0 "table=4,priority=3,hard_timeout=300,actions=drop"; ofctl --no-stats dump-flows br0 table=4'
+step names 'vsctl set Flow_Table $(ft 2) name=s6f-evict && ofctl --names --no-stats dump-flows br0 table=2 | sort && ofctl --names --no-stats dump-flows br0 table=s6f-evict | sort'
