@@ -100,6 +100,7 @@ type Port struct {
 	Tag         *int64
 	Trunks      []int64
 	VLANMode    *string
+	MAC         *string
 	OtherConfig map[string]string
 	ExternalIDs map[string]string
 }
@@ -266,11 +267,11 @@ var vswitchSpecs = []tableSpec{
 				FlowTables: r.intUUIDMap("flow_tables"), IPFIX: r.optUUID("ipfix"),
 				DatapathID: r.optStr("datapath_id"), DatapathVersion: r.str("datapath_version"), Status: r.strMap("status")}
 		}),
-	spec("Port", []string{"name", "interfaces", "tag", "trunks", "vlan_mode", "other_config", "external_ids"},
+	spec("Port", []string{"name", "interfaces", "tag", "trunks", "vlan_mode", "mac", "other_config", "external_ids"},
 		func(s *Snapshot) *map[UUID]*Port { return &s.Ports },
 		func(u UUID, r Row) *Port {
 			return &Port{UUID: u, Name: r.str("name"), Interfaces: r.uuids("interfaces"), Tag: r.optInt("tag"),
-				Trunks: r.ints("trunks"), VLANMode: r.optStr("vlan_mode"),
+				Trunks: r.ints("trunks"), VLANMode: r.optStr("vlan_mode"), MAC: r.optStr("mac"),
 				OtherConfig: r.strMap("other_config"), ExternalIDs: r.strMap("external_ids")}
 		}),
 	spec("Interface", []string{"name", "type", "options", "ofport_request", "mtu_request", "mac", "other_config", "external_ids",

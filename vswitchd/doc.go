@@ -41,8 +41,9 @@
 // end of each Apply every bridge takes its Ethernet address and datapath
 // id in place, as ovs-vswitchd's bridge_configure_datapath_id (pickHWAddr:
 // other_config:hwaddr unless multicast or zero; else the lowest universal
-// address among its ports, one per port (its alphabetically first open
-// interface), internal ports included, LOCAL not; else the Bridge uuid's
+// address among its ports, one per port (its mac column, else its
+// alphabetically first open interface's), internal ports included, LOCAL
+// not; else the Bridge uuid's
 // first bytes marked random, OVS's default_ea; the datapath id is
 // other_config:datapath-id or that address). Through datapath SetAddress a
 // new datapath id makes the controllers reconnect and the LOCAL device
@@ -102,10 +103,9 @@
 // do not parse get OVS's warnings. The bridge's table messages are logged
 // when one of its tables changes (OVS logs them at every reconfiguration).
 //
-// Not read yet: Port mac (which OVS's find_local_hw_addr prefers to the
-// port's interfaces' addresses), Interface options other than a patch's
-// peer, IPFIX/sFlow/NetFlow, mirrors (whose output ports
-// find_local_hw_addr skips), QoS.
+// Not read yet: Interface options other than a patch's peer,
+// IPFIX/sFlow/NetFlow, mirrors (whose output ports find_local_hw_addr
+// skips), QoS.
 //
 // Only cmd/gswitch imports this package; it may import ovsdb, datapath and
 // the packages below them (tests/deps_test.go).

@@ -47,11 +47,12 @@ func candidateHWAddr(m [6]byte) bool {
 
 // pickHWAddr is a bridge's Ethernet address as OVS's
 // bridge_pick_local_hw_addr: other_config:hwaddr when valid; else the
-// lowest candidate address among its ports, each port represented by the
-// device of its alphabetically first interface that is open (the LOCAL
-// port does not count: gswitch leaves it out of Ifaces), internal ports
-// included; else defaultHWAddr. Ports' own mac column and mirror output
-// ports (which OVS leaves out) are not read by gswitch.
+// lowest candidate address among its ports (with an open interface), each
+// port represented by its mac column when set, else by the device of its
+// alphabetically first open interface (the LOCAL port does not count:
+// gswitch leaves it out of Ifaces), internal ports included; else
+// defaultHWAddr. Mirror output ports (which OVS leaves out) do not arise:
+// gswitch has no mirrors.
 func pickHWAddr(b *BridgeSpec, devMAC func(name string) ([6]byte, bool)) [6]byte {
 	if b.HWAddrSet {
 		return b.HWAddr
@@ -65,10 +66,19 @@ func pickHWAddr(b *BridgeSpec, devMAC func(name string) ([6]byte, bool)) [6]byte
 			first[is.Port] = is.Name
 		}
 	}
+	portMAC := map[ovsdb.UUID][6]byte{} // the Port mac columns
+	for _, is := range b.Ifaces {
+		if is.PortMACSet {
+			portMAC[is.Port] = is.PortMAC
+		}
+	}
 	var best [6]byte
 	found := false
-	for _, name := range first {
+	for port, name := range first {
 		m, _ := devMAC(name)
+		if pm, ok := portMAC[port]; ok {
+			m = pm
+		}
 		if candidateHWAddr(m) && (!found || string(m[:]) < string(best[:])) {
 			best, found = m, true
 		}

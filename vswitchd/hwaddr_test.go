@@ -174,6 +174,11 @@ func TestPickHWAddrPort(t *testing.T) {
 	if got, want := pickHWAddr(b, dev), macs["d"]; got != want {
 		t.Errorf("pickHWAddr = %x, want d's %x", got, want)
 	}
+	// A Port's mac column stands for the port (golden 32-port-mac).
+	b.Ifaces[3].PortMAC, b.Ifaces[3].PortMACSet = [6]byte{0, 0x5e, 0, 0, 0, 3}, true
+	if got, want := pickHWAddr(b, dev), b.Ifaces[3].PortMAC; got != want {
+		t.Errorf("pickHWAddr with p2's mac = %x, want %x", got, want)
+	}
 	b.HWAddr, b.HWAddrSet = [6]byte{2, 0x5e, 0, 0, 0, 1}, true
 	if got := pickHWAddr(b, dev); got != b.HWAddr {
 		t.Errorf("pickHWAddr with hwaddr = %x", got)

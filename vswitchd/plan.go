@@ -84,6 +84,10 @@ type IfaceSpec struct {
 	// internal interfaces only (iface_set_mac).
 	MAC    [6]byte
 	MACSet bool
+	// PortMAC is the Port's mac column when PortMACSet: the address the
+	// port offers for the bridge's (find_local_hw_addr).
+	PortMAC    [6]byte
+	PortMACSet bool
 }
 
 // VLANSpec is a Port's VLAN configuration for NORMAL, with vlan_mode's
@@ -240,6 +244,9 @@ func Desired(s *ovsdb.Snapshot) (spec Spec, problems []string) {
 				}
 				if in.MAC != nil {
 					is.MAC, is.MACSet = parseMAC(*in.MAC)
+				}
+				if p.MAC != nil {
+					is.PortMAC, is.PortMACSet = parseMAC(*p.MAC)
 				}
 				bs.Ifaces = append(bs.Ifaces, is)
 			}

@@ -239,3 +239,4 @@ step iface-mac-ignored 'ctlmark && psmark && vsctl set interface s5r-g1 mac=\"00
 step hwaddr-multicast 'ctlmark && psmark && vsctl set bridge br0 other-config:hwaddr=\"01:5e:00:00:00:01\" && sleep 3 && ctlsince && pssince'
 step fixed-dpid 'ctlmark && psmark && vsctl set bridge br0 other-config:datapath-id=00000000000000a1 && sleep 3 && ctlsince && pssince'
 step hwaddr-fixed-dpid 'ctlmark && psmark && vsctl set bridge br0 other-config:hwaddr=\"02:5e:00:00:00:a2\" && sleep 3 && ctlsince && pssince'
+step port-mac 'ctlmark && psmark && vsctl set port s5r-g1 mac=\"00:5e:00:00:00:03\" -- remove bridge br0 other-config datapath-id -- remove bridge br0 other-config hwaddr && sleep 3 && ctlsince && pssince'
