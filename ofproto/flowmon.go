@@ -3,6 +3,7 @@ package ofproto
 import (
 	"encoding/binary"
 	"sync"
+	"sync/atomic"
 
 	"gswitch/nxm"
 	"gswitch/packet"
@@ -91,16 +92,13 @@ type flowModOrigin struct {
 // monitors is the server's flow monitor registry.
 type monitors struct {
 	mu sync.Mutex
-	n  int // monitors on all connections
+	n  atomic.Int64 // monitors on all connections (changed under mu)
 }
 
 // FlowEventsWanted reports whether any connection has a flow monitor
-// (pipeline.FlowEventSink).
-func (s *Server) FlowEventsWanted() bool {
-	s.mon.mu.Lock()
-	defer s.mon.mu.Unlock()
-	return s.mon.n > 0
-}
+// (pipeline.FlowEventSink). The pipeline asks under its own lock: this
+// takes none, so a flow-mod never waits behind a monitor's reply.
+func (s *Server) FlowEventsWanted() bool { return s.mon.n.Load() > 0 }
 
 // FlowEvents sends the updates of one change of the flow tables to the
 // connections whose monitors select them (pipeline.FlowEventSink): one
@@ -244,7 +242,7 @@ func (c *conn) dropMonitors() {
 	s := c.srv
 	s.mon.mu.Lock()
 	defer s.mon.mu.Unlock()
-	s.mon.n -= len(c.mon.byID)
+	s.mon.n.Add(-int64(len(c.mon.byID)))
 	c.mon.byID = nil
 }
 
@@ -324,7 +322,7 @@ func flowMonitorStats(c *conn, cd *codec, r *statsRequest) error {
 		for _, m := range added {
 			if c.mon.byID[m.id] == m {
 				delete(c.mon.byID, m.id)
-				s.mon.n--
+				s.mon.n.Add(-1)
 			}
 		}
 		s.mon.mu.Unlock()
@@ -351,20 +349,20 @@ func flowMonitorStats(c *conn, cd *codec, r *statsRequest) error {
 					return fail(errMonitorUnknown)
 				}
 				delete(c.mon.byID, m.id)
-				s.mon.n--
+				s.mon.n.Add(-1)
 			}
 			if c.mon.byID == nil {
 				c.mon.byID = map[uint32]*flowMonitor{}
 			}
 			c.mon.byID[m.id] = m
-			s.mon.n++
+			s.mon.n.Add(1)
 			added = append(added, m)
 		case fmcDelete:
 			if old == nil {
 				return fail(errMonitorUnknown)
 			}
 			delete(c.mon.byID, m.id)
-			s.mon.n--
+			s.mon.n.Add(-1)
 		}
 		// (another command does nothing, as in OVS)
 	}
