@@ -231,22 +231,19 @@ func (s *Server) SetProtocols(bm uint32) {
 }
 
 // SetDatapathID changes the datapath id. As OVS's ofproto_set_datapath_id,
-// a change makes the controllers reconnect (OpenFlow has no message that
-// tells them): their connections take no more messages, are closed once
-// what was queued is written, and come back with the new id in the
-// features reply.
+// a change makes every connection reconnect (OpenFlow has no message that
+// tells them; OVS's connmgr_reconnect drops all its ofconns, a service
+// connection such as ovs-ofctl's too): they take no more messages, are
+// closed once what was queued is written, and the controllers come back
+// with the new id in the features reply.
 func (s *Server) SetDatapathID(id uint64) {
 	if s.dpid.Swap(id) == id {
 		return
 	}
 	s.mu.Lock()
-	var cs []*conn
-	for _, a := range s.active {
-		a.mu.Lock()
-		if a.c != nil {
-			cs = append(cs, a.c)
-		}
-		a.mu.Unlock()
+	cs := make([]*conn, 0, len(s.conns))
+	for c := range s.conns {
+		cs = append(cs, c)
 	}
 	s.mu.Unlock()
 	for _, c := range cs {
