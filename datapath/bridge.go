@@ -46,6 +46,10 @@ type Config struct {
 	// remove). Start opens them; a failure is an error.
 	Listen      []string
 	Controllers []string
+	// ControllerTypes is the Controller rows' type column by target
+	// ("primary" or "service"); a target not in it is primary when active,
+	// a service when passive (IsPrimary).
+	ControllerTypes map[string]string
 	// Mgmt is the management socket path ($OVS_RUNDIR/NAME.mgmt; empty:
 	// none). A socket another process answers on is refused; when
 	// MgmtOptional, Start then logs a warning and goes on without it.
@@ -88,6 +92,7 @@ type Bridge struct {
 	dp      *pipeline.Datapath
 	of      *ofproto.Server
 	dpid    uint64                  // guarded by mu
+	primary map[string]bool         // each controller's type when it was added; guarded by mu
 	hwaddr  atomic.Pointer[[6]byte] // changed under mu
 
 	// mu serializes changes to the port table and the events they send
@@ -197,7 +202,8 @@ func New(cfg Config, ps []Port) (b *Bridge, err error) {
 	if err != nil {
 		return nil, err
 	}
-	if cfg.FailMode != "secure" && !hasPrimary(cfg.Controllers) {
+	b.primary = controllerTypes(nil, cfg.Controllers, cfg.ControllerTypes)
+	if cfg.FailMode != "secure" && !hasPrimary(b.primary) {
 		// As ovs-vswitchd does for a bridge with no controller.
 		fm := &pipeline.FlowMod{Command: pipeline.FlowAdd, OutPort: pipeline.PortAny, OutGroup: pipeline.GroupAny,
 			Spec: pipeline.FlowSpec{Inst: pipeline.Instructions{HasApply: true, GotoTable: -1,
@@ -284,11 +290,7 @@ func (b *Bridge) Start() error {
 		}
 	}
 	for _, c := range b.cfg.Controllers {
-		connect := b.of.Connect
-		if IsPassiveTarget(c) {
-			connect = b.of.Listen
-		}
-		if err := connect(c); err != nil {
+		if err := b.connect(c, b.primary[c]); err != nil {
 			return fmt.Errorf("--controller %s: %w", c, err)
 		}
 	}

@@ -417,3 +417,27 @@ func TestPortVLANNormal(t *testing.T) {
 	}
 	expectNone(t, p1)
 }
+
+// TestControllerTypes: the type column decides, else the target (OVS's
+// get_controller_ofconn_type); a controller keeps the type it was added
+// with while its target stays (OVS 3.1's ofservice, failmode.sh).
+func TestControllerTypes(t *testing.T) {
+	for _, tc := range []struct {
+		target, typ string
+		want        bool
+	}{
+		{"tcp:127.0.0.1:6653", "", true},
+		{"ptcp:6653", "", false},
+		{"punix:/x", "primary", true},
+		{"tcp:127.0.0.1:6653", "service", false},
+	} {
+		if got := IsPrimary(tc.target, tc.typ); got != tc.want {
+			t.Errorf("IsPrimary(%q, %q) = %v", tc.target, tc.typ, got)
+		}
+	}
+	old := map[string]bool{"ptcp:1": true}
+	got := controllerTypes(old, []string{"ptcp:1", "tcp:127.0.0.1:2"}, map[string]string{"ptcp:1": "service", "tcp:127.0.0.1:2": "service"})
+	if !got["ptcp:1"] || got["tcp:127.0.0.1:2"] || hasPrimary(map[string]bool{"a": false}) || !hasPrimary(got) {
+		t.Errorf("controllerTypes = %v", got)
+	}
+}

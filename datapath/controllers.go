@@ -22,15 +22,19 @@ func normalFlow() *pipeline.FlowMod {
 // SetControllers changes a running bridge's controllers and fail mode as
 // ovs-vswitchd's bridge_configure_remotes does: controllers no longer
 // listed are disconnected and new ones connected (the others keep their
-// connections); a passive target (ptcp:, punix:) is a listener, whose
-// connections are service connections, as OVS's Controller rows without a
-// type. Every flow is deleted when the bridge gains its first active
-// (primary) controller or loses its last, and when the fail mode changes
-// while it has none (OVS's connmgr_set_controllers and
-// connmgr_set_fail_mode); after such a flush a standalone bridge with no
-// active controller gets the NORMAL flow (connmgr_flushed). Nothing
+// connections); a passive target (ptcp:, punix:) is a listener. types is
+// the Controller rows' type column by target (Config.ControllerTypes):
+// a primary controller's connections are primary ones, a service's are
+// service connections (IsPrimary). A controller keeps the type it was
+// added with while its target stays, as OVS 3.1's connection manager
+// keeps an ofservice's type (checked against OVS in
+// tests/golden/vswitchd/failmode.sh). Every flow is deleted when the
+// bridge gains its first primary controller or loses its last, and when
+// the fail mode changes while it has none (OVS's connmgr_set_controllers
+// and connmgr_set_fail_mode); after such a flush a standalone bridge with
+// no primary controller gets the NORMAL flow (connmgr_flushed). Nothing
 // changes when both are as they were.
-func (b *Bridge) SetControllers(targets []string, failMode string) error {
+func (b *Bridge) SetControllers(targets []string, types map[string]string, failMode string) error {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if failMode != "secure" {
@@ -53,24 +57,21 @@ func (b *Bridge) SetControllers(targets []string, failMode string) error {
 			b.of.Disconnect(t)
 		}
 	}
+	oldPrimary := b.primary
+	b.primary = controllerTypes(oldPrimary, targets, types)
 	var err error
 	for _, t := range targets {
 		if slices.Contains(old, t) {
 			continue
 		}
-		var e error
-		if IsPassiveTarget(t) {
-			e = b.of.Listen(t)
-		} else {
-			e = b.of.Connect(t)
-		}
-		if e != nil && err == nil {
+		if e := b.connect(t, b.primary[t]); e != nil && err == nil {
 			err = e
 		}
 	}
 	b.cfg.Controllers, b.cfg.FailMode = slices.Clone(targets), failMode
-	primary := hasPrimary(targets)
-	if hasPrimary(old) == primary && (primary || oldMode == failMode) {
+	b.cfg.ControllerTypes = types
+	primary := hasPrimary(b.primary)
+	if hasPrimary(oldPrimary) == primary && (primary || oldMode == failMode) {
 		return err
 	}
 	del := &pipeline.FlowMod{Command: pipeline.FlowDelete, OutPort: pipeline.PortAny, OutGroup: pipeline.GroupAny,
@@ -86,17 +87,61 @@ func (b *Bridge) SetControllers(targets []string, failMode string) error {
 	return err
 }
 
+// connect starts controller t: a listener for a passive target, a
+// connection kept up for an active one; primary or service connections.
+func (b *Bridge) connect(t string, primary bool) error {
+	passive := IsPassiveTarget(t)
+	switch {
+	case passive && primary:
+		return b.of.ListenPrimary(t)
+	case passive:
+		return b.of.Listen(t)
+	default:
+		return b.of.ConnectWith(t, ofproto.ControllerOptions{Service: !primary})
+	}
+}
+
 // IsPassiveTarget reports whether a controller target is a passive one
-// (ptcp:, punix:, pssl:): the switch listens there, and what connects is a
-// service connection, not a primary controller.
+// (ptcp:, punix:, pssl:): the switch listens there.
 func IsPassiveTarget(t string) bool {
 	return strings.HasPrefix(t, "ptcp:") || strings.HasPrefix(t, "punix:") || strings.HasPrefix(t, "pssl:")
 }
 
-// hasPrimary reports whether targets include an active (primary)
-// controller, which OVS's connmgr_has_controllers counts.
-func hasPrimary(targets []string) bool {
-	return slices.ContainsFunc(targets, func(t string) bool { return !IsPassiveTarget(t) })
+// IsPrimary reports whether a controller of target t and type typ (the
+// Controller type column: "primary", "service" or empty) is a primary
+// controller, as OVS's get_controller_ofconn_type: the type when set (any
+// other value than primary is a service), else active targets are
+// primary and passive ones services.
+func IsPrimary(t, typ string) bool {
+	if typ != "" {
+		return typ == "primary"
+	}
+	return !IsPassiveTarget(t)
+}
+
+// controllerTypes is whether each of targets is primary: the type it had
+// in old when there, else IsPrimary with types.
+func controllerTypes(old map[string]bool, targets []string, types map[string]string) map[string]bool {
+	m := make(map[string]bool, len(targets))
+	for _, t := range targets {
+		if p, ok := old[t]; ok {
+			m[t] = p
+		} else {
+			m[t] = IsPrimary(t, types[t])
+		}
+	}
+	return m
+}
+
+// hasPrimary reports whether a bridge with these controllers has a
+// primary one, which OVS's connmgr_has_controllers counts.
+func hasPrimary(primary map[string]bool) bool {
+	for _, p := range primary {
+		if p {
+			return true
+		}
+	}
+	return false
 }
 
 // SetProtocols changes the OpenFlow versions the bridge offers (bit N:

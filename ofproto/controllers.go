@@ -8,8 +8,9 @@ import (
 // activeConn is one controller Connect keeps connected, with what
 // ControllerStatus reports about it (OVS's Controller status columns).
 type activeConn struct {
-	target string
-	stop   chan struct{} // closed by Disconnect
+	target  string
+	stop    chan struct{} // closed by Disconnect
+	service bool          // ControllerOptions.Service when connected
 
 	mu      sync.Mutex
 	c       *conn // the connection while there is one
@@ -49,6 +50,12 @@ type ControllerOptions struct {
 	ProbeInterval time.Duration
 	// MaxBackoff caps the reconnect back-off; 0: the server's.
 	MaxBackoff time.Duration
+	// Service makes the connection a service connection (OVS's Controller
+	// type=service: no asynchronous messages until it sets a
+	// miss_send_len), not a primary one. Fixed when the controller is
+	// connected: SetControllerOptions does not change it (OVS keeps an
+	// ofconn's type).
+	Service bool
 }
 
 func (a *activeConn) maxBackoff(def time.Duration) time.Duration {

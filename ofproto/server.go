@@ -94,12 +94,21 @@ func (s *Server) now() int64 { return s.cfg.Clock() }
 // address, as OVS) or "punix:PATH". Connections accepted there are service
 // connections (as OVS's): they get asynchronous messages only after they set
 // a nonzero miss_send_len.
-func (s *Server) Listen(spec string) error { return s.ListenProbe(spec, 0) }
+func (s *Server) Listen(spec string) error { return s.listen(spec, 0, true) }
+
+// ListenPrimary is Listen whose connections are primary connections
+// (miss_send_len 128, asynchronous messages on), as OVS's passive
+// Controller row of type primary.
+func (s *Server) ListenPrimary(spec string) error { return s.listen(spec, 0, false) }
 
 // ListenProbe is Listen whose connections have their own inactivity probe
 // interval (0: Config.ProbeInterval; negative: none), as OVS gives its
 // BRIDGE.mgmt socket 60 s (bridge_configure_remotes).
 func (s *Server) ListenProbe(spec string, probe time.Duration) error {
+	return s.listen(spec, probe, true)
+}
+
+func (s *Server) listen(spec string, probe time.Duration, service bool) error {
 	ln, err := listen(spec)
 	if err != nil {
 		return err
@@ -114,7 +123,7 @@ func (s *Server) ListenProbe(spec string, probe time.Duration) error {
 	s.lspecs = append(s.lspecs, spec)
 	s.mu.Unlock()
 	s.wg.Add(1)
-	go s.acceptLoop(ln, spec, probe)
+	go s.acceptLoop(ln, spec, probe, service)
 	return nil
 }
 
@@ -201,7 +210,7 @@ func listen(spec string) (net.Listener, error) {
 	return nil, fmt.Errorf("ofproto: %q: unknown listener (want ptcp:PORT[:IP] or punix:PATH)", spec)
 }
 
-func (s *Server) acceptLoop(ln net.Listener, spec string, probe time.Duration) {
+func (s *Server) acceptLoop(ln net.Listener, spec string, probe time.Duration, service bool) {
 	defer s.wg.Done()
 	s.log.Info("ofproto: listening", zap.String("target", spec))
 	var delay time.Duration
@@ -235,7 +244,7 @@ func (s *Server) acceptLoop(ln net.Listener, spec string, probe time.Duration) {
 		s.wg.Add(1)
 		go func() {
 			defer s.wg.Done()
-			s.serveVia(nc, spec, probe)
+			s.serveVia(nc, spec, probe, service)
 		}()
 	}
 }
@@ -243,7 +252,8 @@ func (s *Server) acceptLoop(ln net.Listener, spec string, probe time.Duration) {
 // Connect starts an active connection to a controller, "tcp:HOST:PORT"
 // (port 6653 if omitted) or "unix:PATH", kept up with exponential back-off
 // (1s up to MaxBackoff) until Close. Active connections are primary
-// connections (miss_send_len 128, asynchronous messages on).
+// connections (miss_send_len 128, asynchronous messages on) unless
+// ControllerOptions.Service says otherwise.
 func (s *Server) Connect(spec string) error { return s.ConnectWith(spec, ControllerOptions{}) }
 
 // ConnectWith is Connect with the controller's own connection settings.
@@ -260,7 +270,7 @@ func (s *Server) ConnectWith(spec string, o ControllerOptions) error {
 	if s.active[spec] != nil {
 		return fmt.Errorf("ofproto: already connecting to %s", spec)
 	}
-	a := &activeConn{target: spec, stop: make(chan struct{}), state: "CONNECTING", opts: o}
+	a := &activeConn{target: spec, stop: make(chan struct{}), state: "CONNECTING", opts: o, service: o.Service}
 	s.active[spec] = a
 	s.wg.Add(1)
 	go s.connectLoop(a, network, addr)
@@ -301,7 +311,7 @@ func (s *Server) connectLoop(a *activeConn, network, addr string) {
 		if err == nil {
 			s.log.Info("ofproto: connected", zap.String("target", spec))
 			start := time.Now()
-			s.serve(nc, false, a)
+			s.serve(nc, a.service, a)
 			if time.Since(start) > a.maxBackoff(s.cfg.MaxBackoff) {
 				backoff = time.Second
 			}
@@ -346,10 +356,10 @@ func (s *Server) serve(nc net.Conn, service bool, a *activeConn) {
 	s.serveConn(newConn(s, nc, service), a)
 }
 
-// serveVia serves a service connection accepted by the listener of spec
-// (probe as ListenProbe's).
-func (s *Server) serveVia(nc net.Conn, spec string, probe time.Duration) {
-	c := newConn(s, nc, true)
+// serveVia serves a connection accepted by the listener of spec (probe as
+// ListenProbe's; service: a service connection, else a primary one).
+func (s *Server) serveVia(nc net.Conn, spec string, probe time.Duration, service bool) {
+	c := newConn(s, nc, service)
 	c.via = spec
 	if probe != 0 {
 		c.probe.Store(int64(probe))

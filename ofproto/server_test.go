@@ -792,3 +792,57 @@ func TestMultipartRequestMore(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestConnectionTypes: a Controller row's type overrides the target's
+// default, as OVS's get_controller_ofconn_type: a listener of a primary
+// controller accepts primary connections (miss_send_len 128), an active
+// service controller's connection is a service one (miss_send_len 0).
+func TestConnectionTypes(t *testing.T) {
+	env := newTestServer(t, nil)
+	if err := env.srv.ListenPrimary("ptcp:0:127.0.0.1"); err != nil {
+		t.Fatal(err)
+	}
+	addr := env.srv.Addr(len(env.srv.lspecs) - 1).String()
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	missSendLen := func(p *oftest.Peer) uint16 {
+		t.Helper()
+		r, err := p.Request(oftest.Message(4, TypeGetConfigReq, 0))
+		if err != nil || len(r) < 12 {
+			t.Fatalf("get config % x %v", r, err)
+		}
+		return binary.BigEndian.Uint16(r[10:])
+	}
+	p := oftest.New(c)
+	if _, err := p.Handshake(4, 0); err != nil {
+		t.Fatal(err)
+	}
+	if got := missSendLen(p); got != 128 {
+		t.Errorf("primary listener: miss_send_len %d, want 128", got)
+	}
+
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	if err := env.srv.ConnectWith("tcp:"+ln.Addr().String(), ControllerOptions{Service: true}); err != nil {
+		t.Fatal(err)
+	}
+	ln.(*net.TCPListener).SetDeadline(time.Now().Add(5 * time.Second))
+	c2, err := ln.Accept()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c2.Close()
+	p2 := oftest.New(c2)
+	if _, err := p2.Handshake(4, 0); err != nil {
+		t.Fatal(err)
+	}
+	if got := missSendLen(p2); got != 0 {
+		t.Errorf("service controller: miss_send_len %d, want 0", got)
+	}
+}

@@ -137,6 +137,7 @@ type Interface struct {
 type Controller struct {
 	UUID            UUID
 	Target          string
+	Type            *string // "primary" or "service"; nil: by target
 	ConnectionMode  *string
 	InactivityProbe *int64 // milliseconds
 	MaxBackoff      *int64 // milliseconds
@@ -287,11 +288,11 @@ var vswitchSpecs = []tableSpec{
 				MACInUse: r.optStr("mac_in_use"), MTU: r.optInt("mtu"), Ifindex: r.optInt("ifindex"),
 				Duplex: r.optStr("duplex"), Status: r.strMap("status"), Statistics: r.strIntMap("statistics")}
 		}),
-	spec("Controller", []string{"target", "connection_mode", "inactivity_probe", "max_backoff", "other_config",
+	spec("Controller", []string{"target", "type", "connection_mode", "inactivity_probe", "max_backoff", "other_config",
 		"external_ids", "is_connected", "role", "status"},
 		func(s *Snapshot) *map[UUID]*Controller { return &s.Controllers },
 		func(u UUID, r Row) *Controller {
-			return &Controller{UUID: u, Target: r.str("target"), ConnectionMode: r.optStr("connection_mode"),
+			return &Controller{UUID: u, Target: r.str("target"), Type: r.optStr("type"), ConnectionMode: r.optStr("connection_mode"),
 				InactivityProbe: r.optInt("inactivity_probe"), MaxBackoff: r.optInt("max_backoff"),
 				OtherConfig: r.strMap("other_config"), ExternalIDs: r.strMap("external_ids"),
 				IsConnected: r.bool("is_connected"), Role: r.optStr("role"), Status: r.strMap("status")}

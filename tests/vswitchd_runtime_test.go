@@ -187,7 +187,10 @@ func runtimeChanges(t *testing.T, bin, tag string, ctlPort int) []string {
 // (failmode.txt, captured by the same script): a passive controller
 // (ptcp:) is a listener that leaves the flow table alone; fail_mode
 // changes without an active controller flush it (standalone: then the
-// NORMAL flow); the first and the last active controller flush it.
+// NORMAL flow); the first and the last active controller flush it; a
+// Controller's type column (primary/service) decides instead of the
+// target, and a controller keeps the type it was added with while its
+// target stays.
 func TestPrivilegedVswitchdFailModeVsOVS(t *testing.T) {
 	netns.Require(t)
 	bin := netns.Bin(t)

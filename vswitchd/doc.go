@@ -36,7 +36,9 @@
 // SetControllerOptions, in effect as OVS computes them: ControllerSpec),
 // and a change of protocols drops every OpenFlow connection of the bridge,
 // which the controllers make again at once, as OVS builds the services
-// again; connection_mode is accepted (gswitch has no in-band control:
+// again; a Controller's type column (primary, service) overrides the
+// target's default (active primary, passive service) and is kept while the
+// target stays, as OVS 3.1's connection manager; connection_mode is accepted (gswitch has no in-band control:
 // every controller is out of band). Nothing builds a bridge again: at the
 // end of each Apply every bridge takes its Ethernet address and datapath
 // id in place, as ovs-vswitchd's bridge_configure_datapath_id (pickHWAddr:

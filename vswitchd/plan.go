@@ -43,6 +43,9 @@ type BridgeSpec struct {
 type ControllerSpec struct {
 	UUID   ovsdb.UUID
 	Target string
+	// Type is the type column: "primary", "service" or "" (by target:
+	// active targets primary, passive ones services; datapath.IsPrimary).
+	Type string
 	// Probe is the inactivity probe: 5 s by default, off (negative) for
 	// inactivity_probe=0, else the column's whole seconds, at least 5
 	// (OVS rounds below 1000 ms up to 1 s, then rconn raises it to 5 s).
@@ -56,6 +59,9 @@ type ControllerSpec struct {
 // out of band (as OVS with other_config:disable-in-band=true).
 func controllerSpec(c *ovsdb.Controller) ControllerSpec {
 	cs := ControllerSpec{UUID: c.UUID, Target: c.Target, Probe: 5 * time.Second, MaxBackoff: 8 * time.Second}
+	if c.Type != nil {
+		cs.Type = *c.Type
+	}
 	if p := c.InactivityProbe; p != nil {
 		switch {
 		case *p == 0:

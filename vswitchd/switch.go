@@ -203,6 +203,17 @@ func targets(b *BridgeSpec) []string {
 	return out
 }
 
+// controllerTypes is the bridge's Controller type columns by target.
+func controllerTypes(b *BridgeSpec) map[string]string {
+	m := map[string]string{}
+	for _, c := range b.Controllers {
+		if c.Type != "" {
+			m[c.Target] = c.Type
+		}
+	}
+	return m
+}
+
 // Apply makes the running bridges what spec asks for: bridges gone from it
 // are closed; new ones are created and started; a bridge's own settings
 // (protocols, controllers, address, datapath id) change in place;
@@ -237,7 +248,7 @@ func (s *Switch) Apply(spec Spec) {
 			if want.Protocols != rb.spec.Protocols {
 				rb.br.SetProtocols(want.Protocols)
 			}
-			if err := rb.br.SetControllers(targets(want), want.FailMode); err != nil {
+			if err := rb.br.SetControllers(targets(want), controllerTypes(want), want.FailMode); err != nil {
 				s.log.Warn("bridge "+name+": "+err.Error(), zap.String("bridge", name))
 			}
 			setControllerOptions(rb.br, want)
@@ -449,7 +460,7 @@ func (s *Switch) newBridge(b *BridgeSpec) (_ *datapath.Bridge, localErr string, 
 		Software: s.cfg.Software, Tracker: s.cfg.Tracker, Pool: s.cfg.Pool, Clock: s.cfg.Clock,
 		Logger: s.log.With(zap.String("bridge", b.Name)),
 	}
-	cfg.Controllers = targets(b)
+	cfg.Controllers, cfg.ControllerTypes = targets(b), controllerTypes(b)
 	if s.cfg.RunDir != "" {
 		cfg.Mgmt = filepath.Join(s.cfg.RunDir, b.Name+".mgmt")
 	}

@@ -5,7 +5,9 @@
 # connection) leaves the flows alone and can be reached; fail_mode changes
 # with no active controller flush the table (standalone: then the NORMAL
 # flow); the first active controller and the last one flush it; a passive
-# Controller row's is_connected, role and status stay empty. Prints each
+# Controller row's is_connected, role and status stay empty; the Controller
+# type column (primary/service) overrides the target's default and is kept
+# while the target stays (the last steps). Prints each
 # step's flows (sorted, without counters and ages) to stdout.
 #
 # Capture (as root): tests/golden/vswitchd/failmode.sh >tests/golden/vswitchd/failmode.txt
@@ -65,3 +67,36 @@ V set-controller br0 ptcp:19163:127.0.0.1
 flows "passive controller only, fail_mode=secure"
 V set bridge br0 fail_mode=standalone
 flows "passive controller only, fail_mode=standalone"
+# The Controller type column (primary/service) overrides the target's
+# default (active: primary, passive: service). OVS 3.1 keeps the type a
+# controller was added with while its target stays (connmgr_has_controllers
+# reads ofservice->type, set when the service is created; a new row with
+# the same target keeps the service too).
+V del-controller br0
+X ovs-ofctl add-flow br0 priority=9,cookie=0x9,actions=drop
+V -- --id=@c create controller target='"ptcp:19163:127.0.0.1"' type=primary -- set bridge br0 controller=@c >/dev/null
+flows "passive controller type=primary"
+if X ovs-ofctl show tcp:127.0.0.1:19163 >/dev/null 2>&1; then echo "ovs-ofctl show tcp:127.0.0.1:19163: ok"; else echo "ovs-ofctl show tcp:127.0.0.1:19163: failed"; fi
+X ovs-ofctl add-flow br0 priority=10,cookie=0xa,actions=drop
+V set controller br0 type=service
+flows "passive controller: type changed to service"
+V del-controller br0
+flows "no controller"
+X ovs-ofctl add-flow br0 priority=11,cookie=0xb,actions=drop
+V -- --id=@c create controller target='"tcp:127.0.0.1:19164"' type=service -- set bridge br0 controller=@c >/dev/null
+flows "active controller type=service"
+V -- --id=@c create controller target='"tcp:127.0.0.1:19164"' type=primary -- set bridge br0 controller=@c >/dev/null
+flows "active controller: a new row, type=primary, same target"
+V del-controller br0
+flows "no controller"
+X ovs-ofctl add-flow br0 priority=12,cookie=0xc,actions=drop
+V -- --id=@c create controller target='"tcp:127.0.0.1:19164"' -- --id=@d create controller target='"ptcp:19163:127.0.0.1"' type=primary -- set bridge br0 controller=@c,@d >/dev/null
+flows "active controller and passive type=primary"
+X ovs-ofctl add-flow br0 priority=13,cookie=0xd,actions=drop
+V -- --id=@d create controller target='"ptcp:19163:127.0.0.1"' type=primary -- set bridge br0 controller=@d >/dev/null
+flows "passive type=primary only"
+V set bridge br0 fail_mode=secure
+flows "passive type=primary only, fail_mode=secure"
+V del-controller br0
+flows "no controller, fail_mode=secure"
+exit 0
