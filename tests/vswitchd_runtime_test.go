@@ -206,3 +206,26 @@ func TestPrivilegedVswitchdFailModeVsOVS(t *testing.T) {
 		t.Errorf("flows differ from OVS 3.1's\n--- OVS (failmode.txt)\n%s--- gswitch\n%s", want, out)
 	}
 }
+
+// TestPrivilegedVswitchdDBFaultsVsOVS runs tests/golden/vswitchd/dbfaults.sh
+// with gswitch in ovs-vswitchd's place and compares with OVS 3.1's output
+// (dbfaults.txt, captured by the same script): started with --detach while
+// no ovsdb-server listens, the parent waits, and returns 0 once the server
+// appears and the configuration is read; a write-back that fails (the
+// server a read-only backup) is retried by the loop and lands once the
+// server is writable again.
+func TestPrivilegedVswitchdDBFaultsVsOVS(t *testing.T) {
+	netns.Require(t)
+	bin := netns.Bin(t)
+	cmd := exec.Command("bash", golden.Path("vswitchd/dbfaults.sh"), bin)
+	cmd.Env = append(os.Environ(), "CAPTURE_NS=s6c-dbg")
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("dbfaults.sh: %v\n%s\n%s", err, out, stderr.String())
+	}
+	if want := golden.Load("vswitchd/dbfaults.txt"); string(out) != want {
+		t.Errorf("differs from OVS 3.1's\n--- OVS (dbfaults.txt)\n%s--- gswitch\n%s\n%s", want, out, stderr.String())
+	}
+}
