@@ -68,6 +68,9 @@ type Config struct {
 	// no-op.
 	Tracker *ct.Tracker
 	Pool    *packet.Pool
+	// Tunnels is native tunnelling, shared by the bridges (nil: no
+	// tunnel ports).
+	Tunnels *Tunnels
 	Clock   func() int64
 	Logger  *zap.Logger
 }
@@ -101,6 +104,12 @@ type Bridge struct {
 	mu    sync.Mutex
 	tab   atomic.Pointer[portTable]
 	alloc portAlloc // guarded by mu
+
+	// tnlRx holds copies of packets an output found to be tunnel
+	// traffic for this host, decapsulated at Flush (Tunnels).
+	tnlRxMu sync.Mutex
+	tnlRx   []tnlRxEntry
+	tnlRxN  atomic.Int32
 
 	wg      sync.WaitGroup
 	stop    chan struct{}
@@ -211,6 +220,9 @@ func New(cfg Config, ps []Port) (b *Bridge, err error) {
 		if err := b.dp.FlowMod(fm, b.now()); err != nil {
 			return nil, fmt.Errorf("installing the standalone NORMAL flow: %w", err)
 		}
+	}
+	if cfg.Tunnels != nil {
+		cfg.Tunnels.register(b)
 	}
 	return b, nil
 }
@@ -341,6 +353,9 @@ func (b *Bridge) Close() {
 		if p.patch != nil {
 			p.patch.unlink()
 		}
+	}
+	if b.cfg.Tunnels != nil {
+		b.cfg.Tunnels.unregister(b)
 	}
 	b.wg.Wait()
 	for _, p := range tab.list {

@@ -47,7 +47,8 @@ type port struct {
 
 	rxDone chan struct{} // closed when the receive loop has returned (nil: none started)
 
-	patch *patchEnd // set for a patch port
+	patch *patchEnd  // set for a patch port
+	tnl   *tunnelEnd // set for a tunnel port
 }
 
 func (b *Bridge) newPort(no uint32, name, typ string, dev ports.Port) *port {
@@ -72,6 +73,9 @@ func (p *port) hwAddr() net.HardwareAddr {
 	if p.patch != nil {
 		return p.patch.hw[:]
 	}
+	if p.tnl != nil {
+		return p.tnl.hw[:]
+	}
 	return nil
 }
 
@@ -81,6 +85,8 @@ func (p *port) stats() ports.Stats {
 		st = p.dev.Stats()
 	} else if p.patch != nil {
 		st = p.patch.ctr.Snapshot()
+	} else if p.tnl != nil {
+		st = p.tnl.ctr.Snapshot()
 	}
 	st.TxDrops += p.qdrops.Load()
 	return st
@@ -178,6 +184,11 @@ func (b *Bridge) AddPort(p Port) (uint32, error) {
 
 // addPort adds a port with device dev or patch end pe.
 func (b *Bridge) addPort(req uint32, name, typ string, dev ports.Port, pe *patchEnd) (*port, error) {
+	return b.addPortEnd(req, name, typ, dev, pe, nil)
+}
+
+// addPortEnd adds a port with device dev, patch end pe or tunnel end te.
+func (b *Bridge) addPortEnd(req uint32, name, typ string, dev ports.Port, pe *patchEnd, te *tunnelEnd) (*port, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if b.closed {
@@ -200,8 +211,8 @@ func (b *Bridge) addPort(req uint32, name, typ string, dev ports.Port, pe *patch
 		return nil, fmt.Errorf("bridge %s: no free port number for %s", b.cfg.Name, name)
 	}
 	np := b.newPort(no, name, typ, dev)
-	np.patch = pe
-	if pe != nil {
+	np.patch, np.tnl = pe, te
+	if pe != nil || te != nil {
 		np.up.Store(true)
 	}
 	b.tab.Store(tab.with(np))
@@ -238,6 +249,9 @@ func (b *Bridge) RemovePort(no uint32) error {
 	b.mu.Unlock()
 	if p.patch != nil {
 		p.patch.unlink()
+	}
+	if p.tnl != nil {
+		b.cfg.Tunnels.Rebuild()
 	}
 	if p.rxDone != nil {
 		<-p.rxDone
@@ -314,7 +328,12 @@ func (x *sender) Output(no uint32, pk *packet.Packet) {
 	if p == nil || p.config.Load()&(ofproto.PortConfigNoFwd|ofproto.PortConfigDown) != 0 || p.gone.Load() {
 		return
 	}
-	if p.npend.Load() >= MaxQueue || (p.patch != nil && pk.PatchDepth >= MaxPatchDepth) {
+	if p.tnl == nil {
+		if st := b.cfg.Tunnels.on(); st != nil && b.terminate(st, pk) {
+			return
+		}
+	}
+	if p.npend.Load() >= MaxQueue || ((p.patch != nil || p.tnl != nil) && pk.PatchDepth >= MaxPatchDepth) {
 		p.qdrops.Add(1)
 		return
 	}
@@ -331,12 +350,19 @@ func (x *sender) Output(no uint32, pk *packet.Packet) {
 
 func (x *sender) Flush() {
 	b := (*Bridge)(x)
+	if b.tnlRxN.Load() > 0 {
+		b.flushDecap()
+	}
 	for _, p := range b.tab.Load().list {
 		if p.npend.Load() == 0 {
 			continue
 		}
 		if p.patch != nil {
 			b.flushPatch(p)
+			continue
+		}
+		if p.tnl != nil {
+			b.flushTunnel(p)
 			continue
 		}
 		b.flushPort(p)
@@ -430,8 +456,8 @@ func (b *Bridge) ofPort(p *port) ofproto.Port {
 	op := ofproto.Port{No: p.no, Name: p.name, Config: p.config.Load(),
 		Curr: ofproto.PortFeature10GBFD | ofproto.PortFeatureCopper, CurrSpeed: 10000000}
 	copy(op.HWAddr[:], p.hwAddr())
-	if p.patch != nil {
-		// As OVS's patch ports: no features, no speed.
+	if p.patch != nil || p.tnl != nil {
+		// As OVS's patch and tunnel ports: no features, no speed.
 		op.Curr, op.CurrSpeed = 0, 0
 	}
 	if a, ok := p.dev.(interface{ AdminUp() bool }); ok && !a.AdminUp() {

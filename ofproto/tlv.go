@@ -61,6 +61,11 @@ func (s *tlvState) table() *packet.TLVTable {
 	return &packet.TLVTable{}
 }
 
+// TLVTable is the bridge's Geneve TLV map as flows see it (nil: none
+// set yet), not to be changed: what a tunnel port of the bridge encodes and
+// decodes options with. One atomic load.
+func (s *Server) TLVTable() *packet.TLVTable { return s.tlv.cur.Load() }
+
 // looseTable is table as group-mods and packet-outs decode it
 // (nxm.LooseTLV: unmapped fields accepted, as OVS decodes them without its
 // vl_mff_map), not to be changed.

@@ -185,4 +185,8 @@ func (pk *Packet) Shrink(off, n int) bool {
 type Batch struct {
 	Pkts []*Packet
 	Now  int64
+	// Tunnel marks packets that come out of a tunnel port's
+	// decapsulation: their tunnel fields and options are kept when the
+	// pipeline resets their metadata.
+	Tunnel bool
 }

@@ -245,7 +245,11 @@ func (d *Datapath) Process(b *packet.Batch) {
 	w.begin(b.Now)
 	grp := w.getPkts()
 	for _, pk := range b.Pkts {
-		resetMetadata(pk)
+		if b.Tunnel {
+			resetMetadataKeepTunnel(pk)
+		} else {
+			resetMetadata(pk)
+		}
 		packet.Parse(pk)
 		grp = append(grp, pk)
 	}
@@ -269,6 +273,19 @@ func resetMetadata(pk *packet.Packet) {
 	pk.Conn = nil
 	pk.Stack.N = 0
 	pk.Tun.Present = 0
+}
+
+// resetMetadataKeepTunnel is resetMetadata for a packet a tunnel port
+// decapsulated: its tunnel words and Geneve options stay.
+func resetMetadataKeepTunnel(pk *packet.Packet) {
+	w := &pk.Key.W
+	tun := *(*[packet.NumWords - packet.WTunID]uint64)(w[packet.WTunID:])
+	present := pk.Tun.Present
+	resetMetadata(pk)
+	act := w[packet.WActset]
+	*(*[packet.NumWords - packet.WTunID]uint64)(w[packet.WTunID:]) = tun
+	w[packet.WActset] = act
+	pk.Tun.Present = present
 }
 
 // PacketOut runs acts on frame as OFPT_PACKET_OUT does, with in_port

@@ -10,11 +10,12 @@ import (
 
 	"gswitch/ovsdb"
 	"gswitch/pipeline"
+	"gswitch/tunnel"
 )
 
 // IfaceTypes are the Interface types gswitch opens, written to
 // Open_vSwitch.iface_types ("" is system).
-var IfaceTypes = []string{"internal", "patch", "system", "tap"}
+var IfaceTypes = []string{"geneve", "internal", "patch", "system", "tap", "vxlan"}
 
 // DatapathTypes is what Open_vSwitch.datapath_types says: OVS 3.1 writes
 // [netdev, system]; gswitch is a netdev datapath and opens a bridge of
@@ -84,6 +85,8 @@ type IfaceSpec struct {
 	Type    string // "" for system
 	Request uint32 // ofport_request (0: none)
 	Peer    string // options:peer of a patch
+	// Options are a tunnel interface's (geneve, vxlan) options.
+	Options map[string]string
 	VLAN    VLANSpec
 	MTU     int // mtu_request (0: none)
 	// MAC is the Interface's mac column when MACSet: OVS sets it on
@@ -245,6 +248,9 @@ func Desired(s *ovsdb.Snapshot) (spec Spec, problems []string) {
 				if is.Type == "patch" {
 					is.Peer = in.Options["peer"]
 				}
+				if isTunnelType(is.Type) {
+					is.Options = in.Options
+				}
 				if in.MTURequest != nil && *in.MTURequest >= 1 && *in.MTURequest <= 65535 {
 					is.MTU = int(*in.MTURequest)
 				}
@@ -306,4 +312,11 @@ func sortedUUIDs(us []ovsdb.UUID) []ovsdb.UUID {
 	out := append([]ovsdb.UUID(nil), us...)
 	sort.Slice(out, func(i, j int) bool { return out[i] < out[j] })
 	return out
+}
+
+// isTunnelType reports whether typ is a tunnel Interface type gswitch
+// runs natively (tunnel.ParseType).
+func isTunnelType(typ string) bool {
+	_, ok := tunnel.ParseType(typ)
+	return ok
 }

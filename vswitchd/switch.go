@@ -3,6 +3,7 @@ package vswitchd
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"net"
 	"path/filepath"
 	"sort"
@@ -19,6 +20,7 @@ import (
 	"gswitch/packet"
 	"gswitch/pipeline"
 	"gswitch/ports"
+	"gswitch/tunnel"
 )
 
 // Opener opens the device of an Interface of type typ ("" system,
@@ -49,6 +51,9 @@ type Config struct {
 	// bridge, with its address); nil: bridges have no LOCAL device (LOCAL
 	// stays down, ARCHITECTURE.md). cmd/gswitch uses CreateLocalTAP.
 	OpenLocal func(name string, mac [6]byte) (ports.Port, error)
+	// Tunnels is native tunnelling shared by the bridges (nil: tunnel
+	// interfaces get an error).
+	Tunnels *datapath.Tunnels
 }
 
 // CreateLocalTAP is ovs-vswitchd's internal port for a bridge: a TAP
@@ -279,8 +284,16 @@ func (s *Switch) Apply(spec Spec) {
 		}
 		for n, ri := range rb.ifaces {
 			w, ok := want[n]
-			if ok && w.Type == ri.spec.Type && w.Peer == ri.spec.Peer {
+			if ok && w.Type == ri.spec.Type && w.Peer == ri.spec.Peer && maps.Equal(w.Options, ri.spec.Options) {
 				continue
+			}
+			if ok && ri.no != 0 && w.Type == ri.spec.Type && isTunnelType(w.Type) {
+				// Reconfigured in place: the port keeps its number.
+				for i := range rb.spec.Ifaces {
+					if rb.spec.Ifaces[i].Name == n {
+						rb.spec.Ifaces[i].Request = ri.no
+					}
+				}
 			}
 			s.removeIface(rb, ri)
 			delete(rb.ifaces, n)
@@ -308,13 +321,17 @@ func (s *Switch) Apply(spec Spec) {
 				}
 				if patches {
 					s.applyPatch(spec, rb, ri)
+				} else if isTunnelType(is.Type) {
+					if ri.no == 0 {
+						s.applyTunnel(rb, ri)
+					}
 				} else if ri.no == 0 {
 					s.openIface(rb, ri)
 					if ri.no != 0 {
 						freshIfaces[is.Name] = true
 					}
 				}
-				if ri.no != 0 && is.MTU != 0 && is.MTU != ri.mtu && is.Type != "patch" {
+				if ri.no != 0 && is.MTU != 0 && is.MTU != ri.mtu && is.Type != "patch" && !isTunnelType(is.Type) {
 					s.setMTU(rb, ri, is.MTU)
 				}
 				if ri.no != 0 && ri.vlan != is.VLAN {
@@ -409,7 +426,7 @@ func (s *Switch) applyMinMTU(rb *runBridge, newIfaces map[string]bool) {
 	}
 	for _, is := range rb.spec.Ifaces {
 		ri := rb.ifaces[is.Name]
-		if ri == nil || ri.no == 0 || is.Type == "patch" {
+		if ri == nil || ri.no == 0 || is.Type == "patch" || isTunnelType(is.Type) {
 			continue
 		}
 		if (is.Type == "internal") && is.MTU == 0 {
@@ -457,7 +474,7 @@ func (s *Switch) newBridge(b *BridgeSpec) (_ *datapath.Bridge, localErr string, 
 	cfg := datapath.Config{
 		Name: b.Name, DatapathID: b.DatapathID, DatapathIDSet: b.DatapathIDSet,
 		HWAddr: b.HWAddr, HWAddrSet: b.HWAddrSet, Protocols: b.Protocols, FailMode: b.FailMode,
-		Software: s.cfg.Software, Tracker: s.cfg.Tracker, Pool: s.cfg.Pool, Clock: s.cfg.Clock,
+		Software: s.cfg.Software, Tracker: s.cfg.Tracker, Pool: s.cfg.Pool, Clock: s.cfg.Clock, Tunnels: s.cfg.Tunnels,
 		Logger: s.log.With(zap.String("bridge", b.Name)),
 	}
 	cfg.Controllers, cfg.ControllerTypes = targets(b), controllerTypes(b)
@@ -568,6 +585,34 @@ func (s *Switch) applyPatch(spec Spec, rb *runBridge, ri *runIface) {
 		return
 	}
 	ri.no, ri.peerBr = no, target
+}
+
+// applyTunnel adds a tunnel port (geneve, vxlan) from its options, or
+// writes OVS's configuration error.
+func (s *Switch) applyTunnel(rb *runBridge, ri *runIface) {
+	cfg, warns, err := tunnel.ParseConfig(ri.spec.Name, ri.spec.Type, ri.spec.Options)
+	for _, w := range warns {
+		s.log.Warn(w, zap.String("bridge", rb.spec.Name))
+	}
+	if err != nil {
+		if err.Error() != ri.err {
+			s.log.Warn(err.Error(), zap.String("bridge", rb.spec.Name))
+		}
+		ri.err = err.Error()
+		return
+	}
+	if s.cfg.Tunnels == nil {
+		ri.err = fmt.Sprintf("could not add network device %s to ofproto (Address family not supported by protocol)", ri.spec.Name)
+		return
+	}
+	no, err := rb.br.AddTunnel(ri.spec.Name, ri.spec.Request, &cfg)
+	if err != nil {
+		ri.err = fmt.Sprintf("could not add network device %s to ofproto (%v)", ri.spec.Name, err)
+		s.log.Warn(ri.err, zap.String("bridge", rb.spec.Name))
+		return
+	}
+	ri.no, ri.err = no, ""
+	s.log.Info(fmt.Sprintf("bridge %s: added interface %s on port %d", rb.spec.Name, ri.spec.Name, no))
 }
 
 // LinkChanged passes a kernel link change to the bridges (and counts

@@ -13,6 +13,7 @@ import (
 	"go.uber.org/zap"
 
 	"gswitch/ct"
+	"gswitch/datapath"
 	"gswitch/ovsdb"
 	"gswitch/packet"
 	"gswitch/vswitchd"
@@ -45,8 +46,10 @@ func NewDBSwitch(cfg *Config, log *zap.Logger) (*Switch, error) {
 		client.Close()
 		return nil, fmt.Errorf("database %s: %w", cfg.Daemon.OVSDB, err)
 	}
+	s.tunnels = datapath.NewTunnels(s.underlayTable(), nil, log.Named("tunnel"))
 	vs := vswitchd.New(vswitchd.Config{RunDir: cfg.RunDir, Software: "gswitch " + Version,
-		Tracker: s.tracker, Pool: s.pool, Clock: s.Now, Logger: log.Named("bridge"), OpenLocal: vswitchd.CreateLocalTAP})
+		Tracker: s.tracker, Pool: s.pool, Clock: s.Now, Logger: log.Named("bridge"), OpenLocal: vswitchd.CreateLocalTAP,
+		Tunnels: s.tunnels})
 	s.db = &dbMode{client: client, monitor: m, vs: vs, ready: make(chan struct{})}
 	return s, nil
 }

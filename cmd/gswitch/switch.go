@@ -32,6 +32,7 @@ type Switch struct {
 	watch   *ports.LinkWatcher
 	dpid    uint64
 	under   *underlay.Underlay // routes and neighbours for tunnels
+	tunnels *datapath.Tunnels  // native tunnelling (database mode)
 
 	stop    chan struct{} // closed by Close
 	exitReq chan struct{}

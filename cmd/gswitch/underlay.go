@@ -35,6 +35,9 @@ func (s *Switch) startUnderlay() {
 		<-s.stop
 		cancel()
 	}()
+	if s.tunnels != nil {
+		go s.tunnels.Run(ctx)
+	}
 	go func() {
 		if err := u.Run(ctx); err != nil && s.log != nil {
 			s.log.Warn("route table unavailable; ovs/route/show lists only user routes", zap.Error(err))
