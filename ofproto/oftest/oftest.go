@@ -127,6 +127,12 @@ func ParseHeader(b []byte) Header {
 // switch's HELLO and returns the version both sides will use, computed as
 // OpenFlow specifies. If the switch instead answers with OFPT_ERROR, the
 // error message is returned in an *ErrorReply.
+//
+// It returns once the switch has taken our HELLO: the switch speaks first,
+// so its HELLO proves nothing about ours, and until it has negotiated the
+// version it sends the connection no asynchronous message (packet-in,
+// port-status, ...) and closing it then may reset it. An echo round trip
+// (xid handshakeXid, outside NextXid's sequence) makes sure.
 func (p *Peer) Handshake(version uint8, bitmap uint32) (uint8, error) {
 	if err := p.Send(Hello(version, bitmap)); err != nil {
 		return 0, err
@@ -158,8 +164,21 @@ func (p *Peer) Handshake(version uint8, bitmap uint32) (uint8, error) {
 	}
 	v := uint8(bits.Len32(common) - 1) // the highest common version
 	p.Version = v
+	if err := p.Send(Message(v, typeEchoRequest, handshakeXid)); err != nil {
+		return 0, err
+	}
+	r, err := p.RecvXid(handshakeXid, nil)
+	if err != nil {
+		return 0, err
+	}
+	if r[1] == typeError {
+		return 0, &ErrorReply{Msg: r}
+	}
 	return v, nil
 }
+
+// handshakeXid is the xid of Handshake's echo request.
+const handshakeXid = 0xfffffffe
 
 func helloBitmap(b []byte) uint32 {
 	bm := (uint32(1)<<(b[0]+1) - 1) &^ 1
