@@ -1,6 +1,14 @@
 package tests
 
 import (
+	"encoding/binary"
+	"encoding/hex"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -9,24 +17,58 @@ import (
 )
 
 // TestPrivilegedTunnelGeneveTwoChassis runs two chassis, each a namespace
-// with gswitch in database mode: br-int holds a VM's veth and a Geneve port
-// (remote_ip the other chassis, key=flow), br-phy holds the underlay
-// address on its LOCAL port and a veth to the other chassis, both bridges
-// NORMAL. The VMs ping and talk TCP across the tunnel: the first packet
-// finds no neighbour (an ARP request goes out of br-phy, its reply is
-// snooped), later ones are encapsulated, recognized on the other side and
-// decapsulated into its br-int.
+// with the switch daemon in database mode: br-int holds a VM's veth and a
+// Geneve port (remote_ip the other chassis, key=flow), br-phy holds the
+// underlay address on its LOCAL port and a veth to the other chassis, both
+// bridges NORMAL. The VMs ping and talk TCP across the tunnel: the first
+// packet finds no neighbour (an ARP request goes out of br-phy, its reply
+// is snooped), later ones are encapsulated, recognized on the other side
+// and decapsulated into its br-int. The same is run with OVS 3.1's
+// ovs-vswitchd: the results, the ports' descriptions and every distinct
+// frame header seen on the underlay (outer headers, the inner Ethernet and
+// IP header) must be the same.
 func TestPrivilegedTunnelGeneveTwoChassis(t *testing.T) {
 	netns.Require(t)
 	bin := netns.Bin(t)
-	CA, CB := netns.New(t, "s6t-ca"), netns.New(t, "s6t-cb")
-	VA, VB := netns.New(t, "s6t-va"), netns.New(t, "s6t-vb")
-	netns.Veth(t, "eth0", VA, "s6t-vma", CA)
-	netns.Veth(t, "eth0", VB, "s6t-vmb", CB)
-	netns.Veth(t, "s6t-ua", CA, "s6t-ub", CB)
+	got := geneveTwoChassis(t, bin, "g")
+	for _, want := range []string{"ping=ok", "tcp=ok", "neigh-a=198.51.100.2 br-phy", "neigh-b=198.51.100.1 br-phy"} {
+		if !strings.Contains(strings.Join(got, "\n"), want) {
+			t.Errorf("gswitch: no %q in\n%s", want, strings.Join(got, "\n"))
+		}
+	}
+	t.Logf("gswitch:\n%s", strings.Join(got, "\n"))
+	if _, err := exec.LookPath("ovs-vswitchd"); err != nil {
+		t.Skip("ovs-vswitchd not installed")
+	}
+	want := geneveTwoChassis(t, "ovs-vswitchd", "o")
+	if d := lineDiff(strings.Join(want, "\n"), strings.Join(got, "\n")); d != "" {
+		t.Errorf("gswitch differs from OVS 3.1 (- OVS, + gswitch):\n%s", d)
+	}
+}
+
+var reOFPortAddr = regexp.MustCompile(`addr:[0-9a-f:]{17}`)
+
+// geneveTwoChassis builds the two chassis (namespaces tagged tag) with
+// daemon bin, runs the traffic and returns what is compared.
+func geneveTwoChassis(t *testing.T, bin, tag string) []string {
+	const tcpPort = "19380" // the same in both runs: the outer UDP source port hashes it
+	p := "s6t-" + tag
+	CA, CB := netns.New(t, p+"ca"), netns.New(t, p+"cb")
+	VA, VB := netns.New(t, p+"va"), netns.New(t, p+"vb")
+	for _, n := range []*netns.NS{CA, CB, VA, VB} {
+		// No IPv6 chatter (router solicitations, MLD) on any link.
+		n.Must(t, "sysctl", "-qw", "net.ipv6.conf.all.disable_ipv6=1", "net.ipv6.conf.default.disable_ipv6=1")
+	}
+	vma, vmb, ua, ub := p+"vma", p+"vmb", p+"ua", p+"ub"
+	netns.Veth(t, "eth0", VA, vma, CA)
+	netns.Veth(t, "eth0", VB, vmb, CB)
+	netns.Veth(t, ua, CA, ub, CB)
+	// Fixed addresses: the kernel answers ARP on the underlay veth too.
+	CA.Must(t, "ip", "link", "set", ua, "address", "02:00:00:00:00:c1")
+	CB.Must(t, "ip", "link", "set", ub, "address", "02:00:00:00:00:c2")
 	for i, vm := range []*netns.NS{VA, VB} {
-		vm.Must(t, "ip", "link", "set", "eth0", "mtu", "1400")
-		// No offloads: the first tunnel step encapsulates wire frames only.
+		vm.Must(t, "ip", "link", "set", "eth0", "mtu", "1400", "address", []string{"02:00:00:00:01:01", "02:00:00:00:01:02"}[i])
+		// No offloads: tunnel ports encapsulate wire frames only.
 		vm.Try("ethtool", "-K", "eth0", "tx", "off", "tso", "off", "gso", "off")
 		vm.Addr(t, "eth0", []string{"203.0.113.1/24", "203.0.113.2/24"}[i])
 	}
@@ -36,72 +78,141 @@ func TestPrivilegedTunnelGeneveTwoChassis(t *testing.T) {
 		vm, ul string
 		addr   string
 		remote string
+		hw     string
 	}
 	cs := []*chassis{
-		{ns: CA, vm: "s6t-vma", ul: "s6t-ua", addr: "198.51.100.1/24", remote: "198.51.100.2"},
-		{ns: CB, vm: "s6t-vmb", ul: "s6t-ub", addr: "198.51.100.2/24", remote: "198.51.100.1"},
+		{ns: CA, vm: vma, ul: ua, addr: "198.51.100.1/24", remote: "198.51.100.2", hw: "02:00:00:00:00:a1"},
+		{ns: CB, vm: vmb, ul: ub, addr: "198.51.100.2/24", remote: "198.51.100.1", hw: "02:00:00:00:00:a2"},
 	}
+	var res []string
 	for _, c := range cs {
 		c.d = startDBSwitch(t, c.ns, bin)
 		c.d.Vsctl("add-br", "br-int", "--", "set", "bridge", "br-int", "datapath_type=netdev",
-			"--", "add-port", "br-int", c.vm,
-			"--", "add-port", "br-int", "gnv0", "--", "set", "interface", "gnv0", "type=geneve",
+			"--", "add-port", "br-int", c.vm, "--", "set", "interface", c.vm, "ofport_request=1",
+			"--", "add-port", "br-int", "gnv0", "--", "set", "interface", "gnv0", "type=geneve", "ofport_request=2",
 			"options:remote_ip="+c.remote, "options:key=flow",
 			"--", "add-br", "br-phy", "--", "set", "bridge", "br-phy", "datapath_type=netdev",
+			"other-config:hwaddr=\""+c.hw+"\"",
 			"--", "add-port", "br-phy", c.ul)
-		c.ns.Must(t, "ip", "addr", "add", c.addr, "dev", "br-phy")
+		if !netns.Eventually(5*time.Second, func() bool { _, err := c.ns.Try("ip", "link", "show", "br-phy"); return err == nil }) {
+			t.Fatalf("%s: no br-phy device", bin)
+		}
 		c.ns.Must(t, "ip", "link", "set", "br-phy", "up")
-		if got := c.d.Vsctl("get", "interface", "gnv0", "ofport"); got == "-1" || got == "[]" {
-			t.Errorf("gnv0: ofport %s", got)
-		}
-		if got := c.d.Vsctl("get", "interface", "gnv0", "error"); got != "[]" {
-			t.Errorf("gnv0: error %s", got)
-		}
+		c.ns.Must(t, "ip", "addr", "add", c.addr, "dev", "br-phy")
+		res = append(res, "gnv0 ofport="+c.d.Vsctl("get", "interface", "gnv0", "ofport")+" error="+c.d.Vsctl("get", "interface", "gnv0", "error"))
 	}
 	// A tunnel interface OVS refuses gets OVS's error and no port.
 	cs[0].d.Vsctl("add-port", "br-int", "gnv9", "--", "set", "interface", "gnv9", "type=geneve")
-	if got := cs[0].d.Vsctl("get", "interface", "gnv9", "error"); !strings.Contains(got, "remote_ip") {
-		t.Errorf("gnv9 without remote_ip: error %s", got)
-	}
-	if got := cs[0].d.Vsctl("get", "interface", "gnv9", "ofport"); got != "-1" {
-		t.Errorf("gnv9 without remote_ip: ofport %s, want -1", got)
+	res = append(res, "gnv9 ofport="+cs[0].d.Vsctl("get", "interface", "gnv9", "ofport")+" error="+cs[0].d.Vsctl("get", "interface", "gnv9", "error"))
+	cs[0].d.Vsctl("del-port", "gnv9")
+	if out, err := cs[0].d.In("ovs-ofctl", "dump-ports-desc", "br-int"); err == nil {
+		out = strings.ReplaceAll(reOFPortAddr.ReplaceAllString(strings.TrimSpace(out), "addr:X"), p, "s6t-X")
+		res = append(res, "br-int ports:\n"+out)
+	} else {
+		t.Errorf("%s: dump-ports-desc: %v\n%s", bin, err, out)
 	}
 
-	ping := func(from *netns.NS, to string) bool {
-		_, err := from.Try("ping", "-c", "1", "-W", "1", to)
+	pcap := filepath.Join(t.TempDir(), "underlay.pcap")
+	dump := CB.Start(t, "tcpdump", "-i", ub, "-U", "--immediate-mode", "-n", "-s", "200", "-w", pcap)
+	netns.Eventually(5*time.Second, func() bool { _, err := os.Stat(pcap); return err == nil })
+	time.Sleep(300 * time.Millisecond)
+
+	ping := func() bool {
+		_, err := VA.Try("ping", "-c", "1", "-W", "1", "203.0.113.2")
 		return err == nil
 	}
 	// The first pings resolve the remote chassis (ARP out of br-phy).
-	if !netns.Eventually(15*time.Second, func() bool { return ping(VA, "203.0.113.2") }) {
+	if !netns.Eventually(15*time.Second, ping) {
 		for _, c := range cs {
 			out, _ := c.d.In("ovs-appctl", "tnl/neigh/show")
-			rt, _ := c.d.In("ovs-appctl", "ovs/route/show")
 			fl, _ := c.d.In("ovs-ofctl", "dump-ports", "br-int")
-			t.Logf("%s: tnl/neigh/show:\n%s\nroutes:\n%s\nbr-int ports:\n%s", c.ns.Name, out, rt, fl)
+			t.Logf("%s %s: tnl/neigh/show:\n%s\nbr-int ports:\n%s", bin, c.ns.Name, out, fl)
 		}
-		t.Fatal("VM A cannot ping VM B across the Geneve tunnel")
+		t.Fatalf("%s: VM A cannot ping VM B across the Geneve tunnel", bin)
 	}
-	if out, err := VA.Try("ping", "-c", "5", "-i", "0.2", "-W", "2", "203.0.113.2"); err != nil {
-		t.Errorf("ping across the tunnel: %v\n%s", err, out)
+	if out, err := VA.Try("ping", "-c", "3", "-i", "0.2", "-W", "2", "203.0.113.2"); err != nil {
+		t.Errorf("%s: ping across the tunnel: %v\n%s", bin, err, out)
+	} else {
+		res = append(res, "ping=ok")
 	}
-	for _, c := range cs {
+	for i, c := range cs {
 		out, _ := c.d.In("ovs-appctl", "tnl/neigh/show")
-		if !strings.Contains(out, c.remote) || !strings.Contains(out, "br-phy") {
-			t.Errorf("%s: tnl/neigh/show has no entry for %s on br-phy:\n%s", c.ns.Name, c.remote, out)
+		for _, l := range strings.Split(out, "\n") {
+			if f := strings.Fields(l); len(f) == 3 && f[0] == c.remote {
+				res = append(res, "neigh-"+[]string{"a", "b"}[i]+"="+f[0]+" "+f[2])
+			}
 		}
 	}
-	// TCP both ways through the tunnel.
-	srv := startPy(t, VB, "tcp-server", "19380", "10")
+	// TCP through the tunnel (fixed ports: the outer UDP source port is
+	// the inner 5-tuple's hash).
+	srv := startPy(t, VB, "tcp-server", tcpPort, "10")
 	defer srv.Stop()
-	if out, err := py(VA, "ready", "19380", "tcp", "203.0.113.2"); err != nil {
-		t.Fatalf("tcp server not reachable: %v\n%s", err, out)
+	if out, err := py(VA, "ready", tcpPort, "tcp", "203.0.113.2"); err != nil {
+		t.Fatalf("%s: tcp server not reachable: %v\n%s", bin, err, out)
 	}
-	if out, err := py(VA, "tcp-client", "19381", "203.0.113.2", "19380"); err != nil {
-		t.Errorf("tcp exchange across the tunnel: %v\n%s", err, out)
+	if out, err := py(VA, "tcp-client", strconv.Itoa(tcpClientPort), "203.0.113.2", tcpPort); err != nil {
+		t.Errorf("%s: tcp exchange across the tunnel: %v\n%s", bin, err, out)
+	} else {
+		res = append(res, "tcp=ok")
 	}
-	// Port counters: the tunnel port sent and received.
-	out, _ := cs[0].d.In("ovs-ofctl", "dump-ports", "br-int", "gnv0")
-	if strings.Contains(out, "rx pkts=0") || strings.Contains(out, "tx pkts=0") {
-		t.Errorf("gnv0 counters:\n%s", out)
+	time.Sleep(time.Second)
+	dump.Stop()
+	frames, err := underlayFrames(pcap)
+	if err != nil {
+		t.Fatalf("%s: %v", bin, err)
 	}
+	return append(res, frames...)
+}
+
+// tcpClientPort is the TCP client's fixed source port.
+const tcpClientPort = 19399
+
+// underlayFrames reads a pcap file and returns its distinct frame headers,
+// sorted: ARP frames whole; Geneve frames as the outer Ethernet, IPv4, UDP
+// and Geneve headers, then the inner Ethernet header and the inner ARP or
+// IPv4 header with its id and checksum left out (they vary with the run);
+// TCP only of the connection from tcpClientPort.
+func underlayFrames(path string) ([]string, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	seen := map[string]bool{}
+	if len(b) < 24 {
+		return nil, nil
+	}
+	for off := 24; off+16 <= len(b); {
+		n := int(binary.LittleEndian.Uint32(b[off+8:]))
+		f := b[off+16 : min(off+16+n, len(b))]
+		off += 16 + n
+		if len(f) < 14 {
+			continue
+		}
+		var s string
+		switch {
+		case f[12] == 0x08 && f[13] == 0x06:
+			s = "arp " + hex.EncodeToString(f[:min(len(f), 42)])
+		case f[12] == 0x08 && f[13] == 0x00 && len(f) >= 50+14 && f[23] == 17:
+			s = "geneve " + hex.EncodeToString(f[:50]) + " | " + hex.EncodeToString(f[50:64])
+			in := f[64:]
+			switch {
+			case f[62] == 0x08 && f[63] == 0x06 && len(in) >= 28:
+				s += " " + hex.EncodeToString(in[:28])
+			case f[62] == 0x08 && f[63] == 0x00 && len(in) >= 24:
+				if in[9] == 6 && binary.BigEndian.Uint16(in[20:]) != tcpClientPort && binary.BigEndian.Uint16(in[22:]) != tcpClientPort {
+					continue // traffic.py ready's probe, from an ephemeral port
+				}
+				s += " " + hex.EncodeToString(in[:4]) + "...." + hex.EncodeToString(in[6:10]) + "...." + hex.EncodeToString(in[12:20])
+			}
+		default:
+			s = "other " + hex.EncodeToString(f[:14])
+		}
+		seen[s] = true
+	}
+	out := make([]string, 0, len(seen))
+	for s := range seen {
+		out = append(out, s)
+	}
+	sort.Strings(out)
+	return out, nil
 }
