@@ -594,6 +594,10 @@ func (c *conn) handleVendor(cd *codec, h Header, b []byte) error {
 			return c.bundleControl(cd, h, b)
 		case ONFTBundleAddMessage:
 			return c.bundleAdd(cd, h, b)
+		case onfFlowMonitor: // ONFT_FLOW_MONITOR_CANCEL
+			return c.cancelFlowMonitor(b[16:])
+		case onftFlowMonitorPaused, onftFlowMonitorResumed:
+			return errBadType // the switch's own notifications
 		}
 		return errBadSubtype
 	}
@@ -642,6 +646,16 @@ func (c *conn) handleNicira(h Header, b []byte, subtype uint32) error {
 		}
 		req.fm.Origin = flowModOrigin{c, h.Xid}
 		return c.flowMod(req)
+	case nxtFlowMonitorCancel:
+		if h.Version != Version10 {
+			return errBadSubtype
+		}
+		return c.cancelFlowMonitor(body)
+	case nxtFlowMonitorPaused, nxtFlowMonitorResumed:
+		if h.Version != Version10 {
+			return errBadSubtype
+		}
+		return errBadType // the switch's own notifications
 	case NXTFlowModTableID:
 		if len(body) != 8 {
 			return errBadLen

@@ -405,11 +405,16 @@ func portDescStats(c *conn, cd *codec, r *statsRequest) error {
 
 // experimenterStats13 refuses OpenFlow 1.3 experimenter multipart requests
 // (gswitch has none).
-func experimenterStats13(_ *conn, _ *codec, r *statsRequest) error {
+func experimenterStats13(c *conn, cd *codec, r *statsRequest) error {
 	if len(r.body) < 8 {
 		return errBadLen
 	}
-	switch binary.BigEndian.Uint32(r.body) {
+	vendor := binary.BigEndian.Uint32(r.body)
+	if cd.version == Version13 && vendor == nxm.ONFVendorID && binary.BigEndian.Uint32(r.body[4:]) == onfFlowMonitor {
+		nr := &statsRequest{typ: r.typ, xid: r.xid, body: r.body[8:], reply: monitorReplyHeader(Version13, r.xid), now: r.now}
+		return flowMonitorRequest(c, nr, decodeFlowMonitorRequestONF)
+	}
+	switch vendor {
 	case nxm.NXVendorID, nxm.ONFVendorID:
 		return errBadSubtype
 	}
@@ -510,6 +515,9 @@ func nxStats(c *conn, _ *codec, r *statsRequest) error {
 		return nil
 	case nxstGroupFeatures:
 		return groupFeaturesStats(c, nil, nr)
+	case NXSTFlowMonitor:
+		nr.reply = monitorReplyHeader(Version10, r.xid)
+		return flowMonitorRequest(c, nr, decodeFlowMonitorRequestNX)
 	}
 	return errBadSubtype
 }

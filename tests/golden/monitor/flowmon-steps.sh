@@ -5,8 +5,9 @@
 # (OVS_RUNDIR): capture-flowmon.sh runs it in a private OVS 3.1 to make the
 # goldens (flowmon.NAME.txt), TestPrivilegedFlowMonitorVsOVS in gswitch's
 # namespace. Writes OUTDIR/NAME.raw per variant: the monitor's output minus
-# its "terminating with signal" line. The bridge must allow OpenFlow14 and
-# OpenFlow15 and have ports 1 and 2.
+# its "terminating with signal" line. The bridge must allow OpenFlow10, 13,
+# 14 and 15 and have ports 1 and 2 (plain ovs-ofctl speaks 1.0 with
+# Nicira's NXST_FLOW_MONITOR, -O OpenFlow13 ONF's ONFST_FLOW_MONITOR).
 set -u
 out=$1
 shift
@@ -19,6 +20,20 @@ variants=(
 	"of15-watch-table0-udp|-O OpenFlow15 monitor br0 watch:table=0,udp"
 	"of15-watch-nodelete|-O OpenFlow15 monitor br0 watch:!delete,!modify"
 	"of14-watch|-O OpenFlow14 monitor br0 watch:"
+	"of10-watch|monitor br0 watch:"
+	"of10-watch-noinitial|monitor br0 watch:!initial"
+	"of10-watch-noown|monitor br0 watch:!own"
+	"of10-watch-noactions|monitor br0 watch:!actions"
+	"of10-watch-outport2|monitor br0 watch:out_port=2"
+	"of10-watch-table0-udp|monitor br0 watch:table=0,udp"
+	"of10-watch-nodelete|monitor br0 watch:!delete,!modify"
+	"of13-watch|-O OpenFlow13 monitor br0 watch:"
+	"of13-watch-noinitial|-O OpenFlow13 monitor br0 watch:!initial"
+	"of13-watch-noown|-O OpenFlow13 monitor br0 watch:!own"
+	"of13-watch-noactions|-O OpenFlow13 monitor br0 watch:!actions"
+	"of13-watch-outport2|-O OpenFlow13 monitor br0 watch:out_port=2"
+	"of13-watch-table0-udp|-O OpenFlow13 monitor br0 watch:table=0,udp"
+	"of13-watch-nodelete|-O OpenFlow13 monitor br0 watch:!delete,!modify"
 )
 of() { ovs-ofctl -O OpenFlow13 "$@" || echo "FAILED: ovs-ofctl $*" >&2; }
 for v in "${variants[@]}"; do

@@ -720,7 +720,7 @@ func replyCases15() []replyCase {
 		{"nx-set-packet-in-format", of15, [][]byte{msg(of15, 4, caseXID, cat(be32(nxVendor), be32(16), be32(2)))}},
 		{"bundle-open-add-commit", of15, [][]byte{bundleCtl(caseXID, 0), bundleAdd(caseXID+1, addFlow), bundleCtl(caseXID+2, 4)}},
 		{"bundle-open-close-discard", of15, [][]byte{bundleCtl(caseXID, 0), bundleCtl(caseXID+1, 2), bundleCtl(caseXID+2, 6)}},
-	}, append(append(append(append(meterCases15(), asyncCases15()...), groupCases15()...), errorCases15()...), flowMonitorCases15()...)...)
+	}, append(append(append(append(append(meterCases15(), asyncCases15()...), groupCases15()...), errorCases15()...), flowMonitorCases15()...), flowMonitorCasesNX()...)...)
 }
 
 // flowMonitorCases15 are OFPMP_FLOW_MONITOR requests (ofp14_flow_monitor_request)
@@ -786,6 +786,119 @@ func flowMonitorCases15() []replyCase {
 		{"err-flow-monitor-short", of15, [][]byte{mon(caseXID, be64(1))}},
 		{"err-flow-monitor-no-match", of15, [][]byte{mon(caseXID, fmr(5, 0xffffffff, fAdd, ft, 0, nil))}},
 		{"err-flow-monitor-bad-out-port", of15, [][]byte{mon(caseXID, fmr(5, 0xff00, fAdd, ft, 0, empty))}},
+	}
+}
+
+// flowMonitorCasesNX are Nicira's NXST_FLOW_MONITOR (OpenFlow 1.0, flow-mods
+// as NXT_FLOW_MOD with NXT_FLOW_MOD_TABLE_ID on) and ONF's
+// ONFST_FLOW_MONITOR (1.3) requests, NXT/ONFT_FLOW_MONITOR_CANCEL, the
+// updates for the connection's own flow-mods (abbreviated, or in full with
+// own) and the errors for bad requests, in table 200 as flowMonitorCases15.
+// Captured on their own (rawof -replies -of15 -only nx-flow-monitor, then
+// -only onf-flow-monitor) and appended to of15-replies.tsv.
+func flowMonitorCasesNX() []replyCase {
+	const (
+		fInitial, fAdd, fDelete, fModify, fActions, fOwn = 1, 2, 4, 8, 16, 32
+		all                                              = fInitial | fAdd | fDelete | fModify | fActions
+		ft                                               = 200
+		onfVendor                                        = 0x4f4e4600
+	)
+	// OpenFlow 1.0, Nicira
+	nxUDP := cat(be32(0x00000602), be16(0x0800), be32(0x00000c01), []byte{17})
+	nxfmr := func(id uint32, flags, outPort uint16, table uint8, nx []byte) []byte {
+		return cat(be32(id), be16(flags), be16(outPort), be16(uint16(len(nx))), []byte{table, 0, 0, 0, 0, 0}, pad8(append([]byte(nil), nx...)))
+	}
+	nxmon := func(xid uint32, reqs ...[]byte) []byte {
+		return msg(of10, 16, xid, cat(be16(0xffff), be16(0), be32(nxVendor), be32(2), be32(0), cat(reqs...)))
+	}
+	nxfm := func(xid uint32, cmd uint8, pri uint16, cookie uint64, port uint16) []byte {
+		var acts []byte
+		if port != 0 {
+			acts = output10(port)
+		}
+		return msg(of10, 4, xid, cat(be32(nxVendor), be32(13), be64(cookie), be16(ft<<8|uint16(cmd)), be16(0), be16(0), be16(pri),
+			be32(0xffffffff), be16(0xffff), be16(0), be16(uint16(len(nxUDP))), make([]byte, 6), pad8(append([]byte(nil), nxUDP...)), acts))
+	}
+	tableID := msg(of10, 4, caseXID-2, cat(be32(nxVendor), be32(15), []byte{1, 0, 0, 0, 0, 0, 0, 0}))
+	nxcancel := func(xid uint32, body []byte) []byte { return msg(of10, 4, xid, cat(be32(nxVendor), be32(21), body)) }
+	nxdel := nxfm(caseXID+9, 3, 0, 0, 0)
+	// OpenFlow 1.3, ONF
+	udp := match13(ethType(0x0800), oxm(oxmBasic, fIPProto, false, []byte{17}))
+	empty := match13()
+	onfmr := func(id uint32, flags uint16, outPort uint32, table uint8, match []byte) []byte {
+		ml := uint16(0)
+		if len(match) >= 4 {
+			ml = binary.BigEndian.Uint16(match[2:])
+		}
+		return cat(be32(id), be16(flags), be16(ml), be32(outPort), []byte{table, 0, 0, 0}, match)
+	}
+	onfmon := func(xid uint32, reqs ...[]byte) []byte {
+		return msg(of13, 18, xid, cat(be16(0xffff), be16(0), be32(0), be32(onfVendor), be32(1870), cat(reqs...)))
+	}
+	fm13 := func(xid uint32, cmd uint8, pri uint16, cookie uint64, port uint32) []byte {
+		var inst []byte
+		if port != 0 {
+			inst = applyActions(output13(port))
+		}
+		return msg(of13, 14, xid, cat(be64(cookie), be64(0), []byte{ft, cmd}, be16(0), be16(0), be16(pri),
+			be32(0xffffffff), be32(0xffffffff), be32(0xffffffff), be16(0), be16(0), udp, inst))
+	}
+	onfcancel := func(xid uint32, body []byte) []byte { return msg(of13, 4, xid, cat(be32(onfVendor), be32(1870), body)) }
+	del13 := fm13(caseXID+9, 3, 0, 0, 0)
+	return []replyCase{
+		{"nx-flow-monitor-empty", of10, [][]byte{nxmon(caseXID, nxfmr(1, all|fOwn, 0xffff, ft, nil))}},
+		{"nx-flow-monitor-own-abbrev", of10, [][]byte{tableID, nxmon(caseXID, nxfmr(1, all, 0xffff, ft, nil)),
+			nxfm(caseXID+1, 0, 5, 0x10, 1), nxfm(caseXID+2, 0, 6, 0x11, 2), nxfm(caseXID+3, 1, 5, 0, 2), nxdel}},
+		{"nx-flow-monitor-own-full", of10, [][]byte{tableID, nxmon(caseXID, nxfmr(1, all|fOwn, 0xffff, ft, nil)),
+			nxfm(caseXID+1, 0, 5, 0x10, 1), nxfm(caseXID+2, 0, 5, 0x12, 1), nxfm(caseXID+3, 1, 5, 0, 2), nxfm(caseXID+4, 1, 5, 0, 2), nxdel}},
+		{"nx-flow-monitor-initial", of10, [][]byte{tableID, nxfm(caseXID+1, 0, 5, 0x10, 1), nxfm(caseXID+2, 0, 7, 0x20, 2),
+			nxmon(caseXID, nxfmr(7, all|fOwn, 0xffff, ft, nxUDP)), nxdel}},
+		{"nx-flow-monitor-no-actions", of10, [][]byte{tableID, nxfm(caseXID+1, 0, 5, 0x10, 1),
+			nxmon(caseXID, nxfmr(7, fInitial|fAdd|fDelete|fOwn, 0xffff, ft, nil)), nxdel}},
+		{"nx-flow-monitor-out-port", of10, [][]byte{tableID, nxfm(caseXID+1, 0, 5, 0x10, 1), nxfm(caseXID+2, 0, 6, 0x20, 2),
+			nxmon(caseXID, nxfmr(3, all|fOwn, 2, ft, nil)), nxfm(caseXID+3, 0, 7, 0x30, 1), nxfm(caseXID+4, 0, 8, 0x40, 2), nxdel}},
+		{"nx-flow-monitor-two", of10, [][]byte{tableID, nxfm(caseXID+1, 0, 5, 0x10, 1),
+			nxmon(caseXID, nxfmr(1, all|fOwn, 0xffff, ft, nil), nxfmr(2, fInitial|fAdd, 0xffff, ft, nxUDP)), nxdel}},
+		{"nx-flow-monitor-cancel", of10, [][]byte{tableID, nxmon(caseXID, nxfmr(5, all|fOwn, 0xffff, ft, nil)),
+			nxcancel(caseXID+1, be32(5)), nxfm(caseXID+2, 0, 5, 0x10, 1), nxdel}},
+		{"err-nx-flow-monitor-cancel-unknown", of10, [][]byte{nxcancel(caseXID, be32(99))}},
+		{"err-nx-flow-monitor-cancel-short", of10, [][]byte{nxcancel(caseXID, be16(5))}},
+		{"err-nx-flow-monitor-cancel-long", of10, [][]byte{nxcancel(caseXID, be64(5))}},
+		{"err-nx-flow-monitor-paused", of10, [][]byte{msg(of10, 4, caseXID, cat(be32(nxVendor), be32(22)))}},
+		{"err-nx-flow-monitor-resumed", of10, [][]byte{msg(of10, 4, caseXID, cat(be32(nxVendor), be32(23)))}},
+		{"err-nx-flow-monitor-exists", of10, [][]byte{nxmon(caseXID-1, nxfmr(5, fAdd, 0xffff, ft, nil)), nxmon(caseXID, nxfmr(5, fAdd, 0xffff, ft, nil))}},
+		{"err-nx-flow-monitor-flags-initial-only", of10, [][]byte{nxmon(caseXID, nxfmr(5, fInitial, 0xffff, ft, nil))}},
+		{"err-nx-flow-monitor-flags-unknown", of10, [][]byte{nxmon(caseXID, nxfmr(5, fAdd|0x40, 0xffff, ft, nil))}},
+		{"err-nx-flow-monitor-zeros", of10, [][]byte{nxmon(caseXID, cat(be32(5), be16(fAdd), be16(0xffff), be16(0), []byte{ft, 0, 0, 1, 0, 0}))}},
+		{"err-nx-flow-monitor-short", of10, [][]byte{nxmon(caseXID, be64(1))}},
+		{"err-nx-flow-monitor-match-len", of10, [][]byte{nxmon(caseXID, cat(be32(5), be16(fAdd), be16(0xffff), be16(12), []byte{ft, 0, 0, 0, 0, 0}))}},
+		{"err-nx-flow-monitor-bad-field", of10, [][]byte{nxmon(caseXID, nxfmr(5, fAdd, 0xffff, ft, cat(be32(0x0000ff04), be32(1))))}},
+		{"err-nx-flow-monitor-of13", of13, [][]byte{msg(of13, 18, caseXID, cat(be16(0xffff), be16(0), be32(0), be32(nxVendor), be32(2), nxfmr(5, fAdd, 0xffff, ft, nil)))}},
+		{"err-nx-flow-monitor-cancel-of13", of13, [][]byte{msg(of13, 4, caseXID, cat(be32(nxVendor), be32(21), be32(5)))}},
+		{"onf-flow-monitor-empty", of13, [][]byte{onfmon(caseXID, onfmr(1, all|fOwn, 0xffffffff, ft, empty))}},
+		{"onf-flow-monitor-own-abbrev", of13, [][]byte{onfmon(caseXID, onfmr(1, all, 0xffffffff, ft, empty)),
+			fm13(caseXID+1, 0, 5, 0x10, 1), fm13(caseXID+2, 0, 6, 0x11, 2), fm13(caseXID+3, 1, 5, 0, 2), del13}},
+		{"onf-flow-monitor-own-full", of13, [][]byte{onfmon(caseXID, onfmr(1, all|fOwn, 0xffffffff, ft, empty)),
+			fm13(caseXID+1, 0, 5, 0x10, 1), fm13(caseXID+2, 0, 5, 0x12, 1), fm13(caseXID+3, 1, 5, 0, 2), fm13(caseXID+4, 1, 5, 0, 2), del13}},
+		{"onf-flow-monitor-initial", of13, [][]byte{fm13(caseXID+1, 0, 5, 0x10, 1), fm13(caseXID+2, 0, 7, 0x20, 2),
+			onfmon(caseXID, onfmr(7, all|fOwn, 0xffffffff, ft, udp)), del13}},
+		{"onf-flow-monitor-no-actions", of13, [][]byte{fm13(caseXID+1, 0, 5, 0x10, 1),
+			onfmon(caseXID, onfmr(7, fInitial|fAdd|fDelete|fOwn, 0xffffffff, ft, empty)), del13}},
+		{"onf-flow-monitor-out-port", of13, [][]byte{fm13(caseXID+1, 0, 5, 0x10, 1), fm13(caseXID+2, 0, 6, 0x20, 2),
+			onfmon(caseXID, onfmr(3, all|fOwn, 2, ft, empty)), fm13(caseXID+3, 0, 7, 0x30, 1), fm13(caseXID+4, 0, 8, 0x40, 2), del13}},
+		{"onf-flow-monitor-cancel", of13, [][]byte{onfmon(caseXID, onfmr(5, all|fOwn, 0xffffffff, ft, empty)),
+			onfcancel(caseXID+1, be32(5)), fm13(caseXID+2, 0, 5, 0x10, 1), del13}},
+		{"err-onf-flow-monitor-cancel-unknown", of13, [][]byte{onfcancel(caseXID, be32(99))}},
+		{"err-onf-flow-monitor-cancel-short", of13, [][]byte{onfcancel(caseXID, be16(5))}},
+		{"err-onf-flow-monitor-paused", of13, [][]byte{msg(of13, 4, caseXID, cat(be32(onfVendor), be32(1871)))}},
+		{"err-onf-flow-monitor-exists", of13, [][]byte{onfmon(caseXID-1, onfmr(5, fAdd, 0xffffffff, ft, empty)), onfmon(caseXID, onfmr(5, fAdd, 0xffffffff, ft, empty))}},
+		{"err-onf-flow-monitor-flags-initial-only", of13, [][]byte{onfmon(caseXID, onfmr(5, fInitial, 0xffffffff, ft, empty))}},
+		{"err-onf-flow-monitor-flags-unknown", of13, [][]byte{onfmon(caseXID, onfmr(5, fAdd|0x40, 0xffffffff, ft, empty))}},
+		{"err-onf-flow-monitor-zeros", of13, [][]byte{onfmon(caseXID, cat(be32(5), be16(fAdd), be16(4), be32(0xffffffff), []byte{ft, 0, 1, 0}, empty))}},
+		{"err-onf-flow-monitor-short", of13, [][]byte{onfmon(caseXID, be64(1))}},
+		{"err-onf-flow-monitor-no-match", of13, [][]byte{onfmon(caseXID, onfmr(5, fAdd, 0xffffffff, ft, nil))}},
+		{"err-onf-flow-monitor-bad-out-port", of13, [][]byte{onfmon(caseXID, onfmr(5, fAdd, 0xff00, ft, empty))}},
+		{"err-onf-flow-monitor-of15", of15, [][]byte{msg(of15, 18, caseXID, cat(be16(0xffff), be16(0), be32(0), be32(onfVendor), be32(1870), onfmr(5, fAdd, 0xffffffff, ft, empty)))}},
 	}
 }
 
