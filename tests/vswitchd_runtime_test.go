@@ -213,7 +213,8 @@ func TestPrivilegedVswitchdFailModeVsOVS(t *testing.T) {
 // no ovsdb-server listens, the parent waits, and returns 0 once the server
 // appears and the configuration is read; a write-back that fails (the
 // server a read-only backup) is retried by the loop and lands once the
-// server is writable again.
+// server is writable again; with --disable-system, datapath_types is
+// [netdev] and bridges of datapath_type system are refused, as OVS.
 func TestPrivilegedVswitchdDBFaultsVsOVS(t *testing.T) {
 	netns.Require(t)
 	bin := netns.Bin(t)

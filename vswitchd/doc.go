@@ -76,6 +76,12 @@
 //
 // # The loop
 //
+// With ovs-vswitchd's --disable-system (Loop.DisableSystem) bridges of
+// datapath_type system ("" too) are not created, their rows get nothing
+// written, OVS's warnings and error are logged at each new snapshot
+// (RefuseSystem), and datapath_types is [netdev]
+// (tests/golden/vswitchd/dbfaults.sh).
+//
 // Loop.Run applies each new snapshot and writes back, and again every
 // second (devices that appeared, link state, controller state). While
 // ovsdb-server is away the bridges keep forwarding with the last

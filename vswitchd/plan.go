@@ -22,10 +22,40 @@ var IfaceTypes = []string{"geneve", "internal", "patch", "system", "tap", "vxlan
 // either type the same way.
 var DatapathTypes = []string{"netdev", "system"}
 
+// RefuseSystem takes out of spec the bridges ovs-vswitchd run with
+// --disable-system cannot create, those of datapath_type system ("" is
+// system): netdev is then its only datapath type. It returns the lines
+// OVS 3.1 logs for each at every reconfiguration (module ofproto's
+// warnings, then bridge's error), in name order.
+func RefuseSystem(spec *Spec) []ModuleLine {
+	var names []string
+	for name, b := range spec.Bridges {
+		if b.DatapathType == "" || b.DatapathType == "system" {
+			names = append(names, name)
+		}
+	}
+	sort.Strings(names)
+	var out []ModuleLine
+	for _, name := range names {
+		delete(spec.Bridges, name)
+		out = append(out,
+			ModuleLine{Module: "ofproto", Level: "warn", Text: "unknown datapath type system"},
+			ModuleLine{Module: "ofproto", Level: "warn", Text: "could not create datapath " + name + " of unknown type system"},
+			ModuleLine{Module: "bridge", Level: "error", Text: "failed to create bridge " + name + ": Address family not supported by protocol"})
+	}
+	return out
+}
+
+// ModuleLine is a log line of an OVS module at a level ("warn", "error").
+type ModuleLine struct {
+	Module, Level, Text string
+}
+
 // BridgeSpec is one bridge as the database configures it.
 type BridgeSpec struct {
 	UUID          ovsdb.UUID
 	Name          string
+	DatapathType  string // the datapath_type column ("" is system)
 	DatapathID    uint64 // when DatapathIDSet (other_config:datapath-id)
 	DatapathIDSet bool
 	HWAddr        [6]byte // when HWAddrSet (other_config:hwaddr, neither multicast nor zero)
@@ -187,7 +217,7 @@ func Desired(s *ovsdb.Snapshot) (spec Spec, problems []string) {
 			problems = append(problems, fmt.Sprintf("bridge %s specified twice", b.Name))
 			continue
 		}
-		bs := &BridgeSpec{UUID: b.UUID, Name: b.Name, FailMode: "standalone"}
+		bs := &BridgeSpec{UUID: b.UUID, Name: b.Name, DatapathType: b.DatapathType, FailMode: "standalone"}
 		if b.FailMode != nil && *b.FailMode == "secure" {
 			bs.FailMode = "secure"
 		}

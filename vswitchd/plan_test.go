@@ -128,3 +128,21 @@ func TestVLANSpec(t *testing.T) {
 		t.Errorf("access 10: %+v", v)
 	}
 }
+
+// TestRefuseSystem: with --disable-system only netdev bridges stay, and
+// each refused one gets OVS 3.1's three log lines (dbfaults.sh step 3).
+func TestRefuseSystem(t *testing.T) {
+	spec := Spec{Bridges: map[string]*BridgeSpec{
+		"br0": {Name: "br0", DatapathType: "netdev"},
+		"br1": {Name: "br1"},
+		"br2": {Name: "br2", DatapathType: "system"},
+	}}
+	lines := RefuseSystem(&spec)
+	if len(spec.Bridges) != 1 || spec.Bridges["br0"] == nil {
+		t.Errorf("bridges left %v", spec.Bridges)
+	}
+	if len(lines) != 6 || lines[1].Text != "could not create datapath br1 of unknown type system" ||
+		lines[5] != (ModuleLine{"bridge", "error", "failed to create bridge br2: Address family not supported by protocol"}) {
+		t.Errorf("log lines %+v", lines)
+	}
+}

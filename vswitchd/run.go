@@ -32,6 +32,11 @@ type Loop struct {
 	Switch  *Switch
 	Write   WriteBack
 	Logger  *zap.Logger
+	// DisableSystem is ovs-vswitchd's --disable-system: bridges of
+	// datapath_type system are not created (RefuseSystem, logged at each
+	// new snapshot as OVS at each reconfiguration) and datapath_types is
+	// [netdev].
+	DisableSystem bool
 	// Ready is called once, after the first configuration is applied and
 	// written back (or the write-back failed: it is retried).
 	Ready func()
@@ -51,10 +56,23 @@ func (l *Loop) Run(ctx context.Context) {
 	defer retry.Stop()
 	lastStats := time.Time{}
 	var lastProblems string
+	var lastSnap *ovsdb.Snapshot
 	ready := false
+	if l.DisableSystem {
+		l.Write.DatapathTypes = []string{"netdev"}
+	}
 	for {
 		snap := l.Monitor.Snapshot()
 		spec, problems := Desired(snap)
+		if l.DisableSystem {
+			refused := RefuseSystem(&spec)
+			if snap != lastSnap {
+				for _, m := range refused {
+					logModule(log, m)
+				}
+			}
+		}
+		lastSnap = snap
 		ctWant, ctProblems := DesiredCT(snap)
 		problems = append(problems, ctProblems...)
 		if p := strings.Join(problems, "\n"); p != lastProblems {
@@ -92,5 +110,21 @@ func (l *Loop) Run(ctx context.Context) {
 		case <-l.Monitor.Changed():
 		case <-retry.C:
 		}
+	}
+}
+
+// logModule logs m under its module (a child of log, as vlog names
+// modules by the last part of a logger's name).
+func logModule(log *zap.Logger, m ModuleLine) {
+	if m.Module != "bridge" {
+		log = log.Named(m.Module)
+	}
+	switch m.Level {
+	case "error":
+		log.Error(m.Text)
+	case "warn":
+		log.Warn(m.Text)
+	default:
+		log.Info(m.Text)
 	}
 }

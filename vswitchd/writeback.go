@@ -60,6 +60,9 @@ func KernelDevInfo(name string) (DevInfo, bool) {
 // (nil: KernelDevInfo).
 type WriteBack struct {
 	DevInfo func(name string) (DevInfo, bool)
+	// DatapathTypes is Open_vSwitch.datapath_types (nil: DatapathTypes;
+	// ["netdev"] with --disable-system, as OVS).
+	DatapathTypes []string
 }
 
 // Ops returns the operations that bring snap's written columns to what
@@ -74,7 +77,11 @@ func (w WriteBack) Ops(snap *ovsdb.Snapshot, spec Spec, st []BridgeState, stats 
 		return nil
 	}
 	var ops []ovsdb.Op
-	ws := ovsdb.OpenVSwitchState{CurCfg: spec.NextCfg, DatapathTypes: DatapathTypes, IfaceTypes: IfaceTypes,
+	dpTypes := w.DatapathTypes
+	if dpTypes == nil {
+		dpTypes = DatapathTypes
+	}
+	ws := ovsdb.OpenVSwitchState{CurCfg: spec.NextCfg, DatapathTypes: dpTypes, IfaceTypes: IfaceTypes,
 		DPDKInitialized: false, DPDKVersion: p("none")}
 	if root.CurCfg != ws.CurCfg || !slices.Equal(root.DatapathTypes, ws.DatapathTypes) || !slices.Equal(root.IfaceTypes, ws.IfaceTypes) ||
 		root.DPDKInitialized || !eqp(root.DPDKVersion, ws.DPDKVersion) {

@@ -94,7 +94,7 @@ func registerDaemonFlags(fs *flag.FlagSet, d *DaemonOptions, df *daemonFlags) {
 	fs.BoolVar(&d.NoChdir, "no-chdir", false, "with --detach, do not change to the root directory")
 	fs.BoolVar(&d.Monitor, "monitor", false, "accepted for ovs-vswitchd compatibility (gswitch is not restarted by a monitor process)")
 	fs.BoolVar(&d.MLockAll, "mlockall", false, "lock the process's memory (mlockall), as ovs-vswitchd")
-	fs.BoolVar(&d.DisableSystem, "disable-system", false, "accepted for ovs-vswitchd compatibility (gswitch has no kernel datapath)")
+	fs.BoolVar(&d.DisableSystem, "disable-system", false, "as ovs-vswitchd: no system datapath (bridges of datapath_type system are refused; datapath_types is [netdev])")
 	fs.BoolVar(&d.DisableSysRoute, "disable-system-route", false, "accepted for ovs-vswitchd compatibility")
 	fs.BoolVar(&d.NoSelfConfine, "no-self-confinement", false, "accepted for ovs-vswitchd compatibility")
 	fs.StringVar(&df.user, "user", "", "accepted when `USER[:GROUP]` is the user gswitch already runs as (gswitch does not drop privileges)")

@@ -59,7 +59,8 @@ func (d *dbMode) start(s *Switch) {
 	d.cancel = cancel
 	var once sync.Once
 	l := &vswitchd.Loop{DB: d.client, Monitor: d.monitor, Switch: d.vs, Logger: s.log.Named("bridge"),
-		Ready: func() { once.Do(func() { close(d.ready) }) }}
+		DisableSystem: s.cfg.Daemon.DisableSystem,
+		Ready:         func() { once.Do(func() { close(d.ready) }) }}
 	d.wg.Add(1)
 	go func() {
 		defer d.wg.Done()

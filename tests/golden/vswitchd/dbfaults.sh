@@ -10,7 +10,11 @@
 #     ovsdb-server/connect-active-ovsdb-server to nowhere) while br0's
 #     LOCAL device goes up; once the server is writable again the daemon
 #     writes the Interface's admin_state/link_state (OVS's
-#     status_txn_try_again: a failed status transaction is retried).
+#     status_txn_try_again: a failed status transaction is retried);
+#  3. restarted with --disable-system: datapath_types is [netdev], bridges
+#     of datapath_type system ("" too) are not created (nothing written to
+#     their rows; ovs-vsctl says "Error detected while setting up") and
+#     logged (ofproto warnings, bridge error); netdev bridges run.
 # Prints what it sees to stdout; each daemon's own log lines about the
 # database go to stderr (OVS's differ from gswitch's; not compared).
 #
@@ -80,4 +84,24 @@ for _ in $(seq 100); do
 done
 echo "writable again: br0 admin_state: $st"
 grep -hiE 'transaction|write-back|read only' "$D/ovs-vswitchd.log" | sed -E 's/^[^|]*\|[^|]*\|//' | uniq >&2
+
+echo "=== 3. --disable-system"
+X ovs-appctl exit --cleanup || exit 1
+for _ in $(seq 100); do [[ -e $D/ovs-vswitchd.pid ]] || break; sleep 0.1; done
+rm -f "$D/ovs-vswitchd.log"
+X "$BIN" "unix:$D/db.sock" --pidfile --detach --no-chdir --log-file -vconsole:off --disable-system || exit 1
+echo "datapath_types: $(V get open_vswitch . datapath_types)"
+V add-br br1 2>&1 | sed 's/ovs-vswitchd log/the log/; /default log directory/d'
+V add-br br2 -- set bridge br2 datapath_type=system 2>&1 | sed 's/ovs-vswitchd log/the log/; /default log directory/d'
+V add-br br3 -- set bridge br3 datapath_type=netdev
+for b in br0 br1 br2 br3; do
+	echo "$b: datapath_id $(V get bridge $b datapath_id), datapath_version $(V get bridge $b datapath_version)," \
+		"interface ofport $(V get interface $b ofport), error $(V get interface $b error)"
+done | sed -E 's/"[0-9a-f]{16}"/RANDOM/'  # the bridge address is random
+X ovs-ofctl show br1 2>&1 | sed 's/^[^:]*: //'
+echo "ovs-appctl ofproto/list:"
+X ovs-appctl ofproto/list | sort
+echo "log (sorted, each line once):"
+grep -hE 'unknown datapath type|could not create datapath|failed to create bridge' "$D/ovs-vswitchd.log" |
+	sed -E 's/^[^|]*\|[^|]*\|//' | sort -u
 exit 0
