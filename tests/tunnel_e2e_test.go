@@ -20,7 +20,7 @@ import (
 // with the switch daemon in database mode: br-int holds a VM's veth and a
 // Geneve port (remote_ip the other chassis, key=flow), br-phy holds the
 // underlay address on its LOCAL port and a veth to the other chassis, both
-// bridges NORMAL. The VMs ping and talk TCP across the tunnel: the first
+// bridges NORMAL. The VMs ping (IPv4 and IPv6) and talk TCP across the tunnel: the first
 // packet finds no neighbour (an ARP request goes out of br-phy, its reply
 // is snooped), later ones are encapsulated, recognized on the other side
 // and decapsulated into its br-int. The same is run with OVS 3.1's
@@ -31,7 +31,7 @@ func TestPrivilegedTunnelGeneveTwoChassis(t *testing.T) {
 	netns.Require(t)
 	bin := netns.Bin(t)
 	got := geneveTwoChassis(t, bin, "g")
-	for _, want := range []string{"ping=ok", "tcp=ok", "neigh-a=198.51.100.2 br-phy", "neigh-b=198.51.100.1 br-phy"} {
+	for _, want := range []string{"ping=ok", "ping6=ok", "tcp=ok", "neigh-a=198.51.100.2 br-phy", "neigh-b=198.51.100.1 br-phy"} {
 		if !strings.Contains(strings.Join(got, "\n"), want) {
 			t.Errorf("gswitch: no %q in\n%s", want, strings.Join(got, "\n"))
 		}
@@ -71,6 +71,8 @@ func geneveTwoChassis(t *testing.T, bin, tag string) []string {
 		// No offloads: tunnel ports encapsulate wire frames only.
 		vm.Try("ethtool", "-K", "eth0", "tx", "off", "tso", "off", "gso", "off")
 		vm.Addr(t, "eth0", []string{"203.0.113.1/24", "203.0.113.2/24"}[i])
+		vm.Must(t, "sysctl", "-qw", "net.ipv6.conf.eth0.disable_ipv6=0")
+		vm.Addr(t, "eth0", []string{"2001:db8:1::1/64", "2001:db8:1::2/64"}[i])
 	}
 	type chassis struct {
 		ns     *netns.NS
@@ -135,6 +137,17 @@ func geneveTwoChassis(t *testing.T, bin, tag string) []string {
 	} else {
 		res = append(res, "ping=ok")
 	}
+	// IPv6 inside the tunnel.
+	if !netns.Eventually(10*time.Second, func() bool {
+		_, err := VA.Try("ping", "-6", "-c", "1", "-W", "1", "2001:db8:1::2")
+		return err == nil
+	}) {
+		t.Errorf("%s: no IPv6 ping across the tunnel", bin)
+	} else if out, err := VA.Try("ping", "-6", "-c", "3", "-i", "0.2", "-W", "2", "2001:db8:1::2"); err != nil {
+		t.Errorf("%s: IPv6 ping across the tunnel: %v\n%s", bin, err, out)
+	} else {
+		res = append(res, "ping6=ok")
+	}
 	for i, c := range cs {
 		out, _ := c.d.In("ovs-appctl", "tnl/neigh/show")
 		for _, l := range strings.Split(out, "\n") {
@@ -171,7 +184,8 @@ const tcpClientPort = 19399
 // sorted: ARP frames whole; Geneve frames as the outer Ethernet, IPv4, UDP
 // and Geneve headers, then the inner Ethernet header and the inner ARP or
 // IPv4 header with its id and checksum left out (they vary with the run);
-// TCP only of the connection from tcpClientPort.
+// TCP only of the connection from tcpClientPort; inner IPv6 only ICMPv6
+// echo requests and replies, without the flow label.
 func underlayFrames(path string) ([]string, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
@@ -198,6 +212,13 @@ func underlayFrames(path string) ([]string, error) {
 			switch {
 			case f[62] == 0x08 && f[63] == 0x06 && len(in) >= 28:
 				s += " " + hex.EncodeToString(in[:28])
+			case f[62] == 0x86 && f[63] == 0xdd:
+				if len(in) < 41 || in[6] != 58 || (in[40] != 128 && in[40] != 129) {
+					continue // only echo requests and replies: ND and MLD come as timing has it
+				}
+				// Payload length, next header, hop limit and the
+				// addresses (the flow label is the sender's choice).
+				s += " " + hex.EncodeToString(in[4:40]) + " " + hex.EncodeToString(in[40:42])
 			case f[62] == 0x08 && f[63] == 0x00 && len(in) >= 24:
 				if in[9] == 6 && binary.BigEndian.Uint16(in[20:]) != tcpClientPort && binary.BigEndian.Uint16(in[22:]) != tcpClientPort {
 					continue // traffic.py ready's probe, from an ephemeral port
