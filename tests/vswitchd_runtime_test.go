@@ -190,7 +190,9 @@ func runtimeChanges(t *testing.T, bin, tag string, ctlPort int) []string {
 // NORMAL flow); the first and the last active controller flush it; a
 // Controller's type column (primary/service) decides instead of the
 // target, and a controller keeps the type it was added with while its
-// target stays.
+// target stays; restarted with other_config:flow-restore-wait=true it
+// configures no controller (the flows added meanwhile stay) until the
+// column turns false, and does not read it again.
 func TestPrivilegedVswitchdFailModeVsOVS(t *testing.T) {
 	netns.Require(t)
 	bin := netns.Bin(t)

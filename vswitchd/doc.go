@@ -76,6 +76,12 @@
 //
 // # The loop
 //
+// While Open_vSwitch other_config:flow-restore-wait is true when gswitch
+// starts (ovs-ctl restart, OVN upgrades) no bridge gets its controllers,
+// so the flows restored through BRIDGE.mgmt stay; once it is false the
+// controllers come and it is not read again (Loop.FlowRestoreWait, as
+// OVS 3.1's bridge_run; tests/golden/vswitchd/failmode.sh).
+//
 // With ovs-vswitchd's --disable-system (Loop.DisableSystem) bridges of
 // datapath_type system ("" too) are not created, their rows get nothing
 // written, OVS's warnings and error are logged at each new snapshot

@@ -42,6 +42,34 @@ type Loop struct {
 	Ready func()
 
 	ct CTApplier // the zone timeout policies applied to Switch's tracker
+
+	// restored: flow-restore-wait was seen false (FlowRestoreWait).
+	restored bool
+}
+
+// FlowRestoreWait applies Open_vSwitch other_config:flow-restore-wait as
+// OVS 3.1's bridge_run: the daemon starts waiting; each configuration
+// read while it waits sets the wait to the column ("true", any case: wait;
+// anything else or none: stop), and once it has stopped the column is not
+// read again. While waiting no bridge has controllers, passive ones
+// included (bridge_configure_remotes configures none: the saved flows that
+// ovs-ofctl restores through BRIDGE.mgmt meanwhile are not flushed by a
+// controller's arrival); then the controllers are configured as usual.
+// It reports whether spec's controllers were taken out. (OVS also turns
+// its datapath's upcalls off meanwhile; gswitch keeps forwarding.)
+func (l *Loop) FlowRestoreWait(snap *ovsdb.Snapshot, spec *Spec) bool {
+	if l.restored {
+		return false
+	}
+	root := snap.Root()
+	if root != nil && !strings.EqualFold(root.OtherConfig["flow-restore-wait"], "true") {
+		l.restored = true
+		return false
+	}
+	for _, b := range spec.Bridges {
+		b.Controllers = nil
+	}
+	return true
 }
 
 // Run runs the loop until ctx ends. While the database is away the
@@ -73,6 +101,7 @@ func (l *Loop) Run(ctx context.Context) {
 			}
 		}
 		lastSnap = snap
+		l.FlowRestoreWait(snap, &spec)
 		ctWant, ctProblems := DesiredCT(snap)
 		problems = append(problems, ctProblems...)
 		if p := strings.Join(problems, "\n"); p != lastProblems {

@@ -7,7 +7,8 @@
 # flow); the first active controller and the last one flush it; a passive
 # Controller row's is_connected, role and status stay empty; the Controller
 # type column (primary/service) overrides the target's default and is kept
-# while the target stays (the last steps). Prints each
+# while the target stays; restarted with flow-restore-wait=true, no
+# controller is configured until it turns false (the last steps). Prints each
 # step's flows (sorted, without counters and ages) to stdout.
 #
 # Capture (as root): tests/golden/vswitchd/failmode.sh >tests/golden/vswitchd/failmode.txt
@@ -99,4 +100,29 @@ V set bridge br0 fail_mode=secure
 flows "passive type=primary only, fail_mode=secure"
 V del-controller br0
 flows "no controller, fail_mode=secure"
+# Open_vSwitch other_config:flow-restore-wait=true when the daemon starts
+# (ovs-ctl restart, OVN upgrades): until it turns false the daemon adds no
+# controller (not even a passive one) and no fail-mode flow, and flows
+# added meanwhile (the saved flows) stay; then it proceeds. Once false it
+# is not read again.
+X ovs-appctl exit || exit 1
+for _ in $(seq 100); do [[ -e $D/ovs-vswitchd.pid ]] || break; sleep 0.1; done
+V --no-wait set open_vswitch . other_config:flow-restore-wait=true -- set bridge br0 fail_mode=standalone
+X "$BIN" "unix:$D/db.sock" --pidfile --detach --no-chdir --log-file -vconsole:off || exit 1
+flows "restarted with flow-restore-wait=true, fail_mode=standalone"
+X ovs-ofctl add-flow br0 priority=20,cookie=0x14,actions=drop
+V set-controller br0 tcp:127.0.0.1:19164 ptcp:19163:127.0.0.1
+flows "flow-restore-wait: controllers set"
+if X ovs-ofctl show tcp:127.0.0.1:19163 >/dev/null 2>&1; then echo "ovs-ofctl show tcp:127.0.0.1:19163: ok"; else echo "ovs-ofctl show tcp:127.0.0.1:19163: failed"; fi
+V --columns=target,is_connected,role,status list controller | grep -v '^$' | sort
+V del-controller br0
+flows "flow-restore-wait: controllers removed"
+V set-controller br0 ptcp:19163:127.0.0.1
+V remove open_vswitch . other_config flow-restore-wait
+flows "flow-restore-wait removed, passive controller"
+for _ in $(seq 50); do X ovs-ofctl show tcp:127.0.0.1:19163 >/dev/null 2>&1 && break; sleep 0.1; done
+if X ovs-ofctl show tcp:127.0.0.1:19163 >/dev/null 2>&1; then echo "ovs-ofctl show tcp:127.0.0.1:19163: ok"; else echo "ovs-ofctl show tcp:127.0.0.1:19163: failed"; fi
+V set open_vswitch . other_config:flow-restore-wait=true
+V set-controller br0 tcp:127.0.0.1:19164
+flows "flow-restore-wait=true again (not read), active controller"
 exit 0
