@@ -26,6 +26,14 @@
 // an output to one runs the packet through the peer bridge's pipeline,
 // from the peer port, on the same goroutine, at the end of the batch.
 //
+// Tunnel ports (AddTunnel: Interface type geneve or vxlan) need
+// Config.Tunnels, shared by the bridges (tunnel.go): an output to one is
+// routed, resolved and encapsulated at the end of the batch and runs
+// through the bridge whose LOCAL port the route's device is; while one
+// exists, an output of tunnel traffic for a port device's address is
+// decapsulated into the tunnel port's bridge instead, and neighbour
+// replies are snooped, as OVS's userspace datapath (native tunnelling).
+//
 // cmd/gswitch is the only importer; the package imports packet, ct,
-// pipeline, ofproto and ports (tests/deps_test.go).
+// pipeline, ofproto, ports, tunnel and tunnel/underlay (tests/deps_test.go).
 package datapath
