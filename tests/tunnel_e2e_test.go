@@ -16,41 +16,47 @@ import (
 	"gswitch/tests/netns"
 )
 
-// TestPrivilegedTunnelGeneveTwoChassis runs two chassis, each a namespace
+// TestPrivilegedTunnelTwoChassis runs two chassis, each a namespace
 // with the switch daemon in database mode: br-int holds a VM's veth and a
 // Geneve port (remote_ip the other chassis, key=flow), br-phy holds the
 // underlay address on its LOCAL port and a veth to the other chassis, both
 // bridges NORMAL. The VMs ping (IPv4 and IPv6) and talk TCP across the tunnel: the first
 // packet finds no neighbour (an ARP request goes out of br-phy, its reply
 // is snooped), later ones are encapsulated, recognized on the other side
-// and decapsulated into its br-int. The same is run with OVS 3.1's
+// and decapsulated into its br-int; then the same with VXLAN ports. The
+// same is run with OVS 3.1's
 // ovs-vswitchd: the results, the ports' descriptions and every distinct
 // frame header seen on the underlay (outer headers, the inner Ethernet and
 // IP header) must be the same.
-func TestPrivilegedTunnelGeneveTwoChassis(t *testing.T) {
+func TestPrivilegedTunnelTwoChassis(t *testing.T) {
 	netns.Require(t)
-	bin := netns.Bin(t)
-	got := geneveTwoChassis(t, bin, "g")
-	for _, want := range []string{"ping=ok", "ping6=ok", "tcp=ok", "neigh-a=198.51.100.2 br-phy", "neigh-b=198.51.100.1 br-phy"} {
-		if !strings.Contains(strings.Join(got, "\n"), want) {
-			t.Errorf("gswitch: no %q in\n%s", want, strings.Join(got, "\n"))
-		}
-	}
-	t.Logf("gswitch:\n%s", strings.Join(got, "\n"))
-	if _, err := exec.LookPath("ovs-vswitchd"); err != nil {
-		t.Skip("ovs-vswitchd not installed")
-	}
-	want := geneveTwoChassis(t, "ovs-vswitchd", "o")
-	if d := lineDiff(strings.Join(want, "\n"), strings.Join(got, "\n")); d != "" {
-		t.Errorf("gswitch differs from OVS 3.1 (- OVS, + gswitch):\n%s", d)
+	for _, typ := range []string{"geneve", "vxlan"} {
+		t.Run(typ, func(t *testing.T) {
+			bin := netns.Bin(t)
+			got := tunnelTwoChassis(t, bin, typ, "g"+typ[:1])
+			for _, want := range []string{"ping=ok", "ping6=ok", "tcp=ok", "neigh-a=198.51.100.2 br-phy", "neigh-b=198.51.100.1 br-phy"} {
+				if !strings.Contains(strings.Join(got, "\n"), want) {
+					t.Errorf("gswitch: no %q in\n%s", want, strings.Join(got, "\n"))
+				}
+			}
+			t.Logf("gswitch:\n%s", strings.Join(got, "\n"))
+			if _, err := exec.LookPath("ovs-vswitchd"); err != nil {
+				t.Skip("ovs-vswitchd not installed")
+			}
+			want := tunnelTwoChassis(t, "ovs-vswitchd", typ, "o"+typ[:1])
+			if d := lineDiff(strings.Join(want, "\n"), strings.Join(got, "\n")); d != "" {
+				t.Errorf("gswitch differs from OVS 3.1 (- OVS, + gswitch):\n%s", d)
+			}
+		})
 	}
 }
 
 var reOFPortAddr = regexp.MustCompile(`addr:[0-9a-f:]{17}`)
 
-// geneveTwoChassis builds the two chassis (namespaces tagged tag) with
-// daemon bin, runs the traffic and returns what is compared.
-func geneveTwoChassis(t *testing.T, bin, tag string) []string {
+// tunnelTwoChassis builds the two chassis (namespaces tagged tag, tunnel
+// ports of type typ) with daemon bin, runs the traffic and returns what is
+// compared.
+func tunnelTwoChassis(t *testing.T, bin, typ, tag string) []string {
 	const tcpPort = "19380" // the same in both runs: the outer UDP source port hashes it
 	p := "s6t-" + tag
 	CA, CB := netns.New(t, p+"ca"), netns.New(t, p+"cb")
@@ -91,7 +97,7 @@ func geneveTwoChassis(t *testing.T, bin, tag string) []string {
 		c.d = startDBSwitch(t, c.ns, bin)
 		c.d.Vsctl("add-br", "br-int", "--", "set", "bridge", "br-int", "datapath_type=netdev",
 			"--", "add-port", "br-int", c.vm, "--", "set", "interface", c.vm, "ofport_request=1",
-			"--", "add-port", "br-int", "gnv0", "--", "set", "interface", "gnv0", "type=geneve", "ofport_request=2",
+			"--", "add-port", "br-int", "gnv0", "--", "set", "interface", "gnv0", "type="+typ, "ofport_request=2",
 			"options:remote_ip="+c.remote, "options:key=flow",
 			"--", "add-br", "br-phy", "--", "set", "bridge", "br-phy", "datapath_type=netdev",
 			"other-config:hwaddr=\""+c.hw+"\"",
@@ -104,7 +110,7 @@ func geneveTwoChassis(t *testing.T, bin, tag string) []string {
 		res = append(res, "gnv0 ofport="+c.d.Vsctl("get", "interface", "gnv0", "ofport")+" error="+c.d.Vsctl("get", "interface", "gnv0", "error"))
 	}
 	// A tunnel interface OVS refuses gets OVS's error and no port.
-	cs[0].d.Vsctl("add-port", "br-int", "gnv9", "--", "set", "interface", "gnv9", "type=geneve")
+	cs[0].d.Vsctl("add-port", "br-int", "gnv9", "--", "set", "interface", "gnv9", "type="+typ)
 	res = append(res, "gnv9 ofport="+cs[0].d.Vsctl("get", "interface", "gnv9", "ofport")+" error="+cs[0].d.Vsctl("get", "interface", "gnv9", "error"))
 	cs[0].d.Vsctl("del-port", "gnv9")
 	if out, err := cs[0].d.In("ovs-ofctl", "dump-ports-desc", "br-int"); err == nil {
@@ -181,8 +187,8 @@ func geneveTwoChassis(t *testing.T, bin, tag string) []string {
 const tcpClientPort = 19399
 
 // underlayFrames reads a pcap file and returns its distinct frame headers,
-// sorted: ARP frames whole; Geneve frames as the outer Ethernet, IPv4, UDP
-// and Geneve headers, then the inner Ethernet header and the inner ARP or
+// sorted: ARP frames whole; Geneve and VXLAN frames as the outer Ethernet,
+// IPv4, UDP and Geneve/VXLAN headers (8 bytes each), then the inner Ethernet header and the inner ARP or
 // IPv4 header with its id and checksum left out (they vary with the run);
 // TCP only of the connection from tcpClientPort; inner IPv6 only ICMPv6
 // echo requests and replies, without the flow label.
@@ -207,7 +213,7 @@ func underlayFrames(path string) ([]string, error) {
 		case f[12] == 0x08 && f[13] == 0x06:
 			s = "arp " + hex.EncodeToString(f[:min(len(f), 42)])
 		case f[12] == 0x08 && f[13] == 0x00 && len(f) >= 50+14 && f[23] == 17:
-			s = "geneve " + hex.EncodeToString(f[:50]) + " | " + hex.EncodeToString(f[50:64])
+			s = "udp " + hex.EncodeToString(f[:50]) + " | " + hex.EncodeToString(f[50:64])
 			in := f[64:]
 			switch {
 			case f[62] == 0x08 && f[63] == 0x06 && len(in) >= 28:
