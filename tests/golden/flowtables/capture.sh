@@ -50,14 +50,8 @@ DB_PID="" VS_PID="" MADE_NS=""
 export OVS_RUNDIR=$T OVS_DBDIR=$T OVS_LOGDIR=$T OVS_SYSCONFDIR=$T
 
 nsx() { ip netns exec "$NS" "$@"; }
-alive() { [[ -n $1 && -r /proc/$1/stat ]] && [[ $(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -d' ' -f1) != Z ]]; }
-killpid() {
-	local pid=$1 i
-	alive "$pid" || return 0
-	kill -TERM "$pid" 2>/dev/null
-	for ((i = 0; i < 50; i++)); do alive "$pid" || return 0; sleep 0.1; done
-	kill -KILL "$pid" 2>/dev/null
-}
+# alive, killpid
+. "$(dirname "${BASH_SOURCE[0]}")/../proc.sh"
 cleanup() {
 	if [[ -n $VS_PID ]]; then
 		timeout 10 ovs-appctl -t "$T/vswitchd.ctl" exit --cleanup >/dev/null 2>&1

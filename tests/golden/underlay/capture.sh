@@ -36,14 +36,8 @@ export OVS_RUNDIR=$T OVS_DBDIR=$T OVS_LOGDIR=$T OVS_SYSCONFDIR=$T
 
 nsx() { ip netns exec "$NS" "$@"; }
 peer() { ip netns exec "$PEER" "$@"; }
-alive() { [[ -n $1 && -r /proc/$1/stat ]] && [[ $(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -d' ' -f1) != Z ]]; }
-killpid() {
-	local pid=$1 i
-	alive "$pid" || return 0
-	kill -TERM "$pid" 2>/dev/null
-	for ((i = 0; i < 50; i++)); do alive "$pid" || return 0; sleep 0.1; done
-	kill -KILL "$pid" 2>/dev/null
-}
+# alive, killpid
+. "$(dirname "${BASH_SOURCE[0]}")/../proc.sh"
 cleanup() {
 	[[ -z $DUMP_PID ]] || killpid "$DUMP_PID"
 	if [[ -n $VS_PID ]]; then
