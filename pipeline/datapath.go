@@ -347,6 +347,20 @@ func (c *change) commit() {
 	c.d.cur.Store(c.v)
 }
 
+// finish ends a change begun under d.mu: it publishes the new version when
+// the change made one (otherwise it applies only learn's bookkeeping, as
+// for a learn that refreshed an existing flow), unlocks d.mu and reports
+// the flow events and flow-removed messages.
+func (c *change) finish() {
+	if c.dirty {
+		c.commit()
+	} else {
+		c.finishLearnedLocked()
+	}
+	c.d.mu.Unlock()
+	c.report()
+}
+
 func (c *change) report() {
 	if len(c.events) > 0 {
 		c.d.cfg.FlowEvents.FlowEvents(c.events)
@@ -510,11 +524,7 @@ func (d *Datapath) FlowMods(fms []*FlowMod, now int64) (int, error) {
 			return i, err
 		}
 	}
-	if c.dirty {
-		c.commit()
-	}
-	d.mu.Unlock()
-	c.report()
+	c.finish()
 	return len(fms), nil
 }
 
@@ -542,11 +552,7 @@ func (d *Datapath) ModBatch(mods []Mod, now int64) (failed int, err error) {
 			return i, err
 		}
 	}
-	if c.dirty {
-		c.commit()
-	}
-	d.mu.Unlock()
-	c.report()
+	c.finish()
 	return -1, nil
 }
 

@@ -424,13 +424,7 @@ func (w *worker) flushLearns() {
 	}
 	c := d.begin(w.now)
 	d.drainLearnsLocked(c)
-	if c.dirty {
-		c.commit()
-	} else {
-		c.finishLearnedLocked()
-	}
-	d.mu.Unlock()
-	c.report()
+	c.finish()
 }
 
 // drainLearnsLocked applies the queued learns to c (d.mu held).
@@ -500,13 +494,7 @@ func (w *worker) applyOwnLearns() error {
 	}
 	clear(w.lq)
 	w.lq = w.lq[:0]
-	if c.dirty {
-		c.commit()
-	} else {
-		c.finishLearnedLocked()
-	}
-	d.mu.Unlock()
-	c.report()
+	c.finish()
 	return first
 }
 

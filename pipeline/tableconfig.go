@@ -62,13 +62,7 @@ func (d *Datapath) SetTableConfig(table uint8, tc TableConfig, now int64) {
 			c.remove(victim, RemovedEviction)
 		}
 	}
-	if c.dirty {
-		c.commit()
-	} else {
-		c.finishLearnedLocked()
-	}
-	d.mu.Unlock()
-	c.report()
+	c.finish()
 }
 
 // SetTableEviction turns eviction on or off for table (TableAll: every
