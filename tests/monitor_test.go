@@ -122,7 +122,9 @@ func TestPrivilegedFlowTimeouts(t *testing.T) {
 // NXST_FLOW_MONITOR, each with and without initial flows, own, actions, delete/modify, and with
 // out_port, table and match filters) while another ovs-ofctl adds,
 // modifies, replaces and deletes flows and one expires; each output must be
-// OVS 3.1's for the same steps (capture-flowmon.sh beside the goldens).
+// OVS 3.1's for the same steps (capture-flowmon.sh beside the goldens). The
+// script waits for each event it needs (its stderr, which fails the test,
+// says which one did not come).
 func TestPrivilegedFlowMonitorVsOVS(t *testing.T) {
 	tp := newGoldenTopo(t, "s6nw")
 	dir := t.TempDir()

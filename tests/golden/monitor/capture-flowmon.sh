@@ -22,7 +22,7 @@ for f in "$tmp"/*.raw; do
 	"$tmp/normalize" monitor <"$f" >"$here/flowmon.$name.txt"
 	args=$(sed -n "s/^\t\"$name|\(.*\)\"\$/\1/p" "$here/flowmon-steps.sh")
 	{
-		printf '# setup: private OVS 3.1 (tests/ovsref/ovs-env.sh), ports %s-p1=1 %s-p2=2, protocols OpenFlow10,13,14,15, fail-mode secure; the monitor runs while tests/golden/monitor/flowmon-steps.sh adds, modifies (changed, unchanged), replaces, deletes flows and one expires (hard_timeout=1); captured by tests/golden/monitor/capture-flowmon.sh; its "terminating with signal" line dropped\n' "$pfx" "$pfx"
+		printf '# setup: private OVS 3.1 (tests/ovsref/ovs-env.sh), ports %s-p1=1 %s-p2=2, protocols OpenFlow10,13,14,15, fail-mode secure; the monitor runs while tests/golden/monitor/flowmon-steps.sh adds, modifies (changed, unchanged), replaces, deletes flows, one expires (hard_timeout=1) and a last flow is added; captured by tests/golden/monitor/capture-flowmon.sh; its "terminating with signal" line dropped\n' "$pfx" "$pfx"
 		printf '# normalize: monitor\n'
 		printf '# exit status: (stopped)\n'
 		printf 'ovs-ofctl %s\n' "$args"

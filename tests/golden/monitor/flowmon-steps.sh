@@ -1,7 +1,11 @@
 #!/usr/bin/env bash
 # flowmon-steps.sh OUTDIR [NAME...] - what `ovs-ofctl monitor br0 watch:...`
 # prints while another ovs-ofctl adds, modifies and deletes flows (and one
-# expires). Runs against whatever switch `ovs-ofctl ... br0` reaches
+# expires), then adds a last flow (tp_dst=7009) that every variant shows, so
+# the script knows the monitor has printed the rest. Each step waits for
+# what it needs (the monitor's first reply, the flow's expiry in dump-flows,
+# that last flow), up to 30 s, not for a fixed time: fixed sleeps failed on
+# a loaded machine. Runs against whatever switch `ovs-ofctl ... br0` reaches
 # (OVS_RUNDIR): capture-flowmon.sh runs it in a private OVS 3.1 to make the
 # goldens (flowmon.NAME.txt), TestPrivilegedFlowMonitorVsOVS in gswitch's
 # namespace. Writes OUTDIR/NAME.raw per variant: the monitor's output minus
@@ -36,6 +40,23 @@ variants=(
 	"of13-watch-nodelete|-O OpenFlow13 monitor br0 watch:!delete,!modify"
 )
 of() { ovs-ofctl -O OpenFlow13 "$@" || echo "FAILED: ovs-ofctl $*" >&2; }
+# wait_for WHAT CMD...: runs CMD every 0.1 s until it succeeds (30 s at most).
+wait_for() {
+	local what=$1 end=$((SECONDS + 30))
+	shift
+	until "$@"; do
+		if ((SECONDS >= end)); then
+			echo "timed out waiting for $what" >&2
+			return 1
+		fi
+		sleep 0.1
+	done
+}
+# expired: the hard_timeout=1 flow is gone from table 2.
+expired() {
+	local d
+	d=$(ovs-ofctl -O OpenFlow13 dump-flows br0 table=2) && [[ $d != *tcp* ]]
+}
 for v in "${variants[@]}"; do
 	name=${v%%|*}
 	if (($#)) && [[ " $* " != *" $name "* ]]; then
@@ -47,7 +68,7 @@ for v in "${variants[@]}"; do
 	# shellcheck disable=SC2086
 	timeout 30 ovs-ofctl ${v#*|} >"$out/$name.full" 2>&1 &
 	pid=$!
-	sleep 1
+	wait_for "the monitor's first reply" grep -qs reply "$out/$name.full"
 	of add-flow br0 "table=0,priority=20,udp,tp_dst=7002,actions=output:2"
 	sleep 0.3
 	of mod-flows br0 "table=0,udp,tp_dst=7001,actions=output:2"
@@ -61,9 +82,11 @@ for v in "${variants[@]}"; do
 	of del-flows br0 "table=0,udp,tp_dst=7001"
 	sleep 0.3
 	of add-flow br0 "table=2,priority=30,hard_timeout=1,tcp,actions=drop"
-	sleep 2.5
+	wait_for "the hard_timeout=1 flow to expire" expired
 	of del-flows br0
-	sleep 0.5
+	sleep 0.3
+	of add-flow br0 "table=0,priority=1,udp,tp_dst=7009,actions=output:2"
+	wait_for "the monitor to print the last flow" grep -qs tp_dst=7009 "$out/$name.full"
 	kill "$pid"
 	wait "$pid" 2>/dev/null
 	grep -Ev 'fatal_signal|WARN|terminating with signal' "$out/$name.full" >"$out/$name.raw"
