@@ -44,11 +44,28 @@ func TestPrivilegedTunnelTwoChassis(t *testing.T) {
 				t.Skip("ovs-vswitchd not installed")
 			}
 			want := tunnelTwoChassis(t, "ovs-vswitchd", typ, "o"+typ[:1])
-			if d := lineDiff(strings.Join(want, "\n"), strings.Join(got, "\n")); d != "" {
+			// ARP frames on the underlay are left out of the comparison: which
+			// chassis resolves first, whether the kernel's underlay veth answers
+			// too, and whether tcpdump is already capturing then, all follow
+			// timing (a CI run saw OVS's capture without any). The ARP request
+			// sent on a miss is compared byte for byte by tunnel/underlay's
+			// TestMissFramesVsOVS, and the neighbours learned are compared here.
+			if d := lineDiff(strings.Join(withoutARP(want), "\n"), strings.Join(withoutARP(got), "\n")); d != "" {
 				t.Errorf("gswitch differs from OVS 3.1 (- OVS, + gswitch):\n%s", d)
 			}
 		})
 	}
+}
+
+// withoutARP returns lines without the "arp ..." underlay frames.
+func withoutARP(lines []string) []string {
+	out := make([]string, 0, len(lines))
+	for _, l := range lines {
+		if !strings.HasPrefix(l, "arp ") {
+			out = append(out, l)
+		}
+	}
+	return out
 }
 
 var reOFPortAddr = regexp.MustCompile(`addr:[0-9a-f:]{17}`)
