@@ -21,19 +21,7 @@ import (
 // packet-out (learn) errors past a limit, the flows left after eviction and
 // the bridge module's log lines about the tables.
 func TestPrivilegedFlowTablesGoldens(t *testing.T) {
-	netns.Require(t)
-	bin := netns.Bin(t)
-	if _, err := exec.LookPath("ovsdb-server"); err != nil {
-		t.Skip("ovsdb-server not installed")
-	}
-	out := t.TempDir()
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, "bash", "golden/flowtables/capture.sh", out)
-	cmd.Env = append(os.Environ(), "VSWITCHD="+bin, "S6F_NS=s6f-gold")
-	if b, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("capture.sh with gswitch: %v\n%s", err, b)
-	}
+	out := runCaptureWithGswitch(t, "golden/flowtables/capture.sh", "S6F_NS=s6f-gold")
 	steps, _ := filepath.Glob("golden/flowtables/[0-9][0-9]-*.txt")
 	if len(steps) < 21 {
 		t.Fatalf("only %d goldens", len(steps))
@@ -60,3 +48,26 @@ func TestPrivilegedFlowTablesGoldens(t *testing.T) {
 }
 
 var reGroupsWarn = regexp.MustCompile(`(?m)^bridge\|WARN\|bridge br0 table \d+: .*'groups'.*\n`)
+
+// runCaptureWithGswitch runs a capture script under tests/golden with
+// gswitch as VSWITCHD (the script's ovs-vswitchd), extra environment env,
+// and a fresh output directory, which it returns. It skips without
+// ovsdb-server and fails the test when the script fails or takes over 5
+// minutes.
+func runCaptureWithGswitch(t *testing.T, script string, env ...string) string {
+	t.Helper()
+	netns.Require(t)
+	bin := netns.Bin(t)
+	if _, err := exec.LookPath("ovsdb-server"); err != nil {
+		t.Skip("ovsdb-server not installed")
+	}
+	out := t.TempDir()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "bash", script, out)
+	cmd.Env = append(append(os.Environ(), "VSWITCHD="+bin), env...)
+	if b, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("%s with gswitch: %v\n%s", script, err, b)
+	}
+	return out
+}

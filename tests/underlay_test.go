@@ -1,15 +1,10 @@
 package tests
 
 import (
-	"context"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
-
-	"gswitch/tests/netns"
 )
 
 // underlayStep is one step of tests/golden/underlay/steps.txt.
@@ -40,19 +35,7 @@ func splitUnderlaySteps(s string) []underlayStep {
 // tunnel/underlay's TestSnoopReplay and TestMissFramesVsOVS from the frames
 // the same run kept.
 func TestPrivilegedUnderlayGoldens(t *testing.T) {
-	netns.Require(t)
-	bin := netns.Bin(t)
-	if _, err := exec.LookPath("ovsdb-server"); err != nil {
-		t.Skip("ovsdb-server not installed")
-	}
-	out := t.TempDir()
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, "bash", "golden/underlay/capture.sh", out)
-	cmd.Env = append(os.Environ(), "VSWITCHD="+bin, "S6R_NS=s6r-gsw")
-	if b, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("capture.sh with gswitch: %v\n%s", err, b)
-	}
+	out := runCaptureWithGswitch(t, "golden/underlay/capture.sh", "S6R_NS=s6r-gsw")
 	wantB, err := os.ReadFile("golden/underlay/steps.txt")
 	if err != nil {
 		t.Fatal(err)
