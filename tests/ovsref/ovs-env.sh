@@ -49,12 +49,17 @@
 # `capture.sh cleanup` stops daemons left in /tmp/ggo-ovs.* only when that shell
 # is gone (a run killed with SIGKILL, whose trap never ran).
 #
+# OVSENV_VSWITCHD (default ovs-vswitchd) is the switch daemon started with
+# ovs-vswitchd's command line: a path to gswitch runs gswitch instead
+# (tests/ovn/lib.sh does so for SWITCH=gswitch).
+#
 # The bridge is always datapath_type=netdev (userspace datapath and its
 # userspace conntrack; no kernel module). Daemons are started with --detach
 # and stopped by the PIDs in their pid files (exit --cleanup first, then TERM,
 # then KILL) on every exit path.
 
 OVSENV_SCHEMA=${OVS_SCHEMA:-/usr/share/openvswitch/vswitch.ovsschema}
+OVSENV_VSWITCHD=${OVSENV_VSWITCHD:-ovs-vswitchd}
 OVSENV_DIR=""
 OVSENV_NS=ggo-sw
 OVSENV_BR=br0
@@ -141,7 +146,7 @@ ovsenv_start() {
 	done
 	[[ -z $OVSENV_VS_PID && -z $OVSENV_DB_PID ]] || { ovsenv_log "already running"; return 1; }
 	local c
-	for c in ovsdb-tool ovsdb-server ovs-vswitchd ovs-vsctl ovs-ofctl ovs-appctl; do
+	for c in ovsdb-tool ovsdb-server "$OVSENV_VSWITCHD" ovs-vsctl ovs-ofctl ovs-appctl; do
 		command -v "$c" >/dev/null || { ovsenv_log "$c not installed (Debian: openvswitch-switch)"; return 1; }
 	done
 	[[ -r $OVSENV_SCHEMA ]] || { ovsenv_log "schema $OVSENV_SCHEMA missing"; return 1; }
@@ -169,11 +174,13 @@ ovsenv_start() {
 		2>>"$OVSENV_DIR/daemons.stderr" || return 1
 	OVSENV_DB_PID=$(ovsenv_pid "$OVSENV_DIR/ovsdb.pid" ovsdb-server) || return 1
 	ovsenv_vsctl --no-wait init || return 1
-	ovsenv_nsx ovs-vswitchd "$OVSENV_DB" \
+	ovsenv_nsx "$OVSENV_VSWITCHD" "$OVSENV_DB" \
 		--pidfile="$OVSENV_DIR/ovs-vswitchd.pid" --unixctl="$OVSENV_CTL" \
 		--log-file="$OVSENV_DIR/ovs-vswitchd.log" --detach --no-chdir \
 		2>>"$OVSENV_DIR/daemons.stderr" || return 1
-	OVSENV_VS_PID=$(ovsenv_pid "$OVSENV_DIR/ovs-vswitchd.pid" ovs-vswitchd) || return 1
+	# its process name: the program's file name, cut to the kernel's 15 bytes
+	local comm=${OVSENV_VSWITCHD##*/}
+	OVSENV_VS_PID=$(ovsenv_pid "$OVSENV_DIR/ovs-vswitchd.pid" "${comm:0:15}") || return 1
 	# the name plain `ovs-appctl COMMAND` (target ovs-vswitchd) looks for
 	ln -sf ovs-vswitchd.ctl "$OVSENV_DIR/ovs-vswitchd.$OVSENV_VS_PID.ctl"
 
