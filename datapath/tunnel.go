@@ -339,39 +339,99 @@ func (st *tnlState) tlvOf(i int) *packet.TLVTable {
 
 // flushTunnel sends what is queued for tunnel port p.
 func (b *Bridge) flushTunnel(p *port) {
-	t := b.cfg.Tunnels
-	te := p.tnl
-	sc := tnlScratches.Get().(*tnlScratch)
+	q := tnlOut{b: b, sc: tnlScratches.Get().(*tnlScratch)}
 	var out [packet.MaxBatch]*packet.Packet
 	for p.npend.Load() > 0 {
 		n := p.take(out[:])
 		if n == 0 {
 			break
 		}
-		var cur *Bridge
-		np := 0
 		for i := 0; i < n; i++ {
 			pk := out[i]
 			out[i] = nil
-			to, ok := b.encap(t, te, pk)
-			if !ok {
-				b.pool.Put(pk)
+			if ports.HasOffload(&pk.Off) {
+				b.encapOffload(&q, p.tnl, pk)
 				continue
 			}
-			if cur != to && np > 0 {
-				b.runBatch(cur, sc, np, false)
-				np = 0
-			}
-			cur = to
-			pk.Key.SetInPort(pipeline.PortLocal)
-			sc.pkts[np] = pk
-			np++
+			b.encapOne(&q, p.tnl, pk)
 		}
-		if np > 0 {
-			b.runBatch(cur, sc, np, false)
-		}
+		q.flush()
 	}
-	tnlScratches.Put(sc)
+	tnlScratches.Put(q.sc)
+}
+
+// tnlOut gathers encapsulated frames into batches, one egress bridge and
+// at most packet.MaxBatch frames at a time.
+type tnlOut struct {
+	b   *Bridge
+	sc  *tnlScratch
+	cur *Bridge
+	np  int
+}
+
+func (q *tnlOut) add(to *Bridge, pk *packet.Packet) {
+	if q.np > 0 && (q.cur != to || q.np == len(q.sc.pkts)) {
+		q.flush()
+	}
+	q.cur = to
+	q.sc.pkts[q.np] = pk
+	q.np++
+}
+
+func (q *tnlOut) flush() {
+	if q.np > 0 {
+		q.b.runBatch(q.cur, q.sc, q.np, false)
+		q.np = 0
+	}
+}
+
+// encapOne encapsulates pk, a wire frame, and queues it (or drops it).
+func (b *Bridge) encapOne(q *tnlOut, te *tunnelEnd, pk *packet.Packet) {
+	to, ok := b.encap(b.cfg.Tunnels, te, pk)
+	if !ok {
+		b.pool.Put(pk)
+		return
+	}
+	pk.Key.SetInPort(pipeline.PortLocal)
+	q.add(to, pk)
+}
+
+// encapOffload sends pk, a frame whose checksum or segmentation the
+// kernel left to us (pk.Off), as the wire frames it stands for, each
+// encapsulated: the outer headers would hide the inner ones from the
+// underlay port's offload, so a partial checksum is completed and a GSO
+// super-frame cut into segments (ports.Segment: lengths, IPv4 ids, TCP
+// sequence numbers and flags, checksums) before encapsulation. OVS 3.1
+// drops such frames instead ("Tunneling packets with HW offload flags is
+// not supported").
+func (b *Bridge) encapOffload(q *tnlOut, te *tunnelEnd, pk *packet.Packet) {
+	t := b.cfg.Tunnels
+	if !ports.IsGSO(&pk.Off) {
+		if err := ports.RecomputeOffloadChecksum(pk); err != nil {
+			t.encErrs.Add(1)
+			b.pool.Put(pk)
+			return
+		}
+		pk.Off = packet.Offload{}
+		b.encapOne(q, te, pk)
+		return
+	}
+	err := ports.Segment(pk, func(f []byte) {
+		s := b.pool.Get()
+		s.SetLen(copy(s.RxSpace(), f))
+		s.Key = pk.Key
+		s.Key.Flags &^= packet.FlagCsumPartial
+		s.Tun.Present = pk.Tun.Present
+		if pk.Tun.Present != 0 {
+			s.Tun.Opts = pk.Tun.Opts
+		}
+		s.PatchDepth = pk.PatchDepth
+		b.encapOne(q, te, s)
+	})
+	if err != nil {
+		t.encErrs.Add(1)
+	}
+	b.pool.Put(pk)
 }
 
 // encap routes and encapsulates pk for tunnel end te: the bridge its

@@ -33,17 +33,34 @@ type tunnelEnv struct {
 }
 
 func newTunnelEnv(t *testing.T, failMode string) *tunnelEnv {
+	return newTunnelEnvAt(t, failMode, local4, remote4, 120)
+}
+
+// newTunnelEnvAt is newTunnelEnv with br-phy's address local in a subnet
+// of plen bits (of 128) and gnv0's remote_ip remote.
+func newTunnelEnvAt(t *testing.T, failMode string, local, remote underlay.Addr, plen int) *tunnelEnv {
 	e := newEnv(t)
+	var m underlay.Addr
+	for i := 0; i < plen; i++ {
+		m[i/8] |= 0x80 >> (i % 8)
+	}
+	var sub underlay.Addr
+	for i := range sub {
+		sub[i] = local[i] & m[i]
+	}
+	if local.Is4() {
+		m = underlay.AddrFrom4([4]byte(m[12:]))
+	}
 	addrs := func(dev string) ([]underlay.IfAddr, error) {
 		if dev == "br-phy" {
-			return []underlay.IfAddr{{IP: local4, Mask: underlay.AddrFrom4([4]byte{255, 255, 255, 0})}}, nil
+			return []underlay.IfAddr{{IP: local, Mask: m}}, nil
 		}
 		return nil, errors.New("no such device")
 	}
 	u := underlay.New(addrs)
 	u.Router.ResetKernel([]underlay.KernelRoute{
-		{Dst: local4, Plen: 128, Local: true, Dev: "br-phy"},
-		{Dst: underlay.AddrFrom4([4]byte{198, 51, 100, 0}), Plen: 120, Dev: "br-phy"},
+		{Dst: local, Plen: 128, Local: true, Dev: "br-phy"},
+		{Dst: sub, Plen: plen, Dev: "br-phy"},
 	}, addrs)
 	te := &tunnelEnv{tun: NewTunnels(u, addrs, nil)}
 	te.vm, te.phy = porttest.New("vm"), porttest.New("phy")
@@ -61,7 +78,7 @@ func newTunnelEnv(t *testing.T, failMode string) *tunnelEnv {
 		t.Fatal(err)
 	}
 	t.Cleanup(te.brPhy.Close)
-	cfg, _, err := tunnel.ParseConfig("gnv0", "geneve", map[string]string{"remote_ip": "198.51.100.2", "key": "flow"})
+	cfg, _, err := tunnel.ParseConfig("gnv0", "geneve", map[string]string{"remote_ip": remote.String(), "key": "flow"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,9 +3,11 @@ package packet
 import "sync"
 
 // Buffer sizes. A frame with GSO from a TAP or AF_PACKET port can be up to
-// 64 KiB; Headroom lets push_vlan grow a frame without a copy.
+// 64 KiB; Headroom lets push_vlan, and a tunnel port's outer headers (up to
+// Ethernet, IPv6, UDP and Geneve with 56 bytes of options), grow a frame
+// without moving it.
 const (
-	Headroom = 64
+	Headroom = 128
 	BufSize  = 65536 + Headroom + 64
 	MaxBatch = 64
 )

@@ -223,8 +223,10 @@ func Pop(pk *packet.Packet, t Type, h *Header) Drop {
 	}
 	u := b[l4:]
 	if binary.BigEndian.Uint16(u[6:]) != 0 {
-		// OVS sums the rest of the frame, trailing bytes included.
-		if packet.Fold(packet.Sum(u, pseudo)) != 0xffff {
+		// OVS sums the rest of the frame, trailing bytes included. A
+		// partial outer checksum (the sending stack on this host left it
+		// to the device) is not verified, as the kernel does not.
+		if !outerPartial(pk, l4) && packet.Fold(packet.Sum(u, pseudo)) != 0xffff {
 			return h.fail(ReasonUDPCsum, 0, 0)
 		}
 		h.Flags |= FlagCsum
@@ -282,7 +284,35 @@ func Pop(pk *packet.Packet, t Type, h *Header) Drop {
 		return h.fail(ReasonNoL3L4, 0, 0)
 	}
 	pk.Shrink(0, hlen)
+	innerOffload(pk, hlen)
 	return Pass
+}
+
+// outerPartial reports whether pk's offload says the UDP checksum at l4
+// is partial.
+func outerPartial(pk *packet.Packet, l4 int) bool {
+	return pk.Key.Flags&packet.FlagCsumPartial != 0 && int(pk.Off.CsumStart) == l4
+}
+
+// innerOffload moves pk's offload description past the hlen bytes of
+// outer headers Pop stripped: an offload of the inner frame keeps its
+// meaning, one of the outer headers is gone with them.
+func innerOffload(pk *packet.Packet, hlen int) {
+	o := &pk.Off
+	if *o == (packet.Offload{}) {
+		return
+	}
+	if int(o.CsumStart) <= hlen {
+		*o = packet.Offload{}
+		pk.Key.Flags &^= packet.FlagCsumPartial
+		return
+	}
+	o.CsumStart -= uint16(hlen)
+	if int(o.HdrLen) > hlen {
+		o.HdrLen -= uint16(hlen)
+	} else {
+		o.HdrLen = 0
+	}
 }
 
 func (h *Header) fail(r Reason, a, b int) Drop {

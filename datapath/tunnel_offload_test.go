@@ -1,0 +1,177 @@
+package datapath
+
+import (
+	"bytes"
+	"encoding/binary"
+	"fmt"
+	"math/rand"
+	"testing"
+	"time"
+
+	"gswitch/packet"
+	"gswitch/packet/pkttest"
+	"gswitch/ports"
+	"gswitch/tunnel/underlay"
+)
+
+var (
+	local6  = underlay.AddrFromHiLo(0x20010db800000000, 1)
+	remote6 = underlay.AddrFromHiLo(0x20010db800000000, 2)
+)
+
+// offloadFrame is an inner TCP frame as a VM's veth with TSO hands it
+// over: payload n bytes, the IPv4 id 0xfffe (it wraps while segmenting),
+// the sequence number 0xfffff000 (it wraps too), TCP flags flags, the
+// checksum partial (the field holds the pseudo-header sum), and GSO of
+// mss bytes when mss is not 0.
+func offloadFrame(t *testing.T, v6 bool, flags string, n, mss int) (*packet.Packet, []byte) {
+	t.Helper()
+	payload := make([]byte, n)
+	rand.New(rand.NewSource(int64(n))).Read(payload)
+	var f []byte
+	l3, l4 := 14, 34
+	if v6 {
+		f = pkttest.TCP6("2001:db8:1::1", "2001:db8:1::2", 19650, 19651, flags, 0xfffff000, 7, payload)
+		l4 = 54
+	} else {
+		f = pkttest.TCP4("203.0.113.1", "203.0.113.2", 19650, 19651, flags, 0xfffff000, 7, payload)
+		binary.BigEndian.PutUint16(f[l3+4:], 0xfffe)
+		f[l3+10], f[l3+11] = 0, 0
+		packet.PutIPv4HeaderChecksum(f[l3:l4])
+	}
+	binary.BigEndian.PutUint16(f[l4+16:], packet.Fold(packet.PseudoSumIPHeader(f[l3:], v6, 6, len(f)-l4)))
+	pk := pkttest.Parsed(f)
+	pk.Off = packet.Offload{CsumStart: uint16(l4), CsumOffset: 16, HdrLen: uint16(l4 + 20)}
+	if mss != 0 {
+		pk.Off.GSOType, pk.Off.GSOSize = ports.GSOTCPv4, uint16(mss)
+		if v6 {
+			pk.Off.GSOType = ports.GSOTCPv6
+		}
+	}
+	pk.Key.Flags |= packet.FlagCsumPartial
+	return pk, payload
+}
+
+// A GSO super-frame or a frame with a partial checksum output to a tunnel
+// port leaves the underlay as wire frames, each encapsulated: every
+// segment's inner IP length, IPv4 id, TCP sequence number, flags (CWR on
+// the first only, FIN and PSH on the last only) and checksums right, its
+// payload the next slice of the super-frame's; the outer IP and UDP
+// lengths and checksums right (the UDP checksum always over IPv6, none
+// over IPv4 without options:csum); no offload left on the outer frame. For
+// IPv4 and IPv6 inside, IPv4 and IPv6 outside.
+func TestTunnelSegmentsOffloads(t *testing.T) {
+	type under struct {
+		name          string
+		local, remote underlay.Addr
+		plen, l3      int
+	}
+	for _, u := range []under{{"outer4", local4, remote4, 120, 20}, {"outer6", local6, remote6, 64, 40}} {
+		te := newTunnelEnvAt(t, "", u.local, u.remote, u.plen)
+		te.tun.Neigh.Set("br-phy", u.remote, peerMAC)
+		hl := 14 + u.l3 + 8 + 8
+		for _, c := range []struct {
+			v6         bool
+			flags      string
+			n, mss     int
+			wantFrames int
+		}{
+			{false, "CFPA", 5000, 1400, 4},
+			{true, "CFPA", 5000, 1400, 4},
+			{false, "A", 2800, 1400, 2}, // an exact multiple
+			{true, "PA", 900, 1400, 1},  // GSO that fits one segment
+			{false, "PA", 900, 0, 1},    // a partial checksum only
+			{true, "PA", 900, 0, 1},
+		} {
+			name := fmt.Sprintf("%s/inner6=%v/%s/n=%d/mss=%d", u.name, c.v6, c.flags, c.n, c.mss)
+			t.Run(name, func(t *testing.T) {
+				pk, payload := offloadFrame(t, c.v6, c.flags, c.n, c.mss)
+				flags0 := pk.Data[pk.Key.L4+13]
+				s := (*sender)(te.brInt)
+				s.Output(te.gnv, pk)
+				s.Flush()
+				var got []byte
+				for i := 0; i < c.wantFrames; i++ {
+					var fr []byte
+					select {
+					case f := <-te.phy.Sent():
+						if f.Off != (packet.Offload{}) {
+							t.Errorf("segment %d leaves with offload %+v", i, f.Off)
+						}
+						fr = f.Data
+					case <-time.After(2 * time.Second):
+						t.Fatalf("br-phy sent %d frames, want %d", i, c.wantFrames)
+					}
+					got = append(got, checkSegment(t, i, c.wantFrames, fr, hl, u.l3 == 40, c.v6, flags0, c.mss)...)
+				}
+				expectNone(t, te.phy)
+				if !bytes.Equal(got, payload) {
+					t.Errorf("the segments carry %d bytes that differ from the %d sent", len(got), len(payload))
+				}
+			})
+		}
+	}
+}
+
+// checkSegment checks encapsulated segment i of n (outer header length
+// hl) and returns its TCP payload.
+func checkSegment(t *testing.T, i, n int, fr []byte, hl int, outer6, inner6 bool, flags0 byte, mss int) []byte {
+	t.Helper()
+	if len(fr) < hl+54 {
+		t.Fatalf("segment %d: %d bytes", i, len(fr))
+	}
+	if err := pkttest.VerifyChecksums(fr); err != nil {
+		t.Errorf("segment %d: outer %v", i, err)
+	}
+	udp := 34
+	if outer6 {
+		udp = 54
+		if pl := int(binary.BigEndian.Uint16(fr[18:])); pl != len(fr)-54 {
+			t.Errorf("segment %d: outer IPv6 payload length %d, frame %d", i, pl, len(fr))
+		}
+		if binary.BigEndian.Uint16(fr[udp+6:]) == 0 {
+			t.Errorf("segment %d: no UDP checksum over IPv6", i)
+		}
+	} else if tl := int(binary.BigEndian.Uint16(fr[16:])); tl != len(fr)-14 {
+		t.Errorf("segment %d: outer IPv4 total length %d, frame %d", i, tl, len(fr))
+	}
+	if ul := int(binary.BigEndian.Uint16(fr[udp+4:])); ul != len(fr)-udp {
+		t.Errorf("segment %d: UDP length %d, want %d", i, ul, len(fr)-udp)
+	}
+	in := fr[hl:]
+	if err := pkttest.VerifyChecksums(in); err != nil {
+		t.Errorf("segment %d: inner %v", i, err)
+	}
+	l4 := 34
+	if inner6 {
+		l4 = 54
+		if pl := int(binary.BigEndian.Uint16(in[18:])); pl != len(in)-54 {
+			t.Errorf("segment %d: inner IPv6 payload length %d, frame %d", i, pl, len(in))
+		}
+	} else {
+		if tl := int(binary.BigEndian.Uint16(in[16:])); tl != len(in)-14 {
+			t.Errorf("segment %d: inner IPv4 total length %d, frame %d", i, tl, len(in))
+		}
+		if id := binary.BigEndian.Uint16(in[18:]); id != uint16(0xfffe+i) {
+			t.Errorf("segment %d: IPv4 id %#x, want %#x", i, id, uint16(0xfffe+i))
+		}
+	}
+	if seq := binary.BigEndian.Uint32(in[l4+4:]); seq != uint32(0xfffff000+i*mss) {
+		t.Errorf("segment %d: seq %#x, want %#x", i, seq, uint32(0xfffff000+i*mss))
+	}
+	want := flags0
+	if i > 0 {
+		want &^= 0x80 // CWR
+	}
+	if i < n-1 {
+		want &^= 0x01 | 0x08 // FIN, PSH
+	}
+	if in[l4+13] != want {
+		t.Errorf("segment %d: TCP flags %#x, want %#x", i, in[l4+13], want)
+	}
+	p := in[l4+20:]
+	if mss != 0 && ((i < n-1 && len(p) != mss) || len(p) > mss) {
+		t.Errorf("segment %d: %d payload bytes, mss %d", i, len(p), mss)
+	}
+	return p
+}

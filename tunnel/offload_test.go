@@ -1,0 +1,76 @@
+package tunnel_test
+
+import (
+	"encoding/binary"
+	"testing"
+
+	"gswitch/packet"
+	"gswitch/packet/pkttest"
+	"gswitch/tunnel"
+)
+
+// geneveFrame encapsulates inner for 198.51.100.2 (options:csum as csum)
+// and returns the parsed outer frame, its offload empty.
+func geneveFrame(t *testing.T, inner []byte, csum bool) *packet.Packet {
+	t.Helper()
+	opts := map[string]string{"remote_ip": "198.51.100.2", "key": "flow"}
+	if csum {
+		opts["csum"] = "true"
+	}
+	c, _, err := tunnel.ParseConfig("g", "geneve", opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pk := pkttest.Parsed(inner)
+	var f tunnel.Flow
+	c.SendFlow(&pk.Key, &f)
+	if err := tunnel.Encap(pk, &c, &f, nil, &tunnel.Outer{SrcMAC: phyMAC, DstMAC: peerMAC, Src: local4}, 1); err != nil {
+		t.Fatal(err)
+	}
+	return pkttest.Parsed(pk.Data)
+}
+
+// Pop carries an offload of the inner frame over to it (the offsets less
+// the outer headers) and drops one of the outer headers: a partial outer
+// UDP checksum (the sending stack on this host left it to the device) is
+// not verified.
+func TestPopOffload(t *testing.T) {
+	inner := pkttest.TCP4("203.0.113.1", "203.0.113.2", 19650, 19651, "PA", 1, 2, make([]byte, 100))
+	const hl = 14 + 20 + 8 + 8
+
+	// An inner partial checksum and GSO stay, moved.
+	pk := geneveFrame(t, inner, false)
+	pk.Off = packet.Offload{CsumStart: hl + 34, CsumOffset: 16, GSOType: 1, GSOSize: 50, HdrLen: hl + 54}
+	pk.Key.Flags |= packet.FlagCsumPartial
+	var h tunnel.Header
+	if d := tunnel.Pop(pk, tunnel.Geneve, &h); d != tunnel.Pass {
+		t.Fatalf("pop: %v %s", d, h.Warning())
+	}
+	if want := (packet.Offload{CsumStart: 34, CsumOffset: 16, GSOType: 1, GSOSize: 50, HdrLen: 54}); pk.Off != want || pk.Key.Flags&packet.FlagCsumPartial == 0 {
+		t.Errorf("inner offload %+v (flags %#x), want %+v", pk.Off, pk.Key.Flags, want)
+	}
+
+	// A partial outer UDP checksum: not verified, gone with the header.
+	pk = geneveFrame(t, inner, true)
+	u := pk.Data[34:]
+	binary.BigEndian.PutUint16(u[6:], packet.Fold(packet.PseudoSumIPHeader(pk.Data[14:], false, 17, len(u))))
+	pk.Off = packet.Offload{CsumStart: 34, CsumOffset: 6}
+	pk.Key.Flags |= packet.FlagCsumPartial
+	if d := tunnel.Pop(pk, tunnel.Geneve, &h); d != tunnel.Pass {
+		t.Fatalf("pop of a partial outer checksum: %v %s", d, h.Warning())
+	}
+	if pk.Off != (packet.Offload{}) || pk.Key.Flags&packet.FlagCsumPartial != 0 || h.Flags&tunnel.FlagCsum == 0 {
+		t.Errorf("outer offload left %+v (flags %#x), header flags %#x", pk.Off, pk.Key.Flags, h.Flags)
+	}
+	if string(pk.Data) != string(inner) {
+		t.Errorf("inner frame %x", pk.Data)
+	}
+
+	// The same checksum without the offload is wrong: dropped.
+	pk = geneveFrame(t, inner, true)
+	u = pk.Data[34:]
+	binary.BigEndian.PutUint16(u[6:], packet.Fold(packet.PseudoSumIPHeader(pk.Data[14:], false, 17, len(u))))
+	if d := tunnel.Pop(pk, tunnel.Geneve, &h); d != tunnel.DropPop || h.Reason() != tunnel.ReasonUDPCsum {
+		t.Errorf("pop of a bad outer checksum: %v %v", d, h.Reason())
+	}
+}
