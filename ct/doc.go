@@ -115,7 +115,30 @@
 // updated by different goroutines share no line) and the index and lists
 // hold 32-bit slab indexes, so the garbage collector never scans the
 // table; a freed slot waits in its shard's FIFO (linked through the slots)
-// and is reused only after a grace period. Counts and limits are atomics.
+// and is reused after a grace period. Counts and limits are atomics.
+//
+// That no goroutine ever acts on a connection that is gone does not rest
+// on that grace period (a goroutine can be delayed for any time). Each
+// slot has a generation, which every removal increments with the
+// connection's shard locks and conn.mu held; a connection is its slot and
+// its generation. Whoever keeps a *conn past the lock under which it found
+// it keeps the generation read there: a packet between its lookup (or its
+// insert) and the connection's lock, a packet with a cached connection
+// (Packet.ConnGen beside Packet.Conn), a removal (of a reply-direction
+// connection under force, of a TCP connection that a SYN restarts, of
+// an expired key holder, of a NATed connection whose keys are in two
+// shards, a flush by tuple), a flush walk resuming between batches, a
+// dump. It acts (state machine, mark, label, NAT, helper, ct tuple,
+// removal, report) only in a hold of conn.mu (or of the shard locks, for
+// a removal) that begins by finding the generation unchanged; otherwise
+// the connection is gone: a packet is looked up afresh (or created anew,
+// on commit) as when its connection has expired, a removal removes
+// nothing. A slot's keys always belong to the shard whose free list
+// keeps it, so its generation is also read under that shard's lock. The
+// ALG side table is keyed by slot and generation, so a slot's ALG state
+// never attaches to its next tenant. In tests, a hook (testHook) stalls a
+// goroutine at each such place while its connection is removed and its
+// slot reused (reuse_test.go).
 // Execute does not allocate (except when the slab or an index grows).
 // Packets stay the caller's; fragments ct holds are copies (ct/frag), and
 // the fragments it releases are fresh heap packets.
@@ -130,12 +153,14 @@
 //     the shards in Tracker.shards (lockPair). Readers (a packet's
 //     lookup, dumps) take one for reading.
 //  2. conn.mu: a connection's mutable state (TCP peers, other/ICMP state,
-//     mark, label). Taken once per packet in the common case; insert
-//     initializes a new connection under it with its shards locked; a
-//     flush by mark or label reads them under it with the shard locked.
+//     mark, label) and, with the shard locks, its generation. Taken once
+//     per packet in the common case; insert initializes a new connection
+//     under it with its shards locked; a removal increments the
+//     generation under it with the shards locked; a flush by mark or
+//     label reads them under it with the shard locked.
 //  3. Leaves, taken under the locks above and holding no other:
 //     Tracker.algs.mu (the ALG state side table: put by insert, deleted by
-//     a removal, both under shard locks), alg.Table.mu (the expectations:
+//     a removal, both under shard locks; read under conn.mu), alg.Table.mu (the expectations:
 //     added by the FTP/TFTP helper under conn.mu, removed with their
 //     master under shard locks, taken and found with no lock held) and
 //     slab.mu (slab growth, under the shard lock of allocLocked).

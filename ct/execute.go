@@ -42,7 +42,10 @@ func cachedConn(pk *packet.Packet) (c *conn, reply, related bool) {
 	return nil, false, false
 }
 
-func setCached(pk *packet.Packet, c *conn, reply, related bool) {
+// setCached caches c, the connection of generation gen (conn.gen), in pk
+// (nil: none).
+func setCached(pk *packet.Packet, c *conn, gen uint32, reply, related bool) {
+	pk.ConnGen = gen
 	switch {
 	case c == nil:
 		pk.Conn = nil
@@ -96,20 +99,11 @@ func (t *Tracker) processPacket(pk *packet.Packet, p *Params, now int64) {
 		t.writeInvalid(pk, p.Zone)
 		return
 	}
-	if c, reply, related := cachedConn(pk); c != nil && c.key.zone == p.Zone && !p.Force &&
-		cacheValid(k, c, reply, related) && (c.helper == 0 || !algCtl(k, p.Alg)) {
-		// OVS's ct cache: this packet went through this zone already;
-		// the state machine does not run again and ct_state is kept.
-		// A control packet of a helper's connection takes the full path
-		// (the helper follows the connection, whatever this action's
-		// alg=), as OVS's conntrack_execute does.
-		if p.NAT != nil {
-			state := k.CtState()
-			t.handleNAT(pk, c, p.Zone, reply, related, &state)
-			k.SetCtState(state)
-			setCached(pk, nil, false, false)
-		}
-		t.processFast(pk, c, p)
+	// ct_zone is the cached connection's zone (the ct action that cached
+	// it wrote it): compared first, so that a packet going from zone to
+	// zone does not take the connection's lock for nothing.
+	if c, reply, related := cachedConn(pk); c != nil && !p.Force && k.CtZone() == p.Zone &&
+		t.processCached(pk, c, reply, related, p) {
 		return
 	}
 	var ctx lookupCtx
@@ -213,14 +207,39 @@ func be128(b []byte) packet.U128 {
 	return packet.U128{Hi: be.Uint64(b[0:]), Lo: be.Uint64(b[8:])}
 }
 
-func (t *Tracker) processFast(pk *packet.Packet, c *conn, p *Params) {
+// processCached is OVS's ct cache: a packet that went through this zone
+// already, with its connection cached in it, does not run the state
+// machine again and keeps its ct_state. It reports false, having done
+// nothing, when the cached connection is no longer the packet's: removed
+// since (its generation moved on: the slot may hold another connection
+// by now; as OVS with a connection that is gone, the packet is looked up
+// afresh), of another zone, or not under the tuple the packet carries now
+// (cacheValid); and for a control packet of a helper's connection, which
+// takes the full path (the helper follows the connection, whatever this
+// action's alg=), as OVS's conntrack_execute does. All of it is decided
+// and done under c.mu, which a reuse of the slot cannot pass.
+func (t *Tracker) processCached(pk *packet.Packet, c *conn, reply, related bool, p *Params) bool {
 	k := &pk.Key
 	c.mu.Lock()
+	if c.gen != pk.ConnGen || c.key.zone != p.Zone || !cacheValid(k, c, reply, related) ||
+		(c.helper != 0 && algCtl(k, p.Alg)) {
+		c.mu.Unlock()
+		return false
+	}
+	if p.NAT != nil {
+		state := k.CtState()
+		t.handleNAT(pk, c, p.Zone, reply, related, &state)
+		k.SetCtState(state)
+	}
 	mark, label := t.markLabelLocked(c, p)
 	c.mu.Unlock()
+	if p.NAT != nil {
+		setCached(pk, nil, 0, false, false)
+	}
 	k.W.SetCtMark(mark)
 	k.W.SetCtZone(p.Zone)
 	k.W.SetCtLabel(label.Hi, label.Lo)
+	return true
 }
 
 // processOne is OVS's process_one for a packet not cached in this zone:
@@ -230,6 +249,13 @@ func (t *Tracker) processFast(pk *packet.Packet, c *conn, p *Params) {
 // connection stays here rather than in a helper of its own, so that an
 // established packet (the common case) costs no call beyond the lookup
 // and the state machine, and one hold of the connection's lock.
+//
+// Everything done to or read from a connection (its state, mark, label,
+// NAT, helper, tuple) is done in one hold of c.mu that starts by checking
+// that c is still the connection the lookup (or insert) found: its
+// generation unchanged. A connection removed in between (and its slot
+// perhaps reused: a goroutine can be delayed for any time there) is
+// treated as not found, as an expired one.
 func (t *Tracker) processOne(pk *packet.Packet, ctx *lookupCtx, p *Params, now int64) {
 	k := &pk.Key
 	state := k.CtState()
@@ -237,30 +263,44 @@ func (t *Tracker) processOne(pk *packet.Packet, ctx *lookupCtx, p *Params, now i
 		state = 0
 	}
 	var c *conn
+	var gen uint32
 	// translated: the packet was already translated by an earlier ct(nat)
 	// in this zone (its ALG processing and sequence adjustment are done).
 	translated := state&(packet.CsSNAT|packet.CsDNAT) != 0
+	var tkey connKey // translated: the connection's key of the packet's direction
 	if translated {
-		c = t.lookupTranslated(ctx, now)
+		c, gen, ctx.reply = t.lookupTranslated(&ctx.key, &tkey, now)
 	} else {
-		c, ctx.reply = t.lookup(&ctx.key, now)
+		c, gen, ctx.reply = t.lookup(&ctx.key, now)
+	}
+	if c != nil && testHook != nil {
+		testHook(hookLookup)
 	}
 	if p.Force && ctx.reply && c != nil {
 		// The connection runs the other way: end it; with commit a new
 		// one starts in this packet's direction.
-		t.remove(c, &t.cnt.flushed, now)
+		t.remove(c, gen, &t.cnt.flushed, now)
 		c = nil
 		ctx.reply = false
 	}
-	createNew := false
-	fused := false // mark and label done with the state update
-	var mark uint32
-	var label packet.U128
 	var st *algState // the ALG state of a helper or related connection
-	if c != nil && (c.helper != 0 || c.related) {
-		st = t.algs.get(c.idx)
-	}
 	if c != nil {
+		c.mu.Lock()
+		if c.gen != gen {
+			c.mu.Unlock()
+			c = nil
+			ctx.reply = false
+		} else {
+			if translated {
+				ctx.key = tkey
+			}
+			if c.helper != 0 || c.related {
+				st = t.algs.get(c.idx, gen)
+			}
+		}
+	}
+	createNew := false
+	if c != nil { // c.mu held
 		if ctx.related {
 			state |= packet.CsRel
 			if ctx.reply {
@@ -273,16 +313,7 @@ func (t *Tracker) processOne(pk *packet.Packet, ctx *lookupCtx, p *Params, now i
 			if c.related {
 				state |= packet.CsRel
 			}
-			c.mu.Lock()
-			res := t.updateLocked(c, ctx, st, now)
-			if res != updNew && st == nil && p.NAT == nil {
-				// The common case: mark and label under the same hold
-				// of the lock (below, when there is more to do).
-				fused = true
-				mark, label = t.markLabelLocked(c, p)
-			}
-			c.mu.Unlock()
-			switch res {
+			switch t.updateLocked(c, ctx, st, now) {
 			case updValid:
 				state |= packet.CsEst
 				state &^= packet.CsNew
@@ -292,7 +323,8 @@ func (t *Tracker) processOne(pk *packet.Packet, ctx *lookupCtx, p *Params, now i
 			case updInvalid:
 				state = packet.CsInv
 			case updNew:
-				t.remove(c, &t.cnt.expired, now)
+				c.mu.Unlock()
+				t.remove(c, gen, &t.cnt.expired, now)
 				c, st = nil, nil
 				createNew = true
 			case updValidNew:
@@ -312,58 +344,76 @@ func (t *Tracker) processOne(pk *packet.Packet, ctx *lookupCtx, p *Params, now i
 	if createNew {
 		var exp alg.Expectation
 		var haveExp bool
-		if c, st, state, haveExp = t.connNotFound(pk, ctx, p, &exp, now); haveExp {
+		if c, gen, st, state, haveExp = t.connNotFound(pk, ctx, p, &exp, now); haveExp {
 			expP = &exp
+		}
+		if c != nil {
+			if testHook != nil {
+				testHook(hookInserted)
+			}
+			c.mu.Lock()
+			if c.gen != gen {
+				// Removed as soon as created: the packet keeps its
+				// state without a connection, as when it loses an
+				// insert race.
+				c.mu.Unlock()
+				c, st = nil, nil
+			}
 		}
 	}
 	if state&packet.CsInv != 0 {
 		t.cnt.invalid.Add(1)
 	}
-	if c != nil {
-		if !fused {
-			c.mu.Lock()
-			mark, label = t.markLabelLocked(c, p)
-			if st != nil && !translated && !ctx.related && state&packet.CsInv == 0 &&
-				(c.helper == 0 || algCtl(k, p.Alg)) {
-				t.runHelper(pk, c, st, ctx.reply, p.NAT != nil && c.natAct != 0, &state, now)
-			}
-			c.mu.Unlock()
+	if c != nil { // c.mu held
+		mark, label := t.markLabelLocked(c, p)
+		if st != nil && !translated && !ctx.related && state&packet.CsInv == 0 &&
+			(c.helper == 0 || algCtl(k, p.Alg)) {
+			t.runHelper(pk, c, st, ctx.reply, p.NAT != nil && c.natAct != 0, &state, now)
 		}
+		// The ct tuple: the connection's original direction, or, as
+		// OVS, a related connection's parent's.
+		md := &c.key
 		if st != nil && st.related {
-			// As OVS: a related connection's ct tuple is its parent's.
-			writeMD(k, state, p.Zone, mark, label, &st.parent)
-		} else {
-			writeMD(k, state, p.Zone, mark, label, &c.key)
+			md = &st.parent
 		}
+		writeMD(k, state, p.Zone, mark, label, md)
+		c.mu.Unlock()
 	} else if expP != nil {
 		pk := keyOfTuple(expP.MasterOrig, expP.Proto, expP.Zone)
 		writeMD(k, state, p.Zone, expP.Mark, packet.U128{Hi: expP.LabelHi, Lo: expP.LabelLo}, &pk)
 	} else {
-		writeMD(k, state, p.Zone, 0, label, &ctx.key)
+		writeMD(k, state, p.Zone, 0, packet.U128{}, &ctx.key)
 	}
 	if p.NAT != nil {
 		// As OVS: no cached connection after nat, so that a later ct
 		// looks the translated packet up again.
 		c = nil
 	}
-	setCached(pk, c, ctx.reply, ctx.related)
+	setCached(pk, c, gen, ctx.reply, ctx.related)
 }
 
 // lookupTranslated finds the connection of a packet that an earlier
-// ct(nat) in this zone translated, from the reverse of what the packet is
-// now, and gives ctx the connection's key for the packet's direction.
-func (t *Tracker) lookupTranslated(ctx *lookupCtx, now int64) *conn {
-	rev := ctx.key.reverse()
-	c, r := t.lookup(&rev, now)
-	if c != nil {
-		ctx.reply = !r
-		if ctx.reply {
-			ctx.key = c.rkey
-		} else {
-			ctx.key = c.key
-		}
+// ct(nat) in this zone translated, from the reverse of k, the packet's
+// tuple now, as lookup does; it copies the connection's key for the
+// packet's direction to *key (under the lock that found it).
+func (t *Tracker) lookupTranslated(k, key *connKey, now int64) (c *conn, gen uint32, reply bool) {
+	rev := k.reverse()
+	h := rev.hash(t.seed)
+	s := t.shardAt(rev.zone, h)
+	s.mu.RLock()
+	c, r := s.get(h, &rev)
+	if c == nil || c.expired(now) {
+		s.mu.RUnlock()
+		return nil, 0, false
 	}
-	return c
+	gen = c.gen
+	if r {
+		*key = c.key
+	} else {
+		*key = c.rkey
+	}
+	s.mu.RUnlock()
+	return c, gen, !r
 }
 
 // connNotFound is OVS's conn_not_found, for a packet whose connection
@@ -372,12 +422,13 @@ func (t *Tracker) lookupTranslated(ctx *lookupCtx, now int64) *conn {
 // is copied to *exp and haveExp set) or +inv when the packet cannot start
 // a connection. On commit, within the limits and with a free translated
 // tuple when the action translates, it also creates the connection and
-// returns it with its ALG state (nil: no helper, not related), consumes
-// the expectation and translates the packet.
-func (t *Tracker) connNotFound(pk *packet.Packet, ctx *lookupCtx, p *Params, exp *alg.Expectation, now int64) (c *conn, st *algState, state uint32, haveExp bool) {
+// returns it (unlocked) with its generation and its ALG state (nil: no
+// helper, not related), consumes the expectation and translates the
+// packet.
+func (t *Tracker) connNotFound(pk *packet.Packet, ctx *lookupCtx, p *Params, exp *alg.Expectation, now int64) (c *conn, gen uint32, st *algState, state uint32, haveExp bool) {
 	ctx.reply = false
 	if !validNew(ctx) {
-		return nil, nil, packet.CsInv, false
+		return nil, 0, nil, packet.CsInv, false
 	}
 	state = packet.CsNew
 	// An expected (ALG-announced) connection is related from its first
@@ -386,7 +437,7 @@ func (t *Tracker) connNotFound(pk *packet.Packet, ctx *lookupCtx, p *Params, exp
 		state |= packet.CsRel
 	}
 	if !p.Commit || !t.admit(p.Zone) {
-		return nil, nil, state, haveExp
+		return nil, 0, nil, state, haveExp
 	}
 	var tmp conn
 	t.initConn(&tmp, ctx, now)
@@ -396,7 +447,7 @@ func (t *Tracker) connNotFound(pk *packet.Packet, ctx *lookupCtx, p *Params, exp
 		setupRelated(&tmp, exp, p.NAT != nil)
 	} else if p.NAT != nil && !t.natSetup(&tmp, p.NAT, now) {
 		t.release(p.Zone)
-		return nil, nil, state, haveExp
+		return nil, 0, nil, state, haveExp
 	}
 	if tmp.helper != 0 || tmp.related {
 		var ep *alg.Expectation
@@ -405,20 +456,21 @@ func (t *Tracker) connNotFound(pk *packet.Packet, ctx *lookupCtx, p *Params, exp
 		}
 		st = newALGState(&tmp, ep)
 	}
-	if c = t.insert(&tmp, st, now); c == nil {
+	if c, gen = t.insert(&tmp, st, now); c == nil {
 		// Lost a race with another goroutine: as OVS, the packet stays
 		// +new without a connection.
 		t.release(p.Zone)
-		return nil, nil, state, haveExp
+		return nil, 0, nil, state, haveExp
 	}
 	t.cnt.created.Add(1)
 	if haveExp {
 		t.exps.Take(ctx.key.proto, ctx.key.zone, algTuple(&ctx.key), now)
 	}
-	if c.natAct != 0 {
-		natPacket(pk, c, false, false, &state)
+	if tmp.natAct != 0 {
+		// From tmp, c's copy: c is not locked here.
+		natPacket(pk, &tmp, false, false, &state)
 	}
-	return c, st, state, haveExp
+	return c, gen, st, state, haveExp
 }
 
 // validNew reports whether the packet may create a connection.
@@ -528,7 +580,7 @@ func (t *Tracker) updateLocked(c *conn, ctx *lookupCtx, st *algState, now int64)
 func (t *Tracker) writeInvalid(pk *packet.Packet, zone uint16) {
 	t.cnt.invalid.Add(1)
 	writeMD(&pk.Key, packet.CsInv, zone, 0, packet.U128{}, nil)
-	setCached(pk, nil, false, false)
+	setCached(pk, nil, 0, false, false)
 }
 
 // writeMD fills the ct_* fields (OVS's write_ct_md): ct_state gets +trk,

@@ -198,11 +198,25 @@ func (t *Tracker) FlushMatching(f FlushFilter) (int, error) {
 		k.sport, k.dport = o.SrcPort, o.DstPort
 	}
 	now := t.Now()
-	c, reply := t.lookup(&k, now)
-	if c == nil || (reply && (c.natAct != 0 || c.rkey != c.key.reverse())) {
+	// The connection's fields are read under the lock that finds it; the
+	// removal then takes it only if it is still that connection (conn.gen).
+	h := k.hash(t.seed)
+	s := t.shardAt(k.zone, h)
+	s.mu.RLock()
+	c, reply := s.get(h, &k)
+	ok := c != nil && !c.expired(now) && !(reply && (c.natAct != 0 || c.rkey != c.key.reverse()))
+	var gen uint32
+	if ok {
+		gen = c.gen
+	}
+	s.mu.RUnlock()
+	if !ok {
 		return 0, ErrNoConn
 	}
-	if !t.remove(c, &t.cnt.flushed, now) {
+	if testHook != nil {
+		testHook(hookFlushTuple)
+	}
+	if !t.remove(c, gen, &t.cnt.flushed, now) {
 		return 0, ErrNoConn
 	}
 	return 1, nil

@@ -28,7 +28,7 @@ func (t *Tracker) executeFrag(pk *packet.Packet, out []*packet.Packet, p *Params
 		}
 		for _, f := range dg.Frags {
 			copyCt(&f.Key, &w.Key)
-			f.Conn = w.Conn
+			f.Conn, f.ConnGen = w.Conn, w.ConnGen
 			out = append(out, f)
 		}
 		return out

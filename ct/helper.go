@@ -17,7 +17,7 @@ import (
 // connection created from an expectation is related (conn.related). Their
 // per-connection state (the helper's Conn, the NAT sequence adjustment,
 // the parent's tuple) lives beside the pointer-free slab, in a map keyed
-// by slab index (algs), so ordinary connections pay nothing. Expectations
+// by slab index and generation (algs), so ordinary connections pay nothing. Expectations
 // live in an alg.Table: while it is empty, a new connection costs one
 // atomic load.
 
@@ -87,29 +87,34 @@ type algState struct {
 	related bool
 }
 
-// algTable is the index-keyed side table of ALG connection state.
+// algTable is the side table of ALG connection state, keyed by slot and
+// generation (conn.gen): a goroutine that still holds a removed
+// connection finds no state there, never the state of its slot's next
+// tenant.
 type algTable struct {
 	mu sync.RWMutex
 	// +checklocks:mu
-	m map[uint32]*algState
+	m map[uint64]*algState
 }
 
-func (a *algTable) get(idx uint32) *algState {
+func algKey(idx, gen uint32) uint64 { return uint64(gen)<<32 | uint64(idx) }
+
+func (a *algTable) get(idx, gen uint32) *algState {
 	a.mu.RLock()
-	st := a.m[idx]
+	st := a.m[algKey(idx, gen)]
 	a.mu.RUnlock()
 	return st
 }
 
-func (a *algTable) put(idx uint32, st *algState) {
+func (a *algTable) put(idx, gen uint32, st *algState) {
 	a.mu.Lock()
-	a.m[idx] = st
+	a.m[algKey(idx, gen)] = st
 	a.mu.Unlock()
 }
 
-func (a *algTable) del(idx uint32) {
+func (a *algTable) del(idx, gen uint32) {
 	a.mu.Lock()
-	delete(a.m, idx)
+	delete(a.m, algKey(idx, gen))
 	a.mu.Unlock()
 }
 
@@ -193,9 +198,10 @@ func newALGState(tmp *conn, e *alg.Expectation) *algState {
 	return st
 }
 
-// detachALG drops c's ALG state and its expectations (c is being removed).
-func (t *Tracker) detachALG(c *conn) {
-	t.algs.del(c.idx)
+// detachALG drops the ALG state and the expectations of c, the
+// connection of generation gen (being removed).
+func (t *Tracker) detachALG(c *conn, gen uint32) {
+	t.algs.del(c.idx, gen)
 	if c.helper != 0 {
 		t.exps.RemoveMaster(c.key.zone, algTuple(&c.key))
 	}

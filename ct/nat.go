@@ -41,8 +41,10 @@ func (t *Tracker) natSetup(tmp *conn, n *NAT, now int64) bool {
 	}
 	orig := toTuple(&tmp.key)
 	reply, ok := nat.Select(&r, &orig, func(rt nat.Tuple) bool {
+		// Only whether a live connection holds the tuple now: nothing is
+		// done to it (insert checks again under the shard locks).
 		k := fromTuple(&rt)
-		c, _ := t.lookup(&k, now)
+		c, _, _ := t.lookup(&k, now)
 		return c != nil
 	}, t.seed)
 	if !ok {

@@ -113,10 +113,10 @@ func (t *Tracker) entries(zone *uint16, now int64) []*conn {
 	return out
 }
 
-// snapshot copies c, its mutable part under c.mu.
+// snapshot copies c (its shard locked), its mutable part under c.mu.
 func snapshot(c *conn) *conn {
 	s := &conn{key: c.key, rkey: c.rkey, natAct: c.natAct,
-		helper: c.helper, related: c.related, idx: c.idx}
+		helper: c.helper, related: c.related, idx: c.idx, gen: c.gen}
 	c.mu.Lock()
 	s.state, s.mark, s.label, s.tcp = c.state, c.mark, c.label, c.tcp
 	c.mu.Unlock()
@@ -158,7 +158,12 @@ func (t *Tracker) Conns(zone *uint16) []Conn {
 			e.Helper = h.Name()
 		}
 		if c.related {
-			if st := t.algs.get(c.idx); st != nil && st.related {
+			if testHook != nil {
+				testHook(hookDump)
+			}
+			// By generation: nothing once the connection is gone, never
+			// the state of its slot's next connection.
+			if st := t.algs.get(c.idx, c.gen); st != nil && st.related {
 				p := tupleOf(&st.parent)
 				e.Parent = &p
 			}

@@ -13,8 +13,14 @@ import (
 // pointers: both the chunks (conn has no pointers) and the maps are then
 // memory the garbage collector never scans, however many millions of
 // connections the table holds. Chunks are never freed, so a *conn stays
-// valid memory forever; a freed slot is reused only after reuseGrace, long
-// after any packet that cached it (Packet.Conn) has left the pipeline.
+// valid memory forever. A freed slot is reused after reuseGrace, oldest
+// first; correctness does not rest on that time (it no longer needs the
+// period at all): a slot's generation (conn.gen) names its tenant, and whoever
+// holds a *conn past a lock (a packet's lookup, Packet.Conn, a flush, a
+// dump) checks it before acting, so it never acts on a later tenant
+// (ct/doc.go, "Concurrency and ownership"). A slot only ever holds keys of
+// the shard that allocated it: it is freed to and taken from that shard's
+// FIFO.
 
 const (
 	chunkBits  = 12

@@ -50,11 +50,14 @@ type Config struct {
 	NoTCPSeqCheck bool
 }
 
-// conn is one tracked connection. key, rkey, natAct, helper and related
-// are written once, before insert makes the connection visible, and read
-// without locks after; exp is atomic; dead, zprev, znext and freed belong
-// to the shard locks; the rest is guarded by mu (+checklocks below; the
-// shard-guarded fields name no lock of the conn, so they carry none).
+// conn is one tracked connection, the tenant of a slab slot. key, rkey,
+// natAct, helper and related are written once, under mu and the shard
+// locks, before insert makes the connection visible; they are read with
+// mu or a shard lock that finds the connection held (a slot's next tenant
+// writes them again: see gen); exp is atomic; dead, zprev, znext and freed
+// belong to the shard locks; gen to both (below); the rest is guarded by
+// mu (+checklocks below; the shard-guarded fields name no lock of the
+// conn, so they carry none).
 type conn struct {
 	// The first line has what every packet of the connection's original
 	// direction touches (the key compare, the lock, the deadline), the
@@ -89,10 +92,22 @@ type conn struct {
 	// freed is when a removed connection was freed (its slot waits for
 	// reuseGrace in its shard's free list, linked through znext).
 	freed int64
+	// gen is the slot's generation: a removal increments it, with the
+	// connection's shard locks and mu held, so (slot, gen) names one
+	// connection for ever, and reading gen with either held tells whether
+	// the connection is still that one. Whoever keeps a *conn past the
+	// lock under which it found it (a packet between lookup and update,
+	// Packet.Conn, a flush, a dump) keeps gen with it, and acts on the
+	// connection only after checking, under mu or a shard lock again,
+	// that gen is unchanged; otherwise the connection is gone (removed,
+	// its slot perhaps another's). A uint32 wraps only after 2^32
+	// removals of one slot, each at least reuseGrace after the last
+	// (over 270 years).
+	gen uint32
 	// Pad to whole cache lines: connections are allocated side by side in
 	// the slab and updated by different goroutines, which would otherwise
 	// write to a shared line (the size is checked below).
-	_ [16]byte
+	_ [12]byte
 }
 
 // The layout above, checked at compile time: a multiple of a 64-byte cache
@@ -243,7 +258,7 @@ func New(cfg Config) *Tracker {
 	t.sweepMS.Store(si.Milliseconds())
 	t.frag = frag.New()
 	t.exps = alg.NewTable(0, 0)
-	t.algs.m = make(map[uint32]*algState)
+	t.algs.m = make(map[uint64]*algState)
 	return t
 }
 
@@ -451,22 +466,31 @@ func (t *Tracker) removeWhere(s *shard, zone int, match func(c *conn) bool, reas
 	return total
 }
 
+// genConn is a connection and its generation (conn.gen), kept past the
+// lock under which they were read.
+type genConn struct {
+	c   *conn
+	gen uint32
+}
+
 // removeZoneWhere is removeWhere for one zone list of s. Between batches
-// it resumes where it stopped, when that connection is still in the list.
+// it resumes where it stopped, when that connection is still in the list
+// (the same connection: its generation unchanged).
 func (t *Tracker) removeZoneWhere(s *shard, zone uint16, match func(c *conn) bool, reason *atomic.Uint64, now int64) int {
 	total := 0
-	var cross []*conn // NATed connections whose reply key is in another shard
-	var cursor uint32
+	var cross []genConn // NATed connections whose reply key is in another shard
+	var cursor genConn
 	for {
 		n := 0
 		cross = cross[:0]
 		s.mu.Lock()
 		head := s.zones[zone]
 		i := head
-		if cursor != 0 {
-			if c := s.sl.at(cursor); !c.dead && c.key.zone == zone && t.shardOf(&c.key) == s {
-				i = cursor
-			}
+		if c := cursor.c; c != nil && c.gen == cursor.gen {
+			// Not removed since the last batch: still in this list (a
+			// slot only ever holds keys of the shard whose free list it
+			// joins, so gen is read under its lock).
+			i = c.idx
 		}
 		for i != 0 && n+len(cross) < removeBatch {
 			c := s.sl.at(i)
@@ -476,7 +500,7 @@ func (t *Tracker) removeZoneWhere(s *shard, zone uint16, match func(c *conn) boo
 			}
 			h2 := c.rkey.hash(t.seed)
 			if t.shardAt(c.rkey.zone, h2) != s {
-				cross = append(cross, c)
+				cross = append(cross, genConn{c, c.gen})
 				continue
 			}
 			// Unlink c from the zone list here (the list head is written
@@ -506,9 +530,16 @@ func (t *Tracker) removeZoneWhere(s *shard, zone uint16, match func(c *conn) boo
 			}
 		}
 		cn := n
+		if i != 0 {
+			c := s.sl.at(i)
+			cursor = genConn{c, c.gen}
+		}
 		s.mu.Unlock()
-		for _, c := range cross {
-			if t.remove(c, reason, now) {
+		if len(cross) > 0 && testHook != nil {
+			testHook(hookCross)
+		}
+		for _, x := range cross {
+			if t.remove(x.c, x.gen, reason, now) {
 				cn++
 			}
 		}
@@ -516,24 +547,45 @@ func (t *Tracker) removeZoneWhere(s *shard, zone uint16, match func(c *conn) boo
 		if i == 0 {
 			return total
 		}
-		cursor = i
 		runtime.Gosched()
 	}
 }
 
-// lookup finds the live connection that k belongs to and whether k is its
-// reply direction.
-func (t *Tracker) lookup(k *connKey, now int64) (*conn, bool) {
+// lookup finds the live connection that k belongs to, its generation
+// (conn.gen: the caller checks it under c.mu before it acts on c) and
+// whether k is its reply direction.
+func (t *Tracker) lookup(k *connKey, now int64) (c *conn, gen uint32, reply bool) {
 	h := k.hash(t.seed)
 	s := t.shardAt(k.zone, h)
 	s.mu.RLock()
-	c, reply := s.get(h, k)
-	s.mu.RUnlock()
+	c, reply = s.get(h, k)
 	if c == nil || c.expired(now) {
-		return nil, false
+		s.mu.RUnlock()
+		return nil, 0, false
 	}
-	return c, reply
+	gen = c.gen
+	s.mu.RUnlock()
+	return c, gen, reply
 }
+
+// hookSite names a place where a goroutine holds a connection that it
+// found under a lock it has since released (testHook).
+type hookSite uint8
+
+const (
+	hookLookup     hookSite = iota // processOne, between the lookup and c.mu
+	hookInserted                   // processOne, between insert and c.mu
+	hookCross                      // a flush or sweep, before it removes a NATed connection in another shard
+	hookFlushTuple                 // FlushMatching, between the lookup and the removal
+	hookDump                       // Conns, between the snapshot and the ALG state's lookup
+)
+
+// testHook, when not nil, is called at each hookSite with the connection
+// held. Only tests set it (before the goroutines that call it start), to
+// stall a goroutine there while the connection is removed and its slot
+// reused: that such a goroutine never acts on the slot's new tenant does
+// not rest on timing (conn.gen).
+var testHook func(site hookSite)
 
 // lockPair locks a and b for writing (the same shard or two, in the order
 // of their addresses, which is their order in Tracker.shards: the lock
@@ -559,13 +611,14 @@ func unlockPair(a, b *shard) {
 }
 
 // insert adds a connection initialized from tmp (key, rkey and state)
-// under both its keys and returns it. If a live connection already holds
-// either key (another goroutine won the race), insert returns nil and adds
-// nothing; expired holders are removed first.
+// under both its keys and returns it with its generation (conn.gen). If a
+// live connection already holds either key (another goroutine won the
+// race), insert returns nil and adds nothing; expired holders are removed
+// first.
 //
 // st, if not nil, is the new connection's ALG state: it is recorded before
 // the connection becomes visible, so no packet finds it without.
-func (t *Tracker) insert(tmp *conn, st *algState, now int64) *conn {
+func (t *Tracker) insert(tmp *conn, st *algState, now int64) (*conn, uint32) {
 	h1, h2 := tmp.key.hash(t.seed), tmp.rkey.hash(t.seed)
 	s1, s2 := t.shardAt(tmp.key.zone, h1), t.shardAt(tmp.rkey.zone, h2)
 	for {
@@ -602,7 +655,7 @@ func (t *Tracker) insert(tmp *conn, st *algState, now int64) *conn {
 		}
 		if busy {
 			unlockPair(s1, s2)
-			return nil
+			return nil, 0
 		}
 		if stale != nil {
 			// An expired connection still holds a key: remove it (with
@@ -613,8 +666,9 @@ func (t *Tracker) insert(tmp *conn, st *algState, now int64) *conn {
 				t.removeLocked(stale, &t.cnt.expired, now)
 				unlockPair(s1, s2)
 			} else {
+				sgen := stale.gen
 				unlockPair(s1, s2)
-				t.remove(stale, &t.cnt.expired, now)
+				t.remove(stale, sgen, &t.cnt.expired, now)
 			}
 			continue
 		}
@@ -626,14 +680,15 @@ func (t *Tracker) insert(tmp *conn, st *algState, now int64) *conn {
 		c.mark, c.label, c.tpGen = tmp.mark, tmp.label, tmp.tpGen
 		c.exp.Store(tmp.exp.Load())
 		c.idx, c.dead = idx, false
+		gen := c.gen
 		c.mu.Unlock()
 		if st != nil {
-			t.algs.put(idx, st)
+			t.algs.put(idx, gen, st)
 		}
 		s1.put(h1, c, false)
 		s2.put(h2, c, true)
 		unlockPair(s1, s2)
-		return c
+		return c, gen
 	}
 }
 
@@ -690,7 +745,10 @@ func (t *Tracker) removeLocked(c *conn, reason *atomic.Uint64, now int64) {
 
 // unlinkLocked is the part of a removal common to removeLocked and a
 // zone list walk (which keeps the zone list and the counts itself): c is
-// marked dead, its keys (hashes h1 and h2, in shards s1 and s2, locked)
+// marked dead, its generation moves on (under c.mu too, so that a
+// goroutine that checked it under c.mu finishes with the connection
+// first: an expectation its helper adds then is removed below with the
+// others), its keys (hashes h1 and h2, in shards s1 and s2, locked)
 // leave the index, and its slot joins s1's free list.
 //
 // +checklocks:s1.mu
@@ -699,10 +757,14 @@ func (t *Tracker) unlinkLocked(c *conn, s1 *shard, h1 uint64, s2 *shard, h2 uint
 	lockcheck.WHeld(&s1.mu)
 	lockcheck.WHeld(&s2.mu)
 	c.dead = true
+	gen := c.gen
+	c.mu.Lock()
+	c.gen++
+	c.mu.Unlock()
 	s1.ix.remove(h1, mkref(c.idx, false))
 	s2.ix.remove(h2, mkref(c.idx, true))
 	if c.helper != 0 || c.related {
-		t.detachALG(c)
+		t.detachALG(c, gen)
 	}
 	c.freed, c.znext = now, 0
 	if s1.ftail != 0 {
@@ -713,12 +775,25 @@ func (t *Tracker) unlinkLocked(c *conn, s1 *shard, h1 uint64, s2 *shard, h2 uint
 	s1.ftail = c.idx
 }
 
-// remove takes c out of the table.
-func (t *Tracker) remove(c *conn, reason *atomic.Uint64, now int64) bool {
+// remove takes c out of the table if it is still the connection of
+// generation gen (conn.gen), and reports whether it did: a connection
+// removed since (its slot perhaps another connection's by now) is left
+// alone. c.mu and c's shard locks are not held.
+func (t *Tracker) remove(c *conn, gen uint32, reason *atomic.Uint64, now int64) bool {
+	c.mu.Lock()
+	if c.gen != gen {
+		c.mu.Unlock()
+		return false
+	}
 	s1, s2 := t.shardOf(&c.key), t.shardOf(&c.rkey)
+	c.mu.Unlock()
 	lockPair(s1, s2)
-	removed := !c.dead
-	t.removeLocked(c, reason, now)
+	// gen moves only with these locks held (they are its shards while it
+	// is unchanged): unchanged now, c is that connection and in the table.
+	removed := c.gen == gen
+	if removed {
+		t.removeLocked(c, reason, now)
+	}
 	unlockPair(s1, s2)
 	return removed
 }

@@ -38,8 +38,13 @@ type Packet struct {
 	// again (OVS's ct cache) unless an action rewrote the packet's tuple
 	// (ct compares it). Cleared when ct fields are cleared.
 	Conn any
-	Off  Offload
-	buf  []byte // full backing store, len BufSize
+	// ConnGen goes with Conn: the generation of the connection's slot
+	// when ct cached it, which ct checks before it uses Conn (a
+	// connection removed since, its slot perhaps reused by another, is
+	// looked up afresh). Meaningless without Conn; copied with it.
+	ConnGen uint32
+	Off     Offload
+	buf     []byte // full backing store, len BufSize
 	// Stack is the packet's push/pop stack (Nicira push:/pop:), kept
 	// across resubmit and recirculation, copied with the packet.
 	Stack Stack
@@ -126,7 +131,7 @@ func (pk *Packet) Clone() *Packet {
 	c := &Packet{buf: make([]byte, len(pk.buf))}
 	start := cap(pk.buf) - cap(pk.Data)
 	c.Data = c.buf[start : start+copy(c.buf[start:], pk.Data)]
-	c.Key, c.Off, c.Conn = pk.Key, pk.Off, pk.Conn
+	c.Key, c.Off, c.Conn, c.ConnGen = pk.Key, pk.Off, pk.Conn, pk.ConnGen
 	c.Tun = pk.Tun
 	c.PatchDepth = pk.PatchDepth
 	return c
@@ -139,7 +144,7 @@ func (pk *Packet) CopyFrom(src *Packet) {
 		pk.buf = make([]byte, start+len(src.Data)+64)
 	}
 	pk.Data = pk.buf[start : start+copy(pk.buf[start:], src.Data)]
-	pk.Key, pk.Off, pk.Conn = src.Key, src.Off, src.Conn
+	pk.Key, pk.Off, pk.Conn, pk.ConnGen = src.Key, src.Off, src.Conn, src.ConnGen
 	pk.PatchDepth = src.PatchDepth
 	pk.Stack.N = src.Stack.N
 	copy(pk.Stack.V[:src.Stack.N], src.Stack.V[:src.Stack.N])

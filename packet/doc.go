@@ -59,7 +59,7 @@
 //     (Clone, CopyFrom or append).
 //   - pk.Data may move inside the buffer (PushVLAN and PopVLAN use the
 //     headroom): re-read pk.Data after any call that changes the length.
-//   - pk.Conn belongs to ct.
+//   - pk.Conn and pk.ConnGen belong to ct.
 //   - Key, U128 and Offload are values: copy them freely. Fields is a
 //     read-only table after package initialization.
 //
