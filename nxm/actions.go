@@ -118,6 +118,9 @@ const (
 	nxastClone           = 42
 	nxastCTClear         = 43
 	nxastCheckPktLarger  = 49
+	nxastSample          = 29
+	nxastSample2         = 38
+	nxastSample3         = 41
 	nxastResubmitTableCT = 44
 	nxastDecNSHTTL       = 48 // OpenFlow 1.3+ only
 )
@@ -331,7 +334,8 @@ func knownNX(version uint8, sub uint16) bool {
 		nxastRegLoad2, nxastOutputReg, nxastOutputReg2, nxastDecTTLCntIDs, nxastNote, nxastExit,
 		nxastCT, nxastNAT, nxastCTClear, nxastConjunction, nxastController, nxastController2,
 		nxastClone, nxastStackPush, nxastStackPop, nxastCheckPktLarger, nxastSetTunnel, nxastSetTunnel64,
-		nxastLearn, nxastLearn2, nxastFinTimeout, nxastPopQueue, nxastMultipath, nxastBundle, nxastBundleLoad:
+		nxastLearn, nxastLearn2, nxastFinTimeout, nxastPopQueue, nxastMultipath, nxastBundle, nxastBundleLoad,
+		nxastSample, nxastSample2, nxastSample3:
 		return true
 	case nxastSetQueue, nxastDecTTL, nxastGroup,
 		nxastPushMPLS, nxastPopMPLS, nxastSetMPLSTTL, nxastDecMPLSTTL, nxastSetMPLSLabel, nxastSetMPLSTC:
@@ -842,6 +846,8 @@ func decodeNX(version uint8, sub uint16, b []byte, tab *packet.TLVTable) (pipeli
 		return decodeMultipath(b, tab)
 	case nxastBundle, nxastBundleLoad:
 		return decodeBundle(sub == nxastBundleLoad, b, tab)
+	case nxastSample, nxastSample2, nxastSample3:
+		return decodeSample(sub, b)
 	case nxastCheckPktLarger:
 		// OVS's decode_NXAST_RAW_CHECK_PKT_LARGER: pkt_len, the bit's
 		// offset, a field header, zeros to 24 bytes.
@@ -1162,4 +1168,44 @@ func decodeCopyField(b []byte, tab *packet.TLVTable) (pipeline.Action, *pipeline
 	}
 	bu := binary.BigEndian.Uint16
 	return decodeMove(bu(b[4:]), bu(b[6:]), bu(b[8:]), b[12:], tab)
+}
+
+// decodeSample is OVS's decode_NXAST_RAW_SAMPLE (24 bytes), SAMPLE2 and
+// SAMPLE3 (32 bytes: sampling_port, SAMPLE3's direction and five zeros,
+// which only SAMPLE3 checks). A zero probability is OFPBAC_BAD_ARGUMENT.
+func decodeSample(sub uint16, b []byte) (pipeline.Action, *pipeline.Error) {
+	n := len(b)
+	want := 32
+	if sub == nxastSample {
+		want = 24
+	}
+	if err := fixedLen(n, want, "sample"); err != nil {
+		return nil, err
+	}
+	s := pipeline.Sample{
+		Probability:    binary.BigEndian.Uint16(b[10:]),
+		CollectorSetID: binary.BigEndian.Uint32(b[12:]),
+		ObsDomainID:    binary.BigEndian.Uint32(b[16:]),
+		ObsPointID:     binary.BigEndian.Uint32(b[20:]),
+		SamplingPort:   pipeline.PortAny,
+		Wire:           pipeline.SampleWire1,
+	}
+	if sub != nxastSample {
+		s.SamplingPort = PortFrom16(binary.BigEndian.Uint16(b[24:]))
+		s.Wire = pipeline.SampleWire2
+	}
+	if sub == nxastSample3 {
+		s.Wire = pipeline.SampleWire3
+		if !allZero(b[27:32]) {
+			return nil, pipeline.Errorf(pipeline.NXBRC_MUST_BE_ZERO, "sample: nonzero padding")
+		}
+		s.Direction = b[26]
+		if s.Direction > pipeline.SampleEgress {
+			return nil, pipeline.Errorf(pipeline.OFPBAC_BAD_ARGUMENT, "invalid sample direction %d", s.Direction)
+		}
+	}
+	if s.Probability == 0 {
+		return nil, pipeline.Errorf(pipeline.OFPBAC_BAD_ARGUMENT, "sample: probability is 0")
+	}
+	return s, nil
 }

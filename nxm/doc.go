@@ -58,7 +58,7 @@
 // existence) are the pipeline's.
 //
 // Unsupported but valid OVS input is refused cleanly: Nicira actions we do
-// not model (sample, output_trunc, encap/decap, write_metadata, ...) get OFPBAC_BAD_EXP_TYPE; OpenFlow 1.3 MPLS, TTL copy,
+// not model (output_trunc, encap/decap, write_metadata, ...) get OFPBAC_BAD_EXP_TYPE; OpenFlow 1.3 MPLS, TTL copy,
 // PBB and the deprecated OpenFlow 1.1 set actions get OFPBAC_BAD_TYPE;
 // fields we do not model (tun_metadata
 // without a TLV mapping, ...; testdata/fields-left-out.txt lists them, and

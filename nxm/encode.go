@@ -432,6 +432,8 @@ func appendAction(b []byte, version uint8, a pipeline.Action) ([]byte, error) {
 	case pipeline.FinTimeout:
 		b = nxHdr(b, nxastFinTimeout, 16)
 		return zeros(be16(b, a.IdleTimeout, a.HardTimeout), 2), nil
+	case pipeline.Sample:
+		return appendSample(b, &a)
 	case pipeline.CheckPktLarger:
 		h := subfieldHeader(a.Dst)
 		if h == nil {
@@ -869,4 +871,40 @@ func regLoadSetField(a pipeline.RegLoad) pipeline.SetField {
 func appendMeter(b []byte, id uint32) []byte {
 	b = ofHdr(b, ofpat15Meter, 8)
 	return be32(b, id)
+}
+
+// appendSample is OVS's encode_SAMPLE: NXAST_SAMPLE3 for an action that
+// came as one or has a direction, NXAST_SAMPLE2 for one that came as one
+// or names a sampling port, NXAST_SAMPLE otherwise.
+func appendSample(b []byte, a *pipeline.Sample) ([]byte, error) {
+	sub := uint16(nxastSample)
+	switch {
+	case a.Wire == pipeline.SampleWire3 || a.Direction != pipeline.SampleDefault:
+		sub = nxastSample3
+	case a.Wire == pipeline.SampleWire2 || a.SamplingPort != pipeline.PortAny:
+		sub = nxastSample2
+	}
+	if sub == nxastSample {
+		b = nxHdr(b, sub, 24)
+		b = be16(b, a.Probability)
+		b = be32(b, a.CollectorSetID)
+		b = be32(b, a.ObsDomainID)
+		return be32(b, a.ObsPointID), nil
+	}
+	port, err := port16(a.SamplingPort)
+	if err != nil {
+		return nil, err
+	}
+	b = nxHdr(b, sub, 32)
+	b = be16(b, a.Probability)
+	b = be32(b, a.CollectorSetID)
+	b = be32(b, a.ObsDomainID)
+	b = be32(b, a.ObsPointID)
+	b = be16(b, port)
+	dir := a.Direction
+	if sub == nxastSample2 {
+		dir = 0
+	}
+	b = append(b, dir)
+	return zeros(b, 5), nil
 }

@@ -316,6 +316,20 @@ func writeAction(b *strings.Builder, a pipeline.Action) {
 		b.WriteString("pop:" + Subfield(a.Dst))
 	case pipeline.CheckPktLarger:
 		fmt.Fprintf(b, "check_pkt_larger(%d)->%s", a.PktLen, Subfield(a.Dst))
+	case pipeline.Sample:
+		// OVS's format_SAMPLE.
+		fmt.Fprintf(b, "sample(probability=%d,collector_set_id=%d,obs_domain_id=%d,obs_point_id=%d",
+			a.Probability, a.CollectorSetID, a.ObsDomainID, a.ObsPointID)
+		if a.SamplingPort != pipeline.PortAny {
+			b.WriteString(",sampling_port=" + Port(a.SamplingPort))
+		}
+		switch a.Direction {
+		case pipeline.SampleIngress:
+			b.WriteString(",ingress")
+		case pipeline.SampleEgress:
+			b.WriteString(",egress")
+		}
+		b.WriteByte(')')
 	case pipeline.FinTimeout:
 		b.WriteString("fin_timeout(")
 		var p []string

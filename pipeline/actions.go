@@ -83,6 +83,8 @@ func (w *worker) simple(grp []*packet.Packet, o *op, st *xstate) []*packet.Packe
 		}
 	case opLearn:
 		w.execLearn(grp, o.learn)
+	case opSample:
+		w.sample(grp, o.smp, st)
 	case opFinTimeout:
 		w.execFinTimeout(grp, o, st.fl)
 	case opCheckPktLarger:
@@ -596,4 +598,42 @@ func moveTun(pk *packet.Packet, src, dst Subfield) {
 		}
 		done += n
 	}
+}
+
+// sample runs a sample action: each packet is picked with probability
+// Probability/65535 as OVS's datapath does (a random 32-bit number at most
+// Probability*65537: 65535 picks every packet) and handed to the Sampler.
+// The packets go on unchanged.
+func (w *worker) sample(grp []*packet.Packet, s *Sample, st *xstate) {
+	sm := w.d.cfg.Sampler
+	limit := uint32(s.Probability) * 65537
+	ev := &w.smp
+	ev.Action, ev.Table, ev.Cookie = s, st.table, 0
+	if st.fl != nil {
+		ev.Cookie = st.fl.spec.Cookie
+	}
+	for _, pk := range grp {
+		if limit != 0xffffffff && w.random32() > limit {
+			continue
+		}
+		if sm == nil {
+			w.ctr[cSampleNoCollector]++
+			continue
+		}
+		w.ctr[cSampled]++
+		ev.Packet = pk
+		sm.Sample(ev)
+	}
+	ev.Packet = nil
+}
+
+// random32 is a xorshift64* generator, one per worker (no lock, no
+// allocation); seeded when the worker is made.
+func (w *worker) random32() uint32 {
+	x := w.rng
+	x ^= x >> 12
+	x ^= x << 25
+	x ^= x >> 27
+	w.rng = x
+	return uint32((x * 0x2545f4914f6cdd1d) >> 32)
 }

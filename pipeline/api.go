@@ -67,6 +67,23 @@ const (
 	ReasonPacketOut  = 5
 )
 
+// Sampler receives the packets sample actions pick and hands them to the
+// collector set each names (packet logs, IPFIX exporters: OVS's
+// ofproto-dpif-ipfix). Sample runs on the datapath's goroutine, once per
+// sampled packet: it must copy what it keeps and never block.
+type Sampler interface {
+	Sample(s *Sampled)
+}
+
+// Sampled is one packet a sample action picked. It is valid only during
+// the Sample call.
+type Sampled struct {
+	Packet *packet.Packet // as it stands where the action runs (key, ct state, frame)
+	Action *Sample
+	Table  uint8  // the table of the flow the action belongs to
+	Cookie uint64 // that flow's cookie (0 in a packet-out)
+}
+
 // PacketInSink receives packet-ins (ofproto implements it).
 type PacketInSink interface {
 	PacketIn(pi *PacketIn)

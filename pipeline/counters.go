@@ -42,6 +42,8 @@ const (
 	cMeterDrop                // drop: a meter's drop band (OVS datapath_drop_meter)
 	cPaused                   // packets stopped by controller(pause), sent with their continuation
 	cResumed                  // continuations resumed (NXT_RESUME)
+	cSampled                  // packets a sample action picked and handed to the Sampler
+	cSampleNoCollector        // packets a sample action picked with no Sampler configured
 	numCounters
 )
 
@@ -86,6 +88,8 @@ var counterNames = [numCounters]string{
 	cMeterDrop:         "datapath_drop_meter",
 	cPaused:            "paused",
 	cResumed:           "resumed",
+	cSampled:           "sampled",
+	cSampleNoCollector: "drop_sample_no_collector",
 }
 
 // Counters returns the datapath's event counters by name (OVS

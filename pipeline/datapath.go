@@ -73,6 +73,9 @@ type Config struct {
 	// FlowEvents, if set, gets every flow added, modified and removed
 	// (the flow monitors).
 	FlowEvents FlowEventSink
+	// Sampler, if set, gets the packets sample actions pick; without one
+	// they are counted (drop_sample_no_collector) and go nowhere.
+	Sampler Sampler
 	// MaxFlows is the largest number of flows per table (0: 1,000,000);
 	// adding one more fails with OFPFMFC_TABLE_FULL.
 	MaxFlows int

@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"math/bits"
+	"math/rand/v2"
 	"unsafe"
 
 	"gswitch/ct"
@@ -125,10 +126,15 @@ type worker struct {
 	live []bool
 	// bends: the ends of sticky groups' buckets, by group depth
 	bends [MaxGroupDepth + 1]bucketEnd
+	// smp is the sample action's event (handed to the Sampler by pointer,
+	// kept here so that it does not escape per packet); rng its generator.
+	smp Sampled
+	rng uint64
 }
 
 func newWorker(d *Datapath) *worker {
-	return &worker{d: d, frames: make([]frame, 0, 64), aset: make([][]op, 0, 16), stats: make([]statEntry, 0, 64)}
+	return &worker{d: d, frames: make([]frame, 0, 64), aset: make([][]op, 0, 16), stats: make([]statEntry, 0, 64),
+		rng: rand.Uint64() | 1}
 }
 
 var takenFlow flow // marks packets already grouped

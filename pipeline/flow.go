@@ -111,6 +111,7 @@ const (
 	opBundle         // bd: the action; hdr: its destination is in the frame
 	opUnroll         // a resumed continuation's table (table) and cookie (fl)
 	opSetTun         // tun: set_field to tun_metadataN
+	opSample         // smp: the action
 )
 
 // op is one compiled step. A flow's instructions compile to one op list:
@@ -137,6 +138,7 @@ type op struct {
 	mtr    *meter // opMeter; opController: the controller action's meter (nil: none)
 	mp     *Multipath
 	bd     *Bundle
+	smp    *Sample
 	// act is the action the op was compiled from (nil for clear-actions
 	// and write-actions): a pause freezes the ops still to run as actions.
 	act *Action
@@ -240,6 +242,9 @@ func compileActions(acts []Action, mt *meterTable) []op {
 		case Learn:
 			l := a
 			ops = append(ops, op{kind: opLearn, learn: &l})
+		case Sample:
+			sm := a
+			ops = append(ops, op{kind: opSample, smp: &sm})
 		case FinTimeout:
 			ops = append(ops, op{kind: opFinTimeout, v: packet.U128{Lo: uint64(a.IdleTimeout), Hi: uint64(a.HardTimeout)}})
 		case Meter:

@@ -290,6 +290,35 @@ type CheckPktLarger struct {
 	Dst    Subfield // NBits is 1
 }
 
+// Sample is NXAST_SAMPLE, NXAST_SAMPLE2 or NXAST_SAMPLE3
+// ("sample(probability=P,collector_set_id=ID,obs_domain_id=D,obs_point_id=O
+// [,sampling_port=PORT][,ingress|egress])"): each packet is sampled with
+// probability Probability/65535 and a copy goes to collector set
+// CollectorSetID (a Config.Sampler); the packet itself goes on unchanged.
+type Sample struct {
+	Probability    uint16 // never 0
+	CollectorSetID uint32
+	ObsDomainID    uint32
+	ObsPointID     uint32
+	// SamplingPort is PortAny (OFPP_NONE) when the action names none.
+	SamplingPort uint32
+	Direction    uint8 // SampleDefault, SampleIngress, SampleEgress
+	// Wire is the form it came in (SampleWire1, 2 or 3): OVS encodes a
+	// decoded action in the same form, or the smallest that holds it.
+	Wire uint8
+}
+
+// Sample directions (NX_ACTION_SAMPLE_*, wire values) and wire forms.
+const (
+	SampleDefault = 0
+	SampleIngress = 1
+	SampleEgress  = 2
+
+	SampleWire1 = 1 // NXAST_SAMPLE (24 bytes)
+	SampleWire2 = 2 // NXAST_SAMPLE2 (32 bytes, sampling_port)
+	SampleWire3 = 3 // NXAST_SAMPLE3 (32 bytes, sampling_port and direction)
+)
+
 // Learn is NXAST_LEARN / NXAST_LEARN2 ("learn(...)"): each packet that
 // runs it adds (or refreshes) a flow in Table built from its Specs, as
 // ovs-actions(7) describes.
@@ -390,6 +419,7 @@ func (Meter) isAction()          {}
 func (StackPush) isAction()      {}
 func (StackPop) isAction()       {}
 func (CheckPktLarger) isAction() {}
+func (Sample) isAction()         {}
 func (Learn) isAction()          {}
 func (FinTimeout) isAction()     {}
 func (PopQueue) isAction()       {}

@@ -368,6 +368,10 @@ func (c *checker) action(acts []Action, i int) error {
 	case FinTimeout:
 		// OVS's check_FIN_TIMEOUT refuses nothing.
 		return nil
+	case Sample:
+		// OVS's check_SAMPLE refuses nothing (the decoder refused a zero
+		// probability and an unknown direction).
+		return nil
 	case Meter:
 		// OVS's check_METER, then ofproto_check_ofpacts (flow-mods and
 		// packet-outs, not group buckets): the meter must exist.

@@ -74,6 +74,12 @@ func TestPrivilegedDumpNXActionsVsOVS(t *testing.T) {
 	dumpFlowsVsOVS(t, newGoldenTopo(t, "g11e"), "nx-actions")
 }
 
+// TestPrivilegedDumpSampleVsOVS is TestPrivilegedDumpFlowsVsOVS for
+// flows/sample.flows (NXAST_SAMPLE, SAMPLE2 and SAMPLE3).
+func TestPrivilegedDumpSampleVsOVS(t *testing.T) {
+	dumpFlowsVsOVS(t, newGoldenTopo(t, "s7ld"), "sample")
+}
+
 // dumpFlowsVsOVS runs the comparison of TestPrivilegedDumpFlowsVsOVS for
 // the named flow files on tp.
 func dumpFlowsVsOVS(t *testing.T, tp *topo, names ...string) {

@@ -190,7 +190,7 @@ ovs_down() {
 # ------------------------------------------------------------ sections
 section_flows() {
 	local f name p1 p2 opts
-	for f in ct-firewall l2-forward talk-firewall talk-ftp ftp-nat nat tftp kitchen-sink kitchen-sink-metadata nx-actions; do
+	for f in ct-firewall l2-forward talk-firewall talk-ftp ftp-nat nat tftp kitchen-sink kitchen-sink-metadata nx-actions sample; do
 		p1=ggo-p1 p2=ggo-p2
 		if [[ $f == talk-ftp || $f == ftp-nat ]]; then p1=eth0 p2=veth1; fi
 		switch_ns
