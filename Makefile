@@ -11,7 +11,7 @@ BIN := bin/gswitch
 # ovs-ofctl/ovs-appctl are the clients; the rest are traffic tools).
 DEB_PKGS := openvswitch-common openvswitch-switch iproute2 iputils-ping \
 	netcat-openbsd python3 python3-os-ken tcpdump iperf3 ethtool nftables \
-	curl lftp python3-pyftpdlib tftpd-hpa tftp-hpa
+	curl lftp python3-pyftpdlib tftpd-hpa tftp-hpa tshark nfdump
 
 .PHONY: all build deps test unit privileged demo demo-db bench clean fuzz-seeds conformance install uninstall
 
@@ -27,8 +27,8 @@ deps:
 		echo "installing:$$missing"; \
 		apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$missing; \
 	fi
-	@# Debian starts ovs and tftpd services on install; tests run their own private copies.
-	-@systemctl stop openvswitch-switch tftpd-hpa >/dev/null 2>&1 || true
+	@# Debian starts ovs, tftpd and nfcapd services on install; tests run their own private copies.
+	-@systemctl stop openvswitch-switch tftpd-hpa nfdump >/dev/null 2>&1 || true
 	$(GO) mod download
 
 unit: build

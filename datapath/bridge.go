@@ -71,6 +71,9 @@ type Config struct {
 	// Tunnels is native tunnelling, shared by the bridges (nil: no
 	// tunnel ports).
 	Tunnels *Tunnels
+	// Sampler gets the packets the bridge's sample actions pick (nil:
+	// they are counted and go nowhere).
+	Sampler pipeline.Sampler
 	Clock   func() int64
 	Logger  *zap.Logger
 }
@@ -195,6 +198,7 @@ func New(cfg Config, ps []Port) (b *Bridge, err error) {
 		PacketIn:    (*pinSink)(b),
 		FlowRemoved: func(fr *pipeline.FlowRemoved) { b.of.FlowRemoved(fr) },
 		FlowEvents:  (*flowEvents)(b),
+		Sampler:     cfg.Sampler,
 	})
 	b.updatePipelinePorts()
 	b.of, err = ofproto.New(ofproto.Config{

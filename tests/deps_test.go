@@ -52,6 +52,10 @@ func TestImportRules(t *testing.T) {
 			"github.com/", "go.uber.org/", "golang.org/"},
 		"gswitch/ct/dpctl": {"gswitch/pipeline", "gswitch/nxm", "gswitch/ofproto", "gswitch/ports", "gswitch/cmd",
 			"github.com/", "go.uber.org/", "golang.org/"},
+		// sampling, the collector sets sample actions feed: pipeline's
+		// Sampled records in, files and UDP out; nothing above pipeline.
+		"gswitch/sampling": {"gswitch/nxm", "gswitch/ofproto", "gswitch/ofptext", "gswitch/ports", "gswitch/datapath",
+			"gswitch/vswitchd", "gswitch/ovsdb", "gswitch/cmd", "gswitch/tests", "gswitch/tunnel", "github.com/", "go.uber.org/"},
 	}
 	for pkg, bad := range forbidden {
 		t.Run(pkg, func(t *testing.T) {

@@ -54,6 +54,9 @@ type Config struct {
 	// Tunnels is native tunnelling shared by the bridges (nil: tunnel
 	// interfaces get an error).
 	Tunnels *datapath.Tunnels
+	// Sampler gives each bridge, by name, the collector sets its sample
+	// actions feed (nil: none).
+	Sampler func(bridge string) pipeline.Sampler
 }
 
 // CreateLocalTAP is ovs-vswitchd's internal port for a bridge: a TAP
@@ -478,6 +481,9 @@ func (s *Switch) newBridge(b *BridgeSpec) (_ *datapath.Bridge, localErr string, 
 		Logger: s.log.With(zap.String("bridge", b.Name)),
 	}
 	cfg.Controllers, cfg.ControllerTypes = targets(b), controllerTypes(b)
+	if s.cfg.Sampler != nil {
+		cfg.Sampler = s.cfg.Sampler(b.Name)
+	}
 	if s.cfg.RunDir != "" {
 		cfg.Mgmt = filepath.Join(s.cfg.RunDir, b.Name+".mgmt")
 	}

@@ -36,6 +36,7 @@ func (s *Switch) registerCommands(c *ctl.Server) {
 		return "", nil
 	})
 	s.registerUnderlayCommands(c)
+	s.registerSamplingCommands(c)
 	for _, d := range dpctl.Commands() {
 		fn := func(a []string) (string, error) { return dpctl.Run(s.tracker, d.Name, a) }
 		for _, name := range d.Names() {
@@ -63,6 +64,7 @@ func (s *Switch) showText() string {
 				st.TxPackets, st.TxBytes, st.TxDrops, st.TxErrors, st.TxSegmented, st.TxCsumFinished)
 		}
 	}
+	b.WriteString(s.samplers.Show())
 	return b.String()
 }
 
@@ -80,6 +82,7 @@ func (s *Switch) coverageText() string {
 			lines = append(lines, fmt.Sprintf("ct_%-46s %d", k, v))
 		}
 	}
+	lines = append(lines, s.samplingCoverage()...)
 	sort.Strings(lines)
 	return "Event counters (nonzero):\n" + strings.Join(lines, "\n") + "\n"
 }

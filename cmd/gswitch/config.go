@@ -47,6 +47,8 @@ type Config struct {
 	// Daemon holds ovs-vswitchd's database argument and daemon options
 	// (daemon.go).
 	Daemon DaemonOptions
+	// PacketLogs and IPFIX are the collector sets (sampling.go).
+	PacketLogs, IPFIX []CollectorSpec
 }
 
 type multiFlag []string
@@ -83,6 +85,7 @@ func ParseArgs(args []string, stderr io.Writer) (*Config, error) {
 	fs.BoolVar(&c.LocalPort, "local-port", false, "create the bridge's LOCAL port as a TAP device named after the bridge, with the bridge's address, as ovs-vswitchd's internal port (default: LOCAL has no device and stays down)")
 	var df daemonFlags
 	registerDaemonFlags(fs, &c.Daemon, &df)
+	registerSamplingFlags(fs, c)
 	args = rewriteShortOptions(args)
 	pos, err := parseWithPositional(fs, args)
 	if err != nil {

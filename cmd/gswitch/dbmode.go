@@ -36,6 +36,9 @@ type dbMode struct {
 func NewDBSwitch(cfg *Config, log *zap.Logger) (*Switch, error) {
 	s := &Switch{cfg: cfg, log: log, start: time.Now(), pool: packet.NewPool(), stop: make(chan struct{})}
 	s.tracker = ct.New(ct.Config{Clock: s.Now})
+	if err := s.openCollectors(); err != nil {
+		return nil, err
+	}
 	ctx := context.Background()
 	client, err := ovsdb.Dial(ctx, cfg.Daemon.OVSDB, ovsdb.Options{})
 	if err != nil {
@@ -49,7 +52,7 @@ func NewDBSwitch(cfg *Config, log *zap.Logger) (*Switch, error) {
 	s.tunnels = datapath.NewTunnels(s.underlayTable(), nil, log.Named("tunnel"))
 	vs := vswitchd.New(vswitchd.Config{RunDir: cfg.RunDir, Software: "gswitch " + Version,
 		Tracker: s.tracker, Pool: s.pool, Clock: s.Now, Logger: log.Named("bridge"), OpenLocal: vswitchd.CreateLocalTAP,
-		Tunnels: s.tunnels})
+		Tunnels: s.tunnels, Sampler: s.samplers.Bridge})
 	s.db = &dbMode{client: client, monitor: m, vs: vs, ready: make(chan struct{})}
 	return s, nil
 }

@@ -14,6 +14,7 @@ import (
 	"gswitch/datapath"
 	"gswitch/packet"
 	"gswitch/ports"
+	"gswitch/sampling"
 	"gswitch/tunnel/underlay"
 )
 
@@ -33,6 +34,8 @@ type Switch struct {
 	dpid    uint64
 	under   *underlay.Underlay // routes and neighbours for tunnels
 	tunnels *datapath.Tunnels  // native tunnelling (database mode)
+	// samplers are the collector sets sample actions feed (sampling.go).
+	samplers *sampling.Registry
 
 	stop    chan struct{} // closed by Close
 	exitReq chan struct{}
@@ -73,12 +76,16 @@ func NewSwitch(cfg *Config, log *zap.Logger) (*Switch, error) {
 		ps = append(ps, datapath.Port{No: spec.No, Dev: p, Type: typ})
 	}
 	s.tracker = ct.New(ct.Config{Clock: s.Now})
+	if err := s.openCollectors(); err != nil {
+		return nil, err
+	}
 	bc := datapath.Config{
 		Name: cfg.Bridge, DatapathID: cfg.DatapathID, DatapathIDSet: cfg.DatapathSet,
 		HWAddr: cfg.HWAddr, HWAddrSet: cfg.HWAddrSet, Protocols: cfg.Protocols,
 		FailMode: cfg.FailMode, Listen: cfg.OFListen, Controllers: cfg.Controllers,
 		Software: "gswitch " + Version,
 		Tracker:  s.tracker, Pool: s.pool, Clock: s.Now, Logger: log,
+		Sampler: s.samplers.Bridge(cfg.Bridge),
 	}
 	if !cfg.NoMgmtSocket {
 		bc.Mgmt = filepath.Join(cfg.RunDir, cfg.Bridge+".mgmt")
@@ -148,6 +155,7 @@ func (s *Switch) Close() {
 		s.db.close()
 	}
 	s.tracker.Stop()
+	s.samplers.Close() // after the bridges: their last samples are written
 }
 
 // portNames returns "name(no)" for logs.
