@@ -2,6 +2,7 @@
 #   make demo   build, then run the talk's stateful firewall in network namespaces
 #               (DEMO=nat or DEMO=ftp: the other examples/; make demo-db: as ovs-vswitchd)
 #   make test   install test dependencies, then unit (with -race), fuzz-seed and namespace tests
+#   make test-ovs  the longest live comparisons with OVS 3.1 (not in test; .ci/run runs both)
 #   make conformance  os-ken's OpenFlow 1.3 Switch Test Tool against gswitch (~12 min quiet, ~25 loaded; not in test)
 export PATH := $(PATH):/usr/local/go/bin
 GO ?= go
@@ -13,7 +14,7 @@ DEB_PKGS := openvswitch-common openvswitch-switch iproute2 iputils-ping \
 	netcat-openbsd python3 python3-os-ken tcpdump iperf3 ethtool nftables \
 	curl lftp python3-pyftpdlib tftpd-hpa tftp-hpa tshark nfdump
 
-.PHONY: all build deps test unit privileged demo demo-db bench clean fuzz-seeds conformance install uninstall
+.PHONY: all build deps test test-ovs unit privileged demo demo-db bench clean fuzz-seeds conformance install uninstall
 
 all: build
 
@@ -35,10 +36,19 @@ unit: build
 	$(GO) vet ./...
 	$(GO) test -race -count=1 ./...
 
+# The longest differential tests: each runs a private OVS 3.1 beside gswitch
+# on the same script and compares what both print. They run in make test-ovs
+# (which .ci/run calls after make test), not in make test.
+OVS_TESTS := ^TestPrivileged(VswitchdGoldens|FlowMonitorVsOVS|UnderlayGoldens|CaptureReproduces|GfrOVSGoldens|BadInputVsOVS|PauseVsOVS|FlowTablesGoldens|TunnelTwoChassis)$$
+
 privileged: build
-	GSWITCH_PRIV=1 GSWITCH_BIN=$(CURDIR)/$(BIN) $(GO) test -count=1 -p 1 -timeout 30m -run 'Privileged' ./...
+	GSWITCH_PRIV=1 GSWITCH_BIN=$(CURDIR)/$(BIN) $(GO) test -count=1 -p 1 -timeout 30m -run 'Privileged' -skip '$(OVS_TESTS)' ./...
 
 test: deps unit privileged
+
+# make test-ovs: the differential tests of OVS_TESTS (about 8 minutes).
+test-ovs: deps build
+	GSWITCH_PRIV=1 GSWITCH_BIN=$(CURDIR)/$(BIN) $(GO) test -count=1 -p 1 -timeout 30m -run '$(OVS_TESTS)' ./...
 
 # os-ken's OpenFlow Switch Test Tool (991 OpenFlow 1.3 cases) with gswitch as
 # the target and a private OVS 3.1 as the tester; fails on any gswitch failure
