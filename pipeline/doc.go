@@ -37,7 +37,8 @@
 // set only and ends what follows the clone as exit does, as OVS 3.1 does;
 // exit stops the action set too, as OVS 3.1's translation does)
 // and OVS's conjunctive matches (conjunction/conj_id),
-// with OVS's semantics and limits (resubmit nesting 64,
+// with OVS's semantics and limits (resubmit nesting 64, counting
+// resubmits to the same or an earlier table only,
 // 4096 resubmits, ct recirculation depth 8; the stack holds
 // packet.StackDepth entries where OVS allows 64 kB).
 //

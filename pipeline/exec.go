@@ -11,7 +11,7 @@ import (
 
 // Limits of the executor, as OVS has them.
 const (
-	MaxResubmitDepth = 64      // nested resubmits (xlate MAX_DEPTH)
+	MaxResubmitDepth = 64      // nested resubmits to the same or an earlier table (xlate MAX_DEPTH)
 	MaxResubmits     = 64 * 64 // resubmits along one packet's way (MAX_RESUBMITS)
 	MaxRecircDepth   = 8       // ct(table=N) re-entries
 	MaxGroupDepth    = 16      // groups nested in group buckets
@@ -489,7 +489,12 @@ func (w *worker) run(grp []*packet.Packet, ops []op, pc int, st xstate) {
 			k := w.push(&st, frame{ops: ops, pc: pc + 1, fl: st.fl, table: st.table, depth: st.depth, next: st.k})
 			nst := st
 			nst.k = k
-			nst.depth++
+			// Only a resubmit to the same or an earlier table nests, as
+			// OVS 3.1's xlate_table_action (table_id <= old_table_id):
+			// OVN's pipelines resubmit forward through over 64 tables.
+			if cur := st.table; cur == NoTable || tid <= cur {
+				nst.depth++
+			}
 			nst.nres++
 			w.lookup(grp, tid, nst, o.honor, o)
 			return

@@ -226,6 +226,41 @@ func TestResubmitDepth(t *testing.T) {
 	}
 }
 
+// TestResubmitDepthForward checks that only resubmits to the same or an
+// earlier table nest, as OVS 3.1's xlate_table_action counts them: a
+// forward chain through 200 tables (OVN's pipelines go through over 64)
+// ends in its output, a backward chain of 64 resubmits too, one of 65
+// is dropped at the limit.
+func TestResubmitDepthForward(t *testing.T) {
+	e := newEnv(t)
+	for i := range 200 {
+		add(t, e.d, spec(uint8(i), 1, Match{}, Resubmit{InPort: PortInPort, Table: uint8(i + 1)}))
+	}
+	add(t, e.d, spec(200, 1, Match{}, Output{Port: 2}))
+	e.send(1, tcpFrame(1, 2))
+	if got := e.s.ports(); !slices.Equal(got, []uint32{2}) || e.d.Counters()["drop_resubmit_limit"] != 0 {
+		t.Fatalf("forward chain: outputs %v counters %v", got, e.d.Counters())
+	}
+	// table 0 resubmits forward to table n, which steps back one table at
+	// a time to table 1, which outputs: n-1 backward resubmits
+	back := func(n int) *env {
+		e := newEnv(t)
+		add(t, e.d, spec(0, 1, Match{}, Resubmit{InPort: PortInPort, Table: uint8(n)}))
+		for i := 2; i <= n; i++ {
+			add(t, e.d, spec(uint8(i), 1, Match{}, Resubmit{InPort: PortInPort, Table: uint8(i - 1)}))
+		}
+		add(t, e.d, spec(1, 1, Match{}, Output{Port: 2}))
+		e.send(1, tcpFrame(1, 2))
+		return e
+	}
+	if e := back(MaxResubmitDepth + 1); len(e.s.out) != 1 || e.d.Counters()["drop_resubmit_limit"] != 0 {
+		t.Fatalf("%d backward resubmits: outputs %v counters %v", MaxResubmitDepth, e.s.ports(), e.d.Counters())
+	}
+	if e := back(MaxResubmitDepth + 2); len(e.s.out) != 0 || e.d.Counters()["drop_resubmit_limit"] != 1 {
+		t.Fatalf("%d backward resubmits: outputs %v counters %v", MaxResubmitDepth+1, e.s.ports(), e.d.Counters())
+	}
+}
+
 // TestResubmitSplit checks that packets that go different ways inside a
 // resubmit each finish the enclosing action list.
 func TestResubmitSplit(t *testing.T) {
