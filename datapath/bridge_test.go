@@ -23,7 +23,7 @@ type env struct {
 	start   time.Time
 }
 
-func newEnv(t *testing.T) *env {
+func newEnv(t testing.TB) *env {
 	e := &env{pool: packet.NewPool(), start: time.Now()}
 	e.tracker = ct.New(ct.Config{Clock: e.now})
 	e.tracker.Start()

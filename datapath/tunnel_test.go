@@ -38,7 +38,7 @@ func newTunnelEnv(t *testing.T, failMode string) *tunnelEnv {
 
 // newTunnelEnvAt is newTunnelEnv with br-phy's address local in a subnet
 // of plen bits (of 128) and gnv0's remote_ip remote.
-func newTunnelEnvAt(t *testing.T, failMode string, local, remote underlay.Addr, plen int) *tunnelEnv {
+func newTunnelEnvAt(t testing.TB, failMode string, local, remote underlay.Addr, plen int) *tunnelEnv {
 	e := newEnv(t)
 	var m underlay.Addr
 	for i := 0; i < plen; i++ {
