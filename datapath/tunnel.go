@@ -260,6 +260,7 @@ func (b *Bridge) terminate(st *tnlState, pk *packet.Packet) bool {
 // tnlScratch is a flush's scratch space.
 type tnlScratch struct {
 	hdr   tunnel.Header
+	tmpl  [tunnel.MaxEncapLen]byte // a GSO frame's first segment's outer headers
 	ents  [packet.MaxBatch]tnlRxEntry
 	pkts  [packet.MaxBatch]*packet.Packet
 	batch packet.Batch
@@ -416,17 +417,57 @@ func (b *Bridge) encapOffload(q *tnlOut, te *tunnelEnd, pk *packet.Packet) {
 		b.encapOne(q, te, pk)
 		return
 	}
-	err := ports.Segment(pk, func(f []byte) {
-		s := b.pool.Get()
-		s.SetLen(copy(s.RxSpace(), f))
+	// The first segment is routed and encapsulated; the others get a copy
+	// of its outer headers (tunnel.Reencap), as they share its key.
+	var cur, first *packet.Packet
+	var to *Bridge
+	tmpl := q.sc.tmpl[:0]
+	failed := false
+	into := func(n int) []byte {
+		cur = b.pool.Get()
+		cur.SetLen(n)
+		return cur.Data
+	}
+	err := ports.SegmentInto(pk, into, func(f []byte) {
+		s := cur
+		cur = nil
+		if s == nil { // the frame itself (one segment)
+			s = b.pool.Get()
+			s.SetLen(copy(s.RxSpace(), f))
+		}
+		if failed {
+			b.pool.Put(s)
+			return
+		}
 		s.Key = pk.Key
 		s.Key.Flags &^= packet.FlagCsumPartial
-		s.Tun.Present = pk.Tun.Present
-		if pk.Tun.Present != 0 {
-			s.Tun.Opts = pk.Tun.Opts
-		}
+		s.Key.SetInPort(pipeline.PortLocal)
 		s.PatchDepth = pk.PatchDepth
-		b.encapOne(q, te, s)
+		if first == nil {
+			s.Tun.Present = pk.Tun.Present
+			if pk.Tun.Present != 0 {
+				s.Tun.Opts = pk.Tun.Opts
+			}
+			n := len(s.Data)
+			var ok bool
+			if to, ok = b.encap(t, te, s); !ok {
+				failed = true
+				b.pool.Put(s)
+				return
+			}
+			first = s
+			tmpl = append(tmpl, s.Data[:len(s.Data)-n]...)
+			q.add(to, s)
+			return
+		}
+		te.ctr.Tx(1, len(s.Data))
+		if err := tunnel.Reencap(s, tmpl); err != nil {
+			t.encErrs.Add(1)
+			b.pool.Put(s)
+			return
+		}
+		s.PatchDepth++
+		q.add(to, s)
 	})
 	if err != nil {
 		t.encErrs.Add(1)

@@ -11,6 +11,7 @@ import (
 	"gswitch/packet"
 	"gswitch/packet/pkttest"
 	"gswitch/ports"
+	"gswitch/tests/testutil"
 	"gswitch/tunnel/underlay"
 )
 
@@ -209,4 +210,18 @@ func BenchmarkTunnelOutput(b *testing.B) {
 			}
 		})
 	}
+}
+
+// Segmenting and encapsulating a GSO frame allocates nothing per frame
+// (br-phy in secure mode drops the outer frames).
+func TestTunnelSegmentNoAllocs(t *testing.T) {
+	testutil.SkipAllocsUnderRace(t)
+	te := newTunnelEnvAt(t, "secure", local4, remote4, 120)
+	te.tun.Neigh.Set("br-phy", remote4, peerMAC)
+	src, _ := offloadFrame(t, true, "A", 20*1398, 1398)
+	s := (*sender)(te.brInt)
+	testutil.RequireNoAllocs(t, "GSO output to a tunnel port", func() {
+		s.Output(te.gnv, src)
+		s.Flush()
+	})
 }

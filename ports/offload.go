@@ -257,6 +257,12 @@ type Segmenter struct {
 // what it keeps. Bytes after the IP packet's end (Ethernet padding) are not
 // part of any segment.
 func (s *Segmenter) Segment(f []byte, o *packet.Offload, emit func(frame []byte)) error {
+	return s.segment(f, o, nil, emit)
+}
+
+// segment is Segment writing each segment into into(n) (nil: the scratch
+// buffer).
+func (s *Segmenter) segment(f []byte, o *packet.Offload, into func(n int) []byte, emit func(frame []byte)) error {
 	if !IsGSO(o) {
 		if CsumPartial(o) {
 			if err := recomputeOffloadChecksum(f, o); err != nil {
@@ -284,7 +290,7 @@ func (s *Segmenter) Segment(f []byte, o *packet.Offload, emit func(frame []byte)
 		emit(f[:in.end])
 		return nil
 	}
-	if cap(s.buf) < packet.BufSize {
+	if into == nil && cap(s.buf) < packet.BufSize {
 		s.buf = make([]byte, packet.BufSize)
 	}
 	var ipID uint16
@@ -302,7 +308,12 @@ func (s *Segmenter) Segment(f []byte, o *packet.Offload, emit func(frame []byte)
 	for i := 0; i < nseg; i++ {
 		chunk := payload[i*mss : min((i+1)*mss, len(payload))]
 		n := in.hdrLen + len(chunk)
-		b := s.buf[:n]
+		var b []byte
+		if into != nil {
+			b = into(n)[:n]
+		} else {
+			b = s.buf[:n]
+		}
 		copy(b, hdr)
 		copy(b[in.hdrLen:], chunk)
 		if in.ipv4 {
@@ -346,4 +357,15 @@ func Segment(pk *packet.Packet, emit func(frame []byte)) error {
 	err := s.Segment(pk.Data, &pk.Off, emit)
 	segmenters.Put(s)
 	return err
+}
+
+// SegmentInto is Segment writing each segment of a GSO frame straight into
+// the buffer into(n) returns for its length n (at least n bytes long),
+// which emit then gets, filled, so a caller that builds a packet of each
+// segment saves a copy. A frame without GSO, or one that fits in one
+// segment, goes to emit as Segment sends it (pk's own frame, completed in
+// place), without a call to into.
+func SegmentInto(pk *packet.Packet, into func(n int) []byte, emit func(frame []byte)) error {
+	var s Segmenter
+	return s.segment(pk.Data, &pk.Off, into, emit)
 }

@@ -317,3 +317,62 @@ func putGeneveOpts(b []byte, m *packet.TunMeta, tlv *packet.TLVTable) {
 		}
 	}
 }
+
+// ErrTemplate is Reencap's error for headers Encap did not make.
+var ErrTemplate = errors.New("tunnel: not outer headers made by Encap")
+
+// Reencap pushes hdr, the outer headers Encap pushed in front of another
+// frame of the same flow (same port, tunnel fields, options and route),
+// in front of pk's frame, with the outer IP and UDP lengths, the IPv4
+// header checksum and the UDP checksum (when hdr has one) made for pk's
+// frame: each segment of a GSO super-frame gets its outer headers this
+// way, without being routed and built again. Nothing is allocated.
+func Reencap(pk *packet.Packet, hdr []byte) error {
+	if len(hdr) < EthLen+IPv4Len+UDPLen {
+		return ErrTemplate
+	}
+	l3 := IPv4Len
+	v6 := false
+	switch binary.BigEndian.Uint16(hdr[12:]) {
+	case 0x0800:
+	case 0x86dd:
+		v6, l3 = true, IPv6Len
+	default:
+		return ErrTemplate
+	}
+	if len(hdr) < EthLen+l3+UDPLen {
+		return ErrTemplate
+	}
+	inner := len(pk.Data)
+	if !pk.Grow(0, len(hdr)) {
+		return ErrNoRoom
+	}
+	b := pk.Data
+	copy(b, hdr)
+	ip := b[EthLen:]
+	u := ip[l3:]
+	udpLen := len(hdr) - EthLen - l3 + inner
+	binary.BigEndian.PutUint16(u[4:], uint16(udpLen))
+	if v6 {
+		binary.BigEndian.PutUint16(ip[4:], uint16(udpLen))
+	} else {
+		binary.BigEndian.PutUint16(ip[2:], uint16(IPv4Len+udpLen))
+		ip[10], ip[11] = 0, 0
+		packet.PutIPv4HeaderChecksum(ip[:IPv4Len])
+	}
+	if u[6] != 0 || u[7] != 0 {
+		u[6], u[7] = 0, 0
+		var sum uint32
+		if v6 {
+			sum = packet.PseudoSum6(ip[8:24], ip[24:40], 17, uint32(udpLen))
+		} else {
+			sum = packet.PseudoSum4(binary.BigEndian.Uint32(ip[12:]), binary.BigEndian.Uint32(ip[16:]), 17, uint16(udpLen))
+		}
+		cs := ^packet.Fold(packet.Sum(u[:udpLen], sum))
+		if cs == 0 {
+			cs = 0xffff
+		}
+		binary.BigEndian.PutUint16(u[6:], cs)
+	}
+	return nil
+}

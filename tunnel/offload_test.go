@@ -74,3 +74,48 @@ func TestPopOffload(t *testing.T) {
 		t.Errorf("pop of a bad outer checksum: %v %v", d, h.Reason())
 	}
 }
+
+// Reencap of the headers Encap made for one frame gives another frame of
+// the same flow the headers Encap would give it (lengths, IPv4 header
+// checksum, UDP checksum over IPv4 with csum and over IPv6).
+func TestReencap(t *testing.T) {
+	for _, c := range []struct {
+		remote string
+		csum   bool
+	}{{"198.51.100.2", false}, {"198.51.100.2", true}, {"2001:db8:100::2", false}} {
+		opts := map[string]string{"remote_ip": c.remote, "key": "flow"}
+		if c.csum {
+			opts["csum"] = "true"
+		}
+		cfg, _, err := tunnel.ParseConfig("g", "geneve", opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		o := tunnel.Outer{SrcMAC: phyMAC, DstMAC: peerMAC, Src: local4}
+		if cfg.Remote.Is6() {
+			o.Src = local6
+		}
+		enc := func(n int) (*packet.Packet, int) {
+			pk := pkttest.Parsed(pkttest.TCP4("203.0.113.1", "203.0.113.2", 19650, 19651, "A", 1, 2, make([]byte, n)))
+			l := len(pk.Data)
+			var f tunnel.Flow
+			cfg.SendFlow(&pk.Key, &f)
+			if err := tunnel.Encap(pk, &cfg, &f, nil, &o, 7); err != nil {
+				t.Fatal(err)
+			}
+			return pk, len(pk.Data) - l
+		}
+		a, hl := enc(1000)
+		want, _ := enc(333)
+		pk := pkttest.Parsed(pkttest.TCP4("203.0.113.1", "203.0.113.2", 19650, 19651, "A", 1, 2, make([]byte, 333)))
+		if err := tunnel.Reencap(pk, a.Data[:hl]); err != nil {
+			t.Fatal(err)
+		}
+		if string(pk.Data) != string(want.Data) {
+			t.Errorf("%s csum=%v: Reencap\n%x\nEncap\n%x", c.remote, c.csum, pk.Data[:hl], want.Data[:hl])
+		}
+	}
+	if err := tunnel.Reencap(packet.New(make([]byte, 60)), make([]byte, 42)); err != tunnel.ErrTemplate {
+		t.Errorf("short template: %v", err)
+	}
+}
