@@ -12,9 +12,9 @@ BIN := bin/gswitch
 # ovs-ofctl/ovs-appctl are the clients; the rest are traffic tools).
 DEB_PKGS := openvswitch-common openvswitch-switch iproute2 iputils-ping \
 	netcat-openbsd python3 python3-os-ken tcpdump iperf3 ethtool nftables \
-	curl lftp python3-pyftpdlib tftpd-hpa tftp-hpa tshark nfdump
+	curl lftp python3-pyftpdlib tftpd-hpa tftp-hpa tshark nfdump jq
 
-.PHONY: all build deps test test-ovs unit privileged demo demo-db bench clean fuzz-seeds conformance install uninstall
+.PHONY: all build deps test test-ovs unit privileged demo demo-db bench bench-tunnel clean fuzz-seeds conformance install uninstall
 
 all: build
 
@@ -71,6 +71,12 @@ demo-db: deps build
 
 bench: build
 	$(GO) test -run '^$$' -bench . -benchmem ./packet/ ./ct/... ./pipeline/ ./nxm/ ./ofproto/
+
+# Two chassis joined by Geneve, gswitch vs OVS 3.1 userspace (root; needs
+# iperf3, jq, openvswitch-switch and the netns bench's gsbload: see the
+# script's header). ROUNDS interleaved rounds; docs/bench/RESULTS.md.
+bench-tunnel: build
+	tests/bench-tunnel.sh $(or $(ROUNDS),3)
 
 # make install [PREFIX=/usr/local] [DESTDIR=...]: gswitch in $(SBINDIR), its
 # ovs-ctl (scripts/gswitch-ctl) in $(PKGDATADIR)/scripts, and the systemd unit
