@@ -1,6 +1,9 @@
 package packet
 
-import "hash/crc32"
+import (
+	"hash/crc32"
+	"math/bits"
+)
 
 // Internet checksums (RFC 1071) and their incremental updates (RFC 1624),
 // for every package: ct, ct/nat, ct/alg, ct/frag and ports use these and
@@ -53,13 +56,23 @@ import "hash/crc32"
 // initial, folded to 16 bits (so it can be passed on as initial; b may have
 // an odd length only if it is the last piece).
 func Sum(b []byte, initial uint32) uint32 {
+	// 64-bit words with their carries: 2^64 is 1 modulo 0xffff, so a
+	// carry out of the word is added back in (end-around carry), and the
+	// sum folds to the 16-bit one.
 	acc := uint64(initial)
-	for len(b) >= 32 {
-		acc += uint64(be.Uint32(b[0:])) + uint64(be.Uint32(b[4:])) +
-			uint64(be.Uint32(b[8:])) + uint64(be.Uint32(b[12:])) +
-			uint64(be.Uint32(b[16:])) + uint64(be.Uint32(b[20:])) +
-			uint64(be.Uint32(b[24:])) + uint64(be.Uint32(b[28:]))
-		b = b[32:]
+	if len(b) >= 32 {
+		var carry, c uint64
+		for len(b) >= 32 {
+			acc, c = bits.Add64(acc, be.Uint64(b[0:]), 0)
+			acc, c = bits.Add64(acc, be.Uint64(b[8:]), c)
+			acc, c = bits.Add64(acc, be.Uint64(b[16:]), c)
+			acc, c = bits.Add64(acc, be.Uint64(b[24:]), c)
+			carry += c
+			b = b[32:]
+		}
+		acc, c = bits.Add64(acc, carry, 0)
+		acc += c
+		acc = acc>>32 + acc&0xffffffff
 	}
 	for len(b) >= 4 {
 		acc += uint64(be.Uint32(b))
