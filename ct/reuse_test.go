@@ -542,3 +542,60 @@ func TestReuseConcurrent(t *testing.T) {
 	}
 	checkInvariants(t, tr)
 }
+
+// TestReuseDelayedHelperPacket: an FTP control packet (a PORT command)
+// whose goroutine stalls between its lookup and the connection's lock
+// while the control connection is flushed (its expectations with it)
+// adds no expectation when it goes on: its helper does not run for a
+// connection that is gone, nor for the slot's next tenant.
+func TestReuseDelayedHelperPacket(t *testing.T) {
+	clk := &fakeClock{}
+	clk.ns.Store(int64(time.Second))
+	tr := New(Config{Shards: 1, Clock: clk.now})
+	now := clk.now()
+	exec1(tr, tcp4(A, B, 20021, 21, "S", 1000, 0, ""), ctFTP, now)
+	exec1(tr, tcp4(B, A, 21, 20021, "SA", 5000, 1001, ""), ct0, now)
+	exec1(tr, tcp4(A, B, 20021, 21, "A", 1001, 5001, ""), ct0, now)
+	stalled, release := stallAt(t, hookLookup)
+	done := make(chan uint32)
+	pk := tcp4(A, B, 20021, 21, "PA", 1001, 5001, "PORT 198,51,100,1,78,72\r\n")
+	go func() { done <- exec1(tr, pk, ct0, now) }()
+	waitStalled(t, stalled)
+	tr.FlushAll()
+	// The slot's next tenant: another FTP control connection.
+	now = clk.pastGrace()
+	exec1(tr, tcp4(cSrc, cDst, 20022, 21, "S", 1000, 0, ""), ctFTP, now)
+	release()
+	if st := <-done; st != trk|nw {
+		t.Fatalf("delayed PORT: %s, want +trk+new (its connection is gone)", stateString(st))
+	}
+	if n := tr.Expectations(); n != 0 {
+		t.Fatalf("%d expectations after the master went", n)
+	}
+	checkInvariants(t, tr)
+}
+
+// TestReuseFragmentsCarryGen: the fragments of a tracked datagram carry
+// its connection with the connection's generation (here not 0: the slot
+// had a tenant before), as the datagram does.
+func TestReuseFragmentsCarryGen(t *testing.T) {
+	clk := &fakeClock{}
+	clk.ns.Store(int64(time.Second))
+	tr := New(Config{Shards: 1, Clock: clk.now})
+	exec1(tr, udpFrame(A, B, 4000, 53, 0), commit, clk.now())
+	tr.FlushAll()
+	now := clk.pastGrace()
+	var out []*packet.Packet
+	for _, f := range fragments(udpFrame(A, B, 5000, 53, 3000), 1400) {
+		out = tr.Execute([]*packet.Packet{f}, out, &commit, now)
+	}
+	es := tr.entries(nil, now)
+	if len(out) != 3 || len(es) != 1 || es[0].gen == 0 {
+		t.Fatalf("%d fragments, %d connections", len(out), len(es))
+	}
+	for i, f := range out {
+		if c, _, _ := cachedConn(f); c == nil || c.idx != es[0].idx || f.ConnGen != es[0].gen {
+			t.Fatalf("fragment %d: connection %v generation %d, want slot %d generation %d", i, c != nil, f.ConnGen, es[0].idx, es[0].gen)
+		}
+	}
+}
