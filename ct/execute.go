@@ -103,7 +103,7 @@ func (t *Tracker) processPacket(pk *packet.Packet, p *Params, now int64) {
 	// it wrote it): compared first, so that a packet going from zone to
 	// zone does not take the connection's lock for nothing.
 	if c, reply, related := cachedConn(pk); c != nil && !p.Force && k.CtZone() == p.Zone &&
-		t.processCached(pk, c, reply, related, p) {
+		t.processCached(pk, c, reply, related, p, now) {
 		return
 	}
 	var ctx lookupCtx
@@ -218,7 +218,7 @@ func be128(b []byte) packet.U128 {
 // takes the full path (the helper follows the connection, whatever this
 // action's alg=), as OVS's conntrack_execute does. All of it is decided
 // and done under c.mu, which a reuse of the slot cannot pass.
-func (t *Tracker) processCached(pk *packet.Packet, c *conn, reply, related bool, p *Params) bool {
+func (t *Tracker) processCached(pk *packet.Packet, c *conn, reply, related bool, p *Params, now int64) bool {
 	k := &pk.Key
 	c.mu.Lock()
 	if c.gen != pk.ConnGen || c.key.zone != p.Zone || !cacheValid(k, c, reply, related) ||
@@ -231,8 +231,20 @@ func (t *Tracker) processCached(pk *packet.Packet, c *conn, reply, related bool,
 		t.handleNAT(pk, c, p.Zone, reply, related, &state)
 		k.SetCtState(state)
 	}
+	var ev Event
+	subs := t.watching()
+	var old watchState
+	if subs != nil {
+		old = watchLocked(c)
+	}
 	mark, label := t.markLabelLocked(c, p)
+	if subs != nil && watchLocked(c) != old {
+		ev = Event{Type: EventUpdate, Conn: t.connLocked(c, now)}
+	}
 	c.mu.Unlock()
+	if ev.Type != 0 {
+		t.emit(subs, &ev)
+	}
 	if p.NAT != nil {
 		setCached(pk, nil, 0, false, false)
 	}
@@ -279,10 +291,15 @@ func (t *Tracker) processOne(pk *packet.Packet, ctx *lookupCtx, p *Params, now i
 	if p.Force && ctx.reply && c != nil {
 		// The connection runs the other way: end it; with commit a new
 		// one starts in this packet's direction.
-		t.remove(c, gen, &t.cnt.flushed, now)
+		t.remove(c, gen, &t.forced, now)
 		c = nil
 		ctx.reply = false
 	}
+	// With event subscribers, the connection's state before this packet,
+	// for an UPDATE.
+	subs := t.watching()
+	var old watchState
+	existing := false
 	var st *algState // the ALG state of a helper or related connection
 	if c != nil {
 		c.mu.Lock()
@@ -293,6 +310,9 @@ func (t *Tracker) processOne(pk *packet.Packet, ctx *lookupCtx, p *Params, now i
 		} else {
 			if translated {
 				ctx.key = tkey
+			}
+			if subs != nil {
+				old, existing = watchLocked(c), true
 			}
 			if c.helper != 0 || c.related {
 				st = t.algs.get(c.idx, gen)
@@ -377,7 +397,18 @@ func (t *Tracker) processOne(pk *packet.Packet, ctx *lookupCtx, p *Params, now i
 			md = &st.parent
 		}
 		writeMD(k, state, p.Zone, mark, label, md)
+		var ev Event
+		if subs != nil {
+			if createNew {
+				ev = Event{Type: EventNew, Conn: t.connLocked(c, now)}
+			} else if existing && watchLocked(c) != old {
+				ev = Event{Type: EventUpdate, Conn: t.connLocked(c, now)}
+			}
+		}
 		c.mu.Unlock()
+		if ev.Type != 0 {
+			t.emit(subs, &ev)
+		}
 	} else if expP != nil {
 		pk := keyOfTuple(expP.MasterOrig, expP.Proto, expP.Zone)
 		writeMD(k, state, p.Zone, expP.Mark, packet.U128{Hi: expP.LabelHi, Lo: expP.LabelLo}, &pk)

@@ -200,6 +200,11 @@ type Tracker struct {
 		tcpSeqFail, tcpBadFlags, natExhausted, algInvalid, expFull atomic.Uint64
 	}
 
+	events eventHub // event subscriptions (events.go)
+	// forced is the reason a ct(force) passes to remove: a marker, never
+	// counted (the removal counts as flushed).
+	forced atomic.Uint64
+
 	exps *alg.Table // ALG expectations
 	algs algTable   // ALG state of helper and related connections
 
@@ -483,6 +488,7 @@ func (t *Tracker) removeZoneWhere(s *shard, zone uint16, match func(c *conn) boo
 	for {
 		n := 0
 		cross = cross[:0]
+		subs := t.watching()
 		s.mu.Lock()
 		head := s.zones[zone]
 		i := head
@@ -514,6 +520,9 @@ func (t *Tracker) removeZoneWhere(s *shard, zone uint16, match func(c *conn) boo
 				s.sl.at(c.znext).zprev = c.zprev
 			}
 			c.zprev = 0
+			if subs != nil {
+				t.emitDestroy(subs, c, reason, now)
+			}
 			t.unlinkLocked(c, s, c.key.hash(t.seed), s, h2, now)
 			n++
 		}
@@ -733,6 +742,12 @@ func (t *Tracker) removeLocked(c *conn, reason *atomic.Uint64, now int64) {
 	lockcheck.WHeld(&s2.mu)
 	if c.dead {
 		return
+	}
+	if subs := t.watching(); subs != nil {
+		t.emitDestroy(subs, c, reason, now)
+	}
+	if reason == &t.forced {
+		reason = &t.cnt.flushed
 	}
 	s1.unzone(c)
 	t.unlinkLocked(c, s1, h1, s2, h2, now)

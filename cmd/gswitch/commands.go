@@ -43,6 +43,9 @@ func (s *Switch) registerCommands(c *ctl.Server) {
 			c.Register(name, d.Usage, d.Min, d.Max, fn)
 		}
 	}
+	events := func(a []string, st ctl.Stream) (string, error) { return dpctl.Events(s.tracker, a, st) }
+	c.RegisterStream("ct-events", dpctl.EventsUsage, 0, 8, events)
+	c.RegisterStream("dpctl/ct-events", dpctl.EventsUsage, 0, 8, events)
 }
 
 func (s *Switch) showText() string {

@@ -15,6 +15,8 @@ Sends COMMAND to a running gswitch over its control socket (default
 $OVS_RUNDIR/gswitch.ctl, else the one $OVS_RUNDIR/ovs-vswitchd.pid names, as
 plain ovs-appctl finds it) and prints the answer. "gswitch ctl help" lists the
 commands. ovs-appctl -t SOCKET COMMAND works against the same socket.
+Streaming commands (ct-events) print as their output comes, until they end
+or gswitch ctl is interrupted.
 `
 
 // ctlMain is `gswitch ctl ...`; it returns the exit status (0, 1 usage, 2 error).
@@ -64,7 +66,9 @@ func ctlMain(args []string) int {
 		}
 		sock = defaultCtlTarget(rd)
 	}
-	out, err := ctl.Dial(sock, args[0], args[1:], timeout)
+	// A streaming command (ct-events) prints as its output comes; --timeout
+	// bounds only the wait for its start.
+	err := ctl.DialStream(sock, args[0], args[1:], timeout, os.Stdout)
 	if err != nil {
 		var re *ctl.RemoteError
 		if errors.As(err, &re) {
@@ -75,6 +79,5 @@ func ctlMain(args []string) int {
 		}
 		return 2
 	}
-	fmt.Print(out)
 	return 0
 }

@@ -8,6 +8,14 @@
 //
 // The socket is created with mode 0600 (root only). Requests are bounded in
 // size; a malformed request closes that one connection.
+//
+// Streaming commands (RegisterStream: ct-events) answer a request that
+// carries gswitch's member "stream": true (gswitch ctl sends it; ovs-appctl
+// never does) with notifications {"id":null,"method":"stream","params":[TEXT]}
+// as the output comes (the first, with no params, says the stream runs), then
+// the usual reply when the command ends, and then close the connection. A
+// request without it gets one reply, as ovs-appctl expects: the command
+// decides when its output is complete (ct-events: count=N or duration=SECS).
 package ctl
 
 import (
@@ -31,11 +39,30 @@ const MaxRequest = 1 << 20
 // an error's text as the error.
 type Handler func(args []string) (string, error)
 
+// Stream is what a streaming command writes to.
+type Stream interface {
+	// Streaming reports whether the client takes a stream (gswitch ctl);
+	// false: it takes one reply (ovs-appctl), the handler's result.
+	Streaming() bool
+	// Start tells a streaming client that the stream runs (its reply
+	// timeout no longer applies); call it once the command is ready.
+	Start() error
+	// Write sends text to a streaming client at once.
+	Write(text string) error
+	// Done is closed when the client goes away.
+	Done() <-chan struct{}
+}
+
+// StreamHandler runs one streaming command. Its result and error end the
+// command as a Handler's do.
+type StreamHandler func(args []string, st Stream) (string, error)
+
 type command struct {
 	name     string
 	usage    string
 	min, max int
 	fn       Handler
+	stream   StreamHandler
 }
 
 // Server holds the command registry and serves connections.
@@ -68,6 +95,14 @@ func (s *Server) Register(name, usage string, min, max int, fn Handler) {
 	s.cmds[name] = &command{name: name, usage: usage, min: min, max: max, fn: fn}
 }
 
+// RegisterStream adds a streaming command taking between min and max
+// arguments.
+func (s *Server) RegisterStream(name, usage string, min, max int, fn StreamHandler) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.cmds[name] = &command{name: name, usage: usage, min: min, max: max, stream: fn}
+}
+
 func (s *Server) list() string {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
@@ -87,6 +122,12 @@ func (s *Server) list() string {
 // Call runs a command as if it came from the socket (tests, and the in-process
 // path). It applies the same argument-count checks and error texts as OVS.
 func (s *Server) Call(method string, params []string) (string, error) {
+	return s.call(method, params, nil)
+}
+
+// call is Call with the stream a streaming command writes to (nil: one
+// reply).
+func (s *Server) call(method string, params []string, st Stream) (string, error) {
 	s.mu.RLock()
 	c := s.cmds[method]
 	s.mu.RUnlock()
@@ -98,8 +139,58 @@ func (s *Server) Call(method string, params []string) (string, error) {
 	case len(params) > c.max:
 		return "", fmt.Errorf("%q command takes at most %d arguments", method, c.max)
 	}
+	if c.stream != nil {
+		if st == nil {
+			st = oneReply{}
+		}
+		return c.stream(params, st)
+	}
 	return c.fn(params)
 }
+
+// isStream reports whether method is a streaming command.
+func (s *Server) isStream(method string) bool {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	c := s.cmds[method]
+	return c != nil && c.stream != nil
+}
+
+// oneReply is the Stream of a client that takes one reply.
+type oneReply struct{ done <-chan struct{} }
+
+func (oneReply) Streaming() bool         { return false }
+func (oneReply) Start() error            { return nil }
+func (oneReply) Write(string) error      { return errors.New("not a streaming client") }
+func (o oneReply) Done() <-chan struct{} { return o.done }
+
+// connStream is the Stream of a connection whose client asked for one.
+type connStream struct {
+	w    io.Writer
+	done chan struct{}
+}
+
+// notification is a stream's message: text, or none to say the stream
+// runs.
+type notification struct {
+	ID     *int     `json:"id"`
+	Method string   `json:"method"`
+	Params []string `json:"params"`
+}
+
+func (c *connStream) send(params []string) error {
+	b, err := json.Marshal(notification{Method: "stream", Params: params})
+	if err != nil {
+		return err
+	}
+	_, err = c.w.Write(b)
+	return err
+}
+
+func (c *connStream) Streaming() bool         { return true }
+func (c *connStream) Start() error            { return c.send([]string{}) }
+func (c *connStream) Write(text string) error { return c.send([]string{text}) }
+func (c *connStream) Done() <-chan struct{}   { return c.done }
 
 // Listen creates the unix socket at path (removing a stale one: a socket
 // nobody answers on) with mode 0600 and serves it until Close.
@@ -191,6 +282,9 @@ type Request struct {
 	ID     json.RawMessage `json:"id"`
 	Method string          `json:"method"`
 	Params []any           `json:"params"`
+	// Stream is gswitch's extension: the client takes a streaming
+	// command's output as it comes (see the package comment).
+	Stream bool `json:"stream,omitempty"`
 }
 
 // Reply is one JSON-RPC reply.
@@ -212,6 +306,10 @@ func (s *Server) Serve(c io.ReadWriteCloser) {
 		if err := dec.Decode(&req); err != nil {
 			return
 		}
+		if s.isStream(req.Method) {
+			s.serveStream(c, lr, &req)
+			return
+		}
 		s.busy.Add(1)
 		rep := s.Handle(&req)
 		b, err := json.Marshal(rep)
@@ -222,6 +320,31 @@ func (s *Server) Serve(c io.ReadWriteCloser) {
 		if err != nil {
 			return
 		}
+	}
+}
+
+// serveStream answers a streaming command's request on c, whose client
+// gets nothing more on this connection afterwards. Whatever the client
+// sends meanwhile is read and dropped, so that its going away (EOF) ends
+// the command.
+func (s *Server) serveStream(c io.ReadWriteCloser, r io.Reader, req *Request) {
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		var buf [512]byte
+		for {
+			if _, err := r.Read(buf[:]); err != nil {
+				return
+			}
+		}
+	}()
+	var st Stream = oneReply{done: done}
+	if req.Stream {
+		st = &connStream{w: c, done: done}
+	}
+	rep := s.handle(req, st)
+	if b, err := json.Marshal(rep); err == nil {
+		c.Write(b)
 	}
 }
 
@@ -248,7 +371,9 @@ func (b *budgetReader) Read(p []byte) (int, error) {
 }
 
 // Handle answers one decoded request.
-func (s *Server) Handle(req *Request) *Reply {
+func (s *Server) Handle(req *Request) *Reply { return s.handle(req, nil) }
+
+func (s *Server) handle(req *Request, st Stream) *Reply {
 	id := req.ID
 	if len(id) == 0 {
 		id = json.RawMessage("null")
@@ -264,7 +389,7 @@ func (s *Server) Handle(req *Request) *Reply {
 		}
 		params = append(params, str)
 	}
-	out, err := s.Call(req.Method, params)
+	out, err := s.call(req.Method, params, st)
 	if err != nil {
 		e := err.Error()
 		if !strings.HasSuffix(e, "\n") {
@@ -279,6 +404,55 @@ func (s *Server) Handle(req *Request) *Reply {
 	}
 	rep.Result = &out
 	return rep
+}
+
+// DialStream sends one command to the socket at path asking for a stream,
+// and copies its output to w as it comes: a streaming command's text as the
+// server sends it, any other command's result once. timeout bounds the
+// wait for the reply or the start of a stream; a stream runs until the
+// command ends (or the process does). An error reply comes back as
+// *RemoteError.
+func DialStream(path, method string, params []string, timeout time.Duration, w io.Writer) error {
+	c, err := net.DialTimeout("unix", path, timeout)
+	if err != nil {
+		return fmt.Errorf("cannot connect to %s: %w", path, err)
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(timeout))
+	if params == nil {
+		params = []string{}
+	}
+	b, _ := json.Marshal(map[string]any{"id": 0, "method": method, "params": params, "stream": true})
+	if _, err := c.Write(b); err != nil {
+		return err
+	}
+	dec := json.NewDecoder(c)
+	for {
+		var m struct {
+			Method string   `json:"method"`
+			Params []string `json:"params"`
+			Reply
+		}
+		if err := dec.Decode(&m); err != nil {
+			return fmt.Errorf("%s: bad reply: %w", path, err)
+		}
+		if m.Method == "stream" {
+			c.SetDeadline(time.Time{})
+			for _, p := range m.Params {
+				if _, err := io.WriteString(w, p); err != nil {
+					return err
+				}
+			}
+			continue
+		}
+		if m.Error != nil {
+			return &RemoteError{Msg: *m.Error}
+		}
+		if m.Result != nil {
+			_, err = io.WriteString(w, *m.Result)
+		}
+		return err
+	}
 }
 
 // Dial sends one command to the socket at path and returns its result. An
