@@ -3,6 +3,7 @@
 #               (DEMO=nat or DEMO=ftp: the other examples/; make demo-db: as ovs-vswitchd)
 #   make test   install test dependencies, then unit (with -race), fuzz-seed and namespace tests
 #   make test-ovs  the longest live comparisons with OVS 3.1 (not in test; .ci/run runs both)
+#   make test-ovn  the end-to-end OVN test: real OVN 23.03 drives OVS, then gswitch, on two chassis (not in test; .ci/run runs it)
 #   make conformance  os-ken's OpenFlow 1.3 Switch Test Tool against gswitch (~12 min quiet, ~25 loaded; not in test)
 export PATH := $(PATH):/usr/local/go/bin
 GO ?= go
@@ -12,9 +13,9 @@ BIN := bin/gswitch
 # ovs-ofctl/ovs-appctl are the clients; the rest are traffic tools).
 DEB_PKGS := openvswitch-common openvswitch-switch iproute2 iputils-ping \
 	netcat-openbsd python3 python3-os-ken tcpdump iperf3 ethtool nftables \
-	curl lftp python3-pyftpdlib tftpd-hpa tftp-hpa tshark nfdump jq
+	curl lftp python3-pyftpdlib tftpd-hpa tftp-hpa tshark nfdump jq ovn-central ovn-host
 
-.PHONY: all build deps test test-ovs unit privileged demo demo-db bench bench-tunnel clean fuzz-seeds conformance install uninstall
+.PHONY: all build deps test test-ovs test-ovn unit privileged demo demo-db bench bench-tunnel clean fuzz-seeds conformance install uninstall
 
 all: build
 
@@ -28,8 +29,8 @@ deps:
 		echo "installing:$$missing"; \
 		apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$missing; \
 	fi
-	@# Debian starts ovs, tftpd and nfcapd services on install; tests run their own private copies.
-	-@systemctl stop openvswitch-switch tftpd-hpa nfdump >/dev/null 2>&1 || true
+	@# Debian starts ovs, ovn, tftpd and nfcapd services on install; tests run their own private copies.
+	-@systemctl stop openvswitch-switch tftpd-hpa nfdump ovn-central ovn-host >/dev/null 2>&1 || true
 	$(GO) mod download
 
 unit: build
@@ -42,7 +43,13 @@ unit: build
 OVS_TESTS := ^TestPrivileged(VswitchdGoldens|FlowMonitorVsOVS|UnderlayGoldens|CaptureReproduces|GfrOVSGoldens|BadInputVsOVS|PauseVsOVS|FlowTablesGoldens|TunnelTwoChassis)$$
 
 privileged: build
-	GSWITCH_PRIV=1 GSWITCH_BIN=$(CURDIR)/$(BIN) $(GO) test -count=1 -p 1 -timeout 30m -run 'Privileged' -skip '$(OVS_TESTS)' ./...
+	GSWITCH_PRIV=1 GSWITCH_BIN=$(CURDIR)/$(BIN) $(GO) test -count=1 -p 1 -timeout 30m -run 'Privileged' -skip '$(OVS_TESTS)|^TestPrivilegedOVNEndToEnd$$' ./...
+
+# The end-to-end OVN test (tests/ovn/e2e.sh, tests/ovn_e2e_test.go): OVN 23.03
+# with ovs-vswitchd 3.1 as the reference, then with gswitch; .ci/run runs it
+# after make test.
+test-ovn: deps build
+	GSWITCH_PRIV=1 GSWITCH_BIN=$(CURDIR)/$(BIN) $(GO) test -count=1 -p 1 -timeout 30m -run 'TestPrivilegedOVNEndToEnd' ./tests/
 
 test: deps unit privileged
 
