@@ -5,6 +5,11 @@ external host's namespace. Every wait is bounded.
   e2e.py serve PORT NAME SECONDS PIDFILE   TCP server on PORT for SECONDS:
                                    to each connection it writes
                                    "NAME PEER_IP\\n"; its PID in PIDFILE
+  e2e.py sink PORT SECONDS PIDFILE    TCP server on PORT for SECONDS: reads
+                                   each connection to its end, then writes
+                                   the byte count back; its PID in PIDFILE
+  e2e.py send HOST PORT BYTES [TIMEOUT]  sends BYTES bytes, closes its
+                                   side, prints the count the sink wrote
   e2e.py connect HOST PORT [TIMEOUT]  connect, print the line the server
                                    wrote; exit 1 when none came
   e2e.py dhcp4 IFACE [TIMEOUT]     DHCPDISCOVER (from 0.0.0.0, raw frames on
@@ -46,6 +51,62 @@ def serve(port, name, seconds, pidfile):
         except OSError:
             pass
         c.close()
+
+
+def sink(port, seconds, pidfile):
+    with open(pidfile, "w") as f:
+        f.write("%d\n" % os.getpid())
+    s = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+    s.bind(("::", port))
+    s.listen(8)
+    end = time.time() + seconds
+    while time.time() < end:
+        s.settimeout(max(0.1, end - time.time()))
+        try:
+            c, _ = s.accept()
+        except socket.timeout:
+            break
+        c.settimeout(30)
+        n = 0
+        try:
+            while True:
+                b = c.recv(65536)
+                if not b:
+                    break
+                n += len(b)
+            c.sendall(b"%d\n" % n)
+        except OSError:
+            pass
+        c.close()
+
+
+def send(host, port, nbytes, timeout):
+    fam = socket.AF_INET6 if ":" in host else socket.AF_INET
+    s = socket.socket(fam, socket.SOCK_STREAM)
+    s.settimeout(timeout)
+    chunk = bytes(range(256)) * 256
+    try:
+        s.connect((host, port))
+        left = nbytes
+        while left > 0:
+            k = s.send(chunk[:min(left, len(chunk))])
+            left -= k
+        s.shutdown(socket.SHUT_WR)
+        data = b""
+        while not data.endswith(b"\n"):
+            b = s.recv(64)
+            if not b:
+                break
+            data += b
+    except OSError as e:
+        print("error %s" % e)
+        return 1
+    finally:
+        s.close()
+    print(data.decode(errors="replace").strip() or "error no count")
+    return 0
 
 
 def connect(host, port, timeout):
@@ -218,6 +279,11 @@ def main(a):
     if len(a) >= 5 and a[0] == "serve":
         serve(int(a[1]), a[2], float(a[3]), a[4])
         return 0
+    if len(a) >= 4 and a[0] == "sink":
+        sink(int(a[1]), float(a[2]), a[3])
+        return 0
+    if len(a) >= 4 and a[0] == "send":
+        return send(a[1], int(a[2]), int(a[3]), float(a[4]) if len(a) > 4 else 20)
     if len(a) >= 3 and a[0] == "connect":
         return connect(a[1], int(a[2]), float(a[3]) if len(a) > 3 else 3)
     if len(a) >= 2 and a[0] == "dhcp4":

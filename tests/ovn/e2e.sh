@@ -180,6 +180,14 @@ serve() {
 	for ((i = 0; i < 50; i++)); do [[ -s $f ]] && break; sleep 0.1; done
 	[[ -s $f ]] && BGPIDS+=("$(cat "$f")")
 }
+# sink VM PORT: the byte-counting TCP sink in VM's namespace (as serve)
+sink() {
+	local f=$OVN_C/sink.$1.$2.pid i
+	in_ns "$P-$1" "${PY[@]}" sink "$2" 600 "$f" </dev/null >/dev/null 2>&1 &
+	BGPIDS+=($!)
+	for ((i = 0; i < 50; i++)); do [[ -s $f ]] && break; sleep 0.1; done
+	[[ -s $f ]] && BGPIDS+=("$(cat "$f")")
+}
 # connect FROM HOST PORT [TIMEOUT]: one connection, the server's line on stdout
 connect() {
 	in_ns "$P-$1" timeout 10 "${PY[@]}" connect "$2" "$3" "${4:-3}"
@@ -208,6 +216,7 @@ checks() {
 	ping_check "ping4 cross-chassis sw0-p1->sw0-p2" sw0-p1 198.51.100.12
 	ping_check "ping6 cross-chassis sw0-p1->sw0-p2" sw0-p1 2001:db8:0:1::12
 	ping_check "ping4 router sw0-p2->lrp-sw0" sw0-p2 198.51.100.1
+	ping_check "ping6 router sw0-p2->lrp-sw0" sw0-p2 2001:db8:0:1::1
 	ping_check "ping4 routed same-chassis sw0-p1->sw1-p1" sw0-p1 198.51.100.139
 	ping_check "ping4 routed cross-chassis sw0-p2->sw1-p2" sw0-p2 198.51.100.140
 	ping_check "ping6 routed cross-chassis sw0-p2->sw1-p2" sw0-p2 2001:db8:0:2::140
@@ -216,12 +225,17 @@ checks() {
 	serve sw1-p1 $((PORT + 1))
 	serve sw1-p1 $((PORT + 3))
 	serve ext $((PORT + 4))
+	sink sw0-p1 $((PORT + 2))
 	sleep 0.5
 
 	# allow-related: tcp to PORT+1 of a pg_web port is allowed (and its replies)
 	out=$(connect sw0-p2 198.51.100.139 $((PORT + 1)))
 	[[ $out == "sw1-p1 198.51.100.12" ]]
 	result "acl allow-related tcp sw0-p2->sw1-p1:$((PORT + 1))" $? "$out"
+	# bulk: 4 MB of full-sized frames through Geneve (the sink counts them)
+	out=$(in_ns "$P-sw0-p2" timeout 40 "${PY[@]}" send 198.51.100.11 $((PORT + 2)) 4194304 30 2>&1)
+	[[ $out == 4194304 ]]
+	result "tcp 4MB cross-chassis sw0-p2->sw0-p1:$((PORT + 2))" $? "$out"
 	# drop: tcp to PORT+3 (a listener is there) is dropped, and logged on hv1
 	out=$(connect sw0-p2 198.51.100.139 $((PORT + 3)) 2)
 	[[ $out == error* ]]
@@ -267,6 +281,22 @@ checks() {
 	[[ $out == "ext 203.0.113.20" ]]
 	result "fip sw0-p1->ext source 203.0.113.20" $? "$out"
 	ping_check "fip ping4 ext->203.0.113.20" ext 203.0.113.20
+	# the web ACL's address sets: from outside them the allowed port is dropped
+	out=$(connect ext 203.0.113.20 $((PORT + 1)) 2)
+	[[ $out == error* ]]
+	result "acl drop tcp ext->203.0.113.20:$((PORT + 1)) (source outside the address sets)" $? "connected: $out"
+	# the load balancer from the other switch, through lr0
+	seen1=0 seen2=0 n=0
+	for ((i = 0; i < 30 && n < 3 && (seen1 == 0 || seen2 == 0); i++)); do
+		out=$(connect sw1-p2 198.51.100.200 "$PORT")
+		case $out in
+		"sw0-p1 "*) seen1=1 n=0 ;;
+		"sw1-p1 198.51.100.140") seen2=1 n=0 ;;
+		*) n=$((n + 1)) ;;
+		esac
+	done
+	[[ $seen1 == 1 && $seen2 == 1 ]]
+	result "lb vip both backends sw1-p2->198.51.100.200:$PORT (routed)" $? "sw0-p1 seen=$seen1 sw1-p1 seen=$seen2, last: $out"
 
 	# native DHCP, answered by ovn-controller (controller(pause) and resume)
 	out=$(in_ns "$P-sw0-p2" timeout 20 "${PY[@]}" dhcp4 "${IFACE[sw0-p2]}" 10 2>&1)
