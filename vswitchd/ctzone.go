@@ -146,7 +146,6 @@ var DatapathCapabilities = withCapabilityDiffs(map[string]string{
 var CapabilitiesUnlikeOVS = map[string]struct{ Value, Why string }{
 	"lb_output_action": {"false", "no bonds: gswitch has no lb_output action"},
 	"sample_nesting":   {"false", "no sample action yet (the observability issue)"},
-	"tnl_push_pop":     {"false", "no tunnel ports yet (the tunnels issue)"},
 	"trunc":            {"false", "output with max_len (NXAST_OUTPUT_TRUNC) is not supported"},
 }
 

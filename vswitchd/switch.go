@@ -21,6 +21,7 @@ import (
 	"gswitch/pipeline"
 	"gswitch/ports"
 	"gswitch/tunnel"
+	"gswitch/tunnel/underlay"
 )
 
 // Opener opens the device of an Interface of type typ ("" system,
@@ -110,6 +111,8 @@ type runIface struct {
 	mtuErr string
 	// macErr is the last refusal of the mac column (logged once).
 	macErr string
+	// tnl is a tunnel port's configuration (nil: not a tunnel, or refused).
+	tnl *tunnel.Config
 }
 
 // New makes an empty Switch.
@@ -617,8 +620,26 @@ func (s *Switch) applyTunnel(rb *runBridge, ri *runIface) {
 		s.log.Warn(ri.err, zap.String("bridge", rb.spec.Name))
 		return
 	}
-	ri.no, ri.err = no, ""
+	ri.no, ri.err, ri.tnl = no, "", &cfg
 	s.log.Info(fmt.Sprintf("bridge %s: added interface %s on port %d", rb.spec.Name, ri.spec.Name, no))
+}
+
+// TunnelEgress is the device a tunnel port's packets leave by, as OVS
+// 3.1's tunnel_check_status_change__ finds it for the status column: the
+// route to remote_ip (:: with remote_ip=flow) for egress_pkt_mark, no
+// source address given; "" when there is no route.
+func TunnelEgress(r *underlay.Router, c *tunnel.Config) string {
+	var dst underlay.Addr
+	if c.Remote.Is4() {
+		dst = underlay.AddrFrom4(c.Remote.As4())
+	} else if c.Remote.Is6() {
+		dst = underlay.Addr(c.Remote.As16())
+	}
+	h, ok := r.Lookup(c.EgressPktMark, dst, underlay.Addr{})
+	if !ok {
+		return ""
+	}
+	return h.Dev
 }
 
 // LinkChanged passes a kernel link change to the bridges (and counts
@@ -658,6 +679,9 @@ type IfaceState struct {
 	Error  string // "": none
 	Port   *datapath.PortState
 	Resets int64
+	// Egress is a tunnel port's egress device: the route table's device
+	// for its remote_ip ("": no route, or not a tunnel).
+	Egress string
 }
 
 // BridgeState is what runs for one Bridge row.
@@ -713,6 +737,9 @@ func (s *Switch) State() []BridgeState {
 				if ri.no != 0 {
 					st.Ofport = int64(ri.no)
 					st.Port = byNo[ri.no]
+					if ri.tnl != nil && s.cfg.Tunnels != nil {
+						st.Egress = TunnelEgress(s.cfg.Tunnels.Router, ri.tnl)
+					}
 				}
 			}
 			bs.Ifaces = append(bs.Ifaces, st)

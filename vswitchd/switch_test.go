@@ -10,10 +10,12 @@ import (
 	"time"
 
 	"gswitch/ct"
+	"gswitch/datapath"
 	"gswitch/ovsdb"
 	"gswitch/packet"
 	"gswitch/ports"
 	"gswitch/ports/porttest"
+	"gswitch/tunnel/underlay"
 )
 
 // fakeDevs opens porttest ports by name: a name not in the map does not
@@ -386,5 +388,68 @@ func TestApplyMinMTU(t *testing.T) {
 	sw.Apply(spec)
 	if mtu["i0"] != 1500 {
 		t.Fatalf("minimum back to v0's 1500, i0 raised to it: %v", mtu)
+	}
+}
+
+// TestWriteBackTunnel: a tunnel port's Interface row as OVS 3.1 writes a
+// tunnel vport's (admin and link up, ifindex 0, no speed, duplex or mtu,
+// byte and packet counters only) with status tunnel_egress_iface and its
+// carrier from the route to remote_ip, and an empty status without one.
+func TestWriteBackTunnel(t *testing.T) {
+	f := &fakeDevs{devs: map[string]*porttest.Port{}}
+	start := time.Now()
+	clock := func() int64 { return int64(time.Since(start)) }
+	u1 := underlay.AddrFrom4([4]byte{203, 0, 113, 201})
+	addrs := func(dev string) ([]underlay.IfAddr, error) {
+		if dev != "s7p-u1" {
+			return nil, syscall.ENODEV
+		}
+		return []underlay.IfAddr{{IP: u1, Mask: underlay.AddrFrom4([4]byte{255, 255, 255, 192})}}, nil
+	}
+	u := underlay.New(addrs)
+	tn := datapath.NewTunnels(u, addrs, nil)
+	sw := New(Config{Tracker: ct.New(ct.Config{Clock: clock}), Pool: packet.NewPool(), Clock: clock, Open: f.open, Tunnels: tn})
+	t.Cleanup(sw.Close)
+	gen := func(name, remote string) IfaceSpec {
+		is := iface(name, "geneve", 0)
+		is.Options = map[string]string{"remote_ip": remote, "key": "flow", "csum": "true"}
+		return is
+	}
+	spec := Spec{NextCfg: 1, Bridges: map[string]*BridgeSpec{"br-int": bridge("br-int", gen("ovn-hv2-0", "203.0.113.202"), gen("ovn-hv3-0", "198.51.100.3"))}}
+	sw.Apply(spec)
+	u.Router.ResetKernel([]underlay.KernelRoute{{Dst: u1, Plen: 96 + 26, Dev: "s7p-u1"}}, nil)
+	st := sw.State()
+	egress := map[string]string{}
+	for _, is := range st[0].Ifaces {
+		egress[is.Name] = is.Egress
+	}
+	if egress["ovn-hv2-0"] != "s7p-u1" || egress["ovn-hv3-0"] != "" {
+		t.Fatalf("egress devices %v, want ovn-hv2-0 s7p-u1 and ovn-hv3-0 none", egress)
+	}
+	for _, carrier := range []bool{true, false} {
+		wb := WriteBack{DevInfo: func(name string) (DevInfo, bool) {
+			return DevInfo{Ifindex: 5, MTU: 1500, AdminUp: true, Carrier: carrier}, name == "s7p-u1"
+		}}
+		rows := map[string]ovsdb.InterfaceState{}
+		stats := map[string]map[string]int64{}
+		for _, is := range st[0].Ifaces {
+			rows[is.Name], stats[is.Name] = ifaceState(is, wb.DevInfo)
+		}
+		want := "up"
+		if !carrier {
+			want = "down"
+		}
+		r := rows["ovn-hv2-0"]
+		if *r.Ofport != 1 || *r.AdminState != "up" || *r.LinkState != "up" || *r.Ifindex != 0 || *r.LinkResets != 0 ||
+			r.LinkSpeed != nil || r.Duplex != nil || r.MTU != nil || r.MACInUse == nil ||
+			!mapEq(r.Status, map[string]string{"tunnel_egress_iface": "s7p-u1", "tunnel_egress_iface_carrier": want}) {
+			t.Errorf("carrier %v: ovn-hv2-0 row %+v", carrier, r)
+		}
+		if len(stats["ovn-hv2-0"]) != 4 {
+			t.Errorf("ovn-hv2-0 statistics %v, want the 4 byte and packet counters", stats["ovn-hv2-0"])
+		}
+		if r := rows["ovn-hv3-0"]; *r.Ofport != 2 || len(r.Status) != 0 {
+			t.Errorf("ovn-hv3-0 (no route) row %+v", r)
+		}
 	}
 }

@@ -13,6 +13,7 @@ import (
 
 	"gswitch/ofproto"
 	"gswitch/ovsdb"
+	"gswitch/tunnel"
 )
 
 // ofppLocal is LOCAL as the database numbers it (OpenFlow 1.0's OFPP_LOCAL).
@@ -28,6 +29,7 @@ type DevInfo struct {
 	Ifindex  int64
 	MTU      int64
 	AdminUp  bool
+	Carrier  bool   // IFF_RUNNING: OVS's netdev_get_carrier
 	Driver   string // ethtool driver name ("" unknown)
 	DrvVer   string
 	Firmware string
@@ -39,7 +41,8 @@ func KernelDevInfo(name string) (DevInfo, bool) {
 	if err != nil {
 		return DevInfo{}, false
 	}
-	d := DevInfo{Ifindex: int64(ifc.Index), MTU: int64(ifc.MTU), AdminUp: ifc.Flags&net.FlagUp != 0}
+	d := DevInfo{Ifindex: int64(ifc.Index), MTU: int64(ifc.MTU), AdminUp: ifc.Flags&net.FlagUp != 0,
+		Carrier: ifc.Flags&net.FlagRunning != 0}
 	if fd, err := unix.Socket(unix.AF_INET, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC, 0); err == nil {
 		if di, err := unix.IoctlGetEthtoolDrvinfo(fd, name); err == nil {
 			d.Driver = unix.ByteSliceToString(di.Driver[:])
@@ -176,6 +179,19 @@ func ifaceState(is IfaceState, devInfo func(string) (DevInfo, bool)) (ovsdb.Inte
 	if is.Type == "patch" {
 		// As OVS's patch ports: up, ifindex 0, bytes and packets only.
 		c.AdminState, c.LinkState, c.Ifindex, c.LinkResets = p("up"), p("up"), p(int64(0)), p(int64(0))
+		return c, statsMap(st.RxPackets, st.RxBytes, st.TxPackets, st.TxBytes, 0, 0, 0, 0, false)
+	}
+	if _, ok := tunnel.ParseType(is.Type); ok {
+		// As OVS's tunnel vports: up, ifindex 0, no speed, duplex or mtu,
+		// bytes and packets only, and the egress device with its carrier.
+		c.AdminState, c.LinkState, c.Ifindex, c.LinkResets = p("up"), p("up"), p(int64(0)), p(int64(0))
+		if is.Egress != "" {
+			carrier := "down"
+			if di, ok := devInfo(is.Egress); ok && di.Carrier {
+				carrier = "up"
+			}
+			c.Status = map[string]string{"tunnel_egress_iface": is.Egress, "tunnel_egress_iface_carrier": carrier}
+		}
 		return c, statsMap(st.RxPackets, st.RxBytes, st.TxPackets, st.TxBytes, 0, 0, 0, 0, false)
 	}
 	up := "down"
