@@ -46,6 +46,11 @@ const (
 	// as ovn-controller sends): OVS keeps such a mask (its all-ones test is
 	// over the bytes) and encodes it back masked.
 	WireRegLoad2Masked
+	// WireSetFieldMasked is OpenFlow 1.5's OFPAT_SET_FIELD with such a mask
+	// (ovn-controller's set_field:10/0x3f->ip_dscp for QoS marking): OVS
+	// keeps the mask too, sends it back masked in 1.5 and as NXAST_REG_LOAD
+	// (load:0xa->OXM_OF_IP_DSCP[]) before 1.5.
+	WireSetFieldMasked
 )
 
 // OpenFlow action types.
@@ -510,8 +515,13 @@ func decodeSetField(b []byte, mayMask bool, wire uint16, tab *packet.TLVTable) (
 	case kDSCPNXM:
 		m = m.And(u(0xfc))
 	}
-	if wire == WireRegLoad2 && h.HasMask() && mask != packet.Ones(uint(8*w)) && fullWire(f, m) {
-		wire = WireRegLoad2Masked
+	if h.HasMask() && mask != packet.Ones(uint(8*w)) && fullWire(f, m) {
+		switch wire {
+		case WireRegLoad2:
+			wire = WireRegLoad2Masked
+		case WireSetField:
+			wire = WireSetFieldMasked
+		}
 	}
 	sf := pipeline.SetField{Field: id, Value: v.And(m), Mask: m, Wire: wire}
 	return sf, nil

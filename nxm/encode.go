@@ -609,7 +609,7 @@ func appendSetField(b []byte, version uint8, sf pipeline.SetField) ([]byte, erro
 	if f == nil {
 		return nil, fmt.Errorf("nxm: set_field of unknown field %d", sf.Field)
 	}
-	full := isFull(f, m) && sf.Wire != WireRegLoad2Masked
+	full := isFull(f, m) && sf.Wire != WireRegLoad2Masked && sf.Wire != WireSetFieldMasked
 	if v10 {
 		if full {
 			if w, ok := legacyWire(sf); ok {

@@ -571,12 +571,11 @@ func writeSetField(b *strings.Builder, a *pipeline.SetField) {
 	}
 	b.WriteString("set_field:")
 	mask := a.Mask
-	if a.Wire == nxm.WireRegLoad2Masked {
-		mask = a.Mask
-	} else if mask == full {
+	keepMask := a.Wire == nxm.WireRegLoad2Masked || a.Wire == nxm.WireSetFieldMasked
+	if !keepMask && mask == full {
 		mask = packet.U128{}
 	}
-	b.WriteString(fieldValue(a.Field, a.Value, mask, a.Wire == nxm.WireRegLoad2Masked))
+	b.WriteString(fieldValue(a.Field, a.Value, mask, keepMask))
 	b.WriteString("->" + setFieldName(a.Field))
 }
 
