@@ -50,10 +50,14 @@
 #   CH.groups.of15.txt / .of13.txt   dump-groups
 #   CH.meters.of15.txt / .of13.txt   dump-meters
 #   CH.tlv-map.of15.txt / .of13.txt dump-tlv-map
+#   CH.ports, CH.ct-zones, CH.tunnels   what names the run-time numbers and
+#                       the tunnel ports' rows (lib.sh's ovn_dump)
+#   nb.db, sb.db        the NB and SB databases of the dumps (run-controller.sh
+#                       starts from them)
 # Flow cookies and conjunction ids derive from SB logical-flow UUIDs, which
-# are random: a rerun changes them (and only them, plus what follows from
-# the counts). Everything else is fixed (MACs, addresses, ofports, order of
-# creation).
+# are random, datapath and port keys from northd's hash order, ct zones,
+# group and meter ids and the order of the patch and tunnel ports from
+# ovn-controller's timing: a rerun changes them (see README.md there).
 set -u -o pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -77,20 +81,11 @@ ovn_check_tools || exit 1
 trap ovn_cleanup EXIT
 trap 'exit 130' INT TERM
 
-# dump_chassis NAME: (run with ovn_on NAME) NAME's dumps into $C/NAME.*,
-# its replay inputs and OVS's own replay of them
+# dump_chassis NAME: (run with ovn_on NAME) NAME's dumps into $C/NAME.*
+# (lib.sh's ovn_dump), its replay inputs and OVS's own replay of them
 dump_chassis() {
 	local name=$1 v
-	for v in 15 13; do
-		ovsenv_ofctl -O OpenFlow$v dump-flows br-int --no-stats >"$C/$name.flows.of$v.raw" 2>&1
-		echo $? >"$C/$name.flows.of$v.rc"
-		ovsenv_ofctl -O OpenFlow$v dump-groups br-int >"$C/$name.groups.of$v.raw" 2>&1
-		echo $? >"$C/$name.groups.of$v.rc"
-		ovsenv_ofctl -O OpenFlow$v dump-meters br-int >"$C/$name.meters.of$v.raw" 2>&1
-		echo $? >"$C/$name.meters.of$v.rc"
-		ovsenv_ofctl -O OpenFlow$v dump-tlv-map br-int >"$C/$name.tlv-map.of$v.raw" 2>&1
-		echo $? >"$C/$name.tlv-map.of$v.rc"
-	done
+	ovn_dump "$name" "$C"
 	ovsenv_vsctl show >"$C/$name.vsctl-show" 2>&1
 	make_inputs "$name"
 	for v in 15 13; do replay_into_ovs "$name" "$v"; done
@@ -179,6 +174,8 @@ main() {
 	d2=$!
 	wait "$d1" "$d2"
 	[[ -e $C/hv1.dumped && -e $C/hv2.dumped ]] || die "dumps missing"
+	# the databases these dumps came from: run-controller.sh starts from them
+	ovn_central_save "$OUT/nb.db" "$OUT/sb.db" || die "ovsdb-client backup"
 	local ch v k kind a
 	for ch in hv1 hv2; do
 		for v in 15 13; do
@@ -198,6 +195,9 @@ main() {
 	done
 	for ch in hv1 hv2; do
 		for k in tlv-map meters groups flows; do cp "$C/$ch.input.$k" "$OUT/$ch.input.$k"; done
+		cp "$C/$ch.ports" "$OUT/$ch.ports"
+		cp "$C/$ch.ct-zones" "$OUT/$ch.ct-zones"
+		cp "$C/$ch.tunnels" "$OUT/$ch.tunnels"
 	done
 	{
 		ovn-northd --version | sed -n 1p

@@ -92,29 +92,43 @@ ovn_netns_add() {
 	ip -n "$1" link set lo up
 }
 
-# ovn_start_db NAME SCHEMA: an ovsdb-server for the OVN NAME database in $OVN_C
+# ovn_start_db NAME SCHEMA [FROM]: an ovsdb-server for the OVN NAME
+# database in $OVN_C, new or a copy of database file FROM
 ovn_start_db() {
-	ovsdb-tool create "$OVN_C/$1.db" "$2" || return 1
+	if [[ -n ${3:-} ]]; then
+		cp "$3" "$OVN_C/$1.db" || return 1
+	else
+		ovsdb-tool create "$OVN_C/$1.db" "$2" || return 1
+	fi
 	ovsdb-server "$OVN_C/$1.db" --remote="punix:$OVN_C/$1.sock" --pidfile="$OVN_C/$1.pid" \
 		--unixctl="$OVN_C/$1.ctl" --log-file="$OVN_C/$1.log" --detach --no-chdir || return 1
 	OVN_PIDS+=("$(ovsenv_pid "$OVN_C/$1.pid" ovsdb-server)")
 }
 
-# ovn_central_start: NB and SB ovsdb-servers on unix sockets in a new temp
-# dir $OVN_C, and ovn-northd (no network namespace needed)
+# ovn_central_start [NB_FILE SB_FILE]: NB and SB ovsdb-servers on unix
+# sockets in a new temp dir $OVN_C (empty databases, or copies of the files
+# ovn_central_save wrote: then the SB's datapath and port keys and logical
+# flow UUIDs, and so what ovn-controller installs, are the saved run's),
+# and ovn-northd (no network namespace needed)
 ovn_central_start() {
 	OVN_C=$(mktemp -d "/tmp/$OVN_PREFIX-ovn.XXXXXX") || return 1
 	OVN_NB=unix:$OVN_C/nb.sock
 	OVN_SB=unix:$OVN_C/sb.sock
-	ovn_start_db nb /usr/share/ovn/ovn-nb.ovsschema || { ovn_log "nb db"; return 1; }
-	ovn_start_db sb /usr/share/ovn/ovn-sb.ovsschema || { ovn_log "sb db"; return 1; }
+	ovn_start_db nb /usr/share/ovn/ovn-nb.ovsschema "${1:-}" || { ovn_log "nb db"; return 1; }
+	ovn_start_db sb /usr/share/ovn/ovn-sb.ovsschema "${2:-}" || { ovn_log "sb db"; return 1; }
 	ovn-northd --ovnnb-db="$OVN_NB" --ovnsb-db="$OVN_SB" --pidfile="$OVN_C/northd.pid" \
 		--unixctl="$OVN_C/northd.ctl" --log-file="$OVN_C/northd.log" --detach --no-chdir || {
 		ovn_log "northd"
 		return 1
 	}
 	OVN_PIDS+=("$(ovsenv_pid "$OVN_C/northd.pid" ovn-northd)")
-	ovn_nbctl init
+	[[ -n ${1:-} ]] || ovn_nbctl init
+}
+
+# ovn_central_save NB_FILE SB_FILE: the NB and SB databases as they are now,
+# each a database file of one snapshot (ovsdb-client backup)
+ovn_central_save() {
+	ovsdb-client backup "$OVN_NB" >"$1" && ovsdb-client backup "$OVN_SB" >"$2"
 }
 
 # ovn_central_stop: stop northd and the databases
@@ -250,6 +264,45 @@ ovn_flows_settle() {
 		sleep 1
 	done
 	((same >= 3))
+}
+
+# ovn_controller_ctl: (with ovn_on NAME) the chassis's ovn-controller
+# unixctl socket, for ovn-appctl -t
+ovn_controller_ctl() {
+	echo "$OVSENV_DIR/ovn-controller.$(cat "$OVSENV_DIR/ovn-controller.pid").ctl"
+}
+
+# ovn_dump NAME DIR: (with ovn_on NAME) what ovn-controller left in the
+# chassis's br-int, into DIR: for V in 15 13, ovs-ofctl -O OpenFlowV
+# dump-flows --no-stats, dump-groups, dump-meters, dump-tlv-map into
+# NAME.{flows,groups,meters,tlv-map}.ofV.raw (exit status in .rc); and what
+# names their run-time numbers: NAME.ports (br-int's interfaces, "OFPORT
+# NAME IFACE_ID", the VIFs' external_ids:iface-id) and NAME.ct-zones
+# (ovn-controller's ct-zone-list, "NAME ZONE"); NAME.tunnels, the tunnel
+# interfaces' rows (the columns ovs-vswitchd writes, less ofport and
+# statistics; $OVN_PREFIX- written PREFIX-)
+ovn_dump() {
+	local name=$1 dir=$2 v i
+	for v in 15 13; do
+		ovsenv_ofctl -O OpenFlow$v dump-flows br-int --no-stats >"$dir/$name.flows.of$v.raw" 2>&1
+		echo $? >"$dir/$name.flows.of$v.rc"
+		ovsenv_ofctl -O OpenFlow$v dump-groups br-int >"$dir/$name.groups.of$v.raw" 2>&1
+		echo $? >"$dir/$name.groups.of$v.rc"
+		ovsenv_ofctl -O OpenFlow$v dump-meters br-int >"$dir/$name.meters.of$v.raw" 2>&1
+		echo $? >"$dir/$name.meters.of$v.rc"
+		ovsenv_ofctl -O OpenFlow$v dump-tlv-map br-int >"$dir/$name.tlv-map.of$v.raw" 2>&1
+		echo $? >"$dir/$name.tlv-map.of$v.rc"
+	done
+	for i in $(ovsenv_vsctl list-ifaces br-int); do
+		printf '%s %s %s\n' "$(ovsenv_vsctl get interface "$i" ofport)" "$i" \
+			"$(ovsenv_vsctl --if-exists get interface "$i" external_ids:iface-id | tr -d '"')"
+	done | sort -n >"$dir/$name.ports"
+	for i in $(ovsenv_vsctl list-ifaces br-int); do
+		case $(ovsenv_vsctl get interface "$i" type) in geneve | vxlan) ;; *) continue ;; esac
+		ovsenv_vsctl --columns=name,type,options,error,admin_state,link_state,link_speed,duplex,ifindex,mtu,status \
+			list interface "$i" | sed "s/$OVN_PREFIX-/PREFIX-/g"
+	done >"$dir/$name.tunnels"
+	timeout 20 ovn-appctl -t "$(ovn_controller_ctl)" ct-zone-list | sort >"$dir/$name.ct-zones"
 }
 
 # ovn_vm CH VIF VMNS MAC [ADDR/PLEN GATEWAY]...: a VM for chassis CH's VIF:
