@@ -484,6 +484,10 @@ func (b *Bridge) encap(t *Tunnels, te *tunnelEnd, pk *packet.Packet) (*Bridge, b
 		t.encErrs.Add(1)
 		return nil, false
 	}
+	// OVS counts the output on the tunnel port as it translates it
+	// (netdev_vport_inc_tx), before routing: a packet then dropped for
+	// want of a route or a neighbour is counted too.
+	te.ctr.Tx(1, len(pk.Data))
 	dst := underlay.Addr(f.Dst.As16())
 	var src underlay.Addr
 	if f.Src.IsValid() {
@@ -520,7 +524,6 @@ func (b *Bridge) encap(t *Tunnels, te *tunnelEnd, pk *packet.Packet) (*Bridge, b
 		b.sendMiss(t, to, smac, nh, hop.Src)
 		return nil, false
 	}
-	te.ctr.Tx(1, len(pk.Data))
 	rss := pipeline.RSSHash(&pk.Key)
 	o := tunnel.Outer{SrcMAC: smac, DstMAC: mac, Src: netip.AddrFrom16(hop.Src).Unmap()}
 	if err := tunnel.Encap(pk, te.cfg, &f, b.of.TLVTable(), &o, rss); err != nil {
