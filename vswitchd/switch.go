@@ -580,7 +580,8 @@ func (s *Switch) applyPatch(spec Spec, rb *runBridge, ri *runIface) {
 		return
 	}
 	req := ri.spec.Request
-	if ri.no != 0 {
+	relink := ri.no != 0
+	if relink {
 		req = ri.no
 		s.removeIface(rb, ri)
 	}
@@ -594,6 +595,10 @@ func (s *Switch) applyPatch(spec Spec, rb *runBridge, ri *runIface) {
 		return
 	}
 	ri.no, ri.peerBr = no, target
+	if !relink {
+		// OVS logs a patch port as any other it adds (a relink is no new port).
+		s.log.Info(fmt.Sprintf("bridge %s: added interface %s on port %d", rb.spec.Name, ri.spec.Name, no))
+	}
 }
 
 // applyTunnel adds a tunnel port (geneve, vxlan) from its options, or

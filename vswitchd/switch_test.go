@@ -16,6 +16,9 @@ import (
 	"gswitch/ports"
 	"gswitch/ports/porttest"
 	"gswitch/tunnel/underlay"
+
+	"go.uber.org/zap"
+	"go.uber.org/zap/zaptest/observer"
 )
 
 // fakeDevs opens porttest ports by name: a name not in the map does not
@@ -451,5 +454,37 @@ func TestWriteBackTunnel(t *testing.T) {
 		if r := rows["ovn-hv3-0"]; *r.Ofport != 2 || len(r.Status) != 0 {
 			t.Errorf("ovn-hv3-0 (no route) row %+v", r)
 		}
+	}
+}
+
+// TestApplyPatchLogsAdded: a patch port is logged when added, as OVS logs
+// every port it adds ("bridge br-int: added interface
+// patch-br-int-to-ext-localnet on port 3" under OVN), once: not again when
+// its peer moves and it is relinked.
+func TestApplyPatchLogsAdded(t *testing.T) {
+	core, logs := observer.New(zap.InfoLevel)
+	f := &fakeDevs{devs: map[string]*porttest.Port{}}
+	start := time.Now()
+	clock := func() int64 { return int64(time.Since(start)) }
+	sw := New(Config{Tracker: ct.New(ct.Config{Clock: clock}), Pool: packet.NewPool(), Clock: clock, Open: f.open, Logger: zap.New(core)})
+	t.Cleanup(sw.Close)
+	sw.Apply(Spec{Bridges: map[string]*BridgeSpec{
+		"br0": bridge("br0", patch("pa0", "pa1")),
+		"br1": bridge("br1", patch("pa1", "pa0")),
+	}})
+	// pa1 moves to br2: pa0 is relinked, pa1 is a new port there.
+	sw.Apply(Spec{Bridges: map[string]*BridgeSpec{
+		"br0": bridge("br0", patch("pa0", "pa1")),
+		"br1": bridge("br1"),
+		"br2": bridge("br2", patch("pa1", "pa0")),
+	}})
+	var got []string
+	for _, e := range logs.FilterMessageSnippet("added interface").All() {
+		got = append(got, e.Message)
+	}
+	want := []string{"bridge br0: added interface pa0 on port 1", "bridge br1: added interface pa1 on port 1",
+		"bridge br2: added interface pa1 on port 1"}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("logged\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }
