@@ -29,10 +29,13 @@
 #                      offloads on: OVS 3.1 drops every offloaded frame it would
 #                      tunnel ("Tunneling packets with HW offload flags is not
 #                      supported"), so this measures nan; listed to show it
+#   kernel-vxlan       no switch daemon: Linux's VXLAN device and bridge (a
+#                      ceiling under the same load), VMs' offloads on
 # Output: RESULT adapter= metric= value= (tcp_gbps, tcp_retrans, tcp_switch_cpu_pct:
 # both chassis' daemons together, 100 = one core; tcp_rr_us: median TCP
 # request/response time, gsbload rr; latency_us: median ping), INFO lines (load),
-# and at the end MEDIAN and RATIO a= b= metric= value= lines (median a / median b).
+# and at the end MEDIAN and RATIO a= b= metric= value= lines (median a / median b,
+# each gswitch adapter against each other one).
 # Environment: GSWITCH (default bin/gswitch), GSBLOAD (the netns bench's load tool,
 # default ../shared/bench/tools/bin/gsbload beside the repository), TB_ADAPTERS
 # (default "gswitch gswitch-nooffload ovs"), TB_TCP_SECS=10, TB_RR_SECS=5,
@@ -91,6 +94,19 @@ teardown() {
 chassis_up() {
 	local ns=$1 kind=$2 vm=$3 ul=$4 addr=$5 remote=$6 hw=$7 d=$TMP/$1 bin i
 	mkdir -p "$d"
+	if [[ $kind == kernel ]]; then
+		# The kernel's own: a VXLAN device (the same 50 bytes of outer
+		# headers; kernels without the geneve module are common) and the
+		# VM's veth in a Linux bridge, the underlay address on the
+		# underlay veth.
+		nsx "$ns" ip addr add "$addr" dev "$ul" || return 1
+		nsx "$ns" ip link add gnv0 type vxlan id 0 remote "$remote" dstport 4789 || return 1
+		nsx "$ns" ip link add br0 type bridge || return 1
+		nsx "$ns" ip link set "$vm" master br0 || return 1
+		nsx "$ns" ip link set gnv0 master br0 up || return 1
+		nsx "$ns" ip link set br0 up || return 1
+		return 0
+	fi
 	local env=(env OVS_RUNDIR="$d" OVS_LOGDIR="$d" OVS_DBDIR="$d" OVS_SYSCONFDIR="$d")
 	ovsdb-tool create "$d/conf.db" "$SCHEMA" || return 1
 	nsx "$ns" "${env[@]}" ovsdb-server "$d/conf.db" --remote="punix:$d/db.sock" --pidfile="$d/ovsdb-server.pid" \
@@ -147,6 +163,7 @@ run_one() {
 	gswitch-nooffload) offload=off ;;
 	ovs) kind=ovs offload=off ;;
 	ovs-tso) kind=ovs-tso ;;
+	kernel-vxlan) kind=kernel ;;
 	*) die "unknown adapter $A" ;;
 	esac
 	say "INFO adapter=$A date=$(date -u +%Y-%m-%dT%H:%M:%SZ) loadavg=\"$(cut -d' ' -f1-3 /proc/loadavg)\" busy_before_pct=$(busy_pct) vm_offload=$offload"
@@ -209,7 +226,7 @@ run_one() {
 	else
 		result tcp_gbps "$(awk -v b="$gbps" 'BEGIN{printf "%.3f", b / 1e9}')"
 		result tcp_retrans "$(jq -r '.end.sum_sent.retransmits // "nan"' <<<"$json")"
-		result tcp_switch_cpu_pct "$(awk -v d=$((c1 - c0)) -v hz="$CLK_TCK" -v a="$t0" -v b="$t1" 'BEGIN{printf "%.1f", d / hz / (b - a) * 100}')"
+		[[ $kind == kernel ]] || result tcp_switch_cpu_pct "$(awk -v d=$((c1 - c0)) -v hz="$CLK_TCK" -v a="$t0" -v b="$t1" 'BEGIN{printf "%.1f", d / hz / (b - a) * 100}')"
 	fi
 	if [[ $kind == ovs-tso ]]; then
 		say "INFO adapter=$A vswitchd log: $(grep -c 'HW offload flags is not supported' "$TMP/${P}ca/vswitchd.log") lines 'Tunneling packets with HW offload flags is not supported' on chassis A"
@@ -235,7 +252,7 @@ main() {
 		teardown
 		return 0
 	fi
-	local rounds=${1:-3} r j n list a m first
+	local rounds=${1:-3} r j n list a m
 	[[ -x $GSWITCH ]] || die "no gswitch binary at $GSWITCH (make build, or GSWITCH=)"
 	GSBLOAD=$(find_gsbload) || die "no gsbload (the netns bench's load tool): set GSBLOAD=/path/to/gsbload"
 	RES=$TMP/results
@@ -248,18 +265,21 @@ main() {
 			run_one "${list[$(((j + r) % n))]}"
 		done
 	done
-	first=${list[0]}
 	for m in tcp_gbps tcp_rr_us latency_us tcp_switch_cpu_pct tcp_retrans; do
 		for a in "${list[@]}"; do
 			say "MEDIAN adapter=$a metric=$m value=$(sed -n "s/^RESULT adapter=$a metric=$m value=//p" "$RES" | median)"
 		done
 	done
-	for a in "${list[@]:1}"; do
-		for m in tcp_gbps tcp_rr_us latency_us; do
-			local x y
-			x=$(sed -n "s/^MEDIAN adapter=$first metric=$m value=//p" "$RES")
-			y=$(sed -n "s/^MEDIAN adapter=$a metric=$m value=//p" "$RES")
-			say "RATIO a=$first b=$a metric=$m value=$(awk -v x="$x" -v y="$y" 'BEGIN{if (x == "nan" || y == "nan" || y + 0 == 0) print "nan"; else printf "%.3f", x / y}')"
+	local g x y
+	for g in "${list[@]}"; do
+		[[ $g == gswitch* ]] || continue
+		for a in "${list[@]}"; do
+			[[ $a == gswitch* ]] && continue
+			for m in tcp_gbps tcp_rr_us latency_us; do
+				x=$(sed -n "s/^MEDIAN adapter=$g metric=$m value=//p" "$RES")
+				y=$(sed -n "s/^MEDIAN adapter=$a metric=$m value=//p" "$RES")
+				say "RATIO a=$g b=$a metric=$m value=$(awk -v x="$x" -v y="$y" 'BEGIN{if (x == "nan" || y == "nan" || y + 0 == 0) print "nan"; else printf "%.3f", x / y}')"
+			done
 		done
 	done
 }
