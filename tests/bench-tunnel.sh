@@ -203,6 +203,7 @@ run_one() {
 	result latency_us "$(grep -o 'time=[0-9.]*' <<<"$out" | cut -d= -f2 | sort -g |
 		awk '{v[NR] = $1 * 1000} END {if (NR == 0) print "nan"; else printf "%.1f\n", (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}')"
 
+	rm -f "$TMP/serve.log" # a previous run's "ready" must not count
 	nsx "${P}vb" timeout 120 "$GSBLOAD" serve -lifetime 100s -echo "203.0.113.2:$((PORT + 1))" >"$TMP/serve.log" 2>&1 &
 	mkdir -p "$TMP/${P}vb"
 	echo $! >"$TMP/${P}vb/serve.pid"
