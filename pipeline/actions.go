@@ -84,7 +84,8 @@ func (w *worker) simple(grp []*packet.Packet, o *op, st *xstate) []*packet.Packe
 	case opLearn:
 		w.execLearn(grp, o.learn)
 	case opSample:
-		w.sample(grp, o.smp, st)
+		w.smpAct = (*o.act).(Sample)
+		w.sample(grp, &w.smpAct, st)
 	case opFinTimeout:
 		w.execFinTimeout(grp, o, st.fl)
 	case opCheckPktLarger:

@@ -128,8 +128,9 @@ type worker struct {
 	bends [MaxGroupDepth + 1]bucketEnd
 	// smp is the sample action's event (handed to the Sampler by pointer,
 	// kept here so that it does not escape per packet); rng its generator.
-	smp Sampled
-	rng uint64
+	smp    Sampled
+	smpAct Sample
+	rng    uint64
 }
 
 func newWorker(d *Datapath) *worker {

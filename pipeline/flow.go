@@ -111,7 +111,7 @@ const (
 	opBundle         // bd: the action; hdr: its destination is in the frame
 	opUnroll         // a resumed continuation's table (table) and cookie (fl)
 	opSetTun         // tun: set_field to tun_metadataN
-	opSample         // smp: the action
+	opSample         // act: the Sample action (no field of its own: op stays small)
 )
 
 // op is one compiled step. A flow's instructions compile to one op list:
@@ -138,7 +138,6 @@ type op struct {
 	mtr    *meter // opMeter; opController: the controller action's meter (nil: none)
 	mp     *Multipath
 	bd     *Bundle
-	smp    *Sample
 	// act is the action the op was compiled from (nil for clear-actions
 	// and write-actions): a pause freezes the ops still to run as actions.
 	act *Action
@@ -243,8 +242,7 @@ func compileActions(acts []Action, mt *meterTable) []op {
 			l := a
 			ops = append(ops, op{kind: opLearn, learn: &l})
 		case Sample:
-			sm := a
-			ops = append(ops, op{kind: opSample, smp: &sm})
+			ops = append(ops, op{kind: opSample}) // act is set below
 		case FinTimeout:
 			ops = append(ops, op{kind: opFinTimeout, v: packet.U128{Lo: uint64(a.IdleTimeout), Hi: uint64(a.HardTimeout)}})
 		case Meter:
