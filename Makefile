@@ -11,7 +11,7 @@ BIN := bin/gswitch
 
 # Debian packages the tests and the demo use (real OVS is the reference and
 # ovs-ofctl/ovs-appctl are the clients; the rest are traffic tools).
-DEB_PKGS := openvswitch-common openvswitch-switch iproute2 iputils-ping \
+DEB_PKGS := openvswitch-common openvswitch-switch iproute2 iputils-ping prometheus \
 	netcat-openbsd python3 python3-os-ken tcpdump iperf3 ethtool nftables \
 	curl lftp python3-pyftpdlib tftpd-hpa tftp-hpa tshark nfdump jq ovn-central ovn-host
 

@@ -212,6 +212,9 @@ func (c *conn) run() {
 	first := true
 	for {
 		b, err := ReadMessage(br, s.cfg.MaxMessageLen)
+		if err == nil {
+			s.Stats.MsgsIn.Add(1)
+		}
 		if err != nil {
 			if b == nil {
 				if !errors.Is(err, io.EOF) && !c.isClosed() {
@@ -429,6 +432,7 @@ func (c *conn) writeLoop() {
 			c.close("write: " + err.Error())
 			return
 		}
+		s.Stats.MsgsOut.Add(1)
 		if len(c.out) == 0 {
 			if err := bw.Flush(); err != nil {
 				c.close("write: " + err.Error())

@@ -65,6 +65,8 @@ type ServerStats struct {
 	QueueOverflows  atomic.Uint64 // connections closed because their queue was full
 	PacketInDropped atomic.Uint64 // packet-ins dropped because a queue was full
 	ProbeTimeouts   atomic.Uint64
+	MsgsIn          atomic.Uint64 // messages received
+	MsgsOut         atomic.Uint64 // messages sent (written to the connection)
 }
 
 var _ pipeline.PacketInSink = (*Server)(nil)

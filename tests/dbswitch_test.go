@@ -30,8 +30,8 @@ type dbSwitch struct {
 
 // startDBSwitch creates the database, starts ovsdb-server (ovs-vsctl
 // --no-wait init) and gswitch (bin) with --detach, which returns once the
-// first configuration is applied.
-func startDBSwitch(t *testing.T, S *netns.NS, bin string) *dbSwitch {
+// first configuration is applied. extra are more gswitch options.
+func startDBSwitch(t *testing.T, S *netns.NS, bin string, extra ...string) *dbSwitch {
 	t.Helper()
 	if _, err := exec.LookPath("ovsdb-server"); err != nil {
 		t.Skip("ovsdb-server not installed")
@@ -41,7 +41,8 @@ func startDBSwitch(t *testing.T, S *netns.NS, bin string) *dbSwitch {
 	netns.Run(t, "ovsdb-tool", "create", filepath.Join(d.Dir, "conf.db"), "/usr/share/openvswitch/vswitch.ovsschema")
 	d.DBP = d.StartDB()
 	d.Vsctl("--no-wait", "init")
-	if out, err := d.In(bin, d.DB, "--pidfile", "--detach", "--no-chdir", "--log-file", "-vconsole:off"); err != nil {
+	args := append([]string{d.DB, "--pidfile", "--detach", "--no-chdir", "--log-file", "-vconsole:off"}, extra...)
+	if out, err := d.In(bin, args...); err != nil {
 		t.Fatalf("gswitch %s --detach: %v\n%s", d.DB, err, out)
 	}
 	b, err := os.ReadFile(filepath.Join(d.Dir, "ovs-vswitchd.pid"))

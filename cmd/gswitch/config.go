@@ -49,6 +49,8 @@ type Config struct {
 	Daemon DaemonOptions
 	// PacketLogs and IPFIX are the collector sets (sampling.go).
 	PacketLogs, IPFIX []CollectorSpec
+	// MetricsListen is --metrics-listen's ADDR:PORT ("": no metrics; metrics.go).
+	MetricsListen string
 }
 
 type multiFlag []string
@@ -86,6 +88,7 @@ func ParseArgs(args []string, stderr io.Writer) (*Config, error) {
 	var df daemonFlags
 	registerDaemonFlags(fs, &c.Daemon, &df)
 	registerSamplingFlags(fs, c)
+	registerMetricsFlags(fs, c)
 	args = rewriteShortOptions(args)
 	pos, err := parseWithPositional(fs, args)
 	if err != nil {

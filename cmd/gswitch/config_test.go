@@ -37,6 +37,9 @@ func TestParseArgsErrors(t *testing.T) {
 		"not a valid interface":   {"--port", "a/b"},
 		"unexpected argument":     {"stray"},
 		"expected debug, info":    {"--log-level", "loud"},
+		"expected ADDR:PORT":      {"--metrics-listen", "9476"},
+		"port must be 1 to 65535": {"--metrics-listen", "127.0.0.1:0"},
+		"ADDR must be an IP":      {"--metrics-listen", "localhost:9476"},
 	}
 	for want, args := range cases {
 		t.Run(want, func(t *testing.T) {
@@ -58,5 +61,15 @@ func TestParseProtocols(t *testing.T) {
 	}
 	if _, err := ParseArgs([]string{"--port", "veth-a=1", "--protocols", "OpenFlow14"}, io.Discard); err == nil {
 		t.Fatal("OpenFlow14 accepted")
+	}
+}
+
+func TestParseArgsMetrics(t *testing.T) {
+	c, err := ParseArgs([]string{"--port", "a", "--metrics-listen", "127.0.0.1:9476"}, io.Discard)
+	if err != nil || c.MetricsListen != "127.0.0.1:9476" {
+		t.Fatalf("%v %q", err, c.MetricsListen)
+	}
+	if c, err = ParseArgs([]string{"--port", "a"}, io.Discard); err != nil || c.MetricsListen != "" {
+		t.Fatalf("metrics on by default: %v %q", err, c.MetricsListen)
 	}
 }

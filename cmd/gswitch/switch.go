@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"net"
+	"net/http"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -36,6 +37,8 @@ type Switch struct {
 	tunnels *datapath.Tunnels  // native tunnelling (database mode)
 	// samplers are the collector sets sample actions feed (sampling.go).
 	samplers *sampling.Registry
+	// metrics serves --metrics-listen (metrics.go); nil without.
+	metrics *http.Server
 
 	stop    chan struct{} // closed by Close
 	exitReq chan struct{}
@@ -135,7 +138,7 @@ func (s *Switch) Run() error {
 	if s.db != nil {
 		s.db.start(s)
 	}
-	return nil
+	return s.startMetrics()
 }
 
 // Close stops everything and releases the ports.
@@ -146,6 +149,7 @@ func (s *Switch) Close() {
 	default:
 	}
 	close(s.stop)
+	s.stopMetrics()
 	if s.watch != nil {
 		s.watch.Close()
 	}
