@@ -221,6 +221,19 @@ checks() {
 	ping_check "ping4 routed cross-chassis sw0-p2->sw1-p2" sw0-p2 198.51.100.140
 	ping_check "ping6 routed cross-chassis sw0-p2->sw1-p2" sw0-p2 2001:db8:0:2::140
 
+	# QoS: sw0-p2's packets leave with DSCP 10 (seen by the receiver)
+	in_ns "$P-sw0-p1" timeout 10 tcpdump -i "${IFACE[sw0-p1]}" -n -c 1 \
+		'icmp and src host 198.51.100.12 and (ip[1] & 0xfc) == 0x28' >/dev/null 2>&1 &
+	n=$!
+	BGPIDS+=("$n")
+	sleep 1
+	for ((i = 0; i < 5; i++)); do
+		in_ns "$P-sw0-p2" timeout 3 ping -n -c 1 -W 1 198.51.100.11 >/dev/null 2>&1
+		ovsenv_alive "$n" || break
+	done
+	wait "$n"
+	result "qos dscp=10 sw0-p2->sw0-p1" $? "no echo request with DSCP 10 reached sw0-p1"
+
 	serve sw0-p1 $((PORT + 1))
 	serve sw1-p1 $((PORT + 1))
 	serve sw1-p1 $((PORT + 3))
