@@ -627,3 +627,61 @@ func TestRecordsVsOVS(t *testing.T) {
 		t.Fatalf("only %d records compared", n)
 	}
 }
+
+// TestSetBridgeIPFIX: the database's sets apply to their bridge only,
+// survive an unchanged reconfiguration and go when removed.
+func TestSetBridgeIPFIX(t *testing.T) {
+	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pc.Close()
+	reg := NewRegistry()
+	defer reg.Close()
+	want := map[string]map[uint32][]string{"br0": {5: {pc.LocalAddr().String()}}}
+	if p := reg.SetBridgeIPFIX(want); len(p) != 0 {
+		t.Fatal(p)
+	}
+	r := record(t, tcpFrame(t))
+	pk := packet.New(r.Data)
+	r.Action.CollectorSetID = 5
+	reg.Bridge("br1").Sample(&pipeline.Sampled{Packet: pk, Action: &r.Action})
+	reg.Bridge("br0").Sample(&pipeline.Sampled{Packet: pk, Action: &r.Action})
+	pc.SetReadDeadline(time.Now().Add(5 * time.Second))
+	buf := make([]byte, 2048)
+	n, _, err := pc.ReadFrom(buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m := decodeIPFIX(t, buf[:n], map[uint16][][2]uint16{}); len(m.templates) != 1 || m.seq != 0 {
+		t.Fatalf("first message %+v", m)
+	}
+	// Unchanged: the same exporter (no template again, sequence 1).
+	reg.SetBridgeIPFIX(want)
+	reg.Bridge("br0").Sample(&pipeline.Sampled{Packet: pk, Action: &r.Action})
+	n, _, err = pc.ReadFrom(buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m := decodeIPFIX(t, buf[:n], map[uint16][][2]uint16{280: (tmplKey{l3: l3IPv4, l4: l4TCP}).fieldsPairs()}); len(m.templates) != 0 || m.seq != 1 {
+		t.Fatalf("second message %+v", m)
+	}
+	st, unknown := reg.Stats()
+	if unknown != 1 || len(st) != 1 || !strings.Contains(st[0].What, "(bridge br0, database)") {
+		t.Fatalf("stats %+v unknown %d", st, unknown)
+	}
+	if p := reg.SetBridgeIPFIX(map[string]map[uint32][]string{"br0": {6: {"no-such-host.invalid:x"}}}); len(p) != 1 {
+		t.Fatalf("a bad target: %q", p)
+	}
+	if st, _ := reg.Stats(); len(st) != 0 {
+		t.Fatalf("after removal %+v", st)
+	}
+}
+
+func (k tmplKey) fieldsPairs() [][2]uint16 {
+	var fs [][2]uint16
+	for _, f := range k.fields() {
+		fs = append(fs, [2]uint16{f.id, f.size})
+	}
+	return fs
+}

@@ -111,9 +111,13 @@ func (c *Collector) offer(bridge string, s *pipeline.Sampled, now time.Time) {
 // collector_set_id picks one. It is safe for concurrent use: the datapath
 // reads an immutable snapshot.
 type Registry struct {
-	mu      sync.Mutex // serializes changes
-	sets    atomic.Pointer[map[uint32][]*Collector]
-	unknown atomic.Uint64 // samples for a set with no collector
+	mu   sync.Mutex // serializes changes
+	sets atomic.Pointer[map[uint32][]*Collector]
+	// bsets are the database's IPFIX collector sets, per bridge name
+	// (SetBridgeIPFIX); byKey finds them by bridge, id and target.
+	bsets   atomic.Pointer[map[string]map[uint32][]*Collector]
+	byKey   map[dbKey]*Collector // guarded by mu
+	unknown atomic.Uint64        // samples for a set with no collector
 	now     func() time.Time
 }
 
@@ -192,6 +196,13 @@ func (r *Registry) Close() error {
 	}
 	m := map[uint32][]*Collector{}
 	r.sets.Store(&m)
+	for _, c := range r.byKey {
+		if err := c.stop(); err != nil && first == nil {
+			first = err
+		}
+	}
+	r.byKey = nil
+	r.bsets.Store(nil)
 	return first
 }
 
@@ -205,7 +216,11 @@ type bridgeSampler struct {
 
 func (b *bridgeSampler) Sample(s *pipeline.Sampled) {
 	cs := (*b.r.sets.Load())[s.Action.CollectorSetID]
-	if len(cs) == 0 {
+	var ds []*Collector
+	if m := b.r.bsets.Load(); m != nil {
+		ds = (*m)[b.name][s.Action.CollectorSetID]
+	}
+	if len(cs) == 0 && len(ds) == 0 {
 		b.r.unknown.Add(1)
 		return
 	}
@@ -213,6 +228,63 @@ func (b *bridgeSampler) Sample(s *pipeline.Sampled) {
 	for _, c := range cs {
 		c.offer(b.name, s, now)
 	}
+	for _, c := range ds {
+		c.offer(b.name, s, now)
+	}
+}
+
+// dbKey names one of the database's IPFIX exporters.
+type dbKey struct {
+	bridge string
+	id     uint32
+	target string
+}
+
+// SetBridgeIPFIX makes the database's IPFIX collector sets (bridge name
+// -> set id -> targets) the ones in use beside the command line's:
+// exporters already running for the same bridge, id and target stay (with
+// their template state), others are opened or closed. It returns the
+// targets it could not open (tried again at the next call).
+func (r *Registry) SetBridgeIPFIX(want map[string]map[uint32][]string) []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.byKey == nil {
+		r.byKey = map[dbKey]*Collector{}
+	}
+	var problems []string
+	keep := map[dbKey]*Collector{}
+	next := map[string]map[uint32][]*Collector{}
+	for br, sets := range want {
+		for id, targets := range sets {
+			for _, t := range targets {
+				k := dbKey{br, id, t}
+				c := r.byKey[k]
+				if c == nil {
+					x, err := DialIPFIX(t)
+					if err != nil {
+						problems = append(problems, fmt.Sprintf("bridge %s: IPFIX collector set %d: %v", br, id, err))
+						continue
+					}
+					c = newCollector(x)
+				}
+				keep[k] = c
+				if next[br] == nil {
+					next[br] = map[uint32][]*Collector{}
+				}
+				next[br][id] = append(next[br][id], c)
+			}
+		}
+	}
+	old := r.byKey
+	r.byKey = keep
+	r.bsets.Store(&next)
+	for k, c := range old {
+		if keep[k] == nil {
+			c.stop()
+		}
+	}
+	sort.Strings(problems)
+	return problems
 }
 
 // Stat is one collector's counters.
@@ -239,7 +311,26 @@ func (r *Registry) Stats() (stats []Stat, unknown uint64) {
 			stats = append(stats, st)
 		}
 	}
-	sort.SliceStable(stats, func(i, j int) bool { return stats[i].SetID < stats[j].SetID })
+	if m := r.bsets.Load(); m != nil {
+		for br, sets := range *m {
+			for id, cs := range sets {
+				for _, c := range cs {
+					st := Stat{SetID: id, What: c.w.Describe() + " (bridge " + br + ", database)", Written: c.written.Load(),
+						Dropped: c.dropped.Load(), Errors: c.errors.Load()}
+					if e := c.lastErr.Load(); e != nil {
+						st.LastError = *e
+					}
+					stats = append(stats, st)
+				}
+			}
+		}
+	}
+	sort.SliceStable(stats, func(i, j int) bool {
+		if stats[i].SetID != stats[j].SetID {
+			return stats[i].SetID < stats[j].SetID
+		}
+		return stats[i].What < stats[j].What
+	})
 	return stats, r.unknown.Load()
 }
 

@@ -176,3 +176,72 @@ func commentLines(out string) []string {
 	}
 	return l
 }
+
+// TestPrivilegedIPFIXDatabase: in database mode a Flow_Sample_Collector_Set
+// with an IPFIX row makes its bridge's sample actions export there, as in
+// OVS; nfcapd stores the flows, and removing the row stops the exporter.
+func TestPrivilegedIPFIXDatabase(t *testing.T) {
+	for _, tool := range []string{"nfcapd", "nfdump"} {
+		if _, err := netns.Try("which", tool); err != nil {
+			t.Skipf("%s not installed (make deps)", tool)
+		}
+	}
+	netns.Require(t)
+	bin := netns.Bin(t)
+	S := netns.New(t, "s7ld-s")
+	H1, H2 := netns.New(t, "s7ld-h1"), netns.New(t, "s7ld-h2")
+	netns.Veth(t, "h1", H1, "s7l-v1", S)
+	netns.Veth(t, "h2", H2, "s7l-v2", S)
+	H1.Addr(t, "h1", ip4L+"/24")
+	H2.Addr(t, "h2", ip4R+"/24")
+	S.Must(t, "ip", "link", "set", "lo", "up")
+	flowDir := t.TempDir()
+	nfcapd := S.Start(t, "nfcapd", "-b", "127.0.0.1", "-p", "19805", "-w", flowDir, "-t", "60")
+	d := startDBSwitch(t, S, bin)
+	d.Vsctl("add-br", "br0", "--", "set", "bridge", "br0", "datapath_type=netdev")
+	d.Vsctl("add-port", "br0", "s7l-v1", "--", "add-port", "br0", "s7l-v2")
+	d.Vsctl("--", "--id=@br", "get", "Bridge", "br0", "--", "--id=@i", "create", "IPFIX", `targets="127.0.0.1:19805"`,
+		"--", "create", "Flow_Sample_Collector_Set", "id=7", "bridge=@br", "ipfix=@i")
+	if out, err := d.In("ovs-ofctl", "add-flow", "br0", "priority=10,ip,actions=sample(probability=65535,collector_set_id=7,obs_domain_id=3,obs_point_id=9),NORMAL"); err != nil {
+		t.Fatalf("add-flow: %v\n%s", err, out)
+	}
+	if !netns.Eventually(10*time.Second, func() bool {
+		out, _ := d.In("ovs-appctl", "show")
+		return strings.Contains(out, "7: ipfix 127.0.0.1:19805 (bridge br0, database)")
+	}) {
+		out, _ := d.In("ovs-appctl", "show")
+		t.Fatalf("show:\n%s", out)
+	}
+	H1.Must(t, "ping", "-c", "2", "-i", "0.2", "-W", "2", ip4R)
+	if !netns.Eventually(10*time.Second, func() bool {
+		out, _ := d.In("ovs-appctl", "show")
+		return strings.Contains(out, "(bridge br0, database) written=4 ")
+	}) {
+		out, _ := d.In("ovs-appctl", "show")
+		t.Fatalf("show after the pings:\n%s", out)
+	}
+	d.Vsctl("destroy", "Flow_Sample_Collector_Set", "7")
+	if !netns.Eventually(10*time.Second, func() bool {
+		out, _ := d.In("ovs-appctl", "show")
+		return !strings.Contains(out, "database)")
+	}) {
+		out, _ := d.In("ovs-appctl", "show")
+		t.Fatalf("show after the row went:\n%s", out)
+	}
+	nfcapd.Stop()
+	files, _ := filepath.Glob(filepath.Join(flowDir, "nfcapd.2*"))
+	var listing string
+	for _, f := range files {
+		out, _ := netns.Try("nfdump", "-r", f, "-o", "fmt:%pr %sa %da", "-q")
+		listing += out
+	}
+	var n int
+	for _, l := range strings.Split(listing, "\n") {
+		if f := strings.Join(strings.Fields(l), " "); f == "ICMP 198.51.100.1 198.51.100.2" || f == "ICMP 198.51.100.2 198.51.100.1" {
+			n++
+		}
+	}
+	if n != 4 {
+		t.Errorf("nfdump lists %d ICMP flows, want 4:\n%s\nnfcapd:\n%s", n, listing, nfcapd.Output())
+	}
+}

@@ -83,7 +83,7 @@ func (l *Loop) Run(ctx context.Context) {
 	retry := time.NewTicker(retryInterval)
 	defer retry.Stop()
 	lastStats := time.Time{}
-	var lastProblems string
+	var lastProblems, lastIPFIX string
 	var lastSnap *ovsdb.Snapshot
 	ready := false
 	if l.DisableSystem {
@@ -104,6 +104,8 @@ func (l *Loop) Run(ctx context.Context) {
 		l.FlowRestoreWait(snap, &spec)
 		ctWant, ctProblems := DesiredCT(snap)
 		problems = append(problems, ctProblems...)
+		ipfixWant, ipfixProblems := DesiredIPFIX(snap)
+		problems = append(problems, ipfixProblems...)
 		if p := strings.Join(problems, "\n"); p != lastProblems {
 			for _, m := range problems {
 				log.Warn(m)
@@ -113,6 +115,19 @@ func (l *Loop) Run(ctx context.Context) {
 		l.Switch.Apply(spec)
 		if tr := l.Switch.cfg.Tracker; tr != nil {
 			l.ct.Apply(tr, ctWant)
+		}
+		if set := l.Switch.cfg.SetIPFIX; set != nil {
+			if p := set(ipfixWant); len(p) != 0 {
+				// New problems only, as the others above.
+				if s := strings.Join(p, "\n"); s != lastIPFIX {
+					for _, m := range p {
+						log.Warn(m)
+					}
+					lastIPFIX = s
+				}
+			} else {
+				lastIPFIX = ""
+			}
 		}
 		stats := time.Since(lastStats) >= statsInterval
 		if stats {

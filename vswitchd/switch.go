@@ -58,6 +58,10 @@ type Config struct {
 	// Sampler gives each bridge, by name, the collector sets its sample
 	// actions feed (nil: none).
 	Sampler func(bridge string) pipeline.Sampler
+	// SetIPFIX applies the database's IPFIX collector sets (DesiredIPFIX)
+	// after each reconfiguration and returns what it could not do (nil:
+	// the database's sets are not applied).
+	SetIPFIX func(IPFIXSets) []string
 }
 
 // CreateLocalTAP is ovs-vswitchd's internal port for a bridge: a TAP
