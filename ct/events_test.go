@@ -172,3 +172,56 @@ func TestEventsNoSubscriberNoAllocs(t *testing.T) {
 		out = tr.Execute(batch, out[:0], p, 2e9)
 	})
 }
+
+// BenchmarkExecuteWatched is BenchmarkExecute's established case with a
+// ct-events subscriber (nothing changes, so no event is sent: the cost of
+// watching), and its new case, where every packet commits a connection and
+// sends a NEW event to a subscriber that drains its queue.
+func BenchmarkExecuteWatched(b *testing.B) {
+	b.Run("established", func(b *testing.B) {
+		tr := New(Config{})
+		established(&testing.T{}, tr)
+		s := tr.Subscribe(nil, 0)
+		defer s.Close()
+		pk := fwd(tcpACK|tcpPSH, 101, 501, 100)
+		batch := []*packet.Packet{pk}
+		out := make([]*packet.Packet, 0, 1)
+		p := &Params{Commit: true}
+		b.ReportAllocs()
+		for b.Loop() {
+			pk.Conn = nil
+			out = tr.Execute(batch, out[:0], p, 2e9)
+		}
+	})
+	b.Run("new", func(b *testing.B) {
+		tr := New(Config{MaxConns: 1 << 30})
+		s := tr.Subscribe(nil, 0)
+		defer s.Close()
+		done := make(chan struct{})
+		go func() {
+			for {
+				select {
+				case <-s.Events():
+				case <-done:
+					return
+				}
+			}
+		}()
+		defer close(done)
+		pk := udpFrame(A, B, 1, 53, 0)
+		l3, l4 := int(pk.Key.L3), int(pk.Key.L4)
+		pk.Data[l4+6], pk.Data[l4+7] = 0, 0
+		batch := []*packet.Packet{pk}
+		out := make([]*packet.Packet, 0, 1)
+		p := &Params{Commit: true}
+		var i uint32
+		b.ReportAllocs()
+		for b.Loop() {
+			i++
+			pk.Data[l3+14], pk.Data[l3+15] = byte(i>>24), byte(i>>16)
+			pk.Data[l4], pk.Data[l4+1] = byte(i>>8), byte(i)
+			pk.Conn = nil
+			out = tr.Execute(batch, out[:0], p, 1)
+		}
+	})
+}
