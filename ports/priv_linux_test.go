@@ -23,8 +23,8 @@ import (
 )
 
 // Privileged tests: they make network namespaces named gpt-*, with
-// interfaces named gpt*, and touch nothing else. Run with GSWITCH_PRIV=1 as
-// root.
+// interfaces named gpt* (TestPrivilegedTAPDownDrops: s7p-*, s7p*), and touch
+// nothing else. Run with GSWITCH_PRIV=1 as root.
 
 // vethTo makes a veth pair: swIf in ns sw, hostIf in ns host, both up,
 // hostIf with the given addresses.
@@ -747,5 +747,23 @@ func TestPrivilegedInterfaceDeleted(t *testing.T) {
 		}
 	case <-time.After(3 * time.Second):
 		t.Fatal("ReadBatch still blocked after Close")
+	}
+}
+
+// TestPrivilegedTAPDownDrops: a frame written to a TAP that is down (the
+// kernel answers EIO) is dropped and counted as a tx drop, not an error, as
+// OVS 3.1 counts an internal port nobody brought up (under OVN its br-ex
+// shows tx_dropped and no tx_errors).
+func TestPrivilegedTAPDownDrops(t *testing.T) {
+	netns.Require(t)
+	ns := netns.New(t, "s7p-tapdown")
+	p := openIn(t, ns, func() (ports.Port, error) { return ports.CreateTAP("s7ptapdown") })
+	ns.Must(t, "ip", "link", "set", "s7ptapdown", "down")
+	other := net.HardwareAddr{2, 0, 0, 0, 0, 0x77}
+	if err := p.WriteBatch([]*packet.Packet{testFrame(other, p.HWAddr(), "down"), testFrame(other, p.HWAddr(), "down")}); err != nil {
+		t.Fatal(err)
+	}
+	if st := p.Stats(); st.TxDrops != 2 || st.TxErrors != 0 || st.TxPackets != 0 {
+		t.Errorf("stats %+v, want 2 tx drops and no tx error", st)
 	}
 }
