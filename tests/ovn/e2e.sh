@@ -150,6 +150,31 @@ setup() {
 	IFACE[ext]=eth0
 }
 
+# restart_switch N: stop chassis N's switch daemon (ovs-appctl exit) and
+# start it again with the same command line; ovn-controller reconnects and
+# programs it afresh. br-phy's address is given again (in case its device
+# was made anew). The new daemon is stopped by the chassis as the old one
+# would have been (ovs-appctl exit --cleanup), and by PID in cleanup.
+restart_switch() {
+	local n=$1 ip=$2 dir old new i vs
+	dir=$(chdir "hv$n")
+	old=$(cat "$dir/ovs-vswitchd.pid") || return 1
+	timeout 10 ovs-appctl -t "$dir/ovs-vswitchd.ctl" exit >/dev/null 2>&1
+	for ((i = 0; i < 100; i++)); do ovsenv_alive "$old" || break; sleep 0.1; done
+	ovsenv_alive "$old" && return 1
+	vs=ovs-vswitchd
+	[[ $SWITCH == gswitch ]] && vs=$OVN_GSWITCH
+	ovn_on "hv$n" ovsenv_nsx "$vs" "unix:$dir/db.sock" --pidfile="$dir/ovs-vswitchd.pid" \
+		--unixctl="$dir/ovs-vswitchd.ctl" --log-file="$dir/ovs-vswitchd.log" --detach --no-chdir \
+		</dev/null >>"$dir/daemons.stderr" 2>&1 || return 1
+	new=$(cat "$dir/ovs-vswitchd.pid") || return 1
+	BGPIDS+=("$new")
+	ln -sf ovs-vswitchd.ctl "$dir/ovs-vswitchd.$new.ctl"
+	for ((i = 0; i < 100; i++)); do ip -n "$P-hv$n" link show br-phy >/dev/null 2>&1 && break; sleep 0.1; done
+	ip -n "$P-hv$n" link set br-phy up || return 1
+	ip -n "$P-hv$n" addr replace "$ip/26" dev br-phy || return 1
+}
+
 # result NAME OK [DETAIL]: the check's line; DETAIL goes to stderr on failure
 result() {
 	if [[ $2 == 0 ]]; then
@@ -318,6 +343,15 @@ checks() {
 	out=$(in_ns "$P-sw0-p2" timeout 20 "${PY[@]}" dhcp6 "${IFACE[sw0-p2]}" 10 2>&1)
 	[[ $out == "advertise 2001:db8:0:1::12" ]]
 	result "dhcp6 sw0-p2 advertise 2001:db8:0:1::12" $? "$out"
+
+	# the switch daemon of hv2 restarts: ovn-controller programs it again
+	if restart_switch 2 203.0.113.202; then
+		ping_check "ping4 cross-chassis after hv2's switch restarted sw0-p1->sw0-p2" sw0-p1 198.51.100.12
+		ping_check "ping4 routed after hv2's switch restarted sw0-p2->sw1-p1" sw0-p2 198.51.100.139
+	else
+		result "ping4 cross-chassis after hv2's switch restarted sw0-p1->sw0-p2" 1 "restart failed"
+		result "ping4 routed after hv2's switch restarted sw0-p2->sw1-p1" 1 "restart failed"
+	fi
 
 	# gateway_mtu: a 1428-byte IPv4 packet with DF towards the gateway port
 	# gets ICMP "frag needed" with MTU 1400 (last: the VM keeps the PMTU)
