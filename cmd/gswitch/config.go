@@ -36,6 +36,8 @@ type Config struct {
 	FailMode     string
 	ShowVersion  bool
 	NoMgmtSocket bool
+	// StateDir keeps the state across a restart (state.go); "" none.
+	StateDir string
 	// LocalPort makes the bridge's LOCAL port a TAP device named after the
 	// bridge (ovs-vswitchd's internal port); by default LOCAL has no device.
 	LocalPort bool
@@ -84,6 +86,7 @@ func ParseArgs(args []string, stderr io.Writer) (*Config, error) {
 	fs.StringVar(&c.FailMode, "fail-mode", "standalone", "with no controller: standalone (a NORMAL flow, as OVS) or secure (no flows)")
 	fs.BoolVar(&c.ShowVersion, "version", false, "print the version and exit")
 	fs.BoolVar(&c.NoMgmtSocket, "no-mgmt-socket", false, "do not listen on $OVS_RUNDIR/BRIDGE.mgmt")
+	fs.StringVar(&c.StateDir, "state-dir", "", "save flows, groups, meters and the conntrack table to DIR on exit and restore them at start (flag mode)")
 	fs.BoolVar(&c.LocalPort, "local-port", false, "create the bridge's LOCAL port as a TAP device named after the bridge, with the bridge's address, as ovs-vswitchd's internal port (default: LOCAL has no device and stays down)")
 	var df daemonFlags
 	registerDaemonFlags(fs, &c.Daemon, &df)

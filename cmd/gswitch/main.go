@@ -101,6 +101,9 @@ func run(args []string) int {
 		log.Info("stopping", zap.String("reason", "exit command"))
 	}
 	cs.Close()
+	if err := s.saveState(); err != nil {
+		log.Error("state not saved", zap.Error(err))
+	}
 	s.Close()
 	return 0
 }

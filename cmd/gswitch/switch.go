@@ -112,6 +112,7 @@ func NewSwitch(cfg *Config, log *zap.Logger) (*Switch, error) {
 	}
 	s.br = br
 	s.dpid = br.DatapathID()
+	s.restoreState()
 	return s, nil
 }
 

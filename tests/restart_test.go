@@ -1,0 +1,122 @@
+package tests
+
+import (
+	"bufio"
+	"fmt"
+	"net"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"gswitch/tests/netns"
+)
+
+// TestPrivilegedRestartKeepsState runs the firewall example with
+// --state-dir, opens TCP connections from the inside through it, stops
+// gswitch with SIGTERM and starts it again with the same directory: the
+// flows (with their counters), the conntrack table and the connections
+// themselves are kept. On one connection the outside (reply) side sends
+// first after the restart, which only an established entry lets through.
+func TestPrivilegedRestartKeepsState(t *testing.T) {
+	state := t.TempDir()
+	tp := newTopo(t, "s7r", "eth0", "veth1", "--state-dir", state)
+	tp.mustOfctl(t, "add-flows", filepath.Join("..", "examples", "firewall", "firewall.flows"))
+
+	// The server (outside) and the clients (inside): sockets made in
+	// their namespaces stay there.
+	var ln net.Listener
+	if err := tp.R.Do(func() (err error) { ln, err = net.Listen("tcp", ip4R+":19900"); return }); err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	const nconn = 2
+	var cli, srv [nconn]net.Conn
+	for i := range nconn {
+		if err := tp.L.Do(func() (err error) {
+			d := net.Dialer{Timeout: 3 * time.Second}
+			cli[i], err = d.Dial("tcp", ip4R+":19900")
+			return
+		}); err != nil {
+			t.Fatalf("dial through the firewall: %v", err)
+		}
+		defer cli[i].Close()
+		ln.(*net.TCPListener).SetDeadline(time.Now().Add(3 * time.Second))
+		c, err := ln.Accept()
+		if err != nil {
+			t.Fatal(err)
+		}
+		srv[i] = c
+		defer c.Close()
+	}
+	// exchange sends a line from a to b and checks it arrives.
+	exchange := func(what string, a, b net.Conn, msg string) {
+		t.Helper()
+		b.SetReadDeadline(time.Now().Add(5 * time.Second))
+		if _, err := fmt.Fprintf(a, "%s\n", msg); err != nil {
+			t.Fatalf("%s: write: %v", what, err)
+		}
+		got, err := bufio.NewReader(b).ReadString('\n')
+		if err != nil || got != msg+"\n" {
+			t.Fatalf("%s: read %q, %v", what, got, err)
+		}
+	}
+	for i := range nconn {
+		exchange("before, inside to outside", cli[i], srv[i], fmt.Sprint("hello ", i))
+		exchange("before, outside to inside", srv[i], cli[i], fmt.Sprint("reply ", i))
+	}
+
+	// Counters and durations differ in their age fields only.
+	ages := regexp.MustCompile(`(duration|idle_age|hard_age)=[0-9.]+s?, ?`)
+	flows := func() string { return ages.ReplaceAllString(tp.mustOfctl(t, "dump-flows"), "") }
+	flowsBefore := flows()
+	ctBefore := tp.appctl(t, "dpctl/dump-conntrack")
+	if strings.Count(ctBefore, "dport=19900") != nconn || !strings.Contains(ctBefore, "ESTABLISHED") {
+		t.Fatalf("conntrack before the restart:\n%s", ctBefore)
+	}
+
+	t0 := time.Now()
+	tp.sw.Stop()
+	bin := netns.Bin(t)
+	tp.sw = tp.S.Start(t, "env", "OVS_RUNDIR="+tp.rundir, bin, "--port", "eth0=1", "--port", "veth1=2",
+		"--ctl", tp.ctl, "--of-listen", "ptcp:6653:127.0.0.1", "--fail-mode", "secure", "--state-dir", state)
+	if !netns.Eventually(10*time.Second, func() bool {
+		_, err := tp.ofctl("-O", "OpenFlow13", "show")
+		return err == nil || tp.sw.Exited()
+	}) || tp.sw.Exited() {
+		t.Fatalf("gswitch did not come back:\n%s", tp.sw.Output())
+	}
+	t.Logf("restart: %v from SIGTERM until the new gswitch answers OpenFlow", time.Since(t0))
+	if !strings.Contains(tp.sw.Output(), "state restored") {
+		t.Fatalf("no state restored:\n%s", tp.sw.Output())
+	}
+
+	// The reply side sends first on connection 0, the inside on 1.
+	exchange("after, outside first", srv[0], cli[0], "after the restart, from outside")
+	exchange("after, inside", cli[0], srv[0], "and back")
+	exchange("after, inside first", cli[1], srv[1], "after the restart, from inside")
+	exchange("after, outside", srv[1], cli[1], "and back")
+
+	ctAfter := tp.appctl(t, "dpctl/dump-conntrack")
+	if ctAfter != ctBefore {
+		t.Errorf("conntrack after the restart:\n%s\nbefore:\n%s", ctAfter, ctBefore)
+	}
+	// The flows are the same; their counters went on (only the packets
+	// of the exchanges after the restart were added).
+	flowsAfter := flows()
+	npk := regexp.MustCompile(`n_packets=[0-9]+, n_bytes=[0-9]+, ?`)
+	if npk.ReplaceAllString(flowsAfter, "") != npk.ReplaceAllString(flowsBefore, "") {
+		t.Errorf("flows after the restart:\n%s\nbefore:\n%s", flowsAfter, flowsBefore)
+	}
+	pk := regexp.MustCompile(`n_packets=([0-9]+)`)
+	b, a := pk.FindAllStringSubmatch(flowsBefore, -1), pk.FindAllStringSubmatch(flowsAfter, -1)
+	for i := range b {
+		var nb, na int
+		fmt.Sscan(b[i][1], &nb)
+		fmt.Sscan(a[i][1], &na)
+		if na < nb {
+			t.Errorf("flow %d: n_packets %d after the restart, %d before", i, na, nb)
+		}
+	}
+}
