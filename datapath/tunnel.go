@@ -307,6 +307,15 @@ func (b *Bridge) flushDecap() {
 				tp.tnl.ctr.Rx(1, len(pk.Data))
 			}
 			pk.Key.SetInPort(port.OFPort)
+			// Consecutive segments of one TCP stream through one tunnel
+			// (same port, outer flow and metadata) go on as one GSO frame
+			// (ports.Coalesce), as the kernel's GRO would pass them.
+			if np > 0 && cur == to {
+				if prev := sc.pkts[np-1]; prev.Key.W == pk.Key.W && prev.Tun == pk.Tun && ports.Coalesce(prev, pk) {
+					b.pool.Put(pk)
+					continue
+				}
+			}
 			if cur != to && np > 0 {
 				b.runBatch(cur, sc, np, true)
 				np = 0

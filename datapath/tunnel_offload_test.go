@@ -11,6 +11,7 @@ import (
 	"gswitch/packet"
 	"gswitch/packet/pkttest"
 	"gswitch/ports"
+	"gswitch/ports/porttest"
 	"gswitch/tests/testutil"
 	"gswitch/tunnel/underlay"
 )
@@ -224,4 +225,54 @@ func TestTunnelSegmentNoAllocs(t *testing.T) {
 		s.Output(te.gnv, src)
 		s.Flush()
 	})
+}
+
+// Consecutive segments of one TCP stream received through a tunnel in one
+// batch leave br-int's VM port as one GSO frame (GRO), which cut again
+// gives the segments that were sent; a segment of another stream between
+// them is not merged and keeps the order.
+func TestTunnelReceiveCoalesces(t *testing.T) {
+	te := newTunnelEnv(t, "")
+	src, _ := offloadFrame(t, false, "PA", 5000, 1400)
+	var inner [][]byte
+	if err := ports.Segment(src, func(f []byte) { inner = append(inner, append([]byte(nil), f...)) }); err != nil {
+		t.Fatal(err)
+	}
+	other, _ := offloadFrame(t, true, "A", 1000, 0)
+	if err := ports.RecomputeOffloadChecksum(other); err != nil {
+		t.Fatal(err)
+	}
+	var batch []*packet.Packet
+	for _, f := range append(inner[:2:2], append([][]byte{other.Data}, inner[2:]...)...) {
+		pk := pkttest.Parsed(geneveTo(t, f, 0x99))
+		pk.Key.SetInPort(1)
+		batch = append(batch, pk)
+	}
+	te.brPhy.Pipeline().Process(&packet.Batch{Pkts: batch, Now: te.brPhy.Now()})
+	var got [][]byte
+	for _, want := range []int{2, 1, 2} { // segments 0-1 merged, the other stream, segments 2-3 merged
+		var f porttest.Frame
+		select {
+		case f = <-te.vm.Sent():
+		case <-time.After(2 * time.Second):
+			t.Fatalf("br-int's VM port sent %d frames", len(got))
+		}
+		var segs [][]byte
+		pk := packet.New(f.Data)
+		pk.Off = f.Off
+		if err := ports.Segment(pk, func(s []byte) { segs = append(segs, append([]byte(nil), s...)) }); err != nil {
+			t.Fatal(err)
+		}
+		if len(segs) != want || (want > 1 && !ports.IsGSO(&f.Off)) {
+			t.Errorf("frame %d: %d segments (offload %+v), want %d", len(got), len(segs), f.Off, want)
+		}
+		got = append(got, segs...)
+	}
+	expectNone(t, te.vm)
+	want := append(inner[:2:2], append([][]byte{other.Data}, inner[2:]...)...)
+	for i := range want {
+		if i >= len(got) || !bytes.Equal(got[i], want[i]) {
+			t.Fatalf("segment %d differs from what was sent", i)
+		}
+	}
 }
