@@ -12,6 +12,25 @@ import (
 // Match formats a match as OVS's match_format: priority first (unless it
 // is the default), then the fields in OVS's order, comma-separated.
 func Match(m *pipeline.Match, priority uint16) string {
+	return matchFormat(m, priority, fmtOpts{})
+}
+
+// fmtOpts are match_format's cases beyond a flow table's matches.
+type fmtOpts struct {
+	// eth: a datapath flow (OVS's is_megaflow: a recirc_id in the match),
+	// whose packet type OVS prints ("eth") after the conntrack fields.
+	eth bool
+	// exact: a packet's flow (flow_format): tcp_flags exact under OVS's
+	// 16-bit mask (names joined by '|'), and the second VLAN header's
+	// vlan_tci1 after a tagged one.
+	exact bool
+	// tunnel, when not empty, stands for the tunnel fields.
+	tunnel string
+}
+
+// matchFormat is match_format.
+func matchFormat(m *pipeline.Match, priority uint16, o fmtOpts) string {
+	eth := o.eth
 	var b strings.Builder
 	if priority != DefaultPriority {
 		fmt.Fprintf(&b, "priority=%d,", priority)
@@ -32,7 +51,7 @@ func Match(m *pipeline.Match, priority uint16) string {
 	}
 	u32(("pkt_mark"), packet.FieldPktMark)
 	if v, mk := get(packet.FieldRecircID); mk != 0 {
-		fmt.Fprintf(&b, "recirc_id=%d,", v)
+		fmt.Fprintf(&b, "recirc_id=%s,", cx(v)) // format_uint32_masked: %#x
 	}
 	u32("dp_hash", packet.FieldDPHash)
 	if v, mk := get(packet.FieldConjID); mk != 0 {
@@ -68,6 +87,9 @@ func Match(m *pipeline.Match, priority uint16) string {
 		if v, mk := get(packet.FieldCtTpDst); mk != 0 {
 			fmtU16(&b, "ct_tp_dst", v, mk, 0xffff)
 		}
+	}
+	if _, mk := get(packet.FieldRecircID); eth && mk != 0 {
+		b.WriteString("eth,")
 	}
 	dlType, dlMask := get(packet.FieldEthType)
 	if pt, ptm := get(packet.FieldPacketType); ptm != 0 && pt != 0 {
@@ -118,24 +140,29 @@ func Match(m *pipeline.Match, priority uint16) string {
 		u32(fmt.Sprintf("reg%d", i), packet.FieldReg0+packet.FieldID(i))
 	}
 	// The tunnel (format_flow_tunnel).
-	if v, mk := get(packet.FieldTunID); mk != 0 {
+	if o.tunnel != "" {
+		b.WriteString(o.tunnel + ",")
+	}
+	if v, mk := get(packet.FieldTunID); mk != 0 && o.tunnel == "" {
 		fmt.Fprintf(&b, "tun_id=%s", cx(v))
 		if mk != ^uint64(0) {
 			fmt.Fprintf(&b, "/%s", cx(mk))
 		}
 		b.WriteByte(',')
 	}
-	ipMasked(&b, m, "tun_src", packet.FieldTunSrc)
-	ipMasked(&b, m, "tun_dst", packet.FieldTunDst)
-	ip6Masked(&b, m, "tun_ipv6_src", packet.FieldTunIPv6Src)
-	ip6Masked(&b, m, "tun_ipv6_dst", packet.FieldTunIPv6Dst)
-	if v, mk := get(packet.FieldTunGbpID); mk != 0 {
+	if o.tunnel == "" {
+		ipMasked(&b, m, "tun_src", packet.FieldTunSrc)
+		ipMasked(&b, m, "tun_dst", packet.FieldTunDst)
+		ip6Masked(&b, m, "tun_ipv6_src", packet.FieldTunIPv6Src)
+		ip6Masked(&b, m, "tun_ipv6_dst", packet.FieldTunIPv6Dst)
+	}
+	if v, mk := get(packet.FieldTunGbpID); mk != 0 && o.tunnel == "" {
 		fmtU16(&b, "tun_gbp_id", v, mk, 0xffff)
 	}
-	if v, mk := get(packet.FieldTunGbpFlags); mk != 0 {
+	if v, mk := get(packet.FieldTunGbpFlags); mk != 0 && o.tunnel == "" {
 		fmt.Fprintf(&b, "tun_gbp_flags=%s,", cx(v))
 	}
-	if v, mk := get(packet.FieldTunFlags); mk&1 != 0 {
+	if v, mk := get(packet.FieldTunFlags); mk&1 != 0 && o.tunnel == "" {
 		if v&1 != 0 {
 			b.WriteString("tun_flags=+oam,")
 		} else {
@@ -166,6 +193,9 @@ func Match(m *pipeline.Match, priority uint16) string {
 			fmt.Fprintf(&b, "vlan_tci=0x%04x,", v)
 		} else {
 			fmt.Fprintf(&b, "vlan_tci=0x%04x/0x%04x,", v, mk)
+		}
+		if o.exact && v&0x1000 != 0 {
+			b.WriteString("vlan_tci1=0x0000,") // OVS shows the next (absent) tag
 		}
 	}
 	ethMasked(&b, m, "dl_src", packet.FieldEthSrc)
@@ -281,7 +311,9 @@ func Match(m *pipeline.Match, priority uint16) string {
 		}
 	}
 	if (dlType == 0x0800 || dlType == 0x86dd) && proto == 6 {
-		if v, mk := get(packet.FieldTCPFlags); mk&0xfff != 0 {
+		if v, mk := get(packet.FieldTCPFlags); o.exact && mk&0xfff == 0xfff {
+			b.WriteString("tcp_flags=" + exactFlags(uint32(v)) + ",")
+		} else if mk&0xfff != 0 {
 			b.WriteString("tcp_flags=" + flagsMasked(uint32(v), uint32(mk&0xfff), 0xfff, tcpFlagName) + ",")
 		}
 	}
@@ -468,4 +500,22 @@ func writeTunMatch(b *strings.Builder, t *packet.TunMatch) {
 		}
 		b.WriteByte(',')
 	}
+}
+
+// exactFlags is format_flags of TCP flags with '|' ("0" for none).
+func exactFlags(v uint32) string {
+	if v == 0 {
+		return "0"
+	}
+	var parts []string
+	for v != 0 {
+		bit := v & -v
+		v &^= bit
+		if n := tcpFlagName(bit); n != "" {
+			parts = append(parts, n)
+		} else {
+			parts = append(parts, fmt.Sprintf("0x%x", bit))
+		}
+	}
+	return strings.Join(parts, "|")
 }

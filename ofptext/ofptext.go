@@ -575,7 +575,16 @@ func writeSetField(b *strings.Builder, a *pipeline.SetField) {
 	if !keepMask && mask == full {
 		mask = packet.U128{}
 	}
-	b.WriteString(fieldValue(a.Field, a.Value, mask, keepMask))
+	if a.Field == packet.FieldTunFlags && mask.IsZero() {
+		// mf_format of tun_flags: the flag names (oam is the one public flag)
+		if a.Value.Lo&1 != 0 {
+			b.WriteString("oam")
+		} else {
+			b.WriteString("0")
+		}
+	} else {
+		b.WriteString(fieldValue(a.Field, a.Value, mask, keepMask))
+	}
 	b.WriteString("->" + setFieldName(a.Field))
 }
 
@@ -584,6 +593,8 @@ func setFieldName(f packet.FieldID) string {
 	switch f {
 	case packet.FieldVlanVID:
 		return "vlan_vid"
+	case packet.FieldIPECN:
+		return "nw_ecn" // MFF_IP_ECN's name ("ip_ecn" is its second)
 	}
 	return packet.Fields[f].Name
 }

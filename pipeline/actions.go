@@ -160,6 +160,14 @@ func (w *worker) simple(grp []*packet.Packet, o *op, st *xstate) []*packet.Packe
 		w.bundle(grp, o, st)
 	case opSetQueue:
 		// gswitch has no queues: set_queue is accepted and has no effect.
+	case opInPort16:
+		for _, pk := range grp {
+			p := pk.Key.InPort() & 0xffff
+			if p >= 0xff00 {
+				p |= 0xffff0000 // OVS's reserved 16-bit ports are OpenFlow 1.1's 0xffffff00...
+			}
+			pk.Key.SetInPort(p)
+		}
 	}
 	return grp
 }
@@ -239,6 +247,7 @@ func (w *worker) outputOne(pk *packet.Packet, port uint32, maxLen uint16, st *xs
 			w.send(in, pk)
 		default: // a packet-out from the controller, or no in_port
 			w.ctr[cOutputBadPort]++
+			w.traceNote(TraceWarn, "Nonexistent output port")
 		}
 	case PortController:
 		reason := uint8(ReasonAction)
@@ -266,11 +275,13 @@ func (w *worker) outputOne(pk *packet.Packet, port uint32, maxLen uint16, st *xs
 	default:
 		if port == pk.Key.InPort() {
 			w.ctr[cOutputInPort]++ // output to in_port must be explicit
+			w.traceNote(TraceWarn, "skipping output to input port")
 			return
 		}
 		if w.ports != nil {
 			if _, ok := w.ports.lookup(port); !ok {
 				w.ctr[cOutputNoPort]++
+				w.traceNote(TraceWarn, "Nonexistent output port")
 				return
 			}
 		}
@@ -279,6 +290,10 @@ func (w *worker) outputOne(pk *packet.Packet, port uint32, maxLen uint16, st *xs
 }
 
 func (w *worker) send(port uint32, pk *packet.Packet) {
+	if w.tr != nil {
+		w.tr.t.Datapath(w.tr.sec, TraceDP{Kind: TraceDPOutput, Port: port})
+		return
+	}
 	if s := w.d.cfg.Sender; s != nil {
 		s.Output(port, pk)
 		w.ctr[cOutputs]++
@@ -332,6 +347,11 @@ func (w *worker) packetIn(pk *packet.Packet, reason uint8, maxLen uint16, id uin
 // emitPacketIn hands pk to the controllers with the given packet-in fields
 // (and w.pi.Cont, set by the caller for a paused packet).
 func (w *worker) emitPacketIn(pk *packet.Packet, reason, table uint8, cookie uint64, maxLen uint16, id uint16, userData []byte, miss bool) {
+	if w.tr != nil {
+		w.tr.t.Datapath(w.tr.sec, TraceDP{Kind: TraceDPPacketIn, Reason: reason, Table: table, Cookie: cookie,
+			MaxLen: maxLen, ControllerID: id, Pause: w.pi.Cont != nil})
+		return
+	}
 	sink := w.d.cfg.PacketIn
 	if sink == nil {
 		w.ctr[cNoPacketInSink]++
@@ -353,6 +373,10 @@ func (w *worker) emitPacketIn(pk *packet.Packet, reason, table uint8, cookie uin
 // copies from table N, then the originals on with the rest of ops with
 // their ct fields cleared, as ovs-actions(7) describes the fork.
 func (w *worker) conntrack(grp []*packet.Packet, o *op, ops []op, pc int, st xstate) {
+	if w.tr != nil {
+		w.traceCT(grp, o, ops, pc, st)
+		return
+	}
 	if w.d.cfg.Tracker == nil {
 		w.ctr[cNoTracker] += uint64(len(grp))
 		return

@@ -54,7 +54,9 @@ type xstate struct {
 	recirc uint8  // ct(table=N) re-entries
 	gdepth uint8  // group nesting
 	clone  uint8  // clone nesting (outside any group bucket inside it)
+	tl     uint8  // trace nesting: resubmits, goto_table, buckets (trace.go)
 	nres   uint16 // resubmits so far
+	sec    uint8  // trace section: 0, or the recirculation's (trace.go)
 	k      int32  // continuation frame, -1: none
 	// root is the first flow of this pass through the pipeline (from
 	// table 0, or from a ct recirculation's table): a pause reports its
@@ -73,6 +75,7 @@ type frame struct {
 	fl    *flow
 	table uint8
 	depth uint8
+	tl    uint8
 	next  int32
 }
 
@@ -131,6 +134,8 @@ type worker struct {
 	smp    Sampled
 	smpAct Sample
 	rng    uint64
+	// tr is the trace in progress (Datapath.Trace), nil when not tracing.
+	tr *traceRun
 }
 
 func newWorker(d *Datapath) *worker {
@@ -408,6 +413,9 @@ func (w *worker) runFlow(grp []*packet.Packet, f *flow, tid uint8, st xstate, ho
 			st.root = &noRoot
 		}
 	}
+	if w.tr != nil {
+		w.traceTable(f, tid, &st, honor)
+	}
 	if f == nil {
 		w.ctr[cTableMiss] += uint64(len(grp))
 		if honor && w.d.missToController.Load() {
@@ -433,6 +441,9 @@ func (w *worker) run(grp []*packet.Packet, ops []op, pc int, st xstate) {
 			return
 		}
 		o := &ops[pc]
+		if w.tr != nil {
+			w.traceOp(o, &st, grp[0])
+		}
 		switch o.kind {
 		case opOutput:
 			w.output(grp, o.port, o.maxLen, &st)
@@ -459,6 +470,9 @@ func (w *worker) run(grp []*packet.Packet, ops []op, pc int, st xstate) {
 			g := w.v.groups[o.port]
 			if g == nil {
 				w.ctr[cGroupMissing] += uint64(len(grp))
+				if w.tr != nil {
+					w.traceNote(TraceWarn, "output to nonexistent group "+itoa(int(o.port)))
+				}
 				continue
 			}
 			if g.sticky && len(grp) > 1 {
@@ -478,6 +492,9 @@ func (w *worker) run(grp []*packet.Packet, ops []op, pc int, st xstate) {
 			w.budget--
 			if st.depth >= MaxResubmitDepth || st.nres >= MaxResubmits || w.budget < 0 {
 				w.ctr[cResubmitLimit] += uint64(len(grp))
+				if w.tr != nil {
+					w.traceLimit(&st)
+				}
 				return
 			}
 			tid := o.table
@@ -487,7 +504,7 @@ func (w *worker) run(grp []*packet.Packet, ops []op, pc int, st xstate) {
 					tid = 0
 				}
 			}
-			k := w.push(&st, frame{ops: ops, pc: pc + 1, fl: st.fl, table: st.table, depth: st.depth, next: st.k})
+			k := w.push(&st, frame{ops: ops, pc: pc + 1, fl: st.fl, table: st.table, depth: st.depth, tl: st.tl, next: st.k})
 			nst := st
 			nst.k = k
 			// Only a resubmit to the same or an earlier table nests, as
@@ -497,9 +514,11 @@ func (w *worker) run(grp []*packet.Packet, ops []op, pc int, st xstate) {
 				nst.depth++
 			}
 			nst.nres++
+			nst.tl++
 			w.lookup(grp, tid, nst, o.honor, o)
 			return
 		case opGoto:
+			st.tl++
 			w.lookup(grp, o.table, st, true, nil)
 			return
 		case opCT:
@@ -534,8 +553,14 @@ func (w *worker) run(grp []*packet.Packet, ops []op, pc int, st xstate) {
 			w.aset[st.asHi] = o.list
 			st.asHi++
 			setActsetOutput(grp, w.actsetOutput(st))
+			if w.tr != nil {
+				w.traceAfter(o, &st)
+			}
 		default:
 			grp = w.simple(grp, o, &st)
+			if w.tr != nil {
+				w.traceAfter(o, &st)
+			}
 		}
 	}
 	if len(grp) != 0 {
@@ -563,7 +588,7 @@ func (w *worker) cont(grp []*packet.Packet, st xstate) {
 	}
 	fr := &w.frames[st.k]
 	ops, pc := fr.ops, fr.pc
-	st.k, st.fl, st.table, st.depth = fr.next, fr.fl, fr.table, fr.depth
+	st.k, st.fl, st.table, st.depth, st.tl = fr.next, fr.fl, fr.table, fr.depth, fr.tl
 	w.run(grp, ops, pc, st)
 }
 
@@ -687,7 +712,7 @@ func actionSetSlot(k opKind) int {
 // (OVS's ACTION_SLOT_SET_OR_MOVE: all of them run, in the order written).
 func actionSetSets(k opKind) bool {
 	switch k {
-	case opSet, opMove, opSetTTL, opSetQueue, opSetTun:
+	case opSet, opMove, opSetTTL, opSetQueue, opSetTun, opInPort16:
 		return true
 	}
 	return false
@@ -743,6 +768,10 @@ func opFinalClass(o *op) int {
 // VLAN, pop MPLS, push MPLS, push VLAN, dec TTL, dec MPLS TTL, the set-field family (in the order written), then the one
 // final action (group wins over output). With no final action nothing runs.
 func (w *worker) actionSet(grp []*packet.Packet, st xstate) {
+	if w.tr != nil {
+		st.tl = 1 // in the list of the pass's first table, as OVS's
+		w.tr.t.ActionSet(int(st.sec), int(st.tl))
+	}
 	var slots [numSlots]*op
 	var final *op
 	fc := -1

@@ -112,6 +112,8 @@ const (
 	opUnroll         // a resumed continuation's table (table) and cookie (fl)
 	opSetTun         // tun: set_field to tun_metadataN
 	opSample         // act: the Sample action (no field of its own: op stays small)
+	opNote           // note: no effect (kept for ofproto/trace, which lists it)
+	opInPort16       // after a write to NXM_OF_IN_PORT's 16 bits: in_port as OVS's 16-bit port
 )
 
 // op is one compiled step. A flow's instructions compile to one op list:
@@ -264,16 +266,41 @@ func compileActions(acts []Action, mt *meterTable) []op {
 				o.hdr = packet.Fields[a.Dst.Field].Header
 			}
 			ops = append(ops, o)
-		case Note, Conjunction, NAT, PopQueue:
+		case Note:
+			ops = append(ops, op{kind: opNote})
+		case Conjunction, NAT, PopQueue:
 			// (pop_queue: gswitch's queues have no effect; see SetQueue)
 			// no effect (conjunction is handled by the classifier; NAT
 			// only appears inside CT)
 		}
 		if len(ops) > n {
 			ops[n].act = &acts[i]
+			if writesInPort16(a) {
+				ops = append(ops, op{kind: opInPort16})
+			}
 		}
 	}
 	return ops
+}
+
+// writesInPort16 reports whether a writes in_port through OVS's 16-bit
+// view (NXM_OF_IN_PORT[...]): OVS keeps OpenFlow 1.0 ports, so
+// set_field:ANY->in_port then pop:NXM_OF_IN_PORT[] gives the popped port,
+// where gswitch's 32-bit in_port would keep ANY's upper half
+// (opInPort16 maps the result back).
+func writesInPort16(a Action) bool {
+	var sf Subfield
+	switch a := a.(type) {
+	case Move:
+		sf = a.Dst
+	case StackPop:
+		sf = a.Dst
+	case RegLoad:
+		sf = a.Dst
+	default:
+		return false
+	}
+	return sf.Tun.Len == 0 && sf.Field == packet.FieldInPort && sf.Ofs+sf.NBits <= 16
 }
 
 // compileInstructions compiles a flow's instructions, the meter first
@@ -310,7 +337,7 @@ func compileInstructions(in *Instructions, mt *meterTable) []op {
 func opsModify(ops []op) bool {
 	for i := range ops {
 		switch ops[i].kind {
-		case opOutput, opOutputReg, opController, opSetQueue, opExit, opClone, opFinTimeout:
+		case opOutput, opOutputReg, opController, opSetQueue, opExit, opClone, opFinTimeout, opNote:
 			// (a clone works on copies of its own when it must)
 		default:
 			return true

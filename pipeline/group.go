@@ -347,12 +347,14 @@ func (w *worker) group(grp []*packet.Packet, g *group, st *xstate) {
 		w.ctr[cGroupDepth] += uint64(len(grp))
 		return
 	}
-	var nb uint64
-	for _, pk := range grp {
-		nb += uint64(len(pk.Data))
+	if w.tr == nil {
+		var nb uint64
+		for _, pk := range grp {
+			nb += uint64(len(pk.Data))
+		}
+		g.ctr.packets.Add(uint64(len(grp)))
+		g.ctr.bytes.Add(nb)
 	}
-	g.ctr.packets.Add(uint64(len(grp)))
-	g.ctr.bytes.Add(nb)
 	switch g.spec.Type {
 	case GroupTypeAll:
 		for i := range g.buckets {
@@ -363,10 +365,14 @@ func (w *worker) group(grp []*packet.Packet, g *group, st *xstate) {
 	case GroupTypeFF:
 		for i := range g.buckets {
 			if w.bucketLive(&g.spec.Buckets[i], 0) {
+				if w.tr != nil {
+					w.traceNote(TraceDetail, "using bucket "+itoa(int(g.spec.Buckets[i].ID)))
+				}
 				w.bucket(grp, g, i, st)
 				return
 			}
 		}
+		w.traceNote(TraceDetail, "no live bucket")
 		w.ctr[cGroupNoLiveBucket] += uint64(len(grp))
 	case GroupTypeSelect:
 		w.selectGroup(grp, g, st)
@@ -396,8 +402,12 @@ func (w *worker) selectGroup(grp []*packet.Packet, g *group, st *xstate) {
 	}
 	if same {
 		if first < 0 {
+			w.traceNote(TraceDetail, "no live bucket")
 			w.ctr[cGroupNoLiveBucket] += uint64(len(grp))
 			return
+		}
+		if w.tr != nil {
+			w.traceNote(TraceDetail, "using bucket "+itoa(int(g.spec.Buckets[first].ID)))
 		}
 		w.bucket(grp, g, int(first), st)
 		return
@@ -566,13 +576,18 @@ func (w *worker) bucketLive(b *Bucket, depth int) bool {
 // the packet, as OVS keeps ctx->action_set and ctx->stack.
 func (w *worker) bucket(grp []*packet.Packet, g *group, i int, st *xstate) {
 	b := &g.buckets[i]
-	var nb uint64
-	for _, pk := range grp {
-		nb += uint64(len(pk.Data))
-	}
-	g.ctr.buckets[i].packets.Add(uint64(len(grp)))
-	g.ctr.buckets[i].bytes.Add(nb)
 	nst := *st
+	if w.tr == nil {
+		var nb uint64
+		for _, pk := range grp {
+			nb += uint64(len(pk.Data))
+		}
+		g.ctr.buckets[i].packets.Add(uint64(len(grp)))
+		g.ctr.buckets[i].bytes.Add(nb)
+	} else {
+		nst.tl++
+		w.tr.t.Bucket(int(nst.sec), int(nst.tl), g.spec.Buckets[i].ID)
+	}
 	// The bucket sees the action set of the group's caller (empty when the
 	// group runs from the action set), as OVS 3.1's buckets run with
 	// ctx->action_set in place: a clone reached from the bucket starts

@@ -319,6 +319,10 @@ func learnActions(acts []learnedAct, sets []SetTun) []Action {
 
 // execLearn runs a learn action on each packet of grp.
 func (w *worker) execLearn(grp []*packet.Packet, l *Learn) {
+	if w.tr != nil && !w.tr.opts.SideEffects {
+		w.traceNote(TraceWarn, "suppressing side effects, so learn action ignored")
+		return
+	}
 	for _, pk := range grp {
 		ok, wrote := w.learnOne(l, pk)
 		if l.Flags&LearnWriteResult != 0 && wrote {

@@ -242,6 +242,9 @@ func (w *worker) runMeter(chunk []*packet.Packet, m *meter) {
 // meter meters grp in place and returns the packets that pass: those
 // that fired no band, and those whose band is dscp_remark (remarked).
 func (w *worker) meter(grp []*packet.Packet, m *meter) []*packet.Packet {
+	if w.tr != nil {
+		return grp // a traced packet takes no tokens
+	}
 	n := 0
 	for off := 0; off < len(grp); off += packet.MaxBatch {
 		chunk := grp[off:min(len(grp), off+packet.MaxBatch)]

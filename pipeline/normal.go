@@ -194,14 +194,17 @@ func (w *worker) normal(pk *packet.Packet) {
 		w.ctr[cNormalBadSource]++
 		return
 	}
-	learned, full := w.d.mac.learn(macKey{src, vlan}, in, w.now)
-	if learned {
-		w.ctr[cMACLearned]++
-	} else if full {
-		w.ctr[cMACTableFull]++
+	if w.tr == nil || w.tr.opts.SideEffects {
+		learned, full := w.d.mac.learn(macKey{src, vlan}, in, w.now)
+		if learned {
+			w.ctr[cMACLearned]++
+		} else if full {
+			w.ctr[cMACTableFull]++
+		}
 	}
 	if dst&macMulticast == 0 {
 		if p, ok := w.d.mac.lookup(macKey{dst, vlan}, w.now); ok {
+			w.traceNote(TraceDetail, "forwarding to learned port")
 			if p == in {
 				w.ctr[cNormalSamePort]++
 				return
@@ -217,6 +220,7 @@ func (w *worker) normal(pk *packet.Packet) {
 		}
 	}
 	w.ctr[cNormalFlood]++
+	w.traceNote(TraceDetail, "no learned MAC for destination, flooding")
 	if inV == nil && !w.ports.hasVLAN {
 		w.flood(pk, false)
 		return

@@ -60,6 +60,8 @@ func (s *Switch) registerVswitchdCommands(c *ctl.Server, vl *vlog, d *daemonStat
 		return b.String(), nil
 	})
 	c.Register("bridge/dump-flows", "[--offload-stats] bridge", 1, 2, s.bridgeDumpFlows)
+	c.Register("ofproto/trace", "{[dp_name] odp_flow | bridge br_flow} [OPTIONS...] [-generate|packet]",
+		1, 1<<30, s.ofprotoTrace)
 	cov := newCoverage(s)
 	c.Register("coverage/show", "", 0, 0, func([]string) (string, error) { return cov.show(), nil })
 }

@@ -1,0 +1,4 @@
+# setup: tests/golden/trace/capture.sh (ovs-vswitchd (Open vSwitch) 3.1.0, bridge br0 netdev, ports s7t-p1..5 as ofports 1-5), scenario tunnel loaded with ovs-ofctl -O OpenFlow15
+# normalize: plain
+# exit status: 0
+ovs-appctl ofproto/trace br0 in_port=1,tun_id=0x5,tun_src=203.0.113.1,tun_dst=203.0.113.2,ip
