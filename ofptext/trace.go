@@ -565,4 +565,3 @@ func flowMatch(k *packet.Key, recirc int) pipeline.Match {
 	}
 	return m
 }
-

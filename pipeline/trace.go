@@ -106,8 +106,8 @@ type TraceOptions struct {
 
 // traceRun is the state of the trace in progress (worker.tr).
 type traceRun struct {
-	t      Tracer
-	opts   TraceOptions
+	t    Tracer
+	opts TraceOptions
 	next int // the next --ct-next state to use
 	nsec int // sections so far
 	sec  int // the section of the step last reported
@@ -445,7 +445,9 @@ func traceSimulateNAT(k *packet.Words, n *ct.NAT) {
 	}
 }
 
-func be32(b []byte) uint32 { return uint32(b[0])<<24 | uint32(b[1])<<16 | uint32(b[2])<<8 | uint32(b[3]) }
+func be32(b []byte) uint32 {
+	return uint32(b[0])<<24 | uint32(b[1])<<16 | uint32(b[2])<<8 | uint32(b[3])
+}
 
 func u128(b []byte) packet.U128 {
 	var v packet.U128

@@ -1,14 +1,17 @@
 package tests
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"gswitch/tests/golden"
+	"gswitch/tests/netns"
 )
 
 // TestPrivilegedTraceGoldens replays tests/golden/trace/capture.sh (every
@@ -123,4 +126,77 @@ func sortDatapathPorts(s string) string {
 		}
 	}
 	return strings.Join(lines, "\n")
+}
+
+// TestPrivilegedTraceFlagMode: ofproto/trace in flag mode (gswitch with
+// --port, no database) on the talk's firewall: the trace of a new TCP
+// connection is OVS 3.1's (golden fw-new); then --ct-real with a packet
+// (--generate): the first UDP packet runs through the real connection
+// table as new and is committed (dpctl/dump-conntrack shows it), its
+// reply finds the connection established.
+func TestPrivilegedTraceFlagMode(t *testing.T) {
+	netns.Require(t)
+	bin := netns.Bin(t)
+	ns := netns.New(t, "s7t-fm")
+	args := []string{}
+	for i := 1; i <= 2; i++ {
+		netns.Veth(t, fmt.Sprintf("s7t-f%d", i), ns, fmt.Sprintf("s7t-f%dx", i), ns)
+		args = append(args, "--port", fmt.Sprintf("s7t-f%d=%d", i, i))
+	}
+	dir := t.TempDir()
+	ctl := filepath.Join(dir, "gswitch.ctl")
+	const of = "tcp:127.0.0.1:19701"
+	sw := ns.Start(t, "env", append([]string{"OVS_RUNDIR=" + dir, bin, "--ctl", ctl,
+		"--of-listen", "ptcp:19701:127.0.0.1", "--fail-mode", "secure"}, args...)...)
+	if !netns.Eventually(10*time.Second, func() bool {
+		_, err := ns.Ofctl("show", of)
+		return err == nil || sw.Exited()
+	}) || sw.Exited() {
+		t.Fatalf("gswitch did not answer OpenFlow:\n%s", sw.Output())
+	}
+	fw, err := os.ReadFile("../examples/firewall/firewall.flows")
+	if err != nil {
+		t.Fatal(err)
+	}
+	flows := filepath.Join(dir, "fw.flows")
+	text := strings.NewReplacer("eth0", "1", "veth1", "2").Replace(string(fw))
+	if err := os.WriteFile(flows, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := ns.Ofctl("add-flows", of, flows); err != nil {
+		t.Fatalf("add-flows: %v\n%s", err, out)
+	}
+	appctl := func(args ...string) string {
+		t.Helper()
+		out, err := ns.Try("ovs-appctl", append([]string{"-t", ctl}, args...)...)
+		if err != nil {
+			t.Fatalf("ovs-appctl %v: %v\n%s", args, err, out)
+		}
+		return out
+	}
+	got := appctl("ofproto/trace", "br0", "in_port=1,tcp,dl_src=02:00:00:00:00:01,dl_dst=02:00:00:00:00:02,nw_src=198.51.100.1,nw_dst=198.51.100.2,tp_src=40000,tp_dst=80")
+	if w, g := traceComparable(golden.Load("trace/fw-new.txt"), true), traceComparable(got, false); w != g {
+		t.Fatalf("flag mode trace differs from OVS 3.1's:\n%s", lineDiff(w, g))
+	}
+	udp := "in_port=1,udp,dl_src=02:00:00:00:00:01,dl_dst=02:00:00:00:00:02,nw_src=198.51.100.1,nw_dst=198.51.100.2,nw_ttl=64,udp_src=5000,udp_dst=5001"
+	first := appctl("ofproto/trace", "--ct-real", "br0", udp, "--generate")
+	if !strings.Contains(first, "recirc(0x1) - resume conntrack with ct_state=new|trk (from the connection table)") ||
+		!strings.Contains(first, "Datapath actions: ct(commit),2") {
+		t.Fatalf("first real trace:\n%s", first)
+	}
+	if ctd := appctl("dpctl/dump-conntrack"); !strings.Contains(ctd, "udp,orig=(src=198.51.100.1,dst=198.51.100.2,sport=5000,dport=5001)") {
+		t.Fatalf("the traced packet did not commit:\n%s", ctd)
+	}
+	reply := "in_port=2,udp,dl_src=02:00:00:00:00:02,dl_dst=02:00:00:00:00:01,nw_src=198.51.100.2,nw_dst=198.51.100.1,nw_ttl=64,udp_src=5001,udp_dst=5000"
+	second := appctl("ofproto/trace", "--ct-real", "br0", reply, "--generate")
+	if !strings.Contains(second, "recirc(0x1) - resume conntrack with ct_state=est|rpl|trk (from the connection table)") ||
+		!strings.Contains(second, " 1. ct_state=+est+trk,ip,in_port=2, priority 100") ||
+		!strings.Contains(second, "Datapath actions: 1") {
+		t.Fatalf("the reply's real trace:\n%s", second)
+	}
+	// gswitch's own client reaches the same command.
+	out, err := ns.Try(bin, "ctl", "--ctl", ctl, "ofproto/trace", "nosuchbr", "in_port=1")
+	if err == nil || !strings.Contains(out, "nosuchbr: unknown bridge") {
+		t.Fatalf("gswitch ctl ofproto/trace nosuchbr: %v\n%s", err, out)
+	}
 }
