@@ -630,6 +630,9 @@ func moveTun(pk *packet.Packet, src, dst Subfield) {
 // Probability*65537: 65535 picks every packet) and handed to the Sampler.
 // The packets go on unchanged.
 func (w *worker) sample(grp []*packet.Packet, s *Sample, st *xstate) {
+	if w.tr != nil && !w.tr.opts.SideEffects {
+		return // a traced flow (no packet) samples nothing
+	}
 	sm := w.d.cfg.Sampler
 	limit := uint32(s.Probability) * 65537
 	ev := &w.smp

@@ -51,6 +51,7 @@
 //	n, err := d.ModBatch(mods, now) // flow-mods and group-mods, all or none (bundles)
 //	d.Process(batch)               // from each port's receive goroutine
 //	d.Expire(now)                  // about once a second
+//	d.Trace(pk, opts, tracer)      // ofproto/trace: reports each step (trace.go)
 //
 // # Thread safety
 //

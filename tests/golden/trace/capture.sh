@@ -80,7 +80,9 @@ mkdir -p "$out"
 # them; only OVS needs it. A port number stands alone between commas and
 # parentheses in "Datapath actions:" lines. recirc ids are numbered from 0x1
 # in their order of appearance in each trace (OVS's depend on earlier traces).
-# The temp dir in ovs-appctl's error line is T.
+# A packet-in's recirc_id (OVS's internal id) is X. The temp dir in
+# ovs-appctl's error line is T; trailing blanks go (golden
+# normalization "plain").
 map=""
 if [[ $(basename "$VSWITCHD") == ovs-vswitchd ]]; then
 	map=$(appctl dpctl/show | sed -n -e "s/^ *port \([0-9]*\): s7t-p\([0-9]\).*/\1=\2/p" \
@@ -88,7 +90,7 @@ if [[ $(basename "$VSWITCHD") == ovs-vswitchd ]]; then
 fi
 fixup() {
 	MAP="$map" TDIR="$T" perl -ne 'BEGIN { %p = map { split /=/ } split " ", $ENV{MAP} }
-		s/\Q$ENV{TDIR}\E/T/g;
+		s/\Q$ENV{TDIR}\E/T/g; s/[ \t]+$//; s/recirc_id=\d+(?=,rule_cookie)/recirc_id=X/g;
 		if (/^Datapath actions:/) { s/(?<=[ ,(])(\d+)(?=[,)]|$)/exists $p{$1} ? $p{$1} : $1/ge }
 		s{recirc\((0x[0-9a-f]+)\)}{"recirc(" . ($r{$1} //= sprintf("0x%x", ++$n)) . ")"}ge;
 		s{recirc_id=(0x[0-9a-f]+)}{"recirc_id=" . ($r{$1} //= sprintf("0x%x", ++$n))}ge;
