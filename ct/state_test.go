@@ -181,3 +181,33 @@ func BenchmarkStateSize(b *testing.B) {
 	}
 	b.ReportMetric(float64(size)/n, "bytes/conn")
 }
+
+// FuzzStateImport: a decoded state never panics the import; an imported
+// one exports again with as many connections.
+func FuzzStateImport(f *testing.F) {
+	e := &algEnv{t: nil, tr: New(Config{}), now: int64(time.Second)}
+	exec1(e.tr, tcp4(A, B, 20021, 21, "S", 1000, 0, ""), ctFTP, e.now)
+	exec1(e.tr, udp4(A, B, 4000, 53, "q"), ctCommit, e.now)
+	b, err := MarshalState(e.tr.ExportState(e.now))
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(b)
+	f.Add([]byte{})
+	f.Fuzz(func(t *testing.T, b []byte) {
+		st, err := UnmarshalState(b)
+		if err != nil || len(st.Conns) > 10000 {
+			return
+		}
+		tr := New(Config{Shards: 16})
+		if err := tr.ImportState(st, 1e9); err != nil {
+			if tr.Count() != 0 {
+				t.Fatalf("refused, yet %d connections", tr.Count())
+			}
+			return
+		}
+		if got := len(tr.ExportState(1e9).Conns); got != tr.Count() {
+			t.Fatalf("exported %d of %d", got, tr.Count())
+		}
+	})
+}

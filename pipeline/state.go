@@ -94,6 +94,12 @@ func (d *Datapath) ImportState(st *State, now int64) error {
 			d.mu.Unlock()
 			return Errorf(OFPFMFC_BAD_TABLE_ID, "table %d is not valid for add", spec.Table)
 		}
+		for w := range spec.Match.Value {
+			if spec.Match.Value[w]&^spec.Match.Mask[w] != 0 {
+				d.mu.Unlock()
+				return Errorf(OFPBMC_BAD_WILDCARDS, "flow %d: match value bits outside its mask", i)
+			}
+		}
 		if err := checkMatch(&spec.Match); err != nil {
 			d.mu.Unlock()
 			return err

@@ -104,3 +104,36 @@ func TestStateImportBad(t *testing.T) {
 		t.Fatal("garbage decoded")
 	}
 }
+
+// FuzzStateImport: a decoded state never panics the import, and what is
+// imported exports again.
+func FuzzStateImport(f *testing.F) {
+	e := newEnv(f)
+	f1 := spec(0, 100, ipMatch(packet.FieldInPort, 1), Output{Port: 2})
+	f1.Cookie, f1.IdleTimeout = 7, 10
+	add(f, e.d, f1)
+	add(f, e.d, spec(1, 10, ipMatch(), CT{Flags: CTCommit, Table: NoTable, ZoneSrc: Subfield{Field: packet.FieldInvalid}}))
+	st, err := e.d.ExportState(1e9)
+	if err != nil {
+		f.Fatal(err)
+	}
+	b, err := MarshalState(st)
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(b)
+	f.Add([]byte{})
+	f.Fuzz(func(t *testing.T, b []byte) {
+		st, err := UnmarshalState(b)
+		if err != nil {
+			return
+		}
+		d := newEnv(t).d
+		if err := d.ImportState(st, 1e9); err != nil {
+			return
+		}
+		if _, err := d.ExportState(2e9); err != nil {
+			t.Fatal(err)
+		}
+	})
+}

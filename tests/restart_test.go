@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"fmt"
 	"net"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -118,5 +119,64 @@ func TestPrivilegedRestartKeepsState(t *testing.T) {
 		if na < nb {
 			t.Errorf("flow %d: n_packets %d after the restart, %d before", i, na, nb)
 		}
+	}
+}
+
+// TestPrivilegedRestartExitAndBadFile: `gswitch ctl exit` saves the state
+// too; a state file damaged on disk is refused at the next start with an
+// error that says so, kept aside, and the switch starts clean (no flows,
+// no connections) and still forwards what it is then told to.
+func TestPrivilegedRestartExitAndBadFile(t *testing.T) {
+	state := t.TempDir()
+	tp := newTopo(t, "s7r", "eth0", "veth1", "--state-dir", state)
+	tp.mustOfctl(t, "add-flows", filepath.Join("..", "examples", "firewall", "firewall.flows"))
+	startPy(t, tp.R, "tcp-server", "19901", "30")
+	waitListen(t, tp.R, "tcp", "19901")
+	if out, err := py(tp.L, "tcp-client", "19902", ip4R, "19901", "0"); err != nil {
+		t.Fatalf("tcp: %v\n%s", err, out)
+	}
+	if out := tp.appctl(t, "dpctl/dump-conntrack"); !strings.Contains(out, "dport=19901") {
+		t.Fatalf("conntrack:\n%s", out)
+	}
+	bin := netns.Bin(t)
+	if out, err := tp.S.Try(bin, "ctl", "--ctl", tp.ctl, "exit"); err != nil {
+		t.Fatalf("ctl exit: %v\n%s", err, out)
+	}
+	if !netns.Eventually(10*time.Second, tp.sw.Exited) {
+		t.Fatal("gswitch did not exit")
+	}
+	path := filepath.Join(state, "gswitch.state")
+	b, err := os.ReadFile(path)
+	if err != nil || !strings.Contains(tp.sw.Output(), "state saved") {
+		t.Fatalf("no state saved by ctl exit: %v\n%s", err, tp.sw.Output())
+	}
+	b[len(b)/2] ^= 0xff
+	if err := os.WriteFile(path, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	tp.sw = tp.S.Start(t, "env", "OVS_RUNDIR="+tp.rundir, bin, "--port", "eth0=1", "--port", "veth1=2",
+		"--ctl", tp.ctl, "--of-listen", "ptcp:6653:127.0.0.1", "--fail-mode", "secure", "--state-dir", state)
+	if !netns.Eventually(10*time.Second, func() bool {
+		_, err := tp.ofctl("-O", "OpenFlow13", "show")
+		return err == nil || tp.sw.Exited()
+	}) || tp.sw.Exited() {
+		t.Fatalf("gswitch did not start on a bad state file:\n%s", tp.sw.Output())
+	}
+	if out := tp.sw.Output(); !strings.Contains(out, "checksum mismatch") || !strings.Contains(out, "kept as") {
+		t.Fatalf("no clear error about the bad file:\n%s", out)
+	}
+	ents, _ := os.ReadDir(state)
+	if len(ents) != 1 || !strings.HasPrefix(ents[0].Name(), "gswitch.state.bad-") {
+		t.Fatalf("state dir: %v", ents)
+	}
+	if out := tp.appctl(t, "dpctl/dump-conntrack"); out != "" {
+		t.Fatalf("conntrack after a clean start:\n%s", out)
+	}
+	if out := tp.mustOfctl(t, "dump-flows"); strings.Contains(out, "table=") {
+		t.Fatalf("flows after a clean start:\n%s", out)
+	}
+	tp.mustOfctl(t, "add-flows", filepath.Join("..", "examples", "firewall", "firewall.flows"))
+	if out, err := py(tp.L, "tcp-client", "19903", ip4R, "19901", "0"); err != nil {
+		t.Fatalf("tcp after the clean start: %v\n%s", err, out)
 	}
 }
