@@ -225,3 +225,24 @@ func BenchmarkExecuteWatched(b *testing.B) {
 		}
 	})
 }
+
+func TestZoneCounters(t *testing.T) {
+	tr := New(Config{})
+	tr.SetZoneLimit(7, 1)
+	if _, ok := tr.ZoneCounters(7); ok {
+		t.Fatal("counters before any traffic")
+	}
+	exec1(tr, udpFrame(A, B, 1, 53, 1), Params{Commit: true, Zone: 7}, int64(time.Second))
+	exec1(tr, udpFrame(A, B, 2, 53, 1), Params{Commit: true, Zone: 7}, int64(time.Second))
+	exec1(tr, udpFrame(A, B, 0, 53, 1), Params{Commit: true, Zone: 7}, int64(time.Second)) // port 0: +inv
+	exec1(tr, udpFrame(A, B, 3, 53, 1), Params{Commit: true, Zone: 300}, int64(time.Second))
+	if zc, ok := tr.ZoneCounters(7); !ok || zc != (ZoneCounters{Commits: 1, LimitDrops: 1, Invalid: 1}) {
+		t.Errorf("zone 7: %+v %v", zc, ok)
+	}
+	if zc, ok := tr.ZoneCounters(300); !ok || zc != (ZoneCounters{Commits: 1}) {
+		t.Errorf("zone 300: %+v %v", zc, ok)
+	}
+	if _, ok := tr.ZoneCounters(8); ok {
+		t.Error("zone 8 counted")
+	}
+}

@@ -383,6 +383,7 @@ func (t *Tracker) processOne(pk *packet.Packet, ctx *lookupCtx, p *Params, now i
 	}
 	if state&packet.CsInv != 0 {
 		t.cnt.invalid.Add(1)
+		t.zstats.at(p.Zone).invalid.Add(1)
 	}
 	if c != nil { // c.mu held
 		mark, label := t.markLabelLocked(c, p)
@@ -494,6 +495,7 @@ func (t *Tracker) connNotFound(pk *packet.Packet, ctx *lookupCtx, p *Params, exp
 		return nil, 0, nil, state, haveExp
 	}
 	t.cnt.created.Add(1)
+	t.zstats.at(p.Zone).commits.Add(1)
 	if haveExp {
 		t.exps.Take(ctx.key.proto, ctx.key.zone, algTuple(&ctx.key), now)
 	}
@@ -610,6 +612,7 @@ func (t *Tracker) updateLocked(c *conn, ctx *lookupCtx, st *algState, now int64)
 // packet it cannot parse.
 func (t *Tracker) writeInvalid(pk *packet.Packet, zone uint16) {
 	t.cnt.invalid.Add(1)
+	t.zstats.at(zone).invalid.Add(1)
 	writeMD(&pk.Key, packet.CsInv, zone, 0, packet.U128{}, nil)
 	setCached(pk, nil, 0, false, false)
 }

@@ -200,7 +200,8 @@ type Tracker struct {
 		tcpSeqFail, tcpBadFlags, natExhausted, algInvalid, expFull atomic.Uint64
 	}
 
-	events eventHub // event subscriptions (events.go)
+	events eventHub  // event subscriptions (events.go)
+	zstats zoneStats // per-zone counters (zonestats.go)
 	// forced is the reason a ct(force) passes to remove: a marker, never
 	// counted (the removal counts as flushed).
 	forced atomic.Uint64
@@ -825,12 +826,14 @@ func (t *Tracker) admit(zone uint16) bool {
 	if n := t.zcount[zone].Add(1); limit > 0 && int64(n) > limit {
 		t.zcount[zone].Add(-1)
 		t.cnt.zoneFull.Add(1)
+		t.zstats.at(zone).limitDrops.Add(1)
 		return false
 	}
 	if n := t.n.Add(1); n > int64(t.maxConns.Load()) {
 		t.n.Add(-1)
 		t.zcount[zone].Add(-1)
 		t.cnt.full.Add(1)
+		t.zstats.at(zone).limitDrops.Add(1)
 		return false
 	}
 	return true

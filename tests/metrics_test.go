@@ -91,7 +91,7 @@ func TestPrivilegedMetrics(t *testing.T) {
 		{`gswitch_port_rx_packets_total{bridge="br0",port="veth1"}`, 8},
 		{`gswitch_table_lookups_total{bridge="br0",table="0"}`, 16},
 		{`gswitch_table_matches_total{bridge="br0",table="1"}`, 16},
-		{`gswitch_ct_commits_total`, 2},
+		{`gswitch_ct_commits_total{zone="0"}`, 2},
 		{`gswitch_openflow_messages_received_total{bridge="br0"}`, 0},
 	} {
 		b, _ := metric(before, c.series)
@@ -106,8 +106,8 @@ func TestPrivilegedMetrics(t *testing.T) {
 			t.Errorf("%s = %v (present %v), want at least 1", series, v, ok)
 		}
 	}
-	for _, series := range []string{`gswitch_ct_drops_total{reason="invalid"}`, `gswitch_ct_drops_total{reason="limit"}`,
-		`gswitch_ct_drops_total{reason="fragment"}`, `gswitch_ct_zone_limit{zone="0"}`, `gswitch_ct_events_lost_total`,
+	for _, series := range []string{`gswitch_ct_drops_total{reason="invalid",zone="0"}`, `gswitch_ct_drops_total{reason="limit",zone="0"}`,
+		`gswitch_ct_fragment_drops_total`, `gswitch_ct_zone_limit{zone="0"}`, `gswitch_ct_events_lost_total`,
 		`gswitch_openflow_connections{bridge="br0"}`, `gswitch_port_tx_dropped_total{bridge="br0",port="eth0"}`,
 		`gswitch_port_rx_errors_total{bridge="br0",port="eth0"}`} {
 		if _, ok := metric(after, series); !ok {

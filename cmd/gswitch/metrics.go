@@ -88,12 +88,13 @@ var (
 	mTableFlows   = desc("table_flows", "Flows in the OpenFlow table.", "bridge", "table")
 	mFlows        = desc("flows", "Flows in all the bridge's tables.", "bridge")
 
-	mCtConns    = desc("ct_connections", "Conntrack connections in the zone (zones with connections or a limit of their own, and zone 0).", "zone")
+	mCtConns    = desc("ct_connections", "Conntrack connections in the zone (zone 0, and zones with connections, counts or a limit of their own).", "zone")
 	mCtLimit    = desc("ct_zone_limit", "The zone's connection limit (0: unlimited).", "zone")
 	mCtTotal    = desc("ct_connections_all", "Conntrack connections in all zones.")
 	mCtMax      = desc("ct_connections_max", "The global conntrack connection limit (dpctl/ct-set-maxconns).")
-	mCtCommits  = desc("ct_commits_total", "Connections committed (all zones).")
-	mCtDrops    = desc("ct_drops_total", "Packets conntrack refused or marked invalid (all zones), by reason: limit (a global or zone limit refused a new connection), invalid (+inv), fragment (fragments reassembly dropped).", "reason")
+	mCtCommits  = desc("ct_commits_total", "Connections committed in the zone.", "zone")
+	mCtDrops    = desc("ct_drops_total", "Packets of the zone conntrack refused or marked invalid, by reason: limit (a zone or the global limit refused a new connection), invalid (+inv).", "zone", "reason")
+	mCtFrag     = desc("ct_fragment_drops_total", "Fragments the reassembly dropped (all zones: expired, too small, overlapping, malformed, too big, inconsistent, table or list full, failed).")
 	mCtRemoved  = desc("ct_removed_total", "Connections removed, by reason.", "reason")
 	mEvLost     = desc("ct_events_lost_total", "Conntrack events ct-events subscribers lost because their queue was full.")
 	mEvSubs     = desc("ct_event_subscribers", "Running ct-events subscriptions.")
@@ -174,21 +175,22 @@ func (c *switchCollector) Collect(ch chan<- prometheus.Metric) {
 	tr := s.tracker
 	for z := range 65536 {
 		limit, own, n := tr.ZoneLimit(uint16(z))
-		if z != 0 && n == 0 && !own {
+		zc, counted := tr.ZoneCounters(uint16(z))
+		if z != 0 && n == 0 && !own && !counted {
 			continue
 		}
 		zs := strconv.Itoa(z)
 		gauge(mCtConns, float64(n), zs)
 		gauge(mCtLimit, float64(limit), zs)
+		counter(mCtCommits, zc.Commits, zs)
+		counter(mCtDrops, zc.LimitDrops, zs, "limit")
+		counter(mCtDrops, zc.Invalid, zs, "invalid")
 	}
 	gauge(mCtTotal, float64(tr.Count()))
 	gauge(mCtMax, float64(tr.MaxConns()))
 	cn := tr.Counters()
-	counter(mCtCommits, cn.Created)
-	counter(mCtDrops, cn.Full+cn.ZoneFull, "limit")
-	counter(mCtDrops, cn.Invalid, "invalid")
 	fs := tr.Frag().Stats()
-	counter(mCtDrops, fragDrops(&fs.V4)+fragDrops(&fs.V6), "fragment")
+	counter(mCtFrag, fragDrops(&fs.V4)+fragDrops(&fs.V6))
 	counter(mCtRemoved, cn.Expired, "timeout")
 	counter(mCtRemoved, cn.Flushed, "flush")
 	counter(mEvLost, tr.EventsLost())
