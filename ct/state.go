@@ -2,6 +2,7 @@ package ct
 
 import (
 	"bytes"
+	"encoding"
 	"encoding/gob"
 	"errors"
 	"fmt"
@@ -73,10 +74,13 @@ type ConnState struct {
 	ZoneTP bool
 	Left   time.Duration
 	// ALG state (helper and related connections).
-	HasALG   bool
-	Parent   KeyState
-	SeqAdj   []byte // alg.SeqAdjust
-	MasterTo [2]alg.Tuple
+	HasALG bool
+	Parent KeyState
+	SeqAdj []byte // alg.SeqAdjust
+	// HelperState is the helper's own state (the FTP helper's
+	// reassembly), when it has one.
+	HelperState []byte
+	MasterTo    [2]alg.Tuple
 }
 
 // ExpState is a pending expectation with its time left.
@@ -154,6 +158,9 @@ func (t *Tracker) ExportState(now int64) *State {
 				cs.Parent = keyState(&as.parent)
 				cs.SeqAdj, _ = as.adj.MarshalBinary()
 				cs.MasterTo = [2]alg.Tuple{as.master.Orig, as.master.Reply}
+				if m, ok := as.helper.(encoding.BinaryMarshaler); ok {
+					cs.HelperState, _ = m.MarshalBinary()
+				}
 			}
 			c.mu.Unlock()
 			st.Conns = append(st.Conns, cs)
@@ -198,6 +205,7 @@ func (t *Tracker) ImportState(st *State, now int64) error {
 		}
 	}
 	helpers := make([]uint8, len(st.Conns))
+	hconns := make([]alg.Conn, len(st.Conns))
 	seen := make(map[connKey]bool, 2*len(st.Conns))
 	for i := range st.Conns {
 		cs := &st.Conns[i]
@@ -207,6 +215,16 @@ func (t *Tracker) ImportState(st *State, now int64) error {
 				return fmt.Errorf("ct: state: unknown helper %q", cs.Helper)
 			}
 			helpers[i] = helperID(h.Port(), h.Proto())
+			hconns[i] = h.NewConn()
+			if len(cs.HelperState) > 0 {
+				u, ok := hconns[i].(encoding.BinaryUnmarshaler)
+				if !ok {
+					return fmt.Errorf("ct: state: helper %s keeps no state", cs.Helper)
+				}
+				if err := u.UnmarshalBinary(cs.HelperState); err != nil {
+					return fmt.Errorf("ct: state: %w", err)
+				}
+			}
 		}
 		if cs.HasALG && len(cs.SeqAdj) > 0 {
 			var a alg.SeqAdjust
@@ -255,9 +273,7 @@ func (t *Tracker) ImportState(st *State, now int64) error {
 		var as *algState
 		if cs.HasALG || tmp.helper != 0 || tmp.related {
 			as = &algState{related: cs.Related}
-			if h := helperOf(tmp.helper); h != nil {
-				as.helper = h.NewConn()
-			}
+			as.helper = hconns[i]
 			as.master = alg.Master{Proto: tmp.key.proto, Zone: tmp.key.zone, Orig: algTuple(&tmp.key), Reply: algTuple(&tmp.rkey)}
 			if cs.HasALG {
 				as.master.Orig, as.master.Reply = cs.MasterTo[0], cs.MasterTo[1]

@@ -211,3 +211,20 @@ func FuzzStateImport(f *testing.F) {
 		}
 	})
 }
+
+// TestStateFTPSplitCommand: a PORT command split over two segments, the
+// first before the restart and the rest after it, still announces its
+// data connection (the helper's half line is kept).
+func TestStateFTPSplitCommand(t *testing.T) {
+	e := newAlgEnv(t)
+	e.step("syn", tcp4(A, B, 20021, 21, "S", 1000, 0, ""), trk|nw, ct0, ctFTP)
+	e.step("synack", tcp4(B, A, 21, 20021, "SA", 5000, 1001, ""), trk|est|rpl, ct0)
+	e.step("ack", tcp4(A, B, 20021, 21, "A", 1001, 5001, ""), trk|est, ct0)
+	first := "PORT 198,51,100"
+	e.step("PORT, first half", tcp4(A, B, 20021, 21, "PA", 1001, 5001, first), trk|est, ct0)
+	e.restart()
+	e.step("PORT, second half", tcp4(A, B, 20021, 21, "PA", 1001+uint32(len(first)), 5001, ",1,78,72\r\n"), trk|est, ct0)
+	if got := e.dpctl("dump-conntrack-exp"); !strings.Contains(got, "dport=20040") {
+		t.Fatalf("no expectation from the split PORT: %q", got)
+	}
+}

@@ -1,8 +1,11 @@
 package alg
 
 import (
+	"bytes"
 	"encoding/binary"
+	"encoding/gob"
 	"errors"
+	"fmt"
 )
 
 // seqAdjustSize is the length of SeqAdjust's binary form: per direction
@@ -45,5 +48,52 @@ func (s *SeqAdjust) UnmarshalBinary(b []byte) error {
 		}
 	}
 	*s = n
+	return nil
+}
+
+// ftpStreamState is ftpStream's saved form.
+type ftpStreamState struct {
+	Started, Skip bool
+	Next, LineSeq uint32
+	Line          []byte
+	Hist          []Match
+	HNext         int
+}
+
+// MarshalBinary returns the helper's state: per direction where the
+// stream is, the command line received so far and the recent
+// announcements (a restart keeps them).
+func (c *FTPConn) MarshalBinary() ([]byte, error) {
+	var ss [2]ftpStreamState
+	for i := range c.s {
+		st := &c.s[i]
+		ss[i] = ftpStreamState{Started: st.started, Skip: st.skip, Next: st.next, LineSeq: st.lineSeq,
+			Line: st.line[:st.n], Hist: st.hist[:st.nhist], HNext: st.hnext}
+	}
+	var b bytes.Buffer
+	if err := gob.NewEncoder(&b).Encode(&ss); err != nil {
+		return nil, err
+	}
+	return b.Bytes(), nil
+}
+
+// UnmarshalBinary restores what MarshalBinary returned.
+func (c *FTPConn) UnmarshalBinary(b []byte) error {
+	var ss [2]ftpStreamState
+	if err := gob.NewDecoder(bytes.NewReader(b)).Decode(&ss); err != nil {
+		return fmt.Errorf("alg: ftp state: %w", err)
+	}
+	var n FTPConn
+	for i := range ss {
+		s, st := &ss[i], &n.s[i]
+		if len(s.Line) > MaxLine || len(s.Hist) > histLen || s.HNext < 0 || s.HNext >= histLen {
+			return errors.New("alg: ftp state out of bounds")
+		}
+		st.started, st.skip, st.next, st.lineSeq = s.Started, s.Skip, s.Next, s.LineSeq
+		st.n = copy(st.line[:], s.Line)
+		st.nhist = copy(st.hist[:], s.Hist)
+		st.hnext = s.HNext
+	}
+	*c = n
 	return nil
 }
