@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -32,8 +33,25 @@ func TestPrivilegedRestartKeepsState(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer ln.Close()
-	const nconn = 2
-	var cli, srv [nconn]net.Conn
+	// GSWITCH_RESTART_CONNS raises the number of connections (README's
+	// figure; both ends live in this process, so the file limit bounds
+	// it); make test keeps 2.
+	nconn := 2
+	if v := os.Getenv("GSWITCH_RESTART_CONNS"); v != "" {
+		if _, err := fmt.Sscan(v, &nconn); err != nil || nconn < 2 || nconn > 20000 {
+			t.Fatalf("GSWITCH_RESTART_CONNS=%q: want 2..20000", v)
+		}
+	}
+	cli, srv := make([]net.Conn, nconn), make([]net.Conn, nconn)
+	if need := uint64(2*nconn + 1024); nconn > 2 {
+		var lim syscall.Rlimit
+		if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim); err == nil && lim.Cur < need {
+			lim.Cur = min(need, lim.Max) // both ends are in this process: 2 files each
+			if err := syscall.Setrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
+				t.Fatalf("%d connections need %d files: %v", nconn, need, err)
+			}
+		}
+	}
 	for i := range nconn {
 		if err := tp.L.Do(func() (err error) {
 			d := net.Dialer{Timeout: 3 * time.Second}
@@ -79,6 +97,7 @@ func TestPrivilegedRestartKeepsState(t *testing.T) {
 
 	t0 := time.Now()
 	tp.sw.Stop()
+	saved := tp.sw.Output()
 	bin := netns.Bin(t)
 	tp.sw = tp.S.Start(t, "env", "OVS_RUNDIR="+tp.rundir, bin, "--port", "eth0=1", "--port", "veth1=2",
 		"--ctl", tp.ctl, "--of-listen", "ptcp:6653:127.0.0.1", "--fail-mode", "secure", "--state-dir", state)
@@ -88,16 +107,24 @@ func TestPrivilegedRestartKeepsState(t *testing.T) {
 	}) || tp.sw.Exited() {
 		t.Fatalf("gswitch did not come back:\n%s", tp.sw.Output())
 	}
-	t.Logf("restart: %v from SIGTERM until the new gswitch answers OpenFlow", time.Since(t0))
-	if !strings.Contains(tp.sw.Output(), "state restored") {
+	t.Logf("restart with %d connections: %v from SIGTERM until the new gswitch answers OpenFlow", nconn, time.Since(t0))
+	if m := regexp.MustCompile(`state saved.*`).FindString(saved); m != "" {
+		t.Logf("%s", m)
+	}
+	restored := regexp.MustCompile(`state restored.*`).FindString(tp.sw.Output())
+	if restored == "" {
 		t.Fatalf("no state restored:\n%s", tp.sw.Output())
 	}
+	t.Logf("%s", restored)
 
 	// The reply side sends first on connection 0, the inside on 1.
 	exchange("after, outside first", srv[0], cli[0], "after the restart, from outside")
 	exchange("after, inside", cli[0], srv[0], "and back")
-	exchange("after, inside first", cli[1], srv[1], "after the restart, from inside")
-	exchange("after, outside", srv[1], cli[1], "and back")
+	for i := 1; i < nconn; i++ {
+		exchange("after, inside first", cli[i], srv[i], "after the restart, from inside")
+		exchange("after, outside", srv[i], cli[i], "and back")
+	}
+	t.Logf("%d connections kept across the restart", nconn)
 
 	ctAfter := tp.appctl(t, "dpctl/dump-conntrack")
 	if ctAfter != ctBefore {
