@@ -28,6 +28,12 @@ func (t *Tracker) SetSweepInterval(d time.Duration) {
 		d = time.Millisecond
 	}
 	t.sweepMS.Store(d.Milliseconds())
+	// A running sweeper waits the new period from now, not the rest of
+	// the old one (up to the 20 s default).
+	select {
+	case t.sweepWake <- struct{}{}:
+	default:
+	}
 }
 
 // SweepInterval returns the base period of the background sweep.
@@ -72,6 +78,10 @@ func (t *Tracker) sweepLoop(stop <-chan struct{}, done chan<- struct{}) {
 		case <-stop:
 			timer.Stop()
 			return
+		case <-t.sweepWake:
+			timer.Stop()
+			wait = t.SweepInterval()
+			continue
 		case <-timer.C:
 		}
 		before := t.n.Load()

@@ -533,3 +533,26 @@ func TestLimitStatesAsOVS(t *testing.T) {
 		t.Errorf("nconns %q", out)
 	}
 }
+
+// TestSweepIntervalTakesEffect: a new sweep period applies at once, not
+// after the rest of the old one (dpctl/ct-set-sweep-interval right after
+// start used to wait out the 20 s default).
+func TestSweepIntervalTakesEffect(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var now atomic.Int64
+		now.Store(int64(time.Second))
+		tr := New(Config{Clock: now.Load})
+		tr.Start()
+		defer tr.Stop()
+		exec1(tr, udpFrame(A, B, 1, 53, 0), commit, now.Load())
+		now.Add(61 * int64(time.Second))
+		time.Sleep(time.Second)
+		synctest.Wait()
+		tr.SetSweepInterval(10 * time.Millisecond)
+		time.Sleep(time.Second)
+		synctest.Wait()
+		if tr.Count() != 0 {
+			t.Fatalf("%d connections left a second after the sweep period became 10 ms", tr.Count())
+		}
+	})
+}

@@ -209,8 +209,10 @@ type Tracker struct {
 	exps *alg.Table // ALG expectations
 	algs algTable   // ALG state of helper and related connections
 
-	sweepMS  atomic.Int64
-	nextTick atomic.Int64 // shard where the sweep resumes
+	sweepMS atomic.Int64
+	// sweepWake tells the background sweep that the period changed.
+	sweepWake chan struct{}
+	nextTick  atomic.Int64 // shard where the sweep resumes
 
 	clock    func() int64
 	lastNow  atomic.Int64 // latest now seen by Execute (see observeNow)
@@ -262,6 +264,7 @@ func New(cfg Config) *Tracker {
 		si = DefaultSweepInterval
 	}
 	t.sweepMS.Store(si.Milliseconds())
+	t.sweepWake = make(chan struct{}, 1)
 	t.frag = frag.New()
 	t.exps = alg.NewTable(0, 0)
 	t.algs.m = make(map[uint64]*algState)
