@@ -8,7 +8,7 @@ import (
 )
 
 // A datapath's state for a restart (gswitch --state-dir): its flows with
-// their counters and ages, groups and meters, in the model's own types.
+// their counters and ages, groups with their counters, and meters, in the model's own types.
 // Times are kept as ages (each process has its own monotonic clock). The
 // encoding is gob; the caller frames it (version, checksum).
 
@@ -16,7 +16,15 @@ import (
 type State struct {
 	Meters []MeterSpec
 	Groups []GroupSpec
-	Flows  []FlowState
+	// GroupCounters are the groups' counters, in Groups' order.
+	GroupCounters []GroupCounters
+	Flows         []FlowState
+}
+
+// GroupCounters are a group's packet and byte counters and its buckets'.
+type GroupCounters struct {
+	Packets, Bytes uint64
+	Buckets        []BucketStats
 }
 
 // FlowState is one flow: its spec (cookie, timeouts, flags, actions) and
@@ -54,6 +62,7 @@ func (d *Datapath) ExportState(now int64) (*State, error) {
 	}
 	for _, g := range d.Groups() {
 		st.Groups = append(st.Groups, g.Spec)
+		st.GroupCounters = append(st.GroupCounters, GroupCounters{Packets: g.Packets, Bytes: g.Bytes, Buckets: g.Buckets})
 	}
 	for _, f := range d.Flows(&FlowFilter{Table: TableAll, OutPort: PortAny, OutGroup: GroupAny}, now) {
 		st.Flows = append(st.Flows, FlowState{
@@ -80,6 +89,17 @@ func (d *Datapath) ImportState(st *State, now int64) error {
 		g := st.Groups[i]
 		if err := d.GroupMod(GroupAddOrModify, &g); err != nil {
 			return fmt.Errorf("group %d: %w", g.ID, err)
+		}
+		if i < len(st.GroupCounters) {
+			gc := &st.GroupCounters[i]
+			if ng := d.cur.Load().groups[g.ID]; ng != nil {
+				ng.ctr.packets.Store(gc.Packets)
+				ng.ctr.bytes.Store(gc.Bytes)
+				for j := range min(len(ng.ctr.buckets), len(gc.Buckets)) {
+					ng.ctr.buckets[j].packets.Store(gc.Buckets[j].Packets)
+					ng.ctr.buckets[j].bytes.Store(gc.Buckets[j].Bytes)
+				}
+			}
 		}
 	}
 	d.mu.Lock()

@@ -71,7 +71,8 @@ func TestStateRoundTrip(t *testing.T) {
 		t.Fatalf("counters before: %d, %d", before[0].Packets, before[1].Packets)
 	}
 	gs := e2.d.Groups()
-	if len(gs) != 1 || !reflect.DeepEqual(gs[0].Spec.Buckets, g.Buckets) || gs[0].RefCount != 1 {
+	if len(gs) != 1 || !reflect.DeepEqual(gs[0].Spec.Buckets, g.Buckets) || gs[0].RefCount != 1 ||
+		gs[0].Packets != 1 || len(gs[0].Buckets) != 2 || gs[0].Buckets[1].Packets != 1 {
 		t.Fatalf("groups after: %+v", gs)
 	}
 	ms, err := e2.d.Meters(MeterAll)
