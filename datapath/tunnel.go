@@ -4,7 +4,9 @@ import (
 	"context"
 	"crypto/rand"
 	"fmt"
+	"net"
 	"net/netip"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -44,14 +46,18 @@ type Tunnels struct {
 	Addrs  underlay.AddrSource
 	Log    *zap.Logger
 
-	mu      sync.Mutex
-	bridges []*Bridge // registered, in order
-	state   atomic.Pointer[tnlState]
+	mu        sync.Mutex
+	bridges   []*Bridge  // registered, in order
+	listeners []Listener // the vports in use, oldest first (under mu)
+	state     atomic.Pointer[tnlState]
 
 	drops   [16]atomic.Uint64 // decapsulation drops by tunnel.Drop
 	encErrs atomic.Uint64     // datapath_drop_tunnel_push_error
-	noRoute atomic.Uint64
-	lastLog atomic.Int64
+	noSend  atomic.Uint64     // outputs that send nothing: drop_action_of_pipeline
+	// rxInvalid counts inner frames too short to be Ethernet:
+	// datapath_drop_rx_invalid_packet.
+	rxInvalid atomic.Uint64
+	lastLog   atomic.Int64
 }
 
 // tnlState is an immutable snapshot of the tunnel ports and endpoints.
@@ -60,6 +66,18 @@ type tnlState struct {
 	bridges []*Bridge     // tunnel.Port.Bridge indexes this
 	eps     []tunnel.Endpoint
 	brAddrs [][]underlay.Addr // per bridge (same index): BridgeAddrs
+	devEps  []tunnel.Endpoint // every port device's addresses, per device (TnlPortsShow)
+}
+
+// Listener is a vport the tunnel ports use (OVS's tnl-ports port_list):
+// its datapath name (genev_sys_6081, vxlan_sys_4789, ...), a number for it
+// (OVS's datapath port number; the lowest unused, from 1) and how many
+// tunnel ports use it.
+type Listener struct {
+	VPort tunnel.VPort
+	Name  string
+	No    uint32
+	Refs  int
 }
 
 // NewTunnels makes a Tunnels over an underlay (addrs nil: the kernel's).
@@ -106,7 +124,7 @@ func (t *Tunnels) Rebuild() {
 		var names []string
 		for _, p := range tab.list {
 			if p.tnl != nil {
-				tps = append(tps, tunnel.Port{OFPort: p.no, Bridge: i, Config: p.tnl.cfg})
+				tps = append(tps, tunnel.Port{OFPort: p.no, Bridge: i, Config: p.tnl.cfg.Load()})
 				continue
 			}
 			if p.dev == nil {
@@ -121,6 +139,7 @@ func (t *Tunnels) Rebuild() {
 			copy(mac[:], p.dev.HWAddr())
 			for _, a := range list {
 				ip := netip.AddrFrom16(a.IP).Unmap()
+				st.devEps = append(st.devEps, tunnel.Endpoint{MAC: mac, Addr: ip})
 				if !seen[ip] {
 					seen[ip] = true
 					st.eps = append(st.eps, tunnel.Endpoint{MAC: mac, Addr: ip})
@@ -136,7 +155,87 @@ func (t *Tunnels) Rebuild() {
 			t.Log.Warn(w)
 		}
 	}
+	t.listeners = listeners(t.listeners, tps)
 	t.state.Store(st)
+}
+
+// listeners updates old (oldest first) to the vports ports use: gone
+// ones removed, new ones appended with the lowest free number, each with
+// its count of ports.
+func listeners(old []Listener, ports []tunnel.Port) []Listener {
+	refs := map[tunnel.VPort]int{}
+	var order []tunnel.VPort
+	for _, p := range ports {
+		vp := tunnel.VPort{Type: p.Config.Type, Port: p.Config.DstPort}
+		if refs[vp] == 0 {
+			order = append(order, vp)
+		}
+		refs[vp]++
+	}
+	out := make([]Listener, 0, len(refs))
+	used := map[uint32]bool{}
+	for _, l := range old {
+		if n := refs[l.VPort]; n > 0 {
+			l.Refs = n
+			out = append(out, l)
+			used[l.No] = true
+		}
+	}
+	for _, vp := range order {
+		known := false
+		for _, l := range out {
+			known = known || l.VPort == vp
+		}
+		if known {
+			continue
+		}
+		no := uint32(1)
+		for used[no] {
+			no++
+		}
+		used[no] = true
+		name := "genev_sys_"
+		if vp.Type == tunnel.VXLAN {
+			name = "vxlan_sys_"
+		}
+		out = append(out, Listener{VPort: vp, Name: fmt.Sprintf("%s%d", name, vp.Port), No: no, Refs: refs[vp]})
+	}
+	return out
+}
+
+// TnlPortsShow is `ovs-appctl tnl/ports/show [-v]` as OVS 3.1 prints it:
+// each vport in use, its number and how many tunnel ports use it; with -v
+// instead what it receives, one line for each vport and each address of
+// each port device (the match OVS's tnl_port_map_lookup uses). OVS lists
+// those lines in its classifier's order, gswitch by vport, then device.
+func (t *Tunnels) TnlPortsShow(verbose bool) string {
+	var b strings.Builder
+	b.WriteString("Listening ports:\n")
+	t.mu.Lock()
+	ls := append([]Listener(nil), t.listeners...)
+	t.mu.Unlock()
+	if !verbose {
+		for _, l := range ls {
+			fmt.Fprintf(&b, "%s (%d) ref_cnt=%d\n", l.Name, l.No, l.Refs)
+		}
+		return b.String()
+	}
+	st := t.state.Load()
+	if st == nil {
+		return b.String()
+	}
+	for _, l := range ls {
+		for _, ep := range st.devEps {
+			fmt.Fprintf(&b, "%s (%d) : eth(dst=%s),", l.Name, l.No, net.HardwareAddr(ep.MAC[:]))
+			if ep.Addr.Is4() {
+				fmt.Fprintf(&b, "eth_type(0x0800),ipv4(dst=%s,proto=17,frag=no)", ep.Addr)
+			} else {
+				fmt.Fprintf(&b, "eth_type(0x86dd),ipv6(dst=%s,proto=17,frag=no)", ep.Addr)
+			}
+			fmt.Fprintf(&b, ",udp(dst=%d)\n", l.VPort.Port)
+		}
+	}
+	return b.String()
 }
 
 // Run rebuilds the endpoints when the route table changes (an address
@@ -185,19 +284,89 @@ func (t *Tunnels) DecapDrops() map[string]uint64 {
 	return m
 }
 
-// warn logs at most one line a second.
-func (t *Tunnels) warn(msg string) {
-	now := time.Now().UnixNano()
-	last := t.lastLog.Load()
-	if now-last < int64(time.Second) || !t.lastLog.CompareAndSwap(last, now) {
-		return
+// Coverage is the tunnel events under the names of the OVS 3.1 coverage
+// counters that count them (coverage/show), zero ones included: the
+// decapsulation drops (DecapDrops), datapath_drop_tunnel_push_error (a
+// header that could not be pushed) and drop_action_of_pipeline for an
+// output to a tunnel port that sent nothing (no route, the route's device
+// no bridge's, a neighbour cache miss, the packet's own tunnel
+// destination), datapath_drop_rx_invalid_packet for a decapsulated frame
+// shorter than an Ethernet header. OVS counts drop_action_of_pipeline
+// only when the packet's whole action list came out empty, which it is
+// when the tunnel output was its only output.
+func (t *Tunnels) Coverage() map[string]uint64 {
+	m := map[string]uint64{
+		"datapath_drop_tunnel_pop_error":      0,
+		"datapath_drop_upcall_error":          0,
+		"drop_action_invalid_tunnel_metadata": 0,
 	}
-	t.Log.Warn(msg)
+	for i := range t.drops {
+		if c := tunnel.Drop(i).Counter(); c != "" {
+			m[c] += t.drops[i].Load()
+		}
+	}
+	m["datapath_drop_tunnel_push_error"] = t.encErrs.Load()
+	m["drop_action_of_pipeline"] = t.noSend.Load()
+	m["datapath_drop_rx_invalid_packet"] = t.rxInvalid.Load()
+	return m
+}
+
+// debug logs, at debug level, why a packet for tunnel port name was not
+// sent, in the words of OVS's xlate_report (which ofproto/trace shows).
+func (t *Tunnels) debug(name, msg string) {
+	if ce := t.Log.Check(zap.DebugLevel, msg); ce != nil {
+		ce.Write(zap.String("port", name))
+	}
+}
+
+// warnDrop logs why a received tunnel packet was dropped as OVS 3.1 does
+// (its module and words, rate-limited): a malformed outer header as
+// native_tnl's pop functions (some, such as a bad UDP checksum, say
+// nothing), no tunnel port as tunnel's "receive tunnel port not found"
+// (OVS adds the whole flow; gswitch the tunnel fields), unusable Geneve
+// options as the translation's "Invalid Geneve tunnel metadata on bridge
+// B" (OVS adds "while processing" and the flow).
+func (t *Tunnels) warnDrop(st *tnlState, d tunnel.Drop, h *tunnel.Header, p tunnel.Port) {
+	var module, msg string
+	switch d {
+	case tunnel.DropPop:
+		module, msg = "native_tnl", h.Warning()
+	case tunnel.DropNoPort:
+		module = "tunnel"
+		msg = fmt.Sprintf("receive tunnel port not found (tun_id=%#x,tun_src=%s,tun_dst=%s)", h.ID, h.SrcAddr(), h.DstAddr())
+	case tunnel.DropMetadata:
+		module, msg = "ofproto_dpif_xlate", "Invalid Geneve tunnel metadata"
+		if p.Bridge >= 0 && p.Bridge < len(st.bridges) && p.Config != nil {
+			msg += " on bridge " + st.bridges[p.Bridge].cfg.Name
+		}
+	}
+	if msg != "" && t.logOK() {
+		t.Log.Named(module).Warn(msg)
+	}
+}
+
+// logOK is the drop warnings' rate limit, as OVS's (VLOG_RATE_LIMIT_INIT
+// (60, 5) and the like): a burst of 5, then one a second.
+func (t *Tunnels) logOK() bool {
+	const burst, every = 5, int64(time.Second)
+	now := time.Now().UnixNano()
+	for {
+		// last is when the bucket was empty, in effect: a token for
+		// every second since, at most burst.
+		old := t.lastLog.Load()
+		last := max(old, now-burst*every)
+		if now-last < every {
+			return false
+		}
+		if t.lastLog.CompareAndSwap(old, last+every) {
+			return true
+		}
+	}
 }
 
 // tunnelEnd is a tunnel port's state.
 type tunnelEnd struct {
-	cfg *tunnel.Config
+	cfg atomic.Pointer[tunnel.Config] // replaced in place (SetTunnelConfig)
 	hw  [6]byte
 	ctr ports.Counters
 }
@@ -209,7 +378,8 @@ func (b *Bridge) AddTunnel(name string, ofport uint32, cfg *tunnel.Config) (uint
 	if b.cfg.Tunnels == nil {
 		return 0, fmt.Errorf("bridge %s: no tunnel support", b.cfg.Name)
 	}
-	te := &tunnelEnd{cfg: cfg}
+	te := &tunnelEnd{}
+	te.cfg.Store(cfg)
 	rand.Read(te.hw[:])
 	te.hw[0] = te.hw[0]&^1 | 2
 	p, err := b.addPortEnd(ofport, name, cfg.Type.String(), nil, nil, te)
@@ -218,6 +388,20 @@ func (b *Bridge) AddTunnel(name string, ofport uint32, cfg *tunnel.Config) (uint
 	}
 	b.cfg.Tunnels.Rebuild()
 	return p.no, nil
+}
+
+// SetTunnelConfig replaces the configuration of tunnel port no in place,
+// as OVS applies a tunnel interface's changed options: the port, its
+// number and its counters stay, and the next packets sent or received use
+// the new remote, key, UDP port, checksum and the rest.
+func (b *Bridge) SetTunnelConfig(no uint32, cfg *tunnel.Config) error {
+	p := b.tab.Load().byNo[no]
+	if p == nil || p.tnl == nil {
+		return fmt.Errorf("bridge %s: no tunnel port %d", b.cfg.Name, no)
+	}
+	p.tnl.cfg.Store(cfg)
+	b.cfg.Tunnels.Rebuild()
+	return nil
 }
 
 // tnlRxEntry is a packet waiting to be decapsulated.
@@ -294,11 +478,14 @@ func (b *Bridge) flushDecap() {
 			port, drop := st.ports.Decap(pk, vp, &sc.hdr, st.tlvOf)
 			if drop != tunnel.Pass {
 				t.drops[drop].Add(1)
-				msg := sc.hdr.Warning()
-				if msg == "" {
-					msg = "tunnel packet dropped: " + drop.String()
-				}
-				t.warn(msg)
+				t.warnDrop(st, drop, &sc.hdr, port)
+				b.pool.Put(pk)
+				continue
+			}
+			if len(pk.Data) < tunnel.EthLen {
+				// OVS's datapath drops a frame shorter than an Ethernet
+				// header before it looks at it, the inner one too.
+				t.rxInvalid.Add(1)
 				b.pool.Put(pk)
 				continue
 			}
@@ -307,6 +494,7 @@ func (b *Bridge) flushDecap() {
 				tp.tnl.ctr.Rx(1, len(pk.Data))
 			}
 			pk.Key.SetInPort(port.OFPort)
+			pk.RxTunDst = sc.hdr.DstAddr().Unmap()
 			// Consecutive segments of one TCP stream through one tunnel
 			// (same port, outer flow and metadata) go on as one GSO frame
 			// (ports.Coalesce), as the kernel's GRO would pass them.
@@ -451,7 +639,7 @@ func (b *Bridge) encapOffload(q *tnlOut, te *tunnelEnd, pk *packet.Packet) {
 		s.Key = pk.Key
 		s.Key.Flags &^= packet.FlagCsumPartial
 		s.Key.SetInPort(pipeline.PortLocal)
-		s.PatchDepth = pk.PatchDepth
+		s.PatchDepth, s.RxTunDst = pk.PatchDepth, pk.RxTunDst
 		if first == nil {
 			s.Tun.Present = pk.Tun.Present
 			if pk.Tun.Present != 0 {
@@ -486,11 +674,21 @@ func (b *Bridge) encapOffload(q *tnlOut, te *tunnelEnd, pk *packet.Packet) {
 
 // encap routes and encapsulates pk for tunnel end te: the bridge its
 // outer frame goes through (from LOCAL), or false when it is dropped.
+// As OVS's xlate: a packet whose tunnel destination would be the one it
+// was received with is not sent ("Not tunneling to our own address");
+// otherwise it counts as sent on the tunnel port (inner length) before
+// it is routed, so an unreachable remote's port counts its packets too.
 func (b *Bridge) encap(t *Tunnels, te *tunnelEnd, pk *packet.Packet) (*Bridge, bool) {
+	cfg := te.cfg.Load()
 	var f tunnel.Flow
-	te.cfg.SendFlow(&pk.Key, &f)
+	cfg.SendFlow(&pk.Key, &f)
 	if !f.Dst.IsValid() {
 		t.encErrs.Add(1)
+		return nil, false
+	}
+	if f.Dst == pk.RxTunDst {
+		t.noSend.Add(1)
+		t.debug(cfg.Name, "Not tunneling to our own address")
 		return nil, false
 	}
 	// OVS counts the output on the tunnel port as it translates it
@@ -504,7 +702,8 @@ func (b *Bridge) encap(t *Tunnels, te *tunnelEnd, pk *packet.Packet) (*Bridge, b
 	}
 	hop, ok := t.Router.Lookup(pk.Key.W.PktMark(), dst, src)
 	if !ok {
-		t.noRoute.Add(1)
+		t.noSend.Add(1)
+		t.debug(cfg.Name, "native tunnel routing failed")
 		return nil, false
 	}
 	var to *Bridge
@@ -518,7 +717,8 @@ func (b *Bridge) encap(t *Tunnels, te *tunnelEnd, pk *packet.Packet) (*Bridge, b
 	if to == nil {
 		// OVS: the route's device is no bridge's: "native tunnel routing
 		// failed".
-		t.noRoute.Add(1)
+		t.noSend.Add(1)
+		t.debug(cfg.Name, "native tunnel routing failed")
 		return nil, false
 	}
 	var smac [6]byte
@@ -530,12 +730,20 @@ func (b *Bridge) encap(t *Tunnels, te *tunnelEnd, pk *packet.Packet) (*Bridge, b
 	nh := hop.NextHop(dst)
 	mac, ok := t.Neigh.Lookup(to.cfg.Name, nh)
 	if !ok {
+		t.noSend.Add(1)
+		if t.Log.Core().Enabled(zap.DebugLevel) {
+			kind := "ARP"
+			if !nh.Is4() {
+				kind = "ND"
+			}
+			t.debug(cfg.Name, fmt.Sprintf("neighbor cache miss for %s on bridge %s, sending %s request", f.Dst, to.cfg.Name, kind))
+		}
 		b.sendMiss(t, to, smac, nh, hop.Src)
 		return nil, false
 	}
 	rss := pipeline.RSSHash(&pk.Key)
 	o := tunnel.Outer{SrcMAC: smac, DstMAC: mac, Src: netip.AddrFrom16(hop.Src).Unmap()}
-	if err := tunnel.Encap(pk, te.cfg, &f, b.of.TLVTable(), &o, rss); err != nil {
+	if err := tunnel.Encap(pk, cfg, &f, b.of.TLVTable(), &o, rss); err != nil {
 		t.encErrs.Add(1)
 		return nil, false
 	}

@@ -1,6 +1,9 @@
 package packet
 
-import "sync"
+import (
+	"net/netip"
+	"sync"
+)
 
 // Buffer sizes. A frame with GSO from a TAP or AF_PACKET port can be up to
 // 64 KiB; Headroom lets push_vlan, and a tunnel port's outer headers (up to
@@ -56,6 +59,12 @@ type Packet struct {
 	// bridge into another (package datapath bounds it so a patch loop
 	// ends); copied with the packet, zero after Reset.
 	PatchDepth uint8
+	// RxTunDst is the outer destination address the packet was
+	// decapsulated from (OVS's orig_tunnel_ipv6_dst: package datapath does
+	// not send it back into a tunnel to that address), the zero Addr for a
+	// packet that came from no tunnel; copied with the packet, zero after
+	// Reset.
+	RxTunDst netip.Addr
 }
 
 // StackDepth is how many entries a packet's push/pop stack holds.
@@ -117,6 +126,7 @@ func (pk *Packet) Reset() {
 	pk.Off = Offload{}
 	pk.Conn = nil
 	pk.PatchDepth = 0
+	pk.RxTunDst = netip.Addr{}
 }
 
 // RxSpace returns the buffer space a receive call may fill; call SetLen after.
@@ -134,6 +144,7 @@ func (pk *Packet) Clone() *Packet {
 	c.Key, c.Off, c.Conn, c.ConnGen = pk.Key, pk.Off, pk.Conn, pk.ConnGen
 	c.Tun = pk.Tun
 	c.PatchDepth = pk.PatchDepth
+	c.RxTunDst = pk.RxTunDst
 	return c
 }
 
@@ -146,6 +157,7 @@ func (pk *Packet) CopyFrom(src *Packet) {
 	pk.Data = pk.buf[start : start+copy(pk.buf[start:], src.Data)]
 	pk.Key, pk.Off, pk.Conn, pk.ConnGen = src.Key, src.Off, src.Conn, src.ConnGen
 	pk.PatchDepth = src.PatchDepth
+	pk.RxTunDst = src.RxTunDst
 	pk.Stack.N = src.Stack.N
 	copy(pk.Stack.V[:src.Stack.N], src.Stack.V[:src.Stack.N])
 	copy(pk.Stack.B[:src.Stack.N], src.Stack.B[:src.Stack.N])

@@ -178,6 +178,8 @@ func mapped4(v uint32) [16]byte {
 // (not parsed yet), its tunnel words and pk.Tun are set, and port is where
 // it enters; the caller sets in_port and parses. h is the caller's scratch
 // space (it holds up to 252 bytes of options; keep one per receive loop).
+// On DropMetadata port is the port the packet was for; on other drops it
+// is the zero Port.
 func (ps *Ports) Decap(pk *packet.Packet, vp VPort, h *Header, tlvOf func(bridge int) *packet.TLVTable) (Port, Drop) {
 	if d := Pop(pk, vp.Type, h); d != Pass {
 		return Port{}, d
@@ -192,7 +194,7 @@ func (ps *Ports) Decap(pk *packet.Packet, vp VPort, h *Header, tlvOf func(bridge
 		tlv = tlvOf(p.Bridge)
 	}
 	if d := h.SetMetadata(&pk.Key, &pk.Tun, tlv); d != Pass {
-		return Port{}, d
+		return p, d // the port, for the drop's log line
 	}
 	return p, Pass
 }

@@ -107,6 +107,9 @@ type runIface struct {
 	// state last seen.
 	resets int64
 	lastUp bool
+	// tooBig is the port's count of frames the kernel refused for their
+	// size (ports.DropTxTooBig) when State last looked.
+	tooBig uint64
 	// vlan is the VLAN configuration the port was given.
 	vlan VLANSpec
 	// mtu is the mtu_request last set on the device (0: none), mtuErr
@@ -297,8 +300,11 @@ func (s *Switch) Apply(spec Spec) {
 			if ok && w.Type == ri.spec.Type && w.Peer == ri.spec.Peer && maps.Equal(w.Options, ri.spec.Options) {
 				continue
 			}
+			if ok && ri.no != 0 && w.Type == ri.spec.Type && isTunnelType(w.Type) && s.retuneTunnel(rb, ri, w) {
+				continue
+			}
 			if ok && ri.no != 0 && w.Type == ri.spec.Type && isTunnelType(w.Type) {
-				// Reconfigured in place: the port keeps its number.
+				// Re-added: the port keeps its number.
 				for i := range rb.spec.Ifaces {
 					if rb.spec.Ifaces[i].Name == n {
 						rb.spec.Ifaces[i].Request = ri.no
@@ -651,6 +657,42 @@ func TunnelEgress(r *underlay.Router, c *tunnel.Config) string {
 	return h.Dev
 }
 
+// warnTooBig logs, as OVS's netdev_linux does when the kernel refuses a
+// frame longer than the device's MTU (an encapsulated packet too big for
+// the underlay, say), "error sending Ethernet packet on DEV: Message too
+// long": once per look (State runs at every database write-back, every
+// few seconds at most) in which port p's count of such frames grew.
+func (s *Switch) warnTooBig(ri *runIface, p *datapath.PortState) {
+	if p == nil {
+		return
+	}
+	n := p.Stats.Drops[ports.DropTxTooBig]
+	if n > ri.tooBig {
+		s.log.Named("netdev_linux").Warn(fmt.Sprintf("error sending Ethernet packet on %s: Message too long", ri.spec.Name))
+	}
+	ri.tooBig = n
+}
+
+// retuneTunnel applies tunnel interface ri's changed options w in place,
+// as OVS's netdev_set_config on a tunnel vport: the port, its number and
+// its counters stay. False when the new options are refused (the port is
+// then removed and applyTunnel writes OVS's error).
+func (s *Switch) retuneTunnel(rb *runBridge, ri *runIface, w IfaceSpec) bool {
+	cfg, warns, err := tunnel.ParseConfig(w.Name, w.Type, w.Options)
+	if err != nil {
+		return false
+	}
+	for _, m := range warns {
+		s.log.Warn(m, zap.String("bridge", rb.spec.Name))
+	}
+	if rb.br.SetTunnelConfig(ri.no, &cfg) != nil {
+		return false
+	}
+	w.Request = ri.spec.Request
+	ri.spec, ri.tnl = w, &cfg
+	return true
+}
+
 // LinkChanged passes a kernel link change to the bridges (and counts
 // link_resets).
 func (s *Switch) LinkChanged(name string, up bool) {
@@ -746,6 +788,7 @@ func (s *Switch) State() []BridgeState {
 				if ri.no != 0 {
 					st.Ofport = int64(ri.no)
 					st.Port = byNo[ri.no]
+					s.warnTooBig(ri, st.Port)
 					if ri.tnl != nil && s.cfg.Tunnels != nil {
 						st.Egress = TunnelEgress(s.cfg.Tunnels.Router, ri.tnl)
 					}

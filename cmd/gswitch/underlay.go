@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"strings"
 
 	"go.uber.org/zap"
 
@@ -24,6 +25,15 @@ func (s *Switch) registerUnderlayCommands(c *ctl.Server) {
 	for _, cmd := range s.underlayTable().Commands() {
 		c.Register(cmd.Name, cmd.Usage, cmd.Min, cmd.Max, cmd.Run)
 	}
+	// As OVS: -v (any case) lists the receive matches, any other argument
+	// is ignored.
+	c.Register("tnl/ports/show", "-v", 0, 1, func(a []string) (string, error) {
+		verbose := len(a) == 1 && strings.EqualFold(a[0], "-v")
+		if s.tunnels == nil {
+			return "Listening ports:\n", nil
+		}
+		return s.tunnels.TnlPortsShow(verbose), nil
+	})
 }
 
 // startUnderlay learns the namespace's routes (and follows their changes)
