@@ -201,8 +201,21 @@ func setMeta2(pk *packet.Packet, tlv *packet.TLVTable) {
 // FuzzDecap: any frame, recognized or popped as either type, never panics;
 // a popped frame is a suffix of the original, and its options fit.
 func FuzzDecap(f *testing.F) {
-	for _, fr := range readPcap(f, "testdata/capture.pcap") {
+	for i, fr := range readPcap(f, "testdata/capture.pcap") {
 		f.Add(fr)
+		if i < 4 && len(fr) > 60 {
+			// The bad input TestPrivilegedTunnelEdgeGoldens sends: options
+			// longer than the packet, Geneve version 1, a frame cut inside
+			// the Geneve header, an inner frame of 5 bytes.
+			for _, m := range []func(b []byte) []byte{
+				func(b []byte) []byte { b[42] |= 0x3f; return b },
+				func(b []byte) []byte { b[42] |= 0x40; return b },
+				func(b []byte) []byte { return b[:46] },
+				func(b []byte) []byte { return b[:50+5] },
+			} {
+				f.Add(m(append([]byte(nil), fr...)))
+			}
+		}
 	}
 	tlv := captureTLV()
 	ps := capturePortSet(f)
@@ -227,7 +240,11 @@ func FuzzDecap(f *testing.F) {
 			ep := tunnel.Endpoint{MAC: phyMAC, Addr: a}
 			if vp, ok := ps.Recognize(&pk.Key, &ep); ok {
 				var h tunnel.Header
-				ps.Decap(pk, vp, &h, tlvOf)
+				port, d := ps.Decap(pk, vp, &h, tlvOf)
+				_ = h.Warning()
+				if (d == tunnel.Pass || d == tunnel.DropMetadata) != (port.Config != nil) {
+					t.Fatalf("decap said %v with port %+v", d, port)
+				}
 				break
 			}
 		}
