@@ -40,7 +40,7 @@ unit: build
 # The longest differential tests: each runs a private OVS 3.1 beside gswitch
 # on the same script and compares what both print. They run in make test-ovs
 # (which .ci/run calls after make test), not in make test.
-OVS_TESTS := ^TestPrivileged(VswitchdGoldens|FlowMonitorVsOVS|UnderlayGoldens|CaptureReproduces|GfrOVSGoldens|BadInputVsOVS|PauseVsOVS|FlowTablesGoldens|TunnelTwoChassis)$$
+OVS_TESTS := ^TestPrivileged(VswitchdGoldens|FlowMonitorVsOVS|UnderlayGoldens|CaptureReproduces|GfrOVSGoldens|BadInputVsOVS|PauseVsOVS|FlowTablesGoldens|TunnelTwoChassis|TunnelEdgeGoldens)$$
 
 privileged: build
 	GSWITCH_PRIV=1 GSWITCH_BIN=$(CURDIR)/$(BIN) $(GO) test -count=1 -p 1 -timeout 30m -run 'Privileged' -skip '$(OVS_TESTS)|^TestPrivilegedOVNEndToEnd$$' ./...
