@@ -55,6 +55,9 @@ func (s *Switch) showText() string {
 		fmt.Fprintf(&b, "  flows: %d\n", br.Pipeline().NumFlows())
 		fmt.Fprintf(&b, "  conntrack: %d connections (max %d)\n", s.tracker.Count(), s.tracker.MaxConns())
 		fmt.Fprintf(&b, "  OpenFlow connections: %d\n", br.OpenFlow().NumConns())
+		ofs := &br.OpenFlow().Stats
+		fmt.Fprintf(&b, "  OpenFlow queue drops: packet-ins %d, connections closed on a full queue %d\n",
+			ofs.PacketInDropped.Load(), ofs.QueueOverflows.Load())
 		for _, p := range br.Ports() {
 			state := "up"
 			if !p.Up {
@@ -83,6 +86,11 @@ func (s *Switch) coverageText() string {
 	for k, v := range counterMap(s.tracker.Counters()) {
 		if v != 0 {
 			lines = append(lines, fmt.Sprintf("ct_%-46s %d", k, v))
+		}
+	}
+	for k, v := range s.ofprotoCounters() {
+		if v != 0 {
+			lines = append(lines, fmt.Sprintf("%-49s %d", k, v))
 		}
 	}
 	lines = append(lines, s.samplingCoverage()...)

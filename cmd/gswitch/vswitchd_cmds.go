@@ -138,6 +138,9 @@ func newCoverage(s *Switch) *coverage {
 		for k, v := range counterMap(s.tracker.Counters()) {
 			m["ct_"+k] = v
 		}
+		for k, v := range s.ofprotoCounters() {
+			m[k] += v
+		}
 		if s.tunnels != nil {
 			// OVS's own names (datapath.Tunnels.Coverage).
 			for k, v := range s.tunnels.Coverage() {

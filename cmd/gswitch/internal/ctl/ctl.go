@@ -35,6 +35,24 @@ import (
 // MaxRequest bounds one request's size in bytes.
 const MaxRequest = 1 << 20
 
+// WriteTimeout bounds the write of one reply or stream message: a client
+// that stops reading (a slow ovs-appctl, a stalled script) loses its
+// connection after it, so that its goroutine and its reply are freed
+// instead of being held for as long as it lives.
+var WriteTimeout = 30 * time.Second
+
+// writeDeadliner is a connection whose writes can time out (net.Conn).
+type writeDeadliner interface{ SetWriteDeadline(time.Time) error }
+
+// writeBounded writes b to w under WriteTimeout when w can time out.
+func writeBounded(w io.Writer, b []byte) error {
+	if d, ok := w.(writeDeadliner); ok {
+		d.SetWriteDeadline(time.Now().Add(WriteTimeout))
+	}
+	_, err := w.Write(b)
+	return err
+}
+
 // Handler runs one command. Its text goes back to the client as the result;
 // an error's text as the error.
 type Handler func(args []string) (string, error)
@@ -183,8 +201,7 @@ func (c *connStream) send(params []string) error {
 	if err != nil {
 		return err
 	}
-	_, err = c.w.Write(b)
-	return err
+	return writeBounded(c.w, b)
 }
 
 func (c *connStream) Streaming() bool         { return true }
@@ -314,7 +331,7 @@ func (s *Server) Serve(c io.ReadWriteCloser) {
 		rep := s.Handle(&req)
 		b, err := json.Marshal(rep)
 		if err == nil {
-			_, err = c.Write(b)
+			err = writeBounded(c, b)
 		}
 		s.busy.Add(-1)
 		if err != nil {
@@ -344,7 +361,7 @@ func (s *Server) serveStream(c io.ReadWriteCloser, r io.Reader, req *Request) {
 	}
 	rep := s.handle(req, st)
 	if b, err := json.Marshal(rep); err == nil {
-		c.Write(b)
+		writeBounded(c, b)
 	}
 }
 
