@@ -1,0 +1,348 @@
+package tests
+
+import (
+	"bufio"
+	"encoding/binary"
+	"fmt"
+	"math/rand"
+	"net"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"gswitch/tests/netns"
+)
+
+// Ports of the flood tests (this file's range: 19950-19979).
+const (
+	floodLegitPort = 19950 // the legitimate TCP service (zone 8)
+	floodSYNPort   = 19951 // the flooded TCP service (zone 7)
+)
+
+// procStatusKB returns a "kB" field (VmRSS, VmHWM) of /proc/PID/status.
+func procStatusKB(t *testing.T, pid int, field string) int {
+	t.Helper()
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		t.Fatalf("gswitch status: %v", err)
+	}
+	m := regexp.MustCompile(`(?m)^` + field + `:\s+(\d+) kB`).FindSubmatch(b)
+	if m == nil {
+		t.Fatalf("no %s in /proc/%d/status", field, pid)
+	}
+	n, _ := strconv.Atoi(string(m[1]))
+	return n
+}
+
+// switchPID is gswitch's PID: `ip netns exec` and `env` exec it in place.
+func switchPID(t *testing.T, tp *topo) int {
+	t.Helper()
+	pid := tp.sw.Cmd.Process.Pid
+	comm, err := os.ReadFile(fmt.Sprintf("/proc/%d/comm", pid))
+	if err != nil || strings.TrimSpace(string(comm)) != "gswitch" {
+		t.Fatalf("process %d is %q (%v), not gswitch", pid, comm, err)
+	}
+	return pid
+}
+
+// zoneCount returns the count ct-get-limits prints for zone (and its limit).
+func zoneCount(t *testing.T, tp *topo, zone int) (count, limit int) {
+	t.Helper()
+	out := tp.appctl(t, "dpctl/ct-get-limits", fmt.Sprintf("zone=%d", zone))
+	m := regexp.MustCompile(fmt.Sprintf(`zone=%d,limit=(\d+),count=(\d+)`, zone)).FindStringSubmatch(out)
+	if m == nil {
+		t.Fatalf("ct-get-limits zone=%d: %q", zone, out)
+	}
+	limit, _ = strconv.Atoi(m[1])
+	count, _ = strconv.Atoi(m[2])
+	return count, limit
+}
+
+// rawSocket opens an AF_PACKET socket bound to dev in ns; closed at cleanup.
+func rawSocket(t *testing.T, ns *netns.NS, dev string) (fd int, to *unix.SockaddrLinklayer) {
+	t.Helper()
+	err := ns.Do(func() error {
+		ifi, err := net.InterfaceByName(dev)
+		if err != nil {
+			return err
+		}
+		fd, err = unix.Socket(unix.AF_PACKET, unix.SOCK_RAW|unix.SOCK_CLOEXEC, 0)
+		if err != nil {
+			return err
+		}
+		to = &unix.SockaddrLinklayer{Ifindex: ifi.Index, Halen: 6}
+		return nil
+	})
+	if err != nil {
+		t.Fatalf("raw socket on %s in %s: %v", dev, ns.Name, err)
+	}
+	t.Cleanup(func() { unix.Close(fd) })
+	return fd, to
+}
+
+// csum16 is the Internet checksum of b folded onto sum.
+func csum16(sum uint32, b []byte) uint16 {
+	for i := 0; i+1 < len(b); i += 2 {
+		sum += uint32(b[i])<<8 | uint32(b[i+1])
+	}
+	if len(b)%2 == 1 {
+		sum += uint32(b[len(b)-1]) << 8
+	}
+	for sum > 0xffff {
+		sum = sum>>16 + sum&0xffff
+	}
+	return ^uint16(sum)
+}
+
+// ethIPv4 returns an Ethernet + IPv4 frame (left host to right host MACs)
+// around payload, with the given protocol, id and fragment field.
+func ethIPv4(src, dst net.IP, proto byte, id, fragField uint16, payload []byte) []byte {
+	f := make([]byte, 14+20+len(payload))
+	copy(f[0:6], []byte{2, 0, 0, 0, 2, 1})
+	copy(f[6:12], []byte{2, 0, 0, 0, 1, 1})
+	binary.BigEndian.PutUint16(f[12:], 0x0800)
+	ip := f[14:34]
+	ip[0] = 0x45
+	binary.BigEndian.PutUint16(ip[2:], uint16(20+len(payload)))
+	binary.BigEndian.PutUint16(ip[4:], id)
+	binary.BigEndian.PutUint16(ip[6:], fragField)
+	ip[8] = 64
+	ip[9] = proto
+	copy(ip[12:16], src.To4())
+	copy(ip[16:20], dst.To4())
+	binary.BigEndian.PutUint16(ip[10:], csum16(0, ip))
+	copy(f[34:], payload)
+	return f
+}
+
+// l4Csum sets the TCP/UDP checksum at off of seg (pseudo-header included).
+func l4Csum(src, dst net.IP, proto byte, seg []byte, off int) {
+	var sum uint32
+	for _, a := range [][]byte{src.To4(), dst.To4()} {
+		sum += (uint32(a[0])<<8 | uint32(a[1])) + (uint32(a[2])<<8 | uint32(a[3]))
+	}
+	sum += uint32(proto) + uint32(len(seg))
+	binary.BigEndian.PutUint16(seg[off:], 0)
+	binary.BigEndian.PutUint16(seg[off:], csum16(sum, seg))
+}
+
+// synFrame is a TCP SYN from src:sport to dst:dport.
+func synFrame(src, dst net.IP, sport, dport uint16, seq uint32) []byte {
+	tcp := make([]byte, 20)
+	binary.BigEndian.PutUint16(tcp[0:], sport)
+	binary.BigEndian.PutUint16(tcp[2:], dport)
+	binary.BigEndian.PutUint32(tcp[4:], seq)
+	tcp[12] = 5 << 4
+	tcp[13] = 0x02 // SYN
+	binary.BigEndian.PutUint16(tcp[14:], 64240)
+	l4Csum(src, dst, 6, tcp, 16)
+	return ethIPv4(src, dst, 6, uint16(seq), 0x4000, tcp)
+}
+
+// echoServer listens on TCP port in ns and echoes one line per connection.
+func echoServer(t *testing.T, ns *netns.NS, port int) {
+	t.Helper()
+	var ln net.Listener
+	if err := ns.Do(func() (err error) {
+		ln, err = net.Listen("tcp4", fmt.Sprintf(":%d", port))
+		return err
+	}); err != nil {
+		t.Fatalf("listen %d in %s: %v", port, ns.Name, err)
+	}
+	var wg sync.WaitGroup
+	t.Cleanup(func() { ln.Close(); wg.Wait() })
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				defer c.Close()
+				c.SetDeadline(time.Now().Add(30 * time.Second))
+				line, err := bufio.NewReader(c).ReadString('\n')
+				if err == nil {
+					c.Write([]byte(line))
+				}
+			}()
+		}
+	}()
+}
+
+// legitExchange opens a TCP connection from ns to addr, sends a line and
+// waits for its echo (15 s at most: lost SYNs are retransmitted).
+func legitExchange(ns *netns.NS, addr string, i int) error {
+	return ns.Do(func() error {
+		c, err := net.DialTimeout("tcp4", addr, 15*time.Second)
+		if err != nil {
+			return err
+		}
+		defer c.Close()
+		c.SetDeadline(time.Now().Add(15 * time.Second))
+		msg := fmt.Sprintf("legitimate %d\n", i)
+		if _, err := c.Write([]byte(msg)); err != nil {
+			return err
+		}
+		got, err := bufio.NewReader(c).ReadString('\n')
+		if err != nil {
+			return err
+		}
+		if got != msg {
+			return fmt.Errorf("echo %q, want %q", got, msg)
+		}
+		return nil
+	})
+}
+
+// TestPrivilegedFloodSYN: a bounded SYN flood (random sources in
+// 203.0.113.0/24, random ports) against zone 7's limit while legitimate TCP
+// connections open and exchange a line in zone 8. Zone 7's count never
+// passes its limit, every legitimate connection succeeds, and gswitch's
+// memory stays bounded. Rates and RSS are logged, never asserted. The
+// sender is an AF_PACKET socket in the left namespace (100,000 distinct
+// SYNs, 20 s at most).
+func TestPrivilegedFloodSYN(t *testing.T) {
+	const (
+		synLimit     = 1000
+		legitLimit   = 1000
+		floodN       = 100000
+		legitN       = 100
+		legitWorkers = 10
+	)
+	tp := newTopo(t, "s7f-syn", "s7fsyn1", "s7fsyn2")
+	tp.mustOfctl(t, "-O", "OpenFlow13", "add-flows", filepath.Join("testdata", "flood.flows"))
+	tp.appctl(t, "dpctl/ct-set-limits", fmt.Sprintf("zone=7,limit=%d", synLimit), fmt.Sprintf("zone=8,limit=%d", legitLimit))
+	echoServer(t, tp.R, floodLegitPort)
+	pid := switchPID(t, tp)
+	legitAddr := net.JoinHostPort(ip4R, strconv.Itoa(floodLegitPort))
+	if err := legitExchange(tp.L, legitAddr, -1); err != nil {
+		t.Fatalf("legitimate connection before the flood: %v", err)
+	}
+	rssBefore := procStatusKB(t, pid, "VmRSS")
+
+	fd, to := rawSocket(t, tp.L, "l1")
+	dst := net.ParseIP(ip4R)
+	rng := rand.New(rand.NewSource(1))
+	frames := make([][]byte, floodN)
+	for i := range frames {
+		src := net.IPv4(203, 0, 113, byte(1+rng.Intn(254)))
+		frames[i] = synFrame(src, dst, uint16(1024+rng.Intn(64000)), floodSYNPort, rng.Uint32())
+	}
+
+	var floodDone atomic.Bool
+	var sent, sendErrs int
+	var floodTime time.Duration
+	floodEnd := make(chan struct{})
+	go func() {
+		defer close(floodEnd)
+		defer floodDone.Store(true)
+		start := time.Now()
+		deadline := start.Add(20 * time.Second)
+		for i := 0; i < floodN && time.Now().Before(deadline); i++ {
+			if err := unix.Sendto(fd, frames[i], 0, to); err != nil {
+				sendErrs++
+				time.Sleep(time.Millisecond) // a full queue: let it drain
+				continue
+			}
+			sent++
+		}
+		floodTime = time.Since(start)
+	}()
+
+	var legitOK, legitFail, legitDuring atomic.Int32
+	var failMu sync.Mutex
+	var fails []string
+	// legitWorkers clients at once: at least legitN connections in all, and
+	// on until the flood ends (bounded by the flood's own bound).
+	var next atomic.Int32
+	var legitWG sync.WaitGroup
+	for w := 0; w < legitWorkers; w++ {
+		legitWG.Add(1)
+		go func() {
+			defer legitWG.Done()
+			for {
+				i := int(next.Add(1)) - 1
+				during := !floodDone.Load()
+				if !during && i >= legitN {
+					return
+				}
+				if during {
+					legitDuring.Add(1)
+				}
+				if err := legitExchange(tp.L, legitAddr, i); err != nil {
+					legitFail.Add(1)
+					failMu.Lock()
+					fails = append(fails, fmt.Sprintf("%d: %v", i, err))
+					failMu.Unlock()
+					continue
+				}
+				legitOK.Add(1)
+			}
+		}()
+	}
+	legitEnd := make(chan struct{})
+	go func() { legitWG.Wait(); close(legitEnd) }()
+
+	// Watch zone 7's count while the flood runs.
+	maxCount, polls := 0, 0
+	for !floodDone.Load() {
+		c, _ := zoneCount(t, tp, 7)
+		polls++
+		if c > maxCount {
+			maxCount = c
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	<-floodEnd
+	<-legitEnd
+	c7, l7 := zoneCount(t, tp, 7)
+	c8, l8 := zoneCount(t, tp, 8)
+	if c7 > maxCount {
+		maxCount = c7
+	}
+	dump7 := strings.Count(tp.appctl(t, "dpctl/dump-conntrack", "zone=7"), "\n")
+	rssAfter := procStatusKB(t, pid, "VmRSS")
+	hwm := procStatusKB(t, pid, "VmHWM")
+	rate := float64(sent) / floodTime.Seconds()
+	t.Logf("SYN flood: %d SYNs offered in %v (%.0f/s, %d send errors), zone 7 limit %d: max count seen %d (%d polls), final %d, dump-conntrack %d; "+
+		"legitimate in zone 8 (limit %d, count %d): %d/%d succeeded (%d started during the flood); gswitch RSS %d kB before, %d kB after, peak %d kB",
+		sent, floodTime.Round(time.Millisecond), rate, sendErrs, l7, maxCount, polls, c7, dump7, l8, c8, legitOK.Load(), legitOK.Load()+legitFail.Load(), legitDuring.Load(), rssBefore, rssAfter, hwm)
+
+	if tp.sw.Exited() {
+		t.Fatalf("gswitch exited during the flood:\n%s", tp.sw.Output())
+	}
+	if maxCount > synLimit || dump7 > synLimit {
+		t.Errorf("zone 7 passed its limit %d: max count %d, dump-conntrack %d", synLimit, maxCount, dump7)
+	}
+	if c7 < synLimit {
+		t.Logf("flows:\n%s\nports:\n%s", tp.mustOfctl(t, "-O", "OpenFlow13", "dump-flows"), tp.mustOfctl(t, "-O", "OpenFlow13", "dump-ports"))
+		t.Errorf("zone 7 holds %d connections after %d SYNs: the flood never reached the limit %d", c7, sent, synLimit)
+	}
+	if legitFail.Load() != 0 {
+		t.Errorf("%d of %d legitimate connections failed during the flood:\n%s", legitFail.Load(), legitOK.Load()+legitFail.Load(), strings.Join(fails, "\n"))
+	}
+	if c8 > legitLimit {
+		t.Errorf("zone 8 count %d passed its limit %d", c8, legitLimit)
+	}
+	// Generous: 1,000 connections need well under a megabyte; 256 MiB of
+	// growth would mean the flood is kept somewhere.
+	if hwm-rssBefore > 256*1024 {
+		t.Errorf("gswitch's peak RSS grew by %d kB during the flood (before %d kB, peak %d kB)", hwm-rssBefore, rssBefore, hwm)
+	}
+	// Still forwarding after the flood.
+	if err := legitExchange(tp.L, legitAddr, legitN); err != nil {
+		t.Errorf("legitimate connection after the flood: %v", err)
+	}
+}
