@@ -1,8 +1,6 @@
 package tests
 
 import (
-	"os"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -34,19 +32,7 @@ import (
 // frame; gswitch once).
 func TestPrivilegedTunnelEdgeGoldens(t *testing.T) {
 	out := runCaptureWithGswitch(t, "golden/tunneledge/capture.sh", "S7M_NS=s7m-gsw")
-	wantB, err := os.ReadFile("golden/tunneledge/steps.txt")
-	if err != nil {
-		t.Fatal(err)
-	}
-	gotB, err := os.ReadFile(filepath.Join(out, "steps.txt"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	want := splitUnderlaySteps(string(wantB))
-	got := splitUnderlaySteps(string(gotB))
-	if len(got) != len(want) {
-		t.Fatalf("gswitch's run has %d steps, OVS's %d", len(got), len(want))
-	}
+	want, got := stepsVsOVS(t, "tunneledge", out)
 	for i, w := range want {
 		g := got[i]
 		if g.cmd != w.cmd {

@@ -10,6 +10,26 @@ import (
 // underlayStep is one step of tests/golden/underlay/steps.txt.
 type underlayStep struct{ cmd, out, exit string }
 
+// stepsVsOVS reads OVS's steps (tests/golden/DIR/steps.txt) and gswitch's
+// (OUT/steps.txt, from runCaptureWithGswitch) and fails unless both runs
+// made as many steps.
+func stepsVsOVS(t *testing.T, dir, out string) (want, got []underlayStep) {
+	t.Helper()
+	wantB, err := os.ReadFile(filepath.Join("golden", dir, "steps.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	gotB, err := os.ReadFile(filepath.Join(out, "steps.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, got = splitUnderlaySteps(string(wantB)), splitUnderlaySteps(string(gotB))
+	if len(got) != len(want) {
+		t.Fatalf("gswitch's run has %d steps, OVS's %d", len(got), len(want))
+	}
+	return want, got
+}
+
 func splitUnderlaySteps(s string) []underlayStep {
 	var out []underlayStep
 	for _, part := range strings.Split(s, "=== ")[1:] {
@@ -36,19 +56,7 @@ func splitUnderlaySteps(s string) []underlayStep {
 // the same run kept.
 func TestPrivilegedUnderlayGoldens(t *testing.T) {
 	out := runCaptureWithGswitch(t, "golden/underlay/capture.sh", "S6R_NS=s6r-gsw")
-	wantB, err := os.ReadFile("golden/underlay/steps.txt")
-	if err != nil {
-		t.Fatal(err)
-	}
-	gotB, err := os.ReadFile(filepath.Join(out, "steps.txt"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	want := splitUnderlaySteps(string(wantB))
-	got := splitUnderlaySteps(string(gotB))
-	if len(got) != len(want) {
-		t.Fatalf("gswitch's run has %d steps, OVS's %d", len(got), len(want))
-	}
+	want, got := stepsVsOVS(t, "underlay", out)
 	tunnels := false
 	for i, w := range want {
 		g := got[i]
