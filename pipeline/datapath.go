@@ -710,25 +710,7 @@ func (d *Datapath) AddFlows(specs []FlowSpec, now int64) error {
 	d.mu.Lock()
 	c := d.begin(now)
 	for i := range specs {
-		spec := specs[i]
-		if spec.Table >= NumTables {
-			d.mu.Unlock()
-			return Errorf(OFPFMFC_BAD_TABLE_ID, "table %d is not valid for add", spec.Table)
-		}
-		if err := checkMatch(&spec.Match); err != nil {
-			d.mu.Unlock()
-			return err
-		}
-		ck := newChecker(c.v, &spec.Match, spec.Table, false)
-		if err := ck.instructions(&spec.Inst); err != nil {
-			d.mu.Unlock()
-			return err
-		}
-		d.nextID++
-		f := &flow{spec: spec, id: d.nextID, ops: compileInstructions(&spec.Inst, c.v.meters), created: now, modified: now,
-			groups: ck.groups}
-		f.setDerived()
-		if err := d.addLocked(c, f); err != nil {
+		if _, err := d.addSpecLocked(c, specs[i], now, now); err != nil {
 			d.mu.Unlock()
 			return err
 		}
@@ -737,4 +719,28 @@ func (d *Datapath) AddFlows(specs []FlowSpec, now int64) error {
 	d.mu.Unlock()
 	c.report()
 	return nil
+}
+
+// addSpecLocked checks spec (table, match, instructions) and adds it to c
+// as a new flow created at created and last modified at modified (d.mu
+// held): a bulk load's or a restored state's flow.
+func (d *Datapath) addSpecLocked(c *change, spec FlowSpec, created, modified int64) (*flow, error) {
+	if spec.Table >= NumTables {
+		return nil, Errorf(OFPFMFC_BAD_TABLE_ID, "table %d is not valid for add", spec.Table)
+	}
+	if err := checkMatch(&spec.Match); err != nil {
+		return nil, err
+	}
+	ck := newChecker(c.v, &spec.Match, spec.Table, false)
+	if err := ck.instructions(&spec.Inst); err != nil {
+		return nil, err
+	}
+	d.nextID++
+	f := &flow{spec: spec, id: d.nextID, ops: compileInstructions(&spec.Inst, c.v.meters), created: created, modified: modified,
+		groups: ck.groups}
+	f.setDerived()
+	if err := d.addLocked(c, f); err != nil {
+		return nil, err
+	}
+	return f, nil
 }

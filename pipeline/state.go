@@ -109,31 +109,14 @@ func (d *Datapath) ImportState(st *State, now int64) error {
 	}
 	for i := range st.Flows {
 		fs := &st.Flows[i]
-		spec := fs.Spec
-		if spec.Table >= NumTables {
-			d.mu.Unlock()
-			return Errorf(OFPFMFC_BAD_TABLE_ID, "table %d is not valid for add", spec.Table)
-		}
-		for w := range spec.Match.Value {
-			if spec.Match.Value[w]&^spec.Match.Mask[w] != 0 {
+		for w := range fs.Spec.Match.Value {
+			if fs.Spec.Match.Value[w]&^fs.Spec.Match.Mask[w] != 0 {
 				d.mu.Unlock()
 				return Errorf(OFPBMC_BAD_WILDCARDS, "flow %d: match value bits outside its mask", i)
 			}
 		}
-		if err := checkMatch(&spec.Match); err != nil {
-			d.mu.Unlock()
-			return err
-		}
-		ck := newChecker(c.v, &spec.Match, spec.Table, false)
-		if err := ck.instructions(&spec.Inst); err != nil {
-			d.mu.Unlock()
-			return err
-		}
-		d.nextID++
-		f := &flow{spec: spec, id: d.nextID, ops: compileInstructions(&spec.Inst, c.v.meters),
-			created: now - int64(fs.Age), modified: now - int64(fs.HardAge), groups: ck.groups}
-		f.setDerived()
-		if err := d.addLocked(c, f); err != nil {
+		f, err := d.addSpecLocked(c, fs.Spec, now-int64(fs.Age), now-int64(fs.HardAge))
+		if err != nil {
 			d.mu.Unlock()
 			return err
 		}
