@@ -206,6 +206,78 @@ func legitExchange(ns *netns.NS, addr string, i int) error {
 	})
 }
 
+// floodResult is what floodWithLegit measured.
+type floodResult struct {
+	sent, sendErrs int
+	dur            time.Duration
+	ok, fail       int // legitimate connections
+	during         int // legitimate connections started while the flood ran
+	fails          []string
+}
+
+// floodWithLegit sends frames on the raw socket fd (20 s at most) while
+// workers clients open legitimate connections to legitAddr from the left
+// host (at least legitN in all, and on until the flood ends), and calls
+// watch every 50 ms on the test's goroutine while the flood runs.
+func floodWithLegit(tp *topo, fd int, to *unix.SockaddrLinklayer, frames [][]byte, legitAddr string, legitN, workers int, watch func()) floodResult {
+	var r floodResult
+	var floodDone atomic.Bool
+	floodEnd := make(chan struct{})
+	go func() {
+		defer close(floodEnd)
+		defer floodDone.Store(true)
+		start := time.Now()
+		deadline := start.Add(20 * time.Second)
+		for i := 0; i < len(frames) && time.Now().Before(deadline); i++ {
+			if err := unix.Sendto(fd, frames[i], 0, to); err != nil {
+				r.sendErrs++
+				time.Sleep(time.Millisecond) // a full queue: let it drain
+				continue
+			}
+			r.sent++
+		}
+		r.dur = time.Since(start)
+	}()
+
+	var ok, fail, during, next atomic.Int32
+	var failMu sync.Mutex
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1)) - 1
+				running := !floodDone.Load()
+				if !running && i >= legitN {
+					return
+				}
+				if running {
+					during.Add(1)
+				}
+				if err := legitExchange(tp.L, legitAddr, i); err != nil {
+					fail.Add(1)
+					failMu.Lock()
+					r.fails = append(r.fails, fmt.Sprintf("%d: %v", i, err))
+					failMu.Unlock()
+					continue
+				}
+				ok.Add(1)
+			}
+		}()
+	}
+	for !floodDone.Load() {
+		if watch != nil {
+			watch()
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	<-floodEnd
+	wg.Wait()
+	r.ok, r.fail, r.during = int(ok.Load()), int(fail.Load()), int(during.Load())
+	return r
+}
+
 // TestPrivilegedFloodSYN: a bounded SYN flood (random sources in
 // 203.0.113.0/24, random ports) against zone 7's limit while legitimate TCP
 // connections open and exchange a line in zone 8. Zone 7's count never
@@ -241,72 +313,15 @@ func TestPrivilegedFloodSYN(t *testing.T) {
 		frames[i] = synFrame(src, dst, uint16(1024+rng.Intn(64000)), floodSYNPort, rng.Uint32())
 	}
 
-	var floodDone atomic.Bool
-	var sent, sendErrs int
-	var floodTime time.Duration
-	floodEnd := make(chan struct{})
-	go func() {
-		defer close(floodEnd)
-		defer floodDone.Store(true)
-		start := time.Now()
-		deadline := start.Add(20 * time.Second)
-		for i := 0; i < floodN && time.Now().Before(deadline); i++ {
-			if err := unix.Sendto(fd, frames[i], 0, to); err != nil {
-				sendErrs++
-				time.Sleep(time.Millisecond) // a full queue: let it drain
-				continue
-			}
-			sent++
-		}
-		floodTime = time.Since(start)
-	}()
-
-	var legitOK, legitFail, legitDuring atomic.Int32
-	var failMu sync.Mutex
-	var fails []string
-	// legitWorkers clients at once: at least legitN connections in all, and
-	// on until the flood ends (bounded by the flood's own bound).
-	var next atomic.Int32
-	var legitWG sync.WaitGroup
-	for w := 0; w < legitWorkers; w++ {
-		legitWG.Add(1)
-		go func() {
-			defer legitWG.Done()
-			for {
-				i := int(next.Add(1)) - 1
-				during := !floodDone.Load()
-				if !during && i >= legitN {
-					return
-				}
-				if during {
-					legitDuring.Add(1)
-				}
-				if err := legitExchange(tp.L, legitAddr, i); err != nil {
-					legitFail.Add(1)
-					failMu.Lock()
-					fails = append(fails, fmt.Sprintf("%d: %v", i, err))
-					failMu.Unlock()
-					continue
-				}
-				legitOK.Add(1)
-			}
-		}()
-	}
-	legitEnd := make(chan struct{})
-	go func() { legitWG.Wait(); close(legitEnd) }()
-
-	// Watch zone 7's count while the flood runs.
 	maxCount, polls := 0, 0
-	for !floodDone.Load() {
+	fr := floodWithLegit(tp, fd, to, frames, legitAddr, legitN, legitWorkers, func() {
 		c, _ := zoneCount(t, tp, 7)
 		polls++
 		if c > maxCount {
 			maxCount = c
 		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	<-floodEnd
-	<-legitEnd
+	})
+	sent, sendErrs, floodTime := fr.sent, fr.sendErrs, fr.dur
 	c7, l7 := zoneCount(t, tp, 7)
 	c8, l8 := zoneCount(t, tp, 8)
 	if c7 > maxCount {
@@ -318,7 +333,7 @@ func TestPrivilegedFloodSYN(t *testing.T) {
 	rate := float64(sent) / floodTime.Seconds()
 	t.Logf("SYN flood: %d SYNs offered in %v (%.0f/s, %d send errors), zone 7 limit %d: max count seen %d (%d polls), final %d, dump-conntrack %d; "+
 		"legitimate in zone 8 (limit %d, count %d): %d/%d succeeded (%d started during the flood); gswitch RSS %d kB before, %d kB after, peak %d kB",
-		sent, floodTime.Round(time.Millisecond), rate, sendErrs, l7, maxCount, polls, c7, dump7, l8, c8, legitOK.Load(), legitOK.Load()+legitFail.Load(), legitDuring.Load(), rssBefore, rssAfter, hwm)
+		sent, floodTime.Round(time.Millisecond), rate, sendErrs, l7, maxCount, polls, c7, dump7, l8, c8, fr.ok, fr.ok+fr.fail, fr.during, rssBefore, rssAfter, hwm)
 
 	if tp.sw.Exited() {
 		t.Fatalf("gswitch exited during the flood:\n%s", tp.sw.Output())
@@ -330,8 +345,8 @@ func TestPrivilegedFloodSYN(t *testing.T) {
 		t.Logf("flows:\n%s\nports:\n%s", tp.mustOfctl(t, "-O", "OpenFlow13", "dump-flows"), tp.mustOfctl(t, "-O", "OpenFlow13", "dump-ports"))
 		t.Errorf("zone 7 holds %d connections after %d SYNs: the flood never reached the limit %d", c7, sent, synLimit)
 	}
-	if legitFail.Load() != 0 {
-		t.Errorf("%d of %d legitimate connections failed during the flood:\n%s", legitFail.Load(), legitOK.Load()+legitFail.Load(), strings.Join(fails, "\n"))
+	if fr.fail != 0 {
+		t.Errorf("%d of %d legitimate connections failed during the flood:\n%s", fr.fail, fr.ok+fr.fail, strings.Join(fr.fails, "\n"))
 	}
 	if c8 > legitLimit {
 		t.Errorf("zone 8 count %d passed its limit %d", c8, legitLimit)
@@ -344,5 +359,110 @@ func TestPrivilegedFloodSYN(t *testing.T) {
 	// Still forwarding after the flood.
 	if err := legitExchange(tp.L, legitAddr, legitN); err != nil {
 		t.Errorf("legitimate connection after the flood: %v", err)
+	}
+}
+
+// icmpErrorFrame is an ICMP destination unreachable (port unreachable) from
+// router to the left host, sent on the right host's wire, quoting a UDP or
+// TCP packet from the left host to quotedDst:dport from sport.
+func icmpErrorFrame(router, left, quotedDst net.IP, proto byte, sport, dport uint16, id uint16) []byte {
+	inner := make([]byte, 28)
+	inner[0] = 0x45
+	binary.BigEndian.PutUint16(inner[2:], 60)
+	binary.BigEndian.PutUint16(inner[4:], id)
+	inner[8] = 64
+	inner[9] = proto
+	copy(inner[12:16], left.To4())
+	copy(inner[16:20], quotedDst.To4())
+	binary.BigEndian.PutUint16(inner[10:], csum16(0, inner[:20]))
+	binary.BigEndian.PutUint16(inner[20:], sport)
+	binary.BigEndian.PutUint16(inner[22:], dport)
+	icmp := make([]byte, 8+len(inner))
+	icmp[0], icmp[1] = 3, 3
+	copy(icmp[8:], inner)
+	binary.BigEndian.PutUint16(icmp[2:], csum16(0, icmp))
+	f := ethIPv4(router, left, 1, id, 0, icmp)
+	// From the right host's MAC to the left host's.
+	copy(f[0:6], []byte{2, 0, 0, 0, 1, 1})
+	copy(f[6:12], []byte{2, 0, 0, 0, 2, 1})
+	return f
+}
+
+// TestPrivilegedFloodICMPErrors: a bounded flood of ICMP errors from the
+// outside quoting random UDP/TCP tuples of the inside host (none of them a
+// connection) through the firewall, tracked in zone 9, while legitimate TCP
+// connections in zone 8 open and exchange a line. Every error is +inv and
+// dropped by the +inv rule, none is +rel, no connection is created, every
+// legitimate connection succeeds and gswitch's memory stays bounded.
+func TestPrivilegedFloodICMPErrors(t *testing.T) {
+	const (
+		floodN       = 50000
+		legitN       = 100
+		legitWorkers = 10
+	)
+	tp := newTopo(t, "s7f-icmp", "s7ficmp1", "s7ficmp2")
+	tp.mustOfctl(t, "-O", "OpenFlow13", "add-flows", filepath.Join("testdata", "flood.flows"))
+	for _, f := range []string{
+		"table=0,priority=100,icmp,actions=ct(zone=9,table=1)",
+		"table=1,priority=110,ct_state=+trk+inv,icmp,actions=drop",
+		"table=1,priority=105,ct_state=+trk+rel,icmp,in_port=2,actions=output:1",
+	} {
+		tp.mustOfctl(t, "-O", "OpenFlow13", "add-flow", f)
+	}
+	echoServer(t, tp.R, floodLegitPort)
+	pid := switchPID(t, tp)
+	legitAddr := net.JoinHostPort(ip4R, strconv.Itoa(floodLegitPort))
+	if err := legitExchange(tp.L, legitAddr, -1); err != nil {
+		t.Fatalf("legitimate connection before the flood: %v", err)
+	}
+	rssBefore := procStatusKB(t, pid, "VmRSS")
+
+	fd, to := rawSocket(t, tp.R, "r1")
+	left := net.ParseIP(ip4L)
+	rng := rand.New(rand.NewSource(3))
+	frames := make([][]byte, floodN)
+	for i := range frames {
+		router := net.IPv4(203, 0, 113, byte(1+rng.Intn(254)))
+		quoted := net.IPv4(203, 0, 113, byte(1+rng.Intn(254)))
+		proto := byte(17)
+		if i%2 == 1 {
+			proto = 6
+		}
+		frames[i] = icmpErrorFrame(router, left, quoted, proto, uint16(1024+rng.Intn(64000)), uint16(1+rng.Intn(65535)), uint16(i))
+	}
+	maxNew := 0
+	fr := floodWithLegit(tp, fd, to, frames, legitAddr, legitN, legitWorkers, func() {
+		if n := strings.Count(tp.appctl(t, "dpctl/dump-conntrack", "zone=9"), "\n"); n > maxNew {
+			maxNew = n
+		}
+	})
+	flows := tp.mustOfctl(t, "-O", "OpenFlow13", "dump-flows")
+	seen := nPackets(t, flows, "priority=100,icmp actions=ct(table=1,zone=9)")
+	inv := nPackets(t, flows, "ct_state=+inv+trk,icmp")
+	rel := nPackets(t, flows, "ct_state=+rel+trk,icmp")
+	zone9 := strings.Count(tp.appctl(t, "dpctl/dump-conntrack", "zone=9"), "\n")
+	zone8 := strings.Count(tp.appctl(t, "dpctl/dump-conntrack", "zone=8"), "\n")
+	nconns, _ := strconv.Atoi(strings.TrimSpace(tp.appctl(t, "dpctl/ct-get-nconns")))
+	rssAfter := procStatusKB(t, pid, "VmRSS")
+	hwm := procStatusKB(t, pid, "VmHWM")
+	t.Logf("ICMP error flood: %d errors offered in %v (%.0f/s, %d send errors), %d reached conntrack: %d +inv, %d +rel; connections in zone 9 %d (max seen %d), all zones %d (zone 8 %d); "+
+		"legitimate: %d/%d succeeded (%d started during the flood); gswitch RSS %d kB before, %d kB after, peak %d kB",
+		fr.sent, fr.dur.Round(time.Millisecond), float64(fr.sent)/fr.dur.Seconds(), fr.sendErrs, seen, inv, rel, zone9, maxNew, nconns, zone8,
+		fr.ok, fr.ok+fr.fail, fr.during, rssBefore, rssAfter, hwm)
+
+	if tp.sw.Exited() {
+		t.Fatalf("gswitch exited during the flood:\n%s", tp.sw.Output())
+	}
+	if seen == 0 || inv != seen || rel != 0 {
+		t.Errorf("ICMP errors through conntrack: %d, +inv %d, +rel %d: want all +inv\n%s", seen, inv, rel, flows)
+	}
+	if zone9 != 0 || maxNew != 0 || nconns != zone8 {
+		t.Errorf("the ICMP errors created connections: zone 9 %d (max seen %d), all zones %d, legitimate zone 8 %d", zone9, maxNew, nconns, zone8)
+	}
+	if fr.fail != 0 {
+		t.Errorf("%d of %d legitimate connections failed during the flood:\n%s", fr.fail, fr.ok+fr.fail, strings.Join(fr.fails, "\n"))
+	}
+	if hwm-rssBefore > 256*1024 {
+		t.Errorf("gswitch's peak RSS grew by %d kB during the flood (before %d kB, peak %d kB)", hwm-rssBefore, rssBefore, hwm)
 	}
 }
