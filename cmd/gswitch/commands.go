@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net"
 	"reflect"
+	"runtime"
 	"sort"
 	"strings"
 
@@ -71,6 +72,9 @@ func (s *Switch) showText() string {
 		}
 	}
 	b.WriteString(s.samplers.Show())
+	// The process's goroutines: each OpenFlow or control connection has
+	// its own, so a leak from peers that come and go shows here.
+	fmt.Fprintf(&b, "process: %d goroutines\n", runtime.NumGoroutine())
 	return b.String()
 }
 

@@ -32,6 +32,9 @@ func TestOpenFlowQueueDropsShown(t *testing.T) {
 	if got := s.showText(); !strings.Contains(got, "  OpenFlow queue drops: packet-ins 3, connections closed on a full queue 1\n") {
 		t.Errorf("show lacks the queue drops:\n%s", got)
 	}
+	if got := s.showText(); !regexp.MustCompile(`(?m)^process: [1-9]\d* goroutines$`).MatchString(got) {
+		t.Errorf("show lacks the goroutine count:\n%s", got)
+	}
 	cov := s.coverageText()
 	for _, re := range []string{`(?m)^rconn_overflow +3$`, `(?m)^ofconn_send_queue_full +1$`} {
 		if !regexp.MustCompile(re).MatchString(cov) {
