@@ -466,3 +466,181 @@ func TestPrivilegedFloodICMPErrors(t *testing.T) {
 		t.Errorf("gswitch's peak RSS grew by %d kB during the flood (before %d kB, peak %d kB)", hwm-rssBefore, rssBefore, hwm)
 	}
 }
+
+const floodFragPort = 19952 // the legitimate UDP echo service (zone 10)
+
+// udpEchoServer echoes every datagram to UDP port in ns.
+func udpEchoServer(t *testing.T, ns *netns.NS, port int) {
+	t.Helper()
+	var pc net.PacketConn
+	if err := ns.Do(func() (err error) {
+		pc, err = net.ListenPacket("udp4", fmt.Sprintf(":%d", port))
+		return err
+	}); err != nil {
+		t.Fatalf("listen udp %d in %s: %v", port, ns.Name, err)
+	}
+	done := make(chan struct{})
+	t.Cleanup(func() { pc.Close(); <-done })
+	go func() {
+		defer close(done)
+		buf := make([]byte, 65536)
+		for {
+			n, from, err := pc.ReadFrom(buf)
+			if err != nil {
+				return
+			}
+			pc.WriteTo(buf[:n], from)
+		}
+	}()
+}
+
+// fragExchange sends a size-byte UDP datagram (fragmented on the 1500-byte
+// wire) from ns to addr and waits 2 s at most for its echo.
+func fragExchange(ns *netns.NS, addr string, size, i int) error {
+	return ns.Do(func() error {
+		c, err := net.Dial("udp4", addr)
+		if err != nil {
+			return err
+		}
+		defer c.Close()
+		c.SetDeadline(time.Now().Add(2 * time.Second))
+		msg := make([]byte, size)
+		copy(msg, fmt.Sprintf("fragmented %d", i))
+		if _, err := c.Write(msg); err != nil {
+			return err
+		}
+		got := make([]byte, size+1)
+		n, err := c.Read(got)
+		if err != nil {
+			return err
+		}
+		if n != size || string(got[:n]) != string(msg) {
+			return fmt.Errorf("echo of %d bytes differs (%d bytes)", size, n)
+		}
+		return nil
+	})
+}
+
+// numFrags returns ipf-get-status's "num frag" and "max num frags".
+func numFrags(t *testing.T, tp *topo) (n, max int) {
+	t.Helper()
+	out := tp.appctl(t, "dpctl/ipf-get-status")
+	m := regexp.MustCompile(`max num frags \(v4/v6\): (\d+)\s+num frag: (\d+)`).FindStringSubmatch(out)
+	if m == nil {
+		t.Fatalf("ipf-get-status: %q", out)
+	}
+	max, _ = strconv.Atoi(m[1])
+	n, _ = strconv.Atoi(m[2])
+	return n, max
+}
+
+// TestPrivilegedFloodFragments: a bounded flood of first IPv4 fragments
+// (100,000: 20,000 distinct ones five times over; 1,500-byte UDP fragments from random sources in 203.0.113.0/24 whose
+// datagrams never complete) against ipf-set-max-nfrags 500 while
+// legitimate TCP connections (unfragmented, zone 8) open and exchange a
+// line. The number of held fragments never passes the limit, every
+// legitimate TCP connection succeeds, and gswitch's memory stays bounded.
+// As in OVS 3.1, a full table refuses new fragments until the held ones
+// expire (15 s): fragmented legitimate UDP (3,000-byte datagrams, zone 10)
+// passes before the flood and again after that expiry (30 s at most);
+// how many passed during the flood is logged.
+func TestPrivilegedFloodFragments(t *testing.T) {
+	const (
+		maxFrags     = 500
+		distinct     = 20000 // distinct fragments, each sent 5 times
+		floodN       = 5 * distinct
+		legitN       = 100
+		legitWorkers = 10
+		fragSize     = 3000
+	)
+	tp := newTopo(t, "s7f-frag", "s7ffrag1", "s7ffrag2")
+	tp.mustOfctl(t, "-O", "OpenFlow13", "add-flows", filepath.Join("testdata", "flood.flows"))
+	for _, f := range []string{
+		"table=0,priority=90,udp,actions=ct(zone=10,table=1)",
+		// No port match: a datagram's later fragments have none.
+		"table=1,priority=100,udp,in_port=1,ct_state=+trk+new,actions=ct(commit,zone=10),output:2",
+	} {
+		tp.mustOfctl(t, "-O", "OpenFlow13", "add-flow", f)
+	}
+	tp.appctl(t, "dpctl/ipf-set-max-nfrags", strconv.Itoa(maxFrags))
+	echoServer(t, tp.R, floodLegitPort)
+	udpEchoServer(t, tp.R, floodFragPort)
+	pid := switchPID(t, tp)
+	legitAddr := net.JoinHostPort(ip4R, strconv.Itoa(floodLegitPort))
+	fragAddr := net.JoinHostPort(ip4R, strconv.Itoa(floodFragPort))
+	if err := legitExchange(tp.L, legitAddr, -1); err != nil {
+		t.Fatalf("legitimate TCP before the flood: %v", err)
+	}
+	if err := fragExchange(tp.L, fragAddr, fragSize, -1); err != nil {
+		t.Fatalf("fragmented UDP before the flood: %v\n%s\n%s\n%s", err, tp.appctl(t, "dpctl/ipf-get-status", "-m"), tp.mustOfctl(t, "-O", "OpenFlow13", "dump-flows"), tp.mustOfctl(t, "dump-ports"))
+	}
+	rssBefore := procStatusKB(t, pid, "VmRSS")
+
+	fd, to := rawSocket(t, tp.L, "l1")
+	dst := net.ParseIP(ip4R)
+	rng := rand.New(rand.NewSource(5))
+	frames := make([][]byte, floodN)
+	for i := range frames {
+		if i >= distinct {
+			frames[i] = frames[i%distinct]
+			continue
+		}
+		src := net.IPv4(203, 0, 113, byte(1+rng.Intn(254)))
+		// A first fragment (MF, offset 0) of a UDP datagram said to be
+		// longer: 8 bytes of UDP header and 1472 of data.
+		udp := make([]byte, 1480)
+		binary.BigEndian.PutUint16(udp[0:], uint16(1024+rng.Intn(64000)))
+		binary.BigEndian.PutUint16(udp[2:], floodFragPort)
+		binary.BigEndian.PutUint16(udp[4:], 3008)
+		frames[i] = ethIPv4(src, dst, 17, uint16(rng.Intn(65536)), 0x2000, udp)
+	}
+	maxSeen, polls, fragDuringOK, fragDuringTried := 0, 0, 0, 0
+	fr := floodWithLegit(tp, fd, to, frames, legitAddr, legitN, legitWorkers, func() {
+		n, _ := numFrags(t, tp)
+		polls++
+		if n > maxSeen {
+			maxSeen = n
+		}
+		if polls%4 == 0 {
+			fragDuringTried++
+			if fragExchange(tp.L, fragAddr, fragSize, polls) == nil {
+				fragDuringOK++
+			}
+		}
+	})
+	nAfter, max := numFrags(t, tp)
+	if nAfter > maxSeen {
+		maxSeen = nAfter
+	}
+	status := tp.appctl(t, "dpctl/ipf-get-status")
+	start := time.Now()
+	recovered := netns.Eventually(30*time.Second, func() bool { return fragExchange(tp.L, fragAddr, fragSize, 0) == nil })
+	recovery := time.Since(start)
+	rssAfter := procStatusKB(t, pid, "VmRSS")
+	hwm := procStatusKB(t, pid, "VmHWM")
+	t.Logf("fragment flood: %d first fragments offered in %v (%.0f/s, %d send errors), max num frags %d: max held seen %d (%d polls), held after %d; "+
+		"legitimate TCP: %d/%d succeeded (%d started during the flood); fragmented UDP during the flood: %d/%d; after: passes again %v after the flood ended (%v); "+
+		"gswitch RSS %d kB before, %d kB after, peak %d kB\nipf-get-status after the flood:\n%s",
+		fr.sent, fr.dur.Round(time.Millisecond), float64(fr.sent)/fr.dur.Seconds(), fr.sendErrs, max, maxSeen, polls, nAfter,
+		fr.ok, fr.ok+fr.fail, fr.during, fragDuringOK, fragDuringTried, recovery.Round(100*time.Millisecond), recovered,
+		rssBefore, rssAfter, hwm, status)
+
+	if tp.sw.Exited() {
+		t.Fatalf("gswitch exited during the flood:\n%s", tp.sw.Output())
+	}
+	if maxSeen > maxFrags {
+		t.Errorf("held fragments passed the limit %d: %d", maxFrags, maxSeen)
+	}
+	if maxSeen < maxFrags/2 {
+		t.Errorf("the flood held only %d fragments: it never pressed the limit %d", maxSeen, maxFrags)
+	}
+	if fr.fail != 0 {
+		t.Errorf("%d of %d legitimate TCP connections failed during the flood:\n%s", fr.fail, fr.ok+fr.fail, strings.Join(fr.fails, "\n"))
+	}
+	if !recovered {
+		t.Errorf("fragmented UDP still fails 30 s after the flood:\n%s", tp.appctl(t, "dpctl/ipf-get-status"))
+	}
+	if hwm-rssBefore > 256*1024 {
+		t.Errorf("gswitch's peak RSS grew by %d kB during the flood (before %d kB, peak %d kB)", hwm-rssBefore, rssBefore, hwm)
+	}
+}
