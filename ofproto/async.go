@@ -268,7 +268,7 @@ func (c *conn) sendFlowRemoved(fr *pipeline.FlowRemoved, cache *encCache) {
 		}
 		cache.put(key, b)
 	}
-	c.enqueue(b, false)
+	c.enqueueFlowRemoved(b)
 }
 
 // encodeFlowRemoved is a flow-removed message for version: NXT_FLOW_REMOVED

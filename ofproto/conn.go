@@ -410,11 +410,30 @@ func (c *conn) enqueue(b []byte, wait bool) bool {
 // on queue overflow).
 func (c *conn) enqueueDroppable(b []byte) {
 	s := c.srv
-	if len(c.out) >= cap(c.out)*3/4 || c.queued.Load()+int64(len(b)) > int64(s.cfg.SendQueueBytes)*3/4 {
+	if c.overBound(b, 3, 4) {
 		s.Stats.PacketInDropped.Add(1)
 		return
 	}
 	c.enqueue(b, false)
+}
+
+// enqueueFlowRemoved queues a flow-removed unless the queue is over 7/8
+// full (in messages or bytes), in which case it is dropped and counted: a
+// controller that stops reading keeps its connection (and the last eighth
+// of its queue for replies) while flow expiries go on.
+func (c *conn) enqueueFlowRemoved(b []byte) {
+	if c.overBound(b, 7, 8) {
+		c.srv.Stats.FlowRemovedDropped.Add(1)
+		return
+	}
+	c.enqueue(b, false)
+}
+
+// overBound reports whether queueing b would take the queue past num/den
+// of its bound in messages or in bytes.
+func (c *conn) overBound(b []byte, num, den int) bool {
+	return len(c.out) >= cap(c.out)*num/den ||
+		c.queued.Load()+int64(len(b)) > int64(c.srv.cfg.SendQueueBytes)*int64(num)/int64(den)
 }
 
 func (c *conn) writeLoop() {

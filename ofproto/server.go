@@ -64,9 +64,11 @@ type ServerStats struct {
 	Errors          atomic.Uint64 // OFPT_ERROR replies sent
 	QueueOverflows  atomic.Uint64 // connections closed because their queue was full
 	PacketInDropped atomic.Uint64 // packet-ins dropped because a queue was full
-	ProbeTimeouts   atomic.Uint64
-	MsgsIn          atomic.Uint64 // messages received
-	MsgsOut         atomic.Uint64 // messages sent (written to the connection)
+	// flow-removed messages dropped because a queue was (7/8) full
+	FlowRemovedDropped atomic.Uint64
+	ProbeTimeouts      atomic.Uint64
+	MsgsIn             atomic.Uint64 // messages received
+	MsgsOut            atomic.Uint64 // messages sent (written to the connection)
 }
 
 var _ pipeline.PacketInSink = (*Server)(nil)

@@ -57,8 +57,8 @@ func (s *Switch) showText() string {
 		fmt.Fprintf(&b, "  conntrack: %d connections (max %d)\n", s.tracker.Count(), s.tracker.MaxConns())
 		fmt.Fprintf(&b, "  OpenFlow connections: %d\n", br.OpenFlow().NumConns())
 		ofs := &br.OpenFlow().Stats
-		fmt.Fprintf(&b, "  OpenFlow queue drops: packet-ins %d, connections closed on a full queue %d\n",
-			ofs.PacketInDropped.Load(), ofs.QueueOverflows.Load())
+		fmt.Fprintf(&b, "  OpenFlow queue drops: packet-ins %d, flow-removed %d, connections closed on a full queue %d\n",
+			ofs.PacketInDropped.Load(), ofs.FlowRemovedDropped.Load(), ofs.QueueOverflows.Load())
 		for _, p := range br.Ports() {
 			state := "up"
 			if !p.Up {

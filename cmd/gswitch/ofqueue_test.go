@@ -28,21 +28,22 @@ func TestOpenFlowQueueDropsShown(t *testing.T) {
 
 	st := &br.OpenFlow().Stats
 	st.PacketInDropped.Add(3)
+	st.FlowRemovedDropped.Add(2)
 	st.QueueOverflows.Add(1)
-	if got := s.showText(); !strings.Contains(got, "  OpenFlow queue drops: packet-ins 3, connections closed on a full queue 1\n") {
+	if got := s.showText(); !strings.Contains(got, "  OpenFlow queue drops: packet-ins 3, flow-removed 2, connections closed on a full queue 1\n") {
 		t.Errorf("show lacks the queue drops:\n%s", got)
 	}
 	if got := s.showText(); !regexp.MustCompile(`(?m)^process: [1-9]\d* goroutines$`).MatchString(got) {
 		t.Errorf("show lacks the goroutine count:\n%s", got)
 	}
 	cov := s.coverageText()
-	for _, re := range []string{`(?m)^rconn_overflow +3$`, `(?m)^ofconn_send_queue_full +1$`} {
+	for _, re := range []string{`(?m)^rconn_overflow +5$`, `(?m)^ofconn_send_queue_full +1$`} {
 		if !regexp.MustCompile(re).MatchString(cov) {
 			t.Errorf("coverage lacks %s:\n%s", re, cov)
 		}
 	}
 	show := newCoverage(s).show()
-	for _, re := range []string{`(?m)^rconn_overflow .* total: 3$`, `(?m)^ofconn_send_queue_full .* total: 1$`} {
+	for _, re := range []string{`(?m)^rconn_overflow .* total: 5$`, `(?m)^ofconn_send_queue_full .* total: 1$`} {
 		if !regexp.MustCompile(re).MatchString(show) {
 			t.Errorf("coverage/show lacks %s:\n%s", re, show)
 		}

@@ -195,14 +195,15 @@ func (s *Switch) bridge(name string) *datapath.Bridge {
 
 // pipelineCounters sums the bridges' pipeline counters.
 // ofprotoCounters are the OpenFlow connections' drop counters over every
-// bridge: rconn_overflow (OVS's name) counts the packet-ins dropped because
-// a controller's queue was at its bound, ofconn_send_queue_full the
-// connections closed because a message that cannot be dropped did not fit.
+// bridge: rconn_overflow (OVS's name) counts the packet-ins and
+// flow-removed messages dropped because a controller's queue was at their
+// bound, ofconn_send_queue_full the connections closed because a message
+// that cannot be dropped did not fit.
 func (s *Switch) ofprotoCounters() map[string]uint64 {
 	m := map[string]uint64{"rconn_overflow": 0, "ofconn_send_queue_full": 0}
 	for _, br := range s.bridges() {
 		st := &br.OpenFlow().Stats
-		m["rconn_overflow"] += st.PacketInDropped.Load()
+		m["rconn_overflow"] += st.PacketInDropped.Load() + st.FlowRemovedDropped.Load()
 		m["ofconn_send_queue_full"] += st.QueueOverflows.Load()
 	}
 	return m
