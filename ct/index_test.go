@@ -282,7 +282,11 @@ func TestIndexSpread(t *testing.T) {
 	if entries != 40000 {
 		t.Fatalf("%d index entries, want 40000", entries)
 	}
-	if mean := float64(dist) / float64(entries); mean > 2 || worst > 48 {
+	// The seed is random, so the longest run varies: 300 runs here had
+	// worst 37, a CI run 49 (mean 0.95). Keys piled into one run, the
+	// failure this guards against, put the mean far above 2 and the worst
+	// in the thousands.
+	if mean := float64(dist) / float64(entries); mean > 2 || worst > 128 {
 		t.Fatalf("entries sit %.2f slots from home on average, %d at worst", mean, worst)
 	}
 }
