@@ -53,7 +53,7 @@ test-ovn: deps build
 
 test: deps unit privileged
 
-# make test-ovs: the differential tests of OVS_TESTS (about 8 minutes).
+# make test-ovs: the differential tests of OVS_TESTS (about 10 minutes).
 test-ovs: deps build
 	GSWITCH_PRIV=1 GSWITCH_BIN=$(CURDIR)/$(BIN) $(GO) test -count=1 -p 1 -timeout 30m -run '$(OVS_TESTS)' ./...
 
