@@ -278,6 +278,20 @@ func floodWithLegit(tp *topo, fd int, to *unix.SockaddrLinklayer, frames [][]byt
 	return r
 }
 
+// legitBefore starts the legitimate clients' echo server on the right,
+// checks one exchange through the switch before any flood, and returns the
+// switch's PID and the server's address.
+func legitBefore(t *testing.T, tp *topo) (pid int, legitAddr string) {
+	t.Helper()
+	echoServer(t, tp.R, floodLegitPort)
+	pid = switchPID(t, tp)
+	legitAddr = net.JoinHostPort(ip4R, strconv.Itoa(floodLegitPort))
+	if err := legitExchange(tp.L, legitAddr, -1); err != nil {
+		t.Fatalf("legitimate connection before the flood: %v", err)
+	}
+	return pid, legitAddr
+}
+
 // TestPrivilegedFloodSYN: a bounded SYN flood (random sources in
 // 203.0.113.0/24, random ports) against zone 7's limit while legitimate TCP
 // connections open and exchange a line in zone 8. Zone 7's count never
@@ -296,12 +310,7 @@ func TestPrivilegedFloodSYN(t *testing.T) {
 	tp := newTopo(t, "s7f-syn", "s7fsyn1", "s7fsyn2")
 	tp.mustOfctl(t, "-O", "OpenFlow13", "add-flows", filepath.Join("testdata", "flood.flows"))
 	tp.appctl(t, "dpctl/ct-set-limits", fmt.Sprintf("zone=7,limit=%d", synLimit), fmt.Sprintf("zone=8,limit=%d", legitLimit))
-	echoServer(t, tp.R, floodLegitPort)
-	pid := switchPID(t, tp)
-	legitAddr := net.JoinHostPort(ip4R, strconv.Itoa(floodLegitPort))
-	if err := legitExchange(tp.L, legitAddr, -1); err != nil {
-		t.Fatalf("legitimate connection before the flood: %v", err)
-	}
+	pid, legitAddr := legitBefore(t, tp)
 	rssBefore := procStatusKB(t, pid, "VmRSS")
 
 	fd, to := rawSocket(t, tp.L, "l1")
@@ -409,12 +418,7 @@ func TestPrivilegedFloodICMPErrors(t *testing.T) {
 	} {
 		tp.mustOfctl(t, "-O", "OpenFlow13", "add-flow", f)
 	}
-	echoServer(t, tp.R, floodLegitPort)
-	pid := switchPID(t, tp)
-	legitAddr := net.JoinHostPort(ip4R, strconv.Itoa(floodLegitPort))
-	if err := legitExchange(tp.L, legitAddr, -1); err != nil {
-		t.Fatalf("legitimate connection before the flood: %v", err)
-	}
+	pid, legitAddr := legitBefore(t, tp)
 	rssBefore := procStatusKB(t, pid, "VmRSS")
 
 	fd, to := rawSocket(t, tp.R, "r1")
@@ -563,14 +567,9 @@ func TestPrivilegedFloodFragments(t *testing.T) {
 		tp.mustOfctl(t, "-O", "OpenFlow13", "add-flow", f)
 	}
 	tp.appctl(t, "dpctl/ipf-set-max-nfrags", strconv.Itoa(maxFrags))
-	echoServer(t, tp.R, floodLegitPort)
 	udpEchoServer(t, tp.R, floodFragPort)
-	pid := switchPID(t, tp)
-	legitAddr := net.JoinHostPort(ip4R, strconv.Itoa(floodLegitPort))
+	pid, legitAddr := legitBefore(t, tp)
 	fragAddr := net.JoinHostPort(ip4R, strconv.Itoa(floodFragPort))
-	if err := legitExchange(tp.L, legitAddr, -1); err != nil {
-		t.Fatalf("legitimate TCP before the flood: %v", err)
-	}
 	if err := fragExchange(tp.L, fragAddr, fragSize, -1); err != nil {
 		t.Fatalf("fragmented UDP before the flood: %v\n%s\n%s\n%s", err, tp.appctl(t, "dpctl/ipf-get-status", "-m"), tp.mustOfctl(t, "-O", "OpenFlow13", "dump-flows"), tp.mustOfctl(t, "dump-ports"))
 	}
