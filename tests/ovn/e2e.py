@@ -28,14 +28,20 @@ import sys
 import time
 
 
-def serve(port, name, seconds, pidfile):
+def listener(port, backlog, pidfile):
+    """Writes our PID to pidfile and listens on port, IPv4 and IPv6."""
     with open(pidfile, "w") as f:
         f.write("%d\n" % os.getpid())
     s = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
     s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
     s.bind(("::", port))
-    s.listen(64)
+    s.listen(backlog)
+    return s
+
+
+def serve(port, name, seconds, pidfile):
+    s = listener(port, 64, pidfile)
     end = time.time() + seconds
     while time.time() < end:
         s.settimeout(max(0.1, end - time.time()))
@@ -54,13 +60,7 @@ def serve(port, name, seconds, pidfile):
 
 
 def sink(port, seconds, pidfile):
-    with open(pidfile, "w") as f:
-        f.write("%d\n" % os.getpid())
-    s = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
-    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
-    s.bind(("::", port))
-    s.listen(8)
+    s = listener(port, 8, pidfile)
     end = time.time() + seconds
     while time.time() < end:
         s.settimeout(max(0.1, end - time.time()))
