@@ -13,9 +13,9 @@ BIN := bin/gswitch
 # ovs-ofctl/ovs-appctl are the clients; the rest are traffic tools).
 DEB_PKGS := openvswitch-common openvswitch-switch iproute2 iputils-ping prometheus \
 	netcat-openbsd python3 python3-os-ken tcpdump iperf3 ethtool nftables \
-	curl lftp python3-pyftpdlib tftpd-hpa tftp-hpa tshark nfdump jq ovn-central ovn-host
+	curl lftp python3-pyftpdlib tftpd-hpa tftp-hpa tshark nfdump jq ovn-central ovn-host conntrack
 
-.PHONY: all build deps test test-ovs test-ovn unit privileged demo demo-db bench bench-tunnel clean fuzz-seeds conformance install uninstall
+.PHONY: all build deps test test-ovs test-ovn unit privileged demo demo-db bench bench-tunnel bench-netns clean fuzz-seeds conformance install uninstall
 
 all: build
 
@@ -84,6 +84,12 @@ bench: build
 # script's header). ROUNDS interleaved rounds; docs/bench/RESULTS.md.
 bench-tunnel: build
 	tests/bench-tunnel.sh $(or $(ROUNDS),3)
+
+# The whole-switch measurement: gswitch-ct against OVS 3.1 userspace (TSO) and the kernel,
+# the L2 adapter against the kernel bridge (../shared/bench/netns-bench.sh; ROUNDS
+# interleaved rounds; medians and the switch's CPU per Gb/s and per Mpps).
+bench-netns: build
+	tests/bench-netns.sh $(or $(ROUNDS),3)
 
 # make install [PREFIX=/usr/local] [DESTDIR=...]: gswitch in $(SBINDIR), its
 # ovs-ctl (scripts/gswitch-ctl) in $(PKGDATADIR)/scripts, and the systemd unit
