@@ -15,7 +15,7 @@ DEB_PKGS := openvswitch-common openvswitch-switch iproute2 iputils-ping promethe
 	netcat-openbsd python3 python3-os-ken tcpdump iperf3 ethtool nftables \
 	curl lftp python3-pyftpdlib tftpd-hpa tftp-hpa tshark nfdump jq ovn-central ovn-host conntrack
 
-.PHONY: all build deps test test-ovs test-ovn unit privileged demo demo-db bench bench-tunnel bench-netns clean fuzz-seeds conformance install uninstall
+.PHONY: all build deps test test-ovs test-ovn unit privileged demo demo-db bench bench-tunnel bench-netns clean fuzz-seeds fuzz-campaign conformance install uninstall
 
 all: build
 
@@ -78,6 +78,18 @@ demo-db: deps build
 
 bench: build
 	$(GO) test -run '^$$' -bench . -benchmem ./packet/ ./ct/... ./pipeline/ ./nxm/ ./ofproto/
+
+# Every fuzz target over its seed corpus (testdata/fuzz and f.Add), as unit
+# already does among the other tests.
+fuzz-seeds:
+	$(GO) test -count=1 -run '^Fuzz' ./...
+
+# make fuzz-campaign [FUZZTIME=45s] [PARALLEL=1] [TARGETS=regexp]: each fuzz
+# target fuzzed in turn (not in make test); a Markdown table of executions,
+# new inputs and crashers; fails when a target does (tests/fuzz-campaign.sh,
+# docs/FUZZING.md).
+fuzz-campaign:
+	FUZZTIME=$(or $(FUZZTIME),45s) PARALLEL=$(or $(PARALLEL),1) TARGETS='$(or $(TARGETS),.)' tests/fuzz-campaign.sh
 
 # Two chassis joined by Geneve, gswitch vs OVS 3.1 userspace (root; needs
 # iperf3, jq, openvswitch-switch and the netns bench's gsbload: see the

@@ -63,14 +63,25 @@ func TestLinkWatcherHandle(t *testing.T) {
 }
 
 // FuzzNetlinkLink: any datagram from the routing socket is parsed without a
-// panic or a loop.
+// panic or a loop; it reports at most one change per message, each with a
+// name, and the watcher holds at most one link per message.
 func FuzzNetlinkLink(f *testing.F) {
 	f.Add(nlLink(unix.RTM_NEWLINK, 3, unix.IFF_UP|unix.IFF_RUNNING, "veth0"))
 	f.Add(append(nlLink(unix.RTM_DELLINK, 3, 0, "x"), nlLink(unix.NLMSG_DONE, 0, 0, "")...))
 	f.Add([]byte{})
 	f.Fuzz(func(t *testing.T, b []byte) {
-		w := &LinkWatcher{fn: func(string, bool) {}, state: map[int32]linkState{}}
+		evs := 0
+		w := &LinkWatcher{fn: func(name string, _ bool) {
+			if name == "" {
+				t.Fatal("a change reported without a name")
+			}
+			evs++
+		}, state: map[int32]linkState{}}
 		w.handle(b, true)
+		msgs := len(b) / unix.NLMSG_HDRLEN
+		if evs > msgs || len(w.state) > msgs {
+			t.Fatalf("%d changes reported, %d links held, from %d bytes", evs, len(w.state), len(b))
+		}
 	})
 }
 

@@ -66,8 +66,9 @@ func (s *Switch) saveState() error {
 // into the bridges and the tracker (none of them forwarding yet). A
 // state that does not decode is set aside with an error logged, and the
 // switch starts clean; nothing is half-loaded: every section is decoded
-// before anything is imported, and ct checks its table before it
-// changes anything.
+// before anything is imported, ct checks its table before it changes
+// anything, and a bridge is put back as it was when a later part is
+// refused (FuzzRestoreState).
 func (s *Switch) restoreState() {
 	dir := s.cfg.StateDir
 	if dir == "" {
@@ -120,11 +121,42 @@ func (s *Switch) importState(secs statefile.Sections) error {
 		}
 		brs = append(brs, brState{br.Pipeline(), st})
 	}
+	// The bridges go first, then ct, which checks everything before it
+	// changes anything; a bridge refuses its flows whole but keeps the
+	// groups and meters it added before an error. So on any error each
+	// bridge touched is put back as it was (flows, groups, meters).
 	now := s.Now()
+	var undo []brState
 	for _, x := range brs {
-		if err := x.dp.ImportState(x.st, now); err != nil {
-			return err
+		var old *pipeline.State
+		if old, err = x.dp.ExportState(now); err != nil {
+			break
+		}
+		undo = append(undo, brState{x.dp, old})
+		if err = x.dp.ImportState(x.st, now); err != nil {
+			break
 		}
 	}
-	return s.tracker.ImportState(cst, now)
+	if err == nil {
+		if err = s.tracker.ImportState(cst, now); err == nil {
+			return nil
+		}
+	}
+	for _, x := range undo {
+		if rerr := putBack(x.dp, x.st, now); rerr != nil {
+			s.log.Error("bridge not put back as it was after a refused state", zap.Error(rerr))
+		}
+	}
+	return err
+}
+
+// putBack replaces a datapath's flows, groups and meters with old's.
+func putBack(dp *pipeline.Datapath, old *pipeline.State, now int64) error {
+	if err := dp.GroupMod(pipeline.GroupDelete, &pipeline.GroupSpec{ID: pipeline.GroupAll}); err != nil {
+		return err
+	}
+	if err := dp.MeterMod(pipeline.MeterDelete, &pipeline.MeterSpec{ID: pipeline.MeterAll}, now); err != nil {
+		return err
+	}
+	return dp.ImportState(old, now)
 }
