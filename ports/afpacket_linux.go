@@ -3,6 +3,7 @@ package ports
 import (
 	"errors"
 	"fmt"
+	"log"
 
 	"golang.org/x/sys/unix"
 )
@@ -14,12 +15,18 @@ import (
 // the kernel hands over GSO and partial-checksum frames as they are and
 // takes them back the same way, and with PACKET_AUXDATA so that a VLAN tag
 // the kernel took out of a frame is put back. Frames move in batches with
-// recvmmsg and sendmmsg.
+// packet rings (PACKET_MMAP, ring_linux.go) or with recvmmsg and sendmmsg
+// (WithIO; with IOAuto, when the ring cannot be set up, one line says why
+// and the port uses recvmmsg/sendmmsg).
 //
 // The socket stays in the namespace it was opened in, whichever goroutine
 // later uses the port.
 func OpenAFPacket(ifname string, opts ...Option) (Port, error) {
 	o := buildOptions(opts)
+	io, err := ParseIO(o.ring.mode)
+	if err != nil {
+		return nil, fmt.Errorf("ports: af_packet %q: %w", ifname, err)
+	}
 	fail := func(step string, err error) error {
 		return fmt.Errorf("ports: af_packet %q: %s: %w", ifname, step, err)
 	}
@@ -74,6 +81,32 @@ func OpenAFPacket(ifname string, opts ...Option) (Port, error) {
 			unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_SNDBUF, o.bufBytes)
 		}
 	}
+	// The rings go in before bind, so that no frame waits in the socket's
+	// queue where nobody reads it.
+	var rs *ringSetup
+	var ioNote string
+	if io == IORing && !vnet {
+		closeAll()
+		return nil, fail("packet ring", errors.New("a packet ring needs virtio-net headers"))
+	}
+	if io == IORing || (io == IOAuto && autoIO == IORing && vnet) {
+		rs, err = setupRing(fd, o.ring)
+		if err != nil {
+			if io == IORing {
+				closeAll()
+				return nil, fail("packet ring", err)
+			}
+			ioNote = err.Error()
+			logf := o.ring.logf
+			if logf == nil {
+				logf = log.Printf
+			}
+			logf("ports: af_packet %q: no packet ring (%s); using recvmmsg/sendmmsg", ifname, ioNote)
+		}
+	}
+	if rs != nil {
+		closeAll = func() { unix.Munmap(rs.mem); unix.Close(fd); ctl.close() }
+	}
 	sa := &unix.SockaddrLinklayer{Protocol: htons(unix.ETH_P_ALL), Ifindex: ifindex}
 	if err := unix.Bind(fd, sa); err != nil {
 		closeAll()
@@ -84,11 +117,20 @@ func OpenAFPacket(ifname string, opts ...Option) (Port, error) {
 		closeAll()
 		return nil, fail("promiscuous mode", err)
 	}
+	if rs != nil {
+		p, err := newRingPort(ifname, fd, ctl, rs, o)
+		if err != nil {
+			closeAll()
+			return nil, fail("packet ring", err)
+		}
+		return p, nil
+	}
 	p, err := newFDPort(ifname, kindAFPacket, fd, vnet, ctl, o)
 	if err != nil {
 		ctl.close()
 		return nil, fail("poller", err)
 	}
+	p.ioNote = ioNote
 	return p, nil
 }
 

@@ -78,6 +78,33 @@
 // ReadBatch puts the tag back from PACKET_AUXDATA so the pipeline sees the
 // frame as it was on the wire.
 //
+// # Packet rings
+//
+// An AF_PACKET port moves frames either with recvmmsg/sendmmsg or through
+// PACKET_MMAP rings (ring_linux.go), chosen with WithIO: IOMmsg, IORing
+// (the ring or an error), or IOAuto (the default), which takes the faster
+// of the two as measured (see README's Performance: recvmmsg/sendmmsg on
+// veths) and, where that is the ring and the ring cannot be set up, logs
+// one line naming the port and the reason (through WithLogf) and uses
+// recvmmsg/sendmmsg. IOOf and KindOf say which a port uses.
+//
+// The rings are TPACKET_V2 both ways, 120 slots of 68 KiB each way
+// (WithRingFrames), so that every slot holds a 64 KiB GSO super-frame with
+// its virtio-net header. (TPACKET_V3's receive blocks are handed over only
+// when full or after a timer of at least a millisecond, too slow for
+// request/response traffic.) ReadBatch copies each frame out of its slot
+// into the caller's buffer and gives the slot back at once, so the packets
+// it returns own their bytes; a frame the kernel had to cut to the slot
+// (over 64 KiB) is dropped, counted (rx_truncated) and logged. When the
+// ring is empty it watches it for a few microseconds, then sleeps in
+// poll(2) on the calling goroutine's locked OS thread, with an eventfd that
+// Close signals: the socket is not in Go's netpoller. WriteBatch copies
+// each frame with its virtio-net header into a transmit slot and kicks the
+// batch with one send(MSG_DONTWAIT); it never waits: when the next slot is
+// still being sent by the kernel, or the kernel takes only part of the
+// batch, the rest is dropped and counted. A frame the kernel refuses is
+// skipped (PACKET_LOSS) and counted as tx_error.
+//
 // # Concurrency and ownership
 //
 // One goroutine at a time calls ReadBatch on a port; any number may call

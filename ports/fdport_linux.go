@@ -26,6 +26,7 @@ type options struct {
 	writeTimeout time.Duration
 	bufBytes     int
 	hwaddr       net.HardwareAddr
+	ring         ringOptions // ring_linux.go
 }
 
 func buildOptions(opts []Option) options {
@@ -86,6 +87,7 @@ type fdPort struct {
 	wtmo   time.Duration
 
 	mtuCache atomic.Int32 // the MTU last read (for inferOffload)
+	ioNote   string       // why an AF_PACKET port has no ring (IOOf)
 
 	rxmu sync.Mutex
 	rx   rxState

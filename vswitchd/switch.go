@@ -150,13 +150,24 @@ func New(cfg Config) *Switch {
 // creates (down, as OVS creates them); any other type is refused with
 // EAFNOSUPPORT, as OVS refuses a type it has no netdev class for.
 func OpenDevice(name, typ string) (ports.Port, string, error) {
+	return OpenDeviceWith()(name, typ)
+}
+
+// OpenDeviceWith is OpenDevice with options for the AF_PACKET ports (e.g.
+// ports.WithIO). The kind it returns names the port's I/O, e.g.
+// "afpacket ring".
+func OpenDeviceWith(opts ...ports.Option) Opener {
+	return func(name, typ string) (ports.Port, string, error) { return openDevice(name, typ, opts) }
+}
+
+func openDevice(name, typ string, opts []ports.Option) (ports.Port, string, error) {
 	switch typ {
 	case "", "system":
 		if _, err := net.InterfaceByName(name); err != nil {
 			return nil, "", syscall.ENODEV
 		}
-		p, err := ports.OpenAFPacket(name)
-		return p, "afpacket", err
+		p, err := ports.OpenAFPacket(name, opts...)
+		return p, ports.KindOf(p, "afpacket"), err
 	case "internal", "tap":
 		p, err := ports.CreateTAP(name, ports.WithLinkDown())
 		return p, "tap", err

@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+
+	"gswitch/ports"
 )
 
 // PortSpec is one --port or --tap argument: an interface and its OpenFlow
@@ -53,6 +55,9 @@ type Config struct {
 	PacketLogs, IPFIX []CollectorSpec
 	// MetricsListen is --metrics-listen's ADDR:PORT ("": no metrics; metrics.go).
 	MetricsListen string
+	// PortIO is --port-io: how AF_PACKET ports move frames (ports.IOAuto,
+	// IORing, IOMmsg).
+	PortIO string
 }
 
 type multiFlag []string
@@ -67,11 +72,11 @@ const MaxPortNo = 0xffffff00
 func ParseArgs(args []string, stderr io.Writer) (*Config, error) {
 	fs := flag.NewFlagSet("gswitch", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	var listen, ctrls, ports, taps multiFlag
+	var listen, ctrls, portArgs, taps multiFlag
 	c := &Config{}
 	fs.Var(&listen, "of-listen", "passive OpenFlow listener `ptcp:PORT[:IP]` or `punix:PATH` (repeatable; default ptcp:6653:127.0.0.1)")
 	fs.Var(&ctrls, "controller", "active controller connection `tcp:HOST:PORT` (repeatable)")
-	fs.Var(&ports, "port", "existing kernel interface as a port: `IFNAME[=OFPORT]` (repeatable; without a number, the next free one)")
+	fs.Var(&portArgs, "port", "existing kernel interface as a port: `IFNAME[=OFPORT]` (repeatable; without a number, the next free one)")
 	fs.Var(&taps, "tap", "TAP device to create as a port: `NAME[=OFPORT]` (repeatable)")
 	fs.StringVar(&c.Ctl, "ctl", "", "control socket `PATH` (default $OVS_RUNDIR/gswitch.ctl)")
 	fs.StringVar(&c.Bridge, "bridge", "br0", "bridge `NAME`: also listen on punix:$OVS_RUNDIR/NAME.mgmt as ovs-vswitchd does")
@@ -87,6 +92,7 @@ func ParseArgs(args []string, stderr io.Writer) (*Config, error) {
 	fs.BoolVar(&c.ShowVersion, "version", false, "print the version and exit")
 	fs.BoolVar(&c.NoMgmtSocket, "no-mgmt-socket", false, "do not listen on $OVS_RUNDIR/BRIDGE.mgmt")
 	fs.StringVar(&c.StateDir, "state-dir", "", "save flows, groups, meters and the conntrack table to DIR on exit and restore them at start (flag mode)")
+	fs.StringVar(&c.PortIO, "port-io", "auto", "how AF_PACKET ports move frames: auto (the faster one that can be set up), ring (PACKET_MMAP rings) or mmsg (recvmmsg/sendmmsg)")
 	fs.BoolVar(&c.LocalPort, "local-port", false, "create the bridge's LOCAL port as a TAP device named after the bridge, with the bridge's address, as ovs-vswitchd's internal port (default: LOCAL has no device and stays down)")
 	var df daemonFlags
 	registerDaemonFlags(fs, &c.Daemon, &df)
@@ -159,6 +165,9 @@ func ParseArgs(args []string, stderr io.Writer) (*Config, error) {
 	case "debug", "info", "warn", "error":
 	default:
 		return nil, fmt.Errorf("--log-level %q: expected debug, info, warn or error", c.LogLevel)
+	}
+	if _, err := ports.ParseIO(c.PortIO); err != nil {
+		return nil, fmt.Errorf("--port-io: %v", err)
 	}
 	switch c.FailMode {
 	case "standalone", "secure":

@@ -52,6 +52,7 @@ func NewDBSwitch(cfg *Config, log *zap.Logger) (*Switch, error) {
 	s.tunnels = datapath.NewTunnels(s.underlayTable(), nil, log.Named("tunnel"))
 	vs := vswitchd.New(vswitchd.Config{RunDir: cfg.RunDir, Software: "gswitch " + Version,
 		Tracker: s.tracker, Pool: s.pool, Clock: s.Now, Logger: log.Named("bridge"), OpenLocal: vswitchd.CreateLocalTAP,
+		Open:    vswitchd.OpenDeviceWith(s.portIOOptions()...),
 		Tunnels: s.tunnels, Sampler: s.samplers.Bridge,
 		SetIPFIX: func(w vswitchd.IPFIXSets) []string { return s.samplers.SetBridgeIPFIX(w) }})
 	s.db = &dbMode{client: client, monitor: m, vs: vs, ready: make(chan struct{})}

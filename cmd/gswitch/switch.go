@@ -71,7 +71,8 @@ func NewSwitch(cfg *Config, log *zap.Logger) (*Switch, error) {
 			if _, ierr := net.InterfaceByName(spec.Name); ierr != nil {
 				return nil, fmt.Errorf("--port %s: no such network interface in this namespace", spec.Name)
 			}
-			p, err = ports.OpenAFPacket(spec.Name)
+			p, err = ports.OpenAFPacket(spec.Name, s.portIOOptions()...)
+			typ = ports.KindOf(p, typ)
 		}
 		if err != nil {
 			return nil, err
@@ -114,6 +115,13 @@ func NewSwitch(cfg *Config, log *zap.Logger) (*Switch, error) {
 	s.dpid = br.DatapathID()
 	s.restoreState()
 	return s, nil
+}
+
+// portIOOptions are --port-io's options for an AF_PACKET port: the I/O
+// mode, and the logger for a ring that cannot be set up.
+func (s *Switch) portIOOptions() []ports.Option {
+	sl := s.log.Named("ports").Sugar()
+	return []ports.Option{ports.WithIO(s.cfg.PortIO), ports.WithLogf(sl.Warnf)}
 }
 
 // Run starts the bridge (listeners, controllers, receive loops, timers),
