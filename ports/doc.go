@@ -97,8 +97,8 @@
 // it returns own their bytes; a frame the kernel had to cut to the slot
 // (over 64 KiB) is dropped, counted (rx_truncated) and logged. When the
 // ring is empty it watches it for a few microseconds, then sleeps in
-// poll(2) on the calling goroutine's locked OS thread, with an eventfd that
-// Close signals: the socket is not in Go's netpoller. WriteBatch copies
+// poll(2) on the calling goroutine's locked OS thread (fdWaiter, which Close
+// wakes): the socket is not in Go's netpoller. WriteBatch copies
 // each frame with its virtio-net header into a transmit slot and kicks the
 // batch with one send(MSG_DONTWAIT); it never waits: when the next slot is
 // still being sent by the kernel, or the kernel takes only part of the

@@ -74,7 +74,7 @@ const (
 	ringBlockSize   = ringFrameSize * ringPerBlock
 	ringFramesDef   = 8 * ringPerBlock // 120 slots, 8 MiB, each way
 	ringSpin        = 4 * time.Microsecond
-	ringPollTimeout = 100 // ms: a safety net; Close wakes the wait at once
+	ringPollTimeout = 100 * time.Millisecond // a safety net; Close wakes the wait at once
 )
 
 type ringOptions struct {
@@ -323,12 +323,12 @@ func setupRing(fd int, o ringOptions) (*ringSetup, error) {
 
 // ringPort is an AF_PACKET port whose frames move through packet rings. It
 // borrows fdPort's name, control socket, counters and accessors; its
-// socket is not in Go's netpoller: ReadBatch waits in poll(2) (with an
-// eventfd that Close signals) on the calling goroutine's locked thread.
+// socket is not in Go's netpoller: ReadBatch waits in poll(2) (fdWaiter,
+// which Close wakes) on the calling goroutine's locked thread.
 type ringPort struct {
 	*fdPort
 	fd   int
-	evfd int
+	w    *fdWaiter
 	mem  []byte
 	logf func(format string, args ...any)
 
@@ -344,14 +344,14 @@ type ringPort struct {
 }
 
 func newRingPort(name string, fd int, ctl *ctlSock, rs *ringSetup, o options) (*ringPort, error) {
-	ev, err := unix.Eventfd(0, unix.EFD_CLOEXEC|unix.EFD_NONBLOCK)
+	w, err := newFDWaiter()
 	if err != nil {
-		return nil, fmt.Errorf("eventfd: %w", err)
+		return nil, err
 	}
 	half := rs.g.size()
 	p := &ringPort{
 		fdPort: &fdPort{name: name, kind: kindAFPacket, vnet: true, ctl: ctl},
-		fd:     fd, evfd: ev, mem: rs.mem, logf: o.ring.logf,
+		fd:     fd, w: w, mem: rs.mem, logf: o.ring.logf,
 		rx: rxRing{g: rs.g, mem: rs.mem[:half]},
 		tx: txRing{g: rs.g, mem: rs.mem[half:]},
 	}
@@ -366,9 +366,7 @@ func (p *ringPort) Close() error {
 	if p.closed.Swap(true) {
 		return nil
 	}
-	var one [8]byte
-	binary.NativeEndian.PutUint64(one[:], 1)
-	unix.Write(p.evfd, one[:])
+	p.w.Close()
 	p.rmu.Lock()
 	p.tmu.Lock()
 	err := unix.Munmap(p.mem)
@@ -376,7 +374,6 @@ func (p *ringPort) Close() error {
 	if e := unix.Close(p.fd); err == nil {
 		err = e
 	}
-	unix.Close(p.evfd)
 	p.ctl.close()
 	p.tmu.Unlock()
 	p.rmu.Unlock()
@@ -443,27 +440,23 @@ func (p *ringPort) spin() bool {
 	return false
 }
 
-// wait sleeps in poll(2) until the kernel hands a slot over, Close signals
-// the eventfd, or the safety timeout passes. An interface that goes down or
-// away sets the socket's error (packet_notifier): it is read (which clears
-// it) and counted, and the wait goes on, as fdPort's does, until Close.
+// wait sleeps in poll(2) until the kernel hands a slot over, Close wakes
+// it, or the safety timeout passes. An interface that goes down or away
+// sets the socket's error (packet_notifier): it is read (which clears it)
+// and counted, and the wait goes on, as fdPort's does, until Close.
 func (p *ringPort) wait() error {
-	fds := [2]unix.PollFd{{Fd: int32(p.fd), Events: unix.POLLIN}, {Fd: int32(p.evfd), Events: unix.POLLIN}}
-	_, err := unix.Poll(fds[:], ringPollTimeout)
+	rev, err := p.w.Wait(p.fd, unix.POLLIN, ringPollTimeout)
 	if err != nil {
-		if errors.Is(err, unix.EINTR) {
-			return nil
+		if errors.Is(err, net.ErrClosed) || p.closed.Load() {
+			return net.ErrClosed
 		}
 		p.ctr.RxError()
-		return fmt.Errorf("ports: af_packet %q: poll: %w", p.name, err)
+		return fmt.Errorf("ports: af_packet %q: %w", p.name, err)
 	}
-	if fds[1].Revents != 0 || p.closed.Load() {
-		return net.ErrClosed
-	}
-	if fds[0].Revents&unix.POLLNVAL != 0 {
+	if rev&unix.POLLNVAL != 0 {
 		return fmt.Errorf("ports: af_packet %q: socket no longer valid", p.name)
 	}
-	if fds[0].Revents&unix.POLLERR != 0 {
+	if rev&unix.POLLERR != 0 {
 		unix.GetsockoptInt(p.fd, unix.SOL_SOCKET, unix.SO_ERROR)
 		p.ctr.RxError()
 	}
