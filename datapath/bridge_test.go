@@ -248,8 +248,46 @@ func TestFullQueueDoesNotBlockOtherPorts(t *testing.T) {
 			p3st = ps
 		}
 	}
-	if p3st.Stats.TxDrops < n-MaxQueue-1 {
-		t.Errorf("p3 tx drops %d, want at least %d (queue bounded at %d)", p3st.Stats.TxDrops, n-MaxQueue, MaxQueue)
+	if p3st.Stats.TxDrops < n-MaxQueue-1 || p3st.Stats.Drops[ports.DropTxQueueFull] != p3st.Stats.TxDrops {
+		t.Errorf("p3 tx drops %d (tx_queue_full %d), want at least %d, all tx_queue_full (queue bounded at %d)",
+			p3st.Stats.TxDrops, p3st.Stats.Drops[ports.DropTxQueueFull], n-MaxQueue, MaxQueue)
+	}
+	if ps := (*ofPorts)(b).PortStats(3); len(ps) != 1 || ps[0].TxDropped != p3st.Stats.TxDrops {
+		t.Errorf("OpenFlow port stats %+v, want tx_dropped %d", ps, p3st.Stats.TxDrops)
+	}
+}
+
+// A port whose wire is full (nobody reads it) drops what does not fit,
+// counted per port as tx_full (OpenFlow tx_dropped); forwarding between
+// the other ports goes on, every frame delivered.
+func TestFullPortDropsCounted(t *testing.T) {
+	e := newEnv(t)
+	const n, qlen = 2000, 8
+	p1, p2 := porttest.New("p1"), porttest.New("p2", porttest.QueueLen(n+10))
+	p3 := porttest.New("p3", porttest.QueueLen(qlen))
+	b := e.bridge(t, "br0", p1, p2, p3)
+	addFlow(t, b, 10, 1, out(3), out(2))
+	go func() {
+		for i := range n {
+			for !p1.Inject(frame(i), packet.Offload{}) {
+				time.Sleep(time.Millisecond)
+			}
+		}
+	}()
+	expect(t, p2, n)
+	var st ports.Stats
+	waitFor(t, "p3's counters", func() bool {
+		st = b.Ports()[2].Stats
+		return st.TxPackets+st.TxDrops == n
+	})
+	if st.TxPackets != qlen || st.Drops[ports.DropTxFull] != n-qlen || st.TxDrops != n-qlen {
+		t.Errorf("p3 %+v, want %d sent and %d tx_full drops", st, qlen, n-qlen)
+	}
+	if ps := (*ofPorts)(b).PortStats(3); len(ps) != 1 || ps[0].TxDropped != n-qlen || ps[0].TxPackets != qlen {
+		t.Errorf("OpenFlow port stats %+v", ps)
+	}
+	if st := b.Ports()[1].Stats; st.TxPackets != n || st.TxDrops != 0 {
+		t.Errorf("p2 %+v, want %d sent, no drop", st, n)
 	}
 }
 

@@ -37,7 +37,7 @@ type port struct {
 	mu      sync.Mutex
 	pending []*packet.Packet
 	npend   atomic.Int32
-	qdrops  atomic.Uint64 // outputs dropped because the queue was full
+	qdrops  atomic.Uint64 // outputs dropped because the queue was full (ports.DropTxQueueFull)
 
 	// flushMu serializes a port's transmits (keeping its output order when
 	// several receive goroutines flush) and guards flushBuf, the scratch
@@ -88,7 +88,9 @@ func (p *port) stats() ports.Stats {
 	} else if p.tnl != nil {
 		st = p.tnl.ctr.Snapshot()
 	}
-	st.TxDrops += p.qdrops.Load()
+	q := p.qdrops.Load()
+	st.TxDrops += q
+	st.Drops[ports.DropTxQueueFull] += q
 	return st
 }
 

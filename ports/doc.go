@@ -110,9 +110,10 @@
 // One goroutine at a time calls ReadBatch on a port; any number may call
 // WriteBatch (it serializes them). ReadBatch fills the caller's packets and
 // may reorder them within the slice. WriteBatch keeps no packet past the
-// call (frames are sent, or copied for segmentation, before it returns). A
-// full output is waited for up to the write timeout (WithWriteTimeout),
-// then the rest of the batch is dropped. Close unblocks a pending ReadBatch,
+// call (frames are sent, or copied for segmentation, before it returns). It
+// never waits: when the output is full (EAGAIN, ENOBUFS) the rest of the
+// batch is dropped and counted (DropTxFull), so a receive loop that writes
+// to a slow port is not held by it. Close unblocks a pending ReadBatch,
 // which then returns net.ErrClosed, as do later calls.
 //
 // # Counters

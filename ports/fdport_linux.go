@@ -2,13 +2,11 @@ package ports
 
 import (
 	"encoding/binary"
-	"errors"
 	"net"
 	"os"
 	"sync"
 	"sync/atomic"
 	"syscall"
-	"time"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
@@ -20,17 +18,16 @@ import (
 type Option func(*options)
 
 type options struct {
-	noVnet       bool
-	setUp        bool
-	leaveDown    bool
-	writeTimeout time.Duration
-	bufBytes     int
-	hwaddr       net.HardwareAddr
-	ring         ringOptions // ring_linux.go
+	noVnet    bool
+	setUp     bool
+	leaveDown bool
+	bufBytes  int
+	hwaddr    net.HardwareAddr
+	ring      ringOptions // ring_linux.go
 }
 
 func buildOptions(opts []Option) options {
-	o := options{writeTimeout: 200 * time.Millisecond, bufBytes: 8 << 20}
+	o := options{bufBytes: 8 << 20}
 	for _, f := range opts {
 		f(&o)
 	}
@@ -54,10 +51,6 @@ func WithHWAddr(mac net.HardwareAddr) Option { return func(o *options) { o.hwadd
 // WithLinkDown leaves a TAP administratively down, as ovs-vswitchd creates
 // internal and tap interfaces (the user brings them up).
 func WithLinkDown() Option { return func(o *options) { o.leaveDown = true } }
-
-// WithWriteTimeout bounds how long WriteBatch waits for an output that is
-// full before dropping the rest of the batch (default 200ms).
-func WithWriteTimeout(d time.Duration) Option { return func(o *options) { o.writeTimeout = d } }
 
 // WithSocketBuffer sets the AF_PACKET socket's receive and send buffer sizes
 // (default 8 MiB each; GSO frames are up to 64 KiB).
@@ -84,7 +77,6 @@ type fdPort struct {
 	ctl    *ctlSock
 	closed atomic.Bool
 	ctr    Counters
-	wtmo   time.Duration
 
 	mtuCache atomic.Int32 // the MTU last read (for inferOffload)
 	ioNote   string       // why an AF_PACKET port has no ring (IOOf)
@@ -119,7 +111,6 @@ type txState struct {
 	start    int // first message not yet sent
 	sent     int // result of the last call
 	err      syscall.Errno
-	wait     bool   // wait for the poller on EAGAIN (else report it)
 	arena    []byte // segment copies, valid until the next flush
 	arenaUse int
 }
@@ -131,7 +122,7 @@ func newFDPort(name string, kind portKind, fd int, vnet bool, ctl *ctlSock, o op
 		f.Close()
 		return nil, err
 	}
-	p := &fdPort{name: name, kind: kind, vnet: vnet, file: f, rc: rc, ctl: ctl, wtmo: o.writeTimeout}
+	p := &fdPort{name: name, kind: kind, vnet: vnet, file: f, rc: rc, ctl: ctl}
 	p.rxFn = p.rxCall
 	p.txFn = p.txCall
 	p.emitFn = p.emitSegment
@@ -496,7 +487,8 @@ func (p *fdPort) stage(h *VnetHdr, data []byte) {
 }
 
 // txCall is the poller callback of flush: it sends from t.start and records
-// how many went (t.sent) or the error (t.err) of the first that did not.
+// how many went (t.sent) or the error (t.err) of the first that did not. It
+// never asks the poller to wait: a full output is flush's to handle.
 func (p *fdPort) txCall(fd uintptr) bool {
 	t := &p.tx
 	t.sent, t.err = 0, 0
@@ -523,11 +515,6 @@ func (p *fdPort) txCall(fd uintptr) bool {
 		switch e {
 		case unix.EINTR:
 			continue
-		case unix.EAGAIN:
-			if t.wait {
-				return false
-			}
-			t.err = e
 		case 0:
 			t.sent = int(n)
 		default:
@@ -538,17 +525,13 @@ func (p *fdPort) txCall(fd uintptr) bool {
 }
 
 // flush sends every staged frame, dropping and counting those the kernel
-// refuses, and empties the queue.
+// refuses, and empties the queue. It never waits for room (see txVerdict).
 func (p *fdPort) flush() {
 	t := &p.tx
-	t.start, t.wait = 0, false
+	t.start = 0
 	for t.start < t.n {
 		if err := p.rc.Write(p.txFn); err != nil {
-			reason := DropTxError
-			if errors.Is(err, os.ErrDeadlineExceeded) {
-				reason = DropTxTimeout
-			}
-			p.ctr.Drop(reason, t.n-t.start)
+			p.ctr.Drop(DropTxError, t.n-t.start) // the fd is closed
 			break
 		}
 		if t.sent > 0 {
@@ -560,31 +543,44 @@ func (p *fdPort) flush() {
 			t.start += t.sent
 			continue
 		}
-		switch t.err {
-		case unix.EAGAIN:
-			// The output is full: wait for room, but not for ever.
-			t.wait = true
-			if p.wtmo > 0 {
-				p.file.SetWriteDeadline(time.Now().Add(p.wtmo))
-			}
-			continue
-		case unix.EMSGSIZE:
-			p.ctr.Drop(DropTxTooBig, 1)
-		case unix.EIO:
-			// A tap device that is down (an internal port nobody set up):
-			// dropped, not an error, as OVS 3.1 counts it (its tap device
-			// counts a tx drop; br-ex under OVN shows tx_dropped alone).
-			p.ctr.Drop(DropTxError, 1)
-		default:
+		reason, rest, isErr := txVerdict(t.err)
+		if isErr {
 			p.ctr.TxError()
-			p.ctr.Drop(DropTxError, 1)
 		}
+		if rest {
+			p.ctr.Drop(reason, t.n-t.start)
+			break
+		}
+		p.ctr.Drop(reason, 1)
 		t.start++
 	}
-	if t.wait && p.wtmo > 0 {
-		p.file.SetWriteDeadline(time.Time{})
+	t.n, t.arenaUse = 0, 0
+}
+
+// txVerdict says what flush does with the frame the kernel refused with e
+// (and the frames staged after it): under which reason they are dropped,
+// whether the rest of the batch goes with it, and whether it counts as a
+// transmit error.
+//
+// A full output (EAGAIN: the socket's send buffer; ENOBUFS: the device's
+// queue, which AF_PACKET reports instead of blocking) drops the rest of
+// the batch at once, as OVS's netdev_linux_send does with what sendmmsg did
+// not take (it calls that EAGAIN and logs nothing): waiting would hold the
+// receive loop that flushes, and the port's flush lock, for every other
+// port. EMSGSIZE drops the frame as too big. EIO is a TAP that is down: a
+// drop, not an error, as OVS 3.1 counts it (its tap device counts a tx drop;
+// br-ex under OVN shows tx_dropped alone). Anything else is an error and
+// drops the frame.
+func txVerdict(e syscall.Errno) (reason DropReason, rest, isErr bool) {
+	switch e {
+	case unix.EAGAIN, unix.ENOBUFS:
+		return DropTxFull, true, false
+	case unix.EMSGSIZE:
+		return DropTxTooBig, false, false
+	case unix.EIO:
+		return DropTxError, false, false
 	}
-	t.n, t.arenaUse, t.wait = 0, 0, false
+	return DropTxError, false, true
 }
 
 func frameLen(m *unix.Mmsghdr) int {

@@ -65,10 +65,13 @@ const (
 	// DropTxError: the kernel refused the frame for another reason
 	// (interface down, no buffer, invalid header).
 	DropTxError
-	// DropTxTimeout: the output stayed full for longer than the write
-	// timeout; the rest of the batch was dropped.
-	DropTxTimeout
-	// DropTxQueueFull: an in-memory port's queue was full.
+	// DropTxFull: the output was full (the kernel said EAGAIN or ENOBUFS:
+	// the socket's send buffer or the device's queue); the rest of the
+	// batch was dropped at once, never waited for, as OVS's
+	// netdev_linux_send drops what sendmmsg did not take.
+	DropTxFull
+	// DropTxQueueFull: a queue in memory was full: an in-memory port's, or
+	// the datapath's output queue for the port (datapath.MaxQueue).
 	DropTxQueueFull
 	// NumDropReasons is the number of drop reasons.
 	NumDropReasons
@@ -80,7 +83,7 @@ var dropNames = [NumDropReasons]string{
 	DropTxOffload:    "tx_offload",
 	DropTxTooBig:     "tx_too_big",
 	DropTxError:      "tx_error",
-	DropTxTimeout:    "tx_timeout",
+	DropTxFull:       "tx_full",
 	DropTxQueueFull:  "tx_queue_full",
 }
 

@@ -23,7 +23,8 @@ import (
 )
 
 // Privileged tests: they make network namespaces named gpt-*, with
-// interfaces named gpt* (TestPrivilegedTAPDownDrops: s7p-*, s7p*), and touch
+// interfaces named gpt* (TestPrivilegedTAPDownDrops: s7p-*, s7p*;
+// TestPrivilegedAFPacketTxFull: s8a-*, s8a*), and touch
 // nothing else. Run with GSWITCH_PRIV=1 as root.
 
 // vethTo makes a veth pair: swIf in ns sw, hostIf in ns host, both up,
@@ -765,5 +766,41 @@ func TestPrivilegedTAPDownDrops(t *testing.T) {
 	}
 	if st := p.Stats(); st.TxDrops != 2 || st.TxErrors != 0 || st.TxPackets != 0 {
 		t.Errorf("stats %+v, want 2 tx drops and no tx error", st)
+	}
+}
+
+// A full output never waits: with a qdisc that holds frames (tbf at 8
+// kbit/s: each held frame stays charged to the socket) and a tiny send
+// buffer, the kernel soon refuses frames (EAGAIN, or ENOBUFS from the
+// qdisc), and WriteBatch drops the rest of each batch under tx_full, as no
+// error. Before session 8 it waited up to 200 ms and counted tx_timeout.
+func TestPrivilegedAFPacketTxFull(t *testing.T) {
+	netns.Require(t)
+	sw := netns.New(t, "s8a-txfull-sw")
+	h := netns.New(t, "s8a-txfull-h")
+	vethTo(t, sw, h, "s8atxfs", "s8atxfh")
+	sw.Must(t, "tc", "qdisc", "add", "dev", "s8atxfs", "root", "tbf", "rate", "8kbit", "burst", "1600", "limit", "100000")
+	sp := openIn(t, sw, func() (ports.Port, error) {
+		return ports.OpenAFPacket("s8atxfs", ports.WithSocketBuffer(4096))
+	})
+	other := net.HardwareAddr{0x02, 0xaa, 0, 0, 0, 9}
+	var batch []*packet.Packet
+	for i := 0; i < packet.MaxBatch; i++ {
+		f := make([]byte, 1400)
+		copy(f, other)
+		copy(f[6:], sp.HWAddr())
+		binary.BigEndian.PutUint16(f[12:], testEthType)
+		batch = append(batch, packet.New(f))
+	}
+	const rounds = 3
+	for range rounds {
+		if err := sp.WriteBatch(batch); err != nil {
+			t.Fatal(err)
+		}
+	}
+	st := sp.Stats()
+	full := st.Drops[ports.DropTxFull]
+	if full == 0 || st.TxPackets+full != rounds*packet.MaxBatch || st.TxDrops != full || st.TxErrors != 0 {
+		t.Fatalf("stats %+v: want tx_full drops, sent + tx_full = %d, no other drop or error", st, rounds*packet.MaxBatch)
 	}
 }

@@ -48,7 +48,7 @@ const (
 var autoIO = IOMmsg
 
 // ringTxFull is the drop reason of a full transmit ring.
-const ringTxFull = DropTxTimeout
+const ringTxFull = DropTxFull
 
 // tpacket2_hdr (linux/if_packet.h): field offsets in a slot.
 const (

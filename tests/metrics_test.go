@@ -109,7 +109,8 @@ func TestPrivilegedMetrics(t *testing.T) {
 	for _, series := range []string{`gswitch_ct_drops_total{reason="invalid",zone="0"}`, `gswitch_ct_drops_total{reason="limit",zone="0"}`,
 		`gswitch_ct_fragment_drops_total`, `gswitch_ct_zone_limit{zone="0"}`, `gswitch_ct_events_lost_total`,
 		`gswitch_openflow_connections{bridge="br0"}`, `gswitch_port_tx_dropped_total{bridge="br0",port="eth0"}`,
-		`gswitch_port_rx_errors_total{bridge="br0",port="eth0"}`} {
+		`gswitch_port_rx_errors_total{bridge="br0",port="eth0"}`, `gswitch_port_drops_total{bridge="br0",port="eth0",reason="tx_full"}`,
+		`gswitch_port_drops_total{bridge="br0",port="eth0",reason="tx_queue_full"}`} {
 		if _, ok := metric(after, series); !ok {
 			t.Errorf("%s missing", series)
 		}

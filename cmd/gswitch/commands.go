@@ -12,6 +12,7 @@ import (
 	"gswitch/ct/dpctl"
 	"gswitch/datapath"
 	"gswitch/pipeline"
+	"gswitch/ports"
 )
 
 type ctlServer = *ctl.Server
@@ -69,6 +70,15 @@ func (s *Switch) showText() string {
 			fmt.Fprintf(&b, "    RX packets:%d bytes:%d dropped:%d errors:%d\n", st.RxPackets, st.RxBytes, st.RxDrops, st.RxErrors)
 			fmt.Fprintf(&b, "    TX packets:%d bytes:%d dropped:%d errors:%d segmented:%d csum_finished:%d\n",
 				st.TxPackets, st.TxBytes, st.TxDrops, st.TxErrors, st.TxSegmented, st.TxCsumFinished)
+			if st.RxDrops+st.TxDrops != 0 {
+				b.WriteString("    drops:")
+				for r, v := range st.Drops {
+					if v != 0 {
+						fmt.Fprintf(&b, " %s:%d", ports.DropReason(r), v)
+					}
+				}
+				b.WriteString("\n")
+			}
 		}
 	}
 	b.WriteString(s.samplers.Show())

@@ -16,6 +16,7 @@ import (
 	"go.uber.org/zap"
 
 	"gswitch/ct/frag"
+	"gswitch/ports"
 )
 
 // This file serves Prometheus metrics (--metrics-listen ADDR:PORT). One
@@ -107,6 +108,8 @@ var (
 	mOFOut   = desc("openflow_messages_sent_total", "OpenFlow messages sent.", "bridge")
 	mOFErr   = desc("openflow_errors_sent_total", "OFPT_ERROR messages sent.", "bridge")
 	mOFAcc   = desc("openflow_connections_accepted_total", "OpenFlow connections accepted.", "bridge")
+
+	mPortDrops = desc("port_drops_total", "Packets the port dropped, by reason: rx_truncated, rx_bad_vnet_hdr, tx_offload, tx_too_big, tx_error, tx_full (the kernel's queue was full: the rest of the batch is dropped, never waited for), tx_queue_full (the datapath's output queue for the port was full).", "bridge", "port", "reason")
 )
 
 // portCounters are the per-port counters, by metric name.
@@ -119,7 +122,7 @@ var portCounters = []struct {
 	{"port_rx_errors_total", "Receive errors."},
 	{"port_tx_packets_total", "Packets sent on the port."},
 	{"port_tx_bytes_total", "Bytes sent on the port."},
-	{"port_tx_dropped_total", "Packets to send dropped (a full output queue)."},
+	{"port_tx_dropped_total", "Packets to send dropped (a full output queue, a full kernel queue, an offload that could not be honoured, ...; by reason in gswitch_port_drops_total)."},
 	{"port_tx_errors_total", "Send errors."},
 }
 
@@ -151,6 +154,9 @@ func (c *switchCollector) Collect(ch chan<- prometheus.Metric) {
 			for i, v := range []uint64{st.RxPackets, st.RxBytes, st.RxDrops, st.RxErrors,
 				st.TxPackets, st.TxBytes, st.TxDrops, st.TxErrors} {
 				counter(mPort[portCounters[i].name], v, bn, p.Name)
+			}
+			for r, v := range st.Drops {
+				counter(mPortDrops, v, bn, p.Name, ports.DropReason(r).String())
 			}
 		}
 		dp := br.Pipeline()

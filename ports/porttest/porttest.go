@@ -28,7 +28,9 @@ type Frame struct {
 type Option func(*Port)
 
 // QueueLen sets how many frames the port's input queue holds (default
-// 1024); a write to a full queue is dropped and counted, as on a real link.
+// 1024). A write that finds the queue full drops the rest of its batch and
+// counts it (ports.DropTxFull), never waiting, as a real port whose kernel
+// queue is full.
 func QueueLen(n int) Option { return func(p *Port) { p.qlen = n } }
 
 // NoOffload makes the port behave as one without virtio-net headers: frames
@@ -58,6 +60,7 @@ type Port struct {
 	closeOnce sync.Once
 	ctr       ports.Counters
 	txmu      sync.Mutex
+	txFull    bool // guarded by txmu: this WriteBatch found the wire full
 
 	mu       sync.Mutex
 	watchers []func(name string, up bool)
@@ -218,7 +221,12 @@ func (p *Port) WriteBatch(pkts []*packet.Packet) error {
 	}
 	p.txmu.Lock()
 	defer p.txmu.Unlock()
-	for _, pk := range pkts {
+	p.txFull = false
+	for i, pk := range pkts {
+		if p.txFull {
+			p.ctr.Drop(ports.DropTxFull, len(pkts)-i)
+			break
+		}
 		if !p.up.Load() {
 			p.ctr.Drop(ports.DropTxError, 1)
 			continue
@@ -246,16 +254,19 @@ func (p *Port) WriteBatch(pkts []*packet.Packet) error {
 // so a test that has received it also sees it in Stats. Only WriteBatch
 // (under txmu) sends on p.out, except that a pair's Inject also fills the
 // peer's queue: losing that race on an almost full queue counts the frame
-// both as sent and as dropped.
+// both as sent and as dropped. A full wire drops the frame and marks the
+// batch full (WriteBatch drops the rest).
 func (p *Port) send(f Frame) {
-	if len(p.out) == cap(p.out) {
-		p.ctr.Drop(ports.DropTxQueueFull, 1)
+	if p.txFull || len(p.out) == cap(p.out) {
+		p.txFull = true
+		p.ctr.Drop(ports.DropTxFull, 1)
 		return
 	}
 	p.ctr.Tx(1, len(f.Data))
 	select {
 	case p.out <- f:
 	default:
-		p.ctr.Drop(ports.DropTxQueueFull, 1)
+		p.txFull = true
+		p.ctr.Drop(ports.DropTxFull, 1)
 	}
 }

@@ -55,8 +55,8 @@ func TestPair(t *testing.T) {
 func TestQueueFullDrops(t *testing.T) {
 	a, _ := porttest.Pair("a", "b", porttest.QueueLen(2))
 	pk := packet.New(frame(60, 1))
-	a.WriteBatch([]*packet.Packet{pk, pk, pk})
-	if s := a.Stats(); s.TxPackets != 2 || s.Drops[ports.DropTxQueueFull] != 1 || s.TxDrops != 1 {
+	a.WriteBatch([]*packet.Packet{pk, pk, pk, pk})
+	if s := a.Stats(); s.TxPackets != 2 || s.Drops[ports.DropTxFull] != 2 || s.TxDrops != 2 {
 		t.Fatalf("%+v", s)
 	}
 }
