@@ -117,8 +117,10 @@ func (b *Bridge) startPort(p *port) {
 }
 
 // rxLoop is a port's receive goroutine: read a batch, run it through the
-// pipeline to completion, repeat. Packets are this loop's own; nothing in
-// the pipeline keeps them past Process.
+// pipeline to completion, repeat. Packets are this loop's own, except those
+// the pipeline hands over to an output queue at their last output
+// (ProcessOwned leaves their slots nil): the loop takes fresh buffers from
+// the pool for those.
 func (b *Bridge) rxLoop(p *port) {
 	defer b.wg.Done()
 	defer close(p.rxDone)
@@ -161,7 +163,12 @@ func (b *Bridge) rxLoop(p *port) {
 		}
 		batch.Pkts = bufs[:n]
 		batch.Now = b.now()
-		b.dp.Process(&batch)
+		b.dp.ProcessOwned(&batch)
+		for i, pk := range bufs[:n] {
+			if pk == nil {
+				bufs[i] = b.pool.Get()
+			}
+		}
 	}
 }
 
@@ -321,26 +328,42 @@ func (a *portAlloc) get(req uint32, now int64) uint32 {
 }
 
 // sender is the pipeline's Sender: outputs are copied into per-port queues
+// (or, at a packet's last output, the packet itself is queued: OutputOwned)
 // and leave in batches at Flush.
 type sender Bridge
 
-func (x *sender) Output(no uint32, pk *packet.Packet) {
+func (x *sender) Output(no uint32, pk *packet.Packet) { x.enqueue(no, pk, false) }
+
+// OutputOwned is Output of a packet the pipeline hands over: it is queued
+// without a copy, or returned to the pool when it goes nowhere.
+func (x *sender) OutputOwned(no uint32, pk *packet.Packet) {
+	if !x.enqueue(no, pk, true) {
+		x.pool.Put(pk)
+	}
+}
+
+// enqueue queues pk (owned: pk itself, else a copy) for port no and
+// reports whether it queued pk itself.
+func (x *sender) enqueue(no uint32, pk *packet.Packet, owned bool) bool {
 	b := (*Bridge)(x)
 	p := b.tab.Load().byNo[no]
 	if p == nil || p.config.Load()&(ofproto.PortConfigNoFwd|ofproto.PortConfigDown) != 0 || p.gone.Load() {
-		return
+		return false
 	}
 	if p.tnl == nil {
 		if st := b.cfg.Tunnels.on(); st != nil && b.terminate(st, pk) {
-			return
+			return false
 		}
 	}
 	if p.npend.Load() >= MaxQueue || ((p.patch != nil || p.tnl != nil) && pk.PatchDepth >= MaxPatchDepth) {
 		p.qdrops.Add(1)
-		return
+		return false
 	}
-	c := b.pool.Get()
-	c.CopyFrom(pk)
+	c := pk
+	if !owned {
+		c = b.pool.Get()
+		c.CopyFrom(pk)
+	}
 	if p.patch != nil {
 		c.PatchDepth++
 	}
@@ -348,6 +371,7 @@ func (x *sender) Output(no uint32, pk *packet.Packet) {
 	p.pending = append(p.pending, c)
 	p.mu.Unlock()
 	p.npend.Add(1)
+	return owned
 }
 
 func (x *sender) Flush() {
@@ -446,7 +470,7 @@ func (x *pinSink) PacketIn(pi *pipeline.PacketIn) {
 }
 
 var (
-	_ pipeline.Sender       = (*sender)(nil)
+	_ pipeline.OwningSender = (*sender)(nil)
 	_ pipeline.PacketInSink = (*pinSink)(nil)
 	_ ofproto.Ports         = (*ofPorts)(nil)
 )

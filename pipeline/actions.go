@@ -295,7 +295,12 @@ func (w *worker) send(port uint32, pk *packet.Packet) {
 		return
 	}
 	if s := w.d.cfg.Sender; s != nil {
-		s.Output(port, pk)
+		if w.last && w.release(pk) {
+			w.owner.OutputOwned(port, pk)
+			w.ctr[cOutputsOwned]++
+		} else {
+			s.Output(port, pk)
+		}
 		w.ctr[cOutputs]++
 		return
 	}
@@ -480,7 +485,7 @@ func (w *worker) ctOne(grp []*packet.Packet, c *ctOp, p *ct.Params, ops []op, pc
 		} else {
 			w.ctr[cRecirculations] += uint64(len(out))
 			nst := xstate{term: termEnd, recirc: st.recirc + 1, gdepth: st.gdepth, k: -1, fTop: st.fTop,
-				asLo: st.asHi, asHi: st.asHi}
+				asLo: st.asHi, asHi: st.asHi, shared: st.shared || st.clone != 0}
 			w.lookup(out, c.table, nst, true, nil)
 		}
 		w.putPkts(out)
@@ -498,7 +503,7 @@ func (w *worker) ctOne(grp []*packet.Packet, c *ctOp, p *ct.Params, ops []op, pc
 			}
 			w.ctr[cRecirculations] += uint64(len(clones))
 			nst := xstate{term: termEnd, recirc: st.recirc + 1, gdepth: st.gdepth, k: -1,
-				fTop: st.fTop, asLo: st.asLo, asHi: st.asHi}
+				fTop: st.fTop, asLo: st.asLo, asHi: st.asHi, shared: st.shared || st.clone != 0}
 			if st.inAS {
 				nst.asLo = nst.asHi
 			}
@@ -539,6 +544,7 @@ func (w *worker) clone(grp []*packet.Packet, o *op, st xstate) []*packet.Packet 
 	nst := st
 	nst.term, nst.k, nst.inAS = termEnd, -1, false
 	nst.clone++
+	nst.shared = true
 	// A pause in the clone reports the cookie of the flow that runs the
 	// clone (OVS finishes the freeze when the clone's actions end, with
 	// that rule's cookie current).

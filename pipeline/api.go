@@ -30,6 +30,19 @@ type Sender interface {
 	Flush()
 }
 
+// OwningSender is a Sender that can also take a packet over instead of
+// copying it. ProcessOwned calls OutputOwned for the output that is a
+// packet's last use (the final action on the packet's way: nothing after it
+// in the action list or the lists it returns to, no action set to run, not
+// inside a clone or a group bucket) when the packet is one of the batch's:
+// from the call on, pk is the sender's (it sends it, or returns it to a
+// pool), and the pipeline does not read or write it again. Earlier outputs,
+// floods, NORMAL and outputs followed by more actions still go to Output.
+type OwningSender interface {
+	Sender
+	OutputOwned(port uint32, pk *packet.Packet)
+}
+
 // PacketIn is a packet sent to the controllers. Data is valid only during the
 // call to PacketInSink.PacketIn.
 type PacketIn struct {

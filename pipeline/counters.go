@@ -5,6 +5,7 @@ const (
 	cPackets           = iota // packets received by Process
 	cPacketOut                // packets sent by PacketOut
 	cOutputs                  // packets handed to the Sender
+	cOutputsOwned             // of those, packets handed over without a copy (OwningSender)
 	cPacketIn                 // packets handed to the PacketInSink
 	cTableMiss                // lookups that matched no flow (the packet goes on as if the flow had no actions)
 	cRecirculations           // tracked copies re-entering the pipeline (ct table=N)
@@ -51,6 +52,7 @@ var counterNames = [numCounters]string{
 	cPackets:           "datapath_packets",
 	cPacketOut:         "datapath_packet_out",
 	cOutputs:           "datapath_output",
+	cOutputsOwned:      "datapath_output_handed_over",
 	cPacketIn:          "datapath_packet_in",
 	cTableMiss:         "table_miss",
 	cRecirculations:    "recirculation",

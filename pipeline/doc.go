@@ -63,7 +63,11 @@
 // # Ownership
 //
 // Process borrows the batch's packets: it never keeps one past the call.
-// Sender.Output and PacketInSink.PacketIn must copy what they keep. Copies
+// Sender.Output and PacketInSink.PacketIn must copy what they keep.
+// ProcessOwned (and Loop.ProcessOwned, a receive loop's own worker with its
+// own exact-match cache) also hands a packet over to an OwningSender at its
+// last use, an output with nothing after it on the packet's way
+// (worker.lastUse), and leaves its slot in the batch nil. Copies
 // the executor makes (the tracked copy of ct(table=N), the copies a group
 // bucket works on) come from an internal pool and go back to it. A
 // FlowMod's action slices are copied at install.

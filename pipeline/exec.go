@@ -54,6 +54,7 @@ type xstate struct {
 	recirc uint8  // ct(table=N) re-entries
 	gdepth uint8  // group nesting
 	clone  uint8  // clone nesting (outside any group bucket inside it)
+	shared bool   // the packets go on after this way ends (a clone, also across its ct recirculations): no output is their last use
 	tl     uint8  // trace nesting: resubmits, goto_table, buckets (trace.go)
 	nres   uint16 // resubmits so far
 	sec    uint8  // trace section: 0, or the recirculation's (trace.go)
@@ -136,11 +137,21 @@ type worker struct {
 	rng    uint64
 	// tr is the trace in progress (Datapath.Trace), nil when not tracing.
 	tr *traceRun
+	// own is the batch ProcessOwned runs (nil otherwise): a packet handed
+	// over to the OwningSender (owner) leaves it as nil. ownHint is where
+	// the next packet handed over is looked for first; last is set while
+	// an output that is its packets' last use runs.
+	own     []*packet.Packet
+	ownHint int
+	owner   OwningSender
+	last    bool
 }
 
 func newWorker(d *Datapath) *worker {
-	return &worker{d: d, frames: make([]frame, 0, 64), aset: make([][]op, 0, 16), stats: make([]statEntry, 0, 64),
+	w := &worker{d: d, frames: make([]frame, 0, 64), aset: make([][]op, 0, 16), stats: make([]statEntry, 0, 64),
 		rng: rand.Uint64() | 1}
+	w.owner, _ = d.cfg.Sender.(OwningSender)
+	return w
 }
 
 var takenFlow flow // marks packets already grouped
@@ -254,6 +265,26 @@ func (d *Datapath) Process(b *packet.Batch) {
 		return
 	}
 	w := d.getWorker()
+	w.process(b, false)
+	d.putWorker(w)
+}
+
+// ProcessOwned is Process, except that when the Sender is an OwningSender
+// the last output of each packet hands the packet over to it (no copy) and
+// sets its slot in b.Pkts to nil: the caller gives that slot a fresh
+// buffer. The other packets stay the caller's, as with Process.
+func (d *Datapath) ProcessOwned(b *packet.Batch) {
+	if len(b.Pkts) == 0 {
+		return
+	}
+	w := d.getWorker()
+	w.process(b, true)
+	d.putWorker(w)
+}
+
+// process runs b on w; own: hand packets over at their last output.
+func (w *worker) process(b *packet.Batch, own bool) {
+	d := w.d
 	w.begin(b.Now)
 	grp := w.getPkts()
 	for _, pk := range b.Pkts {
@@ -267,14 +298,55 @@ func (d *Datapath) Process(b *packet.Batch) {
 	}
 	w.ctr[cPackets] += uint64(len(grp))
 	w.budget = MaxResubmits * len(grp)
+	if own && w.owner != nil {
+		w.own, w.ownHint = b.Pkts, 0
+	}
 	w.lookup(grp, 0, xstate{k: -1}, true, nil)
+	w.own = nil
 	w.putPkts(grp)
 	w.end()
 	if d.cfg.Sender != nil {
 		d.cfg.Sender.Flush()
 	}
 	w.flushLearns()
-	d.putWorker(w)
+}
+
+// lastUse reports whether the output ops[pc] is the last use of the
+// packets it outputs: the final op of its list, every list the way
+// returns to (resubmit frames) at its end, no action set left to run
+// (or this is the action set's output), not in a clone or a group bucket,
+// not traced. Only then may the output hand the packets over.
+func (w *worker) lastUse(ops []op, pc int, st *xstate) bool {
+	if w.own == nil || pc != len(ops)-1 || st.shared || st.clone != 0 || st.gdepth != 0 ||
+		st.term != termEnd || w.tr != nil || (!st.inAS && st.asHi != st.asLo) {
+		return false
+	}
+	for k := st.k; k >= 0; k = w.frames[k].next {
+		if fr := &w.frames[k]; fr.pc < len(fr.ops) {
+			return false
+		}
+	}
+	return true
+}
+
+// release takes pk out of the batch being processed (w.own) for handing
+// over; false when pk is not one of the batch's packets (a copy made in
+// the pipeline, a reassembled fragment).
+func (w *worker) release(pk *packet.Packet) bool {
+	own := w.own
+	i := w.ownHint
+	for range own {
+		if i >= len(own) {
+			i = 0
+		}
+		if own[i] == pk {
+			own[i] = nil
+			w.ownHint = i + 1
+			return true
+		}
+		i++
+	}
+	return false
 }
 
 // resetMetadata gives pk the metadata a packet enters the pipeline with
@@ -446,6 +518,12 @@ func (w *worker) run(grp []*packet.Packet, ops []op, pc int, st xstate) {
 		}
 		switch o.kind {
 		case opOutput:
+			if w.own != nil && o.port != PortNormal && o.port != PortFlood && o.port != PortAll && w.lastUse(ops, pc, &st) {
+				w.last = true
+				w.output(grp, o.port, o.maxLen, &st)
+				w.last = false
+				continue
+			}
 			w.output(grp, o.port, o.maxLen, &st)
 		case opOutputReg:
 			for _, pk := range grp {
