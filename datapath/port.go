@@ -117,59 +117,84 @@ func (b *Bridge) startPort(p *port) {
 }
 
 // rxLoop is a port's receive goroutine: read a batch, run it through the
-// pipeline to completion, repeat. Packets are this loop's own, except those
-// the pipeline hands over to an output queue at their last output
-// (ProcessOwned leaves their slots nil): the loop takes fresh buffers from
-// the pool for those.
+// pipeline to completion, repeat.
 func (b *Bridge) rxLoop(p *port) {
 	defer b.wg.Done()
 	defer close(p.rxDone)
-	var bufs [packet.MaxBatch]*packet.Packet
-	for i := range bufs {
-		bufs[i] = b.pool.Get()
+	r := b.newReceiver(p)
+	defer r.release()
+	for r.once() {
 	}
-	defer func() {
-		for _, pk := range bufs {
-			b.pool.Put(pk)
+}
+
+// receiver is a receive loop's state: its buffers, its batch and its own
+// pipeline worker (pipeline.Loop: the exact-match cache stays warm with the
+// port's traffic). The buffers are the loop's, except those the pipeline
+// hands over to an output queue at their last output (ProcessOwned leaves
+// their slots nil): the loop takes fresh ones from the pool for those.
+type receiver struct {
+	b     *Bridge
+	p     *port
+	loop  *pipeline.Loop
+	bufs  [packet.MaxBatch]*packet.Packet
+	batch packet.Batch
+}
+
+func (b *Bridge) newReceiver(p *port) *receiver {
+	r := &receiver{b: b, p: p, loop: b.dp.NewLoop()}
+	for i := range r.bufs {
+		r.bufs[i] = b.pool.Get()
+	}
+	return r
+}
+
+func (r *receiver) release() {
+	for i, pk := range r.bufs {
+		r.b.pool.Put(pk)
+		r.bufs[i] = nil
+	}
+}
+
+// once reads a batch and runs it through the pipeline; false when the loop
+// is to end (the port is closed or gone, the bridge stopping).
+func (r *receiver) once() bool {
+	b, p := r.b, r.p
+	bufs := r.bufs[:]
+	// Every buffer, not just the n used last time: ReadBatch may have
+	// touched buffers past n for frames it dropped (cheap: 0.2% of CPU
+	// at TCP load, docs/bench/PROFILE.md).
+	for _, pk := range bufs {
+		pk.Reset()
+	}
+	n, err := p.dev.ReadBatch(bufs)
+	if err != nil {
+		if errors.Is(err, net.ErrClosed) || errors.Is(err, os.ErrClosed) || p.gone.Load() {
+			return false
 		}
-	}()
-	batch := packet.Batch{}
-	for {
-		// Every buffer, not just the n used last time: ReadBatch may have
-		// touched buffers past n for frames it dropped (cheap: 0.2% of CPU
-		// at TCP load, docs/bench/PROFILE.md).
-		for _, pk := range bufs {
-			pk.Reset()
+		select {
+		case <-b.stop:
+			return false
+		default:
 		}
-		n, err := p.dev.ReadBatch(bufs[:])
-		if err != nil {
-			if errors.Is(err, net.ErrClosed) || errors.Is(err, os.ErrClosed) || p.gone.Load() {
-				return
-			}
-			select {
-			case <-b.stop:
-				return
-			default:
-			}
-			b.log.Warn("receive failed", zap.String("port", p.name), zap.Error(err))
-			time.Sleep(10 * time.Millisecond)
-			continue
-		}
-		if n == 0 || p.config.Load()&ofproto.PortConfigNoRecv != 0 {
-			continue
-		}
-		for _, pk := range bufs[:n] {
-			pk.Key.SetInPort(p.no)
-		}
-		batch.Pkts = bufs[:n]
-		batch.Now = b.now()
-		b.dp.ProcessOwned(&batch)
-		for i, pk := range bufs[:n] {
-			if pk == nil {
-				bufs[i] = b.pool.Get()
-			}
+		b.log.Warn("receive failed", zap.String("port", p.name), zap.Error(err))
+		time.Sleep(10 * time.Millisecond)
+		return true
+	}
+	if n == 0 || p.config.Load()&ofproto.PortConfigNoRecv != 0 {
+		return true
+	}
+	for _, pk := range bufs[:n] {
+		pk.Key.SetInPort(p.no)
+	}
+	r.batch.Pkts = bufs[:n]
+	r.batch.Now = b.now()
+	r.loop.ProcessOwned(&r.batch)
+	for i, pk := range bufs[:n] {
+		if pk == nil {
+			bufs[i] = b.pool.Get()
 		}
 	}
+	return true
 }
 
 // AddPort adds a port while the bridge runs and returns its number. p.No
