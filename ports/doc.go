@@ -88,9 +88,10 @@
 // one line naming the port and the reason (through WithLogf) and uses
 // recvmmsg/sendmmsg. IOOf and KindOf say which a port uses.
 //
-// The rings are TPACKET_V2 both ways, 120 slots of 68 KiB each way
-// (WithRingFrames), so that every slot holds a 64 KiB GSO super-frame with
-// its virtio-net header. (TPACKET_V3's receive blocks are handed over only
+// The rings are TPACKET_V2 both ways, of slots of 68 KiB, so that every
+// slot holds a 64 KiB GSO super-frame with its virtio-net header: 480 to
+// receive (32 MiB, room for bursts of small frames) and 120 to transmit (8
+// MiB) per port (WithRingFrames). (TPACKET_V3's receive blocks are handed over only
 // when full or after a timer of at least a millisecond, too slow for
 // request/response traffic.) ReadBatch copies each frame out of its slot
 // into the caller's buffer and gives the slot back at once, so the packets

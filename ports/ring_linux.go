@@ -69,10 +69,15 @@ const (
 // alignment of the MAC header; 15 slots of 17 pages make a block of 255
 // pages (the kernel allocates blocks as 2^n pages).
 const (
-	ringFrameSize   = 17 << 12
-	ringPerBlock    = 15
-	ringBlockSize   = ringFrameSize * ringPerBlock
-	ringFramesDef   = 8 * ringPerBlock // 120 slots, 8 MiB, each way
+	ringFrameSize = 17 << 12
+	ringPerBlock  = 15
+	ringBlockSize = ringFrameSize * ringPerBlock
+	// Receive: 480 slots (32 MiB), so that a burst of small frames while
+	// the receive thread is off the CPU fits (120 slots lost a third of a
+	// 64-byte UDP flood that recvmmsg's 8 MiB socket buffer absorbed).
+	// Transmit: 120 slots (8 MiB); the kernel frees them as it sends.
+	ringRxFramesDef = 32 * ringPerBlock
+	ringTxFramesDef = 8 * ringPerBlock
 	ringSpin        = 4 * time.Microsecond
 	ringPollTimeout = 100 * time.Millisecond // a safety net; Close wakes the wait at once
 )
@@ -88,7 +93,8 @@ type ringOptions struct {
 func WithIO(mode string) Option { return func(o *options) { o.ring.mode = mode } }
 
 // WithRingFrames sets how many slots each ring has (rounded up to whole
-// blocks of 15; default 120). Each slot is 68 KiB of kernel memory.
+// blocks of 15; default 480 to receive, 120 to transmit). Each slot is
+// 68 KiB of kernel memory.
 func WithRingFrames(n int) Option { return func(o *options) { o.ring.frames = n } }
 
 // WithLogf gives the port a logger for its rare events (a ring that cannot
@@ -130,9 +136,9 @@ type ringGeom struct {
 	blockSize, frameSize, perBlock, frames int
 }
 
-func newRingGeom(frames int) ringGeom {
+func newRingGeom(frames, def int) ringGeom {
 	if frames <= 0 {
-		frames = ringFramesDef
+		frames = def
 	}
 	blocks := (frames + ringPerBlock - 1) / ringPerBlock
 	return ringGeom{blockSize: ringBlockSize, frameSize: ringFrameSize, perBlock: ringPerBlock, frames: blocks * ringPerBlock}
@@ -278,18 +284,19 @@ func (q *txRing) reclaim(first, n int) int {
 	return n
 }
 
-// ringSetup is a socket's rings, set up and mapped.
+// ringSetup is a socket's rings, set up and mapped: the receive ring, then
+// the transmit ring.
 type ringSetup struct {
-	g   ringGeom
-	mem []byte
+	rx, tx ringGeom
+	mem    []byte
 }
 
 // setupRing gives socket fd (PACKET_VNET_HDR already set, not yet bound)
 // a TPACKET_V2 receive and transmit ring and maps them. On failure the
 // socket is left without rings.
 func setupRing(fd int, o ringOptions) (*ringSetup, error) {
-	g := newRingGeom(o.frames)
-	if g.blocks() > 1<<31 {
+	rg, tg := newRingGeom(o.frames, ringRxFramesDef), newRingGeom(o.frames, ringTxFramesDef)
+	if rg.blocks() > 1<<31 {
 		return nil, fmt.Errorf("a ring of %d slots is too large", o.frames)
 	}
 	if err := unix.SetsockoptInt(fd, unix.SOL_PACKET, unix.PACKET_VERSION, unix.TPACKET_V2); err != nil {
@@ -300,25 +307,27 @@ func setupRing(fd int, o ringOptions) (*ringSetup, error) {
 	if err := unix.SetsockoptInt(fd, unix.SOL_PACKET, unix.PACKET_LOSS, 1); err != nil {
 		return nil, fmt.Errorf("PACKET_LOSS: %w", err)
 	}
-	req := g.req()
+	req := rg.req()
 	if err := unix.SetsockoptTpacketReq(fd, unix.SOL_PACKET, unix.PACKET_RX_RING, &req); err != nil {
-		return nil, fmt.Errorf("PACKET_RX_RING of %d slots of %d bytes: %w", g.frames, g.frameSize, err)
+		return nil, fmt.Errorf("PACKET_RX_RING of %d slots of %d bytes: %w", rg.frames, rg.frameSize, err)
 	}
 	free := func(opt int) {
 		var z unix.TpacketReq
 		unix.SetsockoptTpacketReq(fd, unix.SOL_PACKET, opt, &z)
 	}
+	req = tg.req()
 	if err := unix.SetsockoptTpacketReq(fd, unix.SOL_PACKET, unix.PACKET_TX_RING, &req); err != nil {
 		free(unix.PACKET_RX_RING)
-		return nil, fmt.Errorf("PACKET_TX_RING of %d slots of %d bytes: %w", g.frames, g.frameSize, err)
+		return nil, fmt.Errorf("PACKET_TX_RING of %d slots of %d bytes: %w", tg.frames, tg.frameSize, err)
 	}
-	mem, err := unix.Mmap(fd, 0, 2*g.size(), unix.PROT_READ|unix.PROT_WRITE, unix.MAP_SHARED)
+	size := rg.size() + tg.size()
+	mem, err := unix.Mmap(fd, 0, size, unix.PROT_READ|unix.PROT_WRITE, unix.MAP_SHARED)
 	if err != nil {
 		free(unix.PACKET_TX_RING)
 		free(unix.PACKET_RX_RING)
-		return nil, fmt.Errorf("mmap of %d bytes: %w", 2*g.size(), err)
+		return nil, fmt.Errorf("mmap of %d bytes: %w", size, err)
 	}
-	return &ringSetup{g: g, mem: mem}, nil
+	return &ringSetup{rx: rg, tx: tg, mem: mem}, nil
 }
 
 // ringPort is an AF_PACKET port whose frames move through packet rings. It
@@ -348,12 +357,12 @@ func newRingPort(name string, fd int, ctl *ctlSock, rs *ringSetup, o options) (*
 	if err != nil {
 		return nil, err
 	}
-	half := rs.g.size()
+	half := rs.rx.size()
 	p := &ringPort{
 		fdPort: &fdPort{name: name, kind: kindAFPacket, vnet: true, ctl: ctl},
 		fd:     fd, w: w, mem: rs.mem, logf: o.ring.logf,
-		rx: rxRing{g: rs.g, mem: rs.mem[:half]},
-		tx: txRing{g: rs.g, mem: rs.mem[half:]},
+		rx: rxRing{g: rs.rx, mem: rs.mem[:half]},
+		tx: txRing{g: rs.tx, mem: rs.mem[half:]},
 	}
 	p.MTU()
 	return p, nil

@@ -18,8 +18,11 @@ import (
 // transmit side) on the same layout.
 
 func TestRingGeom(t *testing.T) {
-	g := newRingGeom(0)
-	if g.frames != ringFramesDef || g.frames%g.perBlock != 0 || g.blockSize%4096 != 0 || g.frameSize%unix.TPACKET_ALIGNMENT != 0 {
+	if g := newRingGeom(0, ringTxFramesDef); g.frames != ringTxFramesDef {
+		t.Fatalf("default transmit ring %+v", g)
+	}
+	g := newRingGeom(0, ringRxFramesDef)
+	if g.frames != ringRxFramesDef || g.frames%g.perBlock != 0 || g.blockSize%4096 != 0 || g.frameSize%unix.TPACKET_ALIGNMENT != 0 {
 		t.Fatalf("default geometry %+v", g)
 	}
 	if g.blockSize/g.frameSize != g.perBlock || g.blockSize > 256<<12 {
@@ -31,10 +34,10 @@ func TestRingGeom(t *testing.T) {
 	if macoff := (52+16+15)&^15 + VnetHdrLen; g.frameSize-macoff < packet.BufSize-packet.Headroom {
 		t.Fatalf("slot of %d bytes cannot hold a %d-byte frame after %d", g.frameSize, packet.BufSize-packet.Headroom, macoff)
 	}
-	if g := newRingGeom(1); g.frames != ringPerBlock || g.blocks() != 1 {
+	if g := newRingGeom(1, ringRxFramesDef); g.frames != ringPerBlock || g.blocks() != 1 {
 		t.Fatalf("one frame: %+v", g)
 	}
-	g = newRingGeom(31)
+	g = newRingGeom(31, ringRxFramesDef)
 	if g.frames != 45 || g.size() != 3*ringBlockSize {
 		t.Fatalf("31 frames: %+v", g)
 	}
@@ -90,7 +93,7 @@ func kernelRx(mem []byte, g ringGeom, i int, frame []byte, h VnetHdr, status uin
 }
 
 func testRingPort(frames int) (*ringPort, *[]string) {
-	g := newRingGeom(frames)
+	g := newRingGeom(frames, ringRxFramesDef)
 	mem := make([]byte, 2*g.size())
 	var logs []string
 	p := &ringPort{fdPort: &fdPort{name: "ring0", kind: kindAFPacket, vnet: true},
