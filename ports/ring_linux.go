@@ -47,9 +47,6 @@ const (
 // -ldflags "-X gswitch/ports.autoIO=ring".
 var autoIO = IOMmsg
 
-// ringTxFull is the drop reason of a full transmit ring.
-const ringTxFull = DropTxFull
-
 // tpacket2_hdr (linux/if_packet.h): field offsets in a slot.
 const (
 	tpStatus   = 0
@@ -538,7 +535,7 @@ func (p *ringPort) logff(format string, args ...any) {
 // with its virtio-net header, then one send(MSG_DONTWAIT) kicks the batch.
 // It never waits: when the head slot is still the kernel's, or the kernel
 // takes only part of the batch (EAGAIN, ENOBUFS), the rest is dropped and
-// counted (ringTxFull).
+// counted (DropTxFull).
 func (p *ringPort) WriteBatch(pkts []*packet.Packet) error {
 	if p.closed.Load() {
 		return net.ErrClosed
@@ -569,7 +566,7 @@ func (p *ringPort) WriteBatch(pkts []*packet.Packet) error {
 			continue
 		}
 		if !q.put(&h, pk.Data, true) {
-			p.ctr.Drop(ringTxFull, len(pkts)-i)
+			p.ctr.Drop(DropTxFull, len(pkts)-i)
 			break
 		}
 		p.pendLen[n] = len(pk.Data)
@@ -612,7 +609,7 @@ func (p *ringPort) kick(first, n int) {
 		case 0, unix.EAGAIN, unix.ENOBUFS:
 			// 0: the kernel stopped at a full send buffer after sending
 			// some (tpacket_snd returns their bytes).
-			p.ctr.Drop(ringTxFull, rest)
+			p.ctr.Drop(DropTxFull, rest)
 		default:
 			p.ctr.TxError()
 			p.ctr.Drop(DropTxError, rest)
