@@ -15,7 +15,7 @@ DEB_PKGS := openvswitch-common openvswitch-switch iproute2 iputils-ping promethe
 	netcat-openbsd python3 python3-os-ken tcpdump iperf3 ethtool nftables \
 	curl lftp python3-pyftpdlib tftpd-hpa tftp-hpa tshark nfdump jq ovn-central ovn-host conntrack
 
-.PHONY: all build deps test test-ovs test-ovn unit privileged demo demo-db bench bench-tunnel bench-netns clean fuzz-seeds fuzz-campaign conformance install uninstall
+.PHONY: all build deps test test-ovs test-ovn unit privileged demo demo-db bench bench-restart bench-tunnel bench-netns clean fuzz-seeds fuzz-campaign conformance install uninstall
 
 all: build
 
@@ -90,6 +90,13 @@ fuzz-seeds:
 # docs/FUZZING.md).
 fuzz-campaign:
 	FUZZTIME=$(or $(FUZZTIME),45s) PARALLEL=$(or $(PARALLEL),1) TARGETS='$(or $(TARGETS),.)' tests/fuzz-campaign.sh
+
+# README's restart figure (root, a few minutes): RESTART_CONNS established
+# TCP connections through the firewall kept across a restart; the log gives
+# the downtime and the save, restore and file figures.
+bench-restart: build
+	GSWITCH_RESTART_CONNS=$(or $(RESTART_CONNS),10000) GSWITCH_PRIV=1 GSWITCH_BIN=$(CURDIR)/$(BIN) \
+		$(GO) test -count=1 -p 1 -v -timeout 20m -run '^TestPrivilegedRestartKeepsState$$' ./tests/
 
 # Two chassis joined by Geneve, gswitch vs OVS 3.1 userspace (root; needs
 # iperf3, jq, openvswitch-switch and the netns bench's gsbload: see the

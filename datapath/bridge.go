@@ -114,6 +114,9 @@ type Bridge struct {
 	tnlRx   []tnlRxEntry
 	tnlRxN  atomic.Int32
 
+	// quiesced: the receive loops drop what they read (Quiesce).
+	quiesced atomic.Bool
+
 	wg      sync.WaitGroup
 	stop    chan struct{}
 	started bool // guarded by mu
@@ -339,6 +342,24 @@ func (b *Bridge) listenMgmt(path string) error {
 		return fmt.Errorf("bridge %s: management socket %s: %w", b.cfg.Name, path, err)
 	}
 	return nil
+}
+
+// Quiesce stops forwarding before a state is saved and the bridge closed
+// (gswitch --state-dir): from now on the receive loops drop what they
+// read; Quiesce waits until no batch they started is still in the
+// pipeline (a patch port's crossing into another bridge included), then
+// closes the OpenFlow server, which waits for the requests in progress
+// (flow-mods, packet-outs). A state exported after it holds every packet
+// the bridge forwarded and every change a controller made. Close still
+// has to be called; Quiesce cannot be undone.
+func (b *Bridge) Quiesce() {
+	b.quiesced.Store(true)
+	for _, p := range b.tab.Load().list {
+		for p.busy.Load() {
+			time.Sleep(50 * time.Microsecond)
+		}
+	}
+	b.of.Close()
 }
 
 // Close stops the bridge and closes its ports and OpenFlow server.

@@ -46,6 +46,8 @@ type port struct {
 	flushBuf [packet.MaxBatch]*packet.Packet
 
 	rxDone chan struct{} // closed when the receive loop has returned (nil: none started)
+	// busy is set while the receive loop runs a batch (Quiesce waits for it).
+	busy atomic.Bool
 
 	patch *patchEnd  // set for a patch port
 	tnl   *tunnelEnd // set for a tunnel port
@@ -183,12 +185,20 @@ func (r *receiver) once() bool {
 	if n == 0 || p.config.Load()&ofproto.PortConfigNoRecv != 0 {
 		return true
 	}
+	// busy before quiesced is read, Quiesce the other way round: a batch
+	// either sees quiesced or is waited for.
+	p.busy.Store(true)
+	if b.quiesced.Load() {
+		p.busy.Store(false)
+		return true
+	}
 	for _, pk := range bufs[:n] {
 		pk.Key.SetInPort(p.no)
 	}
 	r.batch.Pkts = bufs[:n]
 	r.batch.Now = b.now()
 	r.loop.ProcessOwned(&r.batch)
+	p.busy.Store(false)
 	for i, pk := range bufs[:n] {
 		if pk == nil {
 			bufs[i] = b.pool.Get()

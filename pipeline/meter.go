@@ -146,6 +146,21 @@ func (s *meterState) configure(spec *MeterSpec, now int64) {
 	}
 }
 
+// restore sets m's counters and age from a saved state (ImportState); m
+// was just added, so its buckets are full.
+func (m *meter) restore(mc *MeterCounters, now int64) {
+	if m == nil {
+		return
+	}
+	m.mu.Lock()
+	m.created = now - int64(mc.Age)
+	m.st.packets, m.st.bytes = mc.Packets, mc.Bytes
+	for i := range min(len(m.st.bands), len(mc.Bands)) {
+		m.st.bands[i].packets, m.st.bands[i].bytes = mc.Bands[i].Packets, mc.Bands[i].Bytes
+	}
+	m.mu.Unlock()
+}
+
 // meterHit is, per packet of a batch, the band it exceeded with the
 // highest rate (-1: none) and that rate.
 type meterHit struct {

@@ -8,14 +8,18 @@ import (
 )
 
 // A datapath's state for a restart (gswitch --state-dir): its flows with
-// their counters and ages, groups with their counters, and meters, in the model's own types.
+// their counters and ages, groups with their counters, and meters with
+// their counters and ages, in the model's own types.
 // Times are kept as ages (each process has its own monotonic clock). The
 // encoding is gob; the caller frames it (version, checksum).
 
 // State is a datapath's exported state.
 type State struct {
 	Meters []MeterSpec
-	Groups []GroupSpec
+	// MeterCounters are the meters' counters, in Meters' order (a state
+	// without them restores the meters with zero counters).
+	MeterCounters []MeterCounters
+	Groups        []GroupSpec
 	// GroupCounters are the groups' counters, in Groups' order.
 	GroupCounters []GroupCounters
 	Flows         []FlowState
@@ -25,6 +29,14 @@ type State struct {
 type GroupCounters struct {
 	Packets, Bytes uint64
 	Buckets        []BucketStats
+}
+
+// MeterCounters are a meter's packet and byte counters, its bands', and
+// its age (since it was added).
+type MeterCounters struct {
+	Packets, Bytes uint64
+	Bands          []BandStats
+	Age            time.Duration
 }
 
 // FlowState is one flow: its spec (cookie, timeouts, flags, actions) and
@@ -59,6 +71,8 @@ func (d *Datapath) ExportState(now int64) (*State, error) {
 	}
 	for _, m := range ms {
 		st.Meters = append(st.Meters, m.Spec)
+		st.MeterCounters = append(st.MeterCounters, MeterCounters{Packets: m.Packets, Bytes: m.Bytes, Bands: m.Bands,
+			Age: time.Duration(now - m.Created)})
 	}
 	for _, g := range d.Groups() {
 		st.Groups = append(st.Groups, g.Spec)
@@ -75,7 +89,7 @@ func (d *Datapath) ExportState(now int64) (*State, error) {
 }
 
 // ImportState replaces the datapath's flows, groups and meters with st's
-// at now: meters, then groups, then the flows with their counters and
+// at now: meters (with their counters and ages), then groups, then the flows with their counters and
 // ages, the flows in one change (packets see all of them or the old
 // table). On error the flows are as before; meters and groups added so
 // far stay.
@@ -83,6 +97,9 @@ func (d *Datapath) ImportState(st *State, now int64) error {
 	for i := range st.Meters {
 		if err := d.MeterMod(MeterAdd, &st.Meters[i], now); err != nil {
 			return fmt.Errorf("meter %d: %w", st.Meters[i].ID, err)
+		}
+		if i < len(st.MeterCounters) {
+			d.cur.Load().meters.get(st.Meters[i].ID).restore(&st.MeterCounters[i], now)
 		}
 	}
 	for i := range st.Groups {

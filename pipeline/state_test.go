@@ -10,7 +10,8 @@ import (
 )
 
 // TestStateRoundTrip: flows (cookies, timeouts, flags, counters, ages, a
-// meter instruction, ct and group actions), groups and meters survive an
+// meter instruction, ct and group actions), groups and meters (with their
+// counters and ages) survive an
 // export, encoding, decoding and import into another datapath whose clock
 // reads differently; the flows still forward.
 func TestStateRoundTrip(t *testing.T) {
@@ -78,6 +79,10 @@ func TestStateRoundTrip(t *testing.T) {
 	ms, err := e2.d.Meters(MeterAll)
 	if err != nil || len(ms) != 1 || ms[0].Spec.Bands[0].Rate != 100000 || ms[0].FlowCount != 1 {
 		t.Fatalf("meters after: %+v %v", ms, err)
+	}
+	// The meter's counters and age went on (it was added at 1 ns).
+	if m := ms[0]; m.Packets != 2 || m.Bytes != 2*uint64(len(frame)) || len(m.Bands) != 1 || m.Created != now-then+1 {
+		t.Fatalf("meter counters after: %+v (want 2 packets, %d bytes, created %d)", m, 2*len(frame), now-then+1)
 	}
 	e2.send(1, frame)
 	if n := len(e2.s.out); n == 0 {

@@ -23,8 +23,9 @@
 // its BRIDGE.mgmt socket in Config.RunDir and, with Config.OpenLocal, its
 // LOCAL port as a TAP named after it); interfaces gone are removed and new
 // ones added with ovs-vswitchd's numbering (datapath's allocator:
-// ofport_request when free, else the next number; a freed number is not
-// reused at once); internal and tap interfaces are TAP devices gswitch
+// ofport_request when free, or without one the ofport column a previous
+// run wrote, as OVS's iface_pick_ofport, so a restart keeps the numbers;
+// else the next number; a freed number is not reused at once); internal and tap interfaces are TAP devices gswitch
 // creates, down; patch interfaces are datapath patch ports, linked to
 // their peer's bridge and relinked when it comes back; controllers, fail
 // mode, protocols and datapath id change on the running bridge (datapath

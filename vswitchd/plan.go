@@ -109,11 +109,14 @@ func controllerSpec(c *ovsdb.Controller) ControllerSpec {
 
 // IfaceSpec is one Interface of a bridge's ports.
 type IfaceSpec struct {
-	UUID    ovsdb.UUID
-	Port    ovsdb.UUID
-	Name    string
-	Type    string // "" for system
-	Request uint32 // ofport_request (0: none)
+	UUID ovsdb.UUID
+	Port ovsdb.UUID
+	Name string
+	Type string // "" for system
+	// Request is the number asked for (0: none): ofport_request, else
+	// the ofport column a previous run wrote (OVS's iface_pick_ofport),
+	// so that a restarted switch gives each port its number again.
+	Request uint32
 	Peer    string // options:peer of a patch
 	// Options are a tunnel interface's (geneve, vxlan) options.
 	Options map[string]string
@@ -274,6 +277,8 @@ func Desired(s *ovsdb.Snapshot) (spec Spec, problems []string) {
 				}
 				if in.OfportRequest != nil && *in.OfportRequest > 0 && *in.OfportRequest < 0xff00 {
 					is.Request = uint32(*in.OfportRequest)
+				} else if in.Ofport != nil && *in.Ofport > 0 && *in.Ofport < 0xff00 {
+					is.Request = uint32(*in.Ofport)
 				}
 				if is.Type == "patch" {
 					is.Peer = in.Options["peer"]

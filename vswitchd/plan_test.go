@@ -30,9 +30,9 @@ func TestDesired(t *testing.T) {
 			"p3": {UUID: "p3", Name: "v0", Interfaces: []ovsdb.UUID{"i3"}},
 		},
 		Interfaces: map[ovsdb.UUID]*ovsdb.Interface{
-			"i0": {UUID: "i0", Name: "v0", Type: "system"},
-			"i1": {UUID: "i1", Name: "v1", OfportRequest: intp(7)},
-			"i2": {UUID: "i2", Name: "pa0", Type: "patch", Options: map[string]string{"peer": "pa1"}},
+			"i0": {UUID: "i0", Name: "v0", Type: "system", Ofport: intp(3)},         // a previous run's
+			"i1": {UUID: "i1", Name: "v1", OfportRequest: intp(7), Ofport: intp(9)}, // the request wins
+			"i2": {UUID: "i2", Name: "pa0", Type: "patch", Options: map[string]string{"peer": "pa1"}, Ofport: intp(-1)},
 			"il": {UUID: "il", Name: "br0", Type: "internal"},
 			"i3": {UUID: "i3", Name: "v0"},
 		},
@@ -46,7 +46,7 @@ func TestDesired(t *testing.T) {
 		Controllers: []ControllerSpec{{UUID: "c0", Target: "tcp:127.0.0.1:18441", Probe: 5 * time.Second, MaxBackoff: 8 * time.Second}},
 		Ifaces: []IfaceSpec{
 			{UUID: "i2", Port: "p2", Name: "pa0", Type: "patch", Peer: "pa1"},
-			{UUID: "i0", Port: "p0", Name: "v0"},
+			{UUID: "i0", Port: "p0", Name: "v0", Request: 3},
 			{UUID: "i1", Port: "p1", Name: "v1", Request: 7},
 		}}
 	if got := spec.Bridges["br0"]; !reflect.DeepEqual(got, want0) {

@@ -62,6 +62,10 @@ type Config struct {
 	// after each reconfiguration and returns what it could not do (nil:
 	// the database's sets are not applied).
 	SetIPFIX func(IPFIXSets) []string
+	// Restore, when set, is called with each new bridge once it has its
+	// ports and before it starts (before any port forwards), to load a
+	// saved state into it (gswitch --state-dir).
+	Restore func(br *datapath.Bridge)
 }
 
 // CreateLocalTAP is ovs-vswitchd's internal port for a bridge: a TAP
@@ -378,6 +382,9 @@ func (s *Switch) Apply(spec Spec) {
 		}
 	}
 	for _, rb := range fresh {
+		if s.cfg.Restore != nil {
+			s.cfg.Restore(rb.br)
+		}
 		if err := rb.br.Start(); err != nil {
 			s.log.Error("bridge "+rb.spec.Name+": "+err.Error(), zap.String("bridge", rb.spec.Name))
 			rb.br.Close()

@@ -15,11 +15,13 @@ import (
 )
 
 // PortSpec is one --port or --tap argument: an interface and its OpenFlow
-// port number (0 until assigned: --port IFNAME takes the next free number).
+// port number (0 until assigned: --port IFNAME takes the next free number,
+// or with --state-dir the number it had before the restart).
 type PortSpec struct {
 	Name string
 	No   uint32
 	TAP  bool
+	Auto bool // No was not given (--port IFNAME)
 }
 
 // Config is the parsed command line of the switch.
@@ -91,7 +93,7 @@ func ParseArgs(args []string, stderr io.Writer) (*Config, error) {
 	fs.StringVar(&c.FailMode, "fail-mode", "standalone", "with no controller: standalone (a NORMAL flow, as OVS) or secure (no flows)")
 	fs.BoolVar(&c.ShowVersion, "version", false, "print the version and exit")
 	fs.BoolVar(&c.NoMgmtSocket, "no-mgmt-socket", false, "do not listen on $OVS_RUNDIR/BRIDGE.mgmt")
-	fs.StringVar(&c.StateDir, "state-dir", "", "save flows, groups, meters and the conntrack table to DIR on exit and restore them at start (flag mode)")
+	fs.StringVar(&c.StateDir, "state-dir", "", "save flows, groups, meters, port numbers and the conntrack table to DIR on exit and restore them at start")
 	fs.StringVar(&c.PortIO, "port-io", "auto", "how AF_PACKET ports move frames: auto (the faster one that can be set up), ring (PACKET_MMAP rings) or mmsg (recvmmsg/sendmmsg)")
 	fs.BoolVar(&c.LocalPort, "local-port", false, "create the bridge's LOCAL port as a TAP device named after the bridge, with the bridge's address, as ovs-vswitchd's internal port (default: LOCAL has no device and stays down)")
 	var df daemonFlags
@@ -219,7 +221,7 @@ func ParseArgs(args []string, stderr io.Writer) (*Config, error) {
 		for used[next] != "" {
 			next++
 		}
-		c.Ports[i].No = next
+		c.Ports[i].No, c.Ports[i].Auto = next, true
 		used[next] = c.Ports[i].Name
 	}
 	return c, nil

@@ -11,7 +11,7 @@ func TestParseArgs(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []PortSpec{{"veth-a", 1, false}, {"veth-b", 2, false}, {"tap0", 3, true}, {"eth9", 4, false}}
+	want := []PortSpec{{"veth-a", 1, false, false}, {"veth-b", 2, false, true}, {"tap0", 3, true, false}, {"eth9", 4, false, true}}
 	if len(c.Ports) != len(want) {
 		t.Fatalf("ports %+v", c.Ports)
 	}

@@ -206,10 +206,6 @@ func finishDaemon(c *Config, df *daemonFlags, pos []string, setFlags map[string]
 		if len(bad) > 0 {
 			return fmt.Errorf("%s cannot be used with a database (%s): bridges and ports come from the database then (ovs-vsctl add-br, add-port)", strings.Join(bad, ", "), d.OVSDB)
 		}
-		// Saving would write a file that no start in this mode reads.
-		if setFlags["state-dir"] {
-			return fmt.Errorf("--state-dir cannot be used with a database (%s): the state is kept across restarts in flag mode only", d.OVSDB)
-		}
 	}
 	if setFlags["ctl"] && d.Unixctl != "" {
 		return errors.New("--ctl and --unixctl name the same socket: give one of them")

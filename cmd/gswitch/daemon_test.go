@@ -66,7 +66,6 @@ func TestParseDaemonErrors(t *testing.T) {
 	cases := map[string][]string{
 		"--port cannot be used with a database":          {"--ovsdb", "unix:/db.sock", "--port", "a"},
 		"--tap, --bridge cannot be used with a database": {"unix:/db.sock", "--tap", "t0", "--bridge", "br1"},
-		"--state-dir cannot be used with a database":     {"unix:/db.sock", "--state-dir", "/tmp/st"},
 		"database given twice":                           {"--ovsdb", "unix:/a", "unix:/b"},
 		"at most one DATABASE":                           {"unix:/a", "unix:/b"},
 		"expected unix:PATH, tcp:IP:PORT":                {"--ovsdb", "http:x"},

@@ -54,7 +54,8 @@ func NewDBSwitch(cfg *Config, log *zap.Logger) (*Switch, error) {
 		Tracker: s.tracker, Pool: s.pool, Clock: s.Now, Logger: log.Named("bridge"), OpenLocal: vswitchd.CreateLocalTAP,
 		Open:    vswitchd.OpenDeviceWith(s.portIOOptions()...),
 		Tunnels: s.tunnels, Sampler: s.samplers.Bridge,
-		SetIPFIX: func(w vswitchd.IPFIXSets) []string { return s.samplers.SetBridgeIPFIX(w) }})
+		SetIPFIX: func(w vswitchd.IPFIXSets) []string { return s.samplers.SetBridgeIPFIX(w) },
+		Restore:  s.restoreDB(s.loadState())})
 	s.db = &dbMode{client: client, monitor: m, vs: vs, ready: make(chan struct{})}
 	return s, nil
 }
@@ -73,11 +74,17 @@ func (d *dbMode) start(s *Switch) {
 	}()
 }
 
-func (d *dbMode) close() {
+// stopLoop stops the reconcile loop and waits for it: the bridges stay as
+// they are.
+func (d *dbMode) stopLoop() {
 	if d.cancel != nil {
 		d.cancel()
 	}
 	d.wg.Wait()
+}
+
+func (d *dbMode) close() {
+	d.stopLoop()
 	d.vs.Close()
 	d.client.Close()
 }

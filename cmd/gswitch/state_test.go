@@ -1,8 +1,10 @@
 package main
 
 import (
+	"io"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -186,4 +188,45 @@ func FuzzRestoreState(f *testing.F) {
 			t.Fatalf("restored and saved %+v, restored again %+v", got, got2)
 		}
 	})
+}
+
+// TestRenumberPorts: a port given without a number takes its saved number
+// unless a numbered port takes it; a new port takes the lowest number
+// free, but not an absent port's saved number.
+func TestRenumberPorts(t *testing.T) {
+	// Before: --port a --port b --port c (1, 2, 3); now c comes first, a
+	// is gone, b is given 3 and d is new.
+	c, err := ParseArgs([]string{"--port", "c", "--port", "b=3", "--port", "d", "--port", "e"}, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	renumberPorts(c.Ports, map[string]uint32{"a": 1, "b": 2, "c": 3, "e": 7})
+	got := map[string]uint32{}
+	for _, p := range c.Ports {
+		got[p.Name] = p.No
+	}
+	// c's 3 is taken by b: c and d take 2 and 4 (1 stays a's, absent); e
+	// keeps 7.
+	want := map[string]uint32{"c": 2, "b": 3, "d": 4, "e": 7}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("numbers %v, want %v", got, want)
+	}
+}
+
+// TestPortsSection: port numbers encode and decode (LOCAL left out); a
+// bad section is refused with the line it stumbled on.
+func TestPortsSection(t *testing.T) {
+	b := marshalPorts([]datapath.PortState{{No: 1, Name: "eth0"}, {No: 40, Name: "tap-x"}, {No: pipeline.PortLocal, Name: "br0"}})
+	if string(b) != "eth0 1\ntap-x 40\n" {
+		t.Fatalf("encoded %q", b)
+	}
+	m, err := unmarshalPorts(b)
+	if err != nil || !reflect.DeepEqual(m, map[string]uint32{"eth0": 1, "tap-x": 40}) {
+		t.Fatalf("decoded %v, %v", m, err)
+	}
+	for _, bad := range []string{"eth0\n", "eth0 0\n", "eth0 x\n", " 3\n", "a 1\na 2\n", "a 1\nb 1\n", "a 4294967295\n"} {
+		if _, err := unmarshalPorts([]byte(bad)); err == nil || !strings.Contains(err.Error(), "port numbers") {
+			t.Errorf("%q: %v", bad, err)
+		}
+	}
 }

@@ -51,6 +51,10 @@ func (s *Switch) Now() int64 { return int64(time.Since(s.start)) }
 // traffic; Run does.
 func NewSwitch(cfg *Config, log *zap.Logger) (*Switch, error) {
 	s := &Switch{cfg: cfg, log: log, start: time.Now(), pool: packet.NewPool(), stop: make(chan struct{})}
+	saved := s.loadState()
+	if saved != nil {
+		renumberPorts(cfg.Ports, saved.ports[cfg.Bridge])
+	}
 	var ps []datapath.Port
 	ok := false
 	defer func() {
@@ -113,7 +117,7 @@ func NewSwitch(cfg *Config, log *zap.Logger) (*Switch, error) {
 	}
 	s.br = br
 	s.dpid = br.DatapathID()
-	s.restoreState()
+	s.restoreLoaded(saved)
 	return s, nil
 }
 
