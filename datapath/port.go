@@ -123,6 +123,7 @@ func (b *Bridge) startPort(p *port) {
 func (b *Bridge) rxLoop(p *port) {
 	defer b.wg.Done()
 	defer close(p.rxDone)
+	defer ports.LockRxThread(p.dev)() // waits in poll(2) on its own thread
 	r := b.newReceiver(p)
 	defer r.release()
 	for r.once() {
@@ -171,6 +172,10 @@ func (r *receiver) once() bool {
 	n, err := p.dev.ReadBatch(bufs)
 	if err != nil {
 		if errors.Is(err, net.ErrClosed) || errors.Is(err, os.ErrClosed) || p.gone.Load() {
+			return false
+		}
+		if errors.Is(err, ports.ErrDeviceGone) {
+			b.log.Warn("port's interface is gone: its receive loop ends", zap.String("port", p.name), zap.Error(err))
 			return false
 		}
 		select {

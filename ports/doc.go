@@ -117,6 +117,23 @@
 // to a slow port is not held by it. Close unblocks a pending ReadBatch,
 // which then returns net.ErrClosed, as do later calls.
 //
+// # No netpoller
+//
+// No port's descriptor is in Go's netpoller (the os.File around it is made
+// from a blocking descriptor, so it is not pollable, and is kept only for its
+// reference count: the kernel descriptor is closed when the last call in
+// flight returns). ReadBatch reads without waiting (recvmmsg with
+// MSG_DONTWAIT; on a TAP, one read(2) per frame until EAGAIN or the batch
+// is full) and only when nothing is there waits in poll(2) on the calling
+// thread, woken by Close through an eventfd (fdWaiter, rxwait_linux.go).
+// So no goroutine parks in epoll for a batch, and the kernel raises no
+// EPOLLOUT edge for every frame sent (docs/bench/PROFILE.md, R2). A receive
+// loop calls LockRxThread first (datapath's rxLoop does): it keeps one OS
+// thread, and a blocked poll(2) hands the thread's P to other goroutines as
+// any blocking syscall does. When the port's interface is deleted (or
+// leaves the namespace), ReadBatch returns ErrDeviceGone from then on, so
+// the loop can end; a link that only goes down is waited through.
+//
 // # Counters
 //
 // Stats has packets, bytes, errors and a counter per DropReason; each drop

@@ -2,6 +2,8 @@ package ports
 
 import (
 	"encoding/binary"
+	"errors"
+	"fmt"
 	"net"
 	"os"
 	"sync"
@@ -65,9 +67,14 @@ const (
 
 const cmsgLen = 64 // room for one tpacket_auxdata control message
 
-// fdPort is a Port over one non-blocking file descriptor, registered with
-// Go's poller: an AF_PACKET socket (recvmmsg/sendmmsg) or a TAP (readv/writev
-// per frame).
+// fdPort is a Port over one non-blocking file descriptor: an AF_PACKET
+// socket (recvmmsg/sendmmsg) or a TAP (readv/writev per frame). The
+// descriptor is not in Go's netpoller: ReadBatch drains it and then waits
+// in poll(2) on its own thread (rxw); WriteBatch never waits in the
+// netpoller either. The os.File around it is not pollable and is kept for its
+// reference count: Close marks it closed and wakes rxw, and the kernel
+// descriptor is closed when the last read or write in flight has returned,
+// so no call ever uses a descriptor number the kernel gave to someone else.
 type fdPort struct {
 	name   string
 	kind   portKind
@@ -77,6 +84,10 @@ type fdPort struct {
 	ctl    *ctlSock
 	closed atomic.Bool
 	ctr    Counters
+
+	rxw     *fdWaiter   // ReadBatch waits in it; Close wakes it
+	ifindex int         // the AF_PACKET socket's interface (for deviceGone)
+	gone    atomic.Bool // ReadBatch found the interface gone
 
 	mtuCache atomic.Int32 // the MTU last read (for inferOffload)
 	ioNote   string       // why an AF_PACKET port has no ring (IOOf)
@@ -99,6 +110,7 @@ type rxState struct {
 	cmsg      [packet.MaxBatch][cmsgLen]byte
 	want, got int
 	err       syscall.Errno
+	closed    bool // the wait ended because the port was closed
 }
 
 const txArenaSize = 4 * packet.BufSize
@@ -116,13 +128,30 @@ type txState struct {
 }
 
 func newFDPort(name string, kind portKind, fd int, vnet bool, ctl *ctlSock, o options) (*fdPort, error) {
+	// os.NewFile registers a non-blocking descriptor with the netpoller
+	// and leaves a blocking one out: hand it over blocking, then make it
+	// non-blocking again for our own calls.
+	if err := unix.SetNonblock(fd, false); err != nil {
+		unix.Close(fd)
+		return nil, err
+	}
 	f := os.NewFile(uintptr(fd), string(kindName(kind))+":"+name)
 	rc, err := f.SyscallConn()
+	if err == nil {
+		err = unix.SetNonblock(fd, true)
+	}
+	var w *fdWaiter
+	if err == nil {
+		w, err = newFDWaiter()
+	}
 	if err != nil {
 		f.Close()
 		return nil, err
 	}
-	p := &fdPort{name: name, kind: kind, vnet: vnet, file: f, rc: rc, ctl: ctl}
+	p := &fdPort{name: name, kind: kind, vnet: vnet, file: f, rc: rc, rxw: w, ctl: ctl}
+	if kind == kindAFPacket {
+		p.ifindex, _ = ctl.index()
+	}
 	p.rxFn = p.rxCall
 	p.txFn = p.txCall
 	p.emitFn = p.emitSegment
@@ -166,13 +195,37 @@ func (p *fdPort) Close() error {
 	if p.closed.Swap(true) {
 		return nil
 	}
+	p.rxw.Close()
 	err := p.file.Close()
 	p.ctl.close()
 	return err
 }
 
-// rxCall is the poller callback of ReadBatch; it reports false to wait.
+// rxCall is ReadBatch's RawConn.Read callback (run with the descriptor
+// held open): it reads what is there and, when nothing is, waits in
+// poll(2) on this thread until something is or the port is closed. It
+// always reports true (the descriptor is not pollable by Go).
 func (p *fdPort) rxCall(fd uintptr) bool {
+	r := &p.rx
+	for !p.rxOnce(fd) {
+		rev, err := p.rxw.Wait(int(fd), unix.POLLIN, -1)
+		if err != nil {
+			r.closed = true
+			return true
+		}
+		if rev&(unix.POLLHUP|unix.POLLNVAL) != 0 && rev&unix.POLLIN == 0 {
+			// Hung up: report it rather than poll again at once.
+			if !p.rxOnce(fd) {
+				r.err = unix.EPIPE
+			}
+			return true
+		}
+	}
+	return true
+}
+
+// rxOnce reads without waiting; it reports false when there was nothing.
+func (p *fdPort) rxOnce(fd uintptr) bool {
 	r := &p.rx
 	if p.kind == kindAFPacket {
 		for {
@@ -241,9 +294,15 @@ func (p *fdPort) ReadBatch(pkts []*packet.Packet) (int, error) {
 				m.Hdr.SetControllen(cmsgLen)
 			}
 		}
-		r.want, r.got, r.err = want, 0, 0
-		if err := p.rc.Read(p.rxFn); err != nil {
-			if p.closed.Load() {
+		if p.closed.Load() {
+			return 0, net.ErrClosed
+		}
+		if p.gone.Load() {
+			return 0, p.goneErr()
+		}
+		r.want, r.got, r.err, r.closed = want, 0, 0, false
+		if err := p.rc.Read(p.rxFn); err != nil || r.closed {
+			if p.closed.Load() || r.closed {
 				return 0, net.ErrClosed
 			}
 			return 0, err
@@ -254,6 +313,10 @@ func (p *fdPort) ReadBatch(pkts []*packet.Packet) (int, error) {
 				return 0, net.ErrClosed
 			}
 			p.ctr.RxError()
+			if n == 0 && p.deviceGone(r.err) {
+				p.gone.Store(true)
+				return 0, p.goneErr()
+			}
 			if !transientRxErr(r.err) && n == 0 {
 				return 0, os.NewSyscallError(kindName(p.kind)+" read", r.err)
 			}
@@ -265,6 +328,25 @@ func (p *fdPort) ReadBatch(pkts []*packet.Packet) (int, error) {
 			return 0, net.ErrClosed
 		}
 	}
+}
+
+// deviceGone reports whether the receive error e means that the interface
+// itself is gone (deleted, or moved to another namespace): for a socket,
+// the kernel reports ENETDOWN once and the name no longer leads to the
+// bound interface; for a TAP, the device is detached from the file (EBADFD).
+func (p *fdPort) deviceGone(e syscall.Errno) bool {
+	if p.kind == kindTAP {
+		return e == unix.EBADFD
+	}
+	if e != unix.ENETDOWN && e != unix.ENXIO && e != unix.ENODEV {
+		return false
+	}
+	idx, err := p.ctl.index()
+	return errors.Is(err, unix.ENODEV) || (err == nil && idx != p.ifindex)
+}
+
+func (p *fdPort) goneErr() error {
+	return fmt.Errorf("ports: %s %q: %w", kindName(p.kind), p.name, ErrDeviceGone)
 }
 
 // transientRxErr reports errors after which reading goes on: the interface
@@ -587,3 +669,5 @@ func frameLen(m *unix.Mmsghdr) int {
 	iov := unsafe.Slice(m.Hdr.Iov, m.Hdr.Iovlen)
 	return int(iov[len(iov)-1].Len)
 }
+
+func (p *fdPort) waitsInKernel() {}

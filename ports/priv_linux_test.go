@@ -703,8 +703,8 @@ func TestPrivilegedUDPGSO(t *testing.T) {
 }
 
 // TestPrivilegedInterfaceDeleted: the interface goes away under an open
-// port: reads keep blocking (no error, no spin), writes are dropped and
-// counted, and Close still unblocks the reader.
+// port: a blocked read returns ports.ErrDeviceGone (its loop ends), writes
+// are dropped and counted, and Close works.
 func TestPrivilegedInterfaceDeleted(t *testing.T) {
 	netns.Require(t)
 	sw := netns.New(t, "gpt-del-sw")
@@ -725,11 +725,13 @@ func TestPrivilegedInterfaceDeleted(t *testing.T) {
 	}()
 	time.Sleep(100 * time.Millisecond)
 	sw.Must(t, "ip", "link", "del", "gptdels")
-	time.Sleep(300 * time.Millisecond)
 	select {
 	case err := <-done:
-		t.Fatalf("ReadBatch returned %v after the interface went", err)
-	default:
+		if !errors.Is(err, ports.ErrDeviceGone) {
+			t.Fatalf("ReadBatch returned %v after the interface went, want ErrDeviceGone", err)
+		}
+	case <-time.After(3 * time.Second):
+		t.Fatal("ReadBatch still blocked 3 s after the interface went")
 	}
 	if p.LinkUp() {
 		t.Error("LinkUp true for a deleted interface")
@@ -740,14 +742,11 @@ func TestPrivilegedInterfaceDeleted(t *testing.T) {
 	if s := p.Stats(); s.TxDrops != 1 || s.TxPackets != 0 {
 		t.Errorf("stats after a write to a deleted interface: %+v", s)
 	}
-	p.Close()
-	select {
-	case err := <-done:
-		if !errors.Is(err, net.ErrClosed) {
-			t.Fatal(err)
-		}
-	case <-time.After(3 * time.Second):
-		t.Fatal("ReadBatch still blocked after Close")
+	if err := p.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.ReadBatch([]*packet.Packet{packet.NewPool().Get()}); !errors.Is(err, net.ErrClosed) {
+		t.Fatalf("ReadBatch after Close: %v", err)
 	}
 }
 
