@@ -91,7 +91,7 @@ fuzz-seeds:
 fuzz-campaign:
 	FUZZTIME=$(or $(FUZZTIME),45s) PARALLEL=$(or $(PARALLEL),1) TARGETS='$(or $(TARGETS),.)' tests/fuzz-campaign.sh
 
-# README's restart figure (root, a few minutes): RESTART_CONNS established
+# README's restart figure (root, under a minute): RESTART_CONNS established
 # TCP connections through the firewall kept across a restart; the log gives
 # the downtime and the save, restore and file figures.
 bench-restart: build
