@@ -118,7 +118,7 @@ func OpenAFPacket(ifname string, opts ...Option) (Port, error) {
 		return nil, fail("promiscuous mode", err)
 	}
 	if rs != nil {
-		p, err := newRingPort(ifname, fd, ctl, rs, o)
+		p, err := newRingPort(ifname, fd, ifindex, ctl, rs, o)
 		if err != nil {
 			closeAll()
 			return nil, fail("packet ring", err)

@@ -98,8 +98,9 @@
 // it returns own their bytes; a frame the kernel had to cut to the slot
 // (over 64 KiB) is dropped, counted (rx_truncated) and logged. When the
 // ring is empty it watches it for a few microseconds, then sleeps in
-// poll(2) on the calling goroutine's locked OS thread (fdWaiter, which Close
-// wakes): the socket is not in Go's netpoller. WriteBatch copies
+// poll(2) on the receive loop's thread (LockRxThread; fdWaiter, which Close
+// wakes): the socket is not in Go's netpoller. A deleted interface ends
+// it with ErrDeviceGone, as for recvmmsg. WriteBatch copies
 // each frame with its virtio-net header into a transmit slot and kicks the
 // batch with one send(MSG_DONTWAIT); it never waits: when the next slot is
 // still being sent by the kernel, or the kernel takes only part of the

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"log"
 	"net"
-	"runtime"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -330,7 +329,8 @@ func setupRing(fd int, o ringOptions) (*ringSetup, error) {
 // ringPort is an AF_PACKET port whose frames move through packet rings. It
 // borrows fdPort's name, control socket, counters and accessors; its
 // socket is not in Go's netpoller: ReadBatch waits in poll(2) (fdWaiter,
-// which Close wakes) on the calling goroutine's locked thread.
+// which Close wakes) on the receive loop's thread (LockRxThread: ringPort
+// is a kernelWaiter through fdPort).
 type ringPort struct {
 	*fdPort
 	fd   int
@@ -338,9 +338,10 @@ type ringPort struct {
 	mem  []byte
 	logf func(format string, args ...any)
 
-	rmu    sync.Mutex
-	rx     rxRing
-	locked bool
+	rmu     sync.Mutex
+	rx      rxRing
+	errSeen bool // the socket reported an error: check on idle wake-ups whether the interface is gone
+	gone    bool // it is: ReadBatch says ErrDeviceGone from now on
 
 	tmu     sync.Mutex
 	tx      txRing
@@ -349,14 +350,14 @@ type ringPort struct {
 	truncated atomic.Uint64
 }
 
-func newRingPort(name string, fd int, ctl *ctlSock, rs *ringSetup, o options) (*ringPort, error) {
+func newRingPort(name string, fd, ifindex int, ctl *ctlSock, rs *ringSetup, o options) (*ringPort, error) {
 	w, err := newFDWaiter()
 	if err != nil {
 		return nil, err
 	}
 	half := rs.rx.size()
 	p := &ringPort{
-		fdPort: &fdPort{name: name, kind: kindAFPacket, vnet: true, ctl: ctl},
+		fdPort: &fdPort{name: name, kind: kindAFPacket, vnet: true, ctl: ctl, ifindex: ifindex},
 		fd:     fd, w: w, mem: rs.mem, logf: o.ring.logf,
 		rx: rxRing{g: rs.rx, mem: rs.mem[:half]},
 		tx: txRing{g: rs.tx, mem: rs.mem[half:]},
@@ -393,15 +394,13 @@ func (p *ringPort) ReadBatch(pkts []*packet.Packet) (int, error) {
 	}
 	p.rmu.Lock()
 	defer p.rmu.Unlock()
-	if !p.locked {
-		// The receive loop keeps its thread: the waits below block it.
-		runtime.LockOSThread()
-		p.locked = true
-	}
 	want := min(len(pkts), packet.MaxBatch)
 	for {
 		if p.closed.Load() {
 			return 0, net.ErrClosed
+		}
+		if p.gone {
+			return 0, p.goneErr()
 		}
 		n, bytes := p.drain(pkts[:want])
 		if n > 0 {
@@ -449,7 +448,9 @@ func (p *ringPort) spin() bool {
 // wait sleeps in poll(2) until the kernel hands a slot over, Close wakes
 // it, or the safety timeout passes. An interface that goes down or away
 // sets the socket's error (packet_notifier): it is read (which clears it)
-// and counted, and the wait goes on, as fdPort's does, until Close.
+// and counted; from then on each wake-up without frames checks whether
+// the interface is gone (ErrDeviceGone, as fdPort's ReadBatch) or only
+// down (the wait goes on).
 func (p *ringPort) wait() error {
 	rev, err := p.w.Wait(p.fd, unix.POLLIN, ringPollTimeout)
 	if err != nil {
@@ -465,6 +466,10 @@ func (p *ringPort) wait() error {
 	if rev&unix.POLLERR != 0 {
 		unix.GetsockoptInt(p.fd, unix.SOL_SOCKET, unix.SO_ERROR)
 		p.ctr.RxError()
+		p.errSeen = true
+	}
+	if p.errSeen && rev&unix.POLLIN == 0 && p.deviceGone(unix.ENETDOWN) {
+		p.gone = true
 	}
 	return nil
 }

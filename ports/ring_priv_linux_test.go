@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math/rand"
 	"net"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -239,9 +240,9 @@ func TestPrivilegedRingFull(t *testing.T) {
 }
 
 // TestPrivilegedRingGone: the interface is deleted while frames flow both
-// ways through a ring port: no panic, writes are dropped and counted,
-// reads stay quiet until Close, which unblocks them (net.ErrClosed) at
-// once; nothing hangs.
+// ways through a ring port: no panic, ReadBatch ends with ErrDeviceGone
+// within seconds, writes are dropped and counted, Close returns and later
+// calls say net.ErrClosed; nothing hangs.
 func TestPrivilegedRingGone(t *testing.T) {
 	netns.Require(t)
 	sw := netns.New(t, "s8b-gone-sw")
@@ -295,35 +296,35 @@ func TestPrivilegedRingGone(t *testing.T) {
 		t.Fatalf("only %d frames read before the deletion", reads.Load())
 	}
 	sw.Must(t, "ip", "link", "del", "s8bgones")
+	select {
+	case err := <-readErr:
+		if !errors.Is(err, ports.ErrDeviceGone) || !strings.Contains(err.Error(), "s8bgones") {
+			t.Fatalf("ReadBatch after the deletion: %v, want ErrDeviceGone naming the port", err)
+		}
+	case <-time.After(3 * time.Second):
+		t.Fatal("ReadBatch still blocked 3 s after the interface went")
+	}
 	before := sp.Stats()
-	time.Sleep(300 * time.Millisecond)
+	time.Sleep(200 * time.Millisecond)
 	after := sp.Stats()
 	close(stop)
 	wg.Wait()
-	t.Logf("before deletion+: %+v; 300 ms later: %+v", before, after)
+	t.Logf("after the deletion: %+v; 200 ms later: %+v", before, after)
 	if after.TxPackets-before.TxPackets > 2*packet.MaxBatch {
 		t.Errorf("%d frames sent to a deleted interface", after.TxPackets-before.TxPackets)
 	}
 	if after.TxDrops == before.TxDrops {
 		t.Error("writes to the deleted interface were not counted as drops")
 	}
-	select {
-	case err := <-readErr:
-		t.Fatalf("ReadBatch returned %v before Close", err)
-	default:
-	}
 	start := time.Now()
-	sp.Close()
-	select {
-	case err := <-readErr:
-		if !errors.Is(err, net.ErrClosed) {
-			t.Fatalf("ReadBatch after Close: %v", err)
-		}
-	case <-time.After(3 * time.Second):
-		t.Fatal("ReadBatch still blocked 3s after Close")
+	if err := sp.Close(); err != nil {
+		t.Fatal(err)
 	}
 	if d := time.Since(start); d > time.Second {
-		t.Errorf("Close took %v to unblock the reader", d)
+		t.Errorf("Close took %v", d)
+	}
+	if _, err := sp.ReadBatch([]*packet.Packet{packet.NewPool().Get()}); !errors.Is(err, net.ErrClosed) {
+		t.Errorf("ReadBatch after Close: %v", err)
 	}
 	if err := sp.WriteBatch([]*packet.Packet{packet.New(seqFrame(other, other, 0, 60))}); !errors.Is(err, net.ErrClosed) {
 		t.Errorf("write after Close: %v", err)
