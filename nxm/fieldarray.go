@@ -49,7 +49,7 @@ func DecodeFieldArray(b []byte) ([]pipeline.HashField, error) {
 			return nil, pipeline.Errorf(pipeline.OFPBMC_BAD_FIELD, "unknown field %#x in a field array", uint32(h))
 		}
 		for i := range out {
-			if g := lookupField(Header(out[i].Wire), 0); g != nil && g.ID == f.ID && g.Kind == f.Kind {
+			if g := hashWireField(&out[i]); g != nil && g.ID == f.ID && g.Kind == f.Kind {
 				return nil, pipeline.Errorf(pipeline.OFPBMC_DUP_FIELD, "%s: duplicate field in a field array", f.Name)
 			}
 		}
@@ -70,7 +70,7 @@ func DecodeFieldArray(b []byte) ([]pipeline.HashField, error) {
 // field under its header for that version, its mask as the payload.
 func AppendFieldArray(b []byte, fs []pipeline.HashField, oxm bool) []byte {
 	for i := range fs {
-		f := lookupField(Header(fs[i].Wire), 0)
+		f := hashWireField(&fs[i])
 		if f == nil {
 			continue
 		}
@@ -88,4 +88,23 @@ func AppendFieldArray(b []byte, fs []pipeline.HashField, oxm bool) []byte {
 		b = putValue(b, fs[i].Mask, f.Size)
 	}
 	return b
+}
+
+// hashWireField is the wire field a decoded entry came under. Wire keeps
+// the header but not an experimenter field's experimenter ID (ONF's
+// tcp_flags, Nicira's ERSPAN and GTP-U fields, the NSH fields): among the
+// experimenters that define one under that field number, the one whose
+// field is the entry's. Without it such an entry was dropped when the
+// array was written back (FuzzDecodeFieldArray's crasher b0adc2ecabe73db0).
+func hashWireField(hf *pipeline.HashField) *wireField {
+	h := Header(hf.Wire)
+	if h.Class() != ClassExperimenter {
+		return lookupField(h, 0)
+	}
+	for _, exp := range [...]uint32{ONFVendorID, NXVendorID, NSHExperimenterID} {
+		if f := lookupField(h, exp); f != nil && f.ID == hf.Field {
+			return f
+		}
+	}
+	return nil
 }
