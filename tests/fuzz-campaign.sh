@@ -14,7 +14,9 @@
 #   OUT       the table's file (default OUTDIR/summary.md)
 #   OUTDIR    where each target's log goes (default a new temporary directory)
 # A target that fails (a crasher, or a build error) makes the script exit 1
-# after the others ran. Go writes a crasher to PKG/testdata/fuzz/FuzzX/ID,
+# after the others ran. Go 1.26's coordinator sometimes reports its own
+# -fuzztime deadline as a failure ("context deadline exceeded", no failing
+# input: golang/go#75804, fixed in Go 1.27); that is listed, not failed. Go writes a crasher to PKG/testdata/fuzz/FuzzX/ID,
 # where it stays: from then on plain `go test` replays it as a seed; the
 # table names the file. Go keeps what it found interesting in its cache
 # ($(go env GOCACHE)/fuzz), so a second campaign starts from the first's
@@ -56,6 +58,7 @@ dirty=$(git status --porcelain --untracked-files=no | head -1)
 } >"$out"
 
 failed=0
+races=0
 total=0
 i=0
 while read -r pkg fn; do
@@ -83,6 +86,12 @@ while read -r pkg fn; do
 	crasher=$(sed -nE 's/^[[:space:]]*Failing input written to (.*)$/\1/p' "$log" | head -1)
 	if [ "$rc" -eq 0 ]; then
 		result=ok
+	elif [ -z "$crasher" ] && tail -5 "$log" | grep -q '^    context deadline exceeded$'; then
+		# Go's coordinator reports its own -fuzztime deadline as a
+		# failure when a worker is still busy (golang/go#75804, fixed in
+		# Go 1.27): no input failed.
+		result="ok (go#75804: the fuzztime deadline reported as a failure, no failing input)"
+		races=$((races + 1))
 	else
 		failed=$((failed + 1))
 		if [ -n "$crasher" ]; then
@@ -98,7 +107,7 @@ done <<<"$targets"
 
 {
 	echo
-	echo "$n targets, $total executions in all, $failed failed; finished $(date -u '+%Y-%m-%d %H:%M UTC')."
+	echo "$n targets, $total executions in all, $failed failed ($races reported only Go's deadline race); finished $(date -u '+%Y-%m-%d %H:%M UTC')."
 	echo "Logs: one per target in the campaign's OUTDIR."
 } >>"$out"
 cat "$out"
