@@ -181,6 +181,17 @@ func FuzzPushPopMPLS(f *testing.F) {
 		if !pk.PushMPLS(packet.EthTypeMPLS) {
 			return
 		}
+		if pk.MPLSLabels() == 0 {
+			// The stack's entries up to MaxMPLSLabels are all zero and
+			// none is the bottom (the copy pushed is zero too): OVS's
+			// flow_count_mpls_labels counts no label, so its pop_mpls pops
+			// nothing, and neither does PopMPLS (crasher 182b99df0bd7ae4f).
+			pushed := append([]byte(nil), pk.Data...)
+			if !pk.PopMPLS(et) || !bytes.Equal(pk.Data, pushed) {
+				t.Fatal("pop of a stack with no counted label changed the frame")
+			}
+			return
+		}
 		if !pk.PopMPLS(et) {
 			if pk.MPLSLabels() == packet.MaxMPLSLabels {
 				return // three entries, none the bottom: OVS cannot pop either
