@@ -111,11 +111,15 @@ func (b *Bridge) flushPatch(p *port) {
 			pe.ctr.Tx(n, nb)
 			q.patch.ctr.Rx(n, nb)
 			sb.batch = packet.Batch{Pkts: pkts, Now: b.now()}
-			pe.peerBr.dp.Process(&sb.batch)
+			// The copies are this flush's: the peer's last outputs take
+			// them over (their slots come back nil).
+			pe.peerBr.dp.ProcessOwned(&sb.batch)
 			sb.batch = packet.Batch{}
 		}
 		for i, pk := range pkts {
-			b.pool.Put(pk)
+			if pk != nil {
+				b.pool.Put(pk)
+			}
 			sb.pkts[i] = nil
 		}
 	}
