@@ -117,6 +117,9 @@ type Bridge struct {
 	// quiesced: the receive loops drop what they read (Quiesce).
 	quiesced atomic.Bool
 
+	// dropLogMu guards the ports' dropLogged and dropLogAt (logDrops).
+	dropLogMu sync.Mutex
+
 	wg      sync.WaitGroup
 	stop    chan struct{}
 	started bool // guarded by mu
@@ -408,7 +411,39 @@ func (b *Bridge) timers() {
 			return
 		case <-t.C:
 			b.dp.Expire(b.now())
+			b.logDrops(b.now())
 		}
+	}
+}
+
+// DropLogInterval is how often at most a port's drops are logged.
+const DropLogInterval = 10 * time.Second
+
+// logDrops writes one warning for each port whose drop counters grew since
+// its last one (at most one every DropLogInterval per port), naming the
+// port and the drops by reason (ports.DropReason: a full output, a frame
+// too big for the port's MTU, an offload that could not be honoured, ...),
+// so that what a port loses is seen without a flood of lines. The timer
+// calls it once a second.
+func (b *Bridge) logDrops(now int64) {
+	b.dropLogMu.Lock()
+	defer b.dropLogMu.Unlock()
+	for _, p := range b.tab.Load().list {
+		if p.dropLogAt != 0 && now-p.dropLogAt < int64(DropLogInterval) {
+			continue
+		}
+		st := p.stats()
+		fields := []zap.Field{zap.String("port", p.name), zap.Uint32("ofport", p.no)}
+		for r, v := range st.Drops {
+			if d := v - p.dropLogged[r]; d != 0 {
+				fields = append(fields, zap.Uint64(ports.DropReason(r).String(), d))
+			}
+		}
+		if len(fields) == 2 {
+			continue
+		}
+		p.dropLogged, p.dropLogAt = st.Drops, now
+		b.log.Warn("port dropped packets (counts since its last such line)", fields...)
 	}
 }
 

@@ -38,6 +38,9 @@ type port struct {
 	pending []*packet.Packet
 	npend   atomic.Int32
 	qdrops  atomic.Uint64 // outputs dropped because the queue was full (ports.DropTxQueueFull)
+	// closedDrops are outputs dropped because the device was closed under
+	// them (counted as ports.DropTxError).
+	closedDrops atomic.Uint64
 
 	// flushMu serializes a port's transmits (keeping its output order when
 	// several receive goroutines flush) and guards flushBuf, the scratch
@@ -48,6 +51,11 @@ type port struct {
 	rxDone chan struct{} // closed when the receive loop has returned (nil: none started)
 	// busy is set while the receive loop runs a batch (Quiesce waits for it).
 	busy atomic.Bool
+
+	// dropLogged are the drop counters the last drop warning reported, at
+	// dropLogAt (Bridge.logDrops; guarded by Bridge.dropLogMu).
+	dropLogged [ports.NumDropReasons]uint64
+	dropLogAt  int64
 
 	patch *patchEnd  // set for a patch port
 	tnl   *tunnelEnd // set for a tunnel port
@@ -90,9 +98,10 @@ func (p *port) stats() ports.Stats {
 	} else if p.tnl != nil {
 		st = p.tnl.ctr.Snapshot()
 	}
-	q := p.qdrops.Load()
-	st.TxDrops += q
+	q, c := p.qdrops.Load(), p.closedDrops.Load()
+	st.TxDrops += q + c
 	st.Drops[ports.DropTxQueueFull] += q
+	st.Drops[ports.DropTxError] += c
 	return st
 }
 
@@ -449,7 +458,9 @@ func (b *Bridge) flushPort(p *port) {
 			if n == 0 {
 				break
 			}
-			p.dev.WriteBatch(out[:n])
+			if err := p.dev.WriteBatch(out[:n]); err != nil {
+				p.closedDrops.Add(uint64(n)) // the device is closed
+			}
 			for i := range n {
 				b.pool.Put(out[i])
 				out[i] = nil

@@ -38,19 +38,23 @@ func QueueLen(n int) Option { return func(p *Port) { p.qlen = n } }
 // software (with ports.Segment) before they reach the wire.
 func NoOffload() Option { return func(p *Port) { p.noOffload = true } }
 
-// MTU sets the port's MTU (default 1500).
-func MTU(n int) Option { return func(p *Port) { p.mtu = n } }
+// MTU sets the port's MTU (default 1500, not enforced) and enforces it as
+// the kernel does for AF_PACKET (EMSGSIZE): a frame without GSO longer than
+// the MTU plus an Ethernet header and one VLAN tag is dropped and counted
+// (ports.DropTxTooBig), a segment of a GSO frame cut in software included.
+func MTU(n int) Option { return func(p *Port) { p.mtu, p.enforceMTU = n, true } }
 
 // HWAddr sets the port's Ethernet address (default 02:00:00:00:00:NN).
 func HWAddr(a net.HardwareAddr) Option { return func(p *Port) { p.hw = a } }
 
 // Port is an in-memory ports.Port.
 type Port struct {
-	name      string
-	hw        net.HardwareAddr
-	mtu       int
-	qlen      int
-	noOffload bool
+	name       string
+	hw         net.HardwareAddr
+	mtu        int
+	qlen       int
+	noOffload  bool
+	enforceMTU bool
 
 	in  chan Frame // what ReadBatch reads
 	out chan Frame // where WriteBatch writes (the peer's in, or the test's)
@@ -234,6 +238,9 @@ func (p *Port) WriteBatch(pkts []*packet.Packet) error {
 		if p.noOffload && ports.HasOffload(&pk.Off) {
 			gso := ports.IsGSO(&pk.Off)
 			err := ports.Segment(pk, func(seg []byte) {
+				if p.tooBig(seg, nil) {
+					return
+				}
 				p.send(Frame{Data: append([]byte(nil), seg...)})
 			})
 			if err != nil {
@@ -245,9 +252,22 @@ func (p *Port) WriteBatch(pkts []*packet.Packet) error {
 			}
 			continue
 		}
+		if p.tooBig(pk.Data, &pk.Off) {
+			continue
+		}
 		p.send(Frame{Data: append([]byte(nil), pk.Data...), Off: pk.Off})
 	}
 	return nil
+}
+
+// tooBig drops and counts a frame the kernel would refuse for its size
+// (only with the MTU option).
+func (p *Port) tooBig(f []byte, off *packet.Offload) bool {
+	if !p.enforceMTU || (off != nil && ports.IsGSO(off)) || len(f) <= p.mtu+18 {
+		return false
+	}
+	p.ctr.Drop(ports.DropTxTooBig, 1)
+	return true
 }
 
 // send counts a frame as transmitted before it becomes visible on the wire,
