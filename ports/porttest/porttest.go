@@ -321,6 +321,14 @@ func NewReplay(name string, frames []Frame) *Replay {
 	return p
 }
 
+// SetFrames replaces the frames ReadBatch hands out (from the first).
+func (p *Replay) SetFrames(frames []Frame) {
+	p.mu.Lock()
+	p.frames, p.next = frames, 0
+	p.mu.Unlock()
+	p.cond.Broadcast()
+}
+
 // Allow lets ReadBatch hand out n more frames.
 func (p *Replay) Allow(n int) {
 	p.mu.Lock()
