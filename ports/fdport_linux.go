@@ -9,6 +9,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"syscall"
+	"time"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
@@ -88,6 +89,11 @@ type fdPort struct {
 	rxw     *fdWaiter   // ReadBatch waits in it; Close wakes it
 	ifindex int         // the AF_PACKET socket's interface (for deviceGone)
 	gone    atomic.Bool // ReadBatch found the interface gone
+	// linkDown: the socket reported ENETDOWN and the interface still
+	// existed; until it is up again, waits recheck (linkDownRecheck)
+	// whether the kernel has since unbound the socket (the interface was
+	// deleted: it goes down first, and no second error comes).
+	linkDown atomic.Bool
 
 	mtuCache atomic.Int32 // the MTU last read (for inferOffload)
 	ioNote   string       // why an AF_PACKET port has no ring (IOOf)
@@ -208,10 +214,23 @@ func (p *fdPort) Close() error {
 func (p *fdPort) rxCall(fd uintptr) bool {
 	r := &p.rx
 	for !p.rxOnce(fd) {
-		rev, err := p.rxw.Wait(int(fd), unix.POLLIN, -1)
+		tmo := time.Duration(-1)
+		if p.linkDown.Load() {
+			tmo = linkDownRecheck
+		}
+		rev, err := p.rxw.Wait(int(fd), unix.POLLIN, tmo)
 		if err != nil {
 			r.closed = true
 			return true
+		}
+		if rev == 0 && tmo >= 0 {
+			if boundIfindex(int(fd)) == -1 {
+				r.err = unix.ENODEV // unbound by the kernel: the interface is gone
+				return true
+			}
+			if f, err := p.ctl.flags(); err == nil && f&unix.IFF_UP != 0 {
+				p.linkDown.Store(false) // up again: back to waiting without a timeout
+			}
 		}
 		if rev&(unix.POLLHUP|unix.POLLNVAL) != 0 && rev&unix.POLLIN == 0 {
 			// Hung up: report it rather than poll again at once.
@@ -317,6 +336,9 @@ func (p *fdPort) ReadBatch(pkts []*packet.Packet) (int, error) {
 				p.gone.Store(true)
 				return 0, p.goneErr()
 			}
+			if p.kind == kindAFPacket && (r.err == unix.ENETDOWN || r.err == unix.ENXIO) {
+				p.linkDown.Store(true)
+			}
 			if !transientRxErr(r.err) && n == 0 {
 				return 0, os.NewSyscallError(kindName(p.kind)+" read", r.err)
 			}
@@ -343,6 +365,21 @@ func (p *fdPort) deviceGone(e syscall.Errno) bool {
 	}
 	idx, err := p.ctl.index()
 	return errors.Is(err, unix.ENODEV) || (err == nil && idx != p.ifindex)
+}
+
+// linkDownRecheck is how often a receive wait on a socket whose link went
+// down checks whether the interface was deleted.
+const linkDownRecheck = 100 * time.Millisecond
+
+// boundIfindex is the interface index an AF_PACKET socket is bound to: -1
+// once the kernel has unbound it (the interface was unregistered), 0 when
+// fd is not such a socket or the call failed.
+func boundIfindex(fd int) int {
+	sa, err := unix.Getsockname(fd)
+	if ll, ok := sa.(*unix.SockaddrLinklayer); err == nil && ok {
+		return ll.Ifindex
+	}
+	return 0
 }
 
 func (p *fdPort) goneErr() error {
