@@ -435,6 +435,9 @@ func (b *Bridge) logDrops(now int64) {
 		st := p.stats()
 		fields := []zap.Field{zap.String("port", p.name), zap.Uint32("ofport", p.no)}
 		for r, v := range st.Drops {
+			if ports.DropReason(r) == ports.DropTxDown {
+				continue // a port that is down: expected, and OVS says nothing either
+			}
 			if d := v - p.dropLogged[r]; d != 0 {
 				fields = append(fields, zap.Uint64(ports.DropReason(r).String(), d))
 			}

@@ -157,3 +157,41 @@ func TestPortGoesAwayUnderLoad(t *testing.T) {
 		t.Errorf("p2 %+v: want every frame sent or dropped (tx_error after the close)", st)
 	}
 }
+
+// downPort is a porttest port whose device also reports drops of a port
+// that is down (a TAP answering EIO).
+type downPort struct {
+	*porttest.Port
+	down uint64
+}
+
+func (d *downPort) Stats() ports.Stats {
+	st := d.Port.Stats()
+	st.Drops[ports.DropTxDown] += d.down
+	st.TxDrops += d.down
+	return st
+}
+
+// A port that is down drops what is sent to it (tx_down) without a
+// warning, as OVS says nothing of an internal port nobody brought up; its
+// other drops are still reported, without the tx_down count.
+func TestDownPortNotLogged(t *testing.T) {
+	e := newEnv(t)
+	p2 := &downPort{Port: porttest.New("p2"), down: 5}
+	b, logs := e.observedBridge(t, porttest.New("p1"), p2)
+	b.logDrops(b.now())
+	if l := logs.FilterMessageSnippet("port dropped packets").Len(); l != 0 {
+		t.Fatalf("%d drop warnings for a port that is down: %v", l, logs.All())
+	}
+	if st := b.Ports()[1].Stats; st.Drops[ports.DropTxDown] != 5 || st.TxDrops != 5 {
+		t.Errorf("p2 %+v: want its 5 tx_down drops counted", st)
+	}
+	b.tab.Load().byNo[2].qdrops.Add(3) // the output queue was full: a fault to report
+	b.logDrops(b.now() + int64(DropLogInterval))
+	if c, ok := dropLine(logs, "p2", ports.DropTxQueueFull); !ok || c != 3 {
+		t.Errorf("tx_queue_full warning for p2: %d, %v: %v", c, ok, logs.All())
+	}
+	if _, ok := dropLine(logs, "p2", ports.DropTxDown); ok {
+		t.Error("the warning names tx_down")
+	}
+}

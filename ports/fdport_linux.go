@@ -687,7 +687,7 @@ func (p *fdPort) flush() {
 // not take (it calls that EAGAIN and logs nothing): waiting would hold the
 // receive loop that flushes, and the port's flush lock, for every other
 // port. EMSGSIZE drops the frame as too big. EIO is a TAP that is down: a
-// drop, not an error, as OVS 3.1 counts it (its tap device counts a tx drop;
+// drop (tx_down), not an error, as OVS 3.1 counts it (its tap device counts a tx drop;
 // br-ex under OVN shows tx_dropped alone). Anything else is an error and
 // drops the frame.
 func txVerdict(e syscall.Errno) (reason DropReason, rest, isErr bool) {
@@ -697,7 +697,7 @@ func txVerdict(e syscall.Errno) (reason DropReason, rest, isErr bool) {
 	case unix.EMSGSIZE:
 		return DropTxTooBig, false, false
 	case unix.EIO:
-		return DropTxError, false, false
+		return DropTxDown, false, false
 	}
 	return DropTxError, false, true
 }

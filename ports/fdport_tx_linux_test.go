@@ -19,7 +19,7 @@ func TestTxVerdict(t *testing.T) {
 		{unix.EAGAIN, DropTxFull, true, false},
 		{unix.ENOBUFS, DropTxFull, true, false},
 		{unix.EMSGSIZE, DropTxTooBig, false, false},
-		{unix.EIO, DropTxError, false, false},
+		{unix.EIO, DropTxDown, false, false},
 		{unix.ENETDOWN, DropTxError, false, true},
 		{unix.EINVAL, DropTxError, false, true},
 	} {

@@ -73,6 +73,10 @@ const (
 	// DropTxQueueFull: a queue in memory was full: an in-memory port's, or
 	// the datapath's output queue for the port (datapath.MaxQueue).
 	DropTxQueueFull
+	// DropTxDown: the interface is down (a TAP answers EIO): an expected
+	// drop, not an error, and not a fault to warn about, as OVS 3.1 counts
+	// an internal port nobody brought up.
+	DropTxDown
 	// NumDropReasons is the number of drop reasons.
 	NumDropReasons
 )
@@ -85,6 +89,7 @@ var dropNames = [NumDropReasons]string{
 	DropTxError:      "tx_error",
 	DropTxFull:       "tx_full",
 	DropTxQueueFull:  "tx_queue_full",
+	DropTxDown:       "tx_down",
 }
 
 // String returns the reason's counter name, e.g. "rx_truncated".

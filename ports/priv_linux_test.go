@@ -763,8 +763,8 @@ func TestPrivilegedTAPDownDrops(t *testing.T) {
 	if err := p.WriteBatch([]*packet.Packet{testFrame(other, p.HWAddr(), "down"), testFrame(other, p.HWAddr(), "down")}); err != nil {
 		t.Fatal(err)
 	}
-	if st := p.Stats(); st.TxDrops != 2 || st.TxErrors != 0 || st.TxPackets != 0 {
-		t.Errorf("stats %+v, want 2 tx drops and no tx error", st)
+	if st := p.Stats(); st.TxDrops != 2 || st.Drops[ports.DropTxDown] != 2 || st.TxErrors != 0 || st.TxPackets != 0 {
+		t.Errorf("stats %+v, want 2 tx drops (tx_down) and no tx error", st)
 	}
 }
 

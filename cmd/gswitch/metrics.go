@@ -109,7 +109,7 @@ var (
 	mOFErr   = desc("openflow_errors_sent_total", "OFPT_ERROR messages sent.", "bridge")
 	mOFAcc   = desc("openflow_connections_accepted_total", "OpenFlow connections accepted.", "bridge")
 
-	mPortDrops = desc("port_drops_total", "Packets the port dropped, by reason: rx_truncated, rx_bad_vnet_hdr, tx_offload, tx_too_big, tx_error, tx_full (the kernel's queue was full: the rest of the batch is dropped, never waited for), tx_queue_full (the datapath's output queue for the port was full).", "bridge", "port", "reason")
+	mPortDrops = desc("port_drops_total", "Packets the port dropped, by reason: rx_truncated, rx_bad_vnet_hdr, tx_offload, tx_too_big, tx_error, tx_full (the kernel's queue was full: the rest of the batch is dropped, never waited for), tx_queue_full (the datapath's output queue for the port was full), tx_down (the interface is down).", "bridge", "port", "reason")
 )
 
 // portCounters are the per-port counters, by metric name.
