@@ -76,6 +76,10 @@ type Config struct {
 	Sampler pipeline.Sampler
 	Clock   func() int64
 	Logger  *zap.Logger
+	// NoDropLog turns off the per-port drop warning (logDrops): database
+	// mode logs drops in OVS's own words instead (netdev_linux's "Message
+	// too long") and, as ovs-vswitchd, nothing for a full queue.
+	NoDropLog bool
 }
 
 // Port is one port given to New: a device and its OpenFlow port number.
@@ -411,7 +415,9 @@ func (b *Bridge) timers() {
 			return
 		case <-t.C:
 			b.dp.Expire(b.now())
-			b.logDrops(b.now())
+			if !b.cfg.NoDropLog {
+				b.logDrops(b.now())
+			}
 		}
 	}
 }

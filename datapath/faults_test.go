@@ -195,3 +195,32 @@ func TestDownPortNotLogged(t *testing.T) {
 		t.Error("the warning names tx_down")
 	}
 }
+
+// With Config.NoDropLog (database mode, which logs drops in OVS's words)
+// the bridge's timer writes no drop warning, though drops are counted.
+func TestNoDropLog(t *testing.T) {
+	e := newEnv(t)
+	core, logs := observer.New(zap.WarnLevel)
+	p1, p2 := porttest.New("p1"), porttest.New("p2", porttest.QueueLen(4))
+	b, err := New(Config{Name: "br0", FailMode: "secure", Tracker: e.tracker, Pool: e.pool, Clock: e.now,
+		Logger: zap.New(core), NoDropLog: true},
+		[]Port{{No: 1, Dev: p1, Type: "porttest"}, {No: 2, Dev: p2, Type: "porttest"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(b.Close)
+	addFlow(t, b, 10, 1, out(2))
+	for i := range 50 {
+		for !p1.Inject(frame(i), packet.Offload{}) {
+			time.Sleep(time.Millisecond)
+		}
+	}
+	waitFor(t, "p2's drops", func() bool { return b.Ports()[1].Stats.TxDrops > 0 })
+	time.Sleep(2500 * time.Millisecond) // two ticks of the bridge's timer
+	if l := logs.FilterMessageSnippet("port dropped packets").Len(); l != 0 {
+		t.Errorf("%d drop warnings with NoDropLog: %v", l, logs.All())
+	}
+}

@@ -510,6 +510,9 @@ func (s *Switch) newBridge(b *BridgeSpec) (_ *datapath.Bridge, localErr string, 
 		HWAddr: b.HWAddr, HWAddrSet: b.HWAddrSet, Protocols: b.Protocols, FailMode: b.FailMode,
 		Software: s.cfg.Software, Tracker: s.cfg.Tracker, Pool: s.cfg.Pool, Clock: s.cfg.Clock, Tunnels: s.cfg.Tunnels,
 		Logger: s.log.With(zap.String("bridge", b.Name)),
+		// As ovs-vswitchd's log: drops are logged in OVS's words
+		// (warnTooBig), not as gswitch's per-port drop summary.
+		NoDropLog: true,
 	}
 	cfg.Controllers, cfg.ControllerTypes = targets(b), controllerTypes(b)
 	if s.cfg.Sampler != nil {
