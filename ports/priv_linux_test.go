@@ -515,6 +515,9 @@ func TestPrivilegedLinkWatch(t *testing.T) {
 			}
 		}
 	}
+	// The current state comes first: a caller that read a port's state
+	// before watching learns of a change made in between.
+	wait(ev{"gptlws", true})
 	h.Must(t, "ip", "link", "set", "gptlwh", "down") // the peer's carrier goes
 	wait(ev{"gptlws", false})
 	if p.LinkUp() {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"sync"
 	"syscall"
 	"unsafe"
@@ -32,9 +33,13 @@ type linkState struct {
 }
 
 // Watch starts a LinkWatcher. It learns the current state of every
-// interface first, without calling fn; after that fn is called, from the
-// watcher's goroutine and one call at a time, whenever an interface's up
-// state changes (or it appears or goes away). Close stops it.
+// interface first and reports it: fn is called, from the watcher's
+// goroutine and one call at a time, once for each interface as it is now,
+// then whenever an interface's up state changes (or it appears or goes
+// away). The first calls matter to a caller that read a port's state
+// before the watch began: a carrier that came up in between (veth's
+// operational state follows its peer's by up to a second) has no event of
+// its own. Close stops it.
 func Watch(fn func(name string, up bool)) (*LinkWatcher, error) {
 	fd, err := unix.Socket(unix.AF_NETLINK, unix.SOCK_RAW|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, unix.NETLINK_ROUTE)
 	if err != nil {
@@ -135,6 +140,7 @@ func (w *LinkWatcher) recv(buf []byte) (int, error) {
 
 func (w *LinkWatcher) run() {
 	defer close(w.done)
+	w.reportAll()
 	buf := make([]byte, 1<<16)
 	for {
 		n, err := w.recv(buf)
@@ -154,6 +160,26 @@ func (w *LinkWatcher) run() {
 			return // closed
 		}
 		w.handle(buf[:n], true)
+	}
+}
+
+// reportAll calls fn with every known interface's state, in ifindex order.
+func (w *LinkWatcher) reportAll() {
+	w.mu.Lock()
+	idx := make([]int32, 0, len(w.state))
+	for i := range w.state {
+		idx = append(idx, i)
+	}
+	slices.Sort(idx)
+	now := make([]linkState, 0, len(idx))
+	for _, i := range idx {
+		if s := w.state[i]; s.name != "" {
+			now = append(now, s)
+		}
+	}
+	w.mu.Unlock()
+	for _, s := range now {
+		w.fn(s.name, s.up)
 	}
 }
 

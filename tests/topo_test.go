@@ -76,6 +76,18 @@ func newTopoHook(t *testing.T, prefix, p1, p2 string, hook func(tp *topo), extra
 	if hook != nil {
 		hook(tp)
 	}
+	// A veth's operational state follows its peer's through the kernel's
+	// link watch, up to a second late: start the switch once both of its
+	// ports run, as the OVS captures did, so port descriptions say LIVE.
+	for _, dev := range []string{p1, p2} {
+		if !netns.Eventually(5*time.Second, func() bool {
+			out, err := tp.S.Try("ip", "-o", "link", "show", "dev", dev)
+			return err == nil && strings.Contains(out, "state UP")
+		}) {
+			out, _ := tp.S.Try("ip", "-o", "link", "show", "dev", dev)
+			t.Fatalf("%s is not operationally up:\n%s", dev, out)
+		}
+	}
 	tp.rundir = t.TempDir()
 	tp.ctl = filepath.Join(tp.rundir, "gswitch.ctl")
 	args := append([]string{"env", "OVS_RUNDIR=" + tp.rundir, bin, "--port", p1 + "=1", "--port", p2 + "=2",
