@@ -143,8 +143,9 @@
 // # Tests
 //
 // Unit tests need no privileges. TestPrivileged* tests run only with
-// GSWITCH_PRIV=1 as root: they make network namespaces named gpt-* holding
-// veths and TAPs named gpt*, move real TCP traffic through a small Go
-// bridge of two ports with the kernel's default offloads, and delete
-// everything they made.
+// GSWITCH_PRIV=1 as root: they make network namespaces holding veths and
+// TAPs (named gpt*, or with the prefix each test file names), move real
+// TCP traffic through a small Go bridge of two ports with the kernel's
+// default offloads, in each I/O mode (TestPrivilegedTCPThroughBridge/mmsg,
+// /ring), and delete everything they made.
 package ports

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/binary"
 	"errors"
-	"fmt"
 	"math/rand"
 	"net"
 	"strings"
@@ -18,8 +17,9 @@ import (
 	"gswitch/tests/netns"
 )
 
-// Privileged tests of the packet rings: namespaces s8b-*, interfaces s8b*,
-// TCP ports 20100-20199.
+// Privileged tests of the packet rings: namespaces s8b-*, interfaces s8b*.
+// TestPrivilegedTCPThroughBridge (priv_linux_test.go) runs in both I/O
+// modes, the ring's among them.
 
 // seqFrame is a test frame of n bytes numbered seq, its payload derived
 // from seq so that the receiver can check every byte.
@@ -140,55 +140,6 @@ func TestPrivilegedRingFrames(t *testing.T) {
 	st := sp.Stats()
 	if st.TxPackets != 210 || st.TxDrops != 0 || st.RxPackets < 210 || st.RxDrops != 0 {
 		t.Fatalf("ring port stats %+v", st)
-	}
-}
-
-// ringHosts is h1 - sw - h2 as twoHosts, named s8b<p>s1/h1, s8b<p>s2/h2.
-func ringHosts(t *testing.T, p string, subnet int) (sw, h1, h2 *netns.NS) {
-	sw = netns.New(t, "s8b-"+p+"-sw")
-	h1 = netns.New(t, "s8b-"+p+"-h1")
-	h2 = netns.New(t, "s8b-"+p+"-h2")
-	vethTo(t, sw, h1, "s8b"+p+"s1", "s8b"+p+"h1", v4b(subnet, 1)+"/28", fmt.Sprintf("2001:db8:8b%d::1/64", subnet))
-	vethTo(t, sw, h2, "s8b"+p+"s2", "s8b"+p+"h2", v4b(subnet, 2)+"/28", fmt.Sprintf("2001:db8:8b%d::2/64", subnet))
-	return sw, h1, h2
-}
-
-// TestPrivilegedRingTCP: TCP over IPv4 and IPv6 through a Go bridge of two
-// ring ports with the hosts' default offloads: GSO super-frames of up to
-// 64 KiB and partial checksums cross the rings with their virtio-net
-// headers, every byte arrives, nothing is dropped; and the same with a
-// ring port on one side and an mmsg port on the other.
-func TestPrivilegedRingTCP(t *testing.T) {
-	netns.Require(t)
-	for i, c := range []struct {
-		name  string
-		v6    bool
-		other string // s2's I/O
-	}{
-		{"v4", false, ports.IORing},
-		{"v6", true, ports.IORing},
-		{"v4-mixed", false, ports.IOMmsg},
-	} {
-		t.Run(c.name, func(t *testing.T) {
-			p := fmt.Sprintf("t%d", i)
-			sw, h1, h2 := ringHosts(t, p, 8+i)
-			addr := fmt.Sprintf("%s:%d", v4b(8+i, 2), 20100+i)
-			if c.v6 {
-				addr = fmt.Sprintf("[2001:db8:8b%d::2]:%d", 8+i, 20100+i)
-			}
-			s1 := openIn(t, sw, func() (ports.Port, error) { return ports.OpenAFPacket("s8b"+p+"s1", ports.WithIO(ports.IORing)) })
-			s2 := openIn(t, sw, func() (ports.Port, error) { return ports.OpenAFPacket("s8b"+p+"s2", ports.WithIO(c.other)) })
-			st := bridge(t, s1, s2)
-			tcpTransfer(t, h2, h1, addr, 16<<20)
-			s1s, s2s := s1.Stats(), s2.Stats()
-			t.Logf("bridged %d frames, %d GSO, %d partial; s1 %+v; s2 %+v", st.frames.Load(), st.gso.Load(), st.partial.Load(), s1s, s2s)
-			if st.gso.Load() == 0 || st.partial.Load() == 0 {
-				t.Error("no GSO or partial-checksum frame was seen: offloads were not exercised")
-			}
-			if s1s.TxDrops+s2s.TxDrops+s1s.RxDrops+s2s.RxDrops != 0 {
-				t.Errorf("drops: s1 %v s2 %v", s1s.Drops, s2s.Drops)
-			}
-		})
 	}
 }
 
