@@ -431,8 +431,9 @@ func TestOfctlCtFlush(t *testing.T) {
 	}
 }
 
-// monitor runs ovs-ofctl monitor in the background and returns a function
-// that stops it and returns its output.
+// monitor runs ovs-ofctl monitor in the background, returns once it
+// prints what it receives, and returns a function that stops it and
+// returns its output.
 func (e *ofctlEnv) monitor(t *testing.T, args ...string) func() string {
 	t.Helper()
 	a := make([]string, 0, len(args))
@@ -449,22 +450,43 @@ func (e *ofctlEnv) monitor(t *testing.T, args ...string) func() string {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	// Wait for its SET_CONFIG (miss_send_len 65534), then a little for the
-	// rest of its configuration.
-	waitFor(t, "monitor connection", func() bool {
-		for _, c := range e.srv.snapshot() {
-			if c.state().missSendLen == 65534 {
-				return true
+	exited := make(chan struct{})
+	go func() { cmd.Wait(); close(exited) }()
+	t.Cleanup(func() { cmd.Process.Kill(); <-exited })
+	// ovs-ofctl configures the connection (miss_send_len, packet-in
+	// format), each step a request and a barrier whose reply it waits for,
+	// discarding whatever else arrives meanwhile; only then does it make
+	// its control socket and print what it receives. So the switch sends
+	// the test's messages once that socket exists.
+	ctl := filepath.Join(e.rundir, fmt.Sprintf("ovs-ofctl.%d.ctl", cmd.Process.Pid))
+	waitFor(t, "ovs-ofctl monitor's control socket", func() bool {
+		select {
+		case <-exited:
+			t.Fatalf("ovs-ofctl %s exited:\n%s", strings.Join(a, " "), buf.String())
+		default:
+		}
+		_, err := os.Stat(ctl)
+		return err == nil
+	})
+	// stop asks ovs-ofctl for a barrier (ofctl/barrier answers once the
+	// reply arrived, so it has printed all the switch sent before), then
+	// ends it and returns what it printed, the barrier reply left out.
+	return func() string {
+		t.Helper()
+		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+		defer cancel()
+		if out, err := exec.CommandContext(ctx, "ovs-appctl", "-t", ctl, "ofctl/barrier").CombinedOutput(); err != nil {
+			t.Fatalf("ovs-appctl ofctl/barrier: %v\n%s\nmonitor:\n%s", err, out, buf.String())
+		}
+		cmd.Process.Kill()
+		<-exited
+		var keep []string
+		for _, l := range strings.SplitAfter(buf.String(), "\n") {
+			if !strings.HasPrefix(l, "OFPT_BARRIER_REPLY") {
+				keep = append(keep, l)
 			}
 		}
-		return false
-	})
-	time.Sleep(200 * time.Millisecond)
-	return func() string {
-		time.Sleep(300 * time.Millisecond)
-		cmd.Process.Kill()
-		cmd.Wait()
-		return buf.String()
+		return strings.Join(keep, "")
 	}
 }
 
