@@ -109,7 +109,7 @@
 //
 // # Concurrency and ownership
 //
-// One goroutine at a time calls ReadBatch on a port; any number may call
+// One goroutine at a time calls ReadBatch or ReadNow on a port; any number may call
 // WriteBatch (it serializes them). ReadBatch fills the caller's packets and
 // may reorder them within the slice. WriteBatch keeps no packet past the
 // call (frames are sent, or copied for segmentation, before it returns). It
@@ -134,6 +134,24 @@
 // any blocking syscall does. When the port's interface is deleted (or
 // leaves the namespace), ReadBatch returns ErrDeviceGone from then on, so
 // the loop can end; a link that only goes down is waited through.
+//
+// # One wait for several ports
+//
+// A receive loop may instead wait for several ports at once: RxSet is an
+// epoll set of our own (level triggered, EPOLLIN only, so still no EPOLLOUT
+// edges) of Pollable ports (AF_PACKET, ring and TAP ports are) plus an
+// eventfd that Close signals. Its one goroutine, on its own locked thread,
+// calls Wait, then ReadNow on each port it reported: ReadBatch without the
+// wait (recvmmsg or readv until EAGAIN, or the ring's slots the kernel has
+// handed over). A member whose link went down or whose socket reported an
+// error is also reported every RxRecheck, so that ReadNow can tell a
+// deleted interface (ErrDeviceGone) from one that is only down. A port
+// leaves the set (Remove) before it is closed. datapath's bridges read all
+// their ports this way, one thread per bridge: a frame that arrives on one
+// port while the thread is busy with another (the reply to the request
+// it is forwarding) costs no wake-up, where a thread per port asleep in
+// poll(2) had to be woken for it, often on another CPU (docs/bench/RESULTS.md,
+// "Receive latency (session 9)").
 //
 // # Counters
 //

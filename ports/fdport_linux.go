@@ -98,9 +98,10 @@ type fdPort struct {
 	mtuCache atomic.Int32 // the MTU last read (for inferOffload)
 	ioNote   string       // why an AF_PACKET port has no ring (IOOf)
 
-	rxmu sync.Mutex
-	rx   rxState
-	rxFn func(uintptr) bool
+	rxmu    sync.Mutex
+	rx      rxState
+	rxFn    func(uintptr) bool
+	rxNowFn func(uintptr) bool
 
 	txmu   sync.Mutex
 	tx     txState
@@ -116,7 +117,8 @@ type rxState struct {
 	cmsg      [packet.MaxBatch][cmsgLen]byte
 	want, got int
 	err       syscall.Errno
-	closed    bool // the wait ended because the port was closed
+	closed    bool   // the wait ended because the port was closed
+	events    uint32 // ReadNow: what the caller's wait reported
 }
 
 const txArenaSize = 4 * packet.BufSize
@@ -159,6 +161,7 @@ func newFDPort(name string, kind portKind, fd int, vnet bool, ctl *ctlSock, o op
 		p.ifindex, _ = ctl.index()
 	}
 	p.rxFn = p.rxCall
+	p.rxNowFn = p.rxNowCall
 	p.txFn = p.txCall
 	p.emitFn = p.emitSegment
 	p.MTU()
@@ -243,6 +246,31 @@ func (p *fdPort) rxCall(fd uintptr) bool {
 	return true
 }
 
+// rxNowCall is ReadNow's RawConn.Read callback: rxCall without the wait.
+// When nothing is there it does what rxCall does after a wait that
+// reported r.events: a hang-up is an error, and a recheck (events 0) of a
+// socket whose link went down looks whether the kernel has unbound it.
+func (p *fdPort) rxNowCall(fd uintptr) bool {
+	r := &p.rx
+	if p.rxOnce(fd) {
+		return true
+	}
+	rev := r.events
+	if rev == 0 && p.linkDown.Load() {
+		if boundIfindex(int(fd)) == -1 {
+			r.err = unix.ENODEV // unbound by the kernel: the interface is gone
+			return true
+		}
+		if f, err := p.ctl.flags(); err == nil && f&unix.IFF_UP != 0 {
+			p.linkDown.Store(false)
+		}
+	}
+	if rev&(unix.POLLHUP|unix.POLLNVAL) != 0 && rev&unix.POLLIN == 0 {
+		r.err = unix.EPIPE
+	}
+	return true
+}
+
 // rxOnce reads without waiting; it reports false when there was nothing.
 func (p *fdPort) rxOnce(fd uintptr) bool {
 	r := &p.rx
@@ -284,12 +312,22 @@ func (p *fdPort) rxOnce(fd uintptr) bool {
 
 // ReadBatch implements Port.
 func (p *fdPort) ReadBatch(pkts []*packet.Packet) (int, error) {
+	return p.read(pkts, true, 0)
+}
+
+// read is ReadBatch (wait) or ReadNow (events: what the caller's wait
+// reported, 0 for a recheck).
+func (p *fdPort) read(pkts []*packet.Packet, wait bool, events uint32) (int, error) {
 	if len(pkts) == 0 {
 		return 0, nil
 	}
 	p.rxmu.Lock()
 	defer p.rxmu.Unlock()
 	r := &p.rx
+	fn := p.rxFn
+	if !wait {
+		fn = p.rxNowFn
+	}
 	want := min(len(pkts), packet.MaxBatch)
 	for {
 		for i := 0; i < want; i++ {
@@ -319,8 +357,8 @@ func (p *fdPort) ReadBatch(pkts []*packet.Packet) (int, error) {
 		if p.gone.Load() {
 			return 0, p.goneErr()
 		}
-		r.want, r.got, r.err, r.closed = want, 0, 0, false
-		if err := p.rc.Read(p.rxFn); err != nil || r.closed {
+		r.want, r.got, r.err, r.closed, r.events = want, 0, 0, false, events
+		if err := p.rc.Read(fn); err != nil || r.closed {
 			if p.closed.Load() || r.closed {
 				return 0, net.ErrClosed
 			}
@@ -348,6 +386,9 @@ func (p *fdPort) ReadBatch(pkts []*packet.Packet) (int, error) {
 		}
 		if p.closed.Load() {
 			return 0, net.ErrClosed
+		}
+		if !wait {
+			return 0, nil
 		}
 	}
 }

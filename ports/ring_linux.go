@@ -340,8 +340,8 @@ type ringPort struct {
 
 	rmu     sync.Mutex
 	rx      rxRing
-	errSeen bool // the socket reported an error: check on idle wake-ups whether the interface is gone
-	gone    bool // it is: ReadBatch says ErrDeviceGone from now on
+	errSeen atomic.Bool // the socket reported an error: check on idle wake-ups whether the interface is gone
+	gone    bool        // it is: ReadBatch says ErrDeviceGone from now on
 
 	tmu     sync.Mutex
 	tx      txRing
@@ -460,15 +460,21 @@ func (p *ringPort) wait() error {
 		p.ctr.RxError()
 		return fmt.Errorf("ports: af_packet %q: %w", p.name, err)
 	}
+	return p.afterWait(rev)
+}
+
+// afterWait handles what a wait without frames reported (rev: the poll
+// bits, 0 after a timeout), rmu held.
+func (p *ringPort) afterWait(rev int16) error {
 	if rev&unix.POLLNVAL != 0 {
 		return fmt.Errorf("ports: af_packet %q: socket no longer valid", p.name)
 	}
 	if rev&unix.POLLERR != 0 {
 		unix.GetsockoptInt(p.fd, unix.SOL_SOCKET, unix.SO_ERROR)
 		p.ctr.RxError()
-		p.errSeen = true
+		p.errSeen.Store(true)
 	}
-	if p.errSeen && rev&unix.POLLIN == 0 && p.deviceGone(unix.ENETDOWN) {
+	if p.errSeen.Load() && rev&unix.POLLIN == 0 && p.deviceGone(unix.ENETDOWN) {
 		p.gone = true
 	}
 	return nil
