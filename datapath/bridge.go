@@ -80,6 +80,10 @@ type Config struct {
 	// mode logs drops in OVS's own words instead (netdev_linux's "Message
 	// too long") and, as ovs-vswitchd, nothing for a full queue.
 	NoDropLog bool
+	// RxThreadPerPort gives every port a receive loop waiting on a thread
+	// of its own (as before session 9) instead of the bridge's shared
+	// receive loop for its ports.Pollable ports (rxgroup.go).
+	RxThreadPerPort bool
 }
 
 // Port is one port given to New: a device and its OpenFlow port number.
@@ -126,8 +130,9 @@ type Bridge struct {
 
 	wg      sync.WaitGroup
 	stop    chan struct{}
-	started bool // guarded by mu
-	closed  bool // guarded by mu
+	rxg     *rxGroup // the shared receive loop (nil: not started); set under mu
+	started bool     // guarded by mu
+	closed  bool     // guarded by mu
 }
 
 // portTable is a snapshot of the bridge's ports.
@@ -379,7 +384,14 @@ func (b *Bridge) Close() {
 	b.closed = true
 	close(b.stop)
 	tab := b.tab.Load()
+	g := b.rxg
 	b.mu.Unlock()
+	if g != nil {
+		// The shared loop ends and its ports leave its set before their
+		// devices close.
+		g.set.Close()
+		<-g.done
+	}
 	for _, p := range tab.list {
 		p.close()
 		if p.patch != nil {

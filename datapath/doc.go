@@ -4,11 +4,24 @@
 // may share one conntrack (*ct.Tracker), clock and packet pool, as OVS's
 // bridges share the netdev datapath's conntrack.
 //
-// Per port, a Bridge has a receive goroutine (read a batch, set in_port, run
-// it through the pipeline to completion), an output queue (the pipeline's
-// Sender copies outputs into it; Flush writes it in batches), and its
-// OpenFlow state (port-mod config bits, link state, counters). Packet-ins go
-// to the bridge's ofproto.Server after offloads are finished in software.
+// Per port, a Bridge has a receiver (read a batch, set in_port, run it
+// through the pipeline to completion on the port's own pipeline.Loop), an
+// output queue (the pipeline's Sender copies outputs into it; Flush writes
+// it in batches), and its OpenFlow state (port-mod config bits, link state,
+// counters). Packet-ins go to the bridge's ofproto.Server after offloads
+// are finished in software.
+//
+// Receive loops. The ports whose devices are ports.Pollable (AF_PACKET,
+// ring and TAP ports) share one receive goroutine per bridge, on an OS
+// thread of its own (rxgroup.go): it waits for all of them in one
+// ports.RxSet and runs a batch of each ready port in turn, so the reply to
+// a request it has just forwarded, already waiting on the other port, is
+// read without a wake-up. A port that leaves (RemovePort) is taken out of
+// the set before its device closes, waiting for its own batch in progress
+// only; a port whose interface is gone leaves with one log line; a port
+// whose reads fail is handed a receive goroutine of its own. Other ports
+// (ports/porttest), and every port with Config.RxThreadPerPort, have a
+// receive goroutine each, blocked in ReadBatch.
 //
 // Ports may be added and removed while traffic flows (AddPort, RemovePort):
 // the port table is an immutable snapshot swapped under the bridge's

@@ -49,6 +49,9 @@ type port struct {
 	flushBuf [packet.MaxBatch]*packet.Packet
 
 	rxDone chan struct{} // closed when the receive loop has returned (nil: none started)
+	// rxr is the port's receiver in the bridge's shared receive loop
+	// (rxgroup.go; nil: none, or a loop of its own). Set under Bridge.mu.
+	rxr *receiver
 	// busy is set while the receive loop runs a batch (Quiesce waits for it).
 	busy atomic.Bool
 
@@ -117,9 +120,14 @@ func (p *port) dropQueued(pool *packet.Pool) {
 	p.mu.Unlock()
 }
 
-// startPort starts p's receive loop (b.mu held, bridge started).
+// startPort starts receiving on p (b.mu held, bridge started): in the
+// bridge's shared receive loop when its device is ports.Pollable, else in
+// a loop of its own.
 func (b *Bridge) startPort(p *port) {
-	if p.dev == nil || p.rxDone != nil {
+	if p.dev == nil || p.rxDone != nil || p.rxr != nil {
+		return
+	}
+	if b.joinGroup(p) {
 		return
 	}
 	p.rxDone = make(chan struct{})
@@ -127,8 +135,8 @@ func (b *Bridge) startPort(p *port) {
 	go b.rxLoop(p)
 }
 
-// rxLoop is a port's receive goroutine: read a batch, run it through the
-// pipeline to completion, repeat.
+// rxLoop is a port's own receive goroutine: read a batch, run it through
+// the pipeline to completion, repeat.
 func (b *Bridge) rxLoop(p *port) {
 	defer b.wg.Done()
 	defer close(p.rxDone)
@@ -150,6 +158,14 @@ type receiver struct {
 	loop  *pipeline.Loop
 	bufs  [packet.MaxBatch]*packet.Packet
 	batch packet.Batch
+
+	// In the shared receive loop (rxgroup.go): pd is the port's device,
+	// key its key in the set; mu is held for each batch and guards left
+	// (the port has left the group, its buffers are released).
+	pd   ports.Pollable
+	key  uint32
+	mu   sync.Mutex
+	left bool
 }
 
 func (b *Bridge) newReceiver(p *port) *receiver {
@@ -170,41 +186,63 @@ func (r *receiver) release() {
 // once reads a batch and runs it through the pipeline; false when the loop
 // is to end (the port is closed or gone, the bridge stopping).
 func (r *receiver) once() bool {
-	b, p := r.b, r.p
-	bufs := r.bufs[:]
-	// Every buffer, not just the n used last time: ReadBatch may have
-	// touched buffers past n for frames it dropped (cheap: 0.2% of CPU
-	// at TCP load, docs/bench/PROFILE.md).
-	for _, pk := range bufs {
+	r.reset()
+	n, err := r.p.dev.ReadBatch(r.bufs[:])
+	switch r.handle(n, err) {
+	case rxEnd:
+		return false
+	case rxFailed:
+		time.Sleep(10 * time.Millisecond)
+	}
+	return true
+}
+
+// reset readies the buffers for a read: every one, not just the n used
+// last time, as a read may have touched buffers past n for frames it
+// dropped (cheap: 0.2% of CPU at TCP load, docs/bench/PROFILE.md).
+func (r *receiver) reset() {
+	for _, pk := range r.bufs {
 		pk.Reset()
 	}
-	n, err := p.dev.ReadBatch(bufs)
+}
+
+// What handle says of a read.
+const (
+	rxOK     = iota // go on
+	rxEnd           // the port is closed or gone, or the bridge stopping: receiving ends
+	rxFailed        // the read failed (logged): try again later
+)
+
+// handle runs the n packets a read returned through the pipeline, or
+// says what the read's error means.
+func (r *receiver) handle(n int, err error) int {
+	b, p := r.b, r.p
+	bufs := r.bufs[:]
 	if err != nil {
 		if errors.Is(err, net.ErrClosed) || errors.Is(err, os.ErrClosed) || p.gone.Load() {
-			return false
+			return rxEnd
 		}
 		if errors.Is(err, ports.ErrDeviceGone) {
 			b.log.Warn("port's interface is gone: its receive loop ends", zap.String("port", p.name), zap.Error(err))
-			return false
+			return rxEnd
 		}
 		select {
 		case <-b.stop:
-			return false
+			return rxEnd
 		default:
 		}
 		b.log.Warn("receive failed", zap.String("port", p.name), zap.Error(err))
-		time.Sleep(10 * time.Millisecond)
-		return true
+		return rxFailed
 	}
 	if n == 0 || p.config.Load()&ofproto.PortConfigNoRecv != 0 {
-		return true
+		return rxOK
 	}
 	// busy before quiesced is read, Quiesce the other way round: a batch
 	// either sees quiesced or is waited for.
 	p.busy.Store(true)
 	if b.quiesced.Load() {
 		p.busy.Store(false)
-		return true
+		return rxOK
 	}
 	for _, pk := range bufs[:n] {
 		pk.Key.SetInPort(p.no)
@@ -218,7 +256,7 @@ func (r *receiver) once() bool {
 			bufs[i] = b.pool.Get()
 		}
 	}
-	return true
+	return rxOK
 }
 
 // AddPort adds a port while the bridge runs and returns its number. p.No
@@ -302,17 +340,27 @@ func (b *Bridge) RemovePort(no uint32) error {
 	b.alloc.free(no, b.now())
 	b.updatePipelinePortsLocked()
 	desc := b.ofPort(p) // as OVS: the port's last description, address included
-	p.close()
+	p.gone.Store(true)
+	r, g, done := p.rxr, b.rxg, p.rxDone
+	if r == nil {
+		p.close() // ends its own loop's ReadBatch
+	}
 	b.of.PortStatus(ofproto.PortDeleted, desc)
 	b.mu.Unlock()
+	if r != nil {
+		// Out of the shared loop's set before the device closes; waits
+		// for the port's batch in progress only.
+		g.leave(r)
+		p.close()
+	}
 	if p.patch != nil {
 		p.patch.unlink()
 	}
 	if p.tnl != nil {
 		b.cfg.Tunnels.Rebuild()
 	}
-	if p.rxDone != nil {
-		<-p.rxDone
+	if done != nil {
+		<-done
 	}
 	// A flush that loaded the old table may still be writing the queue;
 	// it ends on the closed device. Wait for it, then drop the rest.
