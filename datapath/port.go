@@ -166,6 +166,8 @@ type receiver struct {
 	key  uint32
 	mu   sync.Mutex
 	left bool
+
+	used int // buffers the last read returned (reset before the next)
 }
 
 func (b *Bridge) newReceiver(p *port) *receiver {
@@ -197,13 +199,18 @@ func (r *receiver) once() bool {
 	return true
 }
 
-// reset readies the buffers for a read: every one, not just the n used
-// last time, as a read may have touched buffers past n for frames it
-// dropped (cheap: 0.2% of CPU at TCP load, docs/bench/PROFILE.md).
+// reset readies the buffers for a read: the ones the last read returned
+// (r.used; those the pipeline handed over were replaced by fresh ones
+// from the pool). A read leaves the buffers of frames it dropped with
+// their bytes and Data changed at most (ports.Port), which the next read
+// sets again. Resetting all 64 every time cost 9 % of the switch's CPU
+// under request/response traffic, one frame per batch (docs/bench/RESULTS.md,
+// "Receive latency (session 9)").
 func (r *receiver) reset() {
-	for _, pk := range r.bufs {
+	for _, pk := range r.bufs[:r.used] {
 		pk.Reset()
 	}
+	r.used = 0
 }
 
 // What handle says of a read.
@@ -218,6 +225,7 @@ const (
 func (r *receiver) handle(n int, err error) int {
 	b, p := r.b, r.p
 	bufs := r.bufs[:]
+	r.used = n
 	if err != nil {
 		if errors.Is(err, net.ErrClosed) || errors.Is(err, os.ErrClosed) || p.gone.Load() {
 			return rxEnd

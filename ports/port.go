@@ -33,7 +33,8 @@ type Port interface {
 	// pkts[0:n] with up to len(pkts) frames: pk.Data via RxSpace/SetLen and
 	// pk.Off from the virtio-net header (zero when the frame is complete).
 	// It may reorder the packets inside pkts (a frame it drops leaves its
-	// buffer past n). After Close it returns net.ErrClosed.
+	// buffer past n, with at most its bytes and Data changed: its Key, Off
+	// and Conn stay as they were). After Close it returns net.ErrClosed.
 	ReadBatch(pkts []*packet.Packet) (int, error)
 	// WriteBatch sends every frame of pkts, honouring pk.Off: a port that
 	// takes virtio-net headers passes the offload to the kernel, one that
