@@ -140,28 +140,27 @@ func (g *rxGroup) leave(r *receiver) {
 	r.mu.Unlock()
 }
 
-// releaseAll makes every member leave (the loop has ended).
-func (g *rxGroup) releaseAll() {
+// all returns the members at this moment.
+func (g *rxGroup) all() []*receiver {
 	g.mu.Lock()
+	defer g.mu.Unlock()
 	rs := make([]*receiver, 0, len(g.members))
 	for _, r := range g.members {
 		rs = append(rs, r)
 	}
-	g.mu.Unlock()
-	for _, r := range rs {
+	return rs
+}
+
+// releaseAll makes every member leave (the loop has ended).
+func (g *rxGroup) releaseAll() {
+	for _, r := range g.all() {
 		g.leave(r)
 	}
 }
 
 // scatter gives every member a loop of its own (the set failed).
 func (b *Bridge) scatter(g *rxGroup) {
-	g.mu.Lock()
-	rs := make([]*receiver, 0, len(g.members))
-	for _, r := range g.members {
-		rs = append(rs, r)
-	}
-	g.mu.Unlock()
-	for _, r := range rs {
+	for _, r := range g.all() {
 		g.leave(r)
 		b.startOwnLoop(r.p)
 	}
