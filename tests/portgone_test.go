@@ -3,8 +3,10 @@ package tests
 import (
 	"fmt"
 	"net"
+	"os"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"strconv"
 	"strings"
 	"testing"
@@ -21,16 +23,22 @@ import (
 // switch answers OpenFlow and its control socket.
 func TestPrivilegedPortDeletedUnderLoad(t *testing.T) {
 	netns.Require(t)
-	for i, mode := range []string{"mmsg", "ring"} {
-		t.Run(mode, func(t *testing.T) { portDeletedUnderLoad(t, mode, 21110+10*i) })
+	for i, c := range []struct{ name, mode, rx string }{
+		{"mmsg", "mmsg", "bridge"},
+		{"ring", "ring", "bridge"},
+		// One receive thread per port (--rx-threads port) instead of the
+		// bridge's shared one.
+		{"thread-per-port", "mmsg", "port"},
+	} {
+		t.Run(c.name, func(t *testing.T) { portDeletedUnderLoad(t, c.mode, c.rx, c.name[:1], 21110+10*i) })
 	}
 }
 
-// portDeletedUnderLoad runs the test with --port-io mode, OpenFlow on TCP
-// port base and UDP ports base+1, base+2.
-func portDeletedUnderLoad(t *testing.T, mode string, base int) {
+// portDeletedUnderLoad runs the test with --port-io mode and --rx-threads
+// rx, OpenFlow on TCP port base and UDP ports base+1, base+2; m makes its
+// namespace and interface names unique.
+func portDeletedUnderLoad(t *testing.T, mode, rx, m string, base int) {
 	bin := netns.Bin(t)
-	m := mode[:1]
 	s := netns.New(t, "s9b-gone"+m+"-s")
 	l := netns.New(t, "s9b-gone"+m+"-l")
 	r := netns.New(t, "s9b-gone"+m+"-r")
@@ -51,7 +59,7 @@ func portDeletedUnderLoad(t *testing.T, mode string, base int) {
 	p3 := hosts[2].swp
 	rundir := t.TempDir()
 	ctl := filepath.Join(rundir, "gswitch.ctl")
-	sw := s.Start(t, "env", "OVS_RUNDIR="+rundir, bin, "--port-io", mode,
+	sw := s.Start(t, "env", "OVS_RUNDIR="+rundir, bin, "--port-io", mode, "--rx-threads", rx,
 		"--port", hosts[0].swp+"=1", "--port", hosts[1].swp+"=2", "--port", p3+"=3",
 		"--ctl", ctl, "--of-listen", fmt.Sprintf("ptcp:%d:127.0.0.1", base), "--fail-mode", "secure")
 	of := fmt.Sprintf("tcp:127.0.0.1:%d", base)
@@ -63,6 +71,16 @@ func portDeletedUnderLoad(t *testing.T, mode string, base int) {
 	}
 	if out, err := s.Try(bin, "ctl", "--ctl", ctl, "show"); err != nil || strings.Count(out, "afpacket "+mode) != 3 {
 		t.Fatalf("gswitch ctl show: %v; want 3 ports in afpacket %s:\n%s", err, mode, out)
+	}
+	// A port's own receive loop waits in ppoll(2); the bridge's shared one
+	// in epoll_pwait, as Go's runtime does. So --rx-threads port shows 3
+	// threads in ppoll, and bridge none.
+	want := map[string]int{"bridge": 0, "port": 3}[rx]
+	if n, ok := threadsInPpoll(sw.Cmd.Process.Pid); ok && !netns.Eventually(10*time.Second, func() bool {
+		n, _ = threadsInPpoll(sw.Cmd.Process.Pid)
+		return n == want
+	}) {
+		t.Fatalf("--rx-threads %s: %d threads waiting in ppoll, want %d", rx, n, want)
 	}
 	// ping retries on a loaded machine; a switch that does not forward
 	// fails every try.
@@ -192,4 +210,24 @@ func udpFlood(ns *netns.NS, dst string, size, pps int, stop <-chan struct{}) err
 		}
 	}
 	return nil
+}
+
+// threadsInPpoll counts process pid's threads blocked in ppoll(2), from
+// /proc/PID/task/*/syscall (x86-64 numbering; false elsewhere).
+func threadsInPpoll(pid int) (int, bool) {
+	if runtime.GOARCH != "amd64" {
+		return 0, false
+	}
+	tasks, err := os.ReadDir(fmt.Sprintf("/proc/%d/task", pid))
+	if err != nil {
+		return 0, false
+	}
+	n := 0
+	for _, task := range tasks {
+		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/task/%s/syscall", pid, task.Name()))
+		if err == nil && strings.HasPrefix(string(b), "271 ") { // SYS_ppoll
+			n++
+		}
+	}
+	return n, true
 }

@@ -55,6 +55,9 @@ type Config struct {
 	// Tunnels is native tunnelling shared by the bridges (nil: tunnel
 	// interfaces get an error).
 	Tunnels *datapath.Tunnels
+	// RxThreadPerPort gives each port a receive thread of its own instead
+	// of one per bridge (datapath.Config.RxThreadPerPort).
+	RxThreadPerPort bool
 	// Sampler gives each bridge, by name, the collector sets its sample
 	// actions feed (nil: none).
 	Sampler func(bridge string) pipeline.Sampler
@@ -512,7 +515,8 @@ func (s *Switch) newBridge(b *BridgeSpec) (_ *datapath.Bridge, localErr string, 
 		Logger: s.log.With(zap.String("bridge", b.Name)),
 		// As ovs-vswitchd's log: drops are logged in OVS's words
 		// (warnTooBig), not as gswitch's per-port drop summary.
-		NoDropLog: true,
+		NoDropLog:       true,
+		RxThreadPerPort: s.cfg.RxThreadPerPort,
 	}
 	cfg.Controllers, cfg.ControllerTypes = targets(b), controllerTypes(b)
 	if s.cfg.Sampler != nil {

@@ -60,6 +60,9 @@ type Config struct {
 	// PortIO is --port-io: how AF_PACKET ports move frames (ports.IOAuto,
 	// IORing, IOMmsg).
 	PortIO string
+	// RxThreads is --rx-threads: "bridge" (one receive thread per bridge
+	// for all its ports) or "port" (one per port).
+	RxThreads string
 }
 
 type multiFlag []string
@@ -94,6 +97,7 @@ func ParseArgs(args []string, stderr io.Writer) (*Config, error) {
 	fs.BoolVar(&c.ShowVersion, "version", false, "print the version and exit")
 	fs.BoolVar(&c.NoMgmtSocket, "no-mgmt-socket", false, "do not listen on $OVS_RUNDIR/BRIDGE.mgmt")
 	fs.StringVar(&c.StateDir, "state-dir", "", "save flows, groups, meters, port numbers and the conntrack table to DIR on exit and restore them at start")
+	fs.StringVar(&c.RxThreads, "rx-threads", "bridge", "receive threads: bridge (one per bridge, waiting for all its ports: the lowest latency) or port (one per port: more cores for a bridge with many busy ports)")
 	fs.StringVar(&c.PortIO, "port-io", "auto", "how AF_PACKET ports move frames: auto (the faster one that can be set up), ring (PACKET_MMAP rings) or mmsg (recvmmsg/sendmmsg)")
 	fs.BoolVar(&c.LocalPort, "local-port", false, "create the bridge's LOCAL port as a TAP device named after the bridge, with the bridge's address, as ovs-vswitchd's internal port (default: LOCAL has no device and stays down)")
 	var df daemonFlags
@@ -170,6 +174,9 @@ func ParseArgs(args []string, stderr io.Writer) (*Config, error) {
 	}
 	if _, err := ports.ParseIO(c.PortIO); err != nil {
 		return nil, fmt.Errorf("--port-io: %v", err)
+	}
+	if c.RxThreads != "bridge" && c.RxThreads != "port" {
+		return nil, fmt.Errorf("--rx-threads %q: expected bridge or port", c.RxThreads)
 	}
 	switch c.FailMode {
 	case "standalone", "secure":

@@ -40,6 +40,7 @@ func TestParseArgsErrors(t *testing.T) {
 		"expected ADDR:PORT":      {"--metrics-listen", "9476"},
 		"port must be 1 to 65535": {"--metrics-listen", "127.0.0.1:0"},
 		"ADDR must be an IP":      {"--metrics-listen", "localhost:9476"},
+		"expected bridge or port": {"--rx-threads", "core"},
 	}
 	for want, args := range cases {
 		t.Run(want, func(t *testing.T) {

@@ -54,8 +54,9 @@ func NewDBSwitch(cfg *Config, log *zap.Logger) (*Switch, error) {
 		Tracker: s.tracker, Pool: s.pool, Clock: s.Now, Logger: log.Named("bridge"), OpenLocal: vswitchd.CreateLocalTAP,
 		Open:    vswitchd.OpenDeviceWith(s.portIOOptions()...),
 		Tunnels: s.tunnels, Sampler: s.samplers.Bridge,
-		SetIPFIX: func(w vswitchd.IPFIXSets) []string { return s.samplers.SetBridgeIPFIX(w) },
-		Restore:  s.restoreDB(s.loadState())})
+		SetIPFIX:        func(w vswitchd.IPFIXSets) []string { return s.samplers.SetBridgeIPFIX(w) },
+		Restore:         s.restoreDB(s.loadState()),
+		RxThreadPerPort: cfg.RxThreads == "port"})
 	s.db = &dbMode{client: client, monitor: m, vs: vs, ready: make(chan struct{})}
 	return s, nil
 }

@@ -93,7 +93,8 @@ func NewSwitch(cfg *Config, log *zap.Logger) (*Switch, error) {
 		FailMode: cfg.FailMode, Listen: cfg.OFListen, Controllers: cfg.Controllers,
 		Software: "gswitch " + Version,
 		Tracker:  s.tracker, Pool: s.pool, Clock: s.Now, Logger: log,
-		Sampler: s.samplers.Bridge(cfg.Bridge),
+		Sampler:         s.samplers.Bridge(cfg.Bridge),
+		RxThreadPerPort: cfg.RxThreads == "port",
 	}
 	if !cfg.NoMgmtSocket {
 		bc.Mgmt = filepath.Join(cfg.RunDir, cfg.Bridge+".mgmt")
