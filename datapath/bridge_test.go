@@ -36,11 +36,26 @@ func (e *env) now() int64 { return int64(time.Since(e.start)) }
 // bridge starts a secure-mode bridge (no flows) over devs, numbered from 1.
 func (e *env) bridge(t *testing.T, name string, devs ...ports.Port) *Bridge {
 	t.Helper()
+	return e.startBridge(t, Config{Name: name}, devs...)
+}
+
+// startBridge starts a bridge with cfg over devs, numbered from 1: named
+// br0 and in secure mode unless cfg says otherwise, with e's tracker,
+// pool and clock. It is closed when the test ends.
+func (e *env) startBridge(t *testing.T, cfg Config, devs ...ports.Port) *Bridge {
+	t.Helper()
+	if cfg.Name == "" {
+		cfg.Name = "br0"
+	}
+	if cfg.FailMode == "" {
+		cfg.FailMode = "secure"
+	}
+	cfg.Tracker, cfg.Pool, cfg.Clock = e.tracker, e.pool, e.now
 	var ps []Port
 	for i, d := range devs {
 		ps = append(ps, Port{No: uint32(i + 1), Dev: d, Type: "porttest"})
 	}
-	b, err := New(Config{Name: name, FailMode: "secure", Tracker: e.tracker, Pool: e.pool, Clock: e.now}, ps)
+	b, err := New(cfg, ps)
 	if err != nil {
 		t.Fatal(err)
 	}

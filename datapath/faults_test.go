@@ -16,20 +16,7 @@ import (
 func (e *env) observedBridge(t *testing.T, devs ...ports.Port) (*Bridge, *observer.ObservedLogs) {
 	t.Helper()
 	core, logs := observer.New(zap.WarnLevel)
-	var ps []Port
-	for i, d := range devs {
-		ps = append(ps, Port{No: uint32(i + 1), Dev: d, Type: "porttest"})
-	}
-	b, err := New(Config{Name: "br0", FailMode: "secure", Tracker: e.tracker, Pool: e.pool, Clock: e.now,
-		Logger: zap.New(core)}, ps)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := b.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(b.Close)
-	return b, logs
+	return e.startBridge(t, Config{Logger: zap.New(core)}, devs...), logs
 }
 
 // dropLine returns the reason's count in the drop warnings naming port
@@ -202,16 +189,7 @@ func TestNoDropLog(t *testing.T) {
 	e := newEnv(t)
 	core, logs := observer.New(zap.WarnLevel)
 	p1, p2 := porttest.New("p1"), porttest.New("p2", porttest.QueueLen(4))
-	b, err := New(Config{Name: "br0", FailMode: "secure", Tracker: e.tracker, Pool: e.pool, Clock: e.now,
-		Logger: zap.New(core), NoDropLog: true},
-		[]Port{{No: 1, Dev: p1, Type: "porttest"}, {No: 2, Dev: p2, Type: "porttest"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := b.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(b.Close)
+	b := e.startBridge(t, Config{Logger: zap.New(core), NoDropLog: true}, p1, p2)
 	addFlow(t, b, 10, 1, out(2))
 	for i := range 50 {
 		for !p1.Inject(frame(i), packet.Offload{}) {

@@ -268,15 +268,7 @@ func TestSharedLoopFaults(t *testing.T) {
 	e := newEnv(t)
 	p1, p2, p3 := newPollPort(t, "p1"), newPollPort(t, "p2"), newPollPort(t, "p3")
 	core, logs := observer.New(zap.WarnLevel)
-	b, err := New(Config{Name: "br0", FailMode: "secure", Tracker: e.tracker, Pool: e.pool, Clock: e.now,
-		Logger: zap.New(core)}, []Port{{No: 1, Dev: p1}, {No: 2, Dev: p2}, {No: 3, Dev: p3}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := b.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(b.Close)
+	b := e.startBridge(t, Config{Logger: zap.New(core)}, p1, p2, p3)
 	addFlow(t, b, 10, 1, out(2))
 	addFlow(t, b, 10, 3, out(2))
 
@@ -356,15 +348,7 @@ func TestQuiesceSharedLoop(t *testing.T) {
 func TestRxThreadPerPort(t *testing.T) {
 	e := newEnv(t)
 	p1, p2 := newPollPort(t, "p1"), newPollPort(t, "p2")
-	b, err := New(Config{Name: "br0", FailMode: "secure", Tracker: e.tracker, Pool: e.pool, Clock: e.now,
-		RxThreadPerPort: true}, []Port{{No: 1, Dev: p1}, {No: 2, Dev: p2}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := b.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(b.Close)
+	b := e.startBridge(t, Config{RxThreadPerPort: true}, p1, p2)
 	addFlow(t, b, 10, 1, out(2))
 	p1.inject(0)
 	expect(t, wire(p2), 1)
